@@ -1,0 +1,156 @@
+"""Find exported documents, recognise each one by its content, load it safely.
+
+A file's name says little (vendors export ``.txt`` HL7 and ``.dat`` CDA), so the kind is
+sniffed from the first bytes. Loading never writes to the user's files and never follows
+a symbolic link out of a folder that was named.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable
+
+from .xmlsafe import MAX_XML_BYTES, XmlDocument, parse_xml
+
+CDA = "cda"
+HL7V2 = "hl7v2"
+FHIR = "fhir"
+XML = "xml"  # well-formed or not, but not a kind the harness knows
+UNKNOWN = "unknown"
+
+KIND_LABELS = {
+    CDA: "document CDA R2",
+    HL7V2: "message HL7 v2",
+    FHIR: "ressource FHIR",
+    XML: "XML d'un autre type",
+    UNKNOWN: "type non reconnu",
+}
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_CDA_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?ClinicalDocument[\s>/]")
+_SNIFF_BYTES = 8192
+
+
+def _strip_bom(head: bytes) -> bytes:
+    for bom in _BOMS:
+        if head.startswith(bom):
+            return head[len(bom):]
+    return head
+
+
+def _is_hl7v2(head: bytes) -> bool:
+    return _strip_bom(head).lstrip(b"\x0b \r\n\t").startswith(b"MSH")
+
+
+def _is_fhir(head: bytes) -> bool:
+    return _strip_bom(head).lstrip().startswith(b"{") and b'"resourceType"' in head
+
+
+def _is_cda(head: bytes) -> bool:
+    return _strip_bom(head).lstrip().startswith(b"<") and bool(_CDA_ROOT.search(head))
+
+
+def _is_xml(head: bytes) -> bool:
+    return _strip_bom(head).lstrip().startswith(b"<")
+
+
+# Order matters: the first recogniser that answers wins. Later services add theirs here
+# (MIME messages, IHE_XDM.ZIP) through :func:`register_kind`.
+RECOGNISERS: list[tuple[str, Callable[[bytes], bool]]] = [
+    (HL7V2, _is_hl7v2),
+    (FHIR, _is_fhir),
+    (CDA, _is_cda),
+    (XML, _is_xml),
+]
+
+
+def register_kind(kind: str, label: str, recognise: Callable[[bytes], bool], before: str = XML) -> None:
+    """Let a service plug in a new input kind, tried before ``before``."""
+    if any(k == kind for k, _ in RECOGNISERS):
+        return
+    KIND_LABELS[kind] = label
+    index = next(i for i, (k, _) in enumerate(RECOGNISERS) if k == before)
+    RECOGNISERS.insert(index, (kind, recognise))
+
+
+def recognise(head: bytes) -> str:
+    for kind, test in RECOGNISERS:
+        if test(head):
+            return kind
+    return UNKNOWN
+
+
+class InputTooLarge(Exception):
+    pass
+
+
+@dataclass
+class InputDocument:
+    """One exported file: its kind, its bytes (read once), and parsed views on demand."""
+
+    path: str
+    kind: str
+    max_bytes: int = MAX_XML_BYTES
+    _data: bytes | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            with open(self.path, "rb") as handle:
+                data = handle.read(self.max_bytes + 1)
+            if len(data) > self.max_bytes:
+                raise InputTooLarge(
+                    f"Fichier de plus de {self.max_bytes} octets : non analysé (limite --taille-max)."
+                )
+            self._data = data
+        return self._data
+
+    @cached_property
+    def xml(self) -> XmlDocument:
+        """Parsed XML; raises :class:`~conformance.xmlsafe.XmlProblem` on bad input."""
+        return parse_xml(self.data, self.path, self.max_bytes)
+
+    @cached_property
+    def text(self) -> tuple[str, str]:
+        """Decoded text and the encoding used: UTF-8 first, then ISO-8859-1 (common in France)."""
+        raw = _strip_bom(self.data)
+        try:
+            return raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            return raw.decode("iso-8859-1"), "iso-8859-1"
+
+    @cached_property
+    def json(self) -> Any:
+        """Parsed JSON; raises ValueError on bad input."""
+        return json.loads(self.text[0])
+
+
+def load(path: str | os.PathLike, max_bytes: int = MAX_XML_BYTES) -> InputDocument:
+    path = str(path)
+    with open(path, "rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    return InputDocument(path=path, kind=recognise(head), max_bytes=max_bytes)
+
+
+def discover(paths: list[str | os.PathLike]) -> list[Path]:
+    """Files named, and files under folders named, in a stable order; hidden files skipped."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            found.append(path)
+            continue
+        if not path.is_dir():
+            raise FileNotFoundError(f"Chemin introuvable : {path}")
+        for folder, dirs, files in os.walk(path, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                file = Path(folder) / name
+                if not name.startswith(".") and not file.is_symlink():
+                    found.append(file)
+    return found

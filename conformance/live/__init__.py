@@ -1,0 +1,1 @@
+"""Live mode: the DUI test adapter client and checks over exchanges recorded by the mocks."""

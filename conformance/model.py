@@ -1,0 +1,300 @@
+"""The one result model shared by checks, BDD steps, the CLI and every report.
+
+A check yields :class:`Finding` objects; a scenario run gathers them step by step
+(:class:`StepResult`, :class:`ScenarioResult`); a run rolls them up per requirement
+(:class:`RequirementResult`) inside a :class:`RunResult`. Everything serialises to plain
+dicts so that pytest-xdist workers can ship results to the controller and
+``report.json`` stays the canonical form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Iterable
+
+SCHEMA_VERSION = "1.0"
+
+
+class Outcome(StrEnum):
+    """Result vocabulary borrowed from Inferno (pass/fail/skip/omit/error)."""
+
+    PASS = "pass"  # the rule was checked and holds
+    FAIL = "fail"  # the rule was checked and is broken
+    SKIP = "skip"  # not enough data to decide
+    OMIT = "omit"  # the rule does not apply to this input
+    ERROR = "error"  # the harness itself failed
+    NOT_RUN = "not_run"  # requirement level only: no scenario evaluated it
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Outcome.PASS: "conforme",
+    Outcome.FAIL: "non conforme",
+    Outcome.SKIP: "données insuffisantes",
+    Outcome.OMIT: "non applicable",
+    Outcome.ERROR: "erreur du harnais",
+    Outcome.NOT_RUN: "non évaluée",
+}
+
+# Higher wins when outcomes are combined: one failure outweighs any number of passes.
+_PRIORITY = {
+    Outcome.NOT_RUN: 0,
+    Outcome.OMIT: 1,
+    Outcome.PASS: 2,
+    Outcome.SKIP: 3,
+    Outcome.FAIL: 4,
+    Outcome.ERROR: 5,
+}
+
+
+def worst(outcomes: Iterable[Outcome], default: Outcome = Outcome.NOT_RUN) -> Outcome:
+    """Combine outcomes: the most severe one wins."""
+    return max(outcomes, key=_PRIORITY.__getitem__, default=default)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding points: a file position, or an exchange recorded by a mock."""
+
+    file: str | None = None
+    xpath: str | None = None
+    line: int | None = None
+    exchange: str | None = None
+
+    def describe(self) -> str:
+        parts = [self.file or ""]
+        if self.line:
+            parts.append(f"ligne {self.line}")
+        if self.xpath:
+            parts.append(self.xpath)
+        if self.exchange:
+            parts.append(f"échange {self.exchange}")
+        return " — ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation about one requirement."""
+
+    requirement: str
+    outcome: Outcome
+    message: str
+    location: Location = field(default_factory=Location)
+    evidence: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        loc = self.location
+        return {
+            "requirement": self.requirement,
+            "outcome": self.outcome.value,
+            "message": self.message,
+            "file": loc.file,
+            "xpath": loc.xpath,
+            "line": loc.line,
+            "exchange": loc.exchange,
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            requirement=data["requirement"],
+            outcome=Outcome(data["outcome"]),
+            message=data["message"],
+            location=Location(data.get("file"), data.get("xpath"), data.get("line"), data.get("exchange")),
+            evidence=data.get("evidence"),
+        )
+
+
+def passed(requirement: str, message: str, location: Location = Location(), evidence: str | None = None) -> Finding:
+    return Finding(requirement, Outcome.PASS, message, location, evidence)
+
+
+def failed(requirement: str, message: str, location: Location = Location(), evidence: str | None = None) -> Finding:
+    return Finding(requirement, Outcome.FAIL, message, location, evidence)
+
+
+def skipped(requirement: str, message: str, location: Location = Location(), evidence: str | None = None) -> Finding:
+    return Finding(requirement, Outcome.SKIP, message, location, evidence)
+
+
+def omitted(requirement: str, message: str, location: Location = Location(), evidence: str | None = None) -> Finding:
+    return Finding(requirement, Outcome.OMIT, message, location, evidence)
+
+
+def errored(requirement: str, message: str, location: Location = Location(), evidence: str | None = None) -> Finding:
+    return Finding(requirement, Outcome.ERROR, message, location, evidence)
+
+
+def outcome_of(findings: Iterable[Finding]) -> Outcome:
+    return worst(f.outcome for f in findings)
+
+
+@dataclass
+class StepResult:
+    keyword: str
+    text: str
+    outcome: Outcome
+    duration: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outcome"] = self.outcome.value
+        data["findings"] = [f.to_dict() for f in self.findings]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StepResult:
+        return cls(
+            keyword=data["keyword"],
+            text=data["text"],
+            outcome=Outcome(data["outcome"]),
+            duration=data.get("duration", 0.0),
+            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
+            error=data.get("error"),
+        )
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario run on one input (a document, or a live session)."""
+
+    nodeid: str
+    feature: str
+    feature_file: str
+    name: str
+    tags: list[str]
+    requirements: list[str]
+    subject: str  # the document path or "session directe"
+    steps: list[StepResult] = field(default_factory=list)
+    error: str | None = None
+    duration: float = 0.0
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for step in self.steps for f in step.findings]
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.error:
+            return Outcome.ERROR
+        return worst((s.outcome for s in self.steps), default=Outcome.OMIT)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "nodeid": self.nodeid,
+            "feature": self.feature,
+            "feature_file": self.feature_file,
+            "name": self.name,
+            "tags": self.tags,
+            "requirements": self.requirements,
+            "subject": self.subject,
+            "outcome": self.outcome.value,
+            "error": self.error,
+            "duration": self.duration,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScenarioResult:
+        return cls(
+            nodeid=data["nodeid"],
+            feature=data["feature"],
+            feature_file=data["feature_file"],
+            name=data["name"],
+            tags=list(data["tags"]),
+            requirements=list(data["requirements"]),
+            subject=data["subject"],
+            steps=[StepResult.from_dict(s) for s in data["steps"]],
+            error=data.get("error"),
+            duration=data.get("duration", 0.0),
+        )
+
+
+@dataclass
+class RequirementResult:
+    id: str
+    service: str
+    statement: str
+    level: str
+    source: str
+    blocking: bool
+    outcome: Outcome
+    scenarios: list[str]
+    findings: list[Finding]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "service": self.service,
+            "statement": self.statement,
+            "level": self.level,
+            "source": self.source,
+            "blocking": self.blocking,
+            "outcome": self.outcome.value,
+            "scenarios": self.scenarios,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class RunResult:
+    """Everything a report needs, in one place."""
+
+    run_id: str
+    mode: str
+    profile: str
+    environment: str
+    started: str
+    finished: str
+    inputs: list[str]
+    scenarios: list[ScenarioResult]
+    requirements: list[RequirementResult]
+    tool: dict[str, str]
+    artefacts: list[dict[str, str]] = field(default_factory=list)
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def blocking_failures(self) -> list[RequirementResult]:
+        return [r for r in self.requirements if r.blocking and r.outcome is Outcome.FAIL]
+
+    @property
+    def harness_errors(self) -> list[ScenarioResult]:
+        return [s for s in self.scenarios if s.outcome is Outcome.ERROR]
+
+    @property
+    def verdict(self) -> str:
+        if self.harness_errors:
+            return "erreur"
+        return "non conforme" if self.blocking_failures else "conforme"
+
+    def counts(self) -> dict[str, int]:
+        counts = {o.value: 0 for o in Outcome}
+        for req in self.requirements:
+            counts[req.outcome.value] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": self.run_id,
+            "mode": self.mode,
+            "profile": self.profile,
+            "environment": self.environment,
+            "started": self.started,
+            "finished": self.finished,
+            "verdict": self.verdict,
+            "counts": self.counts(),
+            "tool": self.tool,
+            "inputs": self.inputs,
+            "artefacts": self.artefacts,
+            "requirements": [r.to_dict() for r in self.requirements],
+            "scenarios": [s.to_dict() for s in self.scenarios],
+            "exchanges": self.exchanges,
+        }

@@ -1,0 +1,104 @@
+"""Load the requirement catalogue: one TOML file per service socle under ``catalogue/``.
+
+Requirements are data so that an ARS or a vendor can read them, diff them between
+releases and add their own (``--catalogue DIR``) without touching code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+PROFILES = ("bac-a-sable", "recette", "homologation")
+SERVICES = ("GEN", "INS", "DMP", "MSS", "PSC", "FIN")
+LEVELS = ("DOIT", "PEUT")
+ID_PATTERN = re.compile(r"^(GEN|INS|DMP|MSS|PSC|FIN)-\d{2,3}$")
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    service: str
+    statement: str
+    level: str
+    source: str
+    blocking: tuple[str, ...]
+    mode: str = "hors-ligne"
+    official_id: str = ""
+
+    def blocks(self, profile: str) -> bool:
+        return profile in self.blocking
+
+
+class Catalogue:
+    def __init__(self, requirements: list[Requirement]):
+        self._by_id: dict[str, Requirement] = {}
+        for req in requirements:
+            if req.id in self._by_id:
+                raise CatalogueError(f"Exigence {req.id} définie deux fois dans le catalogue.")
+            self._by_id[req.id] = req
+
+    def __contains__(self, req_id: str) -> bool:
+        return req_id in self._by_id
+
+    def __getitem__(self, req_id: str) -> Requirement:
+        return self._by_id[req_id]
+
+    def __iter__(self):
+        return iter(sorted(self._by_id.values(), key=_sort_key))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def _sort_key(req: Requirement) -> tuple[int, str, int]:
+    prefix, number = req.id.split("-")
+    return SERVICES.index(prefix), prefix, int(number)
+
+
+def _parse(path_name: str, text: str) -> list[Requirement]:
+    data = tomllib.loads(text)
+    out = []
+    for row in data.get("requirement", []):
+        req = Requirement(
+            id=row["id"],
+            service=row["service"],
+            statement=row["statement"],
+            level=row["level"],
+            source=row["source"],
+            blocking=tuple(row.get("blocking", [])),
+            mode=row.get("mode", "hors-ligne"),
+            official_id=row.get("official_id", ""),
+        )
+        problems = []
+        if not ID_PATTERN.match(req.id) or not req.id.startswith(req.service + "-"):
+            problems.append("identifiant invalide ou service incohérent")
+        if req.level not in LEVELS:
+            problems.append(f"niveau {req.level!r} hors de {LEVELS}")
+        unknown = set(req.blocking) - set(PROFILES)
+        if unknown:
+            problems.append(f"profils inconnus {sorted(unknown)}")
+        if problems:
+            raise CatalogueError(f"{path_name} : exigence {req.id} : " + ", ".join(problems))
+        out.append(req)
+    return out
+
+
+def load_catalogue(extra_dirs: list[str | Path] = ()) -> Catalogue:
+    """The built-in catalogue plus any extra folder of ``*.toml`` files."""
+    requirements: list[Requirement] = []
+    builtin = resources.files(__package__) / "catalogue"
+    for entry in sorted(builtin.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            requirements += _parse(entry.name, entry.read_text(encoding="utf-8"))
+    for folder in extra_dirs:
+        for path in sorted(Path(folder).glob("*.toml")):
+            requirements += _parse(str(path), path.read_text(encoding="utf-8"))
+    return Catalogue(requirements)

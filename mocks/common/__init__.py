@@ -1,0 +1,1 @@
+"""Server lifecycle, exchange recording and deviation flags shared by every mock."""
