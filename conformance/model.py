@@ -182,9 +182,10 @@ class ScenarioResult:
 
     @property
     def outcome(self) -> Outcome:
+        """Error if the harness broke; else the worst finding; no finding at all is a skip."""
         if self.error:
             return Outcome.ERROR
-        return worst((s.outcome for s in self.steps), default=Outcome.OMIT)
+        return outcome_of(self.findings) if self.findings else Outcome.SKIP
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -242,6 +243,20 @@ class RequirementResult:
             "findings": [f.to_dict() for f in self.findings],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RequirementResult:
+        return cls(
+            id=data["id"],
+            service=data["service"],
+            statement=data["statement"],
+            level=data["level"],
+            source=data["source"],
+            blocking=bool(data["blocking"]),
+            outcome=Outcome(data["outcome"]),
+            scenarios=list(data["scenarios"]),
+            findings=[Finding.from_dict(f) for f in data["findings"]],
+        )
+
 
 @dataclass
 class RunResult:
@@ -298,3 +313,21 @@ class RunResult:
             "scenarios": [s.to_dict() for s in self.scenarios],
             "exchanges": self.exchanges,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        """Inverse of :meth:`to_dict`; the derived keys (verdict, counts) are recomputed, not read."""
+        return cls(
+            run_id=data["run_id"],
+            mode=data["mode"],
+            profile=data["profile"],
+            environment=data["environment"],
+            started=data["started"],
+            finished=data["finished"],
+            inputs=list(data["inputs"]),
+            scenarios=[ScenarioResult.from_dict(s) for s in data["scenarios"]],
+            requirements=[RequirementResult.from_dict(r) for r in data["requirements"]],
+            tool=dict(data["tool"]),
+            artefacts=list(data.get("artefacts", [])),
+            exchanges=list(data.get("exchanges", [])),
+        )

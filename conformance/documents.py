@@ -1,0 +1,73 @@
+"""GEN checks: can the harness read an exported document at all, and is it safe to?
+
+These run first on every input so that a broken or hostile file yields one clear
+finding instead of a cascade of confusing ones from the service checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .inputs import CDA, FHIR, HL7V2, KIND_LABELS, UNKNOWN, XML, InputDocument, InputTooLarge
+from .model import Finding, Location, failed, omitted, passed, skipped
+from .xmlsafe import XmlProblem
+
+XML_KINDS = {CDA, XML}
+_MSH18 = re.compile(r"^MSH(.)(?:[^\r\n]*?\1){16}([^\r\n|^~\\&]*)")
+
+
+def check_readable(doc: InputDocument) -> list[Finding]:
+    """GEN-01: recognised kind, correct encoding, well-formed content."""
+    where = Location(file=doc.path)
+    if doc.kind == UNKNOWN:
+        return [skipped("GEN-01", "Type de fichier non reconnu (ni CDA, ni HL7 v2, ni FHIR, ni XML) : fichier ignoré.", where)]
+    try:
+        if doc.kind in XML_KINDS:
+            doc.xml
+        elif doc.kind == FHIR:
+            doc.json
+        elif doc.kind == HL7V2:
+            return _check_hl7v2_encoding(doc)
+    except InputTooLarge as exc:
+        return [skipped("GEN-01", str(exc), where)]
+    except XmlProblem as exc:
+        if exc.kind == "doctype":
+            return [omitted("GEN-01", "Lecture refusée pour raison de sécurité (voir GEN-02).", where)]
+        if exc.kind == "too-large":
+            return [skipped("GEN-01", exc.message, where)]
+        return [failed("GEN-01", exc.message, Location(file=doc.path, line=exc.line))]
+    except ValueError as exc:
+        return [failed("GEN-01", f"JSON mal formé : {exc}", where)]
+    return [passed("GEN-01", f"{KIND_LABELS[doc.kind].capitalize()} lisible et bien formé.", where)]
+
+
+def _check_hl7v2_encoding(doc: InputDocument) -> list[Finding]:
+    """HL7 v2 declares its character set in MSH-18; the bytes must match it."""
+    text, used = doc.text
+    match = _MSH18.match(text.lstrip("\x0b \r\n\t"))
+    declared = match.group(2).strip() if match else ""
+    where = Location(file=doc.path, xpath="MSH-18", line=1)
+    latin = {"8859/1", "8859/15"}
+    if used == "iso-8859-1" and declared not in latin:
+        return [failed("GEN-01", f"Octets non UTF-8 alors que MSH-18 déclare « {declared or 'rien (ASCII)'} ».", where)]
+    if used == "utf-8" and declared in latin and any(ord(c) > 127 for c in text):
+        return [failed("GEN-01", f"Contenu encodé en UTF-8 alors que MSH-18 déclare « {declared} ».", where)]
+    if used == "utf-8" and not declared and any(ord(c) > 127 for c in text):
+        return [failed("GEN-01", "Caractères non ASCII sans jeu de caractères déclaré en MSH-18.", where)]
+    return [passed("GEN-01", f"Message HL7 v2 lisible (encodage {declared or 'ASCII'}).", where)]
+
+
+def check_no_doctype(doc: InputDocument) -> list[Finding]:
+    """GEN-02: no DOCTYPE or entity declaration in an XML document."""
+    where = Location(file=doc.path)
+    if doc.kind not in XML_KINDS:
+        return [omitted("GEN-02", "Document non XML : règle sans objet.", where)]
+    try:
+        doc.xml
+    except XmlProblem as exc:
+        if exc.kind == "doctype":
+            return [failed("GEN-02", exc.message, Location(file=doc.path, line=exc.line))]
+        return [skipped("GEN-02", "XML illisible : absence de DOCTYPE non vérifiable (voir GEN-01).", where)]
+    except InputTooLarge as exc:
+        return [skipped("GEN-02", str(exc), where)]
+    return [passed("GEN-02", "Aucune déclaration DOCTYPE ni entité.", where)]

@@ -1,0 +1,80 @@
+"""One patient identity as read from an exported document, whatever its format.
+
+Every reader (CDA, HL7 v2, FHIR, INSi) fills the same :class:`Identity`, so that each INS
+rule is written once. ``where`` keeps, for every field, the place it was read from, so a
+finding can point at the exact element, segment field or JSON path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import Location
+
+# Assigning authorities of the INS [segur-spec-facts §1.2: FR Core FRCorePatientINSProfile, SMIN].
+OID_NIR = "1.2.250.1.213.1.4.8"
+OID_NIA = "1.2.250.1.213.1.4.9"
+OID_NIR_TEST = "1.2.250.1.213.1.4.10"
+OID_NIR_DEMO = "1.2.250.1.213.1.4.11"
+INS_OIDS = {
+    OID_NIR: "INS-NIR",
+    OID_NIA: "INS-NIA",
+    OID_NIR_TEST: "INS-NIR-TEST",
+    OID_NIR_DEMO: "INS-NIR-DEMO",
+}
+PRODUCTION_OIDS = (OID_NIR, OID_NIA)
+TEST_OIDS = (OID_NIR_TEST, OID_NIR_DEMO)
+# Every INS authority (and the obsolete INS-C ones) sits under this arc: an id rooted here is
+# read as an attempted INS even when its OID is not one of the four, so INS-03 can flag it.
+INS_OID_ARC = "1.2.250.1.213.1.4."
+
+# RNIV statuses [segur-spec-facts §1.3: FR Core FRCoreCodeSystemIdentityStatus].
+STATUSES = ("PROV", "RECUP", "VALI", "QUAL")
+
+SOURCE_KINDS = ("cda", "hl7v2", "fhir", "insi")
+# Formats whose identity model has a place for the RNIV status (CDA R2 and INSi have none).
+_FORMATS_WITH_STATUS = ("hl7v2", "fhir")
+
+
+def is_ins_oid(oid: str | None) -> bool:
+    return bool(oid) and (oid in INS_OIDS or oid.startswith(INS_OID_ARC))
+
+
+@dataclass
+class Identity:
+    """The INS (matricule + OID) and the five INS traits of one patient, plus RNIV status."""
+
+    source_kind: str
+    path: str
+    matricule: str | None = None
+    oid: str | None = None
+    birth_family: str | None = None
+    given_list: str | None = None  # every birth first name, space-separated
+    first_given: str | None = None
+    birth_date: str | None = None  # YYYY-MM-DD / YYYY-MM / YYYY, or raw when unparseable
+    sex: str | None = None  # M / F, or the raw code of the source
+    birth_place: str | None = None  # COG code
+    status: str | None = None
+    attributes: tuple[str, ...] = ()
+    used_family: str | None = None
+    used_given: str | None = None
+    where: dict[str, Location] = field(default_factory=dict)
+
+    @property
+    def carries_ins(self) -> bool:
+        """Readers fill ``matricule`` only for an identifier recognised as an INS."""
+        return bool(self.matricule)
+
+    @property
+    def format_carries_status(self) -> bool:
+        return self.source_kind in _FORMATS_WITH_STATUS
+
+    def locate(self, name: str) -> Location:
+        """Where a field was read; the identity itself (or the file) when the field is absent."""
+        return self.where.get(name) or self.where.get("identity") or Location(file=self.path)
+
+    @property
+    def label(self) -> str:
+        """Short French designation used in messages."""
+        who = " ".join(p for p in (self.birth_family, self.first_given) if p) or "sans nom"
+        return f"identité « {who} »"

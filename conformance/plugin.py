@@ -1,0 +1,268 @@
+"""pytest plugin: turns the French Gherkin plan into the harness's result model.
+
+- Scenario tags say what a scenario applies to: ``@hors-ligne`` scenarios run once per
+  exported document of the kinds they name (``@cda``, ``@hl7v2``, ``@fhir``, ``@tout``),
+  ``@direct`` scenarios run once against the live environment; requirement tags
+  (``@INS-01``) say what they verify.
+- Steps record :class:`~conformance.model.Finding` objects through the ``verdict``
+  fixture; hooks build a :class:`~conformance.model.ScenarioResult` per test item and ship
+  it in ``report.user_properties`` so that results survive pytest-xdist workers.
+- The controller process writes every scenario result to ``RunSettings.results_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import time
+import traceback
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+
+from .inputs import InputDocument, discover, load
+from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
+from .requirements.catalogue import ID_PATTERN
+from .settings import LIVE, OFFLINE, RunSettings
+
+STEP_PACKAGE = "dui_conformance_features.steps"
+ALL_KINDS = "tout"
+LIVE_SUBJECT = "session directe"
+
+_settings_key = pytest.StashKey[RunSettings]()
+_documents_key = pytest.StashKey[list]()
+_results_key = pytest.StashKey[list]()
+_scenario_key = pytest.StashKey[ScenarioResult]()
+_step_key = pytest.StashKey[StepResult]()
+_step_start_key = pytest.StashKey[float]()
+
+
+class Judged(AssertionError):
+    """Raised by ``verdict.judge``: the step found failures, the harness did not break."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--dui-settings", help="Réglages d'exécution du harnais (JSON).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--dui-settings", default=None)
+    if not path:
+        return
+    settings = RunSettings.load(path)
+    config.stash[_settings_key] = settings
+    config.stash[_results_key] = []
+    documents = []
+    if OFFLINE in settings.phases:
+        for file in discover(settings.inputs):
+            documents.append((str(file), load(file, settings.max_bytes).kind))
+    config.stash[_documents_key] = documents
+    package = import_module(STEP_PACKAGE)
+    for info in pkgutil.iter_modules(package.__path__):
+        module = import_module(f"{STEP_PACKAGE}.{info.name}")
+        if not config.pluginmanager.is_registered(module):
+            config.pluginmanager.register(module, f"dui-steps-{info.name}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function) -> bool:
+    """Keep tags as data on the test function instead of pytest markers."""
+    function.__dict__.setdefault("_dui_tags", set()).add(tag)
+    return True
+
+
+def _tags(function) -> set[str]:
+    return getattr(function, "_dui_tags", set())
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    tags = _tags(metafunc.function)
+    if OFFLINE not in tags or _settings_key not in metafunc.config.stash:
+        return
+    wanted = tags & {kind for _, kind in metafunc.config.stash[_documents_key]} if ALL_KINDS not in tags else None
+    docs = [path for path, kind in metafunc.config.stash[_documents_key] if wanted is None or kind in wanted]
+    metafunc.fixturenames.append("exported_document")
+    metafunc.parametrize("exported_document", docs, ids=[_doc_id(p) for p in docs])
+
+
+def _doc_id(path: str) -> str:
+    return Path(path).name
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _settings_key not in config.stash:
+        return
+    settings = config.stash[_settings_key]
+    selected, deselected = [], []
+    for item in items:
+        tags = _tags(getattr(item, "function", None))
+        phase_ok = any(phase in tags for phase in settings.phases)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        # An offline scenario with no document of its kinds gets an empty parameter set.
+        has_subject = OFFLINE not in tags or isinstance(params.get("exported_document"), str)
+        req_ok = not settings.requirements or bool(tags & set(settings.requirements))
+        (selected if phase_ok and has_subject and req_ok else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+    # Keep every scenario of one document on the same xdist worker: it is parsed once.
+    for item in items:
+        if hasattr(item, "callspec") and "exported_document" in item.callspec.params:
+            item.add_marker(pytest.mark.xdist_group(item.callspec.params["exported_document"]))
+
+
+# --- fixtures offered to step definitions -------------------------------------------------
+
+_DOCUMENT_CACHE: dict[str, InputDocument] = {}
+_CACHE_SIZE = 64
+
+
+@pytest.fixture
+def settings(pytestconfig: pytest.Config) -> RunSettings:
+    return pytestconfig.stash[_settings_key]
+
+
+@pytest.fixture
+def document(exported_document: str, settings: RunSettings) -> InputDocument:
+    """The exported document of this scenario run; parsed views are cached per process."""
+    doc = _DOCUMENT_CACHE.get(exported_document)
+    if doc is None:
+        if len(_DOCUMENT_CACHE) >= _CACHE_SIZE:
+            _DOCUMENT_CACHE.pop(next(iter(_DOCUMENT_CACHE)))
+        doc = _DOCUMENT_CACHE[exported_document] = load(exported_document, settings.max_bytes)
+    return doc
+
+
+class Verdict:
+    """How a step hands findings to the harness."""
+
+    def __init__(self, item: pytest.Item):
+        self._item = item
+
+    def record(self, findings: list[Finding]) -> list[Finding]:
+        step = self._item.stash.get(_step_key, None)
+        if step is None:
+            raise RuntimeError("verdict utilisé hors d'une étape Gherkin")
+        step.findings.extend(findings)
+        return findings
+
+    def judge(self, findings: list[Finding]) -> list[Finding]:
+        """Record, then fail the step if any finding fails or errs."""
+        self.record(findings)
+        if not findings:
+            raise RuntimeError("une vérification n'a produit aucune constatation")
+        bad = [f for f in findings if f.outcome in (Outcome.FAIL, Outcome.ERROR)]
+        if bad:
+            raise Judged("\n".join(f"[{f.requirement}] {f.message} ({f.location.describe()})" for f in bad))
+        return findings
+
+
+@pytest.fixture
+def verdict(request: pytest.FixtureRequest) -> Verdict:
+    return Verdict(request.node)
+
+
+# --- building ScenarioResult from pytest-bdd hooks ----------------------------------------
+
+
+def pytest_bdd_before_scenario(request, feature, scenario) -> None:
+    item = request.node
+    tags = sorted(_tags(item.function))
+    subject = item.callspec.params.get("exported_document", LIVE_SUBJECT) if hasattr(item, "callspec") else LIVE_SUBJECT
+    item.stash[_scenario_key] = ScenarioResult(
+        nodeid=item.nodeid,
+        feature=feature.name,
+        feature_file=feature.rel_filename,
+        name=scenario.name,
+        tags=tags,
+        requirements=[t for t in tags if ID_PATTERN.match(t)],
+        subject=subject,
+    )
+
+
+def pytest_bdd_before_step(request, feature, scenario, step, step_func) -> None:
+    item = request.node
+    item.stash[_step_key] = StepResult(keyword=step.keyword.strip(), text=step.name, outcome=Outcome.PASS)
+    item.stash[_step_start_key] = time.perf_counter()
+
+
+def _close_step(item: pytest.Item, error: str | None = None) -> None:
+    step = item.stash.get(_step_key, None)
+    scenario = item.stash.get(_scenario_key, None)
+    if step is None or scenario is None:
+        return
+    step.duration = time.perf_counter() - item.stash[_step_start_key]
+    step.outcome = Outcome.ERROR if error else outcome_of(step.findings) if step.findings else Outcome.PASS
+    step.error = error
+    scenario.steps.append(step)
+    del item.stash[_step_key]
+
+
+def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func_args) -> None:
+    _close_step(request.node)
+
+
+def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception) -> None:
+    if isinstance(exception, Judged):
+        _close_step(request.node)
+        return
+    message = f"{type(exception).__name__} : {exception}"
+    _close_step(request.node, error=message)
+    request.node.stash[_scenario_key].error = message + "\n" + "".join(traceback.format_exception(exception)[-3:])
+
+
+def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception) -> None:
+    scenario_result = request.node.stash.get(_scenario_key, None)
+    if scenario_result is not None:
+        scenario_result.error = f"Étape non définie dans le harnais : « {step.keyword} {step.name} »"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    report = outcome.get_result()
+    scenario = item.stash.get(_scenario_key, None)
+    if report.when == "setup" and report.failed and scenario is None:
+        scenario = _unstarted_scenario(item)
+        scenario.error = f"Préparation impossible : {call.excinfo.exconly() if call.excinfo else report.longreprtext}"
+    if scenario is None or (report.when == "setup" and not report.failed) or report.when == "teardown":
+        return
+    scenario.duration = report.duration
+    report.user_properties.append(("dui_scenario", json.dumps(scenario.to_dict(), ensure_ascii=False)))
+
+
+def _unstarted_scenario(item: pytest.Item) -> ScenarioResult:
+    tags = sorted(_tags(getattr(item, "function", None)))
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return ScenarioResult(
+        nodeid=item.nodeid,
+        feature=getattr(item, "module", None).__name__ if hasattr(item, "module") else "",
+        feature_file="",
+        name=(item.function.__doc__ or item.name).split(": ", 1)[-1],
+        tags=tags,
+        requirements=[t for t in tags if ID_PATTERN.match(t)],
+        subject=params.get("exported_document", LIVE_SUBJECT),
+    )
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, value in report.user_properties:
+        if name == "dui_scenario":
+            _RESULTS.append(ScenarioResult.from_dict(json.loads(value)))
+
+
+_RESULTS: list[ScenarioResult] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if _settings_key not in config.stash or hasattr(config, "workerinput"):
+        return
+    settings = config.stash[_settings_key]
+    if settings.results_path:
+        Path(settings.results_path).write_text(
+            json.dumps([s.to_dict() for s in _RESULTS], ensure_ascii=False), encoding="utf-8"
+        )
+    _RESULTS.clear()
+

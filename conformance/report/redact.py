@@ -1,0 +1,95 @@
+"""Mask secrets before anything is written: reports and evidence packs get published.
+
+Exchanges recorded by mocks carry real protocol traffic (HTTP headers, OAuth token
+responses, SOAP WS-Security, test keys). ``redact`` walks any JSON-like value and masks
+values under sensitive keys, sensitive header pairs and secrets embedded in free text.
+Every pattern consumes its text once, so hostile input cannot make it backtrack badly.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MASK = "[masqué]"
+
+_SENSITIVE_KEYS = frozenset(
+    {
+        "authorization",
+        "proxy_authorization",
+        "cookie",
+        "set_cookie",
+        "x_api_key",
+        "api_key",
+        "password",
+        "passwd",
+        "passphrase",
+        "mot_de_passe",
+        "secret",
+        "client_secret",
+        "client_assertion",
+        "code_verifier",
+        "token",
+        "id_token",
+        "access_token",
+        "refresh_token",
+        "private_key",
+    }
+)
+_SENSITIVE_SUFFIXES = ("_token", "_secret", "_password")
+
+_NAMES = r"access_token|id_token|refresh_token|client_secret|client_assertion|code_verifier|password|passwd|token"
+_TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # PEM private keys, terminated or not (an unterminated one is masked to the end).
+    (
+        re.compile(r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(?:[^-]|-(?!----END))*(-----END [A-Z0-9 ]*PRIVATE KEY-----)?"),
+        r"\1" + MASK + r"\2",
+    ),
+    # Raw HTTP / MIME header lines.
+    (
+        re.compile(r"(?im)^([ \t]*(?:proxy-)?(?:authorization|cookie|set-cookie|x-api-key)[ \t]*:[ \t]*)[^\r\n]+"),
+        r"\1" + MASK,
+    ),
+    (re.compile(r"(?i)\b(bearer|basic|dpop)([ \t]+)[A-Za-z0-9\-._~+/]{6,}=*"), r"\1\2" + MASK),
+    # JSON objects serialised inside a string.
+    (re.compile(rf'(?i)("(?:{_NAMES})"[ \t]*:[ \t]*")(?:[^"\\]|\\.)*(")'), r"\1" + MASK + r"\2"),
+    # Query strings and form bodies.
+    (re.compile(rf"(?i)(?<![\w-])((?:{_NAMES})=)[^&\s\"'<>]+"), r"\1" + MASK),
+    # WS-Security and similar XML elements.
+    (
+        re.compile(r"(?i)(<(?:[\w.-]+:)?(?:password|client_?secret)\b[^>]*>)[^<]*(</)"),
+        r"\1" + MASK + r"\2",
+    ),
+    # Any remaining JSON Web Token (id_token, access_token quoted in prose, logs…).
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), MASK),
+]
+
+
+def _is_sensitive(name: str) -> bool:
+    key = name.strip().lower().replace("-", "_")
+    return key in _SENSITIVE_KEYS or key.endswith(_SENSITIVE_SUFFIXES)
+
+
+def redact_text(text: str) -> str:
+    for pattern, replacement in _TEXT_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(obj: Any) -> Any:
+    """Return a copy of ``obj`` (dicts, lists, strings…) with secrets masked; never mutates it."""
+    if isinstance(obj, str):
+        return redact_text(obj)
+    if isinstance(obj, dict):
+        out: dict[Any, Any] = {}
+        name = obj.get("name")
+        masked_value = isinstance(name, str) and _is_sensitive(name)  # {"name": "Cookie", "value": …}
+        for key, value in obj.items():
+            hide = (isinstance(key, str) and _is_sensitive(key)) or (masked_value and key == "value")
+            out[key] = MASK if hide and value not in (None, "") else redact(value)
+        return out
+    if isinstance(obj, (list, tuple)):
+        if len(obj) == 2 and isinstance(obj[0], str) and _is_sensitive(obj[0]) and obj[1] not in (None, ""):
+            return type(obj)([obj[0], MASK])  # a (header, value) pair
+        return type(obj)(redact(item) for item in obj)
+    return obj

@@ -1,0 +1,184 @@
+"""Run the Gherkin plan with pytest-bdd and roll scenario results up per requirement.
+
+The CLI, the tests and library users all go through :func:`execute`, so a report from
+``check``, ``run`` or ``demo`` is built the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import import_module
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+import pytest
+
+from . import __version__
+from .model import Outcome, RequirementResult, RunResult, ScenarioResult, worst
+from .requirements import Catalogue, load_catalogue
+from .settings import LIVE, OFFLINE, RunSettings
+
+FEATURES_DIR = Path(import_module("dui_conformance_features").__file__).parent
+
+EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS = 0, 2, 3, 4
+
+
+class HarnessError(RuntimeError):
+    """The harness could not run the plan (not a finding about the DUI)."""
+
+
+class LiveEnvironmentLike(Protocol):
+    def exchanges(self, service: str | None = None) -> list[Any]: ...
+
+
+@dataclass
+class Progress:
+    """Callbacks for a progress display; the CLI plugs rich in, tests plug nothing."""
+
+    on_total: Callable[[int], None] = lambda total: None
+    on_done: Callable[[str], None] = lambda nodeid: None
+
+
+class _ProgressPlugin:
+    def __init__(self, progress: Progress):
+        self.progress = progress
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.on_total(len(session.items))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.progress.on_done(report.nodeid)
+
+
+class _LiveEnvironmentPlugin:
+    def __init__(self, env: LiveEnvironmentLike):
+        self.env = env
+
+    @pytest.fixture(scope="session")
+    def live_env(self) -> LiveEnvironmentLike:
+        return self.env
+
+
+def run_plan(
+    settings: RunSettings,
+    workdir: Path,
+    jobs: int = 1,
+    live_env: LiveEnvironmentLike | None = None,
+    progress: Progress | None = None,
+) -> list[ScenarioResult]:
+    """One pytest session over the plan; returns the scenario results it produced."""
+    settings.results_path = str(workdir / f"scenarios-{'-'.join(settings.phases)}.json")
+    settings_path = workdir / f"settings-{'-'.join(settings.phases)}.json"
+    settings.dump(settings_path)
+    args = [
+        str(FEATURES_DIR / "test_plan.py"),
+        "-c", str(FEATURES_DIR / "pytest.ini"),
+        "--rootdir", str(FEATURES_DIR),
+        "-p", "conformance.plugin",
+        "--dui-settings", str(settings_path),
+        "-q", "--tb=short", "-W", "ignore::DeprecationWarning",
+    ]
+    if jobs > 1 and live_env is None:
+        args += ["-n", str(jobs), "--dist", "loadgroup"]
+    plugins: list[object] = [_ProgressPlugin(progress or Progress())]
+    if live_env is not None:
+        plugins.append(_LiveEnvironmentPlugin(live_env))
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        code = pytest.main(args, plugins=plugins)
+    (workdir / f"pytest-{'-'.join(settings.phases)}.log").write_text(log.getvalue(), encoding="utf-8")
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
+        raise HarnessError(f"pytest s'est arrêté (code {int(code)}) :\n{log.getvalue()[-3000:]}")
+    path = Path(settings.results_path)
+    if not path.exists():
+        raise HarnessError(f"Aucun résultat produit par le plan :\n{log.getvalue()[-3000:]}")
+    return [ScenarioResult.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str) -> list[RequirementResult]:
+    """Requirement outcome = worst of its findings, and of any harness error in its scenarios."""
+    results = []
+    for req in catalogue:
+        tagged = [s for s in scenarios if req.id in s.requirements]
+        findings = [f for s in scenarios for f in s.findings if f.requirement == req.id]
+        outcomes = [f.outcome for f in findings] + [Outcome.ERROR for s in tagged if s.error]
+        if not outcomes and tagged:
+            outcomes = [s.outcome for s in tagged]
+        results.append(
+            RequirementResult(
+                id=req.id,
+                service=req.service,
+                statement=req.statement,
+                level=req.level,
+                source=req.source + (f" ({req.official_id})" if req.official_id else ""),
+                blocking=req.blocks(profile),
+                outcome=worst(outcomes),
+                scenarios=sorted({f"{s.name} — {s.subject}" for s in tagged}),
+                findings=findings,
+            )
+        )
+    unknown = {f.requirement for s in scenarios for f in s.findings} - {r.id for r in catalogue}
+    if unknown:
+        raise HarnessError(f"Constatations rattachées à des exigences absentes du catalogue : {sorted(unknown)}")
+    return results
+
+
+@dataclass
+class Execution:
+    settings: RunSettings
+    jobs: int = 1
+    live_env: LiveEnvironmentLike | None = None
+    progress: Progress | None = None
+    artefacts: list[dict[str, str]] = field(default_factory=list)
+
+
+def execute(execution: Execution) -> RunResult:
+    """Run the offline and live phases the settings ask for and build the RunResult."""
+    settings = execution.settings
+    catalogue = load_catalogue(settings.catalogue_dirs)
+    started = _now()
+    scenarios: list[ScenarioResult] = []
+    with tempfile.TemporaryDirectory(prefix="dui-conformance-") as tmp:
+        workdir = Path(tmp)
+        if OFFLINE in settings.phases and settings.inputs:
+            offline = RunSettings(**{**settings.__dict__, "phases": [OFFLINE]})
+            scenarios += run_plan(offline, workdir, execution.jobs, None, execution.progress)
+        if LIVE in settings.phases:
+            if execution.live_env is None:
+                raise HarnessError("Phase directe demandée sans environnement de services simulés.")
+            live = RunSettings(**{**settings.__dict__, "phases": [LIVE]})
+            scenarios += run_plan(live, workdir, 1, execution.live_env, execution.progress)
+    exchanges = []
+    if execution.live_env is not None:
+        exchanges = [e.to_dict() if hasattr(e, "to_dict") else e for e in execution.live_env.exchanges()]
+    return RunResult(
+        run_id=f"{datetime.now():%Y%m%d-%H%M%S}-{settings.mode}",
+        mode=settings.mode,
+        profile=settings.profile,
+        environment=settings.environment,
+        started=started,
+        finished=_now(),
+        inputs=[str(p) for p in settings.inputs],
+        scenarios=scenarios,
+        requirements=roll_up(catalogue, scenarios, settings.profile),
+        tool={"name": "dui-conformance", "version": __version__, "python": os.sys.version.split()[0]},
+        artefacts=execution.artefacts,
+        exchanges=exchanges,
+    )
+
+
+def exit_code(run: RunResult) -> int:
+    if run.harness_errors:
+        return EXIT_HARNESS
+    return EXIT_NOT_CONFORMANT if run.blocking_failures else EXIT_OK
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

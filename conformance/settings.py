@@ -1,0 +1,32 @@
+"""Settings of one run, serialisable so that pytest-xdist workers see the same run."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+OFFLINE = "hors-ligne"
+LIVE = "direct"
+
+
+@dataclass
+class RunSettings:
+    mode: str  # check | run | demo
+    inputs: list[str] = field(default_factory=list)
+    profile: str = "recette"
+    environment: str = "test"  # test | production: which INS OIDs are expected
+    phases: list[str] = field(default_factory=lambda: [OFFLINE])
+    requirements: list[str] = field(default_factory=list)  # restrict to these ids (empty: all)
+    catalogue_dirs: list[str] = field(default_factory=list)
+    referential_cda: str | None = None
+    value_sets: str | None = None
+    max_bytes: int = 200 * 1024 * 1024
+    results_path: str = ""
+
+    def dump(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunSettings:
+        return cls(**json.loads(Path(path).read_text(encoding="utf-8")))

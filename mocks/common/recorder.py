@@ -1,0 +1,153 @@
+"""What a mock saw and answered, kept for the steps that assert on it later.
+
+Mocks stay permissive: they answer, and every departure from the specification they notice
+becomes a :class:`Deviation` on the :class:`Exchange`. Steps wait for traffic with
+:meth:`ExchangeRecorder.wait_for` (condition variable, bounded) instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+MASK = "[masqué]"
+# Header names whose values are credentials (compared lower-case).
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+SECRET_FIELDS = ("access_token", "id_token", "refresh_token", "client_secret", "password", "code_verifier")
+_JSON_SECRET = re.compile(r'("(?:%s)"\s*:\s*")[^"]*(")' % "|".join(SECRET_FIELDS))
+_FORM_SECRET = re.compile(r"(?<![A-Za-z0-9_])((?:%s)=)[^&\s\"<]+" % "|".join(SECRET_FIELDS))
+_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def redact_text(text: str) -> str:
+    """Mask bearer tokens and well-known secret fields in a JSON, form or free-text body."""
+    text = _JSON_SECRET.sub(rf"\1{MASK}\2", text)
+    text = _FORM_SECRET.sub(rf"\1{MASK}", text)
+    return _BEARER.sub(rf"\1{MASK}", text)
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: (MASK if k.lower() in SECRET_HEADERS else redact_text(v)) for k, v in headers.items()}
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A departure from the specification seen by a mock; ``code`` is short and stable."""
+
+    code: str
+    message_fr: str
+    requirement: str | None = None
+
+
+@dataclass
+class HttpRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass
+class Exchange:
+    """One request and its answer (``response`` is None when the connection was dropped).
+
+    ``data`` holds parsed facts for later steps (traits sent, CR returned…); it must stay
+    JSON-serialisable. An exchange is mutated only by its handler, before it is recorded.
+    """
+
+    id: str
+    service: str
+    started: str
+    request: HttpRequest
+    operation: str | None = None
+    finished: str | None = None
+    response: HttpResponse | None = None
+    deviations: list[Deviation] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def flag(self, code: str, message_fr: str, requirement: str | None = None) -> None:
+        self.deviations.append(Deviation(code, message_fr, requirement))
+
+    @property
+    def codes(self) -> list[str]:
+        return [d.code for d in self.deviations]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for reports and the evidence pack, with credentials masked."""
+        out = asdict(self)
+        for part in ("request", "response"):
+            if out[part] is not None:
+                out[part]["headers"] = redact_headers(out[part]["headers"])
+                out[part]["body"] = redact_text(out[part]["body"])
+        return out
+
+
+class ExchangeRecorder:
+    """Thread-safe, append-only list of completed exchanges of one service."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self._items: list[Exchange] = []
+        self._counter = 0
+        self._cond = threading.Condition()
+
+    def next_id(self) -> str:
+        with self._cond:
+            self._counter += 1
+            return f"{self.service}-{self._counter:04d}"
+
+    def add(self, exchange: Exchange) -> None:
+        with self._cond:
+            self._items.append(exchange)
+            self._cond.notify_all()
+
+    def mark(self) -> int:
+        """Position to pass as ``since`` to see only exchanges recorded from now on."""
+        with self._cond:
+            return len(self._items)
+
+    def exchanges(self, since: int = 0) -> list[Exchange]:
+        with self._cond:
+            return list(self._items[since:])
+
+    def wait_for(
+        self, predicate: Callable[[Exchange], bool], timeout: float, since: int = 0
+    ) -> Exchange | None:
+        """First exchange (from position ``since``) matching ``predicate``, or None after ``timeout`` s."""
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
+            raise ValueError("Le délai d'attente doit être un nombre de secondes fini et positif.")
+        deadline = time.monotonic() + timeout
+        position = since
+        with self._cond:
+            while True:
+                for exchange in self._items[position:]:
+                    if predicate(exchange):
+                        return exchange
+                position = max(position, len(self._items))
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+
+    def to_json(self, since: int = 0) -> str:
+        return json.dumps(
+            {"service": self.service, "exchanges": [e.to_dict() for e in self.exchanges(since)]},
+            ensure_ascii=False,
+        )
