@@ -1,0 +1,286 @@
+"""``dui-conformance``: the command line (messages in French).
+
+Exit codes, as Inferno's: 0 every blocking requirement passes, 3 some fail,
+2 usage error, 4 harness error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .model import Outcome, RunResult
+from .report import ALL_FORMATS, write_reports
+from .requirements import PROFILES, load_catalogue
+from .requirements.catalogue import SERVICES
+from .requirements.coverage import scan_features
+from .runner import (
+    EXIT_HARNESS,
+    EXIT_NOT_CONFORMANT,
+    EXIT_OK,
+    EXIT_USAGE,
+    FEATURES_DIR,
+    Execution,
+    HarnessError,
+    exit_code,
+    execute,
+)
+from .runner import Progress as ProgressCallbacks
+from .settings import LIVE, OFFLINE, RunSettings
+
+console = Console(stderr=True)
+_STYLE = {
+    Outcome.PASS: "green",
+    Outcome.FAIL: "bold red",
+    Outcome.SKIP: "yellow",
+    Outcome.OMIT: "dim",
+    Outcome.ERROR: "bold magenta",
+    Outcome.NOT_RUN: "dim",
+}
+
+
+class FrenchParser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        console.print(f"[red]Erreur d'utilisation :[/red] {message}")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="recette",
+                        help="Niveau de préparation qui fixe les exigences bloquantes (défaut : recette).")
+    parser.add_argument("--environnement", dest="environment", choices=("test", "production"), default="test",
+                        help="Environnement attendu des identités INS (OID de test ou de production).")
+    parser.add_argument("--report-dir", "--rapport", dest="report_dir", type=Path,
+                        help="Dossier du rapport (défaut : reports/<exécution>).")
+    parser.add_argument("--formats", default=",".join(ALL_FORMATS),
+                        help=f"Formats du rapport, séparés par des virgules ({', '.join(ALL_FORMATS)}).")
+    parser.add_argument("--exigence", dest="requirements", action="append", default=[], metavar="ID",
+                        help="N'exécuter que les scénarios de cette exigence (répétable).")
+    parser.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER",
+                        help="Dossier de catalogues d'exigences supplémentaires (*.toml).")
+    parser.add_argument("--referentiel-cda", dest="referential_cda", metavar="DOSSIER",
+                        help="Copie locale du paquet officiel TestContenuCDA (XSD, schématrons, jeux de valeurs).")
+    parser.add_argument("--jeux-de-valeurs", dest="value_sets", metavar="DOSSIER",
+                        help="Dossier de jeux de valeurs SVS (CI-SIS).")
+    parser.add_argument("--jobs", "-j", type=int, default=0,
+                        help="Processus parallèles pour les documents (0 : automatique).")
+    parser.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = FrenchParser(prog="dui-conformance",
+                          description="Harnais de conformité Ségur des DUI médico-sociaux (INS, DMP, MSSanté, PSC).")
+    parser.add_argument("--version", action="version", version=f"dui-conformance {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=FrenchParser)
+
+    check = sub.add_parser("check", help="Vérifier des documents exportés (hors ligne).")
+    check.add_argument("paths", nargs="+", metavar="CHEMIN", help="Fichiers ou dossiers de documents exportés.")
+    _common(check)
+
+    run = sub.add_parser("run", help="Vérifier un DUI en direct face aux services nationaux simulés.")
+    run.add_argument("--dui", required=True, type=Path, metavar="CONFIG", help="Configuration TOML du DUI testé.")
+    run.add_argument("paths", nargs="*", metavar="CHEMIN", help="Documents exportés à vérifier en plus.")
+    _common(run)
+
+    demo = sub.add_parser("demo", help="Démonstration : DUI de référence + services simulés + documents fournis.")
+    demo.add_argument("--defaut", dest="defects", action="append", default=[], metavar="NOM",
+                      help="Activer un défaut du DUI de référence (répétable ; voir --liste-defauts).")
+    demo.add_argument("--liste-defauts", action="store_true", help="Lister les défauts activables et quitter.")
+    _common(demo)
+
+    req = sub.add_parser("requirements", help="Lister le catalogue d'exigences et sa couverture.")
+    req.add_argument("--service", choices=SERVICES, help="Limiter à un service socle.")
+    req.add_argument("--coverage", "--couverture", dest="coverage", action="store_true",
+                     help="Lister les exigences sans scénario ; code 3 si l'une d'elles est bloquante.")
+    req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
+    req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
+
+    mocks = sub.add_parser("mocks", help="Démarrer les services nationaux simulés jusqu'à Ctrl-C.")
+    mocks.add_argument("--sortie", type=Path, default=Path("services-simules.json"),
+                       help="Fichier où écrire les adresses des services simulés.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except HarnessError as exc:
+        console.print(f"[bold magenta]Erreur du harnais :[/bold magenta] {exc}")
+        return EXIT_HARNESS
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        console.print(f"[red]Erreur d'utilisation :[/red] {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.print("Interrompu.")
+        return EXIT_HARNESS
+
+
+def _settings(args, mode: str, inputs: list[str], phases: list[str]) -> RunSettings:
+    for path in inputs:
+        if not Path(path).exists():
+            raise FileNotFoundError(f"Chemin introuvable : {path}")
+    return RunSettings(
+        mode=mode,
+        inputs=[str(Path(p).resolve()) for p in inputs],
+        profile=args.profile,
+        environment=args.environment,
+        phases=phases,
+        requirements=args.requirements,
+        catalogue_dirs=args.catalogue_dirs,
+        referential_cda=args.referential_cda,
+        value_sets=args.value_sets,
+    )
+
+
+def _jobs(args, inputs: list[str]) -> int:
+    if args.jobs:
+        return args.jobs
+    # Worker start-up costs about a second: only worth it for large exports.
+    count = sum(1 for p in inputs for _ in (Path(p).rglob("*") if Path(p).is_dir() else [p]))
+    return min(os.cpu_count() or 1, 8) if count >= 200 else 1
+
+
+def _execute(args, settings: RunSettings, live_env=None) -> int:
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    unknown = set(formats) - set(ALL_FORMATS)
+    if unknown:
+        console.print(f"[red]Erreur d'utilisation :[/red] formats inconnus {sorted(unknown)}")
+        return EXIT_USAGE
+    with ExitStack() as stack:
+        callbacks = ProgressCallbacks()
+        if not args.quiet:
+            progress = stack.enter_context(Progress(
+                TextColumn("[bold]Scénarios"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=console, transient=True))
+            task = progress.add_task("scénarios", total=None)
+            callbacks = ProgressCallbacks(
+                on_total=lambda total: progress.update(task, total=total),
+                on_done=lambda nodeid: progress.advance(task),
+            )
+        run = execute(Execution(settings, jobs=_jobs(args, settings.inputs), live_env=live_env, progress=callbacks,
+                                artefacts=live_env.artefacts() if hasattr(live_env, "artefacts") else []))
+    out_dir = args.report_dir or Path("reports") / run.run_id
+    written = write_reports(run, out_dir, formats)
+    _summary(run)
+    for fmt, path in written.items():
+        console.print(f"  {fmt:<9} {path}")
+    return exit_code(run)
+
+
+def _summary(run: RunResult) -> None:
+    table = Table(title=f"Exigences évaluées — profil {run.profile}", show_lines=False)
+    for column in ("Exigence", "Résultat", "Bloquante", "Constatations"):
+        table.add_column(column)
+    for req in run.requirements:
+        if req.outcome is Outcome.NOT_RUN:
+            continue
+        bad = sum(f.outcome in (Outcome.FAIL, Outcome.ERROR) for f in req.findings)
+        table.add_row(req.id, f"[{_STYLE[req.outcome]}]{req.outcome.label}[/]", "oui" if req.blocking else "non",
+                      f"{len(req.findings)} dont {bad} en échec" if bad else str(len(req.findings)))
+    console.print(table)
+    colour = {"conforme": "green", "non conforme": "red"}.get(run.verdict, "magenta")
+    console.print(f"Verdict : [bold {colour}]{run.verdict.upper()}[/] "
+                  f"({len(run.blocking_failures)} exigence(s) bloquante(s) en échec, "
+                  f"{len(run.harness_errors)} erreur(s) du harnais).")
+
+
+def cmd_check(args) -> int:
+    return _execute(args, _settings(args, "check", args.paths, [OFFLINE]))
+
+
+def cmd_run(args) -> int:
+    from .live.config import DuiConfig
+    from .live.environment import LiveEnvironment
+
+    config = DuiConfig.load(args.dui)
+    phases = [LIVE] + ([OFFLINE] if args.paths else [])
+    with LiveEnvironment(dui_config=config) as env:
+        console.print(f"Services simulés démarrés ; adresses dans {env.services_file}.")
+        return _execute(args, _settings(args, "run", args.paths, phases), env)
+
+
+def cmd_demo(args) -> int:
+    from dui_conformance_mocks.dui import DEFECTS
+
+    from .live.environment import LiveEnvironment
+
+    if args.liste_defauts:
+        for name, description in DEFECTS.items():
+            console.print(f"[bold]{name}[/] — {description}")
+        return EXIT_OK
+    unknown = set(args.defects) - set(DEFECTS)
+    if unknown:
+        console.print(f"[red]Erreur d'utilisation :[/red] défauts inconnus {sorted(unknown)} ; voir --liste-defauts.")
+        return EXIT_USAGE
+    inputs = [str(p) for p in demo_fixtures()]
+    console.print(f"Démonstration : DUI de référence{' avec défauts ' + ', '.join(args.defects) if args.defects else ''}, "
+                  f"services simulés, {len(inputs)} documents fournis.")
+    with LiveEnvironment(reference_defects=frozenset(args.defects)) as env:
+        return _execute(args, _settings(args, "demo", inputs, [LIVE, OFFLINE]), env)
+
+
+def demo_fixtures() -> list[Path]:
+    """Bundled fixtures flagged ``demo = true`` in their folder's MANIFEST.toml."""
+    from .fixtures import iter_manifest
+
+    return [entry.path for entry in iter_manifest() if entry.demo]
+
+
+def cmd_requirements(args) -> int:
+    catalogue = load_catalogue(args.catalogue_dirs)
+    coverage = scan_features(FEATURES_DIR, catalogue)
+    rows = [r for r in catalogue if not args.service or r.service == args.service]
+    if args.coverage:
+        missing = [r for r in rows if not coverage.scenarios_by_requirement.get(r.id)]
+        blocking = [r for r in missing if r.blocks(args.profile)]
+        for req in missing:
+            flag = "[red]bloquante[/]" if req.blocks(args.profile) else "non bloquante"
+            console.print(f"{req.id} ({flag}) sans scénario : {req.statement}")
+        for tag, where in sorted(coverage.unknown_tags.items()):
+            console.print(f"[yellow]Étiquette {tag} absente du catalogue[/] : {', '.join(where)}")
+        console.print(f"{len(rows) - len(missing)}/{len(rows)} exigences couvertes par au moins un scénario ; "
+                      f"{len(blocking)} bloquante(s) (profil {args.profile}) sans scénario.")
+        return EXIT_NOT_CONFORMANT if blocking or coverage.unknown_tags else EXIT_OK
+    table = Table(title="Catalogue d'exigences")
+    for column in ("Id", "Service", "Niveau", "Bloquante", "Scénarios", "Exigence"):
+        table.add_column(column, overflow="fold")
+    for req in rows:
+        table.add_row(req.id, req.service, req.level, ", ".join(req.blocking) or "—",
+                      str(len(coverage.scenarios_by_requirement.get(req.id, []))), req.statement)
+    Console().print(table)
+    return EXIT_OK
+
+
+def cmd_mocks(args) -> int:
+    import time
+
+    from .live.environment import LiveEnvironment
+
+    with LiveEnvironment(services_file=args.sortie) as env:
+        console.print(f"Services simulés démarrés ; adresses écrites dans {args.sortie}. Ctrl-C pour arrêter.")
+        for name, url in env.urls().items():
+            console.print(f"  {name:<10} {url}")
+        while True:
+            time.sleep(3600)
+
+
+_COMMANDS = {
+    "check": cmd_check,
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "requirements": cmd_requirements,
+    "mocks": cmd_mocks,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The requirement catalogue is well-formed data and the plan covers it."""
+
+import pytest
+
+from conformance.requirements import PROFILES, load_catalogue
+from conformance.requirements.catalogue import CatalogueError
+from conformance.requirements.coverage import scan_features
+from conformance.runner import FEATURES_DIR
+
+
+def test_catalogue_loads_with_unique_ids():
+    catalogue = load_catalogue()
+    ids = [r.id for r in catalogue]
+    assert len(ids) == len(set(ids)) and "INS-01" in catalogue and "GEN-01" in catalogue
+    for req in catalogue:
+        assert req.statement and req.source and set(req.blocking) <= set(PROFILES)
+
+
+def test_extra_catalogue_is_validated(tmp_path):
+    (tmp_path / "x.toml").write_text(
+        '[[requirement]]\nid = "INS-01"\nservice = "INS"\nstatement = "d"\nlevel = "DOIT"\nsource = "s"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError, match="deux fois"):
+        load_catalogue([tmp_path])
+    (tmp_path / "x.toml").write_text(
+        '[[requirement]]\nid = "INS-900"\nservice = "INS"\nstatement = "d"\nlevel = "DEVRAIT"\nsource = "s"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError, match="niveau"):
+        load_catalogue([tmp_path])
+
+
+def test_every_scenario_tag_names_a_catalogued_requirement():
+    coverage = scan_features(FEATURES_DIR, load_catalogue())
+    assert coverage.unknown_tags == {}
+
+
+def test_every_blocking_requirement_has_a_scenario():
+    catalogue = load_catalogue()
+    coverage = scan_features(FEATURES_DIR, catalogue)
+    missing = [r.id for r in catalogue if r.blocking and not coverage.scenarios_by_requirement.get(r.id)]
+    assert missing == []

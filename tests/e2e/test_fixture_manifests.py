@@ -1,0 +1,38 @@
+"""Every bundled fixture fails exactly the requirement ids its manifest names, through the real CLI.
+
+This is the harness's proof against false positives and misses: the whole pipeline
+(recognition, Gherkin plan, steps, checks, roll-up, report.json) runs on every fixture.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from conformance.fixtures import iter_manifest
+
+ENTRIES = list(iter_manifest())
+
+
+@pytest.fixture(scope="module")
+def fixture_run(cli):
+    # Two workers: this run also proves results survive pytest-xdist.
+    return cli("check", *[str(e.path) for e in ENTRIES], "--jobs", "2", name="fixtures")
+
+
+def test_manifests_list_existing_files():
+    assert ENTRIES, "aucune fixture déclarée"
+    for entry in ENTRIES:
+        assert entry.path.is_file(), f"{entry.path} absent"
+        assert entry.scope, f"{entry.path.parent}/MANIFEST.toml sans scope"
+
+
+def test_run_completes_without_harness_error(fixture_run):
+    assert fixture_run.code in (0, 3), fixture_run.stderr
+    errors = [s for s in fixture_run.report["scenarios"] if s["outcome"] == "error"]
+    assert errors == []
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[f"{e.path.parent.name}/{e.path.name}" for e in ENTRIES])
+def test_fixture_fails_exactly_its_manifest_ids(fixture_run, entry):
+    failing = fixture_run.failing_ids_by_file().get(str(Path(entry.path).resolve()), set())
+    assert {r for r in failing if entry.in_scope(r)} == set(entry.fails), entry.description
