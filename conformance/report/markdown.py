@@ -10,7 +10,7 @@ import re
 from ..model import Outcome, RunResult
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, service_order
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")  # inline syntax only: values never start a line
 _LISTED = 10  # blocking failures listed before "… et N autres"
 
 
@@ -18,6 +18,10 @@ def md(value: object) -> str:
     text = " ".join(str(value).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", text)
+
+
+def _more(total: int) -> list[str]:
+    return [f"- … et {total - _LISTED} autres (voir index.html)"] if total > _LISTED else []
 
 
 def render_markdown(run: RunResult) -> str:
@@ -39,13 +43,13 @@ def render_markdown(run: RunResult) -> str:
         lines += ["", f"### Exigences bloquantes non conformes ({len(blocking)})", ""]
         for req in blocking[:_LISTED]:
             first = next((f for f in req.findings if f.outcome is Outcome.FAIL), None)
-            detail = f" : {md(first.message)}" if first else ""
+            detail = f" — {md(first.message)}" if first else ""
             lines.append(f"- **{md(req.id)}** {md(req.statement)}{detail}")
-        if len(blocking) > _LISTED:
-            lines.append(f"- … et {len(blocking) - _LISTED} autres (voir index.html)")
+        lines += _more(len(blocking))
     errors = run.harness_errors
     if errors:
         lines += ["", f"### Erreurs du harnais ({len(errors)})", ""]
-        lines += [f"- {md(s.name)} ({md(s.subject)}) : {md(s.error or 'erreur dans une étape')}" for s in errors[:_LISTED]]
+        lines += [f"- {md(s.name)} ({md(s.subject)}) — {md(s.error or 'erreur dans une étape')}" for s in errors[:_LISTED]]
+        lines += _more(len(errors))
     lines += ["", "Rapport détaillé : `index.html` ; données : `report.json`.", ""]
     return "\n".join(lines)

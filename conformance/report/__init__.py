@@ -1,0 +1,69 @@
+"""Report writers: every report is a pure function of one :class:`~conformance.model.RunResult`.
+
+``write_reports`` masks secrets once (see :mod:`.redact`) and then writes the requested
+formats; ``report.json`` is canonical and ``load_run`` reads it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ..model import RunResult
+from .cucumber import render_cucumber
+from .evidence import build_evidence, redact_run
+from .html import render_html
+from .json_report import ReportVersionError, load_run, render_json
+from .junit import render_junit
+from .markdown import render_markdown
+from .redact import redact
+
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+
+_WRITERS: dict[str, tuple[str, Callable[[RunResult], str | bytes]]] = {
+    "json": ("report.json", render_json),
+    "html": ("index.html", render_html),
+    "junit": ("junit.xml", render_junit),
+    "cucumber": ("cucumber.json", render_cucumber),
+    "markdown": ("summary.md", render_markdown),
+    "evidence": ("evidence.zip", build_evidence),
+}
+ALL_FORMATS: tuple[str, ...] = tuple(_WRITERS)
+
+
+def write_reports(run: RunResult, out_dir: Path, formats: Iterable[str] = ALL_FORMATS) -> dict[str, Path]:
+    """Write the chosen formats into ``out_dir``; returns format → written path."""
+    wanted = list(dict.fromkeys(formats))
+    unknown = [f for f in wanted if f not in _WRITERS]
+    if unknown:
+        raise ValueError(f"Format(s) de rapport inconnu(s) : {', '.join(unknown)} (attendus : {', '.join(ALL_FORMATS)}).")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    safe = redact_run(run)
+    written: dict[str, Path] = {}
+    for fmt in wanted:
+        name, render = _WRITERS[fmt]
+        content = render(safe)
+        path = out_dir / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", errors="backslashreplace")
+        written[fmt] = path
+    return written
+
+
+__all__ = [
+    "ALL_FORMATS",
+    "SCHEMA_PATH",
+    "ReportVersionError",
+    "build_evidence",
+    "load_run",
+    "redact",
+    "render_cucumber",
+    "render_html",
+    "render_json",
+    "render_junit",
+    "render_markdown",
+    "write_reports",
+]

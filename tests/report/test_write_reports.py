@@ -1,0 +1,34 @@
+import pytest
+
+from conformance.report import ALL_FORMATS, write_reports
+
+
+def test_all_formats_are_written_without_secrets(run, tmp_path):
+    written = write_reports(run, tmp_path / "sortie")
+    assert set(written) == set(ALL_FORMATS) == {"json", "html", "junit", "cucumber", "markdown", "evidence"}
+    assert sorted(p.name for p in written.values()) == sorted(
+        ["report.json", "index.html", "junit.xml", "cucumber.json", "summary.md", "evidence.zip"]
+    )
+    for fmt, path in written.items():
+        if fmt != "evidence":
+            assert b"SECRET" not in path.read_bytes(), fmt
+
+
+def test_subset_and_unknown_format(failing_run, tmp_path):
+    assert list(write_reports(failing_run, tmp_path, ["markdown"])) == ["markdown"]
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.md"]
+    with pytest.raises(ValueError, match="pdf"):
+        write_reports(failing_run, tmp_path, ["json", "pdf"])
+
+
+def test_empty_run_gives_valid_reports(tmp_path):
+    from lxml import etree
+
+    from conformance.model import RunResult
+    from conformance.report import load_run, render_html, render_junit, render_markdown
+
+    empty = RunResult("vide", "hors-ligne", "bac-a-sable", "local", "t0", "t1", [], [], [], {"version": "0.1.0"})
+    assert load_run(write_reports(empty, tmp_path)["json"]).to_dict() == empty.to_dict()
+    assert "Verdict : ✔ conforme" in render_html(empty) and "bac à sable" in render_html(empty)
+    assert etree.fromstring(render_junit(empty)).get("tests") == "0"
+    assert "**conforme**" in render_markdown(empty)
