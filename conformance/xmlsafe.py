@@ -106,7 +106,7 @@ def parse_xml(data: bytes, path: str, max_bytes: int = MAX_XML_BYTES) -> XmlDocu
         detail = " avec des déclarations d'entités" if _ENTITY.search(data) else ""
         raise XmlProblem(
             f"Le document contient une déclaration DOCTYPE{detail} : refusée (risque XXE / bombe d'entités), "
-            "un document CDA n'en porte pas.",
+            "un document échangé n'en porte pas.",
             line=data[: _DOCTYPE.search(head).start()].count(b"\n") + 1,
             kind="doctype",
         )

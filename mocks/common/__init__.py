@@ -1,1 +1,21 @@
-"""Server lifecycle, exchange recording and deviation flags shared by every mock."""
+"""Server lifecycle, exchange recording, deviation flags and fault injection shared by every mock."""
+
+from .faults import MAX_DELAY_SECONDS, FaultPlan, Faults
+from .harness import HarnessApp, MockService
+from .recorder import Deviation, Exchange, ExchangeRecorder, HttpRequest, HttpResponse
+from .server import LoopbackServer, require_loopback
+
+__all__ = [
+    "MAX_DELAY_SECONDS",
+    "Deviation",
+    "Exchange",
+    "ExchangeRecorder",
+    "FaultPlan",
+    "Faults",
+    "HarnessApp",
+    "HttpRequest",
+    "HttpResponse",
+    "LoopbackServer",
+    "MockService",
+    "require_loopback",
+]

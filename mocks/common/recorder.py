@@ -9,35 +9,17 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-MASK = "[masqué]"
-# Header names whose values are credentials (compared lower-case).
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
-SECRET_FIELDS = ("access_token", "id_token", "refresh_token", "client_secret", "password", "code_verifier")
-_JSON_SECRET = re.compile(r'("(?:%s)"\s*:\s*")[^"]*(")' % "|".join(SECRET_FIELDS))
-_FORM_SECRET = re.compile(r"(?<![A-Za-z0-9_])((?:%s)=)[^&\s\"<]+" % "|".join(SECRET_FIELDS))
-_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+")
+from conformance.report.redact import redact
 
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def redact_text(text: str) -> str:
-    """Mask bearer tokens and well-known secret fields in a JSON, form or free-text body."""
-    text = _JSON_SECRET.sub(rf"\1{MASK}\2", text)
-    text = _FORM_SECRET.sub(rf"\1{MASK}", text)
-    return _BEARER.sub(rf"\1{MASK}", text)
-
-
-def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: (MASK if k.lower() in SECRET_HEADERS else redact_text(v)) for k, v in headers.items()}
 
 
 @dataclass(frozen=True)
@@ -91,12 +73,7 @@ class Exchange:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for reports and the evidence pack, with credentials masked."""
-        out = asdict(self)
-        for part in ("request", "response"):
-            if out[part] is not None:
-                out[part]["headers"] = redact_headers(out[part]["headers"])
-                out[part]["body"] = redact_text(out[part]["body"])
-        return out
+        return redact(asdict(self))
 
 
 class ExchangeRecorder:

@@ -1,0 +1,156 @@
+"""The WSGI layer every mock shares: recording, fault injection and the /_harness endpoints.
+
+A mock only writes ``handle(request, exchange) -> Response``; this layer reads the body
+(size-capped), applies the current fault plan, records the finished exchange, and serves
+``GET /_harness/exchanges`` and ``GET|POST /_harness/faults`` (JSON) for out-of-process use.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import logging
+import socket
+
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from .faults import Faults
+from .recorder import Exchange, ExchangeRecorder, HttpRequest, HttpResponse, now_iso
+from .server import LoopbackServer
+
+MAX_BODY_BYTES = 20 * 1024 * 1024
+HARNESS_PREFIX = "/_harness/"
+_log = logging.getLogger(__name__)
+
+
+def _json(payload: object, status: int = 200) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False), status, mimetype="application/json")
+
+
+def _text(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace")
+
+
+class HarnessApp:
+    """WSGI app wrapping a mock's handler."""
+
+    def __init__(self, service: str, handler, recorder: ExchangeRecorder, faults: Faults):
+        self.service = service
+        self.handler = handler
+        self.recorder = recorder
+        self.faults = faults
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        request.max_content_length = MAX_BODY_BYTES
+        if request.path.startswith(HARNESS_PREFIX):
+            return self._harness(request)(environ, start_response)
+        response = self._exchange(request, environ)
+        return response(environ, start_response)
+
+    def _exchange(self, request: Request, environ) -> Response:
+        try:
+            body = request.get_data(cache=True)
+            too_large = False
+        except RequestEntityTooLarge:
+            body, too_large = b"", True
+        path = request.full_path.rstrip("?")
+        exchange = Exchange(
+            id=self.recorder.next_id(),
+            service=self.service,
+            started=now_iso(),
+            request=HttpRequest(request.method, path, dict(request.headers), _text(body)),
+        )
+        plan = self.faults.take()
+        if plan is not None:
+            exchange.data["injected_fault"] = {"delay": plan.delay, "drop": plan.drop, "status": plan.status}
+            self.faults.sleep(plan.delay)
+        if plan is not None and plan.drop:
+            self._finish(exchange, None)
+            sock = environ.get("werkzeug.socket")
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+            raise ConnectionAbortedError("coupure de connexion injectée")  # werkzeug treats it as dropped
+        if too_large:
+            response = Response(f"Corps de requête au-delà de {MAX_BODY_BYTES} octets.", 413)
+        elif plan is not None and plan.status:
+            response = Response(f"Erreur {plan.status} injectée par le harnais.", plan.status, mimetype="text/plain")
+        else:
+            response = self._handle(request, exchange)
+        self._finish(exchange, response)
+        return response
+
+    def _handle(self, request: Request, exchange: Exchange) -> Response:
+        try:
+            return self.handler(request, exchange)
+        except Exception as exc:  # a harness fault, not the SUT's: keep serving, keep the trace
+            _log.exception("Mock %s failed on %s", self.service, exchange.id)
+            exchange.data["harness_error"] = repr(exc)
+            return Response("Erreur interne du simulateur.", 500, mimetype="text/plain")
+
+    def _finish(self, exchange: Exchange, response: Response | None) -> None:
+        if response is not None:
+            exchange.response = HttpResponse(response.status_code, dict(response.headers), _text(response.get_data()))
+        exchange.finished = now_iso()
+        self.recorder.add(exchange)
+
+    def _harness(self, request: Request) -> Response:
+        name = request.path[len(HARNESS_PREFIX):].strip("/")
+        if name == "exchanges" and request.method == "GET":
+            since = request.args.get("since", "0")
+            if not since.isdigit():
+                return _json({"erreur": "« since » doit être un entier positif."}, 400)
+            return Response(self.recorder.to_json(int(since)), mimetype="application/json")
+        if name == "faults" and request.method == "GET":
+            return _json(self.faults.snapshot())
+        if name == "faults" and request.method == "POST":
+            try:
+                self.faults.set_from_json(json.loads(request.get_data() or b"{}"))
+            except (ValueError, TypeError) as exc:
+                return _json({"erreur": str(exc)}, 400)
+            return _json(self.faults.snapshot())
+        return _json({"erreur": f"Point d'accès du harnais inconnu : {request.method} {request.path}"}, 404)
+
+
+class MockService(abc.ABC):
+    """Base of every mock: one loopback server, one recorder, one fault plan."""
+
+    service: str = "mock"
+    endpoint_path: str = "/"
+
+    def __init__(self, port: int = 0):
+        self.recorder = ExchangeRecorder(self.service)
+        self.faults = Faults()
+        self._server = LoopbackServer(HarnessApp(self.service, self.handle, self.recorder, self.faults), port=port)
+
+    @abc.abstractmethod
+    def handle(self, request: Request, exchange: Exchange) -> Response:
+        """Answer one request, flagging deviations and filling ``exchange.data``."""
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    @property
+    def url(self) -> str:
+        """The service endpoint the DUI must be configured with."""
+        return self.base_url + self.endpoint_path
+
+    def start(self) -> str:
+        self._server.start()
+        return self.url
+
+    def stop(self) -> None:
+        self.faults.cancel()
+        self._server.stop()
+
+    def set_fault(self, delay: float = 0.0, drop: bool = False, status: int | None = None, count: int | None = None) -> None:
+        self.faults.set(delay=delay, drop=drop, status=status, count=count)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,75 @@
+"""The persona file is coherent (keys, NIR vs traits, test OID), and the standalone entry point runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from dui_conformance_mocks.insi import load_personas
+from dui_conformance_mocks.insi.personas import TraitsQuery, match_traits
+
+TEST_OID = "1.2.250.1.213.1.4.10"
+PERSONAS = load_personas()
+RECORDS = [(p, r) for p in PERSONAS for r in ((p.ins,) if p.ins else ()) + p.history]
+
+
+def test_persona_file_covers_every_scenario():
+    ids = {p.id for p in PERSONAS}
+    assert {"unique", "homonyme-louis", "homonyme-henri", "historique", "nom-compose", "ne-etranger",
+            "date-partielle", "faute", "vitale"} <= ids
+    assert any(p.history for p in PERSONAS) and any(p.fault for p in PERSONAS)
+    assert any(p.vitale_rank for p in PERSONAS) and any(len(p.first_names) > 2 for p in PERSONAS)
+
+
+@pytest.mark.parametrize("persona, record", RECORDS, ids=[f"{p.id}-{r.nir}" for p, r in RECORDS])
+def test_matricules_are_coherent(persona, record):
+    nir = record.nir
+    assert len(nir) == 13 and nir.isdigit() and record.oid == TEST_OID
+    assert record.key == f"{97 - int(nir) % 97:02d}"
+    year, month, day = persona.birth_date.split("-")
+    assert nir[0] == {"M": "1", "F": "2"}[persona.sex]
+    assert (nir[1:3], nir[3:5], nir[5:10]) == (year[2:], month, persona.birth_place)
+
+
+def test_matching_rules():
+    query = TraitsQuery("DOUBLON", (), "M", "1947-11-03", None)
+    assert {p.id for p in match_traits(PERSONAS, query)} == {"homonyme-louis", "homonyme-henri"}
+    full_list = TraitsQuery("DOUBLON", ("LOUIS MARCEL",), "M", "1947-11-03", None)
+    assert [p.id for p in match_traits(PERSONAS, full_list)] == ["homonyme-louis"]
+    assert match_traits(PERSONAS, TraitsQuery(None, (), "M", "1947-11-03", None)) == []
+
+
+@pytest.mark.parametrize("content, message", [
+    ('[[persona]]\nid = "x"\n', "incomplète"),
+    ('[[persona]]\nid = "x"\nbirth_name = "X"\nfirst_names = ["A"]\nsex = "M"\nbirth_date = "2000-01-01"\n'
+     'birth_place = "75056"\n', "soit « ins », soit « fault »"),
+])
+def test_bad_persona_file_is_refused(tmp_path, content, message):
+    path = tmp_path / "personas.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_personas(path)
+
+
+@pytest.mark.live
+def test_standalone_entry_point_prints_url_and_stops_on_ctrl_c():
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance_mocks.insi"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("Téléservice INSi simulé à l'écoute : http://127.0.0.1:")
+        url = line.split(" : ", 1)[1].strip()
+        assert url.endswith("/lps")
+        assert requests.get(url, timeout=5).status_code == 405
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)

@@ -1,0 +1,219 @@
+"""Shared mock infrastructure: loopback server, recorder, /_harness endpoints, fault injection."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import requests
+from werkzeug.wrappers import Response
+
+from dui_conformance_mocks.common import (
+    Exchange,
+    ExchangeRecorder,
+    Faults,
+    HttpRequest,
+    LoopbackServer,
+    MockService,
+)
+from dui_conformance_mocks.common import harness
+from dui_conformance_mocks.common.recorder import now_iso
+
+pytestmark = pytest.mark.live
+
+
+class EchoMock(MockService):
+    """Echoes the body; flags ECHO-VIDE on an empty body; fails on purpose on /boom."""
+
+    service = "echo"
+
+    def handle(self, request, exchange):
+        if request.path == "/boom":
+            raise RuntimeError("panne volontaire")
+        body = request.get_data()
+        if not body:
+            exchange.flag("ECHO-VIDE", "Corps vide.")
+        exchange.operation = "echo"
+        return Response(body, 200, mimetype="text/plain")
+
+
+@pytest.fixture
+def echo():
+    mock = EchoMock()
+    mock.start()
+    yield mock
+    mock.stop()
+
+
+def _wsgi_ok(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "localhost", "example.org", "::", ""])
+def test_server_refuses_non_loopback_hosts(host):
+    with pytest.raises(ValueError, match="bouclage"):
+        LoopbackServer(_wsgi_ok, host=host)
+
+
+def test_servers_take_free_loopback_ports_and_stop():
+    with LoopbackServer(_wsgi_ok) as first, LoopbackServer(_wsgi_ok) as second:
+        assert first.base_url.startswith("http://127.0.0.1:")
+        assert first.base_url != second.base_url
+        assert requests.get(first.base_url, timeout=5).text == "ok"
+        url = second.base_url
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=2)
+    first.stop()  # idempotent
+
+
+def test_ipv6_loopback_is_accepted():
+    server = LoopbackServer(_wsgi_ok, host="::1")
+    try:
+        server.start()
+    except OSError:
+        pytest.skip("IPv6 indisponible sur cette machine")
+    try:
+        assert server.base_url.startswith("http://[::1]:")
+        assert requests.get(server.base_url, timeout=5).text == "ok"
+    finally:
+        server.stop()
+
+
+def test_server_starts_once():
+    server = LoopbackServer(_wsgi_ok)
+    with pytest.raises(RuntimeError):
+        _ = server.base_url
+    server.start()
+    try:
+        with pytest.raises(RuntimeError):
+            server.start()
+    finally:
+        server.stop()
+
+
+def test_exchanges_recorded_and_served_redacted(echo):
+    requests.post(echo.url, data=b"premier", headers={"Authorization": "Bearer abc.def"}, timeout=5)
+    requests.post(echo.url, data=b'{"access_token": "jeton-secret"}', timeout=5)
+    first, second = echo.recorder.exchanges()
+    assert (first.id, second.id) == ("echo-0001", "echo-0002")
+    assert first.request.headers["Authorization"] == "Bearer abc.def"  # raw in-process
+    assert first.response.status == 200 and first.response.body == "premier"
+    served = requests.get(echo.base_url + "/_harness/exchanges", timeout=5).json()
+    assert served["service"] == "echo"
+    assert [e["id"] for e in served["exchanges"]] == ["echo-0001", "echo-0002"]
+    assert served["exchanges"][0]["request"]["headers"]["Authorization"] == "[masqué]"
+    assert "jeton-secret" not in json.dumps(served)
+    later = requests.get(echo.base_url + "/_harness/exchanges?since=1", timeout=5).json()
+    assert [e["id"] for e in later["exchanges"]] == ["echo-0002"]
+    assert requests.get(echo.base_url + "/_harness/exchanges?since=x", timeout=5).status_code == 400
+    assert requests.get(echo.base_url + "/_harness/inconnu", timeout=5).status_code == 404
+    assert len(echo.recorder.exchanges()) == 2  # harness calls are not exchanges
+
+
+def test_deviation_flag_and_to_dict(echo):
+    requests.post(echo.url, data=b"", timeout=5)
+    exchange = echo.recorder.exchanges()[0]
+    assert exchange.codes == ["ECHO-VIDE"]
+    assert exchange.to_dict()["deviations"] == [{"code": "ECHO-VIDE", "message_fr": "Corps vide.", "requirement": None}]
+
+
+def test_to_dict_masks_secrets_but_keeps_protocol_codes(echo):
+    body = 'client_secret=s3cr3t {"id_token": "x.y.z"} <siram:Erreur code="desir_550"/>'
+    requests.post(echo.url, data=body.encode(), headers={"Cookie": "session=abc"}, timeout=5)
+    served = echo.recorder.exchanges()[0].to_dict()
+    assert served["request"]["headers"]["Cookie"] == "[masqué]"
+    assert "s3cr3t" not in json.dumps(served) and "x.y.z" not in json.dumps(served)
+    assert 'code="desir_550"' in served["response"]["body"]
+
+
+def test_handler_error_is_recorded_not_fatal(echo):
+    assert requests.post(echo.base_url + "/boom", data=b"x", timeout=5).status_code == 500
+    assert "panne volontaire" in echo.recorder.exchanges()[0].data["harness_error"]
+    assert requests.post(echo.url, data=b"x", timeout=5).status_code == 200
+
+
+def test_oversized_body_gets_413(echo, monkeypatch):
+    monkeypatch.setattr(harness, "MAX_BODY_BYTES", 1000)
+    assert requests.post(echo.url, data=b"x" * 5000, timeout=5).status_code == 413
+    assert echo.recorder.exchanges()[0].response.status == 413
+
+
+def _exchange(recorder: ExchangeRecorder, path: str) -> Exchange:
+    return Exchange(recorder.next_id(), recorder.service, now_iso(), HttpRequest("POST", path, {}, ""))
+
+
+def test_wait_for_times_out_with_none():
+    recorder = ExchangeRecorder("t")
+    assert recorder.wait_for(lambda e: True, timeout=0.05) is None
+    for bad in (-1, float("inf"), float("nan"), None):
+        with pytest.raises(ValueError):
+            recorder.wait_for(lambda e: True, timeout=bad)
+
+
+def test_wait_for_wakes_on_new_exchange_after_mark():
+    recorder = ExchangeRecorder("t")
+    recorder.add(_exchange(recorder, "/ancien"))
+    mark = recorder.mark()
+    timer = threading.Timer(0.05, lambda: recorder.add(_exchange(recorder, "/nouveau")))
+    timer.start()
+    try:
+        found = recorder.wait_for(lambda e: True, timeout=10, since=mark)
+    finally:
+        timer.cancel()
+    assert found is not None and found.request.path == "/nouveau"
+    assert recorder.wait_for(lambda e: e.request.path == "/ancien", timeout=0).id == "t-0001"
+
+
+def test_http_error_fault_for_count_requests(echo):
+    echo.set_fault(status=500, count=1)
+    assert requests.post(echo.url, data=b"a", timeout=5).status_code == 500
+    assert requests.post(echo.url, data=b"b", timeout=5).status_code == 200
+    faulted, normal = echo.recorder.exchanges()
+    assert faulted.data["injected_fault"]["status"] == 500 and faulted.operation is None
+    assert "injected_fault" not in normal.data and normal.operation == "echo"
+
+
+def test_dropped_connection_is_recorded(echo):
+    echo.set_fault(drop=True)
+    with pytest.raises(requests.ConnectionError):
+        requests.post(echo.url, data=b"a", timeout=5)
+    exchange = echo.recorder.wait_for(lambda e: True, timeout=5)
+    assert exchange.response is None and exchange.data["injected_fault"]["drop"] is True
+
+
+def test_delay_fault_makes_client_time_out_and_stop_is_not_blocked(echo):
+    echo.set_fault(delay=30)
+    with pytest.raises(requests.Timeout):
+        requests.post(echo.url, data=b"a", timeout=0.2)
+    echo.stop()  # cancels the pending delay
+
+
+def test_short_delay_still_answers(echo):
+    echo.set_fault(delay=0.05, count=1)
+    assert requests.post(echo.url, data=b"a", timeout=5).text == "a"
+
+
+def test_faults_endpoint(echo):
+    url = echo.base_url + "/_harness/faults"
+    assert requests.post(url, json={"status": 503, "count": 2}, timeout=5).json() == {
+        "delay": 0.0, "drop": False, "status": 503, "count": 2}
+    assert requests.post(echo.url, data=b"a", timeout=5).status_code == 503
+    assert requests.get(url, timeout=5).json()["count"] == 1
+    for bad in ({"delay": 1000}, {"status": 200}, {"count": -1}, {"inconnu": 1}, [1]):
+        response = requests.post(url, json=bad, timeout=5)
+        assert response.status_code == 400 and response.json()["erreur"]
+    assert requests.post(url, data=b"{pas du json", timeout=5).status_code == 400
+    requests.post(url, json={}, timeout=5)
+    assert requests.post(echo.url, data=b"a", timeout=5).status_code == 200
+
+
+def test_faults_validation():
+    faults = Faults()
+    for bad in ({"delay": -1}, {"delay": 61}, {"status": 302}, {"status": True}, {"drop": "oui"}, {"count": 1.5}):
+        with pytest.raises(ValueError):
+            faults.set(**bad)
+    assert faults.take() is None
+    faults.set(drop=True, count=0)
+    assert faults.take() is None
