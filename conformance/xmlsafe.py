@@ -41,7 +41,7 @@ def _parser() -> etree.XMLParser:
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        huge_tree=True,  # large N1 PDFs; safe because DOCTYPEs are refused before parsing and size is capped
         remove_comments=False,
         collect_ids=False,
     )

@@ -1,0 +1,133 @@
+"""What the CDA layers need besides the document: value sets, document models, the official referential.
+
+Value sets come from our own built-in lists (``codes.toml``, written from the spec facts, each
+citing its OID) unless a folder of CI-SIS SVS files is given, whose sets then replace ours.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+
+from ..xmlsafe import XmlProblem, parse_xml
+
+if TYPE_CHECKING:
+    from .official import OfficialReferential
+
+SVS_NS = {"svs": "urn:ihe:iti:svs:2008"}
+MAX_SVS_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class ValueSet:
+    """Allowed (code, codeSystem) pairs; a partial built-in list only decides within its systems."""
+
+    oid: str
+    name: str
+    source: str
+    codes: frozenset[tuple[str, str]] = frozenset()
+    patterns: dict[str, str] = field(default_factory=dict)  # codeSystem -> regex on @code
+    complete: bool = True
+
+    def verdict(self, code: str, system: str) -> bool | None:
+        """True/False when the list can decide, None when the code lies outside a partial list."""
+        if (code, system) in self.codes:
+            return True
+        if system in self.patterns:
+            return re.fullmatch(self.patterns[system], code) is not None
+        if any(s == system for _, s in self.codes):
+            return False
+        return False if self.complete else None
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A header element whose code must belong to a value set (data from codes.toml)."""
+
+    requirement: str
+    xpath: str
+    value_set: str
+    label: str
+
+
+def _read_toml(name: str) -> dict:
+    return tomllib.loads((resources.files(__package__) / name).read_text(encoding="utf-8"))
+
+
+def builtin_value_sets() -> dict[str, ValueSet]:
+    data = _read_toml("codes.toml")
+    out = {}
+    for row in data["value_set"]:
+        out[row["oid"]] = ValueSet(
+            oid=row["oid"],
+            name=row["name"],
+            source=row["source"],
+            codes=frozenset((c, s) for s, codes in row.get("codes", {}).items() for c in codes),
+            patterns=dict(row.get("patterns", {})),
+            complete=row.get("complete", True),
+        )
+    return out
+
+
+def builtin_bindings() -> list[Binding]:
+    return [Binding(**row) for row in _read_toml("codes.toml")["binding"]]
+
+
+def load_value_sets(directory: str | Path) -> tuple[dict[str, ValueSet], list[str]]:
+    """Read every SVS file of a folder; returns the sets by OID and the files that could not be read."""
+    sets: dict[str, ValueSet] = {}
+    problems: list[str] = []
+    for path in sorted(Path(directory).glob("*.xml")):
+        try:
+            data = path.read_bytes()
+            doc = parse_xml(data, str(path), max_bytes=MAX_SVS_BYTES)
+        except (OSError, XmlProblem) as exc:
+            problems.append(f"{path.name} : {getattr(exc, 'message', exc)}")
+            continue
+        for vs in doc.root.iter("{urn:ihe:iti:svs:2008}ValueSet"):
+            oid = vs.get("id")
+            if not oid:
+                continue
+            codes = frozenset(
+                (c.get("code", ""), c.get("codeSystem", ""))
+                for c in vs.iterfind(".//svs:Concept", SVS_NS)
+            )
+            sets[oid] = ValueSet(oid, vs.get("displayName") or path.stem, f"{path.name} (SVS)", codes)
+    return sets, problems
+
+
+def load_models() -> list[dict]:
+    return _read_toml("models.toml")["model"]
+
+
+@dataclass
+class CdaContext:
+    """Everything a layer reads besides the document; build once per run."""
+
+    value_sets: dict[str, ValueSet]
+    bindings: list[Binding]
+    models: list[dict]
+    value_set_dir: Path | None = None
+    value_set_problems: list[str] = field(default_factory=list)
+    referential: OfficialReferential | None = None
+
+    @classmethod
+    def build(cls, value_set_dir: str | Path | None = None, referential_dir: str | Path | None = None,
+              cache_dir: str | Path | None = None) -> CdaContext:
+        sets = builtin_value_sets()
+        problems: list[str] = []
+        if value_set_dir is not None:
+            loaded, problems = load_value_sets(value_set_dir)
+            sets.update(loaded)
+        referential = None
+        if referential_dir is not None:
+            from .official import OfficialReferential
+
+            referential = OfficialReferential(referential_dir, cache_dir=cache_dir)
+        return cls(sets, builtin_bindings(), load_models(),
+                   Path(value_set_dir) if value_set_dir else None, problems, referential)

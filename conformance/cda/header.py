@@ -1,0 +1,252 @@
+"""Layer 3: the CI-SIS header (Volet Structuration Minimale, templateId 1.2.250.1.213.1.1.1.1).
+
+Rules from segur-spec-facts §2.1 and §1.4, grouped the way a reviewer reads a header:
+declarations, document identification, patient, author, custodian, legal authenticator,
+act, encounter, replacement, contact details, nullFlavor, national identifiers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import Finding
+from ..xmlsafe import XmlDocument
+from .common import (CISIS_TEMPLATE, HL7_FRANCE_TEMPLATE, INS_ROOTS, ORG_ID_ROOT, PATIENT_CUSTODIAN_ROOT,
+                     PERSON_ID_ROOT, Check, cda_layer, describe, has_null)
+
+NULL_FLAVORS = {"UNK", "NASK", "ASKU", "NAV", "MSK"}
+# NA is outside the IG-document-core list, yet ANS examples accepted by the official schematrons use it
+# (participant/time, encompassingEncounter/effectiveTime, performer id): tolerated, not failed.
+TOLERATED_NULL_FLAVORS = {"NA"}
+TELECOM_USES = {"H", "HP", "HV", "WP", "DIR", "PUB", "EC", "MC", "PG"}
+ADDR_USES = {"H", "HP", "HV", "WP", "TMP"}
+TELECOM_SCHEME = re.compile(r"^(tel|fax|mailto|https?|ftp|mllp):\S")
+LANGUAGE = re.compile(r"[a-z]{2}-[A-Z]{2}")
+TS = re.compile(r"[0-9]{4}([0-9]{2}){0,5}(\.[0-9]+)?([+-][0-9]{4})?")
+# TRE_G08 (persons) and TRE_G07 (organisations) prefixes, spec-facts §2.1.
+PERSON_ID = re.compile(r"8[0-9]{11}|0[0-9A-Z]{9}|(1|3|4|5|6|10)\S+")
+ORG_ID = re.compile(r"1[0-9AB]{9}|[0234]\S+")
+# The header is everything but the body; XPaths below that scan "the header" skip hl7:component.
+HEADER_NODES = "/hl7:ClinicalDocument/*[not(self::hl7:component)]/descendant-or-self::*"
+
+
+def _one(check: Check, doc: XmlDocument, path: str, label: str, node=None):
+    """Exactly one element, without nullFlavor; returns it (or None)."""
+    found = doc.xpath(path, node)
+    if len(found) != 1:
+        check.fail(f"{label} : {len(found)} occurrence(s), exactement 1 attendue.", node)
+        return None
+    if has_null(found[0]):
+        check.fail(f"{label} : nullFlavor interdit.", found[0])
+        return None
+    return found[0]
+
+
+def declarations(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-03", "Déclarations conformes : realmCode FR, typeId CDA R2, templateIds HL7 France, "
+                             "CI-SIS et modèle.")
+    realm = doc.xpath("hl7:realmCode")
+    c.require(len(realm) == 1 and realm[0].get("code") == "FR", "realmCode doit être présent une fois avec code=\"FR\".",
+              realm[0] if realm else None)
+    type_id = doc.first("hl7:typeId")
+    c.require(type_id is not None and type_id.get("root") == "2.16.840.1.113883.1.3"
+              and type_id.get("extension") == "POCD_HD000040",
+              "typeId doit valoir root=\"2.16.840.1.113883.1.3\" extension=\"POCD_HD000040\".", type_id)
+    roots = [t.get("root") for t in doc.xpath("hl7:templateId")]
+    for oid, label in ((HL7_FRANCE_TEMPLATE, "HL7 France"), (CISIS_TEMPLATE, "CI-SIS (Structuration minimale)")):
+        c.require(oid in roots, f"templateId {label} {oid} absent.")
+    c.require(len(set(roots) - {HL7_FRANCE_TEMPLATE, CISIS_TEMPLATE}) >= 1,
+              "Aucun templateId de modèle de document (au moins un attendu en plus de HL7 France et CI-SIS).")
+    return c.findings()
+
+
+def identification(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-04", "Identification du document complète : id, code, title, effectiveTime, "
+                             "confidentialityCode, languageCode, setId, versionNumber.")
+    node = _one(c, doc, "hl7:id", "id du document")
+    if node is not None:
+        c.require(bool(node.get("root")), "id du document sans @root.", node)
+    node = _one(c, doc, "hl7:code", "code du document")
+    if node is not None:
+        c.require(bool(node.get("code")) and bool(node.get("codeSystem")), "code du document sans @code ou @codeSystem.",
+                  node)
+    node = _one(c, doc, "hl7:title", "title")
+    if node is not None:
+        c.require(bool("".join(node.itertext()).strip()), "title vide.", node)
+    node = _one(c, doc, "hl7:effectiveTime", "effectiveTime")
+    if node is not None:
+        c.require(TS.fullmatch(node.get("value", "")) is not None,
+                  f"effectiveTime/@value {node.get('value')!r} n'est pas une date HL7 (AAAAMMJJ[hhmm[ss]][±zzzz]).", node)
+    _one(c, doc, "hl7:confidentialityCode", "confidentialityCode")
+    node = _one(c, doc, "hl7:languageCode", "languageCode")
+    if node is not None:
+        c.require(LANGUAGE.fullmatch(node.get("code", "")) is not None,
+                  f"languageCode/@code {node.get('code')!r} ne respecte pas le format ll-PP (ex. fr-FR).", node)
+    node = _one(c, doc, "hl7:setId", "setId")
+    if node is not None:
+        c.require(bool(node.get("root")), "setId sans @root.", node)
+    node = _one(c, doc, "hl7:versionNumber", "versionNumber")
+    if node is not None:
+        value = node.get("value", "")
+        c.require(value.isdigit() and int(value) >= 1, f"versionNumber/@value {value!r} : entier positif attendu.", node)
+    return c.findings()
+
+
+def patient(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-05", "Patient (recordTarget) conforme, traits INS présents.")
+    targets = doc.xpath("hl7:recordTarget")
+    if not c.require(len(targets) == 1, f"recordTarget : {len(targets)} occurrence(s), exactement 1 attendue."):
+        return c.findings()
+    role = doc.first("hl7:patientRole", targets[0])
+    ids = doc.xpath("hl7:id[@root]", role) if role is not None else []
+    if not c.require(bool(ids), "recordTarget/patientRole sans identifiant (id@root).", targets[0]):
+        return c.findings()
+    person = doc.first("hl7:patient", role)
+    if not c.require(person is not None, "recordTarget/patientRole/patient absent.", role):
+        return c.findings()
+    names = doc.xpath("hl7:name/hl7:family | hl7:name/hl7:given", person)
+    for part in names:
+        qualifier = part.get("qualifier")
+        c.require(qualifier in (None, "BR", "CL") and not (qualifier is None and part.tag.endswith("family")),
+                  f"Qualifiant {qualifier!r} non admis sur {describe(part)} (BR ou CL ; la liste des prénoms sans "
+                  "qualifiant).", part)
+    if any(i.get("root") in INS_ROOTS for i in ids):
+        traits = [
+            ("hl7:name/hl7:family[@qualifier='BR'][normalize-space()]", "nom de naissance (family@qualifier=BR)"),
+            ("hl7:name/hl7:given[not(@qualifier)][normalize-space()]", "liste des prénoms de naissance (given sans qualifiant)"),
+            ("hl7:name/hl7:given[@qualifier='BR'][normalize-space()]", "premier prénom de naissance (given@qualifier=BR)"),
+            ("hl7:birthTime[@value]", "date de naissance (birthTime)"),
+            ("hl7:administrativeGenderCode[@code]", "sexe (administrativeGenderCode)"),
+            ("hl7:birthplace/hl7:place/hl7:addr/hl7:county[normalize-space()]", "code COG du lieu de naissance (county)"),
+        ]
+        for path, label in traits:
+            c.require(doc.first(path, person) is not None, f"INS présent mais trait absent : {label}.", person)
+    return c.findings(targets[0])
+
+
+def author(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-06", "Auteur(s) conforme(s) : date, identifiant national du professionnel.")
+    authors = doc.xpath("hl7:author")
+    c.require(bool(authors), "Aucun auteur (author 1..*).")
+    for node in authors:
+        c.require(doc.first("hl7:time[@value]", node) is not None, "author/time absent ou sans @value.", node)
+        assigned = doc.first("hl7:assignedAuthor", node)
+        if not c.require(assigned is not None and doc.first("hl7:id[@root]", assigned) is not None,
+                         "author/assignedAuthor/id absent.", node):
+            continue
+        if doc.first("hl7:assignedPerson", assigned) is not None:
+            c.require(doc.first(f"hl7:id[@root='{PERSON_ID_ROOT}']", assigned) is not None,
+                      f"Auteur personne sans identifiant national (id@root=\"{PERSON_ID_ROOT}\").", assigned)
+        else:
+            c.require(doc.first("hl7:assignedAuthoringDevice", assigned) is not None,
+                      "assignedAuthor sans assignedPerson ni assignedAuthoringDevice.", assigned)
+    return c.findings()
+
+
+def custodian(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-07", "Structure de conservation (custodian) identifiée.")
+    nodes = doc.xpath("hl7:custodian")
+    if not c.require(len(nodes) == 1, f"custodian : {len(nodes)} occurrence(s), exactement 1 attendue."):
+        return c.findings()
+    org_id = doc.first("hl7:assignedCustodian/hl7:representedCustodianOrganization/hl7:id", nodes[0])
+    c.require(org_id is not None and org_id.get("root") in (ORG_ID_ROOT, PATIENT_CUSTODIAN_ROOT),
+              f"representedCustodianOrganization/id@root doit valoir {ORG_ID_ROOT} (structure) ou "
+              f"{PATIENT_CUSTODIAN_ROOT} (document produit par le patient).", org_id if org_id is not None else nodes[0])
+    return c.findings(nodes[0])
+
+
+def legal_authenticator(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-08", "Responsable du document (legalAuthenticator) conforme, signatureCode S.")
+    nodes = doc.xpath("hl7:legalAuthenticator")
+    if not c.require(len(nodes) == 1, f"legalAuthenticator : {len(nodes)} occurrence(s), exactement 1 attendue."):
+        return c.findings()
+    node = nodes[0]
+    c.require(doc.first("hl7:time[@value]", node) is not None, "legalAuthenticator/time absent ou sans @value.", node)
+    sig = doc.first("hl7:signatureCode", node)
+    c.require(sig is not None and sig.get("code") == "S", "signatureCode doit valoir code=\"S\".",
+              sig if sig is not None else node)
+    roots = {i.get("root") for i in doc.xpath("hl7:assignedEntity/hl7:id", node)}
+    c.require(bool(roots & {PERSON_ID_ROOT, *INS_ROOTS}),
+              f"legalAuthenticator/assignedEntity sans identifiant national de professionnel (id@root=\"{PERSON_ID_ROOT}\") "
+              "ni INS (document produit par le patient).", node)
+    return c.findings(node)
+
+
+def service_event(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-09", "Acte documenté (documentationOf/serviceEvent) présent, avec date et exécutant.")
+    events = doc.xpath("hl7:documentationOf/hl7:serviceEvent")
+    if not c.require(bool(events), "documentationOf/serviceEvent absent (1..* attendu)."):
+        return c.findings()
+    first = events[0]
+    c.require(doc.first("hl7:effectiveTime", first) is not None, "Le premier serviceEvent n'a pas d'effectiveTime.", first)
+    c.require(doc.first("hl7:performer", first) is not None, "Le premier serviceEvent n'a pas de performer.", first)
+    return c.findings(first)
+
+
+def encounter(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-10", "Prise en charge (componentOf/encompassingEncounter) décrite, avec le lieu.")
+    nodes = doc.xpath("hl7:componentOf/hl7:encompassingEncounter")
+    if not c.require(len(nodes) == 1, f"componentOf/encompassingEncounter : {len(nodes)} occurrence(s), 1 attendue."):
+        return c.findings()
+    node = nodes[0]
+    c.require(doc.first("hl7:effectiveTime", node) is not None, "encompassingEncounter/effectiveTime absent.", node)
+    c.require(doc.first("hl7:location/hl7:healthCareFacility/hl7:code", node) is not None,
+              "encompassingEncounter/location/healthCareFacility/code absent.", node)
+    return c.findings(node)
+
+
+def replacement(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-11", "Remplacement de document (relatedDocument) conforme.")
+    nodes = doc.xpath("hl7:relatedDocument")
+    c.require(len(nodes) <= 1, f"relatedDocument présent {len(nodes)} fois (au plus 1).")
+    for node in nodes:
+        c.require(node.get("typeCode") == "RPLC", f"relatedDocument/@typeCode {node.get('typeCode')!r} : RPLC attendu.",
+                  node)
+        c.require(doc.first("hl7:parentDocument/hl7:id[@root]", node) is not None,
+                  "relatedDocument/parentDocument/id absent.", node)
+    return c.findings(nodes[0] if nodes else None)
+
+
+def contacts(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-12", "Coordonnées (telecom, addr) conformes : usages et schémas admis.")
+    for node in doc.xpath(HEADER_NODES + "[self::hl7:telecom]"):
+        if has_null(node):
+            continue
+        bad = set(node.get("use", "").split()) - TELECOM_USES
+        c.require(not bad, f"telecom/@use {sorted(bad)} hors de {sorted(TELECOM_USES)}.", node)
+        c.require(TELECOM_SCHEME.match(node.get("value", "")) is not None,
+                  f"telecom/@value {node.get('value')!r} : schéma tel:, fax:, mailto:, http(s):, ftp: ou mllp: attendu.",
+                  node)
+    for node in doc.xpath(HEADER_NODES + "[self::hl7:addr][@use]"):
+        bad = set(node.get("use", "").split()) - ADDR_USES
+        c.require(not bad, f"addr/@use {sorted(bad)} hors de {sorted(ADDR_USES)}.", node)
+    return c.findings()
+
+
+def null_flavors(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-13", "nullFlavor de l'en-tête limités à UNK, NASK, ASKU, NAV, MSK.")
+    for node in doc.xpath(HEADER_NODES + "[@nullFlavor]"):
+        c.require(node.get("nullFlavor") in NULL_FLAVORS | TOLERATED_NULL_FLAVORS,
+                  f"nullFlavor {node.get('nullFlavor')!r} non admis dans l'en-tête ({', '.join(sorted(NULL_FLAVORS))}).",
+                  node)
+    return c.findings()
+
+
+def national_ids(doc: XmlDocument) -> list[Finding]:
+    c = Check(doc, "DMP-14", "Identifiants nationaux des professionnels et des structures bien formés.")
+    for root, pattern, label in ((PERSON_ID_ROOT, PERSON_ID, "professionnel (TRE_G08 : 8+RPPS, 0+ADELI…)"),
+                                 (ORG_ID_ROOT, ORG_ID, "structure (TRE_G07 : préfixe 0 à 4, 1+FINESS sur 9 caractères)")):
+        for node in doc.xpath(f"{HEADER_NODES}[self::hl7:id][@root='{root}']"):
+            ext = node.get("extension", "")
+            c.require(pattern.fullmatch(ext) is not None,
+                      f"Identifiant national de {label} mal formé : extension {ext!r}.", node)
+    return c.findings()
+
+
+HEADER_RULES = (declarations, identification, patient, author, custodian, legal_authenticator, service_event,
+                encounter, replacement, contacts, null_flavors, national_ids)
+
+
+@cda_layer(*(f"DMP-{n:02d}" for n in range(3, 15)))
+def check_header(doc: XmlDocument, ctx) -> list[Finding]:
+    return [f for rule in HEADER_RULES for f in rule(doc)]

@@ -1,0 +1,104 @@
+"""Layer 5: document models used by ESMS (DLU, FLUDT, FLUDR, VSM, LDL-EES/SES, IPS-FR, N1).
+
+The model is recognised by its templateId; what each model requires is data (``models.toml``).
+"""
+
+from __future__ import annotations
+
+from ..model import Finding, omitted
+from ..xmlsafe import XmlDocument
+from .common import Check, cda_layer
+
+MODEL_IDS = ("DMP-19", "DMP-20", "DMP-21", "DMP-22", "DMP-23")
+
+
+def recognise(doc: XmlDocument, models: list[dict]) -> list[tuple[dict, str]]:
+    """Models declared by the document, each with the templateId extension it carries."""
+    found = []
+    for model in models:
+        node = doc.first(f"hl7:templateId[@root='{model['template']}']")
+        if node is not None:
+            found.append((model, node.get("extension", "")))
+    return found
+
+
+def _matches(node, allowed: list[str]) -> bool:
+    for entry in allowed:
+        code, _, system = entry.partition("|")
+        if node.get("code") == code and (not system or node.get("codeSystem") == system):
+            return True
+    return False
+
+
+def _check_model(doc: XmlDocument, model: dict) -> list[Finding]:
+    name = model["label"]
+    out: list[Finding] = []
+    rules = [
+        ("DMP-19", "codes", lambda c: _code(doc, c, model)),
+        ("DMP-20", "service_event", lambda c: _service_event(doc, c, model)),
+        ("DMP-21", "participants", lambda c: _participants(doc, c, model)),
+        ("DMP-22", "sections", lambda c: _sections(doc, c, model)),
+        ("DMP-23", "required", lambda c: _required(doc, c, model)),
+    ]
+    for req, key, rule in rules:
+        if not model.get(key):
+            out.append(omitted(req, f"{name} : pas d'exigence de ce type dans le modèle.", doc.locate(doc.root)))
+            continue
+        c = Check(doc, req, f"{name} : {_OK[req]}")
+        rule(c)
+        out += c.findings()
+    return out
+
+
+_OK = {
+    "DMP-19": "code du document conforme au modèle.",
+    "DMP-20": "code de l'acte (serviceEvent) conforme au modèle.",
+    "DMP-21": "participants obligatoires présents.",
+    "DMP-22": "sections obligatoires présentes.",
+    "DMP-23": "éléments d'en-tête propres au modèle présents.",
+}
+
+
+def _code(doc, c: Check, model) -> None:
+    node = doc.first("hl7:code")
+    c.require(node is not None and _matches(node, model["codes"]),
+              f"Code du document {node.get('code') if node is not None else None!r} : attendu "
+              f"{' ou '.join(model['codes'])} pour le modèle {model['key']}.", node)
+
+
+def _service_event(doc, c: Check, model) -> None:
+    codes = doc.xpath("hl7:documentationOf/hl7:serviceEvent/hl7:code")
+    c.require(any(_matches(n, model["service_event"]) for n in codes),
+              f"Aucun documentationOf/serviceEvent/code {' ou '.join(model['service_event'])} (modèle {model['key']}).",
+              codes[0] if codes else None)
+
+
+def _participants(doc, c: Check, model) -> None:
+    for p in model["participants"]:
+        path = f"hl7:participant[@typeCode='{p['typeCode']}'][hl7:functionCode/@code='{p['functionCode']}']"
+        c.require(doc.first(path) is not None, f"Participant obligatoire absent : {p['label']}.")
+
+
+def _sections(doc, c: Check, model) -> None:
+    sections = doc.xpath("hl7:component/hl7:structuredBody//hl7:section")
+    for s in model["sections"]:
+        present = any(doc.first("hl7:code", sec) is not None and doc.first("hl7:code", sec).get("code") == s["loinc"]
+                      or any(t.get("root") in s["templates"] for t in doc.xpath("hl7:templateId", sec))
+                      for sec in sections)
+        c.require(present, f"Section obligatoire absente : {s['label']} (LOINC {s['loinc']}, templateId "
+                  f"{' ou '.join(s['templates'])}).")
+
+
+def _required(doc, c: Check, model) -> None:
+    for r in model["required"]:
+        c.require(doc.first(r["xpath"]) is not None, f"Élément obligatoire pour ce modèle absent : {r['label']}.")
+
+
+@cda_layer(*MODEL_IDS)
+def check_models(doc: XmlDocument, ctx) -> list[Finding]:
+    found = recognise(doc, ctx.models)
+    if not found:
+        roots = ", ".join(t.get("root", "?") for t in doc.xpath("hl7:templateId")) or "aucun"
+        return [omitted(r, f"Modèle de document hors du périmètre ESMS du harnais (templateIds : {roots}).",
+                        doc.locate(doc.root)) for r in MODEL_IDS]
+    return [f for model, _ in found for f in _check_model(doc, model)]

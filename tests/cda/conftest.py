@@ -1,0 +1,23 @@
+"""Shared paths and helpers for the CDA tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.cda import CdaContext
+from conformance.model import Outcome
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures" / "cda" / "dmp"
+SHARED = ROOT / ".." / "shared" / "ans-examples"
+
+
+def failing(findings, prefixes=("DMP", "GEN")) -> list[str]:
+    return sorted({f.requirement for f in findings if f.outcome is Outcome.FAIL and f.requirement.startswith(prefixes)})
+
+
+@pytest.fixture(scope="session")
+def ctx() -> CdaContext:
+    return CdaContext.build()

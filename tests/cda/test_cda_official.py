@@ -1,0 +1,129 @@
+"""The --referentiel-cda mechanism on a tiny synthetic referential (no official package needed).
+
+The referential is built in tmp_path: a small XSD, an ISO schematron reading a value set through
+``doc('include/voc-<OID>-DYNAMIC.xml')`` like the CI-SIS ones, an SVS file, and the ISO skeleton
+(lxml ships the XSLT 1 edition, which Saxon runs as well).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import lxml
+import pytest
+
+from conformance.cda import CdaContext, check_cda
+from conformance.cda.official import PROFILES
+from conformance.model import Outcome
+from conformance.xmlsafe import parse_xml
+
+SKELETON = Path(lxml.__file__).parent / "isoschematron" / "resources" / "xsl" / "iso-schematron-xslt1"
+XSD = """<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:hl7-org:v3"
+           xmlns="urn:hl7-org:v3" elementFormDefault="qualified">
+  <xs:element name="ClinicalDocument">
+    <xs:complexType>
+      <xs:sequence>
+        <xs:element name="realmCode"><xs:complexType><xs:attribute name="code"/></xs:complexType></xs:element>
+        <xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/>
+      </xs:sequence>
+    </xs:complexType>
+  </xs:element>
+</xs:schema>
+"""
+SCH = """<?xml version="1.0" encoding="UTF-8"?>
+<schema xmlns="http://purl.oclc.org/dsdl/schematron">
+  <ns prefix="hl7" uri="urn:hl7-org:v3"/>
+  <pattern id="titre">
+    <rule context="hl7:ClinicalDocument">
+      <assert test="hl7:title">Le titre est obligatoire.</assert>
+      <assert test="hl7:code/@code = document('include/voc-1.2.3.4.999.5-DYNAMIC.xml')//concept/@code">Code hors jeu de valeurs.</assert>
+      <assert test="count(document('include/voc-1.2.3.4.999.6-DYNAMIC.xml')//concept) = 0">Jeu de valeurs absent lu vide.</assert>
+    </rule>
+  </pattern>
+</schema>
+"""
+SVS = """<?xml version="1.0" encoding="UTF-8"?>
+<RetrieveValueSetResponse xmlns="urn:ihe:iti:svs:2008">
+  <ValueSet id="1.2.3.4.999.5" displayName="JDV_TEST">
+    <ConceptList><Concept code="X1" codeSystem="1.2.3.4.999.9"/></ConceptList>
+  </ValueSet>
+</RetrieveValueSetResponse>
+"""
+DOC = """<?xml version="1.0"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <realmCode code="FR"/>
+  {title}
+  <code code="{code}" codeSystem="1.2.3.4.999.9"/>
+</ClinicalDocument>
+"""
+
+
+@pytest.fixture()
+def referential(tmp_path: Path) -> Path:
+    root = tmp_path / "TestContenuCDA"
+    (root / "infrastructure" / "cda").mkdir(parents=True)
+    (root / "infrastructure" / "cda" / "CDA_extended.xsd").write_text(XSD)
+    engine = root / "schematrons" / "moteur"
+    engine.mkdir(parents=True)
+    for name in ("iso_dsdl_include.xsl", "iso_abstract_expand.xsl", "iso_schematron_skeleton_for_xslt1.xsl"):
+        shutil.copy(SKELETON / name, engine / name)
+    shutil.copy(SKELETON / "iso_svrl_for_xslt1.xsl", engine / "iso_svrl_for_xslt2.xsl")
+    sch = root / PROFILES["Structuration minimale"]
+    sch.parent.mkdir(parents=True)
+    sch.write_text(SCH)
+    (root / "jeuxDeValeurs").mkdir()
+    (root / "jeuxDeValeurs" / "JDV_TEST.xml").write_text(SVS)
+    return root
+
+
+def _run(referential: Path, cache: Path, text: str):
+    ctx = CdaContext.build(referential_dir=referential, cache_dir=cache)
+    doc = parse_xml(text.encode(), "doc.xml")
+    return ctx, [f for f in check_cda(doc, ctx) if f.requirement in ("DMP-02", "DMP-30", "DMP-31")]
+
+
+def test_official_pass_fail_and_versions(referential, tmp_path):
+    cache = tmp_path / "cache"
+    ctx, findings = _run(referential, cache, DOC.format(title="<title>T</title>", code="X1"))
+    by = {(f.requirement, f.outcome) for f in findings}
+    assert ("DMP-30", Outcome.PASS) in by and ("DMP-02", Outcome.PASS) in by
+    # the other profiles are absent from this referential and the voc file of 1.2.3.4.999.6 has no SVS: reported
+    skips = [f.message for f in findings if f.requirement == "DMP-31"]
+    assert any("absent" in m for m in skips) and any("1.2.3.4.999.6" in m for m in skips)
+    artefacts = ctx.referential.artefacts()
+    assert {a["name"] for a in artefacts} >= {"Schéma CDA_extended.xsd", "Schématron Structuration minimale"}
+    assert all(a["version"].startswith("sha256:") for a in artefacts)
+
+    compiled = next(cache.rglob("ASIP-STRUCT-MIN-StrucMin.xsl"))
+    stamp = compiled.stat().st_mtime_ns
+    _, findings = _run(referential, cache, DOC.format(title="", code="Z9"))
+    assert compiled.stat().st_mtime_ns == stamp  # second run reuses the compiled stylesheet
+    fails = [f for f in findings if f.requirement == "DMP-30" and f.outcome is Outcome.FAIL]
+    assert {f.message.split("] ", 1)[1] for f in fails} == {"Le titre est obligatoire.", "Code hors jeu de valeurs."}
+    assert all(f.location.xpath == "/hl7:ClinicalDocument" and f.location.line == 2 for f in fails)
+
+
+def test_schema_failure_and_broken_schematron(referential, tmp_path):
+    sch = referential / PROFILES["Structuration minimale"]
+    sch.write_text(SCH.replace("<pattern", '<include href="absent.sch"/><pattern', 1))
+    _, findings = _run(referential, tmp_path / "c", DOC.format(title="<title>T</title>", code="X1").replace(
+        '<realmCode code="FR"/>', ""))
+    assert any(f.requirement == "DMP-02" and f.outcome is Outcome.FAIL for f in findings)
+    assert any(f.requirement == "DMP-31" and "non compilable" in f.message for f in findings)
+    assert any(f.requirement == "DMP-30" and f.outcome is Outcome.SKIP for f in findings)
+
+
+def test_git_commit_is_the_version(referential, tmp_path):
+    git = referential / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "refs" / "heads" / "main").write_text("7cd489b39368809df9bcf2cfef5e5d6354438a02\n")
+    ctx = CdaContext.build(referential_dir=referential, cache_dir=tmp_path / "c")
+    assert ctx.referential.version() == "git:7cd489b39368809df9bcf2cfef5e5d6354438a02"
+
+
+def test_missing_referential_is_reported(tmp_path):
+    _, findings = _run(tmp_path / "nowhere", tmp_path / "c", DOC.format(title="<title>T</title>", code="X1"))
+    assert any(f.requirement == "DMP-31" and "introuvable" in f.message for f in findings)
