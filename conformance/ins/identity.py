@@ -7,6 +7,7 @@ finding can point at the exact element, segment field or JSON path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..model import Location
@@ -62,8 +63,9 @@ class Identity:
 
     @property
     def carries_ins(self) -> bool:
-        """Readers fill ``matricule`` only for an identifier recognised as an INS."""
-        return bool(self.matricule)
+        """Readers fill ``matricule`` (with "" when its value is missing) only for an
+        identifier recognised as an INS, so an empty INS identifier still fails INS-01."""
+        return self.matricule is not None
 
     @property
     def format_carries_status(self) -> bool:
@@ -78,3 +80,21 @@ class Identity:
         """Short French designation used in messages."""
         who = " ".join(p for p in (self.birth_family, self.first_given) if p) or "sans nom"
         return f"identité « {who} »"
+
+
+_HL7_TS = re.compile(r"^(\d{4})(?:(\d{2})(?:(\d{2})(?:\d{2,6}(?:\.\d+)?)?)?)?(?:[+-]\d{4})?$")
+_ISO_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+def normalise_date(raw: str | None) -> str | None:
+    """``19790328`` / ``197903281230+0100`` / ``1979-03-28`` → ``1979-03-28``; partial dates keep
+    their precision (``1979-03``, ``1979``); anything else is returned unchanged for INS-07."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if _ISO_DATE.match(value):
+        return value
+    match = _HL7_TS.match(value)
+    if not match:
+        return value
+    return "-".join(part for part in match.groups() if part)

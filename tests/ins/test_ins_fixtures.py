@@ -1,0 +1,50 @@
+"""Every INS fixture fails exactly the requirement ids its MANIFEST.toml lists (within scope)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conformance.inputs import load
+from conformance.ins import check_document
+from conformance.model import Outcome
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FOLDERS = ("cda/ins", "hl7v2", "fhir")
+
+
+def _cases():
+    for folder in FOLDERS:
+        manifest = tomllib.loads((FIXTURES / folder / "MANIFEST.toml").read_text("utf-8"))
+        for entry in manifest["fixture"]:
+            yield pytest.param(
+                FIXTURES / folder / entry["file"],
+                tuple(manifest["scope"]),
+                set(entry["fails"]),
+                id=f"{folder}/{entry['file']}",
+            )
+
+
+@pytest.mark.parametrize("path, scope, expected", list(_cases()))
+def test_fixture_fails_exactly_its_manifest_ids(path, scope, expected):
+    findings = check_document(load(path), environment="test")
+    failing = {f.requirement for f in findings if f.outcome is Outcome.FAIL and f.requirement.split("-")[0] in scope}
+    assert failing == expected
+    assert not [f for f in findings if f.outcome is Outcome.ERROR]
+    assert all(f.location.file == str(path) for f in findings)
+
+
+def test_every_fixture_file_is_in_a_manifest():
+    for folder in FOLDERS:
+        listed = {e["file"] for e in tomllib.loads((FIXTURES / folder / "MANIFEST.toml").read_text("utf-8"))["fixture"]}
+        present = {p.name for p in (FIXTURES / folder).iterdir() if p.name != "MANIFEST.toml"}
+        assert listed == present, folder
+
+
+def test_production_environment_flips_ins04():
+    valid = check_document(load(FIXTURES / "cda/ins/ins_valide_nom_compose.xml"), environment="production")
+    production = check_document(load(FIXTURES / "cda/ins/ins04_oid_production.xml"), environment="production")
+    assert {f.requirement for f in valid if f.outcome is Outcome.FAIL} == {"INS-04"}
+    assert {f.requirement for f in production if f.outcome is Outcome.FAIL} == set()
