@@ -48,8 +48,6 @@ def _check_name(name: str) -> None:
         raise ZipProblem(f"Nom d'entrée avec une barre oblique inverse refusé : {name!r}.", name, "traversal")
     if name.startswith("/") or _DRIVE.match(name):
         raise ZipProblem(f"Chemin absolu refusé dans l'archive : {name!r}.", name, "traversal")
-    if "\x00" in name:
-        raise ZipProblem(f"Nom d'entrée contenant un caractère nul refusé : {name!r}.", name, "traversal")
     if ".." in name.split("/"):
         raise ZipProblem(f"Remontée de répertoire (« .. ») refusée dans l'archive : {name!r}.", name, "traversal")
 

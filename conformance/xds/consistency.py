@@ -1,0 +1,270 @@
+"""Compare one DocumentEntry with the metadata its CDA implies, in five reviewer-sized groups.
+
+An ARS reviewer reads "identity", "codes", "times", "authors", "integrity" rather than
+twenty slot names, so each group is one requirement: one failure per wrong value, or
+one pass that lists what was verified (and what could not be, for want of an expectation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import Finding, Location, failed, passed
+from . import ebrim, ids
+from .ebrim import Code, RegistryObject
+from .expected import ExpectedEntry, Person
+
+_DTM = re.compile(r"^\d{4}(?:\d{2}){0,5}$")
+VISIBILITY_SYSTEM = "1.2.250.1.213.1.1.4.13"  # INVISIBLE_PATIENT, MASQUE_PS… (facts §3.2)
+
+
+@dataclass
+class _Group:
+    requirement: str
+    label: str
+    entry: RegistryObject
+    expected: ExpectedEntry
+    findings: list[Finding] = field(default_factory=list)
+    verified: list[str] = field(default_factory=list)
+    open: list[str] = field(default_factory=list)
+
+    def fail(self, name: str, message: str, where: Location, expected=None, actual=None, source: str | None = None):
+        cda = self.expected.sources.get(source or "")
+        evidence = f"attendu : {expected!s} ; trouvé : {actual!s}"
+        if cda:
+            evidence += f" ; source CDA : {cda.describe()}"
+        self.findings.append(failed(self.requirement, f"{name} : {message}", where, evidence))
+
+    def done(self) -> list[Finding]:
+        if self.findings:
+            return self.findings
+        text = f"{self.label} : valeurs conformes au CDA ({', '.join(self.verified)})"
+        if self.open:
+            text += f" ; non comparés faute d'attendu déductible du CDA : {', '.join(self.open)}"
+        return [passed(self.requirement, text + ".", self.entry.location)]
+
+
+def split_hl7(value: str | None) -> list[str]:
+    return (value or "").split("^")
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().casefold() == (b or "").strip().casefold()
+
+
+def _code_matches(actual: Code, wanted: Code) -> bool:
+    return actual.code == wanted.code and (not wanted.scheme or actual.scheme == wanted.scheme)
+
+
+def _check_code(g: _Group, name: str, scheme: str, wanted: Code | None, source: str) -> None:
+    found = g.entry.codes(scheme)
+    where = g.entry.where(scheme=scheme)
+    if not found:
+        g.fail(name, "classification absente.", where, wanted.describe() if wanted else "une valeur", "rien")
+        return
+    if wanted is None:
+        g.open.append(name)
+        return
+    if not any(_code_matches(c, wanted) for c in found):
+        g.fail(name, "valeur différente de celle du CDA.", where, wanted.describe(),
+               ", ".join(c.describe() for c in found), source)
+        return
+    g.verified.append(name)
+
+
+def _identity(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
+    g = _Group(ids.IDENTITY, "Identité du patient", entry, exp)
+    actual = entry.external(ebrim.DE_PATIENT_ID)
+    where = entry.where(scheme=ebrim.DE_PATIENT_ID)
+    if actual is None:
+        g.fail("patientId", "identifiant externe XDSDocumentEntry.patientId absent.", where, exp.patient_id, "rien")
+    elif exp.patient_id is None:
+        g.open.append("patientId")
+    elif actual != exp.patient_id:
+        g.fail("patientId", "ne correspond pas à l'INS du CDA (format <matricule>^^^&<OID>&ISO^NH).",
+               where, exp.patient_id, actual, "patient_id")
+    else:
+        g.verified.append("patientId")
+    info = {}
+    for value in entry.slots.get("sourcePatientInfo", []):
+        key, _, rest = value.partition("|")
+        info.setdefault(key.strip(), rest.strip())
+    where = entry.where(slot="sourcePatientInfo")
+    if not info:
+        g.fail("sourcePatientInfo", "slot absent (traits PID-5, PID-7, PID-8 attendus).", where,
+               exp.source_patient_info, "rien")
+    for key, wanted in exp.source_patient_info.items():
+        got = info.get(key)
+        same = got is not None and (
+            all(_same(a, b) for a, b in zip(split_hl7(wanted)[:2], split_hl7(got)[:2])) if key == "PID-5" else got == wanted
+        )
+        if info and not same:
+            g.fail(f"sourcePatientInfo {key}", "trait différent de celui du CDA.", where, wanted, got,
+                   "source_patient_info")
+        elif same:
+            g.verified.append(f"sourcePatientInfo {key}")
+    return g.done()
+
+
+def _codes(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
+    g = _Group(ids.CODES, "Codes de classement", entry, exp)
+    _check_code(g, "typeCode", ebrim.DE_TYPE, exp.type_code, "type_code")
+    _check_code(g, "classCode", ebrim.DE_CLASS, exp.class_code, "class_code")
+    formats = entry.codes(ebrim.DE_FORMAT)
+    where = entry.where(scheme=ebrim.DE_FORMAT)
+    if not formats:
+        g.fail("formatCode", "classification absente.", where, "un formatCode", "rien")
+    elif not exp.format_codes:
+        g.open.append("formatCode")
+    elif not any(_code_matches(c, w) for c in formats for w in exp.format_codes):
+        g.fail("formatCode", "ne correspond pas au modèle de document (templateId) du CDA.", where,
+               " ou ".join(w.code for w in exp.format_codes), ", ".join(c.code for c in formats), "format_codes")
+    else:
+        g.verified.append("formatCode")
+    _check_code(g, "healthcareFacilityTypeCode", ebrim.DE_FACILITY, exp.healthcare_facility_type_code,
+                "healthcare_facility_type_code")
+    _check_code(g, "practiceSettingCode", ebrim.DE_PRACTICE, exp.practice_setting_code, "practice_setting_code")
+    conf = entry.codes(ebrim.DE_CONFIDENTIALITY)
+    where = entry.where(scheme=ebrim.DE_CONFIDENTIALITY)
+    missing = [w for w in exp.confidentiality_codes if not any(_code_matches(c, w) for c in conf)]
+    extra = [c for c in conf if c.scheme != VISIBILITY_SYSTEM
+             and not any(_code_matches(c, w) for w in exp.confidentiality_codes)]
+    if not conf:
+        g.fail("confidentialityCode", "classification absente.", where,
+               ", ".join(w.describe() for w in exp.confidentiality_codes), "rien")
+    elif missing or extra:
+        g.fail("confidentialityCode", "niveau de confidentialité différent de celui du CDA.", where,
+               ", ".join(w.describe() for w in exp.confidentiality_codes), ", ".join(c.describe() for c in conf))
+    else:
+        g.verified.append("confidentialityCode")
+    lang = entry.slot("languageCode")
+    if lang != exp.language_code and exp.language_code is not None:
+        g.fail("languageCode", "langue différente de celle du CDA.", entry.where(slot="languageCode"),
+               exp.language_code, lang, "language_code")
+    elif exp.language_code is not None:
+        g.verified.append("languageCode")
+    if entry.mime_type != exp.mime_type:
+        g.fail("mimeType", "type MIME inattendu pour un document CDA.", entry.location, exp.mime_type, entry.mime_type)
+    else:
+        g.verified.append("mimeType")
+    return g.done()
+
+
+def _times(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
+    g = _Group(ids.TIMES, "Dates", entry, exp)
+    for slot, wanted, source in (
+        ("creationTime", exp.creation_time, "creation_time"),
+        ("serviceStartTime", exp.service_start_time, "service_times"),
+        ("serviceStopTime", exp.service_stop_time, "service_times"),
+    ):
+        got = entry.slot(slot)
+        where = entry.where(slot=slot)
+        if got is not None and not _DTM.match(got):
+            g.fail(slot, "format invalide (AAAAMMJJ[hh[mm[ss]]] en UTC attendu).", where, "AAAAMMJJhhmmss", got)
+        elif wanted is None:
+            if got is not None:
+                g.open.append(slot)
+        elif got is None:
+            g.fail(slot, "slot absent alors que le CDA porte la date.", where, wanted, "rien", source)
+        elif len(got) < 8 or not (got.startswith(wanted) or wanted.startswith(got)):
+            g.fail(slot, "date différente de celle du CDA ramenée en UTC.", where, wanted, got, source)
+        else:
+            g.verified.append(slot)
+    if not g.verified and not g.findings:
+        g.fail("creationTime", "aucune date dans les métadonnées.", entry.location, exp.creation_time, "rien")
+    return g.done()
+
+
+def _person_mismatch(wanted: Person, xcn: str) -> bool:
+    parts = split_hl7(xcn) + [""] * 3
+    return not (parts[0] == (wanted.id or parts[0]) and _same(parts[1], wanted.family) and _same(parts[2], wanted.given))
+
+
+def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
+    g = _Group(ids.AUTHORS, "Auteur et responsable légal", entry, exp)
+    actual = entry.classified(ebrim.DE_AUTHOR)
+    if not actual:
+        g.fail("author", "aucune classification auteur.", entry.location, "l'auteur du CDA", "rien", "authors")
+    for i, wanted in enumerate(exp.authors if actual else ()):
+        by_id = [a for a in actual if wanted.person and split_hl7((a.slots.get("authorPerson") or [""])[0])[0] == wanted.person.id]
+        found = (by_id or actual[i:i + 1] or actual[:1])[0]
+        person = (found.slots.get("authorPerson") or [None])[0]
+        if wanted.person and (person is None or _person_mismatch(wanted.person, person)):
+            g.fail("authorPerson", "auteur différent de celui du CDA.", found.location,
+                   f"{wanted.person.id}^{wanted.person.family}^{wanted.person.given}", person, "authors")
+        elif wanted.person:
+            g.verified.append("authorPerson")
+        if wanted.institution:
+            insts = [split_hl7(v) + [""] * 10 for v in found.slots.get("authorInstitution", [])]
+            if not any((not wanted.institution.id or p[9] == wanted.institution.id)
+                       and _same(p[0], wanted.institution.name) for p in insts):
+                g.fail("authorInstitution", "structure de l'auteur différente de celle du CDA.", found.location,
+                       f"{wanted.institution.name}^^^^^^^^^{wanted.institution.id}",
+                       found.slots.get("authorInstitution"), "authors")
+            else:
+                g.verified.append("authorInstitution")
+        if wanted.specialty:
+            specs = [split_hl7(v) for v in found.slots.get("authorSpecialty", [])]
+            if not any(p[0] == wanted.specialty.code for p in specs):
+                g.fail("authorSpecialty", "spécialité différente de celle du CDA.", found.location,
+                       wanted.specialty.code, found.slots.get("authorSpecialty"), "authors")
+            else:
+                g.verified.append("authorSpecialty")
+    legal = entry.slot("legalAuthenticator")
+    where = entry.where(slot="legalAuthenticator")
+    if exp.legal_authenticator is None:
+        g.open.append("legalAuthenticator")
+    elif legal is None:
+        g.fail("legalAuthenticator", "slot absent alors que le CDA a un responsable légal.", where,
+               exp.legal_authenticator.id, "rien", "legal_authenticator")
+    elif _person_mismatch(exp.legal_authenticator, legal):
+        w = exp.legal_authenticator
+        g.fail("legalAuthenticator", "responsable légal différent de celui du CDA.", where,
+               f"{w.id}^{w.family}^{w.given}", legal, "legal_authenticator")
+    else:
+        g.verified.append("legalAuthenticator")
+    return g.done()
+
+
+def _integrity(entry: RegistryObject, exp: ExpectedEntry, require_hash: bool) -> list[Finding]:
+    g = _Group(ids.INTEGRITY, "Empreinte, taille et identifiant", entry, exp)
+    digest, size = entry.slot("hash"), entry.slot("size")
+    if digest is None:
+        if require_hash:
+            g.fail("hash", "slot absent.", entry.location, exp.hash, "rien")
+    elif digest.lower() != exp.hash:
+        g.fail("hash", "l'empreinte SHA-1 ne correspond pas aux octets du document.", entry.where(slot="hash"),
+               exp.hash, digest)
+    else:
+        g.verified.append("hash")
+    if size is None:
+        if require_hash:
+            g.fail("size", "slot absent.", entry.location, exp.size, "rien")
+    elif size.strip() != str(exp.size):
+        g.fail("size", "la taille ne correspond pas aux octets du document.", entry.where(slot="size"), exp.size, size)
+    else:
+        g.verified.append("size")
+    unique = entry.external(ebrim.DE_UNIQUE_ID)
+    where = entry.where(scheme=ebrim.DE_UNIQUE_ID)
+    if unique is None:
+        g.fail("uniqueId", "identifiant externe XDSDocumentEntry.uniqueId absent.", where, exp.unique_id, "rien")
+    elif exp.unique_id is None:
+        g.open.append("uniqueId")
+    elif unique != exp.unique_id:
+        g.fail("uniqueId", "ne correspond pas à l'identifiant du CDA (ClinicalDocument/id).", where,
+               exp.unique_id, unique, "unique_id")
+    else:
+        g.verified.append("uniqueId")
+    return g.done()
+
+
+def check_entry(entry: RegistryObject, expected: ExpectedEntry, require_hash: bool = False) -> list[Finding]:
+    """All five groups for one DocumentEntry; ``require_hash`` for XDM, where hash and size are mandatory."""
+    return (
+        _identity(entry, expected)
+        + _codes(entry, expected)
+        + _times(entry, expected)
+        + _authors(entry, expected)
+        + _integrity(entry, expected, require_hash)
+    )

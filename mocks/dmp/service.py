@@ -1,0 +1,294 @@
+"""The DMP mock: an XDS.b repository + registry on 127.0.0.1 (ITI-41, ITI-18, ITI-43).
+
+Permissive by design (harness lessons §10 items 1 and 6): every finding of
+:func:`conformance.xds.check_iti41` on a submission becomes a deviation of the recorded
+exchange, yet the submission is stored. Only what a real registry cannot accept (no
+SubmissionSet, patientId disagreement or not an INS, document and metadata unpaired,
+hash/size contradicting the bytes, RPLC to an unknown entry) is refused with the IHE error code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import threading
+
+from lxml import etree
+from werkzeug.wrappers import Request, Response
+
+from conformance.model import Outcome
+from conformance.xds import check_iti41, ebrim, expected_entry, read_submission
+from conformance.xds.build import ITI18_ACTION, ITI43_ACTION, extrinsic_object, new_urn, q
+from conformance.xds.ebrim import NS
+from conformance.xds.ids import QUERY, RETRIEVE
+from conformance.xds.iti41 import documents_of
+from conformance.xds.mtom import MtomProblem, parse_mtom
+from conformance.xmlsafe import XmlDocument, XmlProblem, parse_xml
+from dui_conformance_mocks.common import Exchange, MockService
+
+from . import soap
+from .soap import XdsError
+from .store import REPOSITORY_ID, Store, StoredEntry, prepare_metadata
+
+FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
+INS_PATIENT_ID = re.compile(r"^\d{6}[\dAB]\d{8}\^\^\^&1\.2\.250\.1\.213\.1\.4\.(?:8|9|10|11)&ISO\^NH$")
+_URN_UUID = re.compile(r"^urn:uuid:[0-9a-fA-F-]{36}$")
+
+
+def _soap_response(data: bytes, status: int = 200) -> Response:
+    return Response(data, status, content_type=soap.SOAP12_TYPE)
+
+
+def _x(xml: XmlDocument, expr: str, node=None) -> list:
+    return (xml.root if node is None else node).xpath(expr, namespaces=NS)
+
+
+def _errors_data(errors: list[XdsError]) -> list[dict[str, str]]:
+    return [{"code": e.code, "message": e.text, "clause": soap.CLAUSE} for e in errors]
+
+
+def _unquote(value: str) -> str:
+    return value.strip().strip("()").strip().strip("'")
+
+
+class DmpMock(MockService):
+    """``DmpMock().start()``; give the DUI ``iti41_url``, ``iti18_url`` and ``iti43_url``."""
+
+    service = "dmp"
+    endpoint_path = "/dmp"
+
+    def __init__(self, port: int = 0, environment: str = "test"):
+        super().__init__(port=port)
+        self.environment = environment
+        self.store = Store()
+        self._errors: list[str] = []
+        self._errors_lock = threading.Lock()
+
+    # -- public API ---------------------------------------------------------------------------
+    @property
+    def iti41_url(self) -> str:
+        return self.url + "/iti41"
+
+    @property
+    def iti18_url(self) -> str:
+        return self.url + "/iti18"
+
+    @property
+    def iti43_url(self) -> str:
+        return self.url + "/iti43"
+
+    @property
+    def wsgi_app(self):
+        """The WSGI app (recording and faults included), for ``werkzeug.test.Client`` without a socket."""
+        return self._server.app
+
+    def fail_next(self, code: str = "XDSRepositoryError", count: int = 1) -> None:
+        """Answer the next ``count`` ITI-41 submissions with this IHE error code (nothing stored)."""
+        with self._errors_lock:
+            self._errors += [code] * count
+
+    def seed(self, document: bytes, status: str = ebrim.APPROVED, **metadata) -> StoredEntry:
+        """Place a CDA in the registry as if already shared; ``metadata`` overrides ExpectedEntry fields."""
+        cda = parse_xml(document, "seed.xml")
+        exp = dataclasses.replace(expected_entry(cda, document, self.environment), **metadata)
+        entry_uuid = new_urn()
+        node = extrinsic_object(exp, entry_uuid, status=status, repository_id=REPOSITORY_ID)
+        entry = StoredEntry(entry_uuid, exp.unique_id or new_urn(), exp.patient_id or "", document, node,
+                            exp.mime_type, status)
+        self.store.add(entry)
+        return entry
+
+    def entries(self, patient_id: str) -> list[StoredEntry]:
+        return self.store.find(patient_id)
+
+    # -- dispatch -----------------------------------------------------------------------------
+    def handle(self, request: Request, exchange: Exchange) -> Response:
+        routes = {"/iti41": self._iti41, "/iti18": self._iti18, "/iti43": self._iti43}
+        handler = routes.get(request.path.removeprefix(self.endpoint_path))
+        if handler is None or not request.path.startswith(self.endpoint_path):
+            exchange.flag("DMP-CHEMIN-INCONNU", f"Chemin « {request.path} » inconnu du DMP simulé.")
+            return Response("Chemin inconnu du DMP simulé.", 404, mimetype="text/plain")
+        if request.method != "POST":
+            exchange.flag("DMP-METHODE-HTTP", f"Méthode {request.method} : POST attendu.")
+            return Response("Le DMP simulé n'accepte que POST.", 405, mimetype="text/plain")
+        return handler(request, exchange)
+
+    def _envelope(self, request: Request, exchange: Exchange, requirement: str):
+        """(xml, mtom message or None) of a query/retrieve request, or a fault response."""
+        content_type, body = request.headers.get("Content-Type", ""), request.get_data()
+        msg = None
+        try:
+            if "multipart/related" in content_type.lower():
+                msg = parse_mtom(content_type, body)
+                body = msg.envelope
+            xml = parse_xml(body, exchange.id)
+        except (MtomProblem, XmlProblem) as problem:
+            exchange.flag(requirement, f"Requête illisible : {problem.message}", requirement)
+            return _soap_response(soap.fault(f"Requête illisible : {problem.message}"), 400)
+        if xml.root.tag != f"{{{ebrim.SOAP12}}}Envelope":
+            exchange.flag(requirement, f"Racine {xml.root.tag} : enveloppe SOAP 1.2 attendue.", requirement)
+        return xml, msg
+
+    def _check_action(self, xml: XmlDocument, action: str, exchange: Exchange, requirement: str) -> str | None:
+        header = "/*[local-name()='Envelope']/*[local-name()='Header']"
+        got = "".join(_x(xml, header + "/wsa:Action/text()")).strip()
+        if got != action:
+            exchange.flag(requirement, f"wsa:Action « {got or 'absente'} » : {action} attendue.", requirement)
+        return "".join(_x(xml, header + "/wsa:MessageID/text()")).strip() or None
+
+    # -- ITI-41 -------------------------------------------------------------------------------
+    def _iti41(self, request: Request, exchange: Exchange) -> Response:
+        exchange.operation = "ITI-41"
+        content_type, body = request.headers.get("Content-Type", ""), request.get_data()
+        findings = check_iti41(content_type, body, exchange.id, self.environment)
+        for finding in findings:
+            if finding.outcome in (Outcome.FAIL, Outcome.ERROR):
+                exchange.flag(finding.requirement, finding.message, finding.requirement)
+        exchange.data["findings"] = [f.to_dict() for f in findings]
+        try:
+            msg = parse_mtom(content_type, body) if "multipart/related" in content_type.lower() else None
+            xml = parse_xml(msg.envelope if msg else body, exchange.id)
+        except (MtomProblem, XmlProblem) as problem:
+            return self._registry_answer(exchange, [XdsError("XDSRegistryMetadataError", problem.message)], None)
+        relates_to = "".join(_x(xml, "//wsa:MessageID/text()")).strip() or None
+        with self._errors_lock:
+            injected = self._errors.pop(0) if self._errors else None
+        if injected:
+            exchange.data["injected_error"] = injected
+            return self._registry_answer(exchange, [XdsError(injected, "erreur injectée par le harnais")], relates_to)
+        sub = read_submission(xml)
+        docs, _ = documents_of(xml, msg)
+        errors = self._refusals(sub, docs)
+        if not errors:
+            exchange.data["stored"] = self._store(sub, docs)
+        return self._registry_answer(exchange, errors, relates_to)
+
+    def _registry_answer(self, exchange: Exchange, errors: list[XdsError], relates_to: str | None) -> Response:
+        exchange.data["status"] = "Failure" if errors else "Success"
+        exchange.data["errors"] = _errors_data(errors)
+        payload = soap.registry_response(errors)
+        return _soap_response(soap.envelope(payload, soap.ITI41_RESPONSE, relates_to))
+
+    def _refusals(self, sub, docs: dict[str, bytes]) -> list[XdsError]:
+        """What a registry/repository must refuse (ITI TF-3 Table 4.2.4.1-2)."""
+        if len(sub.submission_sets) != 1 or not sub.entries:
+            return [XdsError("XDSRegistryMetadataError", "un SubmissionSet et au moins une DocumentEntry attendus")]
+        errors = []
+        wanted = sub.submission_sets[0].external(ebrim.SS_PATIENT_ID) or ""
+        if not INS_PATIENT_ID.match(wanted):
+            errors.append(XdsError("XDSUnknownPatientId", f"« {wanted} » n'est pas un INS au format ^^^&OID&ISO^NH"))
+        for entry in sub.entries:
+            unique_id = entry.external(ebrim.DE_UNIQUE_ID)
+            if entry.external(ebrim.DE_PATIENT_ID) != wanted:
+                errors.append(XdsError("XDSPatientIdDoesNotMatch", f"DocumentEntry {entry.id}"))
+            if not unique_id:
+                errors.append(XdsError("XDSRegistryMetadataError", f"DocumentEntry {entry.id} sans uniqueId"))
+            elif self.store.by_unique_id(unique_id):
+                errors.append(XdsError("XDSDuplicateUniqueIdInRegistry", unique_id))
+            data = docs.get(entry.id)
+            if data is None:
+                errors.append(XdsError("XDSMissingDocument", f"DocumentEntry {entry.id}"))
+                continue
+            digest, size = entry.slot("hash"), entry.slot("size")
+            if (digest and digest.lower() != hashlib.sha1(data).hexdigest()) or (size and size.strip() != str(len(data))):
+                errors.append(XdsError("XDSRepositoryMetadataError", f"DocumentEntry {entry.id}"))
+        for doc_id in set(docs) - {e.id for e in sub.entries}:
+            errors.append(XdsError("XDSMissingDocumentMetadata", f"xdsb:Document {doc_id}"))
+        for assoc in (a for a in sub.associations if a.type == ebrim.RPLC):
+            target = self.store.get(assoc.target)
+            if target is None:
+                errors.append(XdsError("UnresolvedReferenceException", f"RPLC vers {assoc.target}"))
+            elif target.status != ebrim.APPROVED:
+                errors.append(XdsError("XDSRegistryMetadataError", f"RPLC vers l'entrée {assoc.target} déjà dépréciée"))
+        return errors
+
+    def _store(self, sub, docs: dict[str, bytes]) -> list[str]:
+        new_ids = {}
+        for entry in sub.entries:
+            entry_uuid = entry.id if _URN_UUID.match(entry.id) and not self.store.get(entry.id) else new_urn()
+            new_ids[entry.id] = entry_uuid
+            data = docs[entry.id]
+            self.store.add(StoredEntry(entry_uuid, entry.external(ebrim.DE_UNIQUE_ID) or "",
+                                       entry.external(ebrim.DE_PATIENT_ID) or "", data,
+                                       prepare_metadata(entry.element, entry_uuid, data), entry.mime_type or "text/xml"))
+        for assoc in (a for a in sub.associations if a.type == ebrim.RPLC):
+            self.store.deprecate(assoc.target, new_ids.get(assoc.source, assoc.source))
+        return list(new_ids.values())
+
+    # -- ITI-18 -------------------------------------------------------------------------------
+    def _iti18(self, request: Request, exchange: Exchange) -> Response:
+        exchange.operation = "ITI-18"
+        parsed = self._envelope(request, exchange, QUERY)
+        if isinstance(parsed, Response):
+            return parsed
+        xml, _ = parsed
+        relates_to = self._check_action(xml, ITI18_ACTION, exchange, QUERY)
+        query = next(iter(_x(xml, "//query:AdhocQueryRequest/rim:AdhocQuery")), None)
+        errors: list[XdsError] = []
+        objects: list[etree._Element] = []
+        if query is None or query.get("id") != FIND_DOCUMENTS:
+            qid = query.get("id") if query is not None else "absente"
+            exchange.flag(QUERY, f"Requête stockée {qid} : FindDocuments ({FIND_DOCUMENTS}) attendue.", QUERY)
+            errors.append(XdsError("XDSUnknownStoredQuery", str(qid)))
+        else:
+            objects, errors = self._find(xml, query, exchange)
+        exchange.data.update(status="Failure" if errors else "Success", results=len(objects),
+                             errors=_errors_data(errors))
+        return _soap_response(soap.envelope(soap.query_response(objects, errors), soap.ITI18_RESPONSE, relates_to))
+
+    def _find(self, xml: XmlDocument, query, exchange: Exchange) -> tuple[list, list[XdsError]]:
+        slots = {s.get("name"): [v.text or "" for v in _x(xml, "rim:ValueList/rim:Value", s)]
+                 for s in _x(xml, "rim:Slot", query)}
+        raw_pid = (slots.get("$XDSDocumentEntryPatientId") or [""])[0].strip()
+        if not raw_pid:
+            exchange.flag(QUERY, "Paramètre $XDSDocumentEntryPatientId absent.", QUERY)
+            return [], [XdsError("XDSStoredQueryParamNumber", "$XDSDocumentEntryPatientId")]
+        if not (raw_pid.startswith("'") and raw_pid.endswith("'")):
+            exchange.flag(QUERY, f"$XDSDocumentEntryPatientId {raw_pid} non encadré d'apostrophes.", QUERY)
+        patient_id = _unquote(raw_pid)
+        if not INS_PATIENT_ID.match(patient_id):
+            exchange.flag(QUERY, f"$XDSDocumentEntryPatientId « {patient_id} » n'est pas un INS ^^^&OID&ISO^NH.", QUERY)
+        statuses = {_unquote(part) for value in slots.get("$XDSDocumentEntryStatus", []) for part in value.split(",")}
+        statuses.discard("")
+        if not statuses:
+            exchange.flag(QUERY, "Paramètre $XDSDocumentEntryStatus absent.", QUERY)
+            return [], [XdsError("XDSStoredQueryParamNumber", "$XDSDocumentEntryStatus")]
+        request = next(iter(_x(xml, "//query:AdhocQueryRequest")))
+        return_type = "".join(_x(xml, "query:ResponseOption/@returnType", request)) or "ObjectRef"
+        found = self.store.find(patient_id, statuses)
+        exchange.data.update(patient_id=patient_id, statuses=sorted(statuses), return_type=return_type)
+        if return_type == "LeafClass":
+            return [e.leaf_class() for e in found], []
+        return [etree.Element(q("rim", "ObjectRef"), id=e.entry_uuid) for e in found], []
+
+    # -- ITI-43 -------------------------------------------------------------------------------
+    def _iti43(self, request: Request, exchange: Exchange) -> Response:
+        exchange.operation = "ITI-43"
+        parsed = self._envelope(request, exchange, RETRIEVE)
+        if isinstance(parsed, Response):
+            return parsed
+        xml, _ = parsed
+        relates_to = self._check_action(xml, ITI43_ACTION, exchange, RETRIEVE)
+        wanted = _x(xml, "//xdsb:RetrieveDocumentSetRequest/xdsb:DocumentRequest")
+        if not wanted:
+            exchange.flag(RETRIEVE, "Aucun xdsb:DocumentRequest dans la requête.", RETRIEVE)
+        found, errors = [], []
+        for node in wanted:
+            repository = "".join(_x(xml, "xdsb:RepositoryUniqueId/text()", node)).strip()
+            unique_id = "".join(_x(xml, "xdsb:DocumentUniqueId/text()", node)).strip()
+            entry = self.store.by_unique_id(unique_id)
+            if repository != REPOSITORY_ID:
+                exchange.flag(RETRIEVE, f"RepositoryUniqueId « {repository} » inconnu.", RETRIEVE)
+                errors.append(XdsError("XDSUnknownRepositoryId", repository))
+            elif entry is None:
+                exchange.flag(RETRIEVE, f"DocumentUniqueId « {unique_id} » inconnu.", RETRIEVE)
+                errors.append(XdsError("XDSDocumentUniqueIdError", unique_id))
+            else:
+                found.append((REPOSITORY_ID, unique_id, entry.mime_type, entry.document))
+        if not wanted:
+            errors.append(XdsError("XDSRegistryMetadataError", "aucun document demandé"))
+        exchange.data.update(retrieved=[f[1] for f in found],
+                             errors=_errors_data(errors))
+        content_type, body = soap.retrieve_response(found, errors, relates_to)
+        return Response(body, 200, content_type=content_type)
