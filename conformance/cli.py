@@ -168,13 +168,22 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
                 on_done=lambda nodeid: progress.advance(task),
             )
         run = execute(Execution(settings, jobs=_jobs(args, settings.inputs), live_env=live_env, progress=callbacks,
-                                artefacts=live_env.artefacts() if hasattr(live_env, "artefacts") else []))
+                                artefacts=_artefacts(settings)))
     out_dir = args.report_dir or Path("reports") / run.run_id
     written = write_reports(run, out_dir, formats)
     _summary(run)
     for fmt, path in written.items():
         console.print(f"  {fmt:<9} {path}")
     return exit_code(run)
+
+
+def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
+    """Versions of the official validation artefacts used, for the report."""
+    if not settings.referential_cda:
+        return []
+    from .cda import OfficialReferential
+
+    return OfficialReferential(settings.referential_cda).artefacts()
 
 
 def _summary(run: RunResult) -> None:

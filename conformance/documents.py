@@ -21,6 +21,9 @@ def check_readable(doc: InputDocument) -> list[Finding]:
     where = Location(file=doc.path)
     if doc.kind == UNKNOWN:
         return [skipped("GEN-01", "Type de fichier non reconnu (ni CDA, ni HL7 v2, ni FHIR, ni XML) : fichier ignoré.", where)]
+    if doc.kind not in XML_KINDS | {FHIR, HL7V2}:
+        return [omitted("GEN-01", f"{KIND_LABELS[doc.kind].capitalize()} : lisibilité vérifiée par les scénarios de ce type.",
+                        where)]
     try:
         if doc.kind in XML_KINDS:
             doc.xml

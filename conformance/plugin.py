@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from . import xds  # noqa: F401 - registers the IHE_XDM.ZIP and ITI-41 input kinds
 from .inputs import InputDocument, discover, load
 from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN

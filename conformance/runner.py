@@ -103,14 +103,17 @@ def run_plan(
 
 
 def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str) -> list[RequirementResult]:
-    """Requirement outcome = worst of its findings, and of any harness error in its scenarios."""
+    """Requirement outcome = worst of its findings, of harness errors and of silent runs in its scenarios."""
     results = []
     for req in catalogue:
         tagged = [s for s in scenarios if req.id in s.requirements]
-        findings = [f for s in scenarios for f in s.findings if f.requirement == req.id]
-        outcomes = [f.outcome for f in findings] + [Outcome.ERROR for s in tagged if s.error]
-        if not outcomes and tagged:
-            outcomes = [s.outcome for s in tagged]
+        # A Gherkin background repeats its steps in every scenario: keep each finding once.
+        findings = list(dict.fromkeys(f for s in scenarios for f in s.findings if f.requirement == req.id))
+        outcomes = [f.outcome for f in findings]
+        outcomes += [Outcome.ERROR for s in tagged if s.error]
+        outcomes += [Outcome.SKIP for s in tagged if not s.error and not s.findings]
+        if tagged and not outcomes:
+            outcomes = [Outcome.OMIT]  # its scenarios ran, none of their findings concern it
         results.append(
             RequirementResult(
                 id=req.id,

@@ -47,8 +47,20 @@ def check_cda_input(document: InputDocument, ctx: CdaContext) -> list[Finding]:
     return check_cda(doc, ctx)
 
 
+def check_layer(document: InputDocument, layer: str, ctx: CdaContext) -> list[Finding]:
+    """One named layer on an exported file (what a Gherkin step asks for)."""
+    functions = dict(LAYERS)
+    if layer not in functions:
+        raise KeyError(f"Couche CDA inconnue : {layer!r} ; couches : {', '.join(functions)}")
+    try:
+        doc = document.xml
+    except XmlProblem as problem:
+        return check_unreadable(document.path, problem)
+    return functions[layer](doc, ctx)
+
+
 __all__ = [
     "LAYERS", "CdaContext", "OfficialReferential", "ValueSet", "check_body", "check_cda", "check_cda_input",
-    "check_cda_layers", "check_header", "check_models", "check_official", "check_schema", "check_terminology",
+    "check_cda_layers", "check_header", "check_layer", "check_models", "check_official", "check_schema", "check_terminology",
     "check_wellformed", "load_value_sets",
 ]

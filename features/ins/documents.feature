@@ -9,10 +9,6 @@ Fonctionnalité: Identité nationale de santé dans les documents exportés
     Soit un document exporté par le DUI
     Quand le harnais lit les identités de patient qu'il porte
 
-  @INS-12 @INS-13 @INS-14
-  Scénario: L'INS est placé là où le format l'attend, avec tous ses traits
-    Alors l'INS et ses traits sont placés selon le format du document
-
   @INS-01
   Scénario: Le matricule INS a une structure et une clé de contrôle exactes
     Alors chaque matricule INS compte 15 caractères dont une clé de contrôle exacte

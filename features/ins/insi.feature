@@ -1,0 +1,70 @@
+# language: fr
+@direct
+Fonctionnalité: Interrogation du téléservice INSi à l'admission d'un résident
+  Le DUI admet des résidents fictifs. Le téléservice INSi simulé répond selon l'identité :
+  une identité trouvée, aucune, plusieurs, un INS accompagné d'un historique, une faute SOAP.
+  Le harnais vérifie ce que le DUI envoie à l'INSi, ce qu'il enregistre et ce qu'il exporte
+  (ressource FHIR Patient). Chaque constat renvoie à l'échange INSi enregistré.
+
+  Contexte:
+    Soit un DUI remis à zéro, relié au téléservice INSi simulé
+
+  @INS-20 @INS-21 @INS-22 @INS-25
+  Scénario: Identité trouvée sans pièce d'identité : récupérée, matricule non transmis
+    Quand le résident « unique » est admis par ses traits sans pièce d'identité
+    Alors les requêtes INSi du DUI sont conformes
+    Et tout INS enregistré par le DUI provient d'une réponse de l'INSi
+    Et les traits et le matricule restitués sont ceux renvoyés par l'INSi
+    Et le matricule INS n'est transmis que pour une identité qualifiée
+
+  @INS-20 @INS-21 @INS-22 @INS-25
+  Scénario: Identité trouvée et carte d'identité contrôlée : qualifiée, matricule transmis
+    Quand le résident « unique » est admis par ses traits sur présentation de la pièce « CN »
+    Alors les requêtes INSi du DUI sont conformes
+    Et tout INS enregistré par le DUI provient d'une réponse de l'INSi
+    Et les traits et le matricule restitués sont ceux renvoyés par l'INSi
+    Et le matricule INS n'est transmis que pour une identité qualifiée
+
+  @INS-21 @INS-24
+  Scénario: Aucune identité trouvée (CR 01) : l'identité reste provisoire, sans INS
+    Quand le résident « inconnu » est admis par ses traits sur présentation de la pièce « CN »
+    Alors les requêtes INSi du DUI sont conformes
+    Et après la réponse CR 01 l'identité reste provisoire, sans INS
+
+  @INS-20 @INS-23
+  Scénario: Plusieurs identités trouvées (CR 02) : aucun INS, même après une admission réussie
+    Soit le résident « unique » déjà admis par ses traits sur présentation de la pièce « CN »
+    Quand le résident « homonyme-parfait-1 » est admis par ses traits sur présentation de la pièce « CN »
+    Alors après la réponse CR 02 aucun INS n'est enregistré
+    Et tout INS enregistré par le DUI provient d'une réponse de l'INSi
+
+  @INS-20 @INS-26
+  Scénario: INS actif accompagné d'un INS historique : seul l'actif est enregistré
+    Quand le résident « historique » est admis par ses traits sur présentation de la pièce « CN »
+    Alors seul le matricule INS actif est enregistré
+    Et tout INS enregistré par le DUI provient d'une réponse de l'INSi
+
+  @INS-22 @INS-25
+  Plan du scénario: Traits particuliers repris à l'identique : <cas>
+    Quand le résident « <résident> » est admis par ses traits sur présentation de la pièce « CN »
+    Alors les traits et le matricule restitués sont ceux renvoyés par l'INSi
+    Et le matricule INS n'est transmis que pour une identité qualifiée
+
+    Exemples:
+      | résident       | cas                                              |
+      | nom-compose    | apostrophe, tiret et plusieurs prénoms           |
+      | ne-etranger    | naissance à l'étranger (lieu 99 + code pays)     |
+      | date-partielle | date de naissance partielle (jour inconnu)       |
+
+  @INS-27
+  Scénario: Faute SOAP de l'INSi : erreur signalée, aucun INS
+    Quand le résident « faute » est admis par ses traits sur présentation de la pièce « CN »
+    Alors la faute de l'INSi est signalée et aucun INS n'est enregistré
+
+  @INS-20 @INS-21 @INS-22 @INS-28
+  Scénario: Admission par carte Vitale : recherche INSi avec la carte
+    Quand le résident « vitale » est admis par sa carte Vitale sur présentation de la pièce « CN »
+    Alors l'INSi a été interrogé avec la carte Vitale
+    Et les requêtes INSi du DUI sont conformes
+    Et tout INS enregistré par le DUI provient d'une réponse de l'INSi
+    Et les traits et le matricule restitués sont ceux renvoyés par l'INSi

@@ -1,0 +1,18 @@
+"""Steps of the CDA feature: one generic step per TestContenuCDA-like layer."""
+
+from functools import lru_cache
+
+from pytest_bdd import parsers, then
+
+from conformance.cda import CdaContext, check_layer
+
+
+@lru_cache(maxsize=4)
+def _context(value_sets: str | None, referential: str | None) -> CdaContext:
+    """Built once per process: value sets load and official schematrons compile only once."""
+    return CdaContext.build(value_set_dir=value_sets, referential_dir=referential)
+
+
+@then(parsers.parse("la couche « {layer} » est conforme"))
+def layer_conforms(layer, doc, settings, verdict):
+    verdict.judge(check_layer(doc, layer, _context(settings.value_sets, settings.referential_cda)))
