@@ -25,7 +25,8 @@ class CliRun:
         for req in self.report["requirements"]:
             for finding in req["findings"]:
                 if finding["outcome"] == "fail" and finding["file"]:
-                    failing.setdefault(str(Path(finding["file"]).resolve()), set()).add(req["id"])
+                    # "archive.zip!member" points inside an archive: attribute it to the archive.
+                    failing.setdefault(str(Path(finding["file"].split("!")[0]).resolve()), set()).add(req["id"])
         return failing
 
 
