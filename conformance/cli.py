@@ -36,7 +36,8 @@ from .runner import (
 from .runner import Progress as ProgressCallbacks
 from .settings import LIVE, OFFLINE, RunSettings
 
-console = Console(stderr=True)
+# Bound to the real stderr now: the runner redirects sys.stderr while pytest runs.
+console = Console(file=sys.stderr)
 _STYLE = {
     Outcome.PASS: "green",
     Outcome.FAIL: "bold red",

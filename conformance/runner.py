@@ -91,7 +91,7 @@ def run_plan(
     if live_env is not None:
         plugins.append(_LiveEnvironmentPlugin(live_env))
     log = io.StringIO()
-    with contextlib.redirect_stdout(log):
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         code = pytest.main(args, plugins=plugins)
     (workdir / f"pytest-{'-'.join(settings.phases)}.log").write_text(log.getvalue(), encoding="utf-8")
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
