@@ -31,12 +31,11 @@ Fonctionnalité: Interrogation du téléservice INSi à l'admission d'un réside
     Alors les requêtes INSi du DUI sont conformes
     Et après la réponse CR 01 l'identité reste provisoire, sans INS
 
-  @INS-20 @INS-23
+  @INS-23
   Scénario: Plusieurs identités trouvées (CR 02) : aucun INS, même après une admission réussie
     Soit le résident « unique » déjà admis par ses traits sur présentation de la pièce « CN »
     Quand le résident « homonyme-parfait-1 » est admis par ses traits sur présentation de la pièce « CN »
     Alors après la réponse CR 02 aucun INS n'est enregistré
-    Et tout INS enregistré par le DUI provient d'une réponse de l'INSi
 
   @INS-20 @INS-26
   Scénario: INS actif accompagné d'un INS historique : seul l'actif est enregistré
@@ -61,10 +60,14 @@ Fonctionnalité: Interrogation du téléservice INSi à l'admission d'un réside
     Quand le résident « faute » est admis par ses traits sur présentation de la pièce « CN »
     Alors la faute de l'INSi est signalée et aucun INS n'est enregistré
 
-  @INS-20 @INS-21 @INS-22 @INS-28
-  Scénario: Admission par carte Vitale : recherche INSi avec la carte
+  @INS-28
+  Scénario: Admission par carte Vitale : l'INSi est interrogé avec la carte
     Quand le résident « vitale » est admis par sa carte Vitale sur présentation de la pièce « CN »
     Alors l'INSi a été interrogé avec la carte Vitale
+
+  @INS-20 @INS-21 @INS-22
+  Scénario: Admission par carte Vitale : INS obtenu de l'INSi et traits repris à l'identique
+    Quand le résident « vitale » est admis par sa carte Vitale sur présentation de la pièce « CN »
+    Alors tout INS enregistré par le DUI provient d'une réponse de l'INSi
     Et les requêtes INSi du DUI sont conformes
-    Et tout INS enregistré par le DUI provient d'une réponse de l'INSi
     Et les traits et le matricule restitués sont ceux renvoyés par l'INSi

@@ -1,0 +1,110 @@
+"""HTTP client of the DUI test adapter described by ``openapi.yaml`` (same folder).
+
+``ROUTES`` names the contract operation behind every client call, so a test can prove the
+client and the contract never drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from .driver import Admission, Traits, VitaleCard
+
+# client method -> (HTTP method, path template in openapi.yaml)
+ROUTES: dict[str, tuple[str, str]] = {
+    "health": ("get", "/sante"),
+    "reset": ("post", "/reinitialisation"),
+    "admit_by_traits": ("post", "/residents"),
+    "admit_by_vitale": ("post", "/residents/carte-vitale"),
+    "patient": ("get", "/residents/{id}/patient"),
+}
+
+JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
+
+
+class AdapterError(RuntimeError):
+    """The adapter could not be reached or broke its contract (a harness-side error)."""
+
+
+class AdapterClient:
+    """Drives a DUI through its test adapter; implements :class:`~conformance.live.driver.DuiDriver`."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.trust_env = False  # never route test traffic through a proxy from the environment
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _call(self, operation: str, json_body: Any = None, **path_params: str) -> requests.Response:
+        method, template = ROUTES[operation]
+        path = template.format(**{k: quote(v, safe="") for k, v in path_params.items()})
+        try:
+            return self.session.request(method, self.base_url + path, json=json_body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise AdapterError(f"Adaptateur du DUI injoignable ({method.upper()} {path}) : {exc}") from exc
+
+    @staticmethod
+    def _json(response: requests.Response) -> Any:
+        if response.headers.get("Content-Type", "").split(";")[0].strip() not in JSON_TYPES:
+            raise AdapterError(
+                f"Réponse de l'adaptateur sans JSON (HTTP {response.status_code}, "
+                f"type « {response.headers.get('Content-Type', '')} ») pour {response.request.path_url}."
+            )
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise AdapterError(f"JSON illisible renvoyé par l'adaptateur pour {response.request.path_url}.") from exc
+
+    def health(self) -> dict[str, Any]:
+        response = self._call("health")
+        if response.status_code != 200:
+            raise AdapterError(f"L'adaptateur du DUI n'est pas prêt (HTTP {response.status_code}).")
+        return self._json(response)
+
+    def reset(self) -> None:
+        response = self._call("reset")
+        if response.status_code not in (200, 204):
+            raise AdapterError(f"Réinitialisation refusée par l'adaptateur (HTTP {response.status_code}).")
+
+    def admit_by_traits(self, traits: Traits, id_document: str | None = None) -> Admission:
+        return self._admission(self._call("admit_by_traits", {**traits.to_json(), "pieceIdentite": id_document}))
+
+    def admit_by_vitale(self, card: VitaleCard, id_document: str | None = None) -> Admission:
+        return self._admission(self._call("admit_by_vitale", {**card.to_json(), "pieceIdentite": id_document}))
+
+    def _admission(self, response: requests.Response) -> Admission:
+        body = self._json(response)
+        if not isinstance(body, dict):
+            raise AdapterError("Réponse d'admission qui n'est pas un objet JSON.")
+        if response.status_code >= 400:
+            resident = body.get("resident")
+            return Admission(response.status_code, resident_id=resident if isinstance(resident, str) else None, problem=body)
+        if response.status_code not in (200, 201) or not isinstance(body.get("id"), str):
+            raise AdapterError(f"Réponse d'admission hors contrat (HTTP {response.status_code}) : {body!r:.300}")
+        ins = body.get("ins")
+        return Admission(
+            response.status_code,
+            resident_id=body["id"],
+            status=body.get("statut"),
+            ins=ins.get("matricule") if isinstance(ins, dict) else None,
+        )
+
+    def patient(self, admission: Admission) -> dict[str, Any] | None:
+        """The exported FHIR Patient, or None when the DUI has no such resident (404)."""
+        if admission.resident_id is None:
+            return None
+        response = self._call("patient", id=admission.resident_id)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise AdapterError(f"Export du Patient refusé par l'adaptateur (HTTP {response.status_code}).")
+        body = self._json(response)
+        if not isinstance(body, dict):
+            raise AdapterError("Export du Patient qui n'est pas un objet JSON.")
+        return body

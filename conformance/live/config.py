@@ -1,0 +1,71 @@
+"""How the harness reaches the DUI under test, read from a small TOML file.
+
+    [dui]
+    mode = "adaptateur"          # or "accompagne" (a tester performs each action)
+    adapter_url = "http://127.0.0.1:8080"
+    timeout_s = 10               # per adapter call
+    attente_s = 300              # attended mode: how long to wait for each action
+    export_dir = "exports"       # attended mode: where the tester drops exported Patients
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ADAPTER = "adaptateur"
+ATTENDED = "accompagne"
+MODES = (ADAPTER, ATTENDED)
+
+
+class ConfigError(ValueError):
+    """A configuration problem the user must fix (French message)."""
+
+
+@dataclass(frozen=True)
+class DuiConfig:
+    mode: str = ADAPTER
+    adapter_url: str | None = None
+    timeout_s: float = 10.0
+    attente_s: float = 300.0
+    export_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"Mode « {self.mode} » inconnu : choisir parmi {', '.join(MODES)}.")
+        if self.mode == ADAPTER and not self.adapter_url:
+            raise ConfigError("Le mode « adaptateur » exige adapter_url (URL de l'adaptateur de test du DUI).")
+        if self.mode == ATTENDED and self.export_dir is None and not self.adapter_url:
+            raise ConfigError("Le mode « accompagne » exige export_dir (dossier des exports Patient) ou adapter_url.")
+        for name in ("timeout_s", "attente_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} doit être un nombre de secondes positif.")
+
+    @classmethod
+    def load(cls, path: str | Path) -> DuiConfig:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"Configuration DUI illisible ({path}) : {exc}") from exc
+        section = data.get("dui")
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path} : section [dui] absente.")
+        unknown = set(section) - {"mode", "adapter_url", "timeout_s", "attente_s", "export_dir"}
+        if unknown:
+            raise ConfigError(f"{path} : clés inconnues dans [dui] : {', '.join(sorted(unknown))}.")
+        try:
+            timeout_s = float(section.get("timeout_s", 10.0))
+            attente_s = float(section.get("attente_s", 300.0))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{path} : durée invalide dans [dui] : {exc}") from exc
+        export_dir = section.get("export_dir")
+        return cls(
+            mode=section.get("mode", ADAPTER),
+            adapter_url=section.get("adapter_url"),
+            timeout_s=timeout_s,
+            attente_s=attente_s,
+            # a relative export folder is relative to the configuration file, not to the cwd
+            export_dir=(path.parent / export_dir) if export_dir else None,
+        )

@@ -1,0 +1,88 @@
+"""What a step needs from the DUI under test, whoever drives it (adapter or human tester).
+
+Steps call a :class:`DuiDriver`; :class:`~conformance.live.adapter.AdapterClient` drives the
+vendor's test adapter over HTTP, :class:`~conformance.live.attended.AttendedDriver` asks a
+tester to do the same action in the DUI. Both return the same plain records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Traits:
+    """Identity traits as typed at admission (birth place: COG code, None when unknown)."""
+
+    birth_name: str
+    first_names: tuple[str, ...]
+    sex: str
+    birth_date: str
+    birth_place: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "nomNaissance": self.birth_name,
+            "prenoms": list(self.first_names),
+            "sexe": self.sex,
+            "dateNaissance": self.birth_date,
+            "lieuNaissance": self.birth_place,
+        }
+
+    def describe(self) -> str:
+        """French one-liner for a tester: « Mme ADRUN Zoé, née le 1975-12-31 à 63220 »."""
+        civility, born = ("Mme", "née") if self.sex == "F" else ("M.", "né")
+        place = f" (lieu de naissance {self.birth_place})" if self.birth_place else ""
+        return f"{civility} {self.birth_name} {' '.join(self.first_names)}, {born} le {self.birth_date}{place}"
+
+
+@dataclass(frozen=True)
+class VitaleCard:
+    """What the DUI reads from a carte Vitale (synthetic)."""
+
+    matricule: str
+    key: str
+    birth_name: str
+    birth_date: str
+    birth_rank: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "matricule": self.matricule,
+            "cle": self.key,
+            "nomNaissance": self.birth_name,
+            "dateNaissance": self.birth_date,
+            "rangNaissance": self.birth_rank,
+        }
+
+
+@dataclass
+class Admission:
+    """Outcome of one admission as the DUI reports it.
+
+    ``ins`` is the 15-character matricule the DUI says it stored (None: none, or unknown in
+    attended mode); ``problem`` is the RFC 9457 body when the DUI reported an error.
+    """
+
+    http_status: int | None  # None in attended mode
+    resident_id: str | None = None
+    status: str | None = None
+    ins: str | None = None
+    problem: dict[str, Any] | None = None
+
+    @property
+    def error_reported(self) -> bool:
+        return self.problem is not None
+
+
+class DuiDriver(Protocol):
+    """The admission operations every live step relies on."""
+
+    def admit_by_traits(self, traits: Traits, id_document: str | None = None) -> Admission: ...
+
+    def admit_by_vitale(self, card: VitaleCard, id_document: str | None = None) -> Admission: ...
+
+    def patient(self, admission: Admission) -> dict[str, Any] | None: ...
+
+    def reset(self) -> None: ...

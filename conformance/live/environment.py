@@ -1,0 +1,150 @@
+"""The live session: national-service mocks on loopback, the DUI driver, and the file telling a
+vendor's test build where the mocks listen (``services-simules.json``).
+
+Mocks are a dict of named services so that DMP, MSSanté and PSC mocks plug in next to the
+INSi one; steps reach everything through one :class:`LiveEnvironment`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from dui_conformance_mocks.common import Exchange, MockService
+from dui_conformance_mocks.dui import ReferenceDui
+from dui_conformance_mocks.insi import InsiMock
+
+from .adapter import AdapterClient
+from .attended import AttendedDriver, RichTester, Tester
+from .config import ATTENDED, DuiConfig
+from .driver import DuiDriver
+from .ins import AdmissionRun
+from .personas import LivePersona, extra_personas, live_personas
+
+SERVICES_FILE = "services-simules.json"
+
+
+def _insi() -> InsiMock:
+    """The INSi mock with the live scenarios' extra personas (perfect homonyms)."""
+    mock = InsiMock()
+    extra = extra_personas()
+    clash = {p.id for p in mock.personas} & {p.id for p in extra}
+    if clash:
+        raise ValueError(f"Identités fictives définies deux fois : {', '.join(sorted(clash))}.")
+    mock.personas = mock.personas + extra
+    return mock
+
+
+# service name -> factory of an unstarted mock; later services add their entry here.
+MOCK_FACTORIES: dict[str, Callable[[], MockService]] = {"insi": _insi}
+
+
+class LiveEnvironment:
+    """``with LiveEnvironment(...) as env:`` — everything a live scenario needs.
+
+    - ``dui_config``: drive the vendor's DUI (adapter or attended mode, see :class:`DuiConfig`);
+    - ``reference_defects``: start the harness's reference DUI with these defects and drive it
+      through the adapter (``demo`` and the harness's self-test; an empty set = correct DUI);
+    - neither: mocks only (``driver`` is None).
+
+    ``services_file`` is where the mock URLs are written (default: a temporary folder removed
+    on close).
+    """
+
+    def __init__(self, dui_config: DuiConfig | None = None, reference_defects: frozenset[str] | None = None,
+                 services_file: str | Path | None = None, tester: Tester | None = None):
+        if dui_config is not None and reference_defects is not None:
+            raise ValueError("Choisir soit le DUI testé (dui_config), soit le DUI de référence (reference_defects).")
+        self.dui_config = dui_config
+        self.reference_defects = reference_defects
+        self.tester = tester
+        self._own_dir = None if services_file else Path(tempfile.mkdtemp(prefix="dui-conformance-"))
+        self.services_file = Path(services_file) if services_file else self._own_dir / SERVICES_FILE
+        self.mocks: dict[str, MockService] = {}
+        self.reference: ReferenceDui | None = None
+        self.driver: DuiDriver | None = None
+        self.personas: dict[str, LivePersona] = {}
+
+    def __enter__(self) -> LiveEnvironment:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        for name, factory in MOCK_FACTORIES.items():
+            mock = self.mocks[name] = factory()
+            mock.start()
+        self.personas = live_personas(self.insi.personas)
+        self.services_file.parent.mkdir(parents=True, exist_ok=True)
+        self.services_file.write_text(json.dumps(self.services(), ensure_ascii=False, indent=2), encoding="utf-8")
+        config = self.dui_config
+        if self.reference_defects is not None:
+            self.reference = ReferenceDui(self.insi.url, self.reference_defects)
+            self.driver = AdapterClient(self.reference.start())
+        elif config is not None and config.mode == ATTENDED:
+            adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
+            self.driver = AttendedDriver(self.insi.recorder, config, self.tester or RichTester(), adapter)
+        elif config is not None:
+            self.driver = AdapterClient(config.adapter_url, config.timeout_s)
+
+    def close(self) -> None:
+        if isinstance(self.driver, AdapterClient):
+            self.driver.close()
+        if self.reference is not None:
+            self.reference.stop()
+        for mock in reversed(list(self.mocks.values())):
+            mock.stop()
+        if self._own_dir is not None:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
+
+    # --- what steps and reports use ----------------------------------------------------------
+
+    @property
+    def insi(self) -> InsiMock:
+        return self.mocks["insi"]
+
+    def services(self) -> dict[str, Any]:
+        """Content of services-simules.json: each mock's endpoint and its exchange log."""
+        return {
+            name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges"}
+            for name, mock in self.mocks.items()
+        }
+
+    def urls(self) -> dict[str, str]:
+        return {name: mock.url for name, mock in self.mocks.items()}
+
+    def mark(self) -> dict[str, int]:
+        """Positions to pass to :meth:`exchanges` to see only what happens from now on."""
+        return {name: mock.recorder.mark() for name, mock in self.mocks.items()}
+
+    def exchanges(self, service: str | None = None, since: dict[str, int] | None = None) -> list[Exchange]:
+        names = [service] if service else list(self.mocks)
+        return [e for name in names for e in self.mocks[name].recorder.exchanges((since or {}).get(name, 0))]
+
+    def admit(self, persona_id: str, by_vitale: bool = False, id_document: str | None = None) -> AdmissionRun:
+        """Admit a persona through the driver and gather the INSi traffic and the export it caused."""
+        if self.driver is None:
+            raise RuntimeError("Aucun DUI à piloter : environnement démarré sans DUI (simulateurs seuls).")
+        try:
+            persona = self.personas[persona_id]
+        except KeyError:
+            raise KeyError(f"Résident fictif « {persona_id} » inconnu (connus : {', '.join(self.personas)}).") from None
+        if by_vitale and persona.card is None:
+            raise ValueError(f"Le résident fictif « {persona_id} » n'a pas de carte Vitale.")
+        since = self.mark()
+        if by_vitale:
+            admission = self.driver.admit_by_vitale(persona.card, id_document)
+        else:
+            admission = self.driver.admit_by_traits(persona.traits, id_document)
+        patient = self.driver.patient(admission) if admission.resident_id else None
+        return AdmissionRun(admission, self.exchanges("insi", since), patient, persona.expected(by_vitale),
+                            id_document, persona.card if by_vitale else None)

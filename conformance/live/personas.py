@@ -1,0 +1,72 @@
+"""The fictitious residents live scenarios admit, with the INSi answer each one should get.
+
+The INSi mock's personas plus this folder's ``personas.toml`` (perfect homonyms that stay
+CR 02 after every retry, and traits nobody holds for CR 01). The expected answer is computed
+with the mock's own matching rule on the full traits, so a persona file edit cannot leave a
+scenario silently testing the wrong case.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from dui_conformance_mocks.insi.personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
+
+from .driver import Traits, VitaleCard
+
+LIVE_PERSONAS = Path(__file__).with_name("personas.toml")
+FAULT = "faute"
+
+
+@dataclass(frozen=True)
+class LivePersona:
+    id: str
+    description: str
+    traits: Traits
+    expected_traits: str  # INSi answer to a search by traits: "00", "01", "02" or FAULT
+    card: VitaleCard | None = None
+    expected_vitale: str | None = None
+
+    def expected(self, by_vitale: bool) -> str | None:
+        return self.expected_vitale if by_vitale else self.expected_traits
+
+
+def extra_personas(path: Path = LIVE_PERSONAS) -> list[Persona]:
+    """Personas to add to the INSi mock for the live scenarios."""
+    return load_personas(path)
+
+
+def _answer(matches: list[Persona]) -> str:
+    if len(matches) > 1:
+        return "02"
+    if not matches:
+        return "01"
+    return FAULT if matches[0].fault is not None else "00"
+
+
+def _traits(raw: Persona | dict) -> Traits:
+    get = raw.get if isinstance(raw, dict) else lambda name: getattr(raw, name)
+    return Traits(get("birth_name"), tuple(get("first_names")), get("sex"), get("birth_date"), get("birth_place"))
+
+
+def live_personas(mock_personas: list[Persona], path: Path = LIVE_PERSONAS) -> dict[str, LivePersona]:
+    """Every persona the mock knows, plus the absent ones of ``path``, by id."""
+    def expected(traits: Traits) -> str:
+        query = TraitsQuery(traits.birth_name, traits.first_names, traits.sex, traits.birth_date, traits.birth_place)
+        return _answer(match_traits(mock_personas, query))
+
+    out: dict[str, LivePersona] = {}
+    for p in mock_personas:
+        card = expected_vitale = None
+        if p.vitale_rank is not None and p.ins is not None:
+            card = VitaleCard(p.ins.nir, p.ins.key, p.birth_name, p.birth_date, int(p.vitale_rank))
+            expected_vitale = _answer(match_vitale(mock_personas, p.ins.nir, p.ins.key, p.birth_date))
+        out[p.id] = LivePersona(p.id, p.description, _traits(p), expected(_traits(p)), card, expected_vitale)
+    with open(path, "rb") as handle:
+        absent = tomllib.load(handle).get("absent", [])
+    for raw in absent:
+        traits = _traits(raw)
+        out[raw["id"]] = LivePersona(raw["id"], raw.get("description", ""), traits, expected(traits))
+    return out

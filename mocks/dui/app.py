@@ -1,0 +1,263 @@
+"""The reference DUI: implements the test adapter contract (conformance/live/openapi.yaml)
+correctly against the INSi, unless a defect from :data:`DEFECTS` is switched on.
+
+It plays a vendor's DUI in the harness's own tests and demos: admission by traits or by carte
+Vitale, INSi lookup with the documented retries on CR 02, RNIV status, FR Core export.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import unicodedata
+from datetime import date
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from dui_conformance_mocks.common import LoopbackServer
+
+from .defects import check_defects
+from .insi_client import InsiClient, InsiResult
+from .resident import Resident, patient_resource
+
+# Identity documents this DUI accepts to qualify an identity (FR Core fr-core-cs-mode-validation-identity).
+HIGH_TRUST_DOCUMENTS = frozenset({"CN", "PA", "CS", "eCN", "IN"})
+TEST_INS_OID = "1.2.250.1.213.1.4.10"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_COG = re.compile(r"^\d[\dAB]\d{3}$")
+_MATRICULE = re.compile(r"^\d{6}[\dAB]\d{6}$")
+MAX_BODY = 64 * 1024
+
+
+class BadRequest(ValueError):
+    """Admission input outside the contract (French message)."""
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/problem+json")
+
+
+def _json(body: Any, status: int = 200, mimetype: str = "application/json") -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status, mimetype=mimetype)
+
+
+def ins_form(value: str) -> str:
+    """INS form of a typed name: upper case, accents removed (the INSi expects A-Z)."""
+    decomposed = unicodedata.normalize("NFKD", value.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
+
+
+def _text(body: dict, name: str, pattern: re.Pattern | None = None, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > 100 or (pattern and not pattern.match(value)):
+        raise BadRequest(f"Champ « {name} » absent ou invalide.")
+    return value
+
+
+def _document(body: dict) -> str | None:
+    value = body.get("pieceIdentite")
+    if value is not None and not (isinstance(value, str) and value.isalpha() and len(value) <= 5):
+        raise BadRequest("Champ « pieceIdentite » invalide (code de pièce, ex. CN, PA, ou null).")
+    return value
+
+
+class ReferenceDui:
+    """``ReferenceDui(insi_url, defects).start()`` returns the adapter's base URL."""
+
+    def __init__(self, insi_url: str, defects: frozenset[str] | set[str] = frozenset(), host: str = "127.0.0.1",
+                 port: int = 0, timeout: float = 10.0):
+        self.defects = check_defects(defects)
+        self.insi = InsiClient(insi_url, timeout=timeout)
+        self.insi.session.trust_env = False  # loopback only: never through a proxy
+        self._residents: dict[str, Resident] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._last_found: InsiResult | None = None  # only the ignore-cr02 defect reads it back
+        self._routes = Map([
+            Rule("/sante", endpoint="health", methods=["GET"]),
+            Rule("/reinitialisation", endpoint="reset", methods=["POST"]),
+            Rule("/residents", endpoint="admit_traits", methods=["POST"]),
+            Rule("/residents/carte-vitale", endpoint="admit_vitale", methods=["POST"]),
+            Rule("/residents/<rid>/patient", endpoint="patient", methods=["GET"]),
+        ])
+        self._server = LoopbackServer(self.wsgi, host, port)
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self._server.base_url
+
+    def start(self) -> str:
+        return self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+        self.insi.session.close()
+
+    def __enter__(self) -> ReferenceDui:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    def wsgi(self, environ, start_response):
+        request = Request(environ)
+        request.max_content_length = MAX_BODY
+        try:
+            endpoint, args = self._routes.bind_to_environ(environ).match()
+            response = getattr(self, f"_on_{endpoint}")(request, **args)
+        except NotFound:
+            response = problem(404, "Ressource inconnue", f"Aucune opération de l'adaptateur en {request.path}.")
+        except HTTPException as exc:
+            response = problem(exc.code or 400, "Requête refusée", exc.description or "")
+        except BadRequest as exc:
+            response = problem(400, "Saisie invalide", str(exc))
+        return response(environ, start_response)
+
+    def _on_health(self, request: Request) -> Response:
+        return _json({"statut": "disponible", "logiciel": "DUI de référence du harnais", "services": ["INS"]})
+
+    def _on_reset(self, request: Request) -> Response:
+        with self._lock:
+            self._residents.clear()
+        return Response(status=204)
+
+    def _on_patient(self, request: Request, rid: str) -> Response:
+        with self._lock:
+            resident = self._residents.get(rid)
+        if resident is None:
+            return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
+        export_ins = resident.status == "QUAL" or "ins-non-qualifiee" in self.defects
+        return _json(patient_resource(resident, export_ins), mimetype="application/fhir+json")
+
+    @staticmethod
+    def _body(request: Request) -> dict:
+        try:
+            body = json.loads(request.get_data() or b"null")
+        except ValueError:
+            raise BadRequest("Corps JSON illisible.") from None
+        if not isinstance(body, dict):
+            raise BadRequest("Le corps doit être un objet JSON.")
+        return body
+
+    def _on_admit_traits(self, request: Request) -> Response:
+        body = self._body(request)
+        names = body.get("prenoms")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise BadRequest("Champ « prenoms » absent ou invalide (liste non vide).")
+        sex = body.get("sexe")
+        if sex not in ("M", "F"):
+            raise BadRequest("Champ « sexe » invalide (M ou F).")
+        typed = Resident(
+            id=self._new_id(),
+            birth_name=ins_form(_text(body, "nomNaissance")),
+            first_names=" ".join(ins_form(n) for n in names),
+            first_name=ins_form(names[0]),
+            sex=sex,
+            birth_date=_text(body, "dateNaissance", _DATE),
+            birth_place=_text(body, "lieuNaissance", _COG, required=False),
+        )
+        document = _document(body)
+        if "sans-insi" in self.defects:
+            return self._store(typed)
+        return self._conclude(typed, self._search_traits(typed), document, method="INSI")
+
+    def _on_admit_vitale(self, request: Request) -> Response:
+        body = self._body(request)
+        rank = body.get("rangNaissance")
+        if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 9:
+            raise BadRequest("Champ « rangNaissance » invalide (entier de 1 à 9).")
+        matricule, key = _text(body, "matricule", _MATRICULE), _text(body, "cle", re.compile(r"^\d{2}$"))
+        typed = Resident(
+            id=self._new_id(),
+            birth_name=ins_form(_text(body, "nomNaissance")),
+            first_names="",
+            first_name="",
+            sex=None,
+            birth_date=_text(body, "dateNaissance", _DATE),
+            birth_place=None,
+            method="CV",
+        )
+        document = _document(body)
+        if "sans-insi" in self.defects:
+            # Defect: the card's matricule taken as a qualified INS, the INSi never asked.
+            typed.ins, typed.ins_oid, typed.status, typed.validation_mode = matricule + key, TEST_INS_OID, "QUAL", document
+            return self._store(typed)
+        result = self.insi.search_by_vitale(matricule, key, typed.birth_date, typed.birth_name, str(rank))
+        return self._conclude(typed, result, document, method="CV")
+
+    # --- admission logic ------------------------------------------------------------------
+
+    def _new_id(self) -> str:
+        return f"R{next(self._ids):05d}"
+
+    def _store(self, resident: Resident, status: int = 201) -> Response:
+        with self._lock:
+            self._residents[resident.id] = resident
+        return _json(resident.summary(), status)
+
+    def _search_traits(self, typed: Resident) -> InsiResult:
+        """First birth first name, then every first name, then the birth place, while CR is 02."""
+        every = typed.first_names.split(" ")
+        attempts = [([typed.first_name], None)]
+        if len(every) > 1:
+            attempts.append((every, None))
+        if typed.birth_place:
+            attempts.append((every, typed.birth_place))
+        for first_names, place in attempts:
+            result = self.insi.search_by_traits(typed.birth_name, first_names, typed.sex, typed.birth_date, place)
+            if result.fault is not None or result.cr != "02":
+                break
+        return result
+
+    def _conclude(self, typed: Resident, result: InsiResult, document: str | None, method: str) -> Response:
+        typed.insi_date = date.today().isoformat()
+        if result.fault is not None:
+            self._store(typed)
+            return problem(
+                502, "Erreur du téléservice INSi",
+                f"L'interrogation INSi a échoué ({result.fault.code}"
+                f"{' / ' + result.fault.desir if result.fault.desir else ''}) : {result.fault.message} "
+                "L'identité reste provisoire, sans INS.",
+                service="INS", resident=typed.id,
+            )
+        if result.cr == "02" and "ignore-cr02" in self.defects and self._last_found is not None:
+            result = self._last_found  # defect: the CR is not read, the previous answer is reused
+        if not result.ok:
+            return self._store(typed)  # CR 01 / 02: no INS, the typed identity stays provisional
+        self._last_found = result
+        return self._store(self._from_insi(typed, result, document, method))
+
+    def _from_insi(self, typed: Resident, result: InsiResult, document: str | None, method: str) -> Resident:
+        tiq = result.traits
+        birth_name, first_names = tiq.get("NomNaissance", ""), tiq.get("ListePrenom") or tiq.get("Prenom", "")
+        if "traits-alteres" in self.defects:
+            birth_name, first_names = birth_name.capitalize(), first_names.split(" ")[0]
+        qualified = document in HIGH_TRUST_DOCUMENTS
+        return Resident(
+            id=typed.id,
+            birth_name=birth_name,
+            first_names=first_names,
+            first_name=tiq.get("Prenom", ""),
+            sex=tiq.get("Sexe"),
+            birth_date=tiq.get("DateNaissance", typed.birth_date),
+            birth_place=tiq.get("LieuNaissance") or None,
+            status="QUAL" if qualified else "RECUP",
+            method=method,
+            ins=result.active.full,
+            ins_oid=result.active.oid,
+            insi_date=typed.insi_date,
+            validation_mode=document if qualified else None,
+        )

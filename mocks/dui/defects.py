@@ -1,0 +1,26 @@
+"""Switchable defects of the reference DUI: each one breaks a known INS requirement.
+
+The harness's own tests run every scenario against the correct DUI (all checks pass) and
+against each defect (exactly the targeted checks fail); the CLI ``demo --defaut`` shows them.
+"""
+
+from __future__ import annotations
+
+DEFECTS: dict[str, str] = {
+    "ins-non-qualifiee": "Transmet le matricule INS d'une identité seulement récupérée (RECUP), sans pièce "
+                         "d'identité contrôlée.",
+    "traits-alteres": "Enregistre des traits modifiés au lieu de ceux de l'INSi : nom de naissance réécrit en "
+                      "minuscules avec une capitale initiale, prénoms de naissance réduits au premier.",
+    "ignore-cr02": "Ne lit pas le code retour de l'INSi : sur « plusieurs identités trouvées » (CR 02), il reprend "
+                   "l'INS de la dernière interrogation réussie comme si la recherche avait abouti.",
+    "sans-insi": "N'interroge jamais l'INSi : à l'admission par carte Vitale, il enregistre le matricule lu sur la "
+                 "carte comme INS qualifié.",
+}
+
+
+def check_defects(names: frozenset[str] | set[str]) -> frozenset[str]:
+    """The defects as a frozenset; ValueError (French) on an unknown name."""
+    unknown = sorted(set(names) - set(DEFECTS))
+    if unknown:
+        raise ValueError(f"Défaut inconnu : {', '.join(unknown)} (connus : {', '.join(DEFECTS)}).")
+    return frozenset(names)
