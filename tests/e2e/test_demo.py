@@ -1,0 +1,52 @@
+"""`dui-conformance demo`: the golden run is conformant, each reference-DUI defect is caught.
+
+A defect must fail the requirements it targets and no other: a harness is judged by its
+false positives as much as by its misses.
+"""
+
+import pytest
+
+# Defect → requirement ids that must fail (and only those) in the default profile.
+EXPECTED = {
+    "ins-non-qualifiee": {"INS-25"},
+    "traits-alteres": {"INS-22"},
+    "ignore-cr02": {"INS-23"},
+    "sans-insi": {"INS-20", "INS-28"},
+}
+
+pytestmark = pytest.mark.live
+
+
+def _failing(run) -> set[str]:
+    return {r["id"] for r in run.report["requirements"] if r["outcome"] == "fail"}
+
+
+def test_demo_on_the_correct_reference_dui_is_conformant(cli):
+    run = cli("demo", name="demo")
+    assert run.code == 0, run.stderr
+    report = run.report
+    assert report["verdict"] == "conforme" and _failing(run) == set()
+    assert not [s for s in report["scenarios"] if s["outcome"] == "error"]
+    live = [s for s in report["scenarios"] if s["subject"] == "session directe"]
+    offline = [s for s in report["scenarios"] if s["subject"] != "session directe"]
+    assert live and offline, "la démonstration couvre le direct et les documents"
+    assert report["exchanges"], "les échanges avec les services simulés figurent au rapport"
+    assert all(r["outcome"] != "not_run" for r in report["requirements"] if r["service"] == "INS")
+
+
+def test_every_defect_has_an_expectation():
+    from dui_conformance_mocks.dui import DEFECTS
+
+    assert set(EXPECTED) <= set(DEFECTS)
+
+
+@pytest.mark.parametrize("defect", sorted(EXPECTED))
+def test_each_defect_fails_exactly_its_requirements(cli, defect):
+    run = cli("demo", "--defaut", defect, name=defect)
+    assert run.code == 3, run.stderr
+    assert _failing(run) == EXPECTED[defect]
+
+
+def test_unknown_defect_is_a_usage_error(cli):
+    run = cli("demo", "--defaut", "inexistant", name="unknown")
+    assert run.code == 2 and "inconnus" in run.stderr
