@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .live.config import ConfigError
 from .model import Outcome, RunResult
 from .report import ALL_FORMATS, write_reports
 from .requirements import PROFILES, load_catalogue
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="Vérifier un DUI en direct face aux services nationaux simulés.")
     run.add_argument("--dui", required=True, type=Path, metavar="CONFIG", help="Configuration TOML du DUI testé.")
     run.add_argument("paths", nargs="*", metavar="CHEMIN", help="Documents exportés à vérifier en plus.")
+    run.add_argument("--sortie-services", dest="services_file", type=Path, default=Path("services-simules.json"),
+                     help="Fichier où écrire les adresses des services simulés (lu par le build de test du DUI).")
     _common(run)
 
     demo = sub.add_parser("demo", help="Démonstration : DUI de référence + services simulés + documents fournis.")
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     except HarnessError as exc:
         console.print(f"[bold magenta]Erreur du harnais :[/bold magenta] {exc}")
         return EXIT_HARNESS
-    except (FileNotFoundError, NotADirectoryError) as exc:
+    except (FileNotFoundError, NotADirectoryError, ConfigError) as exc:
         console.print(f"[red]Erreur d'utilisation :[/red] {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -214,7 +217,7 @@ def cmd_run(args) -> int:
 
     config = DuiConfig.load(args.dui)
     phases = [LIVE] + ([OFFLINE] if args.paths else [])
-    with LiveEnvironment(dui_config=config) as env:
+    with LiveEnvironment(dui_config=config, services_file=args.services_file) as env:
         console.print(f"Services simulés démarrés ; adresses dans {env.services_file}.")
         return _execute(args, _settings(args, "run", args.paths, phases), env)
 
