@@ -97,6 +97,14 @@ class InputDocument:
     kind: str
     max_bytes: int = MAX_XML_BYTES
     _data: bytes | None = field(default=None, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Per-document cache of a derived view: a Gherkin background re-runs in every scenario,
+        and the harness keeps one loaded document per file and process."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     @property
     def data(self) -> bytes:

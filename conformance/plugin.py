@@ -107,7 +107,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
-    # Keep every scenario of one document on the same xdist worker: it is parsed once.
+    # Run every scenario of one document together (and on one xdist worker): it is read once.
+    items.sort(key=lambda item: getattr(getattr(item, "callspec", None), "params", {}).get("exported_document", ""))
     for item in items:
         if hasattr(item, "callspec") and "exported_document" in item.callspec.params:
             item.add_marker(pytest.mark.xdist_group(item.callspec.params["exported_document"]))

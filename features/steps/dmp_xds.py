@@ -1,23 +1,15 @@
 """Steps of the ITI-41 and XDM features: analyse once, judge one group of requirements per scenario."""
 
-from functools import lru_cache
-
 from pytest_bdd import parsers, then, when
 
-from conformance.model import Finding, Location, omitted
+from conformance.model import Location, omitted
 from conformance.xds import XDM_KIND, check_iti41_file, check_xdm
-
-
-@lru_cache(maxsize=16)
-def _analyse(path: str, kind: str, environment: str) -> tuple[Finding, ...]:
-    """The background step repeats for each scenario; the analysis runs once per file."""
-    check = check_xdm if kind == XDM_KIND else check_iti41_file
-    return tuple(check(path, environment=environment))
 
 
 @when("le harnais analyse la soumission et les documents CDA qu'elle transporte", target_fixture="submission")
 def analyse(doc, settings, verdict):
-    findings = _analyse(doc.path, doc.kind, settings.environment)
+    check = check_xdm if doc.kind == XDM_KIND else check_iti41_file
+    findings = doc.derived("xds.findings", lambda: check(doc.path, environment=settings.environment))
     verdict.record([f for f in findings if f.requirement.startswith("GEN-")])
     return findings
 

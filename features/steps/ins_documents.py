@@ -23,7 +23,7 @@ IDENTITY_STEPS = {
 
 @when("le harnais lit les identités de patient qu'il porte", target_fixture="identities")
 def read_identities(doc, verdict):
-    identities, problems = ins.read_identities(doc)
+    identities, problems = doc.derived("ins.identities", lambda: ins.read_identities(doc))
     verdict.record(problems)
     return identities
 
