@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import requests
 
-from .driver import Admission, Traits, VitaleCard
+from .driver import Admission, DmpAnswer, Traits, VitaleCard
 
 # client method -> (HTTP method, path template in openapi.yaml)
 ROUTES: dict[str, tuple[str, str]] = {
@@ -20,6 +20,10 @@ ROUTES: dict[str, tuple[str, str]] = {
     "admit_by_traits": ("post", "/residents"),
     "admit_by_vitale": ("post", "/residents/carte-vitale"),
     "patient": ("get", "/residents/{id}/patient"),
+    "feed_dmp": ("post", "/residents/{id}/dmp/documents"),
+    "dmp_documents": ("get", "/residents/{id}/dmp/documents"),
+    "integrate_dmp": ("post", "/residents/{id}/dmp/integration"),
+    "received_documents": ("get", "/residents/{id}/documents-recus"),
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
@@ -30,7 +34,8 @@ class AdapterError(RuntimeError):
 
 
 class AdapterClient:
-    """Drives a DUI through its test adapter; implements :class:`~conformance.live.driver.DuiDriver`."""
+    """Drives a DUI through its test adapter; implements :class:`~conformance.live.driver.DuiDriver`
+    and :class:`~conformance.live.driver.DmpDriver`."""
 
     def __init__(self, base_url: str, timeout: float = 10.0):
         self.base_url = base_url.rstrip("/")
@@ -108,3 +113,34 @@ class AdapterClient:
         if not isinstance(body, dict):
             raise AdapterError("Export du Patient qui n'est pas un objet JSON.")
         return body
+
+    # --- DMP (tag « dmp ») ------------------------------------------------------------------
+
+    def _dmp_answer(self, response: requests.Response, ok: tuple[int, ...]) -> DmpAnswer:
+        body = self._json(response)
+        if not isinstance(body, dict):
+            raise AdapterError(f"Réponse DMP qui n'est pas un objet JSON (HTTP {response.status_code}).")
+        if response.status_code >= 400:
+            return DmpAnswer(response.status_code, problem=body)
+        if response.status_code not in ok:
+            raise AdapterError(f"Réponse DMP hors contrat (HTTP {response.status_code}) : {body!r:.300}")
+        return DmpAnswer(response.status_code, body=body)
+
+    def _list(self, operation: str, resident_id: str) -> list[dict[str, Any]]:
+        response = self._call(operation, id=resident_id)
+        body = self._json(response)
+        if response.status_code != 200 or not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
+            raise AdapterError(f"Liste refusée ou hors contrat (HTTP {response.status_code}) : {body!r:.300}")
+        return body
+
+    def feed_dmp(self, resident_id: str, model: str = "DLU", replaces: str | None = None) -> DmpAnswer:
+        return self._dmp_answer(self._call("feed_dmp", {"modele": model, "remplace": replaces}, id=resident_id), (201,))
+
+    def dmp_documents(self, resident_id: str) -> list[dict[str, Any]]:
+        return self._list("dmp_documents", resident_id)
+
+    def integrate_dmp(self, resident_id: str) -> DmpAnswer:
+        return self._dmp_answer(self._call("integrate_dmp", id=resident_id), (200,))
+
+    def received_documents(self, resident_id: str) -> list[dict[str, Any]]:
+        return self._list("received_documents", resident_id)

@@ -86,3 +86,36 @@ class DuiDriver(Protocol):
     def patient(self, admission: Admission) -> dict[str, Any] | None: ...
 
     def reset(self) -> None: ...
+
+
+@dataclass
+class DmpAnswer:
+    """The DUI's answer to a DMP order (feed or integration); ``problem`` when it reported an error."""
+
+    http_status: int | None
+    body: dict[str, Any] | None = None
+    problem: dict[str, Any] | None = None
+
+    @property
+    def error_reported(self) -> bool:
+        return self.problem is not None
+
+    @property
+    def document_id(self) -> str | None:
+        for source in (self.body, self.problem):
+            value = (source or {}).get("document_id")
+            if isinstance(value, str):
+                return value
+        return None
+
+
+class DmpDriver(Protocol):
+    """The DMP operations of the live DMP steps (adapter tag « dmp »)."""
+
+    def feed_dmp(self, resident_id: str, model: str = "DLU", replaces: str | None = None) -> DmpAnswer: ...
+
+    def dmp_documents(self, resident_id: str) -> list[dict[str, Any]]: ...
+
+    def integrate_dmp(self, resident_id: str) -> DmpAnswer: ...
+
+    def received_documents(self, resident_id: str) -> list[dict[str, Any]]: ...

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from dui_conformance_mocks.common import Exchange, MockService
+from dui_conformance_mocks.dmp import DmpMock
 from dui_conformance_mocks.dui import ReferenceDui
 from dui_conformance_mocks.insi import InsiMock
 
@@ -39,7 +40,7 @@ def _insi() -> InsiMock:
 
 
 # service name -> factory of an unstarted mock; later services add their entry here.
-MOCK_FACTORIES: dict[str, Callable[[], MockService]] = {"insi": _insi}
+MOCK_FACTORIES: dict[str, Callable[[], MockService]] = {"insi": _insi, "dmp": DmpMock}
 
 
 class LiveEnvironment:
@@ -88,7 +89,8 @@ class LiveEnvironment:
         self.services_file.write_text(json.dumps(self.services(), ensure_ascii=False, indent=2), encoding="utf-8")
         config = self.dui_config
         if self.reference_defects is not None:
-            self.reference = ReferenceDui(self.insi.url, self.reference_defects)
+            dmp_url = self.mocks["dmp"].url if "dmp" in self.mocks else None
+            self.reference = ReferenceDui(self.insi.url, self.reference_defects, dmp_url=dmp_url)
             self.driver = AdapterClient(self.reference.start())
         elif config is not None and config.mode == ATTENDED:
             adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
@@ -111,6 +113,10 @@ class LiveEnvironment:
     @property
     def insi(self) -> InsiMock:
         return self.mocks["insi"]
+
+    @property
+    def dmp(self) -> DmpMock:
+        return self.mocks["dmp"]
 
     def services(self) -> dict[str, Any]:
         """Content of services-simules.json: each mock's endpoint and its exchange log."""

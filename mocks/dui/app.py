@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 from dui_conformance_mocks.common import LoopbackServer
 
 from .defects import check_defects
+from .dmp import PENDING, SENT, DmpClient, DmpDocument, DmpUnavailable, new_document, patient_id, received_summary
 from .insi_client import InsiClient, InsiResult
 from .resident import Resident, patient_resource
 
@@ -70,14 +71,18 @@ def _document(body: dict) -> str | None:
 
 
 class ReferenceDui:
-    """``ReferenceDui(insi_url, defects).start()`` returns the adapter's base URL."""
+    """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL."""
 
     def __init__(self, insi_url: str, defects: frozenset[str] | set[str] = frozenset(), host: str = "127.0.0.1",
-                 port: int = 0, timeout: float = 10.0):
+                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None):
         self.defects = check_defects(defects)
         self.insi = InsiClient(insi_url, timeout=timeout)
         self.insi.session.trust_env = False  # loopback only: never through a proxy
+        self.dmp = DmpClient(dmp_url, self.defects, timeout) if dmp_url else None
         self._residents: dict[str, Resident] = {}
+        self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
+        self._received: dict[str, list[dict]] = {}  # integrated from the DMP, by resident id
+        self._doc_numbers = itertools.count(1)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._last_found: InsiResult | None = None  # only the ignore-cr02 defect reads it back
@@ -87,6 +92,10 @@ class ReferenceDui:
             Rule("/residents", endpoint="admit_traits", methods=["POST"]),
             Rule("/residents/carte-vitale", endpoint="admit_vitale", methods=["POST"]),
             Rule("/residents/<rid>/patient", endpoint="patient", methods=["GET"]),
+            Rule("/residents/<rid>/dmp/documents", endpoint="dmp_feed", methods=["POST"]),
+            Rule("/residents/<rid>/dmp/documents", endpoint="dmp_documents", methods=["GET"]),
+            Rule("/residents/<rid>/dmp/integration", endpoint="dmp_integration", methods=["POST"]),
+            Rule("/residents/<rid>/documents-recus", endpoint="received", methods=["GET"]),
         ])
         self._server = LoopbackServer(self.wsgi, host, port)
 
@@ -102,6 +111,8 @@ class ReferenceDui:
     def stop(self) -> None:
         self._server.stop()
         self.insi.session.close()
+        if self.dmp is not None:
+            self.dmp.close()
 
     def __enter__(self) -> ReferenceDui:
         self.start()
@@ -127,11 +138,14 @@ class ReferenceDui:
         return response(environ, start_response)
 
     def _on_health(self, request: Request) -> Response:
-        return _json({"statut": "disponible", "logiciel": "DUI de référence du harnais", "services": ["INS"]})
+        services = ["INS", "DMP"] if self.dmp is not None else ["INS"]
+        return _json({"statut": "disponible", "logiciel": "DUI de référence du harnais", "services": services})
 
     def _on_reset(self, request: Request) -> Response:
         with self._lock:
             self._residents.clear()
+            self._documents.clear()
+            self._received.clear()
         return Response(status=204)
 
     def _on_patient(self, request: Request, rid: str) -> Response:
@@ -261,3 +275,89 @@ class ReferenceDui:
             insi_date=typed.insi_date,
             validation_mode=document if qualified else None,
         )
+
+    # --- DMP --------------------------------------------------------------------------------
+
+    def _dmp_resident(self, rid: str) -> Resident | Response:
+        """The resident, or the problem answer when the DMP cannot be used for it."""
+        with self._lock:
+            resident = self._residents.get(rid)
+        if resident is None:
+            return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
+        if self.dmp is None:
+            return problem(503, "DMP non configuré", "Le DUI n'a pas d'adresse de DMP.")
+        qualified = resident.status == "QUAL" or "dmp-identite-non-qualifiee" in self.defects
+        if not (qualified and resident.ins and resident.ins_oid):
+            return problem(409, "Identité non qualifiée",
+                           f"Identité au statut « {resident.status} » : le DMP n'est accessible qu'avec un INS "
+                           "qualifié. Rien n'a été envoyé.", service="DMP", resident=rid)
+        return resident
+
+    def _on_dmp_feed(self, request: Request, rid: str) -> Response:
+        body = self._body(request)
+        if body.get("modele") != "DLU":
+            raise BadRequest("Champ « modele » invalide (seul « DLU » est produit par ce DUI).")
+        replaced_id = body.get("remplace")
+        if replaced_id is not None and not isinstance(replaced_id, str):
+            raise BadRequest("Champ « remplace » invalide (identifiant de document ou null).")
+        resident = self._dmp_resident(rid)
+        if isinstance(resident, Response):
+            return resident
+        previous = None
+        if replaced_id is not None:
+            previous = self._documents.get(replaced_id)
+            if previous is None or previous.resident_id != rid or previous.status != SENT:
+                return problem(404, "Document inconnu", f"Aucun document envoyé « {replaced_id} » pour {rid}.")
+            if "dmp-sans-rplc" in self.defects:
+                previous = None  # defect: the replacement goes out as an unrelated new document
+        document = new_document(resident, next(self._doc_numbers), previous)
+        with self._lock:
+            self._documents[document.id] = document
+        try:
+            self.dmp.submit(document, patient_id(resident))
+        except DmpUnavailable as exc:
+            if "dmp-erreur-ignoree" in self.defects:
+                with self._lock:
+                    del self._documents[document.id]  # defect: dropped, yet reported as sent
+                return _json({"document_id": document.id, "statut": SENT}, 201)
+            document.status = PENDING
+            return problem(502, "Erreur du DMP", f"{exc} Le document {document.id} est conservé pour un nouvel envoi.",
+                           service="DMP", resident=rid, document_id=document.id, statut=PENDING)
+        document.status = SENT
+        return _json({"document_id": document.id, "statut": SENT}, 201)
+
+    def _on_dmp_documents(self, request: Request, rid: str) -> Response:
+        with self._lock:
+            if rid not in self._residents:
+                return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
+            return _json([d.summary() for d in self._documents.values() if d.resident_id == rid])
+
+    def _on_dmp_integration(self, request: Request, rid: str) -> Response:
+        resident = self._dmp_resident(rid)
+        if isinstance(resident, Response):
+            return resident
+        pid = patient_id(resident)
+        target = rid
+        if "dmp-integration-mauvais-dossier" in self.defects:
+            with self._lock:  # defect: filed into another resident's record
+                target = next((other for other in self._residents if other != rid), rid)
+        integrated = []
+        try:
+            known = {d["uniqueId"] for d in self._received.get(target, [])}
+            for entry in self.dmp.find(pid):
+                summary = received_summary(entry)
+                if summary["uniqueId"] in known:
+                    continue
+                self.dmp.retrieve(entry.slot("repositoryUniqueId") or "", summary["uniqueId"] or "", pid)
+                integrated.append(summary)
+        except DmpUnavailable as exc:
+            return problem(502, "Erreur du DMP", str(exc), service="DMP", resident=rid)
+        with self._lock:
+            self._received.setdefault(target, []).extend(integrated)
+        return _json({"integres": integrated})
+
+    def _on_received(self, request: Request, rid: str) -> Response:
+        with self._lock:
+            if rid not in self._residents:
+                return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
+            return _json(list(self._received.get(rid, [])))

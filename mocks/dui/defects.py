@@ -1,4 +1,4 @@
-"""Switchable defects of the reference DUI: each one breaks a known INS requirement.
+"""Switchable defects of the reference DUI: each one breaks a known INS or DMP requirement.
 
 The harness's own tests run every scenario against the correct DUI (all checks pass) and
 against each defect (exactly the targeted checks fail); the CLI ``demo --defaut`` shows them.
@@ -15,6 +15,16 @@ DEFECTS: dict[str, str] = {
                    "l'INS de la dernière interrogation réussie comme si la recherche avait abouti.",
     "sans-insi": "N'interroge jamais l'INSi : à l'admission par carte Vitale, il enregistre le matricule lu sur la "
                  "carte comme INS qualifié.",
+    "dmp-identite-non-qualifiee": "Alimente le DMP pour une identité non qualifiée (INS seulement récupéré, "
+                                  "statut RECUP).",
+    "dmp-metadonnees-incoherentes": "Déclare dans la DocumentEntry ITI-41 un typeCode différent du code du document "
+                                    "CDA transmis.",
+    "dmp-sans-rplc": "Envoie le remplacement d'un document comme un nouveau document : ni relatedDocument RPLC dans "
+                     "le CDA, ni association RPLC dans la soumission.",
+    "dmp-erreur-ignoree": "Sur une erreur du DMP, annonce l'envoi comme réussi et abandonne le document au lieu de "
+                          "le garder pour un nouvel envoi.",
+    "dmp-integration-mauvais-dossier": "Range les documents récupérés du DMP (ITI-18 puis ITI-43) dans le dossier "
+                                       "d'un autre résident.",
 }
 
 

@@ -1,0 +1,340 @@
+"""Live DMP checks (DMP-60 … DMP-64, and DMP-40…50, 53, 54 on the recorded traffic): what the
+DUI sent to the DMP mock when asked to feed or to integrate, and what it answered and kept.
+
+The check functions are pure over one :class:`FeedRun` or :class:`IntegrationRun`; the two
+``run_*`` helpers drive the DUI once and gather the DMP traffic, as ``LiveEnvironment.admit``
+does for the INSi.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from dui_conformance_mocks.common import Exchange
+
+from ..cda import CdaContext, check_cda
+from ..ins.fhir_patient import ins_identifiers
+from ..model import Finding, Location, Outcome, failed, omitted, passed, skipped
+from ..xds import ebrim, parse_mtom, read_submission
+from ..xds.ids import QUERY, RETRIEVE
+from ..xds.mtom import MtomProblem
+from ..xmlsafe import XmlProblem, parse_xml
+from .driver import DmpAnswer
+from .ins import AdmissionRun
+
+ITI41, ITI18, ITI43 = "ITI-41", "ITI-18", "ITI-43"
+PENDING = "en_attente"
+_HL7 = {"hl7": ebrim.HL7}
+
+
+@dataclass
+class FeedRun:
+    """One feed order: the DUI's answer, the DMP traffic it caused, the documents it lists after."""
+
+    resident_id: str
+    ins: str | None  # matricule the DUI declared at admission
+    qualified: bool  # the DUI reported a qualified identity at admission (prerequisite of a feed)
+    answer: DmpAnswer
+    exchanges: list[Exchange]
+    documents: dict[str, bytes]  # entryUUID → bytes, for what the DMP stored
+    listing: list[dict[str, Any]] = field(default_factory=list)
+    replaced: FeedRun | None = None  # the earlier feed this one replaces
+
+    def submissions(self) -> list[Exchange]:
+        return [e for e in self.exchanges if e.operation == ITI41]
+
+    def stored(self) -> list[str]:
+        return [uuid for e in self.submissions() for uuid in e.data.get("stored", [])]
+
+
+@dataclass
+class IntegrationRun:
+    """One integration order: documents placed in the DMP for the resident, traffic, records after."""
+
+    resident_id: str
+    patient_id: str | None  # XDS patientId the documents were shared under; None: the DUI exports no INS
+    seeded: list[str]  # uniqueIds placed in the DMP for this resident
+    answer: DmpAnswer
+    exchanges: list[Exchange]
+    received: dict[str, list[dict[str, Any]]]  # resident id → documents filed in its record
+
+    def of(self, operation: str) -> list[Exchange]:
+        return [e for e in self.exchanges if e.operation == operation]
+
+
+def run_feed(env, admitted: AdmissionRun, replaced: FeedRun | None = None) -> FeedRun:
+    """Ask the DUI to feed the DMP for an admitted resident (a replacement of ``replaced`` when given) and
+    gather what followed."""
+    resident_id = admitted.admission.resident_id
+    identity = admitted.identity()
+    qualified = (identity.status if identity is not None and identity.status else admitted.admission.status) == "QUAL"
+    since = env.mark()
+    answer = env.driver.feed_dmp(resident_id, replaces=replaced.answer.document_id if replaced else None)
+    exchanges = env.exchanges("dmp", since)
+    documents = {}
+    for entry_uuid in (u for e in exchanges if e.operation == ITI41 for u in e.data.get("stored", [])):
+        entry = env.dmp.store.get(entry_uuid)
+        if entry is not None:
+            documents[entry_uuid] = entry.document
+    return FeedRun(resident_id, admitted.admission.ins, qualified, answer, exchanges, documents,
+                   env.driver.dmp_documents(resident_id), replaced)
+
+
+def run_integration(env, resident_id: str, patient_id: str | None, seeded: list[str],
+                    residents: list[str]) -> IntegrationRun:
+    """Ask the DUI to integrate the resident's DMP documents; read back every listed resident's record."""
+    since = env.mark()
+    answer = env.driver.integrate_dmp(resident_id)
+    exchanges = env.exchanges("dmp", since)
+    received = {rid: env.driver.received_documents(rid) for rid in dict.fromkeys([resident_id, *residents])}
+    return IntegrationRun(resident_id, patient_id, seeded, answer, exchanges, received)
+
+
+def shared_patient_id(patient: dict[str, Any] | None) -> str | None:
+    """XDS patientId (<matricule>^^^&<OID>&ISO^NH) of the INS a DUI exports for a resident, None without one."""
+    for _, identifier in ins_identifiers(patient or {}):
+        system, value = identifier.get("system"), identifier.get("value")
+        if isinstance(system, str) and system.startswith("urn:oid:") and isinstance(value, str):
+            return f"{value}^^^&{system.removeprefix('urn:oid:')}&ISO^NH"
+    return None
+
+
+def seed_document(env, patient_id: str) -> str:
+    """Place the harness's valid synthetic DLU in the DMP mock for this patient (as another professional
+    would have shared it); its fresh uniqueId."""
+    data = (files("dui_conformance_fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
+    return env.dmp.seed(data, patient_id=patient_id, unique_id=f"2.25.{uuid.uuid4().int}").unique_id
+
+
+def _where(exchange: Exchange | None) -> Location:
+    return Location(exchange=exchange.id if exchange else None)
+
+
+def _problem(answer: DmpAnswer) -> str:
+    problem = answer.problem or {}
+    return f"HTTP {answer.http_status} : {problem.get('title') or ''} {problem.get('detail') or ''}".strip()
+
+
+@lru_cache(maxsize=1)
+def _cda_context() -> CdaContext:
+    return CdaContext.build()
+
+
+def _unqualified(requirement: str) -> Finding:
+    return skipped(requirement, "Le DUI n'a pas qualifié l'identité du résident à l'admission : prérequis de "
+                   "l'échange avec le DMP non atteint (voir les exigences INS).")
+
+
+def check_recorded(run: FeedRun, requirements: list[str]) -> list[Finding]:
+    """DMP-40…50: what :func:`conformance.xds.check_iti41` found on each submission, as the DMP mock recorded it."""
+    submissions = run.submissions()
+    if not submissions:
+        return [skipped(req, "Aucune soumission ITI-41 observée : rien à vérifier.") for req in requirements]
+    out = []
+    for e in submissions:
+        for data in e.data.get("findings", []):
+            if data["requirement"] in requirements:
+                out.append(Finding.from_dict({**data, "exchange": e.id}))
+    seen = {f.requirement for f in out}
+    return out + [skipped(req, "Règle non évaluée sur la soumission enregistrée.", _where(submissions[-1]))
+                  for req in requirements if req not in seen]
+
+
+def check_single_submission(run: FeedRun) -> list[Finding]:
+    """DMP-60: one accepted ITI-41 per order, for the resident's INS, carrying a CDA without failures."""
+    submissions = run.submissions()
+    if not run.qualified and not submissions:
+        return [_unqualified("DMP-60")]
+    if run.answer.error_reported:
+        return [failed("DMP-60", f"Le DUI n'a pas alimenté le DMP pour un résident à l'identité qualifiée "
+                       f"({_problem(run.answer)}).", _where(submissions[-1] if submissions else None))]
+    if len(submissions) != 1:
+        return [failed("DMP-60", f"{len(submissions)} soumission(s) ITI-41 pour une seule demande d'alimentation : "
+                       "exactement une attendue.", _where(submissions[-1] if submissions else None),
+                       ", ".join(e.id for e in submissions) or "aucune")]
+    e = submissions[0]
+    where = _where(e)
+    if e.data.get("status") != "Success":
+        codes = ", ".join(err["code"] for err in e.data.get("errors", []))
+        return [failed("DMP-60", f"Soumission refusée par le DMP ({codes}).", where, codes)]
+    out = []
+    entry_patient = read_patient_id(e) or ""
+    if not run.ins or not entry_patient.startswith(f"{run.ins}^^^"):
+        out.append(failed("DMP-60", f"Soumission pour le patientId « {entry_patient} » au lieu de l'INS "
+                          f"{run.ins or '(aucun)'} déclaré par le DUI pour ce résident.", where, entry_patient))
+    for entry_uuid, data in run.documents.items():
+        try:
+            cda = parse_xml(data, f"{e.id} (document {entry_uuid})")
+        except XmlProblem as problem:
+            out.append(failed("DMP-60", f"Document transmis illisible : {problem.message}", where))
+            continue
+        out += [failed("DMP-60", f"Document CDA transmis non conforme — [{f.requirement}] {f.message}",
+                       Location(f.location.file, f.location.xpath, f.location.line, e.id), f.requirement)
+                for f in check_cda(cda, _cda_context()) if f.outcome in (Outcome.FAIL, Outcome.ERROR)]
+    if not run.documents:
+        out.append(failed("DMP-60", "Le DMP n'a enregistré aucun document pour cette soumission.", where))
+    return out or [passed("DMP-60", "Une soumission ITI-41 acceptée, pour l'INS du résident, CDA conforme.", where)]
+
+
+def read_patient_id(exchange: Exchange) -> str | None:
+    """SubmissionSet patientId of a recorded ITI-41 request."""
+    submission = _submission(exchange)
+    if submission is None or not submission.submission_sets:
+        return None
+    return submission.submission_sets[0].external(ebrim.SS_PATIENT_ID)
+
+
+def _submission(exchange: Exchange):
+    request = exchange.request
+    content_type = next((v for k, v in request.headers.items() if k.lower() == "content-type"), "")
+    try:
+        body = request.body.encode("utf-8")
+        if "multipart/related" in content_type.lower():
+            body = parse_mtom(content_type, body).envelope
+        return read_submission(parse_xml(body, exchange.id))
+    except (MtomProblem, XmlProblem):
+        return None
+
+
+def _cda_replaces(data: bytes) -> list[str]:
+    try:
+        cda = parse_xml(data, "document")
+    except XmlProblem:
+        return []
+    return [f"{i.get('root')}^{i.get('extension')}" if i.get("extension") else i.get("root", "")
+            for i in cda.root.xpath("hl7:relatedDocument[@typeCode='RPLC']/hl7:parentDocument/hl7:id", namespaces=_HL7)]
+
+
+def check_replacement(run: FeedRun) -> list[Finding]:
+    """DMP-61: the replacement carries RPLC → replaced entryUUID, and its CDA relatedDocument RPLC."""
+    previous = run.replaced
+    if not run.qualified and not run.submissions():
+        return [_unqualified("DMP-61")]
+    if previous is None or not previous.stored():
+        return [skipped("DMP-61", "Le document à remplacer n'a pas été enregistré par le DMP : remplacement non "
+                        "vérifiable.")]
+    submissions = run.submissions()
+    if not submissions:
+        return [failed("DMP-61", f"Aucune soumission ITI-41 pour le remplacement ({_problem(run.answer)}).")]
+    old_uuid = previous.stored()[0]
+    old_unique = next((u for u in _cda_ids(previous)), None)
+    out = []
+    for e in submissions:
+        submission = _submission(e)
+        targets = [a.target for a in (submission.associations if submission else []) if a.type == ebrim.RPLC]
+        if old_uuid not in targets:
+            out.append(failed("DMP-61", f"Soumission de remplacement sans association RPLC vers l'entrée remplacée "
+                              f"{old_uuid}.", _where(e), ", ".join(targets) or "aucune association RPLC"))
+    for data in run.documents.values():
+        named = _cda_replaces(data)
+        if old_unique not in named:
+            out.append(failed("DMP-61", f"Le CDA de remplacement ne porte pas de relatedDocument RPLC vers le document "
+                              f"{old_unique}.", _where(submissions[-1]), ", ".join(named) or "aucun"))
+    return out or [passed("DMP-61", f"Remplacement déclaré (RPLC vers {old_uuid}, relatedDocument {old_unique}).",
+                          _where(submissions[-1]))]
+
+
+def _cda_ids(run: FeedRun) -> list[str]:
+    ids = []
+    for data in run.documents.values():
+        try:
+            node = parse_xml(data, "document").root.find(f"{{{ebrim.HL7}}}id")
+        except XmlProblem:
+            continue
+        if node is not None:
+            ids.append(f"{node.get('root')}^{node.get('extension')}" if node.get("extension") else node.get("root", ""))
+    return ids
+
+
+def check_refused_unqualified(run: FeedRun) -> list[Finding]:
+    """DMP-62: for an identity that is not qualified, an error and no request to the DMP."""
+    out = [failed("DMP-62", f"Requête {e.operation or ''} envoyée au DMP pour une identité non qualifiée.", _where(e))
+           for e in run.exchanges]
+    if not run.answer.error_reported:
+        out.append(failed("DMP-62", "Le DUI a accepté d'alimenter le DMP pour une identité non qualifiée "
+                          f"(HTTP {run.answer.http_status}).", Location(file=f"residents/{run.resident_id}")))
+    return out or [passed("DMP-62", f"Alimentation refusée pour l'identité non qualifiée ({_problem(run.answer)}), "
+                          "rien envoyé au DMP.", Location(file=f"residents/{run.resident_id}"))]
+
+
+def check_error_kept(run: FeedRun) -> list[Finding]:
+    """DMP-63: after a DMP error, the DUI reports it and lists the document as pending."""
+    rejected = [e for e in run.submissions() if e.data.get("status") == "Failure"]
+    if not rejected and not run.qualified:
+        return [_unqualified("DMP-63")]
+    if not rejected:
+        return [skipped("DMP-63", "Aucune soumission refusée par le DMP observée : le DUI a-t-il tenté l'envoi ?",
+                        evidence=", ".join(e.id for e in run.exchanges) or "aucune requête au DMP")]
+    where = _where(rejected[-1])
+    codes = ", ".join(err["code"] for err in rejected[-1].data.get("errors", []))
+    out = []
+    if not run.answer.error_reported:
+        out.append(failed("DMP-63", f"Erreur du DMP ({codes}) non signalée : le DUI a répondu HTTP "
+                          f"{run.answer.http_status} comme si l'envoi avait réussi.", where, codes))
+    pending = [d for d in run.listing if d.get("statut") == PENDING
+               and (run.answer.document_id is None or d.get("document_id") == run.answer.document_id)]
+    if not pending:
+        statuses = ", ".join(f"{d.get('document_id')} : {d.get('statut')}" for d in run.listing) or "aucun document"
+        out.append(failed("DMP-63", "Document refusé par le DMP non gardé en attente d'un nouvel envoi.", where, statuses))
+    return out or [passed("DMP-63", f"Erreur du DMP ({codes}) signalée, document {pending[0].get('document_id')} "
+                          "gardé en attente.", where)]
+
+
+def check_integration(run: IntegrationRun) -> list[Finding]:
+    """DMP-64: ITI-18 on the resident's INS, ITI-43 of each new document, filed in this resident's record only."""
+    if run.patient_id is None:
+        return [_unqualified("DMP-64")]
+    queries, retrievals = run.of(ITI18), run.of(ITI43)
+    last = (run.exchanges or [None])[-1]
+    out = []
+    if run.answer.error_reported:
+        out.append(failed("DMP-64", f"Intégration refusée par le DUI ({_problem(run.answer)}).", _where(last)))
+    if not queries:
+        out.append(failed("DMP-64", "Aucune recherche ITI-18 au DMP pendant l'intégration.", _where(last)))
+    for e in queries:
+        if e.data.get("patient_id") != run.patient_id:
+            out.append(failed("DMP-64", f"Recherche ITI-18 sur « {e.data.get('patient_id')} » au lieu de l'INS du "
+                              f"résident « {run.patient_id} ».", _where(e), e.data.get("patient_id")))
+    retrieved = {uid for e in retrievals for uid in e.data.get("retrieved", [])}
+    for uid in run.seeded:
+        if uid not in retrieved:
+            out.append(failed("DMP-64", f"Document {uid} du DMP jamais récupéré (ITI-43).", _where(last)))
+        if uid not in {d.get("uniqueId") for d in run.received.get(run.resident_id, [])}:
+            out.append(failed("DMP-64", f"Document {uid} absent du dossier du résident {run.resident_id}.",
+                              Location(file=f"residents/{run.resident_id}/documents-recus")))
+        for other, documents in run.received.items():
+            if other != run.resident_id and uid in {d.get("uniqueId") for d in documents}:
+                out.append(failed("DMP-64", f"Document {uid} du résident {run.resident_id} rangé dans le dossier du "
+                                  f"résident {other}.", Location(file=f"residents/{other}/documents-recus"), other))
+    if not run.seeded:
+        return [omitted("DMP-64", "Aucun document placé dans le DMP pour ce résident.")]
+    return out or [passed("DMP-64", f"{len(run.seeded)} document(s) recherché(s), récupéré(s) et rangé(s) dans le "
+                          f"dossier du résident {run.resident_id}.", _where(last))]
+
+
+def _deviations(run: IntegrationRun, operation: str, requirement: str, label: str) -> list[Finding]:
+    exchanges = run.of(operation)
+    if not exchanges:
+        return [skipped(requirement, f"Aucune requête {operation} observée : rien à vérifier.")]
+    out = []
+    for e in exchanges:
+        bad = [d for d in e.deviations if d.requirement in (requirement, None)]
+        out += [failed(requirement, f"{d.code} : {d.message_fr}", _where(e), d.code) for d in bad]
+        if not bad:
+            out.append(passed(requirement, f"Requête {operation} conforme ({label}).", _where(e)))
+    return out
+
+
+def check_query_requests(run: IntegrationRun) -> list[Finding]:
+    """DMP-53: the ITI-18 requests as the DMP mock judged them."""
+    return _deviations(run, ITI18, QUERY, "SOAP 1.2, wsa:Action, FindDocuments, patientId INS, statut")
+
+
+def check_retrieve_requests(run: IntegrationRun) -> list[Finding]:
+    """DMP-54: the ITI-43 requests as the DMP mock judged them."""
+    return _deviations(run, ITI43, RETRIEVE,
+                       "SOAP 1.2, wsa:Action, RepositoryUniqueId et DocumentUniqueId connus")

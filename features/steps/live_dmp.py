@@ -1,0 +1,116 @@
+"""Steps of the live DMP feature: order the DUI to feed or integrate through the driver, then judge
+one check of conformance.live.dmp per step."""
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from conformance.live import dmp
+
+_HOSTED = "le résident « {persona} » hébergé sur présentation de la pièce « {piece} »"
+
+
+@pytest.fixture
+def dmp_residents() -> list:
+    """Admission runs of the scenario, in order; « ce résident » / « le premier résident » is the first."""
+    return []
+
+
+def _driver(live_env):
+    if not hasattr(live_env.driver, "feed_dmp"):
+        raise RuntimeError("Ce mode de pilotage ne prend pas en charge les opérations DMP de l'adaptateur "
+                           "(étiquette « dmp » du contrat).")
+    return live_env.driver
+
+
+def _feed(live_env, dmp_residents, replaced=None):
+    _driver(live_env)
+    return dmp.run_feed(live_env, dmp_residents[0], replaced)
+
+
+@given("un DUI remis à zéro, relié au DMP simulé")
+def reset_dui(live_env):
+    live_env.driver.reset()
+
+
+@given(parsers.parse(_HOSTED))
+def hosted(live_env, dmp_residents, persona, piece):
+    dmp_residents.append(live_env.admit(persona, id_document=piece))
+
+
+@given(parsers.parse("le résident « {persona} » hébergé sans pièce d'identité"))
+def hosted_without_document(live_env, dmp_residents, persona):
+    dmp_residents.append(live_env.admit(persona))
+
+
+@given("un DLU de ce résident déjà envoyé au DMP", target_fixture="first_feed")
+def already_sent(live_env, dmp_residents):
+    return _feed(live_env, dmp_residents)
+
+
+@given("le DMP simulé répondra par une erreur à la prochaine soumission")
+def dmp_will_fail(live_env):
+    live_env.dmp.fail_next("XDSRepositoryError")
+
+
+@given("un DLU du premier résident partagé dans le DMP par un autre professionnel", target_fixture="seeded")
+def shared_by_another(live_env, dmp_residents):
+    patient_id = dmp.shared_patient_id(dmp_residents[0].patient)  # None: no INS, DMP-64 is then undecided
+    return patient_id, [dmp.seed_document(live_env, patient_id)] if patient_id else []
+
+
+@when("le DUI alimente le DMP avec un DLU pour ce résident", target_fixture="feed")
+def feeds(live_env, dmp_residents):
+    return _feed(live_env, dmp_residents)
+
+
+@when("le DUI envoie un DLU qui remplace le précédent", target_fixture="feed")
+def replaces(live_env, dmp_residents, first_feed):
+    return _feed(live_env, dmp_residents, first_feed)
+
+
+@when("le DUI intègre les documents du DMP du premier résident", target_fixture="integration")
+def integrates(live_env, dmp_residents, seeded):
+    _driver(live_env)
+    patient_id, unique_ids = seeded
+    ids = [run.admission.resident_id for run in dmp_residents if run.admission.resident_id]
+    return dmp.run_integration(live_env, ids[0], patient_id, unique_ids, ids[1:])
+
+
+@then("le DUI a fait exactement une soumission ITI-41 acceptée, pour l'INS du résident, au CDA conforme")
+def single_submission(feed, verdict):
+    verdict.judge(dmp.check_single_submission(feed))
+
+
+@then(parsers.parse("la soumission ITI-41 respecte les exigences « {ids} »"))
+def recorded(feed, verdict, ids):
+    verdict.judge(dmp.check_recorded(feed, ids.split()))
+
+
+@then("le remplacement est déclaré par RPLC dans la soumission et dans le CDA")
+def replacement(feed, verdict):
+    verdict.judge(dmp.check_replacement(feed))
+
+
+@then("l'alimentation est refusée et rien n'est envoyé au DMP")
+def refused(feed, verdict):
+    verdict.judge(dmp.check_refused_unqualified(feed))
+
+
+@then("l'erreur du DMP est signalée et le document reste en attente")
+def error_kept(feed, verdict):
+    verdict.judge(dmp.check_error_kept(feed))
+
+
+@then("le document est rangé dans le dossier du premier résident, et d'aucun autre")
+def integration(integration, verdict):
+    verdict.judge(dmp.check_integration(integration))
+
+
+@then("les recherches ITI-18 du DUI sont conformes")
+def queries(integration, verdict):
+    verdict.judge(dmp.check_query_requests(integration))
+
+
+@then("les récupérations ITI-43 du DUI sont conformes")
+def retrievals(integration, verdict):
+    verdict.judge(dmp.check_retrieve_requests(integration))

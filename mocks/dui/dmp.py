@@ -1,0 +1,214 @@
+"""DMP feeding and integration of the reference DUI (IHE XDS.b ITI-41, ITI-18, ITI-43).
+
+The DLU is the harness's valid synthetic DLU (fixtures/cda/dmp/dlu-valide.xml) with the
+resident's stored identity put in verbatim; the XDS metadata and messages come from the
+library builders (conformance/xds/build.py), so the reference DUI stays small.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from importlib.resources import files
+
+import requests
+from lxml import etree
+
+from conformance.xds import ebrim, expected_entry, parse_mtom, read_submission
+from conformance.xds.build import (
+    ITI18_ACTION, ITI41_ACTION, ITI43_ACTION, add_slot, default_vihf, mtom, new_urn, provide_and_register, q,
+    soap_envelope, submit_objects_request, vihf_assertion,
+)
+from conformance.xds.ebrim import Code
+from conformance.xds.mtom import MtomProblem
+from conformance.xmlsafe import XmlProblem, parse_xml
+
+from .resident import Resident
+
+HL7 = "urn:hl7-org:v3"
+FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
+GENDER_NAMES = {"M": "Masculin", "F": "Féminin"}
+# What the dmp-metadonnees-incoherentes defect declares instead of the CDA's code.
+WRONG_TYPE = Code("11488-4", "2.16.840.1.113883.6.1", "Note de consultation")
+SENT, PENDING, REFUSED = "envoye", "en_attente", "refuse"
+
+
+class DmpUnavailable(RuntimeError):
+    """The DMP answered with an error or could not be reached (French message)."""
+
+
+@dataclass
+class DmpDocument:
+    """A document the DUI produced for the DMP and what became of it."""
+
+    id: str
+    resident_id: str
+    unique_id: str
+    entry_uuid: str
+    set_id: str
+    version: int
+    cda: bytes
+    status: str = PENDING
+    replaces: str | None = None  # entryUUID of the replaced DocumentEntry
+
+    def summary(self) -> dict:
+        return {"document_id": self.id, "uniqueId": self.unique_id, "statut": self.status, "remplace": self.replaces}
+
+
+def _h(name: str) -> str:
+    return f"{{{HL7}}}{name}"
+
+
+def _template() -> etree._Element:
+    data = (files("dui_conformance_fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
+    return parse_xml(data, "dlu-valide.xml").root
+
+
+def _cda_date(lunar: str) -> str:
+    """Stored date (AAAA-MM-JJ, 00 when unknown) → CDA TS: 1938-04-00 → 193804."""
+    return "".join(part for part in lunar.split("-") if part != "00")
+
+
+def build_dlu(resident: Resident, unique_id: str, set_id: str, version: int, replaced_unique_id: str | None) -> bytes:
+    """The resident's DLU: stored traits and qualified INS verbatim, RPLC relatedDocument for a replacement."""
+    root = copy.deepcopy(_template())
+    root.find(_h("id")).set("root", unique_id)
+    root.find(_h("setId")).set("root", set_id)
+    root.find(_h("versionNumber")).set("value", str(version))
+    role = root.find(f"{_h('recordTarget')}/{_h('patientRole')}")
+    ins_id, local_id = role.findall(_h("id"))[:2]
+    ins_id.attrib.update({"root": resident.ins_oid or "", "extension": resident.ins or ""})
+    local_id.set("extension", resident.id)
+    patient = role.find(_h("patient"))
+    name = patient.find(_h("name"))
+    for node in list(name):
+        name.remove(node)
+    for tag, text, qualifier in (("family", resident.birth_name, "BR"), ("given", resident.first_names, None),
+                                 ("given", resident.first_name, "BR"), ("family", resident.birth_name, "CL"),
+                                 ("given", resident.first_name, "CL")):
+        node = etree.SubElement(name, _h(tag), **({"qualifier": qualifier} if qualifier else {}))
+        node.text = text
+    patient.find(_h("administrativeGenderCode")).attrib.update(
+        {"code": resident.sex or "UN", "displayName": GENDER_NAMES.get(resident.sex or "", "Inconnu")})
+    patient.find(_h("birthTime")).set("value", _cda_date(resident.birth_date))
+    birthplace = patient.find(_h("birthplace"))
+    if resident.birth_place:
+        birthplace.find(f"{_h('place')}/{_h('addr')}/{_h('county')}").text = resident.birth_place
+    else:
+        patient.remove(birthplace)
+    if replaced_unique_id:
+        related = etree.Element(_h("relatedDocument"), typeCode="RPLC")
+        etree.SubElement(etree.SubElement(related, _h("parentDocument")), _h("id"), root=replaced_unique_id)
+        root.find(_h("componentOf")).addprevious(related)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+class DmpClient:
+    """The DUI's XDS.b client: ``dmp_url`` is the DMP endpoint (…/dmp), operations under it."""
+
+    def __init__(self, dmp_url: str, defects: frozenset[str], timeout: float = 10.0):
+        self.url = dmp_url.rstrip("/")
+        self.defects = defects
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.trust_env = False  # loopback only: never through a proxy
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _post(self, operation: str, content_type: str, body: bytes) -> requests.Response:
+        try:
+            response = self.session.post(f"{self.url}/{operation}", data=body, timeout=self.timeout,
+                                         headers={"Content-Type": content_type})
+        except requests.RequestException as exc:
+            raise DmpUnavailable(f"DMP injoignable : {exc}") from exc
+        if response.status_code >= 500 and "xml" not in response.headers.get("Content-Type", ""):
+            raise DmpUnavailable(f"DMP en erreur HTTP {response.status_code}.")
+        return response
+
+    @staticmethod
+    def _errors(xml) -> list[str]:
+        return [e.get("errorCode", "") for e in xml.root.iter(f"{{{ebrim.RS}}}RegistryError")]
+
+    def submit(self, document: DmpDocument, patient_id: str) -> None:
+        """ITI-41 of one DLU (MTOM + VIHF); DmpUnavailable when the DMP does not answer Success."""
+        exp = expected_entry(parse_xml(document.cda, document.id), document.cda, "test")
+        if "dmp-metadonnees-incoherentes" in self.defects:
+            exp = dataclasses.replace(exp, type_code=WRONG_TYPE)
+        replaces = {document.entry_uuid: document.replaces} if document.replaces else None
+        submit = submit_objects_request([(document.entry_uuid, exp)], replaces=replaces)
+        cid = f"{uuid.uuid4().hex}@dui-reference"
+        envelope = soap_envelope(provide_and_register(submit, {document.entry_uuid: cid}), ITI41_ACTION,
+                                 f"{self.url}/iti41", vihf_assertion(default_vihf(patient_id)))
+        content_type, body = mtom(envelope, {cid: (document.cda, "text/xml")}, ITI41_ACTION)
+        response = self._post("iti41", content_type, body)
+        try:
+            xml = parse_xml(response.content, "réponse ITI-41")
+        except XmlProblem as problem:
+            raise DmpUnavailable(f"Réponse du DMP illisible : {problem.message}") from None
+        status = "".join(xml.root.xpath("//rs:RegistryResponse/@status", namespaces=ebrim.NS))
+        if not status.endswith(":Success"):
+            reason = ", ".join(self._errors(xml)) or status or "sans statut"
+            raise DmpUnavailable(f"Le DMP a refusé la soumission ({reason}).")
+
+    def find(self, patient_id: str) -> list[ebrim.RegistryObject]:
+        """ITI-18 FindDocuments (Approved, LeafClass) for one INS patientId."""
+        request = etree.Element(q("query", "AdhocQueryRequest"), nsmap={"query": ebrim.QUERY, "rim": ebrim.RIM})
+        etree.SubElement(request, q("query", "ResponseOption"), returnType="LeafClass", returnComposedObjects="true")
+        query = etree.SubElement(request, q("rim", "AdhocQuery"), id=FIND_DOCUMENTS)
+        add_slot(query, "$XDSDocumentEntryPatientId", [f"'{patient_id}'"])
+        add_slot(query, "$XDSDocumentEntryStatus", [f"('{ebrim.APPROVED}')"])
+        envelope = soap_envelope(request, ITI18_ACTION, f"{self.url}/iti18",
+                                 vihf_assertion(default_vihf(patient_id)))
+        response = self._post("iti18", "application/soap+xml; charset=UTF-8", envelope)
+        try:
+            xml = parse_xml(response.content, "réponse ITI-18")
+        except XmlProblem as problem:
+            raise DmpUnavailable(f"Réponse du DMP illisible : {problem.message}") from None
+        if self._errors(xml):
+            raise DmpUnavailable(f"Recherche refusée par le DMP ({', '.join(self._errors(xml))}).")
+        return read_submission(xml).entries
+
+    def retrieve(self, repository_id: str, unique_id: str, patient_id: str) -> bytes:
+        """ITI-43 of one document; its bytes."""
+        request = etree.Element(q("xdsb", "RetrieveDocumentSetRequest"), nsmap={"xdsb": ebrim.XDSB})
+        wanted = etree.SubElement(request, q("xdsb", "DocumentRequest"))
+        etree.SubElement(wanted, q("xdsb", "RepositoryUniqueId")).text = repository_id
+        etree.SubElement(wanted, q("xdsb", "DocumentUniqueId")).text = unique_id
+        envelope = soap_envelope(request, ITI43_ACTION, f"{self.url}/iti43", vihf_assertion(default_vihf(patient_id)))
+        response = self._post("iti43", "application/soap+xml; charset=UTF-8", envelope)
+        try:
+            message = parse_mtom(response.headers.get("Content-Type", ""), response.content)
+            xml = parse_xml(message.envelope, "réponse ITI-43")
+        except (MtomProblem, XmlProblem) as problem:
+            raise DmpUnavailable(f"Réponse ITI-43 illisible : {problem.message}") from None
+        hrefs = xml.root.xpath("//xdsb:DocumentResponse/xdsb:Document/xop:Include/@href", namespaces=ebrim.NS)
+        data = message.resolve(hrefs[0]) if hrefs else None
+        if data is None:
+            raise DmpUnavailable(f"Document {unique_id} absent de la réponse ITI-43 ({', '.join(self._errors(xml))}).")
+        return data
+
+
+def new_document(resident: Resident, number: int, previous: DmpDocument | None) -> DmpDocument:
+    """A fresh DLU for the resident; with ``previous``, its replacement (same setId, next version, RPLC)."""
+    unique_id = f"2.25.{uuid.uuid4().int}"
+    set_id = previous.set_id if previous else f"2.25.{uuid.uuid4().int}"
+    version = previous.version + 1 if previous else 1
+    replaced = previous.unique_id if previous else None
+    return DmpDocument(id=f"D{number:05d}", resident_id=resident.id, unique_id=unique_id, entry_uuid=new_urn(),
+                       set_id=set_id, version=version, cda=build_dlu(resident, unique_id, set_id, version, replaced),
+                       replaces=previous.entry_uuid if previous else None)
+
+
+def patient_id(resident: Resident) -> str:
+    """XDS patientId of a resident's INS: <matricule>^^^&<OID>&ISO^NH."""
+    return f"{resident.ins}^^^&{resident.ins_oid}&ISO^NH"
+
+
+def received_summary(entry: ebrim.RegistryObject) -> dict:
+    """What the DUI files about an integrated document."""
+    type_code = next(iter(entry.codes(ebrim.DE_TYPE)), None)
+    return {"uniqueId": entry.external(ebrim.DE_UNIQUE_ID), "typeCode": type_code.code if type_code else None,
+            "title": entry.title}
