@@ -12,6 +12,11 @@ EXPECTED = {
     "traits-alteres": {"INS-22"},
     "ignore-cr02": {"INS-23"},
     "sans-insi": {"INS-20", "INS-28"},
+    "dmp-identite-non-qualifiee": {"DMP-62"},
+    "dmp-metadonnees-incoherentes": {"DMP-47"},
+    "dmp-sans-rplc": {"DMP-61"},
+    "dmp-erreur-ignoree": {"DMP-63"},
+    "dmp-integration-mauvais-dossier": {"DMP-64"},
 }
 
 pytestmark = pytest.mark.live
@@ -31,13 +36,14 @@ def test_demo_on_the_correct_reference_dui_is_conformant(cli):
     offline = [s for s in report["scenarios"] if s["subject"] != "session directe"]
     assert live and offline, "la démonstration couvre le direct et les documents"
     assert report["exchanges"], "les échanges avec les services simulés figurent au rapport"
-    assert all(r["outcome"] != "not_run" for r in report["requirements"] if r["service"] == "INS")
+    not_run = [r["id"] for r in report["requirements"] if r["outcome"] == "not_run" and r["service"] in ("INS", "DMP")]
+    assert not_run == [], "la démonstration évalue toutes les exigences INS et DMP"
 
 
 def test_every_defect_has_an_expectation():
     from dui_conformance_mocks.dui import DEFECTS
 
-    assert set(EXPECTED) <= set(DEFECTS)
+    assert set(EXPECTED) == set(DEFECTS)
 
 
 @pytest.mark.parametrize("defect", sorted(EXPECTED))
