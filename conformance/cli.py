@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     mocks = sub.add_parser("mocks", help="Démarrer les services nationaux simulés jusqu'à Ctrl-C.")
     mocks.add_argument("--sortie", type=Path, default=Path("services-simules.json"),
                        help="Fichier où écrire les adresses des services simulés.")
+    mocks.add_argument("--port", dest="ports", action="append", default=[], metavar="SERVICE=PORT",
+                       help="Port fixe d'un service simulé, ex. insi=18001 (répétable ; défaut : port libre).")
     return parser
 
 
@@ -279,7 +281,13 @@ def cmd_mocks(args) -> int:
 
     from .live.environment import LiveEnvironment
 
-    with LiveEnvironment(services_file=args.sortie) as env:
+    ports = {}
+    for item in args.ports:
+        name, _, port = item.partition("=")
+        if not port.isdigit():
+            raise ConfigError(f"--port attend SERVICE=PORT, reçu « {item} ».")
+        ports[name] = int(port)
+    with LiveEnvironment(services_file=args.sortie, ports=ports) as env:
         console.print(f"Services simulés démarrés ; adresses écrites dans {args.sortie}. Ctrl-C pour arrêter.")
         for name, url in env.urls().items():
             console.print(f"  {name:<10} {url}")

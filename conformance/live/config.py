@@ -6,12 +6,16 @@
     timeout_s = 10               # per adapter call
     attente_s = 300              # attended mode: how long to wait for each action
     export_dir = "exports"       # attended mode: where the tester drops exported Patients
+
+    [services]                   # optional: fixed ports of the simulated services
+    insi = 18001
+    dmp = 18002
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ADAPTER = "adaptateur"
@@ -30,6 +34,7 @@ class DuiConfig:
     timeout_s: float = 10.0
     attente_s: float = 300.0
     export_dir: Path | None = None
+    ports: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -61,6 +66,9 @@ class DuiConfig:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{path} : durée invalide dans [dui] : {exc}") from exc
         export_dir = section.get("export_dir")
+        ports = data.get("services", {})
+        if not isinstance(ports, dict) or not all(isinstance(v, int) and 0 < v < 65536 for v in ports.values()):
+            raise ConfigError(f"{path} : [services] attend des numéros de port (ex. insi = 18001).")
         return cls(
             mode=section.get("mode", ADAPTER),
             adapter_url=section.get("adapter_url"),
@@ -68,4 +76,5 @@ class DuiConfig:
             attente_s=attente_s,
             # a relative export folder is relative to the configuration file, not to the cwd
             export_dir=(path.parent / export_dir) if export_dir else None,
+            ports=ports,
         )

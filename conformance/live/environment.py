@@ -20,7 +20,7 @@ from dui_conformance_mocks.insi import InsiMock
 
 from .adapter import AdapterClient
 from .attended import AttendedDriver, RichTester, Tester
-from .config import ATTENDED, DuiConfig
+from .config import ATTENDED, ConfigError, DuiConfig
 from .driver import DuiDriver
 from .ins import AdmissionRun
 from .personas import LivePersona, extra_personas, live_personas
@@ -28,9 +28,9 @@ from .personas import LivePersona, extra_personas, live_personas
 SERVICES_FILE = "services-simules.json"
 
 
-def _insi() -> InsiMock:
+def _insi(port: int = 0) -> InsiMock:
     """The INSi mock with the live scenarios' extra personas (perfect homonyms)."""
-    mock = InsiMock()
+    mock = InsiMock(port=port)
     extra = extra_personas()
     clash = {p.id for p in mock.personas} & {p.id for p in extra}
     if clash:
@@ -39,8 +39,8 @@ def _insi() -> InsiMock:
     return mock
 
 
-# service name -> factory of an unstarted mock; later services add their entry here.
-MOCK_FACTORIES: dict[str, Callable[[], MockService]] = {"insi": _insi, "dmp": DmpMock}
+# service name -> factory of an unstarted mock on a port (0: any free one); later services add theirs.
+MOCK_FACTORIES: dict[str, Callable[[int], MockService]] = {"insi": _insi, "dmp": lambda port: DmpMock(port=port)}
 
 
 class LiveEnvironment:
@@ -52,16 +52,23 @@ class LiveEnvironment:
     - neither: mocks only (``driver`` is None).
 
     ``services_file`` is where the mock URLs are written (default: a temporary folder removed
-    on close).
+    on close). ``ports`` fixes a mock's port (service name -> port) so that a vendor's test
+    build can be configured before the run; by default, and for the others, any free port.
     """
 
     def __init__(self, dui_config: DuiConfig | None = None, reference_defects: frozenset[str] | None = None,
-                 services_file: str | Path | None = None, tester: Tester | None = None):
+                 services_file: str | Path | None = None, tester: Tester | None = None,
+                 ports: dict[str, int] | None = None):
         if dui_config is not None and reference_defects is not None:
             raise ValueError("Choisir soit le DUI testé (dui_config), soit le DUI de référence (reference_defects).")
         self.dui_config = dui_config
         self.reference_defects = reference_defects
         self.tester = tester
+        self.ports = dict(ports or (dui_config.ports if dui_config else {}))
+        unknown = set(self.ports) - set(MOCK_FACTORIES)
+        if unknown:
+            raise ConfigError(f"Services simulés inconnus : {', '.join(sorted(unknown))} "
+                             f"(connus : {', '.join(MOCK_FACTORIES)}).")
         self._own_dir = None if services_file else Path(tempfile.mkdtemp(prefix="dui-conformance-"))
         self.services_file = Path(services_file) if services_file else self._own_dir / SERVICES_FILE
         self.mocks: dict[str, MockService] = {}
@@ -82,7 +89,7 @@ class LiveEnvironment:
 
     def _start(self) -> None:
         for name, factory in MOCK_FACTORIES.items():
-            mock = self.mocks[name] = factory()
+            mock = self.mocks[name] = factory(self.ports.get(name, 0))
             mock.start()
         self.personas = live_personas(self.insi.personas)
         self.services_file.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,82 @@
+"""`dui-conformance run --dui CONFIG`: the vendor path, with the DUI in its own process.
+
+The reference DUI stands in for a vendor's test build: started first, pointed at the fixed
+ports that the configuration gives the simulated services, then driven through its adapter.
+"""
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.live
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+@pytest.fixture
+def vendor_dui(tmp_path):
+    def start(*defects: str):
+        insi, dmp, dui = _free_ports(3)
+        args = [sys.executable, "-m", "dui_conformance_mocks.dui", "--insi", f"http://127.0.0.1:{insi}/lps",
+                "--dmp", f"http://127.0.0.1:{dmp}/dmp", "--port", str(dui)]
+        for defect in defects:
+            args += ["--defaut", defect]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        started.append(proc)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{dui}/sante", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        config = tmp_path / "dui.toml"
+        config.write_text(f'[dui]\nmode = "adaptateur"\nadapter_url = "http://127.0.0.1:{dui}"\n\n'
+                          f"[services]\ninsi = {insi}\ndmp = {dmp}\n", encoding="utf-8")
+        return config
+
+    started: list[subprocess.Popen] = []
+    yield start
+    for proc in started:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _failing(run) -> set[str]:
+    return {r["id"] for r in run.report["requirements"] if r["outcome"] == "fail"}
+
+
+def test_run_against_a_conformant_dui_in_another_process(cli, vendor_dui, tmp_path):
+    config = vendor_dui()
+    run = cli("run", "--dui", str(config), "--sortie-services", str(tmp_path / "services.json"), name="vendor")
+    assert run.code == 0, run.stderr
+    assert _failing(run) == set()
+    assert (tmp_path / "services.json").is_file()
+    assert any(s["subject"] == "session directe" for s in run.report["scenarios"])
+
+
+def test_run_catches_a_defective_dui_in_another_process(cli, vendor_dui, tmp_path):
+    config = vendor_dui("traits-alteres")
+    run = cli("run", "--dui", str(config), "--sortie-services", str(tmp_path / "s.json"), name="vendor-defect")
+    assert run.code == 3, run.stderr
+    assert _failing(run) == {"INS-22"}
+
+
+def test_bad_configuration_is_a_usage_error(cli, tmp_path):
+    config = tmp_path / "dui.toml"
+    config.write_text('[dui]\nmode = "adaptateur"\nadapter_url = "http://127.0.0.1:9"\n[services]\nmsss = 1\n',
+                      encoding="utf-8")
+    run = cli("run", "--dui", str(config), name="badconf")
+    assert run.code == 2 and "inconnus" in run.stderr
