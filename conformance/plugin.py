@@ -25,7 +25,7 @@ from . import xds  # noqa: F401 - registers the IHE_XDM.ZIP and ITI-41 input kin
 from .inputs import InputDocument, discover, load
 from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
-from .settings import LIVE, OFFLINE, RunSettings
+from .settings import OFFLINE, RunSettings
 
 STEP_PACKAGE = "dui_conformance_features.steps"
 ALL_KINDS = "tout"
