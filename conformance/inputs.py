@@ -134,8 +134,11 @@ class InputDocument:
 
     @cached_property
     def json(self) -> Any:
-        """Parsed JSON; raises ValueError on bad input."""
-        return json.loads(self.text[0])
+        """Parsed JSON; raises ValueError on bad input, including hostile nesting depth."""
+        try:
+            return json.loads(self.text[0])
+        except RecursionError:
+            raise ValueError("imbrication trop profonde (structure hostile ou corrompue)") from None
 
 
 def load(path: str | os.PathLike, max_bytes: int = MAX_XML_BYTES) -> InputDocument:

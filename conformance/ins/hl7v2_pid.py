@@ -59,8 +59,10 @@ def parse_pids(text: str, path: str) -> tuple[list[Pid], list[str]]:
         errors.append("aucun segment MSH")
     for segments in messages:
         try:
+            # Only MSH and PID are parsed: an MDM's OBX may embed megabytes of document.
             message = parse_message(
-                "\r".join(s for _, s in segments), validation_level=VALIDATION_LEVEL.TOLERANT, find_groups=False
+                "\r".join(s for _, s in segments if s[:3] in ("MSH", "PID")),
+                validation_level=VALIDATION_LEVEL.TOLERANT, find_groups=False,
             )
         except (HL7apyException, ValueError, KeyError, IndexError, AttributeError) as exc:
             errors.append(f"message ligne {segments[0][0]} illisible : {exc}")

@@ -14,5 +14,5 @@ def _context(value_sets: str | None, referential: str | None) -> CdaContext:
 
 
 @then(parsers.parse("la couche « {layer} » est conforme"))
-def layer_conforms(layer, doc, settings, verdict):
-    verdict.judge(check_layer(doc, layer, _context(settings.value_sets, settings.referential_cda)))
+def layer_conforms(layer, document, settings, verdict):
+    verdict.judge(check_layer(document, layer, _context(settings.value_sets, settings.referential_cda)))

@@ -21,27 +21,30 @@ IDENTITY_STEPS = {
 }
 
 
-@when("le harnais lit les identités de patient qu'il porte", target_fixture="identities")
-def read_identities(doc, verdict):
-    identities, problems = doc.derived("ins.identities", lambda: ins.read_identities(doc))
-    verdict.record(problems)
-    return identities
+def _identities(document):
+    return document.derived("ins.identities", lambda: ins.read_identities(document))
+
+
+@when("le harnais lit les identités de patient qu'il porte")
+def read_identities(document, verdict):
+    verdict.record(_identities(document)[1])
 
 
 @then("l'INS et ses traits sont placés selon le format du document")
-def structure(doc, verdict):
-    verdict.judge(ins.check_structure(doc) or [
-        omitted(req, "Document illisible ou d'un autre format : règle sans objet.", Location(file=doc.path))
+def structure(document, verdict):
+    verdict.judge(ins.check_structure(document) or [
+        omitted(req, "Document illisible ou d'un autre format : règle sans objet.", Location(file=document.path))
         for req in ("INS-12", "INS-13", "INS-14")
     ])
 
 
 def _identity_step(requirement: str):
-    def step(doc, identities, settings, verdict):
+    def step(document, settings, verdict):
         context = ins.InsContext(environment=settings.environment)
+        identities = _identities(document)[0]
         findings = [f for identity in identities for f in ins.IDENTITY_CHECKS[requirement](identity, context)]
         verdict.judge(findings or [omitted(requirement, "Aucune identité de patient lue dans ce document.",
-                                           Location(file=doc.path))])
+                                           Location(file=document.path))])
 
     return step
 
