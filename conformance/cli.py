@@ -73,6 +73,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="Copie locale du paquet officiel TestContenuCDA (XSD, schématrons, jeux de valeurs).")
     parser.add_argument("--jeux-de-valeurs", dest="value_sets", metavar="DOSSIER",
                         help="Dossier de jeux de valeurs SVS (CI-SIS).")
+    parser.add_argument("--taille-max", dest="max_mb", type=float, default=200.0, metavar="MO",
+                        help="Taille maximale d'un document analysé, en mégaoctets (défaut : 200).")
     parser.add_argument("--jobs", "-j", type=int, default=0,
                         help="Processus parallèles pour les documents (0 : automatique).")
     parser.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
@@ -145,6 +147,7 @@ def _settings(args, mode: str, inputs: list[str], phases: list[str]) -> RunSetti
         catalogue_dirs=args.catalogue_dirs,
         referential_cda=args.referential_cda,
         value_sets=args.value_sets,
+        max_bytes=int(args.max_mb * 1024 * 1024),
     )
 
 

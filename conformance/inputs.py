@@ -113,7 +113,7 @@ class InputDocument:
                 data = handle.read(self.max_bytes + 1)
             if len(data) > self.max_bytes:
                 raise InputTooLarge(
-                    f"Fichier de plus de {self.max_bytes} octets : non analysé (limite --taille-max)."
+                    f"Fichier de plus de {self.max_bytes} octets : non analysé (limite réglable par --taille-max)."
                 )
             self._data = data
         return self._data

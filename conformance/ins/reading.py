@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..inputs import CDA, FHIR, HL7V2, InputDocument, InputTooLarge
-from ..model import Finding, Location, failed
+from ..model import Finding, Location, failed, skipped
 from ..xmlsafe import XmlProblem
 from .cda_record import read_cda
 from .fhir_patient import read_fhir
@@ -28,8 +28,8 @@ def read_identities(doc: InputDocument, rules: InsRules | None = None) -> tuple[
     except XmlProblem as exc:
         req = "GEN-02" if exc.kind == "doctype" else "GEN-01"
         return [], [failed(req, exc.message, Location(file=doc.path, line=exc.line))]
-    except InputTooLarge as exc:
-        return [], [failed("GEN-01", str(exc), where)]
+    except InputTooLarge as exc:  # the harness's limit, not the document's fault
+        return [], [skipped("GEN-01", str(exc), where)]
     except ValueError as exc:  # JSON syntax
         return [], [failed("GEN-01", f"JSON mal formé : {exc}", where)]
     return [], []

@@ -3,7 +3,7 @@
 from pytest_bdd import then, when
 
 from conformance import ins
-from conformance.model import Location, omitted
+from conformance.model import Location, omitted, skipped
 
 # Step text → requirement id; the check itself is ins.IDENTITY_CHECKS[id].
 IDENTITY_STEPS = {
@@ -41,10 +41,12 @@ def structure(document, verdict):
 def _identity_step(requirement: str):
     def step(document, settings, verdict):
         context = ins.InsContext(environment=settings.environment)
-        identities = _identities(document)[0]
+        identities, problems = _identities(document)
         findings = [f for identity in identities for f in ins.IDENTITY_CHECKS[requirement](identity, context)]
-        verdict.judge(findings or [omitted(requirement, "Aucune identité de patient lue dans ce document.",
-                                           Location(file=document.path))])
+        where = Location(file=document.path)
+        if not findings and problems:
+            findings = [skipped(requirement, "Document illisible : règle non évaluable (voir GEN-01/GEN-02).", where)]
+        verdict.judge(findings or [omitted(requirement, "Aucune identité de patient lue dans ce document.", where)])
 
     return step
 

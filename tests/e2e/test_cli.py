@@ -28,3 +28,12 @@ def test_profile_decides_what_blocks(cli):
         run = cli("check", str(FIXTURES_DIR / "hostile" / "encodage-faux.xml"), "--profil", profile, name=profile)
         assert run.code == 3
         assert run.report["profile"] == profile
+
+
+def test_size_limit_turns_a_large_file_into_insufficient_data(cli):
+    target = FIXTURES_DIR / "fhir"
+    run = cli("check", str(target), "--taille-max", "0.0005", name="taille")
+    gen01 = next(r for r in run.report["requirements"] if r["id"] == "GEN-01")
+    assert gen01["outcome"] == "skip"
+    assert any("non analysé" in f["message"] for f in gen01["findings"])
+    assert not [s for s in run.report["scenarios"] if s["outcome"] == "error"]
