@@ -37,3 +37,56 @@ def test_size_limit_turns_a_large_file_into_insufficient_data(cli):
     assert gen01["outcome"] == "skip"
     assert any("non analysé" in f["message"] for f in gen01["findings"])
     assert not [s for s in run.report["scenarios"] if s["outcome"] == "error"]
+
+
+def test_report_json_of_a_real_run_matches_the_published_schema(cli):
+    jsonschema = __import__("pytest").importorskip("jsonschema")
+    import json
+
+    from conformance.report import SCHEMA_PATH
+
+    run = cli("check", str(FIXTURES_DIR / "hostile"), str(FIXTURES_DIR / "cda" / "ins"), name="schema")
+    jsonschema.validate(run.report, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def test_requirements_listing_and_coverage():
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "conformance.cli", "requirements", *args],
+                              capture_output=True, text=True, timeout=60)
+
+    listing = run("--service", "INS")
+    assert listing.returncode == 0 and "INS-01" in listing.stdout and "DMP-01" not in listing.stdout
+    coverage = run("--coverage")
+    assert coverage.returncode == 0, coverage.stderr
+    assert "exigences couvertes" in coverage.stderr
+
+
+def test_mocks_command_serves_fixed_ports_until_stopped(tmp_path):
+    import json
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    services = tmp_path / "services.json"
+    proc = subprocess.Popen([sys.executable, "-m", "conformance.cli", "mocks", "--port", f"insi={port}",
+                             "--sortie", str(services)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not services.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        urls = json.loads(services.read_text(encoding="utf-8"))
+        assert f"127.0.0.1:{port}" in json.dumps(urls)
+        assert requests.get(f"http://127.0.0.1:{port}/_harness/exchanges", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
