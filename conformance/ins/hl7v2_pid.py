@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from hl7apy.consts import VALIDATION_LEVEL
+from hl7apy import SUPPORTED_LIBRARIES
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
@@ -19,6 +20,20 @@ from .identity import INS_OIDS, STATUSES, Identity, is_ins_oid, normalise_date
 from .rules import InsRules, default_rules
 
 _BATCH = ("FHS", "BHS", "BTS", "FTS")
+# PID's INS fields are stable across versions: a version hl7apy does not ship (2.9, 2.10…) is
+# read with the newest one it has instead of being reported as unreadable.
+_FALLBACK_VERSION = max(SUPPORTED_LIBRARIES, key=lambda v: tuple(int(x) for x in v.split(".")))
+
+
+def _with_known_version(msh: str) -> str:
+    """MSH with MSH-12 replaced by a version hl7apy ships, when it names another one."""
+    sep = msh[3:4]
+    fields = msh.split(sep)
+    if len(fields) > 11:
+        version, _, rest = fields[11].partition("^")
+        if version not in SUPPORTED_LIBRARIES:
+            fields[11] = _FALLBACK_VERSION + (("^" + rest) if rest else "")
+    return sep.join(fields)
 
 
 @dataclass
@@ -61,7 +76,8 @@ def parse_pids(text: str, path: str) -> tuple[list[Pid], list[str]]:
         try:
             # Only MSH and PID are parsed: an MDM's OBX may embed megabytes of document.
             message = parse_message(
-                "\r".join(s for _, s in segments if s[:3] in ("MSH", "PID")),
+                "\r".join(_with_known_version(s) if s.startswith("MSH") else s
+                          for _, s in segments if s[:3] in ("MSH", "PID")),
                 validation_level=VALIDATION_LEVEL.TOLERANT, find_groups=False,
             )
         except (HL7apyException, ValueError, KeyError, IndexError, AttributeError) as exc:
