@@ -116,7 +116,6 @@ def test_hl7v2_iso_8859_1_file():
 @pytest.mark.parametrize(
     "text",
     [
-        "MSH|^~\\&|A|B|C|D|2025||ADT^A28|1|P|2.9\rPID|1\r",
         "MSH|garbage\rPID|1\r",
         "MSH\r",
     ],
