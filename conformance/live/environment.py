@@ -117,6 +117,13 @@ class LiveEnvironment:
 
     # --- what steps and reports use ----------------------------------------------------------
 
+    def reset(self) -> None:
+        """Start a scenario from scratch: the DUI (through its driver) and every simulated service."""
+        for mock in self.mocks.values():
+            mock.reset()
+        if self.driver is not None:
+            self.driver.reset()
+
     @property
     def insi(self) -> InsiMock:
         return self.mocks["insi"]

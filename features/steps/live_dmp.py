@@ -29,7 +29,7 @@ def _feed(live_env, dmp_residents, replaced=None):
 
 @given("un DUI remis à zéro, relié au DMP simulé")
 def reset_dui(live_env):
-    live_env.driver.reset()
+    live_env.reset()
 
 
 @given(parsers.parse(_HOSTED))

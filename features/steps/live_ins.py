@@ -11,7 +11,7 @@ _VITALE = "le résident « {persona} » est admis par sa carte Vitale sur prése
 
 @given("un DUI remis à zéro, relié au téléservice INSi simulé")
 def reset_dui(live_env):
-    live_env.driver.reset()
+    live_env.reset()
 
 
 @given(parsers.parse("le résident « {persona} » déjà admis par ses traits sur présentation de la pièce « {piece} »"))

@@ -145,6 +145,10 @@ class MockService(abc.ABC):
         self.faults.cancel()
         self._server.stop()
 
+    def reset(self) -> None:
+        """Back to a fresh service between scenarios; recorded exchanges stay (they are evidence)."""
+        self.faults.reset()
+
     def set_fault(self, delay: float = 0.0, drop: bool = False, status: int | None = None, count: int | None = None) -> None:
         self.faults.set(delay=delay, drop=drop, status=status, count=count)
 

@@ -83,6 +83,13 @@ class DmpMock(MockService):
         """The WSGI app (recording and faults included), for ``werkzeug.test.Client`` without a socket."""
         return self._server.app
 
+    def reset(self) -> None:
+        """Also forget stored entries and queued error answers, so scenarios do not leak into each other."""
+        super().reset()
+        with self._errors_lock:
+            self._errors.clear()
+        self.store.clear()
+
     def fail_next(self, code: str = "XDSRepositoryError", count: int = 1) -> None:
         """Answer the next ``count`` ITI-41 submissions with this IHE error code (nothing stored)."""
         with self._errors_lock:

@@ -62,6 +62,10 @@ class Store:
         self._lock = threading.Lock()
         self._entries: dict[str, StoredEntry] = {}
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
     def add(self, entry: StoredEntry) -> None:
         with self._lock:
             self._entries[entry.entry_uuid] = entry

@@ -192,3 +192,16 @@ def test_live_server_and_faults():
         recorded = requests.get(mock.base_url + "/_harness/exchanges", timeout=10).json()
         assert [e["operation"] for e in recorded["exchanges"]][0] == "ITI-41"
         assert len(recorded["exchanges"]) == 4
+
+
+def test_reset_forgets_entries_queued_errors_and_faults():
+    from conformance.fixtures import FIXTURES_DIR
+    from dui_conformance_mocks.dmp import DmpMock
+
+    mock = DmpMock()
+    entry = mock.seed((FIXTURES_DIR / "cda" / "dmp" / "dlu-valide.xml").read_bytes())
+    mock.fail_next("XDSRepositoryError", 2)
+    mock.set_fault(status=503)
+    mock.reset()
+    assert mock.entries(entry.patient_id) == []
+    assert mock._errors == [] and mock.faults.snapshot()["status"] is None
