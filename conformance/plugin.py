@@ -91,6 +91,11 @@ def _doc_id(path: str) -> str:
     return Path(path).name
 
 
+def _document_of(item: pytest.Item):
+    """The exported document an item runs on (NOTSET for an empty parameter set), or None."""
+    return getattr(getattr(item, "callspec", None), "params", {}).get("exported_document")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _settings_key not in config.stash:
         return
@@ -99,19 +104,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         tags = _tags(getattr(item, "function", None))
         phase_ok = any(phase in tags for phase in settings.phases)
-        params = getattr(getattr(item, "callspec", None), "params", {})
         # An offline scenario with no document of its kinds gets an empty parameter set.
-        has_subject = OFFLINE not in tags or isinstance(params.get("exported_document"), str)
+        has_subject = OFFLINE not in tags or isinstance(_document_of(item), str)
         req_ok = not settings.requirements or bool(tags & set(settings.requirements))
         (selected if phase_ok and has_subject and req_ok else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
     # Run every scenario of one document together (and on one xdist worker): it is read once.
-    items.sort(key=lambda item: getattr(getattr(item, "callspec", None), "params", {}).get("exported_document", ""))
+    items.sort(key=lambda item: _document_of(item) or "")
     for item in items:
-        if hasattr(item, "callspec") and "exported_document" in item.callspec.params:
-            item.add_marker(pytest.mark.xdist_group(item.callspec.params["exported_document"]))
+        if _document_of(item):
+            item.add_marker(pytest.mark.xdist_group(_document_of(item)))
 
 
 # --- fixtures offered to step definitions -------------------------------------------------
@@ -171,7 +175,7 @@ def verdict(request: pytest.FixtureRequest) -> Verdict:
 def pytest_bdd_before_scenario(request, feature, scenario) -> None:
     item = request.node
     tags = sorted(_tags(item.function))
-    subject = item.callspec.params.get("exported_document", LIVE_SUBJECT) if hasattr(item, "callspec") else LIVE_SUBJECT
+    subject = _document_of(item) or LIVE_SUBJECT
     item.stash[_scenario_key] = ScenarioResult(
         nodeid=item.nodeid,
         feature=feature.name,
@@ -236,15 +240,16 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 def _unstarted_scenario(item: pytest.Item) -> ScenarioResult:
     tags = sorted(_tags(getattr(item, "function", None)))
-    params = getattr(getattr(item, "callspec", None), "params", {})
+    # pytest-bdd documents each scenario function as "<feature>: <scenario>".
+    feature, _, name = (getattr(item, "function", None).__doc__ or f": {item.name}").partition(": ")
     return ScenarioResult(
         nodeid=item.nodeid,
-        feature=getattr(item, "module", None).__name__ if hasattr(item, "module") else "",
+        feature=feature,
         feature_file="",
-        name=(item.function.__doc__ or item.name).split(": ", 1)[-1],
+        name=name,
         tags=tags,
         requirements=[t for t in tags if ID_PATTERN.match(t)],
-        subject=params.get("exported_document", LIVE_SUBJECT),
+        subject=_document_of(item) or LIVE_SUBJECT,
     )
 
 
