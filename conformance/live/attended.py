@@ -1,8 +1,11 @@
 """Attended mode: for a DUI without the test adapter, a tester performs each action by hand.
 
-The harness prints the action in French, then waits (bounded) for the INSi exchange it must
-cause at the mock; the exported FHIR Patient is read from a folder the tester drops it in, or
-from the adapter when the vendor implemented only that part of it.
+The harness prints the action in French, then waits (bounded) for the exchange it must cause
+at the mock (INSi for an admission, DMP for a feed or an integration); the exported FHIR
+Patient is read from a folder the tester drops it in, or from the adapter when the vendor
+implemented only that part of it. What traffic cannot tell (an error shown on screen, the
+record a document was filed in) is asked to the tester. A DUI that stays silent yields the
+records of a DUI that did nothing, so the checks, not the harness, judge it.
 """
 
 from __future__ import annotations
@@ -15,24 +18,36 @@ from itertools import count
 from pathlib import Path
 from typing import Any, Protocol
 
-from dui_conformance_mocks.common import ExchangeRecorder
+from dui_conformance_mocks.common import Exchange, ExchangeRecorder
+from dui_conformance_mocks.dmp import DmpMock
 
+from ..xds import ebrim
 from .adapter import AdapterClient
 from .config import DuiConfig
-from .driver import Admission, Traits, VitaleCard
+from .dmp import ITI18, ITI41, ITI43, PENDING
+from .driver import Admission, DmpAnswer, Traits, VitaleCard
 
 # After the first INSi request, how long without a new one before the DUI is deemed done retrying.
 SETTLE_S = 3.0
 POLL_S = 0.2
 MAX_EXPORT_BYTES = 5 * 1024 * 1024
+MAX_ANSWERS = 3  # invalid answers to a numbered question before giving up
+ABORT = "abandon"  # answer to any question that stops the run
+SENT, REFUSED = "envoye", "refuse"
+_TITLE = "rim:Name/rim:LocalizedString/@value"
+_TYPE_CODE = f"rim:Classification[@classificationScheme='{ebrim.DE_TYPE}']/@nodeRepresentation"
 
 
 class AttendedError(RuntimeError):
-    """The tester's export could not be used (French message)."""
+    """The tester's export or answer could not be used (French message)."""
+
+
+class AbortedByTester(AttendedError):
+    """The tester stopped the run: a harness-side end, not a verdict on the DUI."""
 
 
 class Tester(Protocol):
-    """The person at the DUI's keyboard."""
+    """The person at the DUI's keyboard; ``ask`` answered « abandon » (or AbortedByTester raised) stops the run."""
 
     def instruct(self, message: str) -> None: ...
 
@@ -73,17 +88,22 @@ def _document(id_document: str | None) -> str:
 
 
 class AttendedDriver:
-    """Implements :class:`~conformance.live.driver.DuiDriver` through a human tester."""
+    """Implements :class:`~conformance.live.driver.DuiDriver` and :class:`~conformance.live.driver.DmpDriver`
+    through a human tester (DMP operations need ``dmp``, the DMP mock the DUI talks to)."""
 
     def __init__(self, recorder: ExchangeRecorder, config: DuiConfig, tester: Tester,
-                 adapter: AdapterClient | None = None):
+                 adapter: AdapterClient | None = None, dmp: DmpMock | None = None):
         self.recorder = recorder
         self.config = config
         self.tester = tester
         self.adapter = adapter
+        self.dmp = dmp
         self.settle_s = SETTLE_S
         self._numbers = count(1)
         self._who: dict[str, str] = {}
+        self._doc_numbers = count(1)
+        self._documents: dict[str, list[dict[str, Any]]] = {}  # resident id → documents produced for the DMP
+        self._received: dict[str, list[dict[str, Any]]] = {}  # resident id → DMP documents filed in its record
 
     def admit_by_traits(self, traits: Traits, id_document: str | None = None) -> Admission:
         who = traits.describe()
@@ -103,22 +123,22 @@ class AttendedDriver:
         self.tester.instruct(f"{message} (attente maximale : {self.config.attente_s:g} s)")
         problem = None
         if self.recorder.wait_for(lambda e: True, self.config.attente_s, since) is not None:
-            self._settle(since)
+            self._settle(self.recorder, since)
             if self.tester.confirm("Le DUI a-t-il affiché une erreur du téléservice INSi ?"):
                 problem = {"title": "Erreur affichée par le DUI (constat du testeur)", "status": 502, "service": "INS"}
         rid = f"{next(self._numbers):02d}-{_slug(who)}"[:64]
         self._who[rid] = who
         return Admission(http_status=None, resident_id=rid, problem=problem)
 
-    def _settle(self, since: int) -> None:
-        """Let the DUI finish its retries: wait until no new INSi exchange for ``settle_s`` seconds."""
+    def _settle(self, recorder: ExchangeRecorder, since: int) -> None:
+        """Let the DUI finish its retries: wait until no new exchange for ``settle_s`` seconds."""
         deadline = time.monotonic() + self.config.attente_s
-        seen = len(self.recorder.exchanges(since))
+        seen = len(recorder.exchanges(since))
         while time.monotonic() < deadline:
             quiet = min(self.settle_s, max(0.0, deadline - time.monotonic()))
-            if self.recorder.wait_for(lambda e: True, quiet, since + seen) is None:
+            if recorder.wait_for(lambda e: True, quiet, since + seen) is None:
                 return
-            seen = len(self.recorder.exchanges(since))
+            seen = len(recorder.exchanges(since))
 
     def patient(self, admission: Admission) -> dict[str, Any] | None:
         who = self._who.get(admission.resident_id or "", "ce résident")
@@ -155,3 +175,113 @@ class AttendedDriver:
 
     def reset(self) -> None:
         """Nothing to erase by hand: each attended admission gets its own export file name."""
+
+    # --- DMP (what the adapter's « dmp » operations return, from the DMP mock's traffic) ----------
+
+    def _dmp(self) -> DmpMock:
+        if self.dmp is None:
+            raise AttendedError("Aucun DMP simulé n'est relié au pilotage accompagné.")
+        return self.dmp
+
+    def _wait(self) -> str:
+        return f"(attente maximale : {self.config.attente_s:g} s)"
+
+    def feed_dmp(self, resident_id: str, model: str = "DLU", replaces: str | None = None) -> DmpAnswer:
+        dmp = self._dmp()
+        who = self._who.get(resident_id, f"le résident {resident_id}")
+        if replaces is None:
+            action = (f"Produisez pour {who} un document de liaison d'urgence ({model}) et envoyez-le au DMP, "
+                      "une seule fois")
+        else:
+            old = next((d for d in self._documents.get(resident_id, []) if d["document_id"] == replaces), {})
+            action = (f"Produisez pour {who} un nouveau document de liaison d'urgence ({model}) qui remplace celui "
+                      f"déjà envoyé au DMP (uniqueId {old.get('uniqueId', 'inconnu')}), et envoyez-le au DMP")
+        since = dmp.recorder.mark()
+        self.tester.instruct(f"{action} {self._wait()}")
+        if dmp.recorder.wait_for(lambda e: e.operation == ITI41, self.config.attente_s, since) is None:
+            if self.tester.confirm("Le DUI a-t-il refusé l'envoi au DMP ou affiché une erreur ?"):
+                return DmpAnswer(None, problem={"title": "Envoi au DMP refusé par le DUI (constat du testeur)",
+                                                "status": 409, "service": "DMP"})
+            return DmpAnswer(None)  # nothing sent, nothing reported
+        self._settle(dmp.recorder, since)
+        last = [e for e in dmp.recorder.exchanges(since) if e.operation == ITI41][-1]
+        record = {"document_id": f"dlu-{next(self._doc_numbers):02d}", "statut": SENT, **self._unique_id(last)}
+        self._documents.setdefault(resident_id, []).append(record)
+        if last.data.get("status") == "Success":
+            return DmpAnswer(None, body={"document_id": record["document_id"], "statut": SENT})
+        shown = self.tester.confirm("Le DMP a refusé la soumission : le DUI a-t-il affiché l'erreur du DMP ?")
+        record["statut"] = PENDING if self.tester.confirm(
+            "Le DUI garde-t-il ce document en attente d'un nouvel envoi ?") else REFUSED
+        if not shown:
+            return DmpAnswer(None, body={"document_id": record["document_id"], "statut": SENT})
+        return DmpAnswer(None, problem={"title": "Erreur du DMP affichée par le DUI (constat du testeur)",
+                                        "status": 502, "service": "DMP", "document_id": record["document_id"]})
+
+    def _unique_id(self, submission: Exchange) -> dict[str, str]:
+        """The CDA uniqueId of what the DMP mock stored for a submission (nothing when it stored none)."""
+        for entry_uuid in submission.data.get("stored", []):
+            entry = self._dmp().store.get(entry_uuid)
+            if entry is not None:
+                return {"uniqueId": entry.unique_id}
+        return {}
+
+    def dmp_documents(self, resident_id: str) -> list[dict[str, Any]]:
+        return [dict(d) for d in self._documents.get(resident_id, [])]
+
+    def integrate_dmp(self, resident_id: str) -> DmpAnswer:
+        dmp = self._dmp()
+        who = self._who.get(resident_id, f"le résident {resident_id}")
+        since = dmp.recorder.mark()
+        deadline = time.monotonic() + self.config.attente_s
+        self.tester.instruct(f"Lancez l'intégration des documents du DMP de {who} : le DUI doit rechercher ses "
+                             "documents dans le DMP, récupérer ceux qu'il n'a pas encore et les ranger dans son "
+                             f"dossier {self._wait()}")
+        query = dmp.recorder.wait_for(lambda e: e.operation == ITI18, self.config.attente_s, since)
+        if query is not None:
+            if query.data.get("results"):
+                dmp.recorder.wait_for(lambda e: e.operation == ITI43, max(0.0, deadline - time.monotonic()), since)
+            self._settle(dmp.recorder, since)
+        exchanges = dmp.recorder.exchanges(since)
+        troubled = query is None or any(e.data.get("errors") or e.response is None or e.response.status >= 400
+                                        for e in exchanges)
+        if troubled and self.tester.confirm("Le DUI a-t-il affiché une erreur du DMP pendant l'intégration ?"):
+            return DmpAnswer(None, problem={"title": "Erreur affichée par le DUI (constat du testeur)", "status": 502,
+                                            "service": "DMP"})
+        integrated = []
+        for unique_id in dict.fromkeys(u for e in exchanges if e.operation == ITI43 for u in e.data.get("retrieved", [])):
+            summary = self._summary(unique_id)
+            target = self._filed_in(summary)
+            if target is not None:
+                self._received.setdefault(target, []).append(summary)
+            if target == resident_id:
+                integrated.append(summary)
+        return DmpAnswer(None, body={"integres": integrated})
+
+    def _summary(self, unique_id: str) -> dict[str, Any]:
+        """What the adapter lists for a received document, read from the DMP mock's registry entry."""
+        entry = self._dmp().store.by_unique_id(unique_id)
+        metadata = entry.metadata if entry is not None else None
+
+        def first(expr: str) -> str | None:
+            found = metadata.xpath(expr, namespaces=ebrim.NS) if metadata is not None else []
+            return str(found[0]) if found else None
+        return {"uniqueId": unique_id, "typeCode": first(_TYPE_CODE), "title": first(_TITLE)}
+
+    def _filed_in(self, summary: dict[str, Any]) -> str | None:
+        """Ask which resident's record the DUI filed a retrieved document in (None: in none)."""
+        residents = list(self._who.items())
+        menu = " ; ".join(f"{n} = {who}" for n, (_, who) in enumerate(residents, 1))
+        question = (f"Dans quel dossier le DUI a-t-il rangé le document « {summary['title'] or 'sans titre'} » "
+                    f"(uniqueId {summary['uniqueId']}) ? Répondez par le numéro ({menu} ; 0 = dans aucun dossier ; "
+                    f"« {ABORT} » pour arrêter)")
+        for _ in range(MAX_ANSWERS):
+            answer = self.tester.ask(question).strip()
+            if answer.lower() == ABORT:
+                raise AbortedByTester("Test arrêté par le testeur.")
+            if answer.isdigit() and int(answer) <= len(residents):
+                return residents[int(answer) - 1][0] if int(answer) else None
+        raise AttendedError(f"Pas de réponse utilisable après {MAX_ANSWERS} essais : numéro de 0 à {len(residents)} "
+                            "attendu.")
+
+    def received_documents(self, resident_id: str) -> list[dict[str, Any]]:
+        return [dict(d) for d in self._received.get(resident_id, [])]

@@ -23,7 +23,7 @@ from ..xds import ebrim, parse_mtom, read_submission
 from ..xds.ids import QUERY, RETRIEVE
 from ..xds.mtom import MtomProblem
 from ..xmlsafe import XmlProblem, parse_xml
-from .driver import DmpAnswer
+from .driver import DmpAnswer, answer_label
 from .ins import AdmissionRun
 
 ITI41, ITI18, ITI43 = "ITI-41", "ITI-18", "ITI-43"
@@ -36,7 +36,7 @@ class FeedRun:
     """One feed order: the DUI's answer, the DMP traffic it caused, the documents it lists after."""
 
     resident_id: str
-    ins: str | None  # matricule the DUI declared at admission
+    ins: str | None  # matricule the DUI declared at admission (in its export when its answer has none: attended mode)
     qualified: bool  # the DUI reported a qualified identity at admission (prerequisite of a feed)
     answer: DmpAnswer
     exchanges: list[Exchange]
@@ -80,7 +80,8 @@ def run_feed(env, admitted: AdmissionRun, replaced: FeedRun | None = None) -> Fe
         entry = env.dmp.store.get(entry_uuid)
         if entry is not None:
             documents[entry_uuid] = entry.document
-    return FeedRun(resident_id, admitted.admission.ins, qualified, answer, exchanges, documents,
+    ins = admitted.admission.ins or (identity.matricule if identity is not None else None)
+    return FeedRun(resident_id, ins, qualified, answer, exchanges, documents,
                    env.driver.dmp_documents(resident_id), replaced)
 
 
@@ -116,7 +117,7 @@ def _where(exchange: Exchange | None) -> Location:
 
 def _problem(answer: DmpAnswer) -> str:
     problem = answer.problem or {}
-    return f"HTTP {answer.http_status} : {problem.get('title') or ''} {problem.get('detail') or ''}".strip()
+    return f"{answer_label(answer.http_status)} : {problem.get('title') or ''} {problem.get('detail') or ''}".strip()
 
 
 @lru_cache(maxsize=1)
@@ -256,7 +257,7 @@ def check_refused_unqualified(run: FeedRun) -> list[Finding]:
            for e in run.exchanges]
     if not run.answer.error_reported:
         out.append(failed("DMP-62", "Le DUI a accepté d'alimenter le DMP pour une identité non qualifiée "
-                          f"(HTTP {run.answer.http_status}).", Location(file=f"residents/{run.resident_id}")))
+                          f"({answer_label(run.answer.http_status)}).", Location(file=f"residents/{run.resident_id}")))
     return out or [passed("DMP-62", f"Alimentation refusée pour l'identité non qualifiée ({_problem(run.answer)}), "
                           "rien envoyé au DMP.", Location(file=f"residents/{run.resident_id}"))]
 
@@ -273,8 +274,8 @@ def check_error_kept(run: FeedRun) -> list[Finding]:
     codes = ", ".join(err["code"] for err in rejected[-1].data.get("errors", []))
     out = []
     if not run.answer.error_reported:
-        out.append(failed("DMP-63", f"Erreur du DMP ({codes}) non signalée : le DUI a répondu HTTP "
-                          f"{run.answer.http_status} comme si l'envoi avait réussi.", where, codes))
+        out.append(failed("DMP-63", f"Erreur du DMP ({codes}) non signalée : le DUI a répondu "
+                          f"({answer_label(run.answer.http_status)}) comme si l'envoi avait réussi.", where, codes))
     pending = [d for d in run.listing if d.get("statut") == PENDING
                and (run.answer.document_id is None or d.get("document_id") == run.answer.document_id)]
     if not pending:

@@ -57,6 +57,11 @@ class VitaleCard:
         }
 
 
+def answer_label(http_status: int | None) -> str:
+    """How an answer is named in messages: its HTTP status, or the tester's account (attended mode)."""
+    return f"HTTP {http_status}" if http_status is not None else "réponse rapportée par le testeur"
+
+
 @dataclass
 class Admission:
     """Outcome of one admission as the DUI reports it.

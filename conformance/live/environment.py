@@ -101,7 +101,8 @@ class LiveEnvironment:
             self.driver = AdapterClient(self.reference.start())
         elif config is not None and config.mode == ATTENDED:
             adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
-            self.driver = AttendedDriver(self.insi.recorder, config, self.tester or RichTester(), adapter)
+            self.driver = AttendedDriver(self.insi.recorder, config, self.tester or RichTester(), adapter,
+                                         dmp=self.mocks.get("dmp"))
         elif config is not None:
             self.driver = AdapterClient(config.adapter_url, config.timeout_s)
 

@@ -18,7 +18,7 @@ from ..ins.fhir_patient import ins_identifiers, read_patient
 from ..ins.identity import Identity, normalise_date
 from ..model import Finding, Location, errored, failed, omitted, passed, skipped
 from ..xmlsafe import XmlProblem, parse_xml
-from .driver import Admission, VitaleCard
+from .driver import Admission, VitaleCard, answer_label
 from .personas import FAULT
 
 VITALE_OPERATION = "rechercherInsAvecCarteVitale"
@@ -273,7 +273,7 @@ def check_fault_handled(run: AdmissionRun) -> list[Finding]:
     out = []
     if not run.admission.error_reported:
         out.append(failed("INS-27", f"Faute INSi ({label}) non signalée : le DUI a répondu comme si l'admission "
-                          "avait abouti.", Location(exchange=source.id), f"HTTP {run.admission.http_status}"))
+                          "avait abouti.", Location(exchange=source.id), answer_label(run.admission.http_status)))
     out += [failed("INS-27", f"INS {value} enregistré malgré la faute INSi ({label}).", _at(where, source), value)
             for value, where in run.held_ins()]
     return out or [passed("INS-27", f"Faute INSi ({label}) signalée par le DUI, aucun INS enregistré.",
