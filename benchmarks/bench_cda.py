@@ -14,8 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from conformance.cda import LAYERS, CdaContext
-from conformance.xmlsafe import parse_xml
+from dui_conformance.cda import LAYERS, CdaContext
+from dui_conformance.xmlsafe import parse_xml
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL_XSD = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:hl7-org:v3"

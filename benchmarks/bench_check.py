@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from conformance.fixtures import iter_manifest
-from conformance.runner import Execution, execute
-from conformance.settings import RunSettings
+from dui_conformance.fixtures import iter_manifest
+from dui_conformance.runner import Execution, execute
+from dui_conformance.settings import RunSettings
 
 
 def main() -> None:

@@ -232,7 +232,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from dui_conformance_mocks.dui import DEFECTS
+    from dui_conformance.mocks.dui import DEFECTS
 
     from .live.environment import LiveEnvironment
 
@@ -309,6 +309,3 @@ _COMMANDS = {
     "requirements": cmd_requirements,
     "mocks": cmd_mocks,
 }
-
-if __name__ == "__main__":
-    sys.exit(main())

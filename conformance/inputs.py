@@ -120,7 +120,7 @@ class InputDocument:
 
     @cached_property
     def xml(self) -> XmlDocument:
-        """Parsed XML; raises :class:`~conformance.xmlsafe.XmlProblem` on bad input."""
+        """Parsed XML; raises :class:`~dui_conformance.xmlsafe.XmlProblem` on bad input."""
         return parse_xml(self.data, self.path, self.max_bytes)
 
     @cached_property

@@ -4,8 +4,8 @@
   exported document of the kinds they name (``@cda``, ``@hl7v2``, ``@fhir``, ``@tout``),
   ``@direct`` scenarios run once against the live environment; requirement tags
   (``@INS-01``) say what they verify.
-- Steps record :class:`~conformance.model.Finding` objects through the ``verdict``
-  fixture; hooks build a :class:`~conformance.model.ScenarioResult` per test item and ship
+- Steps record :class:`~dui_conformance.model.Finding` objects through the ``verdict``
+  fixture; hooks build a :class:`~dui_conformance.model.ScenarioResult` per test item and ship
   it in ``report.user_properties`` so that results survive pytest-xdist workers.
 - The controller process writes every scenario result to ``RunSettings.results_path``.
 """
@@ -27,7 +27,7 @@ from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
 from .settings import OFFLINE, RunSettings
 
-STEP_PACKAGE = "dui_conformance_features.steps"
+STEP_PACKAGE = "dui_conformance.features.steps"
 ALL_KINDS = "tout"
 LIVE_SUBJECT = "session directe"
 

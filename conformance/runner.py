@@ -24,7 +24,7 @@ from .model import Outcome, RequirementResult, RunResult, ScenarioResult, worst
 from .requirements import Catalogue, load_catalogue
 from .settings import LIVE, OFFLINE, RunSettings
 
-FEATURES_DIR = Path(import_module("dui_conformance_features").__file__).parent
+FEATURES_DIR = Path(import_module("dui_conformance.features").__file__).parent
 
 EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS = 0, 2, 3, 4
 
@@ -81,7 +81,7 @@ def run_plan(
         str(FEATURES_DIR / "test_plan.py"),
         "-c", str(FEATURES_DIR / "pytest.ini"),
         "--rootdir", str(FEATURES_DIR),
-        "-p", "conformance.plugin",
+        "-p", "dui_conformance.plugin",
         "--dui-settings", str(settings_path),
         "-q", "--tb=short", "-W", "ignore::DeprecationWarning",
     ]

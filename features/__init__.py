@@ -1,1 +1,1 @@
-"""Gherkin plan (French) and thin step definitions; installed as ``dui_conformance_features``."""
+"""Gherkin plan (French) and thin step definitions; installed as ``dui_conformance.features``."""

@@ -1,7 +1,7 @@
 """Layer 1: is this a CDA R2 ClinicalDocument at all?
 
 Bytes that do not parse (malformed XML, DOCTYPE, bad encoding) never reach this layer:
-:class:`~conformance.inputs.InputDocument` raises ``XmlProblem`` and GEN-01/GEN-02 report it.
+:class:`~dui_conformance.inputs.InputDocument` raises ``XmlProblem`` and GEN-01/GEN-02 report it.
 To avoid counting the same defect twice, :func:`check_unreadable` only gives DMP-01 a
 « non applicable » finding pointing at GEN; DMP-01 itself fails only for well-formed XML
 whose root is not ``{urn:hl7-org:v3}ClinicalDocument``.

@@ -34,8 +34,8 @@ class AdapterError(RuntimeError):
 
 
 class AdapterClient:
-    """Drives a DUI through its test adapter; implements :class:`~conformance.live.driver.DuiDriver`
-    and :class:`~conformance.live.driver.DmpDriver`."""
+    """Drives a DUI through its test adapter; implements :class:`~dui_conformance.live.driver.DuiDriver`
+    and :class:`~dui_conformance.live.driver.DmpDriver`."""
 
     def __init__(self, base_url: str, timeout: float = 10.0):
         self.base_url = base_url.rstrip("/")

@@ -18,8 +18,8 @@ from itertools import count
 from pathlib import Path
 from typing import Any, Protocol
 
-from dui_conformance_mocks.common import Exchange, ExchangeRecorder
-from dui_conformance_mocks.dmp import DmpMock
+from dui_conformance.mocks.common import Exchange, ExchangeRecorder
+from dui_conformance.mocks.dmp import DmpMock
 
 from ..xds import ebrim
 from .adapter import AdapterClient
@@ -88,7 +88,7 @@ def _document(id_document: str | None) -> str:
 
 
 class AttendedDriver:
-    """Implements :class:`~conformance.live.driver.DuiDriver` and :class:`~conformance.live.driver.DmpDriver`
+    """Implements :class:`~dui_conformance.live.driver.DuiDriver` and :class:`~dui_conformance.live.driver.DmpDriver`
     through a human tester (DMP operations need ``dmp``, the DMP mock the DUI talks to)."""
 
     def __init__(self, recorder: ExchangeRecorder, config: DuiConfig, tester: Tester,

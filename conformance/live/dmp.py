@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from dui_conformance_mocks.common import Exchange
+from dui_conformance.mocks.common import Exchange
 
 from ..cda import CdaContext, check_cda
 from ..ins.fhir_patient import ins_identifiers
@@ -107,7 +107,7 @@ def shared_patient_id(patient: dict[str, Any] | None) -> str | None:
 def seed_document(env, patient_id: str) -> str:
     """Place the harness's valid synthetic DLU in the DMP mock for this patient (as another professional
     would have shared it); its fresh uniqueId."""
-    data = (files("dui_conformance_fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
+    data = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
     return env.dmp.seed(data, patient_id=patient_id, unique_id=f"2.25.{uuid.uuid4().int}").unique_id
 
 
@@ -131,7 +131,7 @@ def _unqualified(requirement: str) -> Finding:
 
 
 def check_recorded(run: FeedRun, requirements: list[str]) -> list[Finding]:
-    """DMP-40…50: what :func:`conformance.xds.check_iti41` found on each submission, as the DMP mock recorded it."""
+    """DMP-40…50: what :func:`dui_conformance.xds.check_iti41` found on each submission, as the DMP mock recorded it."""
     submissions = run.submissions()
     if not submissions:
         return [skipped(req, "Aucune soumission ITI-41 observée : rien à vérifier.") for req in requirements]

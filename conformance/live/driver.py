@@ -1,7 +1,7 @@
 """What a step needs from the DUI under test, whoever drives it (adapter or human tester).
 
-Steps call a :class:`DuiDriver`; :class:`~conformance.live.adapter.AdapterClient` drives the
-vendor's test adapter over HTTP, :class:`~conformance.live.attended.AttendedDriver` asks a
+Steps call a :class:`DuiDriver`; :class:`~dui_conformance.live.adapter.AdapterClient` drives the
+vendor's test adapter over HTTP, :class:`~dui_conformance.live.attended.AttendedDriver` asks a
 tester to do the same action in the DUI. Both return the same plain records.
 """
 

@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from dui_conformance_mocks.common import Exchange, MockService
-from dui_conformance_mocks.dmp import DmpMock
-from dui_conformance_mocks.dui import ReferenceDui
-from dui_conformance_mocks.insi import InsiMock
+from dui_conformance.mocks.common import Exchange, MockService
+from dui_conformance.mocks.dmp import DmpMock
+from dui_conformance.mocks.dui import ReferenceDui
+from dui_conformance.mocks.insi import InsiMock
 
 from .adapter import AdapterClient
 from .attended import AttendedDriver, RichTester, Tester

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from dui_conformance_mocks.insi.personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
+from dui_conformance.mocks.insi.personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
 
 from .driver import Traits, VitaleCard
 

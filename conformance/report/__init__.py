@@ -1,4 +1,4 @@
-"""Report writers: every report is a pure function of one :class:`~conformance.model.RunResult`.
+"""Report writers: every report is a pure function of one :class:`~dui_conformance.model.RunResult`.
 
 ``write_reports`` masks secrets once (see :mod:`.redact`) and then writes the requested
 formats; ``report.json`` is canonical and ``load_run`` reads it back.

@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from pytest_bdd import parsers, then
 
-from conformance.cda import CdaContext, check_layer
+from dui_conformance.cda import CdaContext, check_layer
 
 
 @lru_cache(maxsize=4)

@@ -2,8 +2,8 @@
 
 from pytest_bdd import parsers, then, when
 
-from conformance.model import Location, omitted
-from conformance.xds import XDM_KIND, check_iti41_file, check_xdm
+from dui_conformance.model import Location, omitted
+from dui_conformance.xds import XDM_KIND, check_iti41_file, check_xdm
 
 
 def _analysis(document, environment: str):

@@ -7,7 +7,7 @@ never removes it, which makes a run over thousands of documents quadratic.
 
 from pytest_bdd import given, then
 
-from conformance.documents import check_no_doctype, check_readable
+from dui_conformance.documents import check_no_doctype, check_readable
 
 
 @given("un document exporté par le DUI")

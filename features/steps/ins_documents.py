@@ -2,8 +2,8 @@
 
 from pytest_bdd import then, when
 
-from conformance import ins
-from conformance.model import Location, omitted, skipped
+from dui_conformance import ins
+from dui_conformance.model import Location, omitted, skipped
 
 # Step text → requirement id; the check itself is ins.IDENTITY_CHECKS[id].
 IDENTITY_STEPS = {

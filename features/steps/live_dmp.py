@@ -1,10 +1,10 @@
 """Steps of the live DMP feature: order the DUI to feed or integrate through the driver, then judge
-one check of conformance.live.dmp per step."""
+one check of dui_conformance.live.dmp per step."""
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from conformance.live import dmp
+from dui_conformance.live import dmp
 
 _HOSTED = "le résident « {persona} » hébergé sur présentation de la pièce « {piece} »"
 

@@ -1,9 +1,9 @@
 """Steps of the live INSi feature: admit a fictitious resident through the driver, then judge
-one check of conformance.live.ins per step."""
+one check of dui_conformance.live.ins per step."""
 
 from pytest_bdd import given, parsers, then, when
 
-from conformance.live.ins import CHECKS
+from dui_conformance.live.ins import CHECKS
 
 _TRAITS = "le résident « {persona} » est admis par ses traits sur présentation de la pièce « {piece} »"
 _VITALE = "le résident « {persona} » est admis par sa carte Vitale sur présentation de la pièce « {piece} »"

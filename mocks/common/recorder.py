@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from conformance.report.redact import redact
+from dui_conformance.report.redact import redact
 
 
 def now_iso() -> str:

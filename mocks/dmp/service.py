@@ -1,7 +1,7 @@
 """The DMP mock: an XDS.b repository + registry on 127.0.0.1 (ITI-41, ITI-18, ITI-43).
 
 Permissive by design (harness lessons §10 items 1 and 6): every finding of
-:func:`conformance.xds.check_iti41` on a submission becomes a deviation of the recorded
+:func:`dui_conformance.xds.check_iti41` on a submission becomes a deviation of the recorded
 exchange, yet the submission is stored. Only what a real registry cannot accept (no
 SubmissionSet, patientId disagreement or not an INS, document and metadata unpaired,
 hash/size contradicting the bytes, RPLC to an unknown entry) is refused with the IHE error code.
@@ -17,15 +17,15 @@ import threading
 from lxml import etree
 from werkzeug.wrappers import Request, Response
 
-from conformance.model import Outcome
-from conformance.xds import check_iti41, ebrim, expected_entry, read_submission
-from conformance.xds.build import ITI18_ACTION, ITI43_ACTION, extrinsic_object, new_urn, q
-from conformance.xds.ebrim import NS
-from conformance.xds.ids import QUERY, RETRIEVE
-from conformance.xds.iti41 import documents_of
-from conformance.xds.mtom import MtomProblem, parse_mtom
-from conformance.xmlsafe import XmlDocument, XmlProblem, parse_xml
-from dui_conformance_mocks.common import Exchange, MockService
+from dui_conformance.model import Outcome
+from dui_conformance.xds import check_iti41, ebrim, expected_entry, read_submission
+from dui_conformance.xds.build import ITI18_ACTION, ITI43_ACTION, extrinsic_object, new_urn, q
+from dui_conformance.xds.ebrim import NS
+from dui_conformance.xds.ids import QUERY, RETRIEVE
+from dui_conformance.xds.iti41 import documents_of
+from dui_conformance.xds.mtom import MtomProblem, parse_mtom
+from dui_conformance.xmlsafe import XmlDocument, XmlProblem, parse_xml
+from dui_conformance.mocks.common import Exchange, MockService
 
 from . import soap
 from .soap import XdsError

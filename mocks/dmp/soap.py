@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from conformance.xds import ebrim
-from conformance.xds.build import mtom, q, soap_envelope
+from dui_conformance.xds import ebrim
+from dui_conformance.xds.build import mtom, q, soap_envelope
 
 SUCCESS = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 FAILURE = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from conformance.xds import ebrim
-from conformance.xds.build import add_slot, q
+from dui_conformance.xds import ebrim
+from dui_conformance.xds.build import add_slot, q
 
 REPOSITORY_ID = "1.2.250.1.213.1.1.9.999.1"  # fictitious repository of the mock
 

@@ -1,4 +1,4 @@
-"""``python -m dui_conformance_mocks.dui --insi URL [--dmp URL]``: run the reference DUI until Ctrl-C."""
+"""``python -m dui_conformance.mocks.dui --insi URL [--dmp URL]``: run the reference DUI until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .defects import DEFECTS
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m dui_conformance_mocks.dui",
+        prog="python -m dui_conformance.mocks.dui",
         description="DUI de référence (adaptateur de test) sur 127.0.0.1.",
         epilog="Défauts : " + " ; ".join(f"{name} — {text}" for name, text in DEFECTS.items()),
     )

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from dui_conformance_mocks.common import LoopbackServer
+from dui_conformance.mocks.common import LoopbackServer
 
 from .defects import check_defects
 from .dmp import PENDING, SENT, DmpClient, DmpDocument, DmpUnavailable, new_document, patient_id, received_summary

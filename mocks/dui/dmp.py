@@ -16,14 +16,14 @@ from importlib.resources import files
 import requests
 from lxml import etree
 
-from conformance.xds import ebrim, expected_entry, parse_mtom, read_submission
-from conformance.xds.build import (
+from dui_conformance.xds import ebrim, expected_entry, parse_mtom, read_submission
+from dui_conformance.xds.build import (
     ITI18_ACTION, ITI41_ACTION, ITI43_ACTION, add_slot, default_vihf, mtom, new_urn, provide_and_register, q,
     soap_envelope, submit_objects_request, vihf_assertion,
 )
-from conformance.xds.ebrim import Code
-from conformance.xds.mtom import MtomProblem
-from conformance.xmlsafe import XmlProblem, parse_xml
+from dui_conformance.xds.ebrim import Code
+from dui_conformance.xds.mtom import MtomProblem
+from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
 from .resident import Resident
 
@@ -62,7 +62,7 @@ def _h(name: str) -> str:
 
 
 def _template() -> etree._Element:
-    data = (files("dui_conformance_fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
+    data = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
     return parse_xml(data, "dlu-valide.xml").root
 
 

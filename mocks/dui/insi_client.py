@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import requests
 from lxml import etree
 
-from conformance.xmlsafe import XmlProblem, parse_xml
+from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
 SOAP = "http://www.w3.org/2003/05/soap-envelope"
 WSA = "http://www.w3.org/2005/08/addressing"

@@ -1,4 +1,4 @@
-"""``python -m dui_conformance_mocks.insi``: run the INSi mock until Ctrl-C."""
+"""``python -m dui_conformance.mocks.insi``: run the INSi mock until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .service import InsiMock
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m dui_conformance_mocks.insi",
+        prog="python -m dui_conformance.mocks.insi",
         description="Téléservice INSi simulé (SOAP 1.2) sur 127.0.0.1.",
     )
     parser.add_argument("--port", type=int, default=0, help="port d'écoute (0 = port libre choisi par le système)")

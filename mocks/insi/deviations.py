@@ -6,7 +6,7 @@ each deviation into a finding against the requirement given here.
 
 from __future__ import annotations
 
-from dui_conformance_mocks.common import Exchange
+from dui_conformance.mocks.common import Exchange
 
 DEVIATIONS: dict[str, tuple[str, str]] = {
     "INSI-CHEMIN-INCONNU": ("INS-21", "Requête adressée à un autre chemin que le point d'accès INSi"),

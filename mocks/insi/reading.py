@@ -13,7 +13,7 @@ from lxml import etree
 from werkzeug.http import parse_options_header
 from werkzeug.wrappers import Request
 
-from dui_conformance_mocks.common import Exchange
+from dui_conformance.mocks.common import Exchange
 
 from .deviations import flag
 from .soap import BAM_NS, LPS_NS, RECSANS_NS, RECVIT_NS, SOAP12_CONTENT_TYPE, WSA_NS, action_of

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
-from conformance.xmlsafe import XmlProblem, parse_xml
-from dui_conformance_mocks.common import Exchange, MockService
+from dui_conformance.xmlsafe import XmlProblem, parse_xml
+from dui_conformance.mocks.common import Exchange, MockService
 
 from . import soap
 from .deviations import flag

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cda import CdaContext
-from conformance.model import Outcome
+from dui_conformance.cda import CdaContext
+from dui_conformance.model import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "cda" / "dmp"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cda import CdaContext, check_cda_input
-from conformance.cda.official import XSD
-from conformance.inputs import load
-from conformance.model import Outcome
+from dui_conformance.cda import CdaContext, check_cda_input
+from dui_conformance.cda.official import XSD
+from dui_conformance.inputs import load
+from dui_conformance.model import Outcome
 
 from .conftest import ROOT
 

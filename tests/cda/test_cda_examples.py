@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.cda import CdaContext, check_cda
-from conformance.model import Outcome
-from conformance.xmlsafe import parse_xml
+from dui_conformance.cda import CdaContext, check_cda
+from dui_conformance.model import Outcome
+from dui_conformance.xmlsafe import parse_xml
 
 from .conftest import SHARED, failing
 

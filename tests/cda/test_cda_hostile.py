@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 
-from conformance.cda import body, check_cda, check_cda_input
-from conformance.inputs import load
-from conformance.model import Outcome
-from conformance.xmlsafe import parse_xml
+from dui_conformance.cda import body, check_cda, check_cda_input
+from dui_conformance.inputs import load
+from dui_conformance.model import Outcome
+from dui_conformance.xmlsafe import parse_xml
 
 from .conftest import FIXTURES, failing
 

@@ -6,10 +6,10 @@ import tomllib
 
 import pytest
 
-from conformance.cda import LAYERS, check_cda, check_cda_input, check_cda_layers
-from conformance.inputs import load
-from conformance.model import Outcome
-from conformance.requirements.catalogue import load_catalogue
+from dui_conformance.cda import LAYERS, check_cda, check_cda_input, check_cda_layers
+from dui_conformance.inputs import load
+from dui_conformance.model import Outcome
+from dui_conformance.requirements.catalogue import load_catalogue
 
 from .conftest import FIXTURES, failing
 
@@ -69,7 +69,7 @@ def test_missing_value_set_is_a_skip_not_a_crash(ctx):
 
     doc = load(FIXTURES / "dlu-valide.xml").xml
     partial = replace(ctx, value_sets={k: v for k, v in ctx.value_sets.items() if k != "1.2.250.1.213.1.1.5.590"})
-    from conformance.cda import check_terminology
+    from dui_conformance.cda import check_terminology
 
     gender = [f for f in check_terminology(doc, partial) if f.requirement == "DMP-28"]
     assert any(f.outcome is Outcome.SKIP and "1.2.250.1.213.1.1.5.590" in f.message for f in gender)

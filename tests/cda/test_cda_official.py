@@ -13,10 +13,10 @@ from pathlib import Path
 import lxml
 import pytest
 
-from conformance.cda import CdaContext, check_cda
-from conformance.cda.official import PROFILES
-from conformance.model import Outcome
-from conformance.xmlsafe import parse_xml
+from dui_conformance.cda import CdaContext, check_cda
+from dui_conformance.cda.official import PROFILES
+from dui_conformance.model import Outcome
+from dui_conformance.xmlsafe import parse_xml
 
 SKELETON = Path(lxml.__file__).parent / "isoschematron" / "resources" / "xsl" / "iso-schematron-xslt1"
 XSD = """<?xml version="1.0"?>

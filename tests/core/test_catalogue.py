@@ -2,10 +2,10 @@
 
 import pytest
 
-from conformance.requirements import PROFILES, load_catalogue
-from conformance.requirements.catalogue import CatalogueError
-from conformance.requirements.coverage import scan_features
-from conformance.runner import FEATURES_DIR
+from dui_conformance.requirements import PROFILES, load_catalogue
+from dui_conformance.requirements.catalogue import CatalogueError
+from dui_conformance.requirements.coverage import scan_features
+from dui_conformance.runner import FEATURES_DIR
 
 
 def test_catalogue_loads_with_unique_ids():

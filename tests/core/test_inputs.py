@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from conformance.inputs import CDA, FHIR, HL7V2, UNKNOWN, XML, discover, load, recognise
+from dui_conformance.inputs import CDA, FHIR, HL7V2, UNKNOWN, XML, discover, load, recognise
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,12 @@ import requests
 from lxml import etree
 from werkzeug.test import Client
 
-from conformance.xds import ebrim, read_submission
-from conformance.xds.build import ITI18_ACTION, ITI43_ACTION, q, soap_envelope
-from conformance.xds.ebrim import NS
-from conformance.xds.mtom import parse_mtom
-from conformance.xmlsafe import parse_xml
-from dui_conformance_mocks.dmp import REPOSITORY_ID, DmpMock
+from dui_conformance.xds import ebrim, read_submission
+from dui_conformance.xds.build import ITI18_ACTION, ITI43_ACTION, q, soap_envelope
+from dui_conformance.xds.ebrim import NS
+from dui_conformance.xds.mtom import parse_mtom
+from dui_conformance.xmlsafe import parse_xml
+from dui_conformance.mocks.dmp import REPOSITORY_ID, DmpMock
 
 _spec = importlib.util.spec_from_file_location(
     "xds_make_fixtures", Path(__file__).resolve().parents[1] / "xds" / "make_fixtures.py")
@@ -127,7 +127,7 @@ def test_patient_id_errors(mock, client):
 
 def test_deviant_submission_is_stored_and_flagged(mock, client):
     path = Path(mf.OUT) / "iti41-classcode-faux.mtom"
-    from conformance.xds.iti41 import read_capture
+    from dui_conformance.xds.iti41 import read_capture
     content_type, body, _ = read_capture(path.read_bytes())
     assert submit(client, content_type, body) == ("Success", [])
     assert len(mock.entries(PID)) == 1
@@ -195,8 +195,8 @@ def test_live_server_and_faults():
 
 
 def test_reset_forgets_entries_queued_errors_and_faults():
-    from conformance.fixtures import FIXTURES_DIR
-    from dui_conformance_mocks.dmp import DmpMock
+    from dui_conformance.fixtures import FIXTURES_DIR
+    from dui_conformance.mocks.dmp import DmpMock
 
     mock = DmpMock()
     entry = mock.seed((FIXTURES_DIR / "cda" / "dmp" / "dlu-valide.xml").read_bytes())

@@ -32,7 +32,7 @@ class CliRun:
 
 def run_cli(args: list[str], report_dir: Path, timeout: int = 240) -> CliRun:
     proc = subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *args, "--report-dir", str(report_dir), "--quiet"],
+        [sys.executable, "-m", "dui_conformance", *args, "--report-dir", str(report_dir), "--quiet"],
         capture_output=True,
         text=True,
         timeout=timeout,

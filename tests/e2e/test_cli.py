@@ -1,6 +1,6 @@
 """The command line keeps its promises: exit codes, report files, French messages."""
 
-from conformance.fixtures import FIXTURES_DIR
+from dui_conformance.fixtures import FIXTURES_DIR
 
 
 def test_check_hostile_inputs_gives_findings_and_exit_3(cli):
@@ -43,7 +43,7 @@ def test_report_json_of_a_real_run_matches_the_published_schema(cli):
     jsonschema = __import__("pytest").importorskip("jsonschema")
     import json
 
-    from conformance.report import SCHEMA_PATH
+    from dui_conformance.report import SCHEMA_PATH
 
     run = cli("check", str(FIXTURES_DIR / "hostile"), str(FIXTURES_DIR / "cda" / "ins"), name="schema")
     jsonschema.validate(run.report, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
@@ -54,7 +54,7 @@ def test_requirements_listing_and_coverage():
     import sys
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "conformance.cli", "requirements", *args],
+        return subprocess.run([sys.executable, "-m", "dui_conformance", "requirements", *args],
                               capture_output=True, text=True, timeout=60)
 
     listing = run("--service", "INS")
@@ -78,7 +78,7 @@ def test_mocks_command_serves_fixed_ports_until_stopped(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     services = tmp_path / "services.json"
-    proc = subprocess.Popen([sys.executable, "-m", "conformance.cli", "mocks", "--port", f"insi={port}",
+    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance", "mocks", "--port", f"insi={port}",
                              "--sortie", str(services)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20

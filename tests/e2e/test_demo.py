@@ -41,7 +41,7 @@ def test_demo_on_the_correct_reference_dui_is_conformant(cli):
 
 
 def test_every_defect_has_an_expectation():
-    from dui_conformance_mocks.dui import DEFECTS
+    from dui_conformance.mocks.dui import DEFECTS
 
     assert set(EXPECTED) == set(DEFECTS)
 

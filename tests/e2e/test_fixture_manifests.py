@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.fixtures import iter_manifest
+from dui_conformance.fixtures import iter_manifest
 
 ENTRIES = list(iter_manifest())
 

@@ -29,7 +29,7 @@ def _free_ports(count: int) -> list[int]:
 def vendor_dui(tmp_path):
     def start(*defects: str):
         insi, dmp, dui = _free_ports(3)
-        args = [sys.executable, "-m", "dui_conformance_mocks.dui", "--insi", f"http://127.0.0.1:{insi}/lps",
+        args = [sys.executable, "-m", "dui_conformance.mocks.dui", "--insi", f"http://127.0.0.1:{insi}/lps",
                 "--dmp", f"http://127.0.0.1:{dmp}/dmp", "--port", str(dui)]
         for defect in defects:
             args += ["--defaut", defect]

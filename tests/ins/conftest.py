@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from conformance.ins import Identity, expected_key
-from conformance.model import Outcome, worst
+from dui_conformance.ins import Identity, expected_key
+from dui_conformance.model import Outcome, worst
 
 
 def with_key(body13: str) -> str:

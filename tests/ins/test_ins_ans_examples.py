@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.inputs import load
-from conformance.ins import check_document
-from conformance.model import Outcome
+from dui_conformance.inputs import load
+from dui_conformance.ins import check_document
+from dui_conformance.model import Outcome
 
 EXAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "ans-examples" / "cda"
 KNOWN_BREAKS = {"CSE-CS8_2025.01.xml": {"INS-01", "INS-02", "INS-06"}}

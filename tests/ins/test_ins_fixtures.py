@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.inputs import load
-from conformance.ins import check_document
-from conformance.model import Outcome
+from dui_conformance.inputs import load
+from dui_conformance.ins import check_document
+from dui_conformance.model import Outcome
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 FOLDERS = ("cda/ins", "hl7v2", "fhir")

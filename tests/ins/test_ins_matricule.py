@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.ins import (
+from dui_conformance.ins import (
     check_environment,
     check_matricule,
     check_nir_traits,
@@ -12,7 +12,7 @@ from conformance.ins import (
     expected_key,
     load_rules,
 )
-from conformance.model import Location, Outcome
+from dui_conformance.model import Location, Outcome
 
 
 def test_key_of_the_ans_test_patient():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.ins import InsContext, RulesError, load_rules
+from dui_conformance.ins import InsContext, RulesError, load_rules
 
 
 def test_defaults():

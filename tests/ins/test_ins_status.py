@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.ins import check_ins_requires_qual, check_status
-from conformance.model import Outcome
+from dui_conformance.ins import check_ins_requires_qual, check_status
+from dui_conformance.model import Outcome
 
 
 @pytest.mark.parametrize(

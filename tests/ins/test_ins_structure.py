@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.inputs import load
-from conformance.ins import check_cda_record_target, check_document, check_fhir_patient, check_hl7v2_pid
-from conformance.model import Outcome
-from conformance.xmlsafe import parse_xml
+from dui_conformance.inputs import load
+from dui_conformance.ins import check_cda_record_target, check_document, check_fhir_patient, check_hl7v2_pid
+from dui_conformance.model import Outcome
+from dui_conformance.xmlsafe import parse_xml
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 VALID_CDA = (FIXTURES / "cda/ins/ins_valide_nom_compose.xml").read_text("utf-8")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from conformance.ins import (
+from dui_conformance.ins import (
     character_problems,
     check_birth_date,
     check_birth_name,
@@ -15,7 +15,7 @@ from conformance.ins import (
     check_sex,
     load_rules,
 )
-from conformance.model import Outcome
+from dui_conformance.model import Outcome
 
 
 @pytest.mark.parametrize("name", ["DUPONT", "LEBRUN-D'ALMEIDA", "DE LA TOUR", "N'DIAYE", "O'NEILL-SMITH"])

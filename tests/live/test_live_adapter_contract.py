@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.live.adapter import ROUTES, AdapterClient, AdapterError
-from conformance.live.driver import Admission, Traits, VitaleCard
-from dui_conformance_mocks.dui import ReferenceDui
-from dui_conformance_mocks.insi import InsiMock
+from dui_conformance.live.adapter import ROUTES, AdapterClient, AdapterError
+from dui_conformance.live.driver import Admission, Traits, VitaleCard
+from dui_conformance.mocks.dui import ReferenceDui
+from dui_conformance.mocks.insi import InsiMock
 
 yaml = pytest.importorskip("yaml")
 jsonschema = pytest.importorskip("jsonschema")

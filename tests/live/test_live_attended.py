@@ -9,13 +9,13 @@ import threading
 import time
 
 import pytest
-from dui_conformance_mocks.common import ExchangeRecorder
-from dui_conformance_mocks.dui import ReferenceDui
+from dui_conformance.mocks.common import ExchangeRecorder
+from dui_conformance.mocks.dui import ReferenceDui
 
-from conformance.live.adapter import AdapterClient
-from conformance.live.attended import AbortedByTester, AttendedDriver, AttendedError
-from conformance.live.config import DuiConfig
-from conformance.live.dmp import (
+from dui_conformance.live.adapter import AdapterClient
+from dui_conformance.live.attended import AbortedByTester, AttendedDriver, AttendedError
+from dui_conformance.live.config import DuiConfig
+from dui_conformance.live.dmp import (
     check_error_kept,
     check_integration,
     check_query_requests,
@@ -29,10 +29,10 @@ from conformance.live.dmp import (
     seed_document,
     shared_patient_id,
 )
-from conformance.live.driver import Admission, DmpAnswer
-from conformance.live.environment import LiveEnvironment
-from conformance.live.ins import check_admission
-from conformance.model import Outcome
+from dui_conformance.live.driver import Admission, DmpAnswer
+from dui_conformance.live.environment import LiveEnvironment
+from dui_conformance.live.ins import check_admission
+from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.live.config import ConfigError, DuiConfig
+from dui_conformance.live.config import ConfigError, DuiConfig
 
 
 def _load(tmp_path, text: str) -> DuiConfig:

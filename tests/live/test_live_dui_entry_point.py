@@ -1,4 +1,4 @@
-"""``python -m dui_conformance_mocks.dui`` starts the reference DUI on loopback and stops on Ctrl-C."""
+"""``python -m dui_conformance.mocks.dui`` starts the reference DUI on loopback and stops on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import sys
 import pytest
 import requests
 
-from dui_conformance_mocks.dui import ReferenceDui
+from dui_conformance.mocks.dui import ReferenceDui
 
 
 @pytest.mark.live
 def test_standalone_reference_dui():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance_mocks.dui", "--insi", "http://127.0.0.1:9/lps",
+    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance.mocks.dui", "--insi", "http://127.0.0.1:9/lps",
                              "--defaut", "sans-insi"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = proc.stdout.readline()

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.live.driver import Admission, VitaleCard
-from conformance.live.ins import (
+from dui_conformance.live.driver import Admission, VitaleCard
+from dui_conformance.live.ins import (
     AdmissionRun, answer, check_active_ins_only, check_cr01_provisional, check_fault_handled, check_ins_obtained_from_insi,
     check_ins_only_when_qualified, check_insi_requests, check_no_ins_after_cr02, check_traits_as_returned,
     check_vitale_lookup, lunar_to_fhir,
 )
-from conformance.model import Outcome
-from dui_conformance_mocks.common import Exchange, HttpRequest, HttpResponse
-from dui_conformance_mocks.dui.resident import Resident, patient_resource
-from dui_conformance_mocks.insi import soap
-from dui_conformance_mocks.insi.personas import load_personas
+from dui_conformance.model import Outcome
+from dui_conformance.mocks.common import Exchange, HttpRequest, HttpResponse
+from dui_conformance.mocks.dui.resident import Resident, patient_resource
+from dui_conformance.mocks.insi import soap
+from dui_conformance.mocks.insi.personas import load_personas
 
 PERSONAS = {p.id: p for p in load_personas()}
 TRAITS_OP, VITALE_OP = soap.TRAITS_OPERATION, soap.VITALE_OPERATION

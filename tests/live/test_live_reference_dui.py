@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from conformance.live.environment import SERVICES_FILE, LiveEnvironment
-from conformance.live.ins import CHECKS, check_admission
-from conformance.model import Outcome
-from dui_conformance_mocks.dui import DEFECTS
+from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
+from dui_conformance.live.ins import CHECKS, check_admission
+from dui_conformance.model import Outcome
+from dui_conformance.mocks.dui import DEFECTS
 
 pytestmark = pytest.mark.live
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance.live.dmp import (
+from dui_conformance.live.dmp import (
     FeedRun, IntegrationRun, check_error_kept, check_query_requests, check_recorded, check_retrieve_requests,
     check_single_submission,
 )
-from conformance.live.driver import DmpAnswer
-from conformance.model import Outcome
-from dui_conformance_mocks.common.recorder import Exchange, HttpRequest
+from dui_conformance.live.driver import DmpAnswer
+from dui_conformance.model import Outcome
+from dui_conformance.mocks.common.recorder import Exchange, HttpRequest
 
 DLU = Path(__file__).resolve().parents[2] / "fixtures" / "cda" / "dmp" / "dlu-valide.xml"
 OK = DmpAnswer(201, body={"document_id": "D1", "statut": "envoye"})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.live.environment import SERVICES_FILE, LiveEnvironment
+from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
 
 yaml = pytest.importorskip("yaml")
 jsonschema = pytest.importorskip("jsonschema")

@@ -1,18 +1,18 @@
-"""Reference DUI + DMP mock, driven through the adapter client and judged by conformance.live.dmp:
+"""Reference DUI + DMP mock, driven through the adapter client and judged by dui_conformance.live.dmp:
 the correct DUI passes every live DMP check; each DMP defect fails exactly the checks it targets."""
 
 from __future__ import annotations
 
 import pytest
 
-from conformance.live.dmp import (
+from dui_conformance.live.dmp import (
     check_error_kept, check_integration, check_query_requests, check_recorded, check_refused_unqualified,
     check_replacement, check_retrieve_requests, check_single_submission, run_feed, run_integration, seed_document,
     shared_patient_id,
 )
-from conformance.live.environment import SERVICES_FILE, LiveEnvironment
-from conformance.model import Outcome
-from dui_conformance_mocks.dui import DEFECTS
+from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
+from dui_conformance.model import Outcome
+from dui_conformance.mocks.dui import DEFECTS
 
 pytestmark = pytest.mark.live
 

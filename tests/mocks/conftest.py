@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dui_conformance_mocks.dui.insi_client import InsiClient
-from dui_conformance_mocks.insi import InsiMock
+from dui_conformance.mocks.dui.insi_client import InsiClient
+from dui_conformance.mocks.insi import InsiMock
 
 
 @pytest.fixture

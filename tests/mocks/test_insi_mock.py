@@ -9,8 +9,8 @@ import pytest
 import requests
 from lxml import etree
 
-from dui_conformance_mocks.dui.insi_client import LpsContext, parse_response, traits_payload, vitale_payload
-from dui_conformance_mocks.insi import DEVIATIONS, InsiMock
+from dui_conformance.mocks.dui.insi_client import LpsContext, parse_response, traits_payload, vitale_payload
+from dui_conformance.mocks.insi import DEVIATIONS, InsiMock
 
 pytestmark = pytest.mark.live
 

@@ -10,8 +10,8 @@ import sys
 import pytest
 import requests
 
-from dui_conformance_mocks.insi import load_personas
-from dui_conformance_mocks.insi.personas import TraitsQuery, match_traits
+from dui_conformance.mocks.insi import load_personas
+from dui_conformance.mocks.insi.personas import TraitsQuery, match_traits
 
 TEST_OID = "1.2.250.1.213.1.4.10"
 PERSONAS = load_personas()
@@ -59,7 +59,7 @@ def test_bad_persona_file_is_refused(tmp_path, content, message):
 @pytest.mark.live
 def test_standalone_entry_point_prints_url_and_stops_on_ctrl_c():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance_mocks.insi"], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance.mocks.insi"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = proc.stdout.readline()

@@ -9,7 +9,7 @@ import pytest
 import requests
 from werkzeug.wrappers import Response
 
-from dui_conformance_mocks.common import (
+from dui_conformance.mocks.common import (
     Exchange,
     ExchangeRecorder,
     Faults,
@@ -17,8 +17,8 @@ from dui_conformance_mocks.common import (
     LoopbackServer,
     MockService,
 )
-from dui_conformance_mocks.common import harness
-from dui_conformance_mocks.common.recorder import now_iso
+from dui_conformance.mocks.common import harness
+from dui_conformance.mocks.common.recorder import now_iso
 
 pytestmark = pytest.mark.live
 

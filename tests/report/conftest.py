@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.model import (
+from dui_conformance.model import (
     Location,
     Outcome,
     RequirementResult,

@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from conformance.report.redact import MASK, redact
+from dui_conformance.report.redact import MASK, redact
 
 
 def test_sensitive_keys_are_masked_whatever_their_case_or_separator():

@@ -1,6 +1,6 @@
 import json
 
-from conformance.report import render_cucumber
+from dui_conformance.report import render_cucumber
 
 
 def _elements(run):

@@ -3,7 +3,7 @@ import io
 import json
 import zipfile
 
-from conformance.report import build_evidence
+from dui_conformance.report import build_evidence
 
 
 def _open(run):

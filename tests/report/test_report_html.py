@@ -4,7 +4,7 @@ import re
 
 from lxml import html as lxml_html
 
-from conformance.report import render_html
+from dui_conformance.report import render_html
 
 
 def test_verdict_header_and_french_labels(run, failing_run):

@@ -1,6 +1,6 @@
 from lxml import etree
 
-from conformance.report import render_junit
+from dui_conformance.report import render_junit
 
 # The common JUnit shape (Jenkins xunit junit-10.xsd): allowed attributes and children.
 _ATTRIBUTES = {

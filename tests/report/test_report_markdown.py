@@ -1,4 +1,4 @@
-from conformance.report import render_markdown
+from dui_conformance.report import render_markdown
 
 
 def test_summary_mentions_verdict_and_blocking_failures(failing_run):

@@ -1,6 +1,6 @@
 import pytest
 
-from conformance.report import ALL_FORMATS, write_reports
+from dui_conformance.report import ALL_FORMATS, write_reports
 
 
 def test_all_formats_are_written_without_secrets(run, tmp_path):
@@ -24,8 +24,8 @@ def test_subset_and_unknown_format(failing_run, tmp_path):
 def test_empty_run_gives_valid_reports(tmp_path):
     from lxml import etree
 
-    from conformance.model import RunResult
-    from conformance.report import load_run, render_html, render_junit, render_markdown
+    from dui_conformance.model import RunResult
+    from dui_conformance.report import load_run, render_html, render_junit, render_markdown
 
     empty = RunResult("vide", "hors-ligne", "bac-a-sable", "local", "t0", "t1", [], [], [], {"version": "0.1.0"})
     assert load_run(write_reports(empty, tmp_path)["json"]).to_dict() == empty.to_dict()

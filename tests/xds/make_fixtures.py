@@ -15,10 +15,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from conformance.xds import build, ebrim
-from conformance.xds.ebrim import NS
-from conformance.xds.expected import expected_entry
-from conformance.xmlsafe import parse_xml
+from dui_conformance.xds import build, ebrim
+from dui_conformance.xds.ebrim import NS
+from dui_conformance.xds.expected import expected_entry
+from dui_conformance.xmlsafe import parse_xml
 
 OUT = Path(__file__).resolve().parents[2] / "fixtures" / "xds"
 INS = "247037511412331"  # test INS: F, born 1947-03 in Paris 14e (75114); key = 97 − (13 digits mod 97)

@@ -1,4 +1,4 @@
-"""conformance.safezip against generated hostile archives."""
+"""dui_conformance.safezip against generated hostile archives."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from conformance.safezip import SafeZip, ZipLimits, ZipProblem
+from dui_conformance.safezip import SafeZip, ZipLimits, ZipProblem
 
 
 def make_zip(entries, compression=zipfile.ZIP_DEFLATED) -> bytes:

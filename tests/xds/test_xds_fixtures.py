@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance import inputs
-from conformance.model import Outcome
-from conformance.xds import check_iti41, check_iti41_file, check_xdm, ebrim, expected_entry, read_submission
-from conformance.xds.expected import to_utc
-from conformance.xds.iti41 import read_capture
-from conformance.xds.mtom import parse_mtom
-from conformance.xmlsafe import parse_xml
+from dui_conformance import inputs
+from dui_conformance.model import Outcome
+from dui_conformance.xds import check_iti41, check_iti41_file, check_xdm, ebrim, expected_entry, read_submission
+from dui_conformance.xds.expected import to_utc
+from dui_conformance.xds.iti41 import read_capture
+from dui_conformance.xds.mtom import parse_mtom
+from dui_conformance.xmlsafe import parse_xml
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "xds"
