@@ -6,43 +6,13 @@ citing its OID) unless a folder of CI-SIS SVS files is given, whose sets then re
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-
-from ..xmlsafe import XmlProblem, parse_xml
-
-if TYPE_CHECKING:
-    from .official import OfficialReferential
-
-SVS_NS = {"svs": "urn:ihe:iti:svs:2008"}
-MAX_SVS_BYTES = 20 * 1024 * 1024
-
-
-@dataclass
-class ValueSet:
-    """Allowed (code, codeSystem) pairs; a partial built-in list only decides within its systems."""
-
-    oid: str
-    name: str
-    source: str
-    codes: frozenset[tuple[str, str]] = frozenset()
-    patterns: dict[str, str] = field(default_factory=dict)  # codeSystem -> regex on @code
-    complete: bool = True
-
-    def verdict(self, code: str, system: str) -> bool | None:
-        """True/False when the list can decide, None when the code lies outside a partial list."""
-        if (code, system) in self.codes:
-            return True
-        if system in self.patterns:
-            return re.fullmatch(self.patterns[system], code) is not None
-        if any(s == system for _, s in self.codes):
-            return False
-        return False if self.complete else None
+from .official import OfficialReferential
+from .valuesets import ValueSet, load_value_sets
 
 
 @dataclass(frozen=True)
@@ -78,29 +48,6 @@ def builtin_bindings() -> list[Binding]:
     return [Binding(**row) for row in _read_toml("codes.toml")["binding"]]
 
 
-def load_value_sets(directory: str | Path) -> tuple[dict[str, ValueSet], list[str]]:
-    """Read every SVS file of a folder; returns the sets by OID and the files that could not be read."""
-    sets: dict[str, ValueSet] = {}
-    problems: list[str] = []
-    for path in sorted(Path(directory).glob("*.xml")):
-        try:
-            data = path.read_bytes()
-            doc = parse_xml(data, str(path), max_bytes=MAX_SVS_BYTES)
-        except (OSError, XmlProblem) as exc:
-            problems.append(f"{path.name} : {getattr(exc, 'message', exc)}")
-            continue
-        for vs in doc.root.iter("{urn:ihe:iti:svs:2008}ValueSet"):
-            oid = vs.get("id")
-            if not oid:
-                continue
-            codes = frozenset(
-                (c.get("code", ""), c.get("codeSystem", ""))
-                for c in vs.iterfind(".//svs:Concept", SVS_NS)
-            )
-            sets[oid] = ValueSet(oid, vs.get("displayName") or path.stem, f"{path.name} (SVS)", codes)
-    return sets, problems
-
-
 def load_models() -> list[dict]:
     return _read_toml("models.toml")["model"]
 
@@ -126,8 +73,6 @@ class CdaContext:
             sets.update(loaded)
         referential = None
         if referential_dir is not None:
-            from .official import OfficialReferential
-
             referential = OfficialReferential(referential_dir, cache_dir=cache_dir)
         return cls(sets, builtin_bindings(), load_models(),
                    Path(value_set_dir) if value_set_dir else None, problems, referential)

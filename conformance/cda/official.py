@@ -22,6 +22,8 @@ from lxml import etree
 from ..model import Finding, failed, passed, skipped
 from ..xmlsafe import XmlDocument
 from .common import cda_layer
+from .models import recognise
+from .valuesets import load_value_sets
 
 XSD = "infrastructure/cda/CDA_extended.xsd"
 ENGINE = "schematrons/moteur"
@@ -206,8 +208,6 @@ class OfficialReferential:
 
     def vocabularies(self) -> dict[str, list[tuple[str, str]]]:
         if self._vocab is None:
-            from .context import load_value_sets
-
             sets, problems = load_value_sets(self.root / VALUE_SETS) if (self.root / VALUE_SETS).is_dir() else ({}, [])
             self.problems += [f"Jeu de valeurs illisible : {p}" for p in problems]
             self._vocab = {oid: sorted(vs.codes) for oid, vs in sets.items()}
@@ -293,8 +293,6 @@ def resolve(doc: XmlDocument, location: str):
 
 def schematrons_for(doc: XmlDocument, ctx) -> list[tuple[str, str]]:
     """(label, relative path) of the schematrons TestContenuCDA would run on this document."""
-    from .models import recognise
-
     chosen = list(PROFILES.items())
     for model, extension in recognise(doc, ctx.models):
         official = model.get("official") or {}

@@ -18,7 +18,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any, Protocol
 
-from dui_conformance.mocks.common import Exchange, ExchangeRecorder
+from ..exchanges import Exchange, ExchangeRecorder
 from dui_conformance.mocks.dmp import DmpMock
 
 from ..xds import ebrim

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from dui_conformance.mocks.common import Exchange
+from ..exchanges import Exchange
 
 from ..cda import CdaContext, check_cda
 from ..ins.fhir_patient import ins_identifiers

@@ -13,11 +13,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from dui_conformance.mocks.common import Exchange, MockService
+# The live-environment seam: the one place where the library starts the mocks.
+from dui_conformance.mocks.common import MockService
 from dui_conformance.mocks.dmp import DmpMock
 from dui_conformance.mocks.dui import ReferenceDui
 from dui_conformance.mocks.insi import InsiMock
 
+from ..exchanges import Exchange
 from .adapter import AdapterClient
 from .attended import AttendedDriver, RichTester, Tester
 from .config import ATTENDED, ConfigError, DuiConfig

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from dui_conformance.mocks.common import Exchange
+from ..exchanges import Exchange
 
 from ..ins.fhir_patient import ins_identifiers, read_patient
 from ..ins.identity import Identity, normalise_date

@@ -2,7 +2,7 @@
 
 from .faults import MAX_DELAY_SECONDS, FaultPlan, Faults
 from .harness import HarnessApp, MockService
-from .recorder import Deviation, Exchange, ExchangeRecorder, HttpRequest, HttpResponse
+from dui_conformance.exchanges import Deviation, Exchange, ExchangeRecorder, HttpRequest, HttpResponse
 from .server import LoopbackServer, require_loopback
 
 __all__ = [

@@ -15,8 +15,9 @@ import socket
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from dui_conformance.exchanges import Exchange, ExchangeRecorder, HttpRequest, HttpResponse, now_iso
+
 from .faults import Faults
-from .recorder import Exchange, ExchangeRecorder, HttpRequest, HttpResponse, now_iso
 from .server import LoopbackServer
 
 MAX_BODY_BYTES = 20 * 1024 * 1024

@@ -1,5 +1,6 @@
 """One installed import package, ``dui_conformance``, with everything it reads at run time."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -52,8 +53,12 @@ def test_installed_distribution_has_one_top_level_package():
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    """Built from a copy of the sources, so that no stale ``build/`` folder of the checkout leaks in."""
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(REPO)],
+    source = tmp_path_factory.mktemp("source") / "dui-conformance"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info",
+                                                                 "__pycache__", "reports"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
                    check=True, capture_output=True, timeout=300)
     return next(out.glob("dui_conformance-*.whl"))
 

@@ -13,7 +13,7 @@ from dui_conformance.live.dmp import (
 )
 from dui_conformance.live.driver import DmpAnswer
 from dui_conformance.model import Outcome
-from dui_conformance.mocks.common.recorder import Exchange, HttpRequest
+from dui_conformance.exchanges import Exchange, HttpRequest
 
 DLU = Path(__file__).resolve().parents[2] / "fixtures" / "cda" / "dmp" / "dlu-valide.xml"
 OK = DmpAnswer(201, body={"document_id": "D1", "statut": "envoye"})

@@ -18,7 +18,7 @@ from dui_conformance.mocks.common import (
     MockService,
 )
 from dui_conformance.mocks.common import harness
-from dui_conformance.mocks.common.recorder import now_iso
+from dui_conformance.exchanges import now_iso
 
 pytestmark = pytest.mark.live
 

@@ -65,7 +65,7 @@ def test_lone_surrogate_does_not_break_writing(failing_run, tmp_path):
 
 def test_exchanges_recorded_by_mocks_fit_the_schema(failing_run):
     jsonschema = pytest.importorskip("jsonschema", reason="jsonschema absent : à ajouter aux extras de test")
-    from dui_conformance.mocks.common.recorder import Exchange, HttpRequest
+    from dui_conformance.exchanges import Exchange, HttpRequest
 
     exchange = Exchange("psc-0001", "PSC", "2025-01-15T10:00:01+00:00", HttpRequest("POST", "/token", {}, "x=1"))
     exchange.flag("NONCE", "Nonce absent de la requête.", "PSC-03")

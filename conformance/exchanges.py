@@ -1,5 +1,7 @@
 """What a mock saw and answered, kept for the steps that assert on it later.
 
+The record type belongs to the library (checks and reports read it); the mocks import it from here.
+
 Mocks stay permissive: they answer, and every departure from the specification they notice
 becomes a :class:`Deviation` on the :class:`Exchange`. Steps wait for traffic with
 :meth:`ExchangeRecorder.wait_for` (condition variable, bounded) instead of sleeping.
@@ -15,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from dui_conformance.report.redact import redact
+from .report.redact import redact
 
 
 def now_iso() -> str:
