@@ -65,6 +65,8 @@ class Exchange:
     response: HttpResponse | None = None
     deviations: list[Deviation] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    # scheme, tls_version ("TLSv1.3"…) and client_subject (RFC 4514) of the connection, as the mock saw it
+    transport: dict[str, Any] = field(default_factory=dict)
 
     def flag(self, code: str, message_fr: str, requirement: str | None = None) -> None:
         self.deviations.append(Deviation(code, message_fr, requirement))

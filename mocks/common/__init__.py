@@ -3,6 +3,7 @@
 from .faults import MAX_DELAY_SECONDS, FaultPlan, Faults
 from .harness import HarnessApp, MockService
 from dui_conformance.exchanges import Deviation, Exchange, ExchangeRecorder, HttpRequest, HttpResponse
+from .pki import TestPki, transport_facts
 from .server import LoopbackServer, require_loopback
 
 __all__ = [
@@ -17,5 +18,7 @@ __all__ = [
     "HttpResponse",
     "LoopbackServer",
     "MockService",
+    "TestPki",
     "require_loopback",
+    "transport_facts",
 ]

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 from dui_conformance.exchanges import Exchange, ExchangeRecorder, HttpRequest, HttpResponse, now_iso
 
 from .faults import Faults
+from .pki import transport_facts
 from .server import LoopbackServer
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -62,6 +63,7 @@ class HarnessApp:
             service=self.service,
             started=now_iso(),
             request=HttpRequest(request.method, path, dict(request.headers), _text(body)),
+            transport=transport_facts(environ),
         )
         plan = self.faults.take()
         if plan is not None:
@@ -120,10 +122,12 @@ class MockService(abc.ABC):
     service: str = "mock"
     endpoint_path: str = "/"
 
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, ssl_context=None):
+        """``ssl_context`` (from :meth:`~.pki.TestPki.server_context`) serves HTTPS; None serves plain HTTP."""
         self.recorder = ExchangeRecorder(self.service)
         self.faults = Faults()
-        self._server = LoopbackServer(HarnessApp(self.service, self.handle, self.recorder, self.faults), port=port)
+        self._server = LoopbackServer(HarnessApp(self.service, self.handle, self.recorder, self.faults), port=port,
+                                      ssl_context=ssl_context)
 
     @abc.abstractmethod
     def handle(self, request: Request, exchange: Exchange) -> Response:

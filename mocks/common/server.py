@@ -39,10 +39,11 @@ def require_loopback(host: str) -> str:
 
 
 class LoopbackServer:
-    """A threaded werkzeug server for one WSGI app; start once, stop once (idempotent)."""
+    """A threaded werkzeug server for one WSGI app, over TLS when given an ``ssl_context``; start once, stop once."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, ssl_context=None):
         self.app = app
+        self.ssl_context = ssl_context
         self.host = require_loopback(host)
         self.port = port
         self._server: BaseWSGIServer | None = None
@@ -53,12 +54,14 @@ class LoopbackServer:
         if self._server is None:
             raise RuntimeError("Serveur non démarré.")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self._server.server_port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{host}:{self._server.server_port}"
 
     def start(self) -> str:
         if self._server is not None:
             raise RuntimeError("Serveur déjà démarré.")
-        self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler)
+        self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler,
+                                   ssl_context=self.ssl_context)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": _POLL_SECONDS},

@@ -58,8 +58,8 @@ class DmpMock(MockService):
     service = "dmp"
     endpoint_path = "/dmp"
 
-    def __init__(self, port: int = 0, environment: str = "test"):
-        super().__init__(port=port)
+    def __init__(self, port: int = 0, environment: str = "test", ssl_context=None):
+        super().__init__(port=port, ssl_context=ssl_context)
         self.environment = environment
         self.store = Store()
         self._errors: list[str] = []

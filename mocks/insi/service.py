@@ -39,8 +39,9 @@ class InsiMock(MockService):
     service = "insi"
     endpoint_path = "/lps"
 
-    def __init__(self, personas_path: Path | str | None = None, port: int = 0, case_sensitive: bool = True):
-        super().__init__(port=port)
+    def __init__(self, personas_path: Path | str | None = None, port: int = 0, case_sensitive: bool = True,
+                 ssl_context=None):
+        super().__init__(port=port, ssl_context=ssl_context)
         self.personas: list[Persona] = load_personas(personas_path)
         self.case_sensitive = case_sensitive
 

@@ -1,0 +1,154 @@
+"""One test PKI per run, standing in for IGC-Santé, so every simulated service speaks TLS as in production.
+
+:class:`TestPki` writes PEM files into a folder the DUI configuration can point at:
+
+- ``racine-igc-sante-test.pem``: the root the DUI must trust (and only it);
+- ``serveur.pem`` / ``serveur.key``: the services' certificate, for 127.0.0.1, ::1 and localhost;
+- ``client-dui.pem`` / ``client-dui.key``: the DUI's client certificate (mTLS, BAL applicative);
+- ``autre-racine.pem``, ``serveur-autre-racine.pem`` / ``.key``: a server certificate from another root,
+  served by the scenario where the DUI must refuse a server it cannot chain to its root.
+
+Servers are permissive: they accept TLS 1.0 and up and ask for a client certificate without
+requiring one, so the checks can *see* a weak protocol or a missing certificate (see
+:func:`transport_facts`) instead of the handshake silently failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+ROOT_NAME = "AC IGC-SANTE TEST SIMULEE (dui-conformance)"
+OTHER_ROOT_NAME = "AC INCONNUE (dui-conformance)"
+CLIENT_NAME = "DUI-TEST-BAL-APPLICATIVE"
+_VALIDITY = dt.timedelta(days=2)
+
+
+def _name(common_name: str, unit: str = "dui-conformance") -> x509.Name:
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Harnais de test (fictif)"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+    ])
+
+
+def _builder(subject: x509.Name, issuer: x509.Name, public_key) -> x509.CertificateBuilder:
+    now = dt.datetime.now(dt.timezone.utc)
+    return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + _VALIDITY))
+
+
+@dataclass(frozen=True)
+class _Issued:
+    cert: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+
+def _root(common_name: str) -> _Issued:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name(common_name)
+    cert = (_builder(name, name, key.public_key())
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                         content_commitment=False, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False,
+                                         encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    return _Issued(cert, key)
+
+
+def _leaf(issuer: _Issued, common_name: str, usage, sans: list[x509.GeneralName] | None = None) -> _Issued:
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (_builder(_name(common_name), issuer.cert.subject, key.public_key())
+               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+                              critical=False))
+    if sans:
+        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    return _Issued(builder.sign(issuer.key, hashes.SHA256()), key)
+
+
+_LOOPBACK_SANS = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                  x509.IPAddress(ipaddress.ip_address("::1"))]
+
+
+class TestPki:
+    """Generate the run's certificates into ``directory`` (created if needed) and build TLS contexts."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        root, other = _root(ROOT_NAME), _root(OTHER_ROOT_NAME)
+        self.root_cert = self._write_cert("racine-igc-sante-test.pem", root)
+        self.server_cert, self.server_key = self._write_pair(
+            "serveur", _leaf(root, "services-simules.localhost", ExtendedKeyUsageOID.SERVER_AUTH, _LOOPBACK_SANS))
+        self.client_cert, self.client_key = self._write_pair(
+            "client-dui", _leaf(root, CLIENT_NAME, ExtendedKeyUsageOID.CLIENT_AUTH))
+        self.other_root_cert = self._write_cert("autre-racine.pem", other)
+        self.other_server_cert, self.other_server_key = self._write_pair(
+            "serveur-autre-racine",
+            _leaf(other, "services-simules.localhost", ExtendedKeyUsageOID.SERVER_AUTH, _LOOPBACK_SANS))
+
+    def _write_cert(self, filename: str, issued: _Issued) -> Path:
+        path = self.directory / filename
+        path.write_bytes(issued.cert.public_bytes(serialization.Encoding.PEM))
+        return path
+
+    def _write_pair(self, stem: str, issued: _Issued) -> tuple[Path, Path]:
+        key = self.directory / f"{stem}.key"
+        key.write_bytes(issued.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption()))
+        key.chmod(0o600)
+        return self._write_cert(f"{stem}.pem", issued), key
+
+    def server_context(self, untrusted: bool = False) -> ssl.SSLContext:
+        """Context for a mock: our server certificate (or one from another root), client certificate asked for."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED  # permissive: weak versions are recorded
+        if untrusted:
+            ctx.load_cert_chain(self.other_server_cert, self.other_server_key)
+        else:
+            ctx.load_cert_chain(self.server_cert, self.server_key)
+        ctx.load_verify_locations(self.root_cert)
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        return ctx
+
+    def client_context(self, with_certificate: bool = True) -> ssl.SSLContext:
+        """Context for a well-behaved client (tests, reference DUI): trusts our root only, TLS ≥ 1.2."""
+        ctx = ssl.create_default_context(cafile=str(self.root_cert))
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if with_certificate:
+            ctx.load_cert_chain(self.client_cert, self.client_key)
+        return ctx
+
+    def files(self) -> dict[str, str]:
+        """What the DUI configuration needs, by name, for ``services-simules.json``."""
+        return {
+            "racine": str(self.root_cert),
+            "certificat_client": str(self.client_cert),
+            "cle_client": str(self.client_key),
+        }
+
+
+def transport_facts(environ: dict) -> dict[str, str | None]:
+    """TLS version and client-certificate subject of one WSGI request (``{"scheme": "http"}`` without TLS)."""
+    sock = environ.get("werkzeug.socket")
+    if not isinstance(sock, ssl.SSLSocket):
+        return {"scheme": "http", "tls_version": None, "client_subject": None}
+    pem = environ.get("SSL_CLIENT_CERT")
+    subject = x509.load_pem_x509_certificate(pem.encode()).subject.rfc4514_string() if pem else None
+    return {"scheme": "https", "tls_version": sock.version(), "client_subject": subject}
