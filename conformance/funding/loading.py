@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .eligibility import MET, SERVICE_NAMES, TO_CHECK, UNMET, Condition
+from .eligibility import MET, NOT_EVALUATED, SERVICE_NAMES, UNMET, Condition
 from .files import InputError, load, schema_errors
 
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -51,7 +51,7 @@ def load_cluster(path: Path) -> dict[str, Any]:
 def conformity_from_report(path: Path, services: list[str]) -> Condition:
     """The conformity condition from a readiness report: a blocking failure on one of ``services`` leaves it unmet.
 
-    A service with no evaluated requirement is *non couvert*: the condition is then to be checked,
+    A service with no evaluated requirement is *non couvert*: the condition is then not evaluated,
     never met.
     """
     report = _validated(path, REPORT_SCHEMA, "rapport de préparation")
@@ -64,10 +64,10 @@ def conformity_from_report(path: Path, services: list[str]) -> Condition:
         detail = " ; ".join(f"{SERVICE_NAMES.get(s, s)} : {', '.join(ids)}" for s, ids in failing.items() if ids)
         return Condition("conformite", UNMET, f"exigences bloquantes en échec dans {path.name} ({detail})")
     if report.get("verdict") == "erreur":
-        return Condition("conformite", TO_CHECK, f"{path.name} : le rapport signale une erreur du harnais, à relancer")
+        return Condition("conformite", NOT_EVALUATED, f"{path.name} : le rapport signale une erreur du harnais, à relancer")
     missing = [SERVICE_NAMES.get(s, s) for s in services if s not in covered]
     if missing:
-        return Condition("conformite", TO_CHECK, f"{path.name} : {', '.join(missing)} non couvert(s) par le rapport")
+        return Condition("conformite", NOT_EVALUATED, f"{path.name} : {', '.join(missing)} non couvert(s) par le rapport")
     return Condition("conformite", MET, f"aucune exigence bloquante en échec sur {names} ({path.name})")
 
 
