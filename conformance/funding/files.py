@@ -66,15 +66,18 @@ def load(path: Path) -> Loaded:
     """Parse a ``.json`` file with :mod:`json`, anything else as YAML; line numbers from the YAML composer."""
     text = read_text(path)
     if path.suffix.lower() == ".json":
+        duplicates: list[str] = []
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=lambda pairs: _unique(pairs, duplicates))
         except json.JSONDecodeError as exc:
             raise InputError(str(path), [f"JSON invalide ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}"]) from None
         except RecursionError:
             raise InputError(str(path), ["JSON trop profondément imbriqué"]) from None
+        if duplicates:
+            raise InputError(str(path), [f"clé en double : {key}" for key in duplicates])
         try:
             lines = _lines(yaml.compose(text, Loader=yaml.SafeLoader), str(path))
-        except (yaml.YAMLError, InputError):
+        except (yaml.YAMLError, InputError, RecursionError):
             lines = {}  # valid JSON that PyYAML (YAML 1.1) does not compose: errors keep their path only
         return Loaded(data, lines)
     try:
@@ -89,6 +92,16 @@ def load(path: Path) -> Loaded:
         raise InputError(str(path), ["fichier vide"])
     lines = _lines(node, str(path))
     return Loaded(_plain(_construct(text)), lines)
+
+
+def _unique(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any]:
+    """JSON objects keep their last duplicate key silently: record them, so that the file is refused."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            duplicates.append(key)
+        seen[key] = value
+    return seen
 
 
 def _construct(text: str) -> Any:

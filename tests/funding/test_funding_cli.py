@@ -95,6 +95,13 @@ def test_hostile_or_broken_yaml(tmp_path, text, expected):
         load_cluster(path)
 
 
+def test_json_duplicate_keys_are_refused(tmp_path):
+    path = tmp_path / "g.json"
+    path.write_text('{"campagne": "a", "campagne": "b"}', encoding="utf-8")
+    with pytest.raises(InputError, match="clé en double : campagne"):
+        load_cluster(path)
+
+
 def test_json_cluster_file_errors_have_lines(tmp_path, fx):
     cluster = fx.make()
     cluster["organismes"][1]["esms"][2]["equipement"] = "oui"
