@@ -341,6 +341,10 @@ def cmd_funding(args) -> int:
 
     clusters = [(path, load_cluster(path)) for path in args.clusters]
     usage, note = usage_from_file(args.usage) if args.usage else (None, "")
+    declared = {e["finess"] for _, cluster in clusters for og in cluster["organismes"] for e in og["esms"]}
+    if usage and set(usage) - declared:
+        raise InputError(str(args.usage), [f"FINESS {f} absent de tout fichier de grappe donné"
+                                           for f in sorted(set(usage) - declared)])
     results = []
     for path, cluster in clusters:
         ruleset = get_ruleset(cluster["campagne"], args.ruleset_dirs)

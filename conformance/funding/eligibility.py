@@ -10,7 +10,6 @@ says so.
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +30,7 @@ TO_CHECK = "a_verifier"
 NOT_EVALUATED = "non_evaluee"
 
 ACQ, CONF, EQUIP = "acquisition", "mise_en_conformite", "equipement"
-PART_LABELS = {ACQ: "acquisition", CONF: "mise en conformité", EQUIP: "équipement"}
+PART_LABELS = {ACQ: "acquisition", CONF: "mise en conformité", EQUIP: "équipement", "amoa": "AMOA", "pilotage": "pilotage"}
 SERVICE_NAMES = {"DMP": "DMP", "MSS": "MSSanté", "EPRESCRIPTION": "e-prescription", "PSC": "Pro Santé Connect",
                  "INS": "INS"}
 
@@ -159,8 +158,9 @@ class FundingResult:
         }
 
 
-def _euros(amount: int) -> str:
-    return f"{amount:,}".replace(",", " ") + " €"
+def euros(amount: int) -> str:
+    """French amount: thin no-break space between thousands."""
+    return f"{amount:,}".replace(",", "\u202f") + " €"
 
 
 def _names(cases: list[Esms], limit: int = 5) -> str:
@@ -515,7 +515,7 @@ class _Evaluation:
         if refused:
             self.add("accompagnement", PARTIAL, " ; ".join(f"{p.kind} refusé : {p.reason}" for p in refused) + ".")
         else:
-            self.add("accompagnement", OK, " ; ".join(f"{p.kind} : {_euros(p.amount)}" for p in self.support) + ".")
+            self.add("accompagnement", OK, " ; ".join(f"{p.kind} : {euros(p.amount)}" for p in self.support) + ".")
 
 
 def split_by_count(total: int, counts: dict[str, int]) -> dict[str, int]:

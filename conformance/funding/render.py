@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from .eligibility import PART_LABELS, euros
+
 STATUS_STYLE = {
     "respectee": ("✔ respectée", "green"),
     "non_respectee": ("✘ non respectée", "bold red"),
@@ -22,12 +24,6 @@ STATUS_STYLE = {
     "en_attente": ("… en attente", "cyan"),
     "sans_objet": ("– sans objet", "dim"),
 }
-PART_LABELS = {"acquisition": "acquisition", "mise_en_conformite": "mise en conformité", "equipement": "équipement",
-               "amoa": "AMOA", "pilotage": "pilotage"}
-
-
-def euros(amount: int) -> str:
-    return f"{amount:,}".replace(",", "\u202f") + " €"
 
 
 def _status(code: str) -> str:

@@ -172,3 +172,17 @@ def test_report_and_usage_options(capfd, tmp_path):
     assert code == 0 and last["statut"] == "bloquee"
     assert {c["id"]: c["statut"] for c in last["conditions"]}["conformite"] == "non_remplie"
     assert sum(e["usage"]["statut"] == "remplie" for og in data["detail"]["organismes"] for e in og["esms"]) == 14
+
+
+def test_installed_entry_point_and_bundled_examples(tmp_path):
+    """The real process, as a CI job runs it: the examples and rule sets ship with the package."""
+    import subprocess
+    import sys
+
+    import dui_conformance.funding
+
+    examples = Path(dui_conformance.funding.__file__).parent / "examples"
+    proc = subprocess.run([sys.executable, "-m", "dui_conformance", "financement", str(examples / "grappe-exemple.yaml"),
+                           "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["montant_total"] == 505_000

@@ -124,3 +124,18 @@ def test_esms_missing_from_usage_is_not_released(fx, tmp_path):
     result = fx.judge(cluster, usage=usage)
     missing = result.to_dict()["detail"]["organismes"][2]["esms"][0]["usage"]
     assert missing["statut"] == "non_evaluee" and "absent" in missing["message"]
+
+
+def test_usage_for_an_esms_outside_every_cluster_is_bad_input(fx, tmp_path, capfd, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from dui_conformance import cli
+
+    monkeypatch.setattr(cli, "console", Console(file=io.StringIO(), width=300))
+    cluster = fx.make()
+    _usage(tmp_path, fx.make(sizes=(5, 5, 5, 1)), fx)
+    cluster_path = fx.write_yaml(tmp_path / "g.yaml", cluster)
+    assert cli.main(["financement", str(cluster_path), "--usage", str(tmp_path / "usage.json")]) == 2
+    assert "absent de tout fichier de grappe" in cli.console.file.getvalue()
