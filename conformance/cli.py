@@ -1,7 +1,8 @@
 """``dui-conformance``: the command line (messages in French).
 
 Exit codes, as Inferno's: 0 every blocking requirement passes, 3 some fail,
-2 usage error, 4 harness error.
+2 usage error, 4 harness error. ``financement``: 0 eligible, 3 not eligible, 2 bad input;
+``usage``: 0 final tranche releasable for every ESMS, 3 not for some, 2 bad input.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .funding import InputError
 from .live.config import ConfigError
 from .model import Outcome, RunResult
 from .report import ALL_FORMATS, write_reports
@@ -115,6 +117,29 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Fichier où écrire les adresses des services simulés.")
     mocks.add_argument("--port", dest="ports", action="append", default=[], metavar="SERVICE=PORT",
                        help="Port fixe d'un service simulé, ex. insi=18001 (répétable ; défaut : port libre).")
+
+    funding = sub.add_parser("financement", help="Éligibilité d'une grappe ESMS numérique, montants et tranches.")
+    funding.add_argument("clusters", nargs="+", type=Path, metavar="GRAPPE.yaml",
+                         help="Fichier(s) de grappe (YAML ou JSON) ; plusieurs : classement dans l'enveloppe.")
+    funding.add_argument("--format", dest="output", choices=("texte", "json"), default="texte",
+                         help="Sortie lisible (défaut) ou JSON sur la sortie standard.")
+    funding.add_argument("--rapport", dest="report", type=Path, metavar="REPORT.json",
+                         help="report.json d'une exécution : conditions de conformité (DMP, MSSanté).")
+    funding.add_argument("--usage", type=Path, metavar="USAGE.json",
+                         help="Résultat de « usage --format json » : critères d'usage de la dernière tranche.")
+    funding.add_argument("--campagnes", dest="ruleset_dirs", action="append", type=Path, default=[], metavar="DOSSIER",
+                         help="Dossier de jeux de règles supplémentaires (*.toml), ex. ceux d'une ARS.")
+    funding.add_argument("--enveloppe", type=int, metavar="EUROS",
+                         help="Enveloppe régionale pour le classement (défaut : celle du jeu de règles, s'il en donne une).")
+
+    usage = sub.add_parser("usage", help="Critères d'usage de la dernière tranche : indicateurs par ESMS et cibles de l'ARS.")
+    usage.add_argument("exports", nargs="+", type=Path, metavar="EXPORT", help="Exports d'usage du DUI (.csv ou .json).")
+    usage.add_argument("--cibles", dest="targets", required=True, type=Path, metavar="CIBLES.yaml",
+                       help="Cibles d'usage fixées par l'ARS.")
+    usage.add_argument("--grappe", dest="cluster", type=Path, metavar="GRAPPE.yaml",
+                       help="Fichier de grappe : tout FINESS hors grappe est une erreur, tout ESMS sans donnée est listé.")
+    usage.add_argument("--format", dest="output", choices=("texte", "json"), default="texte")
+    usage.add_argument("--campagnes", dest="ruleset_dirs", action="append", type=Path, default=[], metavar="DOSSIER")
     return parser
 
 
@@ -122,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
+    except InputError as exc:
+        console.print(f"[red]Entrée invalide[/red] — {exc.source} :")
+        for error in exc.errors:
+            console.print(f"  • {error}", markup=False, highlight=False)
+        return EXIT_USAGE
     except HarnessError as exc:
         console.print(f"[bold magenta]Erreur du harnais :[/bold magenta] {exc}")
         return EXIT_HARNESS
@@ -302,7 +332,59 @@ def cmd_mocks(args) -> int:
             time.sleep(3600)
 
 
+def cmd_funding(args) -> int:
+    import json
+
+    from .funding import conformity_from_report, evaluate, get_ruleset, load_cluster, rank, usage_from_file
+    from .funding.ranking import envelope_for
+    from .funding.render import show_funding, show_ranking
+
+    clusters = [(path, load_cluster(path)) for path in args.clusters]
+    usage, note = usage_from_file(args.usage) if args.usage else (None, "")
+    declared = {e["finess"] for _, cluster in clusters for og in cluster["organismes"] for e in og["esms"]}
+    if usage and set(usage) - declared:
+        raise InputError(str(args.usage), [f"FINESS {f} absent de tout fichier de grappe donné"
+                                           for f in sorted(set(usage) - declared)])
+    results = []
+    for path, cluster in clusters:
+        ruleset = get_ruleset(cluster["campagne"], args.ruleset_dirs)
+        conformity = (conformity_from_report(args.report, ruleset.data["conformite"]["services"])
+                      if args.report else None)
+        results.append(evaluate(cluster, ruleset, str(path), conformity, usage, note))
+    envelope, region = (args.enveloppe, "") if args.enveloppe is not None else envelope_for(results)
+    ranking = rank(results, envelope) if len(results) > 1 else None
+    if args.output == "json":
+        data = results[0].to_dict() if ranking is None else {
+            "grappes": [r.to_dict() for r in results],
+            "classement": {"enveloppe": envelope, "region": region or None, "grappes": ranking}}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        out = Console()
+        for result in results:
+            show_funding(out, result.to_dict())
+        if ranking is not None:
+            show_ranking(out, ranking, envelope, region)
+    return EXIT_OK if all(r.eligible for r in results) else EXIT_NOT_CONFORMANT
+
+
+def cmd_usage(args) -> int:
+    import json
+
+    from .funding.render import show_usage
+    from .usage import evaluate_exports
+
+    result = evaluate_exports(args.exports, args.targets, args.cluster, args.ruleset_dirs)
+    if args.output == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        show_usage(Console(), result)
+    cluster = result["grappe"]
+    return EXIT_OK if cluster["esms"] and cluster["esms_liberables"] == cluster["esms"] else EXIT_NOT_CONFORMANT
+
+
 _COMMANDS = {
+    "financement": cmd_funding,
+    "usage": cmd_usage,
     "check": cmd_check,
     "run": cmd_run,
     "demo": cmd_demo,

@@ -1,0 +1,10 @@
+"""Funding eligibility of an ESMS cluster (programme ESMS numérique): rule sets as data, amounts, tranches."""
+
+from .eligibility import Condition, FundingResult, evaluate
+from .files import InputError
+from .loading import conformity_from_report, load_cluster, usage_from_file
+from .ranking import rank
+from .rulesets import DEFAULT_CAMPAIGN, RuleSet, available, get_ruleset
+
+__all__ = ["Condition", "FundingResult", "InputError", "evaluate", "load_cluster", "conformity_from_report",
+           "usage_from_file", "rank", "DEFAULT_CAMPAIGN", "RuleSet", "available", "get_ruleset"]

@@ -1,0 +1,83 @@
+"""The inputs of ``financement``: the cluster file, and optionally a readiness report and a usage evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .eligibility import MET, NOT_EVALUATED, SERVICE_NAMES, UNMET, Condition
+from .files import InputError, load, schema_errors
+
+SCHEMAS = Path(__file__).parent / "schemas"
+CLUSTER_SCHEMA = json.loads((SCHEMAS / "grappe.schema.json").read_text(encoding="utf-8"))
+
+# Only what the funding conditions read from report.json (RunResult.to_dict) and from ``usage --format json``.
+REPORT_SCHEMA = {
+    "type": "object", "required": ["requirements"],
+    "properties": {
+        "verdict": {"type": "string"},
+        "requirements": {"type": "array", "items": {
+            "type": "object", "required": ["id", "service", "blocking", "outcome"],
+            "properties": {"id": {"type": "string"}, "service": {"type": "string"}, "blocking": {"type": "boolean"},
+                           "outcome": {"enum": ["pass", "fail", "skip", "omit", "error", "not_run"]}}}},
+    },
+}
+USAGE_SCHEMA = {
+    "type": "object", "required": ["cibles", "esms"],
+    "properties": {
+        "cibles": {"type": "object", "required": ["exemple"], "properties": {"exemple": {"type": "boolean"}}},
+        "esms": {"type": "array", "items": {
+            "type": "object", "required": ["finess", "tranche_finale_liberable", "motif"],
+            "properties": {"finess": {"type": "string"}, "tranche_finale_liberable": {"type": "boolean"},
+                           "motif": {"type": "string"}}}},
+    },
+}
+
+
+def _validated(path: Path, schema: dict[str, Any], what: str) -> Any:
+    loaded = load(path)
+    errors = schema_errors(loaded, schema)
+    if errors:
+        raise InputError(f"{path} ({what})", errors)
+    return loaded.data
+
+
+def load_cluster(path: Path) -> dict[str, Any]:
+    """A schema-valid cluster file (YAML or JSON), or :class:`InputError` listing every error with its path and line."""
+    return _validated(path, CLUSTER_SCHEMA, "fichier de grappe")
+
+
+def conformity_from_report(path: Path, services: list[str]) -> Condition:
+    """The conformity condition from a readiness report: a blocking failure on one of ``services`` leaves it unmet.
+
+    A service with no evaluated requirement is *non couvert*: the condition is then not evaluated,
+    never met.
+    """
+    report = _validated(path, REPORT_SCHEMA, "rapport de préparation")
+    requirements = report["requirements"]
+    failing = {s: [r["id"] for r in requirements if r["service"] == s and r["blocking"] and r["outcome"] == "fail"]
+               for s in services}
+    covered = {s for s in services if any(r["service"] == s and r["outcome"] != "not_run" for r in requirements)}
+    names = ", ".join(SERVICE_NAMES.get(s, s) for s in services)
+    if any(failing.values()):
+        detail = " ; ".join(f"{SERVICE_NAMES.get(s, s)} : {', '.join(ids)}" for s, ids in failing.items() if ids)
+        return Condition("conformite", UNMET, f"exigences bloquantes en échec dans {path.name} ({detail})")
+    if report.get("verdict") == "erreur":
+        return Condition("conformite", NOT_EVALUATED, f"{path.name} : le rapport signale une erreur du harnais, à relancer")
+    missing = [SERVICE_NAMES.get(s, s) for s in services if s not in covered]
+    if missing:
+        return Condition("conformite", NOT_EVALUATED, f"{path.name} : {', '.join(missing)} non couvert(s) par le rapport")
+    return Condition("conformite", MET, f"aucune exigence bloquante en échec sur {names} ({path.name})")
+
+
+def usage_from_file(path: Path) -> tuple[dict[str, Condition], str]:
+    """Per-FINESS usage conditions from ``usage --format json``, and a note when its targets are an example."""
+    data = _validated(path, USAGE_SCHEMA, "évaluation d'usage")
+    conditions = {row["finess"]: Condition("usage", MET if row["tranche_finale_liberable"] else UNMET, row["motif"])
+                  for row in data["esms"]}
+    note = " — ATTENTION : cibles d'EXEMPLE, pas des seuils officiels" if data["cibles"]["exemple"] else ""
+    return conditions, note
+
+
+
