@@ -192,9 +192,9 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
 
 def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
     """Versions of the official validation artefacts used, for the report: the value-set lists first."""
-    from .cda.valuesets import BUILTIN_FILE, builtin_version, source_commit
+    from .cda.valuesets import builtin_path, builtin_version, source_commit
 
-    out = [{"name": "Jeux de valeurs CI-SIS intégrés", "version": builtin_version(), "path": BUILTIN_FILE}]
+    out = [{"name": "Jeux de valeurs CI-SIS intégrés", "version": builtin_version(), "path": builtin_path()}]
     if settings.value_sets:
         commit, _ = source_commit(Path(settings.value_sets))
         out.append({"name": "Jeux de valeurs CI-SIS (--jeux-de-valeurs, prioritaires)",

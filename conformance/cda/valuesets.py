@@ -32,6 +32,10 @@ class ValueSet:
     codes: frozenset[tuple[str, str]] = frozenset()
     complete: bool = True
 
+    def has_code(self, code: str) -> bool:
+        """Whether any system of the set has this code (for codes unique by themselves, such as URNs)."""
+        return any(c == code for c, _ in self.codes)
+
     def verdict(self, code: str, system: str) -> bool | None:
         """True/False when the list can decide, None when the code lies outside a partial list."""
         if (code, system) in self.codes:
@@ -141,6 +145,10 @@ def generate_builtin(svs_dir: str | Path, wanted: list[str], hand_written: list[
     }
 
 
+def builtin_path() -> str:
+    return str(resources.files(__package__) / BUILTIN_FILE)
+
+
 @lru_cache(maxsize=1)
 def builtin_data() -> dict:
     return json.loads((resources.files(__package__) / BUILTIN_FILE).read_text(encoding="utf-8"))
@@ -157,8 +165,9 @@ def builtin_version() -> str:
     return line
 
 
+@lru_cache(maxsize=1)
 def builtin_value_sets() -> dict[str, ValueSet]:
-    """The built-in lists by OID, read from ``valuesets.json``."""
+    """The built-in lists by OID, read from ``valuesets.json`` (shared: callers must not mutate it)."""
     data = builtin_data()
     commit = (data["source"]["commit"] or "?")[:8]
     out = {}

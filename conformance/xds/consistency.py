@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..cda.valuesets import builtin_value_sets
 from ..model import Finding, Location, failed, passed
 from . import ebrim, ids
 from .ebrim import Code, RegistryObject
@@ -17,6 +18,8 @@ from .expected import ExpectedEntry, Person
 
 _DTM = re.compile(r"^\d{4}(?:\d{2}){0,5}$")
 VISIBILITY_SYSTEM = "1.2.250.1.213.1.1.4.13"  # INVISIBLE_PATIENT, MASQUE_PS… (facts §3.2)
+# DMP value sets of classCode and formatCode (built-in lists, codes.toml / valuesets.json).
+J57_CLASS_CODE, J60_FORMAT_CODE = "1.2.250.1.213.1.1.5.6", "1.2.250.1.213.1.1.5.8"
 
 
 @dataclass
@@ -73,6 +76,15 @@ def _check_code(g: _Group, name: str, scheme: str, wanted: Code | None, source: 
     g.verified.append(name)
 
 
+def _check_membership(g: _Group, name: str, scheme: str, oid: str) -> None:
+    """Every code of a classification belongs to its DMP value set, whether or not the CDA decides its value."""
+    vs = builtin_value_sets()[oid]
+    for code in g.entry.codes(scheme):
+        if not vs.has_code(code.code):
+            g.fail(name, f"code absent du jeu de valeurs {vs.name} ({vs.oid} ; {vs.source}).",
+                   g.entry.where(scheme=scheme), f"un code de {vs.name}", code.describe())
+
+
 def _identity(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     g = _Group(ids.IDENTITY, "Identité du patient", entry, exp)
     actual = entry.external(ebrim.DE_PATIENT_ID)
@@ -111,6 +123,8 @@ def _codes(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     g = _Group(ids.CODES, "Codes de classement", entry, exp)
     _check_code(g, "typeCode", ebrim.DE_TYPE, exp.type_code, "type_code")
     _check_code(g, "classCode", ebrim.DE_CLASS, exp.class_code, "class_code")
+    _check_membership(g, "classCode", ebrim.DE_CLASS, J57_CLASS_CODE)
+    _check_membership(g, "formatCode", ebrim.DE_FORMAT, J60_FORMAT_CODE)
     formats = entry.codes(ebrim.DE_FORMAT)
     where = entry.where(scheme=ebrim.DE_FORMAT)
     if not formats:

@@ -45,10 +45,11 @@ def test_healthcare_facility_sa99_is_refused(ctx):
 @shared
 def test_every_code_of_the_shared_svs_files_is_accepted():
     sets = builtin_value_sets()
-    for svs in read_svs(SVS_DIR)[0]:
-        if svs.oid in sets and builtin_data()["value_sets"] and svs.oid in CODES["generation"]["value_sets"]:
-            for code, system in svs.codes:
-                assert sets[svs.oid].verdict(code, system) is True, (svs.name, code, system)
+    found = [svs for svs in read_svs(SVS_DIR)[0] if svs.oid in CODES["generation"]["value_sets"]]
+    assert len(found) == 8  # J01, J02, J04, J07, J08, J11, J142, J143 (J57, J60 are not in TestContenuCDA)
+    for svs in found:
+        for code, system in svs.codes:
+            assert sets[svs.oid].verdict(code, system) is True, (svs.name, code, system)
 
 
 @shared
@@ -112,3 +113,30 @@ def test_identifier_keys(ident, expected):
     assert {f.outcome for f in findings} == {expected}
     if expected is Outcome.FAIL:
         assert "§7.5" in findings[0].message and "non bloquant" in findings[0].message
+
+
+def test_xds_mapping_produces_only_codes_of_the_dmp_value_sets():
+    from dui_conformance.xds.consistency import J57_CLASS_CODE, J60_FORMAT_CODE
+    from dui_conformance.xds.expected import mapping
+
+    sets = builtin_value_sets()
+    assert all(sets[J57_CLASS_CODE].has_code(c) for c in mapping()["class_code"]["by_type"].values())
+    assert all(sets[J60_FORMAT_CODE].has_code(c) for row in mapping()["format_code"] for c in row["codes"])
+
+
+def test_xds_class_code_outside_j57_fails_even_when_the_cda_leaves_it_open():
+    from dataclasses import replace
+
+    from dui_conformance.xds.consistency import _codes
+    from dui_conformance.xds.iti41 import read_capture
+    from dui_conformance.xds.mtom import parse_mtom
+    from dui_conformance.xds import expected_entry, read_submission
+
+    content_type, body, _ = read_capture((ROOT / "fixtures/xds/iti41-classcode-hors-j57.mtom").read_bytes())
+    msg = parse_mtom(content_type, body)
+    sub = read_submission(parse_xml(msg.envelope, "req.xml"))
+    cda = next(iter(msg.parts.values()))
+    entry = sub.entries[0]
+    exp = replace(expected_entry(parse_xml(cda, "cda.xml"), cda), class_code=None)
+    bad = [f for f in _codes(entry, exp) if f.outcome is Outcome.FAIL]
+    assert len(bad) == 1 and "JDV_J57" in bad[0].message and "99" in bad[0].evidence
