@@ -140,3 +140,31 @@ def test_xds_class_code_outside_j57_fails_even_when_the_cda_leaves_it_open():
     exp = replace(expected_entry(parse_xml(cda, "cda.xml"), cda), class_code=None)
     bad = [f for f in _codes(entry, exp) if f.outcome is Outcome.FAIL]
     assert len(bad) == 1 and "JDV_J57" in bad[0].message and "99" in bad[0].evidence
+
+
+@pytest.mark.parametrize("name, code, scheme, fails", [
+    ("healthcareFacilityTypeCode", "SA99", "1.2.250.1.71.4.2.4", True),
+    ("healthcareFacilityTypeCode", "SA17", "1.2.250.1.71.4.2.4", False),
+    ("formatCode", "urn:asip:ci-sis:dlu:2024", None, False),
+    ("formatCode", "urn:asip:ci-sis:inconnu:2024", None, True),
+    ("typeCode", "12345-6", "2.16.840.1.113883.6.1", True),
+])
+def test_xds_codes_belong_to_their_value_sets(name, code, scheme, fails):
+    from dui_conformance.model import Location
+    from dui_conformance.xds.consistency import VALUE_SETS, _check_membership, _Group
+    from dui_conformance.xds.ebrim import Code
+
+    class Entry:  # the two RegistryObject methods the check reads
+        def codes(self, _scheme):
+            return [Code(code, scheme)]
+
+        def where(self, **_):
+            return Location(file="req.xml")
+
+    class Expected:
+        sources: dict = {}
+
+    group = _Group("DMP-47", "Codes", Entry(), Expected())
+    scheme_uuid, oid = next((s, o) for n, s, o in VALUE_SETS if n == name)
+    _check_membership(group, name, scheme_uuid, oid)
+    assert bool(group.findings) is fails
