@@ -52,7 +52,7 @@ class CdaContext:
     @classmethod
     def build(cls, value_set_dir: str | Path | None = None, referential_dir: str | Path | None = None,
               cache_dir: str | Path | None = None) -> CdaContext:
-        sets = dict(builtin_value_sets())
+        sets = builtin_value_sets()
         problems: list[str] = []
         if value_set_dir is not None:
             loaded, problems = load_value_sets(value_set_dir)

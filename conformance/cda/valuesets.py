@@ -165,9 +165,13 @@ def builtin_version() -> str:
     return line
 
 
-@lru_cache(maxsize=1)
 def builtin_value_sets() -> dict[str, ValueSet]:
-    """The built-in lists by OID, read from ``valuesets.json`` (shared: callers must not mutate it)."""
+    """The built-in lists by OID, read from ``valuesets.json`` (a new dict: callers may add to it)."""
+    return dict(_builtin_sets())
+
+
+@lru_cache(maxsize=1)
+def _builtin_sets() -> dict[str, ValueSet]:
     data = builtin_data()
     commit = (data["source"]["commit"] or "?")[:8]
     out = {}
