@@ -187,4 +187,3 @@ def test_environment(ident, outcome, oid, environment, expected):
 def test_environment_rejects_unknown_value(ident):
     with pytest.raises(ValueError):
         check_environment(ident(), "prod")
-
