@@ -221,12 +221,19 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
 
 
 def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
-    """Versions of the official validation artefacts used, for the report."""
+    """Versions of the official validation artefacts used, for the report: the value-set lists first."""
+    from .cda.valuesets import builtin_path, builtin_version, source_commit
+
+    out = [{"name": "Jeux de valeurs CI-SIS intégrés", "version": builtin_version(), "path": builtin_path()}]
+    if settings.value_sets:
+        commit, _ = source_commit(Path(settings.value_sets))
+        out.append({"name": "Jeux de valeurs CI-SIS (--jeux-de-valeurs, prioritaires)",
+                    "version": commit or "version inconnue", "path": str(settings.value_sets)})
     if not settings.referential_cda:
-        return []
+        return out
     from .cda import OfficialReferential
 
-    return OfficialReferential(settings.referential_cda).artefacts()
+    return out + OfficialReferential(settings.referential_cda).artefacts()
 
 
 def _summary(run: RunResult) -> None:

@@ -11,7 +11,7 @@ from ..model import Finding
 from ..xmlsafe import XmlDocument, XmlProblem
 from .body import check_body
 from .context import CdaContext, ValueSet, load_value_sets
-from .header import check_header
+from .header import check_header, check_id_keys
 from .models import check_models
 from .official import OfficialReferential, check_official
 from .schema import check_schema
@@ -22,6 +22,7 @@ LAYERS = [
     ("Document CDA bien formé", check_wellformed),
     ("Schéma CDA R2", check_schema),
     ("En-tête CI-SIS (Structuration minimale)", check_header),
+    ("Clés des identifiants nationaux", check_id_keys),
     ("Corps du document", check_body),
     ("Modèle de document", check_models),
     ("Terminologies CI-SIS", check_terminology),

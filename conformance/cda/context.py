@@ -1,7 +1,8 @@
 """What the CDA layers need besides the document: value sets, document models, the official referential.
 
-Value sets come from our own built-in lists (``codes.toml``, written from the spec facts, each
-citing its OID) unless a folder of CI-SIS SVS files is given, whose sets then replace ours.
+Value sets come from the built-in lists (``valuesets.json``, generated from the CI-SIS SVS files by
+``scripts/generate_value_sets.py``; header bindings in ``codes.toml``) unless a folder of SVS files is
+given, whose sets then replace them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from .official import OfficialReferential
-from .valuesets import ValueSet, load_value_sets
+from .valuesets import ValueSet, builtin_value_sets, load_value_sets
 
 
 @dataclass(frozen=True)
@@ -27,21 +28,6 @@ class Binding:
 
 def _read_toml(name: str) -> dict:
     return tomllib.loads((resources.files(__package__) / name).read_text(encoding="utf-8"))
-
-
-def builtin_value_sets() -> dict[str, ValueSet]:
-    data = _read_toml("codes.toml")
-    out = {}
-    for row in data["value_set"]:
-        out[row["oid"]] = ValueSet(
-            oid=row["oid"],
-            name=row["name"],
-            source=row["source"],
-            codes=frozenset((c, s) for s, codes in row.get("codes", {}).items() for c in codes),
-            patterns=dict(row.get("patterns", {})),
-            complete=row.get("complete", True),
-        )
-    return out
 
 
 def builtin_bindings() -> list[Binding]:

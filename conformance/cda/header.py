@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 
-from ..model import Finding
+from stdnum import luhn
+from stdnum.fr import siren, siret
+
+from ..model import Finding, omitted
 from ..xmlsafe import XmlDocument
 from .common import (CISIS_TEMPLATE, HL7_FRANCE_TEMPLATE, INS_ROOTS, ORG_ID_ROOT, PATIENT_CUSTODIAN_ROOT,
                      PERSON_ID_ROOT, Check, cda_layer, describe, has_null)
@@ -240,6 +243,43 @@ def national_ids(doc: XmlDocument) -> list[Finding]:
             ext = node.get("extension", "")
             c.require(pattern.fullmatch(ext) is not None,
                       f"Identifiant national de {label} mal formé : extension {ext!r}.", node)
+    return c.findings()
+
+
+# Keys of national identifiers [segur-spec-facts §7.5], checked by python-stdnum; the official
+# schematrons do not check them and ANS examples carry wrong ones, hence an advisory rule (DMP-55).
+_KEY_SOURCE = "segur-spec-facts §7.5"
+KEYS = {
+    # (root, TRE prefix): (label, length of the number after the prefix, validity test, rule and source)
+    (PERSON_ID_ROOT, "8"): ("RPPS", 11, luhn.is_valid, f"clé de Luhn sur les 11 chiffres ({_KEY_SOURCE}, PROBABLE)"),
+    (ORG_ID_ROOT, "1"): ("FINESS", 9, luhn.is_valid,
+                         f"clé de Luhn, indicative : aucun algorithme officiel trouvé ({_KEY_SOURCE}, NON VÉRIFIÉ)"),
+    (ORG_ID_ROOT, "2"): ("SIREN", 9, siren.is_valid, f"clé de Luhn ({_KEY_SOURCE}, PROBABLE)"),
+    (ORG_ID_ROOT, "3"): ("SIRET", 14, siret.is_valid,
+                         f"clé de Luhn, ou somme des chiffres multiple de 5 pour La Poste ({_KEY_SOURCE}, PROBABLE)"),
+}
+
+
+@cda_layer("DMP-55")
+def check_id_keys(doc: XmlDocument, ctx) -> list[Finding]:
+    """DMP-55 (advisory): control keys of RPPS, FINESS, SIREN and SIRET numbers in the header."""
+    c = Check(doc, "DMP-55", "")
+    checked = []
+    for node in doc.xpath(f"{HEADER_NODES}[self::hl7:id][@root='{PERSON_ID_ROOT}' or @root='{ORG_ID_ROOT}']"):
+        ext = node.get("extension", "")
+        key = KEYS.get((node.get("root"), ext[:1]))
+        if key is None or len(ext) != key[1] + 1 or not ext[1:].isdigit():
+            continue  # other prefixes carry no key; a malformed extension is DMP-14's finding
+        label, _, valid, rule = key
+        if valid(ext[1:]):
+            checked.append(f"{label} {ext[1:]}")
+        else:
+            c.fail(f"Identifiant {label} {ext[1:]} (extension {ext!r}) : clé de contrôle fausse, attendu une "
+                   f"{rule} ; avertissement non bloquant (les schématrons officiels ne vérifient pas cette clé).", node,
+                   describe(node))
+    if not checked and not c.problems:
+        return [omitted("DMP-55", "Aucun identifiant RPPS, FINESS, SIREN ou SIRET dans l'en-tête.", doc.locate(doc.root))]
+    c.ok = f"Clés de contrôle exactes : {', '.join(checked)}."
     return c.findings()
 
 

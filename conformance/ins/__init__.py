@@ -21,13 +21,14 @@ from .identity import Identity, normalise_date
 from .matricule import (
     check_environment,
     check_matricule,
+    check_nir_month,
     check_nir_traits,
     check_oid,
     expected_key,
 )
 from .reading import read_identities
 from .rules import InsRules, RulesError, default_rules, load_rules
-from .status import check_ins_requires_qual, check_status
+from .status import check_ins_requires_qual, check_status, check_status_unambiguous
 from .traits import (
     character_problems,
     check_birth_date,
@@ -58,6 +59,8 @@ IDENTITY_CHECKS: dict[str, Callable[[Identity, InsContext], list[Finding]]] = {
     "INS-09": lambda i, c: check_birth_place(i, c.rules),
     "INS-10": lambda i, c: check_ins_requires_qual(i),
     "INS-11": lambda i, c: check_status(i),
+    "INS-15": lambda i, c: check_status_unambiguous(i),
+    "INS-16": lambda i, c: check_nir_month(i, c.rules),
 }
 
 
@@ -116,10 +119,12 @@ __all__ = [
     "check_hl7v2_pid",
     "check_ins_requires_qual",
     "check_matricule",
+    "check_nir_month",
     "check_nir_traits",
     "check_oid",
     "check_sex",
     "check_status",
+    "check_status_unambiguous",
     "check_structure",
     "expected_key",
     "load_rules",

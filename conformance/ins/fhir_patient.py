@@ -13,6 +13,7 @@ from fhir.resources.R4B.patient import Patient
 
 from ..model import Finding, Location, failed, omitted, passed
 from .identity import (
+    FR_CORE,
     INS_OIDS,
     OID_NIA,
     OID_NIR,
@@ -23,7 +24,6 @@ from .identity import (
     normalise_date,
 )
 
-FR_CORE = "https://hl7.fr/ig/fhir/core"
 RELIABILITY_URL = f"{FR_CORE}/StructureDefinition/fr-core-identity-reliability"
 BIRTH_LIST_URL = f"{FR_CORE}/StructureDefinition/fr-core-patient-birth-list-given-name"
 BIRTH_PLACE_URL = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace"
@@ -79,20 +79,22 @@ def ins_identifiers(patient: dict) -> list[tuple[int, dict]]:
     return sorted(found, key=lambda item: _oid(item[1].get("system")) not in INS_OIDS)
 
 
-def _reliability(patient: dict) -> tuple[str | None, str | None, tuple[str, ...], str | None]:
-    """(status, its JSON sub-path, comment codes, extension sub-path) from fr-core-identity-reliability."""
+def _reliability(patient: dict) -> tuple[str | None, str | None, str | None, tuple[str, ...], str | None]:
+    """(status, its code system, its JSON sub-path, comment codes, extension sub-path) from
+    fr-core-identity-reliability."""
     for i, ext in _ext(patient, RELIABILITY_URL):
-        status = where = None
+        status = system = where = None
         comments = []
         for j, sub in enumerate(_list(ext.get("extension"))):
             sub = _dict(sub)
             if sub.get("url") == "identityStatus":
-                status, where = _str(_dict(sub.get("valueCoding")).get("code")), f"extension[{i}].extension[{j}]"
+                coding = _dict(sub.get("valueCoding"))
+                status, system, where = _str(coding.get("code")), _str(coding.get("system")), f"extension[{i}].extension[{j}]"
             elif sub.get("url") == "comment":
                 codings = _list(_dict(sub.get("valueCodeableConcept")).get("coding")) or [sub.get("valueCoding")]
                 comments += [c for c in (_str(_dict(x).get("code")) for x in codings) if c]
-        return status, where, tuple(comments), f"extension[{i}]"
-    return None, None, (), None
+        return status, system, where, tuple(comments), f"extension[{i}]"
+    return None, None, None, (), None
 
 
 def read_patient(prefix: str, patient: dict, path: str) -> Identity:
@@ -129,8 +131,8 @@ def read_patient(prefix: str, patient: dict, path: str) -> Identity:
         for j, insee in _ext(_dict(place.get("valueAddress")), INSEE_URL):
             ident.birth_place = _str(_dict(insee.get("valueCoding")).get("code"))
             ident.where["birth_place"] = at(f"extension[{i}].valueAddress.extension[{j}]")
-    status, status_at, comments, ext_at = _reliability(patient)
-    ident.status, ident.attributes = status, comments
+    status, system, status_at, comments, ext_at = _reliability(patient)
+    ident.status, ident.status_system, ident.attributes = status, system, comments
     if ext_at:
         ident.where |= {"status": at(status_at or ext_at), "attributes": at(ext_at)}
     return ident
@@ -202,7 +204,7 @@ def _check_patient(prefix: str, patient: dict, path: str) -> list[Finding]:
         ]
     for i, identifier in ins:
         out += _check_identifier(prefix, i, identifier, path)
-    status, _, _, _ = _reliability(patient)
+    status = _reliability(patient)[0]
     if status is None:
         out.append(failed("INS-14", f"INS transmis sans extension {RELIABILITY_URL} portant identityStatus.", where))
     return out or [

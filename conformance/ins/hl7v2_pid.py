@@ -16,7 +16,7 @@ from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
 from ..model import Finding, Location, failed, omitted, passed, skipped
-from .identity import INS_OIDS, STATUSES, Identity, is_ins_oid, normalise_date
+from .identity import INS_OIDS, PAM_FR_0445, STATUSES, Identity, is_ins_oid, normalise_date
 from .rules import InsRules, default_rules
 
 _BATCH = ("FHS", "BHS", "BTS", "FTS")
@@ -143,7 +143,7 @@ def read_pid(pid: Pid, rules: InsRules | None = None) -> Identity:
     codes = [(i, rep.to_er7()) for i, rep in enumerate(pid.fields("PID_32"), 1)]
     statuses = [(i, c) for i, c in codes if c in STATUSES]
     if statuses:
-        ident.status = statuses[0][1]
+        ident.status, ident.status_system = statuses[0][1], PAM_FR_0445
         ident.where["status"] = pid.at(f"PID-32[{statuses[0][0]}]")
     ident.attributes = tuple(c for i, c in codes if c and (not statuses or i != statuses[0][0]))
     ident.where["attributes"] = pid.at("PID-32")

@@ -32,6 +32,15 @@ INS_OID_ARC = "1.2.250.1.213.1.4."
 # RNIV statuses [segur-spec-facts §1.3: FR Core FRCoreCodeSystemIdentityStatus].
 STATUSES = ("PROV", "RECUP", "VALI", "QUAL")
 
+# Where a status code comes from, which decides what it means [segur-spec-facts §7.2, §7.3].
+PAM_FR_0445 = "IHE PAM France 2.11.2, table 0445"  # HL7 v2 PID-32: no RECUP, no QUAL
+PAM_FR_STATUSES = ("PROV", "VALI")
+FR_CORE = "https://hl7.fr/ig/fhir/core"
+CS_IDENTITY_STATUS = f"{FR_CORE}/CodeSystem/fr-core-cs-identity-status"  # PROV, RECUP, VALI, QUAL
+CS_FIABILITE = f"{FR_CORE}/CodeSystem/fr-core-cs-fiabilite-identite"  # the 21 of 0445 + RECUP, QUAL
+CS_V2_0445 = f"{FR_CORE}/CodeSystem/fr-core-cs-v2-0445"  # legacy copy of PAM FR 0445: no QUAL
+STRICT_STATUS_SYSTEMS = (CS_IDENTITY_STATUS, CS_FIABILITE)
+
 SOURCE_KINDS = ("cda", "hl7v2", "fhir", "insi")
 # Formats whose identity model has a place for the RNIV status (CDA R2 and INSi have none).
 _FORMATS_WITH_STATUS = ("hl7v2", "fhir")
@@ -56,6 +65,7 @@ class Identity:
     sex: str | None = None  # M / F, or the raw code of the source
     birth_place: str | None = None  # COG code
     status: str | None = None
+    status_system: str | None = None  # FHIR Coding.system, or PAM_FR_0445 for HL7 v2
     attributes: tuple[str, ...] = ()
     used_family: str | None = None
     used_given: str | None = None

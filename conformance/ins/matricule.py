@@ -1,5 +1,5 @@
 """Checks on the INS matricule itself: structure and key (INS-01), agreement with the traits
-(INS-02), assigning authority (INS-03) and environment (INS-04)."""
+(INS-02), assigning authority (INS-03), environment (INS-04) and unsourced month values (INS-16)."""
 
 from __future__ import annotations
 
@@ -128,6 +128,24 @@ def check_nir_traits(identity: Identity, rules: InsRules | None = None) -> list[
         return [skipped("INS-02", "Aucun trait exploitable pour vérifier le matricule.", where, mat)]
     detail = ", ".join(aspect for aspect, _, _ in aspects)
     return [passed("INS-02", f"Matricule {mat} cohérent avec les traits ({detail}).", where, mat)]
+
+
+def check_nir_month(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
+    """INS-16 (advisory): a NIR month outside 01–12 that only secondary sources describe is a warning."""
+    if not identity.carries_ins:
+        return _no_ins("INS-16", identity)
+    mat, where = identity.matricule, identity.locate("matricule")
+    if not _STRUCTURE.match(mat):
+        return [skipped("INS-16", f"Matricule « {mat} » mal formé : mois non lisible (voir INS-01).", where, mat)]
+    month = int(mat[3:5])
+    if 1 <= month <= 12:
+        return [passed("INS-16", f"Mois de naissance codé {mat[3:5]} : mois calendaire.", where, mat)]
+    if (rules or default_rules()).is_month_exception(month):
+        return [failed("INS-16", f"Mois {mat[3:5]} trouvé dans le matricule {mat}, mois 01 à 12 attendu : cette valeur "
+                       "(état civil incomplet ou provisoire) n'est décrite que par des sources secondaires, non "
+                       "confirmée par l'INSEE (segur-spec-facts §7.4, rules.toml month_exceptions) ; avertissement, "
+                       "non bloquant.", where, mat)]
+    return [omitted("INS-16", f"Mois {mat[3:5]} ni calendaire ni exception décrite : voir INS-02.", where, mat)]
 
 
 def check_oid(identity: Identity, rules: InsRules | None = None) -> list[Finding]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..cda.valuesets import builtin_value_sets
 from ..model import Finding, Location, failed, passed
 from . import ebrim, ids
 from .ebrim import Code, RegistryObject
@@ -17,6 +18,18 @@ from .expected import ExpectedEntry, Person
 
 _DTM = re.compile(r"^\d{4}(?:\d{2}){0,5}$")
 VISIBILITY_SYSTEM = "1.2.250.1.213.1.1.4.13"  # INVISIBLE_PATIENT, MASQUE_PS… (facts §3.2)
+# Value set of each coded DocumentEntry attribute (built-in lists, codes.toml / valuesets.json): the DMP's
+# own sets for classCode and formatCode (JDV_J57, JDV_J60), the CI-SIS ones elsewhere (JDV_J02 stands in
+# for the DMP's JDV_J61, which is not published in TestContenuCDA).
+J57_CLASS_CODE, J60_FORMAT_CODE = "1.2.250.1.213.1.1.5.6", "1.2.250.1.213.1.1.5.8"
+VALUE_SETS = (
+    ("typeCode", ebrim.DE_TYPE, "1.2.250.1.213.1.1.5.471"),
+    ("classCode", ebrim.DE_CLASS, J57_CLASS_CODE),
+    ("formatCode", ebrim.DE_FORMAT, J60_FORMAT_CODE),
+    ("healthcareFacilityTypeCode", ebrim.DE_FACILITY, "1.2.250.1.213.1.1.5.466"),
+    ("practiceSettingCode", ebrim.DE_PRACTICE, "1.2.250.1.213.1.1.5.467"),
+    ("confidentialityCode", ebrim.DE_CONFIDENTIALITY, "1.2.250.1.213.1.1.5.463"),
+)
 
 
 @dataclass
@@ -73,6 +86,17 @@ def _check_code(g: _Group, name: str, scheme: str, wanted: Code | None, source: 
     g.verified.append(name)
 
 
+def _check_membership(g: _Group, name: str, scheme: str, oid: str) -> None:
+    """Every code of a classification belongs to its value set, whether or not the CDA decides its value;
+    a code without codingScheme is looked up by itself."""
+    vs = builtin_value_sets()[oid]
+    for code in g.entry.codes(scheme):
+        known = vs.verdict(code.code, code.scheme) if code.scheme else vs.has_code(code.code)
+        if known is False:
+            g.fail(name, f"code absent du jeu de valeurs {vs.name} ({vs.oid} ; {vs.source}).",
+                   g.entry.where(scheme=scheme), f"un code de {vs.name}", code.describe())
+
+
 def _identity(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     g = _Group(ids.IDENTITY, "Identité du patient", entry, exp)
     actual = entry.external(ebrim.DE_PATIENT_ID)
@@ -111,6 +135,8 @@ def _codes(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     g = _Group(ids.CODES, "Codes de classement", entry, exp)
     _check_code(g, "typeCode", ebrim.DE_TYPE, exp.type_code, "type_code")
     _check_code(g, "classCode", ebrim.DE_CLASS, exp.class_code, "class_code")
+    for name, scheme, oid in VALUE_SETS:
+        _check_membership(g, name, scheme, oid)
     formats = entry.codes(ebrim.DE_FORMAT)
     where = entry.where(scheme=ebrim.DE_FORMAT)
     if not formats:

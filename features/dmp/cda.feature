@@ -28,6 +28,10 @@ Fonctionnalité: Documents CDA R2 destinés au DMP
   Scénario: Le document respecte son modèle (DLU, FLUDT, FLUDR, VSM, LDL, IPS-FR)
     Alors la couche « Modèle de document » est conforme
 
+  @DMP-55
+  Scénario: Les clés de contrôle des identifiants nationaux sont exactes (avertissement)
+    Alors la couche « Clés des identifiants nationaux » est conforme
+
   @DMP-24 @DMP-25 @DMP-26 @DMP-27 @DMP-28
   Scénario: Les codes appartiennent aux jeux de valeurs du CI-SIS
     Alors la couche « Terminologies CI-SIS » est conforme

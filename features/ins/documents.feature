@@ -52,3 +52,11 @@ Fonctionnalité: Identité nationale de santé dans les documents exportés
   @INS-11
   Scénario: Le statut de l'identité suit le RNIV
     Alors chaque statut d'identité est un statut RNIV cohérent avec ses attributs
+
+  @INS-15
+  Scénario: Le statut de l'identité est transmis sans ambiguïté
+    Alors chaque statut d'identité dit sans ambiguïté si l'identité portant l'INS est qualifiée
+
+  @INS-16
+  Scénario: Le mois codé dans le NIR est un mois calendaire
+    Alors chaque NIR code un mois de naissance calendaire

@@ -18,6 +18,8 @@ IDENTITY_STEPS = {
     "chaque lieu de naissance est un code COG à 5 caractères": "INS-09",
     "aucun matricule INS n'est transmis pour une identité non qualifiée": "INS-10",
     "chaque statut d'identité est un statut RNIV cohérent avec ses attributs": "INS-11",
+    "chaque statut d'identité dit sans ambiguïté si l'identité portant l'INS est qualifiée": "INS-15",
+    "chaque NIR code un mois de naissance calendaire": "INS-16",
 }
 
 

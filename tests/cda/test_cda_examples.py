@@ -18,6 +18,9 @@ from .conftest import SHARED, failing
 
 EXAMPLES = sorted((SHARED / "cda").glob("*.xml")) if (SHARED / "cda").is_dir() else []
 EXEMPTED: dict[str, str] = {}  # file name -> why (none at 7cd489b3)
+# Advisory (PEUT, never blocking) rules stricter than the official schematrons: ANS examples carry RPPS and
+# SIREN numbers whose Luhn key is wrong (DMP-55, facts §7.5). They are warnings that cite their source.
+ADVISORY = {"DMP-55"}
 pytestmark = [pytest.mark.shared, pytest.mark.skipif(not EXAMPLES, reason="../shared/ans-examples absent")]
 
 
@@ -31,9 +34,11 @@ def test_example_has_no_builtin_failure(path, ctx, official_sets_ctx):
     if path.name in EXEMPTED:
         pytest.skip(EXEMPTED[path.name])
     doc = parse_xml(path.read_bytes(), str(path))
-    assert failing(check_cda(doc, ctx)) == []
+    assert set(failing(check_cda(doc, ctx))) - ADVISORY == set()
     findings = check_cda(doc, official_sets_ctx)
-    assert failing(findings) == []
+    assert set(failing(findings)) - ADVISORY == set()
+    assert all("§7.5" in f.message and "non bloquant" in f.message
+               for f in findings if f.requirement in ADVISORY and f.outcome is Outcome.FAIL)
     # with the official SVS files, terminology is decided (no « hors du périmètre » skip)
     assert not [f for f in findings if f.outcome is Outcome.SKIP and f.requirement not in ("DMP-30", "DMP-31")]
 

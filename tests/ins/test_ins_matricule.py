@@ -7,6 +7,7 @@ import pytest
 from dui_conformance.ins import (
     check_environment,
     check_matricule,
+    check_nir_month,
     check_nir_traits,
     check_oid,
     expected_key,
@@ -31,6 +32,31 @@ def test_corsica_substitution_is_configurable(tmp_path):
     rules_file.write_text('[matricule]\ncorsica_substitution = { "2A" = "20", "2B" = "20" }\n')
     rules = load_rules(rules_file)
     assert expected_key("1670320004112" + "00") == expected_key("16703" + "2A" + "004112" + "00", rules)
+
+
+def test_our_key_agrees_with_python_stdnum_on_generated_numbers():
+    """The configurable key (rules.toml) against stdnum.fr.nir, Corsica included, on 2000 generated bodies."""
+    import random
+
+    from stdnum.fr import nir
+
+    rng = random.Random(6)
+    for _ in range(2000):
+        dept = rng.choice(["2A", "2B", "75", "99", "01", "97"])
+        body = f"{rng.choice('12')}{rng.randint(0, 99):02d}{rng.randint(1, 12):02d}{dept}{rng.randint(0, 999999):06d}"
+        assert f"{expected_key(body + '00'):02d}" == nir.calc_check_digits(body + "00"), body
+
+
+@pytest.mark.parametrize("month, expected", [("03", Outcome.PASS), ("20", Outcome.FAIL), ("35", Outcome.FAIL),
+                                             ("62", Outcome.FAIL), ("13", Outcome.OMIT)])
+def test_nir_month_outside_calendar_is_a_warning(ident, keyed, outcome, month, expected):
+    findings = check_nir_month(ident(matricule=keyed(f"142{month}21231045")))
+    assert outcome(findings) is expected
+    if expected is Outcome.FAIL:
+        assert "non bloquant" in findings[0].message and "§7.4" in findings[0].message
+    # INS-02 does not fail a documented fictitious month
+    if month in ("20", "35", "62"):
+        assert outcome(check_nir_traits(ident(matricule=keyed(f"142{month}21231045")))) is Outcome.PASS
 
 
 def test_matricule_valid(ident, outcome):

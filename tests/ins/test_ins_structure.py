@@ -72,7 +72,7 @@ def test_hl7v2_valid():
 @pytest.mark.parametrize(
     "old, new, also",
     [
-        ("|N||QUAL", "|N||", {"INS-11"}),  # no PID-32: status missing
+        ("|N||VALI", "|N||", {"INS-11"}),  # no PID-32: status missing
         ("&ISO^INS", "&ISO^NH", set()),  # legacy identifier type code
         ("^^^^BDL^^21231", "^^^^H^^21231", {"INS-09"}),  # no BDL address
         ("^^^^L~", "^^^^~", set()),  # birth name without type L: still read, tolerantly

@@ -175,6 +175,10 @@ def _wrong_class(body):
     _first(body, f"//rim:Classification[@classificationScheme='{ebrim.DE_CLASS}']").set("nodeRepresentation", "10")
 
 
+def _class_outside_j57(body):
+    _first(body, f"//rim:Classification[@classificationScheme='{ebrim.DE_CLASS}']").set("nodeRepresentation", "99")
+
+
 def _local_time(body):
     _slot(body, "creationTime").text = "20240312103000"
 
@@ -213,6 +217,7 @@ ITI41 = {
     "iti41-patientid-faux.mtom": {"mutate": _wrong_patient, "vihf_mutate": lambda a: a.update(
         {"urn:oasis:names:tc:xacml:2.0:resource:resource-id": patient_id(OTHER_INS)})},
     "iti41-classcode-faux.mtom": {"mutate": _wrong_class},
+    "iti41-classcode-hors-j57.mtom": {"mutate": _class_outside_j57},
     "iti41-date-locale.mtom": {"mutate": _local_time},
     "iti41-auteur-faux.mtom": {"mutate": _wrong_legal},
     "iti41-hash-faux.mtom": {"mutate": _wrong_hash},

@@ -1,0 +1,170 @@
+"""Built-in value sets: generated from SVS files, complete, versioned; DMP-55 identifier keys."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+
+from dui_conformance.cda import check_layer
+from dui_conformance.cda.header import check_id_keys
+from dui_conformance.cda.valuesets import builtin_data, builtin_value_sets, builtin_version, generate_builtin, read_svs
+from dui_conformance.inputs import load
+from dui_conformance.model import Outcome
+from dui_conformance.xmlsafe import parse_xml
+
+from .conftest import FIXTURES, ROOT, SHARED
+
+SVS_DIR = SHARED / "jeuxDeValeurs"
+CODES = tomllib.loads((ROOT / "conformance" / "cda" / "codes.toml").read_text(encoding="utf-8"))
+shared = pytest.mark.skipif(not SVS_DIR.is_dir(), reason="../shared/ans-examples absent")
+
+
+def test_every_bound_value_set_is_built_in_and_versioned():
+    sets = builtin_value_sets()
+    assert {b["value_set"] for b in CODES["binding"]} <= set(sets)
+    assert set(CODES["generation"]["value_sets"]) <= set(sets)
+    data = builtin_data()
+    assert data["source"]["commit"] and data["generated"]
+    assert "TestContenuCDA" in builtin_version() and data["source"]["commit"] in builtin_version()
+    manual = [s for s in data["value_sets"] if s["origin"] == "hand-written"]
+    assert {s["name"] for s in manual} == {"JDV_J57-ClassCode-DMP", "JDV_J60-FormatCode-DMP"}
+    assert all(s["fact"] for s in manual)
+
+
+def test_healthcare_facility_sa99_is_refused(ctx):
+    j02 = builtin_value_sets()["1.2.250.1.213.1.1.5.466"]
+    assert j02.verdict("SA17", "1.2.250.1.71.4.2.4") is True
+    assert j02.verdict("SA99", "1.2.250.1.71.4.2.4") is False
+    findings = check_layer(load(FIXTURES / "dmp-27-secteur-sa99.xml"), "Terminologies CI-SIS", ctx)
+    bad = [f for f in findings if f.outcome is Outcome.FAIL]
+    assert [f.requirement for f in bad] == ["DMP-27"] and "SA99" in bad[0].message
+
+
+@shared
+def test_every_code_of_the_shared_svs_files_is_accepted():
+    sets = builtin_value_sets()
+    found = [svs for svs in read_svs(SVS_DIR)[0] if svs.oid in CODES["generation"]["value_sets"]]
+    assert len(found) == 8  # J01, J02, J04, J07, J08, J11, J142, J143 (J57, J60 are not in TestContenuCDA)
+    for svs in found:
+        for code, system in svs.codes:
+            assert sets[svs.oid].verdict(code, system) is True, (svs.name, code, system)
+
+
+@shared
+def test_generated_file_is_what_the_script_writes_from_the_shared_folder():
+    data = generate_builtin(SVS_DIR, CODES["generation"]["value_sets"], CODES["value_set"],
+                            builtin_data()["source"]["name"])
+    committed = builtin_data()
+    assert data["value_sets"] == committed["value_sets"]
+    assert data["source"]["commit"] == committed["source"]["commit"]
+
+
+def test_generation_refuses_a_set_found_nowhere(tmp_path):
+    with pytest.raises(ValueError, match="1.2.3.4"):
+        generate_builtin(tmp_path, ["1.2.3.4"], [], "vide", commit="0" * 40)
+
+
+def test_generation_records_the_commit_of_a_source_commit_file(tmp_path):
+    svs = tmp_path / "jeuxDeValeurs"
+    svs.mkdir()
+    (tmp_path / "SOURCE_COMMIT").write_text("abc123\n")
+    (svs / "JDV_X.xml").write_text(
+        '<RetrieveValueSetResponse xmlns="urn:ihe:iti:svs:2008"><ValueSet id="1.2.3" revisionDate="2024-01-01">'
+        '<ConceptList><Concept code="A" codeSystem="9.9"/></ConceptList></ValueSet></RetrieveValueSetResponse>')
+    data = generate_builtin(svs, ["1.2.3"], [{"oid": "7.7", "name": "J_MAIN", "source": "fait §1"}], "essai")
+    assert data["source"]["commit"] == "abc123"
+    assert data["value_sets"][0] == {"oid": "1.2.3", "name": "JDV_X", "origin": "svs", "file": "JDV_X.xml",
+                                     "revision": "2024-01-01", "codes": {"9.9": ["A"]}}
+    assert data["value_sets"][1]["origin"] == "hand-written" and data["value_sets"][1]["fact"] == "fait §1"
+    json.dumps(data)  # serialisable as written by the script
+
+
+def test_report_artefacts_name_the_value_set_version():
+    from dui_conformance.cli import _artefacts
+    from dui_conformance.settings import RunSettings
+
+    artefacts = _artefacts(RunSettings(mode="hors-ligne", inputs=[]))
+    assert artefacts[0]["name"] == "Jeux de valeurs CI-SIS intégrés" and artefacts[0]["version"] == builtin_version()
+
+
+def _header(ids: str):
+    return parse_xml(f'<ClinicalDocument xmlns="urn:hl7-org:v3"><author><assignedAuthor>{ids}</assignedAuthor>'
+                     '</author></ClinicalDocument>'.encode(), "mem.xml")
+
+
+@pytest.mark.parametrize(
+    "ident, expected",
+    [
+        ('<id root="1.2.250.1.71.4.2.1" extension="801234567897"/>', Outcome.PASS),  # RPPS, Luhn
+        ('<id root="1.2.250.1.71.4.2.1" extension="801234567893"/>', Outcome.FAIL),
+        ('<id root="1.2.250.1.71.4.2.2" extension="1750803447"/>', Outcome.PASS),  # FINESS
+        ('<id root="1.2.250.1.71.4.2.2" extension="1750803448"/>', Outcome.FAIL),
+        ('<id root="1.2.250.1.71.4.2.2" extension="2732829320"/>', Outcome.PASS),  # SIREN
+        ('<id root="1.2.250.1.71.4.2.2" extension="335600000000048"/>', Outcome.PASS),  # La Poste head office
+        ('<id root="1.2.250.1.71.4.2.2" extension="335600000000051"/>', Outcome.PASS),  # La Poste, sum % 5
+        ('<id root="1.2.250.1.71.4.2.2" extension="335600000000052"/>', Outcome.FAIL),
+        ('<id root="1.2.250.1.71.4.2.1" extension="00B1057294"/>', Outcome.OMIT),  # ADELI: no key rule
+    ],
+)
+def test_identifier_keys(ident, expected):
+    findings = check_id_keys(_header(ident), None)
+    assert {f.outcome for f in findings} == {expected}
+    if expected is Outcome.FAIL:
+        assert "§7.5" in findings[0].message and "non bloquant" in findings[0].message
+
+
+def test_xds_mapping_produces_only_codes_of_the_dmp_value_sets():
+    from dui_conformance.xds.consistency import J57_CLASS_CODE, J60_FORMAT_CODE
+    from dui_conformance.xds.expected import mapping
+
+    sets = builtin_value_sets()
+    assert all(sets[J57_CLASS_CODE].has_code(c) for c in mapping()["class_code"]["by_type"].values())
+    assert all(sets[J60_FORMAT_CODE].has_code(c) for row in mapping()["format_code"] for c in row["codes"])
+
+
+def test_xds_class_code_outside_j57_fails_even_when_the_cda_leaves_it_open():
+    from dataclasses import replace
+
+    from dui_conformance.xds.consistency import _codes
+    from dui_conformance.xds.iti41 import read_capture
+    from dui_conformance.xds.mtom import parse_mtom
+    from dui_conformance.xds import expected_entry, read_submission
+
+    content_type, body, _ = read_capture((ROOT / "fixtures/xds/iti41-classcode-hors-j57.mtom").read_bytes())
+    msg = parse_mtom(content_type, body)
+    sub = read_submission(parse_xml(msg.envelope, "req.xml"))
+    cda = next(iter(msg.parts.values()))
+    entry = sub.entries[0]
+    exp = replace(expected_entry(parse_xml(cda, "cda.xml"), cda), class_code=None)
+    bad = [f for f in _codes(entry, exp) if f.outcome is Outcome.FAIL]
+    assert len(bad) == 1 and "JDV_J57" in bad[0].message and "99" in bad[0].evidence
+
+
+@pytest.mark.parametrize("name, code, scheme, fails", [
+    ("healthcareFacilityTypeCode", "SA99", "1.2.250.1.71.4.2.4", True),
+    ("healthcareFacilityTypeCode", "SA17", "1.2.250.1.71.4.2.4", False),
+    ("formatCode", "urn:asip:ci-sis:dlu:2024", None, False),
+    ("formatCode", "urn:asip:ci-sis:inconnu:2024", None, True),
+    ("typeCode", "12345-6", "2.16.840.1.113883.6.1", True),
+])
+def test_xds_codes_belong_to_their_value_sets(name, code, scheme, fails):
+    from dui_conformance.model import Location
+    from dui_conformance.xds.consistency import VALUE_SETS, _check_membership, _Group
+    from dui_conformance.xds.ebrim import Code
+
+    class Entry:  # the two RegistryObject methods the check reads
+        def codes(self, _scheme):
+            return [Code(code, scheme)]
+
+        def where(self, **_):
+            return Location(file="req.xml")
+
+    class Expected:
+        sources: dict = {}
+
+    group = _Group("DMP-47", "Codes", Entry(), Expected())
+    scheme_uuid, oid = next((s, o) for n, s, o in VALUE_SETS if n == name)
+    _check_membership(group, name, scheme_uuid, oid)
+    assert bool(group.findings) is fails
