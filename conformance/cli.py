@@ -1,7 +1,7 @@
 """``dui-conformance``: the command line (messages in French).
 
-Exit codes, as Inferno's: 0 every blocking requirement passes, 3 some fail,
-2 usage error, 4 harness error.
+Exit codes, as Inferno's: 0 conforme (every blocking requirement passes), 3 non conforme or
+non concluant (a blocking requirement fails or stays undecided), 2 usage error, 4 harness error.
 """
 
 from __future__ import annotations
@@ -210,10 +210,15 @@ def _summary(run: RunResult) -> None:
         table.add_row(req.id, f"[{_STYLE[req.outcome]}]{req.outcome.label}[/]", "oui" if req.blocking else "non",
                       f"{len(req.findings)} dont {bad} en échec" if bad else str(len(req.findings)))
     console.print(table)
-    colour = {"conforme": "green", "non conforme": "red"}.get(run.verdict, "magenta")
+    colour = {"conforme": "green", "non conforme": "red", "non concluant": "yellow"}.get(run.verdict, "magenta")
     console.print(f"Verdict : [bold {colour}]{run.verdict.upper()}[/] "
                   f"({len(run.blocking_failures)} exigence(s) bloquante(s) en échec, "
+                  f"{len(run.blocking_undecided)} bloquante(s) non décidée(s), "
                   f"{len(run.harness_errors)} erreur(s) du harnais).")
+    if not run.evaluated_service and not run.harness_errors:
+        console.print("Aucune exigence bloquante d'un service socle n'a été évaluée : verdict non concluant.")
+    for req in run.blocking_undecided[:10]:
+        console.print(f"  {req.id} {req.outcome.label} : {req.findings[0].message if req.findings else req.statement}")
 
 
 def cmd_check(args) -> int:

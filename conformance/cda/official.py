@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..model import Finding, failed, passed, skipped
+from ..model import Finding, failed, omitted, passed, skipped
 from ..xmlsafe import XmlDocument
 from .common import cda_layer
 from .models import recognise
@@ -323,8 +323,11 @@ def schematrons_for(doc: XmlDocument, ctx) -> list[tuple[str, str]]:
 def check_official(doc: XmlDocument, ctx) -> list[Finding]:
     referential = getattr(ctx, "referential", None)
     if referential is None:
-        return [skipped(r, "Référentiel officiel non fourni (--referentiel-cda) : contrôle non effectué.", doc.locate(doc.root))
-                for r in ("DMP-30", "DMP-31")]
+        if getattr(ctx, "referential_required", False):
+            return [skipped(r, "Référentiel officiel non fourni ; --referentiel-cda attendu, obligatoire en homologation.",
+                            doc.locate(doc.root)) for r in ("DMP-30", "DMP-31")]
+        return [omitted(r, "Référentiel officiel non fourni (--referentiel-cda) : contrôle non demandé pour ce profil.",
+                        doc.locate(doc.root)) for r in ("DMP-30", "DMP-31")]
     usable: list[Finding] = [skipped("DMP-31", p, doc.locate(doc.root)) for p in referential.problems]
     results: list[Finding] = []
     ran = []

@@ -30,6 +30,35 @@ def test_profile_decides_what_blocks(cli):
         assert run.report["profile"] == profile
 
 
+def test_one_blocking_principle_across_profiles(cli):
+    """recette blocks on every DOIT (a confidentiality code outside J08 fails the run); homologation
+    makes the official referential mandatory: without it the run is never conforme."""
+    valid = str(FIXTURES_DIR / "cda" / "dmp" / "dlu-valide.xml")
+    run = cli("check", valid, "--profil", "recette", name="recette-valide")
+    assert run.code == 0 and run.report["verdict"] == "conforme", run.stderr
+    dmp30 = next(r for r in run.report["requirements"] if r["id"] == "DMP-30")
+    assert dmp30["outcome"] == "omit"
+    run = cli("check", valid, "--profil", "homologation", name="homologation-sans-referentiel")
+    assert run.code == 3 and run.report["verdict"] == "non concluant"
+    dmp30 = next(r for r in run.report["requirements"] if r["id"] == "DMP-30")
+    assert dmp30["outcome"] == "skip" and dmp30["blocking"] and "homologation" in dmp30["findings"][0]["message"]
+    run = cli("check", str(FIXTURES_DIR / "cda" / "dmp" / "dmp-25-confidentialite.xml"), name="recette-j08")
+    assert run.code == 3 and run.report["verdict"] == "non conforme"
+
+
+def test_requirements_a_run_does_not_concern_are_not_applicable(cli):
+    """Only HL7 v2 messages: DMP requirements and live ones are « non applicable », with the reason;
+    the run judged INS and is conforme."""
+    run = cli("check", str(FIXTURES_DIR / "hl7v2" / "adt_a28_ins_qual.hl7"), name="hl7v2-seul")
+    assert run.code == 0 and run.report["verdict"] == "conforme", run.stderr
+    by_id = {r["id"]: r for r in run.report["requirements"]}
+    assert by_id["DMP-01"]["outcome"] == "omit" and "document CDA R2" in by_id["DMP-01"]["findings"][0]["message"]
+    assert by_id["INS-20"]["outcome"] == "omit" and "en direct" in by_id["INS-20"]["findings"][0]["message"]
+    assert not [r for r in run.report["requirements"] if r["outcome"] == "not_run"]
+    run = cli("check", str(FIXTURES_DIR / "hl7v2" / "adt_a28_ins_qual.hl7"), "--exigence", "GEN-01", name="gen-seul")
+    assert run.code == 3 and run.report["verdict"] == "non concluant"
+
+
 def test_size_limit_turns_a_large_file_into_insufficient_data(cli):
     target = FIXTURES_DIR / "fhir"
     run = cli("check", str(target), "--taille-max", "0.0005", name="taille")
