@@ -217,6 +217,11 @@ def _summary(run: RunResult) -> None:
                   f"{len(run.harness_errors)} erreur(s) du harnais).")
     if not run.evaluated_service and not run.harness_errors:
         console.print("Aucune exigence bloquante d'un service socle n'a été évaluée : verdict non concluant.")
+    failed = [(req.id, f) for req in run.blocking_failures for f in req.findings if f.outcome is Outcome.FAIL]
+    for req_id, finding in failed[:10]:
+        console.print(f"  {req_id} {finding.location.describe()} : {finding.message}", highlight=False, soft_wrap=True)
+    if len(failed) > 10:
+        console.print(f"  … et {len(failed) - 10} autre(s) constatation(s) en échec (voir le rapport).")
     for req in run.blocking_undecided[:10]:
         console.print(f"  {req.id} {req.outcome.label} : {req.findings[0].message if req.findings else req.statement}")
 

@@ -21,6 +21,7 @@ import pytest
 from pytest_bdd.feature import get_features
 
 from . import __version__
+from .ins import suggest_environment
 from .inputs import discover, load
 from .model import Outcome, RequirementResult, RunResult, ScenarioResult, omitted, worst
 from .plugin import out_of_scope
@@ -188,6 +189,10 @@ def execute(execution: Execution) -> RunResult:
                 raise HarnessError("Phase directe demandée sans environnement de services simulés.")
             live = RunSettings(**{**settings.__dict__, "phases": [LIVE]})
             scenarios += run_plan(live, workdir, 1, execution.live_env, execution.progress)
+    requirements = roll_up(catalogue, scenarios, settings.profile, plan_scope(settings))
+    for req in requirements:
+        if req.id == "INS-04":  # run-level advice: every INS of the run is a production one
+            req.findings = suggest_environment(req.findings, settings.environment)
     exchanges = []
     if execution.live_env is not None:
         exchanges = [e.to_dict() if hasattr(e, "to_dict") else e for e in execution.live_env.exchanges()]
@@ -200,7 +205,7 @@ def execute(execution: Execution) -> RunResult:
         finished=_now(),
         inputs=[str(p) for p in settings.inputs],
         scenarios=scenarios,
-        requirements=roll_up(catalogue, scenarios, settings.profile, plan_scope(settings)),
+        requirements=requirements,
         tool={"name": "dui-conformance", "version": __version__, "python": os.sys.version.split()[0]},
         artefacts=execution.artefacts,
         exchanges=exchanges,

@@ -1,5 +1,9 @@
 """The command line keeps its promises: exit codes, report files, French messages."""
 
+from pathlib import Path
+
+import pytest
+
 from dui_conformance.fixtures import FIXTURES_DIR
 
 
@@ -13,6 +17,20 @@ def test_check_hostile_inputs_gives_findings_and_exit_3(cli):
     gen02 = next(r for r in report["requirements"] if r["id"] == "GEN-02")
     assert gen02["outcome"] == "fail" and all(f["line"] == 2 for f in gen02["findings"] if f["outcome"] == "fail")
     assert "Verdict" in run.stderr
+
+
+def test_folder_with_one_unrecognised_file_exits_3_and_names_it(cli, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "dlu.xml").write_bytes((FIXTURES_DIR / "cda" / "dmp" / "dlu-valide.xml").read_bytes())
+    (folder / "export-inconnu.xml").write_text('<?xml version="1.0"?>\n<Bundle xmlns="urn:autre"/>\n')
+    run = cli("check", str(folder), name="non-reconnu")
+    assert run.code == 3 and run.report["verdict"] == "non conforme", run.stderr
+    gen01 = next(r for r in run.report["requirements"] if r["id"] == "GEN-01")
+    failing = [f for f in gen01["findings"] if f["outcome"] == "fail"]
+    assert [Path(f["file"]).name for f in failing] == ["export-inconnu.xml"]
+    assert "Document non reconnu" in failing[0]["message"] and "« Bundle »" in failing[0]["message"]
+    assert "export-inconnu.xml" in run.stderr
 
 
 def test_usage_errors_exit_2(cli, tmp_path):
@@ -119,3 +137,18 @@ def test_mocks_command_serves_fixed_ports_until_stopped(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+ANS_CDA = Path(__file__).resolve().parents[2] / ".." / "shared" / "ans-examples" / "cda"
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not ANS_CDA.is_dir(), reason="../shared/ans-examples absent")
+def test_official_examples_are_recognised_cda_documents(cli):
+    """Every official ANS example is read as a CDA: GEN-01 and DMP-01 pass on each file, none fails."""
+    run = cli("check", str(ANS_CDA), name="ans-examples")
+    files = {str(p.resolve()) for p in ANS_CDA.glob("*.xml")}
+    for rid in ("GEN-01", "GEN-02", "DMP-01"):
+        req = next(r for r in run.report["requirements"] if r["id"] == rid)
+        assert {str(Path(f["file"]).resolve()) for f in req["findings"] if f["outcome"] == "pass"} == files, rid
+        assert not [f for f in req["findings"] if f["outcome"] == "fail"], rid
