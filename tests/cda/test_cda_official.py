@@ -146,3 +146,22 @@ def test_artefacts_record_git_commit(referential):
     head = subprocess.run(git + ["rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
     artefacts = CdaContext.build(referential_dir=referential).referential.artefacts()
     assert artefacts and all(a["commit"] == head and a["version"] == f"git:{head}" for a in artefacts)
+
+
+def test_official_layers_run_on_the_clinical_document_of_an_auto_presented_cda(referential, tmp_path):
+    """XSD and schematrons see the embedded ClinicalDocument; their findings point into the original file."""
+    from dui_conformance.cda import check_cda_input
+    from dui_conformance.inputs import load
+
+    cda = DOC.format(title="", code="Z9").split("\n", 1)[1]  # without its XML declaration
+    path = tmp_path / "auto.xml"
+    path.write_text('<?xml version="1.0"?>\n<?xml-stylesheet type="text/xsl" href="#"?>\n'
+                    '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" '
+                    'xmlns:d="urn:donnees">\n<d:Contenu>\n' + cda + '</d:Contenu>\n</xsl:stylesheet>\n')
+    ctx = CdaContext.build(referential_dir=referential, cache_dir=tmp_path / "cache")
+    findings = check_cda_input(load(path), ctx)
+    assert any(f.requirement == "DMP-02" and f.outcome is Outcome.PASS for f in findings)
+    fails = [f for f in findings if f.requirement == "DMP-30" and f.outcome is Outcome.FAIL]
+    assert {f.message.split("] ", 1)[1] for f in fails} == {"Le titre est obligatoire.", "Code hors jeu de valeurs."}
+    assert all(f.location.xpath == "/xsl:stylesheet/*[local-name()='Contenu']/hl7:ClinicalDocument"
+               and f.location.line == 5 for f in fails)
