@@ -1,8 +1,9 @@
 """``dui-conformance``: the command line (messages in French).
 
-Exit codes, as Inferno's: 0 every blocking requirement passes, 3 some fail,
-2 usage error, 4 harness error. ``financement``: 0 eligible, 3 not eligible, 2 bad input;
-``usage``: 0 final tranche releasable for every ESMS, 3 not for some, 2 bad input.
+Exit codes, as Inferno's: 0 conforme (every blocking requirement passes), 3 non conforme or
+non concluant (a blocking requirement fails or stays undecided), 2 usage error, 4 harness error.
+``financement``: 0 eligible, 3 not eligible, 2 bad input; ``usage``: 0 final tranche releasable for
+every ESMS, 3 not for some, 2 bad input.
 """
 
 from __future__ import annotations
@@ -247,10 +248,20 @@ def _summary(run: RunResult) -> None:
         table.add_row(req.id, f"[{_STYLE[req.outcome]}]{req.outcome.label}[/]", "oui" if req.blocking else "non",
                       f"{len(req.findings)} dont {bad} en échec" if bad else str(len(req.findings)))
     console.print(table)
-    colour = {"conforme": "green", "non conforme": "red"}.get(run.verdict, "magenta")
+    colour = {"conforme": "green", "non conforme": "red", "non concluant": "yellow"}.get(run.verdict, "magenta")
     console.print(f"Verdict : [bold {colour}]{run.verdict.upper()}[/] "
                   f"({len(run.blocking_failures)} exigence(s) bloquante(s) en échec, "
+                  f"{len(run.blocking_undecided)} bloquante(s) non décidée(s), "
                   f"{len(run.harness_errors)} erreur(s) du harnais).")
+    if not run.evaluated_service and not run.harness_errors:
+        console.print("Aucune exigence bloquante d'un service socle n'a été évaluée : verdict non concluant.")
+    failed = [(req.id, f) for req in run.blocking_failures for f in req.findings if f.outcome is Outcome.FAIL]
+    for req_id, finding in failed[:10]:
+        console.print(f"  {req_id} {finding.location.describe()} : {finding.message}", highlight=False, soft_wrap=True)
+    if len(failed) > 10:
+        console.print(f"  … et {len(failed) - 10} autre(s) constatation(s) en échec (voir le rapport).")
+    for req in run.blocking_undecided[:10]:
+        console.print(f"  {req.id} {req.outcome.label} : {req.findings[0].message if req.findings else req.statement}")
 
 
 def cmd_check(args) -> int:

@@ -8,19 +8,33 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from .inputs import CDA, FHIR, HL7V2, KIND_LABELS, UNKNOWN, XML, InputDocument, InputTooLarge
 from .model import Finding, Location, failed, omitted, passed, skipped
-from .xmlsafe import XmlProblem
+from .xmlsafe import HL7_NS, XmlProblem
 
 XML_KINDS = {CDA, XML}
 _MSH18 = re.compile(r"^MSH(.)(?:[^\r\n]*?\1){16}([^\r\n|^~\\&]*)")
 
 
+EXPECTED_KINDS = ("attendu : un document CDA R2 (ClinicalDocument, éventuellement auto-présentable ou signé), "
+                  "un message HL7 v2, une ressource FHIR (JSON ou XML), une requête ITI-41 ou une archive IHE_XDM.ZIP.")
+
+
 def check_readable(doc: InputDocument) -> list[Finding]:
-    """GEN-01: recognised kind, correct encoding, well-formed content."""
+    """GEN-01: recognised kind, correct encoding, well-formed content.
+
+    An input the harness cannot check (another XML root, an empty file, binary or unknown text) fails:
+    passing over it in silence would let a run that checked nothing look conformant.
+    """
     where = Location(file=doc.path)
     if doc.kind == UNKNOWN:
-        return [skipped("GEN-01", "Type de fichier non reconnu (ni CDA, ni HL7 v2, ni FHIR, ni XML) : fichier ignoré.", where)]
+        try:
+            seen = _describe_unknown(doc.data)
+        except InputTooLarge as exc:
+            return [skipped("GEN-01", str(exc), where)]
+        return [failed("GEN-01", f"Document non reconnu : {seen} ; {EXPECTED_KINDS}", where)]
     if doc.kind not in XML_KINDS | {FHIR, HL7V2}:
         return [omitted("GEN-01", f"{KIND_LABELS[doc.kind].capitalize()} : lisibilité vérifiée par les scénarios de ce type.",
                         where)]
@@ -40,8 +54,43 @@ def check_readable(doc: InputDocument) -> list[Finding]:
             return [skipped("GEN-01", exc.message, where)]
         return [failed("GEN-01", exc.message, Location(file=doc.path, line=exc.line))]
     except ValueError as exc:
-        return [failed("GEN-01", f"JSON mal formé : {exc}", where)]
+        return [failed("GEN-01", f"{'Ressource FHIR illisible' if doc.is_xml else 'JSON mal formé'} : {exc}", where)]
+    if doc.kind in XML_KINDS:
+        return _check_xml_root(doc)
     return [passed("GEN-01", f"{KIND_LABELS[doc.kind].capitalize()} lisible et bien formé.", where)]
+
+
+def _check_xml_root(doc: InputDocument) -> list[Finding]:
+    """A well-formed XML file is checkable only as a CDA: its root, or the one an auto-présentable or signed CDA embeds."""
+    root, cda = doc.xml.root, doc.cda
+    if etree.QName(cda.root).localname == "ClinicalDocument":
+        if cda.form:
+            return [passed("GEN-01", f"Document CDA R2 {cda.form}, lisible et bien formé : ClinicalDocument extrait de "
+                                     f"{cda.base} (ligne {cda.root.sourceline}).", doc.xml.locate(root))]
+        return [passed("GEN-01", "Document CDA R2 lisible et bien formé.", doc.xml.locate(root))]
+    qname = etree.QName(root)
+    if qname.namespace == HL7_NS:
+        seen = f"message ou document HL7 v3 de racine « {qname.localname} » (urn:hl7-org:v3)"
+    else:
+        seen = f"XML de racine « {qname.localname} » (espace de noms {qname.namespace or 'aucun'})"
+    if doc.kind == CDA:
+        seen += ", sans ClinicalDocument d'une forme reconnue (auto-présentable, signé)"
+    return [failed("GEN-01", f"Document non reconnu : {seen} ; {EXPECTED_KINDS}", doc.xml.locate(root))]
+
+
+def _describe_unknown(data: bytes) -> str:
+    """What an unrecognised file looks like, for the finding."""
+    if not data.strip():
+        return "fichier vide" if not data else "fichier ne contenant que des blancs"
+    head = data[:512]
+    if head.startswith(b"%PDF"):
+        return "document PDF nu (un PDF se transmet encapsulé dans un CDA N1)"
+    if b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 10:
+        return f"contenu binaire (premiers octets : {head[:8].hex(' ')})"
+    text = head.decode("utf-8", errors="replace").strip()
+    if text.startswith(("{", "[")):
+        return "JSON sans resourceType (pas une ressource FHIR)"
+    return f"texte d'un format inconnu (début : « {' '.join(text.split())[:60]} »)"
 
 
 def _check_hl7v2_encoding(doc: InputDocument) -> list[Finding]:
@@ -63,9 +112,9 @@ def _check_hl7v2_encoding(doc: InputDocument) -> list[Finding]:
 def check_no_doctype(doc: InputDocument) -> list[Finding]:
     """GEN-02: no DOCTYPE or entity declaration in an XML document."""
     where = Location(file=doc.path)
-    if doc.kind not in XML_KINDS:
-        return [omitted("GEN-02", "Document non XML : règle sans objet.", where)]
     try:
+        if not doc.is_xml:
+            return [omitted("GEN-02", "Document non XML : règle sans objet.", where)]
         _ = doc.xml
     except XmlProblem as exc:
         if exc.kind == "doctype":

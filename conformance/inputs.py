@@ -7,6 +7,7 @@ a symbolic link out of a folder that was named.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -15,7 +16,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
-from .xmlsafe import MAX_XML_BYTES, XmlDocument, parse_xml
+from lxml import etree
+
+from .xmlsafe import DSIG_NS, HL7_NS, MAX_XML_BYTES, XSLT_NS, XmlDocument, parse_xml, readable_path
 
 CDA = "cda"
 HL7V2 = "hl7v2"
@@ -31,8 +34,16 @@ KIND_LABELS = {
     UNKNOWN: "type non reconnu",
 }
 
+# CDA forms whose root is not ClinicalDocument (segur-spec-facts §7.8): the ClinicalDocument is extracted.
+AUTO_PRESENTED = "auto-présentable"  # root xsl:stylesheet, <?xml-stylesheet href="#"?>, CDA in a data element
+SIGNED = "signé"  # XAdES enveloping signature: ds:Signature/ds:Object/ClinicalDocument
+CDA_MIME_TYPES = {"": "text/xml", SIGNED: "text/xml", AUTO_PRESENTED: "application/xslt+xml"}
+
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _CDA_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?ClinicalDocument[\s>/]")
+# The first element of the file, after the prolog (declaration, processing instructions, comments).
+_FIRST_ELEMENT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_FHIR_XML = re.compile(rb"xmlns(?::[\w.-]+)?\s*=\s*[\"']http://hl7\.org/fhir[\"']")
 _SNIFF_BYTES = 8192
 
 
@@ -47,12 +58,28 @@ def _is_hl7v2(head: bytes) -> bool:
     return _strip_bom(head).lstrip(b"\x0b \r\n\t").startswith(b"MSH")
 
 
+def _root_name(head: bytes) -> bytes | None:
+    match = _FIRST_ELEMENT.search(head)
+    return match.group(1) if match else None
+
+
 def _is_fhir(head: bytes) -> bool:
-    return _strip_bom(head).lstrip().startswith(b"{") and b'"resourceType"' in head
+    """FHIR in JSON (a resourceType), or in XML (root in the http://hl7.org/fhir namespace)."""
+    text = _strip_bom(head).lstrip()
+    if text.startswith(b"{"):
+        return b'"resourceType"' in head
+    root = _FIRST_ELEMENT.search(text)
+    # the namespace is declared on the root's start tag
+    return root is not None and bool(_FHIR_XML.search(text, root.end(), text.find(b">", root.end())))
 
 
 def _is_cda(head: bytes) -> bool:
-    return _strip_bom(head).lstrip().startswith(b"<") and bool(_CDA_ROOT.search(head))
+    """A ClinicalDocument near the top, or the root of an auto-présentable or signed CDA."""
+    if not _strip_bom(head).lstrip().startswith(b"<"):
+        return False
+    root = _root_name(head)
+    return bool(_CDA_ROOT.search(head)) or (root == b"stylesheet" and XSLT_NS.encode() in head) or (
+        root == b"Signature" and DSIG_NS.encode() in head)
 
 
 def _is_xml(head: bytes) -> bool:
@@ -124,6 +151,12 @@ class InputDocument:
         return parse_xml(self.data, self.path, self.max_bytes)
 
     @cached_property
+    def cda(self) -> XmlDocument:
+        """The ClinicalDocument to check: the file itself, or the one an auto-présentable or signed CDA
+        embeds (see :func:`embedded_cda`); the file itself when it holds none (GEN-01 reports it)."""
+        return embedded_cda(self.xml) or self.xml
+
+    @cached_property
     def text(self) -> tuple[str, str]:
         """Decoded text and the encoding used: UTF-8 first, then ISO-8859-1 (common in France)."""
         raw = _strip_bom(self.data)
@@ -134,11 +167,56 @@ class InputDocument:
 
     @cached_property
     def json(self) -> Any:
-        """Parsed JSON; raises ValueError on bad input, including hostile nesting depth."""
+        """Parsed JSON; raises ValueError on bad input, including hostile nesting depth. A FHIR resource
+        in XML is read into the same JSON form, through fhir.resources."""
+        if self.kind == FHIR and _strip_bom(self.data).lstrip().startswith(b"<"):
+            return fhir_xml_as_json(self.xml)
         try:
             return json.loads(self.text[0])
         except RecursionError:
             raise ValueError("imbrication trop profonde (structure hostile ou corrompue)") from None
+
+    @property
+    def is_xml(self) -> bool:
+        """XML syntax, whatever the kind (CDA, FHIR XML, other XML)."""
+        return self.kind in (CDA, XML) or _is_xml(self.data[:_SNIFF_BYTES])
+
+
+def embedded_cda(xml: XmlDocument) -> XmlDocument | None:
+    """The ClinicalDocument of an auto-présentable (root ``xsl:stylesheet``) or signed (root ``ds:Signature``)
+    CDA, copied into its own document with its original lines and XPath base; None for any other file,
+    including a plain CDA (its root is the ClinicalDocument)."""
+    root = xml.root
+    forms = {f"{{{XSLT_NS}}}stylesheet": AUTO_PRESENTED, f"{{{XSLT_NS}}}transform": AUTO_PRESENTED,
+             f"{{{DSIG_NS}}}Signature": SIGNED}
+    form = forms.get(root.tag)
+    if form is None:
+        return None
+    found = next(root.iter(f"{{{HL7_NS}}}ClinicalDocument"), None)
+    if found is None:
+        return None
+    parent = found.getparent()
+    embedded = copy.deepcopy(found)  # keeps source lines; a document of its own for XSD, schematrons, XPaths
+    return XmlDocument(tree=etree.ElementTree(embedded), path=xml.path, form=form,
+                       base=readable_path(parent, strict=True))
+
+
+def fhir_xml_as_json(xml: XmlDocument) -> Any:
+    """A FHIR resource in XML as its JSON form (fhir.resources, R4B models, from the safely parsed tree)."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    name = etree.QName(xml.root).localname
+    try:
+        model = get_fhir_model_class(name)
+    except (KeyError, ValueError):
+        raise ValueError(f"ressource FHIR XML de type inconnu « {name} »") from None
+    try:
+        resource = model.model_validate_xml(etree.tostring(xml.tree), xmlparser=etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True))
+    except Exception as exc:  # pydantic ValidationError and lxml errors: the resource is not readable as FHIR
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"ressource FHIR XML « {name} » non lisible par fhir.resources : {first}") from None
+    return resource.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def load(path: str | os.PathLike, max_bytes: int = MAX_XML_BYTES) -> InputDocument:

@@ -284,10 +284,33 @@ class RunResult:
         return [s for s in self.scenarios if s.outcome is Outcome.ERROR]
 
     @property
+    def blocking_undecided(self) -> list[RequirementResult]:
+        """Blocking requirements the run should have decided and did not (données insuffisantes, non évaluée)."""
+        return [r for r in self.requirements if r.blocking and r.outcome in (Outcome.SKIP, Outcome.NOT_RUN)]
+
+    @property
+    def evaluated_service(self) -> bool:
+        """Whether some blocking requirement of a service socle (not GEN) was decided.
+
+        GEN only says that the inputs could be read; a run must also judge a service. A run on HL7 v2
+        messages only decides INS requirements (the DMP ones are « non applicable »: no document of
+        their kind) and can be conforme; a run on an empty folder, or restricted by ``--exigence`` to
+        GEN, decides none and is never conforme.
+        """
+        return any(r.blocking and r.service != "GEN" and r.outcome in (Outcome.PASS, Outcome.FAIL)
+                   for r in self.requirements)
+
+    @property
     def verdict(self) -> str:
+        """erreur (the harness broke) > non conforme (a blocking requirement fails) > non concluant (a
+        blocking requirement undecided, or no service judged) > conforme."""
         if self.harness_errors:
             return "erreur"
-        return "non conforme" if self.blocking_failures else "conforme"
+        if self.blocking_failures:
+            return "non conforme"
+        if self.blocking_undecided or not self.evaluated_service:
+            return "non concluant"
+        return "conforme"
 
     def counts(self) -> dict[str, int]:
         counts = {o.value: 0 for o in Outcome}

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from . import xds  # noqa: F401 - registers the IHE_XDM.ZIP and ITI-41 input kinds
-from .inputs import InputDocument, discover, load
+from .inputs import KIND_LABELS, InputDocument, discover, load
 from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
 from .settings import OFFLINE, RunSettings
@@ -77,11 +77,32 @@ def _tags(function) -> set[str]:
     return getattr(function, "_dui_tags", set())
 
 
+def out_of_scope(tags: set[str], settings: RunSettings, kinds: set[str] | None = None) -> str | None:
+    """Why a scenario with these tags does not run in this run (None: it runs), in French; ``kinds``
+    (the kinds of the run's documents) is None when the documents are matched elsewhere.
+
+    The plugin selects scenarios with it and the runner uses it to tell a requirement the run does
+    not concern (« non applicable ») from one it should have evaluated and did not (« non évaluée »).
+    """
+    if settings.requirements and not tags & set(settings.requirements):
+        return "hors des exigences demandées (--exigence)"
+    if not any(phase in tags for phase in settings.phases):
+        phase = "en direct" if OFFLINE not in tags else "hors ligne"
+        return f"vérification {phase} non demandée par cette exécution"
+    if kinds is None or OFFLINE not in tags:
+        return None
+    if ALL_KINDS not in tags and not tags & kinds:
+        return f"aucune entrée de type {' ou '.join(sorted(KIND_LABELS[t] for t in tags if t in KIND_LABELS))}"
+    if not kinds:
+        return "aucun document en entrée"
+    return None
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     tags = _tags(metafunc.function)
     if OFFLINE not in tags or _settings_key not in metafunc.config.stash:
         return
-    wanted = tags & {kind for _, kind in metafunc.config.stash[_documents_key]} if ALL_KINDS not in tags else None
+    wanted = tags if ALL_KINDS not in tags else None
     docs = [path for path, kind in metafunc.config.stash[_documents_key] if wanted is None or kind in wanted]
     metafunc.fixturenames.append("exported_document")
     metafunc.parametrize("exported_document", docs, ids=[_doc_id(p) for p in docs])
@@ -103,11 +124,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     selected, deselected = [], []
     for item in items:
         tags = _tags(getattr(item, "function", None))
-        phase_ok = any(phase in tags for phase in settings.phases)
         # An offline scenario with no document of its kinds gets an empty parameter set.
         has_subject = OFFLINE not in tags or isinstance(_document_of(item), str)
-        req_ok = not settings.requirements or bool(tags & set(settings.requirements))
-        (selected if phase_ok and has_subject and req_ok else deselected).append(item)
+        runs = has_subject and out_of_scope(tags, settings) is None
+        (selected if runs else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected

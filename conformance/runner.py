@@ -18,10 +18,15 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import pytest
+from pytest_bdd.feature import get_features
 
 from . import __version__
-from .model import Outcome, RequirementResult, RunResult, ScenarioResult, worst
+from .ins import suggest_environment
+from .inputs import discover, load
+from .model import Outcome, RequirementResult, RunResult, ScenarioResult, omitted, worst
+from .plugin import out_of_scope
 from .requirements import Catalogue, load_catalogue
+from .requirements.catalogue import ID_PATTERN
 from .settings import LIVE, OFFLINE, RunSettings
 
 FEATURES_DIR = Path(import_module("dui_conformance.features").__file__).parent
@@ -102,8 +107,31 @@ def run_plan(
     return [ScenarioResult.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str) -> list[RequirementResult]:
-    """Requirement outcome = worst of its findings, of harness errors and of silent runs in its scenarios."""
+def plan_scope(settings: RunSettings) -> dict[str, str]:
+    """Requirements this run does not concern, with the reason (French): none of their scenarios
+    can run, because of the phases asked for, the ``--exigence`` selection or the kinds of the
+    documents given. A requirement left out here and still without a result is « non évaluée »."""
+    kinds = {load(f, settings.max_bytes).kind for f in discover(settings.inputs)} if OFFLINE in settings.phases else set()
+    reasons: dict[str, str] = {}
+    concerned: set[str] = set()
+    for feature in get_features([str(FEATURES_DIR)]):
+        for scenario in feature.scenarios.values():
+            tags = set(feature.tags) | set(scenario.tags)
+            ids = {t for t in tags if ID_PATTERN.match(t)}
+            reason = out_of_scope(tags, settings, kinds)
+            if reason is None:
+                concerned |= ids
+            for req in ids:
+                reasons.setdefault(req, reason or "")
+    return {req: why for req, why in reasons.items() if req not in concerned}
+
+
+def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str,
+            scope: dict[str, str] | None = None) -> list[RequirementResult]:
+    """Requirement outcome = worst of its findings, of harness errors and of silent runs in its scenarios;
+    a requirement without scenario run is « non applicable » when ``scope`` says why the run does not
+    concern it, « non évaluée » otherwise."""
+    scope = scope or {}
     results = []
     for req in catalogue:
         tagged = [s for s in scenarios if req.id in s.requirements]
@@ -114,6 +142,9 @@ def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str)
         outcomes += [Outcome.SKIP for s in tagged if not s.error and not s.findings]
         if tagged and not outcomes:
             outcomes = [Outcome.OMIT]  # its scenarios ran, none of their findings concern it
+        if not tagged and not findings and req.id in scope:
+            findings = [omitted(req.id, f"Non concernée par cette exécution : {scope[req.id]}.")]
+            outcomes = [Outcome.OMIT]
         results.append(
             RequirementResult(
                 id=req.id,
@@ -158,6 +189,10 @@ def execute(execution: Execution) -> RunResult:
                 raise HarnessError("Phase directe demandée sans environnement de services simulés.")
             live = RunSettings(**{**settings.__dict__, "phases": [LIVE]})
             scenarios += run_plan(live, workdir, 1, execution.live_env, execution.progress)
+    requirements = roll_up(catalogue, scenarios, settings.profile, plan_scope(settings))
+    for req in requirements:
+        if req.id == "INS-04":  # run-level advice: every INS of the run is a production one
+            req.findings = suggest_environment(req.findings, settings.environment)
     exchanges = []
     if execution.live_env is not None:
         exchanges = [e.to_dict() if hasattr(e, "to_dict") else e for e in execution.live_env.exchanges()]
@@ -170,7 +205,7 @@ def execute(execution: Execution) -> RunResult:
         finished=_now(),
         inputs=[str(p) for p in settings.inputs],
         scenarios=scenarios,
-        requirements=roll_up(catalogue, scenarios, settings.profile),
+        requirements=requirements,
         tool={"name": "dui-conformance", "version": __version__, "python": os.sys.version.split()[0]},
         artefacts=execution.artefacts,
         exchanges=exchanges,
@@ -178,9 +213,10 @@ def execute(execution: Execution) -> RunResult:
 
 
 def exit_code(run: RunResult) -> int:
+    """0 conforme, 3 non conforme or non concluant, 4 harness error."""
     if run.harness_errors:
         return EXIT_HARNESS
-    return EXIT_NOT_CONFORMANT if run.blocking_failures else EXIT_OK
+    return EXIT_OK if run.verdict == "conforme" else EXIT_NOT_CONFORMANT
 
 
 def _now() -> str:

@@ -16,7 +16,9 @@ from lxml import etree
 from .model import Location
 
 HL7_NS = "urn:hl7-org:v3"
-NS = {"hl7": HL7_NS, "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+XSLT_NS = "http://www.w3.org/1999/XSL/Transform"
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+NS = {"hl7": HL7_NS, "xsi": "http://www.w3.org/2001/XMLSchema-instance", "xsl": XSLT_NS, "ds": DSIG_NS}
 # Prefixes used when a location is written as an XPath; evaluable with NS.
 _PREFIX_OF = {uri: prefix for prefix, uri in NS.items()}
 
@@ -49,10 +51,17 @@ def _parser() -> etree.XMLParser:
 
 @dataclass
 class XmlDocument:
-    """A parsed document plus the path it came from, for locations."""
+    """A parsed document plus the path it came from, for locations.
+
+    A document extracted from a larger file (the ClinicalDocument of an auto-présentable or signed
+    CDA) keeps the file's path, its ``form``, and in ``base`` the XPath of its parent in that file, so
+    that every location it gives is valid in the original file (line numbers are kept by the copy).
+    """
 
     tree: etree._ElementTree
     path: str
+    form: str = ""
+    base: str = ""
 
     @property
     def root(self) -> etree._Element:
@@ -74,16 +83,19 @@ class XmlDocument:
             attr = f"/@{node.attrname}" if node.is_attribute else ""
             base = self.locate(parent)
             return Location(file=self.path, xpath=(base.xpath or "") + attr, line=base.line)
-        return Location(file=self.path, xpath=readable_path(node), line=node.sourceline)
+        return Location(file=self.path, xpath=self.base + readable_path(node), line=node.sourceline)
 
 
-def readable_path(node: etree._Element) -> str:
-    """``/hl7:ClinicalDocument/hl7:recordTarget/hl7:patientRole/hl7:id[2]`` for a node."""
+def readable_path(node: etree._Element, strict: bool = False) -> str:
+    """``/hl7:ClinicalDocument/hl7:recordTarget/hl7:patientRole/hl7:id[2]`` for a node; ``strict`` writes an
+    element of an unknown namespace as ``*[local-name()='x']`` so that the path evaluates with :data:`NS`."""
     steps = []
     while node is not None and isinstance(node.tag, str):
         qname = etree.QName(node)
         prefix = _PREFIX_OF.get(qname.namespace or "")
         name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+        if strict and not prefix and qname.namespace:
+            name = f"*[local-name()='{qname.localname}']"
         parent = node.getparent()
         if parent is not None:
             same = [s for s in parent if s.tag == node.tag]

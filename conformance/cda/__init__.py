@@ -40,9 +40,10 @@ def check_cda_layers(doc: XmlDocument, ctx: CdaContext) -> list[tuple[str, list[
 
 
 def check_cda_input(document: InputDocument, ctx: CdaContext) -> list[Finding]:
-    """Run all layers on an exported file; unreadable XML is GEN's finding, DMP-01 only points at it."""
+    """Run all layers on an exported file (on the ClinicalDocument it embeds, for an auto-présentable or
+    signed CDA); unreadable XML is GEN's finding, DMP-01 only points at it."""
     try:
-        doc = document.xml
+        doc = document.cda
     except XmlProblem as problem:
         return check_unreadable(document.path, problem)
     return check_cda(doc, ctx)
@@ -54,7 +55,7 @@ def check_layer(document: InputDocument, layer: str, ctx: CdaContext) -> list[Fi
     if layer not in functions:
         raise KeyError(f"Couche CDA inconnue : {layer!r} ; couches : {', '.join(functions)}")
     try:
-        doc = document.xml
+        doc = document.cda
     except XmlProblem as problem:
         return check_unreadable(document.path, problem)
     return functions[layer](doc, ctx)

@@ -37,29 +37,39 @@ def _one(check: Check, doc: XmlDocument, path: str, label: str, node=None):
     """Exactly one element, without nullFlavor; returns it (or None)."""
     found = doc.xpath(path, node)
     if len(found) != 1:
-        check.fail(f"{label} : {len(found)} occurrence(s), exactement 1 attendue.", node)
+        check.fail(f"{label} : {len(found)} occurrence(s) trouvée(s) ; exactement 1 attendue.", node)
         return None
     if has_null(found[0]):
-        check.fail(f"{label} : nullFlavor interdit.", found[0])
+        check.fail(f"{label} : nullFlavor=\"{found[0].get('nullFlavor')}\" trouvé ; une valeur renseignée attendue.",
+                   found[0])
         return None
     return found[0]
+
+
+def _roots(doc: XmlDocument, node) -> str:
+    """The id@root values under a node, for a message (« aucun » when none)."""
+    roots = [i.get("root") or "?" for i in doc.xpath("hl7:id", node)] if node is not None else []
+    return ", ".join(f"« {r} »" for r in roots) or "aucun"
 
 
 def declarations(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-03", "Déclarations conformes : realmCode FR, typeId CDA R2, templateIds HL7 France, "
                              "CI-SIS et modèle.")
     realm = doc.xpath("hl7:realmCode")
-    c.require(len(realm) == 1 and realm[0].get("code") == "FR", "realmCode doit être présent une fois avec code=\"FR\".",
-              realm[0] if realm else None)
+    found = ", ".join(repr(r.get("code")) for r in realm) or "aucun"
+    c.require(len(realm) == 1 and realm[0].get("code") == "FR",
+              f"realmCode trouvé : {found} ; attendu une fois avec code=\"FR\".", realm[0] if realm else None)
     type_id = doc.first("hl7:typeId")
     c.require(type_id is not None and type_id.get("root") == "2.16.840.1.113883.1.3"
               and type_id.get("extension") == "POCD_HD000040",
-              "typeId doit valoir root=\"2.16.840.1.113883.1.3\" extension=\"POCD_HD000040\".", type_id)
+              f"typeId trouvé : {describe(type_id) if type_id is not None else 'absent'} ; attendu "
+              "root=\"2.16.840.1.113883.1.3\" extension=\"POCD_HD000040\".", type_id)
     roots = [t.get("root") for t in doc.xpath("hl7:templateId")]
     for oid, label in ((HL7_FRANCE_TEMPLATE, "HL7 France"), (CISIS_TEMPLATE, "CI-SIS (Structuration minimale)")):
-        c.require(oid in roots, f"templateId {label} {oid} absent.")
+        c.require(oid in roots, f"templateId trouvés : {', '.join(r or '?' for r in roots) or 'aucun'} ; "
+                                f"templateId {label} {oid} attendu.")
     c.require(len(set(roots) - {HL7_FRANCE_TEMPLATE, CISIS_TEMPLATE}) >= 1,
-              "Aucun templateId de modèle de document (au moins un attendu en plus de HL7 France et CI-SIS).")
+              "Aucun templateId de modèle de document trouvé ; au moins un attendu en plus de HL7 France et CI-SIS.")
     return c.findings()
 
 
@@ -68,51 +78,55 @@ def identification(doc: XmlDocument) -> list[Finding]:
                              "confidentialityCode, languageCode, setId, versionNumber.")
     node = _one(c, doc, "hl7:id", "id du document")
     if node is not None:
-        c.require(bool(node.get("root")), "id du document sans @root.", node)
+        c.require(bool(node.get("root")), "id du document trouvé sans @root ; un @root attendu.", node)
     node = _one(c, doc, "hl7:code", "code du document")
     if node is not None:
-        c.require(bool(node.get("code")) and bool(node.get("codeSystem")), "code du document sans @code ou @codeSystem.",
-                  node)
+        c.require(bool(node.get("code")) and bool(node.get("codeSystem")),
+                  f"code du document trouvé : {describe(node)} ; @code et @codeSystem attendus.", node)
     node = _one(c, doc, "hl7:title", "title")
     if node is not None:
-        c.require(bool("".join(node.itertext()).strip()), "title vide.", node)
+        c.require(bool("".join(node.itertext()).strip()), "title trouvé vide ; un titre attendu.", node)
     node = _one(c, doc, "hl7:effectiveTime", "effectiveTime")
     if node is not None:
         c.require(TS.fullmatch(node.get("value", "")) is not None,
-                  f"effectiveTime/@value {node.get('value')!r} n'est pas une date HL7 (AAAAMMJJ[hhmm[ss]][±zzzz]).", node)
+                  f"effectiveTime/@value trouvé : {node.get('value')!r} ; date HL7 AAAAMMJJ[hhmm[ss]][±zzzz] attendue.",
+                  node)
     _one(c, doc, "hl7:confidentialityCode", "confidentialityCode")
     node = _one(c, doc, "hl7:languageCode", "languageCode")
     if node is not None:
         c.require(LANGUAGE.fullmatch(node.get("code", "")) is not None,
-                  f"languageCode/@code {node.get('code')!r} ne respecte pas le format ll-PP (ex. fr-FR).", node)
+                  f"languageCode/@code trouvé : {node.get('code')!r} ; format ll-PP attendu (ex. fr-FR).", node)
     node = _one(c, doc, "hl7:setId", "setId")
     if node is not None:
-        c.require(bool(node.get("root")), "setId sans @root.", node)
+        c.require(bool(node.get("root")), "setId trouvé sans @root ; un @root attendu.", node)
     node = _one(c, doc, "hl7:versionNumber", "versionNumber")
     if node is not None:
         value = node.get("value", "")
-        c.require(value.isdigit() and int(value) >= 1, f"versionNumber/@value {value!r} : entier positif attendu.", node)
+        c.require(value.isdigit() and int(value) >= 1,
+                  f"versionNumber/@value trouvé : {value!r} ; entier positif attendu.", node)
     return c.findings()
 
 
 def patient(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-05", "Patient (recordTarget) conforme, traits INS présents.")
     targets = doc.xpath("hl7:recordTarget")
-    if not c.require(len(targets) == 1, f"recordTarget : {len(targets)} occurrence(s), exactement 1 attendue."):
+    if not c.require(len(targets) == 1, f"recordTarget : {len(targets)} occurrence(s) trouvée(s) ; exactement 1 attendue."):
         return c.findings()
     role = doc.first("hl7:patientRole", targets[0])
     ids = doc.xpath("hl7:id[@root]", role) if role is not None else []
-    if not c.require(bool(ids), "recordTarget/patientRole sans identifiant (id@root).", targets[0]):
+    if not c.require(bool(ids), "recordTarget/patientRole trouvé sans identifiant ; au moins un id@root attendu.",
+                     targets[0]):
         return c.findings()
     person = doc.first("hl7:patient", role)
-    if not c.require(person is not None, "recordTarget/patientRole/patient absent.", role):
+    if not c.require(person is not None, "recordTarget/patientRole trouvé sans patient ; un élément patient attendu.",
+                     role):
         return c.findings()
     names = doc.xpath("hl7:name/hl7:family | hl7:name/hl7:given", person)
     for part in names:
         qualifier = part.get("qualifier")
         c.require(qualifier in (None, "BR", "CL") and not (qualifier is None and part.tag.endswith("family")),
-                  f"Qualifiant {qualifier!r} non admis sur {describe(part)} (BR ou CL ; la liste des prénoms sans "
-                  "qualifiant).", part)
+                  f"Qualifiant trouvé : {qualifier!r} sur {describe(part)} ; attendu BR ou CL (la liste des prénoms "
+                  "sans qualifiant).", part)
     if any(i.get("root") in INS_ROOTS for i in ids):
         traits = [
             ("hl7:name/hl7:family[@qualifier='BR'][normalize-space()]", "nom de naissance (family@qualifier=BR)"),
@@ -123,90 +137,106 @@ def patient(doc: XmlDocument) -> list[Finding]:
             ("hl7:birthplace/hl7:place/hl7:addr/hl7:county[normalize-space()]", "code COG du lieu de naissance (county)"),
         ]
         for path, label in traits:
-            c.require(doc.first(path, person) is not None, f"INS présent mais trait absent : {label}.", person)
+            c.require(doc.first(path, person) is not None, f"INS trouvé sans le trait {label} ; tous les traits "
+                                                           "INS attendus avec l'INS.", person)
     return c.findings(targets[0])
 
 
 def author(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-06", "Auteur(s) conforme(s) : date, identifiant national du professionnel.")
     authors = doc.xpath("hl7:author")
-    c.require(bool(authors), "Aucun auteur (author 1..*).")
+    c.require(bool(authors), "Aucun auteur trouvé ; author 1..* attendu.")
     for node in authors:
-        c.require(doc.first("hl7:time[@value]", node) is not None, "author/time absent ou sans @value.", node)
+        c.require(doc.first("hl7:time[@value]", node) is not None, "author trouvé sans time/@value ; une date attendue.",
+                  node)
         assigned = doc.first("hl7:assignedAuthor", node)
         if not c.require(assigned is not None and doc.first("hl7:id[@root]", assigned) is not None,
-                         "author/assignedAuthor/id absent.", node):
+                         "author trouvé sans assignedAuthor/id ; un identifiant attendu.", node):
             continue
         if doc.first("hl7:assignedPerson", assigned) is not None:
             c.require(doc.first(f"hl7:id[@root='{PERSON_ID_ROOT}']", assigned) is not None,
-                      f"Auteur personne sans identifiant national (id@root=\"{PERSON_ID_ROOT}\").", assigned)
+                      f"Auteur personne : id@root trouvé(s) {_roots(doc, assigned)} ; {PERSON_ID_ROOT} "
+                      "(identifiant national de professionnel) attendu.", assigned)
         else:
             c.require(doc.first("hl7:assignedAuthoringDevice", assigned) is not None,
-                      "assignedAuthor sans assignedPerson ni assignedAuthoringDevice.", assigned)
+                      "assignedAuthor trouvé sans assignedPerson ni assignedAuthoringDevice ; l'un des deux attendu.",
+                      assigned)
     return c.findings()
 
 
 def custodian(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-07", "Structure de conservation (custodian) identifiée.")
     nodes = doc.xpath("hl7:custodian")
-    if not c.require(len(nodes) == 1, f"custodian : {len(nodes)} occurrence(s), exactement 1 attendue."):
+    if not c.require(len(nodes) == 1, f"custodian : {len(nodes)} occurrence(s) trouvée(s) ; exactement 1 attendue."):
         return c.findings()
     org_id = doc.first("hl7:assignedCustodian/hl7:representedCustodianOrganization/hl7:id", nodes[0])
     c.require(org_id is not None and org_id.get("root") in (ORG_ID_ROOT, PATIENT_CUSTODIAN_ROOT),
-              f"representedCustodianOrganization/id@root doit valoir {ORG_ID_ROOT} (structure) ou "
-              f"{PATIENT_CUSTODIAN_ROOT} (document produit par le patient).", org_id if org_id is not None else nodes[0])
+              f"representedCustodianOrganization/id@root trouvé : "
+              f"{repr(org_id.get('root')) if org_id is not None else 'aucun identifiant'} ; attendu {ORG_ID_ROOT} "
+              f"(structure) ou {PATIENT_CUSTODIAN_ROOT} (document produit par le patient).",
+              org_id if org_id is not None else nodes[0])
     return c.findings(nodes[0])
 
 
 def legal_authenticator(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-08", "Responsable du document (legalAuthenticator) conforme, signatureCode S.")
     nodes = doc.xpath("hl7:legalAuthenticator")
-    if not c.require(len(nodes) == 1, f"legalAuthenticator : {len(nodes)} occurrence(s), exactement 1 attendue."):
+    if not c.require(len(nodes) == 1,
+                     f"legalAuthenticator : {len(nodes)} occurrence(s) trouvée(s) ; exactement 1 attendue."):
         return c.findings()
     node = nodes[0]
-    c.require(doc.first("hl7:time[@value]", node) is not None, "legalAuthenticator/time absent ou sans @value.", node)
+    c.require(doc.first("hl7:time[@value]", node) is not None,
+              "legalAuthenticator trouvé sans time/@value ; une date attendue.", node)
     sig = doc.first("hl7:signatureCode", node)
-    c.require(sig is not None and sig.get("code") == "S", "signatureCode doit valoir code=\"S\".",
+    c.require(sig is not None and sig.get("code") == "S",
+              f"signatureCode trouvé : {repr(sig.get('code')) if sig is not None else 'absent'} ; code=\"S\" attendu.",
               sig if sig is not None else node)
-    roots = {i.get("root") for i in doc.xpath("hl7:assignedEntity/hl7:id", node)}
+    entity = doc.first("hl7:assignedEntity", node)
+    roots = {i.get("root") for i in doc.xpath("hl7:id", entity)} if entity is not None else set()
     c.require(bool(roots & {PERSON_ID_ROOT, *INS_ROOTS}),
-              f"legalAuthenticator/assignedEntity sans identifiant national de professionnel (id@root=\"{PERSON_ID_ROOT}\") "
-              "ni INS (document produit par le patient).", node)
+              f"legalAuthenticator/assignedEntity : id@root trouvé(s) {_roots(doc, entity)} ; {PERSON_ID_ROOT} "
+              "(identifiant national de professionnel) attendu, ou un INS pour un document produit par le patient.",
+              node)
     return c.findings(node)
 
 
 def service_event(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-09", "Acte documenté (documentationOf/serviceEvent) présent, avec date et exécutant.")
     events = doc.xpath("hl7:documentationOf/hl7:serviceEvent")
-    if not c.require(bool(events), "documentationOf/serviceEvent absent (1..* attendu)."):
+    if not c.require(bool(events), "Aucun documentationOf/serviceEvent trouvé ; 1..* attendu."):
         return c.findings()
     first = events[0]
-    c.require(doc.first("hl7:effectiveTime", first) is not None, "Le premier serviceEvent n'a pas d'effectiveTime.", first)
-    c.require(doc.first("hl7:performer", first) is not None, "Le premier serviceEvent n'a pas de performer.", first)
+    c.require(doc.first("hl7:effectiveTime", first) is not None,
+              "Premier serviceEvent trouvé sans effectiveTime ; une période attendue.", first)
+    c.require(doc.first("hl7:performer", first) is not None,
+              "Premier serviceEvent trouvé sans performer ; un exécutant attendu.", first)
     return c.findings(first)
 
 
 def encounter(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-10", "Prise en charge (componentOf/encompassingEncounter) décrite, avec le lieu.")
     nodes = doc.xpath("hl7:componentOf/hl7:encompassingEncounter")
-    if not c.require(len(nodes) == 1, f"componentOf/encompassingEncounter : {len(nodes)} occurrence(s), 1 attendue."):
+    if not c.require(len(nodes) == 1,
+                     f"componentOf/encompassingEncounter : {len(nodes)} occurrence(s) trouvée(s) ; exactement 1 attendue."):
         return c.findings()
     node = nodes[0]
-    c.require(doc.first("hl7:effectiveTime", node) is not None, "encompassingEncounter/effectiveTime absent.", node)
+    c.require(doc.first("hl7:effectiveTime", node) is not None,
+              "encompassingEncounter trouvé sans effectiveTime ; une date attendue.", node)
     c.require(doc.first("hl7:location/hl7:healthCareFacility/hl7:code", node) is not None,
-              "encompassingEncounter/location/healthCareFacility/code absent.", node)
+              "encompassingEncounter trouvé sans location/healthCareFacility/code ; le lieu de prise en charge attendu.",
+              node)
     return c.findings(node)
 
 
 def replacement(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-11", "Remplacement de document (relatedDocument) conforme.")
     nodes = doc.xpath("hl7:relatedDocument")
-    c.require(len(nodes) <= 1, f"relatedDocument présent {len(nodes)} fois (au plus 1).")
+    c.require(len(nodes) <= 1, f"relatedDocument : {len(nodes)} occurrences trouvées ; au plus 1 attendue.")
     for node in nodes:
-        c.require(node.get("typeCode") == "RPLC", f"relatedDocument/@typeCode {node.get('typeCode')!r} : RPLC attendu.",
-                  node)
+        c.require(node.get("typeCode") == "RPLC", f"relatedDocument/@typeCode trouvé : {node.get('typeCode')!r} ; RPLC "
+                                                  "attendu.", node)
         c.require(doc.first("hl7:parentDocument/hl7:id[@root]", node) is not None,
-                  "relatedDocument/parentDocument/id absent.", node)
+                  "relatedDocument trouvé sans parentDocument/id ; l'identifiant du document remplacé attendu.", node)
     return c.findings(nodes[0] if nodes else None)
 
 
@@ -216,13 +246,13 @@ def contacts(doc: XmlDocument) -> list[Finding]:
         if has_null(node):
             continue
         bad = set(node.get("use", "").split()) - TELECOM_USES
-        c.require(not bad, f"telecom/@use {sorted(bad)} hors de {sorted(TELECOM_USES)}.", node)
+        c.require(not bad, f"telecom/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(TELECOM_USES)}.", node)
         c.require(TELECOM_SCHEME.match(node.get("value", "")) is not None,
-                  f"telecom/@value {node.get('value')!r} : schéma tel:, fax:, mailto:, http(s):, ftp: ou mllp: attendu.",
-                  node)
+                  f"telecom/@value trouvé : {node.get('value')!r} ; schéma tel:, fax:, mailto:, http(s):, ftp: ou mllp: "
+                  "attendu.", node)
     for node in doc.xpath(HEADER_NODES + "[self::hl7:addr][@use]"):
         bad = set(node.get("use", "").split()) - ADDR_USES
-        c.require(not bad, f"addr/@use {sorted(bad)} hors de {sorted(ADDR_USES)}.", node)
+        c.require(not bad, f"addr/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(ADDR_USES)}.", node)
     return c.findings()
 
 
@@ -230,19 +260,21 @@ def null_flavors(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-13", "nullFlavor de l'en-tête limités à UNK, NASK, ASKU, NAV, MSK.")
     for node in doc.xpath(HEADER_NODES + "[@nullFlavor]"):
         c.require(node.get("nullFlavor") in NULL_FLAVORS | TOLERATED_NULL_FLAVORS,
-                  f"nullFlavor {node.get('nullFlavor')!r} non admis dans l'en-tête ({', '.join(sorted(NULL_FLAVORS))}).",
+                  f"nullFlavor trouvé dans l'en-tête : {node.get('nullFlavor')!r} ; attendu parmi "
+                  f"{', '.join(sorted(NULL_FLAVORS))}.",
                   node)
     return c.findings()
 
 
 def national_ids(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-14", "Identifiants nationaux des professionnels et des structures bien formés.")
-    for root, pattern, label in ((PERSON_ID_ROOT, PERSON_ID, "professionnel (TRE_G08 : 8+RPPS, 0+ADELI…)"),
-                                 (ORG_ID_ROOT, ORG_ID, "structure (TRE_G07 : préfixe 0 à 4, 1+FINESS sur 9 caractères)")):
+    for root, pattern, label, form in (
+            (PERSON_ID_ROOT, PERSON_ID, "professionnel", "TRE_G08 (8+RPPS, 0+ADELI…)"),
+            (ORG_ID_ROOT, ORG_ID, "structure", "TRE_G07 (préfixe 0 à 4, 1+FINESS sur 9 caractères)")):
         for node in doc.xpath(f"{HEADER_NODES}[self::hl7:id][@root='{root}']"):
             ext = node.get("extension", "")
             c.require(pattern.fullmatch(ext) is not None,
-                      f"Identifiant national de {label} mal formé : extension {ext!r}.", node)
+                      f"Identifiant national de {label} : extension trouvée {ext!r} ; format {form} attendu.", node)
     return c.findings()
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..model import Finding, failed, passed, skipped
+from ..model import Finding, failed, omitted, passed, skipped
 from ..xmlsafe import XmlDocument
 from .common import cda_layer
 from .models import recognise
@@ -88,6 +88,18 @@ def _git_commit(root: Path) -> str | None:
     return None
 
 
+def _sha256(path: Path) -> str:
+    """SHA-256 of a file, or of a folder's files (relative name and bytes, in name order)."""
+    h = hashlib.sha256()
+    if path.is_file():
+        h.update(path.read_bytes())
+        return h.hexdigest()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        h.update(str(file.relative_to(path)).encode())
+        h.update(file.read_bytes())
+    return h.hexdigest()
+
+
 class OfficialReferential:
     """A checkout of TestContenuCDA; read only, never modified."""
 
@@ -123,16 +135,21 @@ class OfficialReferential:
         return h.hexdigest()
 
     def artefacts(self) -> list[dict[str, str]]:
-        """Every official artefact the harness may use, with the referential's version."""
+        """Every official artefact the harness may use: its own SHA-256 (of the file, or of a folder's
+        files), the referential's version, and the git commit when the referential is a checkout."""
+        commit = _git_commit(self.root) if self.root.is_dir() else None
         out = []
         items = [("Schéma CDA_extended.xsd", XSD)] + [(f"Schématron {k}", v) for k, v in PROFILES.items()]
+        items += [(f"Schématron {p.stem}", str(p.relative_to(self.root)))
+                  for p in sorted((self.root / "schematrons").glob("CI-SIS_*.sch"))]
         items += [("Jeux de valeurs CI-SIS (SVS)", VALUE_SETS), ("Moteur schématron ISO", ENGINE)]
         for name, rel in items:
             path = self.root / rel
             if path.exists():
-                out.append({"name": name, "version": self.version(), "path": str(path)})
-        for path in sorted((self.root / "schematrons").glob("CI-SIS_*.sch")):
-            out.append({"name": f"Schématron {path.stem}", "version": self.version(), "path": str(path)})
+                entry = {"name": name, "version": self.version(), "path": str(path), "sha256": _sha256(path)}
+                if commit:
+                    entry["commit"] = commit
+                out.append(entry)
         return out
 
     # --- XSD ------------------------------------------------------------------------------------
@@ -306,8 +323,11 @@ def schematrons_for(doc: XmlDocument, ctx) -> list[tuple[str, str]]:
 def check_official(doc: XmlDocument, ctx) -> list[Finding]:
     referential = getattr(ctx, "referential", None)
     if referential is None:
-        return [skipped(r, "Référentiel officiel non fourni (--referentiel-cda) : contrôle non effectué.", doc.locate(doc.root))
-                for r in ("DMP-30", "DMP-31")]
+        if getattr(ctx, "referential_required", False):
+            return [skipped(r, "Référentiel officiel non fourni ; --referentiel-cda attendu, obligatoire en homologation.",
+                            doc.locate(doc.root)) for r in ("DMP-30", "DMP-31")]
+        return [omitted(r, "Référentiel officiel non fourni (--referentiel-cda) : contrôle non demandé pour ce profil.",
+                        doc.locate(doc.root)) for r in ("DMP-30", "DMP-31")]
     usable: list[Finding] = [skipped("DMP-31", p, doc.locate(doc.root)) for p in referential.problems]
     results: list[Finding] = []
     ran = []

@@ -3,11 +3,15 @@
 Bytes that do not parse (malformed XML, DOCTYPE, bad encoding) never reach this layer:
 :class:`~dui_conformance.inputs.InputDocument` raises ``XmlProblem`` and GEN-01/GEN-02 report it.
 To avoid counting the same defect twice, :func:`check_unreadable` only gives DMP-01 a
-« non applicable » finding pointing at GEN; DMP-01 itself fails only for well-formed XML
-whose root is not ``{urn:hl7-org:v3}ClinicalDocument``.
+« non applicable » finding pointing at GEN; so does a root that is no CDA at all (GEN-01:
+document non reconnu). DMP-01 itself fails for a ClinicalDocument root outside the
+``urn:hl7-org:v3`` namespace. The ClinicalDocument of an auto-présentable or signed CDA passes,
+and its finding names the form and where the document sits in the file.
 """
 
 from __future__ import annotations
+
+from lxml import etree
 
 from ..model import Finding, Location, failed, omitted, passed
 from ..xmlsafe import HL7_NS, XmlDocument, XmlProblem
@@ -16,11 +20,17 @@ from .common import CDA_ROOT
 
 def check_wellformed(doc: XmlDocument, ctx) -> list[Finding]:
     root = doc.root
+    if root.tag == CDA_ROOT and doc.form:
+        return [passed("DMP-01", f"Document CDA {doc.form} : ClinicalDocument (urn:hl7-org:v3) lu dans {doc.base} "
+                                 f"(ligne {root.sourceline}) ; toutes les vérifications portent sur lui.", doc.locate(root))]
     if root.tag == CDA_ROOT:
         return [passed("DMP-01", "Document XML bien formé dont la racine est ClinicalDocument (urn:hl7-org:v3).",
                        doc.locate(root))]
-    return [failed("DMP-01", f"La racine du document est {root.tag!s} : un document CDA R2 a pour racine "
-                   f"ClinicalDocument dans l'espace de noms {HL7_NS}.", doc.locate(root))]
+    if etree.QName(root).localname != "ClinicalDocument":
+        return [omitted("DMP-01", f"Racine {root.tag!s} sans ClinicalDocument d'une forme reconnue : document non "
+                                  "reconnu, défaut compté par GEN-01.", doc.locate(root))]
+    return [failed("DMP-01", f"Racine trouvée : {root.tag!s} ; ClinicalDocument dans l'espace de noms {HL7_NS} "
+                   "attendu.", doc.locate(root))]
 
 
 def check_unreadable(path: str, problem: XmlProblem) -> list[Finding]:

@@ -25,6 +25,7 @@ from .matricule import (
     check_nir_traits,
     check_oid,
     expected_key,
+    suggest_environment,
 )
 from .reading import read_identities
 from .rules import InsRules, RulesError, default_rules, load_rules
@@ -69,7 +70,7 @@ def check_structure(doc: InputDocument, rules: InsRules | None = None) -> list[F
     or when the document cannot be read (read_identities reports that once)."""
     try:
         if doc.kind == CDA:
-            xml = doc.xml
+            xml = doc.cda
         elif doc.kind == HL7V2:
             text = doc.text[0]
         elif doc.kind == FHIR:
@@ -114,6 +115,7 @@ __all__ = [
     "check_cda_record_target",
     "check_document",
     "check_environment",
+    "suggest_environment",
     "check_fhir_patient",
     "check_given_names",
     "check_hl7v2_pid",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
-from ..model import Finding, failed, omitted, passed, skipped
+from ..model import Finding, Outcome, failed, omitted, passed, skipped
 from .identity import INS_OIDS, OID_NIA, PRODUCTION_OIDS, TEST_OIDS, Identity
 from .rules import InsRules, default_rules
 
@@ -216,3 +217,16 @@ def check_environment(identity: Identity, environment: str = "test") -> list[Fin
             )
         ]
     return [passed("INS-04", f"OID {oid} ({label}) admis en environnement de {environment}.", where, oid)]
+
+
+PRODUCTION_HINT = (" Tous les INS de cette exécution sont des INS de production : si les documents viennent "
+                   "d'un environnement de production, relancez avec --environnement production.")
+
+
+def suggest_environment(findings: list[Finding], environment: str) -> list[Finding]:
+    """INS-04 over a whole run: when every INS read is a production INS and the run expects test
+    identities, the likely mistake is the option, not every document; the failures say so."""
+    judged = [f for f in findings if f.outcome in (Outcome.PASS, Outcome.FAIL)]
+    if environment != "test" or not judged or any(f.evidence not in PRODUCTION_OIDS for f in judged):
+        return findings
+    return [replace(f, message=f.message + PRODUCTION_HINT) if f.outcome is Outcome.FAIL else f for f in findings]

@@ -19,7 +19,7 @@ def read_identities(doc: InputDocument, rules: InsRules | None = None) -> tuple[
     where = Location(file=doc.path)
     try:
         if doc.kind == CDA:
-            return read_cda(doc.xml), []
+            return read_cda(doc.cda), []
         if doc.kind == HL7V2:
             identities, errors = read_hl7v2(doc.text[0], doc.path, rules)
             return identities, [failed("GEN-01", f"Message HL7 v2 illisible : {e}.", where) for e in errors]

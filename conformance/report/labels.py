@@ -23,7 +23,7 @@ OUTCOME_SYMBOLS = {
     Outcome.ERROR: "⚠",
     Outcome.NOT_RUN: "·",
 }
-VERDICT_SYMBOLS = {"conforme": "✔", "non conforme": "✘", "erreur": "⚠"}
+VERDICT_SYMBOLS = {"conforme": "✔", "non conforme": "✘", "non concluant": "?", "erreur": "⚠"}
 
 
 def service_label(code: str) -> str:

@@ -46,6 +46,13 @@ def render_markdown(run: RunResult) -> str:
             detail = f" — {md(first.message)}" if first else ""
             lines.append(f"- **{md(req.id)}** {md(req.statement)}{detail}")
         lines += _more(len(blocking))
+    undecided = run.blocking_undecided
+    if undecided:
+        lines += ["", f"### Exigences bloquantes non décidées ({len(undecided)})", ""]
+        for req in undecided[:_LISTED]:
+            detail = f" — {md(req.findings[0].message)}" if req.findings else ""
+            lines.append(f"- **{md(req.id)}** ({md(req.outcome.label)}) {md(req.statement)}{detail}")
+        lines += _more(len(undecided))
     errors = run.harness_errors
     if errors:
         lines += ["", f"### Erreurs du harnais ({len(errors)})", ""]

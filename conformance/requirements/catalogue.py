@@ -2,6 +2,10 @@
 
 Requirements are data so that an ARS or a vendor can read them, diff them between
 releases and add their own (``--catalogue DIR``) without touching code.
+
+Whether a requirement blocks is never listed per row: one principle, written in the header of
+``catalogue/gen.toml`` and in the README, decides it from the row's level and its
+``casse_echange`` flag (:meth:`Requirement.blocks`).
 """
 
 from __future__ import annotations
@@ -29,12 +33,23 @@ class Requirement:
     statement: str
     level: str
     source: str
-    blocking: tuple[str, ...]
+    breaks_exchange: bool = False
     mode: str = "hors-ligne"
     official_id: str = ""
 
     def blocks(self, profile: str) -> bool:
-        return profile in self.blocking
+        """The blocking principle: a PEUT never blocks; ``bac-a-sable`` blocks on the DOIT whose breach
+        breaks the exchange itself; ``recette`` and ``homologation`` block on every DOIT."""
+        if profile not in PROFILES:
+            raise ValueError(f"profil inconnu : {profile!r}")
+        if self.level != "DOIT":
+            return False
+        return self.breaks_exchange if profile == "bac-a-sable" else True
+
+    @property
+    def blocking(self) -> tuple[str, ...]:
+        """Profiles in which the requirement blocks (derived, for listings)."""
+        return tuple(p for p in PROFILES if self.blocks(p))
 
 
 class Catalogue:
@@ -73,7 +88,7 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
             statement=row["statement"],
             level=row["level"],
             source=row["source"],
-            blocking=tuple(row.get("blocking", [])),
+            breaks_exchange=row.get("casse_echange", False),
             mode=row.get("mode", "hors-ligne"),
             official_id=row.get("official_id", ""),
         )
@@ -82,9 +97,11 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
             problems.append("identifiant invalide ou service incohérent")
         if req.level not in LEVELS:
             problems.append(f"niveau {req.level!r} hors de {LEVELS}")
-        unknown = set(req.blocking) - set(PROFILES)
-        if unknown:
-            problems.append(f"profils inconnus {sorted(unknown)}")
+        if "blocking" in row:
+            problems.append("champ « blocking » retiré : le blocage suit le principe du catalogue "
+                            "(niveau DOIT/PEUT et casse_echange)")
+        if not isinstance(req.breaks_exchange, bool):
+            problems.append("casse_echange doit valoir true ou false")
         if problems:
             raise CatalogueError(f"{path_name} : exigence {req.id} : " + ", ".join(problems))
         out.append(req)

@@ -44,7 +44,7 @@ class _Group:
 
     def fail(self, name: str, message: str, where: Location, expected=None, actual=None, source: str | None = None):
         cda = self.expected.sources.get(source or "")
-        evidence = f"attendu : {expected!s} ; trouvé : {actual!s}"
+        evidence = f"trouvé : {actual!s} ; attendu : {expected!s}"
         if cda:
             evidence += f" ; source CDA : {cda.describe()}"
         self.findings.append(failed(self.requirement, f"{name} : {message}", where, evidence))
@@ -171,7 +171,9 @@ def _codes(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     elif exp.language_code is not None:
         g.verified.append("languageCode")
     if entry.mime_type != exp.mime_type:
-        g.fail("mimeType", "type MIME inattendu pour un document CDA.", entry.location, exp.mime_type, entry.mime_type)
+        g.fail("mimeType", f"trouvé {entry.mime_type!r} ; {exp.mime_type} attendu pour ce document CDA "
+                           "(application/xslt+xml pour un CDA auto-présentable, text/xml sinon).",
+               entry.location, exp.mime_type, entry.mime_type)
     else:
         g.verified.append("mimeType")
     return g.done()

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from importlib import resources
 
+from ..inputs import CDA_MIME_TYPES
 from ..model import Location
 from ..xmlsafe import XmlDocument
 from .ebrim import Code
@@ -189,7 +190,8 @@ def _source_patient_info(cda: XmlDocument, patient) -> dict[str, str]:
 
 
 def expected_entry(cda: XmlDocument, data: bytes, environment: str = "test") -> ExpectedEntry:
-    """The DocumentEntry metadata implied by a CDA header and its exact bytes."""
+    """The DocumentEntry metadata implied by a CDA header and its exact bytes (the whole file for an
+    auto-présentable or signed CDA, whose mimeType follows its form, segur-spec-facts §7.8)."""
     doc = "/hl7:ClinicalDocument"
     sources: dict[str, Location] = {}
 
@@ -248,7 +250,7 @@ def expected_entry(cda: XmlDocument, data: bytes, environment: str = "test") -> 
                  "/hl7:author[1]/hl7:assignedAuthor/hl7:representedOrganization/hl7:standardIndustryClassCode"),
         ),
         language_code=attr("language_code", "/hl7:languageCode", "code"),
-        mime_type="text/xml",
+        mime_type=CDA_MIME_TYPES[cda.form],
         creation_time=to_utc(attr("creation_time", "/hl7:effectiveTime", "value")),
         service_start_time=to_utc(cda.first("hl7:low/@value", service_event)) if service_event is not None else None,
         service_stop_time=to_utc(cda.first("hl7:high/@value", service_event)) if service_event is not None else None,

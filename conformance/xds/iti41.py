@@ -10,6 +10,7 @@ import email.parser
 import email.policy
 import re
 
+from ..inputs import embedded_cda
 from ..model import Finding, Location, failed, passed, skipped
 from ..xmlsafe import XmlDocument, XmlProblem, parse_xml
 from . import ebrim, ids
@@ -114,6 +115,7 @@ def check_documents(sub: Submission, docs: dict[str, bytes], source: str, enviro
         except XmlProblem as problem:
             out.append(xml_problem_finding(problem, Location(file=where)))
             continue
+        cda = embedded_cda(cda) or cda  # an auto-présentable or signed CDA: its ClinicalDocument
         if etree_ns(cda.root) != ebrim.HL7 or not cda.root.tag.endswith("ClinicalDocument"):
             out.append(skipped(ids.IDENTITY, f"Document {entry.id} : pas un CDA, métadonnées non comparées.",
                                Location(file=where)))

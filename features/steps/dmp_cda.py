@@ -8,11 +8,13 @@ from dui_conformance.cda import CdaContext, check_layer
 
 
 @lru_cache(maxsize=4)
-def _context(value_sets: str | None, referential: str | None) -> CdaContext:
+def _context(value_sets: str | None, referential: str | None, profile: str) -> CdaContext:
     """Built once per process: value sets load and official schematrons compile only once."""
-    return CdaContext.build(value_set_dir=value_sets, referential_dir=referential)
+    return CdaContext.build(value_set_dir=value_sets, referential_dir=referential,
+                            referential_required=profile == "homologation")
 
 
 @then(parsers.parse("la couche « {layer} » est conforme"))
 def layer_conforms(layer, document, settings, verdict):
-    verdict.judge(check_layer(document, layer, _context(settings.value_sets, settings.referential_cda)))
+    context = _context(settings.value_sets, settings.referential_cda, settings.profile)
+    verdict.judge(check_layer(document, layer, context))

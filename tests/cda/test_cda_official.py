@@ -7,7 +7,9 @@ The referential is built in tmp_path: a small XSD, an ISO schematron reading a v
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import subprocess
 from pathlib import Path
 
 import lxml
@@ -95,6 +97,11 @@ def test_official_pass_fail_and_versions(referential, tmp_path):
     artefacts = ctx.referential.artefacts()
     assert {a["name"] for a in artefacts} >= {"Schéma CDA_extended.xsd", "Schématron Structuration minimale"}
     assert all(a["version"].startswith("sha256:") for a in artefacts)
+    # each artefact has its own digest; a plain folder has no commit
+    by_name = {a["name"]: a for a in artefacts}
+    assert by_name["Schéma CDA_extended.xsd"]["sha256"] != by_name["Schématron Structuration minimale"]["sha256"]
+    assert by_name["Schéma CDA_extended.xsd"]["sha256"] == hashlib.sha256(XSD.encode()).hexdigest()
+    assert all("commit" not in a for a in artefacts)
 
     compiled = next(cache.rglob("ASIP-STRUCT-MIN-StrucMin.xsl"))
     stamp = compiled.stat().st_mtime_ns
@@ -127,3 +134,34 @@ def test_git_commit_is_the_version(referential, tmp_path):
 def test_missing_referential_is_reported(tmp_path):
     _, findings = _run(tmp_path / "nowhere", tmp_path / "c", DOC.format(title="<title>T</title>", code="X1"))
     assert any(f.requirement == "DMP-31" and "introuvable" in f.message for f in findings)
+
+
+def test_artefacts_record_git_commit(referential):
+    git = ["git", "-C", str(referential), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    if shutil.which("git") is None:
+        pytest.skip("git absent")
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "r"], check=True)
+    head = subprocess.run(git + ["rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    artefacts = CdaContext.build(referential_dir=referential).referential.artefacts()
+    assert artefacts and all(a["commit"] == head and a["version"] == f"git:{head}" for a in artefacts)
+
+
+def test_official_layers_run_on_the_clinical_document_of_an_auto_presented_cda(referential, tmp_path):
+    """XSD and schematrons see the embedded ClinicalDocument; their findings point into the original file."""
+    from dui_conformance.cda import check_cda_input
+    from dui_conformance.inputs import load
+
+    cda = DOC.format(title="", code="Z9").split("\n", 1)[1]  # without its XML declaration
+    path = tmp_path / "auto.xml"
+    path.write_text('<?xml version="1.0"?>\n<?xml-stylesheet type="text/xsl" href="#"?>\n'
+                    '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" '
+                    'xmlns:d="urn:donnees">\n<d:Contenu>\n' + cda + '</d:Contenu>\n</xsl:stylesheet>\n')
+    ctx = CdaContext.build(referential_dir=referential, cache_dir=tmp_path / "cache")
+    findings = check_cda_input(load(path), ctx)
+    assert any(f.requirement == "DMP-02" and f.outcome is Outcome.PASS for f in findings)
+    fails = [f for f in findings if f.requirement == "DMP-30" and f.outcome is Outcome.FAIL]
+    assert {f.message.split("] ", 1)[1] for f in fails} == {"Le titre est obligatoire.", "Code hors jeu de valeurs."}
+    assert all(f.location.xpath == "/xsl:stylesheet/*[local-name()='Contenu']/hl7:ClinicalDocument"
+               and f.location.line == 5 for f in fails)

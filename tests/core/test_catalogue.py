@@ -41,3 +41,27 @@ def test_every_blocking_requirement_has_a_scenario():
     coverage = scan_features(FEATURES_DIR, catalogue)
     missing = [r.id for r in catalogue if r.blocking and not coverage.scenarios_by_requirement.get(r.id)]
     assert missing == []
+
+
+def test_every_requirement_blocks_by_the_one_principle():
+    """A PEUT never blocks; bac-a-sable blocks on what breaks the exchange; recette and homologation
+    on every DOIT (README « Parcours par profil », header of catalogue/gen.toml)."""
+    catalogue = load_catalogue()
+    for req in catalogue:
+        expected = {
+            "bac-a-sable": req.level == "DOIT" and req.breaks_exchange,
+            "recette": req.level == "DOIT",
+            "homologation": req.level == "DOIT",
+        }
+        assert {p: req.blocks(p) for p in PROFILES} == expected, req.id
+    assert any(r.level == "PEUT" for r in catalogue) and any(r.breaks_exchange for r in catalogue)
+    # what breaks the exchange is a DOIT, never a PEUT
+    assert not [r.id for r in catalogue if r.breaks_exchange and r.level != "DOIT"]
+
+
+def test_a_per_profile_blocking_list_is_refused(tmp_path):
+    (tmp_path / "x.toml").write_text(
+        '[[requirement]]\nid = "INS-901"\nservice = "INS"\nstatement = "d"\nlevel = "DOIT"\nsource = "s"\n'
+        'blocking = ["homologation"]\n', encoding="utf-8")
+    with pytest.raises(CatalogueError, match="principe"):
+        load_catalogue([tmp_path])

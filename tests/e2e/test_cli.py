@@ -1,5 +1,9 @@
 """The command line keeps its promises: exit codes, report files, French messages."""
 
+from pathlib import Path
+
+import pytest
+
 from dui_conformance.fixtures import FIXTURES_DIR
 
 
@@ -15,6 +19,20 @@ def test_check_hostile_inputs_gives_findings_and_exit_3(cli):
     assert "Verdict" in run.stderr
 
 
+def test_folder_with_one_unrecognised_file_exits_3_and_names_it(cli, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "dlu.xml").write_bytes((FIXTURES_DIR / "cda" / "dmp" / "dlu-valide.xml").read_bytes())
+    (folder / "export-inconnu.xml").write_text('<?xml version="1.0"?>\n<Bundle xmlns="urn:autre"/>\n')
+    run = cli("check", str(folder), name="non-reconnu")
+    assert run.code == 3 and run.report["verdict"] == "non conforme", run.stderr
+    gen01 = next(r for r in run.report["requirements"] if r["id"] == "GEN-01")
+    failing = [f for f in gen01["findings"] if f["outcome"] == "fail"]
+    assert [Path(f["file"]).name for f in failing] == ["export-inconnu.xml"]
+    assert "Document non reconnu" in failing[0]["message"] and "« Bundle »" in failing[0]["message"]
+    assert "export-inconnu.xml" in run.stderr
+
+
 def test_usage_errors_exit_2(cli, tmp_path):
     assert cli("check", str(tmp_path / "absent"), name="absent").code == 2
     assert cli("check", str(FIXTURES_DIR / "hostile"), "--formats", "pdf", name="badformat").code == 2
@@ -28,6 +46,35 @@ def test_profile_decides_what_blocks(cli):
         run = cli("check", str(FIXTURES_DIR / "hostile" / "encodage-faux.xml"), "--profil", profile, name=profile)
         assert run.code == 3
         assert run.report["profile"] == profile
+
+
+def test_one_blocking_principle_across_profiles(cli):
+    """recette blocks on every DOIT (a confidentiality code outside J08 fails the run); homologation
+    makes the official referential mandatory: without it the run is never conforme."""
+    valid = str(FIXTURES_DIR / "cda" / "dmp" / "dlu-valide.xml")
+    run = cli("check", valid, "--profil", "recette", name="recette-valide")
+    assert run.code == 0 and run.report["verdict"] == "conforme", run.stderr
+    dmp30 = next(r for r in run.report["requirements"] if r["id"] == "DMP-30")
+    assert dmp30["outcome"] == "omit"
+    run = cli("check", valid, "--profil", "homologation", name="homologation-sans-referentiel")
+    assert run.code == 3 and run.report["verdict"] == "non concluant"
+    dmp30 = next(r for r in run.report["requirements"] if r["id"] == "DMP-30")
+    assert dmp30["outcome"] == "skip" and dmp30["blocking"] and "homologation" in dmp30["findings"][0]["message"]
+    run = cli("check", str(FIXTURES_DIR / "cda" / "dmp" / "dmp-25-confidentialite.xml"), name="recette-j08")
+    assert run.code == 3 and run.report["verdict"] == "non conforme"
+
+
+def test_requirements_a_run_does_not_concern_are_not_applicable(cli):
+    """Only HL7 v2 messages: DMP requirements and live ones are « non applicable », with the reason;
+    the run judged INS and is conforme."""
+    run = cli("check", str(FIXTURES_DIR / "hl7v2" / "adt_a28_ins_qual.hl7"), name="hl7v2-seul")
+    assert run.code == 0 and run.report["verdict"] == "conforme", run.stderr
+    by_id = {r["id"]: r for r in run.report["requirements"]}
+    assert by_id["DMP-01"]["outcome"] == "omit" and "document CDA R2" in by_id["DMP-01"]["findings"][0]["message"]
+    assert by_id["INS-20"]["outcome"] == "omit" and "en direct" in by_id["INS-20"]["findings"][0]["message"]
+    assert not [r for r in run.report["requirements"] if r["outcome"] == "not_run"]
+    run = cli("check", str(FIXTURES_DIR / "hl7v2" / "adt_a28_ins_qual.hl7"), "--exigence", "GEN-01", name="gen-seul")
+    assert run.code == 3 and run.report["verdict"] == "non concluant"
 
 
 def test_size_limit_turns_a_large_file_into_insufficient_data(cli):
@@ -90,3 +137,18 @@ def test_mocks_command_serves_fixed_ports_until_stopped(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+ANS_CDA = Path(__file__).resolve().parents[2] / ".." / "shared" / "ans-examples" / "cda"
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not ANS_CDA.is_dir(), reason="../shared/ans-examples absent")
+def test_official_examples_are_recognised_cda_documents(cli):
+    """Every official ANS example is read as a CDA: GEN-01 and DMP-01 pass on each file, none fails."""
+    run = cli("check", str(ANS_CDA), name="ans-examples")
+    files = {str(p.resolve()) for p in ANS_CDA.glob("*.xml")}
+    for rid in ("GEN-01", "GEN-02", "DMP-01"):
+        req = next(r for r in run.report["requirements"] if r["id"] == rid)
+        assert {str(Path(f["file"]).resolve()) for f in req["findings"] if f["outcome"] == "pass"} == files, rid
+        assert not [f for f in req["findings"] if f["outcome"] == "fail"], rid

@@ -187,3 +187,19 @@ def test_environment(ident, outcome, oid, environment, expected):
 def test_environment_rejects_unknown_value(ident):
     with pytest.raises(ValueError):
         check_environment(ident(), "prod")
+
+
+def test_a_run_of_production_ins_in_test_suggests_the_production_environment():
+    from dui_conformance.ins import suggest_environment
+    from dui_conformance.model import Outcome, failed, omitted, passed
+
+    production = failed("INS-04", "INS de production (INS-NIR, OID 1.2.250.1.213.1.4.8) dans un environnement de test.",
+                        evidence="1.2.250.1.213.1.4.8")
+    no_ins = omitted("INS-04", "Aucun INS.")
+    hinted = suggest_environment([production, no_ins], "test")
+    assert "--environnement production" in hinted[0].message and hinted[0].message.startswith(production.message)
+    assert hinted[1] == no_ins
+    test_ins = passed("INS-04", "OID de test admis.", evidence="1.2.250.1.213.1.4.10")
+    assert suggest_environment([production, test_ins], "test") == [production, test_ins]  # mixed run: no advice
+    assert suggest_environment([production], "production") == [production]
+    assert all(f.outcome is Outcome.FAIL for f in hinted[:1])

@@ -29,6 +29,6 @@ def test_empty_run_gives_valid_reports(tmp_path):
 
     empty = RunResult("vide", "hors-ligne", "bac-a-sable", "local", "t0", "t1", [], [], [], {"version": "0.1.0"})
     assert load_run(write_reports(empty, tmp_path)["json"]).to_dict() == empty.to_dict()
-    assert "Verdict : ✔ conforme" in render_html(empty) and "bac à sable" in render_html(empty)
+    assert "Verdict : ? non concluant" in render_html(empty) and "bac à sable" in render_html(empty)
     assert etree.fromstring(render_junit(empty)).get("tests") == "0"
-    assert "**conforme**" in render_markdown(empty)
+    assert "**non concluant**" in render_markdown(empty)
