@@ -54,8 +54,8 @@ VALID_MATRICULE = 'extension="248055145412365"'
 BAD_KEY = 'extension="248055145412366"'  # INS-01: wrong control key
 DEFECTS = {
     "autopresentable": ('<realmCode code="FR"/>', '<realmCode code="BE"/>'),  # DMP-03
-    "signe": ('<id root="1.2.250.1.71.4.2.1" extension="899900000017"/>\n      <assignedPerson>',
-              '<id root="1.2.250.1.71" extension="899900000017"/>\n      <assignedPerson>'),  # DMP-08
+    "signe": ('<id root="1.2.250.1.71.4.2.1" extension="899900000011"/>\n      <assignedPerson>',
+              '<id root="1.2.250.1.71" extension="899900000011"/>\n      <assignedPerson>'),  # DMP-08
 }
 
 
