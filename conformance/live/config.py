@@ -19,6 +19,7 @@
     redirect_uris = ["http://127.0.0.1:8080/psc/retour"]
     post_logout_redirect_uris = ["http://127.0.0.1:8080/psc/fin-de-session"]
     attente_s = 5                # after a bad token: how long to watch for a userinfo call (OIDF default)
+    navigateur = "requests"      # or "chromium": Playwright with Debian's Chromium, for JavaScript login pages
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 ADAPTER = "adaptateur"
 ATTENDED = "accompagne"
 MODES = (ADAPTER, ATTENDED)
+BROWSERS = ("requests", "chromium")
 
 
 class ConfigError(ValueError):
@@ -47,6 +49,11 @@ class PscSettings:
     redirect_uris: tuple[str, ...] = ()
     post_logout_redirect_uris: tuple[str, ...] = ()
     attente_s: float = 5.0
+    navigateur: str = "requests"  # or "chromium" (Playwright + /usr/bin/chromium) for a login page that needs JavaScript
+
+    def __post_init__(self) -> None:
+        if self.navigateur not in BROWSERS:
+            raise ConfigError(f"[psc] navigateur « {self.navigateur} » inconnu : choisir parmi {', '.join(BROWSERS)}.")
 
     @classmethod
     def from_toml(cls, path: Path, section: object) -> PscSettings:

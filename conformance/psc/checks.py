@@ -7,7 +7,7 @@ after a bad ID token it opens no session and makes no userinfo call within the b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..exchanges import Exchange
@@ -63,7 +63,7 @@ class LoginRun:
     sessions: list[dict[str, Any]]
     waited_s: float = 0.0
     rotated_kid: str | None = None
-    notes: list[str] = field(default_factory=list)
+    unavailable: str | None = None  # why no login could be attempted (PSC not configured for this DUI)
 
     def of(self, operation: str) -> list[Exchange]:
         return [e for e in self.exchanges if e.operation == operation]
@@ -98,6 +98,8 @@ def _at(exchange: Exchange | None) -> Location:
 
 def check_recorded(run: LoginRun, requirement: str) -> list[Finding]:
     """PSC-01/02/04/05/06/07/08: the deviations the mock flagged for ``requirement`` during the login."""
+    if run.unavailable:
+        return [skipped(requirement, run.unavailable)]
     operations, what = RECORDED[requirement]
     seen = [e for e in run.exchanges if e.operation in operations]
     if not seen:
@@ -114,6 +116,8 @@ def _session_facts(session: dict[str, Any]) -> str:
 
 def check_session(run: LoginRun) -> list[Finding]:
     """PSC-21: the DUI's session belongs to the professional who logged in (national id, profession, ESMS)."""
+    if run.unavailable:
+        return [skipped("PSC-21", run.unavailable)]
     exp, userinfo = run.expected, next(iter(run.for_login(USERINFO)), None)
     mine = run.sessions_of_professional()
     if not mine:
@@ -136,6 +140,8 @@ def check_session(run: LoginRun) -> list[Finding]:
 def check_refused(run: LoginRun) -> list[Finding]:
     """PSC-03, PSC-10 … PSC-19: after the planned defect, the DUI stopped (no session, no userinfo call)."""
     requirement = DEFECT_REQUIREMENTS[run.defect or ""]
+    if run.unavailable:
+        return [skipped(requirement, run.unavailable)]
     exp = run.expected
     authorize = next(iter(run.for_login(AUTHORIZE)), None)
     if authorize is None:
@@ -164,6 +170,8 @@ def check_refused(run: LoginRun) -> list[Finding]:
 
 def check_rotation(run: LoginRun) -> list[Finding]:
     """PSC-20: a token signed with the newly published key opens the session."""
+    if run.unavailable:
+        return [skipped("PSC-20", run.unavailable)]
     signed = [t for t in run.for_login(TOKEN) if t.data.get("kid") == run.rotated_kid]
     if not signed:
         return [skipped("PSC-20", "Aucun jeton d'identité signé par la nouvelle clé n'a été remis au DUI.")]
@@ -176,6 +184,8 @@ def check_rotation(run: LoginRun) -> list[Finding]:
 def check_logout(run: FollowUpRun) -> list[Finding]:
     """PSC-22: end_session with id_token_hint and a registered post_logout_redirect_uri, then no session."""
     exp = run.login.expected
+    if run.login.unavailable:
+        return [skipped("PSC-22", run.login.unavailable)]
     if not run.login.sessions_of_professional():
         return [skipped("PSC-22", f"Aucune session n'était ouverte pour {exp.name} avant la déconnexion.")]
     logouts = run.of(LOGOUT)
@@ -195,6 +205,8 @@ def check_logout(run: FollowUpRun) -> list[Finding]:
 
 def check_expired_access(run: FollowUpRun) -> list[Finding]:
     """PSC-23: after an expired access token, the DUI refreshed it or ended the session."""
+    if run.login.unavailable:
+        return [skipped("PSC-23", run.login.unavailable)]
     exp = run.login.expected
     refreshed = [e for e in run.of(TOKEN) if e.data.get("grant_type") == "refresh_token"
                  and e.response is not None and e.response.status == 200]
@@ -213,9 +225,11 @@ def check_expired_access(run: FollowUpRun) -> list[Finding]:
                               "l'aurait gardé.")]
 
 
-def check_vihf_professional(expected: ExpectedProfessional, vihfs: list[tuple[str, dict[str, str | None]]]
-                            ) -> list[Finding]:
-    """PSC-24: each ITI-41 VIHF (exchange id, NameID + attributes) names the logged-in professional."""
+def check_vihf_professional(login: LoginRun, vihfs: list[tuple[str, dict[str, str | None]]]) -> list[Finding]:
+    """PSC-24: each ITI-41 VIHF (exchange id, NameID + attributes) names the professional of ``login``."""
+    if login.unavailable:
+        return [skipped("PSC-24", login.unavailable)]
+    expected = login.expected
     if not vihfs:
         return [skipped("PSC-24", "Aucune soumission ITI-41 après la connexion : VIHF non vérifié.")]
     out = []

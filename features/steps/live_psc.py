@@ -9,17 +9,18 @@ from dui_conformance.live import psc as live_psc
 
 
 @pytest.fixture
-def psc_browsers():
-    """Browsers opened by the scenario, closed at its end."""
+def psc_pilots():
+    """Browsers (or attended pilots) of the scenario's logins, closed at its end."""
     opened = []
     yield opened
-    for browser in opened:
-        browser.close()
+    for pilot in opened:
+        pilot.close()
 
 
-def _login(live_env, psc_browsers, professional, defect=None, rotate=False):
+def _login(live_env, psc_pilots, professional, defect=None, rotate=False):
     attempt = live_psc.run_login(live_env, professional, defect, rotate)
-    psc_browsers.append(attempt.browser)
+    if attempt.pilot is not None:
+        psc_pilots.append(attempt.pilot)
     return attempt
 
 
@@ -32,20 +33,20 @@ def reset_dui(live_env):
        target_fixture="psc_attempt")
 @when(parsers.parse("le professionnel « {professional} » se connecte au DUI par Pro Santé Connect"),
       target_fixture="psc_attempt")
-def logs_in(live_env, psc_browsers, professional):
-    return _login(live_env, psc_browsers, professional)
+def logs_in(live_env, psc_pilots, professional):
+    return _login(live_env, psc_pilots, professional)
 
 
 @when(parsers.parse("le professionnel « {professional} » se connecte et Pro Santé Connect renvoie le défaut « {defect} »"),
       target_fixture="psc_attempt")
-def logs_in_with_defect(live_env, psc_browsers, professional, defect):
-    return _login(live_env, psc_browsers, professional, defect)
+def logs_in_with_defect(live_env, psc_pilots, professional, defect):
+    return _login(live_env, psc_pilots, professional, defect)
 
 
 @when(parsers.parse("Pro Santé Connect publie une nouvelle clé et le professionnel « {professional} » se connecte"),
       target_fixture="psc_attempt")
-def logs_in_after_rotation(live_env, psc_browsers, professional):
-    return _login(live_env, psc_browsers, professional, rotate=True)
+def logs_in_after_rotation(live_env, psc_pilots, professional):
+    return _login(live_env, psc_pilots, professional, rotate=True)
 
 
 @when("le professionnel se déconnecte du DUI", target_fixture="psc_follow_up")
@@ -90,4 +91,4 @@ def expired(psc_follow_up, verdict):
 
 @then("le VIHF de la soumission ITI-41 désigne le professionnel connecté")
 def vihf_names_professional(psc_attempt, feed, verdict):
-    verdict.judge(psc.check_vihf_professional(psc_attempt.run.expected, live_psc.submission_identities(feed.exchanges)))
+    verdict.judge(psc.check_vihf_professional(psc_attempt.run, live_psc.submission_identities(feed.exchanges)))

@@ -35,7 +35,7 @@ def _plan(env) -> list:
     def login(*args, **kwargs):
         env.reset()
         attempt = live_psc.run_login(env, *args, **kwargs)
-        opened.append(attempt.browser)
+        opened.append(attempt.pilot)
         return attempt
 
     opened = []
@@ -49,10 +49,10 @@ def _plan(env) -> list:
         findings += psc.check_expired_access(live_psc.run_expired_access(env, login("ide-martin")))
         attempt = login("ide-martin")
         feed = dmp.run_feed(env, env.admit("unique", id_document="CN"))
-        findings += psc.check_vihf_professional(attempt.run.expected, live_psc.submission_identities(feed.exchanges))
+        findings += psc.check_vihf_professional(attempt.run, live_psc.submission_identities(feed.exchanges))
     finally:
-        for browser in opened:
-            browser.close()
+        for pilot in opened:
+            pilot.close()
     return findings
 
 
