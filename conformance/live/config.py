@@ -20,6 +20,7 @@
     post_logout_redirect_uris = ["http://127.0.0.1:8080/psc/fin-de-session"]
     attente_s = 5                # after a bad token: how long to watch for a userinfo call (OIDF default)
     navigateur = "requests"      # or "chromium": Playwright with Debian's Chromium, for JavaScript login pages
+    https = true                 # false: PSC mock in plain HTTP (default: HTTPS from the run's test PKI)
 """
 
 from __future__ import annotations
@@ -49,9 +50,12 @@ class PscSettings:
     redirect_uris: tuple[str, ...] = ()
     post_logout_redirect_uris: tuple[str, ...] = ()
     attente_s: float = 5.0
+    https: bool = True  # false: the PSC mock serves plain HTTP (only for a DUI that cannot be given a root yet)
     navigateur: str = "requests"  # or "chromium" (Playwright + /usr/bin/chromium) for a login page that needs JavaScript
 
     def __post_init__(self) -> None:
+        if not isinstance(self.https, bool):
+            raise ConfigError("[psc] https doit valoir true ou false.")
         if self.navigateur not in BROWSERS:
             raise ConfigError(f"[psc] navigateur « {self.navigateur} » inconnu : choisir parmi {', '.join(BROWSERS)}.")
 

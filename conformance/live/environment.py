@@ -43,11 +43,12 @@ def _insi(port: int = 0) -> InsiMock:
     return mock
 
 
-def _psc(port: int = 0) -> PscMock:
-    """The PSC mock over HTTPS, with its own test PKI (``mock.pki``; the folder goes with the mock)."""
+def _psc(port: int = 0, https: bool = True) -> PscMock:
+    """The PSC mock over HTTPS (plain HTTP when asked), with its own test PKI (``mock.pki``; its folder goes
+    with the mock)."""
     directory = tempfile.mkdtemp(prefix="dui-conformance-pki-")
     pki = TestPki(directory)
-    mock = PscMock(port=port, ssl_context=pki.server_context())
+    mock = PscMock(port=port, ssl_context=pki.server_context() if https else None)
     mock.pki = pki
     weakref.finalize(mock, shutil.rmtree, directory, True)
     return mock
@@ -107,7 +108,10 @@ class LiveEnvironment:
 
     def _start(self) -> None:
         for name, factory in MOCK_FACTORIES.items():
-            mock = self.mocks[name] = factory(self.ports.get(name, 0))
+            if name == "psc" and self.psc_settings is not None and not self.psc_settings.https:
+                mock = self.mocks[name] = factory(self.ports.get(name, 0), https=False)
+            else:
+                mock = self.mocks[name] = factory(self.ports.get(name, 0))
             mock.start()
         self.personas = live_personas(self.insi.personas)
         self.services_file.parent.mkdir(parents=True, exist_ok=True)
