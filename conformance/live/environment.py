@@ -58,7 +58,7 @@ def _psc(port: int = 0, https: bool = True) -> PscMock:
 MOCK_FACTORIES: dict[str, Callable[[int], MockService]] = {"insi": _insi, "dmp": lambda port: DmpMock(port=port),
                                                            "psc": _psc}
 # The reference DUI answers the PSC callback only after its token and userinfo calls: a short watch suffices.
-REFERENCE_PSC_WAIT_S = 0.2
+REFERENCE_PSC_WAIT_S = 0.1
 
 
 class LiveEnvironment:

@@ -8,6 +8,7 @@ page needs JavaScript can use :class:`ChromiumBrowser` (Playwright with Debian's
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import time
 from dataclasses import dataclass
@@ -76,9 +77,7 @@ class ChromiumBrowser:
 
 def chromium_path() -> str | None:
     """The distribution's Chromium when Playwright is installed too (``pip install .[navigateur]``), else None."""
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         return None
     return CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
 

@@ -313,6 +313,11 @@ class PscMock(MockService):
         """The authenticated client, or the invalid_client answer; flags a method the client may not use."""
         form, header = request.form, request.headers.get("Authorization", "")
         if form.get("client_assertion"):
+            try:
+                Keys.readable(form["client_assertion"])
+            except ValueError as exc:
+                exchange.flag("PSC-JETON-MALFORME", f"client_assertion illisible : {exc}.", "PSC-07")
+                return _oauth_error("invalid_request", f"client_assertion illisible : {exc}.")
             method, client_id, secret = "private_key_jwt", form.get("client_id", ""), None
         elif header.lower().startswith("basic "):
             try:

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
@@ -46,7 +46,7 @@ class Keys:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys = [self._new()]
-        self._stranger = self._new()  # never published: the « kid-inconnu » defect signs with it
+        self._stranger: RSAKey | None = None  # never published: the « kid-inconnu » defect signs with it
 
     @staticmethod
     def _new() -> RSAKey:
@@ -80,13 +80,28 @@ class Keys:
         """A compact JWS of ``claims``; ``defect`` ``signature-invalide``, ``alg-none`` or ``kid-inconnu``."""
         if defect == "alg-none":
             return f"{_b64({'alg': 'none', 'typ': typ})}.{_b64(claims)}."
-        key = self._stranger if defect == "kid-inconnu" else self.current
+        if defect == "kid-inconnu":
+            with self._lock:
+                self._stranger = self._stranger or self._new()
+                key = self._stranger
+        else:
+            key = self.current
         token = jwt.encode({"alg": ALG, "typ": typ, "kid": key.kid}, claims, key)
         if defect == "signature-invalide":
             head, payload, signature = token.split(".")
             flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
             token = f"{head}.{payload}.{flipped}"
         return token
+
+    @staticmethod
+    def readable(token: str) -> None:
+        """ValueError (French) unless ``token`` is a compact JWS one can at least parse (someone else's key)."""
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+            raise ValueError(f"jeton absent ou de plus de {MAX_TOKEN_CHARS} caractères")
+        try:
+            jws.extract_compact(token.encode())
+        except (JoseError, ValueError, TypeError, KeyError, UnicodeError) as exc:
+            raise ValueError(f"jeton illisible ({type(exc).__name__})") from None
 
     def verify(self, token: str) -> dict:
         """Claims of a token this provider signed; ValueError (French) if malformed, too long or not ours."""

@@ -268,6 +268,9 @@ def test_malformed_tokens_get_an_oauth_400(psc, http, name):
                   data={"token": token}),
         http.post(urls["end_session_endpoint"], data={"id_token_hint": token,
                                                       "post_logout_redirect_uri": AFTER_LOGOUT}),
+        http.post(urls["token_endpoint"], data={"grant_type": "authorization_code", "code": "x",
+                                                "client_id": DEFAULT_CLIENT_ID, "client_assertion": token,
+                                                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}),
     ]
     for r in answers:
         assert r.status_code == 400 and r.json()["error"] == "invalid_request", (r.url, r.text[:200])
