@@ -24,6 +24,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "dmp_documents": ("get", "/residents/{id}/dmp/documents"),
     "integrate_dmp": ("post", "/residents/{id}/dmp/integration"),
     "received_documents": ("get", "/residents/{id}/documents-recus"),
+    "sessions": ("get", "/session"),
+    "revalidate_sessions": ("post", "/session/actualisation"),
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
@@ -144,3 +146,21 @@ class AdapterClient:
 
     def received_documents(self, resident_id: str) -> list[dict[str, Any]]:
         return self._list("received_documents", resident_id)
+
+    # --- Pro Santé Connect (tag « psc ») ----------------------------------------------------
+
+    def _sessions(self, operation: str) -> list[dict[str, Any]]:
+        response = self._call(operation)
+        body = self._json(response)
+        sessions = body.get("sessions") if isinstance(body, dict) else None
+        if response.status_code != 200 or not isinstance(sessions, list) or not all(isinstance(s, dict) for s in sessions):
+            raise AdapterError(f"Sessions refusées ou hors contrat (HTTP {response.status_code}) : {body!r:.300}")
+        return sessions
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """The PSC sessions open in the DUI (who is logged in)."""
+        return self._sessions("sessions")
+
+    def revalidate_sessions(self) -> list[dict[str, Any]]:
+        """Make the DUI present its access tokens to PSC again; the sessions left."""
+        return self._sessions("revalidate_sessions")

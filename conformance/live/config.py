@@ -10,6 +10,17 @@
     [services]                   # optional: fixed ports of the simulated services
     insi = 18001
     dmp = 18002
+
+    [psc]                        # optional: Pro Santé Connect login of the DUI (see docs/pro-sante-connect.md)
+    connexion_url = "http://127.0.0.1:8080/psc/connexion"       # where a browser starts the login
+    deconnexion_url = "http://127.0.0.1:8080/psc/deconnexion"   # where it logs out
+    client_id = "dui-conformance"                               # registered at the PSC mock for this DUI
+    client_secret = "secret-de-test-psc"
+    redirect_uris = ["http://127.0.0.1:8080/psc/retour"]
+    post_logout_redirect_uris = ["http://127.0.0.1:8080/psc/fin-de-session"]
+    attente_s = 5                # after a bad token: how long to watch for a userinfo call (OIDF default)
+    navigateur = "requests"      # or "chromium": Playwright with Debian's Chromium, for JavaScript login pages
+    https = true                 # false: PSC mock in plain HTTP (default: HTTPS from the run's test PKI)
 """
 
 from __future__ import annotations
@@ -21,10 +32,50 @@ from pathlib import Path
 ADAPTER = "adaptateur"
 ATTENDED = "accompagne"
 MODES = (ADAPTER, ATTENDED)
+BROWSERS = ("requests", "chromium")
 
 
 class ConfigError(ValueError):
     """A configuration problem the user must fix (French message)."""
+
+
+@dataclass(frozen=True)
+class PscSettings:
+    """How the harness logs into the DUI through Pro Santé Connect (section [psc])."""
+
+    connexion_url: str
+    deconnexion_url: str | None = None
+    client_id: str = "dui-conformance"
+    client_secret: str = "secret-de-test-psc"
+    redirect_uris: tuple[str, ...] = ()
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    attente_s: float = 5.0
+    https: bool = True  # false: the PSC mock serves plain HTTP (only for a DUI that cannot be given a root yet)
+    navigateur: str = "requests"  # or "chromium" (Playwright + /usr/bin/chromium) for a login page that needs JavaScript
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.https, bool):
+            raise ConfigError("[psc] https doit valoir true ou false.")
+        if self.navigateur not in BROWSERS:
+            raise ConfigError(f"[psc] navigateur « {self.navigateur} » inconnu : choisir parmi {', '.join(BROWSERS)}.")
+
+    @classmethod
+    def from_toml(cls, path: Path, section: object) -> PscSettings:
+        if not isinstance(section, dict) or not isinstance(section.get("connexion_url"), str):
+            raise ConfigError(f"{path} : [psc] exige connexion_url (URL où un navigateur commence la connexion).")
+        unknown = set(section) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ConfigError(f"{path} : clés inconnues dans [psc] : {', '.join(sorted(unknown))}.")
+        lists = ("redirect_uris", "post_logout_redirect_uris")
+        if not all(isinstance(section.get(k, []), list) for k in lists):
+            raise ConfigError(f"{path} : [psc] redirect_uris et post_logout_redirect_uris sont des listes d'URL.")
+        try:
+            wait = float(section.get("attente_s", 5.0))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{path} : [psc] attente_s doit être un nombre de secondes.") from None
+        if not 0 < wait <= 60:
+            raise ConfigError(f"{path} : [psc] attente_s doit être entre 0 et 60 secondes.")
+        return cls(**{**section, **{k: tuple(section.get(k, [])) for k in lists}, "attente_s": wait})
 
 
 @dataclass(frozen=True)
@@ -35,6 +86,7 @@ class DuiConfig:
     attente_s: float = 300.0
     export_dir: Path | None = None
     ports: dict[str, int] = field(default_factory=dict)
+    psc: PscSettings | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -77,4 +129,5 @@ class DuiConfig:
             # a relative export folder is relative to the configuration file, not to the cwd
             export_dir=(path.parent / export_dir) if export_dir else None,
             ports=ports,
+            psc=PscSettings.from_toml(path, data["psc"]) if "psc" in data else None,
         )

@@ -10,19 +10,21 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any, Callable
 
 # The live-environment seam: the one place where the library starts the mocks.
-from dui_conformance.mocks.common import MockService
+from dui_conformance.mocks.common import MockService, TestPki
 from dui_conformance.mocks.dmp import DmpMock
 from dui_conformance.mocks.dui import ReferenceDui
 from dui_conformance.mocks.insi import InsiMock
+from dui_conformance.mocks.psc import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PscMock
 
 from ..exchanges import Exchange
 from .adapter import AdapterClient
 from .attended import AttendedDriver, RichTester, Tester
-from .config import ATTENDED, ConfigError, DuiConfig
+from .config import ATTENDED, ConfigError, DuiConfig, PscSettings
 from .driver import DuiDriver
 from .ins import AdmissionRun
 from .personas import LivePersona, extra_personas, live_personas
@@ -41,8 +43,22 @@ def _insi(port: int = 0) -> InsiMock:
     return mock
 
 
+def _psc(port: int = 0, https: bool = True) -> PscMock:
+    """The PSC mock over HTTPS (plain HTTP when asked), with its own test PKI (``mock.pki``; its folder goes
+    with the mock)."""
+    directory = tempfile.mkdtemp(prefix="dui-conformance-pki-")
+    pki = TestPki(directory)
+    mock = PscMock(port=port, ssl_context=pki.server_context() if https else None)
+    mock.pki = pki
+    weakref.finalize(mock, shutil.rmtree, directory, True)
+    return mock
+
+
 # service name -> factory of an unstarted mock on a port (0: any free one); later services add theirs.
-MOCK_FACTORIES: dict[str, Callable[[int], MockService]] = {"insi": _insi, "dmp": lambda port: DmpMock(port=port)}
+MOCK_FACTORIES: dict[str, Callable[[int], MockService]] = {"insi": _insi, "dmp": lambda port: DmpMock(port=port),
+                                                           "psc": _psc}
+# The reference DUI answers the PSC callback only after its token and userinfo calls: a short watch suffices.
+REFERENCE_PSC_WAIT_S = 0.1
 
 
 class LiveEnvironment:
@@ -77,6 +93,7 @@ class LiveEnvironment:
         self.reference: ReferenceDui | None = None
         self.driver: DuiDriver | None = None
         self.personas: dict[str, LivePersona] = {}
+        self.psc_settings: PscSettings | None = dui_config.psc if dui_config else None
 
     def __enter__(self) -> LiveEnvironment:
         try:
@@ -91,7 +108,10 @@ class LiveEnvironment:
 
     def _start(self) -> None:
         for name, factory in MOCK_FACTORIES.items():
-            mock = self.mocks[name] = factory(self.ports.get(name, 0))
+            if name == "psc" and self.psc_settings is not None and not self.psc_settings.https:
+                mock = self.mocks[name] = factory(self.ports.get(name, 0), https=False)
+            else:
+                mock = self.mocks[name] = factory(self.ports.get(name, 0))
             mock.start()
         self.personas = live_personas(self.insi.personas)
         self.services_file.parent.mkdir(parents=True, exist_ok=True)
@@ -99,14 +119,25 @@ class LiveEnvironment:
         config = self.dui_config
         if self.reference_defects is not None:
             dmp_url = self.mocks["dmp"].url if "dmp" in self.mocks else None
-            self.reference = ReferenceDui(self.insi.url, self.reference_defects, dmp_url=dmp_url)
-            self.driver = AdapterClient(self.reference.start())
+            psc = {"discovery_url": self.psc.discovery_url, "client_id": DEFAULT_CLIENT_ID,
+                   "client_secret": DEFAULT_CLIENT_SECRET, "verify": str(self.psc.pki.root_cert)}
+            self.reference = ReferenceDui(self.insi.url, self.reference_defects, dmp_url=dmp_url, psc=psc)
+            url = self.reference.start()
+            self.psc_settings = PscSettings(url + "/psc/connexion", url + "/psc/deconnexion",
+                                            redirect_uris=(url + "/psc/retour",),
+                                            post_logout_redirect_uris=(url + "/psc/fin-de-session",),
+                                            attente_s=REFERENCE_PSC_WAIT_S)
+            self.driver = AdapterClient(url)
         elif config is not None and config.mode == ATTENDED:
             adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
             self.driver = AttendedDriver(self.insi.recorder, config, self.tester or RichTester(), adapter,
                                          dmp=self.mocks.get("dmp"))
         elif config is not None:
             self.driver = AdapterClient(config.adapter_url, config.timeout_s)
+        if self.psc_settings is not None:
+            settings = self.psc_settings
+            self.psc.register_client(settings.client_id, settings.client_secret, list(settings.redirect_uris),
+                                     list(settings.post_logout_redirect_uris))
 
     def close(self) -> None:
         if isinstance(self.driver, AdapterClient):
@@ -135,12 +166,20 @@ class LiveEnvironment:
     def dmp(self) -> DmpMock:
         return self.mocks["dmp"]
 
+    @property
+    def psc(self) -> PscMock:
+        return self.mocks["psc"]
+
     def services(self) -> dict[str, Any]:
         """Content of services-simules.json: each mock's endpoint and its exchange log."""
-        return {
+        out = {
             name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges"}
             for name, mock in self.mocks.items()
         }
+        if "psc" in self.mocks:
+            out["psc"].update({"decouverte": self.psc.discovery_url, "racine": str(self.psc.pki.root_cert),
+                               "client_id": (self.psc_settings.client_id if self.psc_settings else DEFAULT_CLIENT_ID)})
+        return out
 
     def urls(self) -> dict[str, str]:
         return {name: mock.url for name, mock in self.mocks.items()}

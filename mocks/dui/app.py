@@ -7,6 +7,7 @@ Vitale, INSi lookup with the documented retries on CR 02, RNIV status, FR Core e
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
@@ -15,7 +16,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -24,6 +25,7 @@ from dui_conformance.mocks.common import LoopbackServer
 from .defects import check_defects
 from .dmp import PENDING, SENT, DmpClient, DmpDocument, DmpUnavailable, new_document, patient_id, received_summary
 from .insi_client import InsiClient, InsiResult
+from .psc import SESSION_COOKIE, LoginRefused, PscRelyingParty
 from .resident import Resident, patient_resource
 
 # Identity documents this DUI accepts to qualify an identity (FR Core fr-core-cs-mode-validation-identity).
@@ -74,8 +76,10 @@ class ReferenceDui:
     """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL."""
 
     def __init__(self, insi_url: str, defects: frozenset[str] | set[str] = frozenset(), host: str = "127.0.0.1",
-                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None):
+                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None, psc: dict | None = None):
+        """``psc``: discovery_url, client_id, client_secret, verify (CA file) of the Pro Santé Connect provider."""
         self.defects = check_defects(defects)
+        self.psc = PscRelyingParty(defects=self.defects, timeout=timeout, **psc) if psc else None
         self.insi = InsiClient(insi_url, timeout=timeout)
         self.insi.session.trust_env = False  # loopback only: never through a proxy
         self.dmp = DmpClient(dmp_url, self.defects, timeout) if dmp_url else None
@@ -96,6 +100,13 @@ class ReferenceDui:
             Rule("/residents/<rid>/dmp/documents", endpoint="dmp_documents", methods=["GET"]),
             Rule("/residents/<rid>/dmp/integration", endpoint="dmp_integration", methods=["POST"]),
             Rule("/residents/<rid>/documents-recus", endpoint="received", methods=["GET"]),
+            Rule("/", endpoint="home", methods=["GET"]),
+            Rule("/psc/connexion", endpoint="psc_login", methods=["GET"]),
+            Rule("/psc/retour", endpoint="psc_callback", methods=["GET"]),
+            Rule("/psc/deconnexion", endpoint="psc_logout", methods=["GET"]),
+            Rule("/psc/fin-de-session", endpoint="psc_logged_out", methods=["GET"]),
+            Rule("/session", endpoint="sessions", methods=["GET"]),
+            Rule("/session/actualisation", endpoint="revalidate", methods=["POST"]),
         ])
         self._server = LoopbackServer(self.wsgi, host, port)
 
@@ -113,6 +124,8 @@ class ReferenceDui:
         self.insi.session.close()
         if self.dmp is not None:
             self.dmp.close()
+        if self.psc is not None:
+            self.psc.close()
 
     def __enter__(self) -> ReferenceDui:
         self.start()
@@ -138,7 +151,7 @@ class ReferenceDui:
         return response(environ, start_response)
 
     def _on_health(self, request: Request) -> Response:
-        services = ["INS", "DMP"] if self.dmp is not None else ["INS"]
+        services = ["INS"] + ["DMP"] * (self.dmp is not None) + ["PSC"] * (self.psc is not None)
         return _json({"statut": "disponible", "logiciel": "DUI de référence du harnais", "services": services})
 
     def _on_reset(self, request: Request) -> Response:
@@ -146,6 +159,8 @@ class ReferenceDui:
             self._residents.clear()
             self._documents.clear()
             self._received.clear()
+        if self.psc is not None:
+            self.psc.reset()
         return Response(status=204)
 
     def _on_patient(self, request: Request, rid: str) -> Response:
@@ -313,6 +328,7 @@ class ReferenceDui:
         document = new_document(resident, next(self._doc_numbers), previous)
         with self._lock:
             self._documents[document.id] = document
+        self.dmp.acting = self._acting()
         try:
             self.dmp.submit(document, patient_id(resident))
         except DmpUnavailable as exc:
@@ -361,3 +377,61 @@ class ReferenceDui:
             if rid not in self._residents:
                 return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
             return _json(list(self._received.get(rid, [])))
+
+    # --- Pro Santé Connect (pages a browser visits; the adapter's /session) ---------------------
+
+    def _psc_or_problem(self) -> PscRelyingParty:
+        if self.psc is None:
+            raise ServiceUnavailable("Le DUI n'a pas d'adresse de fournisseur Pro Santé Connect.")
+        return self.psc
+
+    def _acting(self) -> dict | None:
+        """VIHF identity of the latest PSC session (None: the synthetic one), unless the fixed-identity defect."""
+        if self.psc is None or "psc-vihf-identite-fixe" in self.defects or not self.psc.sessions:
+            return None
+        return list(self.psc.sessions.values())[-1].vihf_identity()
+
+    @staticmethod
+    def _page(text: str, status: int = 200) -> Response:
+        body = f'<!doctype html><html lang="fr"><body><p>{html.escape(text)}</p></body></html>'
+        return Response(body, status, mimetype="text/html")
+
+    def _on_home(self, request: Request) -> Response:
+        session = self.psc.sessions.get(request.cookies.get(SESSION_COOKIE, "")) if self.psc else None
+        if session is None:
+            return self._page("DUI de référence : non connecté.")
+        who = session.summary()
+        return self._page(f"DUI de référence : connecté en tant que {who['prenom']} {who['nom']}.")
+
+    def _on_psc_login(self, request: Request) -> Response:
+        psc = self._psc_or_problem()
+        return Response(status=302, headers={"Location": psc.login_url(self.url + "/psc/retour")})
+
+    def _on_psc_callback(self, request: Request) -> Response:
+        psc = self._psc_or_problem()
+        try:
+            session = psc.callback(request.args)
+        except LoginRefused as exc:
+            return self._page(f"Connexion refusée : {exc}", 403)
+        response = Response(status=302, headers={"Location": "/"})
+        response.set_cookie(SESSION_COOKIE, session.id, httponly=True, samesite="Lax")
+        return response
+
+    def _on_psc_logout(self, request: Request) -> Response:
+        psc = self._psc_or_problem()
+        target = psc.logout_url(request.cookies.get(SESSION_COOKIE, ""), self.url + "/psc/fin-de-session")
+        response = Response(status=302, headers={"Location": target})
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    def _on_psc_logged_out(self, request: Request) -> Response:
+        return self._page("Vous êtes déconnecté.")
+
+    def _on_sessions(self, request: Request) -> Response:
+        psc = self._psc_or_problem()
+        return _json({"sessions": [s.summary() for s in list(psc.sessions.values())]})
+
+    def _on_revalidate(self, request: Request) -> Response:
+        psc = self._psc_or_problem()
+        psc.revalidate()
+        return self._on_sessions(request)

@@ -1,4 +1,4 @@
-"""Switchable defects of the reference DUI: each one breaks a known INS or DMP requirement.
+"""Switchable defects of the reference DUI: each one breaks a known INS, DMP or PSC requirement.
 
 The harness's own tests run every scenario against the correct DUI (all checks pass) and
 against each defect (exactly the targeted checks fail); the CLI ``demo --defaut`` shows them.
@@ -25,6 +25,14 @@ DEFECTS: dict[str, str] = {
                           "le garder pour un nouvel envoi.",
     "dmp-integration-mauvais-dossier": "Range les documents récupérés du DMP (ITI-18 puis ITI-43) dans le dossier "
                                        "d'un autre résident.",
+    "psc-signature-non-verifiee": "Ne vérifie pas la signature des jetons de Pro Santé Connect : accepte un jeton à "
+                                  "la signature altérée, non signé (alg none) ou signé par une clé inconnue.",
+    "psc-nonce-ignore": "Envoie un nonce mais ne le compare pas à celui du jeton d'identité.",
+    "psc-acr-non-verifie": "Accepte un jeton d'identité sans niveau d'authentification eidas1 (acr absent).",
+    "psc-state-ignore": "Ne compare pas le « state » du retour de Pro Santé Connect à celui de sa demande.",
+    "psc-session-apres-deconnexion": "Garde la session du professionnel après la déconnexion Pro Santé Connect.",
+    "psc-vihf-identite-fixe": "Signe chaque soumission au DMP avec une même identité fixe au lieu du professionnel "
+                              "connecté par Pro Santé Connect.",
 }
 
 

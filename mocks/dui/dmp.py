@@ -114,9 +114,24 @@ class DmpClient:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False  # loopback only: never through a proxy
+        # VIHF identity of the professional logged in through PSC (PscSession.vihf_identity); None: synthetic one
+        self.acting: dict[str, str] | None = None
 
     def close(self) -> None:
         self.session.close()
+
+    def _vihf(self, patient_id: str):
+        """The VIHF: the logged-in professional when there is one (facts §3.3: NameID = SubjectNameID)."""
+        attributes = default_vihf(patient_id)
+        acting = self.acting
+        if acting is None:
+            return vihf_assertion(attributes)
+        attributes.update({
+            "Identifiant_Structure": acting["structure"], "Secteur_Activite": acting["sector"],
+            "urn:oasis:names:tc:xspa:1.0:subject:subject-id": acting["name"],
+            "urn:oasis:names:tc:xacml:2.0:subject:role": Code(acting["profession"], "1.2.250.1.213.1.1.4.5", ""),
+        })
+        return vihf_assertion(attributes, subject=acting["subject"])
 
     def _post(self, operation: str, content_type: str, body: bytes) -> requests.Response:
         try:
@@ -141,7 +156,7 @@ class DmpClient:
         submit = submit_objects_request([(document.entry_uuid, exp)], replaces=replaces)
         cid = f"{uuid.uuid4().hex}@dui-reference"
         envelope = soap_envelope(provide_and_register(submit, {document.entry_uuid: cid}), ITI41_ACTION,
-                                 f"{self.url}/iti41", vihf_assertion(default_vihf(patient_id)))
+                                 f"{self.url}/iti41", self._vihf(patient_id))
         content_type, body = mtom(envelope, {cid: (document.cda, "text/xml")}, ITI41_ACTION)
         response = self._post("iti41", content_type, body)
         try:
@@ -161,7 +176,7 @@ class DmpClient:
         add_slot(query, "$XDSDocumentEntryPatientId", [f"'{patient_id}'"])
         add_slot(query, "$XDSDocumentEntryStatus", [f"('{ebrim.APPROVED}')"])
         envelope = soap_envelope(request, ITI18_ACTION, f"{self.url}/iti18",
-                                 vihf_assertion(default_vihf(patient_id)))
+                                 self._vihf(patient_id))
         response = self._post("iti18", "application/soap+xml; charset=UTF-8", envelope)
         try:
             xml = parse_xml(response.content, "réponse ITI-18")
@@ -177,7 +192,7 @@ class DmpClient:
         wanted = etree.SubElement(request, q("xdsb", "DocumentRequest"))
         etree.SubElement(wanted, q("xdsb", "RepositoryUniqueId")).text = repository_id
         etree.SubElement(wanted, q("xdsb", "DocumentUniqueId")).text = unique_id
-        envelope = soap_envelope(request, ITI43_ACTION, f"{self.url}/iti43", vihf_assertion(default_vihf(patient_id)))
+        envelope = soap_envelope(request, ITI43_ACTION, f"{self.url}/iti43", self._vihf(patient_id))
         response = self._post("iti43", "application/soap+xml; charset=UTF-8", envelope)
         try:
             message = parse_mtom(response.headers.get("Content-Type", ""), response.content)

@@ -17,7 +17,15 @@ EXPECTED = {
     "dmp-sans-rplc": {"DMP-61"},
     "dmp-erreur-ignoree": {"DMP-63"},
     "dmp-integration-mauvais-dossier": {"DMP-64"},
+    "psc-signature-non-verifiee": {"PSC-10", "PSC-11", "PSC-12"},
+    "psc-nonce-ignore": {"PSC-17"},
+    "psc-acr-non-verifie": {"PSC-18"},
+    "psc-state-ignore": {"PSC-03"},
+    "psc-session-apres-deconnexion": {"PSC-22"},
+    "psc-vihf-identite-fixe": {"PSC-24"},
 }
+# Relying-party defects touch disjoint scenarios: one demo runs them together (each alone: tests/live_psc).
+PSC_DEFECTS = sorted(d for d in EXPECTED if d.startswith("psc-"))
 
 pytestmark = pytest.mark.live
 
@@ -36,8 +44,8 @@ def test_demo_on_the_correct_reference_dui_is_conformant(cli):
     offline = [s for s in report["scenarios"] if s["subject"] != "session directe"]
     assert live and offline, "la démonstration couvre le direct et les documents"
     assert report["exchanges"], "les échanges avec les services simulés figurent au rapport"
-    not_run = [r["id"] for r in report["requirements"] if r["outcome"] == "not_run" and r["service"] in ("INS", "DMP")]
-    assert not_run == [], "la démonstration évalue toutes les exigences INS et DMP"
+    not_run = [r["id"] for r in report["requirements"] if r["outcome"] == "not_run" and r["service"] in ("INS", "DMP", "PSC")]
+    assert not_run == [], "la démonstration évalue toutes les exigences INS, DMP et PSC"
 
 
 def test_every_defect_has_an_expectation():
@@ -46,11 +54,17 @@ def test_every_defect_has_an_expectation():
     assert set(EXPECTED) == set(DEFECTS)
 
 
-@pytest.mark.parametrize("defect", sorted(EXPECTED))
+@pytest.mark.parametrize("defect", sorted(set(EXPECTED) - set(PSC_DEFECTS)))
 def test_each_defect_fails_exactly_its_requirements(cli, defect):
     run = cli("demo", "--defaut", defect, name=defect)
     assert run.code == 3, run.stderr
     assert _failing(run) == EXPECTED[defect]
+
+
+def test_psc_defects_fail_exactly_their_requirements(cli):
+    run = cli("demo", *[arg for d in PSC_DEFECTS for arg in ("--defaut", d)], name="psc")
+    assert run.code == 3, run.stderr
+    assert _failing(run) == set().union(*(EXPECTED[d] for d in PSC_DEFECTS))
 
 
 def test_unknown_defect_is_a_usage_error(cli):

@@ -28,9 +28,11 @@ def _free_ports(count: int) -> list[int]:
 @pytest.fixture
 def vendor_dui(tmp_path):
     def start(*defects: str):
-        insi, dmp, dui = _free_ports(3)
+        insi, dmp, psc, dui = _free_ports(4)
+        realm = f"http://127.0.0.1:{psc}/auth/realms/esante-wallet"
         args = [sys.executable, "-m", "dui_conformance.mocks.dui", "--insi", f"http://127.0.0.1:{insi}/lps",
-                "--dmp", f"http://127.0.0.1:{dmp}/dmp", "--port", str(dui)]
+                "--dmp", f"http://127.0.0.1:{dmp}/dmp", "--psc", realm + "/.well-known/wallet-openid-configuration",
+                "--port", str(dui)]
         for defect in defects:
             args += ["--defaut", defect]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -43,8 +45,13 @@ def vendor_dui(tmp_path):
             except requests.ConnectionError:
                 time.sleep(0.1)
         config = tmp_path / "dui.toml"
-        config.write_text(f'[dui]\nmode = "adaptateur"\nadapter_url = "http://127.0.0.1:{dui}"\n\n'
-                          f"[services]\ninsi = {insi}\ndmp = {dmp}\n", encoding="utf-8")
+        base = f"http://127.0.0.1:{dui}"
+        # PSC in plain HTTP: the reference DUI process starts before the run's test PKI exists.
+        config.write_text(f'[dui]\nmode = "adaptateur"\nadapter_url = "{base}"\n\n'
+                          f"[services]\ninsi = {insi}\ndmp = {dmp}\npsc = {psc}\n\n"
+                          f'[psc]\nconnexion_url = "{base}/psc/connexion"\ndeconnexion_url = "{base}/psc/deconnexion"\n'
+                          f'redirect_uris = ["{base}/psc/retour"]\npost_logout_redirect_uris = ["{base}/psc/fin-de-session"]\n'
+                          "attente_s = 0.5\nhttps = false\n", encoding="utf-8")
         return config
 
     started: list[subprocess.Popen] = []
@@ -65,6 +72,8 @@ def test_run_against_a_conformant_dui_in_another_process(cli, vendor_dui, tmp_pa
     assert _failing(run) == set()
     assert (tmp_path / "services.json").is_file()
     assert any(s["subject"] == "session directe" for s in run.report["scenarios"])
+    psc = [r for r in run.report["requirements"] if r["service"] == "PSC"]
+    assert psc and all(r["outcome"] == "pass" for r in psc), [(r["id"], r["outcome"]) for r in psc]
 
 
 def test_run_catches_a_defective_dui_in_another_process(cli, vendor_dui, tmp_path):

@@ -56,7 +56,8 @@ def _run_plan(tmp_path, defects):
 
 
 def test_every_defect_has_an_expectation():
-    assert set(EXPECTED_FAILURES) - {None} == set(DEFECTS)
+    """PSC defects only change the login (no login in this plan): tests/live_psc judges them."""
+    assert set(EXPECTED_FAILURES) - {None} == {name for name in DEFECTS if not name.startswith("psc-")}
 
 
 @pytest.mark.parametrize("defect", list(EXPECTED_FAILURES), ids=lambda d: d or "correct")

@@ -92,7 +92,7 @@ def test_correct_dui_passes_every_live_dmp_check(results):
     assert {"DMP-53", "DMP-54", "DMP-60", "DMP-61", "DMP-62", "DMP-63", "DMP-64"} <= passing
 
 
-@pytest.mark.parametrize("defect", sorted(name for name in DEFECTS if not name.startswith("dmp-")))
+@pytest.mark.parametrize("defect", sorted(name for name in DEFECTS if not name.startswith(("dmp-", "psc-"))))
 def test_ins_defects_leave_dmp_checks_unfailed(tmp_path, defect):
     """An identity the DUI failed to qualify is the INS checks' finding: DMP checks are then undecided."""
     with LiveEnvironment(reference_defects=frozenset({defect}), services_file=tmp_path / SERVICES_FILE) as env:

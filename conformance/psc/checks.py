@@ -1,0 +1,249 @@
+"""Pro Santé Connect relying-party checks (PSC-01 … PSC-24), pure over what the PSC mock recorded
+and what the DUI reported about its sessions.
+
+A negative check passes when the DUI *stops* (harness lessons §4, OpenID Foundation RP tests):
+after a bad ID token it opens no session and makes no userinfo call within the bounded wait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..exchanges import Exchange
+from ..model import Finding, Location, failed, passed, skipped
+
+AUTHORIZE, TOKEN, USERINFO, LOGOUT = "authorize", "token", "userinfo", "logout"
+
+# mock defect -> requirement whose check it probes (mocks/psc/tokens.py)
+DEFECT_REQUIREMENTS: dict[str, str] = {
+    "signature-invalide": "PSC-10",
+    "alg-none": "PSC-11",
+    "kid-inconnu": "PSC-12",
+    "iss-errone": "PSC-13",
+    "aud-errone": "PSC-14",
+    "expire": "PSC-15",
+    "iat-futur": "PSC-16",
+    "nonce-different": "PSC-17",
+    "acr-insuffisant": "PSC-18",
+    "sub-userinfo-different": "PSC-19",
+    "etat-different": "PSC-03",
+}
+# requirement -> (operations where the mock flags it, what is checked, in French)
+RECORDED: dict[str, tuple[tuple[str, ...], str]] = {
+    "PSC-01": ((AUTHORIZE,), "demande d'autorisation (code, openid scope_all, eidas1)"),
+    "PSC-02": ((AUTHORIZE,), "« state » de la demande d'autorisation"),
+    "PSC-04": ((AUTHORIZE,), "« nonce » de la demande d'autorisation"),
+    "PSC-05": ((AUTHORIZE, TOKEN), "PKCE S256"),
+    "PSC-06": ((AUTHORIZE, TOKEN), "redirect_uri enregistré"),
+    "PSC-07": ((TOKEN,), "authentification du client au point de jeton"),
+    "PSC-08": ((TOKEN,), "usage unique du code d'autorisation"),
+}
+
+
+@dataclass(frozen=True)
+class ExpectedProfessional:
+    """What the session of the logged-in professional must say (from the fictitious directory)."""
+
+    id: str
+    id_national: str
+    profession: str
+    sectors: tuple[str, ...]
+    finess: tuple[str, ...]
+    name: str
+
+
+@dataclass
+class LoginRun:
+    """One login through the DUI: the planned professional and defect, PSC traffic, sessions after."""
+
+    expected: ExpectedProfessional
+    defect: str | None
+    exchanges: list[Exchange]
+    sessions: list[dict[str, Any]]
+    waited_s: float = 0.0
+    rotated_kid: str | None = None
+    unavailable: str | None = None  # why no login could be attempted (PSC not configured for this DUI)
+
+    def of(self, operation: str) -> list[Exchange]:
+        return [e for e in self.exchanges if e.operation == operation]
+
+    @property
+    def login_ids(self) -> set[int]:
+        return {e.data["login"] for e in self.of(AUTHORIZE) if "login" in e.data}
+
+    def for_login(self, operation: str) -> list[Exchange]:
+        ids = self.login_ids
+        return [e for e in self.of(operation) if e.data.get("login") in ids]
+
+    def sessions_of_professional(self) -> list[dict[str, Any]]:
+        return [s for s in self.sessions if s.get("idNational") == self.expected.id_national]
+
+
+@dataclass
+class FollowUpRun:
+    """What happened after a login: a logout or an expired access token, then the sessions."""
+
+    login: LoginRun
+    exchanges: list[Exchange]
+    sessions: list[dict[str, Any]]
+
+    def of(self, operation: str) -> list[Exchange]:
+        return [e for e in self.exchanges if e.operation == operation]
+
+
+def _at(exchange: Exchange | None) -> Location:
+    return Location(exchange=exchange.id if exchange else None)
+
+
+def check_recorded(run: LoginRun, requirement: str) -> list[Finding]:
+    """PSC-01/02/04/05/06/07/08: the deviations the mock flagged for ``requirement`` during the login."""
+    if run.unavailable:
+        return [skipped(requirement, run.unavailable)]
+    operations, what = RECORDED[requirement]
+    seen = [e for e in run.exchanges if e.operation in operations]
+    if not seen:
+        return [skipped(requirement, f"Aucune requête {'/'.join(operations)} reçue par PSC : {what} non vérifié.")]
+    out = [failed(requirement, f"{what} : {d.message_fr}", _at(e)) for e in seen for d in e.deviations
+           if d.requirement == requirement]
+    return out or [passed(requirement, f"{what} : conforme sur {len(seen)} requête(s) reçue(s) par PSC.", _at(seen[0]))]
+
+
+def _session_facts(session: dict[str, Any]) -> str:
+    return (f"idNational={session.get('idNational')}, profession={session.get('profession')}, "
+            f"secteur={session.get('secteurActivite')}, FINESS={session.get('finess')}")
+
+
+def check_session(run: LoginRun) -> list[Finding]:
+    """PSC-21: the DUI's session belongs to the professional who logged in (national id, profession, ESMS)."""
+    if run.unavailable:
+        return [skipped("PSC-21", run.unavailable)]
+    exp, userinfo = run.expected, next(iter(run.for_login(USERINFO)), None)
+    mine = run.sessions_of_professional()
+    if not mine:
+        found = "; ".join(_session_facts(s) for s in run.sessions) or "aucune session"
+        return [failed("PSC-21", f"Après la connexion de {exp.name}, le DUI déclare : {found}. Attendu : une session "
+                                 f"pour l'identifiant national {exp.id_national}.", _at(userinfo))]
+    session = mine[0]
+    wrong = []
+    if session.get("profession") != exp.profession:
+        wrong.append(f"profession {session.get('profession')!r} au lieu de {exp.profession!r}")
+    if session.get("secteurActivite") not in exp.sectors:
+        wrong.append(f"secteur d'activité {session.get('secteurActivite')!r} hors de {list(exp.sectors)}")
+    if session.get("finess") not in exp.finess:
+        wrong.append(f"FINESS {session.get('finess')!r} hors des lieux d'exercice {list(exp.finess)}")
+    if wrong:
+        return [failed("PSC-21", f"Session de {exp.name} : {', '.join(wrong)}.", _at(userinfo), _session_facts(session))]
+    return [passed("PSC-21", f"Session ouverte pour {exp.name} ({_session_facts(session)}).", _at(userinfo))]
+
+
+def check_refused(run: LoginRun) -> list[Finding]:
+    """PSC-03, PSC-10 … PSC-19: after the planned defect, the DUI stopped (no session, no userinfo call)."""
+    requirement = DEFECT_REQUIREMENTS[run.defect or ""]
+    if run.unavailable:
+        return [skipped(requirement, run.unavailable)]
+    exp = run.expected
+    authorize = next(iter(run.for_login(AUTHORIZE)), None)
+    if authorize is None:
+        return [skipped(requirement, "Le DUI n'a pas envoyé de demande d'autorisation à PSC : rien à refuser.")]
+    sessions = run.sessions_of_professional()
+    tokens, userinfo = run.for_login(TOKEN), run.for_login(USERINFO)
+    what = ("retour au DUI avec un « state » différent" if run.defect == "etat-different"
+            else f"défaut « {run.defect} »")
+    if run.defect == "etat-different":
+        if tokens:
+            return [failed(requirement, f"{what} : le DUI a quand même échangé le code au point de jeton. Attendu : "
+                                        "refus au retour, sans échange du code.", _at(tokens[0]))]
+    elif not any(t.response and t.response.status == 200 for t in tokens):
+        return [skipped(requirement, f"{what} : le DUI n'a pas obtenu de jeton au point de jeton, le jeton "
+                                     "défectueux n'a pas été livré.", _at(authorize))]
+    if sessions:
+        return [failed(requirement, f"{what} : le DUI a ouvert une session pour {exp.name} "
+                                    f"({_session_facts(sessions[0])}). Attendu : connexion refusée.",
+                       _at(userinfo[0] if userinfo else tokens[0] if tokens else authorize))]
+    if userinfo and run.defect != "sub-userinfo-different":
+        return [failed(requirement, f"{what} : le DUI a appelé userinfo avec le jeton reçu au lieu de s'arrêter.",
+                       _at(userinfo[0]))]
+    return [passed(requirement, f"{what} : connexion refusée, aucune session ni appel userinfo poursuivi en "
+                                f"{run.waited_s:g} s d'attente.", _at(authorize))]
+
+
+def check_rotation(run: LoginRun) -> list[Finding]:
+    """PSC-20: a token signed with the newly published key opens the session."""
+    if run.unavailable:
+        return [skipped("PSC-20", run.unavailable)]
+    signed = [t for t in run.for_login(TOKEN) if t.data.get("kid") == run.rotated_kid]
+    if not signed:
+        return [skipped("PSC-20", "Aucun jeton d'identité signé par la nouvelle clé n'a été remis au DUI.")]
+    if not run.sessions_of_professional():
+        return [failed("PSC-20", f"Jeton signé par la nouvelle clé « {run.rotated_kid} » refusé : aucune session "
+                                 f"pour {run.expected.name}. Attendu : le DUI relit le JWKS et accepte.", _at(signed[0]))]
+    return [passed("PSC-20", f"Jeton signé par la nouvelle clé « {run.rotated_kid} » accepté.", _at(signed[0]))]
+
+
+def check_logout(run: FollowUpRun) -> list[Finding]:
+    """PSC-22: end_session with id_token_hint and a registered post_logout_redirect_uri, then no session."""
+    exp = run.login.expected
+    if run.login.unavailable:
+        return [skipped("PSC-22", run.login.unavailable)]
+    if not run.login.sessions_of_professional():
+        return [skipped("PSC-22", f"Aucune session n'était ouverte pour {exp.name} avant la déconnexion.")]
+    logouts = run.of(LOGOUT)
+    out = [failed("PSC-22", f"Déconnexion : {d.message_fr}", _at(e)) for e in logouts for d in e.deviations
+           if d.requirement == "PSC-22"]
+    if not logouts:
+        out.append(failed("PSC-22", "Le DUI n'a pas redirigé vers le point end_session de PSC à la déconnexion.",
+                          _at(next(iter(run.exchanges), None))))
+    left = [s for s in run.sessions if s.get("idNational") == exp.id_national]
+    if left:
+        out.append(failed("PSC-22", f"Après la déconnexion, le DUI garde une session pour {exp.name} "
+                                    f"({_session_facts(left[0])}). Attendu : plus aucune session.",
+                          _at(logouts[0] if logouts else None)))
+    return out or [passed("PSC-22", "Déconnexion par end_session avec id_token_hint ; la session a disparu.",
+                          _at(logouts[0]))]
+
+
+def check_expired_access(run: FollowUpRun) -> list[Finding]:
+    """PSC-23: after an expired access token, the DUI refreshed it or ended the session."""
+    if run.login.unavailable:
+        return [skipped("PSC-23", run.login.unavailable)]
+    exp = run.login.expected
+    refreshed = [e for e in run.of(TOKEN) if e.data.get("grant_type") == "refresh_token"
+                 and e.response is not None and e.response.status == 200]
+    kept = [s for s in run.sessions if s.get("idNational") == exp.id_national]
+    rejected = [e for e in run.of(USERINFO) if e.data.get("expired")]
+    if refreshed:
+        return [passed("PSC-23", "Jeton d'accès expiré rafraîchi par refresh_token.", _at(refreshed[0]))]
+    if not kept:
+        return [passed("PSC-23", "Jeton d'accès expiré : session close, nouvelle connexion demandée.",
+                       _at(next(iter(rejected), None)))]
+    if rejected:
+        return [failed("PSC-23", f"PSC a refusé le jeton d'accès expiré, et le DUI garde la session de {exp.name} "
+                                 "sans la rafraîchir. Attendu : rafraîchissement ou nouvelle connexion.",
+                       _at(rejected[0]))]
+    return [skipped("PSC-23", "Le DUI n'a présenté aucun jeton à PSC après l'expiration : impossible de dire s'il "
+                              "l'aurait gardé.")]
+
+
+def check_vihf_professional(login: LoginRun, vihfs: list[tuple[str, dict[str, str | None]]]) -> list[Finding]:
+    """PSC-24: each ITI-41 VIHF (exchange id, NameID + attributes) names the professional of ``login``."""
+    if login.unavailable:
+        return [skipped("PSC-24", login.unavailable)]
+    expected = login.expected
+    if not vihfs:
+        return [skipped("PSC-24", "Aucune soumission ITI-41 après la connexion : VIHF non vérifié.")]
+    out = []
+    for exchange_id, vihf in vihfs:
+        wrong = []
+        if vihf.get("NameID") != expected.id_national:
+            wrong.append(f"NameID {vihf.get('NameID')!r} au lieu de {expected.id_national!r}")
+        if vihf.get("role") != expected.profession:
+            wrong.append(f"rôle {vihf.get('role')!r} au lieu de la profession {expected.profession!r}")
+        sector = (vihf.get("Secteur_Activite") or "").split("^")[0]
+        if sector not in expected.sectors:
+            wrong.append(f"Secteur_Activite {vihf.get('Secteur_Activite')!r} hors de {list(expected.sectors)}")
+        where = Location(exchange=exchange_id)
+        out.append(failed("PSC-24", f"VIHF de l'ITI-41 : {', '.join(wrong)} (professionnel connecté : "
+                                    f"{expected.name}).", where) if wrong else
+                   passed("PSC-24", f"VIHF de l'ITI-41 au nom de {expected.name} ({expected.id_national}).", where))
+    return out

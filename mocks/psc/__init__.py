@@ -1,0 +1,8 @@
+"""Pro Santé Connect mock: an OpenID provider with the PSC realm layout, bad tokens on demand."""
+
+from .professionals import Activity, Professional, directory, professional
+from .service import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PlannedLogin, PscMock
+from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS
+
+__all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "ID_TOKEN_DEFECTS", "LOGIN_DEFECTS", "Activity",
+           "PlannedLogin", "Professional", "PscMock", "directory", "professional"]

@@ -1,0 +1,113 @@
+"""The fictitious professionals of ``mocks/common/annuaire.toml`` as Pro Santé Connect sees them.
+
+The directory file is shared with the MSSanté mock; this module only reads it and shapes the
+userinfo claims PSC returns (facts §5.3: ``SubjectNameID``, ``SubjectRefPro`` with exercices and
+activities, ``SubjectRole``, ``Secteur_Activite``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+# OIDs of the coded userinfo values (facts §3.3 and §5.3).
+ROLE_OID = "1.2.250.1.213.1.1.5.5"
+SECTOR_OID = "1.2.250.1.71.4.2.4"
+# Pseudonymous ``sub`` per professional, stable across runs (Keycloak gives each user a UUID).
+_SUB_NAMESPACE = uuid.UUID("6b0b5f0e-4a43-4c55-9d0c-3f1d6b2c9a17")
+
+
+@dataclass(frozen=True)
+class Activity:
+    raison_sociale: str
+    finess_site: str
+    finess_juridique: str
+    secteur_activite: str
+    mode_exercice: str
+
+
+@dataclass(frozen=True)
+class Professional:
+    id: str
+    rpps: str
+    id_national: str
+    civilite: str
+    nom: str
+    prenom: str
+    profession: str
+    libelle_profession: str
+    categorie: str
+    authentification: tuple[str, ...]
+    mssante: str
+    activites: tuple[Activity, ...]
+
+    @property
+    def sub(self) -> str:
+        return str(uuid.uuid5(_SUB_NAMESPACE, self.id_national))
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.prenom} {self.nom} ({self.libelle_profession}, {self.activites[0].raison_sociale})"
+
+    def userinfo(self) -> dict:
+        """The userinfo claims of this professional (first activity as the current work situation)."""
+        first = self.activites[0]
+        return {
+            "sub": self.sub,
+            "SubjectNameID": self.id_national,
+            "preferred_username": self.id_national,
+            "given_name": self.prenom,
+            "family_name": self.nom,
+            "codeCivilite": self.civilite,
+            "email_verified": False,
+            "SubjectRefPro": {
+                "codeCivilite": self.civilite,
+                "exercices": [{
+                    "codeProfession": self.profession,
+                    "codeCategorieProfessionnelle": self.categorie,
+                    "nomDexercice": self.nom,
+                    "prenomDexercice": self.prenom,
+                    "codeSavoirFaire": "",
+                    "codeTypeSavoirFaire": "",
+                    "activities": [{
+                        "codeModeExercice": a.mode_exercice,
+                        "codeSecteurDactivite": a.secteur_activite,
+                        "numeroFinessSite": a.finess_site,
+                        "numeroFinessetablissementJuridique": a.finess_juridique,
+                        "raisonSocialeSite": a.raison_sociale,
+                        "identifiantTechniqueDeLaStructure": "F" + a.finess_site,
+                    } for a in self.activites],
+                }],
+            },
+            "SubjectOrganization": first.raison_sociale,
+            "SubjectOrganizationID": "1" + first.finess_site,
+            "SubjectRole": [f"{self.profession}^{ROLE_OID}"],
+            "Secteur_Activite": f"{first.secteur_activite}^{SECTOR_OID}",
+            "otherIds": [{"identifiant": self.rpps, "origine": "RPPS", "qualite": 1}],
+        }
+
+
+@cache
+def directory() -> tuple[Professional, ...]:
+    """Every professional of the shared fictitious directory, in file order."""
+    data = tomllib.loads((files("dui_conformance.mocks.common") / "annuaire.toml").read_text(encoding="utf-8"))
+    return tuple(
+        Professional(
+            **{k: v for k, v in row.items() if k not in ("activite", "authentification")},
+            authentification=tuple(row["authentification"]),
+            activites=tuple(Activity(**a) for a in row["activite"]),
+        )
+        for row in data["professionnel"]
+    )
+
+
+def professional(professional_id: str) -> Professional:
+    """The professional with this ``id``; KeyError (French) listing the known ones."""
+    for p in directory():
+        if p.id == professional_id:
+            return p
+    raise KeyError(f"Professionnel fictif « {professional_id} » inconnu "
+                   f"(connus : {', '.join(p.id for p in directory())}).")

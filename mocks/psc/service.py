@@ -1,0 +1,515 @@
+"""The Pro Santé Connect mock: an OpenID provider with the PSC realm layout (facts §5.1) on 127.0.0.1.
+
+Permissive and recording (harness lessons §4 and §10): it answers deviant requests (no state,
+no nonce, no PKCE, unregistered redirect_uri, no ``acr_values=eidas1``, unexpected client
+authentication…) and flags each deviation on the exchange. What no provider can answer (unknown
+client or code, replayed code, unreadable token) gets the OAuth error a real one gives, never a
+crash. Per login, a scenario can ask for a bad ID token (:data:`ID_TOKEN_DEFECTS`) or a callback
+with another state; it can rotate the signing key and expire the access tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import html
+import itertools
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
+
+from werkzeug.wrappers import Request, Response
+
+from dui_conformance.mocks.common import Exchange, MockService
+from dui_conformance.mocks.common.pki import CLIENT_NAME
+
+from .professionals import Professional, directory, professional
+from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS, Keys, id_token_claims
+
+REALM = "/auth/realms/esante-wallet"
+OIDC = REALM + "/protocol/openid-connect"
+AUTHORIZE = "/auth"  # the wallet host's path in production (facts §5.1), served here on the same port
+SCOPE = ("openid", "scope_all")
+ACR = "eidas1"
+CLIENT_AUTH_METHODS = ("client_secret_basic", "tls_client_auth")
+DEFAULT_CLIENT_ID = "dui-conformance"
+DEFAULT_CLIENT_SECRET = "secret-de-test-psc"
+
+
+@dataclass
+class Client:
+    """A relying party as registered on the industriels portal (here: by the harness)."""
+
+    client_id: str
+    secret: str
+    redirect_uris: list[str] = field(default_factory=list)
+    post_logout_redirect_uris: list[str] = field(default_factory=list)
+    auth_methods: tuple[str, ...] = CLIENT_AUTH_METHODS
+    tls_subject: str | None = f"CN={CLIENT_NAME}"  # substring of the client certificate's subject
+
+
+@dataclass(frozen=True)
+class PlannedLogin:
+    """Who authenticates at the next authorize request, how, and what the mock does wrong."""
+
+    professional: Professional
+    auth_mode: str = "e-CPS"
+    defect: str | None = None
+
+
+@dataclass
+class _Grant:
+    login: int
+    plan: PlannedLogin
+    client_id: str
+    redirect_uri: str
+    nonce: str | None
+    challenge: str | None
+    challenge_method: str | None
+    used: bool = False
+
+
+@dataclass
+class _Tokens:
+    login: int
+    plan: PlannedLogin
+    client_id: str
+    jti: str
+    refresh_token: str
+    expires_at: float
+    token_exchange: str
+    active: bool = True
+
+
+def _oauth_error(error: str, description: str, status: int = 400, headers: dict | None = None) -> Response:
+    body = json.dumps({"error": error, "error_description": description}, ensure_ascii=False)
+    return Response(body, status, headers=headers, mimetype="application/json")
+
+
+def _json(payload: dict) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False), 200, mimetype="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def s256(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+class PscMock(MockService):
+    """``PscMock().start()`` returns the issuer; give the DUI :attr:`discovery_url` and the client below."""
+
+    service = "psc"
+    endpoint_path = REALM
+
+    def __init__(self, port: int = 0, ssl_context=None, access_token_lifetime: int = 300):
+        super().__init__(port=port, ssl_context=ssl_context)
+        self.keys = Keys()
+        self.access_token_lifetime = access_token_lifetime
+        self.clients: dict[str, Client] = {}
+        self.register_client(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+        self._lock = threading.Lock()
+        self._plans: list[PlannedLogin] = []
+        self._grants: dict[str, _Grant] = {}
+        self._tokens: dict[str, _Tokens] = {}  # by access-token jti
+        self._logins = itertools.count(1)
+
+    # -- harness API ---------------------------------------------------------------------------
+    @property
+    def issuer(self) -> str:
+        return self.url
+
+    @property
+    def discovery_url(self) -> str:
+        return self.url + "/.well-known/wallet-openid-configuration"
+
+    def register_client(self, client_id: str, secret: str, redirect_uris: list[str] = (),
+                        post_logout_redirect_uris: list[str] = (), **options) -> Client:
+        client = self.clients[client_id] = Client(client_id, secret, list(redirect_uris),
+                                                  list(post_logout_redirect_uris), **options)
+        return client
+
+    def plan_login(self, professional_id: str, auth_mode: str = "e-CPS", defect: str | None = None) -> PlannedLogin:
+        """The next authorize request logs this professional in (without a login page), with ``defect``."""
+        pro = professional(professional_id)
+        if defect is not None and defect not in ID_TOKEN_DEFECTS and defect not in LOGIN_DEFECTS:
+            raise ValueError(f"Défaut de connexion inconnu : {defect} "
+                             f"(connus : {', '.join([*ID_TOKEN_DEFECTS, *LOGIN_DEFECTS])}).")
+        if auth_mode not in pro.authentification:
+            raise ValueError(f"{pro.display_name} ne s'authentifie pas par {auth_mode} "
+                             f"(moyens : {', '.join(pro.authentification)}).")
+        plan = PlannedLogin(pro, auth_mode, defect)
+        with self._lock:
+            self._plans.append(plan)
+        return plan
+
+    def rotate_keys(self) -> str:
+        """A new key appears in the JWKS and signs every token from now on; returns its ``kid``."""
+        return self.keys.rotate()
+
+    def expire_access_tokens(self) -> int:
+        """Every access token issued so far is now expired (userinfo answers invalid_token); returns how many."""
+        with self._lock:
+            for tokens in self._tokens.values():
+                tokens.expires_at = 0.0
+            return len(self._tokens)
+
+    def reset(self) -> None:
+        super().reset()
+        self.keys.reset()
+        with self._lock:
+            self._plans.clear()
+            self._grants.clear()
+            self._tokens.clear()
+
+    def discovery(self) -> dict:
+        oidc = self.base_url + OIDC
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": self.base_url + AUTHORIZE,
+            "token_endpoint": oidc + "/token",
+            "userinfo_endpoint": oidc + "/userinfo",
+            "end_session_endpoint": oidc + "/logout",
+            "introspection_endpoint": oidc + "/token/introspect",
+            "jwks_uri": oidc + "/certs",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "userinfo_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": list(SCOPE),
+            "acr_values_supported": [ACR],
+            "claims_parameter_supported": False,
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": list(CLIENT_AUTH_METHODS),
+            "tls_client_certificate_bound_access_tokens": False,
+        }
+
+    # -- dispatch ------------------------------------------------------------------------------
+    def handle(self, request: Request, exchange: Exchange) -> Response:
+        routes = {
+            REALM + "/.well-known/wallet-openid-configuration": ("discovery", self._discovery),
+            REALM + "/.well-known/openid-configuration": ("discovery", self._discovery),
+            AUTHORIZE: ("authorize", self._authorize),
+            OIDC + "/auth": ("authorize", self._authorize),
+            OIDC + "/token": ("token", self._token),
+            OIDC + "/userinfo": ("userinfo", self._userinfo),
+            OIDC + "/certs": ("jwks", self._jwks),
+            OIDC + "/logout": ("logout", self._logout),
+            OIDC + "/token/introspect": ("introspect", self._introspect),
+        }
+        route = routes.get(request.path)
+        if route is None:
+            exchange.flag("PSC-CHEMIN-INCONNU", f"Chemin « {request.path} » inconnu du fournisseur PSC simulé.")
+            return _oauth_error("invalid_request", "Chemin inconnu du fournisseur PSC simulé.", 404)
+        exchange.operation = route[0]
+        return route[1](request, exchange)
+
+    def _discovery(self, request: Request, exchange: Exchange) -> Response:
+        return _json(self.discovery())
+
+    def _jwks(self, request: Request, exchange: Exchange) -> Response:
+        jwks = self.keys.jwks()
+        exchange.data["kids"] = [k["kid"] for k in jwks["keys"]]
+        return _json(jwks)
+
+    # -- authorize -----------------------------------------------------------------------------
+    def _authorize(self, request: Request, exchange: Exchange) -> Response:
+        args = request.values
+        client = self.clients.get(args.get("client_id", ""))
+        redirect_uri = args.get("redirect_uri", "")
+        exchange.data.update({k: args.get(k) for k in ("client_id", "redirect_uri", "scope", "acr_values", "state",
+                                                        "nonce", "code_challenge_method", "response_type")})
+        if client is None:
+            exchange.flag("PSC-CLIENT-INCONNU", f"client_id « {args.get('client_id', '')} » non enregistré.",
+                          "PSC-01")
+            return _oauth_error("invalid_client", "client_id inconnu du fournisseur PSC simulé.", 400)
+        if not redirect_uri.startswith(("https://", "http://")):
+            exchange.flag("PSC-REDIRECT-ABSENT", "redirect_uri absent ou non absolu.", "PSC-06")
+            return _oauth_error("invalid_request", "redirect_uri absent ou non absolu.")
+        self._flag_authorize(args, client, exchange)
+        plan = self._take_plan(request)
+        if plan is None:
+            exchange.data["page_de_connexion"] = True
+            return self._login_page(args)
+        login = next(self._logins)
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._grants[code] = _Grant(login, plan, client.client_id, redirect_uri, args.get("nonce"),
+                                        args.get("code_challenge"), args.get("code_challenge_method"))
+        exchange.data.update({"login": login, "professionnel": plan.professional.id, "moyen": plan.auth_mode,
+                              "defaut": plan.defect})
+        params = {"code": code}
+        state = args.get("state")
+        if plan.defect == "etat-different":
+            params["state"] = "autre-" + secrets.token_urlsafe(8)
+        elif state is not None:
+            params["state"] = state
+        exchange.data["state_returned"] = params.get("state")
+        return Response(status=302, headers={"Location": _with_query(redirect_uri, params)})
+
+    def _flag_authorize(self, args, client: Client, exchange: Exchange) -> None:
+        if args.get("response_type") != "code":
+            exchange.flag("PSC-RESPONSE-TYPE", f"response_type « {args.get('response_type')} » : « code » attendu.",
+                          "PSC-01")
+        scopes = set((args.get("scope") or "").split())
+        if not set(SCOPE) <= scopes:
+            exchange.flag("PSC-SCOPE", f"scope « {args.get('scope') or ''} » : « openid scope_all » attendu.", "PSC-01")
+        if ACR not in (args.get("acr_values") or "").split():
+            exchange.flag("PSC-ACR-VALUES", f"acr_values « {args.get('acr_values') or ''} » : « eidas1 » attendu.",
+                          "PSC-01")
+        if not args.get("state"):
+            exchange.flag("PSC-STATE-ABSENT", "Demande d'autorisation sans « state ».", "PSC-02")
+        if not args.get("nonce"):
+            exchange.flag("PSC-NONCE-ABSENT", "Demande d'autorisation sans « nonce ».", "PSC-04")
+        if not args.get("code_challenge") or args.get("code_challenge_method") != "S256":
+            exchange.flag("PSC-PKCE", "Pas de PKCE S256 (code_challenge et code_challenge_method=S256 attendus).",
+                          "PSC-05")
+        if args.get("redirect_uri") not in client.redirect_uris:
+            exchange.flag("PSC-REDIRECT-NON-ENREGISTRE",
+                          f"redirect_uri « {args.get('redirect_uri')} » non enregistré pour ce client "
+                          f"(enregistrés : {', '.join(client.redirect_uris) or 'aucun'}).", "PSC-06")
+
+    def _take_plan(self, request: Request) -> PlannedLogin | None:
+        chosen = request.form.get("professionnel") if request.method == "POST" else None
+        if chosen:
+            try:
+                pro = professional(chosen)
+            except KeyError:
+                return None
+            moyen = request.form.get("moyen", pro.authentification[0])
+            return PlannedLogin(pro, moyen if moyen in pro.authentification else pro.authentification[0])
+        with self._lock:
+            return self._plans.pop(0) if self._plans else None
+
+    def _login_page(self, args) -> Response:
+        """The page a tester sees in attended mode: choose a fictitious professional and a means."""
+        hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                         for k, v in args.items(multi=True) if k not in ("professionnel", "moyen"))
+        options = "".join(f'<option value="{html.escape(p.id)}">{html.escape(p.display_name)}</option>'
+                          for p in directory())
+        body = (
+            '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Pro Santé Connect (simulé)</title>'
+            '</head><body><h1>Pro Santé Connect — fournisseur simulé</h1>'
+            '<p>Environnement de test : professionnels fictifs uniquement.</p>'
+            f'<form method="post" action="{AUTHORIZE}">{hidden}'
+            f'<label>Professionnel <select name="professionnel">{options}</select></label> '
+            '<label>Moyen <select name="moyen"><option>e-CPS</option><option>CPS</option></select></label> '
+            '<button type="submit">Se connecter</button></form></body></html>'
+        )
+        return Response(body, 200, mimetype="text/html")
+
+    # -- token ---------------------------------------------------------------------------------
+    def _client_auth(self, request: Request, exchange: Exchange) -> Client | Response:
+        """The authenticated client, or the invalid_client answer; flags a method the client may not use."""
+        form, header = request.form, request.headers.get("Authorization", "")
+        if form.get("client_assertion"):
+            try:
+                Keys.readable(form["client_assertion"])
+            except ValueError as exc:
+                exchange.flag("PSC-JETON-MALFORME", f"client_assertion illisible : {exc}.", "PSC-07")
+                return _oauth_error("invalid_request", f"client_assertion illisible : {exc}.")
+            method, client_id, secret = "private_key_jwt", form.get("client_id", ""), None
+        elif header.lower().startswith("basic "):
+            try:
+                client_id, _, secret = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                exchange.flag("PSC-AUTH-CLIENT", "En-tête Authorization Basic illisible.", "PSC-07")
+                return _oauth_error("invalid_client", "En-tête Authorization Basic illisible.", 401)
+            method = "client_secret_basic"
+        elif form.get("client_secret"):
+            method, client_id, secret = "client_secret_post", form.get("client_id", ""), form.get("client_secret")
+        elif exchange.transport.get("client_subject"):
+            method, client_id, secret = "tls_client_auth", form.get("client_id", ""), None
+        else:
+            method, client_id, secret = "none", form.get("client_id", ""), None
+        exchange.data.update({"client_id": client_id, "client_auth": method})
+        client = self.clients.get(client_id)
+        if client is None:
+            exchange.flag("PSC-CLIENT-INCONNU", f"client_id « {client_id} » non enregistré.", "PSC-07")
+            return _oauth_error("invalid_client", "Client inconnu.", 401)
+        subject = exchange.transport.get("client_subject") or ""
+        if method in ("client_secret_basic", "client_secret_post") and secret != client.secret:
+            exchange.flag("PSC-AUTH-CLIENT", "Secret client erroné.", "PSC-07")
+            return _oauth_error("invalid_client", "Authentification du client refusée.", 401)
+        if method == "tls_client_auth" and client.tls_subject and client.tls_subject not in subject:
+            exchange.flag("PSC-AUTH-CLIENT", f"Certificat client « {subject} » : « {client.tls_subject} » attendu.",
+                          "PSC-07")
+            return _oauth_error("invalid_client", "Certificat client non reconnu.", 401)
+        if method not in client.auth_methods:
+            exchange.flag("PSC-AUTH-CLIENT", f"Authentification du client par {method} : "
+                          f"{' ou '.join(client.auth_methods)} attendu.", "PSC-07")
+            if method in ("none", "private_key_jwt"):
+                return _oauth_error("invalid_client", f"Méthode d'authentification {method} non prise en charge.", 401)
+        return client
+
+    def _token(self, request: Request, exchange: Exchange) -> Response:
+        if request.method != "POST":
+            exchange.flag("PSC-METHODE-HTTP", f"Méthode {request.method} au point de jeton : POST attendu.", "PSC-07")
+            return _oauth_error("invalid_request", "POST attendu.", 405)
+        client = self._client_auth(request, exchange)
+        if isinstance(client, Response):
+            return client
+        grant_type = request.form.get("grant_type")
+        exchange.data["grant_type"] = grant_type
+        if grant_type == "authorization_code":
+            return self._code_grant(request, exchange, client)
+        if grant_type == "refresh_token":
+            return self._refresh_grant(request, exchange, client)
+        return _oauth_error("unsupported_grant_type", f"grant_type « {grant_type} » non pris en charge.")
+
+    def _code_grant(self, request: Request, exchange: Exchange, client: Client) -> Response:
+        code = request.form.get("code", "")
+        with self._lock:
+            grant = self._grants.get(code)
+            replayed = grant is not None and grant.used
+            if grant is not None:
+                grant.used = True
+        if grant is None or grant.client_id != client.client_id:
+            exchange.flag("PSC-CODE-INCONNU", "Code d'autorisation inconnu ou d'un autre client.", "PSC-08")
+            return _oauth_error("invalid_grant", "Code d'autorisation inconnu.")
+        exchange.data.update({"login": grant.login, "professionnel": grant.plan.professional.id})
+        if replayed:
+            exchange.flag("PSC-CODE-REJOUE", "Code d'autorisation présenté une seconde fois.", "PSC-08")
+            self._revoke(grant.login)
+            return _oauth_error("invalid_grant", "Code d'autorisation déjà utilisé.")
+        if request.form.get("redirect_uri") != grant.redirect_uri:
+            exchange.flag("PSC-REDIRECT-DIFFERENT", "redirect_uri du point de jeton différent de celui de la demande.",
+                          "PSC-06")
+        verifier = request.form.get("code_verifier")
+        if grant.challenge and grant.challenge_method == "S256" and (not verifier or s256(verifier) != grant.challenge):
+            exchange.flag("PSC-PKCE", "code_verifier absent ou ne correspondant pas au code_challenge S256.", "PSC-05")
+        return self._issue(exchange, client, grant.login, grant.plan, grant.nonce, with_id_token=True)
+
+    def _refresh_grant(self, request: Request, exchange: Exchange, client: Client) -> Response:
+        refresh = request.form.get("refresh_token", "")
+        with self._lock:
+            old = next((t for t in self._tokens.values() if t.refresh_token == refresh and t.active), None)
+            if old is not None:
+                old.active = False
+        if old is None or old.client_id != client.client_id:
+            exchange.flag("PSC-REFRESH-INCONNU", "Jeton de rafraîchissement inconnu ou révoqué.", "PSC-23")
+            return _oauth_error("invalid_grant", "Jeton de rafraîchissement inconnu ou révoqué.")
+        exchange.data.update({"login": old.login, "professionnel": old.plan.professional.id})
+        return self._issue(exchange, client, old.login, old.plan, None, with_id_token=False)
+
+    def _issue(self, exchange: Exchange, client: Client, login: int, plan: PlannedLogin, nonce: str | None,
+               with_id_token: bool) -> Response:
+        pro, now = plan.professional, int(time.time())
+        jti = secrets.token_hex(12)
+        access = self.keys.sign({"iss": self.issuer, "sub": pro.sub, "azp": client.client_id, "typ": "Bearer",
+                                 "iat": now, "exp": now + self.access_token_lifetime, "jti": jti,
+                                 "scope": " ".join(SCOPE), "acr": ACR, "SubjectNameID": pro.id_national})
+        tokens = _Tokens(login, plan, client.client_id, jti, secrets.token_urlsafe(32),
+                         time.time() + self.access_token_lifetime, exchange.id)
+        with self._lock:
+            self._tokens[jti] = tokens
+        body = {"access_token": access, "token_type": "Bearer", "expires_in": self.access_token_lifetime,
+                "refresh_token": tokens.refresh_token, "scope": " ".join(SCOPE)}
+        if with_id_token:
+            defect = plan.defect if plan.defect in ID_TOKEN_DEFECTS else None
+            claims = id_token_claims(self.issuer, client.client_id, pro.sub, nonce, defect)
+            body["id_token"] = self.keys.sign(claims, defect=defect)
+            exchange.data.update({"id_token_defect": defect, "kid": self.keys.current.kid, "sub": pro.sub})
+        return _json(body)
+
+    def _revoke(self, login: int) -> None:
+        with self._lock:
+            for tokens in self._tokens.values():
+                if tokens.login == login:
+                    tokens.active = False
+
+    # -- userinfo, introspection, logout -------------------------------------------------------
+    def _access_token(self, request: Request, exchange: Exchange) -> _Tokens | Response:
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else request.form.get("access_token", "")
+        try:
+            claims = self.keys.verify(token)
+        except ValueError as exc:
+            exchange.flag("PSC-JETON-MALFORME", f"Jeton d'accès illisible : {exc}.", "PSC-19")
+            return _oauth_error("invalid_request", f"Jeton d'accès illisible : {exc}.", 400)
+        with self._lock:
+            tokens = self._tokens.get(claims.get("jti", ""))
+        challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        if tokens is None or not tokens.active:
+            exchange.flag("PSC-JETON-INACTIF", "Jeton d'accès révoqué ou inconnu.", "PSC-23")
+            return _oauth_error("invalid_token", "Jeton d'accès révoqué ou inconnu.", 401, challenge)
+        exchange.data.update({"login": tokens.login, "professionnel": tokens.plan.professional.id})
+        if tokens.expires_at <= time.time():
+            exchange.flag("PSC-JETON-EXPIRE", "Jeton d'accès expiré présenté.", "PSC-23")
+            exchange.data["expired"] = True
+            return _oauth_error("invalid_token", "Jeton d'accès expiré.", 401, challenge)
+        return tokens
+
+    def _userinfo(self, request: Request, exchange: Exchange) -> Response:
+        tokens = self._access_token(request, exchange)
+        if isinstance(tokens, Response):
+            return tokens
+        claims = tokens.plan.professional.userinfo()
+        if tokens.plan.defect == "sub-userinfo-different":
+            claims["sub"] = next(p.sub for p in directory() if p.id != tokens.plan.professional.id)
+        claims.update({"iss": self.issuer, "aud": tokens.client_id})
+        exchange.data["sub"] = claims["sub"]
+        return Response(self.keys.sign(claims), 200, mimetype="application/jwt")
+
+    def _introspect(self, request: Request, exchange: Exchange) -> Response:
+        if request.method != "POST":
+            return _oauth_error("invalid_request", "POST attendu.", 405)
+        client = self._client_auth(request, exchange)
+        if isinstance(client, Response):
+            return client
+        token = request.form.get("token", "")
+        with self._lock:
+            refresh = next((t for t in self._tokens.values() if t.refresh_token == token), None)
+        if refresh is not None:
+            return _json({"active": refresh.active, "typ": "Refresh", "sub": refresh.plan.professional.sub,
+                          "azp": refresh.client_id, "iss": self.issuer})
+        try:
+            claims = self.keys.verify(token)
+        except ValueError as exc:
+            exchange.flag("PSC-JETON-MALFORME", f"Jeton à introspecter illisible : {exc}.")
+            return _oauth_error("invalid_request", f"Jeton illisible : {exc}.")
+        with self._lock:
+            tokens = self._tokens.get(claims.get("jti", ""))
+        active = tokens is not None and tokens.active and tokens.expires_at > time.time()
+        return _json({**claims, "active": active} if active else {"active": False})
+
+    def _logout(self, request: Request, exchange: Exchange) -> Response:
+        args = request.values
+        hint, target = args.get("id_token_hint"), args.get("post_logout_redirect_uri")
+        exchange.data.update({"id_token_hint": bool(hint), "post_logout_redirect_uri": target,
+                              "state": args.get("state")})
+        if not hint:
+            exchange.flag("PSC-DECONNEXION-SANS-HINT", "Déconnexion sans id_token_hint.", "PSC-22")
+            claims = None
+        else:
+            try:
+                claims = self.keys.verify(hint)
+            except ValueError as exc:
+                exchange.flag("PSC-JETON-MALFORME", f"id_token_hint illisible : {exc}.", "PSC-22")
+                return _oauth_error("invalid_request", f"id_token_hint illisible : {exc}.")
+        client = self.clients.get((claims or {}).get("aud") or args.get("client_id", ""))
+        if claims is not None:
+            with self._lock:
+                ended = [t for t in self._tokens.values() if t.plan.professional.sub == claims.get("sub")
+                         and t.client_id == claims.get("aud") and t.active]
+                for tokens in ended:
+                    tokens.active = False
+            exchange.data.update({"sub": claims.get("sub"), "logins": sorted({t.login for t in ended})})
+        if target is None:
+            return Response('<!doctype html><html lang="fr"><body><p>Vous êtes déconnecté de Pro Santé Connect '
+                            '(simulé).</p></body></html>', 200, mimetype="text/html")
+        if client is None or target not in client.post_logout_redirect_uris:
+            exchange.flag("PSC-POST-LOGOUT-NON-ENREGISTRE",
+                          f"post_logout_redirect_uri « {target} » non enregistré pour ce client.", "PSC-22")
+        state = args.get("state")
+        return Response(status=302, headers={"Location": _with_query(target, {"state": state} if state else {})})
