@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from importlib import metadata, resources
 from pathlib import Path
@@ -44,7 +45,8 @@ def test_no_plain_mocks_features_or_conformance_package_is_importable_from_site_
 
 def test_installed_distribution_has_one_top_level_package():
     """Regular or editable: the distribution puts ``dui_conformance`` in site-packages and nothing else of ours."""
-    dist = metadata.distribution("dui-conformance")
+    site_packages = sysconfig.get_paths()["purelib"]  # not a source checkout's dui_conformance.egg-info
+    dist = next(metadata.distributions(name="dui-conformance", path=[site_packages]))
     assert dist.read_text("top_level.txt").split() == ["dui_conformance"]
     tops = {f.parts[0] for f in dist.files or [] if f.parts[0] not in ("..", "__pycache__")}
     ours = {t for t in tops if not t.endswith(".dist-info") and not t.startswith("__editable__")}
