@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import ssl
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
 # The live-environment seam: the one place where the library starts the mocks.
-from dui_conformance.mocks.common import MockService
+from dui_conformance.mocks.common import MockService, TestPki
 from dui_conformance.mocks.dmp import DmpMock
 from dui_conformance.mocks.dui import ReferenceDui
 from dui_conformance.mocks.insi import InsiMock
@@ -30,9 +32,9 @@ from .personas import LivePersona, extra_personas, live_personas
 SERVICES_FILE = "services-simules.json"
 
 
-def _insi(port: int = 0) -> InsiMock:
+def _insi(port: int = 0, ssl_context: ssl.SSLContext | None = None) -> InsiMock:
     """The INSi mock with the live scenarios' extra personas (perfect homonyms)."""
-    mock = InsiMock(port=port)
+    mock = InsiMock(port=port, ssl_context=ssl_context)
     extra = extra_personas()
     clash = {p.id for p in mock.personas} & {p.id for p in extra}
     if clash:
@@ -41,8 +43,10 @@ def _insi(port: int = 0) -> InsiMock:
     return mock
 
 
-# service name -> factory of an unstarted mock on a port (0: any free one); later services add theirs.
-MOCK_FACTORIES: dict[str, Callable[[int], MockService]] = {"insi": _insi, "dmp": lambda port: DmpMock(port=port)}
+# service name -> factory of an unstarted mock on a port (0: any free one), over TLS when given a server
+# context; later services add theirs.
+MOCK_FACTORIES: dict[str, Callable[..., MockService]] = {
+    "insi": _insi, "dmp": lambda port, ssl_context=None: DmpMock(port=port, ssl_context=ssl_context)}
 
 
 class LiveEnvironment:
@@ -56,11 +60,15 @@ class LiveEnvironment:
     ``services_file`` is where the mock URLs are written (default: a temporary folder removed
     on close). ``ports`` fixes a mock's port (service name -> port) so that a vendor's test
     build can be configured before the run; by default, and for the others, any free port.
+
+    ``tls`` serves every mock over HTTPS with a test PKI generated for this run (its files are
+    listed in ``services-simules.json``); default: the DUI configuration's ``tls`` (plain HTTP
+    without one). The reference DUI then trusts only the PKI's root and presents its client certificate.
     """
 
     def __init__(self, dui_config: DuiConfig | None = None, reference_defects: frozenset[str] | None = None,
                  services_file: str | Path | None = None, tester: Tester | None = None,
-                 ports: dict[str, int] | None = None):
+                 ports: dict[str, int] | None = None, tls: bool | None = None):
         if dui_config is not None and reference_defects is not None:
             raise ValueError("Choisir soit le DUI testé (dui_config), soit le DUI de référence (reference_defects).")
         self.dui_config = dui_config
@@ -73,6 +81,9 @@ class LiveEnvironment:
                              f"(connus : {', '.join(MOCK_FACTORIES)}).")
         self._own_dir = None if services_file else Path(tempfile.mkdtemp(prefix="dui-conformance-"))
         self.services_file = Path(services_file) if services_file else self._own_dir / SERVICES_FILE
+        self.tls = tls if tls is not None else bool(dui_config and dui_config.tls)
+        self.pki: TestPki | None = None
+        self._contexts: list[ssl.SSLContext] = []
         self.mocks: dict[str, MockService] = {}
         self.reference: ReferenceDui | None = None
         self.driver: DuiDriver | None = None
@@ -90,8 +101,14 @@ class LiveEnvironment:
         self.close()
 
     def _start(self) -> None:
+        if self.tls:
+            self.pki = TestPki(Path(tempfile.mkdtemp(prefix="dui-conformance-pki-")))
         for name, factory in MOCK_FACTORIES.items():
-            mock = self.mocks[name] = factory(self.ports.get(name, 0))
+            options = {}
+            if self.pki is not None:
+                options["ssl_context"] = self.pki.server_context()
+                self._contexts.append(options["ssl_context"])
+            mock = self.mocks[name] = factory(self.ports.get(name, 0), **options)
             mock.start()
         self.personas = live_personas(self.insi.personas)
         self.services_file.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +116,8 @@ class LiveEnvironment:
         config = self.dui_config
         if self.reference_defects is not None:
             dmp_url = self.mocks["dmp"].url if "dmp" in self.mocks else None
-            self.reference = ReferenceDui(self.insi.url, self.reference_defects, dmp_url=dmp_url)
+            self.reference = ReferenceDui(self.insi.url, self.reference_defects, dmp_url=dmp_url,
+                                          tls=self.pki.files() if self.pki else None)
             self.driver = AdapterClient(self.reference.start())
         elif config is not None and config.mode == ATTENDED:
             adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
@@ -117,6 +135,8 @@ class LiveEnvironment:
             mock.stop()
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)
+        if self.pki is not None:
+            shutil.rmtree(self.pki.directory, ignore_errors=True)
 
     # --- what steps and reports use ----------------------------------------------------------
 
@@ -137,10 +157,25 @@ class LiveEnvironment:
 
     def services(self) -> dict[str, Any]:
         """Content of services-simules.json: each mock's endpoint and its exchange log."""
+        tls = self.pki.files() if self.pki else None
         return {
-            name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges"}
+            name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges", "tls": tls}
             for name, mock in self.mocks.items()
         }
+
+    @contextmanager
+    def untrusted_certificates(self):
+        """Every mock presents a certificate from another root for new connections (the mocks close each
+        TLS connection after one request), then its own again."""
+        if self.pki is None:
+            raise RuntimeError("Services simulés sans TLS : aucun certificat à remplacer.")
+        for ctx in self._contexts:
+            ctx.load_cert_chain(self.pki.other_server_cert, self.pki.other_server_key)
+        try:
+            yield
+        finally:
+            for ctx in self._contexts:
+                ctx.load_cert_chain(self.pki.server_cert, self.pki.server_key)
 
     def urls(self) -> dict[str, str]:
         return {name: mock.url for name, mock in self.mocks.items()}

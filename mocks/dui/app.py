@@ -74,11 +74,17 @@ class ReferenceDui:
     """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL."""
 
     def __init__(self, insi_url: str, defects: frozenset[str] | set[str] = frozenset(), host: str = "127.0.0.1",
-                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None):
+                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None, tls: dict[str, str] | None = None):
+        """``tls``: the test PKI's files (``TestPki.files()``): trust only its root, present the client certificate."""
         self.defects = check_defects(defects)
         self.insi = InsiClient(insi_url, timeout=timeout)
         self.insi.session.trust_env = False  # loopback only: never through a proxy
         self.dmp = DmpClient(dmp_url, self.defects, timeout) if dmp_url else None
+        if tls is not None:
+            for session in [self.insi.session] + ([self.dmp.session] if self.dmp else []):
+                session.verify = "tls-sans-verification" not in self.defects and tls["racine"]
+                if "tls-sans-certificat" not in self.defects:
+                    session.cert = (tls["certificat_client"], tls["cle_client"])
         self._residents: dict[str, Resident] = {}
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
         self._received: dict[str, list[dict]] = {}  # integrated from the DMP, by resident id

@@ -25,6 +25,9 @@ DEFECTS: dict[str, str] = {
                           "le garder pour un nouvel envoi.",
     "dmp-integration-mauvais-dossier": "Range les documents récupérés du DMP (ITI-18 puis ITI-43) dans le dossier "
                                        "d'un autre résident.",
+    "tls-sans-verification": "Ne vérifie pas le certificat des serveurs : accepte un service dont le certificat "
+                             "ne remonte pas à la racine configurée.",
+    "tls-sans-certificat": "Ne présente pas son certificat client (pas d'authentification mutuelle TLS).",
 }
 
 

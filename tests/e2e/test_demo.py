@@ -17,6 +17,8 @@ EXPECTED = {
     "dmp-sans-rplc": {"DMP-61"},
     "dmp-erreur-ignoree": {"DMP-63"},
     "dmp-integration-mauvais-dossier": {"DMP-64"},
+    "tls-sans-verification": {"GEN-12"},
+    "tls-sans-certificat": {"GEN-11"},
 }
 
 pytestmark = pytest.mark.live
