@@ -24,6 +24,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "dmp_documents": ("get", "/residents/{id}/dmp/documents"),
     "integrate_dmp": ("post", "/residents/{id}/dmp/integration"),
     "received_documents": ("get", "/residents/{id}/documents-recus"),
+    "send_mss": ("post", "/residents/{id}/mssante/envois"),
+    "mss_sendings": ("get", "/residents/{id}/mssante/envois"),
+    "fetch_mss": ("post", "/mssante/releve"),
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
@@ -144,3 +147,16 @@ class AdapterClient:
 
     def received_documents(self, resident_id: str) -> list[dict[str, Any]]:
         return self._list("received_documents", resident_id)
+
+    # --- MSSanté (tag « mss ») --------------------------------------------------------------
+
+    def send_mss(self, resident_id: str, recipient: str | None = None, citizen: bool = False) -> DmpAnswer:
+        """Send the resident's DLU to ``recipient``, or to the resident's Mon espace santé mailbox."""
+        body = {"messagerieCitoyenne": True} if citizen else {"destinataire": recipient}
+        return self._dmp_answer(self._call("send_mss", body, id=resident_id), (201,))
+
+    def mss_sendings(self, resident_id: str) -> list[dict[str, Any]]:
+        return self._list("mss_sendings", resident_id)
+
+    def fetch_mss(self) -> DmpAnswer:
+        return self._dmp_answer(self._call("fetch_mss"), (200,))

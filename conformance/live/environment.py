@@ -20,6 +20,7 @@ from dui_conformance.mocks.common import MockService, TestPki
 from dui_conformance.mocks.dmp import DmpMock
 from dui_conformance.mocks.dui import ReferenceDui
 from dui_conformance.mocks.insi import InsiMock
+from dui_conformance.mocks.mss import MssMock
 
 from ..exchanges import Exchange
 from .adapter import AdapterClient
@@ -30,6 +31,7 @@ from .ins import AdmissionRun
 from .personas import LivePersona, extra_personas, live_personas
 
 SERVICES_FILE = "services-simules.json"
+MSS = "mss"  # the MSSanté operator: SMTP/IMAP, always over TLS with the run's PKI (port: its SMTPS one)
 
 
 def _insi(port: int = 0, ssl_context: ssl.SSLContext | None = None) -> InsiMock:
@@ -75,10 +77,10 @@ class LiveEnvironment:
         self.reference_defects = reference_defects
         self.tester = tester
         self.ports = dict(ports or (dui_config.ports if dui_config else {}))
-        unknown = set(self.ports) - set(MOCK_FACTORIES)
+        unknown = set(self.ports) - set(MOCK_FACTORIES) - {MSS}
         if unknown:
             raise ConfigError(f"Services simulés inconnus : {', '.join(sorted(unknown))} "
-                             f"(connus : {', '.join(MOCK_FACTORIES)}).")
+                             f"(connus : {', '.join([*MOCK_FACTORIES, MSS])}).")
         self._own_dir = None if services_file else Path(tempfile.mkdtemp(prefix="dui-conformance-"))
         self.services_file = Path(services_file) if services_file else self._own_dir / SERVICES_FILE
         self.tls = tls if tls is not None else bool(dui_config and dui_config.tls)
@@ -101,15 +103,17 @@ class LiveEnvironment:
         self.close()
 
     def _start(self) -> None:
-        if self.tls:
-            self.pki = TestPki(Path(tempfile.mkdtemp(prefix="dui-conformance-pki-")))
+        # MSSanté is TLS-only, so the PKI always exists; ``tls`` decides for the HTTP services.
+        self.pki = TestPki(Path(tempfile.mkdtemp(prefix="dui-conformance-pki-")))
         for name, factory in MOCK_FACTORIES.items():
             options = {}
-            if self.pki is not None:
+            if self.tls:
                 options["ssl_context"] = self.pki.server_context()
                 self._contexts.append(options["ssl_context"])
             mock = self.mocks[name] = factory(self.ports.get(name, 0), **options)
             mock.start()
+        self.mocks[MSS] = MssMock(self.pki, ports={"smtps": self.ports.get(MSS, 0)})
+        self.mocks[MSS].start()
         self.personas = live_personas(self.insi.personas)
         self.services_file.parent.mkdir(parents=True, exist_ok=True)
         self.services_file.write_text(json.dumps(self.services(), ensure_ascii=False, indent=2), encoding="utf-8")
@@ -117,7 +121,8 @@ class LiveEnvironment:
         if self.reference_defects is not None:
             dmp_url = self.mocks["dmp"].url if "dmp" in self.mocks else None
             self.reference = ReferenceDui(self.insi.url, self.reference_defects, dmp_url=dmp_url,
-                                          tls=self.pki.files() if self.pki else None)
+                                          tls=self.pki.files() if self.tls else None, mss_urls=self.mss.urls,
+                                          mss_tls=self.pki.files())
             self.driver = AdapterClient(self.reference.start())
         elif config is not None and config.mode == ATTENDED:
             adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
@@ -155,19 +160,26 @@ class LiveEnvironment:
     def dmp(self) -> DmpMock:
         return self.mocks["dmp"]
 
+    @property
+    def mss(self) -> MssMock:
+        return self.mocks[MSS]
+
     def services(self) -> dict[str, Any]:
         """Content of services-simules.json: each mock's endpoint and its exchange log."""
-        tls = self.pki.files() if self.pki else None
-        return {
+        tls = self.pki.files() if self.pki and self.tls else None
+        services = {
             name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges", "tls": tls}
             for name, mock in self.mocks.items()
         }
+        if MSS in self.mocks:
+            services[MSS].update(self.mss.urls, tls=self.pki.files())
+        return services
 
     @contextmanager
     def untrusted_certificates(self):
         """Every mock presents a certificate from another root for new connections (the mocks close each
         TLS connection after one request), then its own again."""
-        if self.pki is None:
+        if not self.tls:
             raise RuntimeError("Services simulés sans TLS : aucun certificat à remplacer.")
         for ctx in self._contexts:
             ctx.load_cert_chain(self.pki.other_server_cert, self.pki.other_server_key)

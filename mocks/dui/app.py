@@ -24,6 +24,7 @@ from dui_conformance.mocks.common import LoopbackServer
 from .defects import check_defects
 from .dmp import PENDING, SENT, DmpClient, DmpDocument, DmpUnavailable, new_document, patient_id, received_summary
 from .insi_client import InsiClient, InsiResult
+from .mss import MssAdapter, MssClient
 from .resident import Resident, patient_resource
 
 # Identity documents this DUI accepts to qualify an identity (FR Core fr-core-cs-mode-validation-identity).
@@ -70,12 +71,14 @@ def _document(body: dict) -> str | None:
     return value
 
 
-class ReferenceDui:
+class ReferenceDui(MssAdapter):
     """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL."""
 
     def __init__(self, insi_url: str, defects: frozenset[str] | set[str] = frozenset(), host: str = "127.0.0.1",
-                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None, tls: dict[str, str] | None = None):
-        """``tls``: the test PKI's files (``TestPki.files()``): trust only its root, present the client certificate."""
+                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None, tls: dict[str, str] | None = None,
+                 mss_urls: dict[str, str] | None = None, mss_tls: dict[str, str] | None = None):
+        """``tls``: the test PKI's files (``TestPki.files()``): trust only its root, present the client certificate.
+        ``mss_urls`` (smtps://, imaps://) and ``mss_tls`` (PKI files): the MSSanté operator, always over TLS."""
         self.defects = check_defects(defects)
         self.insi = InsiClient(insi_url, timeout=timeout)
         self.insi.session.trust_env = False  # loopback only: never through a proxy
@@ -89,6 +92,8 @@ class ReferenceDui:
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
         self._received: dict[str, list[dict]] = {}  # integrated from the DMP, by resident id
         self._doc_numbers = itertools.count(1)
+        self.mss = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None
+        self._sendings = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._last_found: InsiResult | None = None  # only the ignore-cr02 defect reads it back
@@ -102,6 +107,9 @@ class ReferenceDui:
             Rule("/residents/<rid>/dmp/documents", endpoint="dmp_documents", methods=["GET"]),
             Rule("/residents/<rid>/dmp/integration", endpoint="dmp_integration", methods=["POST"]),
             Rule("/residents/<rid>/documents-recus", endpoint="received", methods=["GET"]),
+            Rule("/residents/<rid>/mssante/envois", endpoint="mss_send", methods=["POST"]),
+            Rule("/residents/<rid>/mssante/envois", endpoint="mss_sendings", methods=["GET"]),
+            Rule("/mssante/releve", endpoint="mss_fetch", methods=["POST"]),
         ])
         self._server = LoopbackServer(self.wsgi, host, port)
 
@@ -144,7 +152,7 @@ class ReferenceDui:
         return response(environ, start_response)
 
     def _on_health(self, request: Request) -> Response:
-        services = ["INS", "DMP"] if self.dmp is not None else ["INS"]
+        services = ["INS"] + (["DMP"] if self.dmp is not None else []) + (["MSS"] if self.mss is not None else [])
         return _json({"statut": "disponible", "logiciel": "DUI de référence du harnais", "services": services})
 
     def _on_reset(self, request: Request) -> Response:
@@ -152,6 +160,7 @@ class ReferenceDui:
             self._residents.clear()
             self._documents.clear()
             self._received.clear()
+            self._sendings.clear()
         return Response(status=204)
 
     def _on_patient(self, request: Request, rid: str) -> Response:

@@ -15,7 +15,7 @@ from importlib.resources import files
 
 from werkzeug.wrappers import Request, Response
 
-from dui_conformance.exchanges import Exchange
+from dui_conformance.exchanges import Exchange, ExchangeRecorder
 
 from ..common import MockService
 
@@ -122,8 +122,12 @@ class AnnuaireMock(MockService):
     service = "annuaire"
     endpoint_path = "/fhir/v2"
 
-    def __init__(self, directory: Directory | None = None, port: int = 0, ssl_context=None):
+    def __init__(self, directory: Directory | None = None, port: int = 0, ssl_context=None,
+                 recorder: ExchangeRecorder | None = None):
+        """``recorder``: share the MSSanté mock's log, so that its /_harness/exchanges lists every exchange."""
         super().__init__(port=port, ssl_context=ssl_context)
+        if recorder is not None:
+            self.recorder = self._server.app.recorder = recorder
         self.directory = directory or Directory.load()
 
     def _resources(self, kind: str) -> list[tuple[dict, list[dict]]]:

@@ -44,3 +44,18 @@ def build_mdn(original: EmailMessage, reporter: str, error: tuple[str, str] | No
     mdn.attach(report)
     mdn.attach(returned)
     return mdn.as_bytes()
+
+
+def build_ko_mail(original: EmailMessage, reporter: str, error: tuple[str, str]) -> bytes:
+    """Without a requested MDN, an integration failure goes back as a plain mail whose subject starts
+    ``[KO Intégration système !][code]`` (facts §4.4), in reply to the original."""
+    mail = EmailMessage(policy=policy.SMTP)
+    mail["From"] = reporter
+    mail["To"] = str(original.get("From"))
+    mail["Subject"] = f"{KO_SUBJECT}[{error[0]}] {original.get('Subject', '')}"
+    mail["Date"] = format_datetime(datetime.now().astimezone())
+    mail["Message-ID"] = make_msgid(domain=reporter.rpartition("@")[2] or "mss.localhost")
+    if original.get("Message-ID"):
+        mail["In-Reply-To"] = mail["References"] = str(original["Message-ID"])
+    mail.set_content(f"Le document n'a pas pu être intégré : {error[1]} ({error[0]}).")
+    return mail.as_bytes()

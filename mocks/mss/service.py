@@ -18,7 +18,7 @@ from ..common.pki import CLIENT_NAME
 from . import imap, mailboxes as mb, smtp
 from .auth import Credentials, TokenValidator, any_token
 from .directory import AnnuaireMock, Directory, is_patient
-from .mdn import build_mdn
+from .mdn import build_ko_mail, build_mdn
 from .store import MailStore
 
 DEFAULT_PASSWORD = "mot-de-passe-de-test"
@@ -54,7 +54,7 @@ class MssMock:
         self.store = MailStore()
         self.conversations: set[tuple[str, str]] = set()  # (professional, patient) that a professional started
         self.annuaire = AnnuaireMock(self.directory, self.ports["annuaire"],
-                                     ssl_context=pki.server_context(untrusted=untrusted))
+                                     ssl_context=pki.server_context(untrusted=untrusted), recorder=self.recorder)
         self._controllers: list = []
         self._listening: list = []
         self.urls: dict[str, str] = {}
@@ -89,11 +89,13 @@ class MssMock:
         wanted = _get(message, "Disposition-Notification-To")
         if behaviour not in (mb.ACCEPT_MDN, mb.ERROR_MDN):
             return
+        error = mb.INTEGRATION_ERROR if behaviour == mb.ERROR_MDN else None
         if not wanted:
             exchange.flag("accuse-non-demande", f"{recipient} aurait renvoyé un accusé, mais aucun n'est demandé "
                                                 "(Disposition-Notification-To absent).")
+            if error:  # the failure still goes back, as a plain [KO Intégration système !] mail
+                self.store.deliver(sender, build_ko_mail(message, recipient, error))
             return
-        error = mb.INTEGRATION_ERROR if behaviour == mb.ERROR_MDN else None
         mdn = build_mdn(message, recipient, error)
         for address in _addresses(wanted):
             self.store.deliver(address, mdn)
@@ -135,6 +137,16 @@ class MssMock:
         self.store.clear()
         self.conversations.clear()
         self.annuaire.reset()
+
+    @property
+    def url(self) -> str:
+        """Submission endpoint (SMTPS), for the live environment's list of services."""
+        return self.urls["smtps"]
+
+    @property
+    def base_url(self) -> str:
+        """Where ``/_harness/exchanges`` lists every exchange of this mock (served by the directory)."""
+        return self.annuaire.base_url
 
     def exchanges(self, since: int = 0) -> list[Exchange]:
         return self.recorder.exchanges(since)

@@ -19,6 +19,10 @@ EXPECTED = {
     "dmp-integration-mauvais-dossier": {"DMP-64"},
     "tls-sans-verification": {"GEN-12"},
     "tls-sans-certificat": {"GEN-11"},
+    "mss-sans-demande-accuse": {"MSS-20"},
+    "mss-patient-non-qualifie": {"MSS-21"},
+    "mss-sans-accuse-erreur": {"MSS-22"},
+    "mss-erreur-ignoree": {"MSS-23"},
 }
 
 pytestmark = pytest.mark.live

@@ -24,7 +24,8 @@ def _outcomes(findings) -> set[Outcome]:
 def test_tls_environment_publishes_pki_and_the_reference_dui_uses_mtls(tmp_path):
     with LiveEnvironment(reference_defects=frozenset(), services_file=tmp_path / SERVICES_FILE, tls=True) as env:
         services = json.loads((tmp_path / SERVICES_FILE).read_text(encoding="utf-8"))
-        assert all(s["url"].startswith("https://127.0.0.1:") for s in services.values())
+        assert all(services[s]["url"].startswith("https://127.0.0.1:") for s in ("insi", "dmp"))
+        assert services["mss"]["url"].startswith("smtps://") and services["mss"]["imaps"].startswith("imaps://")
         files = services["insi"]["tls"]
         assert set(files) == {"racine", "certificat_client", "cle_client"}
         run = env.admit("unique", id_document="CN")
@@ -50,7 +51,7 @@ def test_without_tls_transport_is_not_evaluated_never_passing():
         assert _outcomes(check([], False)) == {Outcome.NOT_RUN}
     assert _outcomes(check_untrusted_refused([], False, "insi")) == {Outcome.NOT_RUN}
     with LiveEnvironment(tls=False) as env:
-        assert env.insi.url.startswith("http://") and env.pki is None
+        assert env.insi.url.startswith("http://") and not env.tls
         with pytest.raises(RuntimeError):
             env.untrusted_certificates().__enter__()
 
