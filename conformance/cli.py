@@ -295,7 +295,7 @@ def cmd_demo(args) -> int:
     inputs = [str(p) for p in demo_fixtures()]
     console.print(f"Démonstration : DUI de référence{' avec défauts ' + ', '.join(args.defects) if args.defects else ''}, "
                   f"services simulés, {len(inputs)} documents fournis.")
-    with LiveEnvironment(reference_defects=frozenset(args.defects)) as env:
+    with LiveEnvironment(reference_defects=frozenset(args.defects), tls=True) as env:
         return _execute(args, _settings(args, "demo", inputs, [LIVE, OFFLINE]), env)
 
 

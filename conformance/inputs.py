@@ -105,6 +105,20 @@ def register_kind(kind: str, label: str, recognise: Callable[[bytes], bool], bef
     RECOGNISERS.insert(index, (kind, recognise))
 
 
+# Container kinds (IHE_XDM.ZIP, MIME message) expose the documents they carry, so that each
+# CDA inside goes through the same scenarios as an exported one. A member's path is
+# ``outer!member`` (``message.eml!IHE_XDM.ZIP!IHE_XDM/SUBSET01/DOC0001.XML``): a report and
+# the e2e tests attribute it to the outer file by what precedes the first ``!``.
+MEMBER_SEPARATOR = "!"
+CONTAINERS: dict[str, Callable[[bytes], dict[str, bytes]]] = {}
+
+
+def register_container(kind: str, members: Callable[[bytes], dict[str, bytes]]) -> None:
+    """``members(data)`` → {member path: bytes} of the documents a ``kind`` file carries; it never
+    raises on hostile input (the container's own checks report the problem) and never writes."""
+    CONTAINERS[kind] = members
+
+
 def recognise(head: bytes) -> str:
     for kind, test in RECOGNISERS:
         if test(head):
@@ -220,10 +234,35 @@ def fhir_xml_as_json(xml: XmlDocument) -> Any:
 
 
 def load(path: str | os.PathLike, max_bytes: int = MAX_XML_BYTES) -> InputDocument:
+    """A file, or a document inside a container file (``outer!member``), read in memory."""
     path = str(path)
+    if MEMBER_SEPARATOR in path and not os.path.isfile(path):
+        outer, _, member = path.partition(MEMBER_SEPARATOR)
+        data = members(load(outer, max_bytes)).get(member)
+        if data is None:
+            raise FileNotFoundError(f"Document {member!r} introuvable dans {outer}")
+        return InputDocument(path=path, kind=recognise(data[:_SNIFF_BYTES]), max_bytes=max_bytes, _data=data)
     with open(path, "rb") as handle:
         head = handle.read(_SNIFF_BYTES)
     return InputDocument(path=path, kind=recognise(head), max_bytes=max_bytes)
+
+
+def members(doc: InputDocument) -> dict[str, bytes]:
+    """Documents carried by a container document, keyed by member path; {} for any other kind
+    or when the container is unreadable or over the size limit."""
+    extract = CONTAINERS.get(doc.kind)
+    if extract is None:
+        return {}
+    try:
+        return doc.derived("inputs.members", lambda: extract(doc.data))
+    except (InputTooLarge, OSError):
+        return {}
+
+
+def embedded(doc: InputDocument) -> list[tuple[str, str]]:
+    """(path, kind) of each document a container carries, for the plan."""
+    return [(f"{doc.path}{MEMBER_SEPARATOR}{name}", recognise(data[:_SNIFF_BYTES]))
+            for name, data in members(doc).items()]
 
 
 def discover(paths: list[str | os.PathLike]) -> list[Path]:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from . import xds  # noqa: F401 - registers the IHE_XDM.ZIP and ITI-41 input kinds
-from .inputs import KIND_LABELS, InputDocument, discover, load
+from . import mss, xds  # noqa: F401 - register the IHE_XDM.ZIP, ITI-41 and MIME message input kinds
+from .inputs import KIND_LABELS, InputDocument, discover, embedded, load
 from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
 from .settings import OFFLINE, RunSettings
@@ -57,7 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
     documents = []
     if OFFLINE in settings.phases:
         for file in discover(settings.inputs):
-            documents.append((str(file), load(file, settings.max_bytes).kind))
+            doc = load(file, settings.max_bytes)
+            # The CDA inside an IHE_XDM.ZIP or a message runs the CDA and INS scenarios too.
+            documents += [(str(file), doc.kind), *embedded(doc)]
     config.stash[_documents_key] = documents
     package = import_module(STEP_PACKAGE)
     for info in pkgutil.iter_modules(package.__path__):

@@ -26,6 +26,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "received_documents": ("get", "/residents/{id}/documents-recus"),
     "sessions": ("get", "/session"),
     "revalidate_sessions": ("post", "/session/actualisation"),
+    "send_mss": ("post", "/residents/{id}/mssante/envois"),
+    "mss_sendings": ("get", "/residents/{id}/mssante/envois"),
+    "fetch_mss": ("post", "/mssante/releve"),
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
@@ -164,3 +167,16 @@ class AdapterClient:
     def revalidate_sessions(self) -> list[dict[str, Any]]:
         """Make the DUI present its access tokens to PSC again; the sessions left."""
         return self._sessions("revalidate_sessions")
+
+    # --- MSSanté (tag « mss ») --------------------------------------------------------------
+
+    def send_mss(self, resident_id: str, recipient: str | None = None, citizen: bool = False) -> DmpAnswer:
+        """Send the resident's DLU to ``recipient``, or to the resident's Mon espace santé mailbox."""
+        body = {"messagerieCitoyenne": True} if citizen else {"destinataire": recipient}
+        return self._dmp_answer(self._call("send_mss", body, id=resident_id), (201,))
+
+    def mss_sendings(self, resident_id: str) -> list[dict[str, Any]]:
+        return self._list("mss_sendings", resident_id)
+
+    def fetch_mss(self) -> DmpAnswer:
+        return self._dmp_answer(self._call("fetch_mss"), (200,))

@@ -6,6 +6,7 @@
     timeout_s = 10               # per adapter call
     attente_s = 300              # attended mode: how long to wait for each action
     export_dir = "exports"       # attended mode: where the tester drops exported Patients
+    tls = true                   # simulated services over TLS with a per-run test PKI (default: false)
 
     [services]                   # optional: fixed ports of the simulated services
     insi = 18001
@@ -87,6 +88,7 @@ class DuiConfig:
     export_dir: Path | None = None
     ports: dict[str, int] = field(default_factory=dict)
     psc: PscSettings | None = None
+    tls: bool = False  # false: plain HTTP, and the report says transport security was not evaluated
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -109,7 +111,7 @@ class DuiConfig:
         section = data.get("dui")
         if not isinstance(section, dict):
             raise ConfigError(f"{path} : section [dui] absente.")
-        unknown = set(section) - {"mode", "adapter_url", "timeout_s", "attente_s", "export_dir"}
+        unknown = set(section) - {"mode", "adapter_url", "timeout_s", "attente_s", "export_dir", "tls"}
         if unknown:
             raise ConfigError(f"{path} : clés inconnues dans [dui] : {', '.join(sorted(unknown))}.")
         try:
@@ -118,6 +120,9 @@ class DuiConfig:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{path} : durée invalide dans [dui] : {exc}") from exc
         export_dir = section.get("export_dir")
+        tls = section.get("tls", False)
+        if not isinstance(tls, bool):
+            raise ConfigError(f"{path} : tls attend true ou false.")
         ports = data.get("services", {})
         if not isinstance(ports, dict) or not all(isinstance(v, int) and 0 < v < 65536 for v in ports.values()):
             raise ConfigError(f"{path} : [services] attend des numéros de port (ex. insi = 18001).")
@@ -130,4 +135,5 @@ class DuiConfig:
             export_dir=(path.parent / export_dir) if export_dir else None,
             ports=ports,
             psc=PscSettings.from_toml(path, data["psc"]) if "psc" in data else None,
+            tls=tls,
         )

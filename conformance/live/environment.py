@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import ssl
 import tempfile
-import weakref
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,6 +20,7 @@ from dui_conformance.mocks.common import MockService, TestPki
 from dui_conformance.mocks.dmp import DmpMock
 from dui_conformance.mocks.dui import ReferenceDui
 from dui_conformance.mocks.insi import InsiMock
+from dui_conformance.mocks.mss import MssMock
 from dui_conformance.mocks.psc import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PscMock
 
 from ..exchanges import Exchange
@@ -30,11 +32,12 @@ from .ins import AdmissionRun
 from .personas import LivePersona, extra_personas, live_personas
 
 SERVICES_FILE = "services-simules.json"
+MSS = "mss"  # the MSSanté operator: SMTP/IMAP, always over TLS with the run's PKI (port: its SMTPS one)
 
 
-def _insi(port: int = 0) -> InsiMock:
+def _insi(port: int = 0, ssl_context: ssl.SSLContext | None = None) -> InsiMock:
     """The INSi mock with the live scenarios' extra personas (perfect homonyms)."""
-    mock = InsiMock(port=port)
+    mock = InsiMock(port=port, ssl_context=ssl_context)
     extra = extra_personas()
     clash = {p.id for p in mock.personas} & {p.id for p in extra}
     if clash:
@@ -43,20 +46,13 @@ def _insi(port: int = 0) -> InsiMock:
     return mock
 
 
-def _psc(port: int = 0, https: bool = True) -> PscMock:
-    """The PSC mock over HTTPS (plain HTTP when asked), with its own test PKI (``mock.pki``; its folder goes
-    with the mock)."""
-    directory = tempfile.mkdtemp(prefix="dui-conformance-pki-")
-    pki = TestPki(directory)
-    mock = PscMock(port=port, ssl_context=pki.server_context() if https else None)
-    mock.pki = pki
-    weakref.finalize(mock, shutil.rmtree, directory, True)
-    return mock
-
-
-# service name -> factory of an unstarted mock on a port (0: any free one); later services add theirs.
-MOCK_FACTORIES: dict[str, Callable[[int], MockService]] = {"insi": _insi, "dmp": lambda port: DmpMock(port=port),
-                                                           "psc": _psc}
+# service name -> factory of an unstarted mock on a port (0: any free one), over TLS when given a server
+# context; later services add theirs.
+MOCK_FACTORIES: dict[str, Callable[..., MockService]] = {
+    "insi": _insi,
+    "dmp": lambda port, ssl_context=None: DmpMock(port=port, ssl_context=ssl_context),
+    "psc": lambda port, ssl_context=None: PscMock(port=port, ssl_context=ssl_context),
+}
 # The reference DUI answers the PSC callback only after its token and userinfo calls: a short watch suffices.
 REFERENCE_PSC_WAIT_S = 0.1
 
@@ -72,23 +68,30 @@ class LiveEnvironment:
     ``services_file`` is where the mock URLs are written (default: a temporary folder removed
     on close). ``ports`` fixes a mock's port (service name -> port) so that a vendor's test
     build can be configured before the run; by default, and for the others, any free port.
+
+    ``tls`` serves every mock over HTTPS with a test PKI generated for this run (its files are
+    listed in ``services-simules.json``); default: the DUI configuration's ``tls`` (plain HTTP
+    without one). The reference DUI then trusts only the PKI's root and presents its client certificate.
     """
 
     def __init__(self, dui_config: DuiConfig | None = None, reference_defects: frozenset[str] | None = None,
                  services_file: str | Path | None = None, tester: Tester | None = None,
-                 ports: dict[str, int] | None = None):
+                 ports: dict[str, int] | None = None, tls: bool | None = None):
         if dui_config is not None and reference_defects is not None:
             raise ValueError("Choisir soit le DUI testé (dui_config), soit le DUI de référence (reference_defects).")
         self.dui_config = dui_config
         self.reference_defects = reference_defects
         self.tester = tester
         self.ports = dict(ports or (dui_config.ports if dui_config else {}))
-        unknown = set(self.ports) - set(MOCK_FACTORIES)
+        unknown = set(self.ports) - set(MOCK_FACTORIES) - {MSS}
         if unknown:
             raise ConfigError(f"Services simulés inconnus : {', '.join(sorted(unknown))} "
-                             f"(connus : {', '.join(MOCK_FACTORIES)}).")
+                             f"(connus : {', '.join([*MOCK_FACTORIES, MSS])}).")
         self._own_dir = None if services_file else Path(tempfile.mkdtemp(prefix="dui-conformance-"))
         self.services_file = Path(services_file) if services_file else self._own_dir / SERVICES_FILE
+        self.tls = tls if tls is not None else bool(dui_config and dui_config.tls)
+        self.pki: TestPki | None = None
+        self._contexts: list[ssl.SSLContext] = []
         self.mocks: dict[str, MockService] = {}
         self.reference: ReferenceDui | None = None
         self.driver: DuiDriver | None = None
@@ -107,12 +110,18 @@ class LiveEnvironment:
         self.close()
 
     def _start(self) -> None:
+        # MSSanté is TLS-only, so the PKI always exists; ``tls`` decides for the HTTP services.
+        self.pki = TestPki(Path(tempfile.mkdtemp(prefix="dui-conformance-pki-")))
         for name, factory in MOCK_FACTORIES.items():
-            if name == "psc" and self.psc_settings is not None and not self.psc_settings.https:
-                mock = self.mocks[name] = factory(self.ports.get(name, 0), https=False)
-            else:
-                mock = self.mocks[name] = factory(self.ports.get(name, 0))
+            options = {}
+            if self.tls or (name == "psc" and (self.psc_settings is None or self.psc_settings.https)):
+                # PSC is HTTPS as in production unless the DUI configuration asks for plain HTTP
+                options["ssl_context"] = self.pki.server_context()
+                self._contexts.append(options["ssl_context"])
+            mock = self.mocks[name] = factory(self.ports.get(name, 0), **options)
             mock.start()
+        self.mocks[MSS] = MssMock(self.pki, ports={"smtps": self.ports.get(MSS, 0)})
+        self.mocks[MSS].start()
         self.personas = live_personas(self.insi.personas)
         self.services_file.parent.mkdir(parents=True, exist_ok=True)
         self.services_file.write_text(json.dumps(self.services(), ensure_ascii=False, indent=2), encoding="utf-8")
@@ -120,8 +129,10 @@ class LiveEnvironment:
         if self.reference_defects is not None:
             dmp_url = self.mocks["dmp"].url if "dmp" in self.mocks else None
             psc = {"discovery_url": self.psc.discovery_url, "client_id": DEFAULT_CLIENT_ID,
-                   "client_secret": DEFAULT_CLIENT_SECRET, "verify": str(self.psc.pki.root_cert)}
-            self.reference = ReferenceDui(self.insi.url, self.reference_defects, dmp_url=dmp_url, psc=psc)
+                   "client_secret": DEFAULT_CLIENT_SECRET, "verify": str(self.pki.root_cert)}
+            self.reference = ReferenceDui(self.insi.url, self.reference_defects, dmp_url=dmp_url, psc=psc,
+                                          tls=self.pki.files() if self.tls else None, mss_urls=self.mss.urls,
+                                          mss_tls=self.pki.files())
             url = self.reference.start()
             self.psc_settings = PscSettings(url + "/psc/connexion", url + "/psc/deconnexion",
                                             redirect_uris=(url + "/psc/retour",),
@@ -148,6 +159,8 @@ class LiveEnvironment:
             mock.stop()
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)
+        if self.pki is not None:
+            shutil.rmtree(self.pki.directory, ignore_errors=True)
 
     # --- what steps and reports use ----------------------------------------------------------
 
@@ -170,16 +183,38 @@ class LiveEnvironment:
     def psc(self) -> PscMock:
         return self.mocks["psc"]
 
+    @property
+    def mss(self) -> MssMock:
+        return self.mocks[MSS]
+
     def services(self) -> dict[str, Any]:
         """Content of services-simules.json: each mock's endpoint and its exchange log."""
-        out = {
-            name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges"}
+        tls = self.pki.files() if self.pki and self.tls else None
+        services = {
+            name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges", "tls": tls}
             for name, mock in self.mocks.items()
         }
+        if MSS in self.mocks:
+            services[MSS].update(self.mss.urls, tls=self.pki.files())
         if "psc" in self.mocks:
-            out["psc"].update({"decouverte": self.psc.discovery_url, "racine": str(self.psc.pki.root_cert),
-                               "client_id": (self.psc_settings.client_id if self.psc_settings else DEFAULT_CLIENT_ID)})
-        return out
+            services["psc"].update({"decouverte": self.psc.discovery_url, "racine": str(self.pki.root_cert),
+                                    "client_id": (self.psc_settings.client_id if self.psc_settings
+                                                  else DEFAULT_CLIENT_ID)})
+        return services
+
+    @contextmanager
+    def untrusted_certificates(self):
+        """Every mock presents a certificate from another root for new connections (the mocks close each
+        TLS connection after one request), then its own again."""
+        if not self.tls:
+            raise RuntimeError("Services simulés sans TLS : aucun certificat à remplacer.")
+        for ctx in self._contexts:
+            ctx.load_cert_chain(self.pki.other_server_cert, self.pki.other_server_key)
+        try:
+            yield
+        finally:
+            for ctx in self._contexts:
+                ctx.load_cert_chain(self.pki.server_cert, self.pki.server_key)
 
     def urls(self) -> dict[str, str]:
         return {name: mock.url for name, mock in self.mocks.items()}

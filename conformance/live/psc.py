@@ -177,7 +177,7 @@ def _pilot(env) -> tuple[BrowserPilot | AttendedPilot, float]:
         if settings is None:
             raise PscUnavailable("Connexion Pro Santé Connect non configurée : section [psc] (connexion_url…) absente "
                                  "de la configuration du DUI ; scénario non évalué.")
-        return BrowserPilot(settings, env.driver, str(env.psc.pki.root_cert), settings.navigateur), settings.attente_s
+        return BrowserPilot(settings, env.driver, str(env.pki.root_cert), settings.navigateur), settings.attente_s
     if hasattr(env.driver, "tester"):
         wait = settings.attente_s if settings else PscSettings.attente_s
         return AttendedPilot(env.driver.tester, env.psc.recorder, env.dui_config.attente_s, env.driver.adapter), wait

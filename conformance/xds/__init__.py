@@ -13,7 +13,7 @@ from .ebrim import Association, Code, RegistryObject, Submission, read_submissio
 from .expected import ExpectedEntry, expected_entry
 from .iti41 import check_iti41, check_iti41_file
 from .mtom import MtomMessage, MtomProblem, parse_mtom
-from .xdm import check_xdm
+from .xdm import check_xdm, check_xdm_data, xdm_documents
 
 _ITI41 = re.compile(rb"ProvideAndRegisterDocumentSetRequest|urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b(?!Response)")
 XDM_KIND = "xdm"
@@ -27,9 +27,10 @@ def _is_iti41(head: bytes) -> bool:
 
 inputs.register_kind(XDM_KIND, "archive IHE_XDM.ZIP", is_zip, before=inputs.HL7V2)
 inputs.register_kind(XDS_KIND, "requête ITI-41 (DMP)", _is_iti41, before=inputs.HL7V2)
+inputs.register_container(XDM_KIND, xdm_documents)
 
 __all__ = [
     "Association", "Code", "ExpectedEntry", "MtomMessage", "MtomProblem", "RegistryObject", "Submission",
-    "check_entry", "check_iti41", "check_iti41_file", "check_xdm", "expected_entry", "parse_mtom",
-    "read_submission",
+    "check_entry", "check_iti41", "check_iti41_file", "check_xdm", "check_xdm_data", "expected_entry", "parse_mtom",
+    "read_submission", "xdm_documents",
 ]

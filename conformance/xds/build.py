@@ -7,14 +7,17 @@ with them. Slot formats follow the CNAM/ANS sample quoted in facts §3.2.
 
 from __future__ import annotations
 
+import io
 import uuid
+import zipfile
 from datetime import datetime, timezone
 
 from lxml import etree
 
+from ..xmlsafe import parse_xml
 from . import ebrim
 from .ebrim import NS, Code
-from .expected import ExpectedEntry, Person
+from .expected import ExpectedEntry, Person, expected_entry
 
 PSN_OID = "1.2.250.1.71.4.2.1"
 ORG_OID = "1.2.250.1.71.4.2.2"
@@ -254,3 +257,24 @@ def iti41_request(documents: list[tuple[bytes, ExpectedEntry]], to: str = "http:
     attrs = vihf if vihf is not None else default_vihf(documents[0][1].patient_id or "")
     envelope = soap_envelope(body, ITI41_ACTION, to, vihf_assertion(attrs), soap_ns)
     return mtom(envelope, {cids[e]: (data, "text/xml") for (e, _), (data, _) in zip(entries, documents)}, ITI41_ACTION)
+
+
+def xdm_package(documents: list[bytes], environment: str = "test") -> bytes:
+    """An IHE_XDM.ZIP (facts §4.3) for CDA documents: INDEX.HTM, README.TXT, IHE_XDM/SUBSET01/METADATA.XML and
+    DOCnnnn.XML, metadata derived from each CDA header (what a DUI attaches to an MSSanté message)."""
+    names = {f"Document{i:02d}": f"DOC{i:04d}.XML" for i in range(1, len(documents) + 1)}
+    entries = [(entry_id, expected_entry(parse_xml(data, names[entry_id]), data, environment))
+               for entry_id, data in zip(names, documents)]
+    submit = submit_objects_request(entries, uris=names)
+    links = "".join(f'<li><a href="IHE_XDM/SUBSET01/{n}">{n}</a></li>' for n in names.values())
+    members = {
+        "INDEX.HTM": f"<html><body><ul>{links}</ul></body></html>\n".encode(),
+        "README.TXT": b"Support IHE XDM (ITI-32) : documents CDA et leurs metadonnees dans IHE_XDM/SUBSET01.\r\n",
+        "IHE_XDM/SUBSET01/METADATA.XML": etree.tostring(submit, xml_declaration=True, encoding="UTF-8"),
+        **{f"IHE_XDM/SUBSET01/{name}": data for name, data in zip(names.values(), documents)},
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 
+from ..inputs import CDA, recognise
 from ..model import Finding, Location, failed, passed
 from ..safezip import SafeZip, ZipLimits, ZipProblem
 from ..xmlsafe import XmlProblem, parse_xml
@@ -32,15 +33,29 @@ def _layout(names: list[str], path: str) -> tuple[list[str], list[Finding]]:
     return subsets, out
 
 
+def _open(data: bytes, limits: ZipLimits) -> SafeZip:
+    """The vetted archive; a member that is itself an archive is refused: XDM media carry
+    documents, and an archive inside would escape the caps that protect the harness."""
+    if len(data) > MAX_ARCHIVE_BYTES:
+        raise ZipProblem(f"Archive de plus de {MAX_ARCHIVE_BYTES} octets : non analysée.", kind="too-large")
+    archive = SafeZip(data, limits)
+    for name in archive.names():
+        if name.upper().endswith(".ZIP"):
+            raise ZipProblem(f"Archive imbriquée refusée dans l'archive XDM : {name!r}.", name, "depth")
+    return archive
+
+
 def check_xdm(path: str, environment: str = "test", limits: ZipLimits = ZipLimits()) -> list[Finding]:
     """All XDM checks on one archive file (input kind ``xdm``)."""
-    where = Location(file=path)
     with open(path, "rb") as handle:
-        data = handle.read(MAX_ARCHIVE_BYTES + 1)
+        return check_xdm_data(handle.read(MAX_ARCHIVE_BYTES + 1), path, environment, limits)
+
+
+def check_xdm_data(data: bytes, path: str, environment: str = "test", limits: ZipLimits = ZipLimits()) -> list[Finding]:
+    """All XDM checks on archive bytes; ``path`` names it in findings (``message.eml!IHE_XDM.ZIP``)."""
+    where = Location(file=path)
     try:
-        if len(data) > MAX_ARCHIVE_BYTES:
-            raise ZipProblem(f"Archive de plus de {MAX_ARCHIVE_BYTES} octets : non analysée.", kind="too-large")
-        archive = SafeZip(data, limits)
+        archive = _open(data, limits)
     except ZipProblem as problem:
         return [failed(ids.ARCHIVE, problem.message, where, problem.member)]
     out = [passed(ids.ARCHIVE, f"Archive lisible sans risque ({len(archive.names())} entrées vérifiées).", where)]
@@ -78,3 +93,18 @@ def _subset(archive: SafeZip, subset: str, path: str, environment: str) -> list[
             continue
         docs[entry.id] = archive.read(target)
     return out + check_documents(sub, docs, f"{path}!{subset}", environment, require_hash=True)
+
+
+def xdm_documents(data: bytes, limits: ZipLimits = ZipLimits()) -> dict[str, bytes]:
+    """CDA documents of the subsets, by member name ({} when the archive is refused: DMP-52 says why)."""
+    try:
+        archive = _open(data, limits)
+        out = {}
+        for name in archive.names():
+            if name.upper().startswith("IHE_XDM/") and not name.upper().endswith("/METADATA.XML"):
+                member = archive.read(name)
+                if recognise(member[:8192]) == CDA:
+                    out[name] = member
+        return out
+    except ZipProblem:
+        return {}

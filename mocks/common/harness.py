@@ -49,6 +49,9 @@ class HarnessApp:
         if request.path.startswith(HARNESS_PREFIX):
             return self._harness(request)(environ, start_response)
         response = self._exchange(request, environ)
+        if environ.get("wsgi.url_scheme") == "https":
+            # One TLS handshake per request: a certificate swapped mid-run (untrusted-server scenario) is seen at once.
+            response.headers["Connection"] = "close"
         return response(environ, start_response)
 
     def _exchange(self, request: Request, environ) -> Response:

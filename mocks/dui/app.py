@@ -25,6 +25,7 @@ from dui_conformance.mocks.common import LoopbackServer
 from .defects import check_defects
 from .dmp import PENDING, SENT, DmpClient, DmpDocument, DmpUnavailable, new_document, patient_id, received_summary
 from .insi_client import InsiClient, InsiResult
+from .mss import MssAdapter, MssClient
 from .psc import SESSION_COOKIE, LoginRefused, PscRelyingParty
 from .resident import Resident, patient_resource
 
@@ -72,21 +73,32 @@ def _document(body: dict) -> str | None:
     return value
 
 
-class ReferenceDui:
+class ReferenceDui(MssAdapter):
     """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL."""
 
     def __init__(self, insi_url: str, defects: frozenset[str] | set[str] = frozenset(), host: str = "127.0.0.1",
-                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None, psc: dict | None = None):
-        """``psc``: discovery_url, client_id, client_secret, verify (CA file) of the Pro Santé Connect provider."""
+                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None, psc: dict | None = None,
+                 tls: dict[str, str] | None = None, mss_urls: dict[str, str] | None = None,
+                 mss_tls: dict[str, str] | None = None):
+        """``psc``: discovery_url, client_id, client_secret, verify (CA file) of the Pro Santé Connect provider.
+        ``tls``: the test PKI's files (``TestPki.files()``): trust only its root, present the client certificate.
+        ``mss_urls`` (smtps://, imaps://) and ``mss_tls`` (PKI files): the MSSanté operator, always over TLS."""
         self.defects = check_defects(defects)
         self.psc = PscRelyingParty(defects=self.defects, timeout=timeout, **psc) if psc else None
         self.insi = InsiClient(insi_url, timeout=timeout)
         self.insi.session.trust_env = False  # loopback only: never through a proxy
         self.dmp = DmpClient(dmp_url, self.defects, timeout) if dmp_url else None
+        if tls is not None:
+            for session in [self.insi.session] + ([self.dmp.session] if self.dmp else []):
+                session.verify = "tls-sans-verification" not in self.defects and tls["racine"]
+                if "tls-sans-certificat" not in self.defects:
+                    session.cert = (tls["certificat_client"], tls["cle_client"])
         self._residents: dict[str, Resident] = {}
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
         self._received: dict[str, list[dict]] = {}  # integrated from the DMP, by resident id
         self._doc_numbers = itertools.count(1)
+        self.mss = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None
+        self._sendings = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._last_found: InsiResult | None = None  # only the ignore-cr02 defect reads it back
@@ -107,6 +119,9 @@ class ReferenceDui:
             Rule("/psc/fin-de-session", endpoint="psc_logged_out", methods=["GET"]),
             Rule("/session", endpoint="sessions", methods=["GET"]),
             Rule("/session/actualisation", endpoint="revalidate", methods=["POST"]),
+            Rule("/residents/<rid>/mssante/envois", endpoint="mss_send", methods=["POST"]),
+            Rule("/residents/<rid>/mssante/envois", endpoint="mss_sendings", methods=["GET"]),
+            Rule("/mssante/releve", endpoint="mss_fetch", methods=["POST"]),
         ])
         self._server = LoopbackServer(self.wsgi, host, port)
 
@@ -151,7 +166,8 @@ class ReferenceDui:
         return response(environ, start_response)
 
     def _on_health(self, request: Request) -> Response:
-        services = ["INS"] + ["DMP"] * (self.dmp is not None) + ["PSC"] * (self.psc is not None)
+        services = (["INS"] + ["DMP"] * (self.dmp is not None) + ["MSS"] * (self.mss is not None)
+                    + ["PSC"] * (self.psc is not None))
         return _json({"statut": "disponible", "logiciel": "DUI de référence du harnais", "services": services})
 
     def _on_reset(self, request: Request) -> Response:
@@ -159,6 +175,7 @@ class ReferenceDui:
             self._residents.clear()
             self._documents.clear()
             self._received.clear()
+            self._sendings.clear()
         if self.psc is not None:
             self.psc.reset()
         return Response(status=204)

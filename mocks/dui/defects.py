@@ -33,6 +33,16 @@ DEFECTS: dict[str, str] = {
     "psc-session-apres-deconnexion": "Garde la session du professionnel après la déconnexion Pro Santé Connect.",
     "psc-vihf-identite-fixe": "Signe chaque soumission au DMP avec une même identité fixe au lieu du professionnel "
                               "connecté par Pro Santé Connect.",
+    "tls-sans-verification": "Ne vérifie pas le certificat des serveurs : accepte un service dont le certificat "
+                             "ne remonte pas à la racine configurée.",
+    "tls-sans-certificat": "Ne présente pas son certificat client (pas d'authentification mutuelle TLS).",
+    "mss-sans-demande-accuse": "Envoie ses messages MSSanté sans demander d'accusé de traitement "
+                               "(pas de Disposition-Notification-To).",
+    "mss-patient-non-qualifie": "Écrit à la messagerie Mon espace santé d'un résident dont l'identité n'est pas "
+                                "qualifiée.",
+    "mss-sans-accuse-erreur": "Ignore un message reçu dont l'archive IHE_XDM.ZIP est illisible, sans accusé d'erreur.",
+    "mss-erreur-ignoree": "Sur un refus de l'opérateur MSSanté (5xx), annonce l'envoi comme réussi et abandonne "
+                          "le message.",
 }
 
 

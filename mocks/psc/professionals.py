@@ -93,7 +93,7 @@ class Professional:
 @cache
 def directory() -> tuple[Professional, ...]:
     """Every professional of the shared fictitious directory, in file order."""
-    data = tomllib.loads((files("dui_conformance.mocks.common") / "annuaire.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((files("dui_conformance.mocks.psc") / "professionnels.toml").read_text(encoding="utf-8"))
     return tuple(
         Professional(
             **{k: v for k, v in row.items() if k not in ("activite", "authentification")},

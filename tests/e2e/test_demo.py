@@ -23,6 +23,12 @@ EXPECTED = {
     "psc-state-ignore": {"PSC-03"},
     "psc-session-apres-deconnexion": {"PSC-22"},
     "psc-vihf-identite-fixe": {"PSC-24"},
+    "tls-sans-verification": {"GEN-12"},
+    "tls-sans-certificat": {"GEN-11"},
+    "mss-sans-demande-accuse": {"MSS-20"},
+    "mss-patient-non-qualifie": {"MSS-21"},
+    "mss-sans-accuse-erreur": {"MSS-22"},
+    "mss-erreur-ignoree": {"MSS-23"},
 }
 # Relying-party defects touch disjoint scenarios: one demo runs them together (each alone: tests/live_psc).
 PSC_DEFECTS = sorted(d for d in EXPECTED if d.startswith("psc-"))

@@ -43,6 +43,14 @@ EXPECTED_FAILURES = {
     "dmp-sans-rplc": set(),
     "dmp-erreur-ignoree": set(),
     "dmp-integration-mauvais-dossier": set(),
+    # TLS defects (tests/live/test_live_tls.py, demo) change nothing over plain HTTP.
+    "tls-sans-verification": set(),
+    "tls-sans-certificat": set(),
+    # MSSanté defects (features/mss/messagerie.feature, demo) leave the INS checks passing.
+    "mss-sans-demande-accuse": set(),
+    "mss-patient-non-qualifie": set(),
+    "mss-sans-accuse-erreur": set(),
+    "mss-erreur-ignoree": set(),
 }
 
 

@@ -31,7 +31,7 @@ class RobotTester:
 
     def __init__(self, env):
         self.env, self.messages, self.questions, self.browser = env, [], [], live_psc.RequestsBrowser(
-            verify=str(env.psc.pki.root_cert))
+            verify=str(env.pki.root_cert))
         self.adapter = env.driver
 
     def instruct(self, message: str) -> None:

@@ -21,6 +21,7 @@ from dui_conformance.xds.expected import expected_entry
 from dui_conformance.xmlsafe import parse_xml
 
 OUT = Path(__file__).resolve().parents[2] / "fixtures" / "xds"
+DLU = OUT.parent / "cda" / "dmp" / "dlu-valide.xml"
 INS = "247037511412331"  # test INS: F, born 1947-03 in Paris 14e (75114); key = 97 − (13 digits mod 97)
 OTHER_INS = "152069938507182"
 TEST_OID = "1.2.250.1.213.1.4.10"
@@ -224,9 +225,12 @@ ITI41 = {
 }
 
 
-def xdm(files: dict[str, bytes] | None = None, drop: tuple[str, ...] = (), mutate=None, extra=()) -> bytes:
-    """The valid IHE_XDM.ZIP, optionally without some members, with METADATA.XML changed, or extra raw entries."""
-    cda = synthetic_cda()
+def xdm(files: dict[str, bytes] | None = None, drop: tuple[str, ...] = (), mutate=None, extra=(),
+        cda: bytes | None = None) -> bytes:
+    """The valid IHE_XDM.ZIP, optionally without some members, with METADATA.XML changed, or extra raw entries.
+
+    Its document is the valid DLU of fixtures/cda/dmp: the CDA inside an archive runs the CDA and INS scenarios too."""
+    cda = cda or DLU.read_bytes()
     submit = build.submit_objects_request([("Document01", expected(cda))], uris={"Document01": "DOC0001.XML"})
     if mutate:
         mutate(submit)

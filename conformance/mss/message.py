@@ -1,0 +1,226 @@
+"""Check an MSSanté message (facts §4.2–4.4): headers, IHE_XDM.ZIP attachment, MDN.
+
+The XDM attachment goes through the existing XDS checks (``xds.check_xdm_data``), and
+the CDA documents inside it through the CDA and INS scenarios (see ``mss_members``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.utils import getaddresses
+
+from ..ins.cda_record import read_cda
+from ..model import Finding, Location, Outcome, failed, omitted, passed, skipped
+from ..xds import check_xdm_data, xdm_documents
+from ..xds.ids import ARCHIVE as XDM_SAFE
+from ..xmlsafe import XmlProblem, parse_xml
+from . import ids
+from .mdn import check_mdn
+from .mime import Attachment, MimeMessage, MimeProblem, parse_message
+
+XDM_NAME = "IHE_XDM.ZIP"
+ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/octet-stream"}
+RENDERING_TYPES = {"application/pdf", "text/plain", "text/html"}
+
+
+@dataclass(frozen=True)
+class MssRules:
+    """What the public sources leave open (facts §4.2, §4.3: UNVERIFIED), as settings.
+
+    ``domains``: a mailbox is MSSanté when its domain is, or ends with ``.``, one of these.
+    ``subject_prefix``: subject of a message carrying an XDM (ANS volet, IHE rule unverified).
+    ``ins_values``: accepted X-MSS-INS values (None: any non-empty value; "O" is the one seen).
+    """
+
+    domains: tuple[str, ...] = ("mssante.fr",)
+    subject_prefix: str = "XDM/1.0/DDM+"
+    ins_values: tuple[str, ...] | None = None
+
+    def is_mss(self, address: str) -> bool:
+        domain = address.rpartition("@")[2].strip().lower().rstrip(">")
+        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+
+
+def is_mdn(msg: MimeMessage) -> bool:
+    return msg.content_type == "multipart/report" and \
+        (msg.message.get_param("report-type", "") or "").lower() == "disposition-notification"
+
+
+def _xdm_attachments(msg: MimeMessage) -> list[Attachment]:
+    """The IHE_XDM.ZIP, or any ZIP attached under another name (MSS-02 says so)."""
+    return [a for a in msg.attachments()
+            if a.filename.upper() == XDM_NAME or a.filename.upper().endswith(".ZIP") or a.content_type == "application/zip"]
+
+
+def mss_members(data: bytes) -> dict[str, bytes]:
+    """Container view of a message: ``IHE_XDM.ZIP!IHE_XDM/SUBSET01/DOC0001.XML`` → CDA bytes."""
+    try:
+        msg = parse_message(data)
+    except MimeProblem:
+        return {}
+    if is_mdn(msg):
+        return {}  # the original returned inside an acknowledgement is not a document sent
+    out = {}
+    for number, attachment in enumerate(_xdm_attachments(msg)):
+        name = attachment.filename if re.fullmatch(r"[\w.-]+", attachment.filename) else f"piece-jointe-{number}.zip"
+        for member, content in xdm_documents(attachment.data).items():
+            out[f"{name}!{member}"] = content
+    return out
+
+
+def _addresses(msg: MimeMessage, *names: str) -> list[str]:
+    values = [v for name in names for v in msg.headers(name)]
+    return [addr for _, addr in getaddresses(values)]
+
+
+def _valid_address(address: str) -> bool:
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError, TypeError):
+        return False
+    return bool(parsed.username) and "." in parsed.domain
+
+
+def _cda_facts(attachments: list[Attachment], source: str) -> tuple[list[str], bool]:
+    """Codes of the CDA documents inside the XDM attachments, and whether one carries an INS."""
+    codes, has_ins = [], False
+    for attachment in attachments:
+        for member, content in xdm_documents(attachment.data).items():
+            try:
+                cda = parse_xml(content, f"{source}!{attachment.filename}!{member}")
+            except XmlProblem:
+                continue  # GEN-01 on the member says why
+            code = cda.root.xpath("string(/hl7:ClinicalDocument/hl7:code/@code)", namespaces={"hl7": "urn:hl7-org:v3"})
+            codes.append(code)
+            has_ins = has_ins or any(identity.matricule for identity in read_cda(cda))
+    return codes, has_ins
+
+
+def check_message_data(data: bytes, path: str, environment: str = "test", rules: MssRules = MssRules()) -> list[Finding]:
+    """All offline MSSanté checks on one message (input kind ``mime``)."""
+    where = Location(file=path)
+    try:
+        msg = parse_message(data)
+    except MimeProblem as problem:
+        return [failed(ids.MIME, problem.message, where)]
+    out = [failed(ids.MIME, problem, where) for problem in msg.problems] or [
+        passed(ids.MIME, f"Message MIME bien formé ({len(msg.leaves)} partie(s)).", where)]
+    out += _check_addresses(msg, where, rules)
+    if is_mdn(msg):
+        return out + check_mdn(msg, where) + [
+            omitted(req, "Accusé de traitement (MDN) : règle sans objet.", where)
+            for req in (ids.ATTACHMENT, ids.CODECDA, ids.INS, ids.SUBJECT, ids.NOTIFICATION)]
+    out += [omitted(req, "Message sans accusé (MDN) : règle sans objet.", where)
+            for req in (ids.MDN, ids.DISPOSITION, ids.ORIGINAL_ID)]
+    xdms = _xdm_attachments(msg)
+    out += _check_attachment(msg, xdms, where)
+    refused = False
+    for attachment in xdms:
+        findings = check_xdm_data(attachment.data, f"{path}!{attachment.filename or 'piece-jointe.zip'}", environment)
+        refused = refused or any(f.requirement == XDM_SAFE and f.outcome == Outcome.FAIL for f in findings)
+        out += findings
+    if refused:
+        out += [skipped(req, "Archive jointe refusée (voir DMP-52) : CDA joints inconnus, en-tête non vérifiable.", where)
+                for req in (ids.CODECDA, ids.INS)]
+    else:
+        codes, has_ins = _cda_facts(xdms, path)
+        out += _check_codecda(msg, codes, where)
+        out += _check_ins(msg, codes, has_ins, where, rules)
+    out += _check_subject(msg, xdms, where, rules)
+    out += _check_notification(msg, where, rules)
+    return out
+
+
+def _check_addresses(msg: MimeMessage, where: Location, rules: MssRules) -> list[Finding]:
+    senders = _addresses(msg, "From")
+    recipients = _addresses(msg, "To", "Cc", "Bcc")
+    if not senders or not recipients:
+        return [failed(ids.ADDRESSES, f"Expéditeur ou destinataire absent (From : {len(senders)}, "
+                                      f"To/Cc : {len(recipients)}).", where)]
+    foreign = [a for a in senders + recipients if not _valid_address(a) or not rules.is_mss(a)]
+    if foreign:
+        return [failed(ids.ADDRESSES, f"Adresse(s) hors messagerie MSSanté : {', '.join(foreign)} ; attendu : "
+                                      f"domaine {' ou '.join(rules.domains)}.", where)]
+    return [passed(ids.ADDRESSES, f"Expéditeur et {len(recipients)} destinataire(s) MSSanté.", where)]
+
+
+def _check_attachment(msg: MimeMessage, xdms: list[Attachment], where: Location) -> list[Finding]:
+    if not xdms:
+        return [omitted(ids.ATTACHMENT, "Message sans archive jointe : aucun document transporté.", where)]
+    out = []
+    for attachment in xdms:
+        if attachment.filename != XDM_NAME:
+            out.append(failed(ids.ATTACHMENT, f"Archive jointe nommée « {attachment.filename or 'sans nom'} » : "
+                                              f"{XDM_NAME} attendu.", where))
+        if attachment.content_type not in ZIP_TYPES:
+            out.append(failed(ids.ATTACHMENT, f"Archive jointe de type {attachment.content_type} : application/zip "
+                                              "attendu.", where))
+    renderings = msg.text_bodies() + [a for a in msg.attachments()
+                                      if a not in xdms and a.content_type in RENDERING_TYPES and a.data]
+    if not renderings:
+        out.append(failed(ids.ATTACHMENT, "Aucun rendu lisible par un humain (corps texte ou HTML, ou PDF joint) "
+                                          f"à côté de {XDM_NAME}.", where))
+    return out or [passed(ids.ATTACHMENT, f"{XDM_NAME} joint avec un rendu lisible ({len(renderings)}).", where)]
+
+
+def _values(msg: MimeMessage, name: str) -> list[str]:
+    return [v.strip() for header in msg.headers(name) for v in header.split(",") if v.strip()]
+
+
+def _check_codecda(msg: MimeMessage, codes: list[str], where: Location) -> list[Finding]:
+    declared = _values(msg, "X-MSS-CODECDA")
+    if not codes:
+        if declared:
+            return [failed(ids.CODECDA, f"X-MSS-CODECDA « {', '.join(declared)} » alors qu'aucun CDA n'est joint "
+                                        "(en-tête attendu absent).", where)]
+        return [passed(ids.CODECDA, "Aucun CDA joint, pas d'en-tête X-MSS-CODECDA.", where)]
+    if sorted(declared) != sorted(codes):
+        return [failed(ids.CODECDA, f"X-MSS-CODECDA « {', '.join(declared) or 'absent'} » : attendu le code de chaque "
+                                    f"CDA joint « {', '.join(codes)} ».", where)]
+    return [passed(ids.CODECDA, f"X-MSS-CODECDA reprend le code de chaque CDA ({', '.join(codes)}).", where)]
+
+
+def _check_ins(msg: MimeMessage, codes: list[str], has_ins: bool, where: Location, rules: MssRules) -> list[Finding]:
+    value = (msg.header("X-MSS-INS") or "").strip()
+    if not has_ins:
+        return [omitted(ids.INS, "Aucun CDA portant un INS joint : règle sans objet." if codes
+                        else "Aucun CDA joint : règle sans objet.", where)]
+    if not value:
+        return [failed(ids.INS, "Un CDA portant un INS est joint mais l'en-tête X-MSS-INS est absent.", where)]
+    if rules.ins_values is not None and value not in rules.ins_values:
+        return [failed(ids.INS, f"X-MSS-INS « {value} » : attendu {' ou '.join(rules.ins_values)}.", where)]
+    return [passed(ids.INS, f"X-MSS-INS « {value} » présent pour le CDA portant un INS.", where)]
+
+
+def _check_subject(msg: MimeMessage, xdms: list[Attachment], where: Location, rules: MssRules) -> list[Finding]:
+    subject = msg.header("Subject") or ""
+    if not xdms:
+        return [omitted(ids.SUBJECT, "Message sans archive XDM : convention d'objet sans objet.", where)]
+    if not subject.startswith(rules.subject_prefix) or len(subject) == len(rules.subject_prefix):
+        return [failed(ids.SUBJECT, f"Objet « {subject[:80]} » : attendu « {rules.subject_prefix}<libellé> <NOM> "
+                                    "<prénom> <date de naissance> ».", where)]
+    return [passed(ids.SUBJECT, f"Objet conforme : « {subject[:80]} ».", where)]
+
+
+def _check_notification(msg: MimeMessage, where: Location, rules: MssRules) -> list[Finding]:
+    raw = msg.headers("Disposition-Notification-To")
+    if not raw:
+        return [omitted(ids.NOTIFICATION, "Aucun accusé de traitement demandé (pas de Disposition-Notification-To).",
+                        where)]
+    addresses = _addresses(msg, "Disposition-Notification-To")
+    bad = [a for a in addresses if not _valid_address(a) or not rules.is_mss(a)]
+    if len(addresses) != 1 or bad:
+        return [failed(ids.NOTIFICATION, f"Disposition-Notification-To « {raw[0][:80]} » : attendu une adresse "
+                                         "MSSanté unique où renvoyer l'accusé.", where)]
+    return [passed(ids.NOTIFICATION, f"Accusé de traitement demandé à {addresses[0]}.", where)]
+
+
+def check_message(path: str, environment: str = "test", rules: MssRules = MssRules(),
+                  max_bytes: int = 50 * 1024 * 1024) -> list[Finding]:
+    with open(path, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return [failed(ids.MIME, f"Message de plus de {max_bytes} octets : non analysé.", Location(file=path))]
+    return check_message_data(data, path, environment, rules)

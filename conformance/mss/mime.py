@@ -1,0 +1,203 @@
+"""Read a MIME message (RFC 5322/2045) from a system under test, bounded and in memory.
+
+The standard library parser (``policy.default``) is tolerant: it records defects instead
+of failing. This module turns those defects, and what the parser lets through (a header
+value that decodes to a line break, an undecodable charset, 10 000 parts), into French
+problems for MSS-01, and refuses up front what would make the parser slow or recursive.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email.errors
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+MAX_PARTS = 200  # leaves of the MIME tree
+MAX_MULTIPARTS = 32  # multipart containers; also bounds the nesting the parser recurses into
+_MAX_BOUNDARY_LINES = 4 * MAX_PARTS
+SINGLE_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Subject", "Message-ID", "Date",
+                  "Disposition-Notification-To", "X-MSS-INS")
+TRANSFER_ENCODINGS = {"7bit", "8bit", "binary", "base64", "quoted-printable"}
+_BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
+
+DEFECT_LABELS = {
+    email.errors.StartBoundaryNotFoundDefect: "limite multipart (boundary) déclarée mais jamais trouvée dans le corps",
+    email.errors.CloseBoundaryNotFoundDefect: "limite de fin multipart (--boundary--) absente",
+    email.errors.NoBoundaryInMultipartDefect: "Content-Type multipart sans paramètre boundary",
+    email.errors.MultipartInvariantViolationDefect: "partie multipart sans sous-partie",
+    email.errors.MissingHeaderBodySeparatorDefect: "ligne vide manquante entre en-têtes et corps",
+    email.errors.FirstHeaderLineIsContinuationDefect: "première ligne d'en-tête en continuation",
+    email.errors.MisplacedEnvelopeHeaderDefect: "ligne « From » d'enveloppe au milieu des en-têtes",
+    email.errors.InvalidBase64PaddingDefect: "contenu base64 mal complété (padding)",
+    email.errors.InvalidBase64CharactersDefect: "caractères interdits dans un contenu base64",
+    email.errors.InvalidBase64LengthDefect: "longueur de contenu base64 invalide",
+    email.errors.UndecodableBytesDefect: "octets non ASCII non encodés dans un en-tête",
+    email.errors.NonPrintableDefect: "caractères non imprimables dans un en-tête",
+}
+
+
+class MimeProblem(Exception):
+    """The message is refused before parsing; ``message`` is French."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Attachment:
+    part: EmailMessage
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class MimeMessage:
+    message: EmailMessage
+    leaves: list[EmailMessage]
+    problems: list[str] = field(default_factory=list)  # MSS-01, French
+
+    def header(self, name: str) -> str | None:
+        return _header(self.message, name)
+
+    def headers(self, name: str) -> list[str]:
+        return [str(v) for v in _safe(lambda: self.message.get_all(name), []) or []]
+
+    @property
+    def content_type(self) -> str:
+        return self.message.get_content_type()
+
+    def attachments(self) -> list[Attachment]:
+        out = []
+        for part in self.leaves:
+            filename = _safe(part.get_filename, None)
+            if filename is None and part.get_content_maintype() in ("text", "message", "multipart"):
+                continue
+            data = _safe(lambda: part.get_payload(decode=True), b"") or b""
+            out.append(Attachment(part, filename or "", part.get_content_type(), data))
+        return out
+
+    def text_bodies(self) -> list[str]:
+        """Inline text parts (plain or HTML) meant for a human reader."""
+        out = []
+        for part in self.leaves:
+            if part.get_content_maintype() == "text" and _safe(part.get_filename, None) is None \
+                    and part.get_content_disposition() != "attachment":
+                text = _safe(part.get_content, "")
+                if isinstance(text, str) and text.strip():
+                    out.append(text)
+        return out
+
+
+def _safe(call, default):
+    """Header parsing in the standard library can still raise on crafted values."""
+    try:
+        return call()
+    except Exception:  # noqa: BLE001 - hostile input: any parser error is a problem, not a crash
+        return default
+
+
+def _header(message: EmailMessage, name: str) -> str | None:
+    value = _safe(lambda: message.get(name), None)
+    return None if value is None else str(value)
+
+
+def looks_like_message(head: bytes) -> bool:
+    """RFC 5322 headers from the first line, among them From and a MIME or Subject header."""
+    head = head.lstrip(b"\r\n")
+    if not _HEADER_LINE.match(head):
+        return False
+    block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0].lower()
+    names = {line.split(b":", 1)[0].strip() for line in re.split(rb"\r?\n", block) if line[:1] not in (b" ", b"\t")}
+    return b"from" in names and bool(names & {b"mime-version", b"subject", b"content-type", b"message-id"})
+
+
+def parse_message(data: bytes) -> MimeMessage:
+    """Parse bounded; raises :class:`MimeProblem` for what would make parsing itself unsafe."""
+    multiparts = len(_BOUNDARY_PARAM.findall(data))
+    if multiparts > MAX_MULTIPARTS:
+        raise MimeProblem(f"{multiparts} déclarations de limite multipart, au-delà de {MAX_MULTIPARTS} : "
+                          "message refusé avant analyse (imbrication hostile ?).")
+    boundary_lines = data.count(b"\n--")
+    if boundary_lines > _MAX_BOUNDARY_LINES:
+        raise MimeProblem(f"{boundary_lines} lignes de limite multipart : au-delà de {MAX_PARTS} parties, "
+                          "message refusé avant analyse.")
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+    except (RecursionError, Exception) as exc:  # noqa: BLE001 - same reason as _safe
+        raise MimeProblem(f"Message MIME illisible : {type(exc).__name__} : {exc}.") from None
+    leaves, containers = [], []
+    stack = [message]
+    while stack:
+        part = stack.pop()
+        if part.is_multipart():
+            containers.append(part)
+            payload = part.get_payload()
+            stack.extend(reversed(payload if isinstance(payload, list) else []))
+        else:
+            leaves.append(part)
+        if len(leaves) > MAX_PARTS:
+            raise MimeProblem(f"Plus de {MAX_PARTS} parties MIME : message refusé.")
+    parsed = MimeMessage(message, leaves)
+    parsed.problems = _problems(message, containers + leaves)
+    return parsed
+
+
+def _problems(message: EmailMessage, parts: list[EmailMessage]) -> list[str]:
+    out = []
+    for name in SINGLE_HEADERS:
+        count = len(_safe(lambda: message.get_all(name), []) or [])
+        if count > 1:
+            out.append(f"En-tête {name} présent {count} fois (une seule occurrence autorisée, RFC 5322 §3.6).")
+    for name in ("From", "Date", "Message-ID"):
+        if _header(message, name) is None:
+            out.append(f"En-tête {name} absent (obligatoire, RFC 5322 §3.6).")
+    for number, part in enumerate(parts):
+        where = "en-têtes du message" if part is message else f"partie {number}"
+        for defect in part.defects:
+            out.append(f"{where} : {_describe(defect)}.")
+        for name, value in _safe(lambda: part.items(), []):
+            text = str(value)
+            if "\r" in text or "\n" in text:
+                out.append(f"{where} : l'en-tête {name} contient un retour à la ligne une fois décodé "
+                           f"(injection d'en-tête) : {text[:80]!r}.")
+            for defect in getattr(value, "defects", ()):
+                out.append(f"{where} : en-tête {name} mal formé : {DEFECT_LABELS.get(type(defect), defect)}.")
+        if part.is_multipart():
+            continue
+        out += _content_problems(part, where)
+    return list(dict.fromkeys(out))
+
+
+def _content_problems(part: EmailMessage, where: str) -> list[str]:
+    encoding = (part.get("Content-Transfer-Encoding") or "7bit").strip().lower()
+    if encoding not in TRANSFER_ENCODINGS:
+        return [f"{where} : Content-Transfer-Encoding inconnu « {encoding} »."]
+    raw = _safe(lambda: part.get_payload(decode=True), None)
+    if raw is None:
+        return [f"{where} : contenu indécodable ({encoding})."]
+    out = [f"{where} : {_describe(d)}." for d in part.defects
+           if isinstance(d, (email.errors.InvalidBase64PaddingDefect, email.errors.InvalidBase64CharactersDefect,
+                             email.errors.InvalidBase64LengthDefect))]
+    if part.get_content_maintype() == "text":
+        charset = part.get_content_charset() or "us-ascii"
+        try:
+            codecs.lookup(charset)
+            raw.decode(charset)
+        except LookupError:
+            out.append(f"{where} : jeu de caractères inconnu « {charset} ».")
+        except UnicodeDecodeError as exc:
+            out.append(f"{where} : contenu texte non conforme au jeu de caractères déclaré « {charset} » "
+                       f"(octet {exc.start}).")
+    return out
+
+
+def _describe(defect: Exception) -> str:
+    label = DEFECT_LABELS.get(type(defect), type(defect).__name__)
+    return f"{label} ({defect})" if str(defect) else label

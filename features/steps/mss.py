@@ -1,0 +1,30 @@
+"""Steps of the offline MSSanté features: analyse a message once, judge one group of requirements per scenario."""
+
+from pytest_bdd import parsers, then, when
+
+from dui_conformance.inputs import InputTooLarge
+from dui_conformance.model import Location, failed, omitted
+from dui_conformance.mss import check_message_data
+from dui_conformance.mss import ids as mss_ids
+
+
+def _analysis(document, environment: str):
+    def compute():
+        try:
+            return check_message_data(document.data, document.path, environment)
+        except InputTooLarge as exc:
+            return [failed(mss_ids.MIME, str(exc), Location(file=document.path))]
+    return document.derived("mss.findings", compute)
+
+
+@when("le harnais analyse le message MSSanté et son archive IHE_XDM")
+def analyse(document, settings, verdict):
+    verdict.record([f for f in _analysis(document, settings.environment) if f.requirement.startswith("GEN-")])
+
+
+@then(parsers.parse("le message respecte les exigences « {ids} »"))
+def respects(ids, document, settings, verdict):
+    wanted = ids.split()
+    verdict.judge([f for f in _analysis(document, settings.environment) if f.requirement in wanted] or [
+        omitted(req, "Règle sans objet pour ce message.", Location(file=document.path)) for req in wanted
+    ])

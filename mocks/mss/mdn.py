@@ -1,0 +1,61 @@
+"""Build the acknowledgement a scripted mailbox returns: an RFC 8098 MDN (facts §4.4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from dui_conformance.mss.mdn import KO_SUBJECT
+
+
+def build_mdn(original: EmailMessage, reporter: str, error: tuple[str, str] | None = None) -> bytes:
+    """``processed`` MDN from ``reporter`` for ``original``, or ``processed/Error: code^libellé``."""
+    subject = str(original.get("Subject", ""))
+    disposition = "automatic-action/MDN-sent-automatically; processed"
+    if error:
+        disposition += f"/Error: {error[0]}^{error[1]}"
+    mdn = EmailMessage(policy=policy.SMTP)
+    mdn["From"] = reporter
+    mdn["To"] = str(original.get("Disposition-Notification-To") or original.get("From"))
+    mdn["Subject"] = f"{KO_SUBJECT} {subject}" if error else f"Accusé de traitement : {subject}"
+    mdn["Date"] = format_datetime(datetime.now().astimezone())
+    mdn["Message-ID"] = make_msgid(domain=reporter.rpartition("@")[2] or "mss.localhost")
+    text = (f"Le document n'a pas pu être intégré : {error[1]} ({error[0]})." if error
+            else "Le message a été traité et son document intégré.")
+    mdn.set_content(text)
+    fields = EmailMessage(policy=policy.SMTP)
+    fields["Reporting-UA"] = "simulateur MSSante (dui-conformance)"
+    fields["Final-Recipient"] = f"rfc822; {reporter}"
+    if original.get("Message-ID"):
+        fields["Original-Message-ID"] = str(original["Message-ID"])
+    fields["Disposition"] = disposition
+    headers = "".join(f"{k}: {v}\r\n" for k, v in original.items())
+    mdn.make_mixed()
+    mdn.replace_header("Content-Type", "multipart/report")
+    mdn.set_param("report-type", "disposition-notification")
+    report = EmailMessage(policy=policy.SMTP)
+    report["Content-Type"] = "message/disposition-notification"
+    report.set_payload([fields])
+    returned = EmailMessage(policy=policy.SMTP)
+    returned["Content-Type"] = "text/rfc822-headers"
+    returned.set_payload(headers)
+    mdn.attach(report)
+    mdn.attach(returned)
+    return mdn.as_bytes()
+
+
+def build_ko_mail(original: EmailMessage, reporter: str, error: tuple[str, str]) -> bytes:
+    """Without a requested MDN, an integration failure goes back as a plain mail whose subject starts
+    ``[KO Intégration système !][code]`` (facts §4.4), in reply to the original."""
+    mail = EmailMessage(policy=policy.SMTP)
+    mail["From"] = reporter
+    mail["To"] = str(original.get("From"))
+    mail["Subject"] = f"{KO_SUBJECT}[{error[0]}] {original.get('Subject', '')}"
+    mail["Date"] = format_datetime(datetime.now().astimezone())
+    mail["Message-ID"] = make_msgid(domain=reporter.rpartition("@")[2] or "mss.localhost")
+    if original.get("Message-ID"):
+        mail["In-Reply-To"] = mail["References"] = str(original["Message-ID"])
+    mail.set_content(f"Le document n'a pas pu être intégré : {error[1]} ({error[0]}).")
+    return mail.as_bytes()

@@ -1,0 +1,172 @@
+"""The MSSanté operator mock: SMTP submission and IMAP retrieval over TLS, scripted mailboxes,
+the Mon espace santé first-contact rule, and a small Annuaire Santé (facts §4, §7.7).
+
+Every message and every authentication is an :class:`~dui_conformance.exchanges.Exchange` of
+service ``mss`` (transport: TLS version, client-certificate subject), with deviations flagged:
+clear-text submission, a sender other than the authenticated mailbox, and every failure the
+offline MSSanté checks find in the message (MSS-xx, DMP-5x…).
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from dui_conformance.exchanges import Exchange, ExchangeRecorder
+
+from ..common import TestPki
+from ..common.pki import CLIENT_NAME
+from . import imap, mailboxes as mb, smtp
+from .auth import Credentials, TokenValidator, any_token
+from .directory import AnnuaireMock, Directory, is_patient
+from .mdn import build_ko_mail, build_mdn
+from .store import MailStore
+
+DEFAULT_PASSWORD = "mot-de-passe-de-test"
+PORT_NAMES = ("smtps", "smtp", "imaps", "imap", "annuaire")
+
+
+class MssMock:
+    """``with MssMock(TestPki(tmp)) as mss:`` — ``mss.urls`` gives smtps://, smtp:// (STARTTLS),
+    imaps://, imap:// (STARTTLS) and the directory's https:// base.
+
+    ``users``: mailbox → password (default: every directory mailbox, :data:`DEFAULT_PASSWORD`);
+    ``token_validator(mailbox, token)``: bearer tokens (default: any non-empty one);
+    ``patient_may_write_to``: professionals a patient may write to first (one source reports the
+    patient's pharmacy as an exception; default: none); ``untrusted``: serve the certificate
+    from another root (the DUI must refuse it).
+    """
+
+    service = "mss"
+
+    def __init__(self, pki: TestPki, ports: dict[str, int] | None = None, users: dict[str, str] | None = None,
+                 token_validator: TokenValidator = any_token, patient_may_write_to: tuple[str, ...] = (),
+                 slow_seconds: float = 3.0, untrusted: bool = False, directory: Directory | None = None):
+        self.pki, self.untrusted = pki, untrusted
+        self.ports = {name: (ports or {}).get(name, 0) for name in PORT_NAMES}
+        self.directory = directory or Directory.load()
+        self.credentials = Credentials(
+            users={k.lower(): v for k, v in (users or {b.address: DEFAULT_PASSWORD
+                                                       for b in self.directory.mailboxes()}).items()},
+            token_validator=token_validator)
+        self.patient_may_write_to = {a.lower() for a in patient_may_write_to}
+        self.slow_seconds = slow_seconds
+        self.recorder = ExchangeRecorder(self.service)
+        self.store = MailStore()
+        self.conversations: set[tuple[str, str]] = set()  # (professional, patient) that a professional started
+        self.annuaire = AnnuaireMock(self.directory, self.ports["annuaire"],
+                                     ssl_context=pki.server_context(untrusted=untrusted), recorder=self.recorder)
+        self._controllers: list = []
+        self._listening: list = []
+        self.urls: dict[str, str] = {}
+
+    # --- rules -----------------------------------------------------------------------------
+
+    def certificate_opens(self, subject: str, mailbox: str) -> bool:
+        """The PKI's DUI certificate opens the directory's applicative (APP) mailboxes."""
+        box = self.directory.mailbox(mailbox)
+        return box is not None and box.type == "APP" and f"CN={CLIENT_NAME}" in subject
+
+    def recipient_refusal(self, sender: str, recipient: str) -> str | None:
+        """The SMTP reply refusing ``recipient``, or None to accept it."""
+        sender, recipient = sender.lower(), recipient.lower()
+        if not (recipient.endswith(".mssante.fr") or recipient.rpartition("@")[2] == "mssante.fr"):
+            return mb.OUTSIDE_REPLY
+        if self.directory.mailbox(recipient) is None and not is_patient(recipient):
+            return mb.UNKNOWN_REPLY
+        if is_patient(sender) and (recipient, sender) not in self.conversations \
+                and recipient not in self.patient_may_write_to:
+            return mb.PATIENT_FIRST_REPLY
+        return None
+
+    def deliver(self, sender: str, recipient: str, data: bytes, message: EmailMessage, exchange: Exchange) -> None:
+        """Store the message, then play the recipient's scripted behaviour (MDN or not)."""
+        sender, recipient = sender.lower(), recipient.lower()
+        self.store.deliver(recipient, data)
+        if is_patient(recipient) and not is_patient(sender):
+            self.conversations.add((sender, recipient))
+        behaviour = mb.behaviour_of(recipient)
+        exchange.data.setdefault("behaviours", {})[recipient] = behaviour
+        wanted = _get(message, "Disposition-Notification-To")
+        if behaviour not in (mb.ACCEPT_MDN, mb.ERROR_MDN):
+            return
+        error = mb.INTEGRATION_ERROR if behaviour == mb.ERROR_MDN else None
+        if not wanted:
+            exchange.flag("accuse-non-demande", f"{recipient} aurait renvoyé un accusé, mais aucun n'est demandé "
+                                                "(Disposition-Notification-To absent).")
+            if error:  # the failure still goes back, as a plain [KO Intégration système !] mail
+                self.store.deliver(sender, build_ko_mail(message, recipient, error))
+            return
+        mdn = build_mdn(message, recipient, error)
+        for address in _addresses(wanted):
+            self.store.deliver(address, mdn)
+        exchange.data.setdefault("mdn", []).append({"from": recipient, "error": list(error) if error else None})
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> dict[str, str]:
+        for name, implicit in (("smtps", True), ("smtp", False)):
+            controller = smtp.controller(self, self.ports[name], implicit)
+            controller.start()
+            self._controllers.append(controller)
+            self.urls[name] = f"{name}://127.0.0.1:{controller.port}"
+        ctx = imap.TlsContextFactory(*self._server_files())
+        for name, implicit in (("imaps", True), ("imap", False)):
+            listening = imap.listen(self, self.ports[name], implicit, ctx)
+            self._listening.append(listening)
+            self.urls[name] = f"{name}://127.0.0.1:{listening.getHost().port}"
+        self.annuaire.start()
+        self.urls["annuaire"] = self.annuaire.url
+        return self.urls
+
+    def _server_files(self) -> tuple[str, str, str]:
+        pki = self.pki
+        if self.untrusted:
+            return str(pki.other_server_cert), str(pki.other_server_key), str(pki.root_cert)
+        return str(pki.server_cert), str(pki.server_key), str(pki.root_cert)
+
+    def stop(self) -> None:
+        for controller in self._controllers:
+            controller.stop()
+        for listening in self._listening:
+            imap.stop(listening)
+        self._controllers, self._listening = [], []
+        self.annuaire.stop()
+
+    def reset(self) -> None:
+        """Fresh mailboxes and conversations between scenarios; exchanges stay (they are evidence)."""
+        self.store.clear()
+        self.conversations.clear()
+        self.annuaire.reset()
+
+    @property
+    def url(self) -> str:
+        """Submission endpoint (SMTPS), for the live environment's list of services."""
+        return self.urls["smtps"]
+
+    @property
+    def base_url(self) -> str:
+        """Where ``/_harness/exchanges`` lists every exchange of this mock (served by the directory)."""
+        return self.annuaire.base_url
+
+    def exchanges(self, since: int = 0) -> list[Exchange]:
+        return self.recorder.exchanges(since)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _get(message, name: str) -> str | None:
+    try:
+        value = message.get(name)
+    except Exception:  # noqa: BLE001 - hostile header: no acknowledgement address
+        return None
+    return None if value is None else str(value)
+
+
+def _addresses(value: str) -> list[str]:
+    from email.utils import getaddresses
+    return [a for _, a in getaddresses([value]) if "@" in a]

@@ -1,0 +1,191 @@
+"""SMTP submission of the MSSanté mock (aiosmtpd): implicit TLS (SMTPS) and STARTTLS, with AUTH.
+
+Permissive like every mock: a client that authenticates in clear text or sends a message the
+offline checks fault is served, and the exchange carries a deviation for the steps to judge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import warnings
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
+from typing import TYPE_CHECKING
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
+from cryptography import x509
+
+from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse, now_iso
+from dui_conformance.model import Outcome
+from dui_conformance.mss import check_message_data
+
+from . import mailboxes as mb
+from .auth import b64, parse_oauthbearer, parse_xoauth2
+
+if TYPE_CHECKING:
+    from .service import MssMock
+
+MAX_RECORDED_BODY = 2 * 1024 * 1024
+# aiosmtpd logs and warns about AUTH without TLS: the mock allows it on purpose and flags it per exchange.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class Login:
+    login: str
+    mechanism: str
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def transport_facts(transport, scheme: str) -> dict:
+    """TLS version and client-certificate subject of one SMTP connection, as the mock saw it."""
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    if ssl_object is None:
+        return {"scheme": scheme, "tls_version": None, "client_subject": None}
+    der = ssl_object.getpeercert(binary_form=True)
+    subject = x509.load_der_x509_certificate(der).subject.rfc4514_string() if der else None
+    return {"scheme": scheme + ("" if scheme == "smtps" else "+starttls"), "tls_version": ssl_object.version(),
+            "client_subject": subject}
+
+
+class SmtpHandler:
+    """aiosmtpd hooks: AUTH mechanisms beyond PLAIN/LOGIN, recipient rules, delivery and behaviours."""
+
+    def __init__(self, mock: MssMock, scheme: str):
+        self.mock = mock
+        self.scheme = scheme
+
+    # --- authentication ------------------------------------------------------------------
+
+    def password(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login = auth_data.login.decode("utf-8", "replace")
+        if self.mock.credentials.password_ok(login, auth_data.password.decode("utf-8", "replace")):
+            return AuthResult(success=True, auth_data=Login(login.lower(), mechanism))
+        return AuthResult(success=False, handled=False)
+
+    async def _initial(self, server, args) -> bytes | None:
+        if len(args) > 1:
+            return b64(args[1]) if args[1] != "=" else b""
+        raw = await server.challenge_auth("")
+        return None if raw is MISSING else raw
+
+    async def _bearer(self, server, args, parse, mechanism: str) -> AuthResult:
+        raw = await self._initial(server, args)
+        parsed = parse(raw) if raw is not None else None
+        if parsed and self.mock.credentials.token_ok(*parsed):
+            return AuthResult(success=True, auth_data=Login(parsed[0].lower(), mechanism))
+        return AuthResult(success=False, handled=False, message="535 5.7.8 Jeton d'accès refusé")
+
+    async def auth_XOAUTH2(self, server, args) -> AuthResult:
+        return await self._bearer(server, args, parse_xoauth2, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, server, args) -> AuthResult:
+        return await self._bearer(server, args, parse_oauthbearer, "OAUTHBEARER")
+
+    async def auth_EXTERNAL(self, server, args) -> AuthResult:
+        """Client certificate (BAL applicative): the authorisation identity names the APP mailbox."""
+        subject = transport_facts(server.transport, self.scheme)["client_subject"]
+        raw = await self._initial(server, args)
+        mailbox = (raw or b"").decode("utf-8", "replace").strip().lower()
+        if subject is None:
+            return AuthResult(success=False, handled=False, message="535 5.7.8 Aucun certificat client présenté")
+        if not self.mock.certificate_opens(subject, mailbox):
+            return AuthResult(success=False, handled=False, message="535 5.7.8 Certificat non autorisé pour cette BAL applicative")
+        return AuthResult(success=True, auth_data=Login(mailbox, "EXTERNAL"))
+
+    # --- envelope ------------------------------------------------------------------------
+
+    def _exchange(self, server, session, envelope, operation: str) -> Exchange:
+        login = getattr(session.auth_data, "login", None)
+        exchange = Exchange(
+            id=self.mock.recorder.next_id(), service=self.mock.service, started=now_iso(),
+            request=HttpRequest("SMTP", operation, {}, ""), operation=operation,
+            transport=transport_facts(server.transport, self.scheme),
+        )
+        exchange.data.update({"mail_from": envelope.mail_from, "rcpt_to": list(envelope.rcpt_tos),
+                              "login": login, "mechanism": getattr(session.auth_data, "mechanism", None)})
+        if exchange.transport["tls_version"] is None:
+            exchange.flag("sans-tls", "Soumission SMTP sans TLS : MSSanté exige SMTPS ou STARTTLS.")
+        return exchange
+
+    def _finish(self, exchange: Exchange, reply: str) -> str:
+        exchange.response = HttpResponse(int(reply[:3]), {}, reply)
+        exchange.finished = now_iso()
+        self.mock.recorder.add(exchange)
+        return reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        reply = self.mock.recipient_refusal(envelope.mail_from or "", address)
+        if reply:
+            exchange = self._exchange(server, session, envelope, "refus destinataire")
+            exchange.data["refused"] = address
+            return self._finish(exchange, reply)
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Destinataire accepté"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        data = envelope.original_content or envelope.content or b""
+        exchange = self._exchange(server, session, envelope, "envoi")
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        exchange.request = HttpRequest("SMTP", "DATA", {k: str(v) for k, v in _items(message)},
+                                       data[:MAX_RECORDED_BODY].decode("utf-8", "replace"))
+        exchange.data["message_id"] = _get(message, "Message-ID")
+        login = exchange.data["login"]
+        if login and login != (envelope.mail_from or "").lower():
+            exchange.flag("expediteur-different", f"Expéditeur {envelope.mail_from} différent de la BAL authentifiée "
+                                                  f"{login}.")
+        for finding in check_message_data(data, exchange.id):
+            if finding.outcome is Outcome.FAIL:
+                exchange.flag(finding.requirement, finding.message, finding.requirement)
+        behaviours = {mb.behaviour_of(r) for r in envelope.rcpt_tos}
+        if mb.SMTP_REJECT in behaviours:
+            return self._finish(exchange, mb.REJECT_REPLY)
+        if mb.SLOW in behaviours:
+            await asyncio.sleep(self.mock.slow_seconds)
+        for recipient in envelope.rcpt_tos:
+            self.mock.deliver(envelope.mail_from or "", recipient, data, message, exchange)
+        return self._finish(exchange, f"250 2.0.0 Message accepté ({exchange.id})")
+
+
+def _items(message) -> list[tuple[str, object]]:
+    try:
+        return list(message.items())
+    except Exception:  # noqa: BLE001 - a hostile header must not stop the recording
+        return []
+
+
+def _get(message, name: str) -> str | None:
+    try:
+        value = message.get(name)
+    except Exception:  # noqa: BLE001 - same reason
+        return None
+    return None if value is None else str(value)
+
+
+class _Controller(Controller):
+    def factory(self):
+        """aiosmtpd warns about AUTH without TLS on every connection: the mock allows it on purpose, and flags it."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return super().factory()
+
+
+def controller(mock: MssMock, port: int, implicit_tls: bool) -> Controller:
+    """One aiosmtpd server: implicit TLS (SMTPS) or plain with STARTTLS offered, AUTH required."""
+    handler = SmtpHandler(mock, "smtps" if implicit_tls else "smtp")
+    context = mock.pki.server_context(untrusted=mock.untrusted)
+    options = {"ssl_context": context} if implicit_tls else {"tls_context": context, "require_starttls": False}
+    return _Controller(handler, hostname="127.0.0.1", port=port or free_port(), server_hostname="mss.localhost",
+                       authenticator=handler.password, auth_required=True, auth_require_tls=False, **options)
+
