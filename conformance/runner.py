@@ -114,6 +114,9 @@ def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str)
         outcomes += [Outcome.SKIP for s in tagged if not s.error and not s.findings]
         if tagged and not outcomes:
             outcomes = [Outcome.OMIT]  # its scenarios ran, none of their findings concern it
+        outcome = worst(outcomes)
+        if Outcome.NOT_RUN in outcomes and outcome in (Outcome.PASS, Outcome.OMIT):
+            outcome = Outcome.NOT_RUN  # a scenario stopped before its step: never counts as passing
         results.append(
             RequirementResult(
                 id=req.id,
@@ -122,7 +125,7 @@ def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str)
                 level=req.level,
                 source=req.source + (f" ({req.official_id})" if req.official_id else ""),
                 blocking=req.blocks(profile),
-                outcome=worst(outcomes),
+                outcome=outcome,
                 scenarios=sorted({f"{s.name} — {s.subject}" for s in tagged}),
                 findings=findings,
             )

@@ -26,8 +26,10 @@ DEVIATIONS: dict[str, tuple[str, str]] = {
     "INSI-ENTETE-BAM-ABSENT": ("INS-21", "En-tête ContexteBAM absent"),
     "INSI-ENTETE-BAM-INCOMPLET": ("INS-21", "En-tête ContexteBAM incomplet"),
     "INSI-TRAIT-ABSENT": ("INS-21", "Trait obligatoire absent de la recherche (NomNaissance, Sexe, DateNaissance)"),
-    "INSI-TRAITS-MINUSCULES": ("INS-21", "Trait envoyé avec des minuscules"),
-    "INSI-TRAITS-ACCENTS": ("INS-21", "Trait envoyé avec des lettres accentuées ou hors A-Z"),
+    # Upper case without diacritics in the request: client practice, not a sourced INSi rule (facts §7.6), hence
+    # its own non-blocking requirement.
+    "INSI-TRAITS-MINUSCULES": ("INS-29", "Trait envoyé avec des minuscules"),
+    "INSI-TRAITS-ACCENTS": ("INS-29", "Trait envoyé avec des lettres accentuées ou hors A-Z"),
     "INSI-TRAITS-CARACTERES": ("INS-21", "Trait avec des caractères hors lettres, espace, tiret, apostrophe, ou un séparateur en tête, en fin ou doublé"),
     "INSI-SEXE-INVALIDE": ("INS-21", "Sexe autre que M ou F"),
     "INSI-DATE-INVALIDE": ("INS-21", "Date de naissance hors du format AAAA-MM-JJ (date lunaire)"),

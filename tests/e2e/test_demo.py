@@ -12,9 +12,13 @@ EXPECTED = {
     "traits-alteres": {"INS-22"},
     "ignore-cr02": {"INS-23"},
     "sans-insi": {"INS-20", "INS-28"},
+    "rniv-cr01-prov": {"INS-24"},
+    "fiabilite-malformee": {"INS-11", "INS-14"},
+    "traits-saisis": {"INS-22"},
     "dmp-identite-non-qualifiee": {"DMP-62"},
     "dmp-metadonnees-incoherentes": {"DMP-47"},
     "dmp-sans-rplc": {"DMP-61"},
+    "dmp-empreinte-remplacement": {"DMP-50", "DMP-61"},
     "dmp-erreur-ignoree": {"DMP-63"},
     "dmp-integration-mauvais-dossier": {"DMP-64"},
 }
