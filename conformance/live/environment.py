@@ -189,11 +189,14 @@ class LiveEnvironment:
         return self.mocks["dmp"]
 
     def services(self) -> dict[str, Any]:
-        """Content of services-simules.json: each mock's endpoint and its exchange log."""
-        return {
-            name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges"}
-            for name, mock in self.mocks.items()
-        }
+        """Content of services-simules.json: each mock's base endpoint, each of its operations' URL, its exchange log."""
+        out = {}
+        for name, mock in self.mocks.items():
+            out[name] = {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges"}
+            endpoints = getattr(mock, "endpoints", None)  # each operation or transaction by name
+            if endpoints is not None:
+                out[name]["points_d_acces"] = endpoints()
+        return out
 
     def urls(self) -> dict[str, str]:
         return {name: mock.url for name, mock in self.mocks.items()}

@@ -1,7 +1,6 @@
 """Run the real command line in a subprocess, as a user or a CI job would."""
 
 import json
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -48,17 +47,3 @@ def cli(tmp_path_factory):
 
     return _run
 
-
-@pytest.fixture
-def free_ports():
-    """``free_ports(n)``: n loopback ports free right now (for services started on fixed ports)."""
-    def pick(count: int) -> list[int]:
-        sockets = [socket.socket() for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        ports = [sock.getsockname()[1] for sock in sockets]
-        for sock in sockets:
-            sock.close()
-        return ports
-
-    return pick

@@ -93,6 +93,9 @@ def test_environment_publishes_mock_urls_and_exchanges(tmp_path):
     with LiveEnvironment(reference_defects=frozenset(), services_file=tmp_path / SERVICES_FILE) as env:
         services = json.loads((tmp_path / SERVICES_FILE).read_text(encoding="utf-8"))
         assert services["insi"]["url"] == env.insi.url == env.urls()["insi"]
+        assert services["insi"]["points_d_acces"]["rechercherInsAvecTraitsIdentite"] == env.insi.url
+        assert services["dmp"]["points_d_acces"] == {"ITI-41": env.dmp.iti41_url, "ITI-18": env.dmp.iti18_url,
+                                                     "ITI-43": env.dmp.iti43_url}
         assert env.insi.url.startswith("http://127.0.0.1:")
         since = env.mark()
         run = env.admit("unique", id_document="CN")
