@@ -1,9 +1,10 @@
 """The vendor guide is enough to implement the adapter (issue 7, point 7).
 
-A minimal adapter is written here the way a vendor would, from docs/guide-editeur.md alone: its INSi
-requests are the guide's example messages with the resident's traits put in, its Patient export is the
-guide's example with the resident's values. Nothing is imported from the reference DUI. Run live on the
-INS requirements, it gets CONFORME; the guide's ITI-18 example is accepted by the DMP mock as it stands.
+A minimal adapter is written here the way a vendor would, from docs/guide-editeur.md alone: its INSi,
+ITI-41, ITI-18 and ITI-43 requests are the guide's example messages with the resident's values put in,
+its Patient export is the guide's example Patient; its DLU is the one the guide's ITI-41 example
+describes (fixtures/cda/dmp/dlu-valide.xml) with the resident's identity. Nothing is imported from the
+reference DUI. Run live on every INS and DMP requirement, it gets CONFORME.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import re
 import threading
 import unicodedata
 import uuid
-from datetime import date
+import hashlib
+from datetime import date, datetime, timezone
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,9 @@ pytestmark = pytest.mark.live
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide-editeur.md"
 INS_LIVE = [f"INS-{n}" for n in range(20, 30)]
+DMP_LIVE = [f"DMP-{n}" for n in (*range(40, 51), 53, 54, *range(60, 65))]
+DLU = Path(str(files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml"))
+HL7 = "urn:hl7-org:v3"
 
 
 def example(name: str) -> str:
@@ -49,6 +55,7 @@ def _section(title: str) -> str:
 
 # What the guide says in prose, read from it rather than retyped.
 HIGH_TRUST = set(re.findall(r"`(\w+)`", _section("Pièces à haut niveau de confiance").split("Les scénarios")[0]))
+RPLC = re.search(r"association `(urn:\S+:RPLC)`", _section("## 5. DMP simulé")).group(1)
 RNIV = {(True, True): "QUAL", (True, False): "RECUP", (False, True): "VALI", (False, False): "PROV"}
 
 
@@ -65,11 +72,13 @@ def ins_form(value: str) -> str:
 
 
 class GuideAdapter:
-    """The adapter contract, INS tag only, from the guide's examples."""
+    """The adapter contract (INS and DMP tags), from the guide's examples."""
 
-    def __init__(self, insi_url: str):
-        self.insi_url = insi_url
+    def __init__(self, insi_url: str, dmp: dict[str, str]):
+        self.insi_url, self.dmp = insi_url, dmp  # dmp: the « points_d_acces » of services-simules.json
         self.residents: dict[str, dict] = {}
+        self.sent: list[dict] = []
+        self.received: dict[str, list[dict]] = {}
         self.session = requests.Session()
         self.session.trust_env = False
 
@@ -141,8 +150,7 @@ class GuideAdapter:
         resident["status"] = RNIV[(code == "00", document in HIGH_TRUST)]
         self.residents[rid] = resident
         if code is None:
-            return _json({"type": "about:blank", "title": "Erreur du téléservice INSi", "status": 502,
-                          "detail": "Faute SOAP de l'INSi.", "resident": rid}, 502, "application/problem+json")
+            return _problem(502, "Erreur du téléservice INSi", "Faute SOAP de l'INSi.", resident=rid)
         ins = {"matricule": resident["ins"][0], "oid": resident["ins"][1]} if resident["ins"] else None
         return _json({"id": rid, "statut": resident["status"], "ins": ins}, 201)
 
@@ -185,23 +193,159 @@ class GuideAdapter:
         p["birthDate"] = year if month == "00" else f"{year}-{month}" if day == "00" else r["birth"]
         return p
 
+    # --- DMP, from the guide's example messages ------------------------------------------------------
+
+    def _soap(self, name: str, url: str, patient_id: str, body=None) -> etree._Element:
+        """An example envelope with a fresh MessageID, our To, our VIHF resource-id, and ``body`` if given."""
+        envelope = etree.fromstring(example(name).encode())
+        _child(envelope, "MessageID").text = f"urn:uuid:{uuid.uuid4()}"
+        _child(envelope, "To").text = url
+        for attribute in envelope.iter("{*}Attribute"):
+            if attribute.get("Name", "").endswith(":resource-id"):
+                _child(attribute, "AttributeValue").text = patient_id
+        if body is not None:
+            holder = _child(envelope, "Body")
+            holder[:] = [body]
+        return envelope
+
+    def _dlu(self, r: dict, unique_id: str, version: int, replaced: str | None) -> bytes:
+        root = etree.fromstring(DLU.read_bytes())
+        h = {"h": HL7}
+        root.find("h:id", h).set("root", unique_id)
+        root.find("h:versionNumber", h).set("value", str(version))
+        ins_id = root.find("h:recordTarget/h:patientRole/h:id", h)
+        ins_id.set("root", r["ins"][1])
+        ins_id.set("extension", r["ins"][0])
+        patient = root.find("h:recordTarget/h:patientRole/h:patient", h)
+        for node in patient.find("h:name", h):
+            qualified_given = etree.QName(node).localname == "given" and node.get("qualifier")
+            node.text = r["name"] if etree.QName(node).localname == "family" else (
+                r["names"][0] if qualified_given else " ".join(r["names"]))
+        patient.find("h:administrativeGenderCode", h).set("code", r["sex"])
+        patient.find("h:birthTime", h).set("value", r["birth"].replace("-", ""))
+        patient.find("h:birthplace/h:place/h:addr/h:county", h).text = r["place"]
+        if replaced:
+            related = etree.Element(f"{{{HL7}}}relatedDocument", typeCode="RPLC")
+            etree.SubElement(etree.SubElement(related, f"{{{HL7}}}parentDocument"), f"{{{HL7}}}id", root=replaced)
+            root.find("h:componentOf", h).addprevious(related)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    def feed(self, rid: str, body: dict) -> Response:
+        r = self.residents[rid]
+        if r["status"] != "QUAL":
+            return _problem(409, "Identité non qualifiée", "Le DMP exige une identité qualifiée ; rien n'est envoyé.")
+        previous = next((d for d in self.sent if d["document_id"] == body.get("remplace")), None)
+        unique_id, entry = f"2.25.{uuid.uuid4().int}", f"urn:uuid:{uuid.uuid4()}"
+        cda = self._dlu(r, unique_id, previous["version"] + 1 if previous else 1,
+                        previous["uniqueId"] if previous else None)
+        patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
+        request = etree.fromstring(example("iti41").encode())
+        ids = {old: f"urn:uuid:{uuid.uuid4()}" for old in request.xpath("//@id") if old.startswith("urn:uuid:")}
+        ids[request.xpath("//*[local-name()='ExtrinsicObject']/@id")[0]] = entry
+        for node in request.iter():
+            for name in ("id", "classifiedObject", "registryObject", "sourceObject", "targetObject"):
+                if node.get(name) in ids:
+                    node.set(name, ids[node.get(name)])
+        info = [f"PID-5|{r['name']}^{r['names'][0]}^^^^^L", f"PID-7|{r['birth'].replace('-', '')}", f"PID-8|{r['sex']}"]
+        slots = {"hash": [hashlib.sha1(cda).hexdigest()], "size": [str(len(cda))], "sourcePatientId": [patient_id],
+                 "sourcePatientInfo": info, "submissionTime": [datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")]}
+        for slot in request.iter("{*}Slot"):
+            if slot.get("name") in slots:
+                values = _child(slot, "ValueList")
+                template = values[0]
+                values[:] = []
+                for value in slots[slot.get("name")]:
+                    copy_ = copy.deepcopy(template)
+                    copy_.text = value
+                    values.append(copy_)
+        for ident in request.iter("{*}ExternalIdentifier"):
+            label = _child(ident, "LocalizedString").get("value")
+            if label.endswith("patientId"):
+                ident.set("value", patient_id)
+            elif label == "XDSDocumentEntry.uniqueId":
+                ident.set("value", unique_id)
+            elif label == "XDSSubmissionSet.uniqueId":
+                ident.set("value", f"2.25.{uuid.uuid4().int}")
+        objects = _child(request, "RegistryObjectList")
+        if previous:
+            member = next(a for a in objects.iter("{*}Association"))
+            etree.SubElement(objects, member.tag, associationType=RPLC,
+                             sourceObject=entry, targetObject=previous["entry"], id=f"urn:uuid:{uuid.uuid4()}")
+        cid = f"{uuid.uuid4().hex}@guide"
+        next(request.iter("{*}Include")).set("href", f"cid:{cid}")
+        envelope = self._soap("iti18", self.dmp["ITI-41"], patient_id, request)
+        action = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+        _child(envelope, "Action").text = action
+        boundary = f"MIME_{uuid.uuid4().hex}"
+        content_type = (f'multipart/related; boundary="{boundary}"; type="application/xop+xml"; start="<root@guide>"; '
+                        f'start-info="application/soap+xml"; action="{action}"')
+        body_bytes = b"".join([
+            f'--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"; '
+            f'action="{action}"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <root@guide>\r\n\r\n'.encode(),
+            etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"),
+            f"\r\n--{boundary}\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: binary\r\n"
+            f"Content-ID: <{cid}>\r\n\r\n".encode(), cda, f"\r\n--{boundary}--\r\n".encode()])
+        answer = self.session.post(self.dmp["ITI-41"], data=body_bytes, headers={"Content-Type": content_type}, timeout=10)
+        document = {"document_id": f"D{len(self.sent) + 1:04d}", "uniqueId": unique_id, "entry": entry, "rid": rid,
+                    "version": previous["version"] + 1 if previous else 1,
+                    "remplace": previous["document_id"] if previous else None}
+        accepted = answer.status_code == 200 and b"ResponseStatusType:Success" in answer.content
+        document["statut"] = "envoye" if accepted else "en_attente"
+        self.sent.append(document)
+        if not accepted:
+            return _problem(502, "Erreur du DMP", "Soumission refusée ; document gardé en attente.",
+                            document_id=document["document_id"], statut="en_attente")
+        return _json({"document_id": document["document_id"], "statut": "envoye"}, 201)
+
+    def integrate(self, rid: str) -> Response:
+        r = self.residents[rid]
+        patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
+        query = self._soap("iti18", self.dmp["ITI-18"], patient_id)
+        for slot in query.iter("{*}Slot"):
+            if slot.get("name") == "$XDSDocumentEntryPatientId":
+                _child(slot, "Value").text = f"'{patient_id}'"
+        found = etree.fromstring(self.session.post(self.dmp["ITI-18"], data=etree.tostring(query), timeout=10,
+                                                   headers={"Content-Type": "application/soap+xml; charset=UTF-8"}).content)
+        integrated = []
+        for entry in found.iter("{*}ExtrinsicObject"):
+            unique_id = next(i.get("value") for i in entry.iter("{*}ExternalIdentifier")
+                             if _child(i, "LocalizedString").get("value") == "XDSDocumentEntry.uniqueId")
+            repository = next(_child(s, "Value").text for s in entry.iter("{*}Slot") if s.get("name") == "repositoryUniqueId")
+            retrieve = self._soap("iti43", self.dmp["ITI-43"], patient_id)
+            _child(retrieve, "RepositoryUniqueId").text = repository
+            _child(retrieve, "DocumentUniqueId").text = unique_id
+            self.session.post(self.dmp["ITI-43"], data=etree.tostring(retrieve), timeout=10,
+                              headers={"Content-Type": "application/soap+xml; charset=UTF-8"})
+            integrated.append({"uniqueId": unique_id})
+        self.received.setdefault(rid, []).extend(integrated)
+        return _json({"integres": integrated})
+
     # --- HTTP ------------------------------------------------------------------------------------
 
     def __call__(self, environ, start_response):
         request = Request(environ)
         path, method = request.path.rstrip("/"), request.method
+        rid = (re.fullmatch(r"/residents/([^/]+)/.*", path) or [None, None])[1]
         if path == "/sante":
-            response = _json({"statut": "disponible", "logiciel": "adaptateur du guide", "services": ["INS"]})
+            response = _json({"statut": "disponible", "logiciel": "adaptateur du guide", "services": ["INS", "DMP"]})
         elif path == "/reinitialisation" and method == "POST":
             self.residents.clear()
+            self.sent.clear()
+            self.received.clear()
             response = Response(status=204)
+        elif rid in self.residents and path.endswith("/dmp/documents"):
+            response = self.feed(rid, request.get_json()) if method == "POST" else _json(
+                [{k: d[k] for k in ("document_id", "uniqueId", "statut", "remplace")} for d in self.sent if d["rid"] == rid])
+        elif rid in self.residents and path.endswith("/dmp/integration"):
+            response = self.integrate(rid)
+        elif rid in self.residents and path.endswith("/documents-recus"):
+            response = _json(self.received.get(rid, []))
         elif path in ("/residents", "/residents/carte-vitale") and method == "POST":
             response = self.admit(request.get_json(), vitale=path.endswith("carte-vitale"))
         elif (m := re.fullmatch(r"/residents/([^/]+)/patient", path)) and m.group(1) in self.residents:
             response = _json(self.patient(m.group(1)), mimetype="application/fhir+json")
         else:
-            response = _json({"type": "about:blank", "title": "Non disponible", "status": 404,
-                              "detail": f"{method} {path}"}, 404, "application/problem+json")
+            response = _problem(404, "Non disponible", f"{method} {path}")
         return response(environ, start_response)
 
 
@@ -209,12 +353,17 @@ def _json(body, status: int = 200, mimetype: str = "application/json") -> Respon
     return Response(json.dumps(body, ensure_ascii=False), status, mimetype=mimetype)
 
 
+def _problem(status: int, title: str, detail: str, **extra) -> Response:
+    return _json({"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}, status,
+                 "application/problem+json")
+
+
 @pytest.fixture
 def guide_adapter():
     servers = []
 
-    def start(insi_url: str) -> str:
-        server = make_server("127.0.0.1", 0, GuideAdapter(insi_url), threaded=True)
+    def start(insi_url: str, dmp: dict[str, str]) -> str:
+        server = make_server("127.0.0.1", 0, GuideAdapter(insi_url, dmp), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_port}"
@@ -228,26 +377,18 @@ def test_the_guide_names_the_high_trust_documents():
     assert {"CN", "PA", "CS"} <= HIGH_TRUST and "null" not in HIGH_TRUST
 
 
-def test_an_adapter_written_from_the_guide_is_conformant_on_the_live_ins_requirements(guide_adapter, free_ports):
-    insi_port, = free_ports(1)
-    adapter_url = guide_adapter(f"http://127.0.0.1:{insi_port}/lps")
-    config = DuiConfig(adapter_url=adapter_url, ports={"insi": insi_port})
-    settings = RunSettings(mode="run", phases=[LIVE], requirements=INS_LIVE, profile="homologation")
+def test_an_adapter_written_from_the_guide_is_conformant_live(guide_adapter, free_ports):
+    insi, dmp = free_ports(2)
+    base = f"http://127.0.0.1:{dmp}/dmp"
+    adapter_url = guide_adapter(f"http://127.0.0.1:{insi}/lps",
+                                {"ITI-41": f"{base}/iti41", "ITI-18": f"{base}/iti18", "ITI-43": f"{base}/iti43"})
+    config = DuiConfig(adapter_url=adapter_url, ports={"insi": insi, "dmp": dmp})
+    settings = RunSettings(mode="run", phases=[LIVE], profile="homologation")
     with LiveEnvironment(dui_config=config) as env:
+        assert env.services()["dmp"]["points_d_acces"]["ITI-41"] == f"{base}/iti41"  # what the guide says
         env.preflight()
         run = execute(Execution(settings, live_env=env))
-    outcomes = {r.id: r.outcome for r in run.requirements if r.id in INS_LIVE or r.id == "INS-14"}
     assert run.verdict == "conforme", [(r.id, [f.message for f in r.findings if f.outcome is Outcome.FAIL])
                                        for r in run.requirements if r.outcome is Outcome.FAIL]
-    assert set(outcomes.values()) == {Outcome.PASS}, outcomes
-
-
-def test_the_guide_iti18_example_is_accepted_by_the_dmp_mock():
-    from dui_conformance.mocks.dmp import DmpMock
-
-    with DmpMock() as dmp:
-        body = example("iti18").encode()
-        response = requests.post(dmp.iti18_url, data=body, timeout=10,
-                                 headers={"Content-Type": "application/soap+xml; charset=UTF-8"})
-        exchange = dmp.recorder.exchanges()[-1]
-    assert response.status_code == 200 and exchange.deviations == [], exchange.deviations
+    outcomes = {r.id: r.outcome for r in run.requirements if r.id in INS_LIVE + DMP_LIVE + ["INS-14"]}
+    assert set(outcomes.values()) == {Outcome.PASS}, {k: v for k, v in outcomes.items() if v is not Outcome.PASS}
