@@ -30,6 +30,7 @@ from .settings import LIVE, OFFLINE, RunSettings
 STEP_PACKAGE = "dui_conformance.features.steps"
 ALL_KINDS = "tout"
 LIVE_SUBJECT = "session directe"
+AUDIT_STEP = "(harnais) chaque échange enregistré par les services simulés pendant le scénario est jugé"
 
 _settings_key = pytest.StashKey[RunSettings]()
 _documents_key = pytest.StashKey[list]()
@@ -223,9 +224,9 @@ def pytest_bdd_after_scenario(request, feature, scenario) -> None:
     result = request.node.stash.get(_scenario_key, None)
     if result is None:
         return
+    _close_unrun_steps(result, scenario)
     if LIVE in _tags(request.node.function) and not result.error:
         _audit_live(request, result)
-    _close_unrun_steps(result, scenario)
 
 
 def _audit_live(request, result: ScenarioResult) -> None:
@@ -238,15 +239,12 @@ def _audit_live(request, result: ScenarioResult) -> None:
     audit = getattr(env, "audit", None)
     findings = audit() if audit is not None else []
     if findings:
-        result.steps.append(StepResult(keyword="Et", text="(harnais) chaque échange enregistré par les services "
-                                       "simulés pendant le scénario est jugé", outcome=outcome_of(findings),
-                                       findings=findings))
+        result.steps.append(StepResult(keyword="Et", text=AUDIT_STEP, outcome=outcome_of(findings), findings=findings))
 
 
 def _close_unrun_steps(result: ScenarioResult, scenario) -> None:
     """Steps after a failed one did not run: their requirements are « non évaluée », never « non applicable »."""
-    ran = sum(1 for s in result.steps if not s.text.startswith("(harnais)"))
-    unrun = list(scenario.steps)[ran:]
+    unrun = list(scenario.steps)[len(result.steps):]
     if not unrun or not result.steps:
         return
     stopped = next((s for s in reversed(result.steps) if s.outcome in (Outcome.FAIL, Outcome.ERROR)), result.steps[-1])
