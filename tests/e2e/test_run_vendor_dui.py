@@ -75,7 +75,7 @@ def test_an_adapter_that_does_not_answer_stops_the_run_before_any_scenario(cli, 
     """Preflight (issue 7, point 9): one French message and exit 2, not one harness error per requirement."""
     config = tmp_path / "dui.toml"
     config.write_text('[dui]\nmode = "adaptateur"\nadapter_url = "http://127.0.0.1:9"\n', encoding="utf-8")
-    run = cli("run", "--dui", str(config), name="preflight")
+    run = cli("run", "--dui", str(config), "--sortie-services", str(tmp_path / "s.json"), name="preflight")
     assert run.code == 2
     assert "l'adaptateur du DUI ne répond pas à http://127.0.0.1:9" in " ".join((run.stdout + run.stderr).split())
     assert not (run.report_dir / "report.json").exists()
