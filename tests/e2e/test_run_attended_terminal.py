@@ -87,7 +87,8 @@ def test_attended_run_without_a_terminal_is_a_usage_error_at_once(tmp_path):
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "dui_conformance", "run", "--dui", str(config),
                            "--report-dir", str(tmp_path / "r")],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, start_new_session=True)
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, start_new_session=True,
+                          cwd=str(tmp_path))
     assert proc.returncode == 2
     assert "exige un terminal" in " ".join((proc.stdout + proc.stderr).split())
     assert time.monotonic() - started < 30 and not (tmp_path / "r" / "report.json").exists()
