@@ -23,7 +23,7 @@ import pytest
 
 from . import xds  # noqa: F401 - registers the IHE_XDM.ZIP and ITI-41 input kinds
 from .inputs import InputDocument, discover, load
-from .model import Finding, Location, Outcome, ScenarioResult, StepResult, outcome_of
+from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
 from .settings import LIVE, OFFLINE, RunSettings
 
@@ -252,7 +252,7 @@ def _close_unrun_steps(result: ScenarioResult, scenario) -> None:
     message = (f"Non évaluée : l'étape « {stopped.keyword} {stopped.text} » a échoué, les étapes suivantes du "
                "scénario n'ont pas été exécutées.")
     for index, step in enumerate(unrun):
-        findings = [Finding(req, Outcome.NOT_RUN, message, Location()) for req in result.requirements
+        findings = [Finding(req, Outcome.NOT_RUN, message) for req in result.requirements
                     if req not in judged] if index == 0 else []
         result.steps.append(StepResult(keyword=step.keyword.strip(), text=step.name, outcome=Outcome.NOT_RUN,
                                        findings=findings))
