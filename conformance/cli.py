@@ -276,6 +276,7 @@ def cmd_run(args) -> int:
     phases = [LIVE] + ([OFFLINE] if args.paths else [])
     with LiveEnvironment(dui_config=config, services_file=args.services_file) as env:
         console.print(f"Services simulés démarrés ; adresses dans {env.services_file}.")
+        env.preflight()
         return _execute(args, _settings(args, "run", args.paths, phases), env)
 
 

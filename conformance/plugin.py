@@ -25,11 +25,12 @@ from . import mss, xds  # noqa: F401 - register the IHE_XDM.ZIP, ITI-41 and MIME
 from .inputs import KIND_LABELS, InputDocument, discover, embedded, load
 from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
-from .settings import OFFLINE, RunSettings
+from .settings import LIVE, OFFLINE, RunSettings
 
 STEP_PACKAGE = "dui_conformance.features.steps"
 ALL_KINDS = "tout"
 LIVE_SUBJECT = "session directe"
+AUDIT_STEP = "(harnais) chaque échange enregistré par les services simulés pendant le scénario est jugé"
 
 _settings_key = pytest.StashKey[RunSettings]()
 _documents_key = pytest.StashKey[list]()
@@ -238,6 +239,45 @@ def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func
     message = f"{type(exception).__name__} : {exception}"
     _close_step(request.node, error=message)
     request.node.stash[_scenario_key].error = message + "\n" + "".join(traceback.format_exception(exception)[-3:])
+
+
+def pytest_bdd_after_scenario(request, feature, scenario) -> None:
+    """Judge what the live services recorded, then name the steps that never ran."""
+    result = request.node.stash.get(_scenario_key, None)
+    if result is None:
+        return
+    _close_unrun_steps(result, scenario)
+    if LIVE in _tags(request.node.function) and not result.error:
+        _audit_live(request, result)
+
+
+def _audit_live(request, result: ScenarioResult) -> None:
+    """Every deviation a simulated service recorded during the scenario becomes one of its findings
+    (``LiveEnvironment.audit``), whichever step caused the exchange."""
+    try:
+        env = request.getfixturevalue("live_env")
+    except pytest.FixtureLookupError:
+        return
+    audit = getattr(env, "audit", None)
+    findings = audit() if audit is not None else []
+    if findings:
+        result.steps.append(StepResult(keyword="Et", text=AUDIT_STEP, outcome=outcome_of(findings), findings=findings))
+
+
+def _close_unrun_steps(result: ScenarioResult, scenario) -> None:
+    """Steps after a failed one did not run: their requirements are « non évaluée », never « non applicable »."""
+    unrun = list(scenario.steps)[len(result.steps):]
+    if not unrun or not result.steps:
+        return
+    stopped = next((s for s in reversed(result.steps) if s.outcome in (Outcome.FAIL, Outcome.ERROR)), result.steps[-1])
+    judged = {f.requirement for f in result.findings}
+    message = (f"Non évaluée : l'étape « {stopped.keyword} {stopped.text} » a échoué, les étapes suivantes du "
+               "scénario n'ont pas été exécutées.")
+    for index, step in enumerate(unrun):
+        findings = [Finding(req, Outcome.NOT_RUN, message) for req in result.requirements
+                    if req not in judged] if index == 0 else []
+        result.steps.append(StepResult(keyword=step.keyword.strip(), text=step.name, outcome=Outcome.NOT_RUN,
+                                       findings=findings))
 
 
 def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception) -> None:

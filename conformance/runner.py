@@ -153,7 +153,7 @@ def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str,
                 level=req.level,
                 source=req.source + (f" ({req.official_id})" if req.official_id else ""),
                 blocking=req.blocks(profile),
-                outcome=worst(outcomes),
+                outcome=requirement_outcome(outcomes),
                 scenarios=sorted({f"{s.name} — {s.subject}" for s in tagged}),
                 findings=findings,
             )
@@ -162,6 +162,15 @@ def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str,
     if unknown:
         raise HarnessError(f"Constatations rattachées à des exigences absentes du catalogue : {sorted(unknown)}")
     return results
+
+
+def requirement_outcome(outcomes: list[Outcome]) -> Outcome:
+    """Worst outcome, except that « non évaluée » (a scenario stopped before the step that judges the
+    requirement) outranks pass and not-applicable: it never counts as passing."""
+    outcome = worst(outcomes)
+    if Outcome.NOT_RUN in outcomes and outcome in (Outcome.PASS, Outcome.OMIT):
+        return Outcome.NOT_RUN
+    return outcome
 
 
 @dataclass

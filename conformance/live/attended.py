@@ -18,6 +18,9 @@ from itertools import count
 from pathlib import Path
 from typing import Any, Protocol
 
+from rich.console import Console
+from rich.markup import escape
+
 from ..exchanges import Exchange, ExchangeRecorder
 from dui_conformance.mocks.dmp import DmpMock
 
@@ -47,7 +50,10 @@ class AbortedByTester(AttendedError):
 
 
 class Tester(Protocol):
-    """The person at the DUI's keyboard; ``ask`` answered « abandon » (or AbortedByTester raised) stops the run."""
+    """The person at the DUI's keyboard; ``ask`` answered « abandon » (or AbortedByTester raised) stops the run.
+
+    A tester may also offer ``countdown(seconds_left)``, called about once a second while the harness waits
+    for the DUI's traffic."""
 
     def instruct(self, message: str) -> None: ...
 
@@ -56,26 +62,64 @@ class Tester(Protocol):
     def ask(self, question: str) -> str: ...
 
 
-class RichTester:
-    """Talks to the tester on the terminal."""
+TTY = "/dev/tty"
+YES, NO = ("o", "oui", "y", "yes"), ("n", "non", "no")
 
-    def __init__(self) -> None:
-        from rich.console import Console
 
-        self.console = Console()
+def terminal_available(path: str = TTY) -> bool:
+    """Whether a tester can be reached: the process has a controlling terminal."""
+    try:
+        with open(path, "rb"):
+            return True
+    except OSError:
+        return False
+
+
+class TerminalTester:
+    """Talks to the tester on the controlling terminal (``/dev/tty``), never on stdin/stdout: the plan runs
+    inside pytest, which captures both."""
+
+    def __init__(self, path: str = TTY) -> None:
+        try:
+            self._in = open(path, encoding="utf-8", errors="replace")
+            self._out = open(path, "w", encoding="utf-8")
+        except OSError as exc:
+            raise AttendedError(f"Le mode accompagné exige un terminal ({path} inaccessible : {exc}).") from None
+        self.console = Console(file=self._out, force_terminal=True, highlight=False, soft_wrap=True)
+
+    def close(self) -> None:
+        self._in.close()
+        self._out.close()
 
     def instruct(self, message: str) -> None:
-        self.console.print(f"\n[bold cyan]Action à réaliser dans le DUI[/] : {message}")
+        self.console.print(f"\n[bold cyan]Action à réaliser dans le DUI[/] : {escape(message)}")
+
+    def countdown(self, seconds_left: float) -> None:
+        self._out.write(f"\r  attente : {seconds_left:4.0f} s restantes ")
+        self._out.flush()
+
+    def _line(self, question: str) -> str:
+        self.console.print(f"\n[bold]{escape(question)}[/] ", end="")
+        self._out.flush()
+        line = self._in.readline()
+        if not line:
+            raise AbortedByTester("Terminal fermé : test arrêté.")
+        return line.strip()
 
     def confirm(self, question: str) -> bool:
-        from rich.prompt import Confirm
-
-        return Confirm.ask(question, console=self.console)
+        for _ in range(MAX_ANSWERS):
+            answer = self._line(f"{question} [o/n]").lower()
+            if answer == ABORT:
+                raise AbortedByTester("Test arrêté par le testeur.")
+            if answer in YES or answer in NO:
+                return answer in YES
+        raise AttendedError(f"Pas de réponse utilisable après {MAX_ANSWERS} essais : « o » ou « n » attendu.")
 
     def ask(self, question: str) -> str:
-        from rich.prompt import Prompt
-
-        return Prompt.ask(question, console=self.console)
+        answer = self._line(question)
+        if answer.lower() == ABORT:
+            raise AbortedByTester("Test arrêté par le testeur.")
+        return answer
 
 
 def _slug(text: str) -> str:
@@ -122,13 +166,28 @@ class AttendedDriver:
         since = self.recorder.mark()
         self.tester.instruct(f"{message} (attente maximale : {self.config.attente_s:g} s)")
         problem = None
-        if self.recorder.wait_for(lambda e: True, self.config.attente_s, since) is not None:
+        if self._wait_for(self.recorder, lambda e: True, self.config.attente_s, since) is not None:
             self._settle(self.recorder, since)
             if self.tester.confirm("Le DUI a-t-il affiché une erreur du téléservice INSi ?"):
                 problem = {"title": "Erreur affichée par le DUI (constat du testeur)", "status": 502, "service": "INS"}
         rid = f"{next(self._numbers):02d}-{_slug(who)}"[:64]
         self._who[rid] = who
         return Admission(http_status=None, resident_id=rid, problem=problem)
+
+    def _wait_for(self, recorder: ExchangeRecorder, predicate, timeout: float, since: int) -> Exchange | None:
+        """``recorder.wait_for`` in one-second slices, showing the tester a countdown when it can."""
+        countdown = getattr(self.tester, "countdown", None)
+        if countdown is None:
+            return recorder.wait_for(predicate, timeout, since)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            countdown(left)
+            found = recorder.wait_for(predicate, min(1.0, left), since)
+            if found is not None:
+                return found
 
     def _settle(self, recorder: ExchangeRecorder, since: int) -> None:
         """Let the DUI finish its retries: wait until no new exchange for ``settle_s`` seconds."""
@@ -198,7 +257,7 @@ class AttendedDriver:
                       f"déjà envoyé au DMP (uniqueId {old.get('uniqueId', 'inconnu')}), et envoyez-le au DMP")
         since = dmp.recorder.mark()
         self.tester.instruct(f"{action} {self._wait()}")
-        if dmp.recorder.wait_for(lambda e: e.operation == ITI41, self.config.attente_s, since) is None:
+        if self._wait_for(dmp.recorder, lambda e: e.operation == ITI41, self.config.attente_s, since) is None:
             if self.tester.confirm("Le DUI a-t-il refusé l'envoi au DMP ou affiché une erreur ?"):
                 return DmpAnswer(None, problem={"title": "Envoi au DMP refusé par le DUI (constat du testeur)",
                                                 "status": 409, "service": "DMP"})
@@ -236,10 +295,10 @@ class AttendedDriver:
         self.tester.instruct(f"Lancez l'intégration des documents du DMP de {who} : le DUI doit rechercher ses "
                              "documents dans le DMP, récupérer ceux qu'il n'a pas encore et les ranger dans son "
                              f"dossier {self._wait()}")
-        query = dmp.recorder.wait_for(lambda e: e.operation == ITI18, self.config.attente_s, since)
+        query = self._wait_for(dmp.recorder, lambda e: e.operation == ITI18, self.config.attente_s, since)
         if query is not None:
             if query.data.get("results"):
-                dmp.recorder.wait_for(lambda e: e.operation == ITI43, max(0.0, deadline - time.monotonic()), since)
+                self._wait_for(dmp.recorder, lambda e: e.operation == ITI43, max(0.0, deadline - time.monotonic()), since)
             self._settle(dmp.recorder, since)
         exchanges = dmp.recorder.exchanges(since)
         troubled = query is None or any(e.data.get("errors") or e.response is None or e.response.status >= 400

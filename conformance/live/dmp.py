@@ -225,6 +225,10 @@ def check_replacement(run: FeedRun) -> list[Finding]:
     old_unique = next((u for u in _cda_ids(previous)), None)
     out = []
     for e in submissions:
+        if e.data.get("status") != "Success":
+            codes = ", ".join(err["code"] for err in e.data.get("errors", [])) or "sans code"
+            out.append(failed("DMP-61", f"Remplacement refusé par le DMP ({codes}) : le document {old_unique} n'est "
+                              "pas remplacé.", _where(e), codes))
         submission = _submission(e)
         targets = [a.target for a in (submission.associations if submission else []) if a.type == ebrim.RPLC]
         if old_uuid not in targets:

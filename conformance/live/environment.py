@@ -24,8 +24,9 @@ from dui_conformance.mocks.mss import MssMock
 from dui_conformance.mocks.psc import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PscMock
 
 from ..exchanges import Exchange
-from .adapter import AdapterClient
-from .attended import AttendedDriver, RichTester, Tester
+from ..model import Finding, Location, Outcome, failed
+from .adapter import AdapterClient, AdapterError
+from .attended import AttendedDriver, TerminalTester, Tester, terminal_available
 from .config import ATTENDED, ConfigError, DuiConfig, PscSettings
 from .driver import DuiDriver
 from .ins import AdmissionRun
@@ -55,6 +56,30 @@ MOCK_FACTORIES: dict[str, Callable[..., MockService]] = {
 }
 # The reference DUI answers the PSC callback only after its token and userinfo calls: a short watch suffices.
 REFERENCE_PSC_WAIT_S = 0.1
+
+# service name -> {operation: requirement} for a deviation a mock recorded without naming its requirement
+# (key None: any other operation); later services add theirs.
+DEVIATION_REQUIREMENTS: dict[str, dict[str | None, str]] = {
+    "insi": {None: "INS-21"},
+    "dmp": {"ITI-18": "DMP-53", "ITI-43": "DMP-54", None: "DMP-40"},
+}
+
+
+def exchange_findings(exchange: Exchange) -> list[Finding]:
+    """The failures a mock recorded on one exchange: its checks' failing findings (ITI-41) and its deviations."""
+    where = Location(exchange=exchange.id)
+    recorded = [Finding.from_dict({**data, "exchange": exchange.id}) for data in exchange.data.get("findings", [])
+                if data.get("outcome") in (Outcome.FAIL.value, Outcome.ERROR.value)]
+    known = {(f.requirement, f.message) for f in recorded}
+    defaults = DEVIATION_REQUIREMENTS.get(exchange.service, {})
+    out = list(recorded)
+    for d in exchange.deviations:
+        if (d.code, d.message_fr) in known:
+            continue  # the same failure, already taken from the recorded findings
+        requirement = d.requirement or defaults.get(exchange.operation) or defaults.get(None)
+        if requirement:
+            out.append(failed(requirement, f"{d.code} : {d.message_fr}", where, d.code))
+    return out
 
 
 class LiveEnvironment:
@@ -97,6 +122,8 @@ class LiveEnvironment:
         self.driver: DuiDriver | None = None
         self.personas: dict[str, LivePersona] = {}
         self.psc_settings: PscSettings | None = dui_config.psc if dui_config else None
+        self._scenario_start: dict[str, int] | None = None  # mark() at the last reset
+        self._own_tester: TerminalTester | None = None
 
     def __enter__(self) -> LiveEnvironment:
         try:
@@ -140,9 +167,14 @@ class LiveEnvironment:
                                             attente_s=REFERENCE_PSC_WAIT_S)
             self.driver = AdapterClient(url)
         elif config is not None and config.mode == ATTENDED:
+            if self.tester is None:
+                if not terminal_available():
+                    raise ConfigError("Le mode « accompagne » exige un terminal : un testeur doit lire les actions "
+                                      "et y répondre. Lancez la commande dans un terminal interactif, ou utilisez le "
+                                      "mode « adaptateur ».")
+                self.tester = self._own_tester = TerminalTester()
             adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
-            self.driver = AttendedDriver(self.insi.recorder, config, self.tester or RichTester(), adapter,
-                                         dmp=self.mocks.get("dmp"))
+            self.driver = AttendedDriver(self.insi.recorder, config, self.tester, adapter, dmp=self.mocks.get("dmp"))
         elif config is not None:
             self.driver = AdapterClient(config.adapter_url, config.timeout_s)
         if self.psc_settings is not None:
@@ -150,9 +182,22 @@ class LiveEnvironment:
             self.psc.register_client(settings.client_id, settings.client_secret, list(settings.redirect_uris),
                                      list(settings.post_logout_redirect_uris))
 
+    def preflight(self) -> None:
+        """Before any scenario: the vendor's adapter answers ``GET /sante``, else one usage error (exit 2)."""
+        adapter = self.driver if isinstance(self.driver, AdapterClient) else getattr(self.driver, "adapter", None)
+        if adapter is None or self.reference is not None:
+            return
+        try:
+            adapter.health()
+        except AdapterError as exc:
+            raise ConfigError(f"l'adaptateur du DUI ne répond pas à {adapter.base_url}/sante ({exc}). Démarrez la "
+                              "version de test du DUI et son adaptateur, ou corrigez adapter_url.") from None
+
     def close(self) -> None:
         if isinstance(self.driver, AdapterClient):
             self.driver.close()
+        if self._own_tester is not None:
+            self._own_tester.close()
         if self.reference is not None:
             self.reference.stop()
         for mock in reversed(list(self.mocks.values())):
@@ -170,6 +215,14 @@ class LiveEnvironment:
             mock.reset()
         if self.driver is not None:
             self.driver.reset()
+        self._scenario_start = self.mark()
+
+    def audit(self) -> list[Finding]:
+        """Every failure the mocks recorded since the last :meth:`reset`, whichever step caused the exchange
+        (a second submission, a retry…), so that no exchange of a scenario goes unjudged."""
+        if self._scenario_start is None:
+            return []
+        return [f for e in self.exchanges(since=self._scenario_start) for f in exchange_findings(e)]
 
     @property
     def insi(self) -> InsiMock:
@@ -215,6 +268,14 @@ class LiveEnvironment:
         finally:
             for ctx in self._contexts:
                 ctx.load_cert_chain(self.pki.server_cert, self.pki.server_key)
+        """Content of services-simules.json: each mock's base endpoint, each of its operations' URL, its exchange log."""
+        out = {}
+        for name, mock in self.mocks.items():
+            out[name] = {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges"}
+            endpoints = getattr(mock, "endpoints", None)  # each operation or transaction by name
+            if endpoints is not None:
+                out[name]["points_d_acces"] = endpoints()
+        return out
 
     def urls(self) -> dict[str, str]:
         return {name: mock.url for name, mock in self.mocks.items()}

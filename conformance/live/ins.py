@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 from ..exchanges import Exchange
 
-from ..ins.fhir_patient import ins_identifiers, read_patient
+from ..ins import IDENTITY_CHECKS, InsContext
+from ..ins.fhir_patient import check_fhir_patient, ins_identifiers, read_patient
 from ..ins.identity import Identity, normalise_date
 from ..model import Finding, Location, errored, failed, omitted, passed, skipped
 from ..xmlsafe import XmlProblem, parse_xml
@@ -125,6 +126,19 @@ def check_insi_requests(run: AdmissionRun) -> list[Finding]:
     return out
 
 
+def check_insi_traits_form(run: AdmissionRun) -> list[Finding]:
+    """INS-29 (unverified, non-blocking): the traits sent are written the INSi way (upper case, no diacritics)."""
+    if not run.exchanges:
+        return [skipped("INS-29", "Aucune requête INSi observée pendant l'admission : rien à vérifier.")]
+    out = []
+    for e in run.exchanges:
+        where = Location(exchange=e.id)
+        found = [failed("INS-29", f"{d.code} : {d.message_fr}", where, d.code)
+                 for d in e.deviations if d.requirement == "INS-29"]
+        out += found or [passed("INS-29", "Traits envoyés en majuscules sans signes diacritiques.", where)]
+    return out
+
+
 def _tiq(exchange: Exchange) -> dict[str, str]:
     """TIQ of a CR 00 answer, read from the response body as sent on the wire."""
     doc = parse_xml(exchange.response.body.encode("utf-8"), f"réponse {exchange.id}", max_bytes=1024 * 1024)
@@ -209,8 +223,38 @@ def _status(run: AdmissionRun) -> tuple[str | None, Location]:
     return run.admission.status, Location(file=f"réponse d'admission {run.admission.resident_id}")
 
 
-def check_cr01_provisional(run: AdmissionRun) -> list[Finding]:
-    """INS-24: after CR 01 the identity holds no INS and stays PROV."""
+# RNIV EXI SI 07 (facts §1.3, §7.1): (retrieved from INSi, checked against a high-trust document) → status.
+RNIV = {(False, False): "PROV", (True, False): "RECUP", (False, True): "VALI", (True, True): "QUAL"}
+RNIV_LABELS = {
+    "PROV": "provisoire : ni récupérée de l'INSi, ni contrôlée sur une pièce à haut niveau de confiance",
+    "RECUP": "récupérée de l'INSi, non contrôlée sur une pièce à haut niveau de confiance",
+    "VALI": "validée : contrôlée sur une pièce à haut niveau de confiance, non récupérée de l'INSi",
+    "QUAL": "qualifiée : récupérée de l'INSi et contrôlée sur une pièce à haut niveau de confiance",
+}
+
+
+def expected_status(run: AdmissionRun) -> str:
+    """The RNIV status this admission must end in: INSi answered 00, and a high-trust document was checked."""
+    return RNIV[("00" in run.answers(), run.id_document in VALIDATION_MODES)]
+
+
+def _document_label(run: AdmissionRun) -> str:
+    return f"pièce « {run.id_document} »" if run.id_document else "aucune pièce d'identité"
+
+
+def _status_finding(req: str, run: AdmissionRun, source: Exchange | None) -> Finding | None:
+    """A failure when the identity's status is not the one the RNIV table gives for this admission."""
+    status, where = _status(run)
+    wanted = expected_status(run)
+    if status == wanted:
+        return None
+    insi = "réponse INSi CR 00" if "00" in run.answers() else "aucune identité obtenue de l'INSi"
+    return failed(req, f"Statut d'identité « {status or 'absent'} » au lieu de {wanted} ({RNIV_LABELS[wanted]} ; "
+                  f"ici : {insi}, {_document_label(run)}).", _at(where, source), f"DUI : {status} ; attendu : {wanted}")
+
+
+def check_cr01_status(run: AdmissionRun) -> list[Finding]:
+    """INS-24: after CR 01 the identity holds no INS; VALI if a high-trust document was checked, PROV otherwise."""
     answers = run.answers()
     if not answers or answers[-1] != "01" or "00" in answers:
         return _not_observed("INS-24", run, "01", "Réponse CR 01 (aucune identité)")
@@ -219,15 +263,15 @@ def check_cr01_provisional(run: AdmissionRun) -> list[Finding]:
         return _no_patient("INS-24", run)
     out = [failed("INS-24", f"Après une réponse CR 01 (aucune identité trouvée), le DUI a enregistré l'INS {value}.",
                   _at(where, source), value) for value, where in run.held_ins()]
-    status, where = _status(run)
-    if status != "PROV":
-        out.append(failed("INS-24", f"Après une réponse CR 01, l'identité a le statut « {status or 'absent'} » au lieu "
-                          "de PROV (provisoire).", _at(where, source), str(status)))
-    return out or [passed("INS-24", "Identité provisoire sans INS après la réponse CR 01.", Location(exchange=source.id))]
+    wrong = _status_finding("INS-24", run, source)
+    out += [wrong] if wrong else []
+    wanted = expected_status(run)
+    return out or [passed("INS-24", f"Après la réponse CR 01, identité {wanted} sans INS ({_document_label(run)}).",
+                          Location(exchange=source.id))]
 
 
 def check_ins_only_when_qualified(run: AdmissionRun) -> list[Finding]:
-    """INS-25: the INS is exported for a QUAL identity only, and a QUAL identity rests on a trusted document."""
+    """INS-25: the status follows the RNIV table, and the INS is exported for a QUAL identity only."""
     if run.patient is None:
         return _no_patient("INS-25", run)
     status, where = _status(run)
@@ -236,13 +280,14 @@ def check_ins_only_when_qualified(run: AdmissionRun) -> list[Finding]:
                   "seule une identité qualifiée (QUAL) peut le porter.",
                   Location(file=run.patient_path, xpath=f"Patient.identifier[{i}]"), str(status))
            for i, value in exported if status != "QUAL"]
-    if status == "QUAL" and run.id_document not in VALIDATION_MODES:
-        out.append(failed("INS-25", "Identité qualifiée alors qu'aucune pièce d'identité à haut niveau de confiance "
-                          f"n'a été présentée (pièce : {run.id_document or 'aucune'}).", where, str(run.id_document)))
+    answers = run.answers()
+    wrong = None if answers and answers[-1] == "01" else _status_finding("INS-25", run, _last(run, "00"))
+    out += [wrong] if wrong else []  # after CR 01 the status is INS-24's to judge
     if status == "QUAL" and not exported:
         out.append(failed("INS-25", "Identité qualifiée exportée sans son matricule INS.", where))
     state = "transmis" if exported else "non transmis"
-    return out or [passed("INS-25", f"Statut « {status or 'absent'} », matricule INS {state} : conforme.", where)]
+    return out or [passed("INS-25", f"Statut « {status or 'absent'} » ({_document_label(run)}), matricule INS "
+                          f"{state} : conforme au RNIV.", where)]
 
 
 def check_active_ins_only(run: AdmissionRun) -> list[Finding]:
@@ -304,19 +349,33 @@ def check_vitale_lookup(run: AdmissionRun) -> list[Finding]:
                           Location(exchange=calls[-1].id))]
 
 
+def check_export(run: AdmissionRun, context: InsContext | None = None) -> list[Finding]:
+    """INS-01…INS-14 on the Patient the DUI returns: the same checks as ``check`` on an exported FHIR file,
+    so an export that fails offline cannot pass live."""
+    if run.patient is None:
+        return _no_patient("INS-14", run)
+    context = context or InsContext()
+    identity = run.identity()
+    findings = check_fhir_patient(run.patient, run.patient_path)
+    for check in IDENTITY_CHECKS.values():
+        findings += check(identity, context)
+    return findings
+
+
 CHECKS: dict[str, Callable[[AdmissionRun], list[Finding]]] = {
     "INS-20": check_ins_obtained_from_insi,
     "INS-21": check_insi_requests,
     "INS-22": check_traits_as_returned,
     "INS-23": check_no_ins_after_cr02,
-    "INS-24": check_cr01_provisional,
+    "INS-24": check_cr01_status,
     "INS-25": check_ins_only_when_qualified,
     "INS-26": check_active_ins_only,
     "INS-27": check_fault_handled,
     "INS-28": check_vitale_lookup,
+    "INS-29": check_insi_traits_form,
 }
 
 
 def check_admission(run: AdmissionRun) -> list[Finding]:
-    """Every live INS check on one admission."""
-    return [finding for check in CHECKS.values() for finding in check(run)]
+    """Every live INS check on one admission, and the offline checks of its export."""
+    return [finding for check in CHECKS.values() for finding in check(run)] + check_export(run)

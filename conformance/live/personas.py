@@ -9,7 +9,8 @@ scenario silently testing the wrong case.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dui_conformance.mocks.insi.personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
@@ -31,6 +32,12 @@ class LivePersona:
 
     def expected(self, by_vitale: bool) -> str | None:
         return self.expected_vitale if by_vitale else self.expected_traits
+
+
+def ins_form(value: str) -> str:
+    """How INSi writes a trait: upper case, no diacritics (facts §7.6; what INSi returns, not a proven input rule)."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
 
 
 def extra_personas(path: Path = LIVE_PERSONAS) -> list[Persona]:
@@ -65,8 +72,15 @@ def live_personas(mock_personas: list[Persona], path: Path = LIVE_PERSONAS) -> d
             expected_vitale = _answer(match_vitale(mock_personas, p.ins.nir, p.ins.key, p.birth_date))
         out[p.id] = LivePersona(p.id, p.description, _traits(p), expected(_traits(p)), card, expected_vitale)
     with open(path, "rb") as handle:
-        absent = tomllib.load(handle).get("absent", [])
-    for raw in absent:
+        data = tomllib.load(handle)
+    for raw in data.get("absent", []):
         traits = _traits(raw)
         out[raw["id"]] = LivePersona(raw["id"], raw.get("description", ""), traits, expected(traits))
+    for raw in data.get("saisie", []):
+        known = out[raw["of"]].traits
+        typed = replace(known, birth_name=raw["birth_name"], first_names=tuple(raw["first_names"]))
+        # The answer a DUI gets once it writes the typed traits the INSi way (whether INSi demands it: unverified).
+        written = replace(typed, birth_name=ins_form(typed.birth_name),
+                          first_names=tuple(ins_form(n) for n in typed.first_names))
+        out[raw["id"]] = LivePersona(raw["id"], raw.get("description", ""), typed, expected(written))
     return out

@@ -19,7 +19,7 @@ _STATUS = {
     Outcome.ERROR: "failed",
     Outcome.SKIP: "skipped",
     Outcome.OMIT: "skipped",
-    Outcome.NOT_RUN: "undefined",
+    Outcome.NOT_RUN: "skipped",  # a step after a failed one
 }
 
 

@@ -47,7 +47,9 @@ class _Group:
         evidence = f"trouvé : {actual!s} ; attendu : {expected!s}"
         if cda:
             evidence += f" ; source CDA : {cda.describe()}"
-        self.findings.append(failed(self.requirement, f"{name} : {message}", where, evidence))
+        # Both values in the message itself: a reader of the report sees the gap without opening the evidence.
+        shown = f" Attendu « {expected!s} », trouvé « {actual!s} »." if expected is not None or actual is not None else ""
+        self.findings.append(failed(self.requirement, f"{name} : {message}{shown}", where, evidence))
 
     def done(self) -> list[Finding]:
         if self.findings:

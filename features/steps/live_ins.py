@@ -3,7 +3,7 @@ one check of dui_conformance.live.ins per step."""
 
 from pytest_bdd import given, parsers, then, when
 
-from dui_conformance.live.ins import CHECKS
+from dui_conformance.live.ins import CHECKS, check_export
 
 _TRAITS = "le résident « {persona} » est admis par ses traits sur présentation de la pièce « {piece} »"
 _VITALE = "le résident « {persona} » est admis par sa carte Vitale sur présentation de la pièce « {piece} »"
@@ -46,7 +46,14 @@ then("les requêtes INSi du DUI sont conformes")(_judge("INS-21"))
 then("les traits et le matricule restitués sont ceux renvoyés par l'INSi")(_judge("INS-22"))
 then("après la réponse CR 02 aucun INS n'est enregistré")(_judge("INS-23"))
 then("après la réponse CR 01 l'identité reste provisoire, sans INS")(_judge("INS-24"))
+then("après la réponse CR 01 l'identité est validée, sans INS")(_judge("INS-24"))
 then("le matricule INS n'est transmis que pour une identité qualifiée")(_judge("INS-25"))
 then("seul le matricule INS actif est enregistré")(_judge("INS-26"))
 then("la faute de l'INSi est signalée et aucun INS n'est enregistré")(_judge("INS-27"))
 then("l'INSi a été interrogé avec la carte Vitale")(_judge("INS-28"))
+then("les traits envoyés à l'INSi sont en majuscules sans signes diacritiques")(_judge("INS-29"))
+
+
+@then("l'identité restituée par le DUI passe les contrôles INS d'un export FHIR")
+def export_checked(admission_run, verdict):
+    verdict.judge(check_export(admission_run))

@@ -78,6 +78,10 @@ class DmpMock(MockService):
     def iti43_url(self) -> str:
         return self.url + "/iti43"
 
+    def endpoints(self) -> dict[str, str]:
+        """Each transaction's URL, as published in services-simules.json."""
+        return {"ITI-41": self.iti41_url, "ITI-18": self.iti18_url, "ITI-43": self.iti43_url}
+
     @property
     def wsgi_app(self):
         """The WSGI app (recording and faults included), for ``werkzeug.test.Client`` without a socket."""
@@ -134,7 +138,8 @@ class DmpMock(MockService):
             exchange.flag(requirement, f"Requête illisible : {problem.message}", requirement)
             return _soap_response(soap.fault(f"Requête illisible : {problem.message}"), 400)
         if xml.root.tag != f"{{{ebrim.SOAP12}}}Envelope":
-            exchange.flag(requirement, f"Racine {xml.root.tag} : enveloppe SOAP 1.2 attendue.", requirement)
+            exchange.flag(requirement, f"Racine {xml.root.tag} : enveloppe SOAP 1.2 attendue (Envelope dans l'espace "
+                          f"de noms {ebrim.SOAP12}).", requirement)
         return xml, msg
 
     def _check_action(self, xml: XmlDocument, action: str, exchange: Exchange, requirement: str) -> str | None:

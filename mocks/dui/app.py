@@ -186,7 +186,11 @@ class ReferenceDui(MssAdapter):
         if resident is None:
             return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
         export_ins = resident.status == "QUAL" or "ins-non-qualifiee" in self.defects
-        return _json(patient_resource(resident, export_ins), mimetype="application/fhir+json")
+        patient = patient_resource(resident, export_ins)
+        if "fiabilite-malformee" in self.defects:  # defect: identityStatus as a bare code, not a Coding
+            reliability = patient["extension"][0]["extension"][0]
+            reliability["valueCode"] = reliability.pop("valueCoding")["code"]
+        return _json(patient, mimetype="application/fhir+json")
 
     @staticmethod
     def _body(request: Request) -> dict:
@@ -217,8 +221,14 @@ class ReferenceDui(MssAdapter):
         )
         document = _document(body)
         if "sans-insi" in self.defects:
-            return self._store(typed)
-        return self._conclude(typed, self._search_traits(typed), document, method="INSI")
+            return self._store(self._checked(typed, document, None))
+        response = self._conclude(typed, self._search_traits(typed), document, method="INSI")
+        if "traits-saisis" in self.defects:  # defect: what was typed is kept instead of the INSi's traits
+            with self._lock:
+                stored = self._residents[typed.id]
+                stored.birth_name, stored.first_name = body["nomNaissance"].strip(), names[0].strip()
+                stored.first_names = " ".join(n.strip() for n in names)
+        return response
 
     def _on_admit_vitale(self, request: Request) -> Response:
         body = self._body(request)
@@ -268,21 +278,27 @@ class ReferenceDui(MssAdapter):
                 break
         return result
 
+    def _checked(self, typed: Resident, document: str | None, cr: str | None) -> Resident:
+        """RNIV without an INSi identity: VALI once a high-trust document was checked, PROV otherwise."""
+        if document in HIGH_TRUST_DOCUMENTS and not (cr == "01" and "rniv-cr01-prov" in self.defects):
+            typed.status, typed.validation_mode = "VALI", document
+        return typed
+
     def _conclude(self, typed: Resident, result: InsiResult, document: str | None, method: str) -> Response:
         typed.insi_date = date.today().isoformat()
         if result.fault is not None:
-            self._store(typed)
+            self._store(self._checked(typed, document, None))
             return problem(
                 502, "Erreur du téléservice INSi",
                 f"L'interrogation INSi a échoué ({result.fault.code}"
                 f"{' / ' + result.fault.desir if result.fault.desir else ''}) : {result.fault.message} "
-                "L'identité reste provisoire, sans INS.",
+                f"L'identité reste sans INS (statut {typed.status}).",
                 service="INS", resident=typed.id,
             )
         if result.cr == "02" and "ignore-cr02" in self.defects and self._last_found is not None:
             result = self._last_found  # defect: the CR is not read, the previous answer is reused
         if not result.ok:
-            return self._store(typed)  # CR 01 / 02: no INS, the typed identity stays provisional
+            return self._store(self._checked(typed, document, result.cr))  # CR 01 / 02: no INS
         self._last_found = result
         return self._store(self._from_insi(typed, result, document, method))
 

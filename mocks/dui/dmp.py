@@ -1,14 +1,15 @@
 """DMP feeding and integration of the reference DUI (IHE XDS.b ITI-41, ITI-18, ITI-43).
 
 The DLU is the harness's valid synthetic DLU (fixtures/cda/dmp/dlu-valide.xml) with the
-resident's stored identity put in verbatim; the XDS metadata and messages come from the
-library builders (conformance/xds/build.py), so the reference DUI stays small.
+resident's stored identity put in verbatim. Its XDS metadata come from this DUI's own mapping
+(``xds_metadata``), never from the harness's expectation; only the SOAP/MTOM/VIHF plumbing is shared.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 import uuid
 from dataclasses import dataclass
 from importlib.resources import files
@@ -16,22 +17,23 @@ from importlib.resources import files
 import requests
 from lxml import etree
 
-from dui_conformance.xds import ebrim, expected_entry, parse_mtom, read_submission
+from dui_conformance.xds import ebrim, parse_mtom, read_submission
 from dui_conformance.xds.build import (
     ITI18_ACTION, ITI41_ACTION, ITI43_ACTION, add_slot, default_vihf, mtom, new_urn, provide_and_register, q,
-    soap_envelope, submit_objects_request, vihf_assertion,
+    soap_envelope, vihf_assertion,
 )
-from dui_conformance.xds.ebrim import Code
 from dui_conformance.xds.mtom import MtomProblem
 from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
 from .resident import Resident
+from .xds_metadata import Coded, derive, submission
 
 HL7 = "urn:hl7-org:v3"
 FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
 GENDER_NAMES = {"M": "Masculin", "F": "Féminin"}
 # What the dmp-metadonnees-incoherentes defect declares instead of the CDA's code.
-WRONG_TYPE = Code("11488-4", "2.16.840.1.113883.6.1", "Note de consultation")
+WRONG_TYPE = Coded("11488-4", "2.16.840.1.113883.6.1", "Note de consultation")
+SOURCE_ID = "1.2.250.1.999.1"  # this DUI's (synthetic) sourceId
 SENT, PENDING, REFUSED = "envoye", "en_attente", "refuse"
 
 
@@ -149,11 +151,12 @@ class DmpClient:
 
     def submit(self, document: DmpDocument, patient_id: str) -> None:
         """ITI-41 of one DLU (MTOM + VIHF); DmpUnavailable when the DMP does not answer Success."""
-        exp = expected_entry(parse_xml(document.cda, document.id), document.cda, "test")
+        meta = derive(parse_xml(document.cda, document.id), document.cda)
         if "dmp-metadonnees-incoherentes" in self.defects:
-            exp = dataclasses.replace(exp, type_code=WRONG_TYPE)
-        replaces = {document.entry_uuid: document.replaces} if document.replaces else None
-        submit = submit_objects_request([(document.entry_uuid, exp)], replaces=replaces)
+            meta = dataclasses.replace(meta, type_code=WRONG_TYPE)
+        if document.replaces and "dmp-empreinte-remplacement" in self.defects:
+            meta = dataclasses.replace(meta, hash=hashlib.sha1(document.cda + b" ").hexdigest())
+        submit = submission(meta, document.entry_uuid, SOURCE_ID, replaces=document.replaces)
         cid = f"{uuid.uuid4().hex}@dui-reference"
         envelope = soap_envelope(provide_and_register(submit, {document.entry_uuid: cid}), ITI41_ACTION,
                                  f"{self.url}/iti41", self._vihf(patient_id))

@@ -45,6 +45,10 @@ class InsiMock(MockService):
         self.personas: list[Persona] = load_personas(personas_path)
         self.case_sensitive = case_sensitive
 
+    def endpoints(self) -> dict[str, str]:
+        """Each operation's URL (one SOAP endpoint; the operation is the Body element and the SOAP action)."""
+        return {soap.TRAITS_OPERATION: self.url, soap.VITALE_OPERATION: self.url}
+
     def handle(self, request: Request, exchange: Exchange) -> Response:
         if request.path != self.endpoint_path:
             flag(exchange, "INSI-CHEMIN-INCONNU", f"reçu « {request.path} », attendu « {self.endpoint_path} »")
@@ -63,15 +67,18 @@ class InsiMock(MockService):
             flag(exchange, "INSI-SOAP11", "enveloppe SOAP 1.1")
         elif root.tag != f"{{{soap.SOAP12_NS}}}Envelope":
             flag(exchange, "INSI-ENVELOPPE", f"élément racine « {root.tag} »")
-            return _request_fault("Le corps de la requête n'est pas une enveloppe SOAP 1.2.")
+            return _request_fault(f"Le corps de la requête n'est pas une enveloppe SOAP 1.2 : reçu « {root.tag} », "
+                                  f"attendu « Envelope » dans l'espace de noms {soap.SOAP12_NS}.")
         ns = root.tag[1:].split("}")[0]
         header = root.find(f"{{{ns}}}Header")
         body = root.find(f"{{{ns}}}Body")
         payload = next((child for child in (body if body is not None else ()) if isinstance(child.tag, str)), None)
         operation = soap.OPERATIONS.get(payload.tag) if payload is not None else None
         if operation is None:
-            flag(exchange, "INSI-OPERATION-INCONNUE")
-            return _request_fault("Opération inconnue : le Body doit porter RECSANSVITALE ou RECVITALE.")
+            got = payload.tag if payload is not None else "Body vide" if body is not None else "pas de Body"
+            flag(exchange, "INSI-OPERATION-INCONNUE", f"reçu « {got} »")
+            return _request_fault(f"Opération inconnue : reçu « {got} » ; le Body doit porter RECSANSVITALE (espace de "
+                                  f"noms {soap.RECSANS_NS}) ou RECVITALE (espace de noms {soap.RECVIT_NS}).")
         exchange.operation = operation
         message_id = check_headers(header, operation, http_action, exchange)
         exchange.data["message_id"] = message_id

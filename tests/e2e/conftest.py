@@ -46,3 +46,4 @@ def cli(tmp_path_factory):
         return run_cli(list(args), tmp_path_factory.mktemp(name), timeout)
 
     return _run
+

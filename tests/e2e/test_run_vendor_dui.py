@@ -4,7 +4,6 @@ The reference DUI stands in for a vendor's test build: started first, pointed at
 ports that the configuration gives the simulated services, then driven through its adapter.
 """
 
-import socket
 import subprocess
 import sys
 import time
@@ -15,20 +14,10 @@ import requests
 pytestmark = pytest.mark.live
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
-
-
 @pytest.fixture
-def vendor_dui(tmp_path):
+def vendor_dui(tmp_path, free_ports):
     def start(*defects: str):
-        insi, dmp, psc, dui = _free_ports(4)
+        insi, dmp, psc, dui = free_ports(4)
         realm = f"http://127.0.0.1:{psc}/auth/realms/esante-wallet"
         args = [sys.executable, "-m", "dui_conformance.mocks.dui", "--insi", f"http://127.0.0.1:{insi}/lps",
                 "--dmp", f"http://127.0.0.1:{dmp}/dmp", "--psc", realm + "/.well-known/wallet-openid-configuration",
@@ -89,3 +78,13 @@ def test_bad_configuration_is_a_usage_error(cli, tmp_path):
                       encoding="utf-8")
     run = cli("run", "--dui", str(config), name="badconf")
     assert run.code == 2 and "inconnus" in run.stderr
+
+
+def test_an_adapter_that_does_not_answer_stops_the_run_before_any_scenario(cli, tmp_path):
+    """Preflight (issue 7, point 9): one French message and exit 2, not one harness error per requirement."""
+    config = tmp_path / "dui.toml"
+    config.write_text('[dui]\nmode = "adaptateur"\nadapter_url = "http://127.0.0.1:9"\n', encoding="utf-8")
+    run = cli("run", "--dui", str(config), "--sortie-services", str(tmp_path / "s.json"), name="preflight")
+    assert run.code == 2
+    assert "l'adaptateur du DUI ne répond pas à http://127.0.0.1:9" in " ".join((run.stdout + run.stderr).split())
+    assert not (run.report_dir / "report.json").exists()

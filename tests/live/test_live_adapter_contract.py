@@ -106,3 +106,19 @@ def test_non_json_answer_is_refused():
         with pytest.raises(AdapterError, match="pas prêt"):
             client.health()
         assert client.patient(Admission(http_status=None)) is None
+
+
+def test_patient_example_of_the_contract_passes_the_offline_fhir_checks(spec):
+    """The complete FR Core Patient in openapi.yaml is what `check` accepts: a vendor can copy it."""
+    from dui_conformance.ins import IDENTITY_CHECKS, InsContext
+    from dui_conformance.ins.fhir_patient import check_fhir_patient, read_patient
+    from dui_conformance.model import Outcome
+
+    example = spec["components"]["schemas"]["PatientFhir"]["example"]
+    _validate(spec, "PatientFhir", example)
+    identity = read_patient("Patient", example, "openapi.yaml")
+    findings = check_fhir_patient(example, "openapi.yaml")
+    for check in IDENTITY_CHECKS.values():
+        findings += check(identity, InsContext())
+    assert identity.status == "QUAL" and identity.given_list and identity.birth_place
+    assert {f.outcome for f in findings} <= {Outcome.PASS, Outcome.OMIT}, [f.message for f in findings]

@@ -7,7 +7,7 @@ import pytest
 
 from dui_conformance.live.driver import Admission, VitaleCard
 from dui_conformance.live.ins import (
-    AdmissionRun, answer, check_active_ins_only, check_cr01_provisional, check_fault_handled, check_ins_obtained_from_insi,
+    AdmissionRun, answer, check_active_ins_only, check_cr01_status, check_fault_handled, check_ins_obtained_from_insi,
     check_ins_only_when_qualified, check_insi_requests, check_no_ins_after_cr02, check_traits_as_returned,
     check_vitale_lookup, lunar_to_fhir,
 )
@@ -154,18 +154,24 @@ def test_ins23_omits_a_cr02_resolved_by_a_retry_and_skips_when_expected_but_unse
     assert outcomes(check_no_ins_after_cr02(run([insi(1, "02")], None))) == {Outcome.SKIP}
 
 
-@pytest.mark.parametrize("status, ins, export, expected", [
-    ("PROV", None, False, Outcome.PASS),
-    ("RECUP", None, False, Outcome.FAIL),
-    ("PROV", "252066311304770", False, Outcome.FAIL),
+@pytest.mark.parametrize("status, document, ins, export, expected", [
+    ("VALI", "CN", None, False, Outcome.PASS),   # RNIV: checked against a high-trust document, not from INSi
+    ("PROV", None, None, False, Outcome.PASS),   # neither retrieved nor checked
+    ("PROV", "CN", None, False, Outcome.FAIL),   # a checked CN must make it VALI
+    ("VALI", None, None, False, Outcome.FAIL),   # nothing checked: PROV
+    ("RECUP", "CN", None, False, Outcome.FAIL),
+    ("VALI", "CN", "252066311304770", False, Outcome.FAIL),
 ])
-def test_ins24_after_cr01(status, ins, export, expected):
-    findings = check_cr01_provisional(run([insi(1, "01")], patient(status=status, ins=ins, export_ins=export), ins=ins))
+def test_ins24_after_cr01_follows_the_rniv_table(status, document, ins, export, expected):
+    findings = check_cr01_status(run([insi(1, "01")], patient(status=status, ins=ins, export_ins=export), ins=ins,
+                                     document=document))
     assert outcomes(findings) == {expected} and requirements(findings) == {"INS-24"}
+    if status == "PROV" and document == "CN":
+        assert "au lieu de VALI" in findings[0].message and "pièce « CN »" in findings[0].message
 
 
 def test_ins24_omits_without_cr01():
-    assert outcomes(check_cr01_provisional(run([insi(1)], patient()))) == {Outcome.OMIT}
+    assert outcomes(check_cr01_status(run([insi(1)], patient()))) == {Outcome.OMIT}
 
 
 # --- INS-25 -----------------------------------------------------------------------------------
@@ -177,6 +183,8 @@ def test_ins24_omits_without_cr01():
     ("QUAL", True, None, Outcome.FAIL),
     ("QUAL", False, "PA", Outcome.FAIL),
     ("PROV", True, "CN", Outcome.FAIL),
+    ("VALI", False, "CN", Outcome.FAIL),   # retrieved from INSi and checked: QUAL, not VALI
+    ("RECUP", False, "CN", Outcome.FAIL),  # a checked CN makes a retrieved identity QUAL
 ])
 def test_ins25_ins_only_for_a_qualified_identity(status, export, document, expected):
     findings = check_ins_only_when_qualified(run([insi(1)], patient(status=status, export_ins=export), document=document))

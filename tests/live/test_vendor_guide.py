@@ -1,0 +1,394 @@
+"""The vendor guide is enough to implement the adapter (issue 7, point 7).
+
+A minimal adapter is written here the way a vendor would, from docs/guide-editeur.md alone: its INSi,
+ITI-41, ITI-18 and ITI-43 requests are the guide's example messages with the resident's values put in,
+its Patient export is the guide's example Patient; its DLU is the one the guide's ITI-41 example
+describes (fixtures/cda/dmp/dlu-valide.xml) with the resident's identity. Nothing is imported from the
+reference DUI. Run live on every INS and DMP requirement, it gets CONFORME.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+import unicodedata
+import uuid
+import hashlib
+from datetime import date, datetime, timezone
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+import requests
+from lxml import etree
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from dui_conformance.live.config import DuiConfig
+from dui_conformance.live.environment import LiveEnvironment
+from dui_conformance.model import Outcome
+from dui_conformance.runner import Execution, execute
+from dui_conformance.settings import LIVE, RunSettings
+
+pytestmark = pytest.mark.live
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide-editeur.md"
+INS_LIVE = [f"INS-{n}" for n in range(20, 30)]
+DMP_LIVE = [f"DMP-{n}" for n in (*range(40, 51), 53, 54, *range(60, 65))]
+DLU = Path(str(files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml"))
+HL7 = "urn:hl7-org:v3"
+
+
+def example(name: str) -> str:
+    """The fenced block that follows ``<!-- exemple: name -->`` in the guide."""
+    match = re.search(rf"<!-- exemple: {re.escape(name)} -->\n```\w+\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
+    assert match, f"exemple « {name} » absent du guide"
+    return match.group(1)
+
+
+def _section(title: str) -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    return text[text.index(title):]
+
+
+# What the guide says in prose, read from it rather than retyped.
+HIGH_TRUST = set(re.findall(r"`(\w+)`", _section("Pièces à haut niveau de confiance").split("Les scénarios")[0]))
+RPLC = re.search(r"association `(urn:\S+:RPLC)`", _section("## 5. DMP simulé")).group(1)
+RNIV = {(True, True): "QUAL", (True, False): "RECUP", (False, True): "VALI", (False, False): "PROV"}
+
+
+def _ns(tag: str) -> str:
+    return tag[1:].split("}")[0]
+
+
+def _child(parent, local: str):
+    return next((c for c in parent.iter() if isinstance(c.tag, str) and c.tag.endswith("}" + local)), None)
+
+
+def ins_form(value: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c)).upper()
+
+
+class GuideAdapter:
+    """The adapter contract (INS and DMP tags), from the guide's examples."""
+
+    def __init__(self, insi_url: str, dmp: dict[str, str]):
+        self.insi_url, self.dmp = insi_url, dmp  # dmp: the « points_d_acces » of services-simules.json
+        self.residents: dict[str, dict] = {}
+        self.sent: list[dict] = []
+        self.received: dict[str, list[dict]] = {}
+        self.session = requests.Session()
+        self.session.trust_env = False
+
+    # --- INSi, from the guide's example envelopes ------------------------------------------------
+
+    def _call(self, name: str, fill) -> tuple[int, etree._Element]:
+        envelope = etree.fromstring(example(name).encode())
+        payload = next(c for c in _child(envelope, "Body") if isinstance(c.tag, str))
+        fill(payload, _ns(payload.tag))
+        _child(envelope, "MessageID").text = f"uuid:{uuid.uuid4()}"
+        action = _child(envelope, "Action").text
+        response = self.session.post(self.insi_url, data=etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"),
+                                     headers={"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"'},
+                                     timeout=10)
+        return response.status_code, etree.fromstring(response.content)
+
+    @staticmethod
+    def _set(payload, ns: str, values: list[tuple[str, str | None]]) -> None:
+        for child in list(payload):
+            payload.remove(child)
+        for local, value in values:
+            if value is not None:
+                etree.SubElement(payload, f"{{{ns}}}{local}").text = value
+
+    def search_traits(self, traits: dict) -> tuple[str | None, etree._Element]:
+        first_names = [ins_form(n) for n in traits["prenoms"]]
+        attempts = [(first_names[:1], None), (first_names, None), (first_names, traits.get("lieuNaissance"))]
+        for names, place in attempts:
+            values = [("NomNaissance", ins_form(traits["nomNaissance"]))] + [("Prenom", n) for n in names]
+            values += [("Sexe", traits["sexe"]), ("DateNaissance", traits["dateNaissance"]), ("LieuNaissance", place)]
+            status, answer = self._call("insi-traits", lambda p, ns: self._set(p, ns, values))
+            code = self._code(status, answer)
+            if code != "02":
+                break
+        return code, answer
+
+    def search_vitale(self, card: dict) -> tuple[str | None, etree._Element]:
+        def fill(payload, ns):
+            _child(payload, "NumIdentifiant").text = card["matricule"]
+            _child(payload, "Cle").text = card["cle"]
+            _child(payload, "NomNaissance").text = ins_form(card["nomNaissance"])
+            _child(payload, "DateNaissance").text = card["dateNaissance"]
+            _child(payload, "RangNaissance").text = str(card["rangNaissance"])
+        status, answer = self._call("insi-vitale", fill)
+        return self._code(status, answer), answer
+
+    @staticmethod
+    def _code(status: int, answer) -> str | None:
+        if status >= 400 or _child(answer, "Fault") is not None:
+            return None
+        return _child(answer, "CodeCR").text
+
+    # --- admission -------------------------------------------------------------------------------
+
+    def admit(self, body: dict, vitale: bool) -> Response:
+        rid = f"G{len(self.residents) + 1:04d}"
+        code, answer = self.search_vitale(body) if vitale else self.search_traits(body)
+        document = body.get("pieceIdentite")
+        resident = {"id": rid, "method": "CV" if vitale else "INSI", "document": document, "ins": None,
+                    "name": ins_form(body["nomNaissance"]), "names": [ins_form(n) for n in body.get("prenoms", [])],
+                    "sex": body.get("sexe"), "birth": body["dateNaissance"], "place": body.get("lieuNaissance")}
+        if code == "00":
+            active, tiq = _child(answer, "INSACTIF"), _child(answer, "TIQ")
+            resident["ins"] = (_child(active, "NumIdentifiant").text + _child(active, "Cle").text, _child(active, "OID").text)
+            resident["name"] = _child(tiq, "NomNaissance").text
+            resident["names"] = _child(tiq, "ListePrenom").text.split(" ")
+            resident["sex"], resident["birth"] = _child(tiq, "Sexe").text, _child(tiq, "DateNaissance").text
+            resident["place"] = _child(tiq, "LieuNaissance").text
+        resident["status"] = RNIV[(code == "00", document in HIGH_TRUST)]
+        self.residents[rid] = resident
+        if code is None:
+            return _problem(502, "Erreur du téléservice INSi", "Faute SOAP de l'INSi.", resident=rid)
+        ins = {"matricule": resident["ins"][0], "oid": resident["ins"][1]} if resident["ins"] else None
+        return _json({"id": rid, "statut": resident["status"], "ins": ins}, 201)
+
+    # --- export, from the guide's example Patient --------------------------------------------------
+
+    def patient(self, rid: str) -> dict:
+        r = self.residents[rid]
+        p = copy.deepcopy(json.loads(example("patient")))
+        qualified = r["status"] == "QUAL"
+        p["id"] = rid
+        if not qualified:
+            p["meta"]["profile"] = [p["meta"]["profile"][0].replace("fr-core-patient-ins", "fr-core-patient")]
+        reliability, birthplace = p["extension"]
+        subs = {s["url"]: s for s in reliability["extension"]}
+        subs["identityStatus"]["valueCoding"]["code"] = r["status"]
+        subs["methodCollection"]["valueCoding"]["code"] = r["method"]
+        subs["dateInterrogationINSi"]["valueDate"] = date.today().isoformat()
+        if r["status"] in ("QUAL", "VALI"):
+            subs["validationMode"]["valueCoding"]["code"] = r["document"]
+        else:
+            del subs["validationMode"]
+        reliability["extension"] = list(subs.values())
+        coding = birthplace["valueAddress"]["extension"][0]["valueCoding"]
+        coding["code"] = r["place"]
+        if r["place"] and r["place"].startswith("99"):
+            coding["system"] = coding["system"].replace("TRE_R13-CommuneOM", "TRE_R20-Pays").replace("TRE-R13-CommuneOM", "TRE-R20-Pays")
+        p["extension"] = [reliability] + ([birthplace] if r["place"] else [])
+        local, ins = p["identifier"]
+        local["value"] = rid
+        p["identifier"] = [local]
+        if qualified:
+            ins["value"] = r["ins"][0]
+            p["identifier"].append(ins)
+        name = p["name"][0]
+        name["family"] = r["name"]
+        name["given"] = r["names"][:1]
+        name["extension"][0]["valueString"] = " ".join(r["names"])
+        p["gender"] = {"M": "male", "F": "female"}.get(r["sex"], "unknown")
+        year, month, day = r["birth"].split("-")
+        p["birthDate"] = year if month == "00" else f"{year}-{month}" if day == "00" else r["birth"]
+        return p
+
+    # --- DMP, from the guide's example messages ------------------------------------------------------
+
+    def _soap(self, name: str, url: str, patient_id: str, body=None) -> etree._Element:
+        """An example envelope with a fresh MessageID, our To, our VIHF resource-id, and ``body`` if given."""
+        envelope = etree.fromstring(example(name).encode())
+        _child(envelope, "MessageID").text = f"urn:uuid:{uuid.uuid4()}"
+        _child(envelope, "To").text = url
+        for attribute in envelope.iter("{*}Attribute"):
+            if attribute.get("Name", "").endswith(":resource-id"):
+                _child(attribute, "AttributeValue").text = patient_id
+        if body is not None:
+            holder = _child(envelope, "Body")
+            holder[:] = [body]
+        return envelope
+
+    def _dlu(self, r: dict, unique_id: str, version: int, replaced: str | None) -> bytes:
+        root = etree.fromstring(DLU.read_bytes())
+        h = {"h": HL7}
+        root.find("h:id", h).set("root", unique_id)
+        root.find("h:versionNumber", h).set("value", str(version))
+        ins_id = root.find("h:recordTarget/h:patientRole/h:id", h)
+        ins_id.set("root", r["ins"][1])
+        ins_id.set("extension", r["ins"][0])
+        patient = root.find("h:recordTarget/h:patientRole/h:patient", h)
+        for node in patient.find("h:name", h):
+            qualified_given = etree.QName(node).localname == "given" and node.get("qualifier")
+            node.text = r["name"] if etree.QName(node).localname == "family" else (
+                r["names"][0] if qualified_given else " ".join(r["names"]))
+        patient.find("h:administrativeGenderCode", h).set("code", r["sex"])
+        patient.find("h:birthTime", h).set("value", r["birth"].replace("-", ""))
+        patient.find("h:birthplace/h:place/h:addr/h:county", h).text = r["place"]
+        if replaced:
+            related = etree.Element(f"{{{HL7}}}relatedDocument", typeCode="RPLC")
+            etree.SubElement(etree.SubElement(related, f"{{{HL7}}}parentDocument"), f"{{{HL7}}}id", root=replaced)
+            root.find("h:componentOf", h).addprevious(related)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    def feed(self, rid: str, body: dict) -> Response:
+        r = self.residents[rid]
+        if r["status"] != "QUAL":
+            return _problem(409, "Identité non qualifiée", "Le DMP exige une identité qualifiée ; rien n'est envoyé.")
+        previous = next((d for d in self.sent if d["document_id"] == body.get("remplace")), None)
+        unique_id, entry = f"2.25.{uuid.uuid4().int}", f"urn:uuid:{uuid.uuid4()}"
+        cda = self._dlu(r, unique_id, previous["version"] + 1 if previous else 1,
+                        previous["uniqueId"] if previous else None)
+        patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
+        request = etree.fromstring(example("iti41").encode())
+        ids = {old: f"urn:uuid:{uuid.uuid4()}" for old in request.xpath("//@id") if old.startswith("urn:uuid:")}
+        ids[request.xpath("//*[local-name()='ExtrinsicObject']/@id")[0]] = entry
+        for node in request.iter():
+            for name in ("id", "classifiedObject", "registryObject", "sourceObject", "targetObject"):
+                if node.get(name) in ids:
+                    node.set(name, ids[node.get(name)])
+        info = [f"PID-5|{r['name']}^{r['names'][0]}^^^^^L", f"PID-7|{r['birth'].replace('-', '')}", f"PID-8|{r['sex']}"]
+        slots = {"hash": [hashlib.sha1(cda).hexdigest()], "size": [str(len(cda))], "sourcePatientId": [patient_id],
+                 "sourcePatientInfo": info, "submissionTime": [datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")]}
+        for slot in request.iter("{*}Slot"):
+            if slot.get("name") in slots:
+                values = _child(slot, "ValueList")
+                template = values[0]
+                values[:] = []
+                for value in slots[slot.get("name")]:
+                    copy_ = copy.deepcopy(template)
+                    copy_.text = value
+                    values.append(copy_)
+        for ident in request.iter("{*}ExternalIdentifier"):
+            label = _child(ident, "LocalizedString").get("value")
+            if label.endswith("patientId"):
+                ident.set("value", patient_id)
+            elif label == "XDSDocumentEntry.uniqueId":
+                ident.set("value", unique_id)
+            elif label == "XDSSubmissionSet.uniqueId":
+                ident.set("value", f"2.25.{uuid.uuid4().int}")
+        objects = _child(request, "RegistryObjectList")
+        if previous:
+            member = next(a for a in objects.iter("{*}Association"))
+            etree.SubElement(objects, member.tag, associationType=RPLC,
+                             sourceObject=entry, targetObject=previous["entry"], id=f"urn:uuid:{uuid.uuid4()}")
+        cid = f"{uuid.uuid4().hex}@guide"
+        next(request.iter("{*}Include")).set("href", f"cid:{cid}")
+        envelope = self._soap("iti18", self.dmp["ITI-41"], patient_id, request)
+        action = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+        _child(envelope, "Action").text = action
+        boundary = f"MIME_{uuid.uuid4().hex}"
+        content_type = (f'multipart/related; boundary="{boundary}"; type="application/xop+xml"; start="<root@guide>"; '
+                        f'start-info="application/soap+xml"; action="{action}"')
+        body_bytes = b"".join([
+            f'--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"; '
+            f'action="{action}"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <root@guide>\r\n\r\n'.encode(),
+            etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"),
+            f"\r\n--{boundary}\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: binary\r\n"
+            f"Content-ID: <{cid}>\r\n\r\n".encode(), cda, f"\r\n--{boundary}--\r\n".encode()])
+        answer = self.session.post(self.dmp["ITI-41"], data=body_bytes, headers={"Content-Type": content_type}, timeout=10)
+        document = {"document_id": f"D{len(self.sent) + 1:04d}", "uniqueId": unique_id, "entry": entry, "rid": rid,
+                    "version": previous["version"] + 1 if previous else 1,
+                    "remplace": previous["document_id"] if previous else None}
+        accepted = answer.status_code == 200 and b"ResponseStatusType:Success" in answer.content
+        document["statut"] = "envoye" if accepted else "en_attente"
+        self.sent.append(document)
+        if not accepted:
+            return _problem(502, "Erreur du DMP", "Soumission refusée ; document gardé en attente.",
+                            document_id=document["document_id"], statut="en_attente")
+        return _json({"document_id": document["document_id"], "statut": "envoye"}, 201)
+
+    def integrate(self, rid: str) -> Response:
+        r = self.residents[rid]
+        patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
+        query = self._soap("iti18", self.dmp["ITI-18"], patient_id)
+        for slot in query.iter("{*}Slot"):
+            if slot.get("name") == "$XDSDocumentEntryPatientId":
+                _child(slot, "Value").text = f"'{patient_id}'"
+        found = etree.fromstring(self.session.post(self.dmp["ITI-18"], data=etree.tostring(query), timeout=10,
+                                                   headers={"Content-Type": "application/soap+xml; charset=UTF-8"}).content)
+        integrated = []
+        for entry in found.iter("{*}ExtrinsicObject"):
+            unique_id = next(i.get("value") for i in entry.iter("{*}ExternalIdentifier")
+                             if _child(i, "LocalizedString").get("value") == "XDSDocumentEntry.uniqueId")
+            repository = next(_child(s, "Value").text for s in entry.iter("{*}Slot") if s.get("name") == "repositoryUniqueId")
+            retrieve = self._soap("iti43", self.dmp["ITI-43"], patient_id)
+            _child(retrieve, "RepositoryUniqueId").text = repository
+            _child(retrieve, "DocumentUniqueId").text = unique_id
+            self.session.post(self.dmp["ITI-43"], data=etree.tostring(retrieve), timeout=10,
+                              headers={"Content-Type": "application/soap+xml; charset=UTF-8"})
+            integrated.append({"uniqueId": unique_id})
+        self.received.setdefault(rid, []).extend(integrated)
+        return _json({"integres": integrated})
+
+    # --- HTTP ------------------------------------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        path, method = request.path.rstrip("/"), request.method
+        rid = (re.fullmatch(r"/residents/([^/]+)/.*", path) or [None, None])[1]
+        if path == "/sante":
+            response = _json({"statut": "disponible", "logiciel": "adaptateur du guide", "services": ["INS", "DMP"]})
+        elif path == "/reinitialisation" and method == "POST":
+            self.residents.clear()
+            self.sent.clear()
+            self.received.clear()
+            response = Response(status=204)
+        elif rid in self.residents and path.endswith("/dmp/documents"):
+            response = self.feed(rid, request.get_json()) if method == "POST" else _json(
+                [{k: d[k] for k in ("document_id", "uniqueId", "statut", "remplace")} for d in self.sent if d["rid"] == rid])
+        elif rid in self.residents and path.endswith("/dmp/integration"):
+            response = self.integrate(rid)
+        elif rid in self.residents and path.endswith("/documents-recus"):
+            response = _json(self.received.get(rid, []))
+        elif path in ("/residents", "/residents/carte-vitale") and method == "POST":
+            response = self.admit(request.get_json(), vitale=path.endswith("carte-vitale"))
+        elif (m := re.fullmatch(r"/residents/([^/]+)/patient", path)) and m.group(1) in self.residents:
+            response = _json(self.patient(m.group(1)), mimetype="application/fhir+json")
+        else:
+            response = _problem(404, "Non disponible", f"{method} {path}")
+        return response(environ, start_response)
+
+
+def _json(body, status: int = 200, mimetype: str = "application/json") -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status, mimetype=mimetype)
+
+
+def _problem(status: int, title: str, detail: str, **extra) -> Response:
+    return _json({"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}, status,
+                 "application/problem+json")
+
+
+@pytest.fixture
+def guide_adapter():
+    servers = []
+
+    def start(insi_url: str, dmp: dict[str, str]) -> str:
+        server = make_server("127.0.0.1", 0, GuideAdapter(insi_url, dmp), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+def test_the_guide_names_the_high_trust_documents():
+    assert {"CN", "PA", "CS"} <= HIGH_TRUST and "null" not in HIGH_TRUST
+
+
+def test_an_adapter_written_from_the_guide_is_conformant_live(guide_adapter, free_ports):
+    insi, dmp = free_ports(2)
+    base = f"http://127.0.0.1:{dmp}/dmp"
+    adapter_url = guide_adapter(f"http://127.0.0.1:{insi}/lps",
+                                {"ITI-41": f"{base}/iti41", "ITI-18": f"{base}/iti18", "ITI-43": f"{base}/iti43"})
+    config = DuiConfig(adapter_url=adapter_url, ports={"insi": insi, "dmp": dmp})
+    settings = RunSettings(mode="run", phases=[LIVE], profile="homologation")
+    with LiveEnvironment(dui_config=config) as env:
+        assert env.services()["dmp"]["points_d_acces"]["ITI-41"] == f"{base}/iti41"  # what the guide says
+        env.preflight()
+        run = execute(Execution(settings, live_env=env))
+    assert run.verdict == "conforme", [(r.id, [f.message for f in r.findings if f.outcome is Outcome.FAIL])
+                                       for r in run.requirements if r.outcome is Outcome.FAIL]
+    outcomes = {r.id: r.outcome for r in run.requirements if r.id in INS_LIVE + DMP_LIVE + ["INS-14"]}
+    assert set(outcomes.values()) == {Outcome.PASS}, {k: v for k, v in outcomes.items() if v is not Outcome.PASS}
