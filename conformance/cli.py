@@ -1,12 +1,14 @@
 """``dui-conformance``: the command line (messages in French).
 
-Exit codes, as Inferno's: 0 every blocking requirement passes, 3 some fail,
+Exit codes, as Inferno's: 0 every blocking requirement passes, 3 some fail (or, with
+``--attendus``, an unexpected failure or a stale expectation; for ``compare``, a regression),
 2 usage error, 4 harness error.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from contextlib import ExitStack
@@ -17,9 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .expectations import ExpectationsError, load_expectations, reconcile
 from .live.config import ConfigError
 from .model import Outcome, RunResult
-from .report import ALL_FORMATS, write_reports
+from .report import ALL_FORMATS, ReportContext, ReportVersionError, load_run, write_reports
 from .requirements import PROFILES, load_catalogue
 from .requirements.catalogue import SERVICES
 from .requirements.coverage import scan_features
@@ -77,6 +80,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="Taille maximale d'un document analysé, en mégaoctets (défaut : 200).")
     parser.add_argument("--jobs", "-j", type=int, default=0,
                         help="Processus parallèles pour les documents (0 : automatique).")
+    parser.add_argument("--attendus", dest="expected", type=Path, metavar="FICHIER",
+                        help="Échecs attendus (TOML : exigence, raison, lien) : l'exécution n'échoue que sur un échec "
+                             "inattendu ou sur un attendu qui ne se produit plus (voir docs/ci.md).")
     parser.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
 
 
@@ -110,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
 
+    compare = sub.add_parser("compare", help="Comparer deux report.json : régressions, corrections, apparitions.")
+    compare.add_argument("before", type=Path, metavar="A", help="report.json de référence.")
+    compare.add_argument("after", type=Path, metavar="B", help="report.json à juger ; code 3 si régression.")
+    compare.add_argument("--format", choices=("texte", "json"), default="texte", help="Format de sortie (défaut : texte).")
+
     mocks = sub.add_parser("mocks", help="Démarrer les services nationaux simulés jusqu'à Ctrl-C.")
     mocks.add_argument("--sortie", type=Path, default=Path("services-simules.json"),
                        help="Fichier où écrire les adresses des services simulés.")
@@ -125,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     except HarnessError as exc:
         console.print(f"[bold magenta]Erreur du harnais :[/bold magenta] {exc}")
         return EXIT_HARNESS
-    except (FileNotFoundError, NotADirectoryError, ConfigError) as exc:
+    except (FileNotFoundError, NotADirectoryError, ConfigError, ExpectationsError, ReportVersionError) as exc:
         console.print(f"[red]Erreur d'utilisation :[/red] {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -169,6 +180,10 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
     if unknown:
         console.print(f"[red]Erreur d'utilisation :[/red] formats inconnus {sorted(unknown)}")
         return EXIT_USAGE
+    catalogue = load_catalogue(settings.catalogue_dirs)
+    expectations = None
+    if args.expected is not None:
+        expectations = load_expectations(args.expected, {r.id for r in catalogue})
     with ExitStack() as stack:
         callbacks = ProgressCallbacks()
         if not args.quiet:
@@ -183,11 +198,19 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         run = execute(Execution(settings, jobs=_jobs(args, settings.inputs), live_env=live_env, progress=callbacks,
                                 artefacts=_artefacts(settings)))
     out_dir = args.report_dir or Path("reports") / run.run_id
-    written = write_reports(run, out_dir, formats)
+    written = write_reports(run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations))
     _summary(run)
     for fmt, path in written.items():
         console.print(f"  {fmt:<9} {path}")
-    return exit_code(run)
+    if expectations is None:
+        return exit_code(run)
+    reconciliation = reconcile(run, expectations)
+    console.print(f"Échecs attendus : {len(reconciliation.met)} constaté(s), {len(reconciliation.stale)} qui ne se "
+                  f"produisent plus, {len(reconciliation.unexpected)} échec(s) bloquant(s) inattendu(s) — exécution "
+                  f"{'acceptée' if reconciliation.accepted else 'refusée'}.")
+    for expectation in reconciliation.stale:
+        console.print(f"  [yellow]{expectation.requirement} attendu en échec mais non constaté[/] : {expectation.reason}")
+    return reconciliation.exit_code
 
 
 def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
@@ -302,10 +325,42 @@ def cmd_mocks(args) -> int:
             time.sleep(3600)
 
 
+def cmd_compare(args) -> int:
+    from .compare import compare
+
+    for path in (args.before, args.after):
+        if not path.is_file():
+            raise FileNotFoundError(f"Rapport introuvable : {path}")
+    try:
+        result = compare(load_run(args.before), load_run(args.after))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ReportVersionError(f"report.json illisible : {exc}") from exc
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        out = Console()
+        sections = (("Régressions", result.regressed, "red"), ("Corrections", result.fixed, "green"),
+                    ("Exigences apparues", result.appeared, "cyan"), ("Exigences disparues", result.disappeared, "cyan"))
+        for title, changes, colour in sections:
+            out.print(f"[bold {colour}]{title} ({len(changes)})[/]")
+            for c in changes:
+                where = f" — {c.document}" if c.document else ""
+                label = lambda v: Outcome(v).label if v else "absente"  # noqa: E731
+                out.print(f"  {c.requirement}{where} : {label(c.before)} → {label(c.after)}"
+                          f"{' (bloquante)' if c.blocking else ''}", markup=False, highlight=False)
+        for title, docs in (("Documents apparus", result.documents_appeared),
+                            ("Documents disparus", result.documents_disappeared)):
+            out.print(f"[bold cyan]{title} ({len(docs)})[/]")
+            for doc in docs:
+                out.print(f"  {doc}", markup=False, highlight=False)
+    return EXIT_NOT_CONFORMANT if result.has_regression else EXIT_OK
+
+
 _COMMANDS = {
     "check": cmd_check,
     "run": cmd_run,
     "demo": cmd_demo,
     "requirements": cmd_requirements,
+    "compare": cmd_compare,
     "mocks": cmd_mocks,
 }
