@@ -7,6 +7,7 @@ formats; ``report.json`` is canonical and ``load_run`` reads it back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from ..model import RunResult
@@ -44,6 +45,8 @@ def write_reports(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     safe = redact_run(run)
+    if context.readiness is None and {"html", "markdown", "evidence"} & set(wanted):
+        context = replace(context, readiness=context.assess(safe))
     written: dict[str, Path] = {}
     for fmt in wanted:
         name, render = _WRITERS[fmt]

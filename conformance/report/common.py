@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..expectations import Expectation
-from ..model import Finding, ScenarioResult
+from ..model import Finding, RunResult, ScenarioResult
 from ..requirements import Catalogue
+from .readiness import Readiness, assess
 
 
 def by_feature(scenarios: list[ScenarioResult]) -> list[tuple[str, str, list[ScenarioResult]]]:
@@ -30,9 +31,14 @@ class ReportContext:
     ``catalogue``: the catalogue the run used (the other profiles' verdicts are rolled up with it;
     the built-in one when absent). ``expectations``: the ``--attendus`` file, shown apart.
     ``funding``: the JSON of ``dui-conformance financement`` (owned by ``conformance/funding``),
-    shown in its own block of the first screen when given.
+    shown in its own block of the first screen when given. ``readiness``: the assessment of the
+    run, computed once by ``write_reports`` for every writer (it rolls the run up per profile).
     """
 
     catalogue: Catalogue | None = None
     expectations: list[Expectation] | None = None
     funding: dict[str, Any] | None = None
+    readiness: Readiness | None = None
+
+    def assess(self, run: RunResult) -> Readiness:
+        return self.readiness if self.readiness is not None else assess(run, self.catalogue)

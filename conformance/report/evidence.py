@@ -12,7 +12,7 @@ import hashlib
 import io
 import re
 import zipfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from ..model import SCHEMA_VERSION, RunResult
@@ -38,6 +38,9 @@ def redact_run(run: RunResult) -> RunResult:
 
 def build_evidence(run: RunResult, context: ReportContext | None = None) -> bytes:
     run = redact_run(run)
+    context = context or ReportContext()
+    if context.readiness is None:
+        context = replace(context, readiness=context.assess(run))
     files: dict[str, bytes] = {
         "report.json": render_json(run).encode("utf-8"),
         "index.html": render_html(run, context).encode("utf-8", "backslashreplace"),
@@ -58,7 +61,7 @@ def build_evidence(run: RunResult, context: ReportContext | None = None) -> byte
             "verdict": run.verdict,
         },
         "artefacts": run.artefacts,
-        "attendus": [asdict(e) for e in (context.expectations or [])] if context else [],
+        "attendus": [asdict(e) for e in context.expectations or []],
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
     }
     files["MANIFEST.json"] = dumps(manifest).encode("utf-8")

@@ -26,7 +26,7 @@ from ..model import SCHEMA_VERSION, Finding, Outcome, RunResult
 from ..requirements.catalogue import PROFILES
 from .common import ReportContext
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label
-from .readiness import LIVE_SUBJECT, Readiness, assess, correction
+from .readiness import LIVE_SUBJECT, Readiness, correction
 
 # Evidence excerpts are shown for the first findings of each requirement, cut to a readable
 # length: report.json and the evidence pack keep every finding whole.
@@ -164,7 +164,7 @@ def kind_label(kind: str) -> str:
 
 def render_html(run: RunResult, context: ReportContext | None = None) -> str:
     context = context or ReportContext()
-    readiness = assess(run, context.catalogue)
+    readiness = context.assess(run)
     reconciliation = reconcile(run, context.expectations) if context.expectations is not None else None
     requirement_anchor = _first_anchors("req", [r.id for r in run.requirements])
     exchange_anchor = _first_anchors("ex", [str(x.get("id")) for x in run.exchanges])

@@ -12,7 +12,7 @@ from ..model import Outcome, RunResult
 from ..requirements.catalogue import PROFILES
 from .common import ReportContext
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, service_order
-from .readiness import assess, correction
+from .readiness import correction
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")  # inline syntax only: values never start a line
 _LISTED = 10  # blocking failures listed before "… et N autres"
@@ -35,7 +35,7 @@ def _verdict(value: str) -> str:
 def render_markdown(run: RunResult, context: ReportContext | None = None) -> str:
     context = context or ReportContext()
     verdict = run.verdict
-    readiness = assess(run, context.catalogue)
+    readiness = context.assess(run)
     others = [p for p in PROFILES if p != run.profile]
     lines = [
         f"## Conformité Ségur DUI : {VERDICT_SYMBOLS.get(verdict, '')} **{verdict}**",
