@@ -20,7 +20,9 @@ from importlib import resources
 from ..model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, worst
 from ..requirements import Catalogue, load_catalogue
 from ..requirements.catalogue import PROFILES
+from ..plugin import ALL_KINDS  # also registers every input kind, hence their labels
 from ..runner import HarnessError, roll_up
+from ..settings import LIVE, OFFLINE
 from .labels import service_label, service_order
 
 # The tiles of the first screen: the services socles of the Ségur wave, INS first.
@@ -118,11 +120,16 @@ def _tile(code: str, chosen: RunResult, runs: dict[str, RunResult | None], servi
 
 
 def _kind(scenarios: list[ScenarioResult]) -> str:
-    """The input kind a document was recognised as: the kind tag its scenarios share (not ``tout``)."""
-    from ..inputs import KIND_LABELS
+    """The input kind a document was recognised as: the kind tag its scenarios share.
 
-    tags = Counter(t for s in scenarios for t in s.tags if t in KIND_LABELS or t in ("xds", "xdm"))
-    return tags.most_common(1)[0][0] if tags else ("direct" if scenarios and scenarios[0].subject == LIVE_SUBJECT else "autre")
+    Scenario tags are requirement ids, the phase (``hors-ligne``/``direct``), ``tout`` or the input
+    kinds a scenario applies to (``cda``, ``hl7v2``…, see :mod:`dui_conformance.plugin`).
+    """
+    generic = {OFFLINE, LIVE, ALL_KINDS}
+    tags = Counter(t for s in scenarios for t in s.tags if t not in generic and t not in s.requirements)
+    if tags:
+        return tags.most_common(1)[0][0]
+    return LIVE if scenarios and scenarios[0].subject == LIVE_SUBJECT else "autre"
 
 
 def document_rows(run: RunResult) -> list[DocumentRow]:
