@@ -32,6 +32,7 @@ from .readiness import LIVE_SUBJECT, Readiness, correction
 # length: report.json and the evidence pack keep every finding whole.
 EVIDENCE_SHOWN = 25
 EVIDENCE_CHARS = 1500
+EXCHANGE_CHARS = 6000
 FINDINGS_SHOWN = 200
 
 _SCRIPT = """
@@ -76,8 +77,8 @@ _COLOURS = {
 }
 
 
-def _excerpt(text: str) -> str:
-    return text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + f"\n… (tronqué : {len(text)} caractères, voir report.json)"
+def _excerpt(text: str, limit: int = EVIDENCE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + f"\n… (tronqué : {len(text)} caractères, voir report.json)"
 
 
 def _environment() -> jinja2.Environment:
@@ -119,6 +120,14 @@ def _deviation_text(item: Any) -> str:
 def _deviations(exchange: dict[str, Any]) -> list[str]:
     found = exchange.get("deviations") or []
     return [_deviation_text(item) for item in (found if isinstance(found, list) else [found])]
+
+
+def _exchange_evidence(exchanges: list[dict[str, Any]]) -> dict[str, str]:
+    """Exchange id → its recorded request and response (already redacted), shown under a failure."""
+    shown: dict[str, str] = {}
+    for x in exchanges:
+        shown.setdefault(str(x.get("id")), _pretty({k: x.get(k) for k in ("request", "response") if k in x} or x))
+    return shown
 
 
 def _first_anchors(prefix: str, keys: list[str]) -> dict[str, str]:
@@ -171,7 +180,6 @@ def render_html(run: RunResult, context: ReportContext | None = None) -> str:
     document_anchor = {row.subject: f"doc-{n}" for n, row in enumerate(readiness.documents)}
     blocking = reconciliation.unexpected if reconciliation else run.blocking_failures
     blocking_ids = {r.id for r in run.blocking_failures}
-    expected_ids = {f.requirement for _, found in (reconciliation.met if reconciliation else []) for f in found}
 
     def failing(findings: list[Finding]) -> list[Finding]:
         return [f for f in findings if f.outcome in (Outcome.FAIL, Outcome.ERROR)]
@@ -205,7 +213,6 @@ def render_html(run: RunResult, context: ReportContext | None = None) -> str:
         blocking=[(n, r, correction(r), failing(r.findings)) for n, r in enumerate(blocking)],
         blocking_total=len(run.blocking_failures),
         reconciliation=reconciliation,
-        expected_ids=expected_ids,
         harness_errors=run.harness_errors,
         requirements=requirements,
         documents=[(document_anchor[row.subject], row) for row in readiness.documents],
@@ -216,6 +223,9 @@ def render_html(run: RunResult, context: ReportContext | None = None) -> str:
         requirement_anchor=requirement_anchor,
         exchange_anchor=exchange_anchor,
         exchanges=[(f"ex-{n}", x, _deviations(x), _pretty(x)) for n, x in enumerate(run.exchanges)],
+        exchange_evidence=_exchange_evidence(run.exchanges),
+        exchange_chars=EXCHANGE_CHARS,
+        expected_findings={f for _, found in (reconciliation.met if reconciliation else []) for f in found},
         funding=context.funding,
         evidence_shown=EVIDENCE_SHOWN,
         schema_version=SCHEMA_VERSION,

@@ -73,3 +73,32 @@ def test_anchors_are_unique(run):
     run.exchanges.append(dict(run.exchanges[0]))
     ids = re.findall(r'\sid="([^"]+)"', render_html(run))
     assert len(ids) == len(set(ids))
+
+
+def test_blocking_failure_on_an_exchange_shows_the_redacted_request_and_response(tmp_path):
+    from dataclasses import replace
+
+    from dui_conformance.model import Location, failed
+    from dui_conformance.report import write_reports
+
+    from .conftest import build_run
+
+    run = build_run(with_error=False)
+    run.exchanges = build_run().exchanges
+    finding = failed("INS-01", "Matricule non demandé à l'INSi.", Location(exchange="insi-0001"))
+    run.requirements = [replace(r, findings=[finding]) if r.id == "INS-01" else r for r in run.requirements]
+    page = write_reports(run, tmp_path, ["html"])["html"].read_text(encoding="utf-8")
+    article = lxml_html.fromstring(page).xpath("//article[@data-exigence='INS-01']")[0]
+    shown = article.xpath(".//details[@class='echange']/pre")[0].text_content()
+    assert "abcdef" not in shown and "SECRET" not in shown and "[masqué]" in shown
+    assert "wsse:Password" in shown
+
+
+def test_funding_block_is_fed_by_an_optional_input(failing_run):
+    from dui_conformance.report import ReportContext
+
+    assert 'id="financement"' not in render_html(failing_run)
+    funding = {"eligible": False, "montant_total": 375000, "raisons": [{"regle": "R1", "statut": "refusé", "message": "m"}],
+               "tranches": [{"part": 40, "montant": 150000, "condition": "c", "statut": "non remplie"}]}
+    section = lxml_html.fromstring(render_html(failing_run, ReportContext(funding=funding))).xpath("//section[@id='financement']")[0]
+    assert "non éligible" in section.text_content() and "375 000 €" in section.text_content()
