@@ -22,11 +22,12 @@ from typing import Any
 import jinja2
 
 from ..expectations import reconcile
+from ..inputs import KIND_LABELS
 from ..model import SCHEMA_VERSION, Finding, Outcome, RunResult
 from ..requirements.catalogue import PROFILES
 from .common import ReportContext
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label
-from .readiness import LIVE_SUBJECT, Readiness, correction
+from .readiness import LIVE_SUBJECT, Readiness, correction, document_key
 
 # Evidence excerpts are shown for the first findings of each requirement, cut to a readable
 # length: report.json and the evidence pack keep every finding whole.
@@ -166,8 +167,6 @@ def _charts(run: RunResult, readiness: Readiness) -> dict[str, Any]:
 
 
 def kind_label(kind: str) -> str:
-    from ..inputs import KIND_LABELS
-
     return KIND_LABELS.get(kind, kind)
 
 
@@ -217,6 +216,7 @@ def render_html(run: RunResult, context: ReportContext | None = None) -> str:
         requirements=requirements,
         documents=[(document_anchor[row.subject], row) for row in readiness.documents],
         document_anchor=document_anchor,
+        document_name=document_key(run),
         live_subject=LIVE_SUBJECT,
         kind_label=kind_label,
         charts=_charts(run, readiness),

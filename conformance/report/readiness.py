@@ -18,9 +18,9 @@ from functools import cache
 from importlib import resources
 
 from ..model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, worst
+from ..plugin import ALL_KINDS, LIVE_SUBJECT  # importing it also registers every input kind (and label)
 from ..requirements import Catalogue, load_catalogue
 from ..requirements.catalogue import PROFILES
-from ..plugin import ALL_KINDS  # also registers every input kind, hence their labels
 from ..runner import HarnessError, roll_up
 from ..settings import LIVE, OFFLINE
 from .labels import service_label, service_order
@@ -29,7 +29,6 @@ from .labels import service_label, service_order
 SOCLE_SERVICES = ("INS", "DMP", "MSS", "PSC", "EPRESCRIPTION")
 UNDETERMINED = "indéterminé"  # another profile's verdict when the run's catalogue is not at hand
 NOT_COVERED = "non couvert"
-LIVE_SUBJECT = "session directe"
 _EVALUATED = frozenset(Outcome) - {Outcome.NOT_RUN, Outcome.OMIT}
 _BAD = (Outcome.FAIL, Outcome.ERROR)
 
