@@ -1,14 +1,12 @@
 """``dui-conformance``: the command line (messages in French).
 
-Exit codes, as Inferno's: 0 every blocking requirement passes, 3 some fail (or, with
-``--attendus``, an unexpected failure or a stale expectation; for ``compare``, a regression),
+Exit codes, as Inferno's: 0 every blocking requirement passes, 3 some fail,
 2 usage error, 4 harness error.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from contextlib import ExitStack
@@ -19,10 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .expectations import ExpectationsError, load_expectations, reconcile
 from .live.config import ConfigError
 from .model import Outcome, RunResult
-from .report import ALL_FORMATS, ReportContext, ReportVersionError, load_run, write_reports
+from .report import ALL_FORMATS, write_reports
 from .requirements import PROFILES, load_catalogue
 from .requirements.catalogue import SERVICES
 from .requirements.coverage import scan_features
@@ -136,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     except HarnessError as exc:
         console.print(f"[bold magenta]Erreur du harnais :[/bold magenta] {exc}")
         return EXIT_HARNESS
-    except (FileNotFoundError, NotADirectoryError, ConfigError, ExpectationsError, ReportVersionError) as exc:
+    except (FileNotFoundError, NotADirectoryError, ConfigError) as exc:
         console.print(f"[red]Erreur d'utilisation :[/red] {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -180,10 +177,17 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
     if unknown:
         console.print(f"[red]Erreur d'utilisation :[/red] formats inconnus {sorted(unknown)}")
         return EXIT_USAGE
+    from .expectations import ExpectationsError, load_expectations, reconcile
+    from .report import ReportContext
+
     catalogue = load_catalogue(settings.catalogue_dirs)
     expectations = None
     if args.expected is not None:
-        expectations = load_expectations(args.expected, {r.id for r in catalogue})
+        try:
+            expectations = load_expectations(args.expected, {r.id for r in catalogue})
+        except ExpectationsError as exc:
+            console.print(f"[red]Erreur d'utilisation :[/red] {exc}", markup=True, highlight=False)
+            return EXIT_USAGE
     with ExitStack() as stack:
         callbacks = ProgressCallbacks()
         if not args.quiet:
@@ -306,35 +310,18 @@ def cmd_requirements(args) -> int:
     return EXIT_OK
 
 
-def cmd_mocks(args) -> int:
-    import time
-
-    from .live.environment import LiveEnvironment
-
-    ports = {}
-    for item in args.ports:
-        name, _, port = item.partition("=")
-        if not port.isdigit():
-            raise ConfigError(f"--port attend SERVICE=PORT, reçu « {item} ».")
-        ports[name] = int(port)
-    with LiveEnvironment(services_file=args.sortie, ports=ports) as env:
-        console.print(f"Services simulés démarrés ; adresses écrites dans {args.sortie}. Ctrl-C pour arrêter.")
-        for name, url in env.urls().items():
-            console.print(f"  {name:<10} {url}")
-        while True:
-            time.sleep(3600)
-
-
 def cmd_compare(args) -> int:
-    from .compare import compare
+    """Exit 3 on a regression, so that CI can gate on "no new failure"; 2 on an unreadable report."""
+    import json
 
-    for path in (args.before, args.after):
-        if not path.is_file():
-            raise FileNotFoundError(f"Rapport introuvable : {path}")
+    from .compare import compare
+    from .report import load_run
+
     try:
         result = compare(load_run(args.before), load_run(args.after))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ReportVersionError(f"report.json illisible : {exc}") from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # ReportVersionError and JSON errors are ValueErrors
+        console.print(f"[red]Erreur d'utilisation :[/red] rapport illisible : {exc}", highlight=False)
+        return EXIT_USAGE
     if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -354,6 +341,25 @@ def cmd_compare(args) -> int:
             for doc in docs:
                 out.print(f"  {doc}", markup=False, highlight=False)
     return EXIT_NOT_CONFORMANT if result.has_regression else EXIT_OK
+
+
+def cmd_mocks(args) -> int:
+    import time
+
+    from .live.environment import LiveEnvironment
+
+    ports = {}
+    for item in args.ports:
+        name, _, port = item.partition("=")
+        if not port.isdigit():
+            raise ConfigError(f"--port attend SERVICE=PORT, reçu « {item} ».")
+        ports[name] = int(port)
+    with LiveEnvironment(services_file=args.sortie, ports=ports) as env:
+        console.print(f"Services simulés démarrés ; adresses écrites dans {args.sortie}. Ctrl-C pour arrêter.")
+        for name, url in env.urls().items():
+            console.print(f"  {name:<10} {url}")
+        while True:
+            time.sleep(3600)
 
 
 _COMMANDS = {
