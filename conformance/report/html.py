@@ -211,6 +211,8 @@ def render_html(run: RunResult, context: ReportContext | None = None) -> str:
         outcomes=list(Outcome),
         blocking=[(n, r, correction(r), failing(r.findings)) for n, r in enumerate(blocking)],
         blocking_total=len(run.blocking_failures),
+        # Shown, not judged: the verdict (RunResult.verdict) decides what undecided blocking means.
+        undecided=[r for r in run.requirements if r.blocking and r.outcome in (Outcome.SKIP, Outcome.NOT_RUN)],
         reconciliation=reconciliation,
         harness_errors=run.harness_errors,
         requirements=requirements,

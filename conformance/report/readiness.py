@@ -1,9 +1,8 @@
 """What the first screen of the readiness report says, computed once for HTML and Markdown.
 
 Verdicts per profile come from the run's own roll-up: the chosen profile's requirements are
-the run's; the other two profiles are rolled up again from the same scenarios with
-:func:`~dui_conformance.runner.roll_up` and judged by :attr:`RunResult.verdict`, so blocking
-is never decided here. A service is *couvert* only when the catalogue has requirements for it
+the run's; for the other two, :meth:`Requirement.blocks` says again what blocks, and every
+verdict is :attr:`RunResult.verdict`'s, so blocking is never decided here. A service is *couvert* only when the catalogue has requirements for it
 and the run evaluated at least one of them; otherwise its tile says *non couvert*, never
 *conforme*.
 """
@@ -21,7 +20,6 @@ from ..model import Finding, Outcome, RequirementResult, RunResult, ScenarioResu
 from ..plugin import ALL_KINDS, LIVE_SUBJECT  # importing it also registers every input kind (and label)
 from ..requirements import Catalogue, load_catalogue
 from ..requirements.catalogue import PROFILES
-from ..runner import HarnessError, roll_up
 from ..settings import LIVE, OFFLINE
 from .labels import service_label, service_order
 
@@ -68,22 +66,24 @@ def requirement_services(run: RunResult) -> dict[str, str]:
 
 
 def profile_runs(run: RunResult, catalogue: Catalogue | None = None) -> dict[str, RunResult | None]:
-    """One RunResult per profile, rolled up by the runner; ``None`` where the catalogue cannot say."""
+    """One RunResult per profile; ``None`` where the catalogue does not know the run's requirements.
+
+    :func:`~dui_conformance.runner.roll_up` decides each requirement's outcome from the scenarios
+    alone and its blocking from :meth:`Requirement.blocks` for the profile: so another profile keeps
+    the run's outcomes and findings and asks the catalogue again what blocks (a test checks that this
+    equals rolling the scenarios up again for that profile).
+    """
+    cat = catalogue if catalogue is not None else load_catalogue()
+    known = all(r.id in cat for r in run.requirements)
     runs: dict[str, RunResult | None] = {}
-    ids = [r.id for r in run.requirements]
     for profile in PROFILES:
         if profile == run.profile:
             runs[profile] = run
-            continue
-        try:
-            cat = catalogue if catalogue is not None else load_catalogue()
-            if any(rid not in cat for rid in ids):
-                raise HarnessError("catalogue de l'exécution indisponible")
-            by_id = {r.id: r for r in roll_up(cat, run.scenarios, profile)}
-        except HarnessError:
+        elif known:
+            runs[profile] = replace(run, profile=profile, requirements=[
+                replace(r, blocking=cat[r.id].blocks(profile)) for r in run.requirements])
+        else:
             runs[profile] = None
-            continue
-        runs[profile] = replace(run, profile=profile, requirements=[by_id[rid] for rid in ids])
     return runs
 
 

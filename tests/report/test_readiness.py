@@ -91,3 +91,23 @@ def test_every_correction_names_a_catalogue_requirement():
     assert set(corrections()) <= {r.id for r in catalogue}
     for text in corrections().values():
         assert text.endswith(".") and text.count(". ") == 0  # one sentence
+
+
+def test_other_profiles_equal_rolling_the_scenarios_up_again():
+    from dui_conformance.report.readiness import profile_runs
+
+    rid = _blocking_in_only("recette")
+    run = _run([_scenario("a.xml", [failed(rid, "ko", Location("a.xml")), passed("INS-01", "ok", Location("a.xml"))]),
+                _scenario("b.xml", [], requirements=["INS-02"])])
+    for profile, prun in profile_runs(run).items():
+        again = roll_up(load_catalogue(), run.scenarios, profile)
+        assert [r.to_dict() for r in prun.requirements] == [r.to_dict() for r in again]
+
+
+def test_undecided_blocking_requirements_are_listed_with_their_reason():
+    from dui_conformance.model import skipped
+
+    run = _run([_scenario("a.xml", [skipped("INS-01", "Matricule illisible : impossible de conclure.", Location("a.xml"))])])
+    article = lxml_html.fromstring(render_html(run)).xpath("//article[@id='non-decidees']")[0]
+    ins01 = article.xpath(".//li[@data-exigence='INS-01']")[0]
+    assert "données insuffisantes" in ins01.text_content() and "impossible de conclure" in ins01.text_content()
