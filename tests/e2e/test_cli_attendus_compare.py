@@ -6,7 +6,7 @@ import sys
 
 from dui_conformance.fixtures import FIXTURES_DIR
 
-BAD = FIXTURES_DIR / "hostile" / "encodage-faux.xml"  # fails GEN-01, blocking in every profile
+BAD = FIXTURES_DIR / "cda" / "ins" / "ins01_cle_erronee.xml"  # fails INS-01 only (its MANIFEST.toml)
 
 
 def _attendus(tmp_path, *entries: str):
@@ -17,13 +17,13 @@ def _attendus(tmp_path, *entries: str):
 
 
 def test_expected_failure_passes_stale_or_unexpected_fails(cli, tmp_path):
-    expected = cli("check", str(BAD), "--attendus", _attendus(tmp_path, "GEN-01"), name="attendu")
+    expected = cli("check", str(BAD), "--attendus", _attendus(tmp_path, "INS-01"), name="attendu")
     assert expected.code == 0, expected.stderr
     assert expected.report["verdict"] == "non conforme"  # never reported as passing
     assert "Échecs attendus (1)" in (expected.report_dir / "summary.md").read_text(encoding="utf-8")
     assert 'id="attendus"' in (expected.report_dir / "index.html").read_text(encoding="utf-8")
-    stale = cli("check", str(BAD), "--attendus", _attendus(tmp_path, "GEN-01", "INS-01"), name="perime")
-    assert stale.code == 3 and "INS-01 attendu en échec mais non constaté" in stale.stderr
+    stale = cli("check", str(BAD), "--attendus", _attendus(tmp_path, "INS-01", "INS-05"), name="perime")
+    assert stale.code == 3 and "INS-05 attendu en échec mais non constaté" in stale.stderr
     bad_file = cli("check", str(BAD), "--attendus", _attendus(tmp_path, "XYZ-01"), name="inconnu")
     assert bad_file.code == 2 and "XYZ-01" in bad_file.stderr
 
