@@ -80,6 +80,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="Taille maximale d'un document analysé, en mégaoctets (défaut : 200).")
     parser.add_argument("--jobs", "-j", type=int, default=0,
                         help="Processus parallèles pour les documents (0 : automatique).")
+    parser.add_argument("--attendus", dest="expected", type=Path, metavar="FICHIER",
+                        help="Échecs attendus (TOML : exigence, raison, lien) : l'exécution n'échoue que sur un échec "
+                             "inattendu ou sur un attendu qui ne se produit plus (voir docs/ci.md).")
     parser.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
 
 
@@ -112,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="Lister les exigences sans scénario ; code 3 si l'une d'elles est bloquante.")
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
+
+    compare = sub.add_parser("compare", help="Comparer deux report.json : régressions, corrections, apparitions.")
+    compare.add_argument("before", type=Path, metavar="A", help="report.json de référence.")
+    compare.add_argument("after", type=Path, metavar="B", help="report.json à juger ; code 3 si régression.")
+    compare.add_argument("--format", choices=("texte", "json"), default="texte", help="Format de sortie (défaut : texte).")
 
     mocks = sub.add_parser("mocks", help="Démarrer les services nationaux simulés jusqu'à Ctrl-C.")
     mocks.add_argument("--sortie", type=Path, default=Path("services-simules.json"),
@@ -200,6 +208,17 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
     if unknown:
         console.print(f"[red]Erreur d'utilisation :[/red] formats inconnus {sorted(unknown)}")
         return EXIT_USAGE
+    from .expectations import ExpectationsError, load_expectations, reconcile
+    from .report import ReportContext
+
+    catalogue = load_catalogue(settings.catalogue_dirs)
+    expectations = None
+    if args.expected is not None:
+        try:
+            expectations = load_expectations(args.expected, {r.id for r in catalogue})
+        except ExpectationsError as exc:
+            console.print(f"[red]Erreur d'utilisation :[/red] {exc}", markup=True, highlight=False)
+            return EXIT_USAGE
     with ExitStack() as stack:
         callbacks = ProgressCallbacks()
         if not args.quiet:
@@ -214,11 +233,19 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         run = execute(Execution(settings, jobs=_jobs(args, settings.inputs), live_env=live_env, progress=callbacks,
                                 artefacts=_artefacts(settings)))
     out_dir = args.report_dir or Path("reports") / run.run_id
-    written = write_reports(run, out_dir, formats)
+    written = write_reports(run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations))
     _summary(run)
     for fmt, path in written.items():
         console.print(f"  {fmt:<9} {path}")
-    return exit_code(run)
+    if expectations is None:
+        return exit_code(run)
+    reconciliation = reconcile(run, expectations)
+    console.print(f"Échecs attendus : {len(reconciliation.met)} constaté(s), {len(reconciliation.stale)} qui ne se "
+                  f"produisent plus, {len(reconciliation.unexpected)} échec(s) bloquant(s) inattendu(s) — exécution "
+                  f"{'acceptée' if reconciliation.accepted else 'refusée'}.")
+    for expectation in reconciliation.stale:
+        console.print(f"  [yellow]{expectation.requirement} attendu en échec mais non constaté[/] : {expectation.reason}")
+    return reconciliation.exit_code
 
 
 def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
@@ -332,6 +359,39 @@ def cmd_requirements(args) -> int:
     return EXIT_OK
 
 
+def cmd_compare(args) -> int:
+    """Exit 3 on a regression, so that CI can gate on "no new failure"; 2 on an unreadable report."""
+    import json
+
+    from .compare import compare
+    from .report import load_run
+
+    try:
+        result = compare(load_run(args.before), load_run(args.after))
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # ReportVersionError and JSON errors are ValueErrors
+        console.print(f"[red]Erreur d'utilisation :[/red] rapport illisible : {exc}", highlight=False)
+        return EXIT_USAGE
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        out = Console()
+        sections = (("Régressions", result.regressed, "red"), ("Corrections", result.fixed, "green"),
+                    ("Exigences apparues", result.appeared, "cyan"), ("Exigences disparues", result.disappeared, "cyan"))
+        for title, changes, colour in sections:
+            out.print(f"[bold {colour}]{title} ({len(changes)})[/]")
+            for c in changes:
+                where = f" — {c.document}" if c.document else ""
+                label = lambda v: Outcome(v).label if v else "absente"  # noqa: E731
+                out.print(f"  {c.requirement}{where} : {label(c.before)} → {label(c.after)}"
+                          f"{' (bloquante)' if c.blocking else ''}", markup=False, highlight=False)
+        for title, docs in (("Documents apparus", result.documents_appeared),
+                            ("Documents disparus", result.documents_disappeared)):
+            out.print(f"[bold cyan]{title} ({len(docs)})[/]")
+            for doc in docs:
+                out.print(f"  {doc}", markup=False, highlight=False)
+    return EXIT_NOT_CONFORMANT if result.has_regression else EXIT_OK
+
+
 def cmd_mocks(args) -> int:
     import time
 
@@ -408,5 +468,6 @@ _COMMANDS = {
     "run": cmd_run,
     "demo": cmd_demo,
     "requirements": cmd_requirements,
+    "compare": cmd_compare,
     "mocks": cmd_mocks,
 }

@@ -7,9 +7,11 @@ formats; ``report.json`` is canonical and ``load_run`` reads it back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from ..model import RunResult
+from .common import ReportContext
 from .cucumber import render_cucumber
 from .evidence import build_evidence, redact_run
 from .html import render_html
@@ -20,19 +22,22 @@ from .redact import redact
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
-_WRITERS: dict[str, tuple[str, Callable[[RunResult], str | bytes]]] = {
-    "json": ("report.json", render_json),
+_WRITERS: dict[str, tuple[str, Callable[[RunResult, ReportContext], str | bytes]]] = {
+    "json": ("report.json", lambda run, _: render_json(run)),
     "html": ("index.html", render_html),
-    "junit": ("junit.xml", render_junit),
-    "cucumber": ("cucumber.json", render_cucumber),
+    "junit": ("junit.xml", lambda run, _: render_junit(run)),
+    "cucumber": ("cucumber.json", lambda run, _: render_cucumber(run)),
     "markdown": ("summary.md", render_markdown),
     "evidence": ("evidence.zip", build_evidence),
 }
 ALL_FORMATS: tuple[str, ...] = tuple(_WRITERS)
 
 
-def write_reports(run: RunResult, out_dir: Path, formats: Iterable[str] = ALL_FORMATS) -> dict[str, Path]:
+def write_reports(
+    run: RunResult, out_dir: Path, formats: Iterable[str] = ALL_FORMATS, context: ReportContext | None = None
+) -> dict[str, Path]:
     """Write the chosen formats into ``out_dir``; returns format → written path."""
+    context = context or ReportContext()
     wanted = list(dict.fromkeys(formats))
     unknown = [f for f in wanted if f not in _WRITERS]
     if unknown:
@@ -40,10 +45,12 @@ def write_reports(run: RunResult, out_dir: Path, formats: Iterable[str] = ALL_FO
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     safe = redact_run(run)
+    if context.readiness is None and {"html", "markdown", "evidence"} & set(wanted):
+        context = replace(context, readiness=context.assess(safe))
     written: dict[str, Path] = {}
     for fmt in wanted:
         name, render = _WRITERS[fmt]
-        content = render(safe)
+        content = render(safe, context)
         path = out_dir / name
         if isinstance(content, bytes):
             path.write_bytes(content)
@@ -55,6 +62,7 @@ def write_reports(run: RunResult, out_dir: Path, formats: Iterable[str] = ALL_FO
 
 __all__ = [
     "ALL_FORMATS",
+    "ReportContext",
     "SCHEMA_PATH",
     "ReportVersionError",
     "build_evidence",

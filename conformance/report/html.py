@@ -1,4 +1,9 @@
-"""``index.html``: a self-contained French report (inline CSS, optional inline JS for filtering).
+"""``index.html``: the readiness report, self-contained and in French.
+
+The first screen answers "is this DUI ready?": one tile per service socle with its verdict
+for the chosen profile and the two others, then the blocking failures with their evidence and
+the fix in one sentence. Then a document view, a requirement view (passing results as counts,
+never inlined), the versions of the rule sets and official artefacts, and the exchanges.
 
 Everything shown comes from documents and exchanges that may be hostile: the template is
 rendered with autoescape on, and a Content-Security-Policy forbids any external load and
@@ -9,28 +14,72 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import itertools
 import json
+from collections import Counter
 from importlib import resources
 from typing import Any
 
 import jinja2
 
-from ..model import SCHEMA_VERSION, Outcome, RunResult
-from .common import by_feature
-from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, service_order
+from ..expectations import reconcile
+from ..inputs import KIND_LABELS
+from ..model import SCHEMA_VERSION, Finding, Outcome, RunResult
+from ..requirements.catalogue import PROFILES
+from .common import ReportContext
+from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label
+from .readiness import LIVE_SUBJECT, Readiness, correction, document_key
 
-_FILTER_SCRIPT = """
-document.querySelectorAll('select.filtre').forEach(function (select) {
-  select.hidden = false;
-  select.addEventListener('change', function () {
-    var table = document.getElementById(select.dataset.table);
-    table.querySelectorAll(':scope > tbody').forEach(function (body) {
-      body.hidden = select.value !== '' && body.dataset.outcome !== select.value;
-    });
+# Evidence excerpts are shown for the first findings of each requirement, cut to a readable
+# length: report.json and the evidence pack keep every finding whole.
+EVIDENCE_SHOWN = 25
+EVIDENCE_CHARS = 1500
+EXCHANGE_CHARS = 6000
+FINDINGS_SHOWN = 200
+
+_SCRIPT = """
+(function () {
+  function visible(body, text, outcome) {
+    var name = (body.dataset.nom || '').toLowerCase();
+    return (text === '' || name.indexOf(text) !== -1) && (outcome === '' || body.dataset.outcome === outcome);
+  }
+  document.querySelectorAll('.filtres').forEach(function (box) {
+    box.hidden = false;
+    var table = document.getElementById(box.dataset.table);
+    var search = box.querySelector('input');
+    var select = box.querySelector('select');
+    var count = box.querySelector('output');
+    function apply() {
+      var text = search ? search.value.trim().toLowerCase() : '';
+      var outcome = select ? select.value : '';
+      var shown = 0;
+      table.querySelectorAll(':scope > tbody').forEach(function (body) {
+        body.hidden = !visible(body, text, outcome);
+        if (!body.hidden) { shown += 1; }
+      });
+      if (count) { count.textContent = shown + ' ligne(s) affichée(s)'; }
+    }
+    if (search) { search.addEventListener('input', apply); }
+    if (select) { select.addEventListener('change', apply); }
   });
-});
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+    document.querySelectorAll('tbody[hidden]').forEach(function (b) { b.hidden = false; });
+  });
+})();
 """
+
+_COLOURS = {
+    Outcome.PASS: "#2e7d32",
+    Outcome.FAIL: "#c62828",
+    Outcome.SKIP: "#b59a00",
+    Outcome.OMIT: "#9e9e9e",
+    Outcome.ERROR: "#e65100",
+    Outcome.NOT_RUN: "#cfcfcf",
+}
+
+
+def _excerpt(text: str, limit: int = EVIDENCE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + f"\n… (tronqué : {len(text)} caractères, voir report.json)"
 
 
 def _environment() -> jinja2.Environment:
@@ -45,6 +94,10 @@ def _environment() -> jinja2.Environment:
     env.filters["label"] = lambda outcome: Outcome(outcome).label
     env.filters["symbol"] = lambda outcome: OUTCOME_SYMBOLS[Outcome(outcome)]
     env.filters["service"] = service_label
+    env.filters["profile"] = profile_label
+    env.filters["vclass"] = lambda verdict: "v-" + "".join(c if c.isalnum() else "-" for c in verdict.replace("é", "e"))
+    env.filters["vsymbol"] = lambda verdict: VERDICT_SYMBOLS.get(verdict, "○")
+    env.filters["excerpt"] = _excerpt
     return env
 
 
@@ -70,6 +123,14 @@ def _deviations(exchange: dict[str, Any]) -> list[str]:
     return [_deviation_text(item) for item in (found if isinstance(found, list) else [found])]
 
 
+def _exchange_evidence(exchanges: list[dict[str, Any]]) -> dict[str, str]:
+    """Exchange id → its recorded request and response (already redacted), shown under a failure."""
+    shown: dict[str, str] = {}
+    for x in exchanges:
+        shown.setdefault(str(x.get("id")), _pretty({k: x.get(k) for k in ("request", "response") if k in x} or x))
+    return shown
+
+
 def _first_anchors(prefix: str, keys: list[str]) -> dict[str, str]:
     """Link target for each key: the first item bearing it (keys from hostile input may repeat)."""
     anchors: dict[str, str] = {}
@@ -78,34 +139,98 @@ def _first_anchors(prefix: str, keys: list[str]) -> dict[str, str]:
     return anchors
 
 
-def render_html(run: RunResult) -> str:
-    counter = itertools.count()
-    features = [
-        (feature, feature_file, [(f"sc-{next(counter)}", s) for s in scenarios])
-        for feature, feature_file, scenarios in by_feature(run.scenarios)
-    ]
-    scenario_anchor: dict[str, str] = {}
-    for _, _, rows in features:
-        for anchor, scenario in rows:
-            scenario_anchor.setdefault(scenario.nodeid, anchor)
-    requirement_rows = [(f"req-{n}", r) for n, r in enumerate(run.requirements)]
-    services = service_order({r.service for r in run.requirements})
-    digest = base64.b64encode(hashlib.sha256(_FILTER_SCRIPT.encode()).digest()).decode()
+def _bars(rows: list[tuple[str, list[tuple[Outcome, int]]]], width: int = 520) -> dict[str, Any]:
+    """Geometry of a stacked horizontal bar chart (label, segments); the template draws it."""
+    biggest = max((sum(n for _, n in segments) for _, segments in rows), default=0) or 1
+    drawn = []
+    for index, (label, segments) in enumerate(rows):
+        x, parts = 0.0, []
+        for outcome, count in segments:
+            if count:
+                w = width * count / biggest
+                parts.append({"x": round(x, 1), "w": round(w, 1), "colour": _COLOURS[outcome],
+                              "title": f"{label} : {count} {outcome.label}"})
+                x += w
+        total = sum(n for _, n in segments)
+        drawn.append({"y": index * 24, "label": label, "parts": parts, "total": total, "end": round(x, 1)})
+    return {"rows": drawn, "height": len(rows) * 24 + 4, "width": width}
+
+
+def _charts(run: RunResult, readiness: Readiness) -> dict[str, Any]:
+    per_service = []
+    for code in readiness.services:
+        counts = Counter(r.outcome for r in run.requirements if r.service == code)
+        per_service.append((service_label(code), [(o, counts.get(o, 0)) for o in Outcome]))
+    per_kind = [(kind_label(kind), [(Outcome.FAIL, failing), (Outcome.PASS, total - failing)])
+                for kind, failing, total in readiness.failures_by_kind]
+    return {"services": _bars(per_service), "kinds": _bars(per_kind)}
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def render_html(run: RunResult, context: ReportContext | None = None) -> str:
+    context = context or ReportContext()
+    readiness = context.assess(run)
+    reconciliation = reconcile(run, context.expectations) if context.expectations is not None else None
+    requirement_anchor = _first_anchors("req", [r.id for r in run.requirements])
+    exchange_anchor = _first_anchors("ex", [str(x.get("id")) for x in run.exchanges])
+    document_anchor = {row.subject: f"doc-{n}" for n, row in enumerate(readiness.documents)}
+    blocking = reconciliation.unexpected if reconciliation else run.blocking_failures
+    blocking_ids = {r.id for r in run.blocking_failures}
+
+    def failing(findings: list[Finding]) -> list[Finding]:
+        return [f for f in findings if f.outcome in (Outcome.FAIL, Outcome.ERROR)]
+
+    requirements = []
+    for code in readiness.services:
+        rows = []
+        for r in run.requirements:
+            if r.service != code:
+                continue
+            counts = Counter(f.outcome.value for f in r.findings)
+            shown = [f for f in r.findings if f.outcome not in (Outcome.PASS, Outcome.OMIT)]
+            rows.append({
+                "anchor": requirement_anchor[r.id], "req": r, "counts": counts,
+                "documents": len({f.location.file for f in r.findings if f.location.file}),
+                "profiles": readiness.blocking.get(r.id, []),
+                "listed": r.id in blocking_ids,
+                "shown": shown[:FINDINGS_SHOWN], "more": max(0, len(shown) - FINDINGS_SHOWN),
+            })
+        evaluated = sum(1 for row in rows if row["req"].outcome not in (Outcome.NOT_RUN,))
+        requirements.append({"code": code, "rows": rows, "evaluated": evaluated})
+
+    digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
     return _ENV.get_template("index.html.j2").render(
         run=run,
+        readiness=readiness,
+        profiles=PROFILES,
         verdict=run.verdict,
-        verdict_symbol=VERDICT_SYMBOLS.get(run.verdict, ""),
-        profile=profile_label(run.profile),
         counts=run.counts(),
         outcomes=list(Outcome),
-        services=[(code, [(a, r) for a, r in requirement_rows if r.service == code]) for code in services],
-        features=features,
-        scenario_anchor=scenario_anchor,
-        scenario_title={s.nodeid: f"{s.name} — {s.subject}" for s in reversed(run.scenarios)},
-        exchange_anchor=_first_anchors("ex", [str(x.get("id")) for x in run.exchanges]),
-        requirement_anchor=_first_anchors("req", [r.id for r in run.requirements]),
+        blocking=[(n, r, correction(r), failing(r.findings)) for n, r in enumerate(blocking)],
+        blocking_total=len(run.blocking_failures),
+        # Shown, not judged: the verdict (RunResult.verdict) decides what undecided blocking means.
+        undecided=[r for r in run.requirements if r.blocking and r.outcome in (Outcome.SKIP, Outcome.NOT_RUN)],
+        reconciliation=reconciliation,
+        harness_errors=run.harness_errors,
+        requirements=requirements,
+        documents=[(document_anchor[row.subject], row) for row in readiness.documents],
+        document_anchor=document_anchor,
+        document_name=document_key(run),
+        live_subject=LIVE_SUBJECT,
+        kind_label=kind_label,
+        charts=_charts(run, readiness),
+        requirement_anchor=requirement_anchor,
+        exchange_anchor=exchange_anchor,
         exchanges=[(f"ex-{n}", x, _deviations(x), _pretty(x)) for n, x in enumerate(run.exchanges)],
+        exchange_evidence=_exchange_evidence(run.exchanges),
+        exchange_chars=EXCHANGE_CHARS,
+        expected_findings={f for _, found in (reconciliation.met if reconciliation else []) for f in found},
+        funding=context.funding,
+        evidence_shown=EVIDENCE_SHOWN,
         schema_version=SCHEMA_VERSION,
-        script=_FILTER_SCRIPT,
+        script=_SCRIPT,
         script_hash=f"sha256-{digest}",
     )

@@ -12,6 +12,7 @@ SERVICE_LABELS = {
     "MSS": "MSSanté",
     "PSC": "Pro Santé Connect",
     "FIN": "Financement",
+    "EPRESCRIPTION": "e-prescription",
 }
 PROFILE_LABELS = {"bac-a-sable": "bac à sable", "recette": "recette", "homologation": "homologation"}
 # A symbol next to each label so that colour is never the only signal.

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import re
 
+from ..expectations import reconcile
 from ..model import Outcome, RunResult
+from ..requirements.catalogue import PROFILES
+from .common import ReportContext
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, service_order
+from .readiness import correction
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")  # inline syntax only: values never start a line
 _LISTED = 10  # blocking failures listed before "… et N autres"
@@ -24,13 +28,31 @@ def _more(total: int) -> list[str]:
     return [f"- … et {total - _LISTED} autres (voir index.html)"] if total > _LISTED else []
 
 
-def render_markdown(run: RunResult) -> str:
+def _verdict(value: str) -> str:
+    return f"{VERDICT_SYMBOLS.get(value, '○')} {value}"
+
+
+def render_markdown(run: RunResult, context: ReportContext | None = None) -> str:
+    context = context or ReportContext()
     verdict = run.verdict
+    readiness = context.assess(run)
+    others = [p for p in PROFILES if p != run.profile]
     lines = [
         f"## Conformité Ségur DUI : {VERDICT_SYMBOLS.get(verdict, '')} **{verdict}**",
         "",
         f"Profil **{md(profile_label(run.profile))}** · environnement {md(run.environment)} · mode {md(run.mode)} · "
         f"du {md(run.started)} au {md(run.finished)} · outil {md(run.tool.get('version', '?'))}",
+        "",
+        "| Service socle | " + " | ".join(
+            md(profile_label(p)) + (" (choisi)" if p == run.profile else "") for p in [run.profile, *others]) + " |",
+        "|---|" + "---|" * len(PROFILES),
+    ]
+    for tile in readiness.tiles:
+        lines.append(f"| {md(tile.label)} | " + " | ".join(
+            _verdict(tile.verdicts[p]) for p in [run.profile, *others]) + " |")
+    lines.append("| **Ensemble** | " + " | ".join(
+        f"**{_verdict(readiness.verdicts[p])}**" for p in [run.profile, *others]) + " |")
+    lines += [
         "",
         "| Service | " + " | ".join(f"{OUTCOME_SYMBOLS[o]} {o.label}" for o in Outcome) + " |",
         "|---|" + "---:|" * len(Outcome),
@@ -38,13 +60,15 @@ def render_markdown(run: RunResult) -> str:
     for service in service_order({r.service for r in run.requirements}):
         outcomes = [r.outcome for r in run.requirements if r.service == service]
         lines.append(f"| {md(service_label(service))} | " + " | ".join(str(outcomes.count(o)) for o in Outcome) + " |")
-    blocking = run.blocking_failures
+    reconciliation = reconcile(run, context.expectations) if context.expectations is not None else None
+    blocking = reconciliation.unexpected if reconciliation else run.blocking_failures
     if blocking:
-        lines += ["", f"### Exigences bloquantes non conformes ({len(blocking)})", ""]
+        title = "inattendues" if reconciliation else "non conformes"
+        lines += ["", f"### Exigences bloquantes {title} ({len(blocking)})", ""]
         for req in blocking[:_LISTED]:
             first = next((f for f in req.findings if f.outcome is Outcome.FAIL), None)
             detail = f" — {md(first.message)}" if first else ""
-            lines.append(f"- **{md(req.id)}** {md(req.statement)}{detail}")
+            lines.append(f"- **{md(req.id)}** {md(req.statement)}{detail} — correction : {md(correction(req))}")
         lines += _more(len(blocking))
     undecided = run.blocking_undecided
     if undecided:
@@ -53,6 +77,16 @@ def render_markdown(run: RunResult) -> str:
             detail = f" — {md(req.findings[0].message)}" if req.findings else ""
             lines.append(f"- **{md(req.id)}** ({md(req.outcome.label)}) {md(req.statement)}{detail}")
         lines += _more(len(undecided))
+    if reconciliation:
+        lines += ["", f"### Échecs attendus ({len(reconciliation.met)}) — jamais comptés comme conformes", ""]
+        lines += [f"- **{md(e.requirement)}**{' — ' + md(e.document) if e.document else ''} : {len(found)} constat(s) ; "
+                  f"{md(e.reason)} ({md(e.link)})" for e, found in reconciliation.met]
+        if reconciliation.stale:
+            lines += ["", f"### Attendus qui ne se produisent plus ({len(reconciliation.stale)}) : à retirer du fichier", ""]
+            lines += [f"- **{md(e.requirement)}**{' — ' + md(e.document) if e.document else ''} : {md(e.reason)}"
+                      for e in reconciliation.stale]
+        state = "acceptée" if reconciliation.accepted else "refusée"
+        lines += ["", f"Exécution **{state}** au regard des échecs attendus."]
     errors = run.harness_errors
     if errors:
         lines += ["", f"### Erreurs du harnais ({len(errors)})", ""]

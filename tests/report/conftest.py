@@ -167,3 +167,31 @@ def failing_run() -> RunResult:
 @pytest.fixture
 def hostile() -> str:
     return HOSTILE
+
+
+def synthetic_run(documents: int, failing_every: int = 10) -> RunResult:
+    """An offline run as the real plan gives it: 21 scenarios per CDA document, rolled up by the runner."""
+    from dui_conformance.requirements import load_catalogue
+    from dui_conformance.runner import roll_up
+
+    ids = [r.id for r in load_catalogue() if r.service in ("GEN", "INS", "DMP") and r.mode == "hors-ligne"][:21]
+    scenarios = []
+    for n in range(documents):
+        path = f"/exports/lot-{n // 100:02d}/document-{n:05d}.xml"
+        for rid in ids:
+            where = Location(path, "/hl7:ClinicalDocument/hl7:recordTarget/hl7:patientRole/hl7:id[2]", 40 + n % 7)
+            if rid == "INS-01" and n % failing_every == 0:
+                finding = failed(rid, f"Clé du matricule INS erronée : 42 trouvée, {n % 97:02d} attendue.", where,
+                                 evidence='<id root="1.2.250.1.213.1.4.10" extension="277076322082910"/>' * 5)
+            elif rid == "INS-02":
+                finding = skipped(rid, "Lieu de naissance absent : cohérence du NIR non vérifiable.", where)
+            else:
+                finding = passed(rid, f"Règle {rid} respectée sur ce document (message assez long pour peser).", where)
+            scenarios.append(_scenario(f"test_plan.py::test_{rid}[{path}]", "Plan", "plan.feature", f"Contrôle {rid}",
+                                       [rid], path, [StepResult("Alors", "la règle est respectée", finding.outcome,
+                                                                0.001, [finding])]))
+    return RunResult(
+        run_id="synthese", mode="check", profile="recette", environment="test", started="t0", finished="t1",
+        inputs=["/exports"], scenarios=scenarios, requirements=roll_up(load_catalogue(), scenarios, "recette"),
+        tool={"name": "dui-conformance", "version": "0.1.0", "python": "3"},
+    )

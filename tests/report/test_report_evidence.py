@@ -45,3 +45,16 @@ def test_secrets_are_redacted_in_every_file(run):
 
 def test_pack_is_reproducible(run):
     assert build_evidence(run) == build_evidence(run)
+
+
+def test_pack_holds_the_summary_and_the_expected_failures(failing_run):
+    from dui_conformance.expectations import Expectation
+    from dui_conformance.report import ReportContext
+
+    expected = Expectation("INS-01", "contestée", "https://suivi.example/1")
+    pack = zipfile.ZipFile(io.BytesIO(build_evidence(failing_run, ReportContext(expectations=[expected]))))
+    assert "summary.md" in pack.namelist()
+    manifest = json.loads(pack.read("MANIFEST.json"))
+    assert manifest["attendus"] == [{"requirement": "INS-01", "reason": "contestée", "link": "https://suivi.example/1",
+                                     "document": None}]
+    assert manifest["schema_rapport"] and manifest["outil"]["version"] == "0.1.0"

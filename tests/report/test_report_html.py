@@ -34,29 +34,38 @@ def test_no_external_assets_and_script_pinned_by_csp(run):
     assert "default-src 'none'" in page
 
 
-def test_structure_requirements_findings_scenarios_exchanges(run):
+def test_structure_blocking_documents_requirements_exchanges(run):
     tree = lxml_html.fromstring(render_html(run))
-    ins01 = tree.xpath("//tbody[th[@scope='row']='INS-01' or tr/th='INS-01']")[0]
+    ins01 = tree.xpath("//tbody[tr/th='INS-01']")[0]
     assert ins01.get("data-outcome") == "fail"
-    cells = [c.text_content() for c in ins01.xpath(".//td")]
-    assert "✘ non conforme" in cells and "oui" in cells
-    assert "/ClinicalDocument/recordTarget[1]/patientRole[1]/id[2]" in cells and "42" in cells
-    assert ins01.xpath(".//pre")[0].text_content().startswith('<id root="1.2.250.1.213.1.4.10"')
+    assert "✘ non conforme" in [c.text_content() for c in ins01.xpath(".//td")]
+    # The blocking failure carries its evidence (location, XPath, excerpt) and its fix in one sentence.
+    blocking = tree.xpath("//article[@data-exigence='INS-01']")[0]
+    text = blocking.text_content()
+    assert "/ClinicalDocument/recordTarget[1]/patientRole[1]/id[2]" in text and "ligne 42" in text
+    assert blocking.xpath(".//pre")[0].text_content().startswith('<id root="1.2.250.1.213.1.4.10"')
+    assert blocking.xpath(".//p[@class='correction']")[0].text_content().startswith("Correction : ")
+    # Its document link leads to the document row, which lists the failure.
+    doc_link = blocking.xpath(".//a[starts-with(@href, '#doc-')]")[0]
+    row = tree.xpath(f"//tbody[@id='{doc_link.get('href')[1:]}']")[0]
+    assert row.get("data-nom") == "fixtures/ins/mauvais.xml" and row.get("data-outcome") == "fail"
     # A finding pointing to an exchange links to its collapsible block.
-    link = tree.xpath("//a[.='insi-0001']")[0]
+    link = tree.xpath("//a[.='échange insi-0001']")[0]
     target = tree.xpath(f"//details[@id='{link.get('href')[1:]}']")[0]
     assert "rechercherInsAvecTraitsIdentite" in target.xpath("summary")[0].text_content()
     assert "CERT-ABSENT : Certificat client absent (INS-03)" in [li.text_content() for li in target.xpath("ul/li")]
     assert "opération inconnue" in tree.xpath("//details[@id='ex-1']/summary")[0].text_content()
-    # Requirement → scenario link, and the scenario shows its steps.
-    scenario_link = ins01.xpath(".//a[starts-with(@href, '#sc-')]")[0]
-    scenario = tree.xpath(f"//details[@id='{scenario_link.get('href')[1:]}']")[0]
-    assert "le matricule INS est valide" in scenario.text_content()
-    # Artefacts and inputs are listed.
-    assert "Schématrons CI-SIS" in tree.xpath("//section[@id='entrees']")[0].text_content()
-    # Every requirement row shows its outcome as text, not only as a colour.
+    # Artefacts are listed with their versions.
+    assert "Schématrons CI-SIS" in tree.xpath("//section[@id='versions']")[0].text_content()
     for badge in tree.xpath("//span[contains(@class, 'badge')]"):
         assert badge.text_content().strip()
+
+
+def test_passing_results_are_counts_not_findings(run):
+    page = render_html(run)
+    assert "Document lisible." not in page  # the GEN-01 pass finding
+    gen01 = lxml_html.fromstring(page).xpath("//tbody[tr/th='GEN-01']")[0]
+    assert "✔ 1" in gen01.text_content()
 
 
 def test_anchors_are_unique(run):
@@ -64,3 +73,32 @@ def test_anchors_are_unique(run):
     run.exchanges.append(dict(run.exchanges[0]))
     ids = re.findall(r'\sid="([^"]+)"', render_html(run))
     assert len(ids) == len(set(ids))
+
+
+def test_blocking_failure_on_an_exchange_shows_the_redacted_request_and_response(tmp_path):
+    from dataclasses import replace
+
+    from dui_conformance.model import Location, failed
+    from dui_conformance.report import write_reports
+
+    from .conftest import build_run
+
+    run = build_run(with_error=False)
+    run.exchanges = build_run().exchanges
+    finding = failed("INS-01", "Matricule non demandé à l'INSi.", Location(exchange="insi-0001"))
+    run.requirements = [replace(r, findings=[finding]) if r.id == "INS-01" else r for r in run.requirements]
+    page = write_reports(run, tmp_path, ["html"])["html"].read_text(encoding="utf-8")
+    article = lxml_html.fromstring(page).xpath("//article[@data-exigence='INS-01']")[0]
+    shown = article.xpath(".//details[@class='echange']/pre")[0].text_content()
+    assert "abcdef" not in shown and "SECRET" not in shown and "[masqué]" in shown
+    assert "wsse:Password" in shown
+
+
+def test_funding_block_is_fed_by_an_optional_input(failing_run):
+    from dui_conformance.report import ReportContext
+
+    assert 'id="financement"' not in render_html(failing_run)
+    funding = {"eligible": False, "montant_total": 375000, "raisons": [{"regle": "R1", "statut": "refusé", "message": "m"}],
+               "tranches": [{"part": 40, "montant": 150000, "condition": "c", "statut": "non remplie"}]}
+    section = lxml_html.fromstring(render_html(failing_run, ReportContext(funding=funding))).xpath("//section[@id='financement']")[0]
+    assert "non éligible" in section.text_content() and "375 000 €" in section.text_content()

@@ -1,0 +1,119 @@
+"""Expected results (``--attendus FICHIER``), as the OpenID conformance suite keeps them.
+
+A vendor lists known failures, each with a reason and a link (a disputed rule, a fix
+planned for the next release). The run then fails only on a failure nobody expected, or on
+an expected one that no longer occurs, so the file cannot silently outlive its reasons.
+The report shows expected failures apart; they never count as passing.
+
+File format (TOML)::
+
+    [[attendu]]
+    exigence = "DMP-24"
+    raison = "Code de document contesté auprès de l'ANS"
+    lien = "https://suivi.example/ticket/42"
+    document = "exports/dlu-1.xml"   # facultatif : ce document seulement (fin du chemin)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePath
+
+from .model import Finding, Outcome, RequirementResult, RunResult, worst
+from .runner import EXIT_NOT_CONFORMANT, EXIT_OK, exit_code
+
+
+class ExpectationsError(ValueError):
+    """The expected-results file is unreadable or incomplete (a usage error)."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    requirement: str
+    reason: str
+    link: str
+    document: str | None = None
+
+    def matches(self, finding: Finding) -> bool:
+        if finding.requirement != self.requirement or finding.outcome is not Outcome.FAIL:
+            return False
+        if self.document is None:
+            return True
+        path = PurePath(finding.location.file or "")
+        wanted = PurePath(self.document)
+        return path == wanted or path.parts[-len(wanted.parts):] == wanted.parts
+
+
+def load_expectations(path: str | Path, known: set[str] | None = None) -> list[Expectation]:
+    """Read the file; every problem is reported with its entry number, none is skipped."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ExpectationsError(f"{path} : fichier d'échecs attendus illisible ({exc}).") from exc
+    entries = data.get("attendu", [])
+    if not isinstance(entries, list):
+        raise ExpectationsError(f"{path} : « attendu » doit être une liste de tables [[attendu]].")
+    out, problems = [], []
+    for n, entry in enumerate(entries, start=1):
+        where = f"{path} : attendu n° {n}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} : table attendue")
+            continue
+        values = {key: entry.get(key) for key in ("exigence", "raison", "lien", "document")}
+        for key in ("exigence", "raison", "lien"):
+            if not isinstance(values[key], str) or not values[key].strip():
+                problems.append(f"{where} : « {key} » manquant ou vide")
+        if values["document"] is not None and not isinstance(values["document"], str):
+            problems.append(f"{where} : « document » doit être un chemin")
+        unknown = set(entry) - set(values)
+        if unknown:
+            problems.append(f"{where} : clé(s) inconnue(s) {sorted(unknown)}")
+        if known is not None and isinstance(values["exigence"], str) and values["exigence"] not in known:
+            problems.append(f"{where} : exigence {values['exigence']} absente du catalogue")
+        if not any(p.startswith(where + " ") for p in problems):
+            out.append(Expectation(values["exigence"], values["raison"], values["lien"], values["document"]))
+    if problems:
+        raise ExpectationsError("\n".join(problems))
+    return out
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A run read against its expected results."""
+
+    met: list[tuple[Expectation, list[Finding]]]  # expected failures that occurred, with their findings
+    stale: list[Expectation]  # expected failures that no longer occur
+    unexpected: list[RequirementResult]  # blocking failures with at least one finding nobody expected
+    gated: RunResult  # the run with expected failures lifted, judged by the runner's own verdict
+
+    @property
+    def exit_code(self) -> int:
+        code = exit_code(self.gated)
+        return EXIT_NOT_CONFORMANT if code == EXIT_OK and self.stale else code
+
+    @property
+    def accepted(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+
+def reconcile(run: RunResult, expectations: list[Expectation]) -> Reconciliation:
+    def expected(finding: Finding) -> bool:
+        return any(e.matches(finding) for e in expectations)
+
+    findings = [f for r in run.requirements for f in r.findings]
+    met = [(e, [f for f in findings if e.matches(f)]) for e in expectations]
+    lifted = []
+    for req in run.requirements:
+        kept = [f for f in req.findings if not expected(f)]
+        if len(kept) == len(req.findings):
+            lifted.append(req)
+        else:
+            lifted.append(replace(req, findings=kept, outcome=worst((f.outcome for f in kept), Outcome.PASS)))
+    gated = replace(run, requirements=lifted)
+    return Reconciliation(
+        met=[(e, found) for e, found in met if found],
+        stale=[e for e, found in met if not found],
+        unexpected=gated.blocking_failures,
+        gated=gated,
+    )

@@ -1,0 +1,47 @@
+"""--attendus and compare through the real command line, as a CI job would gate on them."""
+
+import json
+import subprocess
+import sys
+
+from dui_conformance.fixtures import FIXTURES_DIR
+
+BAD = FIXTURES_DIR / "cda" / "ins" / "ins01_cle_erronee.xml"  # fails INS-01 only (its MANIFEST.toml)
+
+
+def _attendus(tmp_path, *entries: str):
+    path = tmp_path / "attendus.toml"
+    path.write_text("\n".join(f'[[attendu]]\nexigence = "{rid}"\nraison = "connu"\nlien = "https://suivi.example/1"\n'
+                              for rid in entries), encoding="utf-8")
+    return str(path)
+
+
+def test_expected_failure_passes_stale_or_unexpected_fails(cli, tmp_path):
+    expected = cli("check", str(BAD), "--attendus", _attendus(tmp_path, "INS-01"), name="attendu")
+    assert expected.code == 0, expected.stderr
+    assert expected.report["verdict"] == "non conforme"  # never reported as passing
+    assert "Échecs attendus (1)" in (expected.report_dir / "summary.md").read_text(encoding="utf-8")
+    assert 'id="attendus"' in (expected.report_dir / "index.html").read_text(encoding="utf-8")
+    stale = cli("check", str(BAD), "--attendus", _attendus(tmp_path, "INS-01", "INS-05"), name="perime")
+    assert stale.code == 3 and "INS-05 attendu en échec mais non constaté" in stale.stderr
+    bad_file = cli("check", str(BAD), "--attendus", _attendus(tmp_path, "XYZ-01"), name="inconnu")
+    assert bad_file.code == 2 and "XYZ-01" in bad_file.stderr
+
+
+def test_compare_exits_3_on_regression(cli):
+    good = cli("check", str(FIXTURES_DIR / "cda" / "ins" / "ins_valide_nom_compose.xml"), name="bon")
+    bad = cli("check", str(FIXTURES_DIR / "cda" / "ins" / "ins01_cle_erronee.xml"), name="mauvais")
+
+    def compare(a, b, *extra):
+        return subprocess.run([sys.executable, "-m", "dui_conformance", "compare", str(a / "report.json"),
+                               str(b / "report.json"), *extra], capture_output=True, text=True, timeout=60)
+
+    regressed = compare(good.report_dir, bad.report_dir, "--format", "json")
+    assert regressed.returncode == 3, regressed.stderr
+    data = json.loads(regressed.stdout)
+    assert "INS-01" in {c["exigence"] for c in data["regressions"]}
+    fixed = compare(bad.report_dir, good.report_dir)
+    assert fixed.returncode == 0 and "Corrections" in fixed.stdout and "INS-01" in fixed.stdout
+    missing = subprocess.run([sys.executable, "-m", "dui_conformance", "compare", "absent.json", "absent.json"],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2
