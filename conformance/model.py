@@ -274,6 +274,7 @@ class RunResult:
     tool: dict[str, str]
     artefacts: list[dict[str, str]] = field(default_factory=list)
     exchanges: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl-C: the report holds only the documents finished before it
 
     @property
     def blocking_failures(self) -> list[RequirementResult]:
@@ -285,6 +286,8 @@ class RunResult:
 
     @property
     def verdict(self) -> str:
+        if self.interrupted:
+            return "interrompu"
         if self.harness_errors:
             return "erreur"
         return "non conforme" if self.blocking_failures else "conforme"
@@ -312,6 +315,7 @@ class RunResult:
             "requirements": [r.to_dict() for r in self.requirements],
             "scenarios": [s.to_dict() for s in self.scenarios],
             "exchanges": self.exchanges,
+            "interrupted": self.interrupted,
         }
 
     @classmethod
@@ -330,4 +334,5 @@ class RunResult:
             tool=dict(data["tool"]),
             artefacts=list(data.get("artefacts", [])),
             exchanges=list(data.get("exchanges", [])),
+            interrupted=bool(data.get("interrupted", False)),
         )

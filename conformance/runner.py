@@ -26,11 +26,19 @@ from .settings import LIVE, OFFLINE, RunSettings
 
 FEATURES_DIR = Path(import_module("dui_conformance.features").__file__).parent
 
-EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS = 0, 2, 3, 4
+EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 
 
 class HarnessError(RuntimeError):
     """The harness could not run the plan (not a finding about the DUI)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a pytest session: carries the scenario results finished before it."""
+
+    def __init__(self, scenarios: list[ScenarioResult]):
+        super().__init__()
+        self.scenarios = scenarios
 
 
 class LiveEnvironmentLike(Protocol):
@@ -43,6 +51,7 @@ class Progress:
 
     on_total: Callable[[int], None] = lambda total: None
     on_done: Callable[[str], None] = lambda nodeid: None
+    on_phase: Callable[[str], None] = lambda label: None  # "Documents" (offline) or "Scénarios" (live)
 
 
 class _ProgressPlugin:
@@ -94,9 +103,11 @@ def run_plan(
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         code = pytest.main(args, plugins=plugins)
     (workdir / f"pytest-{'-'.join(settings.phases)}.log").write_text(log.getvalue(), encoding="utf-8")
+    path = Path(settings.results_path)
+    if code == pytest.ExitCode.INTERRUPTED and path.exists():
+        raise Interrupted([ScenarioResult.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8"))])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise HarnessError(f"pytest s'est arrêté (code {int(code)}) :\n{log.getvalue()[-3000:]}")
-    path = Path(settings.results_path)
     if not path.exists():
         raise HarnessError(f"Aucun résultat produit par le plan :\n{log.getvalue()[-3000:]}")
     return [ScenarioResult.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8"))]
@@ -136,28 +147,40 @@ def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str)
 @dataclass
 class Execution:
     settings: RunSettings
-    jobs: int = 1
+    jobs: int = 0  # offline worker processes; 0: every core when the export is large enough
     live_env: LiveEnvironmentLike | None = None
     progress: Progress | None = None
     artefacts: list[dict[str, str]] = field(default_factory=list)
+    executor: str | None = None  # None/"local", "dask-local" or "dask://HOST:PORT" (offline documents)
 
 
 def execute(execution: Execution) -> RunResult:
-    """Run the offline and live phases the settings ask for and build the RunResult."""
+    """Run the offline and live phases the settings ask for and build the RunResult.
+
+    Offline documents go through the in-process plan (:mod:`.execution`) on the chosen executor;
+    the live phase is a pytest-bdd session. Ctrl-C stops the run and gives a partial RunResult
+    marked ``interrupted`` holding every scenario finished so far."""
     settings = execution.settings
+    progress = execution.progress or Progress()
     catalogue = load_catalogue(settings.catalogue_dirs)
     started = _now()
     scenarios: list[ScenarioResult] = []
-    with tempfile.TemporaryDirectory(prefix="dui-conformance-") as tmp:
-        workdir = Path(tmp)
+    interrupted = False
+    try:
         if OFFLINE in settings.phases and settings.inputs:
-            offline = RunSettings(**{**settings.__dict__, "phases": [OFFLINE]})
-            scenarios += run_plan(offline, workdir, execution.jobs, None, execution.progress)
+            _run_offline(execution, scenarios, progress)
         if LIVE in settings.phases:
             if execution.live_env is None:
                 raise HarnessError("Phase directe demandée sans environnement de services simulés.")
             live = RunSettings(**{**settings.__dict__, "phases": [LIVE]})
-            scenarios += run_plan(live, workdir, 1, execution.live_env, execution.progress)
+            progress.on_phase("Scénarios")
+            with tempfile.TemporaryDirectory(prefix="dui-conformance-") as tmp:
+                scenarios += run_plan(live, Path(tmp), 1, execution.live_env, progress)
+    except Interrupted as stop:
+        scenarios += stop.scenarios
+        interrupted = True
+    except KeyboardInterrupt:
+        interrupted = True
     exchanges = []
     if execution.live_env is not None:
         exchanges = [e.to_dict() if hasattr(e, "to_dict") else e for e in execution.live_env.exchanges()]
@@ -174,10 +197,30 @@ def execute(execution: Execution) -> RunResult:
         tool={"name": "dui-conformance", "version": __version__, "python": os.sys.version.split()[0]},
         artefacts=execution.artefacts,
         exchanges=exchanges,
+        interrupted=interrupted,
     )
 
 
+def _run_offline(execution: Execution, scenarios: list[ScenarioResult], progress: Progress) -> None:
+    from .execution.executors import evaluate_offline, make_executor
+
+    offline = RunSettings(**{**execution.settings.__dict__, "phases": [OFFLINE]})
+    progress.on_phase("Documents")
+    executor = make_executor(execution.executor, execution.jobs, _count_files(offline.inputs))
+    try:
+        evaluate_offline(offline, executor, scenarios, progress.on_total, progress.on_done)
+    finally:
+        executor.close()
+
+
+def _count_files(inputs: list[str]) -> int:
+    """How many files the inputs name, without reading them (to decide on parallelism)."""
+    return sum(sum(len(files) for _, _, files in os.walk(p)) if Path(p).is_dir() else 1 for p in inputs)
+
+
 def exit_code(run: RunResult) -> int:
+    if run.interrupted:
+        return EXIT_INTERRUPTED
     if run.harness_errors:
         return EXIT_HARNESS
     return EXIT_NOT_CONFORMANT if run.blocking_failures else EXIT_OK
