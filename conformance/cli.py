@@ -12,18 +12,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
 from . import __version__
-from .execution.executors import ExecutorError
+from .execution import ExecutorError
 from .live.config import ConfigError
 from .model import Outcome, RunResult
 from .report import ALL_FORMATS, write_reports
@@ -172,6 +163,15 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
     with ExitStack() as stack:
         callbacks = ProgressCallbacks()
         if not args.quiet:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
             progress = stack.enter_context(Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 TextColumn("reste"), TimeRemainingColumn(), console=console, transient=True))
@@ -203,6 +203,8 @@ def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
 
 
 def _summary(run: RunResult) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Exigences évaluées — profil {run.profile}", show_lines=False)
     for column in ("Exigence", "Résultat", "Bloquante", "Constatations"):
         table.add_column(column)
@@ -276,6 +278,8 @@ def cmd_requirements(args) -> int:
         console.print(f"{len(rows) - len(missing)}/{len(rows)} exigences couvertes par au moins un scénario ; "
                       f"{len(blocking)} bloquante(s) (profil {args.profile}) sans scénario.")
         return EXIT_NOT_CONFORMANT if blocking or coverage.unknown_tags else EXIT_OK
+    from rich.table import Table
+
     table = Table(title="Catalogue d'exigences")
     for column in ("Id", "Service", "Niveau", "Bloquante", "Scénarios", "Exigence"):
         table.add_column(column, overflow="fold")

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Callable, Protocol
-
-import pytest
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from . import __version__
 from .model import Outcome, RequirementResult, RunResult, ScenarioResult, worst
 from .requirements import Catalogue, load_catalogue
 from .settings import LIVE, OFFLINE, RunSettings
+
+if TYPE_CHECKING:
+    import pytest
 
 FEATURES_DIR = Path(import_module("dui_conformance.features").__file__).parent
 
@@ -66,13 +67,15 @@ class _ProgressPlugin:
             self.progress.on_done(report.nodeid)
 
 
-class _LiveEnvironmentPlugin:
-    def __init__(self, env: LiveEnvironmentLike):
-        self.env = env
+def _live_environment_plugin(env: LiveEnvironmentLike) -> object:
+    import pytest
 
-    @pytest.fixture(scope="session")
-    def live_env(self) -> LiveEnvironmentLike:
-        return self.env
+    class LiveEnvironmentPlugin:
+        @pytest.fixture(scope="session")
+        def live_env(self) -> LiveEnvironmentLike:
+            return env
+
+    return LiveEnvironmentPlugin()
 
 
 def run_plan(
@@ -82,7 +85,12 @@ def run_plan(
     live_env: LiveEnvironmentLike | None = None,
     progress: Progress | None = None,
 ) -> list[ScenarioResult]:
-    """One pytest session over the plan; returns the scenario results it produced."""
+    """One pytest session over the plan; returns the scenario results it produced.
+
+    pytest is imported here, not at module level: ``dui-conformance --help`` and offline runs
+    never pay for it."""
+    import pytest
+
     settings.results_path = str(workdir / f"scenarios-{'-'.join(settings.phases)}.json")
     settings_path = workdir / f"settings-{'-'.join(settings.phases)}.json"
     settings.dump(settings_path)
@@ -98,7 +106,7 @@ def run_plan(
         args += ["-n", str(jobs), "--dist", "loadgroup"]
     plugins: list[object] = [_ProgressPlugin(progress or Progress())]
     if live_env is not None:
-        plugins.append(_LiveEnvironmentPlugin(live_env))
+        plugins.append(_live_environment_plugin(live_env))
     log = io.StringIO()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         code = pytest.main(args, plugins=plugins)

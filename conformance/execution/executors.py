@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ..model import ScenarioResult
 from ..settings import RunSettings
+from . import ExecutorError
 from .plan import evaluate_document, offline_plan
 
 Batch = list[tuple[str, str]]  # (document path, document id in nodeids)
@@ -22,10 +23,6 @@ DASK_PREFIX = "dask://"
 DASK_LOCAL = "dask-local"
 # Measured with benchmarks/bench_check.py: below this a second process costs more than it saves.
 PARALLEL_FROM = 200
-
-
-class ExecutorError(ValueError):
-    """The --executor value is not understood or its engine is not installed."""
 
 
 def evaluate_batch(batch: Batch, settings: RunSettings) -> list[ScenarioResult]:
