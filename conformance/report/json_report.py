@@ -1,8 +1,10 @@
 """``report.json``: the canonical, versioned form of a run, and its inverse.
 
-:func:`write_json` streams the same text as :func:`render_json` item by item, so that a
-10 000-document report is never one string in memory; large runs also get ``findings.jsonl``
-(one finding a line) for tools that read findings without loading the whole report.
+:func:`write_json` streams the same JSON as :func:`render_json` item by item, so that a
+10 000-document report is never one string in memory: one requirement or scenario a line
+(the C encoder; ``indent`` would fall back to the pure-Python one, the slowest part of a large
+report). Large runs also get ``findings.jsonl`` (one finding a line) for tools that read
+findings without loading the whole report.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def render_json(run: RunResult) -> str:
 
 
 def write_json(run: RunResult, out: TextIO) -> None:
-    """Write exactly :func:`render_json`'s text, one requirement or scenario at a time."""
+    """Write the data of :func:`render_json`, one requirement or scenario at a time, each on its line."""
     head = dataclasses.replace(run, requirements=[], scenarios=[]).to_dict()
     head.update(verdict=run.verdict, counts=run.counts())
     text = dumps(head)
@@ -47,7 +49,7 @@ def write_json(run: RunResult, out: TextIO) -> None:
         out.write(before)
         out.write(f'"{key}": [')
         for index, item in enumerate(items):
-            out.write(("," if index else "") + "\n    " + dumps(item.to_dict())[:-1].replace("\n", "\n    "))
+            out.write(("," if index else "") + "\n    " + dumps_line(item.to_dict())[:-1])
         out.write("\n  ]" if items else "]")
     out.write(text)
 
