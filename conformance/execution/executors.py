@@ -95,6 +95,7 @@ class DaskCluster:
     A batch whose worker dies is rescheduled by the scheduler; one that raises is retried."""
 
     RETRIES = 2
+    task = staticmethod(evaluate_batch)  # what a worker runs on a batch
 
     def __init__(self, address: str | None, workers: int):
         try:
@@ -111,7 +112,7 @@ class DaskCluster:
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
-        futures = self._client.map(evaluate_batch, batches, settings=settings, retries=self.RETRIES, pure=False)
+        futures = self._client.map(self.task, batches, settings=settings, retries=self.RETRIES, pure=False)
         try:
             for future in futures:
                 yield future.result()
