@@ -184,7 +184,8 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         run = execute(Execution(settings, jobs=args.jobs, live_env=live_env, progress=callbacks,
                                 artefacts=_artefacts(settings), executor=args.executor))
     out_dir = args.report_dir or Path("reports") / run.run_id
-    written = write_reports(run, out_dir, formats)
+    with console.status("Écriture du rapport…") if not args.quiet else ExitStack():
+        written = write_reports(run, out_dir, formats)
     _summary(run)
     for fmt, path in written.items():
         console.print(f"  {fmt:<9} {path}")
