@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from . import __version__
-from .ins import suggest_environment
 from .inputs import discover, load
 from .model import Outcome, RequirementResult, RunResult, ScenarioResult, omitted, worst
 from .requirements import Catalogue, load_catalogue
@@ -222,6 +221,8 @@ def execute(execution: Execution) -> RunResult:
         interrupted = True
     except KeyboardInterrupt:
         interrupted = True
+    from .ins import suggest_environment  # here: the INS readers (FHIR, HL7 v2) are slow to import
+
     requirements = roll_up(catalogue, scenarios, settings.profile, plan_scope(settings))
     for req in requirements:
         if req.id == "INS-04":  # run-level advice: every INS of the run is a production one
