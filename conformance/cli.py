@@ -9,16 +9,14 @@ every ESMS, 3 not for some, 2 bad input.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from . import __version__
+from .execution import ExecutorError
 from .funding import InputError
 from .live.config import ConfigError
 from .model import Outcome, RunResult
@@ -28,6 +26,7 @@ from .requirements.catalogue import SERVICES
 from .requirements.coverage import scan_features
 from .runner import (
     EXIT_HARNESS,
+    EXIT_INTERRUPTED,
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     EXIT_USAGE,
@@ -79,7 +78,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--taille-max", dest="max_mb", type=float, default=200.0, metavar="MO",
                         help="Taille maximale d'un document analysé, en mégaoctets (défaut : 200).")
     parser.add_argument("--jobs", "-j", type=int, default=0,
-                        help="Processus parallèles pour les documents (0 : automatique).")
+                        help="Processus parallèles pour les documents (0 : tous les cœurs dès que l'export est "
+                             "assez grand pour que cela paie).")
+    parser.add_argument("--executor", "--executeur", dest="executor", default=None, metavar="EXÉCUTEUR",
+                        help="Où évaluer les documents : local (défaut), dask-local (grappe Dask locale) ou "
+                             "dask://HÔTE:8786 (grappe Dask existante ; pip install 'dui-conformance[distribue]').")
     parser.add_argument("--attendus", dest="expected", type=Path, metavar="FICHIER",
                         help="Échecs attendus (TOML : exigence, raison, lien) : l'exécution n'échoue que sur un échec "
                              "inattendu ou sur un attendu qui ne se produit plus (voir docs/ci.md).")
@@ -164,12 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     except HarnessError as exc:
         console.print(f"[bold magenta]Erreur du harnais :[/bold magenta] {exc}")
         return EXIT_HARNESS
-    except (FileNotFoundError, NotADirectoryError, ConfigError) as exc:
+    except (FileNotFoundError, NotADirectoryError, ConfigError, ExecutorError) as exc:
         console.print(f"[red]Erreur d'utilisation :[/red] {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         console.print("Interrompu.")
-        return EXIT_HARNESS
+        return EXIT_INTERRUPTED
 
 
 def _settings(args, mode: str, inputs: list[str], phases: list[str]) -> RunSettings:
@@ -188,18 +191,6 @@ def _settings(args, mode: str, inputs: list[str], phases: list[str]) -> RunSetti
         value_sets=args.value_sets,
         max_bytes=int(args.max_mb * 1024 * 1024),
     )
-
-
-def _jobs(args, inputs: list[str]) -> int:
-    if args.jobs:
-        return args.jobs
-    # Measured (benchmarks/bench_check.py): on 2 cores, xdist workers plus their controller are
-    # slower than one process; they pay off only for large exports on larger machines.
-    cores = os.cpu_count() or 1
-    if cores < 4:
-        return 1
-    count = sum(1 for p in inputs for _ in (Path(p).rglob("*") if Path(p).is_dir() else [p]))
-    return min(cores - 1, 8) if count >= 500 else 1
 
 
 def _execute(args, settings: RunSettings, live_env=None) -> int:
@@ -222,21 +213,34 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
     with ExitStack() as stack:
         callbacks = ProgressCallbacks()
         if not args.quiet:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
             progress = stack.enter_context(Progress(
-                TextColumn("[bold]Scénarios"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=console, transient=True))
-            task = progress.add_task("scénarios", total=None)
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("reste"), TimeRemainingColumn(), console=console, transient=True))
+            task = progress.add_task("Documents", total=None)
             callbacks = ProgressCallbacks(
                 on_total=lambda total: progress.update(task, total=total),
                 on_done=lambda nodeid: progress.advance(task),
+                on_phase=lambda label: progress.reset(task, total=None, description=label),
             )
-        run = execute(Execution(settings, jobs=_jobs(args, settings.inputs), live_env=live_env, progress=callbacks,
-                                artefacts=_artefacts(settings)))
+        run = execute(Execution(settings, jobs=args.jobs, live_env=live_env, progress=callbacks,
+                                artefacts=_artefacts(settings), executor=args.executor))
     out_dir = args.report_dir or Path("reports") / run.run_id
-    written = write_reports(run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations))
+    with console.status("Écriture du rapport…") if not args.quiet else ExitStack():
+        written = write_reports(run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations))
     _summary(run)
     for fmt, path in written.items():
         console.print(f"  {fmt:<9} {path}")
+    if run.interrupted:
+        console.print("[bold yellow]Exécution interrompue :[/] rapport partiel (documents terminés avant l'arrêt).")
     if expectations is None:
         return exit_code(run)
     reconciliation = reconcile(run, expectations)
@@ -265,6 +269,8 @@ def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
 
 
 def _summary(run: RunResult) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Exigences évaluées — profil {run.profile}", show_lines=False)
     for column in ("Exigence", "Résultat", "Bloquante", "Constatations"):
         table.add_column(column)
@@ -349,6 +355,8 @@ def cmd_requirements(args) -> int:
         console.print(f"{len(rows) - len(missing)}/{len(rows)} exigences couvertes par au moins un scénario ; "
                       f"{len(blocking)} bloquante(s) (profil {args.profile}) sans scénario.")
         return EXIT_NOT_CONFORMANT if blocking or coverage.unknown_tags else EXIT_OK
+    from rich.table import Table
+
     table = Table(title="Catalogue d'exigences")
     for column in ("Id", "Service", "Niveau", "Bloquante", "Scénarios", "Exigence"):
         table.add_column(column, overflow="fold")

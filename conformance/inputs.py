@@ -265,6 +265,17 @@ def embedded(doc: InputDocument) -> list[tuple[str, str]]:
             for name, data in members(doc).items()]
 
 
+def run_documents(paths: list[str | os.PathLike], max_bytes: int) -> list[tuple[str, str]]:
+    """(path, kind) of every document a run evaluates: each file found, and each document it carries
+    (the CDA inside an IHE_XDM.ZIP or a message runs the CDA and INS scenarios too). The pytest
+    plugin, the in-process engine and the runner's scope all read this one list."""
+    documents: list[tuple[str, str]] = []
+    for file in discover(paths):
+        doc = load(file, max_bytes)
+        documents += [(str(file), doc.kind), *embedded(doc)]
+    return documents
+
+
 def discover(paths: list[str | os.PathLike]) -> list[Path]:
     """Files named, and files under folders named, in a stable order; hidden files skipped."""
     found: list[Path] = []

@@ -9,7 +9,7 @@ dicts so that pytest-xdist workers can ship results to the controller and
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Iterable
 
@@ -144,10 +144,9 @@ class StepResult:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["outcome"] = self.outcome.value
-        data["findings"] = [f.to_dict() for f in self.findings]
-        return data
+        # Not dataclasses.asdict: it deep-copies every finding only for them to be replaced (costly on large runs).
+        return {"keyword": self.keyword, "text": self.text, "outcome": self.outcome.value, "duration": self.duration,
+                "findings": [f.to_dict() for f in self.findings], "error": self.error}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StepResult:
@@ -274,6 +273,7 @@ class RunResult:
     tool: dict[str, str]
     artefacts: list[dict[str, str]] = field(default_factory=list)
     exchanges: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl-C: the report holds only the documents finished before it
 
     @property
     def blocking_failures(self) -> list[RequirementResult]:
@@ -304,6 +304,8 @@ class RunResult:
     def verdict(self) -> str:
         """erreur (the harness broke) > non conforme (a blocking requirement fails) > non concluant (a
         blocking requirement undecided, or no service judged) > conforme."""
+        if self.interrupted:
+            return "interrompu"
         if self.harness_errors:
             return "erreur"
         if self.blocking_failures:
@@ -335,6 +337,7 @@ class RunResult:
             "requirements": [r.to_dict() for r in self.requirements],
             "scenarios": [s.to_dict() for s in self.scenarios],
             "exchanges": self.exchanges,
+            "interrupted": self.interrupted,
         }
 
     @classmethod
@@ -353,4 +356,5 @@ class RunResult:
             tool=dict(data["tool"]),
             artefacts=list(data.get("artefacts", [])),
             exchanges=list(data.get("exchanges", [])),
+            interrupted=bool(data.get("interrupted", False)),
         )

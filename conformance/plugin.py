@@ -13,35 +13,39 @@
 from __future__ import annotations
 
 import json
-import pkgutil
 import time
-import traceback
-from importlib import import_module
 from pathlib import Path
 
 import pytest
 
 from . import mss, xds  # noqa: F401 - register the IHE_XDM.ZIP, ITI-41 and MIME message input kinds
-from .inputs import KIND_LABELS, InputDocument, discover, embedded, load
+from .execution.plan import (
+    ALL_KINDS,
+    Judged,
+    Verdict,
+    applies_to,
+    close_step,
+    close_unrun_steps,
+    document_ids,
+    load_step_modules,
+    step_error,
+    undefined_step,
+)
+from .inputs import KIND_LABELS, InputDocument, load, run_documents
 from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
 from .settings import LIVE, OFFLINE, RunSettings
 
-STEP_PACKAGE = "dui_conformance.features.steps"
-ALL_KINDS = "tout"
 LIVE_SUBJECT = "session directe"
 AUDIT_STEP = "(harnais) chaque échange enregistré par les services simulés pendant le scénario est jugé"
 
 _settings_key = pytest.StashKey[RunSettings]()
 _documents_key = pytest.StashKey[list]()
+_ids_key = pytest.StashKey[dict]()
 _results_key = pytest.StashKey[list]()
 _scenario_key = pytest.StashKey[ScenarioResult]()
 _step_key = pytest.StashKey[StepResult]()
 _step_start_key = pytest.StashKey[float]()
-
-
-class Judged(AssertionError):
-    """Raised by ``verdict.judge``: the step found failures, the harness did not break."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,18 +59,13 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = RunSettings.load(path)
     config.stash[_settings_key] = settings
     config.stash[_results_key] = []
-    documents = []
-    if OFFLINE in settings.phases:
-        for file in discover(settings.inputs):
-            doc = load(file, settings.max_bytes)
-            # The CDA inside an IHE_XDM.ZIP or a message runs the CDA and INS scenarios too.
-            documents += [(str(file), doc.kind), *embedded(doc)]
+    documents = run_documents(settings.inputs, settings.max_bytes) if OFFLINE in settings.phases else []
     config.stash[_documents_key] = documents
-    package = import_module(STEP_PACKAGE)
-    for info in pkgutil.iter_modules(package.__path__):
-        module = import_module(f"{STEP_PACKAGE}.{info.name}")
+    # Ids unique over the whole run, computed as the in-process engine does, so nodeids agree.
+    config.stash[_ids_key] = document_ids(sorted(path for path, _ in documents))
+    for module in load_step_modules():
         if not config.pluginmanager.is_registered(module):
-            config.pluginmanager.register(module, f"dui-steps-{info.name}")
+            config.pluginmanager.register(module, f"dui-steps-{module.__name__.rpartition('.')[2]}")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -105,14 +104,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     tags = _tags(metafunc.function)
     if OFFLINE not in tags or _settings_key not in metafunc.config.stash:
         return
-    wanted = tags if ALL_KINDS not in tags else None
-    docs = [path for path, kind in metafunc.config.stash[_documents_key] if wanted is None or kind in wanted]
+    docs = [path for path, kind in metafunc.config.stash[_documents_key] if applies_to(tags, kind)]
     metafunc.fixturenames.append("exported_document")
-    metafunc.parametrize("exported_document", docs, ids=[_doc_id(p) for p in docs])
-
-
-def _doc_id(path: str) -> str:
-    return Path(path).name
+    ids = metafunc.config.stash[_ids_key]
+    metafunc.parametrize("exported_document", docs, ids=[ids[p] for p in docs])
 
 
 def _document_of(item: pytest.Item):
@@ -163,33 +158,10 @@ def document(exported_document: str, settings: RunSettings) -> InputDocument:
     return doc
 
 
-class Verdict:
-    """How a step hands findings to the harness."""
-
-    def __init__(self, item: pytest.Item):
-        self._item = item
-
-    def record(self, findings: list[Finding]) -> list[Finding]:
-        step = self._item.stash.get(_step_key, None)
-        if step is None:
-            raise RuntimeError("verdict utilisé hors d'une étape Gherkin")
-        step.findings.extend(findings)
-        return findings
-
-    def judge(self, findings: list[Finding]) -> list[Finding]:
-        """Record, then fail the step if any finding fails or errs."""
-        self.record(findings)
-        if not findings:
-            raise RuntimeError("une vérification n'a produit aucune constatation")
-        bad = [f for f in findings if f.outcome in (Outcome.FAIL, Outcome.ERROR)]
-        if bad:
-            raise Judged("\n".join(f"[{f.requirement}] {f.message} ({f.location.describe()})" for f in bad))
-        return findings
-
-
 @pytest.fixture
 def verdict(request: pytest.FixtureRequest) -> Verdict:
-    return Verdict(request.node)
+    item = request.node
+    return Verdict(lambda: item.stash.get(_step_key, None))
 
 
 # --- building ScenarioResult from pytest-bdd hooks ----------------------------------------
@@ -221,10 +193,7 @@ def _close_step(item: pytest.Item, error: str | None = None) -> None:
     scenario = item.stash.get(_scenario_key, None)
     if step is None or scenario is None:
         return
-    step.duration = time.perf_counter() - item.stash[_step_start_key]
-    step.outcome = Outcome.ERROR if error else outcome_of(step.findings) if step.findings else Outcome.PASS
-    step.error = error
-    scenario.steps.append(step)
+    close_step(scenario, step, item.stash[_step_start_key], error)
     del item.stash[_step_key]
 
 
@@ -236,9 +205,9 @@ def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func
     if isinstance(exception, Judged):
         _close_step(request.node)
         return
-    message = f"{type(exception).__name__} : {exception}"
+    message, scenario_error = step_error(exception)
     _close_step(request.node, error=message)
-    request.node.stash[_scenario_key].error = message + "\n" + "".join(traceback.format_exception(exception)[-3:])
+    request.node.stash[_scenario_key].error = scenario_error
 
 
 def pytest_bdd_after_scenario(request, feature, scenario) -> None:
@@ -246,7 +215,7 @@ def pytest_bdd_after_scenario(request, feature, scenario) -> None:
     result = request.node.stash.get(_scenario_key, None)
     if result is None:
         return
-    _close_unrun_steps(result, scenario)
+    close_unrun_steps(result, [(s.keyword, s.name) for s in scenario.steps])
     if LIVE in _tags(request.node.function) and not result.error:
         _audit_live(request, result)
 
@@ -264,26 +233,10 @@ def _audit_live(request, result: ScenarioResult) -> None:
         result.steps.append(StepResult(keyword="Et", text=AUDIT_STEP, outcome=outcome_of(findings), findings=findings))
 
 
-def _close_unrun_steps(result: ScenarioResult, scenario) -> None:
-    """Steps after a failed one did not run: their requirements are « non évaluée », never « non applicable »."""
-    unrun = list(scenario.steps)[len(result.steps):]
-    if not unrun or not result.steps:
-        return
-    stopped = next((s for s in reversed(result.steps) if s.outcome in (Outcome.FAIL, Outcome.ERROR)), result.steps[-1])
-    judged = {f.requirement for f in result.findings}
-    message = (f"Non évaluée : l'étape « {stopped.keyword} {stopped.text} » a échoué, les étapes suivantes du "
-               "scénario n'ont pas été exécutées.")
-    for index, step in enumerate(unrun):
-        findings = [Finding(req, Outcome.NOT_RUN, message) for req in result.requirements
-                    if req not in judged] if index == 0 else []
-        result.steps.append(StepResult(keyword=step.keyword.strip(), text=step.name, outcome=Outcome.NOT_RUN,
-                                       findings=findings))
-
-
 def pytest_bdd_step_func_lookup_error(request, feature, scenario, step, exception) -> None:
     scenario_result = request.node.stash.get(_scenario_key, None)
     if scenario_result is not None:
-        scenario_result.error = f"Étape non définie dans le harnais : « {step.keyword} {step.name} »"
+        scenario_result.error = undefined_step(step.keyword, step.name)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -15,27 +15,33 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Callable, Protocol
-
-import pytest
-from pytest_bdd.feature import get_features
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from . import __version__
-from .ins import suggest_environment
-from .inputs import discover, load
+from .inputs import run_documents
 from .model import Outcome, RequirementResult, RunResult, ScenarioResult, omitted, worst
-from .plugin import out_of_scope
 from .requirements import Catalogue, load_catalogue
 from .requirements.catalogue import ID_PATTERN
 from .settings import LIVE, OFFLINE, RunSettings
 
+if TYPE_CHECKING:
+    import pytest
+
 FEATURES_DIR = Path(import_module("dui_conformance.features").__file__).parent
 
-EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS = 0, 2, 3, 4
+EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 
 
 class HarnessError(RuntimeError):
     """The harness could not run the plan (not a finding about the DUI)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a pytest session: carries the scenario results finished before it."""
+
+    def __init__(self, scenarios: list[ScenarioResult]):
+        super().__init__()
+        self.scenarios = scenarios
 
 
 class LiveEnvironmentLike(Protocol):
@@ -48,6 +54,7 @@ class Progress:
 
     on_total: Callable[[int], None] = lambda total: None
     on_done: Callable[[str], None] = lambda nodeid: None
+    on_phase: Callable[[str], None] = lambda label: None  # "Documents" (offline) or "Scénarios" (live)
 
 
 class _ProgressPlugin:
@@ -62,13 +69,15 @@ class _ProgressPlugin:
             self.progress.on_done(report.nodeid)
 
 
-class _LiveEnvironmentPlugin:
-    def __init__(self, env: LiveEnvironmentLike):
-        self.env = env
+def _live_environment_plugin(env: LiveEnvironmentLike) -> object:
+    import pytest
 
-    @pytest.fixture(scope="session")
-    def live_env(self) -> LiveEnvironmentLike:
-        return self.env
+    class LiveEnvironmentPlugin:
+        @pytest.fixture(scope="session")
+        def live_env(self) -> LiveEnvironmentLike:
+            return env
+
+    return LiveEnvironmentPlugin()
 
 
 def run_plan(
@@ -78,7 +87,12 @@ def run_plan(
     live_env: LiveEnvironmentLike | None = None,
     progress: Progress | None = None,
 ) -> list[ScenarioResult]:
-    """One pytest session over the plan; returns the scenario results it produced."""
+    """One pytest session over the plan; returns the scenario results it produced.
+
+    pytest is imported here, not at module level: ``dui-conformance --help`` and offline runs
+    never pay for it."""
+    import pytest
+
     settings.results_path = str(workdir / f"scenarios-{'-'.join(settings.phases)}.json")
     settings_path = workdir / f"settings-{'-'.join(settings.phases)}.json"
     settings.dump(settings_path)
@@ -94,14 +108,16 @@ def run_plan(
         args += ["-n", str(jobs), "--dist", "loadgroup"]
     plugins: list[object] = [_ProgressPlugin(progress or Progress())]
     if live_env is not None:
-        plugins.append(_LiveEnvironmentPlugin(live_env))
+        plugins.append(_live_environment_plugin(live_env))
     log = io.StringIO()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         code = pytest.main(args, plugins=plugins)
     (workdir / f"pytest-{'-'.join(settings.phases)}.log").write_text(log.getvalue(), encoding="utf-8")
+    path = Path(settings.results_path)
+    if code == pytest.ExitCode.INTERRUPTED and path.exists():
+        raise Interrupted([ScenarioResult.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8"))])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise HarnessError(f"pytest s'est arrêté (code {int(code)}) :\n{log.getvalue()[-3000:]}")
-    path = Path(settings.results_path)
     if not path.exists():
         raise HarnessError(f"Aucun résultat produit par le plan :\n{log.getvalue()[-3000:]}")
     return [ScenarioResult.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8"))]
@@ -111,7 +127,12 @@ def plan_scope(settings: RunSettings) -> dict[str, str]:
     """Requirements this run does not concern, with the reason (French): none of their scenarios
     can run, because of the phases asked for, the ``--exigence`` selection or the kinds of the
     documents given. A requirement left out here and still without a result is « non évaluée »."""
-    kinds = {load(f, settings.max_bytes).kind for f in discover(settings.inputs)} if OFFLINE in settings.phases else set()
+    from pytest_bdd.feature import get_features
+
+    from .plugin import out_of_scope
+
+    kinds = ({kind for _, kind in run_documents(settings.inputs, settings.max_bytes)}
+             if OFFLINE in settings.phases else set())
     reasons: dict[str, str] = {}
     concerned: set[str] = set()
     for feature in get_features([str(FEATURES_DIR)]):
@@ -176,28 +197,42 @@ def requirement_outcome(outcomes: list[Outcome]) -> Outcome:
 @dataclass
 class Execution:
     settings: RunSettings
-    jobs: int = 1
+    jobs: int = 0  # offline worker processes; 0: every core when the export is large enough
     live_env: LiveEnvironmentLike | None = None
     progress: Progress | None = None
     artefacts: list[dict[str, str]] = field(default_factory=list)
+    executor: str | None = None  # None/"local", "dask-local" or "dask://HOST:PORT" (offline documents)
 
 
 def execute(execution: Execution) -> RunResult:
-    """Run the offline and live phases the settings ask for and build the RunResult."""
+    """Run the offline and live phases the settings ask for and build the RunResult.
+
+    Offline documents go through the in-process plan (:mod:`.execution`) on the chosen executor;
+    the live phase is a pytest-bdd session. Ctrl-C stops the run and gives a partial RunResult
+    marked ``interrupted`` holding every scenario finished so far."""
     settings = execution.settings
+    progress = execution.progress or Progress()
     catalogue = load_catalogue(settings.catalogue_dirs)
     started = _now()
     scenarios: list[ScenarioResult] = []
-    with tempfile.TemporaryDirectory(prefix="dui-conformance-") as tmp:
-        workdir = Path(tmp)
+    interrupted = False
+    try:
         if OFFLINE in settings.phases and settings.inputs:
-            offline = RunSettings(**{**settings.__dict__, "phases": [OFFLINE]})
-            scenarios += run_plan(offline, workdir, execution.jobs, None, execution.progress)
+            _run_offline(execution, scenarios, progress)
         if LIVE in settings.phases:
             if execution.live_env is None:
                 raise HarnessError("Phase directe demandée sans environnement de services simulés.")
             live = RunSettings(**{**settings.__dict__, "phases": [LIVE]})
-            scenarios += run_plan(live, workdir, 1, execution.live_env, execution.progress)
+            progress.on_phase("Scénarios")
+            with tempfile.TemporaryDirectory(prefix="dui-conformance-") as tmp:
+                scenarios += run_plan(live, Path(tmp), 1, execution.live_env, progress)
+    except Interrupted as stop:
+        scenarios += stop.scenarios
+        interrupted = True
+    except KeyboardInterrupt:
+        interrupted = True
+    from .ins import suggest_environment  # here: the INS readers (FHIR, HL7 v2) are slow to import
+
     requirements = roll_up(catalogue, scenarios, settings.profile, plan_scope(settings))
     for req in requirements:
         if req.id == "INS-04":  # run-level advice: every INS of the run is a production one
@@ -218,11 +253,31 @@ def execute(execution: Execution) -> RunResult:
         tool={"name": "dui-conformance", "version": __version__, "python": os.sys.version.split()[0]},
         artefacts=execution.artefacts,
         exchanges=exchanges,
+        interrupted=interrupted,
     )
+
+
+def _run_offline(execution: Execution, scenarios: list[ScenarioResult], progress: Progress) -> None:
+    from .execution.executors import evaluate_offline, make_executor
+
+    offline = RunSettings(**{**execution.settings.__dict__, "phases": [OFFLINE]})
+    progress.on_phase("Documents")
+    executor = make_executor(execution.executor, execution.jobs, _count_files(offline.inputs))
+    try:
+        evaluate_offline(offline, executor, scenarios, progress.on_total, progress.on_done)
+    finally:
+        executor.close()
+
+
+def _count_files(inputs: list[str]) -> int:
+    """How many files the inputs name, without reading them (to decide on parallelism)."""
+    return sum(sum(len(files) for _, _, files in os.walk(p)) if Path(p).is_dir() else 1 for p in inputs)
 
 
 def exit_code(run: RunResult) -> int:
     """0 conforme, 3 non conforme or non concluant, 4 harness error."""
+    if run.interrupted:
+        return EXIT_INTERRUPTED
     if run.harness_errors:
         return EXIT_HARNESS
     return EXIT_OK if run.verdict == "conforme" else EXIT_NOT_CONFORMANT

@@ -15,7 +15,7 @@ from .common import ReportContext
 from .cucumber import render_cucumber
 from .evidence import build_evidence, redact_run
 from .html import render_html
-from .json_report import ReportVersionError, load_run, render_json
+from .json_report import ReportVersionError, findings_lines, is_large, load_run, render_json, write_json
 from .junit import render_junit
 from .markdown import render_markdown
 from .redact import redact
@@ -50,8 +50,17 @@ def write_reports(
     written: dict[str, Path] = {}
     for fmt in wanted:
         name, render = _WRITERS[fmt]
-        content = render(safe, context)
         path = out_dir / name
+        if fmt == "json":  # streamed: the canonical report can be far larger than the others
+            with path.open("w", encoding="utf-8", errors="backslashreplace") as out:
+                write_json(safe, out)
+            written[fmt] = path
+            if is_large(safe):
+                with (out_dir / "findings.jsonl").open("w", encoding="utf-8", errors="backslashreplace") as out:
+                    out.writelines(findings_lines(safe))
+                written["findings"] = out_dir / "findings.jsonl"
+            continue
+        content = render(safe, context)
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:

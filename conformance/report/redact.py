@@ -9,6 +9,7 @@ Every pattern consumes its text once, so hostile input cannot make it backtrack 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 MASK = "[masqué]"
@@ -70,7 +71,9 @@ def _is_sensitive(name: str) -> bool:
     return key in _SENSITIVE_KEYS or key.endswith(_SENSITIVE_SUFFIXES)
 
 
+@lru_cache(maxsize=1 << 16)
 def redact_text(text: str) -> str:
+    """Cached: a large run repeats the same messages, paths and XPaths thousands of times."""
     for pattern, replacement in _TEXT_PATTERNS:
         text = pattern.sub(replacement, text)
     return text

@@ -1,0 +1,162 @@
+"""Where the per-document evaluation runs: this process, a pool of local processes, or Dask.
+
+Documents travel in batches (a batch pays one round trip and one plan load per worker);
+results come back in submission order, so a report is the same whichever executor made it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..model import ScenarioResult
+from ..settings import RunSettings
+from . import ExecutorError
+from .plan import evaluate_document, offline_plan
+
+Batch = list[tuple[str, str]]  # (document path, document id in nodeids)
+DASK_PREFIX = "dask://"
+DASK_LOCAL = "dask-local"
+# Measured with benchmarks/bench_check.py: below this a second process costs more than it saves.
+PARALLEL_FROM = 200
+
+
+def evaluate_batch(batch: Batch, settings: RunSettings) -> list[ScenarioResult]:
+    """Evaluate a batch; a document that breaks the harness yields its own error, never stops the batch."""
+    from .plan import unevaluable
+
+    results: list[ScenarioResult] = []
+    for path, doc_id in batch:
+        try:
+            results += evaluate_document(path, doc_id, settings)
+        except Exception as exc:  # noqa: BLE001 - reported as this document's harness error
+            results.append(unevaluable(path, exc))
+    return results
+
+
+class Executor(Protocol):
+    workers: int
+
+    def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
+        """Results of each batch, in the order of ``batches``."""
+
+    def close(self) -> None: ...
+
+
+def batches_of(documents: Batch, workers: int, largest: int = 64) -> list[Batch]:
+    """Several batches per worker (so a slow batch does not idle the others), none too large."""
+    if not documents:
+        return []
+    size = max(1, min(largest, math.ceil(len(documents) / (workers * 4))))
+    return [documents[i:i + size] for i in range(0, len(documents), size)]
+
+
+@dataclass
+class InProcess:
+    workers: int = 1
+
+    def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
+        for batch in batches:
+            yield evaluate_batch(batch, settings)
+
+    def close(self) -> None:
+        pass
+
+
+def _worker_init() -> None:
+    """Ctrl-C is the controller's to handle: it writes the partial report and stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    offline_plan()
+
+
+class ProcessPool:
+    def __init__(self, workers: int):
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+
+    def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
+        futures = [self._pool.submit(evaluate_batch, batch, settings) for batch in batches]
+        for future in futures:
+            yield future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskCluster:
+    """Dask distributed: joins a scheduler (``dask://HOST:PORT``) or starts a LocalCluster.
+
+    A batch whose worker dies is rescheduled by the scheduler; one that raises is retried."""
+
+    RETRIES = 2
+    task = staticmethod(evaluate_batch)  # what a worker runs on a batch
+
+    def __init__(self, address: str | None, workers: int):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ExecutorError("Dask n'est pas installé : pip install 'dui-conformance[distribue]'.") from None
+        self._cluster = None
+        if address is None:
+            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, host="127.0.0.1")
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(address, timeout="20s")
+        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+
+    def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
+        futures = self._client.map(self.task, batches, settings=settings, retries=self.RETRIES, pure=False)
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            self._client.cancel(futures)
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def default_jobs(documents: int) -> int:
+    """Every core when the export is large enough for processes to pay for their start."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores if documents >= PARALLEL_FROM and cores > 1 else 1
+
+
+def make_executor(spec: str | None, jobs: int, documents: int) -> Executor:
+    """``None``/``local`` (processes on this machine), ``dask-local`` or ``dask://HOST:PORT``."""
+    workers = jobs or default_jobs(documents)
+    if spec in (None, "", "local"):
+        return ProcessPool(workers) if workers > 1 else InProcess()
+    if spec == DASK_LOCAL:
+        return DaskCluster(None, jobs or default_jobs(10**9))
+    if spec.startswith(DASK_PREFIX):
+        return DaskCluster("tcp://" + spec.removeprefix(DASK_PREFIX), workers)
+    raise ExecutorError(f"Exécuteur inconnu « {spec} » (attendus : local, {DASK_LOCAL}, {DASK_PREFIX}HÔTE:PORT).")
+
+
+def evaluate_offline(settings: RunSettings, executor: Executor, results: list[ScenarioResult],
+                     on_total=lambda total: None, on_done=lambda subject: None) -> None:
+    """Evaluate every exported document, appending to ``results`` as batches come back.
+
+    Results are appended whole batches at a time, so an interruption (Ctrl-C) leaves ``results``
+    holding every scenario of the documents it holds at all."""
+    from ..inputs import run_documents
+    from .plan import document_ids
+
+    paths = sorted(path for path, _ in run_documents(settings.inputs, settings.max_bytes))
+    ids = document_ids(paths)
+    on_total(len(paths))
+    batches = batches_of([(p, ids[p]) for p in paths], executor.workers)
+    for batch, batch_results in zip(batches, executor.run(batches, settings)):
+        results.extend(batch_results)
+        for path, _ in batch:
+            on_done(path)

@@ -1,0 +1,42 @@
+"""Every executor gives the same report; one bad document never stops a run."""
+
+import pytest
+
+from dui_conformance.execution import ExecutorError, executors
+from dui_conformance.execution.executors import batches_of, make_executor
+from dui_conformance.runner import Execution, execute
+
+from .conftest import comparable, fixture_settings
+
+
+def test_local_process_pool_equals_in_process(local_run):
+    pooled = execute(Execution(fixture_settings(), jobs=2))
+    assert comparable(pooled) == comparable(local_run)
+
+
+def test_batches_keep_order_and_cover_every_document():
+    docs = [(str(i), str(i)) for i in range(103)]
+    batches = batches_of(docs, workers=2)
+    assert [d for b in batches for d in b] == docs and len(batches) > 2
+
+
+def test_a_document_that_breaks_the_harness_is_its_own_error(monkeypatch, local_run):
+    broken = sorted({s.subject for s in local_run.scenarios})[3]
+    real = executors.evaluate_document
+
+    def evaluate(path, doc_id, settings):
+        if path == broken:
+            raise MemoryError("simulée")
+        return real(path, doc_id, settings)
+
+    monkeypatch.setattr(executors, "evaluate_document", evaluate)
+    run = execute(Execution(fixture_settings(), jobs=1))
+    errors = [s for s in run.scenarios if s.error]
+    assert [s.subject for s in errors] == [broken] and "MemoryError" in errors[0].error
+    others = [s for s in run.scenarios if s.subject != broken]
+    assert len(others) == sum(s.subject != broken for s in local_run.scenarios)
+
+
+def test_unknown_executor_is_a_usage_error():
+    with pytest.raises(ExecutorError):
+        make_executor("ray://x", 1, 10)
