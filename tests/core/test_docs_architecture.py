@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PATH = re.compile(r"`((?:conformance|features|mocks|fixtures|tests|docs|scripts|benchmarks)/[^`*<>…\s]+)`")
+PATH = re.compile(r"`((?:conformance|features|mocks|fixtures|tests|docs|scripts|benchmarks)/[^`<>…\s]+)`")
 
 
 @pytest.mark.parametrize("doc", ["architecture.md", "contribuer.md"])
