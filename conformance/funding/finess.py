@@ -7,19 +7,15 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from stdnum import luhn
+
 REGIONS_FILE = Path(__file__).parent / "regions.toml"
 
 
 def luhn_ok(number: str) -> bool:
-    """Luhn check over the digits (Corsica's 2A/2B read as 20, the usual convention)."""
+    """Luhn check over the digits (Corsica's 2A/2B read as 20, the usual convention), by python-stdnum."""
     digits = number.replace("2A", "20", 1).replace("2B", "20", 1) if number[:2] in ("2A", "2B") else number
-    if not digits.isdigit():
-        return False
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if i % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
+    return digits.isdigit() and luhn.is_valid(digits)
 
 
 def finess_problem(number: str, pattern: str, key: str) -> str | None:
