@@ -83,6 +83,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--executor", "--executeur", dest="executor", default=None, metavar="EXÉCUTEUR",
                         help="Où évaluer les documents : local (défaut), dask-local (grappe Dask locale) ou "
                              "dask://HÔTE:8786 (grappe Dask existante ; pip install 'dui-conformance[distribue]').")
+    parser.add_argument("--grappe", dest="cluster_file", type=Path, metavar="GRAPPE.yaml",
+                        help="Fichier de grappe ESMS numérique : le rapport montre la conséquence pour le financement "
+                             "(éligibilité, montants, condition de conformité de la dernière tranche ; voir "
+                             "docs/financement.md).")
     parser.add_argument("--attendus", dest="expected", type=Path, metavar="FICHIER",
                         help="Échecs attendus (TOML : exigence, raison, lien) : l'exécution n'échoue que sur un échec "
                              "inattendu ou sur un attendu qui ne se produit plus (voir docs/ci.md).")
@@ -210,6 +214,12 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         except ExpectationsError as exc:
             console.print(f"[red]Erreur d'utilisation :[/red] {exc}", markup=True, highlight=False)
             return EXIT_USAGE
+    cluster = None
+    if args.cluster_file is not None:  # a bad cluster file is a usage error before anything runs
+        from .funding import get_ruleset, load_cluster
+
+        cluster = load_cluster(args.cluster_file)
+        ruleset = get_ruleset(cluster["campagne"], [])
     with ExitStack() as stack:
         callbacks = ProgressCallbacks()
         if not args.quiet:
@@ -235,7 +245,9 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
                                 artefacts=_artefacts(settings), executor=args.executor))
     out_dir = args.report_dir or Path("reports") / run.run_id
     with console.status("Écriture du rapport…") if not args.quiet else ExitStack():
-        written = write_reports(run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations))
+        funding = _funding(cluster, ruleset, args.cluster_file, run) if cluster is not None else None
+        written = write_reports(run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations,
+                                                                     funding=funding))
     _summary(run)
     for fmt, path in written.items():
         console.print(f"  {fmt:<9} {path}")
@@ -417,6 +429,14 @@ def cmd_mocks(args) -> int:
             console.print(f"  {name:<10} {url}")
         while True:
             time.sleep(3600)
+
+
+def _funding(cluster: dict, ruleset, cluster_file: Path, run) -> dict:
+    """What this run means for the cluster's funding: its conformity condition read from the run itself."""
+    from .funding import conformity_from_run, evaluate
+
+    conformity = conformity_from_run(run.to_dict(), "cette exécution", ruleset.data["conformite"]["services"])
+    return evaluate(cluster, ruleset, str(cluster_file), conformity, None, "").to_dict()
 
 
 def cmd_funding(args) -> int:

@@ -2,9 +2,9 @@
 
 from .eligibility import Condition, FundingResult, evaluate
 from .files import InputError
-from .loading import conformity_from_report, load_cluster, usage_from_file
+from .loading import conformity_from_report, conformity_from_run, load_cluster, usage_from_file
 from .ranking import rank
 from .rulesets import DEFAULT_CAMPAIGN, RuleSet, available, get_ruleset
 
-__all__ = ["Condition", "FundingResult", "InputError", "evaluate", "load_cluster", "conformity_from_report",
+__all__ = ["Condition", "FundingResult", "InputError", "evaluate", "load_cluster", "conformity_from_report", "conformity_from_run",
            "usage_from_file", "rank", "DEFAULT_CAMPAIGN", "RuleSet", "available", "get_ruleset"]

@@ -49,26 +49,32 @@ def load_cluster(path: Path) -> dict[str, Any]:
 
 
 def conformity_from_report(path: Path, services: list[str]) -> Condition:
-    """The conformity condition from a readiness report: a blocking failure on one of ``services`` leaves it unmet.
+    """The conformity condition from a readiness report file (``report.json``, schema-validated)."""
+    return conformity_from_run(_validated(path, REPORT_SCHEMA, "rapport de préparation"), path.name, services)
+
+
+def conformity_from_run(report: dict[str, Any], label: str, services: list[str]) -> Condition:
+    """The conformity condition from a report's data: a blocking failure on one of ``services`` leaves it unmet.
 
     A service with no evaluated requirement is *non couvert*: the condition is then not evaluated,
     never met.
     """
-    report = _validated(path, REPORT_SCHEMA, "rapport de préparation")
     requirements = report["requirements"]
     failing = {s: [r["id"] for r in requirements if r["service"] == s and r["blocking"] and r["outcome"] == "fail"]
                for s in services}
-    covered = {s for s in services if any(r["service"] == s and r["outcome"] != "not_run" for r in requirements)}
+    # evaluated = decided or undecided on this run's inputs; "non applicable" and "non évaluée" cover nothing
+    covered = {s for s in services
+               if any(r["service"] == s and r["outcome"] not in ("not_run", "omit") for r in requirements)}
     names = ", ".join(SERVICE_NAMES.get(s, s) for s in services)
     if any(failing.values()):
         detail = " ; ".join(f"{SERVICE_NAMES.get(s, s)} : {', '.join(ids)}" for s, ids in failing.items() if ids)
-        return Condition("conformite", UNMET, f"exigences bloquantes en échec dans {path.name} ({detail})")
+        return Condition("conformite", UNMET, f"exigences bloquantes en échec dans {label} ({detail})")
     if report.get("verdict") == "erreur":
-        return Condition("conformite", NOT_EVALUATED, f"{path.name} : le rapport signale une erreur du harnais, à relancer")
+        return Condition("conformite", NOT_EVALUATED, f"{label} : le rapport signale une erreur du harnais, à relancer")
     missing = [SERVICE_NAMES.get(s, s) for s in services if s not in covered]
     if missing:
-        return Condition("conformite", NOT_EVALUATED, f"{path.name} : {', '.join(missing)} non couvert(s) par le rapport")
-    return Condition("conformite", MET, f"aucune exigence bloquante en échec sur {names} ({path.name})")
+        return Condition("conformite", NOT_EVALUATED, f"{label} : {', '.join(missing)} non couvert(s) par le rapport")
+    return Condition("conformite", MET, f"aucune exigence bloquante en échec sur {names} ({label})")
 
 
 def usage_from_file(path: Path) -> tuple[dict[str, Condition], str]:
