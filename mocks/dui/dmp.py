@@ -131,7 +131,7 @@ class DmpClient:
         attributes.update({
             "Identifiant_Structure": acting["structure"], "Secteur_Activite": acting["sector"],
             "urn:oasis:names:tc:xspa:1.0:subject:subject-id": acting["name"],
-            "urn:oasis:names:tc:xacml:2.0:subject:role": Code(acting["profession"], "1.2.250.1.213.1.1.4.5", ""),
+            "urn:oasis:names:tc:xacml:2.0:subject:role": ebrim.Code(acting["profession"], "1.2.250.1.213.1.1.4.5", ""),
         })
         return vihf_assertion(attributes, subject=acting["subject"])
 

@@ -214,6 +214,9 @@ def test_expired_access_token_then_refresh(psc, http):
     psc.expire_access_tokens()
     expired = http.get(userinfo, headers={"Authorization": "Bearer " + body["access_token"]})
     assert expired.status_code == 401 and expired.json()["error"] == "invalid_token"
+    assert not psc.recorder.exchanges()[-1].deviations  # how a relying party learns of the expiry: no deviation
+    again = http.get(userinfo, headers={"Authorization": "Bearer " + body["access_token"]})
+    assert again.status_code == 401 and psc.recorder.exchanges()[-1].codes == ["PSC-JETON-EXPIRE"]
     refreshed = http.post(psc.discovery()["token_endpoint"], auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
                           data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}).json()
     assert http.get(userinfo, headers={"Authorization": "Bearer " + refreshed["access_token"]}).status_code == 200
