@@ -241,12 +241,15 @@ class LiveEnvironment:
         return self.mocks[MSS]
 
     def services(self) -> dict[str, Any]:
-        """Content of services-simules.json: each mock's endpoint and its exchange log."""
+        """Content of services-simules.json: each mock's base endpoint, each of its operations' URL, its exchange
+        log, and the test PKI's files when it is served over TLS."""
         tls = self.pki.files() if self.pki and self.tls else None
-        services = {
-            name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges", "tls": tls}
-            for name, mock in self.mocks.items()
-        }
+        services = {}
+        for name, mock in self.mocks.items():
+            services[name] = {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges", "tls": tls}
+            endpoints = getattr(mock, "endpoints", None)  # each operation or transaction by name
+            if endpoints is not None:
+                services[name]["points_d_acces"] = endpoints()
         if MSS in self.mocks:
             services[MSS].update(self.mss.urls, tls=self.pki.files())
         if "psc" in self.mocks:
@@ -268,14 +271,6 @@ class LiveEnvironment:
         finally:
             for ctx in self._contexts:
                 ctx.load_cert_chain(self.pki.server_cert, self.pki.server_key)
-        """Content of services-simules.json: each mock's base endpoint, each of its operations' URL, its exchange log."""
-        out = {}
-        for name, mock in self.mocks.items():
-            out[name] = {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges"}
-            endpoints = getattr(mock, "endpoints", None)  # each operation or transaction by name
-            if endpoints is not None:
-                out[name]["points_d_acces"] = endpoints()
-        return out
 
     def urls(self) -> dict[str, str]:
         return {name: mock.url for name, mock in self.mocks.items()}

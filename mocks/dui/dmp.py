@@ -81,7 +81,10 @@ def build_dlu(resident: Resident, unique_id: str, set_id: str, version: int, rep
     root.find(_h("versionNumber")).set("value", str(version))
     role = root.find(f"{_h('recordTarget')}/{_h('patientRole')}")
     ins_id, local_id = role.findall(_h("id"))[:2]
-    ins_id.attrib.update({"root": resident.ins_oid or "", "extension": resident.ins or ""})
+    if resident.ins and resident.ins_oid:
+        ins_id.attrib.update({"root": resident.ins_oid, "extension": resident.ins})
+    else:
+        role.remove(ins_id)  # no INS: only the local identifier, never an empty one
     local_id.set("extension", resident.id)
     patient = role.find(_h("patient"))
     name = patient.find(_h("name"))
