@@ -22,6 +22,7 @@ from dui_conformance.xds.build import add_slot, new_urn, q
 from dui_conformance.xmlsafe import XmlDocument
 
 HL7 = {"h": "urn:hl7-org:v3"}
+INS_ARC = "1.2.250.1.213.1.4."  # INS and former INS-C assigning authorities: never a local identifier
 INS_OIDS = ("1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11")  # §1.2
 PERSON_OID = "1.2.250.1.71.4.2.1"  # national health-professional ids (§2.1)
 STRUCTURE_OID = "1.2.250.1.71.4.2.2"
@@ -134,10 +135,11 @@ def derive(cda: XmlDocument, data: bytes) -> DocumentMetadata:
     idents = [i for i in root.xpath("h:recordTarget/h:patientRole/h:id", namespaces=HL7)
               if i.get("root") and i.get("extension")]
     ins = next((i for i in idents if i.get("root") in INS_OIDS), None)
+    local = next((i for i in idents if not i.get("root").startswith(INS_ARC)), None)
     if ins is not None:
         meta.patient_id = f"{ins.get('extension')}^^^&{ins.get('root')}&ISO^NH"
-    elif idents:  # no INS: the structure's local identifier (§3.2, PI), never nothing
-        meta.patient_id = f"{idents[0].get('extension')}^^^&{idents[0].get('root')}&ISO^PI"
+    elif local is not None:  # no INS: the structure's local identifier (§3.2, PI), never nothing
+        meta.patient_id = f"{local.get('extension')}^^^&{local.get('root')}&ISO^PI"
     patient = _first(root, "h:recordTarget/h:patientRole/h:patient")
     if patient is not None:
         family = _words(_first(patient, "h:name/h:family[@qualifier='BR']")) or _words(_first(patient, "h:name/h:family"))
