@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Fichier où écrire les adresses des services simulés.")
     mocks.add_argument("--port", dest="ports", action="append", default=[], metavar="SERVICE=PORT",
                        help="Port fixe d'un service simulé, ex. insi=18001 (répétable ; défaut : port libre).")
+    mocks.add_argument("--pki", type=Path, metavar="DOSSIER",
+                       help="Dossier de la PKI de test, gardé entre deux lancements : fichiers repris s'ils y sont, "
+                            "créés sinon (le DUI y prend la racine et son certificat client).")
 
     funding = sub.add_parser("financement", help="Éligibilité d'une grappe ESMS numérique, montants et tranches.")
     funding.add_argument("clusters", nargs="+", type=Path, metavar="GRAPPE.yaml",
@@ -423,7 +426,8 @@ def cmd_mocks(args) -> int:
         if not port.isdigit():
             raise ConfigError(f"--port attend SERVICE=PORT, reçu « {item} ».")
         ports[name] = int(port)
-    with LiveEnvironment(services_file=args.sortie, ports=ports) as env:
+    # a kept PKI is for a DUI that speaks TLS: every simulated service then serves it
+    with LiveEnvironment(services_file=args.sortie, ports=ports, pki_dir=args.pki, tls=bool(args.pki) or None) as env:
         console.print(f"Services simulés démarrés ; adresses écrites dans {args.sortie}. Ctrl-C pour arrêter.")
         for name, url in env.urls().items():
             console.print(f"  {name:<10} {url}")

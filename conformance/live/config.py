@@ -11,6 +11,14 @@
     [services]                   # optional: fixed ports of the simulated services
     insi = 18001
     dmp = 18002
+    psc = 18003
+    mss = 18004                  # MSSanté operator, SMTPS (submission)
+    mss_imaps = 18005            # MSSanté operator, IMAPS (retrieval)
+    pki = "pki"                  # test PKI folder kept between runs (reused when present, generated otherwise),
+                                 # so that a DUI started before the harness trusts its root and has its certificate
+
+    [mss]                        # optional: the DUI's MSSanté mailbox (an APP mailbox of mocks/common/annuaire.toml)
+    bal = "dui@ehpad-les-tilleuls.mssante.fr"
 
     [psc]                        # optional: Pro Santé Connect login of the DUI (see docs/pro-sante-connect.md)
     connexion_url = "http://127.0.0.1:8080/psc/connexion"       # where a browser starts the login
@@ -89,6 +97,8 @@ class DuiConfig:
     ports: dict[str, int] = field(default_factory=dict)
     psc: PscSettings | None = None
     tls: bool = False  # false: plain HTTP, and the report says transport security was not evaluated
+    pki: Path | None = None  # persistent test PKI folder ([services] pki); None: a fresh PKI per run
+    mss_mailbox: str | None = None  # [mss] bal; None: the reference DUI's mailbox
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -123,9 +133,15 @@ class DuiConfig:
         tls = section.get("tls", False)
         if not isinstance(tls, bool):
             raise ConfigError(f"{path} : tls attend true ou false.")
-        ports = data.get("services", {})
-        if not isinstance(ports, dict) or not all(isinstance(v, int) and 0 < v < 65536 for v in ports.values()):
+        ports = dict(data.get("services", {})) if isinstance(data.get("services", {}), dict) else None
+        pki = ports.pop("pki", None) if ports is not None else None
+        if ports is None or not all(isinstance(v, int) and 0 < v < 65536 for v in ports.values()):
             raise ConfigError(f"{path} : [services] attend des numéros de port (ex. insi = 18001).")
+        if pki is not None and (not isinstance(pki, str) or not pki.strip()):
+            raise ConfigError(f"{path} : [services] pki attend un dossier (ex. pki = \"pki\").")
+        mss = data.get("mss", {})
+        if not isinstance(mss, dict) or set(mss) - {"bal"} or not isinstance(mss.get("bal", ""), str):
+            raise ConfigError(f"{path} : [mss] n'accepte que bal = \"adresse@….mssante.fr\".")
         return cls(
             mode=section.get("mode", ADAPTER),
             adapter_url=section.get("adapter_url"),
@@ -136,4 +152,7 @@ class DuiConfig:
             ports=ports,
             psc=PscSettings.from_toml(path, data["psc"]) if "psc" in data else None,
             tls=tls,
+            # relative to the configuration file, like export_dir
+            pki=(path.parent / pki) if pki else None,
+            mss_mailbox=mss.get("bal"),
         )

@@ -30,10 +30,12 @@ from .attended import AttendedDriver, TerminalTester, Tester, terminal_available
 from .config import ATTENDED, ConfigError, DuiConfig, PscSettings
 from .driver import DuiDriver
 from .ins import AdmissionRun
+from .mss import DUI_MAILBOX
 from .personas import LivePersona, extra_personas, live_personas
 
 SERVICES_FILE = "services-simules.json"
 MSS = "mss"  # the MSSanté operator: SMTP/IMAP, always over TLS with the run's PKI (port: its SMTPS one)
+MSS_PORTS = {MSS: "smtps", "mss_imaps": "imaps"}  # [services] key -> port of the MSSanté mock
 
 
 def _insi(port: int = 0, ssl_context: ssl.SSLContext | None = None) -> InsiMock:
@@ -97,21 +99,25 @@ class LiveEnvironment:
     ``tls`` serves every mock over HTTPS with a test PKI generated for this run (its files are
     listed in ``services-simules.json``); default: the DUI configuration's ``tls`` (plain HTTP
     without one). The reference DUI then trusts only the PKI's root and presents its client certificate.
+    ``pki_dir`` (default: the configuration's ``[services] pki``) keeps that PKI in a folder across runs,
+    for a DUI configured before the run; without it, a fresh PKI per run, removed on close.
     """
 
     def __init__(self, dui_config: DuiConfig | None = None, reference_defects: frozenset[str] | None = None,
                  services_file: str | Path | None = None, tester: Tester | None = None,
-                 ports: dict[str, int] | None = None, tls: bool | None = None):
+                 ports: dict[str, int] | None = None, tls: bool | None = None, pki_dir: str | Path | None = None):
         if dui_config is not None and reference_defects is not None:
             raise ValueError("Choisir soit le DUI testé (dui_config), soit le DUI de référence (reference_defects).")
         self.dui_config = dui_config
         self.reference_defects = reference_defects
         self.tester = tester
         self.ports = dict(ports or (dui_config.ports if dui_config else {}))
-        unknown = set(self.ports) - set(MOCK_FACTORIES) - {MSS}
+        unknown = set(self.ports) - set(MOCK_FACTORIES) - set(MSS_PORTS)
         if unknown:
             raise ConfigError(f"Services simulés inconnus : {', '.join(sorted(unknown))} "
-                             f"(connus : {', '.join([*MOCK_FACTORIES, MSS])}).")
+                             f"(connus : {', '.join([*MOCK_FACTORIES, *MSS_PORTS])}).")
+        self.pki_dir = Path(pki_dir) if pki_dir else (dui_config.pki if dui_config else None)
+        self.mss_mailbox = (dui_config.mss_mailbox if dui_config else None) or DUI_MAILBOX
         self._own_dir = None if services_file else Path(tempfile.mkdtemp(prefix="dui-conformance-"))
         self.services_file = Path(services_file) if services_file else self._own_dir / SERVICES_FILE
         self.tls = tls if tls is not None else bool(dui_config and dui_config.tls)
@@ -138,7 +144,8 @@ class LiveEnvironment:
 
     def _start(self) -> None:
         # MSSanté is TLS-only, so the PKI always exists; ``tls`` decides for the HTTP services.
-        self.pki = TestPki(Path(tempfile.mkdtemp(prefix="dui-conformance-pki-")))
+        self.pki = (TestPki(self.pki_dir, reuse=True) if self.pki_dir
+                    else TestPki(Path(tempfile.mkdtemp(prefix="dui-conformance-pki-"))))
         for name, factory in MOCK_FACTORIES.items():
             options = {}
             if self.tls or (name == "psc" and (self.psc_settings is None or self.psc_settings.https)):
@@ -147,7 +154,7 @@ class LiveEnvironment:
                 self._contexts.append(options["ssl_context"])
             mock = self.mocks[name] = factory(self.ports.get(name, 0), **options)
             mock.start()
-        self.mocks[MSS] = MssMock(self.pki, ports={"smtps": self.ports.get(MSS, 0)})
+        self.mocks[MSS] = MssMock(self.pki, ports={port: self.ports.get(key, 0) for key, port in MSS_PORTS.items()})
         self.mocks[MSS].start()
         self.personas = live_personas(self.insi.personas)
         self.services_file.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +211,7 @@ class LiveEnvironment:
             mock.stop()
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)
-        if self.pki is not None:
+        if self.pki is not None and not self.pki_dir:
             shutil.rmtree(self.pki.directory, ignore_errors=True)
 
     # --- what steps and reports use ----------------------------------------------------------
@@ -241,12 +248,15 @@ class LiveEnvironment:
         return self.mocks[MSS]
 
     def services(self) -> dict[str, Any]:
-        """Content of services-simules.json: each mock's endpoint and its exchange log."""
+        """Content of services-simules.json: each mock's base endpoint, each of its operations' URL, its exchange
+        log, and the test PKI's files when it is served over TLS."""
         tls = self.pki.files() if self.pki and self.tls else None
-        services = {
-            name: {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges", "tls": tls}
-            for name, mock in self.mocks.items()
-        }
+        services = {}
+        for name, mock in self.mocks.items():
+            services[name] = {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges", "tls": tls}
+            endpoints = getattr(mock, "endpoints", None)  # each operation or transaction by name
+            if endpoints is not None:
+                services[name]["points_d_acces"] = endpoints()
         if MSS in self.mocks:
             services[MSS].update(self.mss.urls, tls=self.pki.files())
         if "psc" in self.mocks:
@@ -268,14 +278,6 @@ class LiveEnvironment:
         finally:
             for ctx in self._contexts:
                 ctx.load_cert_chain(self.pki.server_cert, self.pki.server_key)
-        """Content of services-simules.json: each mock's base endpoint, each of its operations' URL, its exchange log."""
-        out = {}
-        for name, mock in self.mocks.items():
-            out[name] = {"url": mock.url, "echanges": f"{mock.base_url}/_harness/exchanges"}
-            endpoints = getattr(mock, "endpoints", None)  # each operation or transaction by name
-            if endpoints is not None:
-                out[name]["points_d_acces"] = endpoints()
-        return out
 
     def urls(self) -> dict[str, str]:
         return {name: mock.url for name, mock in self.mocks.items()}

@@ -24,7 +24,8 @@ SENT_OK = "MSS-20"
 CITIZEN = "MSS-21"
 RECEIVED = "MSS-22"
 ERROR_SHOWN = "MSS-23"
-DUI_MAILBOX = "dui@ehpad-les-tilleuls.mssante.fr"  # the reference DUI's applicative mailbox (annuaire.toml)
+# the reference DUI's applicative mailbox (annuaire.toml); a vendor's DUI names its own in [mss] bal
+DUI_MAILBOX = "dui@ehpad-les-tilleuls.mssante.fr"
 HOSPITAL = "urgences@ch-fictif.mssante.fr"
 PATIENT_DOMAIN = "patient.mssante.fr"
 TO_RESEND = "a-renvoyer"
@@ -75,14 +76,15 @@ def check_citizen(exchanges: list[Exchange], status: str | None, ins: str | None
     return [passed(CITIZEN, f"Message adressé à {expected} pour une identité qualifiée.", _where(ok[0]))]
 
 
-def incoming_dlu(ins: str, oid: str = "1.2.250.1.213.1.4.10", readable: bool = True) -> EmailMessage:
+def incoming_dlu(ins: str, oid: str = "1.2.250.1.213.1.4.10", readable: bool = True,
+                 mailbox: str = DUI_MAILBOX) -> EmailMessage:
     """A hospital's DLU for the resident with this INS, as the DUI's mailbox receives it."""
     cda = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
     cda = cda.replace(b'root="1.2.250.1.213.1.4.10" extension="248055145412365"',
                       f'root="{oid}" extension="{ins}"'.encode())
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = HOSPITAL
-    msg["To"] = DUI_MAILBOX
+    msg["To"] = mailbox
     msg["Subject"] = "XDM/1.0/DDM+Dossier de liaison d'urgence (retour, fictif)"
     msg["Date"] = format_datetime(datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain="ch-fictif.mssante.fr")

@@ -259,13 +259,16 @@ def iti41_request(documents: list[tuple[bytes, ExpectedEntry]], to: str = "http:
     return mtom(envelope, {cids[e]: (data, "text/xml") for (e, _), (data, _) in zip(entries, documents)}, ITI41_ACTION)
 
 
-def xdm_package(documents: list[bytes], environment: str = "test") -> bytes:
+def xdm_package(documents: list[bytes], environment: str = "test", metadata: etree._Element | None = None) -> bytes:
     """An IHE_XDM.ZIP (facts §4.3) for CDA documents: INDEX.HTM, README.TXT, IHE_XDM/SUBSET01/METADATA.XML and
-    DOCnnnn.XML, metadata derived from each CDA header (what a DUI attaches to an MSSanté message)."""
+    DOCnnnn.XML (what a DUI attaches to an MSSanté message). ``metadata``: the sender's own SubmitObjectsRequest
+    (entries Document01… with URI DOC0001.XML…); by default derived from each CDA header."""
     names = {f"Document{i:02d}": f"DOC{i:04d}.XML" for i in range(1, len(documents) + 1)}
-    entries = [(entry_id, expected_entry(parse_xml(data, names[entry_id]), data, environment))
-               for entry_id, data in zip(names, documents)]
-    submit = submit_objects_request(entries, uris=names)
+    submit = metadata
+    if submit is None:
+        entries = [(entry_id, expected_entry(parse_xml(data, names[entry_id]), data, environment))
+                   for entry_id, data in zip(names, documents)]
+        submit = submit_objects_request(entries, uris=names)
     links = "".join(f'<li><a href="IHE_XDM/SUBSET01/{n}">{n}</a></li>' for n in names.values())
     members = {
         "INDEX.HTM": f"<html><body><ul>{links}</ul></body></html>\n".encode(),

@@ -44,11 +44,14 @@ class _Group:
 
     def fail(self, name: str, message: str, where: Location, expected=None, actual=None, source: str | None = None):
         cda = self.expected.sources.get(source or "")
-        evidence = f"trouvé : {actual!s} ; attendu : {expected!s}"
+        # No value deducible from the CDA (no INS for patientId…): say that something was expected, never « None ».
+        unknown = "une valeur (aucune déductible du CDA)"
+        wanted = f"« {expected!s} »" if expected is not None else unknown
+        evidence = f"trouvé : {actual!s} ; attendu : {expected if expected is not None else unknown}"
         if cda:
             evidence += f" ; source CDA : {cda.describe()}"
         # Both values in the message itself: a reader of the report sees the gap without opening the evidence.
-        shown = f" Attendu « {expected!s} », trouvé « {actual!s} »." if expected is not None or actual is not None else ""
+        shown = f" Attendu {wanted}, trouvé « {actual!s} »." if expected is not None or actual is not None else ""
         self.findings.append(failed(self.requirement, f"{name} : {message}{shown}", where, evidence))
 
     def done(self) -> list[Finding]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pytest_bdd import given, parsers, then, when
 
 from dui_conformance.live.mss import (
-    CITIZEN, DUI_MAILBOX, ERROR_SHOWN, HOSPITAL, RECEIVED, SENT_OK, check_citizen, check_error_shown, check_received,
+    CITIZEN, ERROR_SHOWN, HOSPITAL, RECEIVED, SENT_OK, check_citizen, check_error_shown, check_received,
     check_sent, document_id, incoming_dlu,
 )
 from dui_conformance.model import Finding, Location, Outcome, skipped
@@ -70,8 +70,9 @@ def send_to_citizen(live_env, mss_run):
 @when(parsers.parse("un établissement envoie au DUI par MSSanté un DLU {state} du résident"))
 def incoming(live_env, mss_run, state):
     mss_run.readable = state == "lisible"
-    mss_run.incoming = incoming_dlu(mss_run.admission.ins or "", readable=mss_run.readable)
-    live_env.mss.store.deliver(DUI_MAILBOX, mss_run.incoming.as_bytes())
+    mss_run.incoming = incoming_dlu(mss_run.admission.ins or "", readable=mss_run.readable,
+                                    mailbox=live_env.mss_mailbox)
+    live_env.mss.store.deliver(live_env.mss_mailbox, mss_run.incoming.as_bytes())
 
 
 @when("le DUI relève sa messagerie MSSanté")

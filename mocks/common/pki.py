@@ -89,19 +89,49 @@ class TestPki:
 
     __test__ = False  # not a pytest test class, despite its name
 
-    def __init__(self, directory: str | Path):
+    # file names in the PKI folder (what a DUI configured before the run points at)
+    ROOT, CLIENT, OTHER_ROOT = "racine-igc-sante-test.pem", "client-dui", "autre-racine.pem"
+    SERVER, OTHER_SERVER = "serveur", "serveur-autre-racine"
+
+    def __init__(self, directory: str | Path, reuse: bool = False):
+        """``reuse``: keep the certificates already in ``directory`` when all are there and still valid for an
+        hour (a DUI started before the harness was configured with them); generate them otherwise."""
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        d = self.directory
+        self.root_cert, self.other_root_cert = d / self.ROOT, d / self.OTHER_ROOT
+        self.server_cert, self.server_key = d / f"{self.SERVER}.pem", d / f"{self.SERVER}.key"
+        self.client_cert, self.client_key = d / f"{self.CLIENT}.pem", d / f"{self.CLIENT}.key"
+        self.other_server_cert, self.other_server_key = d / f"{self.OTHER_SERVER}.pem", d / f"{self.OTHER_SERVER}.key"
+        if reuse and self._reusable():
+            return
         root, other = _root(ROOT_NAME), _root(OTHER_ROOT_NAME)
-        self.root_cert = self._write_cert("racine-igc-sante-test.pem", root)
-        self.server_cert, self.server_key = self._write_pair(
-            "serveur", _leaf(root, "services-simules.localhost", ExtendedKeyUsageOID.SERVER_AUTH, _LOOPBACK_SANS))
-        self.client_cert, self.client_key = self._write_pair(
-            "client-dui", _leaf(root, CLIENT_NAME, ExtendedKeyUsageOID.CLIENT_AUTH))
-        self.other_root_cert = self._write_cert("autre-racine.pem", other)
-        self.other_server_cert, self.other_server_key = self._write_pair(
-            "serveur-autre-racine",
-            _leaf(other, "services-simules.localhost", ExtendedKeyUsageOID.SERVER_AUTH, _LOOPBACK_SANS))
+        self._write_cert(self.ROOT, root)
+        self._write_pair(self.SERVER, _leaf(root, "services-simules.localhost", ExtendedKeyUsageOID.SERVER_AUTH,
+                                            _LOOPBACK_SANS))
+        self._write_pair(self.CLIENT, _leaf(root, CLIENT_NAME, ExtendedKeyUsageOID.CLIENT_AUTH))
+        self._write_cert(self.OTHER_ROOT, other)
+        self._write_pair(self.OTHER_SERVER, _leaf(other, "services-simules.localhost",
+                                                  ExtendedKeyUsageOID.SERVER_AUTH, _LOOPBACK_SANS))
+
+    def _reusable(self) -> bool:
+        paths = (self.root_cert, self.other_root_cert, self.server_cert, self.server_key, self.client_cert,
+                 self.client_key, self.other_server_cert, self.other_server_key)
+        if not all(p.is_file() for p in paths):
+            return False
+        soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+        try:
+            certs = [x509.load_pem_x509_certificate(p.read_bytes()) for p in paths if p.suffix == ".pem"]
+        except ValueError:
+            return False
+        return all(c.not_valid_after_utc > soon for c in certs)
+
+    @classmethod
+    def files_in(cls, directory: str | Path) -> dict[str, str]:
+        """:meth:`files` of the PKI in ``directory`` without generating anything (a DUI's own process)."""
+        d = Path(directory)
+        return {"racine": str(d / cls.ROOT), "certificat_client": str(d / f"{cls.CLIENT}.pem"),
+                "cle_client": str(d / f"{cls.CLIENT}.key")}
 
     def _write_cert(self, filename: str, issued: _Issued) -> Path:
         path = self.directory / filename
@@ -137,11 +167,7 @@ class TestPki:
 
     def files(self) -> dict[str, str]:
         """What the DUI configuration needs, by name, for ``services-simules.json``."""
-        return {
-            "racine": str(self.root_cert),
-            "certificat_client": str(self.client_cert),
-            "cle_client": str(self.client_key),
-        }
+        return self.files_in(self.directory)
 
 
 def transport_facts(environ: dict) -> dict[str, str | None]:

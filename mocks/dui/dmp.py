@@ -81,7 +81,10 @@ def build_dlu(resident: Resident, unique_id: str, set_id: str, version: int, rep
     root.find(_h("versionNumber")).set("value", str(version))
     role = root.find(f"{_h('recordTarget')}/{_h('patientRole')}")
     ins_id, local_id = role.findall(_h("id"))[:2]
-    ins_id.attrib.update({"root": resident.ins_oid or "", "extension": resident.ins or ""})
+    if resident.ins and resident.ins_oid:
+        ins_id.attrib.update({"root": resident.ins_oid, "extension": resident.ins})
+    else:
+        role.remove(ins_id)  # no INS: only the local identifier, never an empty one
     local_id.set("extension", resident.id)
     patient = role.find(_h("patient"))
     name = patient.find(_h("name"))
@@ -131,7 +134,7 @@ class DmpClient:
         attributes.update({
             "Identifiant_Structure": acting["structure"], "Secteur_Activite": acting["sector"],
             "urn:oasis:names:tc:xspa:1.0:subject:subject-id": acting["name"],
-            "urn:oasis:names:tc:xacml:2.0:subject:role": Code(acting["profession"], "1.2.250.1.213.1.1.4.5", ""),
+            "urn:oasis:names:tc:xacml:2.0:subject:role": ebrim.Code(acting["profession"], "1.2.250.1.213.1.1.4.5", ""),
         })
         return vihf_assertion(attributes, subject=acting["subject"])
 

@@ -16,6 +16,8 @@ from datetime import datetime
 from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from dui_conformance.ins.cda_record import read_cda
 from dui_conformance.mss import MimeProblem, is_mdn, mss_members, parse_message
 from dui_conformance.mss.mdn import KO_SUBJECT
@@ -23,6 +25,8 @@ from dui_conformance.xds.build import xdm_package
 from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
 from ..mss.mdn import build_mdn
+from .dmp import SOURCE_ID
+from .xds_metadata import derive, submission
 
 MAILBOX = "dui@ehpad-les-tilleuls.mssante.fr"
 PATIENT_DOMAIN = "patient.mssante.fr"
@@ -55,6 +59,11 @@ def _hostport(url: str) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or 0
 
 
+def _metadata(cda: bytes) -> etree._Element:
+    """METADATA.XML from this DUI's own CDA → XDS mapping (as for the DMP), the document as DOC0001.XML."""
+    return submission(derive(parse_xml(cda, "DOC0001.XML"), cda), "Document01", SOURCE_ID, uri="DOC0001.XML")
+
+
 class MssClient:
     """``urls``: the operator's smtps:// and imaps://; ``tls``: the test PKI's files (TestPki.files())."""
 
@@ -78,7 +87,7 @@ class MssClient:
         if "mss-sans-demande-accuse" not in self.defects:
             msg["Disposition-Notification-To"] = MAILBOX
         msg.set_content(f"Veuillez trouver ci-joint : {subject} (document fictif de test).\n")
-        msg.add_attachment(xdm_package([cda]), maintype="application", subtype="zip", filename="IHE_XDM.ZIP")
+        msg.add_attachment(xdm_package([cda], metadata=_metadata(cda)), maintype="application", subtype="zip", filename="IHE_XDM.ZIP")
         return msg
 
     def _smtp(self) -> smtplib.SMTP_SSL:

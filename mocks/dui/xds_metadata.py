@@ -22,6 +22,7 @@ from dui_conformance.xds.build import add_slot, new_urn, q
 from dui_conformance.xmlsafe import XmlDocument
 
 HL7 = {"h": "urn:hl7-org:v3"}
+INS_ARC = "1.2.250.1.213.1.4."  # INS and former INS-C assigning authorities: never a local identifier
 INS_OIDS = ("1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11")  # §1.2
 PERSON_OID = "1.2.250.1.71.4.2.1"  # national health-professional ids (§2.1)
 STRUCTURE_OID = "1.2.250.1.71.4.2.2"
@@ -131,10 +132,14 @@ def derive(cda: XmlDocument, data: bytes) -> DocumentMetadata:
     """This DUI's DocumentEntry for its CDA (header values, exact bytes)."""
     root = cda.root
     meta = DocumentMetadata(hash=hashlib.sha1(data).hexdigest(), size=len(data))
-    for ident in root.xpath("h:recordTarget/h:patientRole/h:id", namespaces=HL7):
-        if ident.get("root") in INS_OIDS and ident.get("extension"):
-            meta.patient_id = f"{ident.get('extension')}^^^&{ident.get('root')}&ISO^NH"
-            break
+    idents = [i for i in root.xpath("h:recordTarget/h:patientRole/h:id", namespaces=HL7)
+              if i.get("root") and i.get("extension")]
+    ins = next((i for i in idents if i.get("root") in INS_OIDS), None)
+    local = next((i for i in idents if not i.get("root").startswith(INS_ARC)), None)
+    if ins is not None:
+        meta.patient_id = f"{ins.get('extension')}^^^&{ins.get('root')}&ISO^NH"
+    elif local is not None:  # no INS: the structure's local identifier (§3.2, PI), never nothing
+        meta.patient_id = f"{local.get('extension')}^^^&{local.get('root')}&ISO^PI"
     patient = _first(root, "h:recordTarget/h:patientRole/h:patient")
     if patient is not None:
         family = _words(_first(patient, "h:name/h:family[@qualifier='BR']")) or _words(_first(patient, "h:name/h:family"))
@@ -213,13 +218,14 @@ def _identifier(parent: etree._Element, scheme: str, value: str, label: str) -> 
     _name(node, label)
 
 
-def document_entry(meta: DocumentMetadata, entry_id: str) -> etree._Element:
+def document_entry(meta: DocumentMetadata, entry_id: str, uri: str | None = None) -> etree._Element:
+    """``uri``: the document's file name in an XDM medium (IHE_XDM/SUBSET01/DOC0001.XML)."""
     eo = etree.Element(q("rim", "ExtrinsicObject"), nsmap={"rim": ebrim.RIM}, id=entry_id, mimeType=meta.mime_type,
                        objectType=ebrim.DOC_ENTRY_STABLE)
     for name, value in (("creationTime", meta.creation_time), ("hash", meta.hash), ("languageCode", meta.language),
                         ("serviceStartTime", meta.service_start), ("serviceStopTime", meta.service_stop),
                         ("size", str(meta.size)), ("sourcePatientId", meta.patient_id),
-                        ("legalAuthenticator", meta.legal_authenticator)):
+                        ("legalAuthenticator", meta.legal_authenticator), ("URI", uri)):
         if value:
             add_slot(eo, name, [value])
     if meta.source_patient_info:
@@ -243,8 +249,10 @@ def document_entry(meta: DocumentMetadata, entry_id: str) -> etree._Element:
     return eo
 
 
-def submission(meta: DocumentMetadata, entry_id: str, source_id: str, replaces: str | None = None) -> etree._Element:
-    """SubmitObjectsRequest: one SubmissionSet, one DocumentEntry, HasMember, and RPLC → ``replaces`` if given."""
+def submission(meta: DocumentMetadata, entry_id: str, source_id: str, replaces: str | None = None,
+               uri: str | None = None) -> etree._Element:
+    """SubmitObjectsRequest: one SubmissionSet, one DocumentEntry, HasMember, and RPLC → ``replaces`` if given;
+    ``uri`` for the METADATA.XML of an XDM medium."""
     request = etree.Element(q("lcm", "SubmitObjectsRequest"), nsmap={"lcm": ebrim.LCM, "rim": ebrim.RIM})
     objects = etree.SubElement(request, q("rim", "RegistryObjectList"))
     set_id = "SubmissionSet01"
@@ -258,7 +266,7 @@ def submission(meta: DocumentMetadata, entry_id: str, source_id: str, replaces: 
     _identifier(package, ebrim.SS_UNIQUE_ID, f"2.25.{uuid.uuid4().int}", "XDSSubmissionSet.uniqueId")
     _identifier(package, ebrim.SS_SOURCE_ID, source_id, "XDSSubmissionSet.sourceId")
     _identifier(package, ebrim.SS_PATIENT_ID, meta.patient_id or "", "XDSSubmissionSet.patientId")
-    objects.append(document_entry(meta, entry_id))
+    objects.append(document_entry(meta, entry_id, uri))
     member = etree.SubElement(objects, q("rim", "Association"), associationType=ebrim.HAS_MEMBER,
                               sourceObject=set_id, targetObject=entry_id, id=new_urn())
     add_slot(member, "SubmissionSetStatus", ["Original"])

@@ -11,7 +11,8 @@ import tomllib
 import uuid
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
+
+from ..mss.directory import ANNUAIRE_FILE
 
 # OIDs of the coded userinfo values (facts §3.3 and §5.3).
 ROLE_OID = "1.2.250.1.213.1.1.5.5"
@@ -92,13 +93,24 @@ class Professional:
 
 @cache
 def directory() -> tuple[Professional, ...]:
-    """Every professional of the shared fictitious directory, in file order."""
-    data = tomllib.loads((files("dui_conformance.mocks.psc") / "professionnels.toml").read_text(encoding="utf-8"))
+    """Every professional of the shared fictitious directory (mocks/common/annuaire.toml, also the MSSanté
+    mock's), in file order: activities from their structures, their personal (PER) MSSanté mailbox."""
+    data = tomllib.loads(ANNUAIRE_FILE.read_text(encoding="utf-8"))
+    structures = {s["id"]: s for s in data["structure"]}
+
+    def activity(structure_id: str, mode: str) -> Activity:
+        s = structures[structure_id]
+        return Activity(s["nom"], s["finess"], s["finess_juridique"], s["secteur"], mode)
+
     return tuple(
         Professional(
-            **{k: v for k, v in row.items() if k not in ("activite", "authentification")},
+            id=row["id"], rpps=row["rpps"], id_national=row["identifiant_national"], civilite=row["civilite"],
+            nom=row["nom"], prenom=row["prenom"], profession=row["profession"],
+            libelle_profession=row["libelle_profession"], categorie=row["categorie"],
             authentification=tuple(row["authentification"]),
-            activites=tuple(Activity(**a) for a in row["activite"]),
+            mssante=next((b["adresse"] for b in row.get("bal", []) if b["type"] == "PER"), ""),
+            activites=tuple(activity(a, row.get("mode_exercice", "S"))
+                            for a in row.get("activites", [row["structure"]])),
         )
         for row in data["professionnel"]
     )

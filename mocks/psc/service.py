@@ -83,6 +83,7 @@ class _Tokens:
     expires_at: float
     token_exchange: str
     active: bool = True
+    expiry_told: bool = False  # PSC already answered invalid_token because this token expired
 
 
 def _oauth_error(error: str, description: str, status: int = 400, headers: dict | None = None) -> Response:
@@ -445,7 +446,12 @@ class PscMock(MockService):
             return _oauth_error("invalid_token", "Jeton d'accès révoqué ou inconnu.", 401, challenge)
         exchange.data.update({"login": tokens.login, "professionnel": tokens.plan.professional.id})
         if tokens.expires_at <= time.time():
-            exchange.flag("PSC-JETON-EXPIRE", "Jeton d'accès expiré présenté.", "PSC-23")
+            # Presenting it once is how a relying party learns of the expiry; presenting it again after
+            # invalid_token means the DUI keeps it silently.
+            if tokens.expiry_told:
+                exchange.flag("PSC-JETON-EXPIRE", "Jeton d'accès présenté de nouveau alors que PSC a déjà répondu "
+                              "qu'il avait expiré (invalid_token).", "PSC-23")
+            tokens.expiry_told = True
             exchange.data["expired"] = True
             return _oauth_error("invalid_token", "Jeton d'accès expiré.", 401, challenge)
         return tokens

@@ -139,6 +139,41 @@ def test_mocks_command_serves_fixed_ports_until_stopped(tmp_path):
         proc.wait(timeout=10)
 
 
+def test_mocks_with_a_kept_pki_serve_tls_from_its_files(tmp_path):
+    """``mocks --pki DOSSIER``: the PKI files made there (or reused), every HTTP service over TLS with them."""
+    import json
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from dui_conformance.mocks.common import TestPki
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    services, pki = tmp_path / "services.json", tmp_path / "pki"
+    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance", "mocks", "--port", f"insi={port}",
+                             "--sortie", str(services), "--pki", str(pki)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not services.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        urls = json.loads(services.read_text(encoding="utf-8"))
+        files = TestPki.files_in(pki)
+        assert urls["insi"]["url"].startswith(f"https://127.0.0.1:{port}") and urls["insi"]["tls"] == files
+        answer = requests.get(f"https://127.0.0.1:{port}/_harness/exchanges", timeout=5, verify=files["racine"],
+                              cert=(files["certificat_client"], files["cle_client"]))
+        assert answer.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+
+
 ANS_CDA = Path(__file__).resolve().parents[2] / ".." / "shared" / "ans-examples" / "cda"
 
 

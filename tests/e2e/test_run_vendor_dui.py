@@ -11,17 +11,25 @@ import time
 import pytest
 import requests
 
+from dui_conformance.mocks.common import TestPki
+
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture
 def vendor_dui(tmp_path, free_ports):
+    """The reference DUI in its own process, configured before the run as a vendor's build is: fixed ports, the
+    kept test PKI folder (made here first, as ``dui-conformance mocks --pki`` would), TLS to every service."""
+
     def start(*defects: str):
-        insi, dmp, psc, dui = free_ports(4)
-        realm = f"http://127.0.0.1:{psc}/auth/realms/esante-wallet"
-        args = [sys.executable, "-m", "dui_conformance.mocks.dui", "--insi", f"http://127.0.0.1:{insi}/lps",
-                "--dmp", f"http://127.0.0.1:{dmp}/dmp", "--psc", realm + "/.well-known/wallet-openid-configuration",
-                "--port", str(dui)]
+        insi, dmp, psc, smtps, imaps, dui = free_ports(6)
+        pki = tmp_path / "pki"
+        TestPki(pki)
+        realm = f"https://127.0.0.1:{psc}/auth/realms/esante-wallet"
+        args = [sys.executable, "-m", "dui_conformance.mocks.dui", "--insi", f"https://127.0.0.1:{insi}/lps",
+                "--dmp", f"https://127.0.0.1:{dmp}/dmp", "--psc", realm + "/.well-known/wallet-openid-configuration",
+                "--pki", str(pki), "--mss-smtps", f"smtps://127.0.0.1:{smtps}",
+                "--mss-imaps", f"imaps://127.0.0.1:{imaps}", "--port", str(dui)]
         for defect in defects:
             args += ["--defaut", defect]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -35,12 +43,12 @@ def vendor_dui(tmp_path, free_ports):
                 time.sleep(0.1)
         config = tmp_path / "dui.toml"
         base = f"http://127.0.0.1:{dui}"
-        # PSC in plain HTTP: the reference DUI process starts before the run's test PKI exists.
-        config.write_text(f'[dui]\nmode = "adaptateur"\nadapter_url = "{base}"\n\n'
-                          f"[services]\ninsi = {insi}\ndmp = {dmp}\npsc = {psc}\n\n"
+        config.write_text(f'[dui]\nmode = "adaptateur"\nadapter_url = "{base}"\ntls = true\n\n'
+                          f"[services]\ninsi = {insi}\ndmp = {dmp}\npsc = {psc}\nmss = {smtps}\nmss_imaps = {imaps}\n"
+                          'pki = "pki"\n\n[mss]\nbal = "dui@ehpad-les-tilleuls.mssante.fr"\n\n'
                           f'[psc]\nconnexion_url = "{base}/psc/connexion"\ndeconnexion_url = "{base}/psc/deconnexion"\n'
                           f'redirect_uris = ["{base}/psc/retour"]\npost_logout_redirect_uris = ["{base}/psc/fin-de-session"]\n'
-                          "attente_s = 0.5\nhttps = false\n", encoding="utf-8")
+                          "attente_s = 0.5\n", encoding="utf-8")
         return config
 
     started: list[subprocess.Popen] = []
@@ -61,8 +69,13 @@ def test_run_against_a_conformant_dui_in_another_process(cli, vendor_dui, tmp_pa
     assert _failing(run) == set()
     assert (tmp_path / "services.json").is_file()
     assert any(s["subject"] == "session directe" for s in run.report["scenarios"])
-    psc = [r for r in run.report["requirements"] if r["service"] == "PSC"]
+    by_id = {r["id"]: r for r in run.report["requirements"]}
+    psc = [r for r in by_id.values() if r["service"] == "PSC"]
     assert psc and all(r["outcome"] == "pass" for r in psc), [(r["id"], r["outcome"]) for r in psc]
+    # over TLS from the kept PKI, with MSSanté: transport and MSSanté requirements decided, and passed
+    decided = {i: by_id[i]["outcome"] for i in ("GEN-10", "GEN-11", "GEN-12", "MSS-20", "MSS-21", "MSS-22", "MSS-23")}
+    assert set(decided.values()) == {"pass"}, decided
+    assert run.report["verdict"] == "conforme"
 
 
 def test_run_catches_a_defective_dui_in_another_process(cli, vendor_dui, tmp_path):

@@ -61,3 +61,16 @@ def test_client_context_speaks_tls_1_2_or_more_with_its_certificate(pki):
         (exchange,) = mock.recorder.exchanges()
     assert exchange.transport["client_subject"] and exchange.transport["tls_version"] != "TLSv1.1"
     assert pki.client_context().minimum_version is ssl.TLSVersion.TLSv1_2
+
+
+def test_a_kept_pki_folder_is_reused_and_completed_when_a_file_is_missing(tmp_path):
+    """[services] pki: a DUI configured before the run keeps trusting the same root across runs."""
+    first = TestPki(tmp_path / "pki", reuse=True)
+    root = first.root_cert.read_bytes()
+    assert TestPki(tmp_path / "pki", reuse=True).root_cert.read_bytes() == root
+    assert TestPki.files_in(tmp_path / "pki") == first.files()
+    first.client_key.unlink()
+    again = TestPki(tmp_path / "pki", reuse=True)
+    regenerated = again.root_cert.read_bytes()
+    assert again.client_key.is_file() and regenerated != root  # regenerated as a whole
+    assert TestPki(tmp_path / "pki").root_cert.read_bytes() != regenerated  # no reuse asked: always new

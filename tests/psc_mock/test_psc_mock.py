@@ -16,6 +16,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from dui_conformance.mocks.common import TestPki
+from dui_conformance.mocks.mss.directory import Directory
 from dui_conformance.mocks.psc import (
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ID_TOKEN_DEFECTS, PscMock, directory, professional,
 )
@@ -100,6 +101,16 @@ def test_directory_professionals_have_valid_national_ids():
         assert pro.id_national == "8" + pro.rpps
         assert pro.activites and all(a.secteur_activite.startswith("SA") for a in pro.activites)
         assert set(pro.authentification) <= {"CPS", "e-CPS"} and "@" in pro.mssante
+
+
+def test_psc_and_mssante_read_one_directory():
+    """Issue 9: the professional who logs in through PSC has the MSSanté mailbox of the same directory."""
+    mss = Directory.load()
+    for pro in directory():
+        box = mss.mailbox(pro.mssante)
+        assert box is not None and box.type == "PER" and box.owner == pro.id
+        structures = {s["nom"]: s for s in mss.structures}
+        assert all(structures[a.raison_sociale]["finess"] == a.finess_site for a in pro.activites)
 
 
 def test_discovery_on_the_psc_and_the_standard_paths(psc, http):
@@ -214,6 +225,9 @@ def test_expired_access_token_then_refresh(psc, http):
     psc.expire_access_tokens()
     expired = http.get(userinfo, headers={"Authorization": "Bearer " + body["access_token"]})
     assert expired.status_code == 401 and expired.json()["error"] == "invalid_token"
+    assert not psc.recorder.exchanges()[-1].deviations  # how a relying party learns of the expiry: no deviation
+    again = http.get(userinfo, headers={"Authorization": "Bearer " + body["access_token"]})
+    assert again.status_code == 401 and psc.recorder.exchanges()[-1].codes == ["PSC-JETON-EXPIRE"]
     refreshed = http.post(psc.discovery()["token_endpoint"], auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
                           data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}).json()
     assert http.get(userinfo, headers={"Authorization": "Bearer " + refreshed["access_token"]}).status_code == 200

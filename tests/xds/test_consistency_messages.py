@@ -1,0 +1,27 @@
+"""Messages of the metadata-consistency checks when the CDA gives no expected value."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from lxml import etree
+
+from dui_conformance.xds import check_entry, expected_entry, read_submission
+from dui_conformance.xds.build import submit_objects_request
+from dui_conformance.xmlsafe import parse_xml
+
+HL7 = "{urn:hl7-org:v3}"
+
+
+def test_missing_patient_id_without_an_ins_never_says_none():
+    root = parse_xml((files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes(), "dlu").root
+    role = root.find(f"{HL7}recordTarget/{HL7}patientRole")
+    role.remove(role.find(f"{HL7}id"))  # the INS: only the local identifier is left
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    expected = expected_entry(parse_xml(data, "dlu"), data)
+    assert expected.patient_id is None
+    submit = submit_objects_request([("Document01", expected)])
+    xml = parse_xml(etree.tostring(submit), "METADATA.XML")
+    messages = [f.message for f in check_entry(read_submission(xml).entries[0], expected) if f.outcome.value == "fail"]
+    patient = [m for m in messages if m.startswith("patientId")]
+    assert patient and "None" not in patient[0] and "Attendu une valeur (aucune déductible du CDA)" in patient[0]
