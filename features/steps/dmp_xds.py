@@ -2,8 +2,9 @@
 
 from pytest_bdd import parsers, then, when
 
-from dui_conformance.model import Location, omitted
 from dui_conformance.xds import XDM_KIND, check_iti41_file, check_xdm
+
+from . import judge_requirements, record_readability
 
 
 def _analysis(document, environment: str):
@@ -13,13 +14,10 @@ def _analysis(document, environment: str):
 
 @when("le harnais analyse la soumission et les documents CDA qu'elle transporte")
 def analyse(document, settings, verdict):
-    verdict.record([f for f in _analysis(document, settings.environment) if f.requirement.startswith("GEN-")])
+    record_readability(verdict, _analysis(document, settings.environment))
 
 
 @then(parsers.parse("la soumission respecte les exigences « {ids} »"))
 def respects(ids, document, settings, verdict):
-    wanted = ids.split()
-    verdict.judge([f for f in _analysis(document, settings.environment) if f.requirement in wanted] or [
-        omitted(req, "Soumission illisible : règle non évaluable (voir GEN-01).", Location(file=document.path))
-        for req in wanted
-    ])
+    judge_requirements(verdict, _analysis(document, settings.environment), ids, document.path,
+                       "Soumission illisible : règle non évaluable (voir GEN-01).")

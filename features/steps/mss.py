@@ -3,9 +3,11 @@
 from pytest_bdd import parsers, then, when
 
 from dui_conformance.inputs import InputTooLarge
-from dui_conformance.model import Location, failed, omitted
+from dui_conformance.model import Location, failed
 from dui_conformance.mss import check_message_data
 from dui_conformance.mss import ids as mss_ids
+
+from . import judge_requirements, record_readability
 
 
 def _analysis(document, environment: str):
@@ -19,12 +21,10 @@ def _analysis(document, environment: str):
 
 @when("le harnais analyse le message MSSanté et son archive IHE_XDM")
 def analyse(document, settings, verdict):
-    verdict.record([f for f in _analysis(document, settings.environment) if f.requirement.startswith("GEN-")])
+    record_readability(verdict, _analysis(document, settings.environment))
 
 
 @then(parsers.parse("le message respecte les exigences « {ids} »"))
 def respects(ids, document, settings, verdict):
-    wanted = ids.split()
-    verdict.judge([f for f in _analysis(document, settings.environment) if f.requirement in wanted] or [
-        omitted(req, "Règle sans objet pour ce message.", Location(file=document.path)) for req in wanted
-    ])
+    judge_requirements(verdict, _analysis(document, settings.environment), ids, document.path,
+                       "Règle sans objet pour ce message.")
