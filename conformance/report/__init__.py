@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..model import RunResult
+from ..settings import REPORT_FORMATS
 from .common import ReportContext
 from .cucumber import render_cucumber
 from .evidence import PACKED, build_evidence, redact_run, render_packed, write_evidence
@@ -31,7 +32,7 @@ _WRITERS: dict[str, tuple[str, Callable[[RunResult, ReportContext], str | bytes]
     "markdown": ("summary.md", render_markdown),
     "evidence": ("evidence.zip", None),  # write_evidence packs the files written before it
 }
-ALL_FORMATS: tuple[str, ...] = tuple(_WRITERS)
+ALL_FORMATS: tuple[str, ...] = REPORT_FORMATS
 
 
 def write_reports(
