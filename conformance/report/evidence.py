@@ -19,7 +19,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import IO, Any
 
-from ..model import SCHEMA_VERSION, RunResult
+from ..model import SCHEMA_VERSION, RequirementResult, RunResult, ScenarioResult
 from .common import ReportContext
 from .html import render_html
 from .json_report import dumps, write_json
@@ -39,11 +39,22 @@ def exchange_filename(index: int, exchange: dict[str, Any]) -> str:
 
 
 def redact_run(run: RunResult) -> RunResult:
-    """The run with its secrets masked; the run itself when there is nothing to mask (most offline
-    runs), which spares rebuilding every scenario and finding."""
-    data = run.to_dict()
+    """The run with its secrets masked, one scenario or requirement at a time (the same result as masking
+    ``run.to_dict()`` whole: no key of the run itself is sensitive), so that a large run is never copied
+    whole; what has nothing to mask (most of an offline run) is kept as it is, not rebuilt."""
+    head = replace(run, scenarios=[], requirements=[]).to_dict()
+    safe_head = redact(head)
+    scenarios = [_redacted(s, ScenarioResult) for s in run.scenarios]
+    requirements = [_redacted(r, RequirementResult) for r in run.requirements]
+    if safe_head == head and all(a is b for a, b in zip(scenarios + requirements, run.scenarios + run.requirements)):
+        return run
+    return replace(RunResult.from_dict(safe_head), scenarios=scenarios, requirements=requirements)
+
+
+def _redacted(item: ScenarioResult | RequirementResult, kind: type) -> Any:
+    data = item.to_dict()
     safe = redact(data)
-    return run if safe == data else RunResult.from_dict(safe)
+    return item if safe == data else kind.from_dict(safe)
 
 
 def render_json_bytes(run: RunResult) -> bytes:

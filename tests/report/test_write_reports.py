@@ -52,3 +52,18 @@ def test_evidence_packs_the_written_files(failing_run, tmp_path):
     assert written["evidence"].read_bytes() == build_evidence(failing_run)
     assert zipfile.ZipFile(io.BytesIO(build_evidence(failing_run))).namelist()[:3] == [
         "report.json", "index.html", "summary.md"]
+
+
+def test_redacting_item_by_item_equals_redacting_the_whole_run(run, failing_run):
+    from dui_conformance.report import redact
+    from dui_conformance.report.evidence import redact_run
+
+    from dui_conformance.model import RunResult
+
+    data = failing_run.to_dict()
+    data["scenarios"][0]["error"] = "réponse : Authorization: Bearer abcdefSECRET123"
+    leaky = RunResult.from_dict(data)
+    for sample in (run, failing_run, leaky):
+        assert redact_run(sample).to_dict() == redact(sample.to_dict())
+    assert "SECRET" not in str(redact_run(leaky).to_dict()) and "SECRET" in str(leaky.to_dict())
+    assert redact_run(failing_run) is failing_run or redact_run(failing_run).to_dict() == failing_run.to_dict()
