@@ -9,7 +9,6 @@ every ESMS, 3 not for some, 2 bad input.
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -167,6 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("Interrompu.")
         return EXIT_INTERRUPTED
+    except _input_error() as exc:  # evaluated only when an exception reaches it
+        console.print(f"[red]Entrée invalide[/red] — {exc.source} :")
+        for error in exc.errors:
+            console.print(f"  • {error}", markup=False, highlight=False)
+        return EXIT_USAGE
+
+
+def _input_error() -> type[Exception]:
+    """Bad funding or usage input; :mod:`.funding` (jsonschema, FHIR models) is slow to load, not needed to start."""
+    from .funding import InputError
+
+    return InputError
 
 
 def _settings(args, mode: str, inputs: list[str], phases: list[str]) -> RunSettings:
@@ -413,28 +424,6 @@ def cmd_mocks(args) -> int:
             time.sleep(3600)
 
 
-def _input_errors(command):
-    """Bad funding or usage input → the list of errors and exit 2.
-
-    Only these commands import :mod:`.funding` (jsonschema, FHIR models): slow to load, so not at start-up.
-    """
-
-    @functools.wraps(command)
-    def wrapper(args) -> int:
-        from .funding import InputError
-
-        try:
-            return command(args)
-        except InputError as exc:
-            console.print(f"[red]Entrée invalide[/red] — {exc.source} :")
-            for error in exc.errors:
-                console.print(f"  • {error}", markup=False, highlight=False)
-            return EXIT_USAGE
-
-    return wrapper
-
-
-@_input_errors
 def cmd_funding(args) -> int:
     import json
 
@@ -470,7 +459,6 @@ def cmd_funding(args) -> int:
     return EXIT_OK if all(r.eligible for r in results) else EXIT_NOT_CONFORMANT
 
 
-@_input_errors
 def cmd_usage(args) -> int:
     import json
 
