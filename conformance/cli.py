@@ -17,10 +17,8 @@ from rich.console import Console
 
 from . import __version__
 from .execution import ExecutorError
-from .funding import InputError
 from .live.config import ConfigError
 from .model import Outcome, RunResult
-from .report import ALL_FORMATS, write_reports
 from .requirements import PROFILES, load_catalogue
 from .requirements.catalogue import SERVICES
 from .requirements.coverage import scan_features
@@ -37,7 +35,7 @@ from .runner import (
     execute,
 )
 from .runner import Progress as ProgressCallbacks
-from .settings import LIVE, OFFLINE, RunSettings
+from .settings import LIVE, OFFLINE, REPORT_FORMATS, RunSettings
 
 # Bound to the real stderr now: the runner redirects sys.stderr while pytest runs.
 console = Console(file=sys.stderr)
@@ -65,8 +63,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="Environnement attendu des identités INS (OID de test ou de production).")
     parser.add_argument("--report-dir", "--rapport", dest="report_dir", type=Path,
                         help="Dossier du rapport (défaut : reports/<exécution>).")
-    parser.add_argument("--formats", default=",".join(ALL_FORMATS),
-                        help=f"Formats du rapport, séparés par des virgules ({', '.join(ALL_FORMATS)}).")
+    parser.add_argument("--formats", default=",".join(REPORT_FORMATS),
+                        help=f"Formats du rapport, séparés par des virgules ({', '.join(REPORT_FORMATS)}).")
     parser.add_argument("--exigence", dest="requirements", action="append", default=[], metavar="ID",
                         help="N'exécuter que les scénarios de cette exigence (répétable).")
     parser.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER",
@@ -166,11 +164,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except InputError as exc:
-        console.print(f"[red]Entrée invalide[/red] — {exc.source} :")
-        for error in exc.errors:
-            console.print(f"  • {error}", markup=False, highlight=False)
-        return EXIT_USAGE
     except HarnessError as exc:
         console.print(f"[bold magenta]Erreur du harnais :[/bold magenta] {exc}")
         return EXIT_HARNESS
@@ -180,6 +173,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("Interrompu.")
         return EXIT_INTERRUPTED
+    except _input_error() as exc:  # evaluated only when an exception reaches it
+        console.print(f"[red]Entrée invalide[/red] — {exc.source} :")
+        for error in exc.errors:
+            console.print(f"  • {error}", markup=False, highlight=False)
+        return EXIT_USAGE
+
+
+def _input_error() -> type[Exception]:
+    """Bad funding or usage input; :mod:`.funding` (jsonschema, FHIR models) is slow to load, not needed to start."""
+    from .funding import InputError
+
+    return InputError
 
 
 def _settings(args, mode: str, inputs: list[str], phases: list[str]) -> RunSettings:
@@ -202,12 +207,12 @@ def _settings(args, mode: str, inputs: list[str], phases: list[str]) -> RunSetti
 
 def _execute(args, settings: RunSettings, live_env=None) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-    unknown = set(formats) - set(ALL_FORMATS)
+    unknown = set(formats) - set(REPORT_FORMATS)
     if unknown:
         console.print(f"[red]Erreur d'utilisation :[/red] formats inconnus {sorted(unknown)}")
         return EXIT_USAGE
     from .expectations import ExpectationsError, load_expectations, reconcile
-    from .report import ReportContext
+    from .report import ReportContext, write_reports
 
     catalogue = load_catalogue(settings.catalogue_dirs)
     expectations = None
@@ -446,7 +451,7 @@ def _funding(cluster: dict, ruleset, cluster_file: Path, run) -> dict:
 def cmd_funding(args) -> int:
     import json
 
-    from .funding import conformity_from_report, evaluate, get_ruleset, load_cluster, rank, usage_from_file
+    from .funding import InputError, conformity_from_report, evaluate, get_ruleset, load_cluster, rank, usage_from_file
     from .funding.ranking import envelope_for
     from .funding.render import show_funding, show_ranking
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from . import __version__
 from .inputs import run_documents
-from .model import Outcome, RequirementResult, RunResult, ScenarioResult, omitted, worst
+from .model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, omitted, worst
 from .requirements import Catalogue, load_catalogue
 from .requirements.catalogue import ID_PATTERN
 from .settings import LIVE, OFFLINE, RunSettings
@@ -153,11 +153,19 @@ def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str,
     a requirement without scenario run is « non applicable » when ``scope`` says why the run does not
     concern it, « non évaluée » otherwise."""
     scope = scope or {}
+    # One pass over the run (not one per requirement), in run order; a Gherkin background repeats
+    # its steps in every scenario: keep each finding once.
+    tagged_by: dict[str, list[ScenarioResult]] = {}
+    findings_by: dict[str, dict[Finding, None]] = {}
+    for s in scenarios:
+        for rid in dict.fromkeys(s.requirements):
+            tagged_by.setdefault(rid, []).append(s)
+        for f in s.findings:
+            findings_by.setdefault(f.requirement, {})[f] = None
     results = []
     for req in catalogue:
-        tagged = [s for s in scenarios if req.id in s.requirements]
-        # A Gherkin background repeats its steps in every scenario: keep each finding once.
-        findings = list(dict.fromkeys(f for s in scenarios for f in s.findings if f.requirement == req.id))
+        tagged = tagged_by.get(req.id, [])
+        findings = list(findings_by.get(req.id, ()))
         outcomes = [f.outcome for f in findings]
         outcomes += [Outcome.ERROR for s in tagged if s.error]
         outcomes += [Outcome.SKIP for s in tagged if not s.error and not s.findings]
@@ -179,7 +187,7 @@ def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str,
                 findings=findings,
             )
         )
-    unknown = {f.requirement for s in scenarios for f in s.findings} - {r.id for r in catalogue}
+    unknown = set(findings_by) - {r.id for r in catalogue}
     if unknown:
         raise HarnessError(f"Constatations rattachées à des exigences absentes du catalogue : {sorted(unknown)}")
     return results

@@ -8,6 +8,8 @@ from pathlib import Path
 
 OFFLINE = "hors-ligne"
 LIVE = "direct"
+# Report formats, in writing order (``report.write_reports``); here so that the CLI starts without the writers.
+REPORT_FORMATS = ("json", "html", "junit", "cucumber", "markdown", "evidence")
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Report writers: every report is a pure function of one :class:`~dui_conformance.model.RunResult`.
 
 ``write_reports`` masks secrets once (see :mod:`.redact`) and then writes the requested
-formats; ``report.json`` is canonical and ``load_run`` reads it back.
+formats, each rendered once: ``evidence.zip`` packs the files just written rather than rendering
+them again. ``report.json`` is canonical and ``load_run`` reads it back.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..model import RunResult
+from ..settings import REPORT_FORMATS
 from .common import ReportContext
 from .cucumber import render_cucumber
-from .evidence import build_evidence, redact_run
+from .evidence import PACKED, build_evidence, redact_run, render_packed, write_evidence
 from .html import render_html
 from .json_report import ReportVersionError, findings_lines, is_large, load_run, render_json, write_json
 from .junit import render_junit
@@ -22,15 +24,15 @@ from .redact import redact
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
-_WRITERS: dict[str, tuple[str, Callable[[RunResult, ReportContext], str | bytes]]] = {
+_WRITERS: dict[str, tuple[str, Callable[[RunResult, ReportContext], str | bytes] | None]] = {
     "json": ("report.json", lambda run, _: render_json(run)),
     "html": ("index.html", render_html),
     "junit": ("junit.xml", lambda run, _: render_junit(run)),
     "cucumber": ("cucumber.json", lambda run, _: render_cucumber(run)),
     "markdown": ("summary.md", render_markdown),
-    "evidence": ("evidence.zip", build_evidence),
+    "evidence": ("evidence.zip", None),  # write_evidence packs the files written before it
 }
-ALL_FORMATS: tuple[str, ...] = tuple(_WRITERS)
+ALL_FORMATS: tuple[str, ...] = REPORT_FORMATS
 
 
 def write_reports(
@@ -48,23 +50,24 @@ def write_reports(
     if context.readiness is None and {"html", "markdown", "evidence"} & set(wanted):
         context = replace(context, readiness=context.assess(safe))
     written: dict[str, Path] = {}
-    for fmt in wanted:
+    for fmt in sorted(wanted, key=lambda f: f == "evidence"):
         name, render = _WRITERS[fmt]
         path = out_dir / name
-        if fmt == "json":  # streamed: the canonical report can be far larger than the others
+        if fmt == "evidence":
+            with path.open("wb") as out:
+                packed = {f: written.get(f) or render_packed(safe, context, f) for f in PACKED}
+                write_evidence(safe, context, packed, out)
+        elif fmt == "json":  # streamed: the canonical report can be far larger than the others
             with path.open("w", encoding="utf-8", errors="backslashreplace") as out:
                 write_json(safe, out)
-            written[fmt] = path
             if is_large(safe):
                 with (out_dir / "findings.jsonl").open("w", encoding="utf-8", errors="backslashreplace") as out:
                     out.writelines(findings_lines(safe))
                 written["findings"] = out_dir / "findings.jsonl"
-            continue
-        content = render(safe, context)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
         else:
-            path.write_text(content, encoding="utf-8", errors="backslashreplace")
+            assert render is not None
+            content = render(safe, context)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "backslashreplace"))
         written[fmt] = path
     return written
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model import Outcome, RunResult, ScenarioResult, StepResult
 from .common import by_feature, describe_finding
-from .json_report import dumps
+from .json_report import dumps_line
 
 _STATUS = {
     Outcome.PASS: "passed",
@@ -92,4 +92,5 @@ def build_cucumber(run: RunResult) -> list[dict[str, Any]]:
 
 
 def render_cucumber(run: RunResult) -> str:
-    return dumps(build_cucumber(run))
+    """Compact JSON: indenting would fall back to the pure-Python encoder, the slowest writer of a large run."""
+    return dumps_line(build_cucumber(run))

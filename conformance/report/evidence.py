@@ -4,6 +4,9 @@ It holds report.json, index.html, summary.md, one JSON file per exchange recorde
 (``echanges/``) and a ``MANIFEST.json`` giving the tool, report schema and official artefact
 versions and the SHA-256 of every other file. Secrets are masked before anything is packed; entries carry a
 fixed date so that the same run always gives the same bytes.
+
+``write_reports`` packs the very files it has just written (:func:`write_evidence`), so that the
+pack holds the same bytes as the reports beside it and nothing is rendered or masked twice.
 """
 
 from __future__ import annotations
@@ -13,17 +16,20 @@ import io
 import re
 import zipfile
 from dataclasses import asdict, replace
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
-from ..model import SCHEMA_VERSION, RunResult
+from ..model import SCHEMA_VERSION, RequirementResult, RunResult, ScenarioResult
 from .common import ReportContext
 from .html import render_html
-from .json_report import dumps, render_json
+from .json_report import dumps, write_json
 from .markdown import render_markdown
 from .redact import redact
 
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_CHUNK = 1 << 20
+PACKED = ("json", "html", "markdown")  # the formats the pack holds, in this order
 
 
 def exchange_filename(index: int, exchange: dict[str, Any]) -> str:
@@ -33,43 +39,96 @@ def exchange_filename(index: int, exchange: dict[str, Any]) -> str:
 
 
 def redact_run(run: RunResult) -> RunResult:
-    return RunResult.from_dict(redact(run.to_dict()))
+    """The run with its secrets masked, one scenario or requirement at a time (the same result as masking
+    ``run.to_dict()`` whole: no key of the run itself is sensitive), so that a large run is never copied
+    whole; what has nothing to mask (most of an offline run) is kept as it is, not rebuilt."""
+    head = replace(run, scenarios=[], requirements=[]).to_dict()
+    safe_head = redact(head)
+    scenarios = [_redacted(s, ScenarioResult) for s in run.scenarios]
+    requirements = [_redacted(r, RequirementResult) for r in run.requirements]
+    if safe_head == head and all(a is b for a, b in zip(scenarios + requirements, run.scenarios + run.requirements)):
+        return run
+    return replace(RunResult.from_dict(safe_head), scenarios=scenarios, requirements=requirements)
+
+
+def _redacted(item: ScenarioResult | RequirementResult, kind: type) -> Any:
+    data = item.to_dict()
+    safe = redact(data)
+    return item if safe == data else kind.from_dict(safe)
+
+
+def render_json_bytes(run: RunResult) -> bytes:
+    """``report.json`` exactly as ``write_reports`` streams it to disk."""
+    out = io.StringIO()
+    write_json(run, out)
+    return out.getvalue().encode("utf-8", "backslashreplace")
+
+
+def render_packed(safe: RunResult, context: ReportContext, fmt: str) -> bytes:
+    """The bytes of one packed format (``PACKED``) for an already masked run."""
+    if fmt == "json":
+        return render_json_bytes(safe)
+    render = render_html if fmt == "html" else render_markdown
+    return render(safe, context).encode("utf-8", "backslashreplace")
 
 
 def build_evidence(run: RunResult, context: ReportContext | None = None) -> bytes:
-    run = redact_run(run)
+    """The pack of ``run`` in memory (masks the run first)."""
+    safe = redact_run(run)
     context = context or ReportContext()
     if context.readiness is None:
-        context = replace(context, readiness=context.assess(run))
-    files: dict[str, bytes] = {
-        "report.json": render_json(run).encode("utf-8"),
-        "index.html": render_html(run, context).encode("utf-8", "backslashreplace"),
-        "summary.md": render_markdown(run, context).encode("utf-8", "backslashreplace"),
-    }
-    for index, exchange in enumerate(run.exchanges):
-        files[exchange_filename(index, exchange)] = dumps(exchange).encode("utf-8")
-    manifest = {
-        "outil": run.tool,
-        "schema_rapport": SCHEMA_VERSION,
-        "execution": {
-            "run_id": run.run_id,
-            "profil": run.profile,
-            "environnement": run.environment,
-            "mode": run.mode,
-            "debut": run.started,
-            "fin": run.finished,
-            "verdict": run.verdict,
-        },
-        "artefacts": run.artefacts,
-        "attendus": [asdict(e) for e in context.expectations or []],
-        "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
-    }
-    files["MANIFEST.json"] = dumps(manifest).encode("utf-8")
+        context = replace(context, readiness=context.assess(safe))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
+    write_evidence(safe, context, {fmt: render_packed(safe, context, fmt) for fmt in PACKED}, buffer)
     return buffer.getvalue()
+
+
+def write_evidence(safe: RunResult, context: ReportContext, artefacts: dict[str, bytes | Path], out: IO[bytes]) -> None:
+    """Pack an already masked run into ``out``; ``artefacts`` gives, per ``PACKED`` format, its bytes
+    or the file already written (copied in chunks: a large report.json never sits in memory twice)."""
+    names = {"json": "report.json", "html": "index.html", "markdown": "summary.md"}
+    digests: dict[str, str] = {}
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for fmt in PACKED:
+            source = artefacts[fmt]
+            if isinstance(source, Path):
+                with source.open("rb") as stream:
+                    digests[names[fmt]] = _add(archive, names[fmt], stream, source.stat().st_size)
+            else:
+                digests[names[fmt]] = _add(archive, names[fmt], io.BytesIO(source), len(source))
+        for index, exchange in enumerate(safe.exchanges):
+            data = dumps(exchange).encode("utf-8")
+            name = exchange_filename(index, exchange)
+            digests[name] = _add(archive, name, io.BytesIO(data), len(data))
+        manifest = {
+            "outil": safe.tool,
+            "schema_rapport": SCHEMA_VERSION,
+            "execution": {
+                "run_id": safe.run_id,
+                "profil": safe.profile,
+                "environnement": safe.environment,
+                "mode": safe.mode,
+                "debut": safe.started,
+                "fin": safe.finished,
+                "verdict": safe.verdict,
+            },
+            "artefacts": safe.artefacts,
+            "attendus": [asdict(e) for e in context.expectations or []],
+            "sha256": digests,
+        }
+        data = dumps(manifest).encode("utf-8")
+        _add(archive, "MANIFEST.json", io.BytesIO(data), len(data))
+
+
+def _add(archive: zipfile.ZipFile, name: str, stream: IO[bytes], size: int) -> str:
+    """One entry with a fixed date; returns the SHA-256 of its content."""
+    info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.file_size = size  # decides zip64 up front, as writestr does
+    digest = hashlib.sha256()
+    with archive.open(info, "w") as entry:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            entry.write(chunk)
+    return digest.hexdigest()

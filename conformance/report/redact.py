@@ -66,6 +66,7 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+@lru_cache(maxsize=1 << 12)
 def _is_sensitive(name: str) -> bool:
     key = name.strip().lower().replace("-", "_")
     return key in _SENSITIVE_KEYS or key.endswith(_SENSITIVE_SUFFIXES)
@@ -83,6 +84,8 @@ def redact(obj: Any) -> Any:
     """Return a copy of ``obj`` (dicts, lists, strings…) with secrets masked; never mutates it."""
     if isinstance(obj, str):
         return redact_text(obj)
+    if obj is None or type(obj) in (int, float, bool):  # most leaves of a large run: skip the checks below
+        return obj
     if isinstance(obj, dict):
         out: dict[Any, Any] = {}
         name = obj.get("name")
@@ -94,5 +97,6 @@ def redact(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         if len(obj) == 2 and isinstance(obj[0], str) and _is_sensitive(obj[0]) and obj[1] not in (None, ""):
             return type(obj)([obj[0], MASK])  # a (header, value) pair
-        return type(obj)(redact(item) for item in obj)
+        items = [redact(item) for item in obj]
+        return items if type(obj) is list else type(obj)(items)
     return obj

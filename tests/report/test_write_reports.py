@@ -32,3 +32,38 @@ def test_empty_run_gives_valid_reports(tmp_path):
     assert "Verdict : ? non concluant" in render_html(empty) and "bac à sable" in render_html(empty)
     assert etree.fromstring(render_junit(empty)).get("tests") == "0"
     assert "**non concluant**" in render_markdown(empty)
+
+
+def test_evidence_packs_the_written_files(failing_run, tmp_path):
+    """The pack is made of the reports just written (rendered once), byte for byte."""
+    import io
+    import zipfile
+
+    from dui_conformance.report import build_evidence
+
+    written = write_reports(failing_run, tmp_path, ["evidence", "json", "html", "markdown"])
+    assert list(written)[-1] == "evidence"
+    with zipfile.ZipFile(written["evidence"]) as pack:
+        for fmt in ("json", "html", "markdown"):
+            assert pack.read(written[fmt].name) == written[fmt].read_bytes(), fmt
+    # Alone, or without the other formats, the pack has the same bytes as build_evidence's.
+    alone = write_reports(failing_run, tmp_path / "seul", ["evidence"])
+    assert list(alone) == ["evidence"] and alone["evidence"].read_bytes() == build_evidence(failing_run)
+    assert written["evidence"].read_bytes() == build_evidence(failing_run)
+    assert zipfile.ZipFile(io.BytesIO(build_evidence(failing_run))).namelist()[:3] == [
+        "report.json", "index.html", "summary.md"]
+
+
+def test_redacting_item_by_item_equals_redacting_the_whole_run(run, failing_run):
+    from dui_conformance.report import redact
+    from dui_conformance.report.evidence import redact_run
+
+    from dui_conformance.model import RunResult
+
+    data = failing_run.to_dict()
+    data["scenarios"][0]["error"] = "réponse : Authorization: Bearer abcdefSECRET123"
+    leaky = RunResult.from_dict(data)
+    for sample in (run, failing_run, leaky):
+        assert redact_run(sample).to_dict() == redact(sample.to_dict())
+    assert "SECRET" not in str(redact_run(leaky).to_dict()) and "SECRET" in str(leaky.to_dict())
+    assert redact_run(failing_run) is failing_run or redact_run(failing_run).to_dict() == failing_run.to_dict()
