@@ -10,16 +10,28 @@ transport requirement; MSSanté and PSC, which it does not implement, are named 
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import imaplib
+import io
 import json
 import re
+import smtplib
+import ssl
 import threading
+import tomllib
 import unicodedata
 import uuid
-import hashlib
+import zipfile
 from datetime import date, datetime, timezone
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime, make_msgid
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -39,6 +51,7 @@ pytestmark = pytest.mark.live
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide-editeur.md"
 INS_LIVE = [f"INS-{n}" for n in range(20, 30)]
 DMP_LIVE = [f"DMP-{n}" for n in (*range(40, 51), 53, 54, *range(60, 65))]
+MSS_LIVE = [f"MSS-{n}" for n in range(20, 24)]
 DLU = Path(str(files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml"))
 HL7 = "urn:hl7-org:v3"
 
@@ -76,8 +89,14 @@ def ins_form(value: str) -> str:
 class GuideAdapter:
     """The adapter contract (INS and DMP tags), from the guide's examples."""
 
-    def __init__(self, insi_url: str, dmp: dict[str, str], tls: dict[str, str] | None = None):
+    def __init__(self, insi_url: str, dmp: dict[str, str], tls: dict[str, str] | None = None,
+                 mss: dict[str, str] | None = None, mailbox: str | None = None):
         self.insi_url, self.dmp = insi_url, dmp  # dmp: the « points_d_acces » of services-simules.json
+        self.mss, self.mailbox = mss, mailbox  # mss: its smtps:// and imaps://; mailbox: [mss] bal
+        self.mss_sent: list[dict] = []
+        if mss is not None:  # the guide's MSSanté section: the PKI's root only, the DUI certificate for EXTERNAL
+            self.mss_context = ssl.create_default_context(cafile=tls["racine"])
+            self.mss_context.load_cert_chain(tls["certificat_client"], tls["cle_client"])
         self.residents: dict[str, dict] = {}
         self.sent: list[dict] = []
         self.received: dict[str, list[dict]] = {}
@@ -235,14 +254,8 @@ class GuideAdapter:
             root.find("h:componentOf", h).addprevious(related)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
-    def feed(self, rid: str, body: dict) -> Response:
-        r = self.residents[rid]
-        if r["status"] != "QUAL":
-            return _problem(409, "Identité non qualifiée", "Le DMP exige une identité qualifiée ; rien n'est envoyé.")
-        previous = next((d for d in self.sent if d["document_id"] == body.get("remplace")), None)
-        unique_id, entry = f"2.25.{uuid.uuid4().int}", f"urn:uuid:{uuid.uuid4()}"
-        cda = self._dlu(r, unique_id, previous["version"] + 1 if previous else 1,
-                        previous["uniqueId"] if previous else None)
+    def _submission(self, r: dict, cda: bytes, unique_id: str, entry: str, previous: dict | None) -> etree._Element:
+        """The guide's ITI-41 SubmitObjectsRequest for this CDA (also the METADATA.XML of an MSSanté archive)."""
         patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
         request = etree.fromstring(example("iti41").encode())
         ids = {old: f"urn:uuid:{uuid.uuid4()}" for old in request.xpath("//@id") if old.startswith("urn:uuid:")}
@@ -276,6 +289,18 @@ class GuideAdapter:
             member = next(a for a in objects.iter("{*}Association"))
             etree.SubElement(objects, member.tag, associationType=RPLC,
                              sourceObject=entry, targetObject=previous["entry"], id=f"urn:uuid:{uuid.uuid4()}")
+        return request
+
+    def feed(self, rid: str, body: dict) -> Response:
+        r = self.residents[rid]
+        if r["status"] != "QUAL":
+            return _problem(409, "Identité non qualifiée", "Le DMP exige une identité qualifiée ; rien n'est envoyé.")
+        previous = next((d for d in self.sent if d["document_id"] == body.get("remplace")), None)
+        unique_id, entry = f"2.25.{uuid.uuid4().int}", f"urn:uuid:{uuid.uuid4()}"
+        cda = self._dlu(r, unique_id, previous["version"] + 1 if previous else 1,
+                        previous["uniqueId"] if previous else None)
+        patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
+        request = self._submission(r, cda, unique_id, entry, previous)
         cid = f"{uuid.uuid4().hex}@guide"
         next(request.iter("{*}Include")).set("href", f"cid:{cid}")
         envelope = self._soap("iti18", self.dmp["ITI-41"], patient_id, request)
@@ -325,6 +350,155 @@ class GuideAdapter:
         self.received.setdefault(rid, []).extend(integrated)
         return _json({"integres": integrated})
 
+    # --- MSSanté, from the guide's example message, archive layout and MDN ----------------------------
+
+    def _smtp(self) -> smtplib.SMTP_SSL:
+        """SMTPS with SASL EXTERNAL on the applicative mailbox, as the guide's dialogue shows."""
+        parts = urlsplit(self.mss["smtps"])
+        client = smtplib.SMTP_SSL(parts.hostname, parts.port, context=self.mss_context, timeout=10)
+        client.ehlo()
+        code, reply = client.docmd("AUTH", "EXTERNAL " + base64.b64encode(self.mailbox.encode()).decode())
+        if code != 235:
+            client.close()
+            raise smtplib.SMTPAuthenticationError(code, reply)
+        return client
+
+    def _archive(self, r: dict, cda: bytes, unique_id: str) -> bytes:
+        """The guide's IHE_XDM.ZIP layout: METADATA.XML is the ITI-41 SubmitObjectsRequest with a URI slot."""
+        submit = _child(self._submission(r, cda, unique_id, f"urn:uuid:{uuid.uuid4()}", None), "SubmitObjectsRequest")
+        document = _child(submit, "ExtrinsicObject")
+        rim = _ns(document.tag)
+        slot = etree.Element(f"{{{rim}}}Slot", name="URI")
+        etree.SubElement(etree.SubElement(slot, f"{{{rim}}}ValueList"), f"{{{rim}}}Value").text = "DOC0001.XML"
+        document.insert(0, slot)
+        members = {line.split()[0]: line for line in example("mss-xdm").splitlines() if line.strip()}
+        contents = {"INDEX.HTM": b'<html><body><a href="IHE_XDM/SUBSET01/DOC0001.XML">DOC0001.XML</a></body></html>',
+                    "README.TXT": b"Support XDM produit par l'adaptateur du guide.\r\n",
+                    "IHE_XDM/SUBSET01/METADATA.XML": etree.tostring(submit, xml_declaration=True, encoding="UTF-8"),
+                    "IHE_XDM/SUBSET01/DOC0001.XML": cda}
+        assert set(members) == set(contents), members
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in members:
+                archive.writestr(name, contents[name])
+        return out.getvalue()
+
+    def mss_send(self, rid: str, body: dict) -> Response:
+        r = self.residents[rid]
+        if r["status"] != "QUAL":  # no INS to put in the DLU, and Mon espace santé only for a qualified identity
+            return _problem(409, "Identité non qualifiée", "Rien n'est envoyé par MSSanté pour une identité non qualifiée.")
+        recipient = f"{r['ins'][0]}@patient.mssante.fr" if body.get("messagerieCitoyenne") is True else body["destinataire"]
+        unique_id = f"2.25.{uuid.uuid4().int}"
+        cda = self._dlu(r, unique_id, 1, None)
+        template = BytesParser(policy=policy.default).parsebytes(example("mss-message").encode())
+        label = re.match(r"XDM/1\.0/DDM\+(.*?) [A-Z]+ [A-Z]+ \d\d/\d\d/\d{4}$", template["Subject"]).group(1)
+        year, month, day = r["birth"].split("-")
+        msg = EmailMessage(policy=policy.SMTP)
+        for name in ("From", "To", "Subject", "Date", "Message-ID", "X-MSS-CODECDA", "X-MSS-INS",
+                     "Disposition-Notification-To"):
+            msg[name] = {"From": self.mailbox, "To": recipient, "Date": format_datetime(datetime.now().astimezone()),
+                         "Subject": f"XDM/1.0/DDM+{label} {r['name']} {r['names'][0]} {day}/{month}/{year}",
+                         "Message-ID": make_msgid(domain=self.mailbox.partition("@")[2]),
+                         "Disposition-Notification-To": self.mailbox}.get(name, template[name])
+        text = next(p for p in template.iter_parts() if p.get_content_type() == "text/plain").get_content()
+        msg.set_content(text.replace("Dossier de liaison d'urgence DUPONT JEANNE 12/03/1940", msg["Subject"][len("XDM/1.0/DDM+"):]))
+        attachment = next(p for p in template.iter_parts() if p.get_filename())
+        msg.add_attachment(self._archive(r, cda, unique_id), maintype="application", subtype="zip",
+                           filename=attachment.get_filename())
+        sending = {"id": f"M{len(self.mss_sent) + 1:05d}", "destinataire": recipient, "statut": "envoye",
+                   "erreur": None, "messageId": str(msg["Message-ID"]), "rid": rid}
+        self.mss_sent.append(sending)
+        try:
+            with self._smtp() as client:
+                client.send_message(msg, self.mailbox, [recipient])
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            return self._refused(sending, f"Destinataire refusé par l'opérateur MSSanté : {code} {reply.decode()}")
+        except smtplib.SMTPResponseException as exc:
+            return self._refused(sending, f"Message refusé par l'opérateur MSSanté : {exc.smtp_code} "
+                                          f"{exc.smtp_error.decode()}")
+        return _json(self._public(sending), 201)
+
+    @staticmethod
+    def _public(sending: dict) -> dict:
+        return {k: v for k, v in sending.items() if k != "rid"}
+
+    def _refused(self, sending: dict, error: str) -> Response:
+        sending["statut"], sending["erreur"] = "a-renvoyer", error
+        return _problem(502, "Erreur MSSanté", f"{error}. Message gardé pour un nouvel envoi.", service="MSS",
+                        envoi=self._public(sending))
+
+    def _acknowledge(self, original, error: tuple[str, str] | None) -> None:
+        """The guide's example MDN with this message's values (and the error disposition it describes)."""
+        mdn = example("mss-mdn")
+        subject = str(original["Subject"])
+        values = {"<170100000200.1.77@ch-fictif.mssante.fr>": str(original["Message-ID"]),
+                  "<170100000300.1.4242@ehpad-les-tilleuls.mssante.fr>": make_msgid(domain=self.mailbox.partition("@")[2]),
+                  "To: urgences@ch-fictif.mssante.fr": f"To: {original['Disposition-Notification-To']}",
+                  "Tue, 01 Dec 2026 10:05:00 +0100": format_datetime(datetime.now().astimezone()),
+                  "dui@ehpad-les-tilleuls.mssante.fr": self.mailbox,
+                  "Accusé de traitement : XDM/1.0/DDM+Dossier de liaison d'urgence (retour)":
+                      f"[KO Intégration système !] {subject}" if error else f"Accusé de traitement : {subject}"}
+        if error:
+            values["Le message a été traité et son document intégré."] = f"Le document n'a pas pu être intégré : {error[1]}."
+            values["; processed\n"] = f"; processed/Error: {error[0]}^{error[1]}\n"
+        for old, new in values.items():
+            mdn = mdn.replace(old, new)
+        headers = "".join(f"{k}: {v}\n" for k, v in original.items() if k.lower() in ("from", "to", "subject", "message-id"))
+        mdn = re.sub(r"(Content-Type: text/rfc822-headers\n\n).*?\n\n(?=--===accuse===--)",
+                     lambda m: m.group(1) + headers + "\n", mdn, flags=re.S)
+        message = BytesParser(policy=policy.SMTP).parsebytes(mdn.encode())
+        with self._smtp() as client:
+            client.send_message(message, self.mailbox, [str(original["Disposition-Notification-To"])])
+
+    def mss_fetch(self) -> Response:
+        parts = urlsplit(self.mss["imaps"])
+        with imaplib.IMAP4_SSL(parts.hostname, parts.port, ssl_context=self.mss_context, timeout=10) as imap:
+            imap.authenticate("EXTERNAL", lambda _: self.mailbox.encode())
+            imap.select("INBOX")
+            numbers = (imap.search(None, "ALL")[1][0] or b"").split()
+            received = []
+            for number in numbers:
+                received.append(imap.fetch(number, "(RFC822)")[1][0][1])
+                imap.store(number, "+FLAGS", "\\Deleted")
+            imap.expunge()
+        integrated, errors = [], []
+        for data in received:
+            message = BytesParser(policy=policy.default).parsebytes(data)
+            if message.get_content_type() == "multipart/report":
+                report = next(p for p in message.iter_parts() if p.get_content_type() == "message/disposition-notification")
+                fields = report.get_payload()[0]
+                sending = next((s for s in self.mss_sent if s["messageId"] == str(fields["Original-Message-ID"]).strip()), None)
+                disposition = str(fields["Disposition"])
+                if sending and "/error" in disposition.lower():
+                    sending["statut"] = "a-renvoyer"
+                    sending["erreur"] = f"Accusé d'erreur du destinataire : {disposition.partition(':')[2].strip()}"
+                elif sending:
+                    sending["statut"] = "accuse-traite"
+                continue
+            error = None
+            try:
+                archive = zipfile.ZipFile(io.BytesIO(next(p for p in message.iter_attachments()
+                                                          if p.get_filename() == "IHE_XDM.ZIP").get_content()))
+                documents = [archive.read(n) for n in archive.namelist() if re.fullmatch(r"IHE_XDM/[^/]+/DOC\d+\.XML", n)]
+                roots = [etree.fromstring(d) for d in documents]
+            except (StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError):
+                roots, error = [], ("XDM_ILLISIBLE", "Archive IHE_XDM.ZIP absente ou illisible")
+            for root in roots:
+                ins = root.find(f"{{{HL7}}}recordTarget/{{{HL7}}}patientRole/{{{HL7}}}id").get("extension")
+                rid = next((k for k, r in self.residents.items() if r["ins"] and r["ins"][0] == ins), None)
+                if rid is None:
+                    error = ("INS_INCONNU", "Patient inconnu du DUI destinataire")
+                    continue
+                unique_id = root.find(f"{{{HL7}}}id").get("root")
+                self.received.setdefault(rid, []).append({"uniqueId": unique_id})
+                integrated.append({"resident": rid, "uniqueId": unique_id})
+            if error:
+                errors.append(f"{error[1]} ({message['Message-ID']}).")
+            if message.get("Disposition-Notification-To"):
+                self._acknowledge(message, error)
+        return _json({"recus": len(received), "integres": integrated, "erreurs": errors})
+
     # --- HTTP ------------------------------------------------------------------------------------
 
     def __call__(self, environ, start_response):
@@ -332,11 +506,12 @@ class GuideAdapter:
         path, method = request.path.rstrip("/"), request.method
         rid = (re.fullmatch(r"/residents/([^/]+)/.*", path) or [None, None])[1]
         if path == "/sante":
-            response = _json({"statut": "disponible", "logiciel": "adaptateur du guide", "services": ["INS", "DMP"]})
+            response = _json({"statut": "disponible", "logiciel": "adaptateur du guide", "services": ["INS", "DMP"] + (["MSS"] if self.mss else [])})
         elif path == "/reinitialisation" and method == "POST":
             self.residents.clear()
             self.sent.clear()
             self.received.clear()
+            self.mss_sent.clear()
             response = Response(status=204)
         elif rid in self.residents and path.endswith("/dmp/documents"):
             response = self.feed(rid, request.get_json()) if method == "POST" else _json(
@@ -345,6 +520,11 @@ class GuideAdapter:
             response = self.integrate(rid)
         elif rid in self.residents and path.endswith("/documents-recus"):
             response = _json(self.received.get(rid, []))
+        elif rid in self.residents and path.endswith("/mssante/envois"):
+            response = self.mss_send(rid, request.get_json()) if method == "POST" else _json(
+                [self._public(s) for s in self.mss_sent if s["rid"] == rid])
+        elif path == "/mssante/releve" and method == "POST":
+            response = self.mss_fetch()
         elif path in ("/residents", "/residents/carte-vitale") and method == "POST":
             response = self.admit(request.get_json(), vitale=path.endswith("carte-vitale"))
         elif (m := re.fullmatch(r"/residents/([^/]+)/patient", path)) and m.group(1) in self.residents:
@@ -367,8 +547,8 @@ def _problem(status: int, title: str, detail: str, **extra) -> Response:
 def guide_adapter():
     servers = []
 
-    def start(insi_url: str, dmp: dict[str, str], tls: dict[str, str] | None = None) -> str:
-        server = make_server("127.0.0.1", 0, GuideAdapter(insi_url, dmp, tls), threaded=True)
+    def start(*args) -> str:
+        server = make_server("127.0.0.1", 0, GuideAdapter(*args), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_port}"
@@ -382,23 +562,25 @@ def test_the_guide_names_the_high_trust_documents():
     assert {"CN", "PA", "CS"} <= HIGH_TRUST and "null" not in HIGH_TRUST
 
 
-def test_an_adapter_written_from_the_guide_decides_every_ins_dmp_and_tls_requirement(guide_adapter, free_ports,
-                                                                                     tmp_path):
-    """Configured from the guide's TLS example (its [dui] and [services], kept PKI folder made first as
-    ``dui-conformance mocks --pki`` would), the guide adapter passes every INS, DMP and transport requirement.
+def test_an_adapter_written_from_the_guide_decides_every_ins_dmp_tls_and_mss_requirement(guide_adapter, free_ports,
+                                                                                         tmp_path):
+    """Configured from the guide's TLS example (its [dui], [services] and [mss], kept PKI folder made first as
+    ``dui-conformance mocks --pki`` would), the guide adapter passes every INS, DMP, transport and MSSanté
+    requirement.
 
-    It implements neither MSSanté nor Pro Santé Connect (the guide documents their configuration, not yet their
-    wire format for an adapter written from it alone): MSS-20..23 stay *non évaluée* (MSS not declared in
-    GET /sante) and PSC-01..24 *données insuffisantes* (no [psc]), so the verdict is *non concluant*, never
-    CONFORME: the blocking principle is not loosened for it."""
+    It does not implement Pro Santé Connect (the guide documents its configuration, not yet its wire format for
+    an adapter written from it alone): PSC-01..24 stay *données insuffisantes* (no [psc]), so the verdict is
+    *non concluant*, never CONFORME: the blocking principle is not loosened for it."""
     insi, dmp, psc, smtps, imaps = free_ports(5)
     ports = {"insi": insi, "dmp": dmp, "psc": psc, "mss": smtps, "mss_imaps": imaps}
     pki = TestPki(tmp_path / "pki")
     base = f"https://127.0.0.1:{dmp}/dmp"
+    text = example("dui-tls").split("\n[psc]")[0]  # its [dui], [services] and [mss]; no PSC here
+    mailbox = tomllib.loads(text)["mss"]["bal"]
     adapter_url = guide_adapter(f"https://127.0.0.1:{insi}/lps",
                                 {"ITI-41": f"{base}/iti41", "ITI-18": f"{base}/iti18", "ITI-43": f"{base}/iti43"},
-                                pki.files())
-    text = example("dui-tls").split("\n[mss]")[0]  # its [dui] and [services]; no MSSanté, no PSC here
+                                pki.files(), {"smtps": f"smtps://127.0.0.1:{smtps}", "imaps": f"imaps://127.0.0.1:{imaps}"},
+                                mailbox)
     text = re.sub(r"^(\w+) = \d+", lambda m: f"{m.group(1)} = {ports[m.group(1)]}", text, flags=re.M)
     (tmp_path / "dui.toml").write_text(text.replace("http://127.0.0.1:8080", adapter_url), encoding="utf-8")
     config = DuiConfig.load(tmp_path / "dui.toml")
@@ -407,15 +589,16 @@ def test_an_adapter_written_from_the_guide_decides_every_ins_dmp_and_tls_require
     with LiveEnvironment(dui_config=config) as env:
         assert env.services()["dmp"]["points_d_acces"]["ITI-41"] == f"{base}/iti41"  # what the guide says
         assert env.services()["insi"]["tls"] == pki.files()  # the kept PKI, reused
+        assert (env.services()["mss"]["smtps"], env.services()["mss"]["imaps"]) == (
+            f"smtps://127.0.0.1:{smtps}", f"imaps://127.0.0.1:{imaps}")
         env.preflight()
         run = execute(Execution(settings, live_env=env))
     outcomes = {r.id: r.outcome for r in run.requirements}
     failed = {r.id: [f.message for f in r.findings if f.outcome is Outcome.FAIL]
               for r in run.requirements if r.outcome is Outcome.FAIL}
     assert not failed, failed
-    decided = {i: outcomes[i] for i in INS_LIVE + DMP_LIVE + ["INS-14", "GEN-10", "GEN-11", "GEN-12"]}
+    decided = {i: outcomes[i] for i in INS_LIVE + DMP_LIVE + MSS_LIVE + ["INS-14", "GEN-10", "GEN-11", "GEN-12"]}
     assert set(decided.values()) == {Outcome.PASS}, {k: v for k, v in decided.items() if v is not Outcome.PASS}
     undecided = {i for i, o in outcomes.items() if o in (Outcome.NOT_RUN, Outcome.SKIP)}
-    assert undecided == {f"MSS-{n}" for n in range(20, 24)} | {f"PSC-{n:02d}" for n in range(1, 25) if n != 9}
-    assert {outcomes[f"MSS-{n}"] for n in range(20, 24)} == {Outcome.NOT_RUN}
+    assert undecided == {f"PSC-{n:02d}" for n in range(1, 25) if n != 9}
     assert run.verdict == "non concluant"
