@@ -14,6 +14,7 @@ import json
 import re
 import time
 import unicodedata
+from email import message_from_bytes, policy
 from itertools import count
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,12 +24,17 @@ from rich.markup import escape
 
 from ..exchanges import Exchange, ExchangeRecorder
 from dui_conformance.mocks.dmp import DmpMock
+from dui_conformance.mocks.mss import MssMock
+
+from ..mss import MimeProblem, is_mdn, parse_message
+from ..xmlsafe import XmlProblem
 
 from ..xds import ebrim
 from .adapter import AdapterClient
 from .config import DuiConfig
 from .dmp import ITI18, ITI41, ITI43, PENDING
 from .driver import Admission, DmpAnswer, Traits, VitaleCard
+from .mss import DUI_MAILBOX, TO_RESEND, document_id, is_error_mdn
 
 # After the first INSi request, how long without a new one before the DUI is deemed done retrying.
 SETTLE_S = 3.0
@@ -131,23 +137,31 @@ def _document(id_document: str | None) -> str:
     return f", sur présentation de la pièce d'identité « {id_document} »" if id_document else ", sans pièce d'identité"
 
 
+def _smtp(exchange: Exchange) -> bool:
+    """A submission the DUI made: a message, or a recipient the operator refused."""
+    return exchange.request.method == "SMTP"
+
+
 class AttendedDriver:
     """Implements :class:`~dui_conformance.live.driver.DuiDriver` and :class:`~dui_conformance.live.driver.DmpDriver`
-    through a human tester (DMP operations need ``dmp``, the DMP mock the DUI talks to)."""
+    through a human tester (DMP operations need ``dmp``, the DMP mock the DUI talks to; MSSanté ones ``mss``)."""
 
     def __init__(self, recorder: ExchangeRecorder, config: DuiConfig, tester: Tester,
-                 adapter: AdapterClient | None = None, dmp: DmpMock | None = None):
+                 adapter: AdapterClient | None = None, dmp: DmpMock | None = None, mss: MssMock | None = None):
         self.recorder = recorder
         self.config = config
         self.tester = tester
         self.adapter = adapter
         self.dmp = dmp
+        self.mss = mss
         self.settle_s = SETTLE_S
         self._numbers = count(1)
         self._who: dict[str, str] = {}
         self._doc_numbers = count(1)
         self._documents: dict[str, list[dict[str, Any]]] = {}  # resident id → documents produced for the DMP
-        self._received: dict[str, list[dict[str, Any]]] = {}  # resident id → DMP documents filed in its record
+        self._received: dict[str, list[dict[str, Any]]] = {}  # resident id → DMP/MSS documents filed in its record
+        self._sendings: dict[str, list[dict[str, Any]]] = {}  # resident id → MSSanté messages it sent
+        self._fetched: set[tuple[int, float]] = set()  # messages of the DUI's mailbox fetch_mss already handled
 
     def admit_by_traits(self, traits: Traits, id_document: str | None = None) -> Admission:
         who = traits.describe()
@@ -344,3 +358,91 @@ class AttendedDriver:
 
     def received_documents(self, resident_id: str) -> list[dict[str, Any]]:
         return [dict(d) for d in self._received.get(resident_id, [])]
+
+    # --- MSSanté (what the adapter's « mss » operations return, from the MSSanté mock's traffic) ----
+
+    def _mss(self) -> MssMock:
+        if self.mss is None:
+            raise AttendedError("Aucun opérateur MSSanté simulé n'est relié au pilotage accompagné.")
+        return self.mss
+
+    def _mailbox(self) -> str:
+        return self.config.mss_mailbox or DUI_MAILBOX
+
+    def send_mss(self, resident_id: str, recipient: str | None = None, citizen: bool = False) -> DmpAnswer:
+        mss = self._mss()
+        who = self._who.get(resident_id, f"le résident {resident_id}")
+        to = "à sa messagerie Mon espace santé (adresse formée de son INS)" if citizen else f"à la BAL « {recipient} »"
+        since = mss.recorder.mark()
+        self.tester.instruct(f"Envoyez par MSSanté, depuis la BAL applicative du DUI, le document de liaison "
+                             f"d'urgence de {who} {to}, une seule fois ; si le DUI refuse cet envoi, notez-le "
+                             f"{self._wait()}")
+        if self._wait_for(mss.recorder, _smtp, self.config.attente_s, since) is None:
+            if self.tester.confirm("Le DUI a-t-il refusé l'envoi MSSanté ou affiché une erreur ?"):
+                return DmpAnswer(None, problem={"title": "Envoi MSSanté refusé par le DUI (constat du testeur)",
+                                                "status": 409, "service": "MSS"})
+            return DmpAnswer(None)  # nothing sent, nothing reported
+        self._settle(mss.recorder, since)
+        last = [e for e in mss.recorder.exchanges(since) if _smtp(e)][-1]
+        record = {"id": f"mss-{next(self._doc_numbers):02d}", "destinataire": recipient or "Mon espace santé",
+                  "statut": SENT, "erreur": None, "message_id": last.data.get("message_id")}
+        self._sendings.setdefault(resident_id, []).append(record)
+        if last.response is not None and last.response.status < 400:
+            return DmpAnswer(None, body=dict(record))
+        reply = last.response.body if last.response is not None else "pas de réponse"
+        if not self._error_kept(record, f"L'opérateur MSSanté a refusé le message ({reply})"):
+            return DmpAnswer(None, body=dict(record))
+        return DmpAnswer(None, problem={"title": "Erreur MSSanté affichée par le DUI (constat du testeur)",
+                                        "status": 502, "service": "MSS", "envoi": dict(record)})
+
+    def _error_kept(self, record: dict[str, Any], what: str) -> bool:
+        """Ask whether the DUI showed the error and kept the message for a resend; True when shown."""
+        shown = self.tester.confirm(f"{what} : le DUI a-t-il montré cette erreur à l'utilisateur ?")
+        kept = self.tester.confirm("Le DUI garde-t-il ce message pour un nouvel envoi ?")
+        record["statut"] = TO_RESEND if kept else REFUSED
+        record["erreur"] = f"{what} (erreur montrée, constat du testeur)" if shown else None
+        return shown
+
+    def mss_sendings(self, resident_id: str) -> list[dict[str, Any]]:
+        return [dict(s) for s in self._sendings.get(resident_id, [])]
+
+    def fetch_mss(self) -> DmpAnswer:
+        mss = self._mss()
+        mailbox = self._mailbox()
+        since = mss.recorder.mark()
+        waiting = [m for m in mss.store.messages(mailbox) if (m.uid, m.received) not in self._fetched]  # before it reads
+        self.tester.instruct(f"Relevez la messagerie MSSanté du DUI ({mailbox}) : le DUI doit lire les messages "
+                             "reçus, ranger leurs documents dans le dossier des résidents et renvoyer les accusés "
+                             f"demandés {self._wait()}")
+        if self._wait_for(mss.recorder, lambda e: e.request.method == "IMAP", self.config.attente_s, since) is None:
+            return DmpAnswer(None)  # nothing read: the checks find no acknowledgement
+        self._settle(mss.recorder, since)
+        integrated = []
+        for stored in waiting:
+            self._fetched.add((stored.uid, stored.received))
+            integrated += self._handle_received(stored.data)
+        return DmpAnswer(None, body={"integres": integrated})
+
+    def _handle_received(self, data: bytes) -> list[dict[str, Any]]:
+        """An error MDN for one of our messages: ask what the DUI showed; a document: ask where it was filed."""
+        try:
+            message = parse_message(data)
+            if is_mdn(message):
+                text = data.decode("utf-8", "replace")
+                for record in (s for sent in self._sendings.values() for s in sent):
+                    if record["message_id"] and record["message_id"] in text and is_error_mdn(data):
+                        self._error_kept(record, f"Le destinataire {record['destinataire']} a renvoyé un accusé "
+                                                 "d'erreur")
+                return []
+            email = message_from_bytes(data, policy=policy.default)
+            unique_id = document_id(email)
+        except (MimeProblem, XmlProblem, ValueError, KeyError):  # an unreadable archive carries no document to file
+            return []
+        if unique_id is None:
+            return []
+        summary = {"uniqueId": unique_id, "title": str(email.get("Subject", "")) or None}
+        target = self._filed_in(summary)
+        if target is None:
+            return []
+        self._received.setdefault(target, []).append(summary)
+        return [summary]

@@ -181,7 +181,8 @@ class LiveEnvironment:
                                       "mode « adaptateur ».")
                 self.tester = self._own_tester = TerminalTester()
             adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
-            self.driver = AttendedDriver(self.insi.recorder, config, self.tester, adapter, dmp=self.mocks.get("dmp"))
+            self.driver = AttendedDriver(self.insi.recorder, config, self.tester, adapter, dmp=self.mocks.get("dmp"),
+                                         mss=self.mocks.get(MSS))
         elif config is not None:
             self.driver = AdapterClient(config.adapter_url, config.timeout_s)
         if self.psc_settings is not None:

@@ -116,6 +116,11 @@ def _mdn_for(mailbox: list[bytes], message_id: str):
     return None, None
 
 
+def is_error_mdn(data: bytes) -> bool:
+    """The acknowledgement's disposition is ``processed/Error`` (folded header lines unfolded)."""
+    return "processed/error" in data.decode("utf-8", "replace").lower().replace("\r\n ", " ")
+
+
 def check_received(documents: list[dict], unique_id: str | None, sender_mailbox: list[bytes], message_id: str,
                    readable: bool) -> list[Finding]:
     """MSS-22: a readable DLU is filed into the resident's record and acknowledged ``processed``; an
@@ -130,7 +135,7 @@ def check_received(documents: list[dict], unique_id: str | None, sender_mailbox:
     bad = [f for f in check_mdn(mdn, where) + check_message_data(data, "accusé MDN")
            if f.outcome.value == "fail"]
     out += [failed(RECEIVED, f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
-    error = "processed/error" in data.decode("utf-8", "replace").lower().replace("\r\n ", " ")
+    error = is_error_mdn(data)
     if readable and error:
         out.append(failed(RECEIVED, "Accusé d'erreur pour un document lisible adressé à un résident connu."))
     if not readable and not error:

@@ -1,6 +1,6 @@
 """Steps of the live MSSanté feature: drive the DUI, then judge one check of dui_conformance.live.mss."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pytest_bdd import given, parsers, then, when
 
@@ -44,14 +44,22 @@ def _declared(live_env) -> bool:
     return "MSS" in (health() or {}).get("services", [])
 
 
+def _admission(run):
+    """The DUI's answer; in attended mode it says nothing of the identity, so its export tells status and INS."""
+    admission, identity = run.admission, run.identity()
+    if admission.status is None and identity is not None:
+        return replace(admission, status=identity.status, ins=identity.matricule or None)
+    return admission
+
+
 @given(parsers.parse("le résident « {persona} » admis sur présentation de la pièce « {piece} »"), target_fixture="mss_run")
 def admitted(live_env, persona, piece):
-    return MssRun(live_env.admit(persona, id_document=piece).admission, live_env.mark(), declared=_declared(live_env))
+    return MssRun(_admission(live_env.admit(persona, id_document=piece)), live_env.mark(), declared=_declared(live_env))
 
 
 @given(parsers.parse("le résident « {persona} » admis sans pièce d'identité"), target_fixture="mss_run")
 def admitted_without_document(live_env, persona):
-    return MssRun(live_env.admit(persona).admission, live_env.mark(), declared=_declared(live_env))
+    return MssRun(_admission(live_env.admit(persona)), live_env.mark(), declared=_declared(live_env))
 
 
 @when(parsers.parse("le DUI envoie par MSSanté le DLU du résident à « {recipient} »"))
