@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     mss = {"smtps": args.mss_smtps, "imaps": args.mss_imaps} if args.mss_smtps else None
     dui = ReferenceDui(args.insi, frozenset(args.defaut), port=args.port, dmp_url=args.dmp, psc=psc, tls=tls,
                        mss_urls=mss, mss_tls=tls)
-    print(f"DUI de référence à l'écoute : {dui.start()}", flush=True)
-    try:
+    try:  # announce only inside the try: a Ctrl-C right after the announcement still stops cleanly
+        print(f"DUI de référence à l'écoute : {dui.start()}", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         print("\nArrêt du DUI de référence.")

@@ -17,10 +17,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--personas", help="fichier TOML d'identités fictives (par défaut : celui fourni)")
     args = parser.parse_args(argv)
     mock = InsiMock(personas_path=args.personas, port=args.port)
-    url = mock.start()
-    print(f"Téléservice INSi simulé à l'écoute : {url}", flush=True)
-    print(f"Échanges enregistrés : {mock.base_url}/_harness/exchanges — Ctrl-C pour arrêter.", flush=True)
-    try:
+    try:  # announce only inside the try: a Ctrl-C right after the announcement still stops cleanly
+        url = mock.start()
+        print(f"Téléservice INSi simulé à l'écoute : {url}", flush=True)
+        print(f"Échanges enregistrés : {mock.base_url}/_harness/exchanges — Ctrl-C pour arrêter.", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         print("\nArrêt du téléservice INSi simulé.")
