@@ -160,7 +160,7 @@ def test_mocks_with_a_kept_pki_serve_tls_from_its_files(tmp_path):
                              "--sortie", str(services), "--pki", str(pki)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a loaded CI machine starts the mocks and writes the PKI slowly
         while not services.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         urls = json.loads(services.read_text(encoding="utf-8"))
