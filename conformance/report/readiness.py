@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
-from ..model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, worst
+from ..model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, skipped, worst
 from ..plugin import ALL_KINDS, LIVE_SUBJECT  # importing it also registers every input kind (and label)
 from ..requirements import Catalogue, load_catalogue
 from ..requirements.catalogue import PROFILES
@@ -71,20 +71,34 @@ def profile_runs(run: RunResult, catalogue: Catalogue | None = None) -> dict[str
     :func:`~dui_conformance.runner.roll_up` decides each requirement's outcome from the scenarios
     alone and its blocking from :meth:`Requirement.blocks` for the profile: so another profile keeps
     the run's outcomes and findings and asks the catalogue again what blocks (a test checks that this
-    equals rolling the scenarios up again for that profile).
+    equals rolling the scenarios up again for that profile). The one exception is the official
+    referential, mandatory in homologation only (:func:`_as_in`).
     """
     cat = catalogue if catalogue is not None else load_catalogue()
     known = all(r.id in cat for r in run.requirements)
+    evaluated = {rid for s in run.scenarios for rid in s.requirements}  # a scenario of the run verified it
     runs: dict[str, RunResult | None] = {}
     for profile in PROFILES:
         if profile == run.profile:
             runs[profile] = run
         elif known:
             runs[profile] = replace(run, profile=profile, requirements=[
-                replace(r, blocking=cat[r.id].blocks(profile)) for r in run.requirements])
+                _as_in(profile, replace(r, blocking=cat[r.id].blocks(profile)), cat[r.id], evaluated)
+                for r in run.requirements])
         else:
             runs[profile] = None
     return runs
+
+
+def _as_in(profile: str, result: RequirementResult, requirement, evaluated: set[str]) -> RequirementResult:
+    """The one outcome that depends on the profile: homologation makes the official referential mandatory,
+    so a requirement it evaluates, whose scenarios ran and left it « non applicable » (no referential
+    given), would have been « données insuffisantes » there, which blocks."""
+    if (profile != "homologation" or not requirement.needs_referential or result.outcome is not Outcome.OMIT
+            or result.id not in evaluated):
+        return result
+    return replace(result, outcome=Outcome.SKIP, findings=[skipped(
+        result.id, "Référentiel officiel non fourni (--referentiel-cda) : obligatoire en homologation.")])
 
 
 def _service_run(run: RunResult, service: str, services: dict[str, str]) -> RunResult:

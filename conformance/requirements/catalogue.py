@@ -36,6 +36,7 @@ class Requirement:
     breaks_exchange: bool = False
     mode: str = "hors-ligne"
     official_id: str = ""
+    needs_referential: bool = False  # evaluated by the official referential, mandatory in homologation
 
     def blocks(self, profile: str) -> bool:
         """The blocking principle: a PEUT never blocks; ``bac-a-sable`` blocks on the DOIT whose breach
@@ -91,6 +92,7 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
             breaks_exchange=row.get("casse_echange", False),
             mode=row.get("mode", "hors-ligne"),
             official_id=row.get("official_id", ""),
+            needs_referential=row.get("referentiel", False),
         )
         problems = []
         if not ID_PATTERN.match(req.id) or not req.id.startswith(req.service + "-"):
@@ -102,6 +104,8 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
                             "(niveau DOIT/PEUT et casse_echange)")
         if not isinstance(req.breaks_exchange, bool):
             problems.append("casse_echange doit valoir true ou false")
+        if not isinstance(req.needs_referential, bool):
+            problems.append("referentiel doit valoir true ou false")
         if problems:
             raise CatalogueError(f"{path_name} : exigence {req.id} : " + ", ".join(problems))
         out.append(req)

@@ -117,3 +117,22 @@ def test_undecided_blocking_requirements_are_listed_with_their_reason():
     article = lxml_html.fromstring(render_html(run)).xpath("//article[@id='non-decidees']")[0]
     ins01 = article.xpath(".//li[@data-exigence='INS-01']")[0]
     assert "données insuffisantes" in ins01.text_content() and "impossible de conclure" in ins01.text_content()
+
+
+def test_homologation_column_requires_the_referential_a_recette_run_did_not_use():
+    """A recette run without --referentiel-cda leaves DMP-30/31 « non applicable »; the homologation column
+    must show what homologation would have said: « données insuffisantes », so never « conforme »."""
+    from dui_conformance.model import omitted
+    from dui_conformance.report.readiness import profile_runs
+
+    missing = "Référentiel officiel non fourni (--referentiel-cda) : contrôle non demandé pour ce profil."
+    run = _run([_scenario("a.xml", [passed("INS-01", "ok", Location("a.xml"))]),
+                _scenario("a.xml", [omitted(r, missing, Location("a.xml")) for r in ("DMP-30", "DMP-31")])])
+    runs = profile_runs(run)
+    assert runs["recette"].verdict == "conforme"
+    homologation = {r.id: r for r in runs["homologation"].requirements}
+    assert homologation["DMP-30"].outcome is Outcome.SKIP and homologation["DMP-30"].blocking
+    assert runs["homologation"].verdict == "non concluant"
+    # a run whose inputs the official layer never concerned (no CDA) keeps « non applicable »
+    other = _run([_scenario("a.hl7", [passed("INS-01", "ok", Location("a.hl7"))])], whole_catalogue=True)
+    assert {r.id: r.outcome for r in profile_runs(other)["homologation"].requirements}["DMP-30"] is not Outcome.SKIP
