@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib.resources import files
 
+from stdnum import luhn
 from werkzeug.wrappers import Request, Response
 
 from dui_conformance.exchanges import Exchange, ExchangeRecorder
@@ -31,14 +32,8 @@ IDNPS_OID, IDNST_OID = "urn:oid:1.2.250.1.71.4.2.1", "urn:oid:1.2.250.1.71.4.2.2
 
 
 def luhn_valid(digits: str) -> bool:
-    """RPPS and FINESS end with a Luhn key."""
-    if not digits.isdigit():
-        return False
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        d = int(char) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
+    """RPPS and FINESS end with a Luhn key (python-stdnum, as the CDA identifier-key rule)."""
+    return digits.isdigit() and luhn.is_valid(digits)
 
 
 @dataclass(frozen=True)
