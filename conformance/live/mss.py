@@ -132,7 +132,7 @@ def check_received(documents: list[dict], unique_id: str | None, sender_mailbox:
     if mdn is None:
         return out + [failed(RECEIVED, f"Aucun accusé de traitement renvoyé à l'expéditeur pour {message_id}.")]
     where = Location(file="accusé MDN")
-    bad = [f for f in check_mdn(mdn, where) + check_message_data(data, "accusé MDN")
+    bad = [f for f in check_mdn(mdn, where, message_id) + check_message_data(data, "accusé MDN")
            if f.outcome.value == "fail"]
     out += [failed(RECEIVED, f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
     error = is_error_mdn(data)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from email import policy
+from email.parser import BytesHeaderParser
 
 from ..model import Finding, Location, failed, passed
 from . import ids
@@ -23,18 +25,28 @@ def _parts(msg: MimeMessage) -> list:
     return payload if isinstance(payload, list) else []
 
 
-def _fields(part) -> dict[str, str]:
-    """The disposition-notification fields (the parser reads them as the headers of one inner message)."""
+def _inner(part):
+    """The disposition-notification fields, which the parser reads as the headers of one inner message."""
     payload = part.get_payload() if part is not None else None
-    inner = payload[0] if isinstance(payload, list) and payload else None
+    return payload[0] if isinstance(payload, list) and payload else None
+
+
+def _fields(part) -> dict[str, str]:
+    inner = _inner(part)
     return {k.lower(): str(v) for k, v in inner.items()} if inner is not None else {}
+
+
+def _field_values(part, name: str) -> list[str]:
+    inner = _inner(part)
+    return [str(v) for v in inner.get_all(name) or []] if inner is not None else []
 
 
 def _report_part(msg: MimeMessage):
     return next((p for p in _parts(msg) if p.get_content_type() == "message/disposition-notification"), None)
 
 
-def check_mdn(msg: MimeMessage, where: Location) -> list[Finding]:
+def check_mdn(msg: MimeMessage, where: Location, acknowledged: str | None = None) -> list[Finding]:
+    """MSS-08…10 on one MDN; ``acknowledged``: the Message-ID of the message it must acknowledge, when known (live)."""
     parts = _parts(msg)
     report = _report_part(msg)
     fields = _fields(report)
@@ -48,7 +60,7 @@ def check_mdn(msg: MimeMessage, where: Location) -> list[Finding]:
             problems.append(f"champ {name} absent de la partie message/disposition-notification")
     out = [failed(ids.MDN, f"Accusé MDN mal structuré : {'; '.join(problems)} (RFC 8098 §3).", where)] if problems else [
         passed(ids.MDN, "Accusé MDN multipart/report conforme (texte, message/disposition-notification).", where)]
-    return out + _check_disposition(msg, fields, where) + _check_original(msg, fields, where)
+    return out + _check_disposition(msg, fields, where) + _check_original(msg, report, where, acknowledged)
 
 
 def _check_disposition(msg: MimeMessage, fields: dict[str, str], where: Location) -> list[Finding]:
@@ -76,27 +88,53 @@ def _check_disposition(msg: MimeMessage, fields: dict[str, str], where: Location
     return out or [passed(ids.DISPOSITION, f"Accusé d'erreur conforme : {match['value'][:80]}.", where)]
 
 
-def _original_id(msg: MimeMessage) -> str | None:
-    """Message-ID of the returned original (third part: message/rfc822 or text/rfc822-headers), if any."""
-    for part in _parts(msg)[2:]:
-        if part.get_content_type() == "message/rfc822":
-            inner = part.get_payload()
-            inner = inner[0] if isinstance(inner, list) and inner else None
-            return None if inner is None else inner.get("Message-ID")
-        if part.get_content_type() == "text/rfc822-headers":
-            text = part.get_payload(decode=True) or b""
-            found = re.search(rb"^Message-ID:\s*(<[^>\r\n]*>)", text, re.IGNORECASE | re.MULTILINE)
-            return found.group(1).decode("ascii", "replace") if found else None
-    return None
+def _returned_ids(msg: MimeMessage) -> tuple[list[str] | None, str]:
+    """Message-IDs of the original returned as the third part (RFC 6522 §3, required by the ANS volet), read as
+    header fields whether the part is the whole message or its headers; None with what was found instead."""
+    parts = _parts(msg)
+    if len(parts) < 3:
+        return None, f"accusé en {len(parts)} partie(s), sans message d'origine en troisième partie"
+    part = parts[2]
+    kind = part.get_content_type()
+    if kind == "message/rfc822":
+        inner = part.get_payload()
+        inner = inner[0] if isinstance(inner, list) and inner else None
+        if inner is None:
+            return None, "troisième partie message/rfc822 illisible"
+        return [str(v) for v in inner.get_all("Message-ID") or []], kind
+    if kind == "text/rfc822-headers":
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(part.get_payload(decode=True) or b"")
+        return [str(v) for v in headers.get_all("Message-ID") or []], kind
+    return None, f"troisième partie de type {kind}"
 
 
-def _check_original(msg: MimeMessage, fields: dict[str, str], where: Location) -> list[Finding]:
-    value = fields.get("original-message-id")
-    if not value or not _MSG_ID.match(value):
-        return [failed(ids.ORIGINAL_ID, f"Original-Message-ID « {value or 'absent'} » : l'identifiant <…@…> du "
-                                        "message accusé est attendu.", where)]
-    original = _original_id(msg)
-    if original is not None and original.strip() != value.strip():
-        return [failed(ids.ORIGINAL_ID, f"Original-Message-ID {value.strip()} ne désigne pas le message joint "
-                                        f"({original.strip()}).", where)]
-    return [passed(ids.ORIGINAL_ID, f"Original-Message-ID {value.strip()} renvoie au message accusé.", where)]
+def _normal(msg_id: str) -> str:
+    """A msg-id as compared: folding and surrounding white space removed, case kept (RFC 5322 §3.6.4)."""
+    return "".join(msg_id.split())
+
+
+def _check_original(msg: MimeMessage, report, where: Location, acknowledged: str | None) -> list[Finding]:
+    values = _field_values(report, "Original-Message-ID")
+    value = _normal(values[0]) if len(values) == 1 else None
+    if value is None or not _MSG_ID.match(value):
+        found = "absent" if not values else " ; ".join(v.strip()[:100] for v in values)
+        return [failed(ids.ORIGINAL_ID, f"Original-Message-ID « {found} » : un seul identifiant <…@…>, celui du "
+                                        "message accusé, est attendu.", where)]
+    if acknowledged is not None and _normal(acknowledged) != value:
+        return [failed(ids.ORIGINAL_ID, f"Original-Message-ID {value} : attendu {_normal(acknowledged)}, le "
+                                        "Message-ID du message accusé.", where)]
+    returned, found = _returned_ids(msg)
+    wanted = ("attendu le message accusé (message/rfc822) ou ses en-têtes (text/rfc822-headers) en troisième partie, "
+              f"portant le Message-ID {value}")
+    if returned is None:
+        return [failed(ids.ORIGINAL_ID, f"Message d'origine introuvable ({found}) : {wanted}.", where)]
+    if len(returned) != 1:
+        shown = "sans Message-ID" if not returned else f"avec {len(returned)} Message-ID ({', '.join(returned)[:160]})"
+        return [failed(ids.ORIGINAL_ID, f"Message d'origine renvoyé en troisième partie ({found}) {shown} : "
+                                        f"{wanted}.", where)]
+    if _normal(returned[0]) != value:
+        return [failed(ids.ORIGINAL_ID, f"Original-Message-ID {value} ne désigne pas le message renvoyé en troisième "
+                                        f"partie ({found}) : trouvé Message-ID {_normal(returned[0])[:120]}, attendu "
+                                        f"{value}.", where)]
+    return [passed(ids.ORIGINAL_ID, f"Original-Message-ID {value} renvoie au message accusé, renvoyé en troisième "
+                                    f"partie ({found}).", where)]

@@ -63,8 +63,10 @@ def message(*, sender=SENDER, to=RECIPIENT, subject=SUBJECT, codecda="74207-2", 
 
 
 def mdn(*, disposition="automatic-action/MDN-sent-automatically; processed", subject="Accusé de traitement : " + SUBJECT,
-        original_id=MESSAGE_ID, returned_id=MESSAGE_ID, final_recipient=True) -> bytes:
-    """The emergency ward's acknowledgement of the DLU, RFC 8098 layout, returned headers in a third part."""
+        original_id=MESSAGE_ID, returned_id=MESSAGE_ID, final_recipient=True, returned="headers") -> bytes:
+    """The emergency ward's acknowledgement of the DLU, RFC 8098 layout, the original returned in a third part:
+    ``returned`` "headers" (text/rfc822-headers), "message" (message/rfc822, the whole DLU) or None (no third part);
+    ``returned_id`` None: the returned original without its Message-ID."""
     fields = ["Reporting-UA: ch-fictif.mssante.fr; DUI de test"]
     if final_recipient:
         fields.append(f"Final-Recipient: rfc822; {RECIPIENT}")
@@ -78,10 +80,17 @@ def mdn(*, disposition="automatic-action/MDN-sent-automatically; processed", sub
         'Content-Type: multipart/report; report-type=disposition-notification; boundary="=_mdn"', "",
         "--=_mdn", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "", text,
         "--=_mdn", "Content-Type: message/disposition-notification", "", *fields, "",
-        "--=_mdn", "Content-Type: text/rfc822-headers", "",
-        f"From: {SENDER}", f"To: {RECIPIENT}", f"Message-ID: {returned_id}", "",
-        "--=_mdn--", "",
     ]
+    if returned == "headers":
+        lines += ["--=_mdn", "Content-Type: text/rfc822-headers", "", f"From: {SENDER}", f"To: {RECIPIENT}",
+                  *([f"Message-ID: {returned_id}"] if returned_id else []), ""]
+    elif returned == "message":
+        original = message().decode("utf-8")
+        if returned_id != MESSAGE_ID:
+            original = original.replace(f"Message-ID: {MESSAGE_ID}\r\n",
+                                        f"Message-ID: {returned_id}\r\n" if returned_id else "")
+        lines += ["--=_mdn", "Content-Type: message/rfc822", "", original.rstrip("\r\n")]
+    lines += ["--=_mdn--", ""]
     return "\r\n".join(lines).encode("utf-8")
 
 
@@ -205,6 +214,13 @@ def main(out: Path = OUT) -> None:
         "xdm-doublon.zip": duplicate_xdm(),
         "xdm-imbriquee.zip": zip_of([*_valid_members(), ("IHE_XDM/SUBSET01/INTERNE.ZIP", _xdm())]),
         "xdm-taille-totale.zip": declared_size_xdm(),
+        # after the archives: the whole DLU returned in these draws identifiers that the archives above must keep
+        "mdn-traite-message-complet.eml": mdn(returned="message"),
+        "mdn-original-sans-message-id.eml": mdn(returned_id=None),
+        "mdn-message-complet-sans-message-id.eml": mdn(returned="message", returned_id=None),
+        "mdn-message-complet-different.eml": mdn(returned="message",
+                                                 returned_id="<autre-message@ehpad-les-tilleuls.mssante.fr>"),
+        "mdn-sans-message-origine.eml": mdn(returned=None),
     }
     for name, data in files.items():
         (out / name).write_bytes(data)
