@@ -24,6 +24,7 @@ from dui_conformance.mocks.mss import MssMock
 from dui_conformance.mocks.psc import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PscMock
 
 from ..exchanges import Exchange
+from ..files import write_atomically
 from ..model import Finding, Location, Outcome, failed
 from .adapter import AdapterClient, AdapterError
 from .attended import AttendedDriver, TerminalTester, Tester, terminal_available
@@ -158,7 +159,7 @@ class LiveEnvironment:
         self.mocks[MSS].start()
         self.personas = live_personas(self.insi.personas)
         self.services_file.parent.mkdir(parents=True, exist_ok=True)
-        self.services_file.write_text(json.dumps(self.services(), ensure_ascii=False, indent=2), encoding="utf-8")
+        write_atomically(self.services_file, json.dumps(self.services(), ensure_ascii=False, indent=2).encode("utf-8"))
         config = self.dui_config
         if self.reference_defects is not None:
             dmp_url = self.mocks["dmp"].url if "dmp" in self.mocks else None

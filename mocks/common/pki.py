@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from dui_conformance.files import write_atomically
+
 ROOT_NAME = "AC IGC-SANTE TEST SIMULEE (dui-conformance)"
 OTHER_ROOT_NAME = "AC INCONNUE (dui-conformance)"
 CLIENT_NAME = "DUI-TEST-BAL-APPLICATIVE"
@@ -134,15 +136,11 @@ class TestPki:
                 "cle_client": str(d / f"{cls.CLIENT}.key")}
 
     def _write_cert(self, filename: str, issued: _Issued) -> Path:
-        path = self.directory / filename
-        path.write_bytes(issued.cert.public_bytes(serialization.Encoding.PEM))
-        return path
+        return write_atomically(self.directory / filename, issued.cert.public_bytes(serialization.Encoding.PEM))
 
     def _write_pair(self, stem: str, issued: _Issued) -> tuple[Path, Path]:
-        key = self.directory / f"{stem}.key"
-        key.write_bytes(issued.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                 serialization.NoEncryption()))
-        key.chmod(0o600)
+        key = write_atomically(self.directory / f"{stem}.key", issued.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()), mode=0o600)
         return self._write_cert(f"{stem}.pem", issued), key
 
     def server_context(self, untrusted: bool = False) -> ssl.SSLContext:

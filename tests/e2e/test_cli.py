@@ -161,8 +161,10 @@ def test_mocks_with_a_kept_pki_serve_tls_from_its_files(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60  # a loaded CI machine starts the mocks and writes the PKI slowly
-        while not services.exists() and time.monotonic() < deadline:
+        while not services.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.1)
+        assert services.exists(), proc.communicate(timeout=10) if proc.poll() is not None else "services absent"
+        # written to a temporary file then renamed: once the name exists the file is whole, read it once
         urls = json.loads(services.read_text(encoding="utf-8"))
         files = TestPki.files_in(pki)
         assert urls["insi"]["url"].startswith(f"https://127.0.0.1:{port}") and urls["insi"]["tls"] == files
