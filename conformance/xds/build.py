@@ -78,6 +78,11 @@ def _external(parent: etree._Element, scheme: str, value: str, label: str) -> No
     _name(node, label)
 
 
+def _patient_id(exp: ExpectedEntry) -> str | None:
+    """The INS, or without one the CDA's local identifier (PI), as a conformant XDM source sends it (DMP-56)."""
+    return exp.patient_id or next(iter(exp.local_patient_ids), None)
+
+
 def extrinsic_object(exp: ExpectedEntry, entry_id: str, status: str | None = None,
                      repository_id: str | None = None, uri: str | None = None) -> etree._Element:
     """The DocumentEntry a conformant source would send for this CDA."""
@@ -87,7 +92,7 @@ def extrinsic_object(exp: ExpectedEntry, entry_id: str, status: str | None = Non
         eo.set("status", status)
     for name, value in (("creationTime", exp.creation_time), ("hash", exp.hash), ("languageCode", exp.language_code),
                         ("serviceStartTime", exp.service_start_time), ("serviceStopTime", exp.service_stop_time),
-                        ("size", str(exp.size)), ("sourcePatientId", exp.patient_id),
+                        ("size", str(exp.size)), ("sourcePatientId", _patient_id(exp)),
                         ("repositoryUniqueId", repository_id), ("URI", uri)):
         if value:
             add_slot(eo, name, [value])
@@ -114,8 +119,8 @@ def extrinsic_object(exp: ExpectedEntry, entry_id: str, status: str | None = Non
             _classify(eo, scheme, code)
     for code in exp.confidentiality_codes:
         _classify(eo, ebrim.DE_CONFIDENTIALITY, code)
-    if exp.patient_id:
-        _external(eo, ebrim.DE_PATIENT_ID, exp.patient_id, "XDSDocumentEntry.patientId")
+    if _patient_id(exp):
+        _external(eo, ebrim.DE_PATIENT_ID, _patient_id(exp), "XDSDocumentEntry.patientId")
     if exp.unique_id:
         _external(eo, ebrim.DE_UNIQUE_ID, exp.unique_id, "XDSDocumentEntry.uniqueId")
     return eo
@@ -154,7 +159,7 @@ def submit_objects_request(entries: list[tuple[str, ExpectedEntry]], source_id: 
     request = etree.Element(q("lcm", "SubmitObjectsRequest"), nsmap={"lcm": ebrim.LCM, "rim": ebrim.RIM})
     rol = etree.SubElement(request, q("rim", "RegistryObjectList"))
     first = entries[0][1]
-    rol.append(submission_set(set_id, first.patient_id or "", source_id, author=first))
+    rol.append(submission_set(set_id, _patient_id(first) or "", source_id, author=first))
     for entry_id, exp in entries:
         rol.append(extrinsic_object(exp, entry_id, uri=(uris or {}).get(entry_id)))
         rol.append(association(ebrim.HAS_MEMBER, set_id, entry_id, submission_set_status=True))

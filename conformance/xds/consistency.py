@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 
 from ..cda.valuesets import builtin_value_sets
-from ..model import Finding, Location, failed, passed
+from ..model import Finding, Location, failed, omitted, passed
 from . import ebrim, ids
 from .ebrim import Code, RegistryObject
-from .expected import ExpectedEntry, Person
+from .expected import ExpectedEntry, Person, mapping
 
 _DTM = re.compile(r"^\d{4}(?:\d{2}){0,5}$")
 VISIBILITY_SYSTEM = "1.2.250.1.213.1.1.4.13"  # INVISIBLE_PATIENT, MASQUE_PS… (facts §3.2)
@@ -292,12 +292,55 @@ def _integrity(entry: RegistryObject, exp: ExpectedEntry, require_hash: bool) ->
     return g.done()
 
 
-def check_entry(entry: RegistryObject, expected: ExpectedEntry, require_hash: bool = False) -> list[Finding]:
-    """All five groups for one DocumentEntry; ``require_hash`` for XDM, where hash and size are mandatory."""
+def _cx(value: str) -> tuple[str, str, str]:
+    """(CX-1 id, CX-4 universal id, CX-5 type) of ``<id>^^^&<OID>&ISO^<type>``."""
+    parts = split_hl7(value) + [""] * 5
+    authority = parts[3].split("&") + ["", ""]
+    return parts[0].strip(), authority[1].strip(), parts[4].strip()
+
+
+def _local_patient(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
+    """DMP-56, XDM media only: metadata without an INS name the patient by the CDA's local identifier
+    (rule and type code in mapping.toml ``xdm_without_ins``, UNVERIFIED, so it can be switched off)."""
+    R, rule = ids.LOCAL_PATIENT, mapping()["xdm_without_ins"]
+    actual = entry.external(ebrim.DE_PATIENT_ID)
+    where = entry.where(scheme=ebrim.DE_PATIENT_ID) if actual is not None else entry.location
+    ins_oids = {oid for group in mapping()["ins_oids"].values() for oid in group}
+    number, oid, kind = _cx(actual or "")
+    if not rule["required"]:
+        return [omitted(R, "Règle désactivée (mapping.toml [xdm_without_ins] required = false).", where)]
+    if oid in ins_oids and kind == "NH":
+        return [omitted(R, f"patientId {actual} : INS présent, identifiant local non requis.", where)]
+    if exp.patient_id is not None:
+        return [omitted(R, "Le CDA porte un INS : patientId attendu est l'INS (voir DMP-46).", where)]
+    wanted = " ou ".join(exp.local_patient_ids) or f"<IPP>^^^&<OID de la structure>&ISO^{rule['type_code']}"
+    problems = []
+    if actual is None:
+        problems.append("patientId absent")
+    else:
+        if kind != rule["type_code"]:
+            problems.append(f"type d'identifiant « {kind or 'absent'} » au lieu de {rule['type_code']}")
+        if not number or not re.fullmatch(r"[0-2](\.(0|[1-9]\d*))+", oid) or oid.startswith(rule["ins_arc"]):
+            problems.append("identifiant ou OID de la structure absent ou invalide")
+        if not problems and exp.local_patient_ids and actual not in exp.local_patient_ids:
+            problems.append("identifiant local différent de ceux du CDA (recordTarget/patientRole/id)")
+    if problems:
+        return [failed(R, f"Archive XDM sans INS : {' ; '.join(problems)}. Trouvé « {actual or 'rien'} », attendu "
+                          f"l'identifiant local du patient « {wanted} ».", where,
+                       f"trouvé : {actual} ; attendu : {wanted}")]
+    compared = "égal à l'identifiant local du CDA" if exp.local_patient_ids else \
+        "non comparé au CDA (aucun identifiant local dans patientRole)"
+    return [passed(R, f"Archive XDM sans INS : patientId local {actual}, {compared}.", where)]
+
+
+def check_entry(entry: RegistryObject, expected: ExpectedEntry, xdm: bool = False) -> list[Finding]:
+    """All five groups for one DocumentEntry; ``xdm`` for media, where hash and size are mandatory and, without
+    an INS, the patientId is the local one (DMP-56)."""
     return (
         _identity(entry, expected)
         + _codes(entry, expected)
         + _times(entry, expected)
         + _authors(entry, expected)
-        + _integrity(entry, expected, require_hash)
+        + _integrity(entry, expected, xdm)
+        + (_local_patient(entry, expected) if xdm else [])
     )

@@ -77,6 +77,7 @@ class ExpectedEntry:
     unique_id: str | None
     title: str | None
     sources: dict[str, Location] = field(default_factory=dict)  # field name → CDA location
+    local_patient_ids: tuple[str, ...] = ()  # the CDA's non-INS patient ids, CX with the local type (PI)
 
 
 def to_utc(value: str | None) -> str | None:
@@ -156,6 +157,14 @@ def _ins(cda: XmlDocument, environment: str):
             if ident.get("root") == oid and ident.get("extension"):
                 return ident
     return None
+
+
+def _local_ids(cda: XmlDocument) -> tuple[str, ...]:
+    """recordTarget ids outside the INS arc, as the CX an XDM without INS carries (mapping ``xdm_without_ins``)."""
+    rule = mapping()["xdm_without_ins"]
+    return tuple(f"{i.get('extension')}^^^&{i.get('root')}&ISO^{rule['type_code']}"
+                 for i in cda.xpath("/hl7:ClinicalDocument/hl7:recordTarget/hl7:patientRole/hl7:id")
+                 if i.get("root") and i.get("extension") and not i.get("root").startswith(rule["ins_arc"]))
 
 
 def _format_codes(cda: XmlDocument) -> tuple[Code, ...]:
@@ -261,4 +270,5 @@ def expected_entry(cda: XmlDocument, data: bytes, environment: str = "test") -> 
         unique_id=_unique_id(pick("unique_id", "/hl7:id")),
         title=_text(cda.first(doc + "/hl7:title")),
         sources=sources,
+        local_patient_ids=_local_ids(cda),
     )

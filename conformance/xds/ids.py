@@ -15,3 +15,4 @@ XDM = "DMP-51"  # IHE_XDM.ZIP layout
 ARCHIVE = "DMP-52"  # safe archive
 QUERY = "DMP-53"  # ITI-18 FindDocuments request
 RETRIEVE = "DMP-54"  # ITI-43 RetrieveDocumentSet request
+LOCAL_PATIENT = "DMP-56"  # XDM without INS: local (PI) patientId

@@ -102,8 +102,9 @@ def documents_of(xml: XmlDocument, msg: MtomMessage | None) -> tuple[dict[str, b
 
 
 def check_documents(sub: Submission, docs: dict[str, bytes], source: str, environment: str,
-                    require_hash: bool = False) -> list[Finding]:
-    """DMP-46…50 for each DocumentEntry whose document is at hand; GEN-01/02 when the CDA is unreadable."""
+                    xdm: bool = False) -> list[Finding]:
+    """DMP-46…50 (and DMP-56 on ``xdm`` media) for each DocumentEntry whose document is at hand; GEN-01/02 when
+    the CDA is unreadable."""
     out = []
     for entry in sub.entries:
         data = docs.get(entry.id)
@@ -120,7 +121,7 @@ def check_documents(sub: Submission, docs: dict[str, bytes], source: str, enviro
             out.append(skipped(ids.IDENTITY, f"Document {entry.id} : pas un CDA, métadonnées non comparées.",
                                Location(file=where)))
             continue
-        out += check_entry(entry, expected_entry(cda, data, environment), require_hash)
+        out += check_entry(entry, expected_entry(cda, data, environment), xdm)
     return out
 
 

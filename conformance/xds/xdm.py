@@ -92,7 +92,7 @@ def _subset(archive: SafeZip, subset: str, path: str, environment: str) -> list[
                               entry.where(slot="URI")))
             continue
         docs[entry.id] = archive.read(target)
-    return out + check_documents(sub, docs, f"{path}!{subset}", environment, require_hash=True)
+    return out + check_documents(sub, docs, f"{path}!{subset}", environment, xdm=True)
 
 
 def xdm_documents(data: bytes, limits: ZipLimits = ZipLimits()) -> dict[str, bytes]:

@@ -19,3 +19,7 @@ Fonctionnalité: Archives IHE_XDM.ZIP (pièces jointes MSSanté et échanges par
   @DMP-46 @DMP-47 @DMP-48 @DMP-49 @DMP-50
   Scénario: Les métadonnées de METADATA.XML concordent avec les documents CDA
     Alors la soumission respecte les exigences « DMP-46 DMP-47 DMP-48 DMP-49 DMP-50 »
+
+  @DMP-56
+  Scénario: Sans INS, les métadonnées désignent le patient par son identifiant local
+    Alors la soumission respecte les exigences « DMP-56 »

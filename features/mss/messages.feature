@@ -31,6 +31,6 @@ Fonctionnalité: Messages MSSanté exportés par le DUI
   Scénario: La demande d'accusé de traitement désigne une adresse MSSanté
     Alors le message respecte les exigences « MSS-06 »
 
-  @DMP-46 @DMP-47 @DMP-48 @DMP-49 @DMP-50 @DMP-51 @DMP-52
+  @DMP-46 @DMP-47 @DMP-48 @DMP-49 @DMP-50 @DMP-51 @DMP-52 @DMP-56
   Scénario: L'archive IHE_XDM.ZIP jointe est sûre, bien structurée et cohérente avec ses CDA
-    Alors le message respecte les exigences « DMP-46 DMP-47 DMP-48 DMP-49 DMP-50 DMP-51 DMP-52 »
+    Alors le message respecte les exigences « DMP-46 DMP-47 DMP-48 DMP-49 DMP-50 DMP-51 DMP-52 DMP-56 »

@@ -221,6 +221,10 @@ def main(out: Path = OUT) -> None:
         "mdn-message-complet-different.eml": mdn(returned="message",
                                                  returned_id="<autre-message@ehpad-les-tilleuls.mssante.fr>"),
         "mdn-sans-message-origine.eml": mdn(returned=None),
+        # a DLU without INS (resident known by the EHPAD's IPP only): no X-MSS-INS, patientId PI or, wrongly, NH
+        "message-xdm-sans-ins.eml": message(ins=None, xdm=_xdm(cda=xds.dlu_without_ins())),
+        "message-xdm-sans-ins-type-nh.eml": message(ins=None, xdm=_xdm(
+            cda=xds.dlu_without_ins(), mutate=lambda s: xds._set_everywhere(s, "&ISO^PI", "&ISO^NH"))),
     }
     for name, data in files.items():
         (out / name).write_bytes(data)

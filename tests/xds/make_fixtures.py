@@ -256,6 +256,11 @@ def xdm(files: dict[str, bytes] | None = None, drop: tuple[str, ...] = (), mutat
     return out.getvalue()
 
 
+def dlu_without_ins() -> bytes:
+    """The valid DLU whose patientRole keeps only the structure's IPP (an identity not yet qualified)."""
+    return DLU.read_bytes().replace(b'      <id root="1.2.250.1.213.1.4.10" extension="248055145412365"/>\n', b"")
+
+
 def _xdm_wrong_hash(submit):
     _wrong_hash(submit)
 
@@ -271,6 +276,10 @@ XDM = {
     "xdm-bombe.zip": {"extra": (("IHE_XDM/SUBSET01/ZEROS.BIN", bytes(10 * 1024 * 1024)),)},
     "xdm-hash-faux.zip": {"mutate": _xdm_wrong_hash},
     "xdm-uri-absente.zip": {"mutate": _xdm_wrong_uri},
+    # the DLU of a resident known by the EHPAD's IPP only (INS removed from the CDA): patientId ^PI, two wrong ones
+    "xdm-sans-ins-valide.zip": {"cda": dlu_without_ins()},
+    "xdm-sans-ins-type-nh.zip": {"cda": dlu_without_ins(), "mutate": lambda s: _set_everywhere(s, "&ISO^PI", "&ISO^NH")},
+    "xdm-sans-ins-autre-ipp.zip": {"cda": dlu_without_ins(), "mutate": lambda s: _set_everywhere(s, "IPP000123", "IPP999999")},
 }
 
 

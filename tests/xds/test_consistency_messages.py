@@ -6,7 +6,7 @@ from importlib.resources import files
 
 from lxml import etree
 
-from dui_conformance.xds import check_entry, expected_entry, read_submission
+from dui_conformance.xds import check_entry, ebrim, expected_entry, read_submission
 from dui_conformance.xds.build import submit_objects_request
 from dui_conformance.xmlsafe import parse_xml
 
@@ -20,8 +20,15 @@ def test_missing_patient_id_without_an_ins_never_says_none():
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     expected = expected_entry(parse_xml(data, "dlu"), data)
     assert expected.patient_id is None
-    submit = submit_objects_request([("Document01", expected)])
+    submit = submit_objects_request([("Document01", expected)])  # the builder sends the local PI: drop it
+    for ident in submit.iter("{*}ExternalIdentifier"):
+        if ident.get("identificationScheme") == ebrim.DE_PATIENT_ID:
+            ident.getparent().remove(ident)
     xml = parse_xml(etree.tostring(submit), "METADATA.XML")
-    messages = [f.message for f in check_entry(read_submission(xml).entries[0], expected) if f.outcome.value == "fail"]
+    findings = check_entry(read_submission(xml).entries[0], expected, xdm=True)
+    messages = [f.message for f in findings if f.outcome.value == "fail"]
     patient = [m for m in messages if m.startswith("patientId")]
     assert patient and "None" not in patient[0] and "Attendu une valeur (aucune déductible du CDA)" in patient[0]
+    local = [f.message for f in findings if f.requirement == "DMP-56"]
+    assert local == ["Archive XDM sans INS : patientId absent. Trouvé « rien », attendu l'identifiant local du patient "
+                     "« IPP000123^^^&1.2.3.4.999.7&ISO^PI »."]
