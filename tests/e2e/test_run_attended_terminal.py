@@ -1,4 +1,4 @@
-"""Attended mode end to end with the real command line under a pseudo-terminal (issue 7, point 6).
+"""Attended mode end to end with the real command line under a pseudo-terminal (issue 7, point 6; MSSanté, issue 8).
 
 The test plays the tester: it reads the French instructions on the terminal, performs each admission in
 the DUI (the reference DUI in its own process, operated through its adapter as a person would through its
@@ -7,15 +7,30 @@ screens), and answers the questions typed on the terminal.
 
 from __future__ import annotations
 
+import base64
+import imaplib
 import json
 import re
+import smtplib
+import ssl
 import subprocess
 import sys
 import time
+from datetime import datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from importlib.resources import files
+from urllib.parse import urlsplit
 
 import pexpect
 import pytest
 import requests
+
+from dui_conformance.live.mss import DUI_MAILBOX
+from dui_conformance.mocks.mss.mdn import build_mdn
+from dui_conformance.mss import is_mdn, mss_members, parse_message
+from dui_conformance.xds.build import xdm_package
 
 pytestmark = pytest.mark.live
 
@@ -92,3 +107,167 @@ def test_attended_run_without_a_terminal_is_a_usage_error_at_once(tmp_path):
     assert proc.returncode == 2
     assert "exige un terminal" in " ".join((proc.stdout + proc.stderr).split())
     assert time.monotonic() - started < 30 and not (tmp_path / "r" / "report.json").exists()
+
+
+# --- MSSanté (MSS-20…23): the tester works the DUI's mail client by hand ---------------------------------
+
+QUESTION = re.compile(r"(?:\x1b\[[\d;]*m)?([^\n\x1b]*) \[o/n\]")  # the question, without its bold code
+INSTRUCTION = r"Action à réaliser dans le DUI\S*\s*: ([^\r\n]+)"  # one line (pexpect matches with DOTALL)
+
+
+class MailDesk:
+    """What a tester does in the DUI's MSSanté screens, done with smtplib and imaplib against the operator mock,
+    with the DUI's applicative mailbox and certificate read from services-simules.json (written whole)."""
+
+    def __init__(self, services_file):
+        self.services_file, self.answers = services_file, []
+
+    def _mss(self) -> tuple[dict, ssl.SSLContext]:
+        mss = json.loads(self.services_file.read_text(encoding="utf-8"))["mss"]
+        context = ssl.create_default_context(cafile=mss["tls"]["racine"])
+        context.load_cert_chain(mss["tls"]["certificat_client"], mss["tls"]["cle_client"])
+        return mss, context
+
+    def send_dlu(self, recipient: str) -> None:
+        mss, context = self._mss()
+        cda = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
+        msg = EmailMessage(policy=policy.SMTP)
+        msg["From"], msg["To"] = DUI_MAILBOX, recipient
+        msg["Subject"] = "XDM/1.0/DDM+Dossier de liaison d'urgence FICTIVE Marie 15/03/1947"
+        msg["Date"], msg["Message-ID"] = format_datetime(datetime.now().astimezone()), make_msgid(domain="ehpad.mssante.fr")
+        msg["X-MSS-CODECDA"], msg["X-MSS-INS"], msg["Disposition-Notification-To"] = "74207-2", "O", DUI_MAILBOX
+        msg.set_content("Dossier de liaison d'urgence ci-joint (données fictives).\n")
+        msg.add_attachment(xdm_package([cda]), maintype="application", subtype="zip", filename="IHE_XDM.ZIP")
+        self._submit(msg.as_bytes(), recipient)
+
+    def _submit(self, data: bytes, recipient: str) -> None:
+        mss, context = self._mss()
+        url = urlsplit(mss["smtps"])
+        try:
+            with smtplib.SMTP_SSL(url.hostname, url.port, context=context, timeout=10) as client:
+                client.ehlo()
+                assert client.docmd("AUTH", "EXTERNAL " + base64.b64encode(DUI_MAILBOX.encode()).decode())[0] == 235
+                client.sendmail(DUI_MAILBOX, [recipient], data)
+        except smtplib.SMTPException as refusal:  # the operator's 5xx: what the DUI shows its user
+            self.answers.append(refusal)
+
+    def read_inbox(self) -> list[bytes]:
+        """Read and remove every message; acknowledge each one that asks for it (processed, or processed/Error
+        when its archive is unreadable), as the DUI's integration would."""
+        mss, context = self._mss()
+        url = urlsplit(mss["imaps"])
+        with imaplib.IMAP4_SSL(url.hostname, url.port, ssl_context=context, timeout=10) as imap:
+            imap.authenticate("EXTERNAL", lambda _: DUI_MAILBOX.encode())
+            imap.select("INBOX")
+            numbers = (imap.search(None, "ALL")[1][0] or b"").split()
+            messages = [imap.fetch(n, "(RFC822)")[1][0][1] for n in numbers]
+            for number in numbers:
+                imap.store(number, "+FLAGS", "\\Deleted")
+            imap.expunge()
+        for data in messages:
+            original = message_from_bytes(data, policy=policy.SMTP)
+            if is_mdn(parse_message(data)) or not original["Disposition-Notification-To"]:
+                continue
+            error = None if mss_members(data) else ("ARCHIVE_ILLISIBLE", "Archive IHE_XDM.ZIP illisible")
+            self._submit(build_mdn(original, DUI_MAILBOX, error), str(original["Disposition-Notification-To"]))
+        return messages
+
+
+def _attended_mss_run(tmp_path, config_text: str, requirements: list[str]):
+    config, reports = tmp_path / "dui.toml", tmp_path / "rapport"
+    config.write_text(config_text, encoding="utf-8")
+    args = ["-m", "dui_conformance", "run", "--dui", str(config), "--report-dir", str(reports), "--quiet",
+            "--sortie-services", str(tmp_path / "services-simules.json")]
+    for requirement in requirements:
+        args += ["--exigence", requirement]
+    return pexpect.spawn(sys.executable, args, encoding="utf-8", timeout=60, dimensions=(50, 500),
+                         cwd=str(tmp_path)), reports
+
+
+def _outcomes(reports) -> dict[str, str]:
+    report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
+    return {r["id"]: r["outcome"] for r in report["requirements"]}
+
+
+def test_attended_mss_run_in_a_terminal(reference_dui_process, tmp_path):
+    """MSS-20, MSS-22 and MSS-23 driven by hand: the DLU sent over SMTPS; the DUI's mailbox read over IMAPS, a
+    received DLU filed in the resident's record (the tester names it) and acknowledged, an unreadable one answered
+    with an error MDN; the operator's 5xx and error MDN shown and the message kept (the tester says so)."""
+    url, insi, dmp = reference_dui_process
+    child, reports = _attended_mss_run(
+        tmp_path, f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 15\n\n'
+                  f"[services]\ninsi = {insi}\ndmp = {dmp}\n", ["MSS-20", "MSS-22", "MSS-23"])
+    desk, admitted, sent, read, questions = MailDesk(tmp_path / "services-simules.json"), [], [], [], []
+    started = time.monotonic()
+    try:
+        while True:
+            found = child.expect([INSTRUCTION, QUESTION, r"Identifiant dans le DUI de .*?adaptateur\)",
+                                  r"Dans quel dossier [^\r\n]*?Répondez par le numéro", pexpect.EOF])
+            if found == 0:
+                action = child.match.group(1)
+                if action.startswith("Admettez"):
+                    civility, birth_name, first_names, birth_date, place, piece = ADMIT.search(action).groups()
+                    body = {"nomNaissance": birth_name, "prenoms": first_names.split(), "dateNaissance": birth_date,
+                            "sexe": "F" if civility == "Mme" else "M", "lieuNaissance": place, "pieceIdentite": piece}
+                    admitted.append(requests.post(f"{url}/residents", json=body, timeout=10).json()["id"])
+                elif action.startswith("Envoyez par MSSanté"):
+                    sent.append(re.search(r"à la BAL « ([^»]+) »", action).group(1))
+                    desk.send_dlu(sent[-1])
+                elif action.startswith("Relevez la messagerie MSSanté du DUI"):
+                    read += desk.read_inbox()
+                else:
+                    pytest.fail(f"action inattendue : {action}")
+            elif found == 1:
+                question = child.match.group(1)
+                questions.append(question)
+                child.sendline("n" if "INSi" in question or "refusé l'envoi" in question else "o")
+            elif found == 2:
+                child.sendline(admitted[-1])
+            elif found == 3:  # filed in the record of the resident admitted for this scenario
+                questions.append(child.match.group(0))
+                child.sendline(str(len(admitted)))
+            else:
+                break
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    assert sent == ["urgences@ch-fictif.mssante.fr", "refus-smtp@ch-fictif.mssante.fr",
+                    "erreur-integration@ch-fictif.mssante.fr"]
+    assert len(desk.answers) == 1 and len(read) == 3  # the 5xx at the SMTP desk; two DLUs and an error MDN read
+    assert sum("montré cette erreur" in q for q in questions) == 2 and any("accusé d'erreur" in q for q in questions)
+    assert sum(q.startswith("Dans quel dossier") for q in questions) == 1  # the readable DLU only
+    assert {k: v for k, v in _outcomes(reports).items() if k.startswith("MSS-2")} == {
+        "MSS-20": "pass", "MSS-21": "omit", "MSS-22": "pass", "MSS-23": "pass"}  # MSS-21 not selected
+    assert time.monotonic() - started < 60
+
+
+def test_attended_mss_run_with_an_idle_tester_fails_within_the_bound(tmp_path):
+    """The tester does nothing in the DUI: each action is waited for at most attente_s, the one question asked
+    (did the DUI refuse the sending?) is answered « n », and MSS-20 is not conformant, without a hang."""
+    (tmp_path / "exports").mkdir()
+    child, reports = _attended_mss_run(tmp_path, '[dui]\nmode = "accompagne"\nexport_dir = "exports"\nattente_s = 2\n',
+                                       ["MSS-20"])
+    started, actions, questions, countdown = time.monotonic(), [], [], False
+    try:
+        while True:
+            found = child.expect([INSTRUCTION, QUESTION, r"attente :\s+\d+ s restantes", pexpect.EOF], timeout=30)
+            if found == 0:
+                actions.append(child.match.group(1))
+            elif found == 1:
+                questions.append(child.match.group(1))
+                child.sendline("n")
+            elif found == 2:
+                countdown = True
+            else:
+                break
+    finally:
+        child.close()
+    elapsed = time.monotonic() - started
+    assert [a.split(" ", 1)[0] for a in actions] == ["Admettez", "Exportez", "Envoyez"] and countdown
+    assert questions == ["Le DUI a-t-il refusé l'envoi MSSanté ou affiché une erreur ?"]
+    report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
+    [mss20] = [r for r in report["requirements"] if r["id"] == "MSS-20"]
+    # nothing exported, nothing sent: the identity is unknown, so MSS-20 is not concluded (never a pass)
+    assert child.exitstatus != 0 and mss20["outcome"] == "skip", child.before
+    assert "Préalable non obtenu" in mss20["findings"][0]["message"]
+    assert elapsed < 45
