@@ -26,7 +26,7 @@ def _parts(msg: MimeMessage) -> list:
 
 
 def _inner(part):
-    """The disposition-notification fields, which the parser reads as the headers of one inner message."""
+    """The message a message/* part holds (for message/disposition-notification, its fields as headers)."""
     payload = part.get_payload() if part is not None else None
     return payload[0] if isinstance(payload, list) and payload else None
 
@@ -97,8 +97,7 @@ def _returned_ids(msg: MimeMessage) -> tuple[list[str] | None, str]:
     part = parts[2]
     kind = part.get_content_type()
     if kind == "message/rfc822":
-        inner = part.get_payload()
-        inner = inner[0] if isinstance(inner, list) and inner else None
+        inner = _inner(part)
         if inner is None:
             return None, "troisième partie message/rfc822 illisible"
         return [str(v) for v in inner.get_all("Message-ID") or []], kind
