@@ -143,11 +143,16 @@ def make_executor(spec: str | None, jobs: int, documents: int) -> Executor:
     raise ExecutorError(f"Exécuteur inconnu « {spec} » (attendus : local, {DASK_LOCAL}, {DASK_PREFIX}HÔTE:PORT).")
 
 
-def evaluate_offline(settings: RunSettings, executor: Executor, results: list[ScenarioResult],
-                     on_total=lambda total: None, on_done=lambda subject: None) -> None:
-    """Evaluate every exported document, appending to ``results`` as batches come back.
+class Results(Protocol):
+    def extend(self, scenarios: list[ScenarioResult]) -> None: ...
 
-    Results are appended whole batches at a time, so an interruption (Ctrl-C) leaves ``results``
+
+def evaluate_offline(settings: RunSettings, executor: Executor, results: Results,
+                     on_total=lambda total: None, on_done=lambda subject: None) -> None:
+    """Evaluate every exported document, handing each batch's results to ``results`` as it comes back
+    (a list, or the run's :class:`~dui_conformance.results.RunCollector`, which masks and spools them).
+
+    Results go in whole batches at a time, so an interruption (Ctrl-C) leaves ``results``
     holding every scenario of the documents it holds at all."""
     from ..inputs import run_documents
     from .plan import document_ids
