@@ -40,6 +40,8 @@ _LABELS = {
     Outcome.NOT_RUN: "non évaluée",
 }
 
+_BY_VALUE = {o.value: o for o in Outcome}  # from_dict: a dict lookup, not Enum.__call__ (large spooled runs)
+
 # Higher wins when outcomes are combined: one failure outweighs any number of passes.
 _PRIORITY = {
     Outcome.NOT_RUN: 0,
@@ -103,7 +105,7 @@ class Finding:
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         return cls(
             requirement=data["requirement"],
-            outcome=Outcome(data["outcome"]),
+            outcome=_BY_VALUE.get(data["outcome"]) or Outcome(data["outcome"]),
             message=data["message"],
             location=Location(data.get("file"), data.get("xpath"), data.get("line"), data.get("exchange")),
             evidence=data.get("evidence"),
@@ -153,7 +155,7 @@ class StepResult:
         return cls(
             keyword=data["keyword"],
             text=data["text"],
-            outcome=Outcome(data["outcome"]),
+            outcome=_BY_VALUE.get(data["outcome"]) or Outcome(data["outcome"]),
             duration=data.get("duration", 0.0),
             findings=[Finding.from_dict(f) for f in data.get("findings", [])],
             error=data.get("error"),
@@ -251,7 +253,7 @@ class RequirementResult:
             level=data["level"],
             source=data["source"],
             blocking=bool(data["blocking"]),
-            outcome=Outcome(data["outcome"]),
+            outcome=_BY_VALUE.get(data["outcome"]) or Outcome(data["outcome"]),
             scenarios=list(data["scenarios"]),
             findings=[Finding.from_dict(f) for f in data["findings"]],
         )

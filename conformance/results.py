@@ -108,6 +108,12 @@ class Spool(Generic[T]):
             return iter(self._items)
         return (self._decode(json.loads(line)) for line in self.lines())
 
+    def dicts(self) -> Iterator[dict[str, Any]]:
+        """Each item as its JSON data, not rebuilt (a writer that only counts)."""
+        if self._items is not None:
+            return (self._encode(item) for item in self._items)
+        return (json.loads(line) for line in self.lines())
+
     def __len__(self) -> int:
         return self._len
 
@@ -365,11 +371,12 @@ class RunCollector:
     results already built leaves them as they are."""
 
     def __init__(self, catalogue, spool: bool = False, mask: bool = True):
-        from .report.redact import redact, redact_text  # here: report/ imports this module
+        from .report.redact import may_hold_secrets, redact, redact_text  # here: report/ imports this module
 
         self._catalogue = catalogue
         self._redact = redact if mask else None
         self._redact_text = redact_text if mask else (lambda text: text)
+        self._may_hold_secrets = may_hold_secrets
         self._dir = SpoolDir() if spool else None
         self.services = {req.id: req.service for req in catalogue}
         self.log = ScenarioLog(self.services, self._dir)
@@ -395,36 +402,34 @@ class RunCollector:
 
     def add(self, scenario: ScenarioResult) -> None:
         original = scenario.findings
-        safe_scenario, masked, line = scenario, original, None
-        lines: list[str | None] = [None] * len(original)
+        safe_scenario, masked, line, safe = scenario, original, None, None
         if self._redact is not None:
             data = scenario.to_dict()
-            safe = self._redact(data)
-            if safe != data:
-                safe_scenario = ScenarioResult.from_dict(safe)
-                masked = safe_scenario.findings
-            if self._dir is not None:
-                line = json_line(safe)
-                lines = [json_line(d) for step in safe["steps"] for d in step["findings"]]
+            line = json_line(data)
+            if self._may_hold_secrets(line):
+                safe = self._redact(data)
+                if safe != data:
+                    safe_scenario = ScenarioResult.from_dict(safe)
+                    masked = safe_scenario.findings
+                    line = json_line(safe)
         subject = scenario.subject
         rows = self.log.rows
         rows.start(subject)
         seen = rows.seen(subject)
         new_in_subject = []
-        for f, safe_f, f_line in zip(original, masked, lines):
+        for f, safe_f in zip(original, masked):
             if f in seen:
                 continue
             seen.add(f)
             new_in_subject.append(safe_f)
             if self._first_in_run(f, subject):
                 acc = self._requirement(f.requirement)
-                if self._dir is None:
-                    acc.findings.append(safe_f)
-                else:
-                    acc.findings.append(safe_f, f_line)
+                acc.findings.append(safe_f)
                 acc.outcomes.add(f.outcome)
         rows.add(safe_scenario, new_in_subject)
-        name = self._redact_text(f"{scenario.name} — {scenario.subject}")
+        name = f"{scenario.name} — {scenario.subject}"
+        if self._redact is not None and self._may_hold_secrets(name):
+            name = self._redact_text(name)
         for rid in dict.fromkeys(scenario.requirements):
             acc = self._requirement(rid)
             acc.tagged = True
@@ -436,7 +441,7 @@ class RunCollector:
                 acc.outcomes.add(Outcome.ERROR)
             elif not original:
                 acc.outcomes.add(Outcome.SKIP)
-        self.log.append(safe_scenario, line)
+        self.log.append(safe_scenario, line if self._dir is not None else None)
 
     def _first_in_run(self, f: Finding, subject: str) -> bool:
         """``f`` is new in its subject: whether it is new in the run too."""

@@ -26,6 +26,7 @@ from ..expectations import reconcile
 from ..inputs import KIND_LABELS
 from ..model import SCHEMA_VERSION, Finding, Outcome, RequirementResult, RunResult
 from ..requirements.catalogue import PROFILES
+from ..results import Spool
 from .common import ReportContext
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label
 from .readiness import LIVE_SUBJECT, Readiness, correction, document_key
@@ -182,20 +183,24 @@ def write_html(run: RunResult, context: ReportContext | None, out: TextIO) -> No
 
 
 def _requirement_row(r: RequirementResult) -> dict[str, Any]:
-    """One pass over the requirement's findings (spooled on a large run): counts, documents, the first
-    ones other than conforme/non applicable."""
+    """One pass over the requirement's findings (spooled on a large run: read as data, only the ones shown
+    rebuilt): counts, documents, the first ones other than conforme/non applicable."""
     counts: Counter = Counter()
     files: set[str] = set()
     shown: list[Finding] = []
-    for f in r.findings:
-        counts[f.outcome.value] += 1
-        if f.location.file:
-            files.add(f.location.file)
-        if f.outcome not in (Outcome.PASS, Outcome.OMIT) and len(shown) <= FINDINGS_SHOWN:
-            shown.append(f)
-    notable = sum(n for o, n in counts.items() if o not in (Outcome.PASS.value, Outcome.OMIT.value))
-    return {"counts": counts, "documents": len(files), "shown": shown[:FINDINGS_SHOWN],
-            "more": max(0, notable - FINDINGS_SHOWN)}
+    quiet = (Outcome.PASS.value, Outcome.OMIT.value)
+    if isinstance(r.findings, Spool):
+        items: Iterator[tuple[str, str | None, Any]] = ((d["outcome"], d["file"], d) for d in r.findings.dicts())
+    else:
+        items = ((f.outcome.value, f.location.file, f) for f in r.findings)
+    for outcome, file, f in items:
+        counts[outcome] += 1
+        if file:
+            files.add(file)
+        if outcome not in quiet and len(shown) < FINDINGS_SHOWN:
+            shown.append(f if isinstance(f, Finding) else Finding.from_dict(f))
+    notable = sum(n for o, n in counts.items() if o not in quiet)
+    return {"counts": counts, "documents": len(files), "shown": shown, "more": max(0, notable - FINDINGS_SHOWN)}
 
 
 def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
