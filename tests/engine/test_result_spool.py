@@ -124,3 +124,20 @@ def test_a_lone_surrogate_gives_the_same_report_line_spooled_or_not(tmp_path):
         write_reports(run, tmp_path / str(n), ["json", "junit", "cucumber"])
     for name in ("report.json", "junit.xml", "cucumber.json"):
         assert (tmp_path / "0" / name).read_bytes() == (tmp_path / "1" / name).read_bytes(), name
+
+
+def test_ctrl_c_while_a_batch_goes_in_lets_the_whole_batch_in():
+    import os
+    import signal
+
+    collector = RunCollector(load_catalogue(), spool=True)
+
+    def batch():
+        for n in range(4):
+            if n == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+            yield _scenario(f"/x/{n}.xml")
+
+    with pytest.raises(KeyboardInterrupt):
+        collector.extend(batch())
+    assert len(collector.log) == 4
