@@ -158,6 +158,24 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+class FindingSpool(Spool[Finding]):
+    """A requirement's findings, with their outcomes counted on the way in (the console summary reads
+    only the counts)."""
+
+    def __init__(self, directory: SpoolDir | None):
+        super().__init__(Finding.from_dict, directory)
+        self.outcomes: Counter = Counter()
+
+    def append(self, item: Finding, line: str | None = None) -> None:
+        super().append(item, line)
+        self.outcomes[item.outcome] += 1
+
+
+def outcome_counts(findings: Iterable[Finding]) -> Counter:
+    """Outcome → findings, without a pass over spooled ones."""
+    return Counter(findings.outcomes) if isinstance(findings, FindingSpool) else Counter(f.outcome for f in findings)
+
+
 class SortedNames:
     """A requirement's scenarios (« nom — sujet »), sorted and unique when read, spooled meanwhile."""
 
@@ -396,7 +414,7 @@ class RunCollector:
             if self._dir is None:
                 acc = _Requirement([], set())
             else:
-                acc = _Requirement(Spool(Finding.from_dict, self._dir), Spool(str, self._dir, encode=str))
+                acc = _Requirement(FindingSpool(self._dir), Spool(str, self._dir, encode=str))
             self._reqs[rid] = acc
         return acc
 
@@ -498,7 +516,7 @@ class RunCollector:
         if self._dir is None:
             result.findings = findings
             return
-        spool: Spool[Finding] = Spool(Finding.from_dict, self._dir)
+        spool = FindingSpool(self._dir)
         for f in findings:
             spool.append(f)
         result.findings = spool

@@ -22,11 +22,12 @@ from .inputs import run_documents
 from .model import Outcome, RequirementResult, RunResult, ScenarioResult, worst
 from .requirements import Catalogue, load_catalogue
 from .requirements.catalogue import ID_PATTERN
-from .results import RunCollector
 from .settings import LIVE, OFFLINE, RunSettings
 
 if TYPE_CHECKING:
     import pytest
+
+    from .results import RunCollector
 
 FEATURES_DIR = Path(import_module("dui_conformance.features").__file__).parent
 
@@ -155,6 +156,8 @@ def roll_up(catalogue: Catalogue, scenarios: Iterable[ScenarioResult], profile: 
     concern it, « non évaluée » otherwise. One pass, in run order; a Gherkin background repeats its
     steps in every scenario: each finding is kept once (:class:`~dui_conformance.results.RunCollector`,
     which :func:`execute` feeds as results come)."""
+    from .results import RunCollector  # here: --help does not load the result pipeline
+
     collector = RunCollector(catalogue, mask=False)
     collector.extend(scenarios)
     return collector.requirements(profile, scope)
@@ -194,6 +197,8 @@ def execute(execution: Execution) -> RunResult:
     progress = execution.progress or Progress()
     catalogue = load_catalogue(settings.catalogue_dirs)
     started = _now()
+    from .results import RunCollector
+
     documents = _count_files(settings.inputs) if OFFLINE in settings.phases else 0
     collector = RunCollector(catalogue, spool=documents >= SPOOL_FROM)
     interrupted = False
