@@ -53,14 +53,29 @@ def json_line(data: object) -> str:
 class SpoolDir:
     """A private temporary directory, removed when the last spool using it is garbage collected."""
 
+    OPEN_FILES = 4096  # two files per requirement and one per feature stay open while the run goes on
+
     def __init__(self) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="dui-conformance-resultats-"))
         self._count = 0
         weakref.finalize(self, shutil.rmtree, self.path, True)
+        _allow_open_files(self.OPEN_FILES)
 
     def new_file(self) -> Path:
         self._count += 1
         return self.path / f"{self._count:05d}.jsonl"
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise the soft limit on open files towards ``wanted`` where it is lower (macOS: 256 by default)."""
+    try:
+        import resource
+    except ImportError:  # not POSIX: no such limit to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 class Spool(Generic[T]):

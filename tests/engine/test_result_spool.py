@@ -141,3 +141,16 @@ def test_ctrl_c_while_a_batch_goes_in_lets_the_whole_batch_in():
     with pytest.raises(KeyboardInterrupt):
         collector.extend(batch())
     assert len(collector.log) == 4
+
+
+def test_the_spool_directory_goes_with_the_run():
+    import gc
+
+    collector = RunCollector(load_catalogue(), spool=True)
+    collector.extend([_scenario("/x/a.xml", passed("GEN-01", "lu", Location("/x/a.xml")))])
+    requirements = collector.requirements("recette")
+    folder = collector._dir.path
+    assert any(folder.iterdir()) and "/x" not in str(folder)
+    del collector, requirements
+    gc.collect()
+    assert not folder.exists()
