@@ -105,7 +105,7 @@ class Spool(Generic[T]):
             self._out = self._path.open("w", encoding="utf-8")
         line = line if line is not None else json_line(self._encode(item))
         if not self.ascii and "\\ud" in line:
-            self.ascii = _is_fallback(line)
+            self.ascii = is_fallback(line)
         self._out.write(line)
 
     def lines(self) -> Iterator[str]:
@@ -154,7 +154,7 @@ class Spool(Generic[T]):
         return f"Spool({self._len} éléments{'' if self._items is not None else ', ' + str(self._path)})"
 
 
-def _is_fallback(line: str) -> bool:
+def is_fallback(line: str) -> bool:
     """Whether :func:`json_line` escaped this line whole (its text holds a lone surrogate)."""
     return "\\ud" in line and line.isascii() and _has_lone_surrogate(json.loads(line))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..model import SCHEMA_VERSION, RequirementResult, RunResult
-from ..results import ScenarioLog, Spool, _is_fallback, json_line, subjects
+from ..results import ScenarioLog, Spool, is_fallback, json_line, subjects
 
 LARGE_RUN = 1000  # documents from which findings.jsonl is written beside report.json
 _STREAMED = ("requirements", "scenarios")
@@ -74,7 +74,7 @@ def _requirement_lines(requirements: list[RequirementResult]) -> Iterator[list[s
             yield [dumps_line(req.to_dict())[:-1]]
             continue
         head = json_line(dataclasses.replace(req, findings=[]).to_dict())
-        if _is_fallback(head):
+        if is_fallback(head):
             yield [dumps_line(req.to_dict())[:-1]]
             continue
         yield _spliced(head[:-4], findings)  # the head ends with '"findings": []}' and a newline
