@@ -289,7 +289,11 @@ def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
 
 
 def _summary(run: RunResult) -> None:
+    from itertools import islice
+
     from rich.table import Table
+
+    from .results import outcome_counts
 
     table = Table(title=f"Exigences évaluées — profil {run.profile}", show_lines=False)
     for column in ("Exigence", "Résultat", "Bloquante", "Constatations"):
@@ -297,9 +301,10 @@ def _summary(run: RunResult) -> None:
     for req in run.requirements:
         if req.outcome is Outcome.NOT_RUN:
             continue
-        bad = sum(f.outcome in (Outcome.FAIL, Outcome.ERROR) for f in req.findings)
+        counts = outcome_counts(req.findings)  # spooled findings of a large run are counted, not read again
+        bad, total = counts[Outcome.FAIL] + counts[Outcome.ERROR], sum(counts.values())
         table.add_row(req.id, f"[{_STYLE[req.outcome]}]{req.outcome.label}[/]", "oui" if req.blocking else "non",
-                      f"{len(req.findings)} dont {bad} en échec" if bad else str(len(req.findings)))
+                      f"{total} dont {bad} en échec" if bad else str(total))
     console.print(table)
     colour = {"conforme": "green", "non conforme": "red", "non concluant": "yellow"}.get(run.verdict, "magenta")
     console.print(f"Verdict : [bold {colour}]{run.verdict.upper()}[/] "
@@ -308,11 +313,13 @@ def _summary(run: RunResult) -> None:
                   f"{len(run.harness_errors)} erreur(s) du harnais).")
     if not run.evaluated_service and not run.harness_errors:
         console.print("Aucune exigence bloquante d'un service socle n'a été évaluée : verdict non concluant.")
-    failed = [(req.id, f) for req in run.blocking_failures for f in req.findings if f.outcome is Outcome.FAIL]
-    for req_id, finding in failed[:10]:
+    blocking = run.blocking_failures
+    failed = ((req.id, f) for req in blocking for f in req.findings if f.outcome is Outcome.FAIL)
+    for req_id, finding in islice(failed, 10):
         console.print(f"  {req_id} {finding.location.describe()} : {finding.message}", highlight=False, soft_wrap=True)
-    if len(failed) > 10:
-        console.print(f"  … et {len(failed) - 10} autre(s) constatation(s) en échec (voir le rapport).")
+    failures = sum(outcome_counts(req.findings)[Outcome.FAIL] for req in blocking)
+    if failures > 10:
+        console.print(f"  … et {failures - 10} autre(s) constatation(s) en échec (voir le rapport).")
     for req in run.blocking_undecided[:10]:
         console.print(f"  {req.id} {req.outcome.label} : {req.findings[0].message if req.findings else req.statement}")
 
@@ -442,9 +449,13 @@ def cmd_mocks(args) -> int:
 
 def _funding(cluster: dict, ruleset, cluster_file: Path, run) -> dict:
     """What this run means for the cluster's funding: its conformity condition read from the run itself."""
+    from dataclasses import replace
+
     from .funding import conformity_from_run, evaluate
 
-    conformity = conformity_from_run(run.to_dict(), "cette exécution", ruleset.data["conformite"]["services"])
+    # The verdict and the requirements' outcomes: not every finding of the run.
+    head = {"verdict": run.verdict, "requirements": [replace(r, findings=[], scenarios=[]).to_dict() for r in run.requirements]}
+    conformity = conformity_from_run(head, "cette exécution", ruleset.data["conformite"]["services"])
     return evaluate(cluster, ruleset, str(cluster_file), conformity, None, "").to_dict()
 
 

@@ -17,6 +17,7 @@ File format (TOML)::
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 
@@ -97,23 +98,55 @@ class Reconciliation:
         return self.exit_code == EXIT_OK
 
 
-def reconcile(run: RunResult, expectations: list[Expectation]) -> Reconciliation:
-    def expected(finding: Finding) -> bool:
-        return any(e.matches(finding) for e in expectations)
+class _Unexpected:
+    """A requirement's findings that no expectation matches, re-read from its findings (spooled on a large
+    run) each time rather than copied."""
 
-    findings = [f for r in run.requirements for f in r.findings]
-    met = [(e, [f for f in findings if e.matches(f)]) for e in expectations]
+    def __init__(self, findings: Iterable[Finding], expectations: list[Expectation]):
+        self._findings, self._expectations = findings, expectations
+
+    def __iter__(self) -> Iterator[Finding]:
+        return (f for f in self._findings if not any(e.matches(f) for e in self._expectations))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __getitem__(self, index):
+        items = list(self)
+        return items[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, _Unexpected)) else NotImplemented
+
+
+def reconcile(run: RunResult, expectations: list[Expectation]) -> Reconciliation:
+    """One pass over the run's findings: the ones each expectation matches (kept: expected failures), and
+    per requirement the outcome without them."""
+    found: list[list[Finding]] = [[] for _ in expectations]
     lifted = []
     for req in run.requirements:
-        kept = [f for f in req.findings if not expected(f)]
-        if len(kept) == len(req.findings):
+        kept: set[Outcome] = set()
+        lifted_any = False
+        for f in req.findings:
+            matched = False
+            for n, e in enumerate(expectations):
+                if e.matches(f):
+                    found[n].append(f)
+                    matched = True
+            if matched:
+                lifted_any = True
+            else:
+                kept.add(f.outcome)
+        if not lifted_any:
             lifted.append(req)
         else:
-            lifted.append(replace(req, findings=kept, outcome=worst((f.outcome for f in kept), Outcome.PASS)))
+            lifted.append(replace(req, findings=_Unexpected(req.findings, expectations),
+                                  outcome=worst(kept, Outcome.PASS)))
     gated = replace(run, requirements=lifted)
+    met = list(zip(expectations, found))
     return Reconciliation(
-        met=[(e, found) for e, found in met if found],
-        stale=[e for e, found in met if not found],
+        met=[(e, hits) for e, hits in met if hits],
+        stale=[e for e, hits in met if not hits],
         unexpected=gated.blocking_failures,
         gated=gated,
     )

@@ -40,6 +40,8 @@ _LABELS = {
     Outcome.NOT_RUN: "non évaluée",
 }
 
+_BY_VALUE = {o.value: o for o in Outcome}  # from_dict: a dict lookup, not Enum.__call__ (large spooled runs)
+
 # Higher wins when outcomes are combined: one failure outweighs any number of passes.
 _PRIORITY = {
     Outcome.NOT_RUN: 0,
@@ -103,7 +105,7 @@ class Finding:
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         return cls(
             requirement=data["requirement"],
-            outcome=Outcome(data["outcome"]),
+            outcome=_BY_VALUE.get(data["outcome"]) or Outcome(data["outcome"]),
             message=data["message"],
             location=Location(data.get("file"), data.get("xpath"), data.get("line"), data.get("exchange")),
             evidence=data.get("evidence"),
@@ -153,7 +155,7 @@ class StepResult:
         return cls(
             keyword=data["keyword"],
             text=data["text"],
-            outcome=Outcome(data["outcome"]),
+            outcome=_BY_VALUE.get(data["outcome"]) or Outcome(data["outcome"]),
             duration=data.get("duration", 0.0),
             findings=[Finding.from_dict(f) for f in data.get("findings", [])],
             error=data.get("error"),
@@ -238,7 +240,7 @@ class RequirementResult:
             "source": self.source,
             "blocking": self.blocking,
             "outcome": self.outcome.value,
-            "scenarios": self.scenarios,
+            "scenarios": list(self.scenarios),
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -251,7 +253,7 @@ class RequirementResult:
             level=data["level"],
             source=data["source"],
             blocking=bool(data["blocking"]),
-            outcome=Outcome(data["outcome"]),
+            outcome=_BY_VALUE.get(data["outcome"]) or Outcome(data["outcome"]),
             scenarios=list(data["scenarios"]),
             findings=[Finding.from_dict(f) for f in data["findings"]],
         )
@@ -277,16 +279,19 @@ class RunResult:
 
     @property
     def blocking_failures(self) -> list[RequirementResult]:
-        return [r for r in self.requirements if r.blocking and r.outcome is Outcome.FAIL]
+        return blocking_failures(self.requirements)
 
     @property
     def harness_errors(self) -> list[ScenarioResult]:
+        logged = getattr(self.scenarios, "errors", None)  # a ScenarioLog (results.py) keeps them aside
+        if logged is not None:
+            return list(logged)
         return [s for s in self.scenarios if s.outcome is Outcome.ERROR]
 
     @property
     def blocking_undecided(self) -> list[RequirementResult]:
         """Blocking requirements the run should have decided and did not (données insuffisantes, non évaluée)."""
-        return [r for r in self.requirements if r.blocking and r.outcome in (Outcome.SKIP, Outcome.NOT_RUN)]
+        return blocking_undecided(self.requirements)
 
     @property
     def evaluated_service(self) -> bool:
@@ -297,22 +302,12 @@ class RunResult:
         their kind) and can be conforme; a run on an empty folder, or restricted by ``--exigence`` to
         GEN, decides none and is never conforme.
         """
-        return any(r.blocking and r.service != "GEN" and r.outcome in (Outcome.PASS, Outcome.FAIL)
-                   for r in self.requirements)
+        return evaluated_service(self.requirements)
 
     @property
     def verdict(self) -> str:
-        """erreur (the harness broke) > non conforme (a blocking requirement fails) > non concluant (a
-        blocking requirement undecided, or no service judged) > conforme."""
-        if self.interrupted:
-            return "interrompu"
-        if self.harness_errors:
-            return "erreur"
-        if self.blocking_failures:
-            return "non conforme"
-        if self.blocking_undecided or not self.evaluated_service:
-            return "non concluant"
-        return "conforme"
+        """See :func:`verdict_of`."""
+        return verdict_of(self.requirements, bool(self.harness_errors), self.interrupted)
 
     def counts(self) -> dict[str, int]:
         counts = {o.value: 0 for o in Outcome}
@@ -358,3 +353,29 @@ class RunResult:
             exchanges=list(data.get("exchanges", [])),
             interrupted=bool(data.get("interrupted", False)),
         )
+
+
+def blocking_failures(requirements: Iterable[RequirementResult]) -> list[RequirementResult]:
+    return [r for r in requirements if r.blocking and r.outcome is Outcome.FAIL]
+
+
+def blocking_undecided(requirements: Iterable[RequirementResult]) -> list[RequirementResult]:
+    return [r for r in requirements if r.blocking and r.outcome in (Outcome.SKIP, Outcome.NOT_RUN)]
+
+
+def evaluated_service(requirements: Iterable[RequirementResult]) -> bool:
+    return any(r.blocking and r.service != "GEN" and r.outcome in (Outcome.PASS, Outcome.FAIL) for r in requirements)
+
+
+def verdict_of(requirements: list[RequirementResult], harness_errors: bool, interrupted: bool) -> str:
+    """interrompu > erreur (the harness broke) > non conforme (a blocking requirement fails) > non concluant
+    (a blocking requirement undecided, or no service judged) > conforme."""
+    if interrupted:
+        return "interrompu"
+    if harness_errors:
+        return "erreur"
+    if blocking_failures(requirements):
+        return "non conforme"
+    if blocking_undecided(requirements) or not evaluated_service(requirements):
+        return "non concluant"
+    return "conforme"

@@ -34,9 +34,8 @@ from .execution.plan import (
 from .inputs import KIND_LABELS, InputDocument, load, run_documents
 from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
-from .settings import LIVE, OFFLINE, RunSettings
+from .settings import LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
 
-LIVE_SUBJECT = "session directe"
 AUDIT_STEP = "(harnais) chaque échange enregistré par les services simulés pendant le scénario est jugé"
 
 _settings_key = pytest.StashKey[RunSettings]()

@@ -15,17 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from . import __version__
 from .inputs import run_documents
-from .model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, omitted, worst
+from .model import Outcome, RequirementResult, RunResult, ScenarioResult, worst
 from .requirements import Catalogue, load_catalogue
 from .requirements.catalogue import ID_PATTERN
 from .settings import LIVE, OFFLINE, RunSettings
 
 if TYPE_CHECKING:
     import pytest
+
+    from .results import RunCollector
 
 FEATURES_DIR = Path(import_module("dui_conformance.features").__file__).parent
 
@@ -147,50 +149,18 @@ def plan_scope(settings: RunSettings) -> dict[str, str]:
     return {req: why for req, why in reasons.items() if req not in concerned}
 
 
-def roll_up(catalogue: Catalogue, scenarios: list[ScenarioResult], profile: str,
+def roll_up(catalogue: Catalogue, scenarios: Iterable[ScenarioResult], profile: str,
             scope: dict[str, str] | None = None) -> list[RequirementResult]:
     """Requirement outcome = worst of its findings, of harness errors and of silent runs in its scenarios;
     a requirement without scenario run is « non applicable » when ``scope`` says why the run does not
-    concern it, « non évaluée » otherwise."""
-    scope = scope or {}
-    # One pass over the run (not one per requirement), in run order; a Gherkin background repeats
-    # its steps in every scenario: keep each finding once.
-    tagged_by: dict[str, list[ScenarioResult]] = {}
-    findings_by: dict[str, dict[Finding, None]] = {}
-    for s in scenarios:
-        for rid in dict.fromkeys(s.requirements):
-            tagged_by.setdefault(rid, []).append(s)
-        for f in s.findings:
-            findings_by.setdefault(f.requirement, {})[f] = None
-    results = []
-    for req in catalogue:
-        tagged = tagged_by.get(req.id, [])
-        findings = list(findings_by.get(req.id, ()))
-        outcomes = [f.outcome for f in findings]
-        outcomes += [Outcome.ERROR for s in tagged if s.error]
-        outcomes += [Outcome.SKIP for s in tagged if not s.error and not s.findings]
-        if tagged and not outcomes:
-            outcomes = [Outcome.OMIT]  # its scenarios ran, none of their findings concern it
-        if not tagged and not findings and req.id in scope:
-            findings = [omitted(req.id, f"Non concernée par cette exécution : {scope[req.id]}.")]
-            outcomes = [Outcome.OMIT]
-        results.append(
-            RequirementResult(
-                id=req.id,
-                service=req.service,
-                statement=req.statement,
-                level=req.level,
-                source=req.source + (f" ({req.official_id})" if req.official_id else ""),
-                blocking=req.blocks(profile),
-                outcome=requirement_outcome(outcomes),
-                scenarios=sorted({f"{s.name} — {s.subject}" for s in tagged}),
-                findings=findings,
-            )
-        )
-    unknown = set(findings_by) - {r.id for r in catalogue}
-    if unknown:
-        raise HarnessError(f"Constatations rattachées à des exigences absentes du catalogue : {sorted(unknown)}")
-    return results
+    concern it, « non évaluée » otherwise. One pass, in run order; a Gherkin background repeats its
+    steps in every scenario: each finding is kept once (:class:`~dui_conformance.results.RunCollector`,
+    which :func:`execute` feeds as results come)."""
+    from .results import RunCollector  # here: --help does not load the result pipeline
+
+    collector = RunCollector(catalogue, mask=False)
+    collector.extend(scenarios)
+    return collector.requirements(profile, scope)
 
 
 def requirement_outcome(outcomes: list[Outcome]) -> Outcome:
@@ -212,39 +182,50 @@ class Execution:
     executor: str | None = None  # None/"local", "dask-local" or "dask://HOST:PORT" (offline documents)
 
 
+SPOOL_FROM = 200  # documents from which results are spooled to a temporary file, not kept in memory
+
+
 def execute(execution: Execution) -> RunResult:
     """Run the offline and live phases the settings ask for and build the RunResult.
 
     Offline documents go through the in-process plan (:mod:`.execution`) on the chosen executor;
-    the live phase is a pytest-bdd session. Ctrl-C stops the run and gives a partial RunResult
-    marked ``interrupted`` holding every scenario finished so far."""
+    the live phase is a pytest-bdd session. Results are masked, logged and rolled up as they come
+    (:class:`~dui_conformance.results.RunCollector`; spooled from ``SPOOL_FROM`` documents). Ctrl-C
+    stops the run and gives a partial RunResult marked ``interrupted`` holding every scenario
+    finished so far."""
     settings = execution.settings
     progress = execution.progress or Progress()
     catalogue = load_catalogue(settings.catalogue_dirs)
     started = _now()
-    scenarios: list[ScenarioResult] = []
+    from .results import RunCollector
+
+    documents = _count_files(settings.inputs) if OFFLINE in settings.phases else 0
+    collector = RunCollector(catalogue, spool=documents >= SPOOL_FROM)
     interrupted = False
     try:
         if OFFLINE in settings.phases and settings.inputs:
-            _run_offline(execution, scenarios, progress)
+            _run_offline(execution, collector, progress, documents)
         if LIVE in settings.phases:
             if execution.live_env is None:
                 raise HarnessError("Phase directe demandée sans environnement de services simulés.")
             live = RunSettings(**{**settings.__dict__, "phases": [LIVE]})
             progress.on_phase("Scénarios")
             with tempfile.TemporaryDirectory(prefix="dui-conformance-") as tmp:
-                scenarios += run_plan(live, Path(tmp), 1, execution.live_env, progress)
+                collector.extend(run_plan(live, Path(tmp), 1, execution.live_env, progress))
     except Interrupted as stop:
-        scenarios += stop.scenarios
+        collector.extend(stop.scenarios)
         interrupted = True
     except KeyboardInterrupt:
         interrupted = True
     from .ins import suggest_environment  # here: the INS readers (FHIR, HL7 v2) are slow to import
 
-    requirements = roll_up(catalogue, scenarios, settings.profile, plan_scope(settings))
+    requirements = collector.requirements(settings.profile, plan_scope(settings))
     for req in requirements:
         if req.id == "INS-04":  # run-level advice: every INS of the run is a production one
-            req.findings = suggest_environment(req.findings, settings.environment)
+            findings = list(req.findings)
+            advised = suggest_environment(findings, settings.environment)
+            if advised is not findings:
+                collector.replace_findings(req, advised)
     exchanges = []
     if execution.live_env is not None:
         exchanges = [e.to_dict() if hasattr(e, "to_dict") else e for e in execution.live_env.exchanges()]
@@ -256,7 +237,7 @@ def execute(execution: Execution) -> RunResult:
         started=started,
         finished=_now(),
         inputs=[str(p) for p in settings.inputs],
-        scenarios=scenarios,
+        scenarios=collector.log,
         requirements=requirements,
         tool={"name": "dui-conformance", "version": __version__, "python": os.sys.version.split()[0]},
         artefacts=execution.artefacts,
@@ -265,14 +246,14 @@ def execute(execution: Execution) -> RunResult:
     )
 
 
-def _run_offline(execution: Execution, scenarios: list[ScenarioResult], progress: Progress) -> None:
+def _run_offline(execution: Execution, collector: RunCollector, progress: Progress, documents: int) -> None:
     from .execution.executors import evaluate_offline, make_executor
 
     offline = RunSettings(**{**execution.settings.__dict__, "phases": [OFFLINE]})
     progress.on_phase("Documents")
-    executor = make_executor(execution.executor, execution.jobs, _count_files(offline.inputs))
+    executor = make_executor(execution.executor, execution.jobs, documents)
     try:
-        evaluate_offline(offline, executor, scenarios, progress.on_total, progress.on_done)
+        evaluate_offline(offline, executor, collector, progress.on_total, progress.on_done)
     finally:
         executor.close()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 OFFLINE = "hors-ligne"
 LIVE = "direct"
+LIVE_SUBJECT = "session directe"  # the subject of the live phase's scenarios (no document)
 # Report formats, in writing order (``report.write_reports``); here so that the CLI starts without the writers.
 REPORT_FORMATS = ("json", "html", "junit", "cucumber", "markdown", "evidence")
 

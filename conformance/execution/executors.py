@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import os
 import signal
+from collections import deque
 from collections.abc import Iterator
+from itertools import islice
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,6 +25,7 @@ DASK_PREFIX = "dask://"
 DASK_LOCAL = "dask-local"
 # Measured with benchmarks/bench_check.py: below this a second process costs more than it saves.
 PARALLEL_FROM = 200
+IN_FLIGHT = 4  # batches submitted ahead per local worker process
 
 
 def evaluate_batch(batch: Batch, settings: RunSettings) -> list[ScenarioResult]:
@@ -81,9 +84,17 @@ class ProcessPool:
         self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
-        futures = [self._pool.submit(evaluate_batch, batch, settings) for batch in batches]
-        for future in futures:
-            yield future.result()
+        """A bounded window of batches in flight: a result is dropped as soon as it is handed on, so
+        the controller never holds more than a few batches, however large the export."""
+        pending: deque = deque()
+        ahead = iter(batches)
+        for batch in islice(ahead, self.workers * IN_FLIGHT):
+            pending.append(self._pool.submit(evaluate_batch, batch, settings))
+        while pending:
+            result = pending.popleft().result()
+            for batch in islice(ahead, 1):
+                pending.append(self._pool.submit(evaluate_batch, batch, settings))
+            yield result
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -112,12 +123,13 @@ class DaskCluster:
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
-        futures = self._client.map(self.task, batches, settings=settings, retries=self.RETRIES, pure=False)
+        futures = deque(self._client.map(self.task, batches, settings=settings, retries=self.RETRIES, pure=False))
         try:
-            for future in futures:
+            while futures:
+                future = futures.popleft()  # released once handed on: the cluster forgets its result
                 yield future.result()
         finally:
-            self._client.cancel(futures)
+            self._client.cancel(list(futures))
 
     def close(self) -> None:
         self._client.close()
@@ -143,11 +155,16 @@ def make_executor(spec: str | None, jobs: int, documents: int) -> Executor:
     raise ExecutorError(f"Exécuteur inconnu « {spec} » (attendus : local, {DASK_LOCAL}, {DASK_PREFIX}HÔTE:PORT).")
 
 
-def evaluate_offline(settings: RunSettings, executor: Executor, results: list[ScenarioResult],
-                     on_total=lambda total: None, on_done=lambda subject: None) -> None:
-    """Evaluate every exported document, appending to ``results`` as batches come back.
+class Results(Protocol):
+    def extend(self, scenarios: list[ScenarioResult]) -> None: ...
 
-    Results are appended whole batches at a time, so an interruption (Ctrl-C) leaves ``results``
+
+def evaluate_offline(settings: RunSettings, executor: Executor, results: Results,
+                     on_total=lambda total: None, on_done=lambda subject: None) -> None:
+    """Evaluate every exported document, handing each batch's results to ``results`` as it comes back
+    (a list, or the run's :class:`~dui_conformance.results.RunCollector`, which masks and spools them).
+
+    Results go in whole batches at a time, so an interruption (Ctrl-C) leaves ``results``
     holding every scenario of the documents it holds at all."""
     from ..inputs import run_documents
     from .plan import document_ids

@@ -1,36 +1,44 @@
 """Report writers: every report is a pure function of one :class:`~dui_conformance.model.RunResult`.
 
-``write_reports`` masks secrets once (see :mod:`.redact`) and then writes the requested
-formats, each rendered once: ``evidence.zip`` packs the files just written rather than rendering
-them again. ``report.json`` is canonical and ``load_run`` reads it back.
+``write_reports`` masks secrets once (see :mod:`.redact`; a run from ``execute`` was masked as its
+results came) and then streams the requested formats to their files, each rendered once:
+``evidence.zip`` packs the files just written rather than rendering them again. ``report.json`` is
+canonical and ``load_run`` reads it back.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TextIO
 
 from ..model import RunResult
 from ..settings import REPORT_FORMATS
 from .common import ReportContext
-from .cucumber import render_cucumber
-from .evidence import PACKED, build_evidence, redact_run, render_packed, write_evidence
-from .html import render_html
+from .cucumber import render_cucumber, write_cucumber
+from .evidence import PACKED, build_evidence, redact_run, write_evidence
+from .html import render_html, write_html
 from .json_report import ReportVersionError, findings_lines, is_large, load_run, render_json, write_json
-from .junit import render_junit
+from .junit import render_junit, write_junit
 from .markdown import render_markdown
 from .redact import redact
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
-_WRITERS: dict[str, tuple[str, Callable[[RunResult, ReportContext], str | bytes] | None]] = {
-    "json": ("report.json", lambda run, _: render_json(run)),
-    "html": ("index.html", render_html),
-    "junit": ("junit.xml", lambda run, _: render_junit(run)),
-    "cucumber": ("cucumber.json", lambda run, _: render_cucumber(run)),
-    "markdown": ("summary.md", render_markdown),
-    "evidence": ("evidence.zip", None),  # write_evidence packs the files written before it
+def _json(run: RunResult, context: ReportContext, out: TextIO) -> None:
+    write_json(run, out)
+
+
+# format → (file name, streaming writer, whether it writes bytes)
+_WRITERS: dict[str, tuple[str, Callable[[RunResult, ReportContext, Any], None] | None, bool]] = {
+    "json": ("report.json", _json, False),
+    "html": ("index.html", write_html, False),
+    "junit": ("junit.xml", lambda run, _, out: write_junit(run, out), True),
+    "cucumber": ("cucumber.json", lambda run, _, out: write_cucumber(run, out), False),
+    "markdown": ("summary.md", lambda run, context, out: out.write(render_markdown(run, context)), False),
+    "evidence": ("evidence.zip", None, True),  # write_evidence packs the files written before it
 }
 ALL_FORMATS: tuple[str, ...] = REPORT_FORMATS
 
@@ -38,7 +46,10 @@ ALL_FORMATS: tuple[str, ...] = REPORT_FORMATS
 def write_reports(
     run: RunResult, out_dir: Path, formats: Iterable[str] = ALL_FORMATS, context: ReportContext | None = None
 ) -> dict[str, Path]:
-    """Write the chosen formats into ``out_dir``; returns format → written path."""
+    """Write the chosen formats into ``out_dir``; returns format → written path.
+
+    Every writer streams to its file (none holds the whole run); the evidence pack copies the files
+    written, or ones written for it in a temporary directory when their formats were not asked for."""
     context = context or ReportContext()
     wanted = list(dict.fromkeys(formats))
     unknown = [f for f in wanted if f not in _WRITERS]
@@ -51,25 +62,27 @@ def write_reports(
         context = replace(context, readiness=context.assess(safe))
     written: dict[str, Path] = {}
     for fmt in sorted(wanted, key=lambda f: f == "evidence"):
-        name, render = _WRITERS[fmt]
-        path = out_dir / name
+        path = out_dir / _WRITERS[fmt][0]
         if fmt == "evidence":
-            with path.open("wb") as out:
-                packed = {f: written.get(f) or render_packed(safe, context, f) for f in PACKED}
+            with tempfile.TemporaryDirectory(prefix="dui-conformance-preuves-") as tmp, path.open("wb") as out:
+                packed = {f: written.get(f) or _write(f, safe, context, Path(tmp) / _WRITERS[f][0]) for f in PACKED}
                 write_evidence(safe, context, packed, out)
-        elif fmt == "json":  # streamed: the canonical report can be far larger than the others
-            with path.open("w", encoding="utf-8", errors="backslashreplace") as out:
-                write_json(safe, out)
-            if is_large(safe):
+        else:
+            _write(fmt, safe, context, path)
+            if fmt == "json" and is_large(safe):
                 with (out_dir / "findings.jsonl").open("w", encoding="utf-8", errors="backslashreplace") as out:
                     out.writelines(findings_lines(safe))
                 written["findings"] = out_dir / "findings.jsonl"
-        else:
-            assert render is not None
-            content = render(safe, context)
-            path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "backslashreplace"))
         written[fmt] = path
     return written
+
+
+def _write(fmt: str, safe: RunResult, context: ReportContext, path: Path) -> Path:
+    _, writer, binary = _WRITERS[fmt]
+    assert writer is not None
+    with (path.open("wb") if binary else path.open("w", encoding="utf-8", errors="backslashreplace")) as out:
+        writer(safe, context, out)
+    return path
 
 
 __all__ = [

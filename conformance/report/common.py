@@ -1,4 +1,4 @@
-"""Helpers shared by the writers: scenarios grouped by feature, one-line finding descriptions, optional inputs."""
+"""Helpers shared by the writers: one-line finding descriptions, optional inputs."""
 
 from __future__ import annotations
 
@@ -6,17 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..expectations import Expectation
-from ..model import Finding, RunResult, ScenarioResult
+from ..model import Finding, RunResult
 from ..requirements import Catalogue
 from .readiness import Readiness, assess
-
-
-def by_feature(scenarios: list[ScenarioResult]) -> list[tuple[str, str, list[ScenarioResult]]]:
-    """Group by feature in the order the run met them (JUnit suites, Cucumber features, HTML)."""
-    groups: dict[tuple[str, str], list[ScenarioResult]] = {}
-    for scenario in scenarios:
-        groups.setdefault((scenario.feature_file, scenario.feature), []).append(scenario)
-    return [(feature, feature_file, items) for (feature_file, feature), items in groups.items()]
 
 
 def describe_finding(finding: Finding) -> str:

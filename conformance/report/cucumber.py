@@ -6,11 +6,13 @@ step reports becomes a failed ``after`` hook, so that dashboards count the scena
 
 from __future__ import annotations
 
+import io
 import re
-from typing import Any
+from typing import Any, TextIO
 
 from ..model import Outcome, RunResult, ScenarioResult, StepResult
-from .common import by_feature, describe_finding
+from ..results import FeatureGroup, group_by_feature
+from .common import describe_finding
 from .json_report import dumps_line
 
 _STATUS = {
@@ -72,25 +74,31 @@ def _element(feature_id: str, index: int, scenario: ScenarioResult) -> dict[str,
     return element
 
 
+def _feature_head(group: FeatureGroup) -> dict[str, Any]:
+    return {"uri": group.feature_file, "id": _slug(group.feature), "keyword": "Fonctionnalité", "name": group.feature,
+            "description": "", "line": 1, "tags": [], "elements": []}
+
+
 def build_cucumber(run: RunResult) -> list[dict[str, Any]]:
-    features = []
-    for feature, feature_file, scenarios in by_feature(run.scenarios):
-        feature_id = _slug(feature)
-        features.append(
-            {
-                "uri": feature_file,
-                "id": feature_id,
-                "keyword": "Fonctionnalité",
-                "name": feature,
-                "description": "",
-                "line": 1,
-                "tags": [],
-                "elements": [_element(feature_id, n, s) for n, s in enumerate(scenarios)],
-            }
-        )
-    return features
+    """The whole document in memory (tests); :func:`write_cucumber` streams the same JSON."""
+    return [{**_feature_head(g), "elements": [_element(_slug(g.feature), n, s) for n, s in enumerate(g.scenarios)]}
+            for g in group_by_feature(run.scenarios)]
+
+
+def write_cucumber(run: RunResult, out: TextIO) -> None:
+    """Compact JSON (indenting would fall back to the pure-Python encoder), one element at a time."""
+    out.write("[")
+    for index, group in enumerate(group_by_feature(run.scenarios)):
+        head = dumps_line(_feature_head(group))  # ends with '"elements": []}' and a newline
+        out.write((", " if index else "") + head[:-4] + "[")
+        feature_id = _slug(group.feature)
+        for n, scenario in enumerate(group.scenarios):
+            out.write((", " if n else "") + dumps_line(_element(feature_id, n, scenario))[:-1])
+        out.write("]}")
+    out.write("]\n")
 
 
 def render_cucumber(run: RunResult) -> str:
-    """Compact JSON: indenting would fall back to the pure-Python encoder, the slowest writer of a large run."""
-    return dumps_line(build_cucumber(run))
+    out = io.StringIO()
+    write_cucumber(run, out)
+    return out.getvalue()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..model import SCHEMA_VERSION, RequirementResult, RunResult, ScenarioResult
+from ..results import ScenarioLog
 from .common import ReportContext
 from .html import render_html
 from .json_report import dumps, write_json
@@ -41,9 +42,14 @@ def exchange_filename(index: int, exchange: dict[str, Any]) -> str:
 def redact_run(run: RunResult) -> RunResult:
     """The run with its secrets masked, one scenario or requirement at a time (the same result as masking
     ``run.to_dict()`` whole: no key of the run itself is sensitive), so that a large run is never copied
-    whole; what has nothing to mask (most of an offline run) is kept as it is, not rebuilt."""
+    whole; what has nothing to mask (most of an offline run) is kept as it is, not rebuilt. A run from
+    :func:`~dui_conformance.runner.execute` was masked as its results came (its scenarios are a
+    :class:`~dui_conformance.results.ScenarioLog`): only its head is left to mask."""
     head = replace(run, scenarios=[], requirements=[]).to_dict()
     safe_head = redact(head)
+    if isinstance(run.scenarios, ScenarioLog):
+        return run if safe_head == head else replace(
+            RunResult.from_dict(safe_head), scenarios=run.scenarios, requirements=run.requirements)
     scenarios = [_redacted(s, ScenarioResult) for s in run.scenarios]
     requirements = [_redacted(r, RequirementResult) for r in run.requirements]
     if safe_head == head and all(a is b for a, b in zip(scenarios + requirements, run.scenarios + run.requirements)):
@@ -65,7 +71,8 @@ def render_json_bytes(run: RunResult) -> bytes:
 
 
 def render_packed(safe: RunResult, context: ReportContext, fmt: str) -> bytes:
-    """The bytes of one packed format (``PACKED``) for an already masked run."""
+    """The bytes of one packed format (``PACKED``) for an already masked run (``write_reports`` packs
+    the files it wrote instead)."""
     if fmt == "json":
         return render_json_bytes(safe)
     render = render_html if fmt == "html" else render_markdown

@@ -16,15 +16,17 @@ import base64
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from importlib import resources
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 
 from ..expectations import reconcile
 from ..inputs import KIND_LABELS
-from ..model import SCHEMA_VERSION, Finding, Outcome, RunResult
+from ..model import SCHEMA_VERSION, Finding, Outcome, RequirementResult, RunResult
 from ..requirements.catalogue import PROFILES
+from ..results import Spool
 from .common import ReportContext
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label
 from .readiness import LIVE_SUBJECT, Readiness, correction, document_key
@@ -171,6 +173,37 @@ def kind_label(kind: str) -> str:
 
 
 def render_html(run: RunResult, context: ReportContext | None = None) -> str:
+    return "".join(_generate(run, context))
+
+
+def write_html(run: RunResult, context: ReportContext | None, out: TextIO) -> None:
+    """Streamed to ``out`` as the template renders (jinja2 ``generate``)."""
+    for chunk in _generate(run, context):
+        out.write(chunk)
+
+
+def _requirement_row(r: RequirementResult) -> dict[str, Any]:
+    """One pass over the requirement's findings (spooled on a large run: read as data, only the ones shown
+    rebuilt): counts, documents, the first ones other than conforme/non applicable."""
+    counts: Counter = Counter()
+    files: set[str] = set()
+    shown: list[Finding] = []
+    quiet = (Outcome.PASS.value, Outcome.OMIT.value)
+    if isinstance(r.findings, Spool):
+        items: Iterator[tuple[str, str | None, Any]] = ((d["outcome"], d["file"], d) for d in r.findings.dicts())
+    else:
+        items = ((f.outcome.value, f.location.file, f) for f in r.findings)
+    for outcome, file, f in items:
+        counts[outcome] += 1
+        if file:
+            files.add(file)
+        if outcome not in quiet and len(shown) < FINDINGS_SHOWN:
+            shown.append(f if isinstance(f, Finding) else Finding.from_dict(f))
+    notable = sum(n for o, n in counts.items() if o not in quiet)
+    return {"counts": counts, "documents": len(files), "shown": shown, "more": max(0, notable - FINDINGS_SHOWN)}
+
+
+def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
     context = context or ReportContext()
     readiness = context.assess(run)
     reconciliation = reconcile(run, context.expectations) if context.expectations is not None else None
@@ -180,7 +213,7 @@ def render_html(run: RunResult, context: ReportContext | None = None) -> str:
     blocking = reconciliation.unexpected if reconciliation else run.blocking_failures
     blocking_ids = {r.id for r in run.blocking_failures}
 
-    def failing(findings: list[Finding]) -> list[Finding]:
+    def failing(findings: Iterable[Finding]) -> list[Finding]:
         return [f for f in findings if f.outcome in (Outcome.FAIL, Outcome.ERROR)]
 
     requirements = []
@@ -189,20 +222,16 @@ def render_html(run: RunResult, context: ReportContext | None = None) -> str:
         for r in run.requirements:
             if r.service != code:
                 continue
-            counts = Counter(f.outcome.value for f in r.findings)
-            shown = [f for f in r.findings if f.outcome not in (Outcome.PASS, Outcome.OMIT)]
             rows.append({
-                "anchor": requirement_anchor[r.id], "req": r, "counts": counts,
-                "documents": len({f.location.file for f in r.findings if f.location.file}),
+                "anchor": requirement_anchor[r.id], "req": r, **_requirement_row(r),
                 "profiles": readiness.blocking.get(r.id, []),
                 "listed": r.id in blocking_ids,
-                "shown": shown[:FINDINGS_SHOWN], "more": max(0, len(shown) - FINDINGS_SHOWN),
             })
         evaluated = sum(1 for row in rows if row["req"].outcome not in (Outcome.NOT_RUN,))
         requirements.append({"code": code, "rows": rows, "evaluated": evaluated})
 
     digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
-    return _ENV.get_template("index.html.j2").render(
+    yield from _ENV.get_template("index.html.j2").generate(
         run=run,
         readiness=readiness,
         profiles=PROFILES,

@@ -3,8 +3,10 @@
 :func:`write_json` streams the same JSON as :func:`render_json` item by item, so that a
 10 000-document report is never one string in memory: one requirement or scenario a line
 (the C encoder; ``indent`` would fall back to the pure-Python one, the slowest part of a large
-report). Large runs also get ``findings.jsonl`` (one finding a line) for tools that read
-findings without loading the whole report.
+report). A spooled run (:mod:`dui_conformance.results`) already holds each scenario and finding
+as that JSON line: they are copied, not decoded and encoded again. Large runs also get
+``findings.jsonl`` (one finding a line) for tools that read findings without loading the whole
+report. :func:`load_run` reads a report back into memory (``compare`` and tests, small reports).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ..model import SCHEMA_VERSION, RunResult
+from ..model import SCHEMA_VERSION, RequirementResult, RunResult
+from ..results import ScenarioLog, Spool, is_fallback, json_line, subjects
 
 LARGE_RUN = 1000  # documents from which findings.jsonl is written beside report.json
 _STREAMED = ("requirements", "scenarios")
@@ -44,35 +47,66 @@ def write_json(run: RunResult, out: TextIO) -> None:
     head = dataclasses.replace(run, requirements=[], scenarios=[]).to_dict()
     head.update(verdict=run.verdict, counts=run.counts())
     text = dumps(head)
-    for key, items in zip(_STREAMED, (run.requirements, run.scenarios)):
+    for key, items in zip(_STREAMED, (_requirement_lines(run.requirements), _scenario_lines(run.scenarios))):
         before, marker, text = text.partition(f'"{key}": []')
         out.write(before)
         out.write(f'"{key}": [')
-        for index, item in enumerate(items):
-            out.write(("," if index else "") + "\n    " + dumps_line(item.to_dict())[:-1])
-        out.write("\n  ]" if items else "]")
+        empty = True
+        for pieces in items:
+            out.write(("\n    " if empty else ",\n    "))
+            out.writelines(pieces)
+            empty = False
+        out.write("]" if empty else "\n  ]")
     out.write(text)
+
+
+def _scenario_lines(scenarios) -> Iterator[list[str]]:
+    if isinstance(scenarios, ScenarioLog) and scenarios.spooled:  # each line is the one written below
+        return ([line[:-1]] for line in scenarios.lines())
+    return ([dumps_line(s.to_dict())[:-1]] for s in scenarios)
+
+
+def _requirement_lines(requirements: list[RequirementResult]) -> Iterator[list[str]]:
+    """Each requirement's line in pieces; spooled findings are spliced in as they are stored."""
+    for req in requirements:
+        findings = req.findings
+        if not isinstance(findings, Spool) or findings.ascii:
+            yield [dumps_line(req.to_dict())[:-1]]
+            continue
+        head = json_line(dataclasses.replace(req, findings=[]).to_dict())
+        if is_fallback(head):
+            yield [dumps_line(req.to_dict())[:-1]]
+            continue
+        yield _spliced(head[:-4], findings)  # the head ends with '"findings": []}' and a newline
+
+
+def _spliced(head: str, findings: Spool) -> Iterator[str]:
+    yield head + "["
+    for index, line in enumerate(findings.lines()):
+        yield (", " if index else "") + line[:-1]
+    yield "]}"
 
 
 def findings_lines(run: RunResult) -> Iterator[str]:
     """One JSON object a line per finding, with the scenario and document it comes from."""
+    if isinstance(run.scenarios, ScenarioLog) and run.scenarios.spooled:
+        for line in run.scenarios.lines():
+            data = json.loads(line)
+            for step in data["steps"]:
+                for finding in step["findings"]:
+                    yield dumps_line({"subject": data["subject"], "scenario": data["nodeid"], **finding})
+        return
     for scenario in run.scenarios:
         for finding in scenario.findings:
             line = {"subject": scenario.subject, "scenario": scenario.nodeid, **finding.to_dict()}
             yield dumps_line(line)
 
 
-def dumps_line(data: object) -> str:
-    text = json.dumps(data, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = json.dumps(data, ensure_ascii=True)
-    return text + "\n"
+dumps_line = json_line
 
 
 def is_large(run: RunResult) -> bool:
-    return len({s.subject for s in run.scenarios}) >= LARGE_RUN
+    return len(subjects(run.scenarios)) >= LARGE_RUN
 
 
 def load_run(path: str | Path) -> RunResult:

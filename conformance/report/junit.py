@@ -7,13 +7,16 @@ properties on testsuites only: requirement ids go there, and into each testcase'
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
+from typing import IO
 
 from lxml import etree
 
 from ..model import Finding, Outcome, RunResult, ScenarioResult
-from .common import by_feature, describe_finding
+from ..results import FeatureGroup, group_by_feature
+from .common import describe_finding
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MESSAGE_MAX = 1000
@@ -67,33 +70,47 @@ def _testcase(scenario: ScenarioResult) -> etree._Element:
 
 
 def render_junit(run: RunResult) -> bytes:
-    root = etree.Element("testsuites", name="dui-conformance")
-    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
-    for index, (feature, feature_file, scenarios) in enumerate(by_feature(run.scenarios)):
-        outcomes = [s.outcome for s in scenarios]
-        counts = {
-            "tests": len(scenarios),
-            "failures": outcomes.count(Outcome.FAIL),
-            "errors": outcomes.count(Outcome.ERROR),
-            "skipped": sum(o in _SKIP_MESSAGES for o in outcomes),
-        }
-        time = sum(s.duration for s in scenarios)
-        suite = etree.SubElement(root, "testsuite", name=xml_text(feature), id=str(index))
-        for key, value in counts.items():
-            suite.set(key, str(value))
-        suite.set("time", _seconds(time))
-        suite.set("timestamp", xml_text(run.started))
-        suite.set("file", xml_text(feature_file))
-        properties = etree.SubElement(suite, "properties")
-        for name, value in (("profil", run.profile), ("environnement", run.environment), ("mode", run.mode)):
-            etree.SubElement(properties, "property", name=name, value=xml_text(value))
-        for req in dict.fromkeys(r for s in scenarios for r in s.requirements):
-            etree.SubElement(properties, "property", name="exigence", value=xml_text(req))
-        suite.extend(_testcase(s) for s in scenarios)
-        for key in ("tests", "failures", "errors"):
-            totals[key] += counts[key]
-        totals["time"] += time
-    for key in ("tests", "failures", "errors"):
-        root.set(key, str(totals[key]))
-    root.set("time", _seconds(totals["time"]))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    out = io.BytesIO()
+    write_junit(run, out)
+    return out.getvalue()
+
+
+def write_junit(run: RunResult, out: IO[bytes]) -> None:
+    """Streamed (``lxml.etree.xmlfile``): one testcase in memory at a time; the counts of each suite and
+    of the whole file come from the feature groups (:func:`~dui_conformance.results.group_by_feature`)."""
+    groups = group_by_feature(run.scenarios)
+    counts = [_counts(group) for group in groups]
+    totals = {key: str(sum(c[key] for c in counts)) for key in ("tests", "failures", "errors")}
+    totals["time"] = _seconds(sum(group.time for group in groups))
+    with etree.xmlfile(out, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element("testsuites", {"name": "dui-conformance", **totals}):
+            for index, (group, count) in enumerate(zip(groups, counts)):
+                attributes = {"name": xml_text(group.feature), "id": str(index), **{k: str(v) for k, v in count.items()},
+                              "time": _seconds(group.time), "timestamp": xml_text(run.started),
+                              "file": xml_text(group.feature_file)}
+                xf.write("\n  ")
+                with xf.element("testsuite", attributes):
+                    properties = etree.Element("properties")
+                    for name, value in (("profil", run.profile), ("environnement", run.environment), ("mode", run.mode)):
+                        etree.SubElement(properties, "property", name=name, value=xml_text(value))
+                    for req in group.requirements:
+                        etree.SubElement(properties, "property", name="exigence", value=xml_text(req))
+                    xf.write("\n    ")
+                    xf.write(properties)
+                    for scenario in group.scenarios:
+                        xf.write("\n    ")
+                        xf.write(_testcase(scenario))
+                    xf.write("\n  ")
+            xf.write("\n")
+    out.write(b"\n")
+
+
+def _counts(group: FeatureGroup) -> dict[str, int]:
+    outcomes = group.outcomes
+    return {
+        "tests": sum(outcomes.values()),
+        "failures": outcomes[Outcome.FAIL],
+        "errors": outcomes[Outcome.ERROR],
+        "skipped": sum(n for o, n in outcomes.items() if o in _SKIP_MESSAGES),
+    }

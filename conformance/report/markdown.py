@@ -74,7 +74,8 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
     if undecided:
         lines += ["", f"### Exigences bloquantes non décidées ({len(undecided)})", ""]
         for req in undecided[:_LISTED]:
-            detail = f" — {md(req.findings[0].message)}" if req.findings else ""
+            first = next(iter(req.findings), None)
+            detail = f" — {md(first.message)}" if first else ""
             lines.append(f"- **{md(req.id)}** ({md(req.outcome.label)}) {md(req.statement)}{detail}")
         lines += _more(len(undecided))
     if reconciliation:

@@ -16,11 +16,13 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
-from ..model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, skipped, worst
-from ..plugin import ALL_KINDS, LIVE_SUBJECT  # importing it also registers every input kind (and label)
+from .. import mss, xds  # noqa: F401 - register their input kinds (and labels), as the plan and plugin do
+from ..model import Outcome, RequirementResult, RunResult, ScenarioResult, skipped, verdict_of
 from ..requirements import Catalogue, load_catalogue
 from ..requirements.catalogue import PROFILES
-from ..settings import LIVE, OFFLINE
+from ..results import DocumentRow, evaluated_requirements, harness_errors, subjects
+from ..results import document_rows as _document_rows
+from ..settings import LIVE_SUBJECT
 from .labels import service_label, service_order
 
 # The tiles of the first screen: the services socles of the Ségur wave, INS first.
@@ -39,15 +41,6 @@ class Tile:
     reason: str  # why not covered, or how much was evaluated
     verdicts: dict[str, str]  # profile → verdict (or "non couvert")
     counts: dict[str, int]  # outcome value → requirements
-
-
-@dataclass(frozen=True)
-class DocumentRow:
-    subject: str
-    kind: str
-    outcome: Outcome
-    cells: dict[str, dict[str, int]]  # service → outcome value → findings
-    failures: list[Finding]
 
 
 @dataclass(frozen=True)
@@ -76,7 +69,7 @@ def profile_runs(run: RunResult, catalogue: Catalogue | None = None) -> dict[str
     """
     cat = catalogue if catalogue is not None else load_catalogue()
     known = all(r.id in cat for r in run.requirements)
-    evaluated = {rid for s in run.scenarios for rid in s.requirements}  # a scenario of the run verified it
+    evaluated = evaluated_requirements(run.scenarios)  # a scenario of the run verified it
     runs: dict[str, RunResult | None] = {}
     for profile in PROFILES:
         if profile == run.profile:
@@ -101,16 +94,8 @@ def _as_in(profile: str, result: RequirementResult, requirement, evaluated: set[
         result.id, "Référentiel officiel non fourni (--referentiel-cda) : obligatoire en homologation.")])
 
 
-def _service_run(run: RunResult, service: str, services: dict[str, str]) -> RunResult:
-    """The same run restricted to one service's requirements and the scenarios that verify them."""
-    return replace(
-        run,
-        requirements=[r for r in run.requirements if r.service == service],
-        scenarios=[s for s in run.scenarios if any(services.get(rid) == service for rid in s.requirements)],
-    )
-
-
-def _tile(code: str, chosen: RunResult, runs: dict[str, RunResult | None], services: dict[str, str]) -> Tile:
+def _tile(code: str, chosen: RunResult, runs: dict[str, RunResult | None], errors: list[ScenarioResult],
+          services: dict[str, str]) -> Tile:
     own = [r for r in chosen.requirements if r.service == code]
     evaluated = [r for r in own if r.outcome in _EVALUATED]
     counts = Counter(r.outcome.value for r in own)
@@ -120,6 +105,8 @@ def _tile(code: str, chosen: RunResult, runs: dict[str, RunResult | None], servi
         reason = f"aucune des {len(own)} exigences du catalogue n'a été évaluée dans cette exécution"
     else:
         reason = f"{len(evaluated)} exigence(s) évaluée(s) sur {len(own)}"
+    # The run restricted to this service: its requirements, and the harness errors of the scenarios verifying it.
+    broken = any(services.get(rid) == code for s in errors for rid in s.requirements)
     verdicts = {}
     for profile, prun in runs.items():
         if not evaluated:
@@ -127,47 +114,19 @@ def _tile(code: str, chosen: RunResult, runs: dict[str, RunResult | None], servi
         elif prun is None:
             verdicts[profile] = UNDETERMINED
         else:
-            verdicts[profile] = _service_run(prun, code, services).verdict
+            verdicts[profile] = verdict_of([r for r in prun.requirements if r.service == code], broken,
+                                           prun.interrupted)
     return Tile(code, service_label(code), bool(evaluated), reason, verdicts,
                 {o.value: counts.get(o.value, 0) for o in Outcome})
 
 
-def _kind(scenarios: list[ScenarioResult]) -> str:
-    """The input kind a document was recognised as: the kind tag its scenarios share.
-
-    Scenario tags are requirement ids, the phase (``hors-ligne``/``direct``), ``tout`` or the input
-    kinds a scenario applies to (``cda``, ``hl7v2``…, see :mod:`dui_conformance.plugin`).
-    """
-    generic = {OFFLINE, LIVE, ALL_KINDS}
-    tags = Counter(t for s in scenarios for t in s.tags if t not in generic and t not in s.requirements)
-    if tags:
-        return tags.most_common(1)[0][0]
-    return LIVE if scenarios and scenarios[0].subject == LIVE_SUBJECT else "autre"
-
-
 def document_rows(run: RunResult) -> list[DocumentRow]:
-    """One row per input document (and one for the live session), failures first."""
-    services = requirement_services(run)
-    by_subject: dict[str, list[ScenarioResult]] = {}
-    for scenario in run.scenarios:
-        by_subject.setdefault(scenario.subject, []).append(scenario)
-    rows = []
-    for subject, scenarios in by_subject.items():
-        findings = list(dict.fromkeys(f for s in scenarios for f in s.findings))
-        cells: dict[str, Counter] = {}
-        for f in findings:
-            cells.setdefault(services.get(f.requirement, f.requirement.split("-")[0]), Counter())[f.outcome.value] += 1
-        outcomes = [f.outcome for f in findings] + [Outcome.ERROR for s in scenarios if s.error]
-        rows.append(DocumentRow(
-            subject=subject,
-            kind=_kind(scenarios),
-            outcome=worst(outcomes, Outcome.SKIP),
-            cells={k: dict(v) for k, v in cells.items()},
-            failures=[f for f in findings if f.outcome in _BAD],
-        ))
-    order = {o: n for n, o in enumerate((Outcome.ERROR, Outcome.FAIL, Outcome.SKIP, Outcome.PASS, Outcome.OMIT, Outcome.NOT_RUN))}
-    rows.sort(key=lambda r: (order[r.outcome], r.subject))
-    return rows
+    """One row per input document (and one for the live session), failures first; a run from ``execute``
+    built them as its results came (:mod:`dui_conformance.results`).
+
+    A row's kind is the input kind tag its scenarios share (scenario tags are requirement ids, the
+    phase, ``tout`` or the input kinds a scenario applies to: ``cda``, ``hl7v2``…)."""
+    return _document_rows(run.scenarios, requirement_services(run))
 
 
 @cache
@@ -182,9 +141,12 @@ def correction(req: RequirementResult) -> str:
 
 
 def assess(run: RunResult, catalogue: Catalogue | None = None) -> Readiness:
+    """From the run's requirements and summary (document rows, harness errors): one pass, no copy of the
+    scenarios per profile or per service."""
     runs = profile_runs(run, catalogue)
     services = requirement_services(run)
     rows = document_rows(run)
+    errors = harness_errors(run.scenarios)
     kinds: dict[str, list[int]] = {}
     for row in rows:
         if row.subject != LIVE_SUBJECT:
@@ -194,8 +156,9 @@ def assess(run: RunResult, catalogue: Catalogue | None = None) -> Readiness:
     per_profile = {p: {r.id for r in prun.requirements if r.blocking} for p, prun in runs.items() if prun is not None}
     return Readiness(
         profile=run.profile,
-        verdicts={p: (r.verdict if r is not None else UNDETERMINED) for p, r in runs.items()},
-        tiles=[_tile(code, run, runs, services) for code in SOCLE_SERVICES],
+        verdicts={p: (verdict_of(r.requirements, bool(errors), r.interrupted) if r is not None else UNDETERMINED)
+                  for p, r in runs.items()},
+        tiles=[_tile(code, run, runs, errors, services) for code in SOCLE_SERVICES],
         services=service_order(set(services.values())),
         blocking={rid: [p for p, blocking in per_profile.items() if rid in blocking] for rid in services},
         documents=rows,
@@ -205,7 +168,7 @@ def assess(run: RunResult, catalogue: Catalogue | None = None) -> Readiness:
 
 def document_key(run: RunResult) -> dict[str, str]:
     """Subject → a name that does not depend on where the run took place (for comparing runs)."""
-    docs = sorted({s.subject for s in run.scenarios if s.subject != LIVE_SUBJECT})
+    docs = sorted(s for s in subjects(run.scenarios) if s != LIVE_SUBJECT)
     if not docs:
         return {}
     if len(docs) == 1:

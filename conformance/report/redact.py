@@ -66,6 +66,23 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# Every pattern above and every sensitive key holds one of these words, in any case: a text without
+# any of them has nothing to mask. The four letters that case-insensitive patterns also take for
+# ASCII ones (İ ı ſ K, here in UTF-8) make the answer « maybe ». Searched in bytes: lowering and
+# searching them is twice as fast as in text.
+_TRIGGERS = tuple(word.encode() for word in (
+    "authorization", "cookie", "api-key", "api_key", "passw", "passphrase", "mot-de-passe", "mot_de_passe", "secret",
+    "assertion", "verifier", "token", "private", "bearer", "basic", "dpop", "eyj", "\u0130", "\u0131", "\u017f",
+    "\u212a"))
+
+
+def may_hold_secrets(text: str) -> bool:
+    """False when ``redact`` of the value ``text`` serialises (JSON) is certainly that value unchanged:
+    a large offline run masks nothing, and a few substring searches in each scenario's JSON line say so."""
+    low = text.encode("utf-8", "surrogatepass").lower()
+    return any(word in low for word in _TRIGGERS)
+
+
 @lru_cache(maxsize=1 << 12)
 def _is_sensitive(name: str) -> bool:
     key = name.strip().lower().replace("-", "_")

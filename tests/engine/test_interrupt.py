@@ -2,13 +2,17 @@
 
 import json
 
-from dui_conformance import cli
+import pytest
+
+from dui_conformance import cli, runner
 from dui_conformance.execution import executors
 from dui_conformance.fixtures import iter_manifest
 from dui_conformance.runner import EXIT_INTERRUPTED
 
 
-def test_ctrl_c_writes_a_consistent_partial_report(monkeypatch, tmp_path, local_run):
+@pytest.mark.parametrize("spool_from", [runner.SPOOL_FROM, 0], ids=["en-memoire", "sur-disque"])
+def test_ctrl_c_writes_a_consistent_partial_report(monkeypatch, tmp_path, local_run, spool_from):
+    monkeypatch.setattr(runner, "SPOOL_FROM", spool_from)
     real, calls = executors.evaluate_batch, []
 
     def evaluate(batch, settings):

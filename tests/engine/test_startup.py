@@ -11,3 +11,14 @@ def test_cli_starts_without_the_heavy_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_report_writing_never_imports_pytest():
+    """The readiness report takes the input kinds and the live subject from the plan and settings, not the plugin."""
+    code = (
+        "import sys, dui_conformance.report as report, dui_conformance.runner\n"
+        "from dui_conformance.inputs import KIND_LABELS\n"
+        "print(sorted({'pytest', 'dui_conformance.plugin'} & set(sys.modules)), 'ihe_xdm' in str(KIND_LABELS).lower())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", "True"]

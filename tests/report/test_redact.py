@@ -2,7 +2,8 @@ import copy
 
 import pytest
 
-from dui_conformance.report.redact import MASK, redact
+from dui_conformance.report.redact import MASK, may_hold_secrets, redact
+from dui_conformance.results import json_line
 
 
 def test_sensitive_keys_are_masked_whatever_their_case_or_separator():
@@ -49,6 +50,16 @@ def test_header_pairs_and_name_value_objects():
 def test_secrets_inside_free_text(text, secret, kept):
     out = redact(text)
     assert secret not in out and MASK in out and kept in out
+    assert may_hold_secrets(json_line({"message": text}))  # the pre-check never skips a secret
+
+
+@pytest.mark.parametrize("key", ["Authorization", "proxy-authorization", "COOKIE", "set_cookie", "X-Api-Key", "api_key",
+                                 "passwd", "Passphrase", "Mot-De-Passe", "secret", "client_assertion", "code_verifier",
+                                 "id_token", "private_key", "session_token", "app_secret", "user_password", "paſſword"])
+def test_the_pre_check_finds_every_sensitive_key(key):
+    data = {key: "valeur", "name": "x"}
+    assert may_hold_secrets(json_line(data)), key
+    assert not may_hold_secrets(json_line({"message": "Document lisible et bien formé.", "file": "/x/été.xml"}))
 
 
 def test_prose_and_public_material_are_left_alone():

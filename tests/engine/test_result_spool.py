@@ -1,0 +1,156 @@
+"""Flat memory, same reports: the streamed result pipeline (results.py) against the whole-run code it replaced.
+
+``_roll_up_before`` is ``runner.roll_up`` as it was before results were streamed (every scenario in
+memory, one dict of findings per requirement): the roll-up fed one scenario at a time, in memory or
+spooled to disk, must give exactly its requirements (outcomes, findings in run order, de-duplication),
+and every report written from a spooled run must be byte for byte the one written from the same
+results held in memory."""
+
+from dataclasses import replace
+
+import pytest
+
+from dui_conformance.model import Finding, Location, Outcome, RequirementResult, RunResult, ScenarioResult, StepResult
+from dui_conformance.model import omitted, passed
+from dui_conformance.report import write_reports
+from dui_conformance.requirements import load_catalogue
+from dui_conformance.results import RunCollector, ScenarioLog, Spool
+from dui_conformance.runner import plan_scope, requirement_outcome
+
+from .conftest import fixture_settings
+
+
+def _roll_up_before(catalogue, scenarios, profile, scope=None):
+    scope = scope or {}
+    tagged_by, findings_by = {}, {}
+    for s in scenarios:
+        for rid in dict.fromkeys(s.requirements):
+            tagged_by.setdefault(rid, []).append(s)
+        for f in s.findings:
+            findings_by.setdefault(f.requirement, {})[f] = None
+    results = []
+    for req in catalogue:
+        tagged = tagged_by.get(req.id, [])
+        findings = list(findings_by.get(req.id, ()))
+        outcomes = [f.outcome for f in findings]
+        outcomes += [Outcome.ERROR for s in tagged if s.error]
+        outcomes += [Outcome.SKIP for s in tagged if not s.error and not s.findings]
+        if tagged and not outcomes:
+            outcomes = [Outcome.OMIT]
+        if not tagged and not findings and req.id in scope:
+            findings = [omitted(req.id, f"Non concernée par cette exécution : {scope[req.id]}.")]
+            outcomes = [Outcome.OMIT]
+        results.append(RequirementResult(
+            id=req.id, service=req.service, statement=req.statement, level=req.level,
+            source=req.source + (f" ({req.official_id})" if req.official_id else ""), blocking=req.blocks(profile),
+            outcome=requirement_outcome(outcomes), scenarios=sorted({f"{s.name} — {s.subject}" for s in tagged}),
+            findings=findings))
+    return results
+
+
+def _collected(scenarios, spool, scope=None):
+    collector = RunCollector(load_catalogue(), spool=spool)
+    collector.extend(scenarios)
+    return collector, collector.requirements("recette", scope)
+
+
+def _as_dicts(requirements):
+    return [r.to_dict() for r in requirements]
+
+
+@pytest.mark.parametrize("spool", [False, True], ids=["en-memoire", "sur-disque"])
+def test_streamed_roll_up_equals_the_whole_run_roll_up(local_run, spool):
+    scenarios = list(local_run.scenarios)
+    scope = plan_scope(fixture_settings())
+    collector, requirements = _collected(scenarios, spool, scope)
+    assert _as_dicts(requirements) == _as_dicts(_roll_up_before(load_catalogue(), scenarios, "recette", scope))
+    assert isinstance(requirements[0].findings, Spool if spool else list)
+    assert [s.to_dict() for s in collector.log] == [s.to_dict() for s in scenarios]
+
+
+def _scenario(subject, *findings, name="Scénario", error=None):
+    return ScenarioResult(nodeid=f"n::{name}[{subject}]", feature="F", feature_file="f.feature", name=name,
+                          tags=["cda"], requirements=["GEN-01"], subject=subject, error=error,
+                          steps=[StepResult("Alors", "étape", Outcome.PASS, findings=list(findings))])
+
+
+@pytest.mark.parametrize("spool", [False, True], ids=["en-memoire", "sur-disque"])
+def test_de_duplication_is_exact_when_subjects_recur_or_findings_point_elsewhere(spool):
+    a, b = "/x/a.xml", "/x/b.xml"
+    in_a, in_b = passed("GEN-01", "lu", Location(a)), passed("GEN-01", "lu", Location(b))
+    nowhere = passed("GEN-01", "sans lieu")
+    scenarios = [
+        _scenario(a, in_a, nowhere), _scenario(a, in_a),  # a background repeated in the same document
+        _scenario(b, in_b, nowhere, in_a),  # a finding located in an earlier document's file
+        _scenario(a, in_a, in_b, name="Autre"),  # a document seen again after another one
+        _scenario("/x/c.xml", error="cassé"),
+    ]
+    collector, requirements = _collected(scenarios, spool)
+    assert _as_dicts(requirements) == _as_dicts(_roll_up_before(load_catalogue(), scenarios, "recette"))
+    gen = next(r for r in requirements if r.id == "GEN-01")
+    assert list(gen.findings) == [in_a, nowhere, in_b] and gen.outcome is Outcome.ERROR
+    rows = {row.subject: row for row in collector.log.rows.rows()}
+    assert rows[a].cells == {"GEN": {"pass": 3}} and rows[b].cells == {"GEN": {"pass": 3}}
+    assert [s.name for s in collector.log.errors] == ["Scénario"] and rows["/x/c.xml"].outcome is Outcome.ERROR
+
+
+def test_every_report_of_a_spooled_run_is_the_one_of_the_same_run_in_memory(local_run, tmp_path):
+    """The same results, held in memory (the writers as they were) or spooled: the same bytes in every file."""
+    scenarios = list(local_run.scenarios)
+    scope = plan_scope(fixture_settings())
+    head = replace(local_run, scenarios=[], requirements=[])
+    in_memory = replace(head, scenarios=scenarios,
+                        requirements=_roll_up_before(load_catalogue(), scenarios, "recette", scope))
+    collector, requirements = _collected(scenarios, True, scope)
+    spooled = replace(head, scenarios=collector.log, requirements=requirements)
+    assert isinstance(spooled.scenarios, ScenarioLog) and spooled.scenarios.spooled
+    write_reports(in_memory, tmp_path / "memoire")
+    write_reports(spooled, tmp_path / "disque")
+    names = sorted(p.name for p in (tmp_path / "memoire").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "disque").iterdir())
+    assert {"report.json", "index.html", "junit.xml", "cucumber.json", "summary.md", "evidence.zip"} <= set(names)
+    for name in names:
+        assert (tmp_path / "memoire" / name).read_bytes() == (tmp_path / "disque" / name).read_bytes(), name
+
+
+def test_a_lone_surrogate_gives_the_same_report_line_spooled_or_not(tmp_path):
+    hostile = Finding("GEN-01", Outcome.FAIL, "texte \udcff illisible", Location("/x/a.xml"))
+    scenarios = [_scenario("/x/a.xml", hostile), _scenario("/x/b.xml", passed("GEN-01", "lu", Location("/x/b.xml")))]
+    runs = []
+    for spool in (False, True):
+        collector, requirements = _collected(scenarios, spool)
+        runs.append(RunResult("r", "check", "recette", "test", "a", "b", [], collector.log, requirements, {}))
+    for n, run in enumerate(runs):
+        write_reports(run, tmp_path / str(n), ["json", "junit", "cucumber"])
+    for name in ("report.json", "junit.xml", "cucumber.json"):
+        assert (tmp_path / "0" / name).read_bytes() == (tmp_path / "1" / name).read_bytes(), name
+
+
+def test_ctrl_c_while_a_batch_goes_in_lets_the_whole_batch_in():
+    import os
+    import signal
+
+    collector = RunCollector(load_catalogue(), spool=True)
+
+    def batch():
+        for n in range(4):
+            if n == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+            yield _scenario(f"/x/{n}.xml")
+
+    with pytest.raises(KeyboardInterrupt):
+        collector.extend(batch())
+    assert len(collector.log) == 4
+
+
+def test_the_spool_directory_goes_with_the_run():
+    import gc
+
+    collector = RunCollector(load_catalogue(), spool=True)
+    collector.extend([_scenario("/x/a.xml", passed("GEN-01", "lu", Location("/x/a.xml")))])
+    requirements = collector.requirements("recette")
+    folder = collector._dir.path
+    assert any(folder.iterdir()) and "/x" not in str(folder)
+    del collector, requirements
+    gc.collect()
+    assert not folder.exists()
