@@ -96,16 +96,25 @@ def saxon_plan(folder: Path, referential: str, plan: Path) -> Path:
     """Write what the baseline applies: for each document, the compiled schematrons the harness runs on it.
 
     The list is the harness's own (:func:`schematrons_for`); a schematron the referential cannot
-    compile (the harness reports it as DMP-31) is left out, as the harness leaves it out."""
+    compile (the harness reports it as DMP-31) is left out, as the harness leaves it out. The
+    ClinicalDocument of an auto-présentable or signed CDA is written to a file of its own first."""
     from dui_conformance.cda import CdaContext
     from dui_conformance.cda.official import OfficialError, schematrons_for
     from dui_conformance.inputs import load
 
+    from lxml import etree
+
     ctx = CdaContext.build(referential_dir=referential)
     compiled: dict[str, str | None] = {}
     documents = []
+    embedded = plan.parent / "embedded"
     for path in sorted(folder.iterdir()):
-        rels = [rel for _, rel in schematrons_for(load(path).cda, ctx)]
+        doc = load(path).cda
+        if doc.form:  # auto-présentable or signed: the schematrons see the ClinicalDocument it carries
+            embedded.mkdir(exist_ok=True)
+            path = embedded / path.name
+            path.write_bytes(etree.tostring(doc.tree))
+        rels = [rel for _, rel in schematrons_for(doc, ctx)]
         for rel in rels:
             if rel not in compiled:
                 try:

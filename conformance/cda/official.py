@@ -347,12 +347,12 @@ def check_official(doc: XmlDocument, ctx) -> list[Finding]:
     usable: list[Finding] = [skipped("DMP-31", p, doc.locate(doc.root)) for p in referential.problems]
     results: list[Finding] = []
     ran = []
-    node = None
+    tree = None  # the document in Saxon, parsed once for all its schematrons
     for label, rel in schematrons_for(doc, ctx):
         try:
-            if node is None:
-                node = saxon_node(doc)
-            failures = referential.run(doc, rel, node)
+            if tree is None:
+                tree = saxon_node(doc)
+            failures = referential.run(doc, rel, tree)
         except OfficialError as exc:
             usable.append(skipped("DMP-31", f"{label} : {exc}", doc.locate(doc.root)))
             continue
