@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dui_conformance.cda import CdaContext
-from dui_conformance.cda import official
+from dui_conformance.cda import CdaContext, official
 from dui_conformance.fixtures import iter_manifest
 from dui_conformance.inputs import CDA, load
 from dui_conformance.model import Outcome
