@@ -40,6 +40,10 @@ _VOC = re.compile(r"include/voc-([0-9.]+)-DYNAMIC\.xml")
 _NS_STEP = re.compile(r"\*:([\w.-]+)\[namespace-uri\(\)='urn:hl7-org:v3'\]")
 _BARE_STEP = re.compile(r"/(?![\w.-]*:)([A-Za-z_][\w.-]*)")
 _NON_FAILING_ROLES = {"warning", "warn", "info", "information", "avertissement"}
+_FAILURES = etree.XPath("//svrl:failed-assert | //svrl:successful-report[@role='error' or @role='fatal']",
+                        namespaces=SVRL)
+_TEXT = etree.XPath("svrl:text//text()", namespaces=SVRL)
+_SVRL_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 CACHE_FORMAT = "1"  # bump when the compiled layout changes
 MAX_FINDINGS = 200
 
@@ -258,25 +262,37 @@ class OfficialReferential:
     def missing_value_sets(self) -> list[str]:
         return sorted(p.read_text(encoding="utf-8") for p in self.cache_dir().rglob("voc-*.absent"))
 
-    def run(self, doc: XmlDocument, sch_rel: str) -> list[dict]:
-        """Failed asserts (and error reports) of one schematron on a document."""
-        compiled = self.compiled(sch_rel)
-        executable = _EXECUTABLES.get(str(compiled))
-        proc = _saxon()
+    def executable(self, sch_rel: str):
+        """The compiled stylesheet of a schematron, loaded once per process (compiling it on first use)."""
+        compiled = str(self.compiled(sch_rel))
+        executable = _EXECUTABLES.get(compiled)
         if executable is None:
-            executable = proc.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(compiled))
-            _EXECUTABLES[str(compiled)] = executable
-        node = proc.parse_xml(xml_text=etree.tostring(doc.tree, encoding="unicode"))
-        svrl = etree.fromstring(executable.transform_to_string(xdm_node=node).encode("utf-8"),
-                                etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+            executable = _saxon().new_xslt30_processor().compile_stylesheet(stylesheet_file=compiled)
+            _EXECUTABLES[compiled] = executable
+        return executable
+
+    def run(self, doc: XmlDocument, sch_rel: str, node=None) -> list[dict]:
+        """Failed asserts (and error reports) of one schematron on a document; ``node`` is the document
+        already parsed by :func:`saxon_node` (every schematron of a document shares it)."""
+        executable = self.executable(sch_rel)
+        result = executable.transform_to_string(xdm_node=node if node is not None else saxon_node(doc))
+        svrl = etree.fromstring(result.encode("utf-8"), _SVRL_PARSER)
         out = []
-        for item in svrl.xpath("//svrl:failed-assert | //svrl:successful-report[@role='error' or @role='fatal']",
-                               namespaces=SVRL):
+        for item in _FAILURES(svrl):
             if (item.get("role") or "").lower() in _NON_FAILING_ROLES:
                 continue
-            text = " ".join("".join(item.xpath("svrl:text//text()", namespaces=SVRL)).split())
+            text = " ".join("".join(_TEXT(item)).split())
             out.append({"location": item.get("location") or "", "test": item.get("test") or "", "text": text})
         return out
+
+
+def saxon_node(doc: XmlDocument):
+    """The document as a Saxon tree, parsed once for all its schematrons.
+
+    Saxon reads the lxml tree's serialisation, not the file: the file may carry a DOCTYPE past the
+    part :func:`parse_xml` inspects, or be an auto-présentable/signed CDA wrapping the ClinicalDocument.
+    """
+    return _saxon().parse_xml(xml_text=etree.tostring(doc.tree, encoding="unicode"))
 
 
 class OfficialError(Exception):
@@ -331,9 +347,12 @@ def check_official(doc: XmlDocument, ctx) -> list[Finding]:
     usable: list[Finding] = [skipped("DMP-31", p, doc.locate(doc.root)) for p in referential.problems]
     results: list[Finding] = []
     ran = []
+    tree = None  # the document in Saxon, parsed once for all its schematrons
     for label, rel in schematrons_for(doc, ctx):
         try:
-            failures = referential.run(doc, rel)
+            if tree is None:
+                tree = saxon_node(doc)
+            failures = referential.run(doc, rel, tree)
         except OfficialError as exc:
             usable.append(skipped("DMP-31", f"{label} : {exc}", doc.locate(doc.root)))
             continue
