@@ -9,7 +9,8 @@ French message instead of a crash, a hang or a network call.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
 
@@ -62,13 +63,16 @@ class XmlDocument:
     path: str
     form: str = ""
     base: str = ""
+    # Per-document memo of element paths: many findings point at the same root, patient or section, and
+    # a node's path is its parent's plus one step (the checks never modify the tree).
+    _paths: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def root(self) -> etree._Element:
         return self.tree.getroot()
 
     def xpath(self, expr: str, node: etree._Element | None = None) -> list:
-        return (self.root if node is None else node).xpath(expr, namespaces=NS)
+        return compiled(expr)(self.root if node is None else node)
 
     def first(self, expr: str, node: etree._Element | None = None):
         found = self.xpath(expr, node)
@@ -83,7 +87,49 @@ class XmlDocument:
             attr = f"/@{node.attrname}" if node.is_attribute else ""
             base = self.locate(parent)
             return Location(file=self.path, xpath=(base.xpath or "") + attr, line=base.line)
-        return Location(file=self.path, xpath=self.base + readable_path(node), line=node.sourceline)
+        return Location(file=self.path, xpath=self.base + self._path(node), line=node.sourceline)
+
+    def _path(self, node: etree._Element) -> str:
+        """:func:`readable_path` of a node, built on the memoised path of its nearest known ancestor."""
+        if not isinstance(node.tag, str):  # comment or processing instruction
+            return readable_path(node)
+        paths = self._paths
+        pending = []
+        while node is not None and node not in paths:
+            pending.append(node)
+            node = node.getparent()
+        path = paths[node] if node is not None else ""
+        for element in reversed(pending):
+            path = paths[element] = path + "/" + _step(element, False)
+        return path
+
+
+@lru_cache(maxsize=4096)
+def compiled(expr: str) -> etree.XPath:
+    """``expr`` compiled with :data:`NS`, once per process: ``node.xpath(expr)`` compiles it at every call,
+    and the checks evaluate the same few hundred expressions on every document."""
+    return etree.XPath(expr, namespaces=NS)
+
+
+@lru_cache(maxsize=4096)
+def _step_name(tag: str, strict: bool) -> str:
+    """The readable name of an element tag (``hl7:id``, ``id``, ``*[local-name()='x']``), once per tag."""
+    namespace, local = tag[1:].split("}", 1) if tag.startswith("{") else ("", tag)
+    prefix = _PREFIX_OF.get(namespace)
+    if prefix:
+        return f"{prefix}:{local}"
+    return f"*[local-name()='{local}']" if strict and namespace else local
+
+
+def _step(node: etree._Element, strict: bool) -> str:
+    """One step of :func:`readable_path`: the element's name, with its position among same-named siblings."""
+    tag = node.tag
+    name = _step_name(tag, strict)
+    if node.getparent() is not None:  # a position only among several siblings of the same name
+        before = sum(1 for _ in node.itersiblings(tag, preceding=True))
+        if before or next(node.itersiblings(tag), None) is not None:
+            name += f"[{before + 1}]"
+    return name
 
 
 def readable_path(node: etree._Element, strict: bool = False) -> str:
@@ -91,18 +137,8 @@ def readable_path(node: etree._Element, strict: bool = False) -> str:
     element of an unknown namespace as ``*[local-name()='x']`` so that the path evaluates with :data:`NS`."""
     steps = []
     while node is not None and isinstance(node.tag, str):
-        qname = etree.QName(node)
-        prefix = _PREFIX_OF.get(qname.namespace or "")
-        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
-        if strict and not prefix and qname.namespace:
-            name = f"*[local-name()='{qname.localname}']"
-        parent = node.getparent()
-        if parent is not None:
-            same = [s for s in parent if s.tag == node.tag]
-            if len(same) > 1:
-                name += f"[{same.index(node) + 1}]"
-        steps.append(name)
-        node = parent
+        steps.append(_step(node, strict))
+        node = node.getparent()
     return "/" + "/".join(reversed(steps))
 
 

@@ -20,7 +20,7 @@ import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import import_module
 from inspect import signature
 from pathlib import Path
@@ -131,9 +131,17 @@ class PlannedScenario:
     tags: frozenset[str]
     steps: tuple[PlannedStep, ...]
 
-    @property
+    @cached_property  # read for every document the scenario runs on
     def requirements(self) -> list[str]:
         return [t for t in sorted(self.tags) if ID_PATTERN.match(t)]
+
+    @cached_property
+    def sorted_tags(self) -> list[str]:
+        return sorted(self.tags)
+
+    @cached_property
+    def planned_steps(self) -> list[tuple[str, str]]:
+        return [(s.keyword, s.text) for s in self.steps]
 
 
 @dataclass(frozen=True)
@@ -240,8 +248,8 @@ def _run_scenario(planned: PlannedScenario, document: InputDocument, doc_id: str
         feature=planned.feature,
         feature_file=planned.feature_file,
         name=planned.name,
-        tags=sorted(planned.tags),
-        requirements=planned.requirements,
+        tags=list(planned.sorted_tags),
+        requirements=list(planned.requirements),
         subject=document.path,
     )
     current: list[StepResult] = []
@@ -273,6 +281,6 @@ def _run_scenario(planned: PlannedScenario, document: InputDocument, doc_id: str
         if step.target is not None:
             values[step.target] = value
         close_step(result, current.pop(), step_started)
-    close_unrun_steps(result, [(s.keyword, s.text) for s in planned.steps])
+    close_unrun_steps(result, planned.planned_steps)
     result.duration = time.perf_counter() - started
     return result
