@@ -66,6 +66,7 @@ class XmlDocument:
     # Per-document memo of element paths: many findings point at the same root, patient or section, and
     # a node's path is its parent's plus one step (the checks never modify the tree).
     _paths: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def root(self) -> etree._Element:
@@ -77,6 +78,12 @@ class XmlDocument:
     def first(self, expr: str, node: etree._Element | None = None):
         found = self.xpath(expr, node)
         return found[0] if found else None
+
+    def derived(self, key: str, compute):
+        """Per-document memo of a view that several checks read (a list of nodes, an index)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def locate(self, node: etree._Element | None = None, xpath: str | None = None) -> Location:
         """Location of a node (readable XPath + line), or of the document when node is None."""
