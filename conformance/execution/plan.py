@@ -19,7 +19,7 @@ import re
 import time
 import traceback
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import import_module
 from inspect import signature
@@ -147,10 +147,15 @@ class PlannedScenario:
 @dataclass(frozen=True)
 class OfflinePlan:
     scenarios: tuple[PlannedScenario, ...]
+    _selected: dict = field(default_factory=dict, compare=False, repr=False)  # (kind, requirements) → scenarios
 
     def for_kind(self, kind: str, requirements: list[str]) -> list[PlannedScenario]:
-        wanted = set(requirements)
-        return [s for s in self.scenarios if applies_to(s.tags, kind) and (not wanted or s.tags & wanted)]
+        key = (kind, tuple(requirements))
+        if key not in self._selected:
+            wanted = set(requirements)
+            self._selected[key] = [s for s in self.scenarios if applies_to(s.tags, kind)
+                                   and (not wanted or s.tags & wanted)]
+        return list(self._selected[key])
 
 
 @lru_cache(maxsize=1)
