@@ -21,6 +21,7 @@ NULL_FLAVORS = {"UNK", "NASK", "ASKU", "NAV", "MSK"}
 # NA is outside the IG-document-core list, yet ANS examples accepted by the official schematrons use it
 # (participant/time, encompassingEncounter/effectiveTime, performer id): tolerated, not failed.
 TOLERATED_NULL_FLAVORS = {"NA"}
+_ADMITTED_NULL_FLAVORS = NULL_FLAVORS | TOLERATED_NULL_FLAVORS
 TELECOM_USES = {"H", "HP", "HV", "WP", "DIR", "PUB", "EC", "MC", "PG"}
 ADDR_USES = {"H", "HP", "HV", "WP", "TMP"}
 TELECOM_SCHEME = re.compile(r"^(tel|fax|mailto|https?|ftp|mllp):\S")
@@ -140,9 +141,9 @@ def patient(doc: XmlDocument) -> list[Finding]:
     names = doc.xpath("hl7:name/hl7:family | hl7:name/hl7:given", person)
     for part in names:
         qualifier = part.get("qualifier")
-        c.require(qualifier in (None, "BR", "CL") and not (qualifier is None and part.tag.endswith("family")),
-                  f"Qualifiant trouvé : {qualifier!r} sur {describe(part)} ; attendu BR ou CL (la liste des prénoms "
-                  "sans qualifiant).", part)
+        if not (qualifier in (None, "BR", "CL") and not (qualifier is None and part.tag.endswith("family"))):
+            c.fail(f"Qualifiant trouvé : {qualifier!r} sur {describe(part)} ; attendu BR ou CL (la liste des prénoms "
+                   "sans qualifiant).", part)
     if any(i.get("root") in INS_ROOTS for i in ids):
         traits = [
             ("hl7:name/hl7:family[@qualifier='BR'][normalize-space()]", "nom de naissance (family@qualifier=BR)"),
@@ -261,26 +262,28 @@ def contacts(doc: XmlDocument) -> list[Finding]:
     for node in header_elements(doc, "telecom"):
         if has_null(node):
             continue
+        # Messages are written only for a failure: a header has dozens of telecom and addr elements.
         bad = set(node.get("use", "").split()) - TELECOM_USES
-        c.require(not bad, f"telecom/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(TELECOM_USES)}.", node)
-        c.require(TELECOM_SCHEME.match(node.get("value", "")) is not None,
-                  f"telecom/@value trouvé : {node.get('value')!r} ; schéma tel:, fax:, mailto:, http(s):, ftp: ou mllp: "
-                  "attendu.", node)
+        if bad:
+            c.fail(f"telecom/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(TELECOM_USES)}.", node)
+        if TELECOM_SCHEME.match(node.get("value", "")) is None:
+            c.fail(f"telecom/@value trouvé : {node.get('value')!r} ; schéma tel:, fax:, mailto:, http(s):, ftp: ou "
+                   "mllp: attendu.", node)
     for node in header_elements(doc, "addr"):
         if node.get("use") is None:
             continue
         bad = set(node.get("use", "").split()) - ADDR_USES
-        c.require(not bad, f"addr/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(ADDR_USES)}.", node)
+        if bad:
+            c.fail(f"addr/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(ADDR_USES)}.", node)
     return c.findings()
 
 
 def null_flavors(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-13", "nullFlavor de l'en-tête limités à UNK, NASK, ASKU, NAV, MSK.")
     for node in (n for n in header_elements(doc) if n.get("nullFlavor") is not None):
-        c.require(node.get("nullFlavor") in NULL_FLAVORS | TOLERATED_NULL_FLAVORS,
-                  f"nullFlavor trouvé dans l'en-tête : {node.get('nullFlavor')!r} ; attendu parmi "
-                  f"{', '.join(sorted(NULL_FLAVORS))}.",
-                  node)
+        if node.get("nullFlavor") not in _ADMITTED_NULL_FLAVORS:
+            c.fail(f"nullFlavor trouvé dans l'en-tête : {node.get('nullFlavor')!r} ; attendu parmi "
+                   f"{', '.join(sorted(NULL_FLAVORS))}.", node)
     return c.findings()
 
 
@@ -292,8 +295,8 @@ def national_ids(doc: XmlDocument) -> list[Finding]:
             (ORG_ID_ROOT, ORG_ID, "structure", "TRE_G07 (préfixe 0 à 4, 1+FINESS sur 9 caractères)")):
         for node in (i for i in ids if i.get("root") == root):
             ext = node.get("extension", "")
-            c.require(pattern.fullmatch(ext) is not None,
-                      f"Identifiant national de {label} : extension trouvée {ext!r} ; format {form} attendu.", node)
+            if pattern.fullmatch(ext) is None:
+                c.fail(f"Identifiant national de {label} : extension trouvée {ext!r} ; format {form} attendu.", node)
     return c.findings()
 
 

@@ -67,7 +67,13 @@ class Verdict:
 def close_step(scenario: ScenarioResult, step: StepResult, started: float, error: str | None = None) -> None:
     """Give a finished step its outcome and append it to its scenario (shared with the pytest plugin)."""
     step.duration = time.perf_counter() - started
-    step.outcome = Outcome.ERROR if error else outcome_of(step.findings) if step.findings else Outcome.PASS
+    findings = step.findings
+    if error:
+        step.outcome = Outcome.ERROR
+    elif len(findings) == 1:  # most steps: one finding, its outcome (what outcome_of gives, without the max)
+        step.outcome = findings[0].outcome
+    else:
+        step.outcome = outcome_of(findings) if findings else Outcome.PASS
     step.error = error
     scenario.steps.append(step)
 
@@ -268,14 +274,16 @@ def _run_scenario(planned: PlannedScenario, document: InputDocument, doc_id: str
         if step.function is None:
             result.error = undefined_step(step.keyword, step.text)
             break
-        missing = [name for name in step.wanted if name not in values]
-        if missing:
+        try:
+            kwargs = {**step.arguments, **{name: values[name] for name in step.wanted}}
+        except KeyError:
+            missing = [name for name in step.wanted if name not in values]
             result.error = f"Étape « {step.text} » : valeur(s) {', '.join(missing)} non fournie(s) hors ligne."
             break
         current.append(StepResult(keyword=step.keyword.strip(), text=step.text, outcome=Outcome.PASS))
         step_started = time.perf_counter()
         try:
-            value = step.function(**step.arguments, **{name: values[name] for name in step.wanted})
+            value = step.function(**kwargs)
         except Judged:
             close_step(result, current.pop(), step_started)
             break
