@@ -15,6 +15,7 @@ asks for anything else is a harness error of its scenario, never a silent pass.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 import traceback
@@ -209,6 +210,9 @@ def offline_plan() -> OfflinePlan:
                                              ctx.target_fixture))
                 planned.append(PlannedScenario(function_name, feature.name, feature.rel_filename, scenario.name,
                                                tags, tuple(steps)))
+    # What is alive now (modules, pytest-bdd, the plan) lives as long as the process: frozen out of the
+    # collector's generations, it is not walked again by every full collection while documents are evaluated.
+    gc.freeze()
     return OfflinePlan(tuple(planned))
 
 
