@@ -130,6 +130,17 @@ class InputTooLarge(Exception):
     pass
 
 
+def _read_bounded(handle, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes: enough to tell a file over the limit without reading it all. A regular
+    file is read in one buffer of its own size (``read(limit + 1)`` allocates the whole limit every time);
+    a file without a size (pipe, /proc) or one that grew since ``fstat`` is read on, still bounded."""
+    size = os.fstat(handle.fileno()).st_size
+    data = handle.read(min(size, limit) + 1)
+    if size < len(data) <= limit:
+        data += handle.read(limit + 1 - len(data))
+    return data
+
+
 @dataclass
 class InputDocument:
     """One exported file: its kind, its bytes (read once), and parsed views on demand."""
@@ -151,7 +162,7 @@ class InputDocument:
     def data(self) -> bytes:
         if self._data is None:
             with open(self.path, "rb") as handle:
-                data = handle.read(self.max_bytes + 1)
+                data = _read_bounded(handle, self.max_bytes)
             if len(data) > self.max_bytes:
                 raise InputTooLarge(
                     f"Fichier de plus de {self.max_bytes} octets : non analysé (limite réglable par --taille-max)."

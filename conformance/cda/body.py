@@ -17,7 +17,16 @@ from .common import CISIS_TEMPLATE, HL7_FRANCE_TEMPLATE, XDS_SD_TEMPLATE, Check,
 N1_TEMPLATES = {HL7_FRANCE_TEMPLATE, CISIS_TEMPLATE, XDS_SD_TEMPLATE}
 MAX_B64_CHARS = 64 * 1024 * 1024  # ~48 MiB of PDF; beyond that the harness does not decode
 _SPACE = re.compile(r"\s+")
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what ``\s`` matches among ASCII characters
 N1_IDS = ("DMP-15", "DMP-16", "DMP-17")
+
+
+def _without_space(raw: str) -> bytes | str:
+    """The payload without white space; an ASCII one (any valid base64 payload) by a byte translation, several
+    times cheaper than the regular expression on a PDF of a few megabytes."""
+    if raw.isascii():
+        return raw.encode("ascii").translate(None, _ASCII_SPACE)
+    return _SPACE.sub("", raw)
 
 
 def _n1(doc: XmlDocument, body) -> list[Finding]:
@@ -44,7 +53,7 @@ def _n1(doc: XmlDocument, body) -> list[Finding]:
         if c.require(len(raw) <= MAX_B64_CHARS, f"Contenu base64 de {len(raw)} caractères, au-delà de la limite de "
                      f"{MAX_B64_CHARS} : non décodé.", text):
             try:
-                pdf = base64.b64decode(_SPACE.sub("", raw), validate=True)
+                pdf = base64.b64decode(_without_space(raw), validate=True)
                 c.require(pdf.startswith(b"%PDF-"), "Le contenu décodé ne commence pas par %PDF- : ce n'est pas un PDF.",
                           text)
             except (binascii.Error, ValueError) as exc:

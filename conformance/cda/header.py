@@ -14,13 +14,14 @@ from stdnum.fr import siren, siret
 
 from ..model import Finding, omitted
 from ..xmlsafe import XmlDocument
-from .common import (CISIS_TEMPLATE, HL7_FRANCE_TEMPLATE, INS_ROOTS, ORG_ID_ROOT, PATIENT_CUSTODIAN_ROOT,
-                     PERSON_ID_ROOT, Check, cda_layer, describe, has_null)
+from .common import (CISIS_TEMPLATE, HL7, HL7_FRANCE_TEMPLATE, INS_ROOTS, ORG_ID_ROOT,
+                     PATIENT_CUSTODIAN_ROOT, PERSON_ID_ROOT, Check, cda_layer, describe, has_null)
 
 NULL_FLAVORS = {"UNK", "NASK", "ASKU", "NAV", "MSK"}
 # NA is outside the IG-document-core list, yet ANS examples accepted by the official schematrons use it
 # (participant/time, encompassingEncounter/effectiveTime, performer id): tolerated, not failed.
 TOLERATED_NULL_FLAVORS = {"NA"}
+_ADMITTED_NULL_FLAVORS = NULL_FLAVORS | TOLERATED_NULL_FLAVORS
 TELECOM_USES = {"H", "HP", "HV", "WP", "DIR", "PUB", "EC", "MC", "PG"}
 ADDR_USES = {"H", "HP", "HV", "WP", "TMP"}
 TELECOM_SCHEME = re.compile(r"^(tel|fax|mailto|https?|ftp|mllp):\S")
@@ -31,6 +32,22 @@ PERSON_ID = re.compile(r"8[0-9]{11}|0[0-9A-Z]{9}|(1|3|4|5|6|10)\S+")
 ORG_ID = re.compile(r"1[0-9AB]{9}|[0234]\S+")
 # The header is everything but the body; XPaths below that scan "the header" skip hl7:component.
 HEADER_NODES = "/hl7:ClinicalDocument/*[not(self::hl7:component)]/descendant-or-self::*"
+
+
+def _header(doc: XmlDocument) -> tuple[list, dict[str, list]]:
+    """Every element of the header in document order, and the same grouped by tag: read once per
+    document instead of one XPath walk of the header per element name."""
+    nodes = doc.xpath(HEADER_NODES)
+    by_tag: dict[str, list] = {}
+    for node in nodes:
+        by_tag.setdefault(node.tag, []).append(node)
+    return nodes, by_tag
+
+
+def header_elements(doc: XmlDocument, local: str | None = None) -> list:
+    """``HEADER_NODES[self::hl7:{local}]`` (every header element when ``local`` is None), in document order."""
+    nodes, by_tag = doc.derived("cda.header", lambda: _header(doc))
+    return nodes if local is None else by_tag.get(HL7 + local, [])
 
 
 def _one(check: Check, doc: XmlDocument, path: str, label: str, node=None):
@@ -124,9 +141,9 @@ def patient(doc: XmlDocument) -> list[Finding]:
     names = doc.xpath("hl7:name/hl7:family | hl7:name/hl7:given", person)
     for part in names:
         qualifier = part.get("qualifier")
-        c.require(qualifier in (None, "BR", "CL") and not (qualifier is None and part.tag.endswith("family")),
-                  f"Qualifiant trouvé : {qualifier!r} sur {describe(part)} ; attendu BR ou CL (la liste des prénoms "
-                  "sans qualifiant).", part)
+        if not (qualifier in (None, "BR", "CL") and not (qualifier is None and part.tag.endswith("family"))):
+            c.fail(f"Qualifiant trouvé : {qualifier!r} sur {describe(part)} ; attendu BR ou CL (la liste des prénoms "
+                   "sans qualifiant).", part)
     if any(i.get("root") in INS_ROOTS for i in ids):
         traits = [
             ("hl7:name/hl7:family[@qualifier='BR'][normalize-space()]", "nom de naissance (family@qualifier=BR)"),
@@ -242,39 +259,44 @@ def replacement(doc: XmlDocument) -> list[Finding]:
 
 def contacts(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-12", "Coordonnées (telecom, addr) conformes : usages et schémas admis.")
-    for node in doc.xpath(HEADER_NODES + "[self::hl7:telecom]"):
+    for node in header_elements(doc, "telecom"):
         if has_null(node):
             continue
+        # Messages are written only for a failure: a header has dozens of telecom and addr elements.
         bad = set(node.get("use", "").split()) - TELECOM_USES
-        c.require(not bad, f"telecom/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(TELECOM_USES)}.", node)
-        c.require(TELECOM_SCHEME.match(node.get("value", "")) is not None,
-                  f"telecom/@value trouvé : {node.get('value')!r} ; schéma tel:, fax:, mailto:, http(s):, ftp: ou mllp: "
-                  "attendu.", node)
-    for node in doc.xpath(HEADER_NODES + "[self::hl7:addr][@use]"):
+        if bad:
+            c.fail(f"telecom/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(TELECOM_USES)}.", node)
+        if TELECOM_SCHEME.match(node.get("value", "")) is None:
+            c.fail(f"telecom/@value trouvé : {node.get('value')!r} ; schéma tel:, fax:, mailto:, http(s):, ftp: ou "
+                   "mllp: attendu.", node)
+    for node in header_elements(doc, "addr"):
+        if node.get("use") is None:
+            continue
         bad = set(node.get("use", "").split()) - ADDR_USES
-        c.require(not bad, f"addr/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(ADDR_USES)}.", node)
+        if bad:
+            c.fail(f"addr/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(ADDR_USES)}.", node)
     return c.findings()
 
 
 def null_flavors(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-13", "nullFlavor de l'en-tête limités à UNK, NASK, ASKU, NAV, MSK.")
-    for node in doc.xpath(HEADER_NODES + "[@nullFlavor]"):
-        c.require(node.get("nullFlavor") in NULL_FLAVORS | TOLERATED_NULL_FLAVORS,
-                  f"nullFlavor trouvé dans l'en-tête : {node.get('nullFlavor')!r} ; attendu parmi "
-                  f"{', '.join(sorted(NULL_FLAVORS))}.",
-                  node)
+    for node in (n for n in header_elements(doc) if n.get("nullFlavor") is not None):
+        if node.get("nullFlavor") not in _ADMITTED_NULL_FLAVORS:
+            c.fail(f"nullFlavor trouvé dans l'en-tête : {node.get('nullFlavor')!r} ; attendu parmi "
+                   f"{', '.join(sorted(NULL_FLAVORS))}.", node)
     return c.findings()
 
 
 def national_ids(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-14", "Identifiants nationaux des professionnels et des structures bien formés.")
+    ids = header_elements(doc, "id")
     for root, pattern, label, form in (
             (PERSON_ID_ROOT, PERSON_ID, "professionnel", "TRE_G08 (8+RPPS, 0+ADELI…)"),
             (ORG_ID_ROOT, ORG_ID, "structure", "TRE_G07 (préfixe 0 à 4, 1+FINESS sur 9 caractères)")):
-        for node in doc.xpath(f"{HEADER_NODES}[self::hl7:id][@root='{root}']"):
+        for node in (i for i in ids if i.get("root") == root):
             ext = node.get("extension", "")
-            c.require(pattern.fullmatch(ext) is not None,
-                      f"Identifiant national de {label} : extension trouvée {ext!r} ; format {form} attendu.", node)
+            if pattern.fullmatch(ext) is None:
+                c.fail(f"Identifiant national de {label} : extension trouvée {ext!r} ; format {form} attendu.", node)
     return c.findings()
 
 
@@ -297,7 +319,7 @@ def check_id_keys(doc: XmlDocument, ctx) -> list[Finding]:
     """DMP-55 (advisory): control keys of RPPS, FINESS, SIREN and SIRET numbers in the header."""
     c = Check(doc, "DMP-55", "")
     checked = []
-    for node in doc.xpath(f"{HEADER_NODES}[self::hl7:id][@root='{PERSON_ID_ROOT}' or @root='{ORG_ID_ROOT}']"):
+    for node in (i for i in header_elements(doc, "id") if i.get("root") in (PERSON_ID_ROOT, ORG_ID_ROOT)):
         ext = node.get("extension", "")
         key = KEYS.get((node.get("root"), ext[:1]))
         if key is None or len(ext) != key[1] + 1 or not ext[1:].isdigit():

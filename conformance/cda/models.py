@@ -79,12 +79,19 @@ def _participants(doc, c: Check, model) -> None:
         c.require(doc.first(path) is not None, f"Participant obligatoire absent : {p['label']}.")
 
 
+def _section_keys(doc) -> list[tuple[str | None, list[str | None]]]:
+    """(code of its first hl7:code, templateId roots) of every section of the body, read once per document."""
+    keys = []
+    for sec in doc.xpath("hl7:component/hl7:structuredBody//hl7:section"):
+        code = doc.first("hl7:code", sec)
+        keys.append((code.get("code") if code is not None else None, [t.get("root") for t in doc.xpath("hl7:templateId", sec)]))
+    return keys
+
+
 def _sections(doc, c: Check, model) -> None:
-    sections = doc.xpath("hl7:component/hl7:structuredBody//hl7:section")
+    sections = _section_keys(doc)
     for s in model["sections"]:
-        present = any(doc.first("hl7:code", sec) is not None and doc.first("hl7:code", sec).get("code") == s["loinc"]
-                      or any(t.get("root") in s["templates"] for t in doc.xpath("hl7:templateId", sec))
-                      for sec in sections)
+        present = any(code == s["loinc"] or any(root in s["templates"] for root in roots) for code, roots in sections)
         c.require(present, f"Section obligatoire absente : {s['label']} (LOINC {s['loinc']}, templateId "
                   f"{' ou '.join(s['templates'])}).")
 

@@ -15,12 +15,13 @@ asks for anything else is a harness error of its scenario, never a silent pass.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 import traceback
 from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from importlib import import_module
 from inspect import signature
 from pathlib import Path
@@ -67,7 +68,13 @@ class Verdict:
 def close_step(scenario: ScenarioResult, step: StepResult, started: float, error: str | None = None) -> None:
     """Give a finished step its outcome and append it to its scenario (shared with the pytest plugin)."""
     step.duration = time.perf_counter() - started
-    step.outcome = Outcome.ERROR if error else outcome_of(step.findings) if step.findings else Outcome.PASS
+    findings = step.findings
+    if error:
+        step.outcome = Outcome.ERROR
+    elif len(findings) == 1:  # most steps: one finding, its outcome (what outcome_of gives, without the max)
+        step.outcome = findings[0].outcome
+    else:
+        step.outcome = outcome_of(findings) if findings else Outcome.PASS
     step.error = error
     scenario.steps.append(step)
 
@@ -131,18 +138,31 @@ class PlannedScenario:
     tags: frozenset[str]
     steps: tuple[PlannedStep, ...]
 
-    @property
+    @cached_property  # read for every document the scenario runs on
     def requirements(self) -> list[str]:
         return [t for t in sorted(self.tags) if ID_PATTERN.match(t)]
+
+    @cached_property
+    def sorted_tags(self) -> list[str]:
+        return sorted(self.tags)
+
+    @cached_property
+    def planned_steps(self) -> list[tuple[str, str]]:
+        return [(s.keyword, s.text) for s in self.steps]
 
 
 @dataclass(frozen=True)
 class OfflinePlan:
     scenarios: tuple[PlannedScenario, ...]
+    _selected: dict = field(default_factory=dict, compare=False, repr=False)  # (kind, requirements) → scenarios
 
     def for_kind(self, kind: str, requirements: list[str]) -> list[PlannedScenario]:
-        wanted = set(requirements)
-        return [s for s in self.scenarios if applies_to(s.tags, kind) and (not wanted or s.tags & wanted)]
+        key = (kind, tuple(requirements))
+        if key not in self._selected:
+            wanted = set(requirements)
+            self._selected[key] = [s for s in self.scenarios if applies_to(s.tags, kind)
+                                   and (not wanted or s.tags & wanted)]
+        return list(self._selected[key])
 
 
 @lru_cache(maxsize=1)
@@ -190,6 +210,9 @@ def offline_plan() -> OfflinePlan:
                                              ctx.target_fixture))
                 planned.append(PlannedScenario(function_name, feature.name, feature.rel_filename, scenario.name,
                                                tags, tuple(steps)))
+    # What is alive now (modules, pytest-bdd, the plan) lives as long as the process: frozen out of the
+    # collector's generations, it is not walked again by every full collection while documents are evaluated.
+    gc.freeze()
     return OfflinePlan(tuple(planned))
 
 
@@ -240,8 +263,8 @@ def _run_scenario(planned: PlannedScenario, document: InputDocument, doc_id: str
         feature=planned.feature,
         feature_file=planned.feature_file,
         name=planned.name,
-        tags=sorted(planned.tags),
-        requirements=planned.requirements,
+        tags=list(planned.sorted_tags),
+        requirements=list(planned.requirements),
         subject=document.path,
     )
     current: list[StepResult] = []
@@ -255,14 +278,16 @@ def _run_scenario(planned: PlannedScenario, document: InputDocument, doc_id: str
         if step.function is None:
             result.error = undefined_step(step.keyword, step.text)
             break
-        missing = [name for name in step.wanted if name not in values]
-        if missing:
+        try:
+            kwargs = {**step.arguments, **{name: values[name] for name in step.wanted}}
+        except KeyError:
+            missing = [name for name in step.wanted if name not in values]
             result.error = f"Étape « {step.text} » : valeur(s) {', '.join(missing)} non fournie(s) hors ligne."
             break
         current.append(StepResult(keyword=step.keyword.strip(), text=step.text, outcome=Outcome.PASS))
         step_started = time.perf_counter()
         try:
-            value = step.function(**step.arguments, **{name: values[name] for name in step.wanted})
+            value = step.function(**kwargs)
         except Judged:
             close_step(result, current.pop(), step_started)
             break
@@ -273,6 +298,6 @@ def _run_scenario(planned: PlannedScenario, document: InputDocument, doc_id: str
         if step.target is not None:
             values[step.target] = value
         close_step(result, current.pop(), step_started)
-    close_unrun_steps(result, [(s.keyword, s.text) for s in planned.steps])
+    close_unrun_steps(result, planned.planned_steps)
     result.duration = time.perf_counter() - started
     return result

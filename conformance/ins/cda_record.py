@@ -39,23 +39,26 @@ def _text(node) -> str | None:
     return text.strip() if "\n" in text else text
 
 
+# Identity field → where the reader finds it under a patientRole.
+FIELDS = {
+    "matricule": f"{INS_ID}/@extension",
+    "oid": f"{INS_ID}/@root",
+    "birth_family": f"{NAME}/hl7:family{_q('BR')}",
+    "given_list": f"{NAME}/hl7:given[not(@qualifier)]",
+    "first_given": f"{NAME}/hl7:given{_q('BR')}",
+    "birth_date": "hl7:patient/hl7:birthTime/@value",
+    "sex": "hl7:patient/hl7:administrativeGenderCode/@code",
+    "birth_place": "hl7:patient/hl7:birthplace/hl7:place/hl7:addr/hl7:county",
+    "used_family": f"{NAME}/hl7:family{_q('CL')}",
+    "used_given": f"{NAME}/hl7:given{_q('CL')}",
+}
+
+
 def read_cda(xml: XmlDocument) -> list[Identity]:
     """One identity per ``recordTarget/patientRole``; INS = the id rooted in the INS OID arc."""
     identities = []
     for role in xml.xpath(ROLES):
-        fields = {
-            "matricule": f"{INS_ID}/@extension",
-            "oid": f"{INS_ID}/@root",
-            "birth_family": f"{NAME}/hl7:family{_q('BR')}",
-            "given_list": f"{NAME}/hl7:given[not(@qualifier)]",
-            "first_given": f"{NAME}/hl7:given{_q('BR')}",
-            "birth_date": "hl7:patient/hl7:birthTime/@value",
-            "sex": "hl7:patient/hl7:administrativeGenderCode/@code",
-            "birth_place": "hl7:patient/hl7:birthplace/hl7:place/hl7:addr/hl7:county",
-            "used_family": f"{NAME}/hl7:family{_q('CL')}",
-            "used_given": f"{NAME}/hl7:given{_q('CL')}",
-        }
-        nodes = {name: xml.first(expr, role) for name, expr in fields.items()}
+        nodes = {name: xml.first(expr, role) for name, expr in FIELDS.items()}
         if nodes["birth_family"] is None:  # tolerant read; INS-12 flags the missing qualifier
             nodes["birth_family"] = xml.first(f"{NAME}/hl7:family[not(@qualifier)]", role)
         values = {name: _text(node) for name, node in nodes.items()}

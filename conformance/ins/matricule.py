@@ -12,6 +12,8 @@ from .identity import INS_OIDS, OID_NIA, PRODUCTION_OIDS, TEST_OIDS, Identity
 from .rules import InsRules, default_rules
 
 _STRUCTURE = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$")
+_YEAR = re.compile(r"^[0-9]{4}")
+_YEAR_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}")
 ENVIRONMENTS = ("test", "production")
 
 
@@ -90,7 +92,7 @@ def _aspects(identity: Identity, rules: InsRules) -> Iterator[tuple[str, str | N
         )
     elif identity.sex in ("M", "F"):
         yield "sexe", None, "sex"
-    if re.match(r"^[0-9]{4}", date):
+    if _YEAR.match(date):
         problem = f"Le matricule code l'année ..{mat[1:3]}, la date de naissance est {date}."
         yield "année", None if date[2:4] == mat[1:3] else problem, "birth_date"
     month = int(mat[3:5])
@@ -102,7 +104,7 @@ def _aspects(identity: Identity, rules: InsRules) -> Iterator[tuple[str, str | N
             f"Le mois codé dans le matricule ({mat[3:5]}) n'est ni un mois ni une exception documentée.",
             "matricule",
         )
-    elif re.match(r"^[0-9]{4}-[0-9]{2}", date) and date[5:7] != "00":
+    elif _YEAR_MONTH.match(date) and date[5:7] != "00":
         problem = f"Le matricule code le mois {mat[3:5]}, la date de naissance est {date}."
         yield "mois", None if int(date[5:7]) == month else problem, "birth_date"
     if rules.birthplace_comparison != "aucune" and len(cog) == 5:

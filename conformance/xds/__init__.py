@@ -15,14 +15,17 @@ from .iti41 import check_iti41, check_iti41_file
 from .mtom import MtomMessage, MtomProblem, parse_mtom
 from .xdm import check_xdm, check_xdm_data, xdm_documents
 
-_ITI41 = re.compile(rb"ProvideAndRegisterDocumentSetRequest|urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b(?!Response)")
+# Two searches rather than one alternation: the regular expression engine scans a literal prefix fast,
+# an alternation of two byte by byte (100 µs on the 8 KiB head of every document).
+_ITI41_BODY = b"ProvideAndRegisterDocumentSetRequest"
+_ITI41_ACTION = re.compile(rb"urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b(?!Response)")
 XDM_KIND = "xdm"
 XDS_KIND = "xds"
 
 
 def _is_iti41(head: bytes) -> bool:
     """The body element, or the ITI-41 action (in the MTOM Content-Type or wsa:Action, before a long VIHF)."""
-    return not is_zip(head) and bool(_ITI41.search(head))
+    return not is_zip(head) and (_ITI41_BODY in head or _ITI41_ACTION.search(head) is not None)
 
 
 inputs.register_kind(XDM_KIND, "archive IHE_XDM.ZIP", is_zip, before=inputs.HL7V2)
