@@ -111,12 +111,20 @@ def applies_to(tags: set[str], kind: str) -> bool:
     return ALL_KINDS in tags or kind in tags
 
 
-def load_step_modules() -> list[Any]:
-    """Import every step module of the plan (their imports also register the input kinds they read)."""
+LIVE_STEPS_PREFIX = "live_"  # step modules of the live phase: they import the mocks and the live client
+
+
+def load_step_modules(offline_only: bool = False) -> list[Any]:
+    """Import the step modules of the plan (their imports also register the input kinds they read).
+
+    The offline engine skips the live ones: importing them (mocks, Twisted, the OIDC client) cost more than
+    a few hundred documents' evaluation in every worker; an offline scenario using a live step would be
+    « étape non définie », a harness error, never a silent pass."""
     import pkgutil
 
     package = import_module(STEP_PACKAGE)
-    return [import_module(f"{STEP_PACKAGE}.{info.name}") for info in pkgutil.iter_modules(package.__path__)]
+    return [import_module(f"{STEP_PACKAGE}.{info.name}") for info in pkgutil.iter_modules(package.__path__)
+            if not (offline_only and info.name.startswith(LIVE_STEPS_PREFIX))]
 
 
 @dataclass(frozen=True)
@@ -174,7 +182,7 @@ def offline_plan() -> OfflinePlan:
     from pytest_bdd.utils import get_required_args
 
     import_module("dui_conformance.plugin")  # the input kinds the pytest plugin registers, registered here too
-    load_step_modules()
+    load_step_modules(offline_only=True)
     definitions = [c for c in list(step_function_context_registry.values())
                    if c.step_func.__module__.startswith(STEP_PACKAGE)]
     features_dir = Path(import_module("dui_conformance.features").__file__).parent
