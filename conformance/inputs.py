@@ -152,28 +152,38 @@ class InputDocument:
     _derived: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def derived(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Per-document cache of a derived view: a Gherkin background re-runs in every scenario,
-        and the harness keeps one loaded document per file and process."""
+        """Per-document cache of a derived view, or of the error computing it raised: a Gherkin background
+        re-runs in every scenario, and an oversized or malformed file must not be read or parsed again
+        by each of them. The harness keeps one loaded document per file and process."""
         if key not in self._derived:
-            self._derived[key] = compute()
-        return self._derived[key]
+            try:
+                self._derived[key] = (compute(), None)
+            except Exception as exc:  # noqa: BLE001 - raised again to every caller, as the first one saw it
+                self._derived[key] = (None, exc)
+        value, error = self._derived[key]
+        if error is not None:
+            raise error.with_traceback(None)
+        return value
 
     @property
     def data(self) -> bytes:
         if self._data is None:
-            with open(self.path, "rb") as handle:
-                data = _read_bounded(handle, self.max_bytes)
-            if len(data) > self.max_bytes:
-                raise InputTooLarge(
-                    f"Fichier de plus de {self.max_bytes} octets : non analysé (limite réglable par --taille-max)."
-                )
-            self._data = data
+            self._data = self.derived("inputs.data", self._read)
         return self._data
 
-    @cached_property
+    def _read(self) -> bytes:
+        with open(self.path, "rb") as handle:
+            data = _read_bounded(handle, self.max_bytes)
+        if len(data) > self.max_bytes:
+            raise InputTooLarge(
+                f"Fichier de plus de {self.max_bytes} octets : non analysé (limite réglable par --taille-max)."
+            )
+        return data
+
+    @property
     def xml(self) -> XmlDocument:
         """Parsed XML; raises :class:`~dui_conformance.xmlsafe.XmlProblem` on bad input."""
-        return parse_xml(self.data, self.path, self.max_bytes)
+        return self.derived("inputs.xml", lambda: parse_xml(self.data, self.path, self.max_bytes))
 
     @cached_property
     def cda(self) -> XmlDocument:
@@ -190,10 +200,13 @@ class InputDocument:
         except UnicodeDecodeError:
             return raw.decode("iso-8859-1"), "iso-8859-1"
 
-    @cached_property
+    @property
     def json(self) -> Any:
         """Parsed JSON; raises ValueError on bad input, including hostile nesting depth. A FHIR resource
         in XML is read into the same JSON form, through fhir.resources."""
+        return self.derived("inputs.json", self._parse_json)
+
+    def _parse_json(self) -> Any:
         if self.kind == FHIR and _strip_bom(self.data).lstrip().startswith(b"<"):
             return fhir_xml_as_json(self.xml)
         try:

@@ -5,6 +5,7 @@ import hashlib
 import pytest
 
 from dui_conformance.inputs import CDA, FHIR, HL7V2, UNKNOWN, XML, discover, load, recognise
+from dui_conformance.xmlsafe import XmlProblem
 
 
 @pytest.mark.parametrize(
@@ -43,3 +44,30 @@ def test_loading_never_modifies_the_file(tmp_path):
     text, encoding = doc.text
     assert doc.kind == HL7V2 and encoding == "iso-8859-1" and "Prénom" in text
     assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before
+
+
+def test_a_malformed_or_oversized_file_is_read_and_parsed_once_for_all_its_scenarios(tmp_path, monkeypatch):
+    """Every scenario of a document asks for its views again: the error is remembered, not recomputed."""
+    import dui_conformance.inputs as inputs
+
+    calls = {"read": 0, "parse": 0}
+    real_read, real_parse = inputs._read_bounded, inputs.parse_xml
+    monkeypatch.setattr(inputs, "_read_bounded", lambda *a: calls.__setitem__("read", calls["read"] + 1) or real_read(*a))
+    monkeypatch.setattr(inputs, "parse_xml", lambda *a: calls.__setitem__("parse", calls["parse"] + 1) or real_parse(*a))
+    broken = tmp_path / "tronque.xml"
+    broken.write_bytes(b"<ClinicalDocument xmlns='urn:hl7-org:v3'><id")
+    doc = inputs.InputDocument(str(broken), inputs.CDA)
+    messages = set()
+    for _ in range(3):
+        with pytest.raises(XmlProblem) as raised:
+            doc.xml
+        messages.add(str(raised.value))
+    assert calls == {"read": 1, "parse": 1} and len(messages) == 1
+
+    big = tmp_path / "gros.xml"
+    big.write_bytes(b"<a/>" + b" " * 100)
+    doc = inputs.InputDocument(str(big), inputs.CDA, max_bytes=50)
+    for _ in range(3):
+        with pytest.raises(inputs.InputTooLarge):
+            doc.data
+    assert calls["read"] == 2
