@@ -251,7 +251,7 @@ def _run_offline(execution: Execution, collector: RunCollector, progress: Progre
 
     offline = RunSettings(**{**execution.settings.__dict__, "phases": [OFFLINE]})
     progress.on_phase("Documents")
-    executor = make_executor(execution.executor, execution.jobs, documents)
+    executor = make_executor(execution.executor, execution.jobs, documents, bool(offline.referential_cda))
     try:
         evaluate_offline(offline, executor, collector, progress.on_total, progress.on_done)
     finally:

@@ -25,6 +25,11 @@ DASK_PREFIX = "dask://"
 DASK_LOCAL = "dask-local"
 # Measured with benchmarks/bench_check.py: below this a second process costs more than it saves.
 PARALLEL_FROM = 200
+# With the official referential a worker first loads the compiled schematrons (seconds, about 1 GB) and
+# then spends a tenth of a second or more per document (BENCHMARKS.md « Référentiel officiel »): a second
+# worker pays from a few dozen documents, and no more workers start than the free memory holds.
+PARALLEL_FROM_REFERENTIAL = 24
+REFERENTIAL_WORKER_BYTES = 3 << 29  # 1.5 GiB
 IN_FLIGHT = 4  # batches submitted ahead per local worker process
 
 
@@ -137,19 +142,36 @@ class DaskCluster:
             self._cluster.close()
 
 
-def default_jobs(documents: int) -> int:
-    """Every core when the export is large enough for processes to pay for their start."""
+def default_jobs(documents: int, referential: bool = False) -> int:
+    """Every core when the export is large enough for processes to pay for their start; with the official
+    referential, sooner, and no more workers than the available memory holds."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores if documents >= PARALLEL_FROM and cores > 1 else 1
+    if cores < 2 or documents < (PARALLEL_FROM_REFERENTIAL if referential else PARALLEL_FROM):
+        return 1
+    if referential:
+        cores = max(1, min(cores, _available_memory() // REFERENTIAL_WORKER_BYTES))
+    return cores
 
 
-def make_executor(spec: str | None, jobs: int, documents: int) -> Executor:
+def _available_memory() -> int:
+    """Bytes of memory available now (``MemAvailable``); unknown: as if there were room for every core."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 1 << 62
+
+
+def make_executor(spec: str | None, jobs: int, documents: int, referential: bool = False) -> Executor:
     """``None``/``local`` (processes on this machine), ``dask-local`` or ``dask://HOST:PORT``."""
-    workers = jobs or default_jobs(documents)
+    workers = jobs or default_jobs(documents, referential)
     if spec in (None, "", "local"):
         return ProcessPool(workers) if workers > 1 else InProcess()
     if spec == DASK_LOCAL:
-        return DaskCluster(None, jobs or default_jobs(10**9))
+        return DaskCluster(None, jobs or default_jobs(10**9, referential))
     if spec.startswith(DASK_PREFIX):
         return DaskCluster("tcp://" + spec.removeprefix(DASK_PREFIX), workers)
     raise ExecutorError(f"Exécuteur inconnu « {spec} » (attendus : local, {DASK_LOCAL}, {DASK_PREFIX}HÔTE:PORT).")

@@ -40,3 +40,16 @@ def test_a_document_that_breaks_the_harness_is_its_own_error(monkeypatch, local_
 def test_unknown_executor_is_a_usage_error():
     with pytest.raises(ExecutorError):
         make_executor("ray://x", 1, 10)
+
+
+def test_default_jobs_with_the_official_referential(monkeypatch):
+    """With the referential a worker pays from a few dozen documents, but needs its own memory."""
+    monkeypatch.setattr(executors.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.setattr(executors, "_available_memory", lambda: 64 << 30)
+    assert executors.default_jobs(50) == 1 and executors.default_jobs(500) == 8
+    assert executors.default_jobs(10, referential=True) == 1
+    assert executors.default_jobs(50, referential=True) == 8
+    monkeypatch.setattr(executors, "_available_memory", lambda: 4 << 30)
+    assert executors.default_jobs(50, referential=True) == 2
+    monkeypatch.setattr(executors, "_available_memory", lambda: 1 << 30)
+    assert executors.default_jobs(50, referential=True) == 1
