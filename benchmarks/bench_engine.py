@@ -153,7 +153,8 @@ def official_part(folder: Path, count: int, referential: str, tmp: Path, args) -
     plan = saxon_plan(folder, referential, tmp / "plan.json")
     baseline = measure([sys.executable, __file__, "--saxon-plan", str(plan)])
     line("(d) SaxonC séquentiel, compilation ISO", count, baseline)
-    lean = measure([sys.executable, __file__, "--saxon-plan", str(saxon_plan(folder, referential, tmp / "lean.json", True))])
+    lean_plan = saxon_plan(folder, referential, tmp / "lean.json", lean=True)
+    lean = measure([sys.executable, __file__, "--saxon-plan", str(lean_plan)])
     line("(e) SaxonC séquentiel, feuilles allégées", count, lean)
     print(f"Rapport (d)/(c) : {baseline[0] / official[0]:.2f}× en temps mur, {baseline[1] / official[1]:.2f}× en "
           f"temps CPU (objectif ≥ 2×)")

@@ -6,8 +6,9 @@ are cached on disk under a key made of the referential version, so later runs on
 The rules read value sets through ``doc('include/voc-<OID>-DYNAMIC.xml')``, files the referential
 does not carry: they are generated from ``jeuxDeValeurs/*.xml`` (SVS) next to the compiled
 stylesheet. The compiled stylesheet is then made leaner without changing its output
-(:func:`factor_asserts`), which divides the load time of the largest one by five. Anything
-broken upstream (missing include, missing value set) becomes a DMP-31 finding, never a crash. Every artefact used is reported with its version.
+(:func:`factor_asserts`), which divides the load time of the largest one by four. Anything
+broken upstream (missing include, missing value set) becomes a DMP-31 finding, never a crash.
+Every artefact used is reported with its version.
 """
 
 from __future__ import annotations
