@@ -165,3 +165,35 @@ def test_official_layers_run_on_the_clinical_document_of_an_auto_presented_cda(r
     assert {f.message.split("] ", 1)[1] for f in fails} == {"Le titre est obligatoire.", "Code hors jeu de valeurs."}
     assert all(f.location.xpath == "/xsl:stylesheet/*[local-name()='Contenu']/hl7:ClinicalDocument"
                and f.location.line == 5 for f in fails)
+
+
+REPEATED = """<?xml version="1.0" encoding="UTF-8"?>
+<schema xmlns="http://purl.oclc.org/dsdl/schematron">
+  <ns prefix="hl7" uri="urn:hl7-org:v3"/>
+  <pattern id="p1">
+    <rule context="hl7:ClinicalDocument/hl7:realmCode"><assert test="@code = 'FR'">Code <value-of select="name()"/> attendu FR.</assert></rule>
+    <rule context="hl7:ClinicalDocument/hl7:code"><assert test="@code = 'FR'">Code <value-of select="name()"/> attendu FR.</assert></rule>
+  </pattern>
+  <pattern id="p2">
+    <rule context="hl7:code"><let name="c" value="@code"/><assert test="$c = 'FR'">Variable de règle.</assert></rule>
+  </pattern>
+</schema>
+"""
+
+
+def test_lean_stylesheet_factors_repeated_asserts_and_gives_the_same_svrl(referential, tmp_path):
+    from dui_conformance.cda.official import OfficialReferential, saxon_node
+
+    rel = PROFILES["Structuration minimale"]
+    (referential / rel).write_text(REPEATED)
+    official = OfficialReferential(referential, cache_dir=tmp_path / "c")
+    lean = official.compiled(rel).read_text(encoding="utf-8")
+    assert lean.count("<xsl:call-template") == 2 and lean.count('name="dui-assert-1"') == 3
+    standard = official.standard(rel).read_text(encoding="utf-8")
+    assert lean.count("<xsl:choose") == standard.count("<xsl:choose") - 1  # the block reading $c stays in its rule
+    doc = parse_xml(DOC.format(title="", code="X1").replace('"FR"', '"BE"').encode(), "doc.xml")
+    tree = saxon_node(doc)
+    svrl = official.run(doc, rel, tree)
+    assert [f["text"] for f in svrl] == ["Code realmCode attendu FR.", "Code code attendu FR.", "Variable de règle."]
+    official.lean = False
+    assert official.run(doc, rel, tree) == svrl

@@ -1,6 +1,9 @@
-"""One Saxon tree per document, shared by all its schematrons, gives the DMP-30/DMP-31 findings that
-one freshly parsed tree per schematron gives (how the harness ran them before), on every CDA fixture,
-valid or defective, and on the ANS examples when ../shared is present.
+"""What the harness does differently from TestContenuCDA changes no finding, on every CDA fixture,
+valid or defective, and on the ANS examples when ../shared is present:
+- one Saxon tree per document, shared by all its schematrons, gives the DMP-30/DMP-31 findings that
+  one freshly parsed tree per schematron gives (how the harness ran them before);
+- the leaner stylesheets (``official.factor_asserts``) give the SVRL, and so the findings, of the
+  ISO skeleton's own compilation, as TestContenuCDA runs it.
 
 Needs a local copy of the official referential: DUI_REFERENTIEL_CDA=/path/to/TestContenuCDA.
 Skipped when the variable is unset (CI has no referential); never copies anything from it.
@@ -13,6 +16,7 @@ with a warm cache); that existing inconsistency is not what this test is about.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -26,6 +30,7 @@ from dui_conformance.xmlsafe import XmlProblem
 from .conftest import SHARED
 
 REFERENTIAL = os.environ.get("DUI_REFERENTIEL_CDA")
+TIMESTAMP = re.compile(r' dateHeure="[^"]*"')  # when the SVRL was produced, the only varying part
 DOCUMENTS = sorted({e.path for e in iter_manifest() if load(e.path).kind == CDA}
                    | set((SHARED / "cda").glob("*.xml") if (SHARED / "cda").is_dir() else []))
 
@@ -62,6 +67,29 @@ def test_shared_tree_gives_the_findings_of_one_tree_per_schematron(path, officia
     monkeypatch.setattr(official.OfficialReferential, "run", lambda self, doc, rel, node=None: run(self, doc, rel))
     assert _findings(doc, official_ctx) == shared
     outcomes.extend(f[:2] for f in shared)
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=[f"{p.parent.name}/{p.name}" for p in DOCUMENTS])
+def test_lean_stylesheets_give_the_svrl_of_the_iso_compilation(path, official_ctx, outcomes, monkeypatch):
+    try:
+        doc = load(path).cda
+    except XmlProblem:
+        pytest.skip("document illisible : le contrôle officiel ne s'y applique pas")
+    referential = official_ctx.referential
+    _findings(doc, official_ctx)  # compiles what this document needs first, as above
+    lean = _findings(doc, official_ctx)
+    tree = official.saxon_node(doc)
+    svrl = {}
+    for _label, rel in official.schematrons_for(doc, official_ctx):
+        try:
+            svrl[rel] = TIMESTAMP.sub("", referential.executable(rel).transform_to_string(xdm_node=tree))
+        except official.OfficialError:
+            continue
+    monkeypatch.setattr(referential, "lean", False)
+    for rel, lean_svrl in svrl.items():
+        assert TIMESTAMP.sub("", referential.executable(rel).transform_to_string(xdm_node=tree)) == lean_svrl, rel
+    assert _findings(doc, official_ctx) == lean
+    outcomes.extend(f[:2] for f in lean)
 
 
 def test_the_comparison_saw_failures_and_passes(outcomes):
