@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -28,6 +29,7 @@ _STATUS = {  # by outcome value
 _REPORTED = {"fail", "error", "skip"}  # outcomes whose findings a step's error message lists
 
 
+@lru_cache(maxsize=4096)  # the same scenario names and tags recur in every document
 def _slug(text: str) -> str:
     return re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "sans-nom"
 
@@ -37,7 +39,12 @@ def _nanoseconds(seconds: float) -> int:
 
 
 def _tags(scenario: dict[str, Any]) -> list[dict[str, Any]]:
-    names = ["@" + tag.lstrip("@") for tag in scenario["tags"] + scenario["requirements"]]
+    return _tag_list(tuple(scenario["tags"] + scenario["requirements"]))
+
+
+@lru_cache(maxsize=4096)
+def _tag_list(tags: tuple[str, ...]) -> list[dict[str, Any]]:  # only ever serialised, never changed
+    names = ["@" + tag.lstrip("@") for tag in tags]
     return [{"name": name, "line": 1} for name in dict.fromkeys(names)]
 
 
