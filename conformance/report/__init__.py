@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,11 +18,12 @@ from typing import Any, TextIO
 from ..model import RunResult
 from ..settings import REPORT_FORMATS
 from .common import ReportContext
-from .cucumber import render_cucumber, write_cucumber
+from .by_feature import feed
+from .cucumber import cucumber_writer, render_cucumber
 from .evidence import PACKED, build_evidence, redact_run, write_evidence
 from .html import render_html, write_html
 from .json_report import ReportVersionError, findings_lines, is_large, load_run, render_json, write_json
-from .junit import render_junit, write_junit
+from .junit import junit_writer, render_junit
 from .markdown import render_markdown
 from .redact import redact
 
@@ -35,11 +37,12 @@ def _json(run: RunResult, context: ReportContext, out: TextIO) -> None:
 _WRITERS: dict[str, tuple[str, Callable[[RunResult, ReportContext, Any], None] | None, bool]] = {
     "json": ("report.json", _json, False),
     "html": ("index.html", write_html, False),
-    "junit": ("junit.xml", lambda run, _, out: write_junit(run, out), True),
-    "cucumber": ("cucumber.json", lambda run, _, out: write_cucumber(run, out), False),
+    "junit": ("junit.xml", None, True),  # these two: one pass over the scenarios (_BY_FEATURE)
+    "cucumber": ("cucumber.json", None, False),
     "markdown": ("summary.md", lambda run, context, out: out.write(render_markdown(run, context)), False),
     "evidence": ("evidence.zip", None, True),  # write_evidence packs the files written before it
 }
+_BY_FEATURE = {"junit": lambda run, out: junit_writer(run, out), "cucumber": lambda run, out: cucumber_writer(out)}
 ALL_FORMATS: tuple[str, ...] = REPORT_FORMATS
 
 
@@ -61,7 +64,13 @@ def write_reports(
     if context.readiness is None and {"html", "markdown", "evidence"} & set(wanted):
         context = replace(context, readiness=context.assess(safe))
     written: dict[str, Path] = {}
+    listed = [fmt for fmt in wanted if fmt in _BY_FEATURE]
     for fmt in sorted(wanted, key=lambda f: f == "evidence"):
+        if fmt in _BY_FEATURE:
+            if fmt == listed[0]:
+                _write_by_feature(listed, safe, out_dir)
+            written[fmt] = out_dir / _WRITERS[fmt][0]
+            continue
         path = out_dir / _WRITERS[fmt][0]
         if fmt == "evidence":
             with tempfile.TemporaryDirectory(prefix="dui-conformance-preuves-") as tmp, path.open("wb") as out:
@@ -77,12 +86,24 @@ def write_reports(
     return written
 
 
+def _write_by_feature(formats: list[str], safe: RunResult, out_dir: Path) -> None:
+    """junit.xml and cucumber.json in one pass over the scenarios (each read once between them)."""
+    with ExitStack() as files:
+        outs = [files.enter_context(_open(fmt, out_dir / _WRITERS[fmt][0])) for fmt in formats]
+        feed(safe, [_BY_FEATURE[fmt](safe, out) for fmt, out in zip(formats, outs)])
+
+
 def _write(fmt: str, safe: RunResult, context: ReportContext, path: Path) -> Path:
-    _, writer, binary = _WRITERS[fmt]
+    writer = _WRITERS[fmt][1]
     assert writer is not None
-    with (path.open("wb") if binary else path.open("w", encoding="utf-8", errors="backslashreplace")) as out:
+    with _open(fmt, path) as out:
         writer(safe, context, out)
     return path
+
+
+def _open(fmt: str, path: Path) -> Any:
+    binary = _WRITERS[fmt][2]
+    return path.open("wb") if binary else path.open("w", encoding="utf-8", errors="backslashreplace")
 
 
 __all__ = [

@@ -6,14 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..expectations import Expectation
-from ..model import Finding, RunResult
+from ..model import Location, Outcome, RunResult
 from ..requirements import Catalogue
 from .readiness import Readiness, assess
 
 
-def describe_finding(finding: Finding) -> str:
-    where = finding.location.describe()
-    return f"[{finding.requirement}] {finding.outcome.label} : {finding.message}" + (f" ({where})" if where else "")
+LABELS = {o.value: o.label for o in Outcome}  # outcome value → French label, for writers working on JSON data
+
+
+def describe_finding(finding: dict[str, Any]) -> str:
+    """One line for a finding given as its JSON data (``Finding.to_dict``)."""
+    where = Location(finding["file"], finding["xpath"], finding["line"], finding["exchange"]).describe()
+    text = f"[{finding['requirement']}] {LABELS[finding['outcome']]} : {finding['message']}"
+    return text + f" ({where})" if where else text
 
 
 @dataclass(frozen=True)

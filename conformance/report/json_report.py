@@ -91,15 +91,41 @@ def findings_lines(run: RunResult) -> Iterator[str]:
     """One JSON object a line per finding, with the scenario and document it comes from."""
     if isinstance(run.scenarios, ScenarioLog) and run.scenarios.spooled:
         for line in run.scenarios.lines():
-            data = json.loads(line)
-            for step in data["steps"]:
-                for finding in step["findings"]:
-                    yield dumps_line({"subject": data["subject"], "scenario": data["nodeid"], **finding})
+            yield from _cut_findings(line)
         return
     for scenario in run.scenarios:
         for finding in scenario.findings:
             line = {"subject": scenario.subject, "scenario": scenario.nodeid, **finding.to_dict()}
             yield dumps_line(line)
+
+
+_SCAN = json.JSONDecoder().raw_decode
+_NODEID, _SUBJECT, _FINDINGS = '{"nodeid": ', '"subject": ', '"findings": ['
+
+
+def _cut_findings(line: str) -> Iterator[str]:
+    """The findings.jsonl lines of one spooled scenario line, cut out of its text rather than decoded and
+    encoded again: the line is ``json_line(ScenarioResult.to_dict())``, whose findings are already the
+    JSON text each would encode to, and in which a key cannot be mistaken for text (quotes inside strings
+    are escaped). A line in the ASCII fallback is decoded (its lines may need the fallback too)."""
+    if not line.startswith(_NODEID) or is_fallback(line):
+        data = json.loads(line)
+        for step in data["steps"]:
+            for finding in step["findings"]:
+                yield dumps_line({"subject": data["subject"], "scenario": data["nodeid"], **finding})
+        return
+    end = _SCAN(line, len(_NODEID))[1]
+    nodeid = line[len(_NODEID):end]
+    start = line.index(_SUBJECT, end) + len(_SUBJECT)
+    end = _SCAN(line, start)[1]
+    head = '{"subject": ' + line[start:end] + ', "scenario": ' + nodeid + ", "
+    pos = end
+    while (pos := line.find(_FINDINGS, pos)) != -1:
+        pos += len(_FINDINGS)
+        while line[pos] == "{":
+            end = _SCAN(line, pos)[1]
+            yield head + line[pos + 1:end] + "\n"
+            pos = end + 2 if line.startswith(", ", end) else end
 
 
 dumps_line = json_line

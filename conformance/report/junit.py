@@ -3,70 +3,89 @@
 The shape follows the common JUnit schema (Jenkins xunit ``junit-10.xsd``), which allows
 properties on testsuites only: requirement ids go there, and into each testcase's
 ``system-out``. Text comes from hostile documents, so characters XML 1.0 forbids are replaced.
+
+The XML is written as text, one testcase at a time, with the escaping and layout lxml's serialiser
+gave (``test_report_bytes`` pins them): building an element tree per testcase cost more than the rest
+of the file.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
-from typing import IO
+from collections.abc import Callable, Iterable
+from typing import IO, Any
 
-from lxml import etree
-
-from ..model import Finding, Outcome, RunResult, ScenarioResult
-from ..results import FeatureGroup, group_by_feature
-from .common import describe_finding
+from ..model import Outcome, RunResult
+from ..results import FeatureGroup
+from .by_feature import Sink, feed
+from .common import LABELS, describe_finding
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What lxml escapes, in this order ("&" first): in text, and in an attribute value.
+_TEXT = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
+_ATTRIBUTE = _TEXT + (('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"))
 _MESSAGE_MAX = 1000
-_SKIP_MESSAGES = {
-    Outcome.SKIP: Outcome.SKIP.label,
-    Outcome.OMIT: Outcome.OMIT.label,
-    Outcome.NOT_RUN: Outcome.NOT_RUN.label,
-}
+_SKIP_MESSAGES = {o.value: o.label for o in (Outcome.SKIP, Outcome.OMIT, Outcome.NOT_RUN)}
+_BAD = (Outcome.FAIL.value, Outcome.ERROR.value)
 
 
-def xml_text(value: object) -> str:
-    return _NOT_XML.sub("\ufffd", str(value))
+def _escaped(value: object, escapes: tuple[tuple[str, str], ...]) -> str:
+    """XML 1.0 characters only, escaped (str.replace: far cheaper than str.translate with a dict)."""
+    text = _NOT_XML.sub("\ufffd", str(value))
+    for char, entity in escapes:
+        if char in text:
+            text = text.replace(char, entity)
+    return text
+
+
+def _text(value: object) -> str:
+    return _escaped(value, _TEXT)
+
+
+def _attributes(pairs: Iterable[tuple[str, object]]) -> str:
+    return "".join(f' {name}="{_escaped(value, _ATTRIBUTE)}"' for name, value in pairs)
+
+
+def _element(name: str, attributes: Iterable[tuple[str, object]], text: str | None = None) -> str:
+    opened = f"<{name}{_attributes(attributes)}"
+    return opened + "/>" if text is None else f"{opened}>{_text(text)}</{name}>"
 
 
 def _seconds(value: float) -> str:
     return f"{max(value, 0.0):.3f}"
 
 
-def _describe(finding: Finding) -> str:
+def _describe(finding: dict[str, Any]) -> str:
     text = describe_finding(finding)
-    return text + f"\n    {finding.evidence}" if finding.evidence else text
+    return text + f"\n    {finding['evidence']}" if finding["evidence"] else text
 
 
-def _summary(findings: Iterable[Finding], fallback: str) -> str:
-    message = " ; ".join(f"[{f.requirement}] {f.message}" for f in findings) or fallback
+def _summary(findings: list[dict[str, Any]], fallback: str) -> str:
+    message = " ; ".join(f"[{f['requirement']}] {f['message']}" for f in findings) or fallback
     return message if len(message) <= _MESSAGE_MAX else message[: _MESSAGE_MAX - 1] + "…"
 
 
-def _testcase(scenario: ScenarioResult) -> etree._Element:
-    case = etree.Element("testcase")
-    case.set("classname", xml_text(scenario.feature))
-    case.set("name", xml_text(f"{scenario.name} — {scenario.subject}"))
-    case.set("time", _seconds(scenario.duration))
-    outcome = scenario.outcome
-    if outcome is Outcome.FAIL:
-        bad = [f for f in scenario.findings if f.outcome is Outcome.FAIL]
-        node = etree.SubElement(case, "failure", type="non-conformite")
-        node.set("message", xml_text(_summary(bad, Outcome.FAIL.label)))
-        node.text = xml_text("\n".join(_describe(f) for f in bad))
-    elif outcome is Outcome.ERROR:
-        bad = [f for f in scenario.findings if f.outcome is Outcome.ERROR]
-        node = etree.SubElement(case, "error", type="erreur-harnais")
-        node.set("message", xml_text(scenario.error or _summary(bad, Outcome.ERROR.label)))
-        node.text = xml_text("\n".join(filter(None, [scenario.error, *(_describe(f) for f in bad)])))
+def _testcase(scenario: dict[str, Any]) -> str:
+    """From the scenario's JSON data (see :mod:`.by_feature`)."""
+    case = _attributes((("classname", scenario["feature"]), ("name", f"{scenario['name']} — {scenario['subject']}"),
+                        ("time", _seconds(scenario["duration"]))))
+    outcome, error = scenario["outcome"], scenario["error"]
+    verdict = ""
+    if outcome in _BAD:
+        bad = [f for step in scenario["steps"] for f in step["findings"] if f["outcome"] == outcome]
+        if outcome == Outcome.FAIL:
+            verdict = _element("failure", (("type", "non-conformite"), ("message", _summary(bad, Outcome.FAIL.label))),
+                               "\n".join(_describe(f) for f in bad))
+        else:
+            verdict = _element("error", (("type", "erreur-harnais"),
+                                         ("message", error or _summary(bad, Outcome.ERROR.label))),
+                               "\n".join(filter(None, [error, *(_describe(f) for f in bad)])))
     elif outcome in _SKIP_MESSAGES:
-        etree.SubElement(case, "skipped", message=_SKIP_MESSAGES[outcome])
-    out = [f"Exigences : {', '.join(scenario.requirements) or 'aucune'}", f"Sujet : {scenario.subject}"]
-    out += [f"{s.keyword} {s.text} → {s.outcome.label}" for s in scenario.steps]
-    etree.SubElement(case, "system-out").text = xml_text("\n".join(out))
-    return case
+        verdict = _element("skipped", (("message", _SKIP_MESSAGES[outcome]),))
+    out = [f"Exigences : {', '.join(scenario['requirements']) or 'aucune'}", f"Sujet : {scenario['subject']}"]
+    out += [f"{s['keyword']} {s['text']} → {LABELS[s['outcome']]}" for s in scenario["steps"]]
+    return f"<testcase{case}>{verdict}<system-out>{_text(chr(10).join(out))}</system-out></testcase>"
 
 
 def render_junit(run: RunResult) -> bytes:
@@ -76,34 +95,35 @@ def render_junit(run: RunResult) -> bytes:
 
 
 def write_junit(run: RunResult, out: IO[bytes]) -> None:
-    """Streamed (``lxml.etree.xmlfile``): one testcase in memory at a time; the counts of each suite and
+    feed(run, [junit_writer(run, out)])
+
+
+def junit_writer(run: RunResult, out: IO[bytes]) -> Callable[[list[FeatureGroup]], Sink]:
+    """Streamed: one testcase in memory at a time; the counts of each suite and
     of the whole file come from the feature groups (:func:`~dui_conformance.results.group_by_feature`)."""
-    groups = group_by_feature(run.scenarios)
-    counts = [_counts(group) for group in groups]
-    totals = {key: str(sum(c[key] for c in counts)) for key in ("tests", "failures", "errors")}
-    totals["time"] = _seconds(sum(group.time for group in groups))
-    with etree.xmlfile(out, encoding="UTF-8") as xf:
-        xf.write_declaration()
-        with xf.element("testsuites", {"name": "dui-conformance", **totals}):
-            for index, (group, count) in enumerate(zip(groups, counts)):
-                attributes = {"name": xml_text(group.feature), "id": str(index), **{k: str(v) for k, v in count.items()},
-                              "time": _seconds(group.time), "timestamp": xml_text(run.started),
-                              "file": xml_text(group.feature_file)}
-                xf.write("\n  ")
-                with xf.element("testsuite", attributes):
-                    properties = etree.Element("properties")
-                    for name, value in (("profil", run.profile), ("environnement", run.environment), ("mode", run.mode)):
-                        etree.SubElement(properties, "property", name=name, value=xml_text(value))
-                    for req in group.requirements:
-                        etree.SubElement(properties, "property", name="exigence", value=xml_text(req))
-                    xf.write("\n    ")
-                    xf.write(properties)
-                    for scenario in group.scenarios:
-                        xf.write("\n    ")
-                        xf.write(_testcase(scenario))
-                    xf.write("\n  ")
-            xf.write("\n")
-    out.write(b"\n")
+
+    def write(groups: list[FeatureGroup]) -> Sink:
+        counts = [_counts(group) for group in groups]
+        totals = {key: str(sum(c[key] for c in counts)) for key in ("tests", "failures", "errors")}
+        totals["time"] = _seconds(sum(group.time for group in groups))
+        out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n")
+        out.write(f"<testsuites{_attributes({'name': 'dui-conformance', **totals}.items())}>".encode())
+        for index, (group, count) in enumerate(zip(groups, counts)):
+            attributes = {"name": group.feature, "id": index, **count, "time": _seconds(group.time),
+                          "timestamp": run.started, "file": group.feature_file}
+            properties = [("profil", run.profile), ("environnement", run.environment), ("mode", run.mode)]
+            properties += [("exigence", req) for req in group.requirements]
+            out.write(f"\n  <testsuite{_attributes(attributes.items())}>\n    <properties>".encode())
+            out.write("".join(_element("property", (("name", name), ("value", value))) for name, value in properties)
+                      .encode())
+            out.write(b"</properties>")
+            for _ in range(len(group.scenarios)):
+                scenario = yield
+                out.write(("\n    " + _testcase(scenario)).encode())
+            out.write(b"\n  </testsuite>")
+        out.write(b"\n</testsuites>\n")
+
+    return write
 
 
 def _counts(group: FeatureGroup) -> dict[str, int]:
