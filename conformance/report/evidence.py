@@ -134,7 +134,10 @@ def _add(archive: zipfile.ZipFile, name: str, stream: IO[bytes], size: int) -> s
     """One entry with a fixed date; returns the SHA-256 of its content."""
     info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
     info.compress_type = zipfile.ZIP_DEFLATED
-    info._compresslevel = _LEVEL  # what ZipFile.open(info) reads (``compress_level`` from Python 3.13)
+    if hasattr(info, "compress_level"):  # public from Python 3.13
+        info.compress_level = _LEVEL
+    else:  # what ZipFile.open(info) reads before 3.13
+        info._compresslevel = _LEVEL
     info.external_attr = 0o644 << 16
     info.file_size = size  # decides zip64 up front, as writestr does
     digest = hashlib.sha256()
