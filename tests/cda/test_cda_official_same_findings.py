@@ -45,6 +45,16 @@ def _findings(doc, ctx):
             for f in official.check_official(doc, ctx)]
 
 
+def _readable_and_compiled(path, ctx):
+    """The document's ClinicalDocument and its findings, once what it needs is compiled (see the note below)."""
+    try:
+        doc = load(path).cda
+    except XmlProblem:
+        pytest.skip("document illisible : le contrôle officiel ne s'y applique pas")
+    _findings(doc, ctx)
+    return doc, _findings(doc, ctx)
+
+
 @pytest.fixture(scope="module")
 def official_ctx() -> CdaContext:
     return CdaContext.build(referential_dir=REFERENTIAL)
@@ -57,12 +67,7 @@ def outcomes():
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=[f"{p.parent.name}/{p.name}" for p in DOCUMENTS])
 def test_shared_tree_gives_the_findings_of_one_tree_per_schematron(path, official_ctx, outcomes, monkeypatch):
-    try:
-        doc = load(path).cda
-    except XmlProblem:
-        pytest.skip("document illisible : le contrôle officiel ne s'y applique pas")
-    _findings(doc, official_ctx)  # compiles what this document needs first: see the note below
-    shared = _findings(doc, official_ctx)
+    doc, shared = _readable_and_compiled(path, official_ctx)
     run = official.OfficialReferential.run
     monkeypatch.setattr(official.OfficialReferential, "run", lambda self, doc, rel, node=None: run(self, doc, rel))
     assert _findings(doc, official_ctx) == shared
@@ -71,13 +76,8 @@ def test_shared_tree_gives_the_findings_of_one_tree_per_schematron(path, officia
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=[f"{p.parent.name}/{p.name}" for p in DOCUMENTS])
 def test_lean_stylesheets_give_the_svrl_of_the_iso_compilation(path, official_ctx, outcomes, monkeypatch):
-    try:
-        doc = load(path).cda
-    except XmlProblem:
-        pytest.skip("document illisible : le contrôle officiel ne s'y applique pas")
+    doc, lean = _readable_and_compiled(path, official_ctx)
     referential = official_ctx.referential
-    _findings(doc, official_ctx)  # compiles what this document needs first, as above
-    lean = _findings(doc, official_ctx)
     tree = official.saxon_node(doc)
     svrl = {}
     for _label, rel in official.schematrons_for(doc, official_ctx):
