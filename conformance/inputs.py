@@ -157,12 +157,12 @@ class InputDocument:
         by each of them. The harness keeps one loaded document per file and process."""
         if key not in self._derived:
             try:
-                self._derived[key] = (compute(), None)
+                self._derived[key] = (compute(), None, None)
             except Exception as exc:  # noqa: BLE001 - raised again to every caller, as the first one saw it
-                self._derived[key] = (None, exc)
-        value, error = self._derived[key]
+                self._derived[key] = (None, exc, exc.__traceback__)
+        value, error, where = self._derived[key]
         if error is not None:
-            raise error.with_traceback(None)
+            raise error.with_traceback(where)  # the frames where it arose, not those of earlier raises
         return value
 
     @property
