@@ -6,7 +6,8 @@ are cached on disk under a key made of the referential version, so later runs on
 The rules read value sets through ``doc('include/voc-<OID>-DYNAMIC.xml')``, files the referential
 does not carry: they are generated from ``jeuxDeValeurs/*.xml`` (SVS) next to the compiled
 stylesheet. The compiled stylesheet is then made leaner without changing its output
-(:func:`factor_asserts`), which divides the load time of the largest one by four. Anything
+(:mod:`.stylesheets`: rules applied to the nodes they select instead of a walk of the whole
+document, repeated asserts shared). Anything
 broken upstream (missing include, missing value set) becomes a DMP-31 finding, never a crash.
 Every artefact used is reported with its version.
 """
@@ -25,6 +26,7 @@ from ..model import Finding, failed, omitted, passed, skipped
 from ..xmlsafe import XmlDocument
 from .common import cda_layer
 from .models import recognise
+from .stylesheets import lean_stylesheet
 from .valuesets import load_value_sets
 
 XSD = "infrastructure/cda/CDA_extended.xsd"
@@ -46,10 +48,7 @@ _FAILURES = etree.XPath("//svrl:failed-assert | //svrl:successful-report[@role='
                         namespaces=SVRL)
 _TEXT = etree.XPath("svrl:text//text()", namespaces=SVRL)
 _SVRL_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-CACHE_FORMAT = "2"  # bump when the compiled layout changes
-XSL = "http://www.w3.org/1999/XSL/Transform"
-_VARIABLE_REF = re.compile(r"\$([\w.-]+)")
-_RULE_MODE = re.compile(r"M\d+")  # the skeleton's mode for a pattern's rule templates
+CACHE_FORMAT = "3"  # bump when the compiled layout changes
 MAX_FINDINGS = 200
 
 _SCHEMAS: dict[tuple[str, float], etree.XMLSchema] = {}
@@ -214,7 +213,7 @@ class OfficialReferential:
         self._write_vocabularies(text, target.parent)
         self._link_value_sets()
         tmp = target.with_suffix(".tmp")
-        tmp.write_text(factor_asserts(text), encoding="utf-8")
+        tmp.write_text(lean_stylesheet(text), encoding="utf-8")
         tmp.replace(target)
         return target
 
@@ -297,36 +296,6 @@ class OfficialReferential:
             text = " ".join("".join(_TEXT(item)).split())
             out.append({"location": item.get("location") or "", "test": item.get("test") or "", "text": text})
         return out
-
-
-def factor_asserts(xslt_text: str) -> str:
-    """The stylesheet with each assert block (``xsl:choose`` of a rule template) that recurs verbatim
-    moved to one named template, and every occurrence replaced by an ``xsl:call-template``.
-
-    The generated rules repeat the same datatype asserts for every element of a type (12 925 asserts,
-    801 distinct, in the structuration minimale): SaxonC compiles every copy, ~10 s and ~650 Mio. A
-    called template keeps the focus (context node, position), so the test, the location and the
-    message are evaluated exactly as in place and the SVRL is unchanged; a block that reads a
-    variable of its rule is left in place (it would not be in scope). A block is serialised with every
-    namespace in scope where it stood, so the moved copy resolves the same prefixes.
-    """
-    root = etree.fromstring(xslt_text.encode("utf-8"), _SVRL_PARSER)
-    named: dict[bytes, str] = {}
-    for rule in (t for t in root.findall(f"{{{XSL}}}template") if _RULE_MODE.fullmatch(t.get("mode") or "")):
-        local = {v.get("name") for v in rule.iter(f"{{{XSL}}}variable", f"{{{XSL}}}param")}
-        for block in rule.findall(f"{{{XSL}}}choose"):
-            text = etree.tostring(block, with_tail=False)
-            inner = {v.get("name") for v in block.iter(f"{{{XSL}}}variable")}
-            if set(_VARIABLE_REF.findall(text.decode("utf-8"))) & (local - inner):
-                continue
-            name = named.get(text)
-            if name is None:
-                name = named[text] = f"dui-assert-{len(named) + 1}"
-                etree.SubElement(root, f"{{{XSL}}}template", name=name).append(etree.fromstring(text))
-            call = etree.Element(f"{{{XSL}}}call-template", name=name)
-            call.tail = block.tail
-            rule.replace(block, call)
-    return etree.tostring(root, encoding="unicode")
 
 
 def saxon_node(doc: XmlDocument):

@@ -197,3 +197,57 @@ def test_lean_stylesheet_factors_repeated_asserts_and_gives_the_same_svrl(refere
     assert [f["text"] for f in svrl] == ["Code realmCode attendu FR.", "Code code attendu FR.", "Variable de règle."]
     official.lean = False
     assert official.run(doc, rel, tree) == svrl
+
+
+SELECTED = """<?xml version="1.0" encoding="UTF-8"?>
+<schema xmlns="http://purl.oclc.org/dsdl/schematron">
+  <ns prefix="hl7" uri="urn:hl7-org:v3"/>
+  <pattern id="chemins">
+    <rule context="*[hl7:templateId/@root = '1.2.4']"><assert test="hl7:title">Section 1.2.4 sans titre.</assert></rule>
+    <rule context="hl7:section[hl7:templateId/@root='1.2.3']"><assert test="hl7:entry">Section 1.2.3 sans entrée.</assert></rule>
+    <rule context="hl7:section"><report test="hl7:section">Section imbriquée.</report></rule>
+    <rule context="hl7:entry[1]"><assert test="@typeCode = 'DRIV'">Première entrée : typeCode <value-of select="@typeCode"/>.</assert></rule>
+    <rule context="hl7:ClinicalDocument//hl7:code | hl7:value"><assert test="@code">Code sans @code.</assert></rule>
+    <rule context="/hl7:ClinicalDocument/hl7:title"><assert test="string-length(.) &gt; 3">Titre trop court.</assert></rule>
+    <rule context="@code"><assert test="false()">Attribut visité.</assert></rule>
+  </pattern>
+  <pattern id="courant">
+    <rule context="hl7:code[@code = current()/@code]"><assert test="@codeSystem">Sans codeSystem.</assert></rule>
+  </pattern>
+  <pattern id="racine">
+    <rule context="/"><assert test="hl7:ClinicalDocument">Pas de ClinicalDocument.</assert></rule>
+    <rule context="hl7:*"><assert test="true()">Élément HL7.</assert></rule>
+  </pattern>
+</schema>
+"""
+SELECTED_DOCS = [
+    DOC.format(title="<title>Court</title>", code="X1"),
+    """<?xml version="1.0"?>
+<!-- avant --><ClinicalDocument xmlns="urn:hl7-org:v3"><title>Doc</title>
+  <component><section><templateId root="1.2.4"/><code code="A"/>
+    <section><templateId root="1.2.3"/><entry typeCode="COMP"/><entry typeCode="DRIV"/><!-- c --></section>
+    <section><templateId root="1.2.3"/><templateId root="1.2.4"/><title>T</title><value/></section>
+  </section></component><code/>
+</ClinicalDocument>""",
+]
+
+
+def test_rules_applied_to_the_nodes_they_select_give_the_standard_svrl(referential, tmp_path):
+    """Each pattern's walk of the document becomes a selection of its rule contexts: the whole SVRL
+    (fired rules and their order included) is the ISO compilation's, on overlapping rules, unions,
+    positional and absolute contexts, a templateId lookup by key and contexts that are not paths."""
+    from dui_conformance.cda.official import OfficialReferential, saxon_node
+
+    rel = PROFILES["Structuration minimale"]
+    (referential / rel).write_text(SELECTED)
+    official = OfficialReferential(referential, cache_dir=tmp_path / "c")
+    lean = official.compiled(rel).read_text(encoding="utf-8")
+    assert lean.count('select="/" mode="M') == 1  # the pattern using current() keeps its walk
+    assert "key('dui-templateId', '1.2.4')" in lean and 'name="dui-templateId"' in lean
+    for text in SELECTED_DOCS:
+        tree = saxon_node(parse_xml(text.encode(), "doc.xml"))
+        official.lean = True
+        selected = official.executable(rel).transform_to_string(xdm_node=tree)
+        official.lean = False
+        assert selected == official.executable(rel).transform_to_string(xdm_node=tree)
+        assert selected.count("fired-rule") >= 5
