@@ -25,11 +25,11 @@ DASK_PREFIX = "dask://"
 DASK_LOCAL = "dask-local"
 # Measured with benchmarks/bench_check.py: below this a second process costs more than it saves.
 PARALLEL_FROM = 200
-# With the official referential a worker first loads the compiled schematrons (seconds, about 1 GB) and
-# then spends a tenth of a second or more per document (BENCHMARKS.md « Référentiel officiel »): a second
-# worker pays from a few dozen documents, and no more workers start than the free memory holds.
+# With the official referential every worker loads the compiled schematrons (~3 s, ~450 MB, all workers
+# at once) and then spends ~65 ms per document (BENCHMARKS.md « Référentiel officiel »): on free cores a
+# second worker saves wall time from a few dozen documents; no more start than the free memory holds.
 PARALLEL_FROM_REFERENTIAL = 24
-REFERENTIAL_WORKER_BYTES = 3 << 29  # 1.5 GiB
+REFERENTIAL_WORKER_BYTES = 3 << 28  # 768 MiB
 IN_FLIGHT = 4  # batches submitted ahead per local worker process
 
 

@@ -49,7 +49,7 @@ def test_default_jobs_with_the_official_referential(monkeypatch):
     assert executors.default_jobs(50) == 1 and executors.default_jobs(500) == 8
     assert executors.default_jobs(10, referential=True) == 1
     assert executors.default_jobs(50, referential=True) == 8
-    monkeypatch.setattr(executors, "_available_memory", lambda: 4 << 30)
+    monkeypatch.setattr(executors, "_available_memory", lambda: 2 << 30)
     assert executors.default_jobs(50, referential=True) == 2
-    monkeypatch.setattr(executors, "_available_memory", lambda: 1 << 30)
+    monkeypatch.setattr(executors, "_available_memory", lambda: 512 << 20)
     assert executors.default_jobs(50, referential=True) == 1
