@@ -66,17 +66,21 @@ def select_rule_nodes(root: etree._Element) -> int:
     for template in templates:
         if _RULE_MODE.fullmatch(template.get("mode") or ""):
             by_mode.setdefault(template.get("mode"), []).append(template)
+    calls: dict[str, list[etree._Element]] = {}
+    for call in root.iter(f"{{{XSL}}}apply-templates"):
+        calls.setdefault(call.get("mode"), []).append(call)
     key_prefix = next((p for p, uri in root.nsmap.items() if uri == HL7 and p), None)
     rewritten, keyed = 0, False
     for mode, members in by_mode.items():
-        calls = [a for a in root.iter(f"{{{XSL}}}apply-templates") if a.get("mode") == mode]
         walks = [_recursion(t, mode) for t in members if t.get("priority") != "-1"]
         rules = [t for t in members if t.get("priority") not in ("-1", "-2")]
-        starts = [a for a in calls if a.get("select") == "/" and main in a.iterancestors()]
-        if not rules or None in walks or len(starts) != 1 or len(calls) != len(starts) + len(walks):
+        entries = calls.get(mode, [])
+        starts = [a for a in entries if a.get("select") == "/" and main in a.iterancestors()]
+        if not rules or None in walks or len(starts) != 1 or len(entries) != len(starts) + len(walks):
             continue
         kinds = {w.get("select") for w in walks}
-        paths = [_steps(part, t.nsmap, key_prefix is not None) for t in rules for part in split_union(t.get("match") or "")]
+        paths = [_steps(part, t.nsmap, key_prefix is not None)
+                 for t in rules for part in split_union(t.get("match") or "")]
         if len(kinds) != 1 or None in paths:
             continue
         keyed |= any(s and s[0].startswith("key(") for s in paths)
