@@ -271,3 +271,44 @@ def test_attended_mss_run_with_an_idle_tester_fails_within_the_bound(tmp_path):
     assert child.exitstatus != 0 and mss20["outcome"] == "skip", child.before
     assert "Préalable non obtenu" in mss20["findings"][0]["message"]
     assert elapsed < 45
+
+
+def test_attended_mss_citizen_mailbox_only_for_a_qualified_identity(reference_dui_process, tmp_path):
+    """MSS-21 driven by hand: for the resident admitted without an identity document the DUI refuses to write to
+    Mon espace santé (the tester sends nothing and says so once the short wait is over); for the qualified one the
+    tester sends the DLU to <INS>@patient.mssante.fr. Both scenarios pass, within a bound set by attente_s."""
+    url, insi, dmp = reference_dui_process
+    child, reports = _attended_mss_run(
+        tmp_path, f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 3\n\n'
+                  f"[services]\ninsi = {insi}\ndmp = {dmp}\n", ["MSS-21"])
+    desk, admitted, sent, questions = MailDesk(tmp_path / "services-simules.json"), [], [], []
+    started = time.monotonic()
+    try:
+        while True:
+            found = child.expect([INSTRUCTION, QUESTION, r"Identifiant dans le DUI de .*?adaptateur\)", pexpect.EOF])
+            if found == 0:
+                action = child.match.group(1)
+                if action.startswith("Admettez"):
+                    civility, birth_name, first_names, birth_date, place, piece = ADMIT.search(action).groups()
+                    body = {"nomNaissance": birth_name, "prenoms": first_names.split(), "dateNaissance": birth_date,
+                            "sexe": "F" if civility == "Mme" else "M", "lieuNaissance": place, "pieceIdentite": piece}
+                    admitted.append(requests.post(f"{url}/residents", json=body, timeout=10).json())
+                elif "Mon espace santé" in action and admitted[-1]["statut"] == "QUAL":
+                    sent.append(f"{admitted[-1]['ins']['matricule']}@patient.mssante.fr")
+                    desk.send_dlu(sent[-1])
+                elif "Mon espace santé" not in action:
+                    pytest.fail(f"action inattendue : {action}")
+            elif found == 1:
+                questions.append(child.match.group(1))
+                child.sendline("o" if "refusé l'envoi" in child.match.group(1) else "n")
+            elif found == 2:
+                child.sendline(admitted[-1]["id"])
+            else:
+                break
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    assert [a["statut"] == "QUAL" for a in admitted] == [False, True] and len(sent) == 1
+    assert "Le DUI a-t-il refusé l'envoi MSSanté ou affiché une erreur ?" in questions
+    assert _outcomes(reports)["MSS-21"] == "pass"
+    assert time.monotonic() - started < 60
