@@ -11,6 +11,8 @@ import copy
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -141,6 +143,31 @@ def _read_bounded(handle, limit: int) -> bytes:
     return data
 
 
+_SHIPPED: dict[str, bytes] = {}  # files that came with a batch to a worker that does not see their disk
+
+
+@contextmanager
+def shipped(files: dict[str, bytes]) -> Iterator[None]:
+    """Read these files (each sent cut at the largest bound any reader applies, plus one byte) from
+    memory instead of the disk, while a remote worker evaluates the batch that carried them."""
+    _SHIPPED.update(files)
+    try:
+        yield
+    finally:
+        for path in files:
+            _SHIPPED.pop(path, None)
+
+
+def read_file(path: str | os.PathLike, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of a file, from the batch that carried it or from the disk: one more
+    than the limit tells a file over it without reading it all."""
+    data = _SHIPPED.get(str(path))
+    if data is not None:
+        return data[:limit + 1]
+    with open(path, "rb") as handle:
+        return _read_bounded(handle, limit)
+
+
 @dataclass
 class InputDocument:
     """One exported file: its kind, its bytes (read once), and parsed views on demand."""
@@ -172,8 +199,7 @@ class InputDocument:
         return self._data
 
     def _read(self) -> bytes:
-        with open(self.path, "rb") as handle:
-            data = _read_bounded(handle, self.max_bytes)
+        data = read_file(self.path, self.max_bytes)
         if len(data) > self.max_bytes:
             raise InputTooLarge(
                 f"Fichier de plus de {self.max_bytes} octets : non analysé (limite réglable par --taille-max)."
@@ -260,15 +286,13 @@ def fhir_xml_as_json(xml: XmlDocument) -> Any:
 def load(path: str | os.PathLike, max_bytes: int = MAX_XML_BYTES) -> InputDocument:
     """A file, or a document inside a container file (``outer!member``), read in memory."""
     path = str(path)
-    if MEMBER_SEPARATOR in path and not os.path.isfile(path):
+    if MEMBER_SEPARATOR in path and path not in _SHIPPED and not os.path.isfile(path):
         outer, _, member = path.partition(MEMBER_SEPARATOR)
         data = members(load(outer, max_bytes)).get(member)
         if data is None:
             raise FileNotFoundError(f"Document {member!r} introuvable dans {outer}")
         return InputDocument(path=path, kind=recognise(data[:_SNIFF_BYTES]), max_bytes=max_bytes, _data=data)
-    with open(path, "rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    return InputDocument(path=path, kind=recognise(head), max_bytes=max_bytes)
+    return InputDocument(path=path, kind=recognise(read_file(path, _SNIFF_BYTES)[:_SNIFF_BYTES]), max_bytes=max_bytes)
 
 
 def members(doc: InputDocument) -> dict[str, bytes]:

@@ -30,7 +30,7 @@ PARALLEL_FROM = 200
 # second worker saves wall time from a few dozen documents; no more start than the free memory holds.
 PARALLEL_FROM_REFERENTIAL = 24
 REFERENTIAL_WORKER_BYTES = 3 << 28  # 768 MiB
-IN_FLIGHT = 4  # batches submitted ahead per local worker process
+IN_FLIGHT = 4  # batches submitted ahead per worker
 
 
 def evaluate_batch(batch: Batch, settings: RunSettings) -> list[ScenarioResult]:
@@ -81,6 +81,48 @@ def _worker_init() -> None:
     offline_plan()
 
 
+def in_order(submit, batches: list[Batch], ahead: int) -> Iterator[list[ScenarioResult]]:
+    """The results of ``submit(batch)`` futures in the order of ``batches``, at most ``ahead`` in flight: a
+    result is dropped as soon as it is handed on, so the controller never holds more than a few batches,
+    however large the export; what is still pending is cancelled if the caller stops early (Ctrl-C)."""
+    pending: deque = deque()
+    rest = iter(batches)
+    pending.extend(submit(batch) for batch in islice(rest, ahead))
+    try:
+        while pending:
+            future = pending.popleft()
+            pending.extend(submit(batch) for batch in islice(rest, 1))
+            yield future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def ship(batch: Batch, limit: int) -> dict[str, bytes]:
+    """The files of a batch, each cut at ``limit`` plus one byte, for a worker that does not see this disk
+    (a document inside a container travels inside its file). A file this machine cannot read is not sent:
+    the worker meets the error reading it, as a local run would."""
+    from ..inputs import MEMBER_SEPARATOR, read_file
+
+    files: dict[str, bytes] = {}
+    for path, _ in batch:
+        outer = path if os.path.isfile(path) else path.partition(MEMBER_SEPARATOR)[0]
+        if outer not in files:
+            try:
+                files[outer] = read_file(outer, limit)
+            except OSError:
+                continue
+    return files
+
+
+def evaluate_shipped(batch: Batch, settings: RunSettings, files: dict[str, bytes]) -> list[ScenarioResult]:
+    """A batch on a Dask worker, reading the files that came with it (none: from the shared disk)."""
+    from ..inputs import shipped
+
+    with shipped(files):
+        return evaluate_batch(batch, settings)
+
+
 class ProcessPool:
     def __init__(self, workers: int):
         from concurrent.futures import ProcessPoolExecutor
@@ -89,17 +131,8 @@ class ProcessPool:
         self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
-        """A bounded window of batches in flight: a result is dropped as soon as it is handed on, so
-        the controller never holds more than a few batches, however large the export."""
-        pending: deque = deque()
-        ahead = iter(batches)
-        for batch in islice(ahead, self.workers * IN_FLIGHT):
-            pending.append(self._pool.submit(evaluate_batch, batch, settings))
-        while pending:
-            result = pending.popleft().result()
-            for batch in islice(ahead, 1):
-                pending.append(self._pool.submit(evaluate_batch, batch, settings))
-            yield result
+        return in_order(lambda batch: self._pool.submit(evaluate_batch, batch, settings), batches,
+                        self.workers * IN_FLIGHT)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -108,10 +141,11 @@ class ProcessPool:
 class DaskCluster:
     """Dask distributed: joins a scheduler (``dask://HOST:PORT``) or starts a LocalCluster.
 
-    A batch whose worker dies is rescheduled by the scheduler; one that raises is retried."""
+    A batch whose worker dies is rescheduled by the scheduler; one that raises is retried. Workers of a
+    cluster joined by address may run on other machines: each batch carries its files."""
 
     RETRIES = 2
-    task = staticmethod(evaluate_batch)  # what a worker runs on a batch
+    task = staticmethod(evaluate_shipped)  # what a worker runs on a batch
 
     def __init__(self, address: str | None, workers: int):
         try:
@@ -126,15 +160,19 @@ class DaskCluster:
         else:
             self._client = Client(address, timeout="20s")
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+        self.ships = address is not None
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
-        futures = deque(self._client.map(self.task, batches, settings=settings, retries=self.RETRIES, pure=False))
-        try:
-            while futures:
-                future = futures.popleft()  # released once handed on: the cluster forgets its result
-                yield future.result()
-        finally:
-            self._client.cancel(list(futures))
+        from ..xds.mtom import MAX_BODY_BYTES
+        from ..xds.xdm import MAX_ARCHIVE_BYTES
+
+        limit = max(settings.max_bytes, MAX_ARCHIVE_BYTES, MAX_BODY_BYTES)  # the largest bound a reader applies
+
+        def submit(batch: Batch):
+            files = ship(batch, limit) if self.ships else {}
+            return self._client.submit(self.task, batch, settings, files, retries=self.RETRIES, pure=False)
+
+        return in_order(submit, batches, self.workers * IN_FLIGHT)  # a result handed on is forgotten by the cluster
 
     def close(self) -> None:
         self._client.close()

@@ -10,7 +10,7 @@ import email.parser
 import email.policy
 import re
 
-from ..inputs import embedded_cda
+from ..inputs import embedded_cda, read_file
 from ..model import Finding, Location, failed, passed, skipped
 from ..xmlsafe import XmlDocument, XmlProblem, parse_xml
 from . import ebrim, ids
@@ -181,8 +181,7 @@ def read_capture(data: bytes) -> tuple[str, bytes, bool]:
 
 def check_iti41_file(path: str, environment: str = "test") -> list[Finding]:
     """ITI-41 checks on a saved request (input kind ``xds``)."""
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_BODY_BYTES + 1)
+    data = read_file(path, MAX_BODY_BYTES)
     if len(data) > MAX_BODY_BYTES:
         return [failed("GEN-01", f"Fichier de plus de {MAX_BODY_BYTES} octets : non analysé.", Location(file=path))]
     content_type, body, captured = read_capture(data)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import posixpath
 
-from ..inputs import CDA, recognise
+from ..inputs import CDA, read_file, recognise
 from ..model import Finding, Location, failed, passed
 from ..safezip import SafeZip, ZipLimits, ZipProblem
 from ..xmlsafe import XmlProblem, parse_xml
@@ -47,8 +47,7 @@ def _open(data: bytes, limits: ZipLimits) -> SafeZip:
 
 def check_xdm(path: str, environment: str = "test", limits: ZipLimits = ZipLimits()) -> list[Finding]:
     """All XDM checks on one archive file (input kind ``xdm``)."""
-    with open(path, "rb") as handle:
-        return check_xdm_data(handle.read(MAX_ARCHIVE_BYTES + 1), path, environment, limits)
+    return check_xdm_data(read_file(path, MAX_ARCHIVE_BYTES), path, environment, limits)
 
 
 def check_xdm_data(data: bytes, path: str, environment: str = "test", limits: ZipLimits = ZipLimits()) -> list[Finding]:
