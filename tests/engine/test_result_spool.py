@@ -1,4 +1,4 @@
-"""Flat memory, same reports: the streamed result pipeline (results.py) against the whole-run code it replaced.
+"""Flat memory, same reports: the streamed result pipeline (results/) against the whole-run code it replaced.
 
 ``_roll_up_before`` is ``runner.roll_up`` as it was before results were streamed (every scenario in
 memory, one dict of findings per requirement): the roll-up fed one scenario at a time, in memory or
