@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model import Finding, Outcome, RequirementResult, ScenarioResult, omitted
 from .log import ScenarioLog
-from .spool import FindingSpool, SortedNames, Spool, SpoolDir, json_line
+from .spool import FindingSpool, SortedNames, Spool, SpoolDir, json_line, scenario_lines
 
 
 
@@ -33,12 +33,13 @@ class RunCollector:
     results already built leaves them as they are."""
 
     def __init__(self, catalogue, spool: bool = False, mask: bool = True):
-        from ..report.redact import may_hold_secrets, redact, redact_text  # here: report/ imports this module
+        from ..report.redact import CleanTexts, may_hold_secrets, redact, redact_text  # here: report/ imports this
 
         self._catalogue = catalogue
         self._redact = redact if mask else None
-        self._redact_text = redact_text if mask else (lambda text: text)
+        self._redact_text = redact_text
         self._may_hold_secrets = may_hold_secrets
+        self._clean = CleanTexts()
         self._dir = SpoolDir() if spool else None
         self.services = {req.id: req.service for req in catalogue}
         self.log = ScenarioLog(self.services, self._dir)
@@ -64,46 +65,52 @@ class RunCollector:
 
     def add(self, scenario: ScenarioResult) -> None:
         original = scenario.findings
-        safe_scenario, masked, line, safe = scenario, original, None, None
-        if self._redact is not None:
+        safe_scenario, masked, lines = scenario, original, None
+        unmasked = self._redact is None or self._clean.all_clean(_texts(scenario))
+        if not unmasked:
             data = scenario.to_dict()
-            line = json_line(data)
-            if self._may_hold_secrets(line):
-                safe = self._redact(data)
-                if safe != data:
-                    safe_scenario = ScenarioResult.from_dict(safe)
-                    masked = safe_scenario.findings
-                    line = json_line(safe)
+            if (safe := self._redact(data)) != data:
+                safe_scenario = ScenarioResult.from_dict(safe)
+                masked = safe_scenario.findings
+                if self._dir is not None:
+                    lines = json_line(safe), [json_line(f.to_dict()) for f in masked]
+        outcome = safe_scenario.outcome
+        if self._dir is not None and lines is None:
+            lines = scenario_lines(scenario, outcome)
         subject = scenario.subject
         rows = self.log.rows
         rows.start(subject)
         seen = rows.seen(subject)
         new_in_subject = []
-        for f, safe_f in zip(original, masked):
+        for n, (f, safe_f) in enumerate(zip(original, masked)):
             if f in seen:
                 continue
             seen.add(f)
             new_in_subject.append(safe_f)
             if self._first_in_run(f, subject):
                 acc = self._requirement(f.requirement)
-                acc.findings.append(safe_f)
+                if lines is None:
+                    acc.findings.append(safe_f)
+                else:
+                    acc.findings.append(safe_f, lines[1][n])
                 acc.outcomes.add(f.outcome)
         rows.add(safe_scenario, new_in_subject)
         name = f"{scenario.name} — {scenario.subject}"
-        if self._redact is not None and self._may_hold_secrets(name):
+        if not unmasked and self._may_hold_secrets(name):
             name = self._redact_text(name)
+        name_line = json_line(name) if self._dir is not None else None
         for rid in dict.fromkeys(scenario.requirements):
             acc = self._requirement(rid)
             acc.tagged = True
-            if self._dir is None:
+            if name_line is None:
                 acc.names.add(name)
             else:
-                acc.names.append(name, json_line(name))
+                acc.names.append(name, name_line)
             if scenario.error:
                 acc.outcomes.add(Outcome.ERROR)
             elif not original:
                 acc.outcomes.add(Outcome.SKIP)
-        self.log.append(safe_scenario, line if self._dir is not None else None)
+        self.log.append(safe_scenario, lines[0] if lines is not None else None, outcome)
 
     def _first_in_run(self, f: Finding, subject: str) -> bool:
         """``f`` is new in its subject: whether it is new in the run too."""
@@ -164,6 +171,18 @@ class RunCollector:
         for f in findings:
             spool.append(f)
         result.findings = spool
+
+
+def _texts(s: ScenarioResult) -> list:
+    """Every text of a scenario that masking reads (``to_dict``'s keys are fixed and hold no secret, its
+    numbers and outcomes are left as they are)."""
+    texts = [s.nodeid, s.feature, s.feature_file, s.name, s.subject, s.error, *s.tags, *s.requirements]
+    for step in s.steps:
+        texts += (step.keyword, step.text, step.error)
+        for f in step.findings:
+            loc = f.location
+            texts += (f.requirement, f.message, loc.file, loc.xpath, loc.exchange, f.evidence)
+    return texts
 
 
 @contextmanager

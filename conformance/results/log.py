@@ -24,9 +24,9 @@ class FeatureGroup:
     time: float = 0.0
     requirements: dict[str, None] = field(default_factory=dict)
 
-    def add(self, scenario: ScenarioResult, line: str | None = None) -> None:
+    def add(self, scenario: ScenarioResult, line: str | None = None, outcome: Outcome | None = None) -> None:
         self.scenarios.append(scenario, line)
-        self.outcomes[scenario.outcome] += 1
+        self.outcomes[outcome or scenario.outcome] += 1
         self.time += scenario.duration
         self.requirements.update(dict.fromkeys(scenario.requirements))
 
@@ -61,15 +61,17 @@ class ScenarioLog:
     def spooled(self) -> bool:
         return self._dir is not None
 
-    def append(self, scenario: ScenarioResult, line: str | None) -> None:
+    def append(self, scenario: ScenarioResult, line: str | None, outcome: Outcome | None = None) -> None:
+        """``outcome``: the scenario's, when the caller has it (a property that walks every finding)."""
+        outcome = outcome or scenario.outcome
         self._all.append(scenario, line)
         key = (scenario.feature_file, scenario.feature)
         group = self._features.get(key)
         if group is None:
             group = self._features[key] = FeatureGroup(
                 scenario.feature, scenario.feature_file, Spool(ScenarioResult.from_dict, self._dir))
-        group.add(scenario, line)
-        if scenario.outcome is Outcome.ERROR:
+        group.add(scenario, line, outcome)
+        if outcome is Outcome.ERROR:
             self.errors.append(scenario)
         self.evaluated.update(scenario.requirements)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tempfile
 import weakref
@@ -12,7 +13,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from ..model import Finding
+from ..model import Finding, Outcome, ScenarioResult
 
 T = TypeVar("T")
 
@@ -25,6 +26,67 @@ def json_line(data: object) -> str:
     except UnicodeEncodeError:
         text = json.dumps(data, ensure_ascii=True)
     return text + "\n"
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # made once: ``json.dumps`` with options builds one a call
+_STRING = json.encoder.encode_basestring  # the C function the encoder above applies to each string
+
+
+def _value(value: object) -> str:
+    """A leaf as ``_ENCODE`` writes it: strings, None and plain numbers directly, anything else through it."""
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if kind is int or (kind is float and math.isfinite(value)):
+        return kind.__repr__(value)
+    return _ENCODE(value)
+
+
+def _text(value: str | None) -> str:
+    """An optional text (``_STRING`` refuses anything but a string: the caller falls back to ``json_line``)."""
+    return "null" if value is None else _STRING(value)
+
+
+def _texts(values: list[str]) -> str:
+    return f"[{', '.join(map(_STRING, values))}]"
+
+
+_OUTCOME = {o: _STRING(o.value) for o in Outcome}
+
+
+def _finding_text(f: Finding) -> str:
+    loc = f.location
+    return (f'{{"requirement": {_STRING(f.requirement)}, "outcome": {_OUTCOME[f.outcome]}, '
+            f'"message": {_STRING(f.message)}, "file": {_text(loc.file)}, "xpath": {_text(loc.xpath)}, '
+            f'"line": {_value(loc.line)}, "exchange": {_text(loc.exchange)}, "evidence": {_text(f.evidence)}}}')
+
+
+def scenario_lines(scenario: ScenarioResult, outcome: Outcome | None = None) -> tuple[str, list[str]]:
+    """``json_line`` of the scenario's ``to_dict()`` and of each of its findings' (in ``scenario.findings``
+    order), written from their fields, each finding encoded once for both: a spooled run writes a scenario
+    into the log and its new findings into their requirements' spools. A field of another type than the
+    model's, or a lone surrogate (the ASCII fallback), takes ``json_line``; ``tests/engine/test_result_spool.py``
+    compares the two. ``outcome``: the scenario's, when the caller has it."""
+    s = scenario
+    try:
+        steps, findings = [], []
+        for step in s.steps:
+            texts = [_finding_text(f) for f in step.findings]
+            findings += texts
+            steps.append(f'{{"keyword": {_STRING(step.keyword)}, "text": {_STRING(step.text)}, '
+                         f'"outcome": {_OUTCOME[step.outcome]}, "duration": {_value(step.duration)}, '
+                         f'"findings": [{", ".join(texts)}], "error": {_text(step.error)}}}')
+        line = (f'{{"nodeid": {_STRING(s.nodeid)}, "feature": {_STRING(s.feature)}, '
+                f'"feature_file": {_STRING(s.feature_file)}, "name": {_STRING(s.name)}, "tags": {_texts(s.tags)}, '
+                f'"requirements": {_texts(s.requirements)}, "subject": {_STRING(s.subject)}, '
+                f'"outcome": {_OUTCOME[outcome or s.outcome]}, "error": {_text(s.error)}, '
+                f'"duration": {_value(s.duration)}, "steps": [{", ".join(steps)}]}}\n')
+        line.encode("utf-8")
+    except (TypeError, AttributeError, KeyError, UnicodeEncodeError):
+        return json_line(s.to_dict()), [json_line(f.to_dict()) for f in s.findings]
+    return line, [text + "\n" for text in findings]
 
 
 class SpoolDir:
