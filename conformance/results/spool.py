@@ -32,8 +32,9 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # made once: ``json.dumps
 _STRING = json.encoder.encode_basestring  # the C function the encoder above applies to each string
 
 
-def _value(value: object) -> str:
-    """A leaf as ``_ENCODE`` writes it: strings, None and plain numbers directly, anything else through it."""
+def json_value(value: object) -> str:
+    """A value as ``json_line`` writes it (without the newline and the ASCII fallback): strings, None and
+    plain numbers directly, anything else through the encoder."""
     if value is None:
         return "null"
     kind = type(value)
@@ -60,7 +61,7 @@ def _finding_text(f: Finding) -> str:
     loc = f.location
     return (f'{{"requirement": {_STRING(f.requirement)}, "outcome": {_OUTCOME[f.outcome]}, '
             f'"message": {_STRING(f.message)}, "file": {_text(loc.file)}, "xpath": {_text(loc.xpath)}, '
-            f'"line": {_value(loc.line)}, "exchange": {_text(loc.exchange)}, "evidence": {_text(f.evidence)}}}')
+            f'"line": {json_value(loc.line)}, "exchange": {_text(loc.exchange)}, "evidence": {_text(f.evidence)}}}')
 
 
 def scenario_lines(scenario: ScenarioResult, outcome: Outcome | None = None) -> tuple[str, list[str]]:
@@ -76,13 +77,13 @@ def scenario_lines(scenario: ScenarioResult, outcome: Outcome | None = None) -> 
             texts = [_finding_text(f) for f in step.findings]
             findings += texts
             steps.append(f'{{"keyword": {_STRING(step.keyword)}, "text": {_STRING(step.text)}, '
-                         f'"outcome": {_OUTCOME[step.outcome]}, "duration": {_value(step.duration)}, '
+                         f'"outcome": {_OUTCOME[step.outcome]}, "duration": {json_value(step.duration)}, '
                          f'"findings": [{", ".join(texts)}], "error": {_text(step.error)}}}')
         line = (f'{{"nodeid": {_STRING(s.nodeid)}, "feature": {_STRING(s.feature)}, '
                 f'"feature_file": {_STRING(s.feature_file)}, "name": {_STRING(s.name)}, "tags": {_texts(s.tags)}, '
                 f'"requirements": {_texts(s.requirements)}, "subject": {_STRING(s.subject)}, '
                 f'"outcome": {_OUTCOME[outcome or s.outcome]}, "error": {_text(s.error)}, '
-                f'"duration": {_value(s.duration)}, "steps": [{", ".join(steps)}]}}\n')
+                f'"duration": {json_value(s.duration)}, "steps": [{", ".join(steps)}]}}\n')
         line.encode("utf-8")
     except (TypeError, AttributeError, KeyError, UnicodeEncodeError):
         return json_line(s.to_dict()), [json_line(f.to_dict()) for f in s.findings]
