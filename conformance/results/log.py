@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..model import Outcome, ScenarioResult
 from .rows import DocumentRow, DocumentRows
-from .spool import Spool, SpoolDir
+from .spool import Selection, Spool, SpoolDir
 
 
 
@@ -19,7 +19,7 @@ class FeatureGroup:
 
     feature: str
     feature_file: str
-    scenarios: Spool[ScenarioResult]
+    scenarios: Spool[ScenarioResult] | Selection[ScenarioResult]  # a spooled run: its lines in the log
     outcomes: Counter = field(default_factory=Counter)
     time: float = 0.0
     requirements: dict[str, None] = field(default_factory=dict)
@@ -69,7 +69,8 @@ class ScenarioLog:
         group = self._features.get(key)
         if group is None:
             group = self._features[key] = FeatureGroup(
-                scenario.feature, scenario.feature_file, Spool(ScenarioResult.from_dict, self._dir))
+                scenario.feature, scenario.feature_file,
+                Spool(ScenarioResult.from_dict) if self._dir is None else Selection(self._all))
         group.add(scenario, line, outcome)
         if outcome is Outcome.ERROR:
             self.errors.append(scenario)

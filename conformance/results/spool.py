@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 import shutil
 import tempfile
 import weakref
@@ -93,7 +94,7 @@ def scenario_lines(scenario: ScenarioResult, outcome: Outcome | None = None) -> 
 class SpoolDir:
     """A private temporary directory, removed when the last spool using it is garbage collected."""
 
-    OPEN_FILES = 4096  # two files per requirement and one per feature stay open while the run goes on
+    OPEN_FILES = 4096  # two files per requirement (findings, scenario names) and the log stay open during the run
 
     def __init__(self) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="dui-conformance-resultats-"))
@@ -132,6 +133,8 @@ class Spool(Generic[T]):
         self._out = None
         self._len = 0
         self.ascii = False
+        self.size = 0  # bytes written (file spools)
+        self.last = 0  # where the last line starts (file spools)
 
     def append(self, item: T, line: str | None = None) -> None:
         """Add ``item``; ``line``: its JSON line when the caller already made it."""
@@ -142,11 +145,14 @@ class Spool(Generic[T]):
         if self._out is None:
             assert self._dir is not None
             self._path = self._dir.new_file()
-            self._out = self._path.open("w", encoding="utf-8")
+            self._out = self._path.open("wb")
         line = line if line is not None else json_line(self._encode(item))
         if not self.ascii and "\\ud" in line:
             self.ascii = is_fallback(line)
-        self._out.write(line)
+        data = line.encode("utf-8")
+        self._out.write(data)
+        self.last = self.size
+        self.size += len(data)
 
     def lines(self) -> Iterator[str]:
         if self._items is not None:
@@ -155,8 +161,20 @@ class Spool(Generic[T]):
         if self._out is None:
             return
         self._out.flush()
-        with self._path.open(encoding="utf-8") as lines:
-            yield from lines
+        with self._path.open("rb") as lines:
+            for line in lines:
+                yield line.decode("utf-8")
+
+    def lines_at(self, offsets: Iterable[int]) -> Iterator[str]:
+        """The lines starting at these byte offsets, in their order (file spools; increasing offsets are read
+        through one buffer)."""
+        if self._out is None:
+            return
+        self._out.flush()
+        with self._path.open("rb", buffering=1 << 16) as lines:
+            for offset in offsets:
+                lines.seek(offset)
+                yield lines.readline().decode("utf-8")
 
     def __iter__(self) -> Iterator[T]:
         if self._items is not None:
@@ -192,6 +210,31 @@ class Spool(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Spool({self._len} éléments{'' if self._items is not None else ', ' + str(self._path)})"
+
+
+class Selection(Generic[T]):
+    """Some items of a file spool, in the order selected: the offsets of their lines, not a copy of them
+    (a feature's scenarios inside the run's log)."""
+
+    def __init__(self, spool: Spool[T]):
+        self._spool = spool
+        self._at = array("Q")
+
+    def append(self, item: T, line: str | None = None) -> None:
+        """Select the item just appended to the spool (its last line)."""
+        self._at.append(self._spool.last)
+
+    def lines(self) -> Iterator[str]:
+        return self._spool.lines_at(self._at)
+
+    def __iter__(self) -> Iterator[T]:
+        return (self._spool._decode(data) for data in self.dicts())
+
+    def dicts(self) -> Iterator[dict[str, Any]]:
+        return (data for chunk in _chunks(self.lines()) for data in decode_lines(chunk))
+
+    def __len__(self) -> int:
+        return len(self._at)
 
 
 def decode_lines(lines: list[str]) -> list[Any]:

@@ -227,3 +227,14 @@ def test_secrets_are_masked_in_the_log_and_in_the_findings_of_each_requirement(s
     gen = next(r for r in requirements if r.id == "GEN-01")
     masked = {Finding.from_dict(redact(f.to_dict())) for s in scenarios for f in s.findings}
     assert set(gen.findings) == masked and "abc123" not in str(list(gen.findings))
+
+
+def test_a_spooled_log_is_written_once_its_features_select_their_lines(local_run):
+    collector, _ = _collected(list(local_run.scenarios), True)
+    files = [p for p in collector._dir.path.iterdir() if p.read_text(encoding="utf-8").startswith('{"nodeid": ')]
+    assert len(files) == 1  # no copy per feature
+    groups = collector.log.features()
+    assert sum(len(g.scenarios) for g in groups) == len(collector.log) > len(groups) > 1
+    by_feature = {(g.feature_file, g.feature): [s.to_dict() for s in g.scenarios] for g in groups}
+    for key, scenarios in by_feature.items():
+        assert scenarios == [s.to_dict() for s in local_run.scenarios if (s.feature_file, s.feature) == key]
