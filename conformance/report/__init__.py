@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..model import RunResult
+from ..results import fewer_collections
 from ..settings import REPORT_FORMATS
 from .common import ReportContext
 from .by_feature import feed
@@ -60,6 +61,11 @@ def write_reports(
         raise ValueError(f"Format(s) de rapport inconnu(s) : {', '.join(unknown)} (attendus : {', '.join(ALL_FORMATS)}).")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with fewer_collections():  # every writer allocates per scenario or finding, reference counting frees it
+        return _write_reports(run, out_dir, wanted, context)
+
+
+def _write_reports(run: RunResult, out_dir: Path, wanted: list[str], context: ReportContext) -> dict[str, Path]:
     safe = redact_run(run)
     if context.readiness is None and {"html", "markdown", "evidence"} & set(wanted):
         context = replace(context, readiness=context.assess(safe))

@@ -238,3 +238,16 @@ def test_a_spooled_log_is_written_once_its_features_select_their_lines(local_run
     by_feature = {(g.feature_file, g.feature): [s.to_dict() for s in g.scenarios] for g in groups}
     for key, scenarios in by_feature.items():
         assert scenarios == [s.to_dict() for s in local_run.scenarios if (s.feature_file, s.feature) == key]
+
+
+def test_fewer_collections_while_a_run_goes_then_as_before():
+    import gc
+
+    from dui_conformance.results import fewer_collections
+    from dui_conformance.results.memory import YOUNGEST
+
+    before = gc.get_threshold()
+    with pytest.raises(KeyboardInterrupt), fewer_collections():
+        assert gc.get_threshold()[0] == YOUNGEST and gc.get_freeze_count() > 0
+        raise KeyboardInterrupt
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
