@@ -11,6 +11,8 @@ from ..model import Finding, Outcome, ScenarioResult, worst
 from ..settings import LIVE, LIVE_SUBJECT, OFFLINE
 
 _BAD = (Outcome.FAIL, Outcome.ERROR)
+_GENERIC = frozenset((OFFLINE, LIVE, ALL_KINDS))  # tags every scenario of a phase bears: not a document kind
+_VALUE = {o: o.value for o in Outcome}
 
 
 @dataclass(frozen=True)
@@ -78,15 +80,20 @@ class DocumentRows:
         row = self._rows.get(scenario.subject)
         if row is None:
             row = self._rows[scenario.subject] = _Row(live=scenario.subject == LIVE_SUBJECT)
-        generic = {OFFLINE, LIVE, ALL_KINDS}
-        row.kinds.update(t for t in scenario.tags if t not in generic and t not in scenario.requirements)
-        row.outcomes.update(f.outcome for f in new_in_subject)
+        row.kinds.update(t for t in scenario.tags if t not in _GENERIC and t not in scenario.requirements)
         if scenario.error:
             row.outcomes.add(Outcome.ERROR)
         for f in new_in_subject:
-            service = self._services.get(f.requirement, f.requirement.split("-")[0])
-            row.cells.setdefault(service, Counter())[f.outcome.value] += 1
-            if f.outcome in _BAD:
+            outcome = f.outcome
+            row.outcomes.add(outcome)
+            service = self._services.get(f.requirement)
+            if service is None:
+                service = f.requirement.split("-")[0]
+            cell = row.cells.get(service)
+            if cell is None:
+                cell = row.cells[service] = Counter()
+            cell[_VALUE[outcome]] += 1
+            if outcome in _BAD:
                 row.failures.append(f)
 
     def feed(self, scenario: ScenarioResult) -> None:
