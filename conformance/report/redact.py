@@ -88,7 +88,7 @@ class CleanTexts:
     of its texts (feature, step and scenario names, messages, XPaths, a document's path) thousands of times,
     so that checking a scenario searches only its new texts, once, instead of its whole JSON line."""
 
-    LIMIT = 1 << 16
+    LIMIT = 1 << 14  # a run repeats a few hundred texts; the others (nodeids) are met once
 
     def __init__(self) -> None:
         self._known: set[str | None] = {None}

@@ -251,3 +251,14 @@ def test_fewer_collections_while_a_run_goes_then_as_before():
         assert gc.get_threshold()[0] == YOUNGEST and gc.get_freeze_count() > 0
         raise KeyboardInterrupt
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_clean_texts_stay_bounded_and_still_see_secrets(monkeypatch):
+    from dui_conformance.report.redact import CleanTexts
+
+    monkeypatch.setattr(CleanTexts, "LIMIT", 10)
+    clean = CleanTexts()
+    for n in range(50):
+        assert clean.all_clean([f"texte {n}", "étape commune", None])
+        assert len(clean._known) <= 10 + 4
+    assert not clean.all_clean(["étape commune", "Authorization: Bearer abcdef123456"])
