@@ -248,12 +248,14 @@ def execute(execution: Execution) -> RunResult:
 
 def _run_offline(execution: Execution, collector: RunCollector, progress: Progress, documents: int) -> None:
     from .execution.executors import evaluate_offline, make_executor
+    from .results import fewer_collections
 
     offline = RunSettings(**{**execution.settings.__dict__, "phases": [OFFLINE]})
     progress.on_phase("Documents")
     executor = make_executor(execution.executor, execution.jobs, documents, bool(offline.referential_cda))
     try:
-        evaluate_offline(offline, executor, collector, progress.on_total, progress.on_done)
+        with fewer_collections():  # the controller unpickles, masks and spools every result
+            evaluate_offline(offline, executor, collector, progress.on_total, progress.on_done)
     finally:
         executor.close()
 

@@ -9,6 +9,7 @@ canonical and ``load_run`` reads it back.
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import replace
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..model import RunResult
+from ..results import fewer_collections
 from ..settings import REPORT_FORMATS
 from .common import ReportContext
 from .by_feature import feed
@@ -60,30 +62,47 @@ def write_reports(
         raise ValueError(f"Format(s) de rapport inconnu(s) : {', '.join(unknown)} (attendus : {', '.join(ALL_FORMATS)}).")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with fewer_collections():  # every writer allocates per scenario or finding, reference counting frees it
+        return _write_reports(run, out_dir, wanted, context)
+
+
+def _write_reports(run: RunResult, out_dir: Path, wanted: list[str], context: ReportContext) -> dict[str, Path]:
+    """The formats that list scenarios (junit, cucumber: one pass, pure Python) are written while another
+    thread packs the evidence, mostly compression and hashing, which let go of the interpreter lock."""
     safe = redact_run(run)
     if context.readiness is None and {"html", "markdown", "evidence"} & set(wanted):
         context = replace(context, readiness=context.assess(safe))
     written: dict[str, Path] = {}
-    listed = [fmt for fmt in wanted if fmt in _BY_FEATURE]
-    for fmt in sorted(wanted, key=lambda f: f == "evidence"):
-        if fmt in _BY_FEATURE:
-            if fmt == listed[0]:
-                _write_by_feature(listed, safe, out_dir)
-            written[fmt] = out_dir / _WRITERS[fmt][0]
+    for fmt in wanted:
+        if fmt in _BY_FEATURE or fmt == "evidence":
             continue
-        path = out_dir / _WRITERS[fmt][0]
-        if fmt == "evidence":
-            with tempfile.TemporaryDirectory(prefix="dui-conformance-preuves-") as tmp, path.open("wb") as out:
-                packed = {f: written.get(f) or _write(f, safe, context, Path(tmp) / _WRITERS[f][0]) for f in PACKED}
-                write_evidence(safe, context, packed, out)
-        else:
-            _write(fmt, safe, context, path)
-            if fmt == "json" and is_large(safe):
-                with (out_dir / "findings.jsonl").open("w", encoding="utf-8", errors="backslashreplace") as out:
-                    out.writelines(findings_lines(safe))
-                written["findings"] = out_dir / "findings.jsonl"
-        written[fmt] = path
-    return written
+        written[fmt] = _write(fmt, safe, context, out_dir / _WRITERS[fmt][0])
+        if fmt == "json" and is_large(safe):
+            with (out_dir / "findings.jsonl").open("w", encoding="utf-8", errors="backslashreplace") as out:
+                out.writelines(findings_lines(safe))
+            written["findings"] = out_dir / "findings.jsonl"
+    listed = [fmt for fmt in wanted if fmt in _BY_FEATURE]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        packing = pool.submit(_pack, safe, context, written, out_dir) if "evidence" in wanted else None
+        if listed:
+            _write_by_feature(listed, safe, out_dir)
+        if packing is not None:
+            written["evidence"] = packing.result()
+    result: dict[str, Path] = {}  # in the order of old: evidence last, findings.jsonl just before report.json
+    for fmt in sorted(wanted, key=lambda f: f == "evidence"):
+        if fmt == "json" and "findings" in written:
+            result["findings"] = written["findings"]
+        result[fmt] = out_dir / _WRITERS[fmt][0]
+    return result
+
+
+def _pack(safe: RunResult, context: ReportContext, written: dict[str, Path], out_dir: Path) -> Path:
+    """evidence.zip from the files just written, or ones written for it in a temporary directory."""
+    path = out_dir / _WRITERS["evidence"][0]
+    with tempfile.TemporaryDirectory(prefix="dui-conformance-preuves-") as tmp, path.open("wb") as out:
+        packed = {f: written.get(f) or _write(f, safe, context, Path(tmp) / _WRITERS[f][0]) for f in PACKED}
+        write_evidence(safe, context, packed, out)
+    return path
 
 
 def _write_by_feature(formats: list[str], safe: RunResult, out_dir: Path) -> None:

@@ -7,6 +7,7 @@ step reports becomes a failed ``after`` hook, so that dashboards count the scena
 from __future__ import annotations
 
 import io
+import json
 import re
 from functools import lru_cache
 from collections.abc import Callable
@@ -14,18 +15,20 @@ from typing import Any, TextIO
 
 from ..model import Outcome, RunResult
 from ..results import FeatureGroup
+from ..results.spool import json_value
 from .by_feature import Sink, feed
 from .common import describe_finding
 from .json_report import dumps_line
 
-_STATUS = {  # by outcome value
-    "pass": "passed",
-    "fail": "failed",
-    "error": "failed",
-    "skip": "skipped",
-    "omit": "skipped",
-    "not_run": "skipped",  # a step after a failed one
+_STATUS = {  # by outcome value, as JSON
+    "pass": '"passed"',
+    "fail": '"failed"',
+    "error": '"failed"',
+    "skip": '"skipped"',
+    "omit": '"skipped"',
+    "not_run": '"skipped"',  # a step after a failed one
 }
+_MATCH = '{"location": "dui-conformance"}'
 _REPORTED = {"fail", "error", "skip"}  # outcomes whose findings a step's error message lists
 
 
@@ -38,14 +41,10 @@ def _nanoseconds(seconds: float) -> int:
     return max(0, round(seconds * 1_000_000_000))
 
 
-def _tags(scenario: dict[str, Any]) -> list[dict[str, Any]]:
-    return _tag_list(tuple(scenario["tags"] + scenario["requirements"]))
-
-
 @lru_cache(maxsize=4096)
-def _tag_list(tags: tuple[str, ...]) -> list[dict[str, Any]]:  # only ever serialised, never changed
+def _tags(tags: tuple[str, ...]) -> str:
     names = ["@" + tag.lstrip("@") for tag in tags]
-    return [{"name": name, "line": 1} for name in dict.fromkeys(names)]
+    return json_value([{"name": name, "line": 1} for name in dict.fromkeys(names)])
 
 
 def _error_message(step: dict[str, Any]) -> str | None:
@@ -54,36 +53,39 @@ def _error_message(step: dict[str, Any]) -> str | None:
     return "\n".join(lines) or None
 
 
-def _step(step: dict[str, Any], line: int) -> dict[str, Any]:
-    result: dict[str, Any] = {"status": _STATUS[step["outcome"]], "duration": _nanoseconds(step["duration"])}
+@lru_cache(maxsize=4096)  # the same steps recur in every document
+def _step_head(keyword: str, text: str, line: int) -> str:
+    keyword = keyword if keyword.endswith(" ") else keyword + " "
+    return (f'{{"keyword": {json_value(keyword)}, "name": {json_value(text)}, "line": {line}, '
+            f'"match": {_MATCH}, "result": {{"status": ')
+
+
+def _step(step: dict[str, Any], line: int) -> str:
     message = _error_message(step)
-    if message:
-        result["error_message"] = message
-    keyword = step["keyword"] if step["keyword"].endswith(" ") else step["keyword"] + " "
-    return {"keyword": keyword, "name": step["text"], "line": line, "match": {"location": "dui-conformance"},
-            "result": result}
+    tail = f', "error_message": {json_value(message)}' if message else ""
+    return f'{_step_head(step["keyword"], step["text"], line)}{_STATUS[step["outcome"]]}, ' \
+           f'"duration": {_nanoseconds(step["duration"])}{tail}}}}}'
 
 
-def _element(feature_id: str, index: int, scenario: dict[str, Any]) -> dict[str, Any]:
-    """From the scenario's JSON data (see :mod:`.by_feature`)."""
-    element: dict[str, Any] = {
-        "id": f"{feature_id};{_slug(scenario['name'])};{index}",
-        "keyword": "Scénario",
-        "type": "scenario",
-        "name": f"{scenario['name']} — {scenario['subject']}",
-        "description": scenario["nodeid"],
-        "line": index + 1,
-        "tags": _tags(scenario),
-        "steps": [_step(step, n + 1) for n, step in enumerate(scenario["steps"])],
-    }
+def _element(feature_id: str, index: int, scenario: dict[str, Any]) -> str:
+    """From the scenario's JSON data (see :mod:`.by_feature`), as JSON text: the pieces that recur from one
+    document to the next are encoded once (steps, tags). As ``dumps_line`` writes it, with its ASCII fallback
+    for a lone surrogate (``tests/report/test_report_bytes.py`` pins the bytes)."""
+    steps = ", ".join(_step(step, n + 1) for n, step in enumerate(scenario["steps"]))
+    after = ""
     if scenario["error"] and not any(step["outcome"] == Outcome.ERROR for step in scenario["steps"]):
-        element["after"] = [
-            {
-                "match": {"location": "dui-conformance"},
-                "result": {"status": "failed", "duration": 0, "error_message": scenario["error"]},
-            }
-        ]
-    return element
+        after = (f', "after": [{{"match": {_MATCH}, "result": {{"status": "failed", "duration": 0, '
+                 f'"error_message": {json_value(scenario["error"])}}}}}]')
+    element_id = f"{feature_id};{_slug(scenario['name'])};{index}"
+    text = (f'{{"id": {json_value(element_id)}, "keyword": "Scénario", '
+            f'"type": "scenario", "name": {json_value(scenario["name"] + " — " + scenario["subject"])}, '
+            f'"description": {json_value(scenario["nodeid"])}, "line": {index + 1}, '
+            f'"tags": {_tags(tuple(scenario["tags"] + scenario["requirements"]))}, "steps": [{steps}]{after}}}')
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(json.loads(text), ensure_ascii=True)
+    return text
 
 
 def _feature_head(group: FeatureGroup) -> dict[str, Any]:
@@ -106,7 +108,7 @@ def cucumber_writer(out: TextIO) -> Callable[[list[FeatureGroup]], Sink]:
             feature_id = _slug(group.feature)
             for n in range(len(group.scenarios)):
                 scenario = yield
-                out.write((", " if n else "") + dumps_line(_element(feature_id, n, scenario))[:-1])
+                out.write((", " if n else "") + _element(feature_id, n, scenario))
             out.write("]}")
         out.write("]\n")
 

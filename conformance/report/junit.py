@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -64,9 +65,11 @@ def _summary(findings: list[dict[str, Any]], fallback: str) -> str:
 
 
 def _testcase(scenario: dict[str, Any]) -> str:
-    """From the scenario's JSON data (see :mod:`.by_feature`)."""
-    case = _attributes((("classname", scenario["feature"]), ("name", f"{scenario['name']} — {scenario['subject']}"),
-                        ("time", _seconds(scenario["duration"]))))
+    """From the scenario's JSON data (see :mod:`.by_feature`). Escaping is character by character, so the
+    lines that recur from one document to the next (steps, requirements, subject) are escaped once each."""
+    case = (f' classname="{_cached_attribute(scenario["feature"])}"'
+            f' name="{_escaped(scenario["name"] + " — " + scenario["subject"], _ATTRIBUTE)}"'
+            f' time="{_escaped(_seconds(scenario["duration"]), _ATTRIBUTE)}"')
     outcome, error = scenario["outcome"], scenario["error"]
     verdict = ""
     if outcome in _BAD:
@@ -80,9 +83,29 @@ def _testcase(scenario: dict[str, Any]) -> str:
                                "\n".join(filter(None, [error, *(_describe(f) for f in bad)])))
     elif outcome in _SKIP_MESSAGES:
         verdict = _element("skipped", (("message", _SKIP_MESSAGES[outcome]),))
-    out = [f"Exigences : {', '.join(scenario['requirements']) or 'aucune'}", f"Sujet : {scenario['subject']}"]
-    out += [f"{s['keyword']} {s['text']} → {LABELS[s['outcome']]}" for s in scenario["steps"]]
-    return f"<testcase{case}>{verdict}<system-out>{_text(chr(10).join(out))}</system-out></testcase>"
+    out = [_requirements_line(tuple(scenario["requirements"])), _cached_text(f"Sujet : {scenario['subject']}")]
+    out += [_step_line(s["keyword"], s["text"], s["outcome"]) for s in scenario["steps"]]
+    return f"<testcase{case}>{verdict}<system-out>{chr(10).join(out)}</system-out></testcase>"
+
+
+@lru_cache(maxsize=4096)
+def _cached_text(value: str) -> str:
+    return _text(value)
+
+
+@lru_cache(maxsize=4096)
+def _cached_attribute(value: str) -> str:
+    return _escaped(value, _ATTRIBUTE)
+
+
+@lru_cache(maxsize=4096)
+def _requirements_line(requirements: tuple[str, ...]) -> str:
+    return _text(f"Exigences : {', '.join(requirements) or 'aucune'}")
+
+
+@lru_cache(maxsize=4096)
+def _step_line(keyword: str, text: str, outcome: str) -> str:
+    return _text(f"{keyword} {text} → {LABELS[outcome]}")
 
 
 def render_junit(run: RunResult) -> bytes:

@@ -1,4 +1,4 @@
-"""Flat memory, same reports: the streamed result pipeline (results.py) against the whole-run code it replaced.
+"""Flat memory, same reports: the streamed result pipeline (results/) against the whole-run code it replaced.
 
 ``_roll_up_before`` is ``runner.roll_up`` as it was before results were streamed (every scenario in
 memory, one dict of findings per requirement): the roll-up fed one scenario at a time, in memory or
@@ -154,3 +154,111 @@ def test_the_spool_directory_goes_with_the_run():
     del collector, requirements
     gc.collect()
     assert not folder.exists()
+
+
+_ODD = 'guillemets " et \\ barre, \x01 contrôle, \t, « é » 🩺\nfin'
+
+
+def _odd_scenarios() -> list[ScenarioResult]:
+    """Texts and numbers that JSON escapes or writes in another way than a plain string or float."""
+    odd = Finding("GEN-01", Outcome.FAIL, _ODD, Location("/x/a.xml", "/a/b[2]", 7, "ex-1"), evidence=_ODD)
+    base = _scenario("/x/a.xml", odd, passed("GEN-01", "lu"), error=_ODD)
+    return [
+        base,
+        replace(base, duration=float("nan")), replace(base, duration=3), replace(base, duration=1e-7),
+        _scenario("/x/b.xml", Finding("GEN-01", Outcome.PASS, "texte \udcff isolé")),  # the ASCII fallback
+        _scenario("/x/c.xml", Finding("GEN-01", Outcome.PASS, "ligne vraie", Location(line=True))),
+        replace(base, tags=[]), replace(base, steps=[]),
+    ]
+
+
+def test_scenario_lines_are_the_json_lines_of_the_scenario_and_of_its_findings(local_run):
+    from dui_conformance.results.spool import json_line, scenario_lines
+
+    for s in [*local_run.scenarios, *_odd_scenarios()]:
+        assert scenario_lines(s) == (json_line(s.to_dict()), [json_line(f.to_dict()) for f in s.findings])
+
+
+_SECRETS = ["Authorization: Bearer abcdef123456", "jeton token=abc123", '{"password": "x"}', "eyJabcd.efgh1234.ij",
+            "-----BEGIN RSA PRIVATE KEY-----abc", "<wsse:Password>x</wsse:Password>", "Set-Cookie: a=b",
+            "basic QWxhZGRpbjpvcGVu", "client_secret=s3cr3t"]
+
+
+def _with_secret(s: ScenarioResult, secret: str) -> list[ScenarioResult]:
+    """``s`` with ``secret`` in each of its texts in turn (and as a header pair among its tags)."""
+    step, finding = s.steps[0], s.steps[0].findings[0]
+    loc = finding.location
+    out = [replace(s, **{name: secret}) for name in ("nodeid", "feature", "feature_file", "name", "subject", "error")]
+    out += [replace(s, tags=[secret]), replace(s, tags=["authorization", "valeur"]), replace(s, requirements=[secret])]
+    out += [replace(s, steps=[replace(step, **{name: secret})]) for name in ("keyword", "text", "error")]
+    findings = [replace(finding, message=secret), replace(finding, evidence=secret), replace(finding, requirement=secret)]
+    findings += [replace(finding, location=replace(loc, **{name: secret})) for name in ("file", "xpath", "exchange")]
+    return out + [replace(s, steps=[replace(step, findings=[f])]) for f in findings]
+
+
+def test_a_scenario_is_left_unmasked_only_when_masking_leaves_it_as_it_is(local_run):
+    """The collector masks a scenario only when one of its texts is new and holds a trigger word: whatever
+    ``redact`` would change is never skipped, in any text, alone or among texts already seen."""
+    from dui_conformance.report.redact import CleanTexts, redact
+    from dui_conformance.results.collector import _texts
+
+    clean = CleanTexts()
+    base = _scenario("/x/a.xml", passed("GEN-01", "lu", Location("/x/a.xml", "/a", 3)))
+    unmasked = 0
+    for s in [*local_run.scenarios, *_odd_scenarios(), base]:  # the clean ones (mostly), seen first
+        if clean.all_clean(_texts(s)):
+            assert redact(s.to_dict()) == s.to_dict(), s
+            unmasked += 1
+    assert unmasked > len(local_run.scenarios) / 2
+    for s in (v for secret in _SECRETS for v in _with_secret(base, secret)):
+        assert redact(s.to_dict()) != s.to_dict() and not clean.all_clean(_texts(s)), s
+    assert not clean.all_clean([None, "lu", ["pas un texte"]])  # anything else than texts: masked the long way
+
+
+@pytest.mark.parametrize("spool", [False, True], ids=["en-memoire", "sur-disque"])
+def test_secrets_are_masked_in_the_log_and_in_the_findings_of_each_requirement(spool):
+    base = _scenario("/x/a.xml", passed("GEN-01", "lu", Location("/x/a.xml", "/a", 3)))
+    scenarios = [v for secret in _SECRETS for v in _with_secret(base, secret)
+                 if {rid for f in v.findings for rid in (f.requirement, *v.requirements)} == {"GEN-01"}]
+    collector, requirements = _collected(scenarios, spool)
+    from dui_conformance.report.redact import redact
+
+    assert [s.to_dict() for s in collector.log] == [redact(s.to_dict()) for s in scenarios]
+    gen = next(r for r in requirements if r.id == "GEN-01")
+    masked = {Finding.from_dict(redact(f.to_dict())) for s in scenarios for f in s.findings}
+    assert set(gen.findings) == masked and "abc123" not in str(list(gen.findings))
+
+
+def test_a_spooled_log_is_written_once_its_features_select_their_lines(local_run):
+    collector, _ = _collected(list(local_run.scenarios), True)
+    files = [p for p in collector._dir.path.iterdir() if p.read_text(encoding="utf-8").startswith('{"nodeid": ')]
+    assert len(files) == 1  # no copy per feature
+    groups = collector.log.features()
+    assert sum(len(g.scenarios) for g in groups) == len(collector.log) > len(groups) > 1
+    by_feature = {(g.feature_file, g.feature): [s.to_dict() for s in g.scenarios] for g in groups}
+    for key, scenarios in by_feature.items():
+        assert scenarios == [s.to_dict() for s in local_run.scenarios if (s.feature_file, s.feature) == key]
+
+
+def test_fewer_collections_while_a_run_goes_then_as_before():
+    import gc
+
+    from dui_conformance.results import fewer_collections
+    from dui_conformance.results.memory import YOUNGEST
+
+    before = gc.get_threshold()
+    with pytest.raises(KeyboardInterrupt), fewer_collections():
+        assert gc.get_threshold()[0] == YOUNGEST and gc.get_freeze_count() > 0
+        raise KeyboardInterrupt
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_clean_texts_stay_bounded_and_still_see_secrets(monkeypatch):
+    from dui_conformance.report.redact import CleanTexts
+
+    monkeypatch.setattr(CleanTexts, "LIMIT", 10)
+    clean = CleanTexts()
+    for n in range(50):
+        assert clean.all_clean([f"texte {n}", "étape commune", None])
+        assert len(clean._known) <= 10 + 4
+    assert not clean.all_clean(["étape commune", "Authorization: Bearer abcdef123456"])

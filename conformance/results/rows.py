@@ -1,0 +1,117 @@
+"""Per document, one compact row (the readiness document view), fed one scenario at a time."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ..execution.plan import ALL_KINDS
+from ..model import Finding, Outcome, ScenarioResult, worst
+from ..settings import LIVE, LIVE_SUBJECT, OFFLINE
+
+_BAD = (Outcome.FAIL, Outcome.ERROR)
+_GENERIC = frozenset((OFFLINE, LIVE, ALL_KINDS))  # tags every scenario of a phase bears: not a document kind
+_VALUE = {o: o.value for o in Outcome}
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    subject: str
+    kind: str
+    outcome: Outcome
+    cells: dict[str, dict[str, int]]  # service → outcome value → findings
+    failures: list[Finding]
+
+
+@dataclass
+class _Row:
+    kinds: Counter = field(default_factory=Counter)
+    cells: dict[str, Counter] = field(default_factory=dict)
+    outcomes: set[Outcome] = field(default_factory=set)
+    failures: list[Finding] = field(default_factory=list)
+    live: bool = False
+
+    def close(self, subject: str) -> DocumentRow:
+        kind = self.kinds.most_common(1)[0][0] if self.kinds else (LIVE if self.live else "autre")
+        return DocumentRow(subject, kind, worst(self.outcomes, Outcome.SKIP),
+                           {k: dict(v) for k, v in self.cells.items()}, list(self.failures))
+
+
+_ROW_ORDER = {o: n for n, o in enumerate((Outcome.ERROR, Outcome.FAIL, Outcome.SKIP, Outcome.PASS, Outcome.OMIT,
+                                          Outcome.NOT_RUN))}
+
+
+class DocumentRows:
+    """One compact row per subject (the readiness document view), fed one scenario at a time.
+
+    Findings are counted once per subject: the subject being fed keeps the set of its findings;
+    with ``forget`` the set of a subject is dropped when the next one starts (a large run, whose
+    subjects arrive each in one piece), and ``reopen`` gives a subject's scenarios back if it recurs."""
+
+    def __init__(self, services: dict[str, str], forget: bool = False,
+                 reopen: Callable[[str], Iterable[ScenarioResult]] | None = None):
+        self._services = services
+        self._forget, self._reopen = forget, reopen
+        self._rows: dict[str, _Row] = {}
+        self._seen: dict[str, set[Finding]] = {}
+        self.current: str | None = None
+
+    def seen(self, subject: str) -> set[Finding]:
+        """The findings already counted for ``subject`` (restored from the log when it recurs)."""
+        found = self._seen.get(subject)
+        if found is None:
+            found = self._seen[subject] = set()
+            if subject in self._rows and self._reopen is not None:  # a subject seen again after another one
+                found.update(f for s in self._reopen(subject) for f in s.findings)
+        return found
+
+    def start(self, subject: str) -> None:
+        if subject != self.current:
+            if self._forget and self.current is not None:
+                self._seen.pop(self.current, None)
+            self.current = subject
+
+    def known(self, subject: str) -> bool:
+        """Whether ``subject`` was fed before."""
+        return subject in self._rows
+
+    def add(self, scenario: ScenarioResult, new_in_subject: list[Finding]) -> None:
+        row = self._rows.get(scenario.subject)
+        if row is None:
+            row = self._rows[scenario.subject] = _Row(live=scenario.subject == LIVE_SUBJECT)
+        row.kinds.update(t for t in scenario.tags if t not in _GENERIC and t not in scenario.requirements)
+        if scenario.error:
+            row.outcomes.add(Outcome.ERROR)
+        for f in new_in_subject:
+            outcome = f.outcome
+            row.outcomes.add(outcome)
+            service = self._services.get(f.requirement)
+            if service is None:
+                service = f.requirement.split("-")[0]
+            cell = row.cells.get(service)
+            if cell is None:
+                cell = row.cells[service] = Counter()
+            cell[_VALUE[outcome]] += 1
+            if outcome in _BAD:
+                row.failures.append(f)
+
+    def feed(self, scenario: ScenarioResult) -> None:
+        """Add a scenario whose findings are not yet counted for its subject (in-memory runs)."""
+        self.start(scenario.subject)
+        seen = self.seen(scenario.subject)
+        new = []
+        for f in scenario.findings:
+            if f not in seen:
+                seen.add(f)
+                new.append(f)
+        self.add(scenario, new)
+
+    def rows(self) -> list[DocumentRow]:
+        """Failures first, then by subject."""
+        rows = [row.close(subject) for subject, row in self._rows.items()]
+        rows.sort(key=lambda r: (_ROW_ORDER[r.outcome], r.subject))
+        return rows
+
+    def subjects(self) -> list[str]:
+        return list(self._rows)
