@@ -55,7 +55,7 @@ class ScenarioLog:
         self._features: dict[tuple[str, str], FeatureGroup] = {}
         self.errors: list[ScenarioResult] = []
         self.evaluated: set[str] = set()  # requirement ids a scenario of the run is tagged with
-        self.rows = DocumentRows(services, forget=directory is not None, reopen=self.of_subject)
+        self.rows = DocumentRows(services, directory, reopen=self.of_subject)
 
     @property
     def spooled(self) -> bool:

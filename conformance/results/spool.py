@@ -176,6 +176,16 @@ class Spool(Generic[T]):
                 lines.seek(offset)
                 yield lines.readline().decode("utf-8")
 
+    def lines_from(self, offset: int, count: int) -> Iterator[str]:
+        """``count`` consecutive lines from the one starting at byte ``offset`` (file spools)."""
+        if self._out is None:
+            return
+        self._out.flush()
+        with self._path.open("rb") as lines:
+            lines.seek(offset)
+            for _ in range(count):
+                yield lines.readline().decode("utf-8")
+
     def __iter__(self) -> Iterator[T]:
         if self._items is not None:
             return iter(self._items)
