@@ -262,3 +262,18 @@ def test_clean_texts_stay_bounded_and_still_see_secrets(monkeypatch):
         assert clean.all_clean([f"texte {n}", "étape commune", None])
         assert len(clean._known) <= 10 + 4
     assert not clean.all_clean(["étape commune", "Authorization: Bearer abcdef123456"])
+
+
+def test_spooled_document_rows_equal_the_rows_in_memory_and_keep_no_failure_in_memory(local_run):
+    """A large run freezes each finished document's row (counts shared, failures in the spool): the rows
+    read back are those of the run held in memory, failures included."""
+    from dui_conformance.results.rows import SpooledFindings
+
+    scenarios = list(local_run.scenarios)
+    in_memory = _collected(scenarios, False)[0].log.rows
+    spooled = _collected(scenarios, True)[0].log.rows
+    failing = [row for row in spooled.rows() if row.failures]
+    # every finished document's failures are in the spool (the document still being fed is not frozen yet)
+    assert len(failing) > 1 and sum(not isinstance(row.failures, SpooledFindings) for row in failing) <= 1
+    assert spooled.rows() == in_memory.rows()
+    assert [list(r.failures) for r in spooled.rows()] == [list(r.failures) for r in in_memory.rows()]
