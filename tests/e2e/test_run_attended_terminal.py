@@ -173,6 +173,14 @@ class MailDesk:
         return messages
 
 
+def _admit(url: str, action: str) -> dict:
+    """Admit the resident an instruction names, in the reference DUI, as the tester would in its screens."""
+    civility, birth_name, first_names, birth_date, place, piece = ADMIT.search(action).groups()
+    body = {"nomNaissance": birth_name, "prenoms": first_names.split(), "dateNaissance": birth_date,
+            "sexe": "F" if civility == "Mme" else "M", "lieuNaissance": place, "pieceIdentite": piece}
+    return requests.post(f"{url}/residents", json=body, timeout=10).json()
+
+
 def _attended_mss_run(tmp_path, config_text: str, requirements: list[str]):
     config, reports = tmp_path / "dui.toml", tmp_path / "rapport"
     config.write_text(config_text, encoding="utf-8")
@@ -206,10 +214,7 @@ def test_attended_mss_run_in_a_terminal(reference_dui_process, tmp_path):
             if found == 0:
                 action = child.match.group(1)
                 if action.startswith("Admettez"):
-                    civility, birth_name, first_names, birth_date, place, piece = ADMIT.search(action).groups()
-                    body = {"nomNaissance": birth_name, "prenoms": first_names.split(), "dateNaissance": birth_date,
-                            "sexe": "F" if civility == "Mme" else "M", "lieuNaissance": place, "pieceIdentite": piece}
-                    admitted.append(requests.post(f"{url}/residents", json=body, timeout=10).json()["id"])
+                    admitted.append(_admit(url, action)["id"])
                 elif action.startswith("Envoyez par MSSanté"):
                     sent.append(re.search(r"à la BAL « ([^»]+) »", action).group(1))
                     desk.send_dlu(sent[-1])
@@ -289,10 +294,7 @@ def test_attended_mss_citizen_mailbox_only_for_a_qualified_identity(reference_du
             if found == 0:
                 action = child.match.group(1)
                 if action.startswith("Admettez"):
-                    civility, birth_name, first_names, birth_date, place, piece = ADMIT.search(action).groups()
-                    body = {"nomNaissance": birth_name, "prenoms": first_names.split(), "dateNaissance": birth_date,
-                            "sexe": "F" if civility == "Mme" else "M", "lieuNaissance": place, "pieceIdentite": piece}
-                    admitted.append(requests.post(f"{url}/residents", json=body, timeout=10).json())
+                    admitted.append(_admit(url, action))
                 elif "Mon espace santé" in action and admitted[-1]["statut"] == "QUAL":
                     sent.append(f"{admitted[-1]['ins']['matricule']}@patient.mssante.fr")
                     desk.send_dlu(sent[-1])
