@@ -283,7 +283,7 @@ class RunResult:
 
     @property
     def harness_errors(self) -> list[ScenarioResult]:
-        logged = getattr(self.scenarios, "errors", None)  # a ScenarioLog (results.py) keeps them aside
+        logged = getattr(self.scenarios, "errors", None)  # a ScenarioLog (results/) keeps them aside
         if logged is not None:
             return list(logged)
         return [s for s in self.scenarios if s.outcome is Outcome.ERROR]
