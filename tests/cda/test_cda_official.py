@@ -251,3 +251,18 @@ def test_rules_applied_to_the_nodes_they_select_give_the_standard_svrl(referenti
         official.lean = False
         assert selected == official.executable(rel).transform_to_string(xdm_node=tree)
         assert selected.count("fired-rule") >= 5
+
+
+def test_a_lean_stylesheet_that_does_not_compile_gives_way_to_the_iso_compilation(referential, tmp_path):
+    from dui_conformance.cda.official import OfficialReferential, saxon_node
+
+    rel = PROFILES["Structuration minimale"]
+    (referential / rel).write_text(SELECTED)
+    official = OfficialReferential(referential, cache_dir=tmp_path / "c")
+    lean = official.compiled(rel)
+    lean.write_text(lean.read_text(encoding="utf-8").replace("key('dui-templateId'", "key(("), encoding="utf-8")
+    doc = parse_xml(SELECTED_DOCS[1].encode(), "doc.xml")
+    tree = saxon_node(doc)
+    failures = official.run(doc, rel, tree)
+    official.lean = False
+    assert failures and official.run(doc, rel, tree) == failures
