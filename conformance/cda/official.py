@@ -280,14 +280,13 @@ class OfficialReferential:
         executable = _EXECUTABLES.get(compiled)
         if executable is None:
             try:
-                executable = _saxon().new_xslt30_processor().compile_stylesheet(stylesheet_file=compiled)
+                executable = _load_stylesheet(compiled)
             except Exception:  # SaxonApiError
                 if not self.lean:
                     raise
                 # the leaner stylesheet is the harness's own rewrite: should one ever not compile, the ISO
                 # compilation it came from gives the same SVRL, only slower
-                standard = str(self.standard(sch_rel))
-                executable = _saxon().new_xslt30_processor().compile_stylesheet(stylesheet_file=standard)
+                executable = _load_stylesheet(str(self.standard(sch_rel)))
             _EXECUTABLES[compiled] = executable
         return executable
 
@@ -304,6 +303,10 @@ class OfficialReferential:
             text = " ".join("".join(_TEXT(item)).split())
             out.append({"location": item.get("location") or "", "test": item.get("test") or "", "text": text})
         return out
+
+
+def _load_stylesheet(path: str):
+    return _saxon().new_xslt30_processor().compile_stylesheet(stylesheet_file=path)
 
 
 def saxon_node(doc: XmlDocument):

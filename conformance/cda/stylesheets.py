@@ -19,8 +19,9 @@ import re
 
 from lxml import etree
 
-XSL = "http://www.w3.org/1999/XSL/Transform"
-HL7 = "urn:hl7-org:v3"
+from ..xmlsafe import HL7_NS as HL7
+from ..xmlsafe import XSLT_NS as XSL
+
 TEMPLATE_ID_KEY = "dui-templateId"
 _RULE_MODE = re.compile(r"M\d+")  # the skeleton's mode for a pattern's rule templates
 _VARIABLE_REF = re.compile(r"\$([\w.-]+)")
@@ -48,7 +49,7 @@ def lean_stylesheet(xslt_text: str) -> str:
     return etree.tostring(root, encoding="unicode")
 
 
-def select_rule_nodes(root: etree._Element) -> int:
+def select_rule_nodes(root: etree._Element) -> None:
     """Replace each pattern's document walk by a selection of the nodes its rules match.
 
     Exact because the walk visits every node of the kinds its recursion selects, once, in
@@ -56,12 +57,11 @@ def select_rule_nodes(root: etree._Element) -> int:
     union of the rule contexts as expressions (same nodes, document order, no duplicates),
     filtered to those kinds, and ``apply-templates`` on it picks the same rule. A mode whose shape
     differs from the skeleton's, or one of whose contexts is not a plain path, is left as it was.
-    Returns the number of modes rewritten.
     """
     templates = root.findall(f"{{{XSL}}}template")
     main = next((t for t in templates if t.get("match") == "/" and not t.get("mode")), None)
     if main is None:
-        return 0
+        return
     by_mode: dict[str, list[etree._Element]] = {}
     for template in templates:
         if _RULE_MODE.fullmatch(template.get("mode") or ""):
@@ -70,7 +70,7 @@ def select_rule_nodes(root: etree._Element) -> int:
     for call in root.iter(f"{{{XSL}}}apply-templates"):
         calls.setdefault(call.get("mode"), []).append(call)
     key_prefix = next((p for p, uri in root.nsmap.items() if uri == HL7 and p), None)
-    rewritten, keyed = 0, False
+    keyed = False
     for mode, members in by_mode.items():
         walks = [_recursion(t, mode) for t in members if t.get("priority") != "-1"]
         rules = [t for t in members if t.get("priority") not in ("-1", "-2")]
@@ -87,11 +87,9 @@ def select_rule_nodes(root: etree._Element) -> int:
         for walk in walks:
             walk.getparent().remove(walk)
         starts[0].set("select", f"({factor_paths(paths)})[{_VISITED[kinds.pop()]}]")
-        rewritten += 1
     if keyed:
         key = etree.Element(f"{{{XSL}}}key", name=TEMPLATE_ID_KEY, match="*", use=f"{key_prefix}:templateId/@root")
         main.addprevious(key)
-    return rewritten
 
 
 def _recursion(template: etree._Element, mode: str) -> etree._Element | None:

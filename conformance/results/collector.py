@@ -162,8 +162,7 @@ class RunCollector:
     def replace_findings(self, result: RequirementResult, findings: list[Finding]) -> None:
         """Give ``result`` other findings (run-level advice), masked and spooled like the others."""
         if self._redact is not None:
-            findings = [f if (safe := self._redact(f.to_dict())) == f.to_dict() else Finding.from_dict(safe)
-                        for f in findings]
+            findings = [_masked(f, self._redact) for f in findings]
         if self._dir is None:
             result.findings = findings
             return
@@ -171,6 +170,12 @@ class RunCollector:
         for f in findings:
             spool.append(f)
         result.findings = spool
+
+
+def _masked(f: Finding, redact) -> Finding:
+    data = f.to_dict()
+    safe = redact(data)
+    return f if safe == data else Finding.from_dict(safe)
 
 
 def _texts(s: ScenarioResult) -> list:

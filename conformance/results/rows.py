@@ -54,9 +54,7 @@ class _Row:
     live: bool = False
 
     def close(self, subject: str) -> DocumentRow:
-        kind = self.kinds.most_common(1)[0][0] if self.kinds else (LIVE if self.live else "autre")
-        return DocumentRow(subject, kind, worst(self.outcomes, Outcome.SKIP),
-                           {k: dict(v) for k, v in self.cells.items()}, list(self.failures))
+        return _document_row(subject, self.kinds, self.cells.items(), self.outcomes, self.live, list(self.failures))
 
     def freeze(self, shapes: dict, spool: Spool[Finding]) -> tuple:
         """The row as one tuple, its counts shared with every earlier row of the same shape (most documents
@@ -80,9 +78,14 @@ class _Row:
     def close_frozen(subject: str, frozen: tuple) -> DocumentRow:
         """What :meth:`close` gives of the row before it was frozen, its failures left in the spool."""
         (kinds, cells, outcomes, live), failures = frozen
-        kind = Counter(dict(kinds)).most_common(1)[0][0] if kinds else (LIVE if live else "autre")
-        return DocumentRow(subject, kind, worst(outcomes, Outcome.SKIP), {k: dict(v) for k, v in cells},
-                           failures or [])
+        return _document_row(subject, Counter(dict(kinds)), cells, outcomes, live, failures or [])
+
+
+def _document_row(subject: str, kinds: Counter, cells: Iterable, outcomes: Iterable[Outcome], live: bool,
+                  failures: Sequence[Finding]) -> DocumentRow:
+    """A row's kind is the input kind most of its scenarios bear; ``cells``: (service, outcome counts) pairs."""
+    kind = kinds.most_common(1)[0][0] if kinds else (LIVE if live else "autre")
+    return DocumentRow(subject, kind, worst(outcomes, Outcome.SKIP), {k: dict(v) for k, v in cells}, failures)
 
 
 _ROW_ORDER = {o: n for n, o in enumerate((Outcome.ERROR, Outcome.FAIL, Outcome.SKIP, Outcome.PASS, Outcome.OMIT,
