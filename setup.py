@@ -26,7 +26,7 @@ def discover() -> tuple[list[str], dict[str, str], dict[str, list[str]]]:
         package_dir[name] = folder
         found = [name] + [f"{name}.{sub}" for sub in find_namespace_packages(folder, exclude=["*__pycache__*"])]
         for package in found:
-            path = Path(folder, *package.split(".")[len(name.split(".")):])
+            path = Path(folder, *package.split(".")[len(name.split(".")) :])
             files = [p.name for p in path.iterdir() if p.is_file() and p.suffix not in {".py", ".pyc"}]
             if files:
                 package_data[package] = files

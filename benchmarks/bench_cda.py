@@ -70,6 +70,7 @@ def main() -> None:
     rate(f"(a) analyse lxml + XSD ({schema_name})", docs, args.n, floor)
     rate("(b) règles intégrées", docs, args.n, rules)
     if ctx.referential is not None:
+
         def official(path, data):
             doc = parse_xml(data, path)
             for _, layer in LAYERS:

@@ -34,8 +34,10 @@ def main() -> None:
             start = time.perf_counter()
             run = execute(Execution(RunSettings(mode="check", inputs=[tmp]), jobs=jobs))
             elapsed = time.perf_counter() - start
-            print(f"{count} documents, {len(run.scenarios)} scénarios, {jobs} processus : "
-                  f"{elapsed:.1f} s, {count / elapsed:.1f} documents/s")
+            print(
+                f"{count} documents, {len(run.scenarios)} scénarios, {jobs} processus : "
+                f"{elapsed:.1f} s, {count / elapsed:.1f} documents/s"
+            )
 
 
 if __name__ == "__main__":

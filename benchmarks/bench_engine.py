@@ -57,7 +57,7 @@ def build_corpus(folder: Path, templates: list[Path], count: int) -> Path:
     data = [p.read_bytes() for p in templates]
     for i in range(count):
         k = i % len(templates)
-        varied = _ROOT_ID.sub(lambda m: m.group(1) + m.group(2) + b".%d" % (i + 1) + m.group(3), data[k], count=1)
+        varied = _ROOT_ID.sub(lambda m, i=i: m.group(1) + m.group(2) + b".%d" % (i + 1) + m.group(3), data[k], count=1)
         (folder / f"{i:05d}-{templates[k].name}").write_bytes(varied)
     return folder
 
@@ -76,22 +76,37 @@ def measure(argv: list[str]) -> tuple[float, float, int, int]:
 
 
 def lxml_floor(folder: Path) -> tuple[float, float, int, int]:
-    code = ("import sys, glob; from lxml import etree\n"
-            "for p in sorted(glob.glob(sys.argv[1] + '/*')): etree.parse(p)")
+    code = "import sys, glob; from lxml import etree\nfor p in sorted(glob.glob(sys.argv[1] + '/*')): etree.parse(p)"
     return measure([sys.executable, "-c", code, str(folder)])
 
 
 def cli(folder: Path, report: Path, args, *extra: str) -> tuple[float, float, int, int]:
     shutil.rmtree(report, ignore_errors=True)
     formats = ["--formats", args.formats] if args.formats else []
-    return measure([sys.executable, "-m", "dui_conformance", "check", str(folder), "-q", "--report-dir", str(report),
-                    "--jobs", str(args.jobs), *formats, *extra])
+    return measure(
+        [
+            sys.executable,
+            "-m",
+            "dui_conformance",
+            "check",
+            str(folder),
+            "-q",
+            "--report-dir",
+            str(report),
+            "--jobs",
+            str(args.jobs),
+            *formats,
+            *extra,
+        ]
+    )
 
 
 def line(label: str, count: int, result: tuple[float, float, int, int]) -> None:
     wall, cpu, rss, _ = result
-    print(f"{label:<44} {count:>6} doc.  {wall:7.2f} s mur  {cpu:7.2f} s CPU  {rss:6d} Mio  "
-          f"{1000 * wall / max(count, 1):7.2f} ms/doc")
+    print(
+        f"{label:<44} {count:>6} doc.  {wall:7.2f} s mur  {cpu:7.2f} s CPU  {rss:6d} Mio  "
+        f"{1000 * wall / max(count, 1):7.2f} ms/doc"
+    )
 
 
 def saxon_plan(folder: Path, referential: str, plan: Path, lean: bool = False) -> Path:
@@ -101,11 +116,11 @@ def saxon_plan(folder: Path, referential: str, plan: Path, lean: bool = False) -
     The list is the harness's own (:func:`schematrons_for`); a schematron the referential cannot
     compile (the harness reports it as DMP-31) is left out, as the harness leaves it out. The
     ClinicalDocument of an auto-présentable or signed CDA is written to a file of its own first."""
+    from lxml import etree
+
     from dui_conformance.cda import CdaContext
     from dui_conformance.cda.official import OfficialError, schematrons_for
     from dui_conformance.inputs import load
-
-    from lxml import etree
 
     ctx = CdaContext.build(referential_dir=referential)
     compiled: dict[str, str | None] = {}
@@ -156,8 +171,10 @@ def official_part(folder: Path, count: int, referential: str, tmp: Path, args) -
     lean_plan = saxon_plan(folder, referential, tmp / "lean.json", lean=True)
     lean = measure([sys.executable, __file__, "--saxon-plan", str(lean_plan)])
     line("(e) SaxonC séquentiel, feuilles allégées", count, lean)
-    print(f"Rapport (d)/(c) : {baseline[0] / official[0]:.2f}× en temps mur, {baseline[1] / official[1]:.2f}× en "
-          f"temps CPU (objectif ≥ 2×)")
+    print(
+        f"Rapport (d)/(c) : {baseline[0] / official[0]:.2f}× en temps mur, {baseline[1] / official[1]:.2f}× en "
+        f"temps CPU (objectif ≥ 2×)"
+    )
 
 
 def main() -> None:
@@ -166,15 +183,20 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="dossier shared/ (exemples ANS)")
     parser.add_argument("--jobs", type=int, default=0, help="--jobs passé à la CLI (0 : automatique)")
     parser.add_argument("--formats", help="--formats passé à la CLI (défaut : tous)")
-    parser.add_argument("--large", type=int, nargs="*", default=[], metavar="N",
-                        help="ajouter des exécutions sur N documents générés (ex. 1000 10000)")
+    parser.add_argument(
+        "--large",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="N",
+        help="ajouter des exécutions sur N documents générés (ex. 1000 10000)",
+    )
     parser.add_argument("--saxon-plan", type=Path, help=argparse.SUPPRESS)  # the baseline's own process
     parser.add_argument("--official-only", action="store_true", help="seulement la partie référentiel officiel")
     args = parser.parse_args()
     if args.saxon_plan:
         return saxon_sequential(args.saxon_plan)
-    print(f"Machine : {os.cpu_count()} cœurs, Python {sys.version.split()[0]}, "
-          f"charge moyenne {os.getloadavg()[0]:.1f}")
+    print(f"Machine : {os.cpu_count()} cœurs, Python {sys.version.split()[0]}, charge moyenne {os.getloadavg()[0]:.1f}")
     templates = sources(args.shared)
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         tmp = Path(tmp)
@@ -191,8 +213,10 @@ def main() -> None:
             line(f"(b) dui-conformance check ({args.formats or 'tous formats'})", n, whole)
             twice = cli(double, tmp / "r2", args)
             line("(b') idem, corpus doublé", 2 * n, twice)
-            print(f"Rapport (b)/(a) : {whole[0] / floor[0]:.1f}× (objectif ≤ 20×) ; "
-                  f"coût marginal : {1000 * (twice[0] - whole[0]) / n:.2f} ms/document (objectif ≤ 10)")
+            print(
+                f"Rapport (b)/(a) : {whole[0] / floor[0]:.1f}× (objectif ≤ 20×) ; "
+                f"coût marginal : {1000 * (twice[0] - whole[0]) / n:.2f} ms/document (objectif ≤ 10)"
+            )
         referential = os.environ.get("DUI_REFERENTIEL_CDA")
         if referential:
             cli(corpus, tmp / "warm", args, "--referentiel-cda", referential)  # compiles into the cache, not timed

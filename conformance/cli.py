@@ -31,8 +31,8 @@ from .runner import (
     FEATURES_DIR,
     Execution,
     HarnessError,
-    exit_code,
     execute,
+    exit_code,
 )
 from .runner import Progress as ProgressCallbacks
 from .settings import LIVE, OFFLINE, REPORT_FORMATS, RunSettings
@@ -57,43 +57,108 @@ class FrenchParser(argparse.ArgumentParser):
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="recette",
-                        help="Niveau de préparation qui fixe les exigences bloquantes (défaut : recette).")
-    parser.add_argument("--environnement", dest="environment", choices=("test", "production"), default="test",
-                        help="Environnement attendu des identités INS (OID de test ou de production).")
-    parser.add_argument("--report-dir", "--rapport", dest="report_dir", type=Path,
-                        help="Dossier du rapport (défaut : reports/<exécution>).")
-    parser.add_argument("--formats", default=",".join(REPORT_FORMATS),
-                        help=f"Formats du rapport, séparés par des virgules ({', '.join(REPORT_FORMATS)}).")
-    parser.add_argument("--exigence", dest="requirements", action="append", default=[], metavar="ID",
-                        help="N'exécuter que les scénarios de cette exigence (répétable).")
-    parser.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER",
-                        help="Dossier de catalogues d'exigences supplémentaires (*.toml).")
-    parser.add_argument("--referentiel-cda", dest="referential_cda", metavar="DOSSIER",
-                        help="Copie locale du paquet officiel TestContenuCDA (XSD, schématrons, jeux de valeurs).")
-    parser.add_argument("--jeux-de-valeurs", dest="value_sets", metavar="DOSSIER",
-                        help="Dossier de jeux de valeurs SVS (CI-SIS).")
-    parser.add_argument("--taille-max", dest="max_mb", type=float, default=200.0, metavar="MO",
-                        help="Taille maximale d'un document analysé, en mégaoctets (défaut : 200).")
-    parser.add_argument("--jobs", "-j", type=int, default=0,
-                        help="Processus parallèles pour les documents (0 : tous les cœurs dès que l'export est "
-                             "assez grand pour que cela paie).")
-    parser.add_argument("--executor", "--executeur", dest="executor", default=None, metavar="EXÉCUTEUR",
-                        help="Où évaluer les documents : local (défaut), dask-local (grappe Dask locale) ou "
-                             "dask://HÔTE:8786 (grappe Dask existante ; pip install 'dui-conformance[distribue]').")
-    parser.add_argument("--grappe", dest="cluster_file", type=Path, metavar="GRAPPE.yaml",
-                        help="Fichier de grappe ESMS numérique : le rapport montre la conséquence pour le financement "
-                             "(éligibilité, montants, condition de conformité de la dernière tranche ; voir "
-                             "docs/financement.md).")
-    parser.add_argument("--attendus", dest="expected", type=Path, metavar="FICHIER",
-                        help="Échecs attendus (TOML : exigence, raison, lien) : l'exécution n'échoue que sur un échec "
-                             "inattendu ou sur un attendu qui ne se produit plus (voir docs/ci.md).")
+    parser.add_argument(
+        "--profil",
+        "--profile",
+        dest="profile",
+        choices=PROFILES,
+        default="recette",
+        help="Niveau de préparation qui fixe les exigences bloquantes (défaut : recette).",
+    )
+    parser.add_argument(
+        "--environnement",
+        dest="environment",
+        choices=("test", "production"),
+        default="test",
+        help="Environnement attendu des identités INS (OID de test ou de production).",
+    )
+    parser.add_argument(
+        "--report-dir",
+        "--rapport",
+        dest="report_dir",
+        type=Path,
+        help="Dossier du rapport (défaut : reports/<exécution>).",
+    )
+    parser.add_argument(
+        "--formats",
+        default=",".join(REPORT_FORMATS),
+        help=f"Formats du rapport, séparés par des virgules ({', '.join(REPORT_FORMATS)}).",
+    )
+    parser.add_argument(
+        "--exigence",
+        dest="requirements",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="N'exécuter que les scénarios de cette exigence (répétable).",
+    )
+    parser.add_argument(
+        "--catalogue",
+        dest="catalogue_dirs",
+        action="append",
+        default=[],
+        metavar="DOSSIER",
+        help="Dossier de catalogues d'exigences supplémentaires (*.toml).",
+    )
+    parser.add_argument(
+        "--referentiel-cda",
+        dest="referential_cda",
+        metavar="DOSSIER",
+        help="Copie locale du paquet officiel TestContenuCDA (XSD, schématrons, jeux de valeurs).",
+    )
+    parser.add_argument(
+        "--jeux-de-valeurs", dest="value_sets", metavar="DOSSIER", help="Dossier de jeux de valeurs SVS (CI-SIS)."
+    )
+    parser.add_argument(
+        "--taille-max",
+        dest="max_mb",
+        type=float,
+        default=200.0,
+        metavar="MO",
+        help="Taille maximale d'un document analysé, en mégaoctets (défaut : 200).",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        help="Processus parallèles pour les documents (0 : tous les cœurs dès que l'export est "
+        "assez grand pour que cela paie).",
+    )
+    parser.add_argument(
+        "--executor",
+        "--executeur",
+        dest="executor",
+        default=None,
+        metavar="EXÉCUTEUR",
+        help="Où évaluer les documents : local (défaut), dask-local (grappe Dask locale) ou "
+        "dask://HÔTE:8786 (grappe Dask existante ; pip install 'dui-conformance[distribue]').",
+    )
+    parser.add_argument(
+        "--grappe",
+        dest="cluster_file",
+        type=Path,
+        metavar="GRAPPE.yaml",
+        help="Fichier de grappe ESMS numérique : le rapport montre la conséquence pour le financement "
+        "(éligibilité, montants, condition de conformité de la dernière tranche ; voir "
+        "docs/financement.md).",
+    )
+    parser.add_argument(
+        "--attendus",
+        dest="expected",
+        type=Path,
+        metavar="FICHIER",
+        help="Échecs attendus (TOML : exigence, raison, lien) : l'exécution n'échoue que sur un échec "
+        "inattendu ou sur un attendu qui ne se produit plus (voir docs/ci.md).",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = FrenchParser(prog="dui-conformance",
-                          description="Harnais de conformité Ségur des DUI médico-sociaux (INS, DMP, MSSanté, PSC).")
+    parser = FrenchParser(
+        prog="dui-conformance",
+        description="Harnais de conformité Ségur des DUI médico-sociaux (INS, DMP, MSSanté, PSC).",
+    )
     parser.add_argument("--version", action="version", version=f"dui-conformance {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=FrenchParser)
 
@@ -104,57 +169,134 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="Vérifier un DUI en direct face aux services nationaux simulés.")
     run.add_argument("--dui", required=True, type=Path, metavar="CONFIG", help="Configuration TOML du DUI testé.")
     run.add_argument("paths", nargs="*", metavar="CHEMIN", help="Documents exportés à vérifier en plus.")
-    run.add_argument("--sortie-services", dest="services_file", type=Path, default=Path("services-simules.json"),
-                     help="Fichier où écrire les adresses des services simulés (lu par le build de test du DUI).")
+    run.add_argument(
+        "--sortie-services",
+        dest="services_file",
+        type=Path,
+        default=Path("services-simules.json"),
+        help="Fichier où écrire les adresses des services simulés (lu par le build de test du DUI).",
+    )
     _common(run)
 
     demo = sub.add_parser("demo", help="Démonstration : DUI de référence + services simulés + documents fournis.")
-    demo.add_argument("--defaut", dest="defects", action="append", default=[], metavar="NOM",
-                      help="Activer un défaut du DUI de référence (répétable ; voir --liste-defauts).")
+    demo.add_argument(
+        "--defaut",
+        dest="defects",
+        action="append",
+        default=[],
+        metavar="NOM",
+        help="Activer un défaut du DUI de référence (répétable ; voir --liste-defauts).",
+    )
     demo.add_argument("--liste-defauts", action="store_true", help="Lister les défauts activables et quitter.")
     _common(demo)
 
     req = sub.add_parser("requirements", help="Lister le catalogue d'exigences et sa couverture.")
     req.add_argument("--service", choices=SERVICES, help="Limiter à un service socle.")
-    req.add_argument("--coverage", "--couverture", dest="coverage", action="store_true",
-                     help="Lister les exigences sans scénario ; code 3 si l'une d'elles est bloquante.")
+    req.add_argument(
+        "--coverage",
+        "--couverture",
+        dest="coverage",
+        action="store_true",
+        help="Lister les exigences sans scénario ; code 3 si l'une d'elles est bloquante.",
+    )
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
 
     compare = sub.add_parser("compare", help="Comparer deux report.json : régressions, corrections, apparitions.")
     compare.add_argument("before", type=Path, metavar="A", help="report.json de référence.")
     compare.add_argument("after", type=Path, metavar="B", help="report.json à juger ; code 3 si régression.")
-    compare.add_argument("--format", choices=("texte", "json"), default="texte", help="Format de sortie (défaut : texte).")
+    compare.add_argument(
+        "--format", choices=("texte", "json"), default="texte", help="Format de sortie (défaut : texte)."
+    )
 
     mocks = sub.add_parser("mocks", help="Démarrer les services nationaux simulés jusqu'à Ctrl-C.")
-    mocks.add_argument("--sortie", type=Path, default=Path("services-simules.json"),
-                       help="Fichier où écrire les adresses des services simulés.")
-    mocks.add_argument("--port", dest="ports", action="append", default=[], metavar="SERVICE=PORT",
-                       help="Port fixe d'un service simulé, ex. insi=18001 (répétable ; défaut : port libre).")
-    mocks.add_argument("--pki", type=Path, metavar="DOSSIER",
-                       help="Dossier de la PKI de test, gardé entre deux lancements : fichiers repris s'ils y sont, "
-                            "créés sinon (le DUI y prend la racine et son certificat client).")
+    mocks.add_argument(
+        "--sortie",
+        type=Path,
+        default=Path("services-simules.json"),
+        help="Fichier où écrire les adresses des services simulés.",
+    )
+    mocks.add_argument(
+        "--port",
+        dest="ports",
+        action="append",
+        default=[],
+        metavar="SERVICE=PORT",
+        help="Port fixe d'un service simulé, ex. insi=18001 (répétable ; défaut : port libre).",
+    )
+    mocks.add_argument(
+        "--pki",
+        type=Path,
+        metavar="DOSSIER",
+        help="Dossier de la PKI de test, gardé entre deux lancements : fichiers repris s'ils y sont, "
+        "créés sinon (le DUI y prend la racine et son certificat client).",
+    )
 
     funding = sub.add_parser("financement", help="Éligibilité d'une grappe ESMS numérique, montants et tranches.")
-    funding.add_argument("clusters", nargs="+", type=Path, metavar="GRAPPE.yaml",
-                         help="Fichier(s) de grappe (YAML ou JSON) ; plusieurs : classement dans l'enveloppe.")
-    funding.add_argument("--format", dest="output", choices=("texte", "json"), default="texte",
-                         help="Sortie lisible (défaut) ou JSON sur la sortie standard.")
-    funding.add_argument("--rapport", dest="report", type=Path, metavar="REPORT.json",
-                         help="report.json d'une exécution : conditions de conformité (DMP, MSSanté).")
-    funding.add_argument("--usage", type=Path, metavar="USAGE.json",
-                         help="Résultat de « usage --format json » : critères d'usage de la dernière tranche.")
-    funding.add_argument("--campagnes", dest="ruleset_dirs", action="append", type=Path, default=[], metavar="DOSSIER",
-                         help="Dossier de jeux de règles supplémentaires (*.toml), ex. ceux d'une ARS.")
-    funding.add_argument("--enveloppe", type=int, metavar="EUROS",
-                         help="Enveloppe régionale pour le classement (défaut : celle du jeu de règles, s'il en donne une).")
+    funding.add_argument(
+        "clusters",
+        nargs="+",
+        type=Path,
+        metavar="GRAPPE.yaml",
+        help="Fichier(s) de grappe (YAML ou JSON) ; plusieurs : classement dans l'enveloppe.",
+    )
+    funding.add_argument(
+        "--format",
+        dest="output",
+        choices=("texte", "json"),
+        default="texte",
+        help="Sortie lisible (défaut) ou JSON sur la sortie standard.",
+    )
+    funding.add_argument(
+        "--rapport",
+        dest="report",
+        type=Path,
+        metavar="REPORT.json",
+        help="report.json d'une exécution : conditions de conformité (DMP, MSSanté).",
+    )
+    funding.add_argument(
+        "--usage",
+        type=Path,
+        metavar="USAGE.json",
+        help="Résultat de « usage --format json » : critères d'usage de la dernière tranche.",
+    )
+    funding.add_argument(
+        "--campagnes",
+        dest="ruleset_dirs",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DOSSIER",
+        help="Dossier de jeux de règles supplémentaires (*.toml), ex. ceux d'une ARS.",
+    )
+    funding.add_argument(
+        "--enveloppe",
+        type=int,
+        metavar="EUROS",
+        help="Enveloppe régionale pour le classement (défaut : celle du jeu de règles, s'il en donne une).",
+    )
 
-    usage = sub.add_parser("usage", help="Critères d'usage de la dernière tranche : indicateurs par ESMS et cibles de l'ARS.")
-    usage.add_argument("exports", nargs="+", type=Path, metavar="EXPORT", help="Exports d'usage du DUI (.csv ou .json).")
-    usage.add_argument("--cibles", dest="targets", required=True, type=Path, metavar="CIBLES.yaml",
-                       help="Cibles d'usage fixées par l'ARS.")
-    usage.add_argument("--grappe", dest="cluster", type=Path, metavar="GRAPPE.yaml",
-                       help="Fichier de grappe : tout FINESS hors grappe est une erreur, tout ESMS sans donnée est listé.")
+    usage = sub.add_parser(
+        "usage", help="Critères d'usage de la dernière tranche : indicateurs par ESMS et cibles de l'ARS."
+    )
+    usage.add_argument(
+        "exports", nargs="+", type=Path, metavar="EXPORT", help="Exports d'usage du DUI (.csv ou .json)."
+    )
+    usage.add_argument(
+        "--cibles",
+        dest="targets",
+        required=True,
+        type=Path,
+        metavar="CIBLES.yaml",
+        help="Cibles d'usage fixées par l'ARS.",
+    )
+    usage.add_argument(
+        "--grappe",
+        dest="cluster",
+        type=Path,
+        metavar="GRAPPE.yaml",
+        help="Fichier de grappe : tout FINESS hors grappe est une erreur, tout ESMS sans donnée est listé.",
+    )
     usage.add_argument("--format", dest="output", choices=("texte", "json"), default="texte")
     usage.add_argument("--campagnes", dest="ruleset_dirs", action="append", type=Path, default=[], metavar="DOSSIER")
     return parser
@@ -240,22 +382,40 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
                 TimeRemainingColumn,
             )
 
-            progress = stack.enter_context(Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                TextColumn("reste"), TimeRemainingColumn(), console=console, transient=True))
+            progress = stack.enter_context(
+                Progress(
+                    TextColumn("[bold]{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    TextColumn("reste"),
+                    TimeRemainingColumn(),
+                    console=console,
+                    transient=True,
+                )
+            )
             task = progress.add_task("Documents", total=None)
             callbacks = ProgressCallbacks(
                 on_total=lambda total: progress.update(task, total=total),
                 on_done=lambda nodeid: progress.advance(task),
                 on_phase=lambda label: progress.reset(task, total=None, description=label),
             )
-        run = execute(Execution(settings, jobs=args.jobs, live_env=live_env, progress=callbacks,
-                                artefacts=_artefacts(settings), executor=args.executor))
+        run = execute(
+            Execution(
+                settings,
+                jobs=args.jobs,
+                live_env=live_env,
+                progress=callbacks,
+                artefacts=_artefacts(settings),
+                executor=args.executor,
+            )
+        )
     out_dir = args.report_dir or Path("reports") / run.run_id
     with console.status("Écriture du rapport…") if not args.quiet else ExitStack():
         funding = _funding(cluster, ruleset, args.cluster_file, run) if cluster is not None else None
-        written = write_reports(run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations,
-                                                                     funding=funding))
+        written = write_reports(
+            run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations, funding=funding)
+        )
     _summary(run)
     for fmt, path in written.items():
         console.print(f"  {fmt:<9} {path}")
@@ -264,11 +424,15 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
     if expectations is None:
         return exit_code(run)
     reconciliation = reconcile(run, expectations)
-    console.print(f"Échecs attendus : {len(reconciliation.met)} constaté(s), {len(reconciliation.stale)} qui ne se "
-                  f"produisent plus, {len(reconciliation.unexpected)} échec(s) bloquant(s) inattendu(s) — exécution "
-                  f"{'acceptée' if reconciliation.accepted else 'refusée'}.")
+    console.print(
+        f"Échecs attendus : {len(reconciliation.met)} constaté(s), {len(reconciliation.stale)} qui ne se "
+        f"produisent plus, {len(reconciliation.unexpected)} échec(s) bloquant(s) inattendu(s) — exécution "
+        f"{'acceptée' if reconciliation.accepted else 'refusée'}."
+    )
     for expectation in reconciliation.stale:
-        console.print(f"  [yellow]{expectation.requirement} attendu en échec mais non constaté[/] : {expectation.reason}")
+        console.print(
+            f"  [yellow]{expectation.requirement} attendu en échec mais non constaté[/] : {expectation.reason}"
+        )
     return reconciliation.exit_code
 
 
@@ -279,8 +443,13 @@ def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
     out = [{"name": "Jeux de valeurs CI-SIS intégrés", "version": builtin_version(), "path": builtin_path()}]
     if settings.value_sets:
         commit, _ = source_commit(Path(settings.value_sets))
-        out.append({"name": "Jeux de valeurs CI-SIS (--jeux-de-valeurs, prioritaires)",
-                    "version": commit or "version inconnue", "path": str(settings.value_sets)})
+        out.append(
+            {
+                "name": "Jeux de valeurs CI-SIS (--jeux-de-valeurs, prioritaires)",
+                "version": commit or "version inconnue",
+                "path": str(settings.value_sets),
+            }
+        )
     if not settings.referential_cda:
         return out
     from .cda import OfficialReferential
@@ -303,14 +472,20 @@ def _summary(run: RunResult) -> None:
             continue
         counts = outcome_counts(req.findings)  # spooled findings of a large run are counted, not read again
         bad, total = counts[Outcome.FAIL] + counts[Outcome.ERROR], sum(counts.values())
-        table.add_row(req.id, f"[{_STYLE[req.outcome]}]{req.outcome.label}[/]", "oui" if req.blocking else "non",
-                      f"{total} dont {bad} en échec" if bad else str(total))
+        table.add_row(
+            req.id,
+            f"[{_STYLE[req.outcome]}]{req.outcome.label}[/]",
+            "oui" if req.blocking else "non",
+            f"{total} dont {bad} en échec" if bad else str(total),
+        )
     console.print(table)
     colour = {"conforme": "green", "non conforme": "red", "non concluant": "yellow"}.get(run.verdict, "magenta")
-    console.print(f"Verdict : [bold {colour}]{run.verdict.upper()}[/] "
-                  f"({len(run.blocking_failures)} exigence(s) bloquante(s) en échec, "
-                  f"{len(run.blocking_undecided)} bloquante(s) non décidée(s), "
-                  f"{len(run.harness_errors)} erreur(s) du harnais).")
+    console.print(
+        f"Verdict : [bold {colour}]{run.verdict.upper()}[/] "
+        f"({len(run.blocking_failures)} exigence(s) bloquante(s) en échec, "
+        f"{len(run.blocking_undecided)} bloquante(s) non décidée(s), "
+        f"{len(run.harness_errors)} erreur(s) du harnais)."
+    )
     if not run.evaluated_service and not run.harness_errors:
         console.print("Aucune exigence bloquante d'un service socle n'a été évaluée : verdict non concluant.")
     blocking = run.blocking_failures
@@ -354,8 +529,10 @@ def cmd_demo(args) -> int:
         console.print(f"[red]Erreur d'utilisation :[/red] défauts inconnus {sorted(unknown)} ; voir --liste-defauts.")
         return EXIT_USAGE
     inputs = [str(p) for p in demo_fixtures()]
-    console.print(f"Démonstration : DUI de référence{' avec défauts ' + ', '.join(args.defects) if args.defects else ''}, "
-                  f"services simulés, {len(inputs)} documents fournis.")
+    console.print(
+        f"Démonstration : DUI de référence{' avec défauts ' + ', '.join(args.defects) if args.defects else ''}, "
+        f"services simulés, {len(inputs)} documents fournis."
+    )
     with LiveEnvironment(reference_defects=frozenset(args.defects), tls=True) as env:
         return _execute(args, _settings(args, "demo", inputs, [LIVE, OFFLINE]), env)
 
@@ -379,8 +556,10 @@ def cmd_requirements(args) -> int:
             console.print(f"{req.id} ({flag}) sans scénario : {req.statement}")
         for tag, where in sorted(coverage.unknown_tags.items()):
             console.print(f"[yellow]Étiquette {tag} absente du catalogue[/] : {', '.join(where)}")
-        console.print(f"{len(rows) - len(missing)}/{len(rows)} exigences couvertes par au moins un scénario ; "
-                      f"{len(blocking)} bloquante(s) (profil {args.profile}) sans scénario.")
+        console.print(
+            f"{len(rows) - len(missing)}/{len(rows)} exigences couvertes par au moins un scénario ; "
+            f"{len(blocking)} bloquante(s) (profil {args.profile}) sans scénario."
+        )
         return EXIT_NOT_CONFORMANT if blocking or coverage.unknown_tags else EXIT_OK
     from rich.table import Table
 
@@ -388,8 +567,14 @@ def cmd_requirements(args) -> int:
     for column in ("Id", "Service", "Niveau", "Bloquante", "Scénarios", "Exigence"):
         table.add_column(column, overflow="fold")
     for req in rows:
-        table.add_row(req.id, req.service, req.level, ", ".join(req.blocking) or "—",
-                      str(len(coverage.scenarios_by_requirement.get(req.id, []))), req.statement)
+        table.add_row(
+            req.id,
+            req.service,
+            req.level,
+            ", ".join(req.blocking) or "—",
+            str(len(coverage.scenarios_by_requirement.get(req.id, []))),
+            req.statement,
+        )
     Console().print(table)
     return EXIT_OK
 
@@ -410,17 +595,27 @@ def cmd_compare(args) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         out = Console()
-        sections = (("Régressions", result.regressed, "red"), ("Corrections", result.fixed, "green"),
-                    ("Exigences apparues", result.appeared, "cyan"), ("Exigences disparues", result.disappeared, "cyan"))
+        sections = (
+            ("Régressions", result.regressed, "red"),
+            ("Corrections", result.fixed, "green"),
+            ("Exigences apparues", result.appeared, "cyan"),
+            ("Exigences disparues", result.disappeared, "cyan"),
+        )
         for title, changes, colour in sections:
             out.print(f"[bold {colour}]{title} ({len(changes)})[/]")
             for c in changes:
                 where = f" — {c.document}" if c.document else ""
                 label = lambda v: Outcome(v).label if v else "absente"  # noqa: E731
-                out.print(f"  {c.requirement}{where} : {label(c.before)} → {label(c.after)}"
-                          f"{' (bloquante)' if c.blocking else ''}", markup=False, highlight=False)
-        for title, docs in (("Documents apparus", result.documents_appeared),
-                            ("Documents disparus", result.documents_disappeared)):
+                out.print(
+                    f"  {c.requirement}{where} : {label(c.before)} → {label(c.after)}"
+                    f"{' (bloquante)' if c.blocking else ''}",
+                    markup=False,
+                    highlight=False,
+                )
+        for title, docs in (
+            ("Documents apparus", result.documents_appeared),
+            ("Documents disparus", result.documents_disappeared),
+        ):
             out.print(f"[bold cyan]{title} ({len(docs)})[/]")
             for doc in docs:
                 out.print(f"  {doc}", markup=False, highlight=False)
@@ -454,7 +649,10 @@ def _funding(cluster: dict, ruleset, cluster_file: Path, run) -> dict:
     from .funding import conformity_from_run, evaluate
 
     # The verdict and the requirements' outcomes: not every finding of the run.
-    head = {"verdict": run.verdict, "requirements": [replace(r, findings=[], scenarios=[]).to_dict() for r in run.requirements]}
+    head = {
+        "verdict": run.verdict,
+        "requirements": [replace(r, findings=[], scenarios=[]).to_dict() for r in run.requirements],
+    }
     conformity = conformity_from_run(head, "cette exécution", ruleset.data["conformite"]["services"])
     return evaluate(cluster, ruleset, str(cluster_file), conformity, None, "").to_dict()
 
@@ -470,20 +668,28 @@ def cmd_funding(args) -> int:
     usage, note = usage_from_file(args.usage) if args.usage else (None, "")
     declared = {e["finess"] for _, cluster in clusters for og in cluster["organismes"] for e in og["esms"]}
     if usage and set(usage) - declared:
-        raise InputError(str(args.usage), [f"FINESS {f} absent de tout fichier de grappe donné"
-                                           for f in sorted(set(usage) - declared)])
+        raise InputError(
+            str(args.usage),
+            [f"FINESS {f} absent de tout fichier de grappe donné" for f in sorted(set(usage) - declared)],
+        )
     results = []
     for path, cluster in clusters:
         ruleset = get_ruleset(cluster["campagne"], args.ruleset_dirs)
-        conformity = (conformity_from_report(args.report, ruleset.data["conformite"]["services"])
-                      if args.report else None)
+        conformity = (
+            conformity_from_report(args.report, ruleset.data["conformite"]["services"]) if args.report else None
+        )
         results.append(evaluate(cluster, ruleset, str(path), conformity, usage, note))
     envelope, region = (args.enveloppe, "") if args.enveloppe is not None else envelope_for(results)
     ranking = rank(results, envelope) if len(results) > 1 else None
     if args.output == "json":
-        data = results[0].to_dict() if ranking is None else {
-            "grappes": [r.to_dict() for r in results],
-            "classement": {"enveloppe": envelope, "region": region or None, "grappes": ranking}}
+        data = (
+            results[0].to_dict()
+            if ranking is None
+            else {
+                "grappes": [r.to_dict() for r in results],
+                "classement": {"enveloppe": envelope, "region": region or None, "grappes": ranking},
+            }
+        )
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         out = Console()

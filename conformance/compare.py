@@ -26,8 +26,13 @@ class Change:
     blocking: bool = False  # blocking in B (or in A when it disappeared)
 
     def to_dict(self) -> dict[str, object]:
-        return {"exigence": self.requirement, "document": self.document, "avant": self.before,
-                "apres": self.after, "bloquante": self.blocking}
+        return {
+            "exigence": self.requirement,
+            "document": self.document,
+            "avant": self.before,
+            "apres": self.after,
+            "bloquante": self.blocking,
+        }
 
 
 @dataclass
@@ -87,13 +92,23 @@ def _classify(comparison: Comparison, key_a: dict, key_b: dict, blocking: dict[s
 def compare(a: RunResult, b: RunResult) -> Comparison:
     comparison = Comparison()
     blocking = {r.id: r.blocking for r in a.requirements} | {r.id: r.blocking for r in b.requirements}
-    _classify(comparison, {r.id: r.outcome for r in a.requirements}, {r.id: r.outcome for r in b.requirements},
-              blocking, document=False)
+    _classify(
+        comparison,
+        {r.id: r.outcome for r in a.requirements},
+        {r.id: r.outcome for r in b.requirements},
+        blocking,
+        document=False,
+    )
     docs_a, docs_b = _per_document(a), _per_document(b)
     names_a, names_b = {d for d, _ in docs_a}, {d for d, _ in docs_b}
     common = names_a & names_b
-    _classify(comparison, {k: v for k, v in docs_a.items() if k[0] in common},
-              {k: v for k, v in docs_b.items() if k[0] in common}, blocking, document=True)
+    _classify(
+        comparison,
+        {k: v for k, v in docs_a.items() if k[0] in common},
+        {k: v for k, v in docs_b.items() if k[0] in common},
+        blocking,
+        document=True,
+    )
     comparison.documents_appeared = sorted(names_b - names_a)
     comparison.documents_disappeared = sorted(names_a - names_b)
     return comparison

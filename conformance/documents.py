@@ -18,8 +18,10 @@ XML_KINDS = {CDA, XML}
 _MSH18 = re.compile(r"^MSH(.)(?:[^\r\n]*?\1){16}([^\r\n|^~\\&]*)")
 
 
-EXPECTED_KINDS = ("attendu : un document CDA R2 (ClinicalDocument, éventuellement auto-présentable ou signé), "
-                  "un message HL7 v2, une ressource FHIR (JSON ou XML), une requête ITI-41 ou une archive IHE_XDM.ZIP.")
+EXPECTED_KINDS = (
+    "attendu : un document CDA R2 (ClinicalDocument, éventuellement auto-présentable ou signé), "
+    "un message HL7 v2, une ressource FHIR (JSON ou XML), une requête ITI-41 ou une archive IHE_XDM.ZIP."
+)
 
 
 def check_readable(doc: InputDocument) -> list[Finding]:
@@ -36,8 +38,13 @@ def check_readable(doc: InputDocument) -> list[Finding]:
             return [skipped("GEN-01", str(exc), where)]
         return [failed("GEN-01", f"Document non reconnu : {seen} ; {EXPECTED_KINDS}", where)]
     if doc.kind not in XML_KINDS | {FHIR, HL7V2}:
-        return [omitted("GEN-01", f"{KIND_LABELS[doc.kind].capitalize()} : lisibilité vérifiée par les scénarios de ce type.",
-                        where)]
+        return [
+            omitted(
+                "GEN-01",
+                f"{KIND_LABELS[doc.kind].capitalize()} : lisibilité vérifiée par les scénarios de ce type.",
+                where,
+            )
+        ]
     try:
         if doc.kind in XML_KINDS:
             _ = doc.xml  # parsing is the check: it raises on bad input
@@ -61,12 +68,19 @@ def check_readable(doc: InputDocument) -> list[Finding]:
 
 
 def _check_xml_root(doc: InputDocument) -> list[Finding]:
-    """A well-formed XML file is checkable only as a CDA: its root, or the one an auto-présentable or signed CDA embeds."""
+    """A well-formed XML file is checkable only as a CDA: its root, or the one an auto-présentable or signed CDA
+    embeds."""
     root, cda = doc.xml.root, doc.cda
     if etree.QName(cda.root).localname == "ClinicalDocument":
         if cda.form:
-            return [passed("GEN-01", f"Document CDA R2 {cda.form}, lisible et bien formé : ClinicalDocument extrait de "
-                                     f"{cda.base} (ligne {cda.root.sourceline}).", doc.xml.locate(root))]
+            return [
+                passed(
+                    "GEN-01",
+                    f"Document CDA R2 {cda.form}, lisible et bien formé : ClinicalDocument extrait de "
+                    f"{cda.base} (ligne {cda.root.sourceline}).",
+                    doc.xml.locate(root),
+                )
+            ]
         return [passed("GEN-01", "Document CDA R2 lisible et bien formé.", doc.xml.locate(root))]
     qname = etree.QName(root)
     if qname.namespace == HL7_NS:

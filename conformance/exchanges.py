@@ -108,9 +108,7 @@ class ExchangeRecorder:
         with self._cond:
             return list(self._items[since:])
 
-    def wait_for(
-        self, predicate: Callable[[Exchange], bool], timeout: float, since: int = 0
-    ) -> Exchange | None:
+    def wait_for(self, predicate: Callable[[Exchange], bool], timeout: float, since: int = 0) -> Exchange | None:
         """First exchange (from position ``since``) matching ``predicate``, or None after ``timeout`` s."""
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
             raise ValueError("Le délai d'attente doit être un nombre de secondes fini et positif.")

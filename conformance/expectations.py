@@ -43,7 +43,7 @@ class Expectation:
             return True
         path = PurePath(finding.location.file or "")
         wanted = PurePath(self.document)
-        return path == wanted or path.parts[-len(wanted.parts):] == wanted.parts
+        return path == wanted or path.parts[-len(wanted.parts) :] == wanted.parts
 
 
 def load_expectations(path: str | Path, known: set[str] | None = None) -> list[Expectation]:
@@ -140,10 +140,11 @@ def reconcile(run: RunResult, expectations: list[Expectation]) -> Reconciliation
         if not lifted_any:
             lifted.append(req)
         else:
-            lifted.append(replace(req, findings=_Unexpected(req.findings, expectations),
-                                  outcome=worst(kept, Outcome.PASS)))
+            lifted.append(
+                replace(req, findings=_Unexpected(req.findings, expectations), outcome=worst(kept, Outcome.PASS))
+            )
     gated = replace(run, requirements=lifted)
-    met = list(zip(expectations, found))
+    met = list(zip(expectations, found, strict=False))
     return Reconciliation(
         met=[(e, hits) for e, hits in met if hits],
         stale=[e for e, hits in met if not hits],

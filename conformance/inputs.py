@@ -52,7 +52,7 @@ _SNIFF_BYTES = 8192
 def _strip_bom(head: bytes) -> bytes:
     for bom in _BOMS:
         if head.startswith(bom):
-            return head[len(bom):]
+            return head[len(bom) :]
     return head
 
 
@@ -80,8 +80,11 @@ def _is_cda(head: bytes) -> bool:
     if not _strip_bom(head).lstrip().startswith(b"<"):
         return False
     root = _root_name(head)
-    return bool(_CDA_ROOT.search(head)) or (root == b"stylesheet" and XSLT_NS.encode() in head) or (
-        root == b"Signature" and DSIG_NS.encode() in head)
+    return (
+        bool(_CDA_ROOT.search(head))
+        or (root == b"stylesheet" and XSLT_NS.encode() in head)
+        or (root == b"Signature" and DSIG_NS.encode() in head)
+    )
 
 
 def _is_xml(head: bytes) -> bool:
@@ -163,7 +166,7 @@ def read_file(path: str | os.PathLike, limit: int) -> bytes:
     than the limit tells a file over it without reading it all."""
     data = _SHIPPED.get(str(path))
     if data is not None:
-        return data[:limit + 1]
+        return data[: limit + 1]
     with open(path, "rb") as handle:
         return _read_bounded(handle, limit)
 
@@ -251,8 +254,11 @@ def embedded_cda(xml: XmlDocument) -> XmlDocument | None:
     CDA, copied into its own document with its original lines and XPath base; None for any other file,
     including a plain CDA (its root is the ClinicalDocument)."""
     root = xml.root
-    forms = {f"{{{XSLT_NS}}}stylesheet": AUTO_PRESENTED, f"{{{XSLT_NS}}}transform": AUTO_PRESENTED,
-             f"{{{DSIG_NS}}}Signature": SIGNED}
+    forms = {
+        f"{{{XSLT_NS}}}stylesheet": AUTO_PRESENTED,
+        f"{{{XSLT_NS}}}transform": AUTO_PRESENTED,
+        f"{{{DSIG_NS}}}Signature": SIGNED,
+    }
     form = forms.get(root.tag)
     if form is None:
         return None
@@ -261,8 +267,9 @@ def embedded_cda(xml: XmlDocument) -> XmlDocument | None:
         return None
     parent = found.getparent()
     embedded = copy.deepcopy(found)  # keeps source lines; a document of its own for XSD, schematrons, XPaths
-    return XmlDocument(tree=etree.ElementTree(embedded), path=xml.path, form=form,
-                       base=readable_path(parent, strict=True))
+    return XmlDocument(
+        tree=etree.ElementTree(embedded), path=xml.path, form=form, base=readable_path(parent, strict=True)
+    )
 
 
 def fhir_xml_as_json(xml: XmlDocument) -> Any:
@@ -275,8 +282,10 @@ def fhir_xml_as_json(xml: XmlDocument) -> Any:
     except (KeyError, ValueError):
         raise ValueError(f"ressource FHIR XML de type inconnu « {name} »") from None
     try:
-        resource = model.model_validate_xml(etree.tostring(xml.tree), xmlparser=etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True))
+        resource = model.model_validate_xml(
+            etree.tostring(xml.tree),
+            xmlparser=etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True),
+        )
     except Exception as exc:  # pydantic ValidationError and lxml errors: the resource is not readable as FHIR
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"ressource FHIR XML « {name} » non lisible par fhir.resources : {first}") from None
@@ -309,8 +318,9 @@ def members(doc: InputDocument) -> dict[str, bytes]:
 
 def embedded(doc: InputDocument) -> list[tuple[str, str]]:
     """(path, kind) of each document a container carries, for the plan."""
-    return [(f"{doc.path}{MEMBER_SEPARATOR}{name}", recognise(data[:_SNIFF_BYTES]))
-            for name, data in members(doc).items()]
+    return [
+        (f"{doc.path}{MEMBER_SEPARATOR}{name}", recognise(data[:_SNIFF_BYTES])) for name, data in members(doc).items()
+    ]
 
 
 def run_documents(paths: list[str | os.PathLike], max_bytes: int) -> list[tuple[str, str]]:

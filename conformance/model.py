@@ -147,8 +147,14 @@ class StepResult:
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every finding only for them to be replaced (costly on large runs).
-        return {"keyword": self.keyword, "text": self.text, "outcome": self.outcome.value, "duration": self.duration,
-                "findings": [f.to_dict() for f in self.findings], "error": self.error}
+        return {
+            "keyword": self.keyword,
+            "text": self.text,
+            "outcome": self.outcome.value,
+            "duration": self.duration,
+            "findings": [f.to_dict() for f in self.findings],
+            "error": self.error,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StepResult:

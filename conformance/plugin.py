@@ -32,7 +32,7 @@ from .execution.plan import (
     undefined_step,
 )
 from .inputs import KIND_LABELS, InputDocument, load, run_documents
-from .model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
+from .model import Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
 from .settings import LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
 
@@ -286,4 +286,3 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             json.dumps([s.to_dict() for s in _RESULTS], ensure_ascii=False), encoding="utf-8"
         )
     _RESULTS.clear()
-

@@ -100,11 +100,18 @@ def run_plan(
     settings.dump(settings_path)
     args = [
         str(FEATURES_DIR / "test_plan.py"),
-        "-c", str(FEATURES_DIR / "pytest.ini"),
-        "--rootdir", str(FEATURES_DIR),
-        "-p", "dui_conformance.plugin",
-        "--dui-settings", str(settings_path),
-        "-q", "--tb=short", "-W", "ignore::DeprecationWarning",
+        "-c",
+        str(FEATURES_DIR / "pytest.ini"),
+        "--rootdir",
+        str(FEATURES_DIR),
+        "-p",
+        "dui_conformance.plugin",
+        "--dui-settings",
+        str(settings_path),
+        "-q",
+        "--tb=short",
+        "-W",
+        "ignore::DeprecationWarning",
     ]
     if jobs > 1 and live_env is None:
         args += ["-n", str(jobs), "--dist", "loadgroup"]
@@ -133,8 +140,11 @@ def plan_scope(settings: RunSettings) -> dict[str, str]:
 
     from .plugin import out_of_scope
 
-    kinds = ({kind for _, kind in run_documents(settings.inputs, settings.max_bytes)}
-             if OFFLINE in settings.phases else set())
+    kinds = (
+        {kind for _, kind in run_documents(settings.inputs, settings.max_bytes)}
+        if OFFLINE in settings.phases
+        else set()
+    )
     reasons: dict[str, str] = {}
     concerned: set[str] = set()
     for feature in get_features([str(FEATURES_DIR)]):
@@ -149,8 +159,9 @@ def plan_scope(settings: RunSettings) -> dict[str, str]:
     return {req: why for req, why in reasons.items() if req not in concerned}
 
 
-def roll_up(catalogue: Catalogue, scenarios: Iterable[ScenarioResult], profile: str,
-            scope: dict[str, str] | None = None) -> list[RequirementResult]:
+def roll_up(
+    catalogue: Catalogue, scenarios: Iterable[ScenarioResult], profile: str, scope: dict[str, str] | None = None
+) -> list[RequirementResult]:
     """Requirement outcome = worst of its findings, of harness errors and of silent runs in its scenarios;
     a requirement without scenario run is « non applicable » when ``scope`` says why the run does not
     concern it, « non évaluée » otherwise. One pass, in run order; a Gherkin background repeats its

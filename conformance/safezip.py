@@ -57,9 +57,7 @@ class SafeZip:
 
     def __init__(self, data: bytes, limits: ZipLimits = ZipLimits(), depth: int = 0):
         if depth > limits.max_nesting:
-            raise ZipProblem(
-                f"Archives imbriquées sur plus de {limits.max_nesting} niveaux : refusé.", kind="depth"
-            )
+            raise ZipProblem(f"Archives imbriquées sur plus de {limits.max_nesting} niveaux : refusé.", kind="depth")
         self.limits = limits
         self.depth = depth
         self._read_total = 0
@@ -78,7 +76,9 @@ class SafeZip:
         for info in infos:
             self._vet(info)
             if info.filename in self._infos:
-                raise ZipProblem(f"Entrée présente deux fois dans l'archive : {info.filename!r}.", info.filename, "duplicate")
+                raise ZipProblem(
+                    f"Entrée présente deux fois dans l'archive : {info.filename!r}.", info.filename, "duplicate"
+                )
             self._infos[info.filename] = info
             declared_total += info.file_size
         if declared_total > limits.max_total_bytes:
@@ -131,7 +131,8 @@ class SafeZip:
                     out += chunk
                     if len(out) > limit:
                         raise ZipProblem(
-                            f"Entrée {name!r} : plus d'octets décompressés que la limite autorisée (taille déclarée fausse ?).",
+                            f"Entrée {name!r} : plus d'octets décompressés que la limite autorisée "
+                            "(taille déclarée fausse ?).",
                             name,
                             "too-large",
                         )

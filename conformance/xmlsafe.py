@@ -153,7 +153,7 @@ def _doctype_at(head: bytes) -> int:
     next 7 bytes, where a case-insensitive regular expression compares the 64 KiB head byte by byte."""
     start = head.find(b"<!")
     while start >= 0:
-        if head[start + 2:start + 9].upper() == b"DOCTYPE":
+        if head[start + 2 : start + 9].upper() == b"DOCTYPE":
             return start
         start = head.find(b"<!", start + 2)
     return -1

@@ -29,15 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = tomllib.loads((CDA / "codes.toml").read_text(encoding="utf-8"))
     try:
-        data = generate_builtin(args.svs_dir, config["generation"]["value_sets"], config.get("value_set", []),
-                                args.source, args.commit)
+        data = generate_builtin(
+            args.svs_dir, config["generation"]["value_sets"], config.get("value_set", []), args.source, args.commit
+        )
     except ValueError as exc:
         print(f"erreur : {exc}", file=sys.stderr)
         return 2
     args.output.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     manual = [s["name"] for s in data["value_sets"] if s["origin"] == "hand-written"]
-    print(f"{args.output} : {len(data['value_sets'])} jeux, commit {data['source']['commit']}, "
-          f"écrits à la main : {', '.join(manual) or 'aucun'}")
+    print(
+        f"{args.output} : {len(data['value_sets'])} jeux, commit {data['source']['commit']}, "
+        f"écrits à la main : {', '.join(manual) or 'aucun'}"
+    )
     return 0
 
 

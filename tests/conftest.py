@@ -8,6 +8,7 @@ import pytest
 @pytest.fixture
 def free_ports():
     """``free_ports(n)``: n loopback ports free right now (for services started on fixed ports)."""
+
     def pick(count: int) -> list[int]:
         sockets = [socket.socket() for _ in range(count)]
         for sock in sockets:

@@ -62,7 +62,20 @@ def check_layer(document: InputDocument, layer: str, ctx: CdaContext) -> list[Fi
 
 
 __all__ = [
-    "LAYERS", "CdaContext", "OfficialReferential", "ValueSet", "check_body", "check_cda", "check_cda_input",
-    "check_cda_layers", "check_header", "check_layer", "check_models", "check_official", "check_schema", "check_terminology",
-    "check_wellformed", "load_value_sets",
+    "LAYERS",
+    "CdaContext",
+    "OfficialReferential",
+    "ValueSet",
+    "check_body",
+    "check_cda",
+    "check_cda_input",
+    "check_cda_layers",
+    "check_header",
+    "check_layer",
+    "check_models",
+    "check_official",
+    "check_schema",
+    "check_terminology",
+    "check_wellformed",
+    "load_value_sets",
 ]

@@ -33,29 +33,41 @@ def _n1(doc: XmlDocument, body) -> list[Finding]:
     out: list[Finding] = []
     c = Check(doc, "DMP-15", "Document N1 : exactement les trois templateIds HL7 France, CI-SIS et IHE XDS-SD.")
     roots = [t.get("root") for t in doc.xpath("hl7:templateId")]
-    c.require(sorted(roots) == sorted(N1_TEMPLATES),
-              f"Un document à corps non structuré porte exactement les templateIds {', '.join(sorted(N1_TEMPLATES))} "
-              f"(trouvés : {', '.join(r or '?' for r in roots) or 'aucun'}).")
+    c.require(
+        sorted(roots) == sorted(N1_TEMPLATES),
+        f"Un document à corps non structuré porte exactement les templateIds {', '.join(sorted(N1_TEMPLATES))} "
+        f"(trouvés : {', '.join(r or '?' for r in roots) or 'aucun'}).",
+    )
     out += c.findings()
 
     text = doc.first("hl7:text", body)
-    c = Check(doc, "DMP-16", "Corps N1 : text mediaType=\"application/pdf\" representation=\"B64\".")
+    c = Check(doc, "DMP-16", 'Corps N1 : text mediaType="application/pdf" representation="B64".')
     if c.require(text is not None, "nonXMLBody/text absent.", body):
-        c.require(text.get("mediaType") == "application/pdf",
-                  f"nonXMLBody/text/@mediaType {text.get('mediaType')!r} : application/pdf attendu.", text)
-        c.require(text.get("representation") == "B64",
-                  f"nonXMLBody/text/@representation {text.get('representation')!r} : B64 attendu.", text)
+        c.require(
+            text.get("mediaType") == "application/pdf",
+            f"nonXMLBody/text/@mediaType {text.get('mediaType')!r} : application/pdf attendu.",
+            text,
+        )
+        c.require(
+            text.get("representation") == "B64",
+            f"nonXMLBody/text/@representation {text.get('representation')!r} : B64 attendu.",
+            text,
+        )
     out += c.findings(text)
 
     c = Check(doc, "DMP-17", "Corps N1 : le contenu base64 se décode en un document PDF.")
     if text is not None and text.get("representation") == "B64":
         raw = text.text or ""
-        if c.require(len(raw) <= MAX_B64_CHARS, f"Contenu base64 de {len(raw)} caractères, au-delà de la limite de "
-                     f"{MAX_B64_CHARS} : non décodé.", text):
+        if c.require(
+            len(raw) <= MAX_B64_CHARS,
+            f"Contenu base64 de {len(raw)} caractères, au-delà de la limite de {MAX_B64_CHARS} : non décodé.",
+            text,
+        ):
             try:
                 pdf = base64.b64decode(_without_space(raw), validate=True)
-                c.require(pdf.startswith(b"%PDF-"), "Le contenu décodé ne commence pas par %PDF- : ce n'est pas un PDF.",
-                          text)
+                c.require(
+                    pdf.startswith(b"%PDF-"), "Le contenu décodé ne commence pas par %PDF- : ce n'est pas un PDF.", text
+                )
             except (binascii.Error, ValueError) as exc:
                 c.fail(f"Contenu base64 invalide : {exc}.", text)
         out += c.findings(text)
@@ -70,13 +82,19 @@ def check_body(doc: XmlDocument, ctx) -> list[Finding]:
     structured = doc.first("hl7:component/hl7:structuredBody")
     if non_xml is not None:
         return _n1(doc, non_xml) + [omitted("DMP-18", "Corps non structuré : pas de sections.", doc.locate(non_xml))]
-    out = [omitted(r, "Corps structuré : règles du document N1 non applicables.", doc.locate(structured))
-           for r in N1_IDS]
+    out = [
+        omitted(r, "Corps structuré : règles du document N1 non applicables.", doc.locate(structured)) for r in N1_IDS
+    ]
     c = Check(doc, "DMP-18", "Corps structuré : au moins une section.")
     if c.require(structured is not None, "Ni nonXMLBody ni structuredBody dans component."):
-        c.require(bool(doc.xpath("hl7:component/hl7:section", structured)),
-                  "structuredBody sans section (component/section).", structured)
+        c.require(
+            bool(doc.xpath("hl7:component/hl7:section", structured)),
+            "structuredBody sans section (component/section).",
+            structured,
+        )
         roots = [t.get("root") for t in doc.xpath("hl7:templateId")]
-        c.require(XDS_SD_TEMPLATE not in roots, f"templateId XDS-SD {XDS_SD_TEMPLATE} réservé aux documents non "
-                  "structurés (N1).")
+        c.require(
+            XDS_SD_TEMPLATE not in roots,
+            f"templateId XDS-SD {XDS_SD_TEMPLATE} réservé aux documents non structurés (N1).",
+        )
     return out + c.findings(structured)

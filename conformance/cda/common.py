@@ -32,8 +32,14 @@ def cda_layer(*requirements: str):
         @wraps(func)
         def run(doc: XmlDocument, ctx) -> list[Finding]:
             if not is_cda(doc):
-                return [omitted(r, "Pas un ClinicalDocument CDA R2 : contrôle non applicable (voir DMP-01).",
-                                doc.locate(doc.root)) for r in requirements]
+                return [
+                    omitted(
+                        r,
+                        "Pas un ClinicalDocument CDA R2 : contrôle non applicable (voir DMP-01).",
+                        doc.locate(doc.root),
+                    )
+                    for r in requirements
+                ]
             return func(doc, ctx)
 
         run.requirements = requirements
@@ -50,8 +56,9 @@ class Check:
         self.problems: list[Finding] = []
 
     def fail(self, message: str, node=None, evidence: str | None = None) -> None:
-        self.problems.append(failed(self.requirement, message, self.doc.locate(self.doc.root if node is None else node),
-                                    evidence))
+        self.problems.append(
+            failed(self.requirement, message, self.doc.locate(self.doc.root if node is None else node), evidence)
+        )
 
     def require(self, condition: bool, message: str, node=None) -> bool:
         if not condition:
@@ -59,7 +66,9 @@ class Check:
         return condition
 
     def findings(self, node=None) -> list[Finding]:
-        return self.problems or [passed(self.requirement, self.ok, self.doc.locate(self.doc.root if node is None else node))]
+        return self.problems or [
+            passed(self.requirement, self.ok, self.doc.locate(self.doc.root if node is None else node))
+        ]
 
 
 def has_null(node) -> bool:

@@ -51,8 +51,13 @@ class CdaContext:
     referential_required: bool = False  # homologation: a missing referential is « données insuffisantes »
 
     @classmethod
-    def build(cls, value_set_dir: str | Path | None = None, referential_dir: str | Path | None = None,
-              cache_dir: str | Path | None = None, referential_required: bool = False) -> CdaContext:
+    def build(
+        cls,
+        value_set_dir: str | Path | None = None,
+        referential_dir: str | Path | None = None,
+        cache_dir: str | Path | None = None,
+        referential_required: bool = False,
+    ) -> CdaContext:
         sets = builtin_value_sets()
         problems: list[str] = []
         if value_set_dir is not None:
@@ -61,5 +66,12 @@ class CdaContext:
         referential = None
         if referential_dir is not None:
             referential = OfficialReferential(referential_dir, cache_dir=cache_dir)
-        return cls(sets, builtin_bindings(), load_models(),
-                   Path(value_set_dir) if value_set_dir else None, problems, referential, referential_required)
+        return cls(
+            sets,
+            builtin_bindings(),
+            load_models(),
+            Path(value_set_dir) if value_set_dir else None,
+            problems,
+            referential,
+            referential_required,
+        )

@@ -61,16 +61,21 @@ _OK = {
 
 def _code(doc, c: Check, model) -> None:
     node = doc.first("hl7:code")
-    c.require(node is not None and _matches(node, model["codes"]),
-              f"Code du document {node.get('code') if node is not None else None!r} : attendu "
-              f"{' ou '.join(model['codes'])} pour le modèle {model['key']}.", node)
+    c.require(
+        node is not None and _matches(node, model["codes"]),
+        f"Code du document {node.get('code') if node is not None else None!r} : attendu "
+        f"{' ou '.join(model['codes'])} pour le modèle {model['key']}.",
+        node,
+    )
 
 
 def _service_event(doc, c: Check, model) -> None:
     codes = doc.xpath("hl7:documentationOf/hl7:serviceEvent/hl7:code")
-    c.require(any(_matches(n, model["service_event"]) for n in codes),
-              f"Aucun documentationOf/serviceEvent/code {' ou '.join(model['service_event'])} (modèle {model['key']}).",
-              codes[0] if codes else None)
+    c.require(
+        any(_matches(n, model["service_event"]) for n in codes),
+        f"Aucun documentationOf/serviceEvent/code {' ou '.join(model['service_event'])} (modèle {model['key']}).",
+        codes[0] if codes else None,
+    )
 
 
 def _participants(doc, c: Check, model) -> None:
@@ -84,7 +89,9 @@ def _section_keys(doc) -> list[tuple[str | None, list[str | None]]]:
     keys = []
     for sec in doc.xpath("hl7:component/hl7:structuredBody//hl7:section"):
         code = doc.first("hl7:code", sec)
-        keys.append((code.get("code") if code is not None else None, [t.get("root") for t in doc.xpath("hl7:templateId", sec)]))
+        keys.append(
+            (code.get("code") if code is not None else None, [t.get("root") for t in doc.xpath("hl7:templateId", sec)])
+        )
     return keys
 
 
@@ -92,8 +99,11 @@ def _sections(doc, c: Check, model) -> None:
     sections = _section_keys(doc)
     for s in model["sections"]:
         present = any(code == s["loinc"] or any(root in s["templates"] for root in roots) for code, roots in sections)
-        c.require(present, f"Section obligatoire absente : {s['label']} (LOINC {s['loinc']}, templateId "
-                  f"{' ou '.join(s['templates'])}).")
+        c.require(
+            present,
+            f"Section obligatoire absente : {s['label']} (LOINC {s['loinc']}, templateId "
+            f"{' ou '.join(s['templates'])}).",
+        )
 
 
 def _required(doc, c: Check, model) -> None:
@@ -106,6 +116,12 @@ def check_models(doc: XmlDocument, ctx) -> list[Finding]:
     found = recognise(doc, ctx.models)
     if not found:
         roots = ", ".join(t.get("root", "?") for t in doc.xpath("hl7:templateId")) or "aucun"
-        return [omitted(r, f"Modèle de document hors du périmètre ESMS du harnais (templateIds : {roots}).",
-                        doc.locate(doc.root)) for r in MODEL_IDS]
+        return [
+            omitted(
+                r,
+                f"Modèle de document hors du périmètre ESMS du harnais (templateIds : {roots}).",
+                doc.locate(doc.root),
+            )
+            for r in MODEL_IDS
+        ]
     return [f for model, _ in found for f in _check_model(doc, model)]

@@ -44,8 +44,9 @@ _VOC = re.compile(r"include/voc-([0-9.]+)-DYNAMIC\.xml")
 _NS_STEP = re.compile(r"\*:([\w.-]+)\[namespace-uri\(\)='urn:hl7-org:v3'\]")
 _BARE_STEP = re.compile(r"/(?![\w.-]*:)([A-Za-z_][\w.-]*)")
 _NON_FAILING_ROLES = {"warning", "warn", "info", "information", "avertissement"}
-_FAILURES = etree.XPath("//svrl:failed-assert | //svrl:successful-report[@role='error' or @role='fatal']",
-                        namespaces=SVRL)
+_FAILURES = etree.XPath(
+    "//svrl:failed-assert | //svrl:successful-report[@role='error' or @role='fatal']", namespaces=SVRL
+)
 _TEXT = etree.XPath("svrl:text//text()", namespaces=SVRL)
 _SVRL_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 CACHE_FORMAT = "3"  # bump when the compiled layout changes
@@ -150,8 +151,10 @@ class OfficialReferential:
         commit = _git_commit(self.root) if self.root.is_dir() else None
         out = []
         items = [("Schéma CDA_extended.xsd", XSD)] + [(f"Schématron {k}", v) for k, v in PROFILES.items()]
-        items += [(f"Schématron {p.stem}", str(p.relative_to(self.root)))
-                  for p in sorted((self.root / "schematrons").glob("CI-SIS_*.sch"))]
+        items += [
+            (f"Schématron {p.stem}", str(p.relative_to(self.root)))
+            for p in sorted((self.root / "schematrons").glob("CI-SIS_*.sch"))
+        ]
         items += [("Jeux de valeurs CI-SIS (SVS)", VALUE_SETS), ("Moteur schématron ISO", ENGINE)]
         for name, rel in items:
             path = self.root / rel
@@ -363,10 +366,22 @@ def check_official(doc: XmlDocument, ctx) -> list[Finding]:
     referential = getattr(ctx, "referential", None)
     if referential is None:
         if getattr(ctx, "referential_required", False):
-            return [skipped(r, "Référentiel officiel non fourni ; --referentiel-cda attendu, obligatoire en homologation.",
-                            doc.locate(doc.root)) for r in ("DMP-30", "DMP-31")]
-        return [omitted(r, "Référentiel officiel non fourni (--referentiel-cda) : contrôle non demandé pour ce profil.",
-                        doc.locate(doc.root)) for r in ("DMP-30", "DMP-31")]
+            return [
+                skipped(
+                    r,
+                    "Référentiel officiel non fourni ; --referentiel-cda attendu, obligatoire en homologation.",
+                    doc.locate(doc.root),
+                )
+                for r in ("DMP-30", "DMP-31")
+            ]
+        return [
+            omitted(
+                r,
+                "Référentiel officiel non fourni (--referentiel-cda) : contrôle non demandé pour ce profil.",
+                doc.locate(doc.root),
+            )
+            for r in ("DMP-30", "DMP-31")
+        ]
     usable: list[Finding] = [skipped("DMP-31", p, doc.locate(doc.root)) for p in referential.problems]
     results: list[Finding] = []
     ran = []
@@ -380,7 +395,9 @@ def check_official(doc: XmlDocument, ctx) -> list[Finding]:
             usable.append(skipped("DMP-31", f"{label} : {exc}", doc.locate(doc.root)))
             continue
         except Exception as exc:  # a dynamic error inside an official rule: the artefact's fault, not the document's
-            usable.append(skipped("DMP-31", f"{label} : exécution impossible ({str(exc).strip()[:300]})", doc.locate(doc.root)))
+            usable.append(
+                skipped("DMP-31", f"{label} : exécution impossible ({str(exc).strip()[:300]})", doc.locate(doc.root))
+            )
             continue
         ran.append(label)
         for item in failures[:MAX_FINDINGS]:
@@ -388,14 +405,24 @@ def check_official(doc: XmlDocument, ctx) -> list[Finding]:
             loc = doc.locate(node) if node is not None else doc.locate(xpath=item["location"])
             results.append(failed("DMP-30", f"[{label}] {item['text'] or item['test']}", loc, evidence=item["test"]))
     for oid in referential.missing_value_sets():
-        usable.append(skipped("DMP-31", f"Jeu de valeurs {oid} absent du référentiel : règles qui l'utilisent "
-                                        "évaluées sur une liste vide.", doc.locate(doc.root)))
+        usable.append(
+            skipped(
+                "DMP-31",
+                f"Jeu de valeurs {oid} absent du référentiel : règles qui l'utilisent évaluées sur une liste vide.",
+                doc.locate(doc.root),
+            )
+        )
     version = referential.version()
     if not usable:
         usable.append(passed("DMP-31", f"Artefacts officiels utilisables (version {version}).", doc.locate(doc.root)))
     if ran and not results:
-        results.append(passed("DMP-30", f"Conforme aux schématrons officiels : {', '.join(ran)} (version {version}).",
-                              doc.locate(doc.root)))
+        results.append(
+            passed(
+                "DMP-30",
+                f"Conforme aux schématrons officiels : {', '.join(ran)} (version {version}).",
+                doc.locate(doc.root),
+            )
+        )
     elif not ran:
         results.append(skipped("DMP-30", "Aucun schématron officiel exécutable.", doc.locate(doc.root)))
     return results + usable

@@ -29,7 +29,9 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Tru
 # A pattern is evaluated as the expression ``root//(pattern)`` (XSLT 2.0, 5.5.3) except when it
 # uses the node being matched (current()), starts from a function, a variable or the context item,
 # or may match nodes whose visit depends on the template that reached them (comments, PIs).
-_NOT_A_PATH = re.compile(r"current\s*\(|^\s*[\w.:-]+\s*\(|^\s*[.$(~]|comment\s*\(|processing-instruction\s*\(|node\s*\(")
+_NOT_A_PATH = re.compile(
+    r"current\s*\(|^\s*[\w.:-]+\s*\(|^\s*[.$(~]|comment\s*\(|processing-instruction\s*\(|node\s*\("
+)
 _BY_TEMPLATE_ID = re.compile(r"""\*\[([\w.-]+):templateId/@root\s*=\s*("[^"]*"|'[^']*')\]""")
 # What the skeleton's walk reaches, by the ``select`` of its recursion: the document node and...
 _VISITED = {
@@ -79,8 +81,9 @@ def select_rule_nodes(root: etree._Element) -> None:
         if not rules or None in walks or len(starts) != 1 or len(entries) != len(starts) + len(walks):
             continue
         kinds = {w.get("select") for w in walks}
-        paths = [_steps(part, t.nsmap, key_prefix is not None)
-                 for t in rules for part in split_union(t.get("match") or "")]
+        paths = [
+            _steps(part, t.nsmap, key_prefix is not None) for t in rules for part in split_union(t.get("match") or "")
+        ]
         if len(kinds) != 1 or None in paths:
             continue
         keyed |= any(s and s[0].startswith("key(") for s in paths)
@@ -95,8 +98,13 @@ def select_rule_nodes(root: etree._Element) -> None:
 def _recursion(template: etree._Element, mode: str) -> etree._Element | None:
     """The skeleton's ``apply-templates`` that continues the walk, last in a template of the mode."""
     last = next((c for c in reversed(template) if isinstance(c.tag, str)), None)
-    if (last is None or last.tag != f"{{{XSL}}}apply-templates" or last.get("mode") != mode
-            or last.get("select") not in _VISITED or len(last)):
+    if (
+        last is None
+        or last.tag != f"{{{XSL}}}apply-templates"
+        or last.get("mode") != mode
+        or last.get("select") not in _VISITED
+        or len(last)
+    ):
         return None
     return last
 

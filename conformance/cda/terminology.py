@@ -23,22 +23,38 @@ def check_terminology(doc: XmlDocument, ctx) -> list[Finding]:
             continue
         vs = ctx.value_sets.get(binding.value_set)
         if vs is None:
-            by_req[binding.requirement].append(skipped(
-                binding.requirement, f"Jeu de valeurs {binding.value_set} introuvable : {binding.label} non vérifié.",
-                doc.locate(nodes[0])))
+            by_req[binding.requirement].append(
+                skipped(
+                    binding.requirement,
+                    f"Jeu de valeurs {binding.value_set} introuvable : {binding.label} non vérifié.",
+                    doc.locate(nodes[0]),
+                )
+            )
             continue
         for node in nodes:
             code, system = node.get("code", ""), node.get("codeSystem", "")
             verdict = vs.verdict(code, system)
             where = doc.locate(node)
             if verdict is None:
-                by_req[binding.requirement].append(skipped(
-                    binding.requirement, f"{binding.label} : code {code!r} du système {system!r} hors du périmètre de la "
-                    f"liste intégrée {vs.name} (fournir les jeux de valeurs officiels).", where, describe(node)))
+                by_req[binding.requirement].append(
+                    skipped(
+                        binding.requirement,
+                        f"{binding.label} : code {code!r} du système {system!r} hors du périmètre de la "
+                        f"liste intégrée {vs.name} (fournir les jeux de valeurs officiels).",
+                        where,
+                        describe(node),
+                    )
+                )
             elif not verdict:
-                by_req[binding.requirement].append(failed(
-                    binding.requirement, f"{binding.label} : code {code!r} (système {system!r}) absent du jeu de valeurs "
-                    f"{vs.name} ({vs.oid}).", where, describe(node)))
+                by_req[binding.requirement].append(
+                    failed(
+                        binding.requirement,
+                        f"{binding.label} : code {code!r} (système {system!r}) absent du jeu de valeurs "
+                        f"{vs.name} ({vs.oid}).",
+                        where,
+                        describe(node),
+                    )
+                )
             else:
                 checked[binding.requirement].append(f"{binding.label} : {code} ∈ {vs.name} [{vs.source}]")
     out: list[Finding] = []
@@ -46,7 +62,11 @@ def check_terminology(doc: XmlDocument, ctx) -> list[Finding]:
         if by_req[req]:
             out += by_req[req]
         elif checked[req]:
-            out.append(passed(req, "Codes conformes aux jeux de valeurs CI-SIS.", doc.locate(doc.root), "; ".join(checked[req])))
+            out.append(
+                passed(
+                    req, "Codes conformes aux jeux de valeurs CI-SIS.", doc.locate(doc.root), "; ".join(checked[req])
+                )
+            )
         else:
             out.append(omitted(req, "Aucun code de ce type dans l'en-tête.", doc.locate(doc.root)))
     return out

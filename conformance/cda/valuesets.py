@@ -68,9 +68,18 @@ def read_svs(directory: str | Path) -> tuple[list[SvsSet], list[str]]:
             continue
         for vs in doc.root.iter("{urn:ihe:iti:svs:2008}ValueSet"):
             if vs.get("id"):
-                codes = tuple((c.get("code", ""), c.get("codeSystem", "")) for c in vs.iterfind(".//svs:Concept", SVS_NS))
-                found.append(SvsSet(vs.get("id"), vs.get("displayName") or path.stem, path.name,
-                                    vs.get("revisionDate") or vs.get("dateMaj") or "", codes))
+                codes = tuple(
+                    (c.get("code", ""), c.get("codeSystem", "")) for c in vs.iterfind(".//svs:Concept", SVS_NS)
+                )
+                found.append(
+                    SvsSet(
+                        vs.get("id"),
+                        vs.get("displayName") or path.stem,
+                        path.name,
+                        vs.get("revisionDate") or vs.get("dateMaj") or "",
+                        codes,
+                    )
+                )
     return found, problems
 
 
@@ -95,9 +104,12 @@ def _grouped(codes) -> dict[str, list[str]]:
 def source_commit(directory: Path) -> tuple[str | None, str]:
     """Commit of an SVS folder: its git checkout's HEAD, else a SOURCE_COMMIT file beside or above it."""
     try:
-        top, head = (subprocess.run(["git", "-C", str(directory), "rev-parse", arg], capture_output=True,
-                                    text=True, timeout=10, check=False).stdout.strip()
-                     for arg in ("--show-toplevel", "HEAD"))
+        top, head = (
+            subprocess.run(
+                ["git", "-C", str(directory), "rev-parse", arg], capture_output=True, text=True, timeout=10, check=False
+            ).stdout.strip()
+            for arg in ("--show-toplevel", "HEAD")
+        )
         # only the checkout the folder belongs to (TestContenuCDA/jeuxDeValeurs), not an enclosing repo
         if top and head and Path(top).resolve() in (directory.resolve(), directory.resolve().parent):
             return head, "git rev-parse HEAD"
@@ -110,8 +122,14 @@ def source_commit(directory: Path) -> tuple[str | None, str]:
     return None, "inconnu"
 
 
-def generate_builtin(svs_dir: str | Path, wanted: list[str], hand_written: list[dict], source: str,
-                     commit: str | None = None, generated: date | None = None) -> dict:
+def generate_builtin(
+    svs_dir: str | Path,
+    wanted: list[str],
+    hand_written: list[dict],
+    source: str,
+    commit: str | None = None,
+    generated: date | None = None,
+) -> dict:
     """The data of ``valuesets.json``: each wanted OID from the SVS folder, else its hand-written list.
 
     ``hand_written`` rows (from ``codes.toml``) are used only for sets the source does not carry, and
@@ -128,12 +146,28 @@ def generate_builtin(svs_dir: str | Path, wanted: list[str], hand_written: list[
     for oid in dict.fromkeys([*wanted, *manual]):
         if oid in by_oid:
             s = by_oid[oid]
-            sets.append({"oid": oid, "name": Path(s.file).stem, "origin": "svs", "file": s.file,
-                         "revision": s.revision, "codes": _grouped(s.codes)})
+            sets.append(
+                {
+                    "oid": oid,
+                    "name": Path(s.file).stem,
+                    "origin": "svs",
+                    "file": s.file,
+                    "revision": s.revision,
+                    "codes": _grouped(s.codes),
+                }
+            )
         elif oid in manual:
             row = manual[oid]
-            sets.append({"oid": oid, "name": row["name"], "origin": "hand-written", "fact": row["source"],
-                         "complete": row.get("complete", True), "codes": row.get("codes", {})})
+            sets.append(
+                {
+                    "oid": oid,
+                    "name": row["name"],
+                    "origin": "hand-written",
+                    "fact": row["source"],
+                    "complete": row.get("complete", True),
+                    "codes": row.get("codes", {}),
+                }
+            )
         else:
             raise ValueError(f"jeu de valeurs {oid} absent de {svs_dir} et sans liste écrite à la main")
     return {
@@ -181,7 +215,9 @@ def _builtin_sets() -> dict[str, ValueSet]:
         else:
             source = f"liste écrite à la main : {row['fact']}"
         out[row["oid"]] = ValueSet(
-            oid=row["oid"], name=row["name"], source=source,
+            oid=row["oid"],
+            name=row["name"],
+            source=source,
             codes=frozenset((c, s) for s, codes in row["codes"].items() for c in codes),
             complete=row.get("complete", True),
         )

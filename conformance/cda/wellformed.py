@@ -21,18 +21,45 @@ from .common import CDA_ROOT
 def check_wellformed(doc: XmlDocument, ctx) -> list[Finding]:
     root = doc.root
     if root.tag == CDA_ROOT and doc.form:
-        return [passed("DMP-01", f"Document CDA {doc.form} : ClinicalDocument (urn:hl7-org:v3) lu dans {doc.base} "
-                                 f"(ligne {root.sourceline}) ; toutes les vérifications portent sur lui.", doc.locate(root))]
+        return [
+            passed(
+                "DMP-01",
+                f"Document CDA {doc.form} : ClinicalDocument (urn:hl7-org:v3) lu dans {doc.base} "
+                f"(ligne {root.sourceline}) ; toutes les vérifications portent sur lui.",
+                doc.locate(root),
+            )
+        ]
     if root.tag == CDA_ROOT:
-        return [passed("DMP-01", "Document XML bien formé dont la racine est ClinicalDocument (urn:hl7-org:v3).",
-                       doc.locate(root))]
+        return [
+            passed(
+                "DMP-01",
+                "Document XML bien formé dont la racine est ClinicalDocument (urn:hl7-org:v3).",
+                doc.locate(root),
+            )
+        ]
     if etree.QName(root).localname != "ClinicalDocument":
-        return [omitted("DMP-01", f"Racine {root.tag!s} sans ClinicalDocument d'une forme reconnue : document non "
-                                  "reconnu, défaut compté par GEN-01.", doc.locate(root))]
-    return [failed("DMP-01", f"Racine trouvée : {root.tag!s} ; ClinicalDocument dans l'espace de noms {HL7_NS} "
-                   "attendu.", doc.locate(root))]
+        return [
+            omitted(
+                "DMP-01",
+                f"Racine {root.tag!s} sans ClinicalDocument d'une forme reconnue : document non "
+                "reconnu, défaut compté par GEN-01.",
+                doc.locate(root),
+            )
+        ]
+    return [
+        failed(
+            "DMP-01",
+            f"Racine trouvée : {root.tag!s} ; ClinicalDocument dans l'espace de noms {HL7_NS} attendu.",
+            doc.locate(root),
+        )
+    ]
 
 
 def check_unreadable(path: str, problem: XmlProblem) -> list[Finding]:
-    return [omitted("DMP-01", f"Document CDA illisible ({problem.message}) : défaut déjà compté par GEN-01/GEN-02.",
-                    Location(file=path, line=problem.line))]
+    return [
+        omitted(
+            "DMP-01",
+            f"Document CDA illisible ({problem.message}) : défaut déjà compté par GEN-01/GEN-02.",
+            Location(file=path, line=problem.line),
+        )
+    ]

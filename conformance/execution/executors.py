@@ -11,8 +11,8 @@ import os
 import signal
 from collections import deque
 from collections.abc import Iterator
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 from typing import Protocol
 
 from ..model import ScenarioResult
@@ -60,7 +60,7 @@ def batches_of(documents: Batch, workers: int, largest: int = 64) -> list[Batch]
     if not documents:
         return []
     size = max(1, min(largest, math.ceil(len(documents) / (workers * 4))))
-    return [documents[i:i + size] for i in range(0, len(documents), size)]
+    return [documents[i : i + size] for i in range(0, len(documents), size)]
 
 
 @dataclass
@@ -131,8 +131,9 @@ class ProcessPool:
         self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
-        return in_order(lambda batch: self._pool.submit(evaluate_batch, batch, settings), batches,
-                        self.workers * IN_FLIGHT)
+        return in_order(
+            lambda batch: self._pool.submit(evaluate_batch, batch, settings), batches, self.workers * IN_FLIGHT
+        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -154,8 +155,9 @@ class DaskCluster:
             raise ExecutorError("Dask n'est pas installé : pip install 'dui-conformance[distribue]'.") from None
         self._cluster = None
         if address is None:
-            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, host="127.0.0.1")
+            self._cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+            )
             self._client = Client(self._cluster)
         else:
             self._client = Client(address, timeout="20s")
@@ -219,8 +221,13 @@ class Results(Protocol):
     def extend(self, scenarios: list[ScenarioResult]) -> None: ...
 
 
-def evaluate_offline(settings: RunSettings, executor: Executor, results: Results,
-                     on_total=lambda total: None, on_done=lambda subject: None) -> None:
+def evaluate_offline(
+    settings: RunSettings,
+    executor: Executor,
+    results: Results,
+    on_total=lambda total: None,
+    on_done=lambda subject: None,
+) -> None:
     """Evaluate every exported document, handing each batch's results to ``results`` as it comes back
     (a list, or the run's :class:`~dui_conformance.results.RunCollector`, which masks and spools them).
 
@@ -233,7 +240,7 @@ def evaluate_offline(settings: RunSettings, executor: Executor, results: Results
     ids = document_ids(paths)
     on_total(len(paths))
     batches = batches_of([(p, ids[p]) for p in paths], executor.workers)
-    for batch, batch_results in zip(batches, executor.run(batches, settings)):
+    for batch, batch_results in zip(batches, executor.run(batches, settings), strict=False):
         results.extend(batch_results)
         for path, _ in batch:
             on_done(path)

@@ -16,7 +16,6 @@ asks for anything else is a harness error of its scenario, never a silent pass.
 from __future__ import annotations
 
 import gc
-import re
 import time
 import traceback
 from collections import Counter
@@ -83,16 +82,21 @@ def close_unrun_steps(result: ScenarioResult, planned: list[tuple[str, str]]) ->
     """Steps after a failed one did not run: their requirements are « non évaluée », never « non applicable ».
 
     ``planned`` is every (keyword, text) of the scenario; those past the recorded steps did not run."""
-    unrun = planned[len(result.steps):]
+    unrun = planned[len(result.steps) :]
     if not unrun or not result.steps:
         return
     stopped = next((s for s in reversed(result.steps) if s.outcome in (Outcome.FAIL, Outcome.ERROR)), result.steps[-1])
     judged = {f.requirement for f in result.findings}
-    message = (f"Non évaluée : l'étape « {stopped.keyword} {stopped.text} » a échoué, les étapes suivantes du "
-               "scénario n'ont pas été exécutées.")
+    message = (
+        f"Non évaluée : l'étape « {stopped.keyword} {stopped.text} » a échoué, les étapes suivantes du "
+        "scénario n'ont pas été exécutées."
+    )
     for index, (keyword, text) in enumerate(unrun):
-        findings = [Finding(req, Outcome.NOT_RUN, message) for req in result.requirements
-                    if req not in judged] if index == 0 else []
+        findings = (
+            [Finding(req, Outcome.NOT_RUN, message) for req in result.requirements if req not in judged]
+            if index == 0
+            else []
+        )
         result.steps.append(StepResult(keyword=keyword.strip(), text=text, outcome=Outcome.NOT_RUN, findings=findings))
 
 
@@ -123,8 +127,11 @@ def load_step_modules(offline_only: bool = False) -> list[Any]:
     import pkgutil
 
     package = import_module(STEP_PACKAGE)
-    return [import_module(f"{STEP_PACKAGE}.{info.name}") for info in pkgutil.iter_modules(package.__path__)
-            if not (offline_only and info.name.startswith(LIVE_STEPS_PREFIX))]
+    return [
+        import_module(f"{STEP_PACKAGE}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+        if not (offline_only and info.name.startswith(LIVE_STEPS_PREFIX))
+    ]
 
 
 @dataclass(frozen=True)
@@ -168,8 +175,9 @@ class OfflinePlan:
         key = (kind, tuple(requirements))
         if key not in self._selected:
             wanted = set(requirements)
-            self._selected[key] = [s for s in self.scenarios if applies_to(s.tags, kind)
-                                   and (not wanted or s.tags & wanted)]
+            self._selected[key] = [
+                s for s in self.scenarios if applies_to(s.tags, kind) and (not wanted or s.tags & wanted)
+            ]
         return list(self._selected[key])
 
 
@@ -183,8 +191,9 @@ def offline_plan() -> OfflinePlan:
 
     import_module("dui_conformance.plugin")  # the input kinds the pytest plugin registers, registered here too
     load_step_modules(offline_only=True)
-    definitions = [c for c in list(step_function_context_registry.values())
-                   if c.step_func.__module__.startswith(STEP_PACKAGE)]
+    definitions = [
+        c for c in list(step_function_context_registry.values()) if c.step_func.__module__.startswith(STEP_PACKAGE)
+    ]
     features_dir = Path(import_module("dui_conformance.features").__file__).parent
     taken: set[str] = set()
     planned = []
@@ -201,8 +210,11 @@ def offline_plan() -> OfflinePlan:
                 scenario = template.render(context)
                 steps = []
                 for step in scenario.steps:
-                    found = [c for c in definitions if (c.type is None or c.type == step.type)
-                             and c.parser.is_matching(step.name)]
+                    found = [
+                        c
+                        for c in definitions
+                        if (c.type is None or c.type == step.type) and c.parser.is_matching(step.name)
+                    ]
                     if not found:
                         steps.append(PlannedStep(step.keyword, step.name, None, {}, (), None))
                         continue
@@ -214,10 +226,14 @@ def offline_plan() -> OfflinePlan:
                     if "docstring" in params and step.docstring is not None:
                         arguments["docstring"] = step.docstring
                     wanted = tuple(a for a in get_required_args(ctx.step_func) if a not in arguments)
-                    steps.append(PlannedStep(step.keyword, step.name, ctx.step_func, arguments, wanted,
-                                             ctx.target_fixture))
-                planned.append(PlannedScenario(function_name, feature.name, feature.rel_filename, scenario.name,
-                                               tags, tuple(steps)))
+                    steps.append(
+                        PlannedStep(step.keyword, step.name, ctx.step_func, arguments, wanted, ctx.target_fixture)
+                    )
+                planned.append(
+                    PlannedScenario(
+                        function_name, feature.name, feature.rel_filename, scenario.name, tags, tuple(steps)
+                    )
+                )
     # What is alive now (modules, pytest-bdd, the plan) lives as long as the process: frozen out of the
     # collector's generations, it is not walked again by every full collection while documents are evaluated.
     gc.freeze()
@@ -232,7 +248,7 @@ def document_ids(paths: list[str]) -> dict[str, str]:
     counts = Counter(names)
     taken = set(names)
     ids, suffixes = {}, Counter()
-    for path, name in zip(paths, names):
+    for path, name in zip(paths, names, strict=False):
         if counts[name] > 1:
             sep = "_" if name and name[-1].isdigit() else ""
             while f"{name}{sep}{suffixes[name]}" in taken:
@@ -258,13 +274,21 @@ def evaluate_document(path: str, doc_id: str, settings: RunSettings) -> list[Sce
 def unevaluable(path: str, exc: BaseException) -> ScenarioResult:
     """A document the harness could not even start on: one harness error, the run goes on."""
     detail = traceback.format_exception_only(exc)[-1].strip()
-    return ScenarioResult(nodeid=f"{PLAN_MODULE}::{Path(path).name}", feature="Lecture sûre des documents exportés",
-                          feature_file="", name="Chargement du document", tags=[OFFLINE], requirements=[],
-                          subject=path, error=f"Préparation impossible : {detail}")
+    return ScenarioResult(
+        nodeid=f"{PLAN_MODULE}::{Path(path).name}",
+        feature="Lecture sûre des documents exportés",
+        feature_file="",
+        name="Chargement du document",
+        tags=[OFFLINE],
+        requirements=[],
+        subject=path,
+        error=f"Préparation impossible : {detail}",
+    )
 
 
-def _run_scenario(planned: PlannedScenario, document: InputDocument, doc_id: str,
-                  settings: RunSettings) -> ScenarioResult:
+def _run_scenario(
+    planned: PlannedScenario, document: InputDocument, doc_id: str, settings: RunSettings
+) -> ScenarioResult:
     started = time.perf_counter()
     result = ScenarioResult(
         nodeid=f"{PLAN_MODULE}::{planned.function_name}[{doc_id}]",

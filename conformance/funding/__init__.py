@@ -6,5 +6,18 @@ from .loading import conformity_from_report, conformity_from_run, load_cluster, 
 from .ranking import rank
 from .rulesets import DEFAULT_CAMPAIGN, RuleSet, available, get_ruleset
 
-__all__ = ["Condition", "FundingResult", "InputError", "evaluate", "load_cluster", "conformity_from_report", "conformity_from_run",
-           "usage_from_file", "rank", "DEFAULT_CAMPAIGN", "RuleSet", "available", "get_ruleset"]
+__all__ = [
+    "Condition",
+    "FundingResult",
+    "InputError",
+    "evaluate",
+    "load_cluster",
+    "conformity_from_report",
+    "conformity_from_run",
+    "usage_from_file",
+    "rank",
+    "DEFAULT_CAMPAIGN",
+    "RuleSet",
+    "available",
+    "get_ruleset",
+]

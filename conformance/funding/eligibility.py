@@ -30,9 +30,20 @@ TO_CHECK = "a_verifier"
 NOT_EVALUATED = "non_evaluee"
 
 ACQ, CONF, EQUIP = "acquisition", "mise_en_conformite", "equipement"
-PART_LABELS = {ACQ: "acquisition", CONF: "mise en conformité", EQUIP: "équipement", "amoa": "AMOA", "pilotage": "pilotage"}
-SERVICE_NAMES = {"DMP": "DMP", "MSS": "MSSanté", "EPRESCRIPTION": "e-prescription", "PSC": "Pro Santé Connect",
-                 "INS": "INS"}
+PART_LABELS = {
+    ACQ: "acquisition",
+    CONF: "mise en conformité",
+    EQUIP: "équipement",
+    "amoa": "AMOA",
+    "pilotage": "pilotage",
+}
+SERVICE_NAMES = {
+    "DMP": "DMP",
+    "MSS": "MSSanté",
+    "EPRESCRIPTION": "e-prescription",
+    "PSC": "Pro Santé Connect",
+    "INS": "INS",
+}
 
 
 @dataclass
@@ -99,8 +110,12 @@ class Esms:
     def to_dict(self) -> dict[str, Any]:
         parts = [self.dui] + ([self.equipment] if self.equipment else [])
         return {
-            "finess": self.finess, "nom": self.data["nom"], "categorie": self.data["categorie"],
-            "region": self.region, "hors_plafond": self.capped, "montant": self.amount,
+            "finess": self.finess,
+            "nom": self.data["nom"],
+            "categorie": self.data["categorie"],
+            "region": self.region,
+            "hors_plafond": self.capped,
+            "montant": self.amount,
             "parts": [p.to_dict() for p in parts],
             "usage": self.usage.to_dict() if self.usage else None,
         }
@@ -138,12 +153,23 @@ class FundingResult:
         organisations = []
         for index, og in enumerate(self.cluster["organismes"]):
             mine = [e for e in self.esms if e.og == index]
-            organisations.append({"nom": og["nom"], "petit": og["petit"], "montant": sum(e.amount for e in mine),
-                                  "esms": [e.to_dict() for e in mine]})
+            organisations.append(
+                {
+                    "nom": og["nom"],
+                    "petit": og["petit"],
+                    "montant": sum(e.amount for e in mine),
+                    "esms": [e.to_dict() for e in mine],
+                }
+            )
         return {
             "campagne": {"id": self.ruleset.id, "version": self.ruleset.version, "titre": self.ruleset.title},
-            "grappe": {"nom": self.name, "fichier": self.source, "type_projet": self.cluster["type_projet"],
-                       "territoire": self.cluster["territoire"], "solution": self.cluster["solution"]},
+            "grappe": {
+                "nom": self.name,
+                "fichier": self.source,
+                "type_projet": self.cluster["type_projet"],
+                "territoire": self.cluster["territoire"],
+                "solution": self.cluster["solution"],
+            },
             "eligible": self.eligible,
             "raisons": [r.to_dict() for r in self.reasons],
             "montant_total": self.total,
@@ -192,8 +218,15 @@ class _Evaluation:
                 kind = self.type
                 if self.type == CONF and data["sans_dui"]:
                     kind = ruleset.amounts["forfait_sans_dui"]
-                self.esms.append(Esms(og_index, data, data.get("solution") or cluster["solution"], Part(kind),
-                                      Part(EQUIP) if data["equipement"] else None))
+                self.esms.append(
+                    Esms(
+                        og_index,
+                        data,
+                        data.get("solution") or cluster["solution"],
+                        Part(kind),
+                        Part(EQUIP) if data["equipement"] else None,
+                    )
+                )
 
     def add(self, rule: str, status: str, message: str) -> None:
         self.reasons.append(Reason(rule, status, message, (self.rules.rule(rule) or {}).get("source", "")))
@@ -210,8 +243,16 @@ class _Evaluation:
         for name in ("finess", "editeur_deja_contractualise", "bon_commande_sons"):
             self._apply(name)
         self._apply("equipement")  # after the DUI parts: equipment never comes alone
-        for name in ("taille_grappe", "solution_unique", "nature_projet", "champ", "services_socles",
-                     "referencement", "calendrier", "multiregional"):
+        for name in (
+            "taille_grappe",
+            "solution_unique",
+            "nature_projet",
+            "champ",
+            "services_socles",
+            "referencement",
+            "calendrier",
+            "multiregional",
+        ):
             self._apply(name)
         self._cap_and_price()
         self._apply("accompagnement")
@@ -237,7 +278,11 @@ class _Evaluation:
             else:
                 seen[case.finess] = case
         if refused:
-            self.add("finess", PARTIAL, f"{len(refused)} ESMS écarté(s), FINESS invalide ou en double : " + " ; ".join(refused))
+            self.add(
+                "finess",
+                PARTIAL,
+                f"{len(refused)} ESMS écarté(s), FINESS invalide ou en double : " + " ; ".join(refused),
+            )
         else:
             key = " et clé de Luhn" if params["cle"] == "luhn" else ""
             self.add("finess", OK, f"{len(self.esms)} FINESS bien formés (format{key}), sans doublon.")
@@ -245,14 +290,19 @@ class _Evaluation:
     def _rule_editeur_deja_contractualise(self, params: dict[str, Any]) -> None:
         signed = [e for e in self.esms if e.data.get("contrat_editeur_signe")]
         if self.type != ACQ:
-            self.add("editeur_deja_contractualise", NA, "projet de mise en conformité : la règle ne vise que l'acquisition.")
+            self.add(
+                "editeur_deja_contractualise", NA, "projet de mise en conformité : la règle ne vise que l'acquisition."
+            )
             return
         for case in signed:
             case.dui.refuse("contrat déjà signé avec un éditeur : l'acquisition exige une mise en concurrence")
         if signed:
-            self.add("editeur_deja_contractualise", PARTIAL,
-                     f"acquisition refusée pour {_names(signed)} : contrat déjà signé avec un éditeur, "
-                     "alors que l'acquisition exige une mise en concurrence des éditeurs référencés.")
+            self.add(
+                "editeur_deja_contractualise",
+                PARTIAL,
+                f"acquisition refusée pour {_names(signed)} : contrat déjà signé avec un éditeur, "
+                "alors que l'acquisition exige une mise en concurrence des éditeurs référencés.",
+            )
         else:
             self.add("editeur_deja_contractualise", OK, "aucun ESMS n'a déjà contractualisé avec un éditeur.")
 
@@ -263,26 +313,44 @@ class _Evaluation:
             return
         if self.type == ACQ:
             for case in sons:
-                case.dui.refuse("bon de commande SONS signé : éditeur déjà retenu, l'acquisition exige une mise en concurrence")
-            self.add("bon_commande_sons", PARTIAL,
-                     f"acquisition refusée pour {_names(sons)} : un bon de commande SONS signé vaut contrat avec un éditeur ; "
-                     "un bon SONS n'est admis que dans un projet de mise en conformité.")
+                case.dui.refuse(
+                    "bon de commande SONS signé : éditeur déjà retenu, l'acquisition exige une mise en concurrence"
+                )
+            self.add(
+                "bon_commande_sons",
+                PARTIAL,
+                f"acquisition refusée pour {_names(sons)} : "
+                "un bon de commande SONS signé vaut contrat avec un éditeur ; "
+                "un bon SONS n'est admis que dans un projet de mise en conformité.",
+            )
             return
         doubts = []
         for case in sons:
             if "SEGUR" not in case.solution.get("referencement", []):
-                doubts.append(f"{case.label} : bon valide seulement une fois le référencement Ségur obtenu, "
-                              f"non déclaré pour {_solution_label(case.solution)}")
-            for field_name, limit_name, what in (("date_commande_sons", "commande_avant", "commande"),
-                                                 ("date_deploiement_sons", "deploiement_avant", "mise à jour")):
+                doubts.append(
+                    f"{case.label} : bon valide seulement une fois le référencement Ségur obtenu, "
+                    f"non déclaré pour {_solution_label(case.solution)}"
+                )
+            for field_name, limit_name, what in (
+                ("date_commande_sons", "commande_avant", "commande"),
+                ("date_deploiement_sons", "deploiement_avant", "mise à jour"),
+            ):
                 date = case.data.get(field_name)
                 if date and date > params[limit_name]:
                     doubts.append(f"{case.label} : {what} SONS du {date}, après la limite du {params[limit_name]}")
         if doubts:
-            self.add("bon_commande_sons", CHECK, "ESMS avec bon SONS admis en mise en conformité, mais : " + " ; ".join(doubts))
+            self.add(
+                "bon_commande_sons",
+                CHECK,
+                "ESMS avec bon SONS admis en mise en conformité, mais : " + " ; ".join(doubts),
+            )
         else:
-            self.add("bon_commande_sons", OK, f"{len(sons)} ESMS avec bon de commande SONS, admis en mise en conformité "
-                                              "(financements liés aux usages).")
+            self.add(
+                "bon_commande_sons",
+                OK,
+                f"{len(sons)} ESMS avec bon de commande SONS, admis en mise en conformité "
+                "(financements liés aux usages).",
+            )
 
     def _rule_equipement(self, params: dict[str, Any]) -> None:
         asked = [e for e in self.esms if e.equipment]
@@ -293,19 +361,28 @@ class _Evaluation:
         for case in asked:
             og = self.og(case)
             if not og["petit"]:
-                case.equipment.refuse(f"{og['nom']} n'est pas un petit organisme gestionnaire : l'équipement est réservé aux petits ESMS")
+                case.equipment.refuse(
+                    f"{og['nom']} n'est pas un petit organisme gestionnaire : l'équipement est réservé aux petits ESMS"
+                )
             elif per_og[case.og] > params["petit_og_max_esms"]:
-                case.equipment.refuse(f"{og['nom']} déclaré petit mais compte {per_og[case.og]} ESMS dans la grappe "
-                                      f"(petit : {params['petit_og_max_esms']} au plus)")
+                case.equipment.refuse(
+                    f"{og['nom']} déclaré petit mais compte {per_og[case.og]} ESMS dans la grappe "
+                    f"(petit : {params['petit_og_max_esms']} au plus)"
+                )
             elif self.type not in params["projets"]:
                 case.equipment.refuse(f"équipement non prévu pour un projet {PART_LABELS[self.type]}")
             elif not case.dui.granted:
                 case.equipment.refuse("l'équipement ne vient jamais seul : la part DUI de cet ESMS est refusée")
         refused = [e for e in asked if not e.equipment.granted]
         if refused:
-            self.add("equipement", PARTIAL, f"équipement refusé pour {len(refused)} ESMS sur {len(asked)} demandés : "
-                     + " ; ".join(f"{e.label} : {e.equipment.reason}" for e in refused[:5])
-                     + (" ; …" if len(refused) > 5 else "") + ". Leur part DUI n'en dépend pas.")
+            self.add(
+                "equipement",
+                PARTIAL,
+                f"équipement refusé pour {len(refused)} ESMS sur {len(asked)} demandés : "
+                + " ; ".join(f"{e.label} : {e.equipment.reason}" for e in refused[:5])
+                + (" ; …" if len(refused) > 5 else "")
+                + ". Leur part DUI n'en dépend pas.",
+            )
         else:
             self.add("equipement", OK, f"équipement accordé à {len(asked)} ESMS de petits organismes gestionnaires.")
 
@@ -319,13 +396,23 @@ class _Evaluation:
         big = [(self.cluster["organismes"][i]["nom"], n) for i, n in per_og.items() if n >= params["og_seul_min_esms"]]
         counted = f"{len(kept)} ESMS retenus, {len(per_og)} organisme(s) gestionnaire(s)"
         if len(per_og) >= params["min_og"] and len(kept) >= minimum:
-            self.add("taille_grappe", OK, f"{counted} : au moins {params['min_og']} OG et {minimum} ESMS ({territory}).")
+            self.add(
+                "taille_grappe", OK, f"{counted} : au moins {params['min_og']} OG et {minimum} ESMS ({territory})."
+            )
         elif big:
-            self.add("taille_grappe", OK, f"{counted} : {big[0][0]} compte {big[0][1]} ESMS, au moins "
-                                          f"{params['og_seul_min_esms']}, et peut candidater seul.")
+            self.add(
+                "taille_grappe",
+                OK,
+                f"{counted} : {big[0][0]} compte {big[0][1]} ESMS, au moins "
+                f"{params['og_seul_min_esms']}, et peut candidater seul.",
+            )
         else:
-            self.add("taille_grappe", KO, f"{counted} ; attendu : au moins {params['min_og']} OG et {minimum} ESMS "
-                                          f"({territory}), ou un OG d'au moins {params['og_seul_min_esms']} ESMS.")
+            self.add(
+                "taille_grappe",
+                KO,
+                f"{counted} ; attendu : au moins {params['min_og']} OG et {minimum} ESMS "
+                f"({territory}), ou un OG d'au moins {params['og_seul_min_esms']} ESMS.",
+            )
 
     def _rule_solution_unique(self, params: dict[str, Any]) -> None:
         groups: dict[tuple, list[Esms]] = {}
@@ -335,10 +422,16 @@ class _Evaluation:
             only = next(iter(groups.values()))[0].solution if groups else self.cluster["solution"]
             self.add("solution_unique", OK, f"une seule solution pour tous les ESMS : {_solution_label(only)}.")
             return
-        detail = " ; ".join(f"{_solution_label(cases[0].solution)} : {len(cases)} ESMS ({_names(cases, 3)})"
-                            for cases in sorted(groups.values(), key=len, reverse=True))
-        self.add("solution_unique", KO, f"{len(groups)} solutions ou versions dans le projet ({detail}) ; "
-                                        "attendu : le même logiciel dans la même version pour tous les ESMS.")
+        detail = " ; ".join(
+            f"{_solution_label(cases[0].solution)} : {len(cases)} ESMS ({_names(cases, 3)})"
+            for cases in sorted(groups.values(), key=len, reverse=True)
+        )
+        self.add(
+            "solution_unique",
+            KO,
+            f"{len(groups)} solutions ou versions dans le projet ({detail}) ; "
+            "attendu : le même logiciel dans la même version pour tous les ESMS.",
+        )
 
     def _rule_nature_projet(self, params: dict[str, Any]) -> None:
         kept = self.kept
@@ -347,12 +440,20 @@ class _Evaluation:
             self.add("nature_projet", OK, f"projet d'acquisition pour {len(kept)} ESMS.")
             return
         if not kept or len(without) / len(kept) < params["part_max_sans_dui"]:
-            self.add("nature_projet", OK, f"mise en conformité : {len(without)} ESMS sans DUI sur {len(kept)}, "
-                                          f"moins de {params['part_max_sans_dui']:.0%}.")
+            self.add(
+                "nature_projet",
+                OK,
+                f"mise en conformité : {len(without)} ESMS sans DUI sur {len(kept)}, "
+                f"moins de {params['part_max_sans_dui']:.0%}.",
+            )
         else:
-            self.add("nature_projet", KO, f"mise en conformité avec {len(without)} ESMS sans DUI sur {len(kept)} : "
-                                          f"ils doivent rester minoritaires (moins de {params['part_max_sans_dui']:.0%}) ; "
-                                          "sinon le projet mélange acquisition et mise en conformité.")
+            self.add(
+                "nature_projet",
+                KO,
+                f"mise en conformité avec {len(without)} ESMS sans DUI sur {len(kept)} : "
+                f"ils doivent rester minoritaires (moins de {params['part_max_sans_dui']:.0%}) ; "
+                "sinon le projet mélange acquisition et mise en conformité.",
+            )
 
     def _rule_champ(self, params: dict[str, Any]) -> None:
         kept = self.kept
@@ -379,16 +480,23 @@ class _Evaluation:
         missing = [s for s in params["obligatoires"] if s not in declared]
         problems = []
         if len(counted) < params["minimum"]:
-            problems.append(f"{len(counted)} service(s) socle(s) compté(s) ({', '.join(SERVICE_NAMES[s] for s in counted) or 'aucun'}), "
-                            f"au moins {params['minimum']} attendus parmi {', '.join(SERVICE_NAMES[s] for s in params['comptes'])}")
+            problems.append(
+                f"{len(counted)} service(s) socle(s) compté(s) "
+                f"({', '.join(SERVICE_NAMES[s] for s in counted) or 'aucun'}), "
+                f"au moins {params['minimum']} attendus parmi {', '.join(SERVICE_NAMES[s] for s in params['comptes'])}"
+            )
         if missing:
             problems.append("obligatoire(s) dans ce jeu de règles : " + ", ".join(SERVICE_NAMES[s] for s in missing))
         if problems:
             self.add("services_socles", KO, " ; ".join(problems) + ".")
         else:
             ignored = [SERVICE_NAMES[s] for s in declared if s not in params["comptes"]]
-            note = f" ({', '.join(ignored)} déclaré, non compté parmi les services socles de la règle)" if ignored else ""
-            self.add("services_socles", OK, f"interopérabilité avec {', '.join(SERVICE_NAMES[s] for s in counted)}{note}.")
+            note = (
+                f" ({', '.join(ignored)} déclaré, non compté parmi les services socles de la règle)" if ignored else ""
+            )
+            self.add(
+                "services_socles", OK, f"interopérabilité avec {', '.join(SERVICE_NAMES[s] for s in counted)}{note}."
+            )
 
     def _rule_referencement(self, params: dict[str, Any]) -> None:
         solution = self.cluster["solution"]
@@ -398,18 +506,28 @@ class _Evaluation:
             self.add("derogation", NA, "solution référencée : pas de dérogation nécessaire.")
             return
         if self.type == ACQ:
-            self.add("referencement", KO, f"{_solution_label(solution)} n'est pas référencée ({' ou '.join(params['admis'])}) : "
-                                          "une acquisition passe par la mise en concurrence d'éditeurs référencés.")
+            self.add(
+                "referencement",
+                KO,
+                f"{_solution_label(solution)} n'est pas référencée ({' ou '.join(params['admis'])}) : "
+                "une acquisition passe par la mise en concurrence d'éditeurs référencés.",
+            )
             self.add("derogation", NA, "la dérogation ne vaut que pour une mise en conformité.")
             return
-        self.add("referencement", CHECK, f"{_solution_label(solution)} n'est pas déclarée référencée : "
-                                         "admise seulement par dérogation (règle « derogation »).")
+        self.add(
+            "referencement",
+            CHECK,
+            f"{_solution_label(solution)} n'est pas déclarée référencée : "
+            "admise seulement par dérogation (règle « derogation »).",
+        )
         if self.rules.rule("derogation") is None:
             self.reasons.append(Reason("derogation", NA, f"règle absente du jeu « {self.rules.id} » : non appliquée"))
             return
         derogation = self.cluster.get("derogation")
         if not derogation:
-            self.add("derogation", KO, "solution non référencée sans dérogation demandée (champ et engagement de l'éditeur).")
+            self.add(
+                "derogation", KO, "solution non référencée sans dérogation demandée (champ et engagement de l'éditeur)."
+            )
             return
         field_cases = [e for e in self.kept if e.data["categorie"] == derogation["champ"]]
         problems = []
@@ -418,13 +536,19 @@ class _Evaluation:
         if not field_cases:
             problems.append(f"aucun ESMS du champ {derogation['champ']} dans le projet")
         elif any(e.data["sans_dui"] for e in field_cases):
-            problems.append(f"la solution n'est pas déployée dans tous les ESMS du champ {derogation['champ']} "
-                            f"({_names([e for e in field_cases if e.data['sans_dui']], 3)} sans DUI)")
+            problems.append(
+                f"la solution n'est pas déployée dans tous les ESMS du champ {derogation['champ']} "
+                f"({_names([e for e in field_cases if e.data['sans_dui']], 3)} sans DUI)"
+            )
         if problems:
             self.add("derogation", KO, "dérogation non admise : " + " ; ".join(problems) + ".")
         else:
-            self.add("derogation", OK, f"dérogation : solution déployée dans les {len(field_cases)} ESMS du champ "
-                                       f"{derogation['champ']} du projet, éditeur engagé (déclaratif, à confirmer par l'ARS).")
+            self.add(
+                "derogation",
+                OK,
+                f"dérogation : solution déployée dans les {len(field_cases)} ESMS du champ "
+                f"{derogation['champ']} du projet, éditeur engagé (déclaratif, à confirmer par l'ARS).",
+            )
 
     def _rule_calendrier(self, params: dict[str, Any]) -> None:
         dates = self.cluster.get("dates", {})
@@ -433,11 +557,15 @@ class _Evaluation:
         if filed is None:
             notes.append("date de dépôt non déclarée")
         elif not params["depot_debut"] <= filed <= params["depot_fin"]:
-            problems.append(f"dépôt le {filed}, hors de la période de candidature du {params['depot_debut']} au {params['depot_fin']}")
+            problems.append(
+                f"dépôt le {filed}, hors de la période de candidature "
+                f"du {params['depot_debut']} au {params['depot_fin']}"
+            )
         if signed and params.get("convention_avant") and signed > params["convention_avant"]:
             problems.append(f"convention signée le {signed}, après la limite du {params['convention_avant']}")
         window = f"candidatures du {params['depot_debut']} au {params['depot_fin']}" + (
-            f", conventions avant le {params['convention_avant']}" if params.get("convention_avant") else "")
+            f", conventions avant le {params['convention_avant']}" if params.get("convention_avant") else ""
+        )
         if problems:
             self.add("calendrier", KO, " ; ".join(problems) + ".")
         elif notes:
@@ -469,8 +597,12 @@ class _Evaluation:
         if problems:
             self.add("multiregional", CHECK, f"ESMS par région : {spread or 'aucune'} ; " + " ; ".join(problems) + ".")
         elif len(counts) > 1:
-            self.add("multiregional", OK, f"projet multirégional ({spread}) : dotation répartie selon le nombre d'ESMS par région ; "
-                                          f"{how} : {self.instructing}.")
+            self.add(
+                "multiregional",
+                OK,
+                f"projet multirégional ({spread}) : dotation répartie selon le nombre d'ESMS par région ; "
+                f"{how} : {self.instructing}.",
+            )
         else:
             self.add("multiregional", OK, f"projet régional ({spread}) ; {how} : {self.instructing}.")
 
@@ -491,11 +623,24 @@ class _Evaluation:
                 case.equipment.amount = amounts[EQUIP] if case.equipment.granted else 0
         capped = [e for e in self.esms if e.capped]
         if capped:
-            self.reasons.append(Reason("plafond_esms", PARTIAL, f"{len(capped)} ESMS au-delà du plafond de {cap} ESMS par projet, "
-                                       f"non financés (ordre du fichier) : {_names(capped)}.", amounts["source"]))
+            self.reasons.append(
+                Reason(
+                    "plafond_esms",
+                    PARTIAL,
+                    f"{len(capped)} ESMS au-delà du plafond de {cap} ESMS par projet, "
+                    f"non financés (ordre du fichier) : {_names(capped)}.",
+                    amounts["source"],
+                )
+            )
         else:
-            self.reasons.append(Reason("plafond_esms", OK, f"{len(self.kept)} ESMS financés, plafond de {cap} par projet.",
-                                       amounts["source"]))
+            self.reasons.append(
+                Reason(
+                    "plafond_esms",
+                    OK,
+                    f"{len(self.kept)} ESMS financés, plafond de {cap} par projet.",
+                    amounts["source"],
+                )
+            )
 
     def _rule_accompagnement(self, params: dict[str, Any]) -> None:
         asked = {k: v for k, v in self.cluster.get("accompagnement", {}).items() if v}
@@ -530,9 +675,14 @@ def split_by_count(total: int, counts: dict[str, int]) -> dict[str, int]:
     return shares
 
 
-def evaluate(cluster: dict[str, Any], ruleset: RuleSet, source: str = "grappe",
-             conformity: Condition | None = None, usage: dict[str, Condition] | None = None,
-             usage_note: str = "") -> FundingResult:
+def evaluate(
+    cluster: dict[str, Any],
+    ruleset: RuleSet,
+    source: str = "grappe",
+    conformity: Condition | None = None,
+    usage: dict[str, Condition] | None = None,
+    usage_note: str = "",
+) -> FundingResult:
     """Eligibility, amounts and tranches of a schema-valid cluster under ``ruleset``.
 
     ``conformity`` comes from a readiness report, ``usage`` (FINESS -> condition) from a usage
@@ -548,8 +698,10 @@ def evaluate(cluster: dict[str, Any], ruleset: RuleSet, source: str = "grappe",
     for case in run.esms:
         if case.amount:
             case.usage = (usage or {}).get(case.finess) or Condition(
-                "usage", NOT_EVALUATED, "aucune donnée d'usage fournie (--usage)" if usage is None
-                else "ESMS absent de l'évaluation d'usage")
+                "usage",
+                NOT_EVALUATED,
+                "aucune donnée d'usage fournie (--usage)" if usage is None else "ESMS absent de l'évaluation d'usage",
+            )
     result.tranches = _tranches(result, conformity, usage_note)
     return result
 
@@ -562,10 +714,15 @@ def _tranches(result: FundingResult, conformity: Condition | None, usage_note: s
     for tranche in tranches:
         conditions = [_condition(name, result, conformity, usage_note) for name in tranche["conditions"]]
         amount = amounts[tranche["id"]]
-        entry = {"id": tranche["id"], "libelle": tranche["libelle"], "part": tranche["part"], "montant": amount,
-                 "source": tranche["source"],
-                 "condition": " ; ".join(f"{c.id} : {c.message}" for c in conditions) or "aucune",
-                 "conditions": [c.to_dict() for c in conditions]}
+        entry = {
+            "id": tranche["id"],
+            "libelle": tranche["libelle"],
+            "part": tranche["part"],
+            "montant": amount,
+            "source": tranche["source"],
+            "condition": " ; ".join(f"{c.id} : {c.message}" for c in conditions) or "aucune",
+            "conditions": [c.to_dict() for c in conditions],
+        }
         others = {c.status for c in conditions if c.id != "usage"}
         # Pieces only the ARS can check (convention, invoices) do not hold the amount back: it is
         # releasable "sous réserve" of them, and the output names them.
@@ -583,7 +740,10 @@ def _tranches(result: FundingResult, conformity: Condition | None, usage_note: s
             if len(met) == len(funded):
                 status, releasable = "liberable", amount
             elif met:
-                status, releasable = "partiellement_liberable", amount * sum(e.amount for e in met) // sum(e.amount for e in funded)
+                status, releasable = (
+                    "partiellement_liberable",
+                    amount * sum(e.amount for e in met) // sum(e.amount for e in funded),
+                )
             elif all(e.usage and e.usage.status == UNMET for e in funded):
                 status, releasable = "bloquee", 0
             else:
@@ -600,8 +760,7 @@ def _condition(name: str, result: FundingResult, conformity: Condition | None, u
         signed = result.cluster.get("dates", {}).get("convention")
         limit = (result.ruleset.rule("calendrier") or {}).get("convention_avant")
         if signed and limit:
-            return Condition(name, MET if signed <= limit else UNMET,
-                             f"convention signée le {signed} (limite {limit})")
+            return Condition(name, MET if signed <= limit else UNMET, f"convention signée le {signed} (limite {limit})")
         return Condition(name, TO_CHECK, "signature de la convention ARS / porteur : à vérifier par l'ARS")
     if name in ("facture_parametrage", "facture_deploiement"):
         what = "fin du paramétrage" if name == "facture_parametrage" else "fin du déploiement"
@@ -617,5 +776,7 @@ def _condition(name: str, result: FundingResult, conformity: Condition | None, u
             return Condition(name, NOT_EVALUATED, next(e.usage.message for e in funded if e.usage))
         met = statuses.get(MET, 0)
         status = MET if met == len(funded) else (UNMET if statuses.get(UNMET, 0) == len(funded) else TO_CHECK)
-        return Condition(name, status, f"cibles d'usage atteintes par {met} ESMS financé(s) sur {len(funded)}{usage_note}")
+        return Condition(
+            name, status, f"cibles d'usage atteintes par {met} ESMS financé(s) sur {len(funded)}{usage_note}"
+        )
     raise ValueError(f"condition inconnue : {name}")

@@ -59,7 +59,9 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(str(path), [f"encodage illisible (UTF-8 attendu) : {exc.reason} à l'octet {exc.start}"]) from None
+        raise InputError(
+            str(path), [f"encodage illisible (UTF-8 attendu) : {exc.reason} à l'octet {exc.start}"]
+        ) from None
 
 
 def load(path: Path) -> Loaded:
@@ -70,7 +72,9 @@ def load(path: Path) -> Loaded:
         try:
             data = json.loads(text, object_pairs_hook=lambda pairs: _unique(pairs, duplicates))
         except json.JSONDecodeError as exc:
-            raise InputError(str(path), [f"JSON invalide ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}"]) from None
+            raise InputError(
+                str(path), [f"JSON invalide ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}"]
+            ) from None
         except RecursionError:
             raise InputError(str(path), ["JSON trop profondément imbriqué"]) from None
         if duplicates:
@@ -131,7 +135,9 @@ def _lines(node: yaml.Node, source: str) -> dict[PathKey, int]:
     while stack:
         path, current = stack.pop()
         if id(current) in seen:
-            errors.append(f"{dotted(path)} (ligne {current.start_mark.line + 1}) : les alias YAML (*ancre) ne sont pas admis")
+            errors.append(
+                f"{dotted(path)} (ligne {current.start_mark.line + 1}) : les alias YAML (*ancre) ne sont pas admis"
+            )
             continue
         seen.add(id(current))
         lines[path] = current.start_mark.line + 1
@@ -140,11 +146,15 @@ def _lines(node: yaml.Node, source: str) -> dict[PathKey, int]:
             for key_node, value_node in current.value:
                 key = key_node.value
                 if key in keys:
-                    errors.append(f"{dotted(path + (key,))} (ligne {key_node.start_mark.line + 1}) : clé en double "
-                                  f"(déjà définie ligne {keys[key]})")
+                    errors.append(
+                        f"{dotted(path + (key,))} (ligne {key_node.start_mark.line + 1}) : clé en double "
+                        f"(déjà définie ligne {keys[key]})"
+                    )
                 keys[key] = key_node.start_mark.line + 1
                 if key == "<<":
-                    errors.append(f"{dotted(path)} (ligne {key_node.start_mark.line + 1}) : la fusion YAML (<<) n'est pas admise")
+                    errors.append(
+                        f"{dotted(path)} (ligne {key_node.start_mark.line + 1}) : la fusion YAML (<<) n'est pas admise"
+                    )
                 stack.append((path + (key,), value_node))
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((path + (i,), item) for i, item in enumerate(current.value))
@@ -160,7 +170,9 @@ def schema_errors(loaded: Loaded, schema: dict[str, Any]) -> list[str]:
     for error in validator.iter_errors(loaded.data):
         path = tuple(error.absolute_path)
         line = loaded.line(path)
-        found.append((line or 0, dotted(path), f"{dotted(path)}{f' (ligne {line})' if line else ''} : {_french(error)}"))
+        found.append(
+            (line or 0, dotted(path), f"{dotted(path)}{f' (ligne {line})' if line else ''} : {_french(error)}")
+        )
     return [message for _, _, message in sorted(found)]
 
 
@@ -176,10 +188,21 @@ def _french(error: jsonschema.ValidationError) -> str:
             extra = sorted(k for k in value if k not in allowed) if isinstance(value, dict) else []
             return f"champ inconnu : {', '.join(map(str, extra))} (admis : {', '.join(sorted(allowed))})"
         case "type":
-            names = {"string": "un texte", "integer": "un entier", "number": "un nombre", "boolean": "un booléen (true/false)",
-                     "array": "une liste", "object": "un objet (clé : valeur)", "null": "vide"}
+            names = {
+                "string": "un texte",
+                "integer": "un entier",
+                "number": "un nombre",
+                "boolean": "un booléen (true/false)",
+                "array": "une liste",
+                "object": "un objet (clé : valeur)",
+                "null": "vide",
+            }
             expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-            hint = " (mettre la valeur entre guillemets)" if "string" in expected and isinstance(value, (int, float)) else ""
+            hint = (
+                " (mettre la valeur entre guillemets)"
+                if "string" in expected and isinstance(value, (int, float))
+                else ""
+            )
             return f"valeur {value!r} : {' ou '.join(names.get(t, t) for t in expected)} attendu{hint}"
         case "enum":
             return f"valeur {value!r} inconnue (admises : {', '.join(map(str, error.validator_value))})"

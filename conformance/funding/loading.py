@@ -14,23 +14,42 @@ CLUSTER_SCHEMA = json.loads((SCHEMAS / "grappe.schema.json").read_text(encoding=
 
 # Only what the funding conditions read from report.json (RunResult.to_dict) and from ``usage --format json``.
 REPORT_SCHEMA = {
-    "type": "object", "required": ["requirements"],
+    "type": "object",
+    "required": ["requirements"],
     "properties": {
         "verdict": {"type": "string"},
-        "requirements": {"type": "array", "items": {
-            "type": "object", "required": ["id", "service", "blocking", "outcome"],
-            "properties": {"id": {"type": "string"}, "service": {"type": "string"}, "blocking": {"type": "boolean"},
-                           "outcome": {"enum": ["pass", "fail", "skip", "omit", "error", "not_run"]}}}},
+        "requirements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "service", "blocking", "outcome"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "service": {"type": "string"},
+                    "blocking": {"type": "boolean"},
+                    "outcome": {"enum": ["pass", "fail", "skip", "omit", "error", "not_run"]},
+                },
+            },
+        },
     },
 }
 USAGE_SCHEMA = {
-    "type": "object", "required": ["cibles", "esms"],
+    "type": "object",
+    "required": ["cibles", "esms"],
     "properties": {
         "cibles": {"type": "object", "required": ["exemple"], "properties": {"exemple": {"type": "boolean"}}},
-        "esms": {"type": "array", "items": {
-            "type": "object", "required": ["finess", "tranche_finale_liberable", "motif"],
-            "properties": {"finess": {"type": "string"}, "tranche_finale_liberable": {"type": "boolean"},
-                           "motif": {"type": "string"}}}},
+        "esms": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["finess", "tranche_finale_liberable", "motif"],
+                "properties": {
+                    "finess": {"type": "string"},
+                    "tranche_finale_liberable": {"type": "boolean"},
+                    "motif": {"type": "string"},
+                },
+            },
+        },
     },
 }
 
@@ -60,11 +79,14 @@ def conformity_from_run(report: dict[str, Any], label: str, services: list[str])
     never met.
     """
     requirements = report["requirements"]
-    failing = {s: [r["id"] for r in requirements if r["service"] == s and r["blocking"] and r["outcome"] == "fail"]
-               for s in services}
+    failing = {
+        s: [r["id"] for r in requirements if r["service"] == s and r["blocking"] and r["outcome"] == "fail"]
+        for s in services
+    }
     # evaluated = decided or undecided on this run's inputs; "non applicable" and "non évaluée" cover nothing
-    covered = {s for s in services
-               if any(r["service"] == s and r["outcome"] not in ("not_run", "omit") for r in requirements)}
+    covered = {
+        s for s in services if any(r["service"] == s and r["outcome"] not in ("not_run", "omit") for r in requirements)
+    }
     names = ", ".join(SERVICE_NAMES.get(s, s) for s in services)
     if any(failing.values()):
         detail = " ; ".join(f"{SERVICE_NAMES.get(s, s)} : {', '.join(ids)}" for s, ids in failing.items() if ids)
@@ -80,10 +102,9 @@ def conformity_from_run(report: dict[str, Any], label: str, services: list[str])
 def usage_from_file(path: Path) -> tuple[dict[str, Condition], str]:
     """Per-FINESS usage conditions from ``usage --format json``, and a note when its targets are an example."""
     data = _validated(path, USAGE_SCHEMA, "évaluation d'usage")
-    conditions = {row["finess"]: Condition("usage", MET if row["tranche_finale_liberable"] else UNMET, row["motif"])
-                  for row in data["esms"]}
+    conditions = {
+        row["finess"]: Condition("usage", MET if row["tranche_finale_liberable"] else UNMET, row["motif"])
+        for row in data["esms"]
+    }
     note = " — ATTENTION : cibles d'EXEMPLE, pas des seuils officiels" if data["cibles"]["exemple"] else ""
     return conditions, note
-
-
-

@@ -32,12 +32,30 @@ def rank(results: list[FundingResult], envelope: int | None) -> list[dict[str, A
         fits = envelope is None or used + result.total <= envelope
         if fits:
             used += result.total
-        rows.append({"rang": position, "grappe": result.name, "fichier": result.source, "montant": result.total,
-                     "deja_finance": bool(result.cluster.get("deja_finance")), "priorite": result.cluster.get("priorite"),
-                     "dans_enveloppe": fits, "cumul": used})
+        rows.append(
+            {
+                "rang": position,
+                "grappe": result.name,
+                "fichier": result.source,
+                "montant": result.total,
+                "deja_finance": bool(result.cluster.get("deja_finance")),
+                "priorite": result.cluster.get("priorite"),
+                "dans_enveloppe": fits,
+                "cumul": used,
+            }
+        )
     for result in results:
         if not result.eligible:
-            rows.append({"rang": None, "grappe": result.name, "fichier": result.source, "montant": 0,
-                         "deja_finance": bool(result.cluster.get("deja_finance")), "priorite": result.cluster.get("priorite"),
-                         "dans_enveloppe": False, "cumul": used})
+            rows.append(
+                {
+                    "rang": None,
+                    "grappe": result.name,
+                    "fichier": result.source,
+                    "montant": 0,
+                    "deja_finance": bool(result.cluster.get("deja_finance")),
+                    "priorite": result.cluster.get("priorite"),
+                    "dans_enveloppe": False,
+                    "cumul": used,
+                }
+            )
     return rows

@@ -69,5 +69,7 @@ def available(extra_dirs: list[Path] | None = None) -> dict[str, RuleSet]:
 def get_ruleset(campaign: str, extra_dirs: list[Path] | None = None) -> RuleSet:
     rulesets = available(extra_dirs)
     if campaign not in rulesets:
-        raise InputError("campagne", [f"jeu de règles « {campaign} » inconnu (disponibles : {', '.join(sorted(rulesets))})"])
+        raise InputError(
+            "campagne", [f"jeu de règles « {campaign} » inconnu (disponibles : {', '.join(sorted(rulesets))})"]
+        )
     return rulesets[campaign]

@@ -89,7 +89,11 @@ def _reliability(patient: dict) -> tuple[str | None, str | None, str | None, tup
             sub = _dict(sub)
             if sub.get("url") == "identityStatus":
                 coding = _dict(sub.get("valueCoding"))
-                status, system, where = _str(coding.get("code")), _str(coding.get("system")), f"extension[{i}].extension[{j}]"
+                status, system, where = (
+                    _str(coding.get("code")),
+                    _str(coding.get("system")),
+                    f"extension[{i}].extension[{j}]",
+                )
             elif sub.get("url") == "comment":
                 codings = _list(_dict(sub.get("valueCodeableConcept")).get("coding")) or [sub.get("valueCoding")]
                 comments += [c for c in (_str(_dict(x).get("code")) for x in codings) if c]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hl7apy.consts import VALIDATION_LEVEL
 from hl7apy import SUPPORTED_LIBRARIES
+from hl7apy.consts import VALIDATION_LEVEL
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
@@ -76,9 +76,11 @@ def parse_pids(text: str, path: str) -> tuple[list[Pid], list[str]]:
         try:
             # Only MSH and PID are parsed: an MDM's OBX may embed megabytes of document.
             message = parse_message(
-                "\r".join(_with_known_version(s) if s.startswith("MSH") else s
-                          for _, s in segments if s[:3] in ("MSH", "PID")),
-                validation_level=VALIDATION_LEVEL.TOLERANT, find_groups=False,
+                "\r".join(
+                    _with_known_version(s) if s.startswith("MSH") else s for _, s in segments if s[:3] in ("MSH", "PID")
+                ),
+                validation_level=VALIDATION_LEVEL.TOLERANT,
+                find_groups=False,
             )
         except (HL7apyException, ValueError, KeyError, IndexError, AttributeError) as exc:
             errors.append(f"message ligne {segments[0][0]} illisible : {exc}")

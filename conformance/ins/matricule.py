@@ -144,10 +144,17 @@ def check_nir_month(identity: Identity, rules: InsRules | None = None) -> list[F
     if 1 <= month <= 12:
         return [passed("INS-16", f"Mois de naissance codé {mat[3:5]} : mois calendaire.", where, mat)]
     if (rules or default_rules()).is_month_exception(month):
-        return [failed("INS-16", f"Mois {mat[3:5]} trouvé dans le matricule {mat}, mois 01 à 12 attendu : cette valeur "
-                       "(état civil incomplet ou provisoire) n'est décrite que par des sources secondaires, non "
-                       "confirmée par l'INSEE (segur-spec-facts §7.4, rules.toml month_exceptions) ; avertissement, "
-                       "non bloquant.", where, mat)]
+        return [
+            failed(
+                "INS-16",
+                f"Mois {mat[3:5]} trouvé dans le matricule {mat}, mois 01 à 12 attendu : cette valeur "
+                "(état civil incomplet ou provisoire) n'est décrite que par des sources secondaires, non "
+                "confirmée par l'INSEE (segur-spec-facts §7.4, rules.toml month_exceptions) ; avertissement, "
+                "non bloquant.",
+                where,
+                mat,
+            )
+        ]
     return [omitted("INS-16", f"Mois {mat[3:5]} ni calendaire ni exception décrite : voir INS-02.", where, mat)]
 
 
@@ -221,8 +228,10 @@ def check_environment(identity: Identity, environment: str = "test") -> list[Fin
     return [passed("INS-04", f"OID {oid} ({label}) admis en environnement de {environment}.", where, oid)]
 
 
-PRODUCTION_HINT = (" Tous les INS de cette exécution sont des INS de production : si les documents viennent "
-                   "d'un environnement de production, relancez avec --environnement production.")
+PRODUCTION_HINT = (
+    " Tous les INS de cette exécution sont des INS de production : si les documents viennent "
+    "d'un environnement de production, relancez avec --environnement production."
+)
 
 
 def suggest_environment(findings: list[Finding], environment: str) -> list[Finding]:

@@ -48,17 +48,23 @@ def qualification(identity: Identity) -> tuple[str, str]:
     if identity.source_kind == "hl7v2":
         if code == "VALI":
             return QUALIFIED, f"PID-32 = VALI avec l'INS en PID-3 : identité qualifiée selon {PAM_SOURCE}"
-        return NOT_QUALIFIED, (f"PID-32 = {code} trouvé, VALI attendu : {PAM_SOURCE} transmet une identité qualifiée "
-                               "par VALI avec l'INS en PID-3 (la table 0445 n'a ni QUAL ni RECUP)")
+        return NOT_QUALIFIED, (
+            f"PID-32 = {code} trouvé, VALI attendu : {PAM_SOURCE} transmet une identité qualifiée "
+            "par VALI avec l'INS en PID-3 (la table 0445 n'a ni QUAL ni RECUP)"
+        )
     if code == "QUAL":
         return QUALIFIED, f"statut QUAL ({system or 'système non précisé'})"
     if code == "VALI" and system not in STRICT_STATUS_SYSTEMS:
         where = f"du système {CS_V2_0445}" if system == CS_V2_0445 else "sans système de codes (valueCoding.system)"
-        return AMBIGUOUS, (f"statut VALI {where} trouvé avec l'INS : ce système n'a pas de code QUAL, VALI y désigne "
-                           "aussi bien une identité validée que qualifiée ; attendu QUAL de "
-                           f"{CS_IDENTITY_STATUS} ou {CS_FIABILITE} ({FHIR_SOURCE})")
-    return NOT_QUALIFIED, (f"statut {code} ({system or 'système non précisé'}) trouvé, QUAL attendu : seule une "
-                           "identité qualifiée porte l'INS")
+        return AMBIGUOUS, (
+            f"statut VALI {where} trouvé avec l'INS : ce système n'a pas de code QUAL, VALI y désigne "
+            "aussi bien une identité validée que qualifiée ; attendu QUAL de "
+            f"{CS_IDENTITY_STATUS} ou {CS_FIABILITE} ({FHIR_SOURCE})"
+        )
+    return NOT_QUALIFIED, (
+        f"statut {code} ({system or 'système non précisé'}) trouvé, QUAL attendu : seule une "
+        "identité qualifiée porte l'INS"
+    )
 
 
 def check_ins_requires_qual(identity: Identity) -> list[Finding]:
@@ -77,11 +83,24 @@ def check_ins_requires_qual(identity: Identity) -> list[Finding]:
     verdict, why = qualification(identity)
     evidence = f"{identity.matricule} / {identity.status} / {identity.status_system or '-'}"
     if verdict == NOT_QUALIFIED:
-        return [failed("INS-10", f"Matricule INS {identity.matricule} transmis pour une identité non qualifiée : {why}.",
-                       identity.locate("matricule"), evidence)]
+        return [
+            failed(
+                "INS-10",
+                f"Matricule INS {identity.matricule} transmis pour une identité non qualifiée : {why}.",
+                identity.locate("matricule"),
+                evidence,
+            )
+        ]
     if verdict == AMBIGUOUS:
-        return [passed("INS-10", "INS transmis avec le statut VALI d'un système sans QUAL, lu comme qualifié "
-                       "(invariant FR Core fr-core-1) ; l'ambiguïté est signalée par INS-15.", where, evidence)]
+        return [
+            passed(
+                "INS-10",
+                "INS transmis avec le statut VALI d'un système sans QUAL, lu comme qualifié "
+                "(invariant FR Core fr-core-1) ; l'ambiguïté est signalée par INS-15.",
+                where,
+                evidence,
+            )
+        ]
     return [passed("INS-10", f"INS transmis pour une identité qualifiée : {why}.", where, evidence)]
 
 
@@ -90,13 +109,20 @@ def check_status_unambiguous(identity: Identity) -> list[Finding]:
     if not identity.format_carries_status:
         return _no_status_in_format("INS-15", identity)
     if not identity.carries_ins or identity.status is None:
-        return [omitted("INS-15", f"Pas d'INS accompagné d'un statut pour l'{identity.label}.",
-                        identity.locate("identity"))]
+        return [
+            omitted("INS-15", f"Pas d'INS accompagné d'un statut pour l'{identity.label}.", identity.locate("identity"))
+        ]
     verdict, why = qualification(identity)
     where = identity.locate("status")
     if verdict == AMBIGUOUS:
-        return [failed("INS-15", f"Statut d'identité ambigu (avertissement, non bloquant) : {why}.", where,
-                       f"{identity.status} / {identity.status_system or '-'}")]
+        return [
+            failed(
+                "INS-15",
+                f"Statut d'identité ambigu (avertissement, non bloquant) : {why}.",
+                where,
+                f"{identity.status} / {identity.status_system or '-'}",
+            )
+        ]
     return [passed("INS-15", f"Statut sans ambiguïté : {why}.", where, identity.status)]
 
 
@@ -121,8 +147,15 @@ def check_status(identity: Identity) -> list[Finding]:
     out = []
     known = (None, PAM_FR_0445, CS_V2_0445, *STRICT_STATUS_SYSTEMS)
     if identity.status_system not in known:
-        out.append(failed("INS-11", f"Statut d'identité du système de codes « {identity.status_system} » : attendu "
-                          f"{CS_IDENTITY_STATUS} ou {CS_FIABILITE} ({FHIR_SOURCE}).", where, identity.status_system))
+        out.append(
+            failed(
+                "INS-11",
+                f"Statut d'identité du système de codes « {identity.status_system} » : attendu "
+                f"{CS_IDENTITY_STATUS} ou {CS_FIABILITE} ({FHIR_SOURCE}).",
+                where,
+                identity.status_system,
+            )
+        )
     allowed, source = _allowed_statuses(identity)
     if identity.status not in allowed:
         out.append(

@@ -94,7 +94,9 @@ class AdapterClient:
             raise AdapterError("Réponse d'admission qui n'est pas un objet JSON.")
         if response.status_code >= 400:
             resident = body.get("resident")
-            return Admission(response.status_code, resident_id=resident if isinstance(resident, str) else None, problem=body)
+            return Admission(
+                response.status_code, resident_id=resident if isinstance(resident, str) else None, problem=body
+            )
         if response.status_code not in (200, 201) or not isinstance(body.get("id"), str):
             raise AdapterError(f"Réponse d'admission hors contrat (HTTP {response.status_code}) : {body!r:.300}")
         ins = body.get("ins")
@@ -156,7 +158,11 @@ class AdapterClient:
         response = self._call(operation)
         body = self._json(response)
         sessions = body.get("sessions") if isinstance(body, dict) else None
-        if response.status_code != 200 or not isinstance(sessions, list) or not all(isinstance(s, dict) for s in sessions):
+        if (
+            response.status_code != 200
+            or not isinstance(sessions, list)
+            or not all(isinstance(s, dict) for s in sessions)
+        ):
             raise AdapterError(f"Sessions refusées ou hors contrat (HTTP {response.status_code}) : {body!r:.300}")
         return sessions
 

@@ -22,14 +22,13 @@ from typing import Any, Protocol
 from rich.console import Console
 from rich.markup import escape
 
-from ..exchanges import Exchange, ExchangeRecorder
 from dui_conformance.mocks.dmp import DmpMock
 from dui_conformance.mocks.mss import MssMock
 
+from ..exchanges import Exchange, ExchangeRecorder
 from ..mss import MimeProblem, is_mdn, parse_message
-from ..xmlsafe import XmlProblem
-
 from ..xds import ebrim
+from ..xmlsafe import XmlProblem
 from .adapter import AdapterClient
 from .config import DuiConfig
 from .dmp import ITI18, ITI41, ITI43, PENDING
@@ -146,8 +145,15 @@ class AttendedDriver:
     """Implements :class:`~dui_conformance.live.driver.DuiDriver` and :class:`~dui_conformance.live.driver.DmpDriver`
     through a human tester (DMP operations need ``dmp``, the DMP mock the DUI talks to; MSSanté ones ``mss``)."""
 
-    def __init__(self, recorder: ExchangeRecorder, config: DuiConfig, tester: Tester,
-                 adapter: AdapterClient | None = None, dmp: DmpMock | None = None, mss: MssMock | None = None):
+    def __init__(
+        self,
+        recorder: ExchangeRecorder,
+        config: DuiConfig,
+        tester: Tester,
+        adapter: AdapterClient | None = None,
+        dmp: DmpMock | None = None,
+        mss: MssMock | None = None,
+    ):
         self.recorder = recorder
         self.config = config
         self.tester = tester
@@ -165,15 +171,21 @@ class AttendedDriver:
 
     def admit_by_traits(self, traits: Traits, id_document: str | None = None) -> Admission:
         who = traits.describe()
-        message = (f"Admettez {who} en saisissant ses traits{_document(id_document)}, puis lancez "
-                   "l'interrogation du téléservice INSi.")
+        message = (
+            f"Admettez {who} en saisissant ses traits{_document(id_document)}, puis lancez "
+            "l'interrogation du téléservice INSi."
+        )
         return self._admit(who, message)
 
     def admit_by_vitale(self, card: VitaleCard, id_document: str | None = None) -> Admission:
-        who = (f"le titulaire de la carte Vitale de test {card.matricule} {card.key} "
-               f"({card.birth_name}, né(e) le {card.birth_date})")
-        message = (f"Admettez {who} en lisant sa carte{_document(id_document)}, puis lancez l'interrogation "
-                   "du téléservice INSi avec la carte.")
+        who = (
+            f"le titulaire de la carte Vitale de test {card.matricule} {card.key} "
+            f"({card.birth_name}, né(e) le {card.birth_date})"
+        )
+        message = (
+            f"Admettez {who} en lisant sa carte{_document(id_document)}, puis lancez l'interrogation "
+            "du téléservice INSi avec la carte."
+        )
         return self._admit(who, message)
 
     def _admit(self, who: str, message: str) -> Admission:
@@ -263,18 +275,27 @@ class AttendedDriver:
         dmp = self._dmp()
         who = self._who.get(resident_id, f"le résident {resident_id}")
         if replaces is None:
-            action = (f"Produisez pour {who} un document de liaison d'urgence ({model}) et envoyez-le au DMP, "
-                      "une seule fois")
+            action = (
+                f"Produisez pour {who} un document de liaison d'urgence ({model}) et envoyez-le au DMP, une seule fois"
+            )
         else:
             old = next((d for d in self._documents.get(resident_id, []) if d["document_id"] == replaces), {})
-            action = (f"Produisez pour {who} un nouveau document de liaison d'urgence ({model}) qui remplace celui "
-                      f"déjà envoyé au DMP (uniqueId {old.get('uniqueId', 'inconnu')}), et envoyez-le au DMP")
+            action = (
+                f"Produisez pour {who} un nouveau document de liaison d'urgence ({model}) qui remplace celui "
+                f"déjà envoyé au DMP (uniqueId {old.get('uniqueId', 'inconnu')}), et envoyez-le au DMP"
+            )
         since = dmp.recorder.mark()
         self.tester.instruct(f"{action} {self._wait()}")
         if self._wait_for(dmp.recorder, lambda e: e.operation == ITI41, self.config.attente_s, since) is None:
             if self.tester.confirm("Le DUI a-t-il refusé l'envoi au DMP ou affiché une erreur ?"):
-                return DmpAnswer(None, problem={"title": "Envoi au DMP refusé par le DUI (constat du testeur)",
-                                                "status": 409, "service": "DMP"})
+                return DmpAnswer(
+                    None,
+                    problem={
+                        "title": "Envoi au DMP refusé par le DUI (constat du testeur)",
+                        "status": 409,
+                        "service": "DMP",
+                    },
+                )
             return DmpAnswer(None)  # nothing sent, nothing reported
         self._settle(dmp.recorder, since)
         last = [e for e in dmp.recorder.exchanges(since) if e.operation == ITI41][-1]
@@ -283,12 +304,20 @@ class AttendedDriver:
         if last.data.get("status") == "Success":
             return DmpAnswer(None, body={"document_id": record["document_id"], "statut": SENT})
         shown = self.tester.confirm("Le DMP a refusé la soumission : le DUI a-t-il affiché l'erreur du DMP ?")
-        record["statut"] = PENDING if self.tester.confirm(
-            "Le DUI garde-t-il ce document en attente d'un nouvel envoi ?") else REFUSED
+        record["statut"] = (
+            PENDING if self.tester.confirm("Le DUI garde-t-il ce document en attente d'un nouvel envoi ?") else REFUSED
+        )
         if not shown:
             return DmpAnswer(None, body={"document_id": record["document_id"], "statut": SENT})
-        return DmpAnswer(None, problem={"title": "Erreur du DMP affichée par le DUI (constat du testeur)",
-                                        "status": 502, "service": "DMP", "document_id": record["document_id"]})
+        return DmpAnswer(
+            None,
+            problem={
+                "title": "Erreur du DMP affichée par le DUI (constat du testeur)",
+                "status": 502,
+                "service": "DMP",
+                "document_id": record["document_id"],
+            },
+        )
 
     def _unique_id(self, submission: Exchange) -> dict[str, str]:
         """The CDA uniqueId of what the DMP mock stored for a submission (nothing when it stored none)."""
@@ -306,22 +335,31 @@ class AttendedDriver:
         who = self._who.get(resident_id, f"le résident {resident_id}")
         since = dmp.recorder.mark()
         deadline = time.monotonic() + self.config.attente_s
-        self.tester.instruct(f"Lancez l'intégration des documents du DMP de {who} : le DUI doit rechercher ses "
-                             "documents dans le DMP, récupérer ceux qu'il n'a pas encore et les ranger dans son "
-                             f"dossier {self._wait()}")
+        self.tester.instruct(
+            f"Lancez l'intégration des documents du DMP de {who} : le DUI doit rechercher ses "
+            "documents dans le DMP, récupérer ceux qu'il n'a pas encore et les ranger dans son "
+            f"dossier {self._wait()}"
+        )
         query = self._wait_for(dmp.recorder, lambda e: e.operation == ITI18, self.config.attente_s, since)
         if query is not None:
             if query.data.get("results"):
-                self._wait_for(dmp.recorder, lambda e: e.operation == ITI43, max(0.0, deadline - time.monotonic()), since)
+                self._wait_for(
+                    dmp.recorder, lambda e: e.operation == ITI43, max(0.0, deadline - time.monotonic()), since
+                )
             self._settle(dmp.recorder, since)
         exchanges = dmp.recorder.exchanges(since)
-        troubled = query is None or any(e.data.get("errors") or e.response is None or e.response.status >= 400
-                                        for e in exchanges)
+        troubled = query is None or any(
+            e.data.get("errors") or e.response is None or e.response.status >= 400 for e in exchanges
+        )
         if troubled and self.tester.confirm("Le DUI a-t-il affiché une erreur du DMP pendant l'intégration ?"):
-            return DmpAnswer(None, problem={"title": "Erreur affichée par le DUI (constat du testeur)", "status": 502,
-                                            "service": "DMP"})
+            return DmpAnswer(
+                None,
+                problem={"title": "Erreur affichée par le DUI (constat du testeur)", "status": 502, "service": "DMP"},
+            )
         integrated = []
-        for unique_id in dict.fromkeys(u for e in exchanges if e.operation == ITI43 for u in e.data.get("retrieved", [])):
+        for unique_id in dict.fromkeys(
+            u for e in exchanges if e.operation == ITI43 for u in e.data.get("retrieved", [])
+        ):
             summary = self._summary(unique_id)
             target = self._filed_in(summary)
             if target is not None:
@@ -338,23 +376,27 @@ class AttendedDriver:
         def first(expr: str) -> str | None:
             found = metadata.xpath(expr, namespaces=ebrim.NS) if metadata is not None else []
             return str(found[0]) if found else None
+
         return {"uniqueId": unique_id, "typeCode": first(_TYPE_CODE), "title": first(_TITLE)}
 
     def _filed_in(self, summary: dict[str, Any]) -> str | None:
         """Ask which resident's record the DUI filed a retrieved document in (None: in none)."""
         residents = list(self._who.items())
         menu = " ; ".join(f"{n} = {who}" for n, (_, who) in enumerate(residents, 1))
-        question = (f"Dans quel dossier le DUI a-t-il rangé le document « {summary['title'] or 'sans titre'} » "
-                    f"(uniqueId {summary['uniqueId']}) ? Répondez par le numéro ({menu} ; 0 = dans aucun dossier ; "
-                    f"« {ABORT} » pour arrêter)")
+        question = (
+            f"Dans quel dossier le DUI a-t-il rangé le document « {summary['title'] or 'sans titre'} » "
+            f"(uniqueId {summary['uniqueId']}) ? Répondez par le numéro ({menu} ; 0 = dans aucun dossier ; "
+            f"« {ABORT} » pour arrêter)"
+        )
         for _ in range(MAX_ANSWERS):
             answer = self.tester.ask(question).strip()
             if answer.lower() == ABORT:
                 raise AbortedByTester("Test arrêté par le testeur.")
             if answer.isdigit() and int(answer) <= len(residents):
                 return residents[int(answer) - 1][0] if int(answer) else None
-        raise AttendedError(f"Pas de réponse utilisable après {MAX_ANSWERS} essais : numéro de 0 à {len(residents)} "
-                            "attendu.")
+        raise AttendedError(
+            f"Pas de réponse utilisable après {MAX_ANSWERS} essais : numéro de 0 à {len(residents)} attendu."
+        )
 
     def received_documents(self, resident_id: str) -> list[dict[str, Any]]:
         return [dict(d) for d in self._received.get(resident_id, [])]
@@ -374,26 +416,46 @@ class AttendedDriver:
         who = self._who.get(resident_id, f"le résident {resident_id}")
         to = "à sa messagerie Mon espace santé (adresse formée de son INS)" if citizen else f"à la BAL « {recipient} »"
         since = mss.recorder.mark()
-        self.tester.instruct(f"Envoyez par MSSanté, depuis la BAL applicative du DUI, le document de liaison "
-                             f"d'urgence de {who} {to}, une seule fois ; si le DUI refuse cet envoi, notez-le "
-                             f"{self._wait()}")
+        self.tester.instruct(
+            f"Envoyez par MSSanté, depuis la BAL applicative du DUI, le document de liaison "
+            f"d'urgence de {who} {to}, une seule fois ; si le DUI refuse cet envoi, notez-le "
+            f"{self._wait()}"
+        )
         if self._wait_for(mss.recorder, _smtp, self.config.attente_s, since) is None:
             if self.tester.confirm("Le DUI a-t-il refusé l'envoi MSSanté ou affiché une erreur ?"):
-                return DmpAnswer(None, problem={"title": "Envoi MSSanté refusé par le DUI (constat du testeur)",
-                                                "status": 409, "service": "MSS"})
+                return DmpAnswer(
+                    None,
+                    problem={
+                        "title": "Envoi MSSanté refusé par le DUI (constat du testeur)",
+                        "status": 409,
+                        "service": "MSS",
+                    },
+                )
             return DmpAnswer(None)  # nothing sent, nothing reported
         self._settle(mss.recorder, since)
         last = [e for e in mss.recorder.exchanges(since) if _smtp(e)][-1]
-        record = {"id": f"mss-{next(self._doc_numbers):02d}", "destinataire": recipient or "Mon espace santé",
-                  "statut": SENT, "erreur": None, "message_id": last.data.get("message_id")}
+        record = {
+            "id": f"mss-{next(self._doc_numbers):02d}",
+            "destinataire": recipient or "Mon espace santé",
+            "statut": SENT,
+            "erreur": None,
+            "message_id": last.data.get("message_id"),
+        }
         self._sendings.setdefault(resident_id, []).append(record)
         if last.response is not None and last.response.status < 400:
             return DmpAnswer(None, body=dict(record))
         reply = last.response.body if last.response is not None else "pas de réponse"
         if not self._error_kept(record, f"L'opérateur MSSanté a refusé le message ({reply})"):
             return DmpAnswer(None, body=dict(record))
-        return DmpAnswer(None, problem={"title": "Erreur MSSanté affichée par le DUI (constat du testeur)",
-                                        "status": 502, "service": "MSS", "envoi": dict(record)})
+        return DmpAnswer(
+            None,
+            problem={
+                "title": "Erreur MSSanté affichée par le DUI (constat du testeur)",
+                "status": 502,
+                "service": "MSS",
+                "envoi": dict(record),
+            },
+        )
 
     def _error_kept(self, record: dict[str, Any], what: str) -> bool:
         """Ask whether the DUI showed the error and kept the message for a resend; True when shown."""
@@ -410,10 +472,14 @@ class AttendedDriver:
         mss = self._mss()
         mailbox = self._mailbox()
         since = mss.recorder.mark()
-        waiting = [m for m in mss.store.messages(mailbox) if (m.uid, m.received) not in self._fetched]  # before it reads
-        self.tester.instruct(f"Relevez la messagerie MSSanté du DUI ({mailbox}) : le DUI doit lire les messages "
-                             "reçus, ranger leurs documents dans le dossier des résidents et renvoyer les accusés "
-                             f"demandés {self._wait()}")
+        waiting = [
+            m for m in mss.store.messages(mailbox) if (m.uid, m.received) not in self._fetched
+        ]  # before it reads
+        self.tester.instruct(
+            f"Relevez la messagerie MSSanté du DUI ({mailbox}) : le DUI doit lire les messages "
+            "reçus, ranger leurs documents dans le dossier des résidents et renvoyer les accusés "
+            f"demandés {self._wait()}"
+        )
         if self._wait_for(mss.recorder, lambda e: e.request.method == "IMAP", self.config.attente_s, since) is None:
             return DmpAnswer(None)  # nothing read: the checks find no acknowledgement
         self._settle(mss.recorder, since)
@@ -431,8 +497,9 @@ class AttendedDriver:
                 text = data.decode("utf-8", "replace")
                 for record in (s for sent in self._sendings.values() for s in sent):
                     if record["message_id"] and record["message_id"] in text and is_error_mdn(data):
-                        self._error_kept(record, f"Le destinataire {record['destinataire']} a renvoyé un accusé "
-                                                 "d'erreur")
+                        self._error_kept(
+                            record, f"Le destinataire {record['destinataire']} a renvoyé un accusé d'erreur"
+                        )
                 return []
             email = message_from_bytes(data, policy=policy.default)
             unique_id = document_id(email)

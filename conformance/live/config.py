@@ -1,35 +1,35 @@
 """How the harness reaches the DUI under test, read from a small TOML file.
 
-    [dui]
-    mode = "adaptateur"          # or "accompagne" (a tester performs each action)
-    adapter_url = "http://127.0.0.1:8080"
-    timeout_s = 10               # per adapter call
-    attente_s = 300              # attended mode: how long to wait for each action
-    export_dir = "exports"       # attended mode: where the tester drops exported Patients
-    tls = true                   # simulated services over TLS with a per-run test PKI (default: false)
+[dui]
+mode = "adaptateur"          # or "accompagne" (a tester performs each action)
+adapter_url = "http://127.0.0.1:8080"
+timeout_s = 10               # per adapter call
+attente_s = 300              # attended mode: how long to wait for each action
+export_dir = "exports"       # attended mode: where the tester drops exported Patients
+tls = true                   # simulated services over TLS with a per-run test PKI (default: false)
 
-    [services]                   # optional: fixed ports of the simulated services
-    insi = 18001
-    dmp = 18002
-    psc = 18003
-    mss = 18004                  # MSSanté operator, SMTPS (submission)
-    mss_imaps = 18005            # MSSanté operator, IMAPS (retrieval)
-    pki = "pki"                  # test PKI folder kept between runs (reused when present, generated otherwise),
-                                 # so that a DUI started before the harness trusts its root and has its certificate
+[services]                   # optional: fixed ports of the simulated services
+insi = 18001
+dmp = 18002
+psc = 18003
+mss = 18004                  # MSSanté operator, SMTPS (submission)
+mss_imaps = 18005            # MSSanté operator, IMAPS (retrieval)
+pki = "pki"                  # test PKI folder kept between runs (reused when present, generated otherwise),
+                             # so that a DUI started before the harness trusts its root and has its certificate
 
-    [mss]                        # optional: the DUI's MSSanté mailbox (an APP mailbox of mocks/common/annuaire.toml)
-    bal = "dui@ehpad-les-tilleuls.mssante.fr"
+[mss]                        # optional: the DUI's MSSanté mailbox (an APP mailbox of mocks/common/annuaire.toml)
+bal = "dui@ehpad-les-tilleuls.mssante.fr"
 
-    [psc]                        # optional: Pro Santé Connect login of the DUI (see docs/pro-sante-connect.md)
-    connexion_url = "http://127.0.0.1:8080/psc/connexion"       # where a browser starts the login
-    deconnexion_url = "http://127.0.0.1:8080/psc/deconnexion"   # where it logs out
-    client_id = "dui-conformance"                               # registered at the PSC mock for this DUI
-    client_secret = "secret-de-test-psc"
-    redirect_uris = ["http://127.0.0.1:8080/psc/retour"]
-    post_logout_redirect_uris = ["http://127.0.0.1:8080/psc/fin-de-session"]
-    attente_s = 5                # after a bad token: how long to watch for a userinfo call (OIDF default)
-    navigateur = "requests"      # or "chromium": Playwright with Debian's Chromium, for JavaScript login pages
-    https = true                 # false: PSC mock in plain HTTP (default: HTTPS from the run's test PKI)
+[psc]                        # optional: Pro Santé Connect login of the DUI (see docs/pro-sante-connect.md)
+connexion_url = "http://127.0.0.1:8080/psc/connexion"       # where a browser starts the login
+deconnexion_url = "http://127.0.0.1:8080/psc/deconnexion"   # where it logs out
+client_id = "dui-conformance"                               # registered at the PSC mock for this DUI
+client_secret = "secret-de-test-psc"
+redirect_uris = ["http://127.0.0.1:8080/psc/retour"]
+post_logout_redirect_uris = ["http://127.0.0.1:8080/psc/fin-de-session"]
+attente_s = 5                # after a bad token: how long to watch for a userinfo call (OIDF default)
+navigateur = "requests"      # or "chromium": Playwright with Debian's Chromium, for JavaScript login pages
+https = true                 # false: PSC mock in plain HTTP (default: HTTPS from the run's test PKI)
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ class PscSettings:
     post_logout_redirect_uris: tuple[str, ...] = ()
     attente_s: float = 5.0
     https: bool = True  # false: the PSC mock serves plain HTTP (only for a DUI that cannot be given a root yet)
-    navigateur: str = "requests"  # or "chromium" (Playwright + /usr/bin/chromium) for a login page that needs JavaScript
+    navigateur: str = (
+        "requests"  # or "chromium" (Playwright + /usr/bin/chromium) for a login page that needs JavaScript
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.https, bool):
@@ -138,10 +140,10 @@ class DuiConfig:
         if ports is None or not all(isinstance(v, int) and 0 < v < 65536 for v in ports.values()):
             raise ConfigError(f"{path} : [services] attend des numéros de port (ex. insi = 18001).")
         if pki is not None and (not isinstance(pki, str) or not pki.strip()):
-            raise ConfigError(f"{path} : [services] pki attend un dossier (ex. pki = \"pki\").")
+            raise ConfigError(f'{path} : [services] pki attend un dossier (ex. pki = "pki").')
         mss = data.get("mss", {})
         if not isinstance(mss, dict) or set(mss) - {"bal"} or not isinstance(mss.get("bal", ""), str):
-            raise ConfigError(f"{path} : [mss] n'accepte que bal = \"adresse@….mssante.fr\".")
+            raise ConfigError(f'{path} : [mss] n\'accepte que bal = "adresse@….mssante.fr".')
         return cls(
             mode=section.get("mode", ADAPTER),
             adapter_url=section.get("adapter_url"),

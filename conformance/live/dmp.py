@@ -14,9 +14,8 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from ..exchanges import Exchange
-
 from ..cda import CdaContext, check_cda
+from ..exchanges import Exchange
 from ..ins.fhir_patient import ins_identifiers
 from ..model import Finding, Location, Outcome, failed, omitted, passed, skipped
 from ..xds import ebrim, parse_mtom, read_submission
@@ -81,12 +80,14 @@ def run_feed(env, admitted: AdmissionRun, replaced: FeedRun | None = None) -> Fe
         if entry is not None:
             documents[entry_uuid] = entry.document
     ins = admitted.admission.ins or (identity.matricule if identity is not None else None)
-    return FeedRun(resident_id, ins, qualified, answer, exchanges, documents,
-                   env.driver.dmp_documents(resident_id), replaced)
+    return FeedRun(
+        resident_id, ins, qualified, answer, exchanges, documents, env.driver.dmp_documents(resident_id), replaced
+    )
 
 
-def run_integration(env, resident_id: str, patient_id: str | None, seeded: list[str],
-                    residents: list[str]) -> IntegrationRun:
+def run_integration(
+    env, resident_id: str, patient_id: str | None, seeded: list[str], residents: list[str]
+) -> IntegrationRun:
     """Ask the DUI to integrate the resident's DMP documents; read back every listed resident's record."""
     since = env.mark()
     answer = env.driver.integrate_dmp(resident_id)
@@ -126,8 +127,11 @@ def _cda_context() -> CdaContext:
 
 
 def _unqualified(requirement: str) -> Finding:
-    return skipped(requirement, "Le DUI n'a pas qualifié l'identité du résident à l'admission : prérequis de "
-                   "l'échange avec le DMP non atteint (voir les exigences INS).")
+    return skipped(
+        requirement,
+        "Le DUI n'a pas qualifié l'identité du résident à l'admission : prérequis de "
+        "l'échange avec le DMP non atteint (voir les exigences INS).",
+    )
 
 
 def check_recorded(run: FeedRun, requirements: list[str]) -> list[Finding]:
@@ -141,8 +145,11 @@ def check_recorded(run: FeedRun, requirements: list[str]) -> list[Finding]:
             if data["requirement"] in requirements:
                 out.append(Finding.from_dict({**data, "exchange": e.id}))
     seen = {f.requirement for f in out}
-    return out + [skipped(req, "Règle non évaluée sur la soumission enregistrée.", _where(submissions[-1]))
-                  for req in requirements if req not in seen]
+    return out + [
+        skipped(req, "Règle non évaluée sur la soumission enregistrée.", _where(submissions[-1]))
+        for req in requirements
+        if req not in seen
+    ]
 
 
 def check_single_submission(run: FeedRun) -> list[Finding]:
@@ -151,12 +158,23 @@ def check_single_submission(run: FeedRun) -> list[Finding]:
     if not run.qualified and not submissions:
         return [_unqualified("DMP-60")]
     if run.answer.error_reported:
-        return [failed("DMP-60", f"Le DUI n'a pas alimenté le DMP pour un résident à l'identité qualifiée "
-                       f"({_problem(run.answer)}).", _where(submissions[-1] if submissions else None))]
+        return [
+            failed(
+                "DMP-60",
+                f"Le DUI n'a pas alimenté le DMP pour un résident à l'identité qualifiée ({_problem(run.answer)}).",
+                _where(submissions[-1] if submissions else None),
+            )
+        ]
     if len(submissions) != 1:
-        return [failed("DMP-60", f"{len(submissions)} soumission(s) ITI-41 pour une seule demande d'alimentation : "
-                       "exactement une attendue.", _where(submissions[-1] if submissions else None),
-                       ", ".join(e.id for e in submissions) or "aucune")]
+        return [
+            failed(
+                "DMP-60",
+                f"{len(submissions)} soumission(s) ITI-41 pour une seule demande d'alimentation : "
+                "exactement une attendue.",
+                _where(submissions[-1] if submissions else None),
+                ", ".join(e.id for e in submissions) or "aucune",
+            )
+        ]
     e = submissions[0]
     where = _where(e)
     if e.data.get("status") != "Success":
@@ -165,17 +183,31 @@ def check_single_submission(run: FeedRun) -> list[Finding]:
     out = []
     entry_patient = read_patient_id(e) or ""
     if not run.ins or not entry_patient.startswith(f"{run.ins}^^^"):
-        out.append(failed("DMP-60", f"Soumission pour le patientId « {entry_patient} » au lieu de l'INS "
-                          f"{run.ins or '(aucun)'} déclaré par le DUI pour ce résident.", where, entry_patient))
+        out.append(
+            failed(
+                "DMP-60",
+                f"Soumission pour le patientId « {entry_patient} » au lieu de l'INS "
+                f"{run.ins or '(aucun)'} déclaré par le DUI pour ce résident.",
+                where,
+                entry_patient,
+            )
+        )
     for entry_uuid, data in run.documents.items():
         try:
             cda = parse_xml(data, f"{e.id} (document {entry_uuid})")
         except XmlProblem as problem:
             out.append(failed("DMP-60", f"Document transmis illisible : {problem.message}", where))
             continue
-        out += [failed("DMP-60", f"Document CDA transmis non conforme — [{f.requirement}] {f.message}",
-                       Location(f.location.file, f.location.xpath, f.location.line, e.id), f.requirement)
-                for f in check_cda(cda, _cda_context()) if f.outcome in (Outcome.FAIL, Outcome.ERROR)]
+        out += [
+            failed(
+                "DMP-60",
+                f"Document CDA transmis non conforme — [{f.requirement}] {f.message}",
+                Location(f.location.file, f.location.xpath, f.location.line, e.id),
+                f.requirement,
+            )
+            for f in check_cda(cda, _cda_context())
+            if f.outcome in (Outcome.FAIL, Outcome.ERROR)
+        ]
     if not run.documents:
         out.append(failed("DMP-60", "Le DMP n'a enregistré aucun document pour cette soumission.", where))
     return out or [passed("DMP-60", "Une soumission ITI-41 acceptée, pour l'INS du résident, CDA conforme.", where)]
@@ -206,8 +238,10 @@ def _cda_replaces(data: bytes) -> list[str]:
         cda = parse_xml(data, "document")
     except XmlProblem:
         return []
-    return [f"{i.get('root')}^{i.get('extension')}" if i.get("extension") else i.get("root", "")
-            for i in cda.root.xpath("hl7:relatedDocument[@typeCode='RPLC']/hl7:parentDocument/hl7:id", namespaces=_HL7)]
+    return [
+        f"{i.get('root')}^{i.get('extension')}" if i.get("extension") else i.get("root", "")
+        for i in cda.root.xpath("hl7:relatedDocument[@typeCode='RPLC']/hl7:parentDocument/hl7:id", namespaces=_HL7)
+    ]
 
 
 def check_replacement(run: FeedRun) -> list[Finding]:
@@ -216,8 +250,11 @@ def check_replacement(run: FeedRun) -> list[Finding]:
     if not run.qualified and not run.submissions():
         return [_unqualified("DMP-61")]
     if previous is None or not previous.stored():
-        return [skipped("DMP-61", "Le document à remplacer n'a pas été enregistré par le DMP : remplacement non "
-                        "vérifiable.")]
+        return [
+            skipped(
+                "DMP-61", "Le document à remplacer n'a pas été enregistré par le DMP : remplacement non vérifiable."
+            )
+        ]
     submissions = run.submissions()
     if not submissions:
         return [failed("DMP-61", f"Aucune soumission ITI-41 pour le remplacement ({_problem(run.answer)}).")]
@@ -227,20 +264,43 @@ def check_replacement(run: FeedRun) -> list[Finding]:
     for e in submissions:
         if e.data.get("status") != "Success":
             codes = ", ".join(err["code"] for err in e.data.get("errors", [])) or "sans code"
-            out.append(failed("DMP-61", f"Remplacement refusé par le DMP ({codes}) : le document {old_unique} n'est "
-                              "pas remplacé.", _where(e), codes))
+            out.append(
+                failed(
+                    "DMP-61",
+                    f"Remplacement refusé par le DMP ({codes}) : le document {old_unique} n'est pas remplacé.",
+                    _where(e),
+                    codes,
+                )
+            )
         submission = _submission(e)
         targets = [a.target for a in (submission.associations if submission else []) if a.type == ebrim.RPLC]
         if old_uuid not in targets:
-            out.append(failed("DMP-61", f"Soumission de remplacement sans association RPLC vers l'entrée remplacée "
-                              f"{old_uuid}.", _where(e), ", ".join(targets) or "aucune association RPLC"))
+            out.append(
+                failed(
+                    "DMP-61",
+                    f"Soumission de remplacement sans association RPLC vers l'entrée remplacée {old_uuid}.",
+                    _where(e),
+                    ", ".join(targets) or "aucune association RPLC",
+                )
+            )
     for data in run.documents.values():
         named = _cda_replaces(data)
         if old_unique not in named:
-            out.append(failed("DMP-61", f"Le CDA de remplacement ne porte pas de relatedDocument RPLC vers le document "
-                              f"{old_unique}.", _where(submissions[-1]), ", ".join(named) or "aucun"))
-    return out or [passed("DMP-61", f"Remplacement déclaré (RPLC vers {old_uuid}, relatedDocument {old_unique}).",
-                          _where(submissions[-1]))]
+            out.append(
+                failed(
+                    "DMP-61",
+                    f"Le CDA de remplacement ne porte pas de relatedDocument RPLC vers le document {old_unique}.",
+                    _where(submissions[-1]),
+                    ", ".join(named) or "aucun",
+                )
+            )
+    return out or [
+        passed(
+            "DMP-61",
+            f"Remplacement déclaré (RPLC vers {old_uuid}, relatedDocument {old_unique}).",
+            _where(submissions[-1]),
+        )
+    ]
 
 
 def _cda_ids(run: FeedRun) -> list[str]:
@@ -257,13 +317,26 @@ def _cda_ids(run: FeedRun) -> list[str]:
 
 def check_refused_unqualified(run: FeedRun) -> list[Finding]:
     """DMP-62: for an identity that is not qualified, an error and no request to the DMP."""
-    out = [failed("DMP-62", f"Requête {e.operation or ''} envoyée au DMP pour une identité non qualifiée.", _where(e))
-           for e in run.exchanges]
+    out = [
+        failed("DMP-62", f"Requête {e.operation or ''} envoyée au DMP pour une identité non qualifiée.", _where(e))
+        for e in run.exchanges
+    ]
     if not run.answer.error_reported:
-        out.append(failed("DMP-62", "Le DUI a accepté d'alimenter le DMP pour une identité non qualifiée "
-                          f"({answer_label(run.answer.http_status)}).", Location(file=f"residents/{run.resident_id}")))
-    return out or [passed("DMP-62", f"Alimentation refusée pour l'identité non qualifiée ({_problem(run.answer)}), "
-                          "rien envoyé au DMP.", Location(file=f"residents/{run.resident_id}"))]
+        out.append(
+            failed(
+                "DMP-62",
+                "Le DUI a accepté d'alimenter le DMP pour une identité non qualifiée "
+                f"({answer_label(run.answer.http_status)}).",
+                Location(file=f"residents/{run.resident_id}"),
+            )
+        )
+    return out or [
+        passed(
+            "DMP-62",
+            f"Alimentation refusée pour l'identité non qualifiée ({_problem(run.answer)}), rien envoyé au DMP.",
+            Location(file=f"residents/{run.resident_id}"),
+        )
+    ]
 
 
 def check_error_kept(run: FeedRun) -> list[Finding]:
@@ -272,21 +345,44 @@ def check_error_kept(run: FeedRun) -> list[Finding]:
     if not rejected and not run.qualified:
         return [_unqualified("DMP-63")]
     if not rejected:
-        return [skipped("DMP-63", "Aucune soumission refusée par le DMP observée : le DUI a-t-il tenté l'envoi ?",
-                        evidence=", ".join(e.id for e in run.exchanges) or "aucune requête au DMP")]
+        return [
+            skipped(
+                "DMP-63",
+                "Aucune soumission refusée par le DMP observée : le DUI a-t-il tenté l'envoi ?",
+                evidence=", ".join(e.id for e in run.exchanges) or "aucune requête au DMP",
+            )
+        ]
     where = _where(rejected[-1])
     codes = ", ".join(err["code"] for err in rejected[-1].data.get("errors", []))
     out = []
     if not run.answer.error_reported:
-        out.append(failed("DMP-63", f"Erreur du DMP ({codes}) non signalée : le DUI a répondu "
-                          f"({answer_label(run.answer.http_status)}) comme si l'envoi avait réussi.", where, codes))
-    pending = [d for d in run.listing if d.get("statut") == PENDING
-               and (run.answer.document_id is None or d.get("document_id") == run.answer.document_id)]
+        out.append(
+            failed(
+                "DMP-63",
+                f"Erreur du DMP ({codes}) non signalée : le DUI a répondu "
+                f"({answer_label(run.answer.http_status)}) comme si l'envoi avait réussi.",
+                where,
+                codes,
+            )
+        )
+    pending = [
+        d
+        for d in run.listing
+        if d.get("statut") == PENDING
+        and (run.answer.document_id is None or d.get("document_id") == run.answer.document_id)
+    ]
     if not pending:
         statuses = ", ".join(f"{d.get('document_id')} : {d.get('statut')}" for d in run.listing) or "aucun document"
-        out.append(failed("DMP-63", "Document refusé par le DMP non gardé en attente d'un nouvel envoi.", where, statuses))
-    return out or [passed("DMP-63", f"Erreur du DMP ({codes}) signalée, document {pending[0].get('document_id')} "
-                          "gardé en attente.", where)]
+        out.append(
+            failed("DMP-63", "Document refusé par le DMP non gardé en attente d'un nouvel envoi.", where, statuses)
+        )
+    return out or [
+        passed(
+            "DMP-63",
+            f"Erreur du DMP ({codes}) signalée, document {pending[0].get('document_id')} gardé en attente.",
+            where,
+        )
+    ]
 
 
 def check_integration(run: IntegrationRun) -> list[Finding]:
@@ -302,23 +398,47 @@ def check_integration(run: IntegrationRun) -> list[Finding]:
         out.append(failed("DMP-64", "Aucune recherche ITI-18 au DMP pendant l'intégration.", _where(last)))
     for e in queries:
         if e.data.get("patient_id") != run.patient_id:
-            out.append(failed("DMP-64", f"Recherche ITI-18 sur « {e.data.get('patient_id')} » au lieu de l'INS du "
-                              f"résident « {run.patient_id} ».", _where(e), e.data.get("patient_id")))
+            out.append(
+                failed(
+                    "DMP-64",
+                    f"Recherche ITI-18 sur « {e.data.get('patient_id')} » au lieu de l'INS du "
+                    f"résident « {run.patient_id} ».",
+                    _where(e),
+                    e.data.get("patient_id"),
+                )
+            )
     retrieved = {uid for e in retrievals for uid in e.data.get("retrieved", [])}
     for uid in run.seeded:
         if uid not in retrieved:
             out.append(failed("DMP-64", f"Document {uid} du DMP jamais récupéré (ITI-43).", _where(last)))
         if uid not in {d.get("uniqueId") for d in run.received.get(run.resident_id, [])}:
-            out.append(failed("DMP-64", f"Document {uid} absent du dossier du résident {run.resident_id}.",
-                              Location(file=f"residents/{run.resident_id}/documents-recus")))
+            out.append(
+                failed(
+                    "DMP-64",
+                    f"Document {uid} absent du dossier du résident {run.resident_id}.",
+                    Location(file=f"residents/{run.resident_id}/documents-recus"),
+                )
+            )
         for other, documents in run.received.items():
             if other != run.resident_id and uid in {d.get("uniqueId") for d in documents}:
-                out.append(failed("DMP-64", f"Document {uid} du résident {run.resident_id} rangé dans le dossier du "
-                                  f"résident {other}.", Location(file=f"residents/{other}/documents-recus"), other))
+                out.append(
+                    failed(
+                        "DMP-64",
+                        f"Document {uid} du résident {run.resident_id} rangé dans le dossier du résident {other}.",
+                        Location(file=f"residents/{other}/documents-recus"),
+                        other,
+                    )
+                )
     if not run.seeded:
         return [omitted("DMP-64", "Aucun document placé dans le DMP pour ce résident.")]
-    return out or [passed("DMP-64", f"{len(run.seeded)} document(s) recherché(s), récupéré(s) et rangé(s) dans le "
-                          f"dossier du résident {run.resident_id}.", _where(last))]
+    return out or [
+        passed(
+            "DMP-64",
+            f"{len(run.seeded)} document(s) recherché(s), récupéré(s) et rangé(s) dans le "
+            f"dossier du résident {run.resident_id}.",
+            _where(last),
+        )
+    ]
 
 
 def _deviations(run: IntegrationRun, operation: str, requirement: str, label: str) -> list[Finding]:
@@ -341,5 +461,4 @@ def check_query_requests(run: IntegrationRun) -> list[Finding]:
 
 def check_retrieve_requests(run: IntegrationRun) -> list[Finding]:
     """DMP-54: the ITI-43 requests as the DMP mock judged them."""
-    return _deviations(run, ITI43, RETRIEVE,
-                       "SOAP 1.2, wsa:Action, RepositoryUniqueId et DocumentUniqueId connus")
+    return _deviations(run, ITI43, RETRIEVE, "SOAP 1.2, wsa:Action, RepositoryUniqueId et DocumentUniqueId connus")

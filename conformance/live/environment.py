@@ -71,8 +71,11 @@ DEVIATION_REQUIREMENTS: dict[str, dict[str | None, str]] = {
 def exchange_findings(exchange: Exchange) -> list[Finding]:
     """The failures a mock recorded on one exchange: its checks' failing findings (ITI-41) and its deviations."""
     where = Location(exchange=exchange.id)
-    recorded = [Finding.from_dict({**data, "exchange": exchange.id}) for data in exchange.data.get("findings", [])
-                if data.get("outcome") in (Outcome.FAIL.value, Outcome.ERROR.value)]
+    recorded = [
+        Finding.from_dict({**data, "exchange": exchange.id})
+        for data in exchange.data.get("findings", [])
+        if data.get("outcome") in (Outcome.FAIL.value, Outcome.ERROR.value)
+    ]
     known = {(f.requirement, f.message) for f in recorded}
     defaults = DEVIATION_REQUIREMENTS.get(exchange.service, {})
     out = list(recorded)
@@ -104,9 +107,16 @@ class LiveEnvironment:
     for a DUI configured before the run; without it, a fresh PKI per run, removed on close.
     """
 
-    def __init__(self, dui_config: DuiConfig | None = None, reference_defects: frozenset[str] | None = None,
-                 services_file: str | Path | None = None, tester: Tester | None = None,
-                 ports: dict[str, int] | None = None, tls: bool | None = None, pki_dir: str | Path | None = None):
+    def __init__(
+        self,
+        dui_config: DuiConfig | None = None,
+        reference_defects: frozenset[str] | None = None,
+        services_file: str | Path | None = None,
+        tester: Tester | None = None,
+        ports: dict[str, int] | None = None,
+        tls: bool | None = None,
+        pki_dir: str | Path | None = None,
+    ):
         if dui_config is not None and reference_defects is not None:
             raise ValueError("Choisir soit le DUI testé (dui_config), soit le DUI de référence (reference_defects).")
         self.dui_config = dui_config
@@ -115,8 +125,10 @@ class LiveEnvironment:
         self.ports = dict(ports or (dui_config.ports if dui_config else {}))
         unknown = set(self.ports) - set(MOCK_FACTORIES) - set(MSS_PORTS)
         if unknown:
-            raise ConfigError(f"Services simulés inconnus : {', '.join(sorted(unknown))} "
-                             f"(connus : {', '.join([*MOCK_FACTORIES, *MSS_PORTS])}).")
+            raise ConfigError(
+                f"Services simulés inconnus : {', '.join(sorted(unknown))} "
+                f"(connus : {', '.join([*MOCK_FACTORIES, *MSS_PORTS])})."
+            )
         self.pki_dir = Path(pki_dir) if pki_dir else (dui_config.pki if dui_config else None)
         self.mss_mailbox = (dui_config.mss_mailbox if dui_config else None) or DUI_MAILBOX
         self._own_dir = None if services_file else Path(tempfile.mkdtemp(prefix="dui-conformance-"))
@@ -145,8 +157,11 @@ class LiveEnvironment:
 
     def _start(self) -> None:
         # MSSanté is TLS-only, so the PKI always exists; ``tls`` decides for the HTTP services.
-        self.pki = (TestPki(self.pki_dir, reuse=True) if self.pki_dir
-                    else TestPki(Path(tempfile.mkdtemp(prefix="dui-conformance-pki-"))))
+        self.pki = (
+            TestPki(self.pki_dir, reuse=True)
+            if self.pki_dir
+            else TestPki(Path(tempfile.mkdtemp(prefix="dui-conformance-pki-")))
+        )
         for name, factory in MOCK_FACTORIES.items():
             options = {}
             if self.tls or (name == "psc" and (self.psc_settings is None or self.psc_settings.https)):
@@ -163,33 +178,53 @@ class LiveEnvironment:
         config = self.dui_config
         if self.reference_defects is not None:
             dmp_url = self.mocks["dmp"].url if "dmp" in self.mocks else None
-            psc = {"discovery_url": self.psc.discovery_url, "client_id": DEFAULT_CLIENT_ID,
-                   "client_secret": DEFAULT_CLIENT_SECRET, "verify": str(self.pki.root_cert)}
-            self.reference = ReferenceDui(self.insi.url, self.reference_defects, dmp_url=dmp_url, psc=psc,
-                                          tls=self.pki.files() if self.tls else None, mss_urls=self.mss.urls,
-                                          mss_tls=self.pki.files())
+            psc = {
+                "discovery_url": self.psc.discovery_url,
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+                "verify": str(self.pki.root_cert),
+            }
+            self.reference = ReferenceDui(
+                self.insi.url,
+                self.reference_defects,
+                dmp_url=dmp_url,
+                psc=psc,
+                tls=self.pki.files() if self.tls else None,
+                mss_urls=self.mss.urls,
+                mss_tls=self.pki.files(),
+            )
             url = self.reference.start()
-            self.psc_settings = PscSettings(url + "/psc/connexion", url + "/psc/deconnexion",
-                                            redirect_uris=(url + "/psc/retour",),
-                                            post_logout_redirect_uris=(url + "/psc/fin-de-session",),
-                                            attente_s=REFERENCE_PSC_WAIT_S)
+            self.psc_settings = PscSettings(
+                url + "/psc/connexion",
+                url + "/psc/deconnexion",
+                redirect_uris=(url + "/psc/retour",),
+                post_logout_redirect_uris=(url + "/psc/fin-de-session",),
+                attente_s=REFERENCE_PSC_WAIT_S,
+            )
             self.driver = AdapterClient(url)
         elif config is not None and config.mode == ATTENDED:
             if self.tester is None:
                 if not terminal_available():
-                    raise ConfigError("Le mode « accompagne » exige un terminal : un testeur doit lire les actions "
-                                      "et y répondre. Lancez la commande dans un terminal interactif, ou utilisez le "
-                                      "mode « adaptateur ».")
+                    raise ConfigError(
+                        "Le mode « accompagne » exige un terminal : un testeur doit lire les actions "
+                        "et y répondre. Lancez la commande dans un terminal interactif, ou utilisez le "
+                        "mode « adaptateur »."
+                    )
                 self.tester = self._own_tester = TerminalTester()
             adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
-            self.driver = AttendedDriver(self.insi.recorder, config, self.tester, adapter, dmp=self.mocks.get("dmp"),
-                                         mss=self.mocks.get(MSS))
+            self.driver = AttendedDriver(
+                self.insi.recorder, config, self.tester, adapter, dmp=self.mocks.get("dmp"), mss=self.mocks.get(MSS)
+            )
         elif config is not None:
             self.driver = AdapterClient(config.adapter_url, config.timeout_s)
         if self.psc_settings is not None:
             settings = self.psc_settings
-            self.psc.register_client(settings.client_id, settings.client_secret, list(settings.redirect_uris),
-                                     list(settings.post_logout_redirect_uris))
+            self.psc.register_client(
+                settings.client_id,
+                settings.client_secret,
+                list(settings.redirect_uris),
+                list(settings.post_logout_redirect_uris),
+            )
 
     def preflight(self) -> None:
         """Before any scenario: the vendor's adapter answers ``GET /sante``, else one usage error (exit 2)."""
@@ -199,8 +234,10 @@ class LiveEnvironment:
         try:
             adapter.health()
         except AdapterError as exc:
-            raise ConfigError(f"l'adaptateur du DUI ne répond pas à {adapter.base_url}/sante ({exc}). Démarrez la "
-                              "version de test du DUI et son adaptateur, ou corrigez adapter_url.") from None
+            raise ConfigError(
+                f"l'adaptateur du DUI ne répond pas à {adapter.base_url}/sante ({exc}). Démarrez la "
+                "version de test du DUI et son adaptateur, ou corrigez adapter_url."
+            ) from None
 
     def close(self) -> None:
         if isinstance(self.driver, AdapterClient):
@@ -262,9 +299,13 @@ class LiveEnvironment:
         if MSS in self.mocks:
             services[MSS].update(self.mss.urls, tls=self.pki.files())
         if "psc" in self.mocks:
-            services["psc"].update({"decouverte": self.psc.discovery_url, "racine": str(self.pki.root_cert),
-                                    "client_id": (self.psc_settings.client_id if self.psc_settings
-                                                  else DEFAULT_CLIENT_ID)})
+            services["psc"].update(
+                {
+                    "decouverte": self.psc.discovery_url,
+                    "racine": str(self.pki.root_cert),
+                    "client_id": (self.psc_settings.client_id if self.psc_settings else DEFAULT_CLIENT_ID),
+                }
+            )
         return services
 
     @contextmanager
@@ -308,5 +349,11 @@ class LiveEnvironment:
         else:
             admission = self.driver.admit_by_traits(persona.traits, id_document)
         patient = self.driver.patient(admission) if admission.resident_id else None
-        return AdmissionRun(admission, self.exchanges("insi", since), patient, persona.expected(by_vitale),
-                            id_document, persona.card if by_vitale else None)
+        return AdmissionRun(
+            admission,
+            self.exchanges("insi", since),
+            patient,
+            persona.expected(by_vitale),
+            id_document,
+            persona.card if by_vitale else None,
+        )

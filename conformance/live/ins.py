@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..exchanges import Exchange
-
 from ..ins import IDENTITY_CHECKS, InsContext
 from ..ins.fhir_patient import check_fhir_patient, ins_identifiers, read_patient
 from ..ins.identity import Identity, normalise_date
@@ -84,8 +83,14 @@ def _not_observed(req: str, run: AdmissionRun, case: str, label: str) -> list[Fi
     """Skip when the scenario expected ``case`` but no such answer was seen; omit otherwise."""
     if run.expected == case:
         seen = ", ".join(str(a) for a in run.answers()) or "aucune requête INSi"
-        return [skipped(req, f"{label} attendue pour ce résident mais jamais observée : le DUI a-t-il interrogé "
-                        "l'INSi comme prévu ?", evidence=f"réponses observées : {seen}")]
+        return [
+            skipped(
+                req,
+                f"{label} attendue pour ce résident mais jamais observée : le DUI a-t-il interrogé "
+                "l'INSi comme prévu ?",
+                evidence=f"réponses observées : {seen}",
+            )
+        ]
     return [omitted(req, f"Cas sans objet pour cette admission ({label} non observée).")]
 
 
@@ -106,8 +111,15 @@ def check_ins_obtained_from_insi(run: AdmissionRun) -> list[Finding]:
             out.append(passed("INS-20", f"INS {value} obtenu du téléservice INSi.", _at(where, source)))
         else:
             seen = ", ".join(f"{e.id} : {answer(e)}" for e in run.exchanges) or "aucune requête INSi"
-            out.append(failed("INS-20", f"Le DUI a enregistré l'INS {value} sans qu'aucune réponse de l'INSi à "
-                              "cette admission ne le lui ait renvoyé.", where, f"réponses INSi : {seen}"))
+            out.append(
+                failed(
+                    "INS-20",
+                    f"Le DUI a enregistré l'INS {value} sans qu'aucune réponse de l'INSi à "
+                    "cette admission ne le lui ait renvoyé.",
+                    where,
+                    f"réponses INSi : {seen}",
+                )
+            )
     return out
 
 
@@ -121,8 +133,14 @@ def check_insi_requests(run: AdmissionRun) -> list[Finding]:
         where = Location(exchange=e.id)
         out += [failed("INS-21", f"{d.code} : {d.message_fr}", where, d.code) for d in deviations]
         if not deviations:
-            out.append(passed("INS-21", f"Requête INSi {e.operation or ''} conforme (SOAP 1.2, WS-Addressing, "
-                              "ContexteLPS, ContexteBAM, traits).", where))
+            out.append(
+                passed(
+                    "INS-21",
+                    f"Requête INSi {e.operation or ''} conforme (SOAP 1.2, WS-Addressing, "
+                    "ContexteLPS, ContexteBAM, traits).",
+                    where,
+                )
+            )
     return out
 
 
@@ -133,8 +151,11 @@ def check_insi_traits_form(run: AdmissionRun) -> list[Finding]:
     out = []
     for e in run.exchanges:
         where = Location(exchange=e.id)
-        found = [failed("INS-29", f"{d.code} : {d.message_fr}", where, d.code)
-                 for d in e.deviations if d.requirement == "INS-29"]
+        found = [
+            failed("INS-29", f"{d.code} : {d.message_fr}", where, d.code)
+            for d in e.deviations
+            if d.requirement == "INS-29"
+        ]
         out += found or [passed("INS-29", "Traits envoyés en majuscules sans signes diacritiques.", where)]
     return out
 
@@ -165,37 +186,67 @@ def check_traits_as_returned(run: AdmissionRun) -> list[Finding]:
     if source is None:
         return _not_observed("INS-22", run, "00", "Réponse CR 00 (identité trouvée)")
     if run.patient is None:
-        return [failed("INS-22", "Le DUI ne restitue pas l'identité du résident (export Patient indisponible).",
-                       Location(exchange=source.id))]
+        return [
+            failed(
+                "INS-22",
+                "Le DUI ne restitue pas l'identité du résident (export Patient indisponible).",
+                Location(exchange=source.id),
+            )
+        ]
     try:
         tiq = _tiq(source)
     except XmlProblem as problem:
-        return [errored("INS-22", f"Réponse INSi illisible par le harnais : {problem.message}",
-                        Location(exchange=source.id))]
+        return [
+            errored(
+                "INS-22", f"Réponse INSi illisible par le harnais : {problem.message}", Location(exchange=source.id)
+            )
+        ]
     identity = run.identity()
     pairs = [
         ("nom de naissance", tiq.get("NomNaissance"), identity.birth_family, "birth_family"),
         ("premier prénom", tiq.get("Prenom"), identity.first_given, "first_given"),
         ("liste des prénoms", tiq.get("ListePrenom"), identity.given_list, "given_list"),
         ("sexe", tiq.get("Sexe"), identity.sex, "sex"),
-        ("date de naissance", lunar_to_fhir(tiq["DateNaissance"]) if "DateNaissance" in tiq else None,
-         normalise_date(identity.birth_date), "birth_date"),
+        (
+            "date de naissance",
+            lunar_to_fhir(tiq["DateNaissance"]) if "DateNaissance" in tiq else None,
+            normalise_date(identity.birth_date),
+            "birth_date",
+        ),
         ("lieu de naissance", tiq.get("LieuNaissance"), identity.birth_place, "birth_place"),
     ]
     if identity.matricule:
-        pairs += [("matricule INS", source.data.get("matricule"), identity.matricule, "matricule"),
-                  ("OID de l'INS", source.data.get("oid"), identity.oid, "oid")]
+        pairs += [
+            ("matricule INS", source.data.get("matricule"), identity.matricule, "matricule"),
+            ("OID de l'INS", source.data.get("oid"), identity.oid, "oid"),
+        ]
     out = [
-        failed("INS-22", f"Trait modifié par le DUI ({label}) : l'INSi a renvoyé « {expected} », le DUI "
-               f"restitue « {actual or ''} ».", _at(identity.locate(name), source), f"INSi : {expected} ; DUI : {actual}")
+        failed(
+            "INS-22",
+            f"Trait modifié par le DUI ({label}) : l'INSi a renvoyé « {expected} », le DUI "
+            f"restitue « {actual or ''} ».",
+            _at(identity.locate(name), source),
+            f"INSi : {expected} ; DUI : {actual}",
+        )
         for label, expected, actual, name in pairs
         if expected is not None and actual != expected
     ]
     if run.admission.ins and run.admission.ins != source.data.get("matricule"):
-        out.append(failed("INS-22", f"Le DUI déclare l'INS {run.admission.ins} au lieu du matricule "
-                          f"{source.data.get('matricule')} renvoyé par l'INSi.", Location(exchange=source.id)))
-    return out or [passed("INS-22", "Traits et matricule restitués tels que l'INSi les a renvoyés.",
-                          Location(file=run.patient_path, exchange=source.id))]
+        out.append(
+            failed(
+                "INS-22",
+                f"Le DUI déclare l'INS {run.admission.ins} au lieu du matricule "
+                f"{source.data.get('matricule')} renvoyé par l'INSi.",
+                Location(exchange=source.id),
+            )
+        )
+    return out or [
+        passed(
+            "INS-22",
+            "Traits et matricule restitués tels que l'INSi les a renvoyés.",
+            Location(file=run.patient_path, exchange=source.id),
+        )
+    ]
 
 
 def _no_patient(req: str, run: AdmissionRun) -> list[Finding]:
@@ -211,8 +262,15 @@ def check_no_ins_after_cr02(run: AdmissionRun) -> list[Finding]:
     held = run.held_ins()
     if not held and run.patient is None:
         return _no_patient("INS-23", run)
-    out = [failed("INS-23", f"Après une réponse CR 02 (plusieurs identités trouvées), le DUI a enregistré l'INS "
-                  f"{value}.", _at(where, source), value) for value, where in held]
+    out = [
+        failed(
+            "INS-23",
+            f"Après une réponse CR 02 (plusieurs identités trouvées), le DUI a enregistré l'INS {value}.",
+            _at(where, source),
+            value,
+        )
+        for value, where in held
+    ]
     return out or [passed("INS-23", "Aucun INS enregistré après la réponse CR 02.", Location(exchange=source.id))]
 
 
@@ -249,8 +307,13 @@ def _status_finding(req: str, run: AdmissionRun, source: Exchange | None) -> Fin
     if status == wanted:
         return None
     insi = "réponse INSi CR 00" if "00" in run.answers() else "aucune identité obtenue de l'INSi"
-    return failed(req, f"Statut d'identité « {status or 'absent'} » au lieu de {wanted} ({RNIV_LABELS[wanted]} ; "
-                  f"ici : {insi}, {_document_label(run)}).", _at(where, source), f"DUI : {status} ; attendu : {wanted}")
+    return failed(
+        req,
+        f"Statut d'identité « {status or 'absent'} » au lieu de {wanted} ({RNIV_LABELS[wanted]} ; "
+        f"ici : {insi}, {_document_label(run)}).",
+        _at(where, source),
+        f"DUI : {status} ; attendu : {wanted}",
+    )
 
 
 def check_cr01_status(run: AdmissionRun) -> list[Finding]:
@@ -261,13 +324,25 @@ def check_cr01_status(run: AdmissionRun) -> list[Finding]:
     source = run.exchanges[-1]
     if run.patient is None and run.admission.status is None:
         return _no_patient("INS-24", run)
-    out = [failed("INS-24", f"Après une réponse CR 01 (aucune identité trouvée), le DUI a enregistré l'INS {value}.",
-                  _at(where, source), value) for value, where in run.held_ins()]
+    out = [
+        failed(
+            "INS-24",
+            f"Après une réponse CR 01 (aucune identité trouvée), le DUI a enregistré l'INS {value}.",
+            _at(where, source),
+            value,
+        )
+        for value, where in run.held_ins()
+    ]
     wrong = _status_finding("INS-24", run, source)
     out += [wrong] if wrong else []
     wanted = expected_status(run)
-    return out or [passed("INS-24", f"Après la réponse CR 01, identité {wanted} sans INS ({_document_label(run)}).",
-                          Location(exchange=source.id))]
+    return out or [
+        passed(
+            "INS-24",
+            f"Après la réponse CR 01, identité {wanted} sans INS ({_document_label(run)}).",
+            Location(exchange=source.id),
+        )
+    ]
 
 
 def check_ins_only_when_qualified(run: AdmissionRun) -> list[Finding]:
@@ -276,18 +351,30 @@ def check_ins_only_when_qualified(run: AdmissionRun) -> list[Finding]:
         return _no_patient("INS-25", run)
     status, where = _status(run)
     exported = [(i, ident.get("value")) for i, ident in ins_identifiers(run.patient)]
-    out = [failed("INS-25", f"Matricule INS {value} transmis pour une identité au statut « {status or 'absent'} » : "
-                  "seule une identité qualifiée (QUAL) peut le porter.",
-                  Location(file=run.patient_path, xpath=f"Patient.identifier[{i}]"), str(status))
-           for i, value in exported if status != "QUAL"]
+    out = [
+        failed(
+            "INS-25",
+            f"Matricule INS {value} transmis pour une identité au statut « {status or 'absent'} » : "
+            "seule une identité qualifiée (QUAL) peut le porter.",
+            Location(file=run.patient_path, xpath=f"Patient.identifier[{i}]"),
+            str(status),
+        )
+        for i, value in exported
+        if status != "QUAL"
+    ]
     answers = run.answers()
     wrong = None if answers and answers[-1] == "01" else _status_finding("INS-25", run, _last(run, "00"))
     out += [wrong] if wrong else []  # after CR 01 the status is INS-24's to judge
     if status == "QUAL" and not exported:
         out.append(failed("INS-25", "Identité qualifiée exportée sans son matricule INS.", where))
     state = "transmis" if exported else "non transmis"
-    return out or [passed("INS-25", f"Statut « {status or 'absent'} » ({_document_label(run)}), matricule INS "
-                          f"{state} : conforme au RNIV.", where)]
+    return out or [
+        passed(
+            "INS-25",
+            f"Statut « {status or 'absent'} » ({_document_label(run)}), matricule INS {state} : conforme au RNIV.",
+            where,
+        )
+    ]
 
 
 def check_active_ins_only(run: AdmissionRun) -> list[Finding]:
@@ -299,12 +386,23 @@ def check_active_ins_only(run: AdmissionRun) -> list[Finding]:
     out = []
     for value, where in run.held_ins():
         if value in historic:
-            out.append(failed("INS-26", f"Le DUI a enregistré le matricule historique {value} au lieu du matricule "
-                              f"actif {active}.", _at(where, source), value))
+            out.append(
+                failed(
+                    "INS-26",
+                    f"Le DUI a enregistré le matricule historique {value} au lieu du matricule actif {active}.",
+                    _at(where, source),
+                    value,
+                )
+            )
         elif value == active:
             out.append(passed("INS-26", f"Matricule actif {active} enregistré, pas l'historique.", _at(where, source)))
-    return out or [skipped("INS-26", "Aucun matricule actif ou historique visible dans ce que le DUI a enregistré.",
-                           Location(exchange=source.id))]
+    return out or [
+        skipped(
+            "INS-26",
+            "Aucun matricule actif ou historique visible dans ce que le DUI a enregistré.",
+            Location(exchange=source.id),
+        )
+    ]
 
 
 def check_fault_handled(run: AdmissionRun) -> list[Finding]:
@@ -317,12 +415,26 @@ def check_fault_handled(run: AdmissionRun) -> list[Finding]:
     label = " / ".join(fault.values()) or f"HTTP {source.response.status if source.response else 'coupure'}"
     out = []
     if not run.admission.error_reported:
-        out.append(failed("INS-27", f"Faute INSi ({label}) non signalée : le DUI a répondu comme si l'admission "
-                          "avait abouti.", Location(exchange=source.id), answer_label(run.admission.http_status)))
-    out += [failed("INS-27", f"INS {value} enregistré malgré la faute INSi ({label}).", _at(where, source), value)
-            for value, where in run.held_ins()]
-    return out or [passed("INS-27", f"Faute INSi ({label}) signalée par le DUI, aucun INS enregistré.",
-                          Location(exchange=source.id), (run.admission.problem or {}).get("title"))]
+        out.append(
+            failed(
+                "INS-27",
+                f"Faute INSi ({label}) non signalée : le DUI a répondu comme si l'admission avait abouti.",
+                Location(exchange=source.id),
+                answer_label(run.admission.http_status),
+            )
+        )
+    out += [
+        failed("INS-27", f"INS {value} enregistré malgré la faute INSi ({label}).", _at(where, source), value)
+        for value, where in run.held_ins()
+    ]
+    return out or [
+        passed(
+            "INS-27",
+            f"Faute INSi ({label}) signalée par le DUI, aucun INS enregistré.",
+            Location(exchange=source.id),
+            (run.admission.problem or {}).get("title"),
+        )
+    ]
 
 
 def check_vitale_lookup(run: AdmissionRun) -> list[Finding]:
@@ -332,21 +444,41 @@ def check_vitale_lookup(run: AdmissionRun) -> list[Finding]:
     calls = [e for e in run.exchanges if e.operation == VITALE_OPERATION]
     if not calls:
         seen = ", ".join(f"{e.id} : {e.operation}" for e in run.exchanges) or "aucune requête INSi"
-        return [failed("INS-28", "Admission par carte Vitale sans interrogation rechercherInsAvecCarteVitale de l'INSi.",
-                       Location(exchange=run.exchanges[-1].id if run.exchanges else None), seen)]
+        return [
+            failed(
+                "INS-28",
+                "Admission par carte Vitale sans interrogation rechercherInsAvecCarteVitale de l'INSi.",
+                Location(exchange=run.exchanges[-1].id if run.exchanges else None),
+                seen,
+            )
+        ]
     out = []
     expected = run.card.matricule + run.card.key
     for e in calls:
         sent = e.data.get("vitale") or {}
         value = f"{sent.get('NumIdentifiant') or ''}{sent.get('Cle') or ''}"
         where = Location(exchange=e.id)
-        out += [failed("INS-28", f"{d.code} : {d.message_fr}", where, d.code)
-                for d in e.deviations if d.requirement == "INS-28"]
+        out += [
+            failed("INS-28", f"{d.code} : {d.message_fr}", where, d.code)
+            for d in e.deviations
+            if d.requirement == "INS-28"
+        ]
         if value != expected:
-            out.append(failed("INS-28", f"Matricule envoyé à l'INSi « {value} » différent de celui de la carte "
-                              f"« {expected} ».", where, value))
-    return out or [passed("INS-28", "INSi interrogé par rechercherInsAvecCarteVitale avec le matricule de la carte.",
-                          Location(exchange=calls[-1].id))]
+            out.append(
+                failed(
+                    "INS-28",
+                    f"Matricule envoyé à l'INSi « {value} » différent de celui de la carte « {expected} ».",
+                    where,
+                    value,
+                )
+            )
+    return out or [
+        passed(
+            "INS-28",
+            "INSi interrogé par rechercherInsAvecCarteVitale avec le matricule de la carte.",
+            Location(exchange=calls[-1].id),
+        )
+    ]
 
 
 def check_export(run: AdmissionRun, context: InsContext | None = None) -> list[Finding]:

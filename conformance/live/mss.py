@@ -7,9 +7,9 @@ inside an IHE_XDM.ZIP) or a message whose archive is unreadable.
 
 from __future__ import annotations
 
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
-from datetime import datetime
 from email.utils import format_datetime, make_msgid
 from importlib.resources import files
 
@@ -36,8 +36,12 @@ def _where(exchange: Exchange | None) -> Location:
 
 
 def sent_to(exchanges: list[Exchange], recipient: str) -> list[Exchange]:
-    return [e for e in exchanges if recipient.lower() in [r.lower() for r in e.data.get("rcpt_to", [])]
-            or e.data.get("refused", "").lower() == recipient.lower()]
+    return [
+        e
+        for e in exchanges
+        if recipient.lower() in [r.lower() for r in e.data.get("rcpt_to", [])]
+        or e.data.get("refused", "").lower() == recipient.lower()
+    ]
 
 
 def check_sent(exchanges: list[Exchange], recipient: str) -> list[Finding]:
@@ -48,40 +52,68 @@ def check_sent(exchanges: list[Exchange], recipient: str) -> list[Finding]:
     out = []
     for exchange in arrived:
         bad = [d for d in exchange.deviations if d.requirement]
-        out += [failed(SENT_OK, f"Message envoyé non conforme ({d.requirement}) : {d.message_fr}", _where(exchange))
-                for d in bad]
+        out += [
+            failed(SENT_OK, f"Message envoyé non conforme ({d.requirement}) : {d.message_fr}", _where(exchange))
+            for d in bad
+        ]
         if not any(k.lower() == "disposition-notification-to" for k in exchange.request.headers):
-            out.append(failed(SENT_OK, "Message envoyé sans demande d'accusé de traitement (Disposition-Notification-To "
-                                       "absent).", _where(exchange)))
+            out.append(
+                failed(
+                    SENT_OK,
+                    "Message envoyé sans demande d'accusé de traitement (Disposition-Notification-To absent).",
+                    _where(exchange),
+                )
+            )
         if not bad and exchange.response and exchange.response.status == 250 and not out:
-            out.append(passed(SENT_OK, f"DLU reçu par l'opérateur pour {recipient} : archive XDM, en-têtes MSSanté et "
-                                       "demande d'accusé conformes.", _where(exchange)))
+            out.append(
+                passed(
+                    SENT_OK,
+                    f"DLU reçu par l'opérateur pour {recipient} : archive XDM, en-têtes MSSanté et "
+                    "demande d'accusé conformes.",
+                    _where(exchange),
+                )
+            )
     return out
 
 
 def check_citizen(exchanges: list[Exchange], status: str | None, ins: str | None) -> list[Finding]:
     """MSS-21: a Mon espace santé mailbox is written to only for a qualified identity."""
-    to_patients = [e for e in exchanges if any(r.lower().endswith("@" + PATIENT_DOMAIN) for r in e.data.get("rcpt_to", []))]
+    to_patients = [
+        e for e in exchanges if any(r.lower().endswith("@" + PATIENT_DOMAIN) for r in e.data.get("rcpt_to", []))
+    ]
     if status != "QUAL":
         if to_patients:
-            return [failed(CITIZEN, f"Message envoyé à la messagerie Mon espace santé d'une identité au statut "
-                                    f"« {status} » : seule une identité qualifiée peut y être adressée.", _where(e))
-                    for e in to_patients]
-        return [passed(CITIZEN, f"Identité au statut « {status} » : aucun message vers la messagerie Mon espace santé.")]
+            return [
+                failed(
+                    CITIZEN,
+                    f"Message envoyé à la messagerie Mon espace santé d'une identité au statut "
+                    f"« {status} » : seule une identité qualifiée peut y être adressée.",
+                    _where(e),
+                )
+                for e in to_patients
+            ]
+        return [
+            passed(CITIZEN, f"Identité au statut « {status} » : aucun message vers la messagerie Mon espace santé.")
+        ]
     expected = f"{ins}@{PATIENT_DOMAIN}".lower()
-    ok = [e for e in to_patients if expected in [r.lower() for r in e.data["rcpt_to"]] and e.response
-          and e.response.status == 250]
+    ok = [
+        e
+        for e in to_patients
+        if expected in [r.lower() for r in e.data["rcpt_to"]] and e.response and e.response.status == 250
+    ]
     if not ok:
         return [failed(CITIZEN, f"Identité qualifiée : aucun message accepté pour {expected}.")]
     return [passed(CITIZEN, f"Message adressé à {expected} pour une identité qualifiée.", _where(ok[0]))]
 
 
-def incoming_dlu(ins: str, oid: str = "1.2.250.1.213.1.4.10", readable: bool = True,
-                 mailbox: str = DUI_MAILBOX) -> EmailMessage:
+def incoming_dlu(
+    ins: str, oid: str = "1.2.250.1.213.1.4.10", readable: bool = True, mailbox: str = DUI_MAILBOX
+) -> EmailMessage:
     """A hospital's DLU for the resident with this INS, as the DUI's mailbox receives it."""
     cda = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
-    cda = cda.replace(b'root="1.2.250.1.213.1.4.10" extension="248055145412365"',
-                      f'root="{oid}" extension="{ins}"'.encode())
+    cda = cda.replace(
+        b'root="1.2.250.1.213.1.4.10" extension="248055145412365"', f'root="{oid}" extension="{ins}"'.encode()
+    )
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = HOSPITAL
     msg["To"] = mailbox
@@ -100,8 +132,12 @@ def incoming_dlu(ins: str, oid: str = "1.2.250.1.213.1.4.10", readable: bool = T
 def document_id(message: EmailMessage) -> str | None:
     """ClinicalDocument/id/@root of the (first) CDA a message carries."""
     for cda in mss_members(message.as_bytes()).values():
-        return parse_xml(cda, "DOC0001.XML").root.xpath(
-            "string(/*[local-name()='ClinicalDocument']/*[local-name()='id']/@root)") or None
+        return (
+            parse_xml(cda, "DOC0001.XML").root.xpath(
+                "string(/*[local-name()='ClinicalDocument']/*[local-name()='id']/@root)"
+            )
+            or None
+        )
     return None
 
 
@@ -121,8 +157,9 @@ def is_error_mdn(data: bytes) -> bool:
     return "processed/error" in data.decode("utf-8", "replace").lower().replace("\r\n ", " ")
 
 
-def check_received(documents: list[dict], unique_id: str | None, sender_mailbox: list[bytes], message_id: str,
-                   readable: bool) -> list[Finding]:
+def check_received(
+    documents: list[dict], unique_id: str | None, sender_mailbox: list[bytes], message_id: str, readable: bool
+) -> list[Finding]:
     """MSS-22: a readable DLU is filed into the resident's record and acknowledged ``processed``; an
     unreadable one gets ``processed/Error``. The MDN itself must pass MSS-08…10."""
     out = []
@@ -132,26 +169,50 @@ def check_received(documents: list[dict], unique_id: str | None, sender_mailbox:
     if mdn is None:
         return out + [failed(RECEIVED, f"Aucun accusé de traitement renvoyé à l'expéditeur pour {message_id}.")]
     where = Location(file="accusé MDN")
-    bad = [f for f in check_mdn(mdn, where, message_id) + check_message_data(data, "accusé MDN")
-           if f.outcome.value == "fail"]
+    bad = [
+        f
+        for f in check_mdn(mdn, where, message_id) + check_message_data(data, "accusé MDN")
+        if f.outcome.value == "fail"
+    ]
     out += [failed(RECEIVED, f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
     error = is_error_mdn(data)
     if readable and error:
         out.append(failed(RECEIVED, "Accusé d'erreur pour un document lisible adressé à un résident connu."))
     if not readable and not error:
         out.append(failed(RECEIVED, "Accusé processed sans erreur pour un message à l'archive illisible."))
-    return out or [passed(RECEIVED, "Document rangé dans le dossier du résident et accusé conforme renvoyé." if readable
-                          else "Message illisible : accusé processed/Error renvoyé à l'expéditeur.")]
+    return out or [
+        passed(
+            RECEIVED,
+            "Document rangé dans le dossier du résident et accusé conforme renvoyé."
+            if readable
+            else "Message illisible : accusé processed/Error renvoyé à l'expéditeur.",
+        )
+    ]
 
 
 def check_error_shown(error_reported: bool, sendings: list[dict], sending_id: str | None) -> list[Finding]:
     """MSS-23: after a 5xx or an error MDN, the user sees the error and the message is kept for a resend."""
     sending = next((s for s in sendings if s.get("id") == sending_id), None)
     if sending is None:
-        return [failed(ERROR_SHOWN, f"Message {sending_id or '(sans identifiant)'} absent des envois du résident : "
-                                    "il n'est pas gardé pour un nouvel envoi.")]
+        return [
+            failed(
+                ERROR_SHOWN,
+                f"Message {sending_id or '(sans identifiant)'} absent des envois du résident : "
+                "il n'est pas gardé pour un nouvel envoi.",
+            )
+        ]
     if sending.get("statut") != TO_RESEND or not sending.get("erreur"):
-        return [failed(ERROR_SHOWN, f"Envoi au statut « {sending.get('statut')} », erreur « {sending.get('erreur')} » : "
-                                    f"attendu « {TO_RESEND} » avec l'erreur montrée à l'utilisateur.")]
-    return [passed(ERROR_SHOWN, f"Erreur montrée ({sending['erreur'][:120]}) et message gardé pour un nouvel envoi"
-                                + (" ; l'appel a signalé l'erreur." if error_reported else "."))]
+        return [
+            failed(
+                ERROR_SHOWN,
+                f"Envoi au statut « {sending.get('statut')} », erreur « {sending.get('erreur')} » : "
+                f"attendu « {TO_RESEND} » avec l'erreur montrée à l'utilisateur.",
+            )
+        ]
+    return [
+        passed(
+            ERROR_SHOWN,
+            f"Erreur montrée ({sending['erreur'][:120]}) et message gardé pour un nouvel envoi"
+            + (" ; l'appel a signalé l'erreur." if error_reported else "."),
+        )
+    ]

@@ -60,6 +60,7 @@ def _traits(raw: Persona | dict) -> Traits:
 
 def live_personas(mock_personas: list[Persona], path: Path = LIVE_PERSONAS) -> dict[str, LivePersona]:
     """Every persona the mock knows, plus the absent ones of ``path``, by id."""
+
     def expected(traits: Traits) -> str:
         query = TraitsQuery(traits.birth_name, traits.first_names, traits.sex, traits.birth_date, traits.birth_place)
         return _answer(match_traits(mock_personas, query))
@@ -80,7 +81,8 @@ def live_personas(mock_personas: list[Persona], path: Path = LIVE_PERSONAS) -> d
         known = out[raw["of"]].traits
         typed = replace(known, birth_name=raw["birth_name"], first_names=tuple(raw["first_names"]))
         # The answer a DUI gets once it writes the typed traits the INSi way (whether INSi demands it: unverified).
-        written = replace(typed, birth_name=ins_form(typed.birth_name),
-                          first_names=tuple(ins_form(n) for n in typed.first_names))
+        written = replace(
+            typed, birth_name=ins_form(typed.birth_name), first_names=tuple(ins_form(n) for n in typed.first_names)
+        )
         out[raw["id"]] = LivePersona(raw["id"], raw.get("description", ""), typed, expected(written))
     return out

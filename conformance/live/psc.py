@@ -16,10 +16,10 @@ from pathlib import Path
 
 import requests
 
-from ..psc import ExpectedProfessional, FollowUpRun, LoginRun, vihf_identity
-from ..psc.checks import USERINFO
 from dui_conformance.mocks.psc import professional as psc_professional
 
+from ..psc import ExpectedProfessional, FollowUpRun, LoginRun, vihf_identity
+from ..psc.checks import USERINFO
 from .config import PscSettings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,8 +61,9 @@ class ChromiumBrowser:
         from playwright.sync_api import sync_playwright
 
         self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(executable_path=executable, headless=True,
-                                                          args=["--no-proxy-server"])
+        self._browser = self._playwright.chromium.launch(
+            executable_path=executable, headless=True, args=["--no-proxy-server"]
+        )
         self._page = self._browser.new_context(ignore_https_errors=ignore_https_errors).new_page()
         self.timeout = timeout
 
@@ -123,7 +124,8 @@ class AttendedPilot:
         self.tester.instruct(
             f"Dans le DUI, lancez la connexion par Pro Santé Connect. Le fournisseur simulé connectera "
             f"automatiquement le professionnel fictif {pro.display_name}, identifiant national {pro.id_national} "
-            f"(attente maximale : {self.wait_s:g} s).")
+            f"(attente maximale : {self.wait_s:g} s)."
+        )
         self._await("authorize")
 
     def logout(self) -> None:
@@ -133,16 +135,27 @@ class AttendedPilot:
     def sessions(self, pro) -> list[dict]:
         if self.adapter is not None:
             return self.adapter.sessions()
-        if not self.tester.confirm(f"Le DUI affiche-t-il {pro.prenom} {pro.nom} comme connecté(e), en tant que "
-                                   f"{pro.libelle_profession} à {pro.activites[0].raison_sociale} ?"):
+        if not self.tester.confirm(
+            f"Le DUI affiche-t-il {pro.prenom} {pro.nom} comme connecté(e), en tant que "
+            f"{pro.libelle_profession} à {pro.activites[0].raison_sociale} ?"
+        ):
             return []
         first = pro.activites[0]  # the tester's account stands for the DUI's session
-        return [{"idNational": pro.id_national, "profession": pro.profession, "secteurActivite": first.secteur_activite,
-                 "finess": first.finess_site, "constat": "testeur"}]
+        return [
+            {
+                "idNational": pro.id_national,
+                "profession": pro.profession,
+                "secteurActivite": first.secteur_activite,
+                "finess": first.finess_site,
+                "constat": "testeur",
+            }
+        ]
 
     def revalidate(self, pro) -> list[dict]:
-        self.tester.instruct("Ouvrez le dossier d'un résident dans le DUI, comme le ferait le professionnel "
-                             f"connecté (attente maximale : {self.wait_s:g} s).")
+        self.tester.instruct(
+            "Ouvrez le dossier d'un résident dans le DUI, comme le ferait le professionnel "
+            f"connecté (attente maximale : {self.wait_s:g} s)."
+        )
         self._await("userinfo")
         return self.sessions(pro)
 
@@ -161,9 +174,14 @@ class LoginAttempt:
 
 def expected_professional(pro) -> ExpectedProfessional:
     """What the checks expect of a professional of the fictitious directory (mocks/common/annuaire.toml)."""
-    return ExpectedProfessional(pro.id, pro.id_national, pro.profession,
-                                tuple(sorted({a.secteur_activite for a in pro.activites})),
-                                tuple(a.finess_site for a in pro.activites), f"{pro.prenom} {pro.nom}")
+    return ExpectedProfessional(
+        pro.id,
+        pro.id_national,
+        pro.profession,
+        tuple(sorted({a.secteur_activite for a in pro.activites})),
+        tuple(a.finess_site for a in pro.activites),
+        f"{pro.prenom} {pro.nom}",
+    )
 
 
 class PscUnavailable(RuntimeError):
@@ -175,14 +193,18 @@ def _pilot(env) -> tuple[BrowserPilot | AttendedPilot, float]:
     settings = env.psc_settings
     if hasattr(env.driver, "sessions"):
         if settings is None:
-            raise PscUnavailable("Connexion Pro Santé Connect non configurée : section [psc] (connexion_url…) absente "
-                                 "de la configuration du DUI ; scénario non évalué.")
+            raise PscUnavailable(
+                "Connexion Pro Santé Connect non configurée : section [psc] (connexion_url…) absente "
+                "de la configuration du DUI ; scénario non évalué."
+            )
         return BrowserPilot(settings, env.driver, str(env.pki.root_cert), settings.navigateur), settings.attente_s
     if hasattr(env.driver, "tester"):
         wait = settings.attente_s if settings else PscSettings.attente_s
         return AttendedPilot(env.driver.tester, env.psc.recorder, env.dui_config.attente_s, env.driver.adapter), wait
-    raise PscUnavailable("Ce mode de pilotage ne prend pas en charge les opérations PSC de l'adaptateur "
-                         "(étiquette « psc » du contrat : GET /session) ; scénario non évalué.")
+    raise PscUnavailable(
+        "Ce mode de pilotage ne prend pas en charge les opérations PSC de l'adaptateur "
+        "(étiquette « psc » du contrat : GET /session) ; scénario non évalué."
+    )
 
 
 def run_login(env, professional_id: str, defect: str | None = None, rotate: bool = False) -> LoginAttempt:
@@ -207,8 +229,14 @@ def run_login(env, professional_id: str, defect: str | None = None, rotate: bool
         start = time.monotonic()
         psc.recorder.wait_for(lambda e: e.operation == USERINFO and e.data.get("login") in logins, wait_s, since["psc"])
         waited = round(time.monotonic() - start, 2)
-    run = LoginRun(expected_professional(plan.professional), defect, env.exchanges("psc", since),
-                   pilot.sessions(plan.professional), waited, rotated)
+    run = LoginRun(
+        expected_professional(plan.professional),
+        defect,
+        env.exchanges("psc", since),
+        pilot.sessions(plan.professional),
+        waited,
+        rotated,
+    )
     return LoginAttempt(run, pilot, plan.professional)
 
 

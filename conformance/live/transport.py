@@ -15,7 +15,9 @@ TLS_VERSION = "GEN-10"
 CLIENT_CERTIFICATE = "GEN-11"
 UNTRUSTED_SERVER = "GEN-12"
 ACCEPTED_VERSIONS = ("TLSv1.2", "TLSv1.3")
-NOT_EVALUATED = "Sécurité du transport non évaluée : services simulés en HTTP (tls = false dans la configuration du DUI)."
+NOT_EVALUATED = (
+    "Sécurité du transport non évaluée : services simulés en HTTP (tls = false dans la configuration du DUI)."
+)
 
 
 def not_evaluated(requirement: str) -> list[Finding]:
@@ -37,8 +39,14 @@ def check_tls_version(exchanges: list[Exchange], tls: bool) -> list[Finding]:
         if version in ACCEPTED_VERSIONS:
             out.append(passed(TLS_VERSION, f"Échange chiffré en {version}.", _where(exchange)))
         else:
-            out.append(failed(TLS_VERSION, f"Échange {exchange.transport.get('scheme', 'http')} en "
-                                            f"{version or 'clair'} : TLS 1.2 ou 1.3 attendu.", _where(exchange)))
+            out.append(
+                failed(
+                    TLS_VERSION,
+                    f"Échange {exchange.transport.get('scheme', 'http')} en "
+                    f"{version or 'clair'} : TLS 1.2 ou 1.3 attendu.",
+                    _where(exchange),
+                )
+            )
     return out
 
 
@@ -47,11 +55,16 @@ def check_client_certificate(exchanges: list[Exchange], tls: bool) -> list[Findi
         return not_evaluated(CLIENT_CERTIFICATE)
     if not exchanges:
         return [skipped(CLIENT_CERTIFICATE, "Aucun échange enregistré : certificat client non vérifiable.")]
-    return [passed(CLIENT_CERTIFICATE, f"Certificat client présenté : {e.transport['client_subject']}.", _where(e))
-            if e.transport.get("client_subject") else
-            failed(CLIENT_CERTIFICATE, f"Aucun certificat client présenté au service {e.service} (authentification "
-                                       "mutuelle TLS attendue).", _where(e))
-            for e in exchanges]
+    return [
+        passed(CLIENT_CERTIFICATE, f"Certificat client présenté : {e.transport['client_subject']}.", _where(e))
+        if e.transport.get("client_subject")
+        else failed(
+            CLIENT_CERTIFICATE,
+            f"Aucun certificat client présenté au service {e.service} (authentification mutuelle TLS attendue).",
+            _where(e),
+        )
+        for e in exchanges
+    ]
 
 
 def check_untrusted_refused(exchanges: list[Exchange], tls: bool, service: str) -> list[Finding]:
@@ -59,8 +72,18 @@ def check_untrusted_refused(exchanges: list[Exchange], tls: bool, service: str) 
     if not tls:
         return not_evaluated(UNTRUSTED_SERVER)
     if exchanges:
-        return [failed(UNTRUSTED_SERVER, f"Le DUI a envoyé sa requête au service {e.service} malgré un certificat "
-                                         "serveur d'une autre autorité que la racine configurée.", _where(e))
-                for e in exchanges]
-    return [passed(UNTRUSTED_SERVER, f"Aucune requête reçue par le service {service} au certificat inconnu : "
-                                     "le DUI a refusé la connexion.")]
+        return [
+            failed(
+                UNTRUSTED_SERVER,
+                f"Le DUI a envoyé sa requête au service {e.service} malgré un certificat "
+                "serveur d'une autre autorité que la racine configurée.",
+                _where(e),
+            )
+            for e in exchanges
+        ]
+    return [
+        passed(
+            UNTRUSTED_SERVER,
+            f"Aucune requête reçue par le service {service} au certificat inconnu : le DUI a refusé la connexion.",
+        )
+    ]

@@ -16,6 +16,16 @@ inputs.register_kind(MIME_KIND, "message MIME (MSSanté)", looks_like_message, b
 inputs.register_container(MIME_KIND, mss_members)
 
 __all__ = [
-    "MIME_KIND", "MimeMessage", "MimeProblem", "MssRules", "check_mdn", "check_message", "check_message_data", "ids",
-    "is_mdn", "looks_like_message", "mss_members", "parse_message",
+    "MIME_KIND",
+    "MimeMessage",
+    "MimeProblem",
+    "MssRules",
+    "check_mdn",
+    "check_message",
+    "check_message_data",
+    "ids",
+    "is_mdn",
+    "looks_like_message",
+    "mss_members",
+    "parse_message",
 ]

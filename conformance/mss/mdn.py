@@ -58,8 +58,11 @@ def check_mdn(msg: MimeMessage, where: Location, acknowledged: str | None = None
     for name in ("Disposition", "Final-Recipient"):
         if report is not None and name.lower() not in fields:
             problems.append(f"champ {name} absent de la partie message/disposition-notification")
-    out = [failed(ids.MDN, f"Accusé MDN mal structuré : {'; '.join(problems)} (RFC 8098 §3).", where)] if problems else [
-        passed(ids.MDN, "Accusé MDN multipart/report conforme (texte, message/disposition-notification).", where)]
+    out = (
+        [failed(ids.MDN, f"Accusé MDN mal structuré : {'; '.join(problems)} (RFC 8098 §3).", where)]
+        if problems
+        else [passed(ids.MDN, "Accusé MDN multipart/report conforme (texte, message/disposition-notification).", where)]
+    )
     return out + _check_disposition(msg, fields, where) + _check_original(msg, report, where, acknowledged)
 
 
@@ -67,24 +70,45 @@ def _check_disposition(msg: MimeMessage, fields: dict[str, str], where: Location
     raw = fields.get("disposition")
     subject = msg.header("Subject") or ""
     if raw is None:
-        return [failed(ids.DISPOSITION, "Champ Disposition absent : « automatic-action/MDN-sent-automatically; "
-                                        "processed » attendu.", where)]
+        return [
+            failed(
+                ids.DISPOSITION,
+                "Champ Disposition absent : « automatic-action/MDN-sent-automatically; processed » attendu.",
+                where,
+            )
+        ]
     match = _DISPOSITION.match(raw)
     if not match or match["type"].lower() != "processed":
-        return [failed(ids.DISPOSITION, f"Disposition « {raw[:100]} » : attendu « …; processed » ou "
-                                        "« …; processed/Error: code^libellé ».", where)]
+        return [
+            failed(
+                ids.DISPOSITION,
+                f"Disposition « {raw[:100]} » : attendu « …; processed » ou « …; processed/Error: code^libellé ».",
+                where,
+            )
+        ]
     if match["modifier"] is None:
         if subject.startswith(KO_SUBJECT):
-            return [failed(ids.DISPOSITION, f"Objet « {subject[:80]} » d'échec pour un accusé de traitement réussi.",
-                           where)]
+            return [
+                failed(ids.DISPOSITION, f"Objet « {subject[:80]} » d'échec pour un accusé de traitement réussi.", where)
+            ]
         return [passed(ids.DISPOSITION, "Accusé de traitement réussi (processed).", where)]
     out = []
     if match["modifier"].lower() != "error" or not _ERROR_VALUE.match(match["value"] or ""):
-        out.append(failed(ids.DISPOSITION, f"Disposition « {raw[:100]} » : erreur attendue sous la forme "
-                                           "« processed/Error: code^libellé ».", where))
+        out.append(
+            failed(
+                ids.DISPOSITION,
+                f"Disposition « {raw[:100]} » : erreur attendue sous la forme « processed/Error: code^libellé ».",
+                where,
+            )
+        )
     if not subject.startswith(KO_SUBJECT):
-        out.append(failed(ids.DISPOSITION, f"Objet « {subject[:80]} » d'un accusé d'erreur : attendu un objet "
-                                           f"commençant par « {KO_SUBJECT} ».", where))
+        out.append(
+            failed(
+                ids.DISPOSITION,
+                f"Objet « {subject[:80]} » d'un accusé d'erreur : attendu un objet commençant par « {KO_SUBJECT} ».",
+                where,
+            )
+        )
     return out or [passed(ids.DISPOSITION, f"Accusé d'erreur conforme : {match['value'][:80]}.", where)]
 
 
@@ -117,23 +141,49 @@ def _check_original(msg: MimeMessage, report, where: Location, acknowledged: str
     value = _normal(values[0]) if len(values) == 1 else None
     if value is None or not _MSG_ID.match(value):
         found = "absent" if not values else " ; ".join(v.strip()[:100] for v in values)
-        return [failed(ids.ORIGINAL_ID, f"Original-Message-ID « {found} » : un seul identifiant <…@…>, celui du "
-                                        "message accusé, est attendu.", where)]
+        return [
+            failed(
+                ids.ORIGINAL_ID,
+                f"Original-Message-ID « {found} » : un seul identifiant <…@…>, celui du message accusé, est attendu.",
+                where,
+            )
+        ]
     if acknowledged is not None and _normal(acknowledged) != value:
-        return [failed(ids.ORIGINAL_ID, f"Original-Message-ID {value} : attendu {_normal(acknowledged)}, le "
-                                        "Message-ID du message accusé.", where)]
+        return [
+            failed(
+                ids.ORIGINAL_ID,
+                f"Original-Message-ID {value} : attendu {_normal(acknowledged)}, le Message-ID du message accusé.",
+                where,
+            )
+        ]
     returned, found = _returned_ids(msg)
-    wanted = ("attendu le message accusé (message/rfc822) ou ses en-têtes (text/rfc822-headers) en troisième partie, "
-              f"portant le Message-ID {value}")
+    wanted = (
+        "attendu le message accusé (message/rfc822) ou ses en-têtes (text/rfc822-headers) en troisième partie, "
+        f"portant le Message-ID {value}"
+    )
     if returned is None:
         return [failed(ids.ORIGINAL_ID, f"Message d'origine introuvable ({found}) : {wanted}.", where)]
     if len(returned) != 1:
         shown = "sans Message-ID" if not returned else f"avec {len(returned)} Message-ID ({', '.join(returned)[:160]})"
-        return [failed(ids.ORIGINAL_ID, f"Message d'origine renvoyé en troisième partie ({found}) {shown} : "
-                                        f"{wanted}.", where)]
+        return [
+            failed(
+                ids.ORIGINAL_ID, f"Message d'origine renvoyé en troisième partie ({found}) {shown} : {wanted}.", where
+            )
+        ]
     if _normal(returned[0]) != value:
-        return [failed(ids.ORIGINAL_ID, f"Original-Message-ID {value} ne désigne pas le message renvoyé en troisième "
-                                        f"partie ({found}) : trouvé Message-ID {_normal(returned[0])[:120]}, attendu "
-                                        f"{value}.", where)]
-    return [passed(ids.ORIGINAL_ID, f"Original-Message-ID {value} renvoie au message accusé, renvoyé en troisième "
-                                    f"partie ({found}).", where)]
+        return [
+            failed(
+                ids.ORIGINAL_ID,
+                f"Original-Message-ID {value} ne désigne pas le message renvoyé en troisième "
+                f"partie ({found}) : trouvé Message-ID {_normal(returned[0])[:120]}, attendu "
+                f"{value}.",
+                where,
+            )
+        ]
+    return [
+        passed(
+            ids.ORIGINAL_ID,
+            f"Original-Message-ID {value} renvoie au message accusé, renvoyé en troisième partie ({found}).",
+            where,
+        )
+    ]

@@ -44,14 +44,19 @@ class MssRules:
 
 
 def is_mdn(msg: MimeMessage) -> bool:
-    return msg.content_type == "multipart/report" and \
-        (msg.message.get_param("report-type", "") or "").lower() == "disposition-notification"
+    return (
+        msg.content_type == "multipart/report"
+        and (msg.message.get_param("report-type", "") or "").lower() == "disposition-notification"
+    )
 
 
 def _xdm_attachments(msg: MimeMessage) -> list[Attachment]:
     """The IHE_XDM.ZIP, or any ZIP attached under another name (MSS-02 says so)."""
-    return [a for a in msg.attachments()
-            if a.filename.upper() == XDM_NAME or a.filename.upper().endswith(".ZIP") or a.content_type == "application/zip"]
+    return [
+        a
+        for a in msg.attachments()
+        if a.filename.upper() == XDM_NAME or a.filename.upper().endswith(".ZIP") or a.content_type == "application/zip"
+    ]
 
 
 def mss_members(data: bytes) -> dict[str, bytes]:
@@ -98,7 +103,9 @@ def _cda_facts(attachments: list[Attachment], source: str) -> tuple[list[str], b
     return codes, has_ins
 
 
-def check_message_data(data: bytes, path: str, environment: str = "test", rules: MssRules = MssRules()) -> list[Finding]:
+def check_message_data(
+    data: bytes, path: str, environment: str = "test", rules: MssRules = MssRules()
+) -> list[Finding]:
     """All offline MSSanté checks on one message (input kind ``mime``)."""
     where = Location(file=path)
     try:
@@ -106,14 +113,22 @@ def check_message_data(data: bytes, path: str, environment: str = "test", rules:
     except MimeProblem as problem:
         return [failed(ids.MIME, problem.message, where)]
     out = [failed(ids.MIME, problem, where) for problem in msg.problems] or [
-        passed(ids.MIME, f"Message MIME bien formé ({len(msg.leaves)} partie(s)).", where)]
+        passed(ids.MIME, f"Message MIME bien formé ({len(msg.leaves)} partie(s)).", where)
+    ]
     out += _check_addresses(msg, where, rules)
     if is_mdn(msg):
-        return out + check_mdn(msg, where) + [
-            omitted(req, "Accusé de traitement (MDN) : règle sans objet.", where)
-            for req in (ids.ATTACHMENT, ids.CODECDA, ids.INS, ids.SUBJECT, ids.NOTIFICATION)]
-    out += [omitted(req, "Message sans accusé (MDN) : règle sans objet.", where)
-            for req in (ids.MDN, ids.DISPOSITION, ids.ORIGINAL_ID)]
+        return (
+            out
+            + check_mdn(msg, where)
+            + [
+                omitted(req, "Accusé de traitement (MDN) : règle sans objet.", where)
+                for req in (ids.ATTACHMENT, ids.CODECDA, ids.INS, ids.SUBJECT, ids.NOTIFICATION)
+            ]
+        )
+    out += [
+        omitted(req, "Message sans accusé (MDN) : règle sans objet.", where)
+        for req in (ids.MDN, ids.DISPOSITION, ids.ORIGINAL_ID)
+    ]
     xdms = _xdm_attachments(msg)
     out += _check_attachment(msg, xdms, where)
     refused = False
@@ -122,8 +137,10 @@ def check_message_data(data: bytes, path: str, environment: str = "test", rules:
         refused = refused or any(f.requirement == XDM_SAFE and f.outcome == Outcome.FAIL for f in findings)
         out += findings
     if refused:
-        out += [skipped(req, "Archive jointe refusée (voir DMP-52) : CDA joints inconnus, en-tête non vérifiable.", where)
-                for req in (ids.CODECDA, ids.INS)]
+        out += [
+            skipped(req, "Archive jointe refusée (voir DMP-52) : CDA joints inconnus, en-tête non vérifiable.", where)
+            for req in (ids.CODECDA, ids.INS)
+        ]
     else:
         codes, has_ins = _cda_facts(xdms, path)
         out += _check_codecda(msg, codes, where)
@@ -137,12 +154,23 @@ def _check_addresses(msg: MimeMessage, where: Location, rules: MssRules) -> list
     senders = _addresses(msg, "From")
     recipients = _addresses(msg, "To", "Cc", "Bcc")
     if not senders or not recipients:
-        return [failed(ids.ADDRESSES, f"Expéditeur ou destinataire absent (From : {len(senders)}, "
-                                      f"To/Cc : {len(recipients)}).", where)]
+        return [
+            failed(
+                ids.ADDRESSES,
+                f"Expéditeur ou destinataire absent (From : {len(senders)}, To/Cc : {len(recipients)}).",
+                where,
+            )
+        ]
     foreign = [a for a in senders + recipients if not _valid_address(a) or not rules.is_mss(a)]
     if foreign:
-        return [failed(ids.ADDRESSES, f"Adresse(s) hors messagerie MSSanté : {', '.join(foreign)} ; attendu : "
-                                      f"domaine {' ou '.join(rules.domains)}.", where)]
+        return [
+            failed(
+                ids.ADDRESSES,
+                f"Adresse(s) hors messagerie MSSanté : {', '.join(foreign)} ; attendu : "
+                f"domaine {' ou '.join(rules.domains)}.",
+                where,
+            )
+        ]
     return [passed(ids.ADDRESSES, f"Expéditeur et {len(recipients)} destinataire(s) MSSanté.", where)]
 
 
@@ -152,16 +180,32 @@ def _check_attachment(msg: MimeMessage, xdms: list[Attachment], where: Location)
     out = []
     for attachment in xdms:
         if attachment.filename != XDM_NAME:
-            out.append(failed(ids.ATTACHMENT, f"Archive jointe nommée « {attachment.filename or 'sans nom'} » : "
-                                              f"{XDM_NAME} attendu.", where))
+            out.append(
+                failed(
+                    ids.ATTACHMENT,
+                    f"Archive jointe nommée « {attachment.filename or 'sans nom'} » : {XDM_NAME} attendu.",
+                    where,
+                )
+            )
         if attachment.content_type not in ZIP_TYPES:
-            out.append(failed(ids.ATTACHMENT, f"Archive jointe de type {attachment.content_type} : application/zip "
-                                              "attendu.", where))
-    renderings = msg.text_bodies() + [a for a in msg.attachments()
-                                      if a not in xdms and a.content_type in RENDERING_TYPES and a.data]
+            out.append(
+                failed(
+                    ids.ATTACHMENT,
+                    f"Archive jointe de type {attachment.content_type} : application/zip attendu.",
+                    where,
+                )
+            )
+    renderings = msg.text_bodies() + [
+        a for a in msg.attachments() if a not in xdms and a.content_type in RENDERING_TYPES and a.data
+    ]
     if not renderings:
-        out.append(failed(ids.ATTACHMENT, "Aucun rendu lisible par un humain (corps texte ou HTML, ou PDF joint) "
-                                          f"à côté de {XDM_NAME}.", where))
+        out.append(
+            failed(
+                ids.ATTACHMENT,
+                f"Aucun rendu lisible par un humain (corps texte ou HTML, ou PDF joint) à côté de {XDM_NAME}.",
+                where,
+            )
+        )
     return out or [passed(ids.ATTACHMENT, f"{XDM_NAME} joint avec un rendu lisible ({len(renderings)}).", where)]
 
 
@@ -173,20 +217,38 @@ def _check_codecda(msg: MimeMessage, codes: list[str], where: Location) -> list[
     declared = _values(msg, "X-MSS-CODECDA")
     if not codes:
         if declared:
-            return [failed(ids.CODECDA, f"X-MSS-CODECDA « {', '.join(declared)} » alors qu'aucun CDA n'est joint "
-                                        "(en-tête attendu absent).", where)]
+            return [
+                failed(
+                    ids.CODECDA,
+                    f"X-MSS-CODECDA « {', '.join(declared)} » alors qu'aucun CDA n'est joint (en-tête attendu absent).",
+                    where,
+                )
+            ]
         return [passed(ids.CODECDA, "Aucun CDA joint, pas d'en-tête X-MSS-CODECDA.", where)]
     if sorted(declared) != sorted(codes):
-        return [failed(ids.CODECDA, f"X-MSS-CODECDA « {', '.join(declared) or 'absent'} » : attendu le code de chaque "
-                                    f"CDA joint « {', '.join(codes)} ».", where)]
+        return [
+            failed(
+                ids.CODECDA,
+                f"X-MSS-CODECDA « {', '.join(declared) or 'absent'} » : attendu le code de chaque "
+                f"CDA joint « {', '.join(codes)} ».",
+                where,
+            )
+        ]
     return [passed(ids.CODECDA, f"X-MSS-CODECDA reprend le code de chaque CDA ({', '.join(codes)}).", where)]
 
 
 def _check_ins(msg: MimeMessage, codes: list[str], has_ins: bool, where: Location, rules: MssRules) -> list[Finding]:
     value = (msg.header("X-MSS-INS") or "").strip()
     if not has_ins:
-        return [omitted(ids.INS, "Aucun CDA portant un INS joint : règle sans objet." if codes
-                        else "Aucun CDA joint : règle sans objet.", where)]
+        return [
+            omitted(
+                ids.INS,
+                "Aucun CDA portant un INS joint : règle sans objet."
+                if codes
+                else "Aucun CDA joint : règle sans objet.",
+                where,
+            )
+        ]
     if not value:
         return [failed(ids.INS, "Un CDA portant un INS est joint mais l'en-tête X-MSS-INS est absent.", where)]
     if rules.ins_values is not None and value not in rules.ins_values:
@@ -199,26 +261,40 @@ def _check_subject(msg: MimeMessage, xdms: list[Attachment], where: Location, ru
     if not xdms:
         return [omitted(ids.SUBJECT, "Message sans archive XDM : convention d'objet sans objet.", where)]
     if not subject.startswith(rules.subject_prefix) or len(subject) == len(rules.subject_prefix):
-        return [failed(ids.SUBJECT, f"Objet « {subject[:80]} » : attendu « {rules.subject_prefix}<libellé> <NOM> "
-                                    "<prénom> <date de naissance> ».", where)]
+        return [
+            failed(
+                ids.SUBJECT,
+                f"Objet « {subject[:80]} » : attendu « {rules.subject_prefix}<libellé> <NOM> "
+                "<prénom> <date de naissance> ».",
+                where,
+            )
+        ]
     return [passed(ids.SUBJECT, f"Objet conforme : « {subject[:80]} ».", where)]
 
 
 def _check_notification(msg: MimeMessage, where: Location, rules: MssRules) -> list[Finding]:
     raw = msg.headers("Disposition-Notification-To")
     if not raw:
-        return [omitted(ids.NOTIFICATION, "Aucun accusé de traitement demandé (pas de Disposition-Notification-To).",
-                        where)]
+        return [
+            omitted(ids.NOTIFICATION, "Aucun accusé de traitement demandé (pas de Disposition-Notification-To).", where)
+        ]
     addresses = _addresses(msg, "Disposition-Notification-To")
     bad = [a for a in addresses if not _valid_address(a) or not rules.is_mss(a)]
     if len(addresses) != 1 or bad:
-        return [failed(ids.NOTIFICATION, f"Disposition-Notification-To « {raw[0][:80]} » : attendu une adresse "
-                                         "MSSanté unique où renvoyer l'accusé.", where)]
+        return [
+            failed(
+                ids.NOTIFICATION,
+                f"Disposition-Notification-To « {raw[0][:80]} » : attendu une adresse "
+                "MSSanté unique où renvoyer l'accusé.",
+                where,
+            )
+        ]
     return [passed(ids.NOTIFICATION, f"Accusé de traitement demandé à {addresses[0]}.", where)]
 
 
-def check_message(path: str, environment: str = "test", rules: MssRules = MssRules(),
-                  max_bytes: int = 50 * 1024 * 1024) -> list[Finding]:
+def check_message(
+    path: str, environment: str = "test", rules: MssRules = MssRules(), max_bytes: int = 50 * 1024 * 1024
+) -> list[Finding]:
     with open(path, "rb") as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:

@@ -19,8 +19,18 @@ from email.parser import BytesParser
 MAX_PARTS = 200  # leaves of the MIME tree
 MAX_MULTIPARTS = 32  # multipart containers; also bounds the nesting the parser recurses into
 _MAX_BOUNDARY_LINES = 4 * MAX_PARTS
-SINGLE_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Subject", "Message-ID", "Date",
-                  "Disposition-Notification-To", "X-MSS-INS")
+SINGLE_HEADERS = (
+    "From",
+    "Sender",
+    "Reply-To",
+    "To",
+    "Cc",
+    "Subject",
+    "Message-ID",
+    "Date",
+    "Disposition-Notification-To",
+    "X-MSS-INS",
+)
 TRANSFER_ENCODINGS = {"7bit", "8bit", "binary", "base64", "quoted-printable"}
 _BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
@@ -79,7 +89,7 @@ class MimeMessage:
             filename = _safe(part.get_filename, None)
             if filename is None and part.get_content_maintype() in ("text", "message", "multipart"):
                 continue
-            data = _safe(lambda: part.get_payload(decode=True), b"") or b""
+            data = _safe(lambda part=part: part.get_payload(decode=True), b"") or b""
             out.append(Attachment(part, filename or "", part.get_content_type(), data))
         return out
 
@@ -87,8 +97,11 @@ class MimeMessage:
         """Inline text parts (plain or HTML) meant for a human reader."""
         out = []
         for part in self.leaves:
-            if part.get_content_maintype() == "text" and _safe(part.get_filename, None) is None \
-                    and part.get_content_disposition() != "attachment":
+            if (
+                part.get_content_maintype() == "text"
+                and _safe(part.get_filename, None) is None
+                and part.get_content_disposition() != "attachment"
+            ):
                 text = _safe(part.get_content, "")
                 if isinstance(text, str) and text.strip():
                     out.append(text)
@@ -122,12 +135,16 @@ def parse_message(data: bytes) -> MimeMessage:
     """Parse bounded; raises :class:`MimeProblem` for what would make parsing itself unsafe."""
     multiparts = len(_BOUNDARY_PARAM.findall(data))
     if multiparts > MAX_MULTIPARTS:
-        raise MimeProblem(f"{multiparts} déclarations de limite multipart, au-delà de {MAX_MULTIPARTS} : "
-                          "message refusé avant analyse (imbrication hostile ?).")
+        raise MimeProblem(
+            f"{multiparts} déclarations de limite multipart, au-delà de {MAX_MULTIPARTS} : "
+            "message refusé avant analyse (imbrication hostile ?)."
+        )
     boundary_lines = data.count(b"\n--")
     if boundary_lines > _MAX_BOUNDARY_LINES:
-        raise MimeProblem(f"{boundary_lines} lignes de limite multipart : au-delà de {MAX_PARTS} parties, "
-                          "message refusé avant analyse.")
+        raise MimeProblem(
+            f"{boundary_lines} lignes de limite multipart : au-delà de {MAX_PARTS} parties, "
+            "message refusé avant analyse."
+        )
     try:
         message = BytesParser(policy=policy.default).parsebytes(data)
     except (RecursionError, Exception) as exc:  # noqa: BLE001 - same reason as _safe
@@ -152,7 +169,7 @@ def parse_message(data: bytes) -> MimeMessage:
 def _problems(message: EmailMessage, parts: list[EmailMessage]) -> list[str]:
     out = []
     for name in SINGLE_HEADERS:
-        count = len(_safe(lambda: message.get_all(name), []) or [])
+        count = len(_safe(lambda name=name: message.get_all(name), []) or [])
         if count > 1:
             out.append(f"En-tête {name} présent {count} fois (une seule occurrence autorisée, RFC 5322 §3.6).")
     for name in ("From", "Date", "Message-ID"):
@@ -162,11 +179,13 @@ def _problems(message: EmailMessage, parts: list[EmailMessage]) -> list[str]:
         where = "en-têtes du message" if part is message else f"partie {number}"
         for defect in part.defects:
             out.append(f"{where} : {_describe(defect)}.")
-        for name, value in _safe(lambda: part.items(), []):
+        for name, value in _safe(part.items, []):
             text = str(value)
             if "\r" in text or "\n" in text:
-                out.append(f"{where} : l'en-tête {name} contient un retour à la ligne une fois décodé "
-                           f"(injection d'en-tête) : {text[:80]!r}.")
+                out.append(
+                    f"{where} : l'en-tête {name} contient un retour à la ligne une fois décodé "
+                    f"(injection d'en-tête) : {text[:80]!r}."
+                )
             for defect in getattr(value, "defects", ()):
                 out.append(f"{where} : en-tête {name} mal formé : {DEFECT_LABELS.get(type(defect), defect)}.")
         if part.is_multipart():
@@ -182,9 +201,18 @@ def _content_problems(part: EmailMessage, where: str) -> list[str]:
     raw = _safe(lambda: part.get_payload(decode=True), None)
     if raw is None:
         return [f"{where} : contenu indécodable ({encoding})."]
-    out = [f"{where} : {_describe(d)}." for d in part.defects
-           if isinstance(d, (email.errors.InvalidBase64PaddingDefect, email.errors.InvalidBase64CharactersDefect,
-                             email.errors.InvalidBase64LengthDefect))]
+    out = [
+        f"{where} : {_describe(d)}."
+        for d in part.defects
+        if isinstance(
+            d,
+            (
+                email.errors.InvalidBase64PaddingDefect,
+                email.errors.InvalidBase64CharactersDefect,
+                email.errors.InvalidBase64LengthDefect,
+            ),
+        )
+    ]
     if part.get_content_maintype() == "text":
         charset = part.get_content_charset() or "us-ascii"
         try:
@@ -193,8 +221,9 @@ def _content_problems(part: EmailMessage, where: str) -> list[str]:
         except LookupError:
             out.append(f"{where} : jeu de caractères inconnu « {charset} ».")
         except UnicodeDecodeError as exc:
-            out.append(f"{where} : contenu texte non conforme au jeu de caractères déclaré « {charset} » "
-                       f"(octet {exc.start}).")
+            out.append(
+                f"{where} : contenu texte non conforme au jeu de caractères déclaré « {charset} » (octet {exc.start})."
+            )
     return out
 
 

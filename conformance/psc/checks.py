@@ -104,14 +104,20 @@ def check_recorded(run: LoginRun, requirement: str) -> list[Finding]:
     seen = [e for e in run.exchanges if e.operation in operations]
     if not seen:
         return [skipped(requirement, f"Aucune requête {'/'.join(operations)} reçue par PSC : {what} non vérifié.")]
-    out = [failed(requirement, f"{what} : {d.message_fr}", _at(e)) for e in seen for d in e.deviations
-           if d.requirement == requirement]
+    out = [
+        failed(requirement, f"{what} : {d.message_fr}", _at(e))
+        for e in seen
+        for d in e.deviations
+        if d.requirement == requirement
+    ]
     return out or [passed(requirement, f"{what} : conforme sur {len(seen)} requête(s) reçue(s) par PSC.", _at(seen[0]))]
 
 
 def _session_facts(session: dict[str, Any]) -> str:
-    return (f"idNational={session.get('idNational')}, profession={session.get('profession')}, "
-            f"secteur={session.get('secteurActivite')}, FINESS={session.get('finess')}")
+    return (
+        f"idNational={session.get('idNational')}, profession={session.get('profession')}, "
+        f"secteur={session.get('secteurActivite')}, FINESS={session.get('finess')}"
+    )
 
 
 def check_session(run: LoginRun) -> list[Finding]:
@@ -122,8 +128,14 @@ def check_session(run: LoginRun) -> list[Finding]:
     mine = run.sessions_of_professional()
     if not mine:
         found = "; ".join(_session_facts(s) for s in run.sessions) or "aucune session"
-        return [failed("PSC-21", f"Après la connexion de {exp.name}, le DUI déclare : {found}. Attendu : une session "
-                                 f"pour l'identifiant national {exp.id_national}.", _at(userinfo))]
+        return [
+            failed(
+                "PSC-21",
+                f"Après la connexion de {exp.name}, le DUI déclare : {found}. Attendu : une session "
+                f"pour l'identifiant national {exp.id_national}.",
+                _at(userinfo),
+            )
+        ]
     session = mine[0]
     wrong = []
     if session.get("profession") != exp.profession:
@@ -133,7 +145,9 @@ def check_session(run: LoginRun) -> list[Finding]:
     if session.get("finess") not in exp.finess:
         wrong.append(f"FINESS {session.get('finess')!r} hors des lieux d'exercice {list(exp.finess)}")
     if wrong:
-        return [failed("PSC-21", f"Session de {exp.name} : {', '.join(wrong)}.", _at(userinfo), _session_facts(session))]
+        return [
+            failed("PSC-21", f"Session de {exp.name} : {', '.join(wrong)}.", _at(userinfo), _session_facts(session))
+        ]
     return [passed("PSC-21", f"Session ouverte pour {exp.name} ({_session_facts(session)}).", _at(userinfo))]
 
 
@@ -148,24 +162,49 @@ def check_refused(run: LoginRun) -> list[Finding]:
         return [skipped(requirement, "Le DUI n'a pas envoyé de demande d'autorisation à PSC : rien à refuser.")]
     sessions = run.sessions_of_professional()
     tokens, userinfo = run.for_login(TOKEN), run.for_login(USERINFO)
-    what = ("retour au DUI avec un « state » différent" if run.defect == "etat-different"
-            else f"défaut « {run.defect} »")
+    what = "retour au DUI avec un « state » différent" if run.defect == "etat-different" else f"défaut « {run.defect} »"
     if run.defect == "etat-different":
         if tokens:
-            return [failed(requirement, f"{what} : le DUI a quand même échangé le code au point de jeton. Attendu : "
-                                        "refus au retour, sans échange du code.", _at(tokens[0]))]
+            return [
+                failed(
+                    requirement,
+                    f"{what} : le DUI a quand même échangé le code au point de jeton. Attendu : "
+                    "refus au retour, sans échange du code.",
+                    _at(tokens[0]),
+                )
+            ]
     elif not any(t.response and t.response.status == 200 for t in tokens):
-        return [skipped(requirement, f"{what} : le DUI n'a pas obtenu de jeton au point de jeton, le jeton "
-                                     "défectueux n'a pas été livré.", _at(authorize))]
+        return [
+            skipped(
+                requirement,
+                f"{what} : le DUI n'a pas obtenu de jeton au point de jeton, le jeton défectueux n'a pas été livré.",
+                _at(authorize),
+            )
+        ]
     if sessions:
-        return [failed(requirement, f"{what} : le DUI a ouvert une session pour {exp.name} "
-                                    f"({_session_facts(sessions[0])}). Attendu : connexion refusée.",
-                       _at(userinfo[0] if userinfo else tokens[0] if tokens else authorize))]
+        return [
+            failed(
+                requirement,
+                f"{what} : le DUI a ouvert une session pour {exp.name} "
+                f"({_session_facts(sessions[0])}). Attendu : connexion refusée.",
+                _at(userinfo[0] if userinfo else tokens[0] if tokens else authorize),
+            )
+        ]
     if userinfo and run.defect != "sub-userinfo-different":
-        return [failed(requirement, f"{what} : le DUI a appelé userinfo avec le jeton reçu au lieu de s'arrêter.",
-                       _at(userinfo[0]))]
-    return [passed(requirement, f"{what} : connexion refusée, aucune session ni appel userinfo poursuivi en "
-                                f"{run.waited_s:g} s d'attente.", _at(authorize))]
+        return [
+            failed(
+                requirement,
+                f"{what} : le DUI a appelé userinfo avec le jeton reçu au lieu de s'arrêter.",
+                _at(userinfo[0]),
+            )
+        ]
+    return [
+        passed(
+            requirement,
+            f"{what} : connexion refusée, aucune session ni appel userinfo poursuivi en {run.waited_s:g} s d'attente.",
+            _at(authorize),
+        )
+    ]
 
 
 def check_rotation(run: LoginRun) -> list[Finding]:
@@ -176,8 +215,14 @@ def check_rotation(run: LoginRun) -> list[Finding]:
     if not signed:
         return [skipped("PSC-20", "Aucun jeton d'identité signé par la nouvelle clé n'a été remis au DUI.")]
     if not run.sessions_of_professional():
-        return [failed("PSC-20", f"Jeton signé par la nouvelle clé « {run.rotated_kid} » refusé : aucune session "
-                                 f"pour {run.expected.name}. Attendu : le DUI relit le JWKS et accepte.", _at(signed[0]))]
+        return [
+            failed(
+                "PSC-20",
+                f"Jeton signé par la nouvelle clé « {run.rotated_kid} » refusé : aucune session "
+                f"pour {run.expected.name}. Attendu : le DUI relit le JWKS et accepte.",
+                _at(signed[0]),
+            )
+        ]
     return [passed("PSC-20", f"Jeton signé par la nouvelle clé « {run.rotated_kid} » accepté.", _at(signed[0]))]
 
 
@@ -189,18 +234,33 @@ def check_logout(run: FollowUpRun) -> list[Finding]:
     if not run.login.sessions_of_professional():
         return [skipped("PSC-22", f"Aucune session n'était ouverte pour {exp.name} avant la déconnexion.")]
     logouts = run.of(LOGOUT)
-    out = [failed("PSC-22", f"Déconnexion : {d.message_fr}", _at(e)) for e in logouts for d in e.deviations
-           if d.requirement == "PSC-22"]
+    out = [
+        failed("PSC-22", f"Déconnexion : {d.message_fr}", _at(e))
+        for e in logouts
+        for d in e.deviations
+        if d.requirement == "PSC-22"
+    ]
     if not logouts:
-        out.append(failed("PSC-22", "Le DUI n'a pas redirigé vers le point end_session de PSC à la déconnexion.",
-                          _at(next(iter(run.exchanges), None))))
+        out.append(
+            failed(
+                "PSC-22",
+                "Le DUI n'a pas redirigé vers le point end_session de PSC à la déconnexion.",
+                _at(next(iter(run.exchanges), None)),
+            )
+        )
     left = [s for s in run.sessions if s.get("idNational") == exp.id_national]
     if left:
-        out.append(failed("PSC-22", f"Après la déconnexion, le DUI garde une session pour {exp.name} "
-                                    f"({_session_facts(left[0])}). Attendu : plus aucune session.",
-                          _at(logouts[0] if logouts else None)))
-    return out or [passed("PSC-22", "Déconnexion par end_session avec id_token_hint ; la session a disparu.",
-                          _at(logouts[0]))]
+        out.append(
+            failed(
+                "PSC-22",
+                f"Après la déconnexion, le DUI garde une session pour {exp.name} "
+                f"({_session_facts(left[0])}). Attendu : plus aucune session.",
+                _at(logouts[0] if logouts else None),
+            )
+        )
+    return out or [
+        passed("PSC-22", "Déconnexion par end_session avec id_token_hint ; la session a disparu.", _at(logouts[0]))
+    ]
 
 
 def check_expired_access(run: FollowUpRun) -> list[Finding]:
@@ -208,21 +268,38 @@ def check_expired_access(run: FollowUpRun) -> list[Finding]:
     if run.login.unavailable:
         return [skipped("PSC-23", run.login.unavailable)]
     exp = run.login.expected
-    refreshed = [e for e in run.of(TOKEN) if e.data.get("grant_type") == "refresh_token"
-                 and e.response is not None and e.response.status == 200]
+    refreshed = [
+        e
+        for e in run.of(TOKEN)
+        if e.data.get("grant_type") == "refresh_token" and e.response is not None and e.response.status == 200
+    ]
     kept = [s for s in run.sessions if s.get("idNational") == exp.id_national]
     rejected = [e for e in run.of(USERINFO) if e.data.get("expired")]
     if refreshed:
         return [passed("PSC-23", "Jeton d'accès expiré rafraîchi par refresh_token.", _at(refreshed[0]))]
     if not kept:
-        return [passed("PSC-23", "Jeton d'accès expiré : session close, nouvelle connexion demandée.",
-                       _at(next(iter(rejected), None)))]
+        return [
+            passed(
+                "PSC-23",
+                "Jeton d'accès expiré : session close, nouvelle connexion demandée.",
+                _at(next(iter(rejected), None)),
+            )
+        ]
     if rejected:
-        return [failed("PSC-23", f"PSC a refusé le jeton d'accès expiré, et le DUI garde la session de {exp.name} "
-                                 "sans la rafraîchir. Attendu : rafraîchissement ou nouvelle connexion.",
-                       _at(rejected[0]))]
-    return [skipped("PSC-23", "Le DUI n'a présenté aucun jeton à PSC après l'expiration : impossible de dire s'il "
-                              "l'aurait gardé.")]
+        return [
+            failed(
+                "PSC-23",
+                f"PSC a refusé le jeton d'accès expiré, et le DUI garde la session de {exp.name} "
+                "sans la rafraîchir. Attendu : rafraîchissement ou nouvelle connexion.",
+                _at(rejected[0]),
+            )
+        ]
+    return [
+        skipped(
+            "PSC-23",
+            "Le DUI n'a présenté aucun jeton à PSC après l'expiration : impossible de dire s'il l'aurait gardé.",
+        )
+    ]
 
 
 def check_vihf_professional(login: LoginRun, vihfs: list[tuple[str, dict[str, str | None]]]) -> list[Finding]:
@@ -243,7 +320,11 @@ def check_vihf_professional(login: LoginRun, vihfs: list[tuple[str, dict[str, st
         if sector not in expected.sectors:
             wrong.append(f"Secteur_Activite {vihf.get('Secteur_Activite')!r} hors de {list(expected.sectors)}")
         where = Location(exchange=exchange_id)
-        out.append(failed("PSC-24", f"VIHF de l'ITI-41 : {', '.join(wrong)} (professionnel connecté : "
-                                    f"{expected.name}).", where) if wrong else
-                   passed("PSC-24", f"VIHF de l'ITI-41 au nom de {expected.name} ({expected.id_national}).", where))
+        out.append(
+            failed(
+                "PSC-24", f"VIHF de l'ITI-41 : {', '.join(wrong)} (professionnel connecté : {expected.name}).", where
+            )
+            if wrong
+            else passed("PSC-24", f"VIHF de l'ITI-41 au nom de {expected.name} ({expected.id_national}).", where)
+        )
     return out

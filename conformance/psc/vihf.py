@@ -21,5 +21,8 @@ def vihf_identity(content_type: str, body: bytes, name: str) -> dict[str, str | 
     name_id = None
     if assertion is not None:
         name_id = "".join(assertion.xpath("saml2:Subject/saml2:NameID/text()", namespaces=NS)).strip() or None
-    return {"NameID": name_id, "role": attrs.get(ROLE, (None,))[0],
-            "Secteur_Activite": attrs.get("Secteur_Activite", (None,))[0]}
+    return {
+        "NameID": name_id,
+        "role": attrs.get(ROLE, (None,))[0],
+        "Secteur_Activite": attrs.get("Secteur_Activite", (None,))[0],
+    }

@@ -9,8 +9,8 @@ canonical and ``load_run`` reads it back.
 from __future__ import annotations
 
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -19,8 +19,8 @@ from typing import Any, TextIO
 from ..model import RunResult
 from ..results import fewer_collections
 from ..settings import REPORT_FORMATS
-from .common import ReportContext
 from .by_feature import feed
+from .common import ReportContext
 from .cucumber import cucumber_writer, render_cucumber
 from .evidence import PACKED, build_evidence, redact_run, write_evidence
 from .html import render_html, write_html
@@ -30,6 +30,7 @@ from .markdown import render_markdown
 from .redact import redact
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+
 
 def _json(run: RunResult, context: ReportContext, out: TextIO) -> None:
     write_json(run, out)
@@ -59,7 +60,9 @@ def write_reports(
     wanted = list(dict.fromkeys(formats))
     unknown = [f for f in wanted if f not in _WRITERS]
     if unknown:
-        raise ValueError(f"Format(s) de rapport inconnu(s) : {', '.join(unknown)} (attendus : {', '.join(ALL_FORMATS)}).")
+        raise ValueError(
+            f"Format(s) de rapport inconnu(s) : {', '.join(unknown)} (attendus : {', '.join(ALL_FORMATS)})."
+        )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with fewer_collections():  # every writer allocates per scenario or finding, reference counting frees it
@@ -109,7 +112,7 @@ def _write_by_feature(formats: list[str], safe: RunResult, out_dir: Path) -> Non
     """junit.xml and cucumber.json in one pass over the scenarios (each read once between them)."""
     with ExitStack() as files:
         outs = [files.enter_context(_open(fmt, out_dir / _WRITERS[fmt][0])) for fmt in formats]
-        feed(safe, [_BY_FEATURE[fmt](safe, out) for fmt, out in zip(formats, outs)])
+        feed(safe, [_BY_FEATURE[fmt](safe, out) for fmt, out in zip(formats, outs, strict=False)])
 
 
 def _write(fmt: str, safe: RunResult, context: ReportContext, path: Path) -> Path:

@@ -10,7 +10,6 @@ from ..model import Location, Outcome, RunResult
 from ..requirements import Catalogue
 from .readiness import Readiness, assess
 
-
 LABELS = {o.value: o.label for o in Outcome}  # outcome value → French label, for writers working on JSON data
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import json
 import re
-from functools import lru_cache
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TextIO
 
 from ..model import Outcome, RunResult
@@ -56,15 +56,19 @@ def _error_message(step: dict[str, Any]) -> str | None:
 @lru_cache(maxsize=4096)  # the same steps recur in every document
 def _step_head(keyword: str, text: str, line: int) -> str:
     keyword = keyword if keyword.endswith(" ") else keyword + " "
-    return (f'{{"keyword": {json_value(keyword)}, "name": {json_value(text)}, "line": {line}, '
-            f'"match": {_MATCH}, "result": {{"status": ')
+    return (
+        f'{{"keyword": {json_value(keyword)}, "name": {json_value(text)}, "line": {line}, '
+        f'"match": {_MATCH}, "result": {{"status": '
+    )
 
 
 def _step(step: dict[str, Any], line: int) -> str:
     message = _error_message(step)
     tail = f', "error_message": {json_value(message)}' if message else ""
-    return f'{_step_head(step["keyword"], step["text"], line)}{_STATUS[step["outcome"]]}, ' \
-           f'"duration": {_nanoseconds(step["duration"])}{tail}}}}}'
+    return (
+        f"{_step_head(step['keyword'], step['text'], line)}{_STATUS[step['outcome']]}, "
+        f'"duration": {_nanoseconds(step["duration"])}{tail}}}}}'
+    )
 
 
 def _element(feature_id: str, index: int, scenario: dict[str, Any]) -> str:
@@ -74,13 +78,17 @@ def _element(feature_id: str, index: int, scenario: dict[str, Any]) -> str:
     steps = ", ".join(_step(step, n + 1) for n, step in enumerate(scenario["steps"]))
     after = ""
     if scenario["error"] and not any(step["outcome"] == Outcome.ERROR for step in scenario["steps"]):
-        after = (f', "after": [{{"match": {_MATCH}, "result": {{"status": "failed", "duration": 0, '
-                 f'"error_message": {json_value(scenario["error"])}}}}}]')
+        after = (
+            f', "after": [{{"match": {_MATCH}, "result": {{"status": "failed", "duration": 0, '
+            f'"error_message": {json_value(scenario["error"])}}}}}]'
+        )
     element_id = f"{feature_id};{_slug(scenario['name'])};{index}"
-    text = (f'{{"id": {json_value(element_id)}, "keyword": "Scénario", '
-            f'"type": "scenario", "name": {json_value(scenario["name"] + " — " + scenario["subject"])}, '
-            f'"description": {json_value(scenario["nodeid"])}, "line": {index + 1}, '
-            f'"tags": {_tags(tuple(scenario["tags"] + scenario["requirements"]))}, "steps": [{steps}]{after}}}')
+    text = (
+        f'{{"id": {json_value(element_id)}, "keyword": "Scénario", '
+        f'"type": "scenario", "name": {json_value(scenario["name"] + " — " + scenario["subject"])}, '
+        f'"description": {json_value(scenario["nodeid"])}, "line": {index + 1}, '
+        f'"tags": {_tags(tuple(scenario["tags"] + scenario["requirements"]))}, "steps": [{steps}]{after}}}'
+    )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -89,8 +97,16 @@ def _element(feature_id: str, index: int, scenario: dict[str, Any]) -> str:
 
 
 def _feature_head(group: FeatureGroup) -> dict[str, Any]:
-    return {"uri": group.feature_file, "id": _slug(group.feature), "keyword": "Fonctionnalité", "name": group.feature,
-            "description": "", "line": 1, "tags": [], "elements": []}
+    return {
+        "uri": group.feature_file,
+        "id": _slug(group.feature),
+        "keyword": "Fonctionnalité",
+        "name": group.feature,
+        "description": "",
+        "line": 1,
+        "tags": [],
+        "elements": [],
+    }
 
 
 def write_cucumber(run: RunResult, out: TextIO) -> None:

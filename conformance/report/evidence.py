@@ -51,11 +51,16 @@ def redact_run(run: RunResult) -> RunResult:
     head = replace(run, scenarios=[], requirements=[]).to_dict()
     safe_head = redact(head)
     if isinstance(run.scenarios, ScenarioLog):
-        return run if safe_head == head else replace(
-            RunResult.from_dict(safe_head), scenarios=run.scenarios, requirements=run.requirements)
+        return (
+            run
+            if safe_head == head
+            else replace(RunResult.from_dict(safe_head), scenarios=run.scenarios, requirements=run.requirements)
+        )
     scenarios = [_redacted(s, ScenarioResult) for s in run.scenarios]
     requirements = [_redacted(r, RequirementResult) for r in run.requirements]
-    if safe_head == head and all(a is b for a, b in zip(scenarios + requirements, run.scenarios + run.requirements)):
+    if safe_head == head and all(
+        a is b for a, b in zip(scenarios + requirements, run.scenarios + run.requirements, strict=False)
+    ):
         return run
     return replace(RunResult.from_dict(safe_head), scenarios=scenarios, requirements=requirements)
 

@@ -150,8 +150,14 @@ def _bars(rows: list[tuple[str, list[tuple[Outcome, int]]]], width: int = 520) -
         for outcome, count in segments:
             if count:
                 w = width * count / biggest
-                parts.append({"x": round(x, 1), "w": round(w, 1), "colour": _COLOURS[outcome],
-                              "title": f"{label} : {count} {outcome.label}"})
+                parts.append(
+                    {
+                        "x": round(x, 1),
+                        "w": round(w, 1),
+                        "colour": _COLOURS[outcome],
+                        "title": f"{label} : {count} {outcome.label}",
+                    }
+                )
                 x += w
         total = sum(n for _, n in segments)
         drawn.append({"y": index * 24, "label": label, "parts": parts, "total": total, "end": round(x, 1)})
@@ -163,8 +169,10 @@ def _charts(run: RunResult, readiness: Readiness) -> dict[str, Any]:
     for code in readiness.services:
         counts = Counter(r.outcome for r in run.requirements if r.service == code)
         per_service.append((service_label(code), [(o, counts.get(o, 0)) for o in Outcome]))
-    per_kind = [(kind_label(kind), [(Outcome.FAIL, failing), (Outcome.PASS, total - failing)])
-                for kind, failing, total in readiness.failures_by_kind]
+    per_kind = [
+        (kind_label(kind), [(Outcome.FAIL, failing), (Outcome.PASS, total - failing)])
+        for kind, failing, total in readiness.failures_by_kind
+    ]
     return {"services": _bars(per_service), "kinds": _bars(per_kind)}
 
 
@@ -222,11 +230,15 @@ def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
         for r in run.requirements:
             if r.service != code:
                 continue
-            rows.append({
-                "anchor": requirement_anchor[r.id], "req": r, **_requirement_row(r),
-                "profiles": readiness.blocking.get(r.id, []),
-                "listed": r.id in blocking_ids,
-            })
+            rows.append(
+                {
+                    "anchor": requirement_anchor[r.id],
+                    "req": r,
+                    **_requirement_row(r),
+                    "profiles": readiness.blocking.get(r.id, []),
+                    "listed": r.id in blocking_ids,
+                }
+            )
         evaluated = sum(1 for row in rows if row["req"].outcome not in (Outcome.NOT_RUN,))
         requirements.append({"code": code, "rows": rows, "evaluated": evaluated})
 

@@ -47,7 +47,9 @@ def write_json(run: RunResult, out: TextIO) -> None:
     head = dataclasses.replace(run, requirements=[], scenarios=[]).to_dict()
     head.update(verdict=run.verdict, counts=run.counts())
     text = dumps(head)
-    for key, items in zip(_STREAMED, (_requirement_lines(run.requirements), _scenario_lines(run.scenarios))):
+    for key, items in zip(
+        _STREAMED, (_requirement_lines(run.requirements), _scenario_lines(run.scenarios)), strict=False
+    ):
         before, marker, text = text.partition(f'"{key}": []')
         out.write(before)
         out.write(f'"{key}": [')
@@ -115,7 +117,7 @@ def _cut_findings(line: str) -> Iterator[str]:
                 yield dumps_line({"subject": data["subject"], "scenario": data["nodeid"], **finding})
         return
     end = _SCAN(line, len(_NODEID))[1]
-    nodeid = line[len(_NODEID):end]
+    nodeid = line[len(_NODEID) : end]
     start = line.index(_SUBJECT, end) + len(_SUBJECT)
     end = _SCAN(line, start)[1]
     head = '{"subject": ' + line[start:end] + ', "scenario": ' + nodeid + ", "
@@ -124,7 +126,7 @@ def _cut_findings(line: str) -> Iterator[str]:
         pos += len(_FINDINGS)
         while line[pos] == "{":
             end = _SCAN(line, pos)[1]
-            yield head + line[pos + 1:end] + "\n"
+            yield head + line[pos + 1 : end] + "\n"
             pos = end + 2 if line.startswith(", ", end) else end
 
 

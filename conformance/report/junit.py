@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import io
 import re
-from functools import lru_cache
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
@@ -67,20 +67,27 @@ def _summary(findings: list[dict[str, Any]], fallback: str) -> str:
 def _testcase(scenario: dict[str, Any]) -> str:
     """From the scenario's JSON data (see :mod:`.by_feature`). Escaping is character by character, so the
     lines that recur from one document to the next (steps, requirements, subject) are escaped once each."""
-    case = (f' classname="{_cached_attribute(scenario["feature"])}"'
-            f' name="{_escaped(scenario["name"] + " — " + scenario["subject"], _ATTRIBUTE)}"'
-            f' time="{_escaped(_seconds(scenario["duration"]), _ATTRIBUTE)}"')
+    case = (
+        f' classname="{_cached_attribute(scenario["feature"])}"'
+        f' name="{_escaped(scenario["name"] + " — " + scenario["subject"], _ATTRIBUTE)}"'
+        f' time="{_escaped(_seconds(scenario["duration"]), _ATTRIBUTE)}"'
+    )
     outcome, error = scenario["outcome"], scenario["error"]
     verdict = ""
     if outcome in _BAD:
         bad = [f for step in scenario["steps"] for f in step["findings"] if f["outcome"] == outcome]
         if outcome == Outcome.FAIL:
-            verdict = _element("failure", (("type", "non-conformite"), ("message", _summary(bad, Outcome.FAIL.label))),
-                               "\n".join(_describe(f) for f in bad))
+            verdict = _element(
+                "failure",
+                (("type", "non-conformite"), ("message", _summary(bad, Outcome.FAIL.label))),
+                "\n".join(_describe(f) for f in bad),
+            )
         else:
-            verdict = _element("error", (("type", "erreur-harnais"),
-                                         ("message", error or _summary(bad, Outcome.ERROR.label))),
-                               "\n".join(filter(None, [error, *(_describe(f) for f in bad)])))
+            verdict = _element(
+                "error",
+                (("type", "erreur-harnais"), ("message", error or _summary(bad, Outcome.ERROR.label))),
+                "\n".join(filter(None, [error, *(_describe(f) for f in bad)])),
+            )
     elif outcome in _SKIP_MESSAGES:
         verdict = _element("skipped", (("message", _SKIP_MESSAGES[outcome]),))
     out = [_requirements_line(tuple(scenario["requirements"])), _cached_text(f"Sujet : {scenario['subject']}")]
@@ -128,14 +135,21 @@ def junit_writer(run: RunResult, out: IO[bytes]) -> Callable[[list[FeatureGroup]
         totals["time"] = _seconds(sum(group.time for group in groups))
         out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n")
         out.write(f"<testsuites{_attributes({'name': 'dui-conformance', **totals}.items())}>".encode())
-        for index, (group, count) in enumerate(zip(groups, counts)):
-            attributes = {"name": group.feature, "id": index, **count, "time": _seconds(group.time),
-                          "timestamp": run.started, "file": group.feature_file}
+        for index, (group, count) in enumerate(zip(groups, counts, strict=False)):
+            attributes = {
+                "name": group.feature,
+                "id": index,
+                **count,
+                "time": _seconds(group.time),
+                "timestamp": run.started,
+                "file": group.feature_file,
+            }
             properties = [("profil", run.profile), ("environnement", run.environment), ("mode", run.mode)]
             properties += [("exigence", req) for req in group.requirements]
             out.write(f"\n  <testsuite{_attributes(attributes.items())}>\n    <properties>".encode())
-            out.write("".join(_element("property", (("name", name), ("value", value))) for name, value in properties)
-                      .encode())
+            out.write(
+                "".join(_element("property", (("name", name), ("value", value))) for name, value in properties).encode()
+            )
             out.write(b"</properties>")
             for _ in range(len(group.scenarios)):
                 scenario = yield

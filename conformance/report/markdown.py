@@ -43,15 +43,20 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
         f"Profil **{md(profile_label(run.profile))}** · environnement {md(run.environment)} · mode {md(run.mode)} · "
         f"du {md(run.started)} au {md(run.finished)} · outil {md(run.tool.get('version', '?'))}",
         "",
-        "| Service socle | " + " | ".join(
-            md(profile_label(p)) + (" (choisi)" if p == run.profile else "") for p in [run.profile, *others]) + " |",
+        "| Service socle | "
+        + " | ".join(md(profile_label(p)) + (" (choisi)" if p == run.profile else "") for p in [run.profile, *others])
+        + " |",
         "|---|" + "---|" * len(PROFILES),
     ]
     for tile in readiness.tiles:
-        lines.append(f"| {md(tile.label)} | " + " | ".join(
-            _verdict(tile.verdicts[p]) for p in [run.profile, *others]) + " |")
-    lines.append("| **Ensemble** | " + " | ".join(
-        f"**{_verdict(readiness.verdicts[p])}**" for p in [run.profile, *others]) + " |")
+        lines.append(
+            f"| {md(tile.label)} | " + " | ".join(_verdict(tile.verdicts[p]) for p in [run.profile, *others]) + " |"
+        )
+    lines.append(
+        "| **Ensemble** | "
+        + " | ".join(f"**{_verdict(readiness.verdicts[p])}**" for p in [run.profile, *others])
+        + " |"
+    )
     lines += [
         "",
         "| Service | " + " | ".join(f"{OUTCOME_SYMBOLS[o]} {o.label}" for o in Outcome) + " |",
@@ -80,18 +85,29 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
         lines += _more(len(undecided))
     if reconciliation:
         lines += ["", f"### Échecs attendus ({len(reconciliation.met)}) — jamais comptés comme conformes", ""]
-        lines += [f"- **{md(e.requirement)}**{' — ' + md(e.document) if e.document else ''} : {len(found)} constat(s) ; "
-                  f"{md(e.reason)} ({md(e.link)})" for e, found in reconciliation.met]
+        lines += [
+            f"- **{md(e.requirement)}**{' — ' + md(e.document) if e.document else ''} : {len(found)} constat(s) ; "
+            f"{md(e.reason)} ({md(e.link)})"
+            for e, found in reconciliation.met
+        ]
         if reconciliation.stale:
-            lines += ["", f"### Attendus qui ne se produisent plus ({len(reconciliation.stale)}) : à retirer du fichier", ""]
-            lines += [f"- **{md(e.requirement)}**{' — ' + md(e.document) if e.document else ''} : {md(e.reason)}"
-                      for e in reconciliation.stale]
+            lines += [
+                "",
+                f"### Attendus qui ne se produisent plus ({len(reconciliation.stale)}) : à retirer du fichier",
+                "",
+            ]
+            lines += [
+                f"- **{md(e.requirement)}**{' — ' + md(e.document) if e.document else ''} : {md(e.reason)}"
+                for e in reconciliation.stale
+            ]
         state = "acceptée" if reconciliation.accepted else "refusée"
         lines += ["", f"Exécution **{state}** au regard des échecs attendus."]
     errors = run.harness_errors
     if errors:
         lines += ["", f"### Erreurs du harnais ({len(errors)})", ""]
-        lines += [f"- {md(s.name)} ({md(s.subject)}) — {md(s.error or 'erreur dans une étape')}" for s in errors[:_LISTED]]
+        lines += [
+            f"- {md(s.name)} ({md(s.subject)}) — {md(s.error or 'erreur dans une étape')}" for s in errors[:_LISTED]
+        ]
         lines += _more(len(errors))
     lines += ["", "Rapport détaillé : `index.html` ; données : `report.json`.", ""]
     return "\n".join(lines)

@@ -2,9 +2,9 @@
 
 Verdicts per profile come from the run's own roll-up: the chosen profile's requirements are
 the run's; for the other two, :meth:`Requirement.blocks` says again what blocks, and every
-verdict is :attr:`RunResult.verdict`'s, so blocking is never decided here. A service is *couvert* only when the catalogue has requirements for it
-and the run evaluated at least one of them; otherwise its tile says *non couvert*, never
-*conforme*.
+verdict is :attr:`RunResult.verdict`'s, so blocking is never decided here. A service is
+*couvert* only when the catalogue has requirements for it and the run evaluated at least one of them; otherwise its tile
+says *non couvert*, never *conforme*.
 """
 
 from __future__ import annotations
@@ -75,9 +75,14 @@ def profile_runs(run: RunResult, catalogue: Catalogue | None = None) -> dict[str
         if profile == run.profile:
             runs[profile] = run
         elif known:
-            runs[profile] = replace(run, profile=profile, requirements=[
-                _as_in(profile, replace(r, blocking=cat[r.id].blocks(profile)), cat[r.id], evaluated)
-                for r in run.requirements])
+            runs[profile] = replace(
+                run,
+                profile=profile,
+                requirements=[
+                    _as_in(profile, replace(r, blocking=cat[r.id].blocks(profile)), cat[r.id], evaluated)
+                    for r in run.requirements
+                ],
+            )
         else:
             runs[profile] = None
     return runs
@@ -87,15 +92,29 @@ def _as_in(profile: str, result: RequirementResult, requirement, evaluated: set[
     """The one outcome that depends on the profile: homologation makes the official referential mandatory,
     so a requirement it evaluates, whose scenarios ran and left it « non applicable » (no referential
     given), would have been « données insuffisantes » there, which blocks."""
-    if (profile != "homologation" or not requirement.needs_referential or result.outcome is not Outcome.OMIT
-            or result.id not in evaluated):
+    if (
+        profile != "homologation"
+        or not requirement.needs_referential
+        or result.outcome is not Outcome.OMIT
+        or result.id not in evaluated
+    ):
         return result
-    return replace(result, outcome=Outcome.SKIP, findings=[skipped(
-        result.id, "Référentiel officiel non fourni (--referentiel-cda) : obligatoire en homologation.")])
+    return replace(
+        result,
+        outcome=Outcome.SKIP,
+        findings=[
+            skipped(result.id, "Référentiel officiel non fourni (--referentiel-cda) : obligatoire en homologation.")
+        ],
+    )
 
 
-def _tile(code: str, chosen: RunResult, runs: dict[str, RunResult | None], errors: list[ScenarioResult],
-          services: dict[str, str]) -> Tile:
+def _tile(
+    code: str,
+    chosen: RunResult,
+    runs: dict[str, RunResult | None],
+    errors: list[ScenarioResult],
+    services: dict[str, str],
+) -> Tile:
     own = [r for r in chosen.requirements if r.service == code]
     evaluated = [r for r in own if r.outcome in _EVALUATED]
     counts = Counter(r.outcome.value for r in own)
@@ -114,10 +133,12 @@ def _tile(code: str, chosen: RunResult, runs: dict[str, RunResult | None], error
         elif prun is None:
             verdicts[profile] = UNDETERMINED
         else:
-            verdicts[profile] = verdict_of([r for r in prun.requirements if r.service == code], broken,
-                                           prun.interrupted)
-    return Tile(code, service_label(code), bool(evaluated), reason, verdicts,
-                {o.value: counts.get(o.value, 0) for o in Outcome})
+            verdicts[profile] = verdict_of(
+                [r for r in prun.requirements if r.service == code], broken, prun.interrupted
+            )
+    return Tile(
+        code, service_label(code), bool(evaluated), reason, verdicts, {o.value: counts.get(o.value, 0) for o in Outcome}
+    )
 
 
 def document_rows(run: RunResult) -> list[DocumentRow]:
@@ -156,8 +177,10 @@ def assess(run: RunResult, catalogue: Catalogue | None = None) -> Readiness:
     per_profile = {p: {r.id for r in prun.requirements if r.blocking} for p, prun in runs.items() if prun is not None}
     return Readiness(
         profile=run.profile,
-        verdicts={p: (verdict_of(r.requirements, bool(errors), r.interrupted) if r is not None else UNDETERMINED)
-                  for p, r in runs.items()},
+        verdicts={
+            p: (verdict_of(r.requirements, bool(errors), r.interrupted) if r is not None else UNDETERMINED)
+            for p, r in runs.items()
+        },
         tiles=[_tile(code, run, runs, errors, services) for code in SOCLE_SERVICES],
         services=service_order(set(services.values())),
         blocking={rid: [p for p, blocking in per_profile.items() if rid in blocking] for rid in services},
@@ -178,4 +201,3 @@ def document_key(run: RunResult) -> dict[str, str]:
     except ValueError:  # mixed absolute and relative paths
         return {d: d for d in docs}
     return {d: os.path.relpath(d, root) if root else d for d in docs}
-

@@ -43,7 +43,9 @@ _NAMES = r"access_token|id_token|refresh_token|client_secret|client_assertion|co
 _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # PEM private keys, terminated or not (an unterminated one is masked to the end).
     (
-        re.compile(r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(?:[^-]|-(?!----END))*(-----END [A-Z0-9 ]*PRIVATE KEY-----)?"),
+        re.compile(
+            r"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)(?:[^-]|-(?!----END))*(-----END [A-Z0-9 ]*PRIVATE KEY-----)?"
+        ),
         r"\1" + MASK + r"\2",
     ),
     # Raw HTTP / MIME header lines.
@@ -70,10 +72,32 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 # any of them has nothing to mask. The four letters that case-insensitive patterns also take for
 # ASCII ones (İ ı ſ K, here in UTF-8) make the answer « maybe ». Searched in bytes: lowering and
 # searching them is twice as fast as in text.
-_TRIGGERS = tuple(word.encode() for word in (
-    "authorization", "cookie", "api-key", "api_key", "passw", "passphrase", "mot-de-passe", "mot_de_passe", "secret",
-    "assertion", "verifier", "token", "private", "bearer", "basic", "dpop", "eyj", "\u0130", "\u0131", "\u017f",
-    "\u212a"))
+_TRIGGERS = tuple(
+    word.encode()
+    for word in (
+        "authorization",
+        "cookie",
+        "api-key",
+        "api_key",
+        "passw",
+        "passphrase",
+        "mot-de-passe",
+        "mot_de_passe",
+        "secret",
+        "assertion",
+        "verifier",
+        "token",
+        "private",
+        "bearer",
+        "basic",
+        "dpop",
+        "eyj",
+        "\u0130",
+        "\u0131",
+        "\u017f",
+        "\u212a",
+    )
+)
 
 
 def may_hold_secrets(text: str) -> bool:

@@ -100,8 +100,10 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
         if req.level not in LEVELS:
             problems.append(f"niveau {req.level!r} hors de {LEVELS}")
         if "blocking" in row:
-            problems.append("champ « blocking » retiré : le blocage suit le principe du catalogue "
-                            "(niveau DOIT/PEUT et casse_echange)")
+            problems.append(
+                "champ « blocking » retiré : le blocage suit le principe du catalogue "
+                "(niveau DOIT/PEUT et casse_echange)"
+            )
         if not isinstance(req.breaks_exchange, bool):
             problems.append("casse_echange doit valoir true ou false")
         if not isinstance(req.needs_referential, bool):

@@ -17,14 +17,37 @@ seen again later, or a finding located in an earlier subject's file, is checked 
 """
 
 from .collector import RunCollector
-from .log import (FeatureGroup, ScenarioLog, document_rows, evaluated_requirements, group_by_feature, harness_errors,
-                  subjects)
+from .log import (
+    FeatureGroup,
+    ScenarioLog,
+    document_rows,
+    evaluated_requirements,
+    group_by_feature,
+    harness_errors,
+    subjects,
+)
 from .memory import fewer_collections
 from .rows import DocumentRow, DocumentRows
 from .spool import FindingSpool, SortedNames, Spool, SpoolDir, decode_lines, is_fallback, json_line, outcome_counts
 
 __all__ = [
-    "DocumentRow", "DocumentRows", "FeatureGroup", "FindingSpool", "RunCollector", "ScenarioLog", "SortedNames",
-    "Spool", "SpoolDir", "decode_lines", "document_rows", "evaluated_requirements", "fewer_collections",
-    "group_by_feature", "harness_errors", "is_fallback", "json_line", "outcome_counts", "subjects",
+    "DocumentRow",
+    "DocumentRows",
+    "FeatureGroup",
+    "FindingSpool",
+    "RunCollector",
+    "ScenarioLog",
+    "SortedNames",
+    "Spool",
+    "SpoolDir",
+    "decode_lines",
+    "document_rows",
+    "evaluated_requirements",
+    "fewer_collections",
+    "group_by_feature",
+    "harness_errors",
+    "is_fallback",
+    "json_line",
+    "outcome_counts",
+    "subjects",
 ]

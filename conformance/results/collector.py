@@ -14,7 +14,6 @@ from .log import ScenarioLog
 from .spool import FindingSpool, SortedNames, Spool, SpoolDir, json_line, scenario_lines
 
 
-
 @dataclass
 class _Requirement:
     """What the roll-up keeps of one requirement while the run goes on."""
@@ -82,7 +81,7 @@ class RunCollector:
         rows.start(subject)
         seen = rows.seen(subject)
         new_in_subject = []
-        for n, (f, safe_f) in enumerate(zip(original, masked)):
+        for n, (f, safe_f) in enumerate(zip(original, masked, strict=False)):
             if f in seen:
                 continue
             seen.add(f)
@@ -132,8 +131,10 @@ class RunCollector:
         scope = scope or {}
         unknown = set(self._reqs) - set(self.services)
         if any(self._reqs[rid].findings for rid in unknown):
-            raise HarnessError("Constatations rattachées à des exigences absentes du catalogue : "
-                               f"{sorted(rid for rid in unknown if self._reqs[rid].findings)}")
+            raise HarnessError(
+                "Constatations rattachées à des exigences absentes du catalogue : "
+                f"{sorted(rid for rid in unknown if self._reqs[rid].findings)}"
+            )
         results = []
         for req in self._catalogue:
             acc = self._reqs.get(req.id) or _Requirement([], set())
@@ -145,10 +146,16 @@ class RunCollector:
                 findings = [omitted(req.id, f"Non concernée par cette exécution : {scope[req.id]}.")]
                 outcomes = {Outcome.OMIT}
             result = RequirementResult(
-                id=req.id, service=req.service, statement=req.statement, level=req.level,
+                id=req.id,
+                service=req.service,
+                statement=req.statement,
+                level=req.level,
                 source=req.source + (f" ({req.official_id})" if req.official_id else ""),
-                blocking=req.blocks(profile), outcome=requirement_outcome(list(outcomes)), scenarios=[],
-                findings=findings if isinstance(findings, list) else [])
+                blocking=req.blocks(profile),
+                outcome=requirement_outcome(list(outcomes)),
+                scenarios=[],
+                findings=findings if isinstance(findings, list) else [],
+            )
             if self._redact is not None:  # the catalogue's text and the findings made here
                 data = result.to_dict()
                 if (safe := self._redact(data)) != data:

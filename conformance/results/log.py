@@ -12,7 +12,6 @@ from .rows import DocumentRow, DocumentRows
 from .spool import Selection, Spool, SpoolDir
 
 
-
 @dataclass
 class FeatureGroup:
     """The scenarios of one feature in run order and what a JUnit suite says of them."""
@@ -69,8 +68,10 @@ class ScenarioLog:
         group = self._features.get(key)
         if group is None:
             group = self._features[key] = FeatureGroup(
-                scenario.feature, scenario.feature_file,
-                Spool(ScenarioResult.from_dict) if self._dir is None else Selection(self._all))
+                scenario.feature,
+                scenario.feature_file,
+                Spool(ScenarioResult.from_dict) if self._dir is None else Selection(self._all),
+            )
         group.add(scenario, line, outcome)
         if outcome is Outcome.ERROR:
             self.errors.append(scenario)

@@ -59,8 +59,12 @@ class _Row:
     def freeze(self, shapes: dict, spool: Spool[Finding]) -> tuple:
         """The row as one tuple, its counts shared with every earlier row of the same shape (most documents
         of an export count alike) and its failures in ``spool``: a finished row costs a few pointers."""
-        shape = (tuple(self.kinds.items()), tuple((k, tuple(v.items())) for k, v in self.cells.items()),
-                 frozenset(self.outcomes), self.live)
+        shape = (
+            tuple(self.kinds.items()),
+            tuple((k, tuple(v.items())) for k, v in self.cells.items()),
+            frozenset(self.outcomes),
+            self.live,
+        )
         failures: Sequence[Finding] = ()
         if self.failures:
             offset = spool.size
@@ -81,15 +85,17 @@ class _Row:
         return _document_row(subject, Counter(dict(kinds)), cells, outcomes, live, failures or [])
 
 
-def _document_row(subject: str, kinds: Counter, cells: Iterable, outcomes: Iterable[Outcome], live: bool,
-                  failures: Sequence[Finding]) -> DocumentRow:
+def _document_row(
+    subject: str, kinds: Counter, cells: Iterable, outcomes: Iterable[Outcome], live: bool, failures: Sequence[Finding]
+) -> DocumentRow:
     """A row's kind is the input kind most of its scenarios bear; ``cells``: (service, outcome counts) pairs."""
     kind = kinds.most_common(1)[0][0] if kinds else (LIVE if live else "autre")
     return DocumentRow(subject, kind, worst(outcomes, Outcome.SKIP), {k: dict(v) for k, v in cells}, failures)
 
 
-_ROW_ORDER = {o: n for n, o in enumerate((Outcome.ERROR, Outcome.FAIL, Outcome.SKIP, Outcome.PASS, Outcome.OMIT,
-                                          Outcome.NOT_RUN))}
+_ROW_ORDER = {
+    o: n for n, o in enumerate((Outcome.ERROR, Outcome.FAIL, Outcome.SKIP, Outcome.PASS, Outcome.OMIT, Outcome.NOT_RUN))
+}
 
 
 class DocumentRows:
@@ -100,8 +106,12 @@ class DocumentRows:
     dropped and its row frozen when the next one starts, and ``reopen`` gives a subject's scenarios back
     if it recurs."""
 
-    def __init__(self, services: dict[str, str], directory: SpoolDir | None = None,
-                 reopen: Callable[[str], Iterable[ScenarioResult]] | None = None):
+    def __init__(
+        self,
+        services: dict[str, str],
+        directory: SpoolDir | None = None,
+        reopen: Callable[[str], Iterable[ScenarioResult]] | None = None,
+    ):
         self._services = services
         self._forget, self._reopen = directory is not None, reopen
         self._failures: Spool[Finding] = Spool(Finding.from_dict, directory)
@@ -167,8 +177,10 @@ class DocumentRows:
 
     def rows(self) -> list[DocumentRow]:
         """Failures first, then by subject."""
-        rows = [row.close(subject) if isinstance(row, _Row) else _Row.close_frozen(subject, row)
-                for subject, row in self._rows.items()]
+        rows = [
+            row.close(subject) if isinstance(row, _Row) else _Row.close_frozen(subject, row)
+            for subject, row in self._rows.items()
+        ]
         rows.sort(key=lambda r: (_ROW_ORDER[r.outcome], r.subject))
         return rows
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-from array import array
 import shutil
 import tempfile
 import weakref
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -60,9 +60,11 @@ _OUTCOME = {o: _STRING(o.value) for o in Outcome}
 
 def _finding_text(f: Finding) -> str:
     loc = f.location
-    return (f'{{"requirement": {_STRING(f.requirement)}, "outcome": {_OUTCOME[f.outcome]}, '
-            f'"message": {_STRING(f.message)}, "file": {_text(loc.file)}, "xpath": {_text(loc.xpath)}, '
-            f'"line": {json_value(loc.line)}, "exchange": {_text(loc.exchange)}, "evidence": {_text(f.evidence)}}}')
+    return (
+        f'{{"requirement": {_STRING(f.requirement)}, "outcome": {_OUTCOME[f.outcome]}, '
+        f'"message": {_STRING(f.message)}, "file": {_text(loc.file)}, "xpath": {_text(loc.xpath)}, '
+        f'"line": {json_value(loc.line)}, "exchange": {_text(loc.exchange)}, "evidence": {_text(f.evidence)}}}'
+    )
 
 
 def scenario_lines(scenario: ScenarioResult, outcome: Outcome | None = None) -> tuple[str, list[str]]:
@@ -77,14 +79,18 @@ def scenario_lines(scenario: ScenarioResult, outcome: Outcome | None = None) -> 
         for step in s.steps:
             texts = [_finding_text(f) for f in step.findings]
             findings += texts
-            steps.append(f'{{"keyword": {_STRING(step.keyword)}, "text": {_STRING(step.text)}, '
-                         f'"outcome": {_OUTCOME[step.outcome]}, "duration": {json_value(step.duration)}, '
-                         f'"findings": [{", ".join(texts)}], "error": {_text(step.error)}}}')
-        line = (f'{{"nodeid": {_STRING(s.nodeid)}, "feature": {_STRING(s.feature)}, '
-                f'"feature_file": {_STRING(s.feature_file)}, "name": {_STRING(s.name)}, "tags": {_texts(s.tags)}, '
-                f'"requirements": {_texts(s.requirements)}, "subject": {_STRING(s.subject)}, '
-                f'"outcome": {_OUTCOME[outcome or s.outcome]}, "error": {_text(s.error)}, '
-                f'"duration": {json_value(s.duration)}, "steps": [{", ".join(steps)}]}}\n')
+            steps.append(
+                f'{{"keyword": {_STRING(step.keyword)}, "text": {_STRING(step.text)}, '
+                f'"outcome": {_OUTCOME[step.outcome]}, "duration": {json_value(step.duration)}, '
+                f'"findings": [{", ".join(texts)}], "error": {_text(step.error)}}}'
+            )
+        line = (
+            f'{{"nodeid": {_STRING(s.nodeid)}, "feature": {_STRING(s.feature)}, '
+            f'"feature_file": {_STRING(s.feature_file)}, "name": {_STRING(s.name)}, "tags": {_texts(s.tags)}, '
+            f'"requirements": {_texts(s.requirements)}, "subject": {_STRING(s.subject)}, '
+            f'"outcome": {_OUTCOME[outcome or s.outcome]}, "error": {_text(s.error)}, '
+            f'"duration": {json_value(s.duration)}, "steps": [{", ".join(steps)}]}}\n'
+        )
         line.encode("utf-8")
     except (TypeError, AttributeError, KeyError, UnicodeEncodeError):
         return json_line(s.to_dict()), [json_line(f.to_dict()) for f in s.findings]
@@ -125,8 +131,12 @@ class Spool(Generic[T]):
     ``lines()`` gives each item's JSON line (what ``report.json`` embeds), ``ascii`` says whether one of
     them needed the ASCII fallback of :func:`json_line`."""
 
-    def __init__(self, decode: Callable[[Any], T], directory: SpoolDir | None = None,
-                 encode: Callable[[T], Any] = lambda item: item.to_dict()):
+    def __init__(
+        self,
+        decode: Callable[[Any], T],
+        directory: SpoolDir | None = None,
+        encode: Callable[[T], Any] = lambda item: item.to_dict(),
+    ):
         self._decode, self._encode, self._dir = decode, encode, directory
         self._items: list[T] | None = [] if directory is None else None
         self._path: Path | None = None

@@ -16,8 +16,14 @@ from pathlib import Path
 from ..funding.files import InputError, load, read_text, schema_errors
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "export.schema.json").read_text(encoding="utf-8"))
-COUNT_COLUMNS = ("personnes_accompagnees", "personnes_ins_qualifiee", "dossiers_actifs", "mss_envoyes", "mss_recus",
-                 "connexions_psc")
+COUNT_COLUMNS = (
+    "personnes_accompagnees",
+    "personnes_ins_qualifiee",
+    "dossiers_actifs",
+    "mss_envoyes",
+    "mss_recus",
+    "connexions_psc",
+)
 COLUMNS = ("finess", "debut", "fin", *COUNT_COLUMNS)
 DMP_PREFIX = "dmp:"  # CSV: one column per DMP document type, e.g. dmp:DLU
 
@@ -79,7 +85,9 @@ def _read_csv(path: Path) -> list[PeriodCounts]:
     if missing:
         out.error(1, f"colonne(s) absente(s) : {', '.join(missing)}")
     if unknown:
-        out.error(1, f"colonne(s) inconnue(s) : {', '.join(unknown)} (types DMP : préfixe « {DMP_PREFIX} », ex. dmp:DLU)")
+        out.error(
+            1, f"colonne(s) inconnue(s) : {', '.join(unknown)} (types DMP : préfixe « {DMP_PREFIX} », ex. dmp:DLU)"
+        )
     if duplicated:
         out.error(1, f"colonne(s) en double : {', '.join(duplicated)}")
     if out.errors:
@@ -93,17 +101,29 @@ def _read_csv(path: Path) -> list[PeriodCounts]:
             if len(values) != len(header):
                 out.error(line, f"{len(values)} valeur(s) pour {len(header)} colonne(s)")
                 continue
-            record = dict(zip(header, (v.strip() for v in values)))
+            record = dict(zip(header, (v.strip() for v in values), strict=False))
             counts = {}
             for column in [*COUNT_COLUMNS, *(h for h in header if h.startswith(DMP_PREFIX))]:
                 counts[column] = _count(record[column], column, line, out)
             start, end = _date(record["debut"], "debut", line, out), _date(record["fin"], "fin", line, out)
             if None in counts.values() or start is None or end is None:
                 continue
-            rows.append(PeriodCounts(
-                record["finess"], start, end, counts["personnes_accompagnees"], counts["personnes_ins_qualifiee"],
-                counts["dossiers_actifs"], {h[len(DMP_PREFIX):]: n for h, n in counts.items() if h.startswith(DMP_PREFIX)},
-                counts["mss_envoyes"], counts["mss_recus"], counts["connexions_psc"], str(path), line))
+            rows.append(
+                PeriodCounts(
+                    record["finess"],
+                    start,
+                    end,
+                    counts["personnes_accompagnees"],
+                    counts["personnes_ins_qualifiee"],
+                    counts["dossiers_actifs"],
+                    {h[len(DMP_PREFIX) :]: n for h, n in counts.items() if h.startswith(DMP_PREFIX)},
+                    counts["mss_envoyes"],
+                    counts["mss_recus"],
+                    counts["connexions_psc"],
+                    str(path),
+                    line,
+                )
+            )
     except csv.Error as exc:
         out.error(reader.line_num, f"CSV illisible : {exc}")
     if out.errors:
@@ -142,9 +162,22 @@ def _read_json(path: Path) -> list[PeriodCounts]:
         line = loaded.line(("periodes", index))
         start, end = _date(item["debut"], "debut", line, out), _date(item["fin"], "fin", line, out)
         if start and end:
-            rows.append(PeriodCounts(item["finess"], start, end, item["personnes_accompagnees"],
-                                     item["personnes_ins_qualifiee"], item["dossiers_actifs"], dict(item["documents_dmp"]),
-                                     item["mss_envoyes"], item["mss_recus"], item["connexions_psc"], str(path), line))
+            rows.append(
+                PeriodCounts(
+                    item["finess"],
+                    start,
+                    end,
+                    item["personnes_accompagnees"],
+                    item["personnes_ins_qualifiee"],
+                    item["dossiers_actifs"],
+                    dict(item["documents_dmp"]),
+                    item["mss_envoyes"],
+                    item["mss_recus"],
+                    item["connexions_psc"],
+                    str(path),
+                    line,
+                )
+            )
     if out.errors:
         raise InputError(str(path), out.errors)
     return rows
@@ -172,8 +205,10 @@ def check_rows(rows: list[PeriodCounts], known_finess: set[str] | None, finess_p
         latest = periods[0]  # the period that ends last so far
         for after in periods[1:]:
             if after.start <= latest.end:
-                errors.append(f"{after.where} : période du {after.start} au {after.end} de l'ESMS {finess} chevauche "
-                              f"celle du {latest.start} au {latest.end} ({latest.where})")
+                errors.append(
+                    f"{after.where} : période du {after.start} au {after.end} de l'ESMS {finess} chevauche "
+                    f"celle du {latest.start} au {latest.end} ({latest.where})"
+                )
             if after.end > latest.end:
                 latest = after
     return errors

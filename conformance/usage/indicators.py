@@ -124,7 +124,11 @@ class Targets:
     @property
     def window(self) -> tuple[datetime.date, datetime.date] | None:
         period = self.data.get("periode")
-        return (datetime.date.fromisoformat(period["debut"]), datetime.date.fromisoformat(period["fin"])) if period else None
+        return (
+            (datetime.date.fromisoformat(period["debut"]), datetime.date.fromisoformat(period["fin"]))
+            if period
+            else None
+        )
 
 
 def load_targets(path: Path) -> Targets:
@@ -146,12 +150,26 @@ def compare(indicators: Indicators, targets: Targets) -> list[dict[str, Any]]:
         if name == "documents_dmp_par_type":
             for kind, minimum in threshold.items():
                 value = indicators.dmp_documents.get(kind, 0)
-                lines.append({"indicateur": f"documents_dmp:{kind}", "libelle": f"documents {kind} versés au DMP",
-                              "valeur": value, "cible": minimum, "atteinte": value >= minimum})
+                lines.append(
+                    {
+                        "indicateur": f"documents_dmp:{kind}",
+                        "libelle": f"documents {kind} versés au DMP",
+                        "valeur": value,
+                        "cible": minimum,
+                        "atteinte": value >= minimum,
+                    }
+                )
             continue
         value = values[name]
-        lines.append({"indicateur": name, "libelle": LABELS[name], "valeur": value, "cible": threshold,
-                      "atteinte": value is not None and value >= threshold})
+        lines.append(
+            {
+                "indicateur": name,
+                "libelle": LABELS[name],
+                "valeur": value,
+                "cible": threshold,
+                "atteinte": value is not None and value >= threshold,
+            }
+        )
     return lines
 
 
@@ -161,8 +179,9 @@ def _shown(value: Any) -> str:
     return f"{value:.0%}" if isinstance(value, float) else str(value)
 
 
-def evaluate_usage(rows: list[PeriodCounts], targets: Targets, esms_names: dict[str, str] | None,
-                   sources: list[str]) -> dict[str, Any]:
+def evaluate_usage(
+    rows: list[PeriodCounts], targets: Targets, esms_names: dict[str, str] | None, sources: list[str]
+) -> dict[str, Any]:
     """Per-ESMS and cluster indicators, and ESMS by ESMS whether the final tranche can be released.
 
     ``esms_names`` (FINESS -> name, from the cluster file) lists the ESMS expected: one without any
@@ -172,8 +191,14 @@ def evaluate_usage(rows: list[PeriodCounts], targets: Targets, esms_names: dict[
     outside = [r for r in rows if window and not (window[0] <= r.start and r.end <= window[1])]
     straddling = [r for r in outside if r.start <= window[1] and r.end >= window[0]]
     if straddling:
-        raise InputError("exports d'usage", [f"{r.where} : période du {r.start} au {r.end} à cheval sur la période évaluée "
-                                             f"({window[0]} – {window[1]}) ; découper l'export" for r in straddling])
+        raise InputError(
+            "exports d'usage",
+            [
+                f"{r.where} : période du {r.start} au {r.end} à cheval sur la période évaluée "
+                f"({window[0]} – {window[1]}) ; découper l'export"
+                for r in straddling
+            ],
+        )
     dropped = {id(r) for r in outside}
     kept = [r for r in rows if id(r) not in dropped]
     by_esms: dict[str, list[PeriodCounts]] = {}
@@ -189,21 +214,48 @@ def evaluate_usage(rows: list[PeriodCounts], targets: Targets, esms_names: dict[
             lines = compare(indicators, targets)
             missed = [line for line in lines if not line["atteinte"]]
             ok = not missed
-            reason = ("toutes les cibles atteintes" if ok else
-                      "cible(s) non atteinte(s) : " + " ; ".join(f"{m['libelle']} {_shown(m['valeur'])} < {_shown(m['cible'])}"
-                                                                 for m in missed))
-        esms.append({"finess": finess, "nom": (esms_names or {}).get(finess), "indicateurs": indicators.to_dict(),
-                     "comparaison": lines, "tranche_finale_liberable": ok, "motif": reason})
+            reason = (
+                "toutes les cibles atteintes"
+                if ok
+                else "cible(s) non atteinte(s) : "
+                + " ; ".join(f"{m['libelle']} {_shown(m['valeur'])} < {_shown(m['cible'])}" for m in missed)
+            )
+        esms.append(
+            {
+                "finess": finess,
+                "nom": (esms_names or {}).get(finess),
+                "indicateurs": indicators.to_dict(),
+                "comparaison": lines,
+                "tranche_finale_liberable": ok,
+                "motif": reason,
+            }
+        )
     cluster = combine(compute(by_esms[f]) for f in by_esms)
     return {
-        "cibles": {"fichier": targets.source, "titre": targets.data["titre"], "exemple": targets.example,
-                   "source": targets.data.get("source"), "periode": targets.data.get("periode"),
-                   "valeurs": targets.data["cibles"]},
+        "cibles": {
+            "fichier": targets.source,
+            "titre": targets.data["titre"],
+            "exemple": targets.example,
+            "source": targets.data.get("source"),
+            "periode": targets.data.get("periode"),
+            "valeurs": targets.data["cibles"],
+        },
         "exports": sources,
         "lignes_lues": len(rows),
-        "lignes_hors_periode": [{"fichier": r.source, "ligne": r.line, "finess": r.finess,
-                                 "debut": r.start.isoformat(), "fin": r.end.isoformat()} for r in outside],
-        "grappe": {"indicateurs": cluster.to_dict(),
-                   "esms_liberables": sum(e["tranche_finale_liberable"] for e in esms), "esms": len(esms)},
+        "lignes_hors_periode": [
+            {
+                "fichier": r.source,
+                "ligne": r.line,
+                "finess": r.finess,
+                "debut": r.start.isoformat(),
+                "fin": r.end.isoformat(),
+            }
+            for r in outside
+        ],
+        "grappe": {
+            "indicateurs": cluster.to_dict(),
+            "esms_liberables": sum(e["tranche_finale_liberable"] for e in esms),
+            "esms": len(esms),
+        },
         "esms": esms,
     }

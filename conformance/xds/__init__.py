@@ -33,7 +33,20 @@ inputs.register_kind(XDS_KIND, "requête ITI-41 (DMP)", _is_iti41, before=inputs
 inputs.register_container(XDM_KIND, xdm_documents)
 
 __all__ = [
-    "Association", "Code", "ExpectedEntry", "MtomMessage", "MtomProblem", "RegistryObject", "Submission",
-    "check_entry", "check_iti41", "check_iti41_file", "check_xdm", "check_xdm_data", "expected_entry", "parse_mtom",
-    "read_submission", "xdm_documents",
+    "Association",
+    "Code",
+    "ExpectedEntry",
+    "MtomMessage",
+    "MtomProblem",
+    "RegistryObject",
+    "Submission",
+    "check_entry",
+    "check_iti41",
+    "check_iti41_file",
+    "check_xdm",
+    "check_xdm_data",
+    "expected_entry",
+    "parse_mtom",
+    "read_submission",
+    "xdm_documents",
 ]

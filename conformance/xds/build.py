@@ -43,7 +43,9 @@ def now_instant() -> str:
 
 
 def xcn(person: Person) -> str:
-    return f"{person.id or ''}^{person.family or ''}^{person.given or ''}^^^^^^&{person.id_root or PSN_OID}&ISO^D^^^IDNPS"
+    return (
+        f"{person.id or ''}^{person.family or ''}^{person.given or ''}^^^^^^&{person.id_root or PSN_OID}&ISO^D^^^IDNPS"
+    )
 
 
 def add_slot(parent: etree._Element, name: str, values: list[str]) -> None:
@@ -58,10 +60,16 @@ def _name(parent: etree._Element, text: str | None) -> None:
         etree.SubElement(etree.SubElement(parent, q("rim", "Name")), q("rim", "LocalizedString"), value=text)
 
 
-def _classify(parent: etree._Element, scheme: str, code: Code | None, slots: dict[str, list[str]] | None = None) -> None:
+def _classify(
+    parent: etree._Element, scheme: str, code: Code | None, slots: dict[str, list[str]] | None = None
+) -> None:
     node = etree.SubElement(
-        parent, q("rim", "Classification"), classificationScheme=scheme, classifiedObject=parent.get("id"),
-        nodeRepresentation=code.code if code else "", id=new_urn(),
+        parent,
+        q("rim", "Classification"),
+        classificationScheme=scheme,
+        classifiedObject=parent.get("id"),
+        nodeRepresentation=code.code if code else "",
+        id=new_urn(),
     )
     for name, values in (slots or {}).items():
         add_slot(node, name, values)
@@ -72,8 +80,12 @@ def _classify(parent: etree._Element, scheme: str, code: Code | None, slots: dic
 
 def _external(parent: etree._Element, scheme: str, value: str, label: str) -> None:
     node = etree.SubElement(
-        parent, q("rim", "ExternalIdentifier"), identificationScheme=scheme, value=value,
-        registryObject=parent.get("id"), id=new_urn(),
+        parent,
+        q("rim", "ExternalIdentifier"),
+        identificationScheme=scheme,
+        value=value,
+        registryObject=parent.get("id"),
+        id=new_urn(),
     )
     _name(node, label)
 
@@ -83,17 +95,34 @@ def _patient_id(exp: ExpectedEntry) -> str | None:
     return exp.patient_id or next(iter(exp.local_patient_ids), None)
 
 
-def extrinsic_object(exp: ExpectedEntry, entry_id: str, status: str | None = None,
-                     repository_id: str | None = None, uri: str | None = None) -> etree._Element:
+def extrinsic_object(
+    exp: ExpectedEntry,
+    entry_id: str,
+    status: str | None = None,
+    repository_id: str | None = None,
+    uri: str | None = None,
+) -> etree._Element:
     """The DocumentEntry a conformant source would send for this CDA."""
-    eo = etree.Element(q("rim", "ExtrinsicObject"), nsmap={"rim": ebrim.RIM}, id=entry_id,
-                       mimeType=exp.mime_type, objectType=ebrim.DOC_ENTRY_STABLE)
+    eo = etree.Element(
+        q("rim", "ExtrinsicObject"),
+        nsmap={"rim": ebrim.RIM},
+        id=entry_id,
+        mimeType=exp.mime_type,
+        objectType=ebrim.DOC_ENTRY_STABLE,
+    )
     if status:
         eo.set("status", status)
-    for name, value in (("creationTime", exp.creation_time), ("hash", exp.hash), ("languageCode", exp.language_code),
-                        ("serviceStartTime", exp.service_start_time), ("serviceStopTime", exp.service_stop_time),
-                        ("size", str(exp.size)), ("sourcePatientId", _patient_id(exp)),
-                        ("repositoryUniqueId", repository_id), ("URI", uri)):
+    for name, value in (
+        ("creationTime", exp.creation_time),
+        ("hash", exp.hash),
+        ("languageCode", exp.language_code),
+        ("serviceStartTime", exp.service_start_time),
+        ("serviceStopTime", exp.service_stop_time),
+        ("size", str(exp.size)),
+        ("sourcePatientId", _patient_id(exp)),
+        ("repositoryUniqueId", repository_id),
+        ("URI", uri),
+    ):
         if value:
             add_slot(eo, name, [value])
     if exp.legal_authenticator:
@@ -112,9 +141,13 @@ def extrinsic_object(exp: ExpectedEntry, entry_id: str, status: str | None = Non
             s = author.specialty
             slots["authorSpecialty"] = [f"{s.code}^{s.display or ''}^{s.scheme or ''}"]
         _classify(eo, ebrim.DE_AUTHOR, None, slots)
-    for scheme, code in ((ebrim.DE_CLASS, exp.class_code), (ebrim.DE_FORMAT, (exp.format_codes or (None,))[0]),
-                         (ebrim.DE_FACILITY, exp.healthcare_facility_type_code),
-                         (ebrim.DE_PRACTICE, exp.practice_setting_code), (ebrim.DE_TYPE, exp.type_code)):
+    for scheme, code in (
+        (ebrim.DE_CLASS, exp.class_code),
+        (ebrim.DE_FORMAT, (exp.format_codes or (None,))[0]),
+        (ebrim.DE_FACILITY, exp.healthcare_facility_type_code),
+        (ebrim.DE_PRACTICE, exp.practice_setting_code),
+        (ebrim.DE_TYPE, exp.type_code),
+    ):
         if code:
             _classify(eo, scheme, code)
     for code in exp.confidentiality_codes:
@@ -126,17 +159,27 @@ def extrinsic_object(exp: ExpectedEntry, entry_id: str, status: str | None = Non
     return eo
 
 
-def submission_set(set_id: str, patient_id: str, source_id: str, unique_id: str | None = None,
-                   author: ExpectedEntry | None = None,
-                   content_type: Code = Code("04", "1.2.250.1.213.2.2", "Hospitalisation de jour")) -> etree._Element:
+def submission_set(
+    set_id: str,
+    patient_id: str,
+    source_id: str,
+    unique_id: str | None = None,
+    author: ExpectedEntry | None = None,
+    content_type: Code = Code("04", "1.2.250.1.213.2.2", "Hospitalisation de jour"),
+) -> etree._Element:
     """A SubmissionSet RegistryPackage; contentTypeCode default is the sample's (UNVERIFIED, facts §3.2)."""
     rp = etree.Element(q("rim", "RegistryPackage"), nsmap={"rim": ebrim.RIM}, id=set_id)
     add_slot(rp, "submissionTime", [now_dtm()])
     if author and author.authors and author.authors[0].person:
         _classify(rp, ebrim.SS_AUTHOR, None, {"authorPerson": [xcn(author.authors[0].person)]})
     _classify(rp, ebrim.SS_CONTENT_TYPE, content_type)
-    etree.SubElement(rp, q("rim", "Classification"), classifiedObject=set_id,
-                     classificationNode=ebrim.SUBMISSION_SET_NODE, id=new_urn())
+    etree.SubElement(
+        rp,
+        q("rim", "Classification"),
+        classifiedObject=set_id,
+        classificationNode=ebrim.SUBMISSION_SET_NODE,
+        id=new_urn(),
+    )
     _external(rp, ebrim.SS_UNIQUE_ID, unique_id or f"2.25.{uuid.uuid4().int}", "XDSSubmissionSet.uniqueId")
     _external(rp, ebrim.SS_SOURCE_ID, source_id, "XDSSubmissionSet.sourceId")
     _external(rp, ebrim.SS_PATIENT_ID, patient_id, "XDSSubmissionSet.patientId")
@@ -144,16 +187,26 @@ def submission_set(set_id: str, patient_id: str, source_id: str, unique_id: str 
 
 
 def association(kind: str, source: str, target: str, submission_set_status: bool = False) -> etree._Element:
-    node = etree.Element(q("rim", "Association"), nsmap={"rim": ebrim.RIM}, associationType=kind,
-                         sourceObject=source, targetObject=target, id=new_urn())
+    node = etree.Element(
+        q("rim", "Association"),
+        nsmap={"rim": ebrim.RIM},
+        associationType=kind,
+        sourceObject=source,
+        targetObject=target,
+        id=new_urn(),
+    )
     if submission_set_status:
         add_slot(node, "SubmissionSetStatus", ["Original"])
     return node
 
 
-def submit_objects_request(entries: list[tuple[str, ExpectedEntry]], source_id: str = "1.2.250.1.999.1",
-                           replaces: dict[str, str] | None = None, set_id: str = "SubmissionSet01",
-                           uris: dict[str, str] | None = None) -> etree._Element:
+def submit_objects_request(
+    entries: list[tuple[str, ExpectedEntry]],
+    source_id: str = "1.2.250.1.999.1",
+    replaces: dict[str, str] | None = None,
+    set_id: str = "SubmissionSet01",
+    uris: dict[str, str] | None = None,
+) -> etree._Element:
     """SubmissionSet + DocumentEntries + HasMember (+ RPLC for ``replaces``: entry id → replaced entryUUID;
     ``uris``: entry id → file name, for XDM media)."""
     request = etree.Element(q("lcm", "SubmitObjectsRequest"), nsmap={"lcm": ebrim.LCM, "rim": ebrim.RIM})
@@ -198,9 +251,16 @@ def default_vihf(patient_id: str, mode: str = "INDIRECTE") -> dict[str, str | Co
 
 def vihf_assertion(attributes: dict[str, str | Code], subject: str = "801234567897") -> etree._Element:
     """An (unsigned) SAML 2.0 VIHF assertion carrying ``attributes``."""
-    a = etree.Element(q("saml2", "Assertion"), nsmap={"saml2": ebrim.SAML2}, ID=f"_{uuid.uuid4().hex}",
-                      IssueInstant=now_instant(), Version="2.0")
-    issuer = etree.SubElement(a, q("saml2", "Issuer"), Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName")
+    a = etree.Element(
+        q("saml2", "Assertion"),
+        nsmap={"saml2": ebrim.SAML2},
+        ID=f"_{uuid.uuid4().hex}",
+        IssueInstant=now_instant(),
+        Version="2.0",
+    )
+    issuer = etree.SubElement(
+        a, q("saml2", "Issuer"), Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"
+    )
     issuer.text = "CN=DUI SYNTHETIQUE,O=TEST,C=FR"
     etree.SubElement(etree.SubElement(a, q("saml2", "Subject")), q("saml2", "NameID")).text = subject
     statement = etree.SubElement(a, q("saml2", "AttributeStatement"))
@@ -209,18 +269,32 @@ def vihf_assertion(attributes: dict[str, str | Code], subject: str = "8012345678
         holder = etree.SubElement(attr, q("saml2", "AttributeValue"))
         if isinstance(value, Code):
             tag = "PurposeOfUse" if name.endswith("purposeofuse") else "Role"
-            etree.SubElement(holder, f"{{{ebrim.HL7}}}{tag}", nsmap={None: ebrim.HL7}, code=value.code,
-                             codeSystem=value.scheme or "", displayName=value.display or "")
+            etree.SubElement(
+                holder,
+                f"{{{ebrim.HL7}}}{tag}",
+                nsmap={None: ebrim.HL7},
+                code=value.code,
+                codeSystem=value.scheme or "",
+                displayName=value.display or "",
+            )
         else:
             holder.text = value
     return a
 
 
-def soap_envelope(body: etree._Element, action: str, to: str | None = None, assertion: etree._Element | None = None,
-                  soap_ns: str = ebrim.SOAP12, relates_to: str | None = None) -> bytes:
+def soap_envelope(
+    body: etree._Element,
+    action: str,
+    to: str | None = None,
+    assertion: etree._Element | None = None,
+    soap_ns: str = ebrim.SOAP12,
+    relates_to: str | None = None,
+) -> bytes:
     env = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"soap": soap_ns, "wsa": ebrim.WSA})
     header = etree.SubElement(env, f"{{{soap_ns}}}Header")
-    etree.SubElement(header, q("wsa", "Action"), {f"{{{soap_ns}}}mustUnderstand": "1" if soap_ns == ebrim.SOAP11 else "true"}).text = action
+    etree.SubElement(
+        header, q("wsa", "Action"), {f"{{{soap_ns}}}mustUnderstand": "1" if soap_ns == ebrim.SOAP11 else "true"}
+    ).text = action
     etree.SubElement(header, q("wsa", "MessageID")).text = new_urn()
     if relates_to:
         etree.SubElement(header, q("wsa", "RelatesTo")).text = relates_to
@@ -232,28 +306,38 @@ def soap_envelope(body: etree._Element, action: str, to: str | None = None, asse
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 
-def mtom(envelope: bytes, attachments: dict[str, tuple[bytes, str]], action: str,
-         boundary: str | None = None) -> tuple[str, bytes]:
+def mtom(
+    envelope: bytes, attachments: dict[str, tuple[bytes, str]], action: str, boundary: str | None = None
+) -> tuple[str, bytes]:
     """MTOM/XOP multipart/related packaging: (Content-Type header, body). attachments: cid → (bytes, type)."""
     boundary = boundary or f"MIMEBoundary_{uuid.uuid4().hex}"
     root_cid = "root.message@dui-conformance"
-    content_type = (f'multipart/related; boundary="{boundary}"; type="application/xop+xml"; '
-                    f'start="<{root_cid}>"; start-info="application/soap+xml"; action="{action}"')
+    content_type = (
+        f'multipart/related; boundary="{boundary}"; type="application/xop+xml"; '
+        f'start="<{root_cid}>"; start-info="application/soap+xml"; action="{action}"'
+    )
     out = [
-        f"--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type=\"application/soap+xml\"; "
-        f"action=\"{action}\"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <{root_cid}>\r\n\r\n".encode(),
+        f'--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"; '
+        f'action="{action}"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <{root_cid}>\r\n\r\n'.encode(),
         envelope,
     ]
     for cid, (data, mime) in attachments.items():
-        out += [f"\r\n--{boundary}\r\nContent-Type: {mime}\r\nContent-Transfer-Encoding: binary\r\n"
-                f"Content-ID: <{cid}>\r\n\r\n".encode(), data]
+        out += [
+            f"\r\n--{boundary}\r\nContent-Type: {mime}\r\nContent-Transfer-Encoding: binary\r\n"
+            f"Content-ID: <{cid}>\r\n\r\n".encode(),
+            data,
+        ]
     out.append(f"\r\n--{boundary}--\r\n".encode())
     return content_type, b"".join(out)
 
 
-def iti41_request(documents: list[tuple[bytes, ExpectedEntry]], to: str = "http://127.0.0.1/iti41",
-                  vihf: dict[str, str | Code] | None = None, replaces: dict[str, str] | None = None,
-                  soap_ns: str = ebrim.SOAP12) -> tuple[str, bytes]:
+def iti41_request(
+    documents: list[tuple[bytes, ExpectedEntry]],
+    to: str = "http://127.0.0.1/iti41",
+    vihf: dict[str, str | Code] | None = None,
+    replaces: dict[str, str] | None = None,
+    soap_ns: str = ebrim.SOAP12,
+) -> tuple[str, bytes]:
     """A complete, conformant ITI-41 MTOM request for CDA documents (used by fixtures and tests)."""
     entries = [(f"Document{i + 1:02d}", exp) for i, (_, exp) in enumerate(documents)]
     submit = submit_objects_request(entries, replaces=replaces)
@@ -261,7 +345,11 @@ def iti41_request(documents: list[tuple[bytes, ExpectedEntry]], to: str = "http:
     body = provide_and_register(submit, cids)
     attrs = vihf if vihf is not None else default_vihf(documents[0][1].patient_id or "")
     envelope = soap_envelope(body, ITI41_ACTION, to, vihf_assertion(attrs), soap_ns)
-    return mtom(envelope, {cids[e]: (data, "text/xml") for (e, _), (data, _) in zip(entries, documents)}, ITI41_ACTION)
+    return mtom(
+        envelope,
+        {cids[e]: (data, "text/xml") for (e, _), (data, _) in zip(entries, documents, strict=False)},
+        ITI41_ACTION,
+    )
 
 
 def xdm_package(documents: list[bytes], environment: str = "test", metadata: etree._Element | None = None) -> bytes:
@@ -271,15 +359,17 @@ def xdm_package(documents: list[bytes], environment: str = "test", metadata: etr
     names = {f"Document{i:02d}": f"DOC{i:04d}.XML" for i in range(1, len(documents) + 1)}
     submit = metadata
     if submit is None:
-        entries = [(entry_id, expected_entry(parse_xml(data, names[entry_id]), data, environment))
-                   for entry_id, data in zip(names, documents)]
+        entries = [
+            (entry_id, expected_entry(parse_xml(data, names[entry_id]), data, environment))
+            for entry_id, data in zip(names, documents, strict=False)
+        ]
         submit = submit_objects_request(entries, uris=names)
     links = "".join(f'<li><a href="IHE_XDM/SUBSET01/{n}">{n}</a></li>' for n in names.values())
     members = {
         "INDEX.HTM": f"<html><body><ul>{links}</ul></body></html>\n".encode(),
         "README.TXT": b"Support IHE XDM (ITI-32) : documents CDA et leurs metadonnees dans IHE_XDM/SUBSET01.\r\n",
         "IHE_XDM/SUBSET01/METADATA.XML": etree.tostring(submit, xml_declaration=True, encoding="UTF-8"),
-        **{f"IHE_XDM/SUBSET01/{name}": data for name, data in zip(names.values(), documents)},
+        **{f"IHE_XDM/SUBSET01/{name}": data for name, data in zip(names.values(), documents, strict=False)},
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -85,8 +85,14 @@ def _check_code(g: _Group, name: str, scheme: str, wanted: Code | None, source: 
         g.open.append(name)
         return
     if not any(_code_matches(c, wanted) for c in found):
-        g.fail(name, "valeur différente de celle du CDA.", where, wanted.describe(),
-               ", ".join(c.describe() for c in found), source)
+        g.fail(
+            name,
+            "valeur différente de celle du CDA.",
+            where,
+            wanted.describe(),
+            ", ".join(c.describe() for c in found),
+            source,
+        )
         return
     g.verified.append(name)
 
@@ -98,8 +104,13 @@ def _check_membership(g: _Group, name: str, scheme: str, oid: str) -> None:
     for code in g.entry.codes(scheme):
         known = vs.verdict(code.code, code.scheme) if code.scheme else vs.has_code(code.code)
         if known is False:
-            g.fail(name, f"code absent du jeu de valeurs {vs.name} ({vs.oid} ; {vs.source}).",
-                   g.entry.where(scheme=scheme), f"un code de {vs.name}", code.describe())
+            g.fail(
+                name,
+                f"code absent du jeu de valeurs {vs.name} ({vs.oid} ; {vs.source}).",
+                g.entry.where(scheme=scheme),
+                f"un code de {vs.name}",
+                code.describe(),
+            )
 
 
 def _identity(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
@@ -111,8 +122,14 @@ def _identity(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     elif exp.patient_id is None:
         g.open.append("patientId")
     elif actual != exp.patient_id:
-        g.fail("patientId", "ne correspond pas à l'INS du CDA (format <matricule>^^^&<OID>&ISO^NH).",
-               where, exp.patient_id, actual, "patient_id")
+        g.fail(
+            "patientId",
+            "ne correspond pas à l'INS du CDA (format <matricule>^^^&<OID>&ISO^NH).",
+            where,
+            exp.patient_id,
+            actual,
+            "patient_id",
+        )
     else:
         g.verified.append("patientId")
     info = {}
@@ -121,16 +138,29 @@ def _identity(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
         info.setdefault(key.strip(), rest.strip())
     where = entry.where(slot="sourcePatientInfo")
     if not info:
-        g.fail("sourcePatientInfo", "slot absent (traits PID-5, PID-7, PID-8 attendus).", where,
-               exp.source_patient_info, "rien")
+        g.fail(
+            "sourcePatientInfo",
+            "slot absent (traits PID-5, PID-7, PID-8 attendus).",
+            where,
+            exp.source_patient_info,
+            "rien",
+        )
     for key, wanted in exp.source_patient_info.items():
         got = info.get(key)
         same = got is not None and (
-            all(_same(a, b) for a, b in zip(split_hl7(wanted)[:2], split_hl7(got)[:2])) if key == "PID-5" else got == wanted
+            all(_same(a, b) for a, b in zip(split_hl7(wanted)[:2], split_hl7(got)[:2], strict=False))
+            if key == "PID-5"
+            else got == wanted
         )
         if info and not same:
-            g.fail(f"sourcePatientInfo {key}", "trait différent de celui du CDA.", where, wanted, got,
-                   "source_patient_info")
+            g.fail(
+                f"sourcePatientInfo {key}",
+                "trait différent de celui du CDA.",
+                where,
+                wanted,
+                got,
+                "source_patient_info",
+            )
         elif same:
             g.verified.append(f"sourcePatientInfo {key}")
     return g.done()
@@ -149,36 +179,71 @@ def _codes(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     elif not exp.format_codes:
         g.open.append("formatCode")
     elif not any(_code_matches(c, w) for c in formats for w in exp.format_codes):
-        g.fail("formatCode", "ne correspond pas au modèle de document (templateId) du CDA.", where,
-               " ou ".join(w.code for w in exp.format_codes), ", ".join(c.code for c in formats), "format_codes")
+        g.fail(
+            "formatCode",
+            "ne correspond pas au modèle de document (templateId) du CDA.",
+            where,
+            " ou ".join(w.code for w in exp.format_codes),
+            ", ".join(c.code for c in formats),
+            "format_codes",
+        )
     else:
         g.verified.append("formatCode")
-    _check_code(g, "healthcareFacilityTypeCode", ebrim.DE_FACILITY, exp.healthcare_facility_type_code,
-                "healthcare_facility_type_code")
+    _check_code(
+        g,
+        "healthcareFacilityTypeCode",
+        ebrim.DE_FACILITY,
+        exp.healthcare_facility_type_code,
+        "healthcare_facility_type_code",
+    )
     _check_code(g, "practiceSettingCode", ebrim.DE_PRACTICE, exp.practice_setting_code, "practice_setting_code")
     conf = entry.codes(ebrim.DE_CONFIDENTIALITY)
     where = entry.where(scheme=ebrim.DE_CONFIDENTIALITY)
     missing = [w for w in exp.confidentiality_codes if not any(_code_matches(c, w) for c in conf)]
-    extra = [c for c in conf if c.scheme != VISIBILITY_SYSTEM
-             and not any(_code_matches(c, w) for w in exp.confidentiality_codes)]
+    extra = [
+        c
+        for c in conf
+        if c.scheme != VISIBILITY_SYSTEM and not any(_code_matches(c, w) for w in exp.confidentiality_codes)
+    ]
     if not conf:
-        g.fail("confidentialityCode", "classification absente.", where,
-               ", ".join(w.describe() for w in exp.confidentiality_codes), "rien")
+        g.fail(
+            "confidentialityCode",
+            "classification absente.",
+            where,
+            ", ".join(w.describe() for w in exp.confidentiality_codes),
+            "rien",
+        )
     elif missing or extra:
-        g.fail("confidentialityCode", "niveau de confidentialité différent de celui du CDA.", where,
-               ", ".join(w.describe() for w in exp.confidentiality_codes), ", ".join(c.describe() for c in conf))
+        g.fail(
+            "confidentialityCode",
+            "niveau de confidentialité différent de celui du CDA.",
+            where,
+            ", ".join(w.describe() for w in exp.confidentiality_codes),
+            ", ".join(c.describe() for c in conf),
+        )
     else:
         g.verified.append("confidentialityCode")
     lang = entry.slot("languageCode")
     if lang != exp.language_code and exp.language_code is not None:
-        g.fail("languageCode", "langue différente de celle du CDA.", entry.where(slot="languageCode"),
-               exp.language_code, lang, "language_code")
+        g.fail(
+            "languageCode",
+            "langue différente de celle du CDA.",
+            entry.where(slot="languageCode"),
+            exp.language_code,
+            lang,
+            "language_code",
+        )
     elif exp.language_code is not None:
         g.verified.append("languageCode")
     if entry.mime_type != exp.mime_type:
-        g.fail("mimeType", f"trouvé {entry.mime_type!r} ; {exp.mime_type} attendu pour ce document CDA "
-                           "(application/xslt+xml pour un CDA auto-présentable, text/xml sinon).",
-               entry.location, exp.mime_type, entry.mime_type)
+        g.fail(
+            "mimeType",
+            f"trouvé {entry.mime_type!r} ; {exp.mime_type} attendu pour ce document CDA "
+            "(application/xslt+xml pour un CDA auto-présentable, text/xml sinon).",
+            entry.location,
+            exp.mime_type,
+            entry.mime_type,
+        )
     else:
         g.verified.append("mimeType")
     return g.done()
@@ -211,7 +276,9 @@ def _times(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
 
 def _person_mismatch(wanted: Person, xcn: str) -> bool:
     parts = split_hl7(xcn) + [""] * 3
-    return not (parts[0] == (wanted.id or parts[0]) and _same(parts[1], wanted.family) and _same(parts[2], wanted.given))
+    return not (
+        parts[0] == (wanted.id or parts[0]) and _same(parts[1], wanted.family) and _same(parts[2], wanted.given)
+    )
 
 
 def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
@@ -220,28 +287,51 @@ def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     if not actual:
         g.fail("author", "aucune classification auteur.", entry.location, "l'auteur du CDA", "rien", "authors")
     for i, wanted in enumerate(exp.authors if actual else ()):
-        by_id = [a for a in actual if wanted.person and split_hl7((a.slots.get("authorPerson") or [""])[0])[0] == wanted.person.id]
-        found = (by_id or actual[i:i + 1] or actual[:1])[0]
+        by_id = [
+            a
+            for a in actual
+            if wanted.person and split_hl7((a.slots.get("authorPerson") or [""])[0])[0] == wanted.person.id
+        ]
+        found = (by_id or actual[i : i + 1] or actual[:1])[0]
         person = (found.slots.get("authorPerson") or [None])[0]
         if wanted.person and (person is None or _person_mismatch(wanted.person, person)):
-            g.fail("authorPerson", "auteur différent de celui du CDA.", found.location,
-                   f"{wanted.person.id}^{wanted.person.family}^{wanted.person.given}", person, "authors")
+            g.fail(
+                "authorPerson",
+                "auteur différent de celui du CDA.",
+                found.location,
+                f"{wanted.person.id}^{wanted.person.family}^{wanted.person.given}",
+                person,
+                "authors",
+            )
         elif wanted.person:
             g.verified.append("authorPerson")
         if wanted.institution:
             insts = [split_hl7(v) + [""] * 10 for v in found.slots.get("authorInstitution", [])]
-            if not any((not wanted.institution.id or p[9] == wanted.institution.id)
-                       and _same(p[0], wanted.institution.name) for p in insts):
-                g.fail("authorInstitution", "structure de l'auteur différente de celle du CDA.", found.location,
-                       f"{wanted.institution.name}^^^^^^^^^{wanted.institution.id}",
-                       found.slots.get("authorInstitution"), "authors")
+            if not any(
+                (not wanted.institution.id or p[9] == wanted.institution.id) and _same(p[0], wanted.institution.name)
+                for p in insts
+            ):
+                g.fail(
+                    "authorInstitution",
+                    "structure de l'auteur différente de celle du CDA.",
+                    found.location,
+                    f"{wanted.institution.name}^^^^^^^^^{wanted.institution.id}",
+                    found.slots.get("authorInstitution"),
+                    "authors",
+                )
             else:
                 g.verified.append("authorInstitution")
         if wanted.specialty:
             specs = [split_hl7(v) for v in found.slots.get("authorSpecialty", [])]
             if not any(p[0] == wanted.specialty.code for p in specs):
-                g.fail("authorSpecialty", "spécialité différente de celle du CDA.", found.location,
-                       wanted.specialty.code, found.slots.get("authorSpecialty"), "authors")
+                g.fail(
+                    "authorSpecialty",
+                    "spécialité différente de celle du CDA.",
+                    found.location,
+                    wanted.specialty.code,
+                    found.slots.get("authorSpecialty"),
+                    "authors",
+                )
             else:
                 g.verified.append("authorSpecialty")
     legal = entry.slot("legalAuthenticator")
@@ -249,12 +339,24 @@ def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     if exp.legal_authenticator is None:
         g.open.append("legalAuthenticator")
     elif legal is None:
-        g.fail("legalAuthenticator", "slot absent alors que le CDA a un responsable légal.", where,
-               exp.legal_authenticator.id, "rien", "legal_authenticator")
+        g.fail(
+            "legalAuthenticator",
+            "slot absent alors que le CDA a un responsable légal.",
+            where,
+            exp.legal_authenticator.id,
+            "rien",
+            "legal_authenticator",
+        )
     elif _person_mismatch(exp.legal_authenticator, legal):
         w = exp.legal_authenticator
-        g.fail("legalAuthenticator", "responsable légal différent de celui du CDA.", where,
-               f"{w.id}^{w.family}^{w.given}", legal, "legal_authenticator")
+        g.fail(
+            "legalAuthenticator",
+            "responsable légal différent de celui du CDA.",
+            where,
+            f"{w.id}^{w.family}^{w.given}",
+            legal,
+            "legal_authenticator",
+        )
     else:
         g.verified.append("legalAuthenticator")
     return g.done()
@@ -267,8 +369,13 @@ def _integrity(entry: RegistryObject, exp: ExpectedEntry, require_hash: bool) ->
         if require_hash:
             g.fail("hash", "slot absent.", entry.location, exp.hash, "rien")
     elif digest.lower() != exp.hash:
-        g.fail("hash", "l'empreinte SHA-1 ne correspond pas aux octets du document.", entry.where(slot="hash"),
-               exp.hash, digest)
+        g.fail(
+            "hash",
+            "l'empreinte SHA-1 ne correspond pas aux octets du document.",
+            entry.where(slot="hash"),
+            exp.hash,
+            digest,
+        )
     else:
         g.verified.append("hash")
     if size is None:
@@ -285,8 +392,14 @@ def _integrity(entry: RegistryObject, exp: ExpectedEntry, require_hash: bool) ->
     elif exp.unique_id is None:
         g.open.append("uniqueId")
     elif unique != exp.unique_id:
-        g.fail("uniqueId", "ne correspond pas à l'identifiant du CDA (ClinicalDocument/id).", where,
-               exp.unique_id, unique, "unique_id")
+        g.fail(
+            "uniqueId",
+            "ne correspond pas à l'identifiant du CDA (ClinicalDocument/id).",
+            where,
+            exp.unique_id,
+            unique,
+            "unique_id",
+        )
     else:
         g.verified.append("uniqueId")
     return g.done()
@@ -325,11 +438,20 @@ def _local_patient(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
         if not problems and exp.local_patient_ids and actual not in exp.local_patient_ids:
             problems.append("identifiant local différent de ceux du CDA (recordTarget/patientRole/id)")
     if problems:
-        return [failed(R, f"Archive XDM sans INS : {' ; '.join(problems)}. Trouvé « {actual or 'rien'} », attendu "
-                          f"l'identifiant local du patient « {wanted} ».", where,
-                       f"trouvé : {actual} ; attendu : {wanted}")]
-    compared = "égal à l'identifiant local du CDA" if exp.local_patient_ids else \
-        "non comparé au CDA (aucun identifiant local dans patientRole)"
+        return [
+            failed(
+                R,
+                f"Archive XDM sans INS : {' ; '.join(problems)}. Trouvé « {actual or 'rien'} », attendu "
+                f"l'identifiant local du patient « {wanted} ».",
+                where,
+                f"trouvé : {actual} ; attendu : {wanted}",
+            )
+        ]
+    compared = (
+        "égal à l'identifiant local du CDA"
+        if exp.local_patient_ids
+        else "non comparé au CDA (aucun identifiant local dans patientRole)"
+    )
     return [passed(R, f"Archive XDM sans INS : patientId local {actual}, {compared}.", where)]
 
 

@@ -27,8 +27,18 @@ SAML2 = "urn:oasis:names:tc:SAML:2.0:assertion"
 XOP = "http://www.w3.org/2004/08/xop/include"
 HL7 = "urn:hl7-org:v3"
 NS = {
-    "rim": RIM, "lcm": LCM, "rs": RS, "query": QUERY, "xdsb": XDSB, "soap": SOAP12, "soap11": SOAP11,
-    "wsa": WSA, "wsse": WSSE, "saml2": SAML2, "xop": XOP, "hl7": HL7,
+    "rim": RIM,
+    "lcm": LCM,
+    "rs": RS,
+    "query": QUERY,
+    "xdsb": XDSB,
+    "soap": SOAP12,
+    "soap11": SOAP11,
+    "wsa": WSA,
+    "wsse": WSSE,
+    "saml2": SAML2,
+    "xop": XOP,
+    "hl7": HL7,
 }
 
 # ITI TF-3 §4.2.5 (classification schemes and identification schemes).

@@ -162,9 +162,11 @@ def _ins(cda: XmlDocument, environment: str):
 def _local_ids(cda: XmlDocument) -> tuple[str, ...]:
     """recordTarget ids outside the INS arc, as the CX an XDM without INS carries (mapping ``xdm_without_ins``)."""
     rule = mapping()["xdm_without_ins"]
-    return tuple(f"{i.get('extension')}^^^&{i.get('root')}&ISO^{rule['type_code']}"
-                 for i in cda.xpath("/hl7:ClinicalDocument/hl7:recordTarget/hl7:patientRole/hl7:id")
-                 if i.get("root") and i.get("extension") and not i.get("root").startswith(rule["ins_arc"]))
+    return tuple(
+        f"{i.get('extension')}^^^&{i.get('root')}&ISO^{rule['type_code']}"
+        for i in cda.xpath("/hl7:ClinicalDocument/hl7:recordTarget/hl7:patientRole/hl7:id")
+        if i.get("root") and i.get("extension") and not i.get("root").startswith(rule["ins_arc"])
+    )
 
 
 def _format_codes(cda: XmlDocument) -> tuple[Code, ...]:
@@ -250,13 +252,17 @@ def expected_entry(cda: XmlDocument, data: bytes, environment: str = "test") -> 
         ),
         healthcare_facility_type_code=_code(
             cda,
-            pick("healthcare_facility_type_code",
-                 "/hl7:componentOf/hl7:encompassingEncounter/hl7:location/hl7:healthCareFacility/hl7:code"),
+            pick(
+                "healthcare_facility_type_code",
+                "/hl7:componentOf/hl7:encompassingEncounter/hl7:location/hl7:healthCareFacility/hl7:code",
+            ),
         ),
         practice_setting_code=_code(
             cda,
-            pick("practice_setting_code",
-                 "/hl7:author[1]/hl7:assignedAuthor/hl7:representedOrganization/hl7:standardIndustryClassCode"),
+            pick(
+                "practice_setting_code",
+                "/hl7:author[1]/hl7:assignedAuthor/hl7:representedOrganization/hl7:standardIndustryClassCode",
+            ),
         ),
         language_code=attr("language_code", "/hl7:languageCode", "code"),
         mime_type=CDA_MIME_TYPES[cda.form],

@@ -40,13 +40,25 @@ def _packaging(msg: MtomMessage, source: str, header_captured: bool) -> list[Fin
     out = []
     if header_captured:
         if msg.params.get("type", "").lower() != "application/xop+xml":
-            out.append(failed(ids.MTOM, 'Content-Type multipart/related sans type="application/xop+xml".', where,
-                              msg.params.get("type")))
+            out.append(
+                failed(
+                    ids.MTOM,
+                    'Content-Type multipart/related sans type="application/xop+xml".',
+                    where,
+                    msg.params.get("type"),
+                )
+            )
         if not msg.params.get("start"):
             out.append(failed(ids.MTOM, "Content-Type multipart/related sans paramètre start (partie racine).", where))
     if msg.root_type != "application/xop+xml" or msg.root_params.get("type", "").lower() != "application/soap+xml":
-        out.append(failed(ids.MTOM, 'La partie racine doit être application/xop+xml; type="application/soap+xml".',
-                          where, f"{msg.root_type} {msg.root_params}"))
+        out.append(
+            failed(
+                ids.MTOM,
+                'La partie racine doit être application/xop+xml; type="application/soap+xml".',
+                where,
+                f"{msg.root_type} {msg.root_params}",
+            )
+        )
     return out
 
 
@@ -55,21 +67,39 @@ def _soap(xml: XmlDocument) -> list[Finding]:
     ns = etree_ns(root)
     out = []
     if ns == ebrim.SOAP11:
-        out.append(failed(ids.SOAP, "Enveloppe SOAP 1.1 : ITI-41 exige SOAP 1.2 (http://www.w3.org/2003/05/soap-envelope).",
-                          xml.locate(root), ns))
+        out.append(
+            failed(
+                ids.SOAP,
+                "Enveloppe SOAP 1.1 : ITI-41 exige SOAP 1.2 (http://www.w3.org/2003/05/soap-envelope).",
+                xml.locate(root),
+                ns,
+            )
+        )
     elif ns != ebrim.SOAP12:
         out.append(failed(ids.SOAP, "La racine n'est pas une enveloppe SOAP 1.2.", xml.locate(root), root.tag))
     header = "/*[local-name()='Envelope']/*[local-name()='Header']"
     action = "".join(_x(xml, header + "/wsa:Action/text()")).strip()
     if action != ITI41_ACTION:
-        out.append(failed(ids.SOAP, f"wsa:Action {action or 'absente'} : {ITI41_ACTION} attendue.",
-                          xml.locate(None, header + "/wsa:Action"), action))
+        out.append(
+            failed(
+                ids.SOAP,
+                f"wsa:Action {action or 'absente'} : {ITI41_ACTION} attendue.",
+                xml.locate(None, header + "/wsa:Action"),
+                action,
+            )
+        )
     for name in ("MessageID", "To"):
         if not "".join(_x(xml, f"{header}/wsa:{name}/text()")).strip():
-            out.append(failed(ids.SOAP, f"En-tête WS-Addressing wsa:{name} absent ou vide.",
-                              xml.locate(None, f"{header}/wsa:{name}")))
-    return out or [passed(ids.SOAP, "Enveloppe SOAP 1.2 avec wsa:Action, wsa:MessageID et wsa:To conformes.",
-                          xml.locate(root))]
+            out.append(
+                failed(
+                    ids.SOAP,
+                    f"En-tête WS-Addressing wsa:{name} absent ou vide.",
+                    xml.locate(None, f"{header}/wsa:{name}"),
+                )
+            )
+    return out or [
+        passed(ids.SOAP, "Enveloppe SOAP 1.2 avec wsa:Action, wsa:MessageID et wsa:To conformes.", xml.locate(root))
+    ]
 
 
 def etree_ns(node) -> str:
@@ -86,8 +116,13 @@ def documents_of(xml: XmlDocument, msg: MtomMessage | None) -> tuple[dict[str, b
         if include is not None:
             data = msg.resolve(include.get("href", "")) if msg else None
             if data is None:
-                out.append(failed(ids.MTOM, f"xop:Include href={include.get('href')!r} ne désigne aucune partie MIME.",
-                                  xml.locate(include)))
+                out.append(
+                    failed(
+                        ids.MTOM,
+                        f"xop:Include href={include.get('href')!r} ne désigne aucune partie MIME.",
+                        xml.locate(include),
+                    )
+                )
                 continue
             docs[doc_id] = data
             continue
@@ -96,13 +131,19 @@ def documents_of(xml: XmlDocument, msg: MtomMessage | None) -> tuple[dict[str, b
         except (binascii.Error, ValueError):
             out.append(failed(ids.MTOM, f"xdsb:Document {doc_id} : ni xop:Include ni base64 valide.", xml.locate(node)))
     if msg is not None and not out:
-        out.append(passed(ids.MTOM, f"Paquet MTOM/XOP conforme : {len(docs)} document(s) référencé(s) par xop:Include.",
-                          xml.locate(xml.root)))
+        out.append(
+            passed(
+                ids.MTOM,
+                f"Paquet MTOM/XOP conforme : {len(docs)} document(s) référencé(s) par xop:Include.",
+                xml.locate(xml.root),
+            )
+        )
     return docs, out
 
 
-def check_documents(sub: Submission, docs: dict[str, bytes], source: str, environment: str,
-                    xdm: bool = False) -> list[Finding]:
+def check_documents(
+    sub: Submission, docs: dict[str, bytes], source: str, environment: str, xdm: bool = False
+) -> list[Finding]:
     """DMP-46…50 (and DMP-56 on ``xdm`` media) for each DocumentEntry whose document is at hand; GEN-01/02 when
     the CDA is unreadable."""
     out = []
@@ -118,15 +159,19 @@ def check_documents(sub: Submission, docs: dict[str, bytes], source: str, enviro
             continue
         cda = embedded_cda(cda) or cda  # an auto-présentable or signed CDA: its ClinicalDocument
         if etree_ns(cda.root) != ebrim.HL7 or not cda.root.tag.endswith("ClinicalDocument"):
-            out.append(skipped(ids.IDENTITY, f"Document {entry.id} : pas un CDA, métadonnées non comparées.",
-                               Location(file=where)))
+            out.append(
+                skipped(
+                    ids.IDENTITY, f"Document {entry.id} : pas un CDA, métadonnées non comparées.", Location(file=where)
+                )
+            )
             continue
         out += check_entry(entry, expected_entry(cda, data, environment), xdm)
     return out
 
 
-def check_iti41(content_type: str, body: bytes, source: str, environment: str = "test",
-                header_captured: bool = True) -> list[Finding]:
+def check_iti41(
+    content_type: str, body: bytes, source: str, environment: str = "test", header_captured: bool = True
+) -> list[Finding]:
     """All ITI-41 request checks on one HTTP request (Content-Type header + body)."""
     where = Location(file=source)
     out: list[Finding] = []
@@ -141,8 +186,14 @@ def check_iti41(content_type: str, body: bytes, source: str, environment: str = 
     else:
         if len(body) > MAX_BODY_BYTES:
             return [failed(ids.MTOM, f"Requête de {len(body)} octets, au-delà de la limite.", where)]
-        out.append(failed(ids.MTOM, f"Requête non MTOM (Content-Type {content_type or 'inconnu'}) : ITI-41 exige "
-                                    "multipart/related MTOM/XOP.", where))
+        out.append(
+            failed(
+                ids.MTOM,
+                f"Requête non MTOM (Content-Type {content_type or 'inconnu'}) : ITI-41 exige "
+                "multipart/related MTOM/XOP.",
+                where,
+            )
+        )
         envelope = body
     try:
         xml = parse_xml(envelope, source)
@@ -150,7 +201,9 @@ def check_iti41(content_type: str, body: bytes, source: str, environment: str = 
         return out + [xml_problem_finding(problem, where)]
     out += _soap(xml)
     if not _x(xml, "/*/*[local-name()='Body']/xdsb:ProvideAndRegisterDocumentSetRequest"):
-        return out + [failed(ids.STRUCTURE, "Corps SOAP sans ProvideAndRegisterDocumentSetRequest.", xml.locate(xml.root))]
+        return out + [
+            failed(ids.STRUCTURE, "Corps SOAP sans ProvideAndRegisterDocumentSetRequest.", xml.locate(xml.root))
+        ]
     docs, doc_findings = documents_of(xml, msg)
     out += doc_findings
     sub = read_submission(xml)

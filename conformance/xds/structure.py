@@ -13,13 +13,19 @@ _URN_UUID = re.compile(r"^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 _ENTRY_SLOTS = ("creationTime", "languageCode", "sourcePatientId")
 _XDM_SLOTS = ("hash", "size", "URI")
 _ENTRY_CODES = {
-    ebrim.DE_CLASS: "classCode", ebrim.DE_CONFIDENTIALITY: "confidentialityCode", ebrim.DE_FORMAT: "formatCode",
-    ebrim.DE_FACILITY: "healthcareFacilityTypeCode", ebrim.DE_PRACTICE: "practiceSettingCode",
+    ebrim.DE_CLASS: "classCode",
+    ebrim.DE_CONFIDENTIALITY: "confidentialityCode",
+    ebrim.DE_FORMAT: "formatCode",
+    ebrim.DE_FACILITY: "healthcareFacilityTypeCode",
+    ebrim.DE_PRACTICE: "practiceSettingCode",
     ebrim.DE_TYPE: "typeCode",
 }
 _ENTRY_IDS = {ebrim.DE_PATIENT_ID: "XDSDocumentEntry.patientId", ebrim.DE_UNIQUE_ID: "XDSDocumentEntry.uniqueId"}
-_SET_IDS = {ebrim.SS_PATIENT_ID: "XDSSubmissionSet.patientId", ebrim.SS_UNIQUE_ID: "XDSSubmissionSet.uniqueId",
-            ebrim.SS_SOURCE_ID: "XDSSubmissionSet.sourceId"}
+_SET_IDS = {
+    ebrim.SS_PATIENT_ID: "XDSSubmissionSet.patientId",
+    ebrim.SS_UNIQUE_ID: "XDSSubmissionSet.uniqueId",
+    ebrim.SS_SOURCE_ID: "XDSSubmissionSet.sourceId",
+}
 
 
 def check_structure(sub: Submission, documents: set[str] | None = None, xdm: bool = False) -> list[Finding]:
@@ -33,8 +39,9 @@ def check_structure(sub: Submission, documents: set[str] | None = None, xdm: boo
         return [failed(R, "Aucune RegistryObjectList (SubmitObjectsRequest ebRIM 3.0) trouvée.", sub.location)]
     out: list[Finding] = []
     if len(sub.submission_sets) != 1:
-        out.append(failed(R, f"{len(sub.submission_sets)} SubmissionSet(s) au lieu d'un seul (ITI TF-3 §4.1.4).",
-                          sub.location))
+        out.append(
+            failed(R, f"{len(sub.submission_sets)} SubmissionSet(s) au lieu d'un seul (ITI TF-3 §4.1.4).", sub.location)
+        )
     for pkg in sub.unclassified:
         out.append(failed(R, f"RegistryPackage {pkg.id} classé ni comme SubmissionSet ni comme Folder.", pkg.location))
     ss = sub.submission_sets[0] if sub.submission_sets else None
@@ -48,7 +55,9 @@ def check_structure(sub: Submission, documents: set[str] | None = None, xdm: boo
             out.append(failed(R, "SubmissionSet sans contentTypeCode.", ss.location))
     if not sub.entries:
         out.append(failed(R, "Aucune DocumentEntry (ExtrinsicObject) dans la soumission.", sub.location))
-    members = {a.target for a in sub.associations if a.type == ebrim.HAS_MEMBER and ss is not None and a.source == ss.id}
+    members = {
+        a.target for a in sub.associations if a.type == ebrim.HAS_MEMBER and ss is not None and a.source == ss.id
+    }
     for entry in sub.entries:
         missing = [s for s in _ENTRY_SLOTS + (_XDM_SLOTS if xdm else ()) if not entry.slot(s)]
         missing += [label for scheme, label in _ENTRY_CODES.items() if not entry.codes(scheme)]
@@ -58,19 +67,38 @@ def check_structure(sub: Submission, documents: set[str] | None = None, xdm: boo
         if entry.object_type != ebrim.DOC_ENTRY_STABLE:
             missing.append(f"objectType {ebrim.DOC_ENTRY_STABLE}")
         if missing:
-            out.append(failed(R, f"DocumentEntry {entry.id} : métadonnées obligatoires absentes : {', '.join(missing)}.",
-                              entry.location))
+            out.append(
+                failed(
+                    R,
+                    f"DocumentEntry {entry.id} : métadonnées obligatoires absentes : {', '.join(missing)}.",
+                    entry.location,
+                )
+            )
         if entry.id not in members:
-            out.append(failed(R, f"DocumentEntry {entry.id} sans association HasMember depuis le SubmissionSet.",
-                              entry.location))
+            out.append(
+                failed(
+                    R, f"DocumentEntry {entry.id} sans association HasMember depuis le SubmissionSet.", entry.location
+                )
+            )
         if documents is not None and entry.id not in documents:
-            out.append(failed(R, f"DocumentEntry {entry.id} sans xdsb:Document correspondant (XDSMissingDocument).",
-                              entry.location))
+            out.append(
+                failed(
+                    R,
+                    f"DocumentEntry {entry.id} sans xdsb:Document correspondant (XDSMissingDocument).",
+                    entry.location,
+                )
+            )
     for doc_id in sorted((documents or set()) - {e.id for e in sub.entries}):
         out.append(failed(R, f"xdsb:Document {doc_id} sans DocumentEntry (XDSMissingDocumentMetadata).", sub.location))
     if not out:
-        out.append(passed(R, f"Structure de soumission conforme : 1 SubmissionSet, {len(sub.entries)} DocumentEntry "
-                             "complète(s), chacune rattachée par HasMember.", sub.location))
+        out.append(
+            passed(
+                R,
+                f"Structure de soumission conforme : 1 SubmissionSet, {len(sub.entries)} DocumentEntry "
+                "complète(s), chacune rattachée par HasMember.",
+                sub.location,
+            )
+        )
     return out + _patient_agreement(sub)
 
 
@@ -80,10 +108,14 @@ def _patient_agreement(sub: Submission) -> list[Finding]:
     ss = sub.submission_sets[0]
     wanted = ss.external(ebrim.SS_PATIENT_ID)
     out = [
-        failed(ids.IDENTITY, f"DocumentEntry {e.id} : patientId différent de celui du SubmissionSet "
-                             "(XDSPatientIdDoesNotMatch).", e.where(scheme=ebrim.DE_PATIENT_ID),
-               f"SubmissionSet : {wanted} ; DocumentEntry : {e.external(ebrim.DE_PATIENT_ID)}")
-        for e in sub.entries if e.external(ebrim.DE_PATIENT_ID) not in (None, wanted)
+        failed(
+            ids.IDENTITY,
+            f"DocumentEntry {e.id} : patientId différent de celui du SubmissionSet (XDSPatientIdDoesNotMatch).",
+            e.where(scheme=ebrim.DE_PATIENT_ID),
+            f"SubmissionSet : {wanted} ; DocumentEntry : {e.external(ebrim.DE_PATIENT_ID)}",
+        )
+        for e in sub.entries
+        if e.external(ebrim.DE_PATIENT_ID) not in (None, wanted)
     ]
     return out
 
@@ -98,12 +130,24 @@ def check_replacement(sub: Submission) -> list[Finding]:
     out = []
     for a in replacements:
         if a.source not in local:
-            out.append(failed(R, f"Association RPLC dont la source {a.source} n'est pas une DocumentEntry de la soumission.",
-                              a.location))
+            out.append(
+                failed(
+                    R,
+                    f"Association RPLC dont la source {a.source} n'est pas une DocumentEntry de la soumission.",
+                    a.location,
+                )
+            )
         if not _URN_UUID.match(a.target) or a.target in local:
-            out.append(failed(R, f"Association RPLC vers {a.target!r} : l'entryUUID (urn:uuid:…) d'une entrée déjà "
-                                 "enregistrée est attendu.", a.location))
+            out.append(
+                failed(
+                    R,
+                    f"Association RPLC vers {a.target!r} : l'entryUUID (urn:uuid:…) d'une entrée déjà "
+                    "enregistrée est attendu.",
+                    a.location,
+                )
+            )
         else:
-            out.append(passed(R, f"Remplacement de {a.target} par {a.source} déclaré par une association RPLC.",
-                              a.location))
+            out.append(
+                passed(R, f"Remplacement de {a.target} par {a.source} déclaré par une association RPLC.", a.location)
+            )
     return out

@@ -60,8 +60,9 @@ def check_vihf(xml: XmlDocument, patient_id: str | None) -> list[Finding]:
     for name, allowed in rules["allowed"].items():
         value, node = attrs.get(name, (None, None))
         if value is not None and value not in allowed:
-            out.append(failed(ids.VIHF, f"Attribut VIHF {name} : valeur {value!r} hors de {allowed}.",
-                              xml.locate(node), value))
+            out.append(
+                failed(ids.VIHF, f"Attribut VIHF {name} : valeur {value!r} hors de {allowed}.", xml.locate(node), value)
+            )
     for part in ("saml2:Issuer", "saml2:Subject/saml2:NameID"):
         if not "".join(_x(xml, part + "/text()", assertion)).strip():
             out.append(failed(ids.VIHF, f"Assertion VIHF sans {part} renseigné.", where))
@@ -71,12 +72,30 @@ def check_vihf(xml: XmlDocument, patient_id: str | None) -> list[Finding]:
     if resource is None:
         out.append(failed(ids.VIHF_PATIENT, "Attribut resource-id absent : patient de l'accès non déclaré.", where))
     elif patient_id is None:
-        out.append(skipped(ids.VIHF_PATIENT, "patientId de la soumission introuvable : resource-id non comparé.",
-                           xml.locate(node), resource))
+        out.append(
+            skipped(
+                ids.VIHF_PATIENT,
+                "patientId de la soumission introuvable : resource-id non comparé.",
+                xml.locate(node),
+                resource,
+            )
+        )
     elif resource != patient_id:
-        out.append(failed(ids.VIHF_PATIENT, "resource-id du VIHF différent du patientId de la soumission.",
-                          xml.locate(node), f"VIHF : {resource} ; soumission : {patient_id}"))
+        out.append(
+            failed(
+                ids.VIHF_PATIENT,
+                "resource-id du VIHF différent du patientId de la soumission.",
+                xml.locate(node),
+                f"VIHF : {resource} ; soumission : {patient_id}",
+            )
+        )
     else:
-        out.append(passed(ids.VIHF_PATIENT, "resource-id du VIHF identique au patientId de la soumission.",
-                          xml.locate(node), resource))
+        out.append(
+            passed(
+                ids.VIHF_PATIENT,
+                "resource-id du VIHF identique au patientId de la soumission.",
+                xml.locate(node),
+                resource,
+            )
+        )
     return out

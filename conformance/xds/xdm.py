@@ -25,11 +25,20 @@ def _layout(names: list[str], path: str) -> tuple[list[str], list[Finding]]:
     for required in ("INDEX.HTM", "README.TXT"):
         if required not in upper:
             out.append(failed(ids.XDM, f"Fichier {required} absent à la racine de l'archive XDM.", Location(file=path)))
-    subsets = sorted(posixpath.dirname(n) for n in names
-                     if n.upper().startswith("IHE_XDM/") and n.count("/") == 2 and n.upper().endswith("/METADATA.XML"))
+    subsets = sorted(
+        posixpath.dirname(n)
+        for n in names
+        if n.upper().startswith("IHE_XDM/") and n.count("/") == 2 and n.upper().endswith("/METADATA.XML")
+    )
     if not subsets:
-        out.append(failed(ids.XDM, "Aucun IHE_XDM/<SUBSET>/METADATA.XML dans l'archive.", Location(file=path),
-                          ", ".join(names[:20])))
+        out.append(
+            failed(
+                ids.XDM,
+                "Aucun IHE_XDM/<SUBSET>/METADATA.XML dans l'archive.",
+                Location(file=path),
+                ", ".join(names[:20]),
+            )
+        )
     return subsets, out
 
 
@@ -87,8 +96,13 @@ def _subset(archive: SafeZip, subset: str, path: str, environment: str) -> list[
             continue
         target = posixpath.normpath(posixpath.join(subset, uri))
         if target not in names:
-            out.append(failed(ids.XDM, f"DocumentEntry {entry.id} : URI {uri!r} ne désigne aucun fichier du sous-ensemble.",
-                              entry.where(slot="URI")))
+            out.append(
+                failed(
+                    ids.XDM,
+                    f"DocumentEntry {entry.id} : URI {uri!r} ne désigne aucun fichier du sous-ensemble.",
+                    entry.where(slot="URI"),
+                )
+            )
             continue
         docs[entry.id] = archive.read(target)
     return out + check_documents(sub, docs, f"{path}!{subset}", environment, xdm=True)

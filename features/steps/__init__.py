@@ -12,5 +12,7 @@ def judge_requirements(verdict, findings: list[Finding], ids: str, path: str, ab
     """Judge the findings of the requirements named in the step (``ids``, space-separated); a requirement
     the analysis said nothing about is « non applicable » for the reason ``absent``."""
     wanted = ids.split()
-    verdict.judge([f for f in findings if f.requirement in wanted]
-                  or [omitted(req, absent, Location(file=path)) for req in wanted])
+    verdict.judge(
+        [f for f in findings if f.requirement in wanted]
+        or [omitted(req, absent, Location(file=path)) for req in wanted]
+    )

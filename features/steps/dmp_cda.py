@@ -10,8 +10,9 @@ from dui_conformance.cda import CdaContext, check_layer
 @lru_cache(maxsize=4)
 def _context(value_sets: str | None, referential: str | None, profile: str) -> CdaContext:
     """Built once per process: value sets load and official schematrons compile only once."""
-    return CdaContext.build(value_set_dir=value_sets, referential_dir=referential,
-                            referential_required=profile == "homologation")
+    return CdaContext.build(
+        value_set_dir=value_sets, referential_dir=referential, referential_required=profile == "homologation"
+    )
 
 
 @then(parsers.parse("la couche « {layer} » est conforme"))

@@ -19,5 +19,10 @@ def analyse(document, settings, verdict):
 
 @then(parsers.parse("la soumission respecte les exigences « {ids} »"))
 def respects(ids, document, settings, verdict):
-    judge_requirements(verdict, _analysis(document, settings.environment), ids, document.path,
-                       "Soumission illisible : règle non évaluable (voir GEN-01).")
+    judge_requirements(
+        verdict,
+        _analysis(document, settings.environment),
+        ids,
+        document.path,
+        "Soumission illisible : règle non évaluable (voir GEN-01).",
+    )

@@ -34,10 +34,13 @@ def read_identities(document, verdict):
 
 @then("l'INS et ses traits sont placés selon le format du document")
 def structure(document, verdict):
-    verdict.judge(ins.check_structure(document) or [
-        omitted(req, "Document illisible ou d'un autre format : règle sans objet.", Location(file=document.path))
-        for req in ("INS-12", "INS-13", "INS-14")
-    ])
+    verdict.judge(
+        ins.check_structure(document)
+        or [
+            omitted(req, "Document illisible ou d'un autre format : règle sans objet.", Location(file=document.path))
+            for req in ("INS-12", "INS-13", "INS-14")
+        ]
+    )
 
 
 def _identity_step(requirement: str):

@@ -17,8 +17,10 @@ def dmp_residents() -> list:
 
 def _driver(live_env):
     if not hasattr(live_env.driver, "feed_dmp"):
-        raise RuntimeError("Ce mode de pilotage ne prend pas en charge les opérations DMP de l'adaptateur "
-                           "(étiquette « dmp » du contrat).")
+        raise RuntimeError(
+            "Ce mode de pilotage ne prend pas en charge les opérations DMP de l'adaptateur "
+            "(étiquette « dmp » du contrat)."
+        )
     return live_env.driver
 
 

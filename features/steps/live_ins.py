@@ -19,8 +19,10 @@ def already_admitted(live_env, persona, piece):
     live_env.admit(persona, id_document=piece)
 
 
-@when(parsers.parse("le résident « {persona} » est admis par ses traits sans pièce d'identité"),
-      target_fixture="admission_run")
+@when(
+    parsers.parse("le résident « {persona} » est admis par ses traits sans pièce d'identité"),
+    target_fixture="admission_run",
+)
 def admitted_without_document(live_env, persona):
     return live_env.admit(persona)
 
@@ -38,6 +40,7 @@ def admitted_by_vitale(live_env, persona, piece):
 def _judge(requirement: str):
     def step(admission_run, verdict):
         verdict.judge(CHECKS[requirement](admission_run))
+
     return step
 
 

@@ -5,8 +5,17 @@ from dataclasses import dataclass, field, replace
 from pytest_bdd import given, parsers, then, when
 
 from dui_conformance.live.mss import (
-    CITIZEN, ERROR_SHOWN, HOSPITAL, RECEIVED, SENT_OK, check_citizen, check_error_shown, check_received,
-    check_sent, document_id, incoming_dlu,
+    CITIZEN,
+    ERROR_SHOWN,
+    HOSPITAL,
+    RECEIVED,
+    SENT_OK,
+    check_citizen,
+    check_error_shown,
+    check_received,
+    check_sent,
+    document_id,
+    incoming_dlu,
 )
 from dui_conformance.model import Finding, Location, Outcome, skipped
 
@@ -31,8 +40,12 @@ class MssRun:
         if not self.declared:
             return [Finding(requirement, Outcome.NOT_RUN, NOT_DECLARED, Location())]
         if qualified and not (self.admission.status == "QUAL" and self.admission.ins):
-            return [skipped(requirement, f"Préalable non obtenu : identité au statut « {self.admission.status} » "
-                                         "sans INS qualifié.")]
+            return [
+                skipped(
+                    requirement,
+                    f"Préalable non obtenu : identité au statut « {self.admission.status} » sans INS qualifié.",
+                )
+            ]
         return None
 
 
@@ -52,7 +65,9 @@ def _admission(run):
     return admission
 
 
-@given(parsers.parse("le résident « {persona} » admis sur présentation de la pièce « {piece} »"), target_fixture="mss_run")
+@given(
+    parsers.parse("le résident « {persona} » admis sur présentation de la pièce « {piece} »"), target_fixture="mss_run"
+)
 def admitted(live_env, persona, piece):
     return MssRun(_admission(live_env.admit(persona, id_document=piece)), live_env.mark(), declared=_declared(live_env))
 
@@ -78,8 +93,9 @@ def send_to_citizen(live_env, mss_run):
 @when(parsers.parse("un établissement envoie au DUI par MSSanté un DLU {state} du résident"))
 def incoming(live_env, mss_run, state):
     mss_run.readable = state == "lisible"
-    mss_run.incoming = incoming_dlu(mss_run.admission.ins or "", readable=mss_run.readable,
-                                    mailbox=live_env.mss_mailbox)
+    mss_run.incoming = incoming_dlu(
+        mss_run.admission.ins or "", readable=mss_run.readable, mailbox=live_env.mss_mailbox
+    )
     live_env.mss.store.deliver(live_env.mss_mailbox, mss_run.incoming.as_bytes())
 
 
@@ -91,13 +107,17 @@ def fetch(live_env, mss_run):
 
 @then(parsers.parse("le message reçu par l'opérateur pour « {recipient} » est conforme et demande un accusé"))
 def sent_conforms(live_env, mss_run, recipient, verdict):
-    verdict.judge(mss_run.precondition(SENT_OK, qualified=True) or check_sent(live_env.exchanges("mss", mss_run.since), recipient))
+    verdict.judge(
+        mss_run.precondition(SENT_OK, qualified=True) or check_sent(live_env.exchanges("mss", mss_run.since), recipient)
+    )
 
 
 @then("la messagerie Mon espace santé n'est adressée que pour une identité qualifiée")
 def citizen(live_env, mss_run, verdict):
-    verdict.judge(mss_run.precondition(CITIZEN) or check_citizen(live_env.exchanges("mss", mss_run.since), mss_run.admission.status,
-                                mss_run.admission.ins))
+    verdict.judge(
+        mss_run.precondition(CITIZEN)
+        or check_citizen(live_env.exchanges("mss", mss_run.since), mss_run.admission.status, mss_run.admission.ins)
+    )
 
 
 @then("le document reçu est traité et accusé comme il se doit")

@@ -29,22 +29,32 @@ def reset_dui(live_env):
     live_env.reset()
 
 
-@given(parsers.parse("le professionnel « {professional} » connecté au DUI par Pro Santé Connect"),
-       target_fixture="psc_attempt")
-@when(parsers.parse("le professionnel « {professional} » se connecte au DUI par Pro Santé Connect"),
-      target_fixture="psc_attempt")
+@given(
+    parsers.parse("le professionnel « {professional} » connecté au DUI par Pro Santé Connect"),
+    target_fixture="psc_attempt",
+)
+@when(
+    parsers.parse("le professionnel « {professional} » se connecte au DUI par Pro Santé Connect"),
+    target_fixture="psc_attempt",
+)
 def logs_in(live_env, psc_pilots, professional):
     return _login(live_env, psc_pilots, professional)
 
 
-@when(parsers.parse("le professionnel « {professional} » se connecte et Pro Santé Connect renvoie le défaut « {defect} »"),
-      target_fixture="psc_attempt")
+@when(
+    parsers.parse(
+        "le professionnel « {professional} » se connecte et Pro Santé Connect renvoie le défaut « {defect} »"
+    ),
+    target_fixture="psc_attempt",
+)
 def logs_in_with_defect(live_env, psc_pilots, professional, defect):
     return _login(live_env, psc_pilots, professional, defect)
 
 
-@when(parsers.parse("Pro Santé Connect publie une nouvelle clé et le professionnel « {professional} » se connecte"),
-      target_fixture="psc_attempt")
+@when(
+    parsers.parse("Pro Santé Connect publie une nouvelle clé et le professionnel « {professional} » se connecte"),
+    target_fixture="psc_attempt",
+)
 def logs_in_after_rotation(live_env, psc_pilots, professional):
     return _login(live_env, psc_pilots, professional, rotate=True)
 

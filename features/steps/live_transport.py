@@ -13,8 +13,10 @@ def untrusted(live_env, request):
         request.addfinalizer(lambda: swap.__exit__(None, None, None))
 
 
-@when(parsers.parse("le DUI tente d'admettre le résident « {persona} » sur présentation de la pièce « {piece} »"),
-      target_fixture="admission_attempt")
+@when(
+    parsers.parse("le DUI tente d'admettre le résident « {persona} » sur présentation de la pièce « {piece} »"),
+    target_fixture="admission_attempt",
+)
 def attempt(live_env, persona, piece):
     """The admission may fail (the INSi is unreachable to a DUI that refuses it): only the traffic matters."""
     since = live_env.mark()

@@ -16,6 +16,7 @@ def _analysis(document, environment: str):
             return check_message_data(document.data, document.path, environment)
         except InputTooLarge as exc:
             return [failed(mss_ids.MIME, str(exc), Location(file=document.path))]
+
     return document.derived("mss.findings", compute)
 
 
@@ -26,5 +27,6 @@ def analyse(document, settings, verdict):
 
 @then(parsers.parse("le message respecte les exigences « {ids} »"))
 def respects(ids, document, settings, verdict):
-    judge_requirements(verdict, _analysis(document, settings.environment), ids, document.path,
-                       "Règle sans objet pour ce message.")
+    judge_requirements(
+        verdict, _analysis(document, settings.environment), ids, document.path, "Règle sans objet pour ce message."
+    )

@@ -1,8 +1,9 @@
 """Server lifecycle, exchange recording, deviation flags and fault injection shared by every mock."""
 
+from dui_conformance.exchanges import Deviation, Exchange, ExchangeRecorder, HttpRequest, HttpResponse
+
 from .faults import MAX_DELAY_SECONDS, FaultPlan, Faults
 from .harness import HarnessApp, MockService
-from dui_conformance.exchanges import Deviation, Exchange, ExchangeRecorder, HttpRequest, HttpResponse
 from .pki import TestPki, transport_facts
 from .server import LoopbackServer, require_loopback
 

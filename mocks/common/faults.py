@@ -35,10 +35,16 @@ class Faults:
         self._plan = FaultPlan()
         self._cancel = threading.Event()
 
-    def set(self, delay: float = 0.0, drop: bool = False, status: int | None = None, count: int | None = None) -> FaultPlan:
+    def set(
+        self, delay: float = 0.0, drop: bool = False, status: int | None = None, count: int | None = None
+    ) -> FaultPlan:
         """Replace the plan (all arguments at default = no fault). Raises ValueError (French)."""
-        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not math.isfinite(delay) \
-                or not 0 <= delay <= MAX_DELAY_SECONDS:
+        if (
+            isinstance(delay, bool)
+            or not isinstance(delay, (int, float))
+            or not math.isfinite(delay)
+            or not 0 <= delay <= MAX_DELAY_SECONDS
+        ):
             raise ValueError(f"« delay » doit être un nombre de secondes entre 0 et {MAX_DELAY_SECONDS:g}.")
         if not isinstance(drop, bool):
             raise ValueError("« drop » doit valoir true ou false.")

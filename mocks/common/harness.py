@@ -102,7 +102,7 @@ class HarnessApp:
         self.recorder.add(exchange)
 
     def _harness(self, request: Request) -> Response:
-        name = request.path[len(HARNESS_PREFIX):].strip("/")
+        name = request.path[len(HARNESS_PREFIX) :].strip("/")
         if name == "exchanges" and request.method == "GET":
             since = request.args.get("since", "0")
             if not since.isdigit():
@@ -129,8 +129,9 @@ class MockService(abc.ABC):
         """``ssl_context`` (from :meth:`~.pki.TestPki.server_context`) serves HTTPS; None serves plain HTTP."""
         self.recorder = ExchangeRecorder(self.service)
         self.faults = Faults()
-        self._server = LoopbackServer(HarnessApp(self.service, self.handle, self.recorder, self.faults), port=port,
-                                      ssl_context=ssl_context)
+        self._server = LoopbackServer(
+            HarnessApp(self.service, self.handle, self.recorder, self.faults), port=port, ssl_context=ssl_context
+        )
 
     @abc.abstractmethod
     def handle(self, request: Request, exchange: Exchange) -> Response:
@@ -157,7 +158,9 @@ class MockService(abc.ABC):
         """Back to a fresh service between scenarios; recorded exchanges stay (they are evidence)."""
         self.faults.reset()
 
-    def set_fault(self, delay: float = 0.0, drop: bool = False, status: int | None = None, count: int | None = None) -> None:
+    def set_fault(
+        self, delay: float = 0.0, drop: bool = False, status: int | None = None, count: int | None = None
+    ) -> None:
         self.faults.set(delay=delay, drop=drop, status=status, count=count)
 
     def __enter__(self):

@@ -35,19 +35,27 @@ _VALIDITY = dt.timedelta(days=2)
 
 
 def _name(common_name: str, unit: str = "dui-conformance") -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Harnais de test (fictif)"),
-        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Harnais de test (fictif)"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, public_key) -> x509.CertificateBuilder:
     now = dt.datetime.now(dt.timezone.utc)
-    return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + _VALIDITY))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _VALIDITY)
+    )
 
 
 @dataclass(frozen=True)
@@ -59,31 +67,47 @@ class _Issued:
 def _root(common_name: str) -> _Issued:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(common_name)
-    cert = (_builder(name, name, key.public_key())
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                         content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False,
-                                         encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        _builder(name, name, key.public_key())
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     return _Issued(cert, key)
 
 
 def _leaf(issuer: _Issued, common_name: str, usage, sans: list[x509.GeneralName] | None = None) -> _Issued:
     key = ec.generate_private_key(ec.SECP256R1())
-    builder = (_builder(_name(common_name), issuer.cert.subject, key.public_key())
-               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-               .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
-                              critical=False))
+    builder = (
+        _builder(_name(common_name), issuer.cert.subject, key.public_key())
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
+    )
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
     return _Issued(builder.sign(issuer.key, hashes.SHA256()), key)
 
 
-_LOOPBACK_SANS = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                  x509.IPAddress(ipaddress.ip_address("::1"))]
+_LOOPBACK_SANS = [
+    x509.DNSName("localhost"),
+    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+    x509.IPAddress(ipaddress.ip_address("::1")),
+]
 
 
 class TestPki:
@@ -109,16 +133,27 @@ class TestPki:
             return
         root, other = _root(ROOT_NAME), _root(OTHER_ROOT_NAME)
         self._write_cert(self.ROOT, root)
-        self._write_pair(self.SERVER, _leaf(root, "services-simules.localhost", ExtendedKeyUsageOID.SERVER_AUTH,
-                                            _LOOPBACK_SANS))
+        self._write_pair(
+            self.SERVER, _leaf(root, "services-simules.localhost", ExtendedKeyUsageOID.SERVER_AUTH, _LOOPBACK_SANS)
+        )
         self._write_pair(self.CLIENT, _leaf(root, CLIENT_NAME, ExtendedKeyUsageOID.CLIENT_AUTH))
         self._write_cert(self.OTHER_ROOT, other)
-        self._write_pair(self.OTHER_SERVER, _leaf(other, "services-simules.localhost",
-                                                  ExtendedKeyUsageOID.SERVER_AUTH, _LOOPBACK_SANS))
+        self._write_pair(
+            self.OTHER_SERVER,
+            _leaf(other, "services-simules.localhost", ExtendedKeyUsageOID.SERVER_AUTH, _LOOPBACK_SANS),
+        )
 
     def _reusable(self) -> bool:
-        paths = (self.root_cert, self.other_root_cert, self.server_cert, self.server_key, self.client_cert,
-                 self.client_key, self.other_server_cert, self.other_server_key)
+        paths = (
+            self.root_cert,
+            self.other_root_cert,
+            self.server_cert,
+            self.server_key,
+            self.client_cert,
+            self.client_key,
+            self.other_server_cert,
+            self.other_server_key,
+        )
         if not all(p.is_file() for p in paths):
             return False
         soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
@@ -132,15 +167,23 @@ class TestPki:
     def files_in(cls, directory: str | Path) -> dict[str, str]:
         """:meth:`files` of the PKI in ``directory`` without generating anything (a DUI's own process)."""
         d = Path(directory)
-        return {"racine": str(d / cls.ROOT), "certificat_client": str(d / f"{cls.CLIENT}.pem"),
-                "cle_client": str(d / f"{cls.CLIENT}.key")}
+        return {
+            "racine": str(d / cls.ROOT),
+            "certificat_client": str(d / f"{cls.CLIENT}.pem"),
+            "cle_client": str(d / f"{cls.CLIENT}.key"),
+        }
 
     def _write_cert(self, filename: str, issued: _Issued) -> Path:
         return write_atomically(self.directory / filename, issued.cert.public_bytes(serialization.Encoding.PEM))
 
     def _write_pair(self, stem: str, issued: _Issued) -> tuple[Path, Path]:
-        key = write_atomically(self.directory / f"{stem}.key", issued.key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()), mode=0o600)
+        key = write_atomically(
+            self.directory / f"{stem}.key",
+            issued.key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+            mode=0o600,
+        )
         return self._write_cert(f"{stem}.pem", issued), key
 
     def server_context(self, untrusted: bool = False) -> ssl.SSLContext:

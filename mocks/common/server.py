@@ -60,8 +60,9 @@ class LoopbackServer:
     def start(self) -> str:
         if self._server is not None:
             raise RuntimeError("Serveur déjà démarré.")
-        self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler,
-                                   ssl_context=self.ssl_context)
+        self._server = make_server(
+            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler, ssl_context=self.ssl_context
+        )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": _POLL_SECONDS},

@@ -17,6 +17,7 @@ import threading
 from lxml import etree
 from werkzeug.wrappers import Request, Response
 
+from dui_conformance.mocks.common import Exchange, MockService
 from dui_conformance.model import Outcome
 from dui_conformance.xds import check_iti41, ebrim, expected_entry, read_submission
 from dui_conformance.xds.build import ITI18_ACTION, ITI43_ACTION, extrinsic_object, new_urn, q
@@ -25,7 +26,6 @@ from dui_conformance.xds.ids import QUERY, RETRIEVE
 from dui_conformance.xds.iti41 import documents_of
 from dui_conformance.xds.mtom import MtomProblem, parse_mtom
 from dui_conformance.xmlsafe import XmlDocument, XmlProblem, parse_xml
-from dui_conformance.mocks.common import Exchange, MockService
 
 from . import soap
 from .soap import XdsError
@@ -105,8 +105,9 @@ class DmpMock(MockService):
         exp = dataclasses.replace(expected_entry(cda, document, self.environment), **metadata)
         entry_uuid = new_urn()
         node = extrinsic_object(exp, entry_uuid, status=status, repository_id=REPOSITORY_ID)
-        entry = StoredEntry(entry_uuid, exp.unique_id or new_urn(), exp.patient_id or "", document, node,
-                            exp.mime_type, status)
+        entry = StoredEntry(
+            entry_uuid, exp.unique_id or new_urn(), exp.patient_id or "", document, node, exp.mime_type, status
+        )
         self.store.add(entry)
         return entry
 
@@ -138,8 +139,11 @@ class DmpMock(MockService):
             exchange.flag(requirement, f"Requête illisible : {problem.message}", requirement)
             return _soap_response(soap.fault(f"Requête illisible : {problem.message}"), 400)
         if xml.root.tag != f"{{{ebrim.SOAP12}}}Envelope":
-            exchange.flag(requirement, f"Racine {xml.root.tag} : enveloppe SOAP 1.2 attendue (Envelope dans l'espace "
-                          f"de noms {ebrim.SOAP12}).", requirement)
+            exchange.flag(
+                requirement,
+                f"Racine {xml.root.tag} : enveloppe SOAP 1.2 attendue (Envelope dans l'espace de noms {ebrim.SOAP12}).",
+                requirement,
+            )
         return xml, msg
 
     def _check_action(self, xml: XmlDocument, action: str, exchange: Exchange, requirement: str) -> str | None:
@@ -203,7 +207,9 @@ class DmpMock(MockService):
                 errors.append(XdsError("XDSMissingDocument", f"DocumentEntry {entry.id}"))
                 continue
             digest, size = entry.slot("hash"), entry.slot("size")
-            if (digest and digest.lower() != hashlib.sha1(data).hexdigest()) or (size and size.strip() != str(len(data))):
+            if (digest and digest.lower() != hashlib.sha1(data).hexdigest()) or (
+                size and size.strip() != str(len(data))
+            ):
                 errors.append(XdsError("XDSRepositoryMetadataError", f"DocumentEntry {entry.id}"))
         for doc_id in set(docs) - {e.id for e in sub.entries}:
             errors.append(XdsError("XDSMissingDocumentMetadata", f"xdsb:Document {doc_id}"))
@@ -221,9 +227,16 @@ class DmpMock(MockService):
             entry_uuid = entry.id if _URN_UUID.match(entry.id) and not self.store.get(entry.id) else new_urn()
             new_ids[entry.id] = entry_uuid
             data = docs[entry.id]
-            self.store.add(StoredEntry(entry_uuid, entry.external(ebrim.DE_UNIQUE_ID) or "",
-                                       entry.external(ebrim.DE_PATIENT_ID) or "", data,
-                                       prepare_metadata(entry.element, entry_uuid, data), entry.mime_type or "text/xml"))
+            self.store.add(
+                StoredEntry(
+                    entry_uuid,
+                    entry.external(ebrim.DE_UNIQUE_ID) or "",
+                    entry.external(ebrim.DE_PATIENT_ID) or "",
+                    data,
+                    prepare_metadata(entry.element, entry_uuid, data),
+                    entry.mime_type or "text/xml",
+                )
+            )
         for assoc in (a for a in sub.associations if a.type == ebrim.RPLC):
             self.store.deprecate(assoc.target, new_ids.get(assoc.source, assoc.source))
         return list(new_ids.values())
@@ -245,13 +258,16 @@ class DmpMock(MockService):
             errors.append(XdsError("XDSUnknownStoredQuery", str(qid)))
         else:
             objects, errors = self._find(xml, query, exchange)
-        exchange.data.update(status="Failure" if errors else "Success", results=len(objects),
-                             errors=_errors_data(errors))
+        exchange.data.update(
+            status="Failure" if errors else "Success", results=len(objects), errors=_errors_data(errors)
+        )
         return _soap_response(soap.envelope(soap.query_response(objects, errors), soap.ITI18_RESPONSE, relates_to))
 
     def _find(self, xml: XmlDocument, query, exchange: Exchange) -> tuple[list, list[XdsError]]:
-        slots = {s.get("name"): [v.text or "" for v in _x(xml, "rim:ValueList/rim:Value", s)]
-                 for s in _x(xml, "rim:Slot", query)}
+        slots = {
+            s.get("name"): [v.text or "" for v in _x(xml, "rim:ValueList/rim:Value", s)]
+            for s in _x(xml, "rim:Slot", query)
+        }
         raw_pid = (slots.get("$XDSDocumentEntryPatientId") or [""])[0].strip()
         if not raw_pid:
             exchange.flag(QUERY, "Paramètre $XDSDocumentEntryPatientId absent.", QUERY)
@@ -300,7 +316,6 @@ class DmpMock(MockService):
                 found.append((REPOSITORY_ID, unique_id, entry.mime_type, entry.document))
         if not wanted:
             errors.append(XdsError("XDSRegistryMetadataError", "aucun document demandé"))
-        exchange.data.update(retrieved=[f[1] for f in found],
-                             errors=_errors_data(errors))
+        exchange.data.update(retrieved=[f[1] for f in found], errors=_errors_data(errors))
         content_type, body = soap.retrieve_response(found, errors, relates_to)
         return Response(body, 200, content_type=content_type)

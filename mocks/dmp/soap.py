@@ -49,13 +49,20 @@ class XdsError:
 
 
 def registry_response(errors: list[XdsError], status: str | None = None) -> etree._Element:
-    node = etree.Element(q("rs", "RegistryResponse"), nsmap={"rs": ebrim.RS},
-                         status=status or (FAILURE if errors else SUCCESS))
+    node = etree.Element(
+        q("rs", "RegistryResponse"), nsmap={"rs": ebrim.RS}, status=status or (FAILURE if errors else SUCCESS)
+    )
     if errors:
         holder = etree.SubElement(node, q("rs", "RegistryErrorList"))
         for error in errors:
-            etree.SubElement(holder, q("rs", "RegistryError"), errorCode=error.code, codeContext=error.text,
-                             location=CLAUSE, severity=SEVERITY_ERROR)
+            etree.SubElement(
+                holder,
+                q("rs", "RegistryError"),
+                errorCode=error.code,
+                codeContext=error.text,
+                location=CLAUSE,
+                severity=SEVERITY_ERROR,
+            )
     return node
 
 
@@ -64,8 +71,11 @@ def envelope(body: etree._Element, action: str, relates_to: str | None) -> bytes
 
 
 def query_response(objects: list[etree._Element], errors: list[XdsError]) -> etree._Element:
-    node = etree.Element(q("query", "AdhocQueryResponse"), nsmap={"query": ebrim.QUERY, "rim": ebrim.RIM, "rs": ebrim.RS},
-                         status=FAILURE if errors else SUCCESS)
+    node = etree.Element(
+        q("query", "AdhocQueryResponse"),
+        nsmap={"query": ebrim.QUERY, "rim": ebrim.RIM, "rs": ebrim.RS},
+        status=FAILURE if errors else SUCCESS,
+    )
     if errors:
         node.append(registry_response(errors)[0])
     rol = etree.SubElement(node, q("rim", "RegistryObjectList"))
@@ -74,8 +84,9 @@ def query_response(objects: list[etree._Element], errors: list[XdsError]) -> etr
     return node
 
 
-def retrieve_response(found: list[tuple[str, str, str, bytes]], errors: list[XdsError],
-                      relates_to: str | None) -> tuple[str, bytes]:
+def retrieve_response(
+    found: list[tuple[str, str, str, bytes]], errors: list[XdsError], relates_to: str | None
+) -> tuple[str, bytes]:
     """MTOM RetrieveDocumentSetResponse; ``found``: (repository id, unique id, mime type, bytes)."""
     status = FAILURE if errors and not found else PARTIAL if errors else SUCCESS
     node = etree.Element(q("xdsb", "RetrieveDocumentSetResponse"), nsmap={"xdsb": ebrim.XDSB})

@@ -47,8 +47,11 @@ def prepare_metadata(source: etree._Element, entry_uuid: str, document: bytes) -
             if child.get(attr) == old:
                 child.set(attr, entry_uuid)
     present = {s.get("name") for s in node.findall(q("rim", "Slot"))}
-    for name, value in (("repositoryUniqueId", REPOSITORY_ID), ("hash", hashlib.sha1(document).hexdigest()),
-                        ("size", str(len(document)))):
+    for name, value in (
+        ("repositoryUniqueId", REPOSITORY_ID),
+        ("hash", hashlib.sha1(document).hexdigest()),
+        ("size", str(len(document))),
+    ):
         if name not in present:
             add_slot(node, name, [value])
             node.insert(0, node[-1])  # slots come first in ebRIM
@@ -85,5 +88,8 @@ class Store:
 
     def find(self, patient_id: str, statuses: set[str] | None = None) -> list[StoredEntry]:
         with self._lock:
-            return [e for e in self._entries.values()
-                    if e.patient_id == patient_id and (not statuses or e.status in statuses)]
+            return [
+                e
+                for e in self._entries.values()
+                if e.patient_id == patient_id and (not statuses or e.status in statuses)
+            ]

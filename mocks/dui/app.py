@@ -76,10 +76,19 @@ def _document(body: dict) -> str | None:
 class ReferenceDui(MssAdapter):
     """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL."""
 
-    def __init__(self, insi_url: str, defects: frozenset[str] | set[str] = frozenset(), host: str = "127.0.0.1",
-                 port: int = 0, timeout: float = 10.0, dmp_url: str | None = None, psc: dict | None = None,
-                 tls: dict[str, str] | None = None, mss_urls: dict[str, str] | None = None,
-                 mss_tls: dict[str, str] | None = None):
+    def __init__(
+        self,
+        insi_url: str,
+        defects: frozenset[str] | set[str] = frozenset(),
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout: float = 10.0,
+        dmp_url: str | None = None,
+        psc: dict | None = None,
+        tls: dict[str, str] | None = None,
+        mss_urls: dict[str, str] | None = None,
+        mss_tls: dict[str, str] | None = None,
+    ):
         """``psc``: discovery_url, client_id, client_secret, verify (CA file) of the Pro Santé Connect provider.
         ``tls``: the test PKI's files (``TestPki.files()``): trust only its root, present the client certificate.
         ``mss_urls`` (smtps://, imaps://) and ``mss_tls`` (PKI files): the MSSanté operator, always over TLS."""
@@ -102,27 +111,29 @@ class ReferenceDui(MssAdapter):
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._last_found: InsiResult | None = None  # only the ignore-cr02 defect reads it back
-        self._routes = Map([
-            Rule("/sante", endpoint="health", methods=["GET"]),
-            Rule("/reinitialisation", endpoint="reset", methods=["POST"]),
-            Rule("/residents", endpoint="admit_traits", methods=["POST"]),
-            Rule("/residents/carte-vitale", endpoint="admit_vitale", methods=["POST"]),
-            Rule("/residents/<rid>/patient", endpoint="patient", methods=["GET"]),
-            Rule("/residents/<rid>/dmp/documents", endpoint="dmp_feed", methods=["POST"]),
-            Rule("/residents/<rid>/dmp/documents", endpoint="dmp_documents", methods=["GET"]),
-            Rule("/residents/<rid>/dmp/integration", endpoint="dmp_integration", methods=["POST"]),
-            Rule("/residents/<rid>/documents-recus", endpoint="received", methods=["GET"]),
-            Rule("/", endpoint="home", methods=["GET"]),
-            Rule("/psc/connexion", endpoint="psc_login", methods=["GET"]),
-            Rule("/psc/retour", endpoint="psc_callback", methods=["GET"]),
-            Rule("/psc/deconnexion", endpoint="psc_logout", methods=["GET"]),
-            Rule("/psc/fin-de-session", endpoint="psc_logged_out", methods=["GET"]),
-            Rule("/session", endpoint="sessions", methods=["GET"]),
-            Rule("/session/actualisation", endpoint="revalidate", methods=["POST"]),
-            Rule("/residents/<rid>/mssante/envois", endpoint="mss_send", methods=["POST"]),
-            Rule("/residents/<rid>/mssante/envois", endpoint="mss_sendings", methods=["GET"]),
-            Rule("/mssante/releve", endpoint="mss_fetch", methods=["POST"]),
-        ])
+        self._routes = Map(
+            [
+                Rule("/sante", endpoint="health", methods=["GET"]),
+                Rule("/reinitialisation", endpoint="reset", methods=["POST"]),
+                Rule("/residents", endpoint="admit_traits", methods=["POST"]),
+                Rule("/residents/carte-vitale", endpoint="admit_vitale", methods=["POST"]),
+                Rule("/residents/<rid>/patient", endpoint="patient", methods=["GET"]),
+                Rule("/residents/<rid>/dmp/documents", endpoint="dmp_feed", methods=["POST"]),
+                Rule("/residents/<rid>/dmp/documents", endpoint="dmp_documents", methods=["GET"]),
+                Rule("/residents/<rid>/dmp/integration", endpoint="dmp_integration", methods=["POST"]),
+                Rule("/residents/<rid>/documents-recus", endpoint="received", methods=["GET"]),
+                Rule("/", endpoint="home", methods=["GET"]),
+                Rule("/psc/connexion", endpoint="psc_login", methods=["GET"]),
+                Rule("/psc/retour", endpoint="psc_callback", methods=["GET"]),
+                Rule("/psc/deconnexion", endpoint="psc_logout", methods=["GET"]),
+                Rule("/psc/fin-de-session", endpoint="psc_logged_out", methods=["GET"]),
+                Rule("/session", endpoint="sessions", methods=["GET"]),
+                Rule("/session/actualisation", endpoint="revalidate", methods=["POST"]),
+                Rule("/residents/<rid>/mssante/envois", endpoint="mss_send", methods=["POST"]),
+                Rule("/residents/<rid>/mssante/envois", endpoint="mss_sendings", methods=["GET"]),
+                Rule("/mssante/releve", endpoint="mss_fetch", methods=["POST"]),
+            ]
+        )
         self._server = LoopbackServer(self.wsgi, host, port)
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -166,8 +177,12 @@ class ReferenceDui(MssAdapter):
         return response(environ, start_response)
 
     def _on_health(self, request: Request) -> Response:
-        services = (["INS"] + ["DMP"] * (self.dmp is not None) + ["MSS"] * (self.mss is not None)
-                    + ["PSC"] * (self.psc is not None))
+        services = (
+            ["INS"]
+            + ["DMP"] * (self.dmp is not None)
+            + ["MSS"] * (self.mss is not None)
+            + ["PSC"] * (self.psc is not None)
+        )
         return _json({"statut": "disponible", "logiciel": "DUI de référence du harnais", "services": services})
 
     def _on_reset(self, request: Request) -> Response:
@@ -249,7 +264,12 @@ class ReferenceDui(MssAdapter):
         document = _document(body)
         if "sans-insi" in self.defects:
             # Defect: the card's matricule taken as a qualified INS, the INSi never asked.
-            typed.ins, typed.ins_oid, typed.status, typed.validation_mode = matricule + key, TEST_INS_OID, "QUAL", document
+            typed.ins, typed.ins_oid, typed.status, typed.validation_mode = (
+                matricule + key,
+                TEST_INS_OID,
+                "QUAL",
+                document,
+            )
             return self._store(typed)
         result = self.insi.search_by_vitale(matricule, key, typed.birth_date, typed.birth_name, str(rank))
         return self._conclude(typed, result, document, method="CV")
@@ -289,11 +309,13 @@ class ReferenceDui(MssAdapter):
         if result.fault is not None:
             self._store(self._checked(typed, document, None))
             return problem(
-                502, "Erreur du téléservice INSi",
+                502,
+                "Erreur du téléservice INSi",
                 f"L'interrogation INSi a échoué ({result.fault.code}"
                 f"{' / ' + result.fault.desir if result.fault.desir else ''}) : {result.fault.message} "
                 f"L'identité reste sans INS (statut {typed.status}).",
-                service="INS", resident=typed.id,
+                service="INS",
+                resident=typed.id,
             )
         if result.cr == "02" and "ignore-cr02" in self.defects and self._last_found is not None:
             result = self._last_found  # defect: the CR is not read, the previous answer is reused
@@ -336,9 +358,14 @@ class ReferenceDui(MssAdapter):
             return problem(503, "DMP non configuré", "Le DUI n'a pas d'adresse de DMP.")
         qualified = resident.status == "QUAL" or "dmp-identite-non-qualifiee" in self.defects
         if not (qualified and resident.ins and resident.ins_oid):
-            return problem(409, "Identité non qualifiée",
-                           f"Identité au statut « {resident.status} » : le DMP n'est accessible qu'avec un INS "
-                           "qualifié. Rien n'a été envoyé.", service="DMP", resident=rid)
+            return problem(
+                409,
+                "Identité non qualifiée",
+                f"Identité au statut « {resident.status} » : le DMP n'est accessible qu'avec un INS "
+                "qualifié. Rien n'a été envoyé.",
+                service="DMP",
+                resident=rid,
+            )
         return resident
 
     def _on_dmp_feed(self, request: Request, rid: str) -> Response:
@@ -370,8 +397,15 @@ class ReferenceDui(MssAdapter):
                     del self._documents[document.id]  # defect: dropped, yet reported as sent
                 return _json({"document_id": document.id, "statut": SENT}, 201)
             document.status = PENDING
-            return problem(502, "Erreur du DMP", f"{exc} Le document {document.id} est conservé pour un nouvel envoi.",
-                           service="DMP", resident=rid, document_id=document.id, statut=PENDING)
+            return problem(
+                502,
+                "Erreur du DMP",
+                f"{exc} Le document {document.id} est conservé pour un nouvel envoi.",
+                service="DMP",
+                resident=rid,
+                document_id=document.id,
+                statut=PENDING,
+            )
         document.status = SENT
         return _json({"document_id": document.id, "statut": SENT}, 201)
 

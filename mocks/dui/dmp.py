@@ -19,8 +19,17 @@ from lxml import etree
 
 from dui_conformance.xds import ebrim, parse_mtom, read_submission
 from dui_conformance.xds.build import (
-    ITI18_ACTION, ITI41_ACTION, ITI43_ACTION, add_slot, default_vihf, mtom, new_urn, provide_and_register, q,
-    soap_envelope, vihf_assertion,
+    ITI18_ACTION,
+    ITI41_ACTION,
+    ITI43_ACTION,
+    add_slot,
+    default_vihf,
+    mtom,
+    new_urn,
+    provide_and_register,
+    q,
+    soap_envelope,
+    vihf_assertion,
 )
 from dui_conformance.xds.mtom import MtomProblem
 from dui_conformance.xmlsafe import XmlProblem, parse_xml
@@ -90,13 +99,18 @@ def build_dlu(resident: Resident, unique_id: str, set_id: str, version: int, rep
     name = patient.find(_h("name"))
     for node in list(name):
         name.remove(node)
-    for tag, text, qualifier in (("family", resident.birth_name, "BR"), ("given", resident.first_names, None),
-                                 ("given", resident.first_name, "BR"), ("family", resident.birth_name, "CL"),
-                                 ("given", resident.first_name, "CL")):
+    for tag, text, qualifier in (
+        ("family", resident.birth_name, "BR"),
+        ("given", resident.first_names, None),
+        ("given", resident.first_name, "BR"),
+        ("family", resident.birth_name, "CL"),
+        ("given", resident.first_name, "CL"),
+    ):
         node = etree.SubElement(name, _h(tag), **({"qualifier": qualifier} if qualifier else {}))
         node.text = text
     patient.find(_h("administrativeGenderCode")).attrib.update(
-        {"code": resident.sex or "UN", "displayName": GENDER_NAMES.get(resident.sex or "", "Inconnu")})
+        {"code": resident.sex or "UN", "displayName": GENDER_NAMES.get(resident.sex or "", "Inconnu")}
+    )
     patient.find(_h("birthTime")).set("value", _cda_date(resident.birth_date))
     birthplace = patient.find(_h("birthplace"))
     if resident.birth_place:
@@ -131,17 +145,23 @@ class DmpClient:
         acting = self.acting
         if acting is None:
             return vihf_assertion(attributes)
-        attributes.update({
-            "Identifiant_Structure": acting["structure"], "Secteur_Activite": acting["sector"],
-            "urn:oasis:names:tc:xspa:1.0:subject:subject-id": acting["name"],
-            "urn:oasis:names:tc:xacml:2.0:subject:role": ebrim.Code(acting["profession"], "1.2.250.1.213.1.1.4.5", ""),
-        })
+        attributes.update(
+            {
+                "Identifiant_Structure": acting["structure"],
+                "Secteur_Activite": acting["sector"],
+                "urn:oasis:names:tc:xspa:1.0:subject:subject-id": acting["name"],
+                "urn:oasis:names:tc:xacml:2.0:subject:role": ebrim.Code(
+                    acting["profession"], "1.2.250.1.213.1.1.4.5", ""
+                ),
+            }
+        )
         return vihf_assertion(attributes, subject=acting["subject"])
 
     def _post(self, operation: str, content_type: str, body: bytes) -> requests.Response:
         try:
-            response = self.session.post(f"{self.url}/{operation}", data=body, timeout=self.timeout,
-                                         headers={"Content-Type": content_type})
+            response = self.session.post(
+                f"{self.url}/{operation}", data=body, timeout=self.timeout, headers={"Content-Type": content_type}
+            )
         except requests.RequestException as exc:
             raise DmpUnavailable(f"DMP injoignable : {exc}") from exc
         if response.status_code >= 500 and "xml" not in response.headers.get("Content-Type", ""):
@@ -161,8 +181,12 @@ class DmpClient:
             meta = dataclasses.replace(meta, hash=hashlib.sha1(document.cda + b" ").hexdigest())
         submit = submission(meta, document.entry_uuid, SOURCE_ID, replaces=document.replaces)
         cid = f"{uuid.uuid4().hex}@dui-reference"
-        envelope = soap_envelope(provide_and_register(submit, {document.entry_uuid: cid}), ITI41_ACTION,
-                                 f"{self.url}/iti41", self._vihf(patient_id))
+        envelope = soap_envelope(
+            provide_and_register(submit, {document.entry_uuid: cid}),
+            ITI41_ACTION,
+            f"{self.url}/iti41",
+            self._vihf(patient_id),
+        )
         content_type, body = mtom(envelope, {cid: (document.cda, "text/xml")}, ITI41_ACTION)
         response = self._post("iti41", content_type, body)
         try:
@@ -181,8 +205,7 @@ class DmpClient:
         query = etree.SubElement(request, q("rim", "AdhocQuery"), id=FIND_DOCUMENTS)
         add_slot(query, "$XDSDocumentEntryPatientId", [f"'{patient_id}'"])
         add_slot(query, "$XDSDocumentEntryStatus", [f"('{ebrim.APPROVED}')"])
-        envelope = soap_envelope(request, ITI18_ACTION, f"{self.url}/iti18",
-                                 self._vihf(patient_id))
+        envelope = soap_envelope(request, ITI18_ACTION, f"{self.url}/iti18", self._vihf(patient_id))
         response = self._post("iti18", "application/soap+xml; charset=UTF-8", envelope)
         try:
             xml = parse_xml(response.content, "réponse ITI-18")
@@ -218,9 +241,16 @@ def new_document(resident: Resident, number: int, previous: DmpDocument | None) 
     set_id = previous.set_id if previous else f"2.25.{uuid.uuid4().int}"
     version = previous.version + 1 if previous else 1
     replaced = previous.unique_id if previous else None
-    return DmpDocument(id=f"D{number:05d}", resident_id=resident.id, unique_id=unique_id, entry_uuid=new_urn(),
-                       set_id=set_id, version=version, cda=build_dlu(resident, unique_id, set_id, version, replaced),
-                       replaces=previous.entry_uuid if previous else None)
+    return DmpDocument(
+        id=f"D{number:05d}",
+        resident_id=resident.id,
+        unique_id=unique_id,
+        entry_uuid=new_urn(),
+        set_id=set_id,
+        version=version,
+        cda=build_dlu(resident, unique_id, set_id, version, replaced),
+        replaces=previous.entry_uuid if previous else None,
+    )
 
 
 def patient_id(resident: Resident) -> str:
@@ -231,5 +261,8 @@ def patient_id(resident: Resident) -> str:
 def received_summary(entry: ebrim.RegistryObject) -> dict:
     """What the DUI files about an integrated document."""
     type_code = next(iter(entry.codes(ebrim.DE_TYPE)), None)
-    return {"uniqueId": entry.external(ebrim.DE_UNIQUE_ID), "typeCode": type_code.code if type_code else None,
-            "title": entry.title}
+    return {
+        "uniqueId": entry.external(ebrim.DE_UNIQUE_ID),
+        "typeCode": type_code.code if type_code else None,
+        "title": entry.title,
+    }

@@ -124,7 +124,9 @@ def traits_payload(birth_name: str, first_names: list[str], sex: str, birth_date
     return root
 
 
-def vitale_payload(matricule: str, key: str, birth_date: str | None = None, birth_name: str | None = None, rank: str | None = None):
+def vitale_payload(
+    matricule: str, key: str, birth_date: str | None = None, birth_name: str | None = None, rank: str | None = None
+):
     root = etree.Element(f"{{{RECVIT}}}RECVITALE", nsmap={"insi": RECVIT})
     card = _sub(root, RECVIT, "MatriculeIndividu")
     _sub(card, RECVIT, "NumIdentifiant", matricule)
@@ -139,8 +141,15 @@ def _ins(node) -> InsIdentifier:
     def text(path: str) -> str | None:
         found = node.find(path, _NS)
         return None if found is None else found.text
-    return InsIdentifier(text("r:IdIndividu/r:NumIdentifiant") or "", text("r:IdIndividu/r:Cle") or "",
-                         text("r:OID") or "", text("r:IdIndividu/r:TypeMatricule"), text("r:DateDeb"), text("r:DateFin"))
+
+    return InsIdentifier(
+        text("r:IdIndividu/r:NumIdentifiant") or "",
+        text("r:IdIndividu/r:Cle") or "",
+        text("r:OID") or "",
+        text("r:IdIndividu/r:TypeMatricule"),
+        text("r:DateDeb"),
+        text("r:DateFin"),
+    )
 
 
 def parse_response(status: int, content: bytes) -> InsiResult:
@@ -148,14 +157,19 @@ def parse_response(status: int, content: bytes) -> InsiResult:
     try:
         root = parse_xml(content, "réponse INSi", max_bytes=1024 * 1024).root
     except XmlProblem as problem:
-        return InsiResult(fault=InsiFault(f"HTTP_{status}", f"Réponse non SOAP : {problem.message}"), http_status=status)
+        return InsiResult(
+            fault=InsiFault(f"HTTP_{status}", f"Réponse non SOAP : {problem.message}"), http_status=status
+        )
     fault = root.find("s:Body/s:Fault", _NS)
     if fault is not None:
         subcode = fault.findtext("s:Code/s:Subcode/s:Value", None, _NS) or fault.findtext("s:Code/s:Value", "", _NS)
         error = fault.find("s:Detail/siram:Erreur", _NS)
         return InsiResult(
-            fault=InsiFault(subcode.split(":")[-1], fault.findtext("s:Reason/s:Text", "", _NS),
-                            error.get("code") if error is not None else None),
+            fault=InsiFault(
+                subcode.split(":")[-1],
+                fault.findtext("s:Reason/s:Text", "", _NS),
+                error.get("code") if error is not None else None,
+            ),
             http_status=status,
         )
     result = root.find("s:Body/r:RESULTAT", _NS)
@@ -169,7 +183,9 @@ def parse_response(status: int, content: bytes) -> InsiResult:
         label=result.findtext("r:CR/r:LibelleCR", None, _NS),
         active=_ins(active) if active is not None else None,
         history=tuple(_ins(h) for h in individu.findall("r:INSHISTO", _NS)) if individu is not None else (),
-        traits={etree.QName(c).localname: c.text or "" for c in tiq if isinstance(c.tag, str)} if tiq is not None else {},
+        traits={etree.QName(c).localname: c.text or "" for c in tiq if isinstance(c.tag, str)}
+        if tiq is not None
+        else {},
         http_status=status,
     )
 
@@ -179,28 +195,45 @@ class InsiClient:
 
     ACTION = "urn:ServiceIdentiteCertifiee:1.0.0:"
 
-    def __init__(self, url: str, lps_name: str = "DUI-REFERENCE", lps_version: str = "1.0", idam: str = "FICTIF-IDAM",
-                 emitter: str = "dui-reference", timeout: float = 10.0, session: requests.Session | None = None):
+    def __init__(
+        self,
+        url: str,
+        lps_name: str = "DUI-REFERENCE",
+        lps_version: str = "1.0",
+        idam: str = "FICTIF-IDAM",
+        emitter: str = "dui-reference",
+        timeout: float = 10.0,
+        session: requests.Session | None = None,
+    ):
         self.url = url
         self.context = LpsContext(lps_name, lps_version, idam, emitter)
         self.timeout = timeout
         self.session = session or requests.Session()
 
-    def search_by_traits(self, birth_name: str, first_names: list[str], sex: str, birth_date: str,
-                         birth_place: str | None = None) -> InsiResult:
-        return self._call("rechercherInsAvecTraitsIdentite",
-                          traits_payload(birth_name, first_names, sex, birth_date, birth_place))
+    def search_by_traits(
+        self, birth_name: str, first_names: list[str], sex: str, birth_date: str, birth_place: str | None = None
+    ) -> InsiResult:
+        return self._call(
+            "rechercherInsAvecTraitsIdentite", traits_payload(birth_name, first_names, sex, birth_date, birth_place)
+        )
 
-    def search_by_vitale(self, matricule: str, key: str, birth_date: str | None = None,
-                         birth_name: str | None = None, rank: str | None = None) -> InsiResult:
+    def search_by_vitale(
+        self,
+        matricule: str,
+        key: str,
+        birth_date: str | None = None,
+        birth_name: str | None = None,
+        rank: str | None = None,
+    ) -> InsiResult:
         return self._call("rechercherInsAvecCarteVitale", vitale_payload(matricule, key, birth_date, birth_name, rank))
 
     def _call(self, operation: str, payload) -> InsiResult:
         action = self.ACTION + operation
         headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"'}
         try:
-            response = self.session.post(self.url, data=self.context.envelope(action, payload), headers=headers,
-                                         timeout=self.timeout)
+            response = self.session.post(
+                self.url, data=self.context.envelope(action, payload), headers=headers, timeout=self.timeout
+            )
         except requests.RequestException as exc:
             return InsiResult(fault=InsiFault("TRANSPORT", f"Téléservice INSi injoignable : {exc.__class__.__name__}"))
         return parse_response(response.status_code, response.content)

@@ -9,10 +9,10 @@ import imaplib
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from datetime import datetime
 from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
@@ -50,8 +50,13 @@ class Sending:
     acknowledgements: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
-        return {"id": self.id, "destinataire": self.recipient, "statut": self.status, "erreur": self.error,
-                "messageId": self.message_id}
+        return {
+            "id": self.id,
+            "destinataire": self.recipient,
+            "statut": self.status,
+            "erreur": self.error,
+            "messageId": self.message_id,
+        }
 
 
 def _hostport(url: str) -> tuple[str, int]:
@@ -87,7 +92,9 @@ class MssClient:
         if "mss-sans-demande-accuse" not in self.defects:
             msg["Disposition-Notification-To"] = MAILBOX
         msg.set_content(f"Veuillez trouver ci-joint : {subject} (document fictif de test).\n")
-        msg.add_attachment(xdm_package([cda], metadata=_metadata(cda)), maintype="application", subtype="zip", filename="IHE_XDM.ZIP")
+        msg.add_attachment(
+            xdm_package([cda], metadata=_metadata(cda)), maintype="application", subtype="zip", filename="IHE_XDM.ZIP"
+        )
         return msg
 
     def _smtp(self) -> smtplib.SMTP_SSL:
@@ -107,11 +114,13 @@ class MssClient:
                 client.send_message(msg, MAILBOX, [str(msg["To"])])
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            raise MssUnavailable(f"Destinataire refusé par l'opérateur MSSanté : {code} "
-                                 f"{reply.decode('utf-8', 'replace')}.") from None
+            raise MssUnavailable(
+                f"Destinataire refusé par l'opérateur MSSanté : {code} {reply.decode('utf-8', 'replace')}."
+            ) from None
         except smtplib.SMTPResponseException as exc:
-            raise MssUnavailable(f"Message refusé par l'opérateur MSSanté : {exc.smtp_code} "
-                                 f"{exc.smtp_error.decode('utf-8', 'replace')}.") from None
+            raise MssUnavailable(
+                f"Message refusé par l'opérateur MSSanté : {exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}."
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise MssUnavailable(f"Opérateur MSSanté injoignable : {exc}.") from None
 
@@ -160,10 +169,12 @@ def _cda_summary(cda: bytes) -> tuple[str | None, dict] | None:
         return None
     identities = read_cda(xml)
     ns = {"hl7": "urn:hl7-org:v3"}
-    summary = {"uniqueId": xml.root.xpath("string(/hl7:ClinicalDocument/hl7:id/@root)", namespaces=ns) or None,
-               "typeCode": xml.root.xpath("string(/hl7:ClinicalDocument/hl7:code/@code)", namespaces=ns) or None,
-               "title": xml.root.xpath("string(/hl7:ClinicalDocument/hl7:title)", namespaces=ns) or None,
-               "source": "MSSanté"}
+    summary = {
+        "uniqueId": xml.root.xpath("string(/hl7:ClinicalDocument/hl7:id/@root)", namespaces=ns) or None,
+        "typeCode": xml.root.xpath("string(/hl7:ClinicalDocument/hl7:code/@code)", namespaces=ns) or None,
+        "title": xml.root.xpath("string(/hl7:ClinicalDocument/hl7:title)", namespaces=ns) or None,
+        "source": "MSSanté",
+    }
     return (identities[0].matricule if identities else None), summary
 
 
@@ -192,9 +203,14 @@ class MssAdapter:
         if body.get("messagerieCitoyenne") is True:
             qualified = resident.status == "QUAL" or "mss-patient-non-qualifie" in self.defects
             if not (qualified and resident.ins):
-                return problem(409, "Identité non qualifiée",
-                               f"Identité au statut « {resident.status} » : la messagerie Mon espace santé n'est "
-                               "adressée qu'avec un INS qualifié. Rien n'a été envoyé.", service="MSS", resident=rid)
+                return problem(
+                    409,
+                    "Identité non qualifiée",
+                    f"Identité au statut « {resident.status} » : la messagerie Mon espace santé n'est "
+                    "adressée qu'avec un INS qualifié. Rien n'a été envoyé.",
+                    service="MSS",
+                    resident=rid,
+                )
             recipient = f"{resident.ins}@{PATIENT_DOMAIN}"
         elif "messagerieCitoyenne" in body and body["messagerieCitoyenne"] is not False:
             raise BadRequest("Champ « messagerieCitoyenne » invalide (booléen).")
@@ -215,8 +231,14 @@ class MssAdapter:
                     del self._sendings[sending.id]  # defect: dropped, yet reported as sent
                 return _json(sending.summary(), 201)
             sending.status, sending.error = TO_RESEND, str(exc)
-            return problem(502, "Erreur MSSanté", f"{exc} Le message {sending.id} est conservé pour un nouvel envoi.",
-                           service="MSS", resident=rid, envoi=sending.summary())
+            return problem(
+                502,
+                "Erreur MSSanté",
+                f"{exc} Le message {sending.id} est conservé pour un nouvel envoi.",
+                service="MSS",
+                resident=rid,
+                envoi=sending.summary(),
+            )
         return _json(sending.summary(), 201)
 
     def _on_mss_sendings(self, request, rid: str):

@@ -44,16 +44,26 @@ class PscSession:
         """What the adapter reports: who is logged in, as which profession, in which ESMS."""
         exercice = (self.claims.get("SubjectRefPro", {}).get("exercices") or [{}])[0]
         activity = (exercice.get("activities") or [{}])[0]
-        return {"idNational": self.claims.get("SubjectNameID"), "nom": self.claims.get("family_name"),
-                "prenom": self.claims.get("given_name"), "profession": exercice.get("codeProfession"),
-                "secteurActivite": activity.get("codeSecteurDactivite"), "finess": activity.get("numeroFinessSite"),
-                "structure": activity.get("raisonSocialeSite")}
+        return {
+            "idNational": self.claims.get("SubjectNameID"),
+            "nom": self.claims.get("family_name"),
+            "prenom": self.claims.get("given_name"),
+            "profession": exercice.get("codeProfession"),
+            "secteurActivite": activity.get("codeSecteurDactivite"),
+            "finess": activity.get("numeroFinessSite"),
+            "structure": activity.get("raisonSocialeSite"),
+        }
 
     def vihf_identity(self) -> dict[str, str]:
         """The VIHF identity of this professional (facts §3.3, userinfo → VIHF mapping of the ANS POC)."""
         s = self.summary()
-        return {"subject": s["idNational"], "name": f"{s['nom']} {s['prenom']}", "profession": s["profession"],
-                "sector": self.claims.get("Secteur_Activite") or "", "structure": "3" + (s["finess"] or "")}
+        return {
+            "subject": s["idNational"],
+            "name": f"{s['nom']} {s['prenom']}",
+            "profession": s["profession"],
+            "sector": self.claims.get("Secteur_Activite") or "",
+            "structure": "3" + (s["finess"] or ""),
+        }
 
 
 def _s256(verifier: str) -> str:
@@ -63,8 +73,15 @@ def _s256(verifier: str) -> str:
 class PscRelyingParty:
     """The DUI side of PSC: login URL, callback, logout, session refresh."""
 
-    def __init__(self, discovery_url: str, client_id: str, client_secret: str, defects: frozenset[str],
-                 verify: str | bool = True, timeout: float = 10.0):
+    def __init__(
+        self,
+        discovery_url: str,
+        client_id: str,
+        client_secret: str,
+        defects: frozenset[str],
+        verify: str | bool = True,
+        timeout: float = 10.0,
+    ):
         self.discovery_url, self.client_id, self.client_secret = discovery_url, client_id, client_secret
         self.defects = defects
         self.http = requests.Session()
@@ -122,9 +139,17 @@ class PscRelyingParty:
         state, nonce, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_urlsafe(48)
         with self._lock:
             self._pending[state] = {"nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri}
-        query = {"response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri,
-                 "scope": "openid scope_all", "acr_values": ACR, "state": state, "nonce": nonce,
-                 "code_challenge": _s256(verifier), "code_challenge_method": "S256"}
+        query = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": "openid scope_all",
+            "acr_values": ACR,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": _s256(verifier),
+            "code_challenge_method": "S256",
+        }
         return self.meta()["authorization_endpoint"] + "?" + urlencode(query)
 
     def callback(self, args) -> PscSession:
@@ -138,11 +163,17 @@ class PscRelyingParty:
         if pending is None:
             raise LoginRefused("Retour de Pro Santé Connect avec un « state » inconnu : connexion refusée.")
         try:
-            response = self.http.post(self.meta()["token_endpoint"], timeout=self.timeout,
-                                      auth=(self.client_id, self.client_secret),
-                                      data={"grant_type": "authorization_code", "code": args.get("code", ""),
-                                            "redirect_uri": pending["redirect_uri"],
-                                            "code_verifier": pending["verifier"]})
+            response = self.http.post(
+                self.meta()["token_endpoint"],
+                timeout=self.timeout,
+                auth=(self.client_id, self.client_secret),
+                data={
+                    "grant_type": "authorization_code",
+                    "code": args.get("code", ""),
+                    "redirect_uri": pending["redirect_uri"],
+                    "code_verifier": pending["verifier"],
+                },
+            )
             tokens = response.json()
         except (requests.RequestException, ValueError) as exc:
             raise LoginRefused(f"Point de jeton de Pro Santé Connect injoignable ou illisible : {exc}") from None
@@ -152,8 +183,9 @@ class PscRelyingParty:
         userinfo = self._userinfo(tokens["access_token"])
         if userinfo.get("sub") != claims["sub"]:
             raise LoginRefused("userinfo décrit un autre utilisateur que le jeton d'identité : connexion refusée.")
-        session = PscSession(secrets.token_urlsafe(24), userinfo, tokens["id_token"], tokens["access_token"],
-                             tokens.get("refresh_token"))
+        session = PscSession(
+            secrets.token_urlsafe(24), userinfo, tokens["id_token"], tokens["access_token"], tokens.get("refresh_token")
+        )
         with self._lock:
             self.sessions[session.id] = session
         return session
@@ -217,9 +249,12 @@ class PscRelyingParty:
         if not session.refresh_token:
             return False
         try:
-            response = self.http.post(self.meta()["token_endpoint"], timeout=self.timeout,
-                                      auth=(self.client_id, self.client_secret),
-                                      data={"grant_type": "refresh_token", "refresh_token": session.refresh_token})
+            response = self.http.post(
+                self.meta()["token_endpoint"],
+                timeout=self.timeout,
+                auth=(self.client_id, self.client_secret),
+                data={"grant_type": "refresh_token", "refresh_token": session.refresh_token},
+            )
             tokens = response.json()
         except (requests.RequestException, ValueError):
             return False

@@ -83,19 +83,25 @@ def patient_resource(resident: Resident, export_ins: bool) -> dict[str, Any]:
     extensions = [_reliability(resident)]
     if resident.birth_place:
         system = CS_COUNTRY if resident.birth_place.startswith("99") else CS_COMMUNE
-        extensions.append({
-            "url": EXT_BIRTH_PLACE,
-            "valueAddress": {"extension": [{"url": EXT_INSEE, "valueCoding": _coding(system, resident.birth_place)}]},
-        })
+        extensions.append(
+            {
+                "url": EXT_BIRTH_PLACE,
+                "valueAddress": {
+                    "extension": [{"url": EXT_INSEE, "valueCoding": _coding(system, resident.birth_place)}]
+                },
+            }
+        )
     identifiers = [{"use": "usual", "system": LOCAL_ID_SYSTEM, "value": resident.id}]
     if export_ins and resident.ins and resident.ins_oid:
         code, use = INS_TYPES.get(resident.ins_oid, ("INS-NIR", "official"))
-        identifiers.append({
-            "use": use,
-            "type": {"coding": [_coding(CS_ID_TYPE, code)]},
-            "system": f"urn:oid:{resident.ins_oid}",
-            "value": resident.ins,
-        })
+        identifiers.append(
+            {
+                "use": use,
+                "type": {"coding": [_coding(CS_ID_TYPE, code)]},
+                "system": f"urn:oid:{resident.ins_oid}",
+                "value": resident.ins,
+            }
+        )
     name: dict[str, Any] = {"use": "official", "family": resident.birth_name}
     if resident.first_name:
         name["given"] = [resident.first_name]

@@ -104,7 +104,7 @@ def utc(ts: str | None) -> str | None:
     value, zone = ts.strip(), None
     for sign in "+-":
         if sign in value[8:]:
-            value, zone = value[:value.rindex(sign)], value[value.rindex(sign):]
+            value, zone = value[: value.rindex(sign)], value[value.rindex(sign) :]
     value = value.split(".")[0]
     if not value.isdigit() or len(value) % 2 or len(value) < 4:
         return None
@@ -113,7 +113,7 @@ def utc(ts: str | None) -> str | None:
     moment = datetime.strptime(value.ljust(14, "0"), "%Y%m%d%H%M%S")
     shift = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
     moment = moment - shift if zone[0] == "+" else moment + shift
-    return moment.strftime("%Y%m%d%H%M%S")[:len(value)]
+    return moment.strftime("%Y%m%d%H%M%S")[: len(value)]
 
 
 def _xcn(entity: etree._Element | None) -> str | None:
@@ -132,8 +132,11 @@ def derive(cda: XmlDocument, data: bytes) -> DocumentMetadata:
     """This DUI's DocumentEntry for its CDA (header values, exact bytes)."""
     root = cda.root
     meta = DocumentMetadata(hash=hashlib.sha1(data).hexdigest(), size=len(data))
-    idents = [i for i in root.xpath("h:recordTarget/h:patientRole/h:id", namespaces=HL7)
-              if i.get("root") and i.get("extension")]
+    idents = [
+        i
+        for i in root.xpath("h:recordTarget/h:patientRole/h:id", namespaces=HL7)
+        if i.get("root") and i.get("extension")
+    ]
     ins = next((i for i in idents if i.get("root") in INS_OIDS), None)
     local = next((i for i in idents if not i.get("root").startswith(INS_ARC)), None)
     if ins is not None:
@@ -142,7 +145,9 @@ def derive(cda: XmlDocument, data: bytes) -> DocumentMetadata:
         meta.patient_id = f"{local.get('extension')}^^^&{local.get('root')}&ISO^PI"
     patient = _first(root, "h:recordTarget/h:patientRole/h:patient")
     if patient is not None:
-        family = _words(_first(patient, "h:name/h:family[@qualifier='BR']")) or _words(_first(patient, "h:name/h:family"))
+        family = _words(_first(patient, "h:name/h:family[@qualifier='BR']")) or _words(
+            _first(patient, "h:name/h:family")
+        )
         given = _words(_first(patient, "h:name/h:given[@qualifier='BR']")) or _words(_first(patient, "h:name/h:given"))
         if family:
             meta.source_patient_info.append(f"PID-5|{family}^{given or ''}^^^^^L")
@@ -200,11 +205,17 @@ def _name(parent: etree._Element, text: str | None) -> None:
         etree.SubElement(etree.SubElement(parent, q("rim", "Name")), q("rim", "LocalizedString"), value=text)
 
 
-def _classification(parent: etree._Element, scheme: str, code: Coded | None = None,
-                    slots: dict[str, str] | None = None) -> None:
-    node = etree.SubElement(parent, q("rim", "Classification"), classificationScheme=scheme,
-                            classifiedObject=parent.get("id"), nodeRepresentation=code.code if code else "",
-                            id=new_urn())
+def _classification(
+    parent: etree._Element, scheme: str, code: Coded | None = None, slots: dict[str, str] | None = None
+) -> None:
+    node = etree.SubElement(
+        parent,
+        q("rim", "Classification"),
+        classificationScheme=scheme,
+        classifiedObject=parent.get("id"),
+        nodeRepresentation=code.code if code else "",
+        id=new_urn(),
+    )
     for name, value in (slots or {}).items():
         add_slot(node, name, [value])
     if code:
@@ -213,31 +224,60 @@ def _classification(parent: etree._Element, scheme: str, code: Coded | None = No
 
 
 def _identifier(parent: etree._Element, scheme: str, value: str, label: str) -> None:
-    node = etree.SubElement(parent, q("rim", "ExternalIdentifier"), identificationScheme=scheme, value=value,
-                            registryObject=parent.get("id"), id=new_urn())
+    node = etree.SubElement(
+        parent,
+        q("rim", "ExternalIdentifier"),
+        identificationScheme=scheme,
+        value=value,
+        registryObject=parent.get("id"),
+        id=new_urn(),
+    )
     _name(node, label)
 
 
 def document_entry(meta: DocumentMetadata, entry_id: str, uri: str | None = None) -> etree._Element:
     """``uri``: the document's file name in an XDM medium (IHE_XDM/SUBSET01/DOC0001.XML)."""
-    eo = etree.Element(q("rim", "ExtrinsicObject"), nsmap={"rim": ebrim.RIM}, id=entry_id, mimeType=meta.mime_type,
-                       objectType=ebrim.DOC_ENTRY_STABLE)
-    for name, value in (("creationTime", meta.creation_time), ("hash", meta.hash), ("languageCode", meta.language),
-                        ("serviceStartTime", meta.service_start), ("serviceStopTime", meta.service_stop),
-                        ("size", str(meta.size)), ("sourcePatientId", meta.patient_id),
-                        ("legalAuthenticator", meta.legal_authenticator), ("URI", uri)):
+    eo = etree.Element(
+        q("rim", "ExtrinsicObject"),
+        nsmap={"rim": ebrim.RIM},
+        id=entry_id,
+        mimeType=meta.mime_type,
+        objectType=ebrim.DOC_ENTRY_STABLE,
+    )
+    for name, value in (
+        ("creationTime", meta.creation_time),
+        ("hash", meta.hash),
+        ("languageCode", meta.language),
+        ("serviceStartTime", meta.service_start),
+        ("serviceStopTime", meta.service_stop),
+        ("size", str(meta.size)),
+        ("sourcePatientId", meta.patient_id),
+        ("legalAuthenticator", meta.legal_authenticator),
+        ("URI", uri),
+    ):
         if value:
             add_slot(eo, name, [value])
     if meta.source_patient_info:
         add_slot(eo, "sourcePatientInfo", meta.source_patient_info)
     _name(eo, meta.title)
-    authors = {k: v for k, v in (("authorPerson", meta.author_person), ("authorInstitution", meta.author_institution),
-                                 ("authorSpecialty", meta.author_specialty)) if v}
+    authors = {
+        k: v
+        for k, v in (
+            ("authorPerson", meta.author_person),
+            ("authorInstitution", meta.author_institution),
+            ("authorSpecialty", meta.author_specialty),
+        )
+        if v
+    }
     if authors:
         _classification(eo, ebrim.DE_AUTHOR, slots=authors)
-    for scheme, code in ((ebrim.DE_CLASS, meta.class_code), (ebrim.DE_FORMAT, meta.format_code),
-                         (ebrim.DE_FACILITY, meta.facility), (ebrim.DE_PRACTICE, meta.practice),
-                         (ebrim.DE_TYPE, meta.type_code)):
+    for scheme, code in (
+        (ebrim.DE_CLASS, meta.class_code),
+        (ebrim.DE_FORMAT, meta.format_code),
+        (ebrim.DE_FACILITY, meta.facility),
+        (ebrim.DE_PRACTICE, meta.practice),
+        (ebrim.DE_TYPE, meta.type_code),
+    ):
         if code:
             _classification(eo, scheme, code)
     for code in meta.confidentiality:
@@ -249,8 +289,9 @@ def document_entry(meta: DocumentMetadata, entry_id: str, uri: str | None = None
     return eo
 
 
-def submission(meta: DocumentMetadata, entry_id: str, source_id: str, replaces: str | None = None,
-               uri: str | None = None) -> etree._Element:
+def submission(
+    meta: DocumentMetadata, entry_id: str, source_id: str, replaces: str | None = None, uri: str | None = None
+) -> etree._Element:
     """SubmitObjectsRequest: one SubmissionSet, one DocumentEntry, HasMember, and RPLC → ``replaces`` if given;
     ``uri`` for the METADATA.XML of an XDM medium."""
     request = etree.Element(q("lcm", "SubmitObjectsRequest"), nsmap={"lcm": ebrim.LCM, "rim": ebrim.RIM})
@@ -261,16 +302,33 @@ def submission(meta: DocumentMetadata, entry_id: str, source_id: str, replaces: 
     if meta.author_person:
         _classification(package, ebrim.SS_AUTHOR, slots={"authorPerson": meta.author_person})
     _classification(package, ebrim.SS_CONTENT_TYPE, Coded(*CONTENT_TYPE))
-    etree.SubElement(package, q("rim", "Classification"), classifiedObject=set_id,
-                     classificationNode=ebrim.SUBMISSION_SET_NODE, id=new_urn())
+    etree.SubElement(
+        package,
+        q("rim", "Classification"),
+        classifiedObject=set_id,
+        classificationNode=ebrim.SUBMISSION_SET_NODE,
+        id=new_urn(),
+    )
     _identifier(package, ebrim.SS_UNIQUE_ID, f"2.25.{uuid.uuid4().int}", "XDSSubmissionSet.uniqueId")
     _identifier(package, ebrim.SS_SOURCE_ID, source_id, "XDSSubmissionSet.sourceId")
     _identifier(package, ebrim.SS_PATIENT_ID, meta.patient_id or "", "XDSSubmissionSet.patientId")
     objects.append(document_entry(meta, entry_id, uri))
-    member = etree.SubElement(objects, q("rim", "Association"), associationType=ebrim.HAS_MEMBER,
-                              sourceObject=set_id, targetObject=entry_id, id=new_urn())
+    member = etree.SubElement(
+        objects,
+        q("rim", "Association"),
+        associationType=ebrim.HAS_MEMBER,
+        sourceObject=set_id,
+        targetObject=entry_id,
+        id=new_urn(),
+    )
     add_slot(member, "SubmissionSetStatus", ["Original"])
     if replaces:
-        etree.SubElement(objects, q("rim", "Association"), associationType=ebrim.RPLC, sourceObject=entry_id,
-                         targetObject=replaces, id=new_urn())
+        etree.SubElement(
+            objects,
+            q("rim", "Association"),
+            associationType=ebrim.RPLC,
+            sourceObject=entry_id,
+            targetObject=replaces,
+            id=new_urn(),
+        )
     return request

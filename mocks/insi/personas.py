@@ -120,7 +120,11 @@ def match_traits(personas: list[Persona], query: TraitsQuery, case_sensitive: bo
 def match_vitale(personas: list[Persona], nir: str | None, key: str | None, birth_date: str | None) -> list[Persona]:
     """Card holders whose own matricule is on the card (and birth date, when sent, equal)."""
     return [
-        p for p in personas
-        if p.vitale_rank is not None and p.ins is not None and p.ins.nir == nir and p.ins.key == key
+        p
+        for p in personas
+        if p.vitale_rank is not None
+        and p.ins is not None
+        and p.ins.nir == nir
+        and p.ins.key == key
         and (birth_date is None or birth_date == p.birth_date)
     ]

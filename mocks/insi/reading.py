@@ -56,7 +56,9 @@ def _context_gaps(node: etree._Element, ns: str, version: str, required: tuple[t
     return gaps + ["/".join(path) + " absent" for path in required if _find(node, ns, *path) is None]
 
 
-def check_headers(header: etree._Element | None, operation: str, http_action: str | None, exchange: Exchange) -> str | None:
+def check_headers(
+    header: etree._Element | None, operation: str, http_action: str | None, exchange: Exchange
+) -> str | None:
     """Check SOAP action, WS-Addressing and the ContexteLPS / ContexteBAM headers; return the MessageID."""
     expected = action_of(operation)
     if http_action is None:
@@ -94,11 +96,19 @@ def check_headers(header: etree._Element | None, operation: str, http_action: st
 def _check_names(values: dict[str, str], exchange: Exchange) -> None:
     """INS form: upper-case unaccented letters, space, hyphen, apostrophe."""
     lower = [f"{k} « {v} »" for k, v in values.items() if any(c.islower() for c in v)]
-    accented = [f"{k} « {v} »" for k, v in values.items() if any(c.isalpha() and c.upper() not in _ASCII_UPPER for c in v)]
-    other = [f"{k} « {v} »" for k, v in values.items()
-             if any(not c.isalpha() and c not in _SEPARATORS for c in v) or _BAD_SEPARATORS.search(v)]
-    for code, offenders in (("INSI-TRAITS-MINUSCULES", lower), ("INSI-TRAITS-ACCENTS", accented),
-                            ("INSI-TRAITS-CARACTERES", other)):
+    accented = [
+        f"{k} « {v} »" for k, v in values.items() if any(c.isalpha() and c.upper() not in _ASCII_UPPER for c in v)
+    ]
+    other = [
+        f"{k} « {v} »"
+        for k, v in values.items()
+        if any(not c.isalpha() and c not in _SEPARATORS for c in v) or _BAD_SEPARATORS.search(v)
+    ]
+    for code, offenders in (
+        ("INSI-TRAITS-MINUSCULES", lower),
+        ("INSI-TRAITS-ACCENTS", accented),
+        ("INSI-TRAITS-CARACTERES", other),
+    ):
         if offenders:
             flag(exchange, code, ", ".join(offenders))
 

@@ -12,20 +12,21 @@ from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
-from dui_conformance.xmlsafe import XmlProblem, parse_xml
 from dui_conformance.mocks.common import Exchange, MockService
+from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
 from . import soap
 from .deviations import flag
-from .reading import check_headers, read_traits, read_vitale, transport_action
 from .personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
+from .reading import check_headers, read_traits, read_vitale, transport_action
 
 MAX_REQUEST_BYTES = 1024 * 1024  # an INSi request is a few kilobytes
 
 
 def _soap_response(payload, status: int = 200, relates_to: str | None = None) -> Response:
-    return Response(soap.envelope(payload, relates_to), status,
-                    content_type=f"{soap.SOAP12_CONTENT_TYPE}; charset=utf-8")
+    return Response(
+        soap.envelope(payload, relates_to), status, content_type=f"{soap.SOAP12_CONTENT_TYPE}; charset=utf-8"
+    )
 
 
 def _request_fault(reason: str) -> Response:
@@ -39,8 +40,9 @@ class InsiMock(MockService):
     service = "insi"
     endpoint_path = "/lps"
 
-    def __init__(self, personas_path: Path | str | None = None, port: int = 0, case_sensitive: bool = True,
-                 ssl_context=None):
+    def __init__(
+        self, personas_path: Path | str | None = None, port: int = 0, case_sensitive: bool = True, ssl_context=None
+    ):
         super().__init__(port=port, ssl_context=ssl_context)
         self.personas: list[Persona] = load_personas(personas_path)
         self.case_sensitive = case_sensitive
@@ -67,8 +69,10 @@ class InsiMock(MockService):
             flag(exchange, "INSI-SOAP11", "enveloppe SOAP 1.1")
         elif root.tag != f"{{{soap.SOAP12_NS}}}Envelope":
             flag(exchange, "INSI-ENVELOPPE", f"élément racine « {root.tag} »")
-            return _request_fault(f"Le corps de la requête n'est pas une enveloppe SOAP 1.2 : reçu « {root.tag} », "
-                                  f"attendu « Envelope » dans l'espace de noms {soap.SOAP12_NS}.")
+            return _request_fault(
+                f"Le corps de la requête n'est pas une enveloppe SOAP 1.2 : reçu « {root.tag} », "
+                f"attendu « Envelope » dans l'espace de noms {soap.SOAP12_NS}."
+            )
         ns = root.tag[1:].split("}")[0]
         header = root.find(f"{{{ns}}}Header")
         body = root.find(f"{{{ns}}}Body")
@@ -77,8 +81,10 @@ class InsiMock(MockService):
         if operation is None:
             got = payload.tag if payload is not None else "Body vide" if body is not None else "pas de Body"
             flag(exchange, "INSI-OPERATION-INCONNUE", f"reçu « {got} »")
-            return _request_fault(f"Opération inconnue : reçu « {got} » ; le Body doit porter RECSANSVITALE (espace de "
-                                  f"noms {soap.RECSANS_NS}) ou RECVITALE (espace de noms {soap.RECVIT_NS}).")
+            return _request_fault(
+                f"Opération inconnue : reçu « {got} » ; le Body doit porter RECSANSVITALE (espace de "
+                f"noms {soap.RECSANS_NS}) ou RECVITALE (espace de noms {soap.RECVIT_NS})."
+            )
         exchange.operation = operation
         message_id = check_headers(header, operation, http_action, exchange)
         exchange.data["message_id"] = message_id
@@ -90,8 +96,13 @@ class InsiMock(MockService):
 
     def _search_traits(self, traits: dict, exchange: Exchange) -> list[Persona]:
         exchange.data["traits"] = traits
-        query = TraitsQuery(traits["NomNaissance"], tuple(traits["Prenom"]), traits["Sexe"],
-                            traits["DateNaissance"], traits["LieuNaissance"])
+        query = TraitsQuery(
+            traits["NomNaissance"],
+            tuple(traits["Prenom"]),
+            traits["Sexe"],
+            traits["DateNaissance"],
+            traits["LieuNaissance"],
+        )
         return match_traits(self.personas, query, self.case_sensitive)
 
     def _search_vitale(self, card: dict, exchange: Exchange) -> list[Persona]:

@@ -91,7 +91,9 @@ def resultat(cr: str, persona: Persona | None = None) -> etree._Element:
     return root
 
 
-def fault(reason: str, code: str = "Sender", error: PersonaFault | None = None, message_id: str | None = None) -> etree._Element:
+def fault(
+    reason: str, code: str = "Sender", error: PersonaFault | None = None, message_id: str | None = None
+) -> etree._Element:
     """SOAP 1.2 Fault; with ``error``, the siram subcode and siram:Erreur detail (desir code) INSi uses."""
     root = etree.Element(f"{{{SOAP12_NS}}}Fault", nsmap={"soap": SOAP12_NS})
     code_node = _sub(root, SOAP12_NS, "Code")

@@ -61,8 +61,11 @@ class Directory:
         return directory
 
     def mailboxes(self) -> list[Mailbox]:
-        return [Mailbox(b["adresse"].lower(), b["type"], owner["id"])
-                for owner in self.professionals + self.structures for b in owner.get("bal", [])]
+        return [
+            Mailbox(b["adresse"].lower(), b["type"], owner["id"])
+            for owner in self.professionals + self.structures
+            for b in owner.get("bal", [])
+        ]
 
     def mailbox(self, address: str) -> Mailbox | None:
         address = address.lower()
@@ -79,9 +82,24 @@ def is_patient(address: str) -> bool:
 
 
 def _telecom(boxes: list[dict]) -> list[dict]:
-    return [{"system": "email", "value": b["adresse"], "extension": [{"url": MAILBOX_EXT, "extension": [
-        {"url": "type", "valueCodeableConcept": {"coding": [{"system": TYPE_SYSTEM, "code": b["type"]}]}}]}]}
-            for b in boxes]
+    return [
+        {
+            "system": "email",
+            "value": b["adresse"],
+            "extension": [
+                {
+                    "url": MAILBOX_EXT,
+                    "extension": [
+                        {
+                            "url": "type",
+                            "valueCodeableConcept": {"coding": [{"system": TYPE_SYSTEM, "code": b["type"]}]},
+                        }
+                    ],
+                }
+            ],
+        }
+        for b in boxes
+    ]
 
 
 def _identifier(oid: str, code: str, value: str) -> dict:
@@ -89,26 +107,39 @@ def _identifier(oid: str, code: str, value: str) -> dict:
 
 
 def practitioner(pro: dict) -> dict:
-    return {"resourceType": "Practitioner", "id": pro["id"], "active": True,
-            "identifier": [_identifier(IDNPS_OID, "IDNPS", pro["identifiant_national"])],
-            "name": [{"family": pro["nom"], "given": [pro["prenom"]], "prefix": [pro.get("civilite", "")]}],
-            "qualification": [{"code": {"coding": [{"system": PROFESSION_SYSTEM, "code": pro["profession"]}]}}],
-            "telecom": _telecom(pro.get("bal", []))}
+    return {
+        "resourceType": "Practitioner",
+        "id": pro["id"],
+        "active": True,
+        "identifier": [_identifier(IDNPS_OID, "IDNPS", pro["identifiant_national"])],
+        "name": [{"family": pro["nom"], "given": [pro["prenom"]], "prefix": [pro.get("civilite", "")]}],
+        "qualification": [{"code": {"coding": [{"system": PROFESSION_SYSTEM, "code": pro["profession"]}]}}],
+        "telecom": _telecom(pro.get("bal", [])),
+    }
 
 
 def practitioner_role(pro: dict) -> dict:
-    return {"resourceType": "PractitionerRole", "id": f"role-{pro['id']}", "active": True,
-            "practitioner": {"reference": f"Practitioner/{pro['id']}"},
-            "organization": {"reference": f"Organization/{pro['structure']}"},
-            "code": [{"coding": [{"system": PROFESSION_SYSTEM, "code": pro["profession"]}], "text": pro.get("role")}],
-            "telecom": _telecom(pro.get("bal", []))}
+    return {
+        "resourceType": "PractitionerRole",
+        "id": f"role-{pro['id']}",
+        "active": True,
+        "practitioner": {"reference": f"Practitioner/{pro['id']}"},
+        "organization": {"reference": f"Organization/{pro['structure']}"},
+        "code": [{"coding": [{"system": PROFESSION_SYSTEM, "code": pro["profession"]}], "text": pro.get("role")}],
+        "telecom": _telecom(pro.get("bal", [])),
+    }
 
 
 def organization(structure: dict) -> dict:
-    return {"resourceType": "Organization", "id": structure["id"], "active": True, "name": structure["nom"],
-            "identifier": [_identifier(IDNST_OID, "IDNST", "1" + structure["finess"])],
-            "type": [{"coding": [{"system": SECTOR_SYSTEM, "code": structure["secteur"]}]}],
-            "telecom": _telecom(structure.get("bal", []))}
+    return {
+        "resourceType": "Organization",
+        "id": structure["id"],
+        "active": True,
+        "name": structure["nom"],
+        "identifier": [_identifier(IDNST_OID, "IDNST", "1" + structure["finess"])],
+        "type": [{"coding": [{"system": SECTOR_SYSTEM, "code": structure["secteur"]}]}],
+        "telecom": _telecom(structure.get("bal", [])),
+    }
 
 
 class AnnuaireMock(MockService):
@@ -117,8 +148,13 @@ class AnnuaireMock(MockService):
     service = "annuaire"
     endpoint_path = "/fhir/v2"
 
-    def __init__(self, directory: Directory | None = None, port: int = 0, ssl_context=None,
-                 recorder: ExchangeRecorder | None = None):
+    def __init__(
+        self,
+        directory: Directory | None = None,
+        port: int = 0,
+        ssl_context=None,
+        recorder: ExchangeRecorder | None = None,
+    ):
         """``recorder``: share the MSSanté mock's log, so that its /_harness/exchanges lists every exchange."""
         super().__init__(port=port, ssl_context=ssl_context)
         if recorder is not None:
@@ -135,22 +171,34 @@ class AnnuaireMock(MockService):
     def handle(self, request: Request, exchange: Exchange) -> Response:
         kind = request.path.rstrip("/").rpartition("/")[2]
         exchange.operation = f"recherche {kind}"
-        if not request.path.startswith(self.endpoint_path) or kind not in ("Practitioner", "PractitionerRole",
-                                                                          "Organization"):
+        if not request.path.startswith(self.endpoint_path) or kind not in (
+            "Practitioner",
+            "PractitionerRole",
+            "Organization",
+        ):
             return _fhir_error(404, f"Ressource inconnue : {request.path}")
         exact = request.args.get("mailbox-mss", "").lower()
         part = request.args.get("mailbox-mss:contains", "").lower()
         if not exact and not part:
             exchange.flag("recherche-sans-bal", "Recherche sans paramètre mailbox-mss : tout l'annuaire est renvoyé.")
-        found = [resource for resource, boxes in self._resources(kind)
-                 if any((not exact or b["adresse"].lower() == exact) and part in b["adresse"].lower() for b in boxes)]
+        found = [
+            resource
+            for resource, boxes in self._resources(kind)
+            if any((not exact or b["adresse"].lower() == exact) and part in b["adresse"].lower() for b in boxes)
+        ]
         exchange.data["results"] = [r["id"] for r in found]
-        bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(found),
-                  "entry": [{"fullUrl": f"{self.url}/{kind}/{r['id']}", "resource": r} for r in found]}
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(found),
+            "entry": [{"fullUrl": f"{self.url}/{kind}/{r['id']}", "resource": r} for r in found],
+        }
         return Response(json.dumps(bundle, ensure_ascii=False), 200, mimetype="application/fhir+json")
 
 
 def _fhir_error(status: int, text: str) -> Response:
-    outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found",
-                                                               "diagnostics": text}]}
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "not-found", "diagnostics": text}],
+    }
     return Response(json.dumps(outcome, ensure_ascii=False), status, mimetype="application/fhir+json")

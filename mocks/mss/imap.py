@@ -38,10 +38,12 @@ def reactor():
     """The Twisted reactor, running in its daemon thread."""
     global _reactor_thread
     from twisted.internet import reactor as twisted_reactor
+
     with _reactor_lock:
         if _reactor_thread is None:
-            _reactor_thread = threading.Thread(target=twisted_reactor.run, kwargs={"installSignalHandlers": False},
-                                               name="twisted-reactor", daemon=True)
+            _reactor_thread = threading.Thread(
+                target=twisted_reactor.run, kwargs={"installSignalHandlers": False}, name="twisted-reactor", daemon=True
+            )
             _reactor_thread.start()
     return twisted_reactor
 
@@ -70,8 +72,11 @@ def tls_facts(transport, scheme: str) -> dict:
     version = handle.get_protocol_version_name() if hasattr(handle, "get_protocol_version_name") else None
     peer = transport.getPeerCertificate()
     subject = peer.to_cryptography().subject.rfc4514_string() if peer is not None else None
-    return {"scheme": scheme if scheme == "imaps" else scheme + "+starttls", "tls_version": version,
-            "client_subject": subject}
+    return {
+        "scheme": scheme if scheme == "imaps" else scheme + "+starttls",
+        "tls_version": version,
+        "client_subject": subject,
+    }
 
 
 class IBearer(Interface):
@@ -151,9 +156,21 @@ class _Checker:
 class _Message:
     """IMessage over stored bytes (or one MIME part of them); ``open()`` serves the exact stored bytes."""
 
-    def __init__(self, part: email.message.Message, uid: int = 0, flags: set[str] | None = None, date: str = "",
-                 raw: bytes | None = None):
-        self.part, self.uid, self.flags, self.date, self.raw = part, uid, flags if flags is not None else set(), date, raw
+    def __init__(
+        self,
+        part: email.message.Message,
+        uid: int = 0,
+        flags: set[str] | None = None,
+        date: str = "",
+        raw: bytes | None = None,
+    ):
+        self.part, self.uid, self.flags, self.date, self.raw = (
+            part,
+            uid,
+            flags if flags is not None else set(),
+            date,
+            raw,
+        )
 
     def _raw(self) -> bytes:
         return self.raw if self.raw is not None else self.part.as_bytes(policy=policy.compat32)
@@ -262,10 +279,19 @@ class _StoreMailbox:
         return [(i, stored[i - 1]) for i in messages if 0 < i <= len(stored)]
 
     def fetch(self, messages, uid):
-        return [(sequence, _Message(email.message_from_bytes(stored.data, policy=policy.compat32), stored.uid,
-                                    stored.flags, email.utils.formatdate(stored.received, localtime=True),
-                                    stored.data))
-                for sequence, stored in self._select(messages, uid)]
+        return [
+            (
+                sequence,
+                _Message(
+                    email.message_from_bytes(stored.data, policy=policy.compat32),
+                    stored.uid,
+                    stored.flags,
+                    email.utils.formatdate(stored.received, localtime=True),
+                    stored.data,
+                ),
+            )
+            for sequence, stored in self._select(messages, uid)
+        ]
 
     def store(self, messages, flags, mode, uid):
         out = {}
@@ -308,13 +334,23 @@ class MssImapServer(imap4.IMAP4Server):
 
     def connectionMade(self):
         super().connectionMade()
-        self.challengers = {b"PLAIN": imap4.PLAINCredentials, b"LOGIN": imap4.LOGINCredentials, b"XOAUTH2": _Bearer,
-                            b"OAUTHBEARER": _OAuthBearer, b"EXTERNAL": lambda: _External(self)}
+        self.challengers = {
+            b"PLAIN": imap4.PLAINCredentials,
+            b"LOGIN": imap4.LOGINCredentials,
+            b"XOAUTH2": _Bearer,
+            b"OAUTHBEARER": _OAuthBearer,
+            b"EXTERNAL": lambda: _External(self),
+        }
 
     def record(self, operation: str, login: str, mechanism: str, status: int) -> None:
-        exchange = Exchange(id=self.mock.recorder.next_id(), service=self.mock.service, started=now_iso(),
-                            request=HttpRequest("IMAP", operation, {}, ""), operation=operation,
-                            transport=tls_facts(self.transport, self.scheme))
+        exchange = Exchange(
+            id=self.mock.recorder.next_id(),
+            service=self.mock.service,
+            started=now_iso(),
+            request=HttpRequest("IMAP", operation, {}, ""),
+            operation=operation,
+            transport=tls_facts(self.transport, self.scheme),
+        )
         exchange.data.update({"login": login, "mechanism": mechanism})
         if exchange.transport["tls_version"] is None:
             exchange.flag("sans-tls", "Connexion IMAP sans TLS : MSSanté exige IMAPS ou STARTTLS.")

@@ -22,8 +22,11 @@ def build_mdn(original: EmailMessage, reporter: str, error: tuple[str, str] | No
     mdn["Subject"] = f"{KO_SUBJECT} {subject}" if error else f"Accusé de traitement : {subject}"
     mdn["Date"] = format_datetime(datetime.now().astimezone())
     mdn["Message-ID"] = make_msgid(domain=reporter.rpartition("@")[2] or "mss.localhost")
-    text = (f"Le document n'a pas pu être intégré : {error[1]} ({error[0]})." if error
-            else "Le message a été traité et son document intégré.")
+    text = (
+        f"Le document n'a pas pu être intégré : {error[1]} ({error[0]})."
+        if error
+        else "Le message a été traité et son document intégré."
+    )
     mdn.set_content(text)
     fields = EmailMessage(policy=policy.SMTP)
     fields["Reporting-UA"] = "simulateur MSSante (dui-conformance)"

@@ -15,7 +15,8 @@ from dui_conformance.exchanges import Exchange, ExchangeRecorder
 
 from ..common import TestPki
 from ..common.pki import CLIENT_NAME
-from . import imap, mailboxes as mb, smtp
+from . import imap, smtp
+from . import mailboxes as mb
 from .auth import Credentials, TokenValidator, any_token
 from .directory import AnnuaireMock, Directory, is_patient
 from .mdn import build_ko_mail, build_mdn
@@ -38,23 +39,38 @@ class MssMock:
 
     service = "mss"
 
-    def __init__(self, pki: TestPki, ports: dict[str, int] | None = None, users: dict[str, str] | None = None,
-                 token_validator: TokenValidator = any_token, patient_may_write_to: tuple[str, ...] = (),
-                 slow_seconds: float = 3.0, untrusted: bool = False, directory: Directory | None = None):
+    def __init__(
+        self,
+        pki: TestPki,
+        ports: dict[str, int] | None = None,
+        users: dict[str, str] | None = None,
+        token_validator: TokenValidator = any_token,
+        patient_may_write_to: tuple[str, ...] = (),
+        slow_seconds: float = 3.0,
+        untrusted: bool = False,
+        directory: Directory | None = None,
+    ):
         self.pki, self.untrusted = pki, untrusted
         self.ports = {name: (ports or {}).get(name, 0) for name in PORT_NAMES}
         self.directory = directory or Directory.load()
         self.credentials = Credentials(
-            users={k.lower(): v for k, v in (users or {b.address: DEFAULT_PASSWORD
-                                                       for b in self.directory.mailboxes()}).items()},
-            token_validator=token_validator)
+            users={
+                k.lower(): v
+                for k, v in (users or {b.address: DEFAULT_PASSWORD for b in self.directory.mailboxes()}).items()
+            },
+            token_validator=token_validator,
+        )
         self.patient_may_write_to = {a.lower() for a in patient_may_write_to}
         self.slow_seconds = slow_seconds
         self.recorder = ExchangeRecorder(self.service)
         self.store = MailStore()
         self.conversations: set[tuple[str, str]] = set()  # (professional, patient) that a professional started
-        self.annuaire = AnnuaireMock(self.directory, self.ports["annuaire"],
-                                     ssl_context=pki.server_context(untrusted=untrusted), recorder=self.recorder)
+        self.annuaire = AnnuaireMock(
+            self.directory,
+            self.ports["annuaire"],
+            ssl_context=pki.server_context(untrusted=untrusted),
+            recorder=self.recorder,
+        )
         self._controllers: list = []
         self._listening: list = []
         self.urls: dict[str, str] = {}
@@ -73,8 +89,11 @@ class MssMock:
             return mb.OUTSIDE_REPLY
         if self.directory.mailbox(recipient) is None and not is_patient(recipient):
             return mb.UNKNOWN_REPLY
-        if is_patient(sender) and (recipient, sender) not in self.conversations \
-                and recipient not in self.patient_may_write_to:
+        if (
+            is_patient(sender)
+            and (recipient, sender) not in self.conversations
+            and recipient not in self.patient_may_write_to
+        ):
             return mb.PATIENT_FIRST_REPLY
         return None
 
@@ -91,8 +110,10 @@ class MssMock:
             return
         error = mb.INTEGRATION_ERROR if behaviour == mb.ERROR_MDN else None
         if not wanted:
-            exchange.flag("accuse-non-demande", f"{recipient} aurait renvoyé un accusé, mais aucun n'est demandé "
-                                                "(Disposition-Notification-To absent).")
+            exchange.flag(
+                "accuse-non-demande",
+                f"{recipient} aurait renvoyé un accusé, mais aucun n'est demandé (Disposition-Notification-To absent).",
+            )
             if error:  # the failure still goes back, as a plain [KO Intégration système !] mail
                 self.store.deliver(sender, build_ko_mail(message, recipient, error))
             return
@@ -169,4 +190,5 @@ def _get(message, name: str) -> str | None:
 
 def _addresses(value: str) -> list[str]:
     from email.utils import getaddresses
+
     return [a for _, a in getaddresses([value]) if "@" in a]

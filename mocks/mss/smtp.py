@@ -53,8 +53,11 @@ def transport_facts(transport, scheme: str) -> dict:
         return {"scheme": scheme, "tls_version": None, "client_subject": None}
     der = ssl_object.getpeercert(binary_form=True)
     subject = x509.load_der_x509_certificate(der).subject.rfc4514_string() if der else None
-    return {"scheme": scheme + ("" if scheme == "smtps" else "+starttls"), "tls_version": ssl_object.version(),
-            "client_subject": subject}
+    return {
+        "scheme": scheme + ("" if scheme == "smtps" else "+starttls"),
+        "tls_version": ssl_object.version(),
+        "client_subject": subject,
+    }
 
 
 class SmtpHandler:
@@ -101,7 +104,9 @@ class SmtpHandler:
         if subject is None:
             return AuthResult(success=False, handled=False, message="535 5.7.8 Aucun certificat client présenté")
         if not self.mock.certificate_opens(subject, mailbox):
-            return AuthResult(success=False, handled=False, message="535 5.7.8 Certificat non autorisé pour cette BAL applicative")
+            return AuthResult(
+                success=False, handled=False, message="535 5.7.8 Certificat non autorisé pour cette BAL applicative"
+            )
         return AuthResult(success=True, auth_data=Login(mailbox, "EXTERNAL"))
 
     # --- envelope ------------------------------------------------------------------------
@@ -109,12 +114,21 @@ class SmtpHandler:
     def _exchange(self, server, session, envelope, operation: str) -> Exchange:
         login = getattr(session.auth_data, "login", None)
         exchange = Exchange(
-            id=self.mock.recorder.next_id(), service=self.mock.service, started=now_iso(),
-            request=HttpRequest("SMTP", operation, {}, ""), operation=operation,
+            id=self.mock.recorder.next_id(),
+            service=self.mock.service,
+            started=now_iso(),
+            request=HttpRequest("SMTP", operation, {}, ""),
+            operation=operation,
             transport=transport_facts(server.transport, self.scheme),
         )
-        exchange.data.update({"mail_from": envelope.mail_from, "rcpt_to": list(envelope.rcpt_tos),
-                              "login": login, "mechanism": getattr(session.auth_data, "mechanism", None)})
+        exchange.data.update(
+            {
+                "mail_from": envelope.mail_from,
+                "rcpt_to": list(envelope.rcpt_tos),
+                "login": login,
+                "mechanism": getattr(session.auth_data, "mechanism", None),
+            }
+        )
         if exchange.transport["tls_version"] is None:
             exchange.flag("sans-tls", "Soumission SMTP sans TLS : MSSanté exige SMTPS ou STARTTLS.")
         return exchange
@@ -138,13 +152,15 @@ class SmtpHandler:
         data = envelope.original_content or envelope.content or b""
         exchange = self._exchange(server, session, envelope, "envoi")
         message = BytesParser(policy=policy.default).parsebytes(data)
-        exchange.request = HttpRequest("SMTP", "DATA", {k: str(v) for k, v in _items(message)},
-                                       data[:MAX_RECORDED_BODY].decode("utf-8", "replace"))
+        exchange.request = HttpRequest(
+            "SMTP", "DATA", {k: str(v) for k, v in _items(message)}, data[:MAX_RECORDED_BODY].decode("utf-8", "replace")
+        )
         exchange.data["message_id"] = _get(message, "Message-ID")
         login = exchange.data["login"]
         if login and login != (envelope.mail_from or "").lower():
-            exchange.flag("expediteur-different", f"Expéditeur {envelope.mail_from} différent de la BAL authentifiée "
-                                                  f"{login}.")
+            exchange.flag(
+                "expediteur-different", f"Expéditeur {envelope.mail_from} différent de la BAL authentifiée {login}."
+            )
         for finding in check_message_data(data, exchange.id):
             if finding.outcome is Outcome.FAIL:
                 exchange.flag(finding.requirement, finding.message, finding.requirement)
@@ -186,6 +202,13 @@ def controller(mock: MssMock, port: int, implicit_tls: bool) -> Controller:
     handler = SmtpHandler(mock, "smtps" if implicit_tls else "smtp")
     context = mock.pki.server_context(untrusted=mock.untrusted)
     options = {"ssl_context": context} if implicit_tls else {"tls_context": context, "require_starttls": False}
-    return _Controller(handler, hostname="127.0.0.1", port=port or free_port(), server_hostname="mss.localhost",
-                       authenticator=handler.password, auth_required=True, auth_require_tls=False, **options)
-
+    return _Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port or free_port(),
+        server_hostname="mss.localhost",
+        authenticator=handler.password,
+        auth_required=True,
+        auth_require_tls=False,
+        **options,
+    )

@@ -4,5 +4,15 @@ from .professionals import Activity, Professional, directory, professional
 from .service import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PlannedLogin, PscMock
 from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS
 
-__all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "ID_TOKEN_DEFECTS", "LOGIN_DEFECTS", "Activity",
-           "PlannedLogin", "Professional", "PscMock", "directory", "professional"]
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "ID_TOKEN_DEFECTS",
+    "LOGIN_DEFECTS",
+    "Activity",
+    "PlannedLogin",
+    "Professional",
+    "PscMock",
+    "directory",
+    "professional",
+]

@@ -66,22 +66,27 @@ class Professional:
             "email_verified": False,
             "SubjectRefPro": {
                 "codeCivilite": self.civilite,
-                "exercices": [{
-                    "codeProfession": self.profession,
-                    "codeCategorieProfessionnelle": self.categorie,
-                    "nomDexercice": self.nom,
-                    "prenomDexercice": self.prenom,
-                    "codeSavoirFaire": "",
-                    "codeTypeSavoirFaire": "",
-                    "activities": [{
-                        "codeModeExercice": a.mode_exercice,
-                        "codeSecteurDactivite": a.secteur_activite,
-                        "numeroFinessSite": a.finess_site,
-                        "numeroFinessetablissementJuridique": a.finess_juridique,
-                        "raisonSocialeSite": a.raison_sociale,
-                        "identifiantTechniqueDeLaStructure": "F" + a.finess_site,
-                    } for a in self.activites],
-                }],
+                "exercices": [
+                    {
+                        "codeProfession": self.profession,
+                        "codeCategorieProfessionnelle": self.categorie,
+                        "nomDexercice": self.nom,
+                        "prenomDexercice": self.prenom,
+                        "codeSavoirFaire": "",
+                        "codeTypeSavoirFaire": "",
+                        "activities": [
+                            {
+                                "codeModeExercice": a.mode_exercice,
+                                "codeSecteurDactivite": a.secteur_activite,
+                                "numeroFinessSite": a.finess_site,
+                                "numeroFinessetablissementJuridique": a.finess_juridique,
+                                "raisonSocialeSite": a.raison_sociale,
+                                "identifiantTechniqueDeLaStructure": "F" + a.finess_site,
+                            }
+                            for a in self.activites
+                        ],
+                    }
+                ],
             },
             "SubjectOrganization": first.raison_sociale,
             "SubjectOrganizationID": "1" + first.finess_site,
@@ -104,13 +109,20 @@ def directory() -> tuple[Professional, ...]:
 
     return tuple(
         Professional(
-            id=row["id"], rpps=row["rpps"], id_national=row["identifiant_national"], civilite=row["civilite"],
-            nom=row["nom"], prenom=row["prenom"], profession=row["profession"],
-            libelle_profession=row["libelle_profession"], categorie=row["categorie"],
+            id=row["id"],
+            rpps=row["rpps"],
+            id_national=row["identifiant_national"],
+            civilite=row["civilite"],
+            nom=row["nom"],
+            prenom=row["prenom"],
+            profession=row["profession"],
+            libelle_profession=row["libelle_profession"],
+            categorie=row["categorie"],
             authentification=tuple(row["authentification"]),
             mssante=next((b["adresse"] for b in row.get("bal", []) if b["type"] == "PER"), ""),
-            activites=tuple(activity(a, row.get("mode_exercice", "S"))
-                            for a in row.get("activites", [row["structure"]])),
+            activites=tuple(
+                activity(a, row.get("mode_exercice", "S")) for a in row.get("activites", [row["structure"]])
+            ),
         )
         for row in data["professionnel"]
     )
@@ -121,5 +133,6 @@ def professional(professional_id: str) -> Professional:
     for p in directory():
         if p.id == professional_id:
             return p
-    raise KeyError(f"Professionnel fictif « {professional_id} » inconnu "
-                   f"(connus : {', '.join(p.id for p in directory())}).")
+    raise KeyError(
+        f"Professionnel fictif « {professional_id} » inconnu (connus : {', '.join(p.id for p in directory())})."
+    )

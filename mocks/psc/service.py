@@ -20,7 +20,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from werkzeug.wrappers import Request, Response
 
@@ -92,8 +92,9 @@ def _oauth_error(error: str, description: str, status: int = 400, headers: dict 
 
 
 def _json(payload: dict) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False), 200, mimetype="application/json",
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        json.dumps(payload, ensure_ascii=False), 200, mimetype="application/json", headers={"Cache-Control": "no-store"}
+    )
 
 
 def _with_query(url: str, params: dict[str, str]) -> str:
@@ -133,21 +134,30 @@ class PscMock(MockService):
     def discovery_url(self) -> str:
         return self.url + "/.well-known/wallet-openid-configuration"
 
-    def register_client(self, client_id: str, secret: str, redirect_uris: list[str] = (),
-                        post_logout_redirect_uris: list[str] = (), **options) -> Client:
-        client = self.clients[client_id] = Client(client_id, secret, list(redirect_uris),
-                                                  list(post_logout_redirect_uris), **options)
+    def register_client(
+        self,
+        client_id: str,
+        secret: str,
+        redirect_uris: list[str] = (),
+        post_logout_redirect_uris: list[str] = (),
+        **options,
+    ) -> Client:
+        client = self.clients[client_id] = Client(
+            client_id, secret, list(redirect_uris), list(post_logout_redirect_uris), **options
+        )
         return client
 
     def plan_login(self, professional_id: str, auth_mode: str = "e-CPS", defect: str | None = None) -> PlannedLogin:
         """The next authorize request logs this professional in (without a login page), with ``defect``."""
         pro = professional(professional_id)
         if defect is not None and defect not in ID_TOKEN_DEFECTS and defect not in LOGIN_DEFECTS:
-            raise ValueError(f"Défaut de connexion inconnu : {defect} "
-                             f"(connus : {', '.join([*ID_TOKEN_DEFECTS, *LOGIN_DEFECTS])}).")
+            raise ValueError(
+                f"Défaut de connexion inconnu : {defect} (connus : {', '.join([*ID_TOKEN_DEFECTS, *LOGIN_DEFECTS])})."
+            )
         if auth_mode not in pro.authentification:
-            raise ValueError(f"{pro.display_name} ne s'authentifie pas par {auth_mode} "
-                             f"(moyens : {', '.join(pro.authentification)}).")
+            raise ValueError(
+                f"{pro.display_name} ne s'authentifie pas par {auth_mode} (moyens : {', '.join(pro.authentification)})."
+            )
         plan = PlannedLogin(pro, auth_mode, defect)
         with self._lock:
             self._plans.append(plan)
@@ -228,11 +238,23 @@ class PscMock(MockService):
         args = request.values
         client = self.clients.get(args.get("client_id", ""))
         redirect_uri = args.get("redirect_uri", "")
-        exchange.data.update({k: args.get(k) for k in ("client_id", "redirect_uri", "scope", "acr_values", "state",
-                                                        "nonce", "code_challenge_method", "response_type")})
+        exchange.data.update(
+            {
+                k: args.get(k)
+                for k in (
+                    "client_id",
+                    "redirect_uri",
+                    "scope",
+                    "acr_values",
+                    "state",
+                    "nonce",
+                    "code_challenge_method",
+                    "response_type",
+                )
+            }
+        )
         if client is None:
-            exchange.flag("PSC-CLIENT-INCONNU", f"client_id « {args.get('client_id', '')} » non enregistré.",
-                          "PSC-01")
+            exchange.flag("PSC-CLIENT-INCONNU", f"client_id « {args.get('client_id', '')} » non enregistré.", "PSC-01")
             return _oauth_error("invalid_client", "client_id inconnu du fournisseur PSC simulé.", 400)
         if not redirect_uri.startswith(("https://", "http://")):
             exchange.flag("PSC-REDIRECT-ABSENT", "redirect_uri absent ou non absolu.", "PSC-06")
@@ -245,10 +267,18 @@ class PscMock(MockService):
         login = next(self._logins)
         code = secrets.token_urlsafe(24)
         with self._lock:
-            self._grants[code] = _Grant(login, plan, client.client_id, redirect_uri, args.get("nonce"),
-                                        args.get("code_challenge"), args.get("code_challenge_method"))
-        exchange.data.update({"login": login, "professionnel": plan.professional.id, "moyen": plan.auth_mode,
-                              "defaut": plan.defect})
+            self._grants[code] = _Grant(
+                login,
+                plan,
+                client.client_id,
+                redirect_uri,
+                args.get("nonce"),
+                args.get("code_challenge"),
+                args.get("code_challenge_method"),
+            )
+        exchange.data.update(
+            {"login": login, "professionnel": plan.professional.id, "moyen": plan.auth_mode, "defaut": plan.defect}
+        )
         params = {"code": code}
         state = args.get("state")
         if plan.defect == "etat-different":
@@ -260,25 +290,31 @@ class PscMock(MockService):
 
     def _flag_authorize(self, args, client: Client, exchange: Exchange) -> None:
         if args.get("response_type") != "code":
-            exchange.flag("PSC-RESPONSE-TYPE", f"response_type « {args.get('response_type')} » : « code » attendu.",
-                          "PSC-01")
+            exchange.flag(
+                "PSC-RESPONSE-TYPE", f"response_type « {args.get('response_type')} » : « code » attendu.", "PSC-01"
+            )
         scopes = set((args.get("scope") or "").split())
         if not set(SCOPE) <= scopes:
             exchange.flag("PSC-SCOPE", f"scope « {args.get('scope') or ''} » : « openid scope_all » attendu.", "PSC-01")
         if ACR not in (args.get("acr_values") or "").split():
-            exchange.flag("PSC-ACR-VALUES", f"acr_values « {args.get('acr_values') or ''} » : « eidas1 » attendu.",
-                          "PSC-01")
+            exchange.flag(
+                "PSC-ACR-VALUES", f"acr_values « {args.get('acr_values') or ''} » : « eidas1 » attendu.", "PSC-01"
+            )
         if not args.get("state"):
             exchange.flag("PSC-STATE-ABSENT", "Demande d'autorisation sans « state ».", "PSC-02")
         if not args.get("nonce"):
             exchange.flag("PSC-NONCE-ABSENT", "Demande d'autorisation sans « nonce ».", "PSC-04")
         if not args.get("code_challenge") or args.get("code_challenge_method") != "S256":
-            exchange.flag("PSC-PKCE", "Pas de PKCE S256 (code_challenge et code_challenge_method=S256 attendus).",
-                          "PSC-05")
+            exchange.flag(
+                "PSC-PKCE", "Pas de PKCE S256 (code_challenge et code_challenge_method=S256 attendus).", "PSC-05"
+            )
         if args.get("redirect_uri") not in client.redirect_uris:
-            exchange.flag("PSC-REDIRECT-NON-ENREGISTRE",
-                          f"redirect_uri « {args.get('redirect_uri')} » non enregistré pour ce client "
-                          f"(enregistrés : {', '.join(client.redirect_uris) or 'aucun'}).", "PSC-06")
+            exchange.flag(
+                "PSC-REDIRECT-NON-ENREGISTRE",
+                f"redirect_uri « {args.get('redirect_uri')} » non enregistré pour ce client "
+                f"(enregistrés : {', '.join(client.redirect_uris) or 'aucun'}).",
+                "PSC-06",
+            )
 
     def _take_plan(self, request: Request) -> PlannedLogin | None:
         chosen = request.form.get("professionnel") if request.method == "POST" else None
@@ -294,14 +330,18 @@ class PscMock(MockService):
 
     def _login_page(self, args) -> Response:
         """The page a tester sees in attended mode: choose a fictitious professional and a means."""
-        hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                         for k, v in args.items(multi=True) if k not in ("professionnel", "moyen"))
-        options = "".join(f'<option value="{html.escape(p.id)}">{html.escape(p.display_name)}</option>'
-                          for p in directory())
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+            for k, v in args.items(multi=True)
+            if k not in ("professionnel", "moyen")
+        )
+        options = "".join(
+            f'<option value="{html.escape(p.id)}">{html.escape(p.display_name)}</option>' for p in directory()
+        )
         body = (
             '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Pro Santé Connect (simulé)</title>'
-            '</head><body><h1>Pro Santé Connect — fournisseur simulé</h1>'
-            '<p>Environnement de test : professionnels fictifs uniquement.</p>'
+            "</head><body><h1>Pro Santé Connect — fournisseur simulé</h1>"
+            "<p>Environnement de test : professionnels fictifs uniquement.</p>"
             f'<form method="post" action="{AUTHORIZE}">{hidden}'
             f'<label>Professionnel <select name="professionnel">{options}</select></label> '
             '<label>Moyen <select name="moyen"><option>e-CPS</option><option>CPS</option></select></label> '
@@ -343,12 +383,16 @@ class PscMock(MockService):
             exchange.flag("PSC-AUTH-CLIENT", "Secret client erroné.", "PSC-07")
             return _oauth_error("invalid_client", "Authentification du client refusée.", 401)
         if method == "tls_client_auth" and client.tls_subject and client.tls_subject not in subject:
-            exchange.flag("PSC-AUTH-CLIENT", f"Certificat client « {subject} » : « {client.tls_subject} » attendu.",
-                          "PSC-07")
+            exchange.flag(
+                "PSC-AUTH-CLIENT", f"Certificat client « {subject} » : « {client.tls_subject} » attendu.", "PSC-07"
+            )
             return _oauth_error("invalid_client", "Certificat client non reconnu.", 401)
         if method not in client.auth_methods:
-            exchange.flag("PSC-AUTH-CLIENT", f"Authentification du client par {method} : "
-                          f"{' ou '.join(client.auth_methods)} attendu.", "PSC-07")
+            exchange.flag(
+                "PSC-AUTH-CLIENT",
+                f"Authentification du client par {method} : {' ou '.join(client.auth_methods)} attendu.",
+                "PSC-07",
+            )
             if method in ("none", "private_key_jwt"):
                 return _oauth_error("invalid_client", f"Méthode d'authentification {method} non prise en charge.", 401)
         return client
@@ -384,8 +428,9 @@ class PscMock(MockService):
             self._revoke(grant.login)
             return _oauth_error("invalid_grant", "Code d'autorisation déjà utilisé.")
         if request.form.get("redirect_uri") != grant.redirect_uri:
-            exchange.flag("PSC-REDIRECT-DIFFERENT", "redirect_uri du point de jeton différent de celui de la demande.",
-                          "PSC-06")
+            exchange.flag(
+                "PSC-REDIRECT-DIFFERENT", "redirect_uri du point de jeton différent de celui de la demande.", "PSC-06"
+            )
         verifier = request.form.get("code_verifier")
         if grant.challenge and grant.challenge_method == "S256" and (not verifier or s256(verifier) != grant.challenge):
             exchange.flag("PSC-PKCE", "code_verifier absent ou ne correspondant pas au code_challenge S256.", "PSC-05")
@@ -403,19 +448,43 @@ class PscMock(MockService):
         exchange.data.update({"login": old.login, "professionnel": old.plan.professional.id})
         return self._issue(exchange, client, old.login, old.plan, None, with_id_token=False)
 
-    def _issue(self, exchange: Exchange, client: Client, login: int, plan: PlannedLogin, nonce: str | None,
-               with_id_token: bool) -> Response:
+    def _issue(
+        self, exchange: Exchange, client: Client, login: int, plan: PlannedLogin, nonce: str | None, with_id_token: bool
+    ) -> Response:
         pro, now = plan.professional, int(time.time())
         jti = secrets.token_hex(12)
-        access = self.keys.sign({"iss": self.issuer, "sub": pro.sub, "azp": client.client_id, "typ": "Bearer",
-                                 "iat": now, "exp": now + self.access_token_lifetime, "jti": jti,
-                                 "scope": " ".join(SCOPE), "acr": ACR, "SubjectNameID": pro.id_national})
-        tokens = _Tokens(login, plan, client.client_id, jti, secrets.token_urlsafe(32),
-                         time.time() + self.access_token_lifetime, exchange.id)
+        access = self.keys.sign(
+            {
+                "iss": self.issuer,
+                "sub": pro.sub,
+                "azp": client.client_id,
+                "typ": "Bearer",
+                "iat": now,
+                "exp": now + self.access_token_lifetime,
+                "jti": jti,
+                "scope": " ".join(SCOPE),
+                "acr": ACR,
+                "SubjectNameID": pro.id_national,
+            }
+        )
+        tokens = _Tokens(
+            login,
+            plan,
+            client.client_id,
+            jti,
+            secrets.token_urlsafe(32),
+            time.time() + self.access_token_lifetime,
+            exchange.id,
+        )
         with self._lock:
             self._tokens[jti] = tokens
-        body = {"access_token": access, "token_type": "Bearer", "expires_in": self.access_token_lifetime,
-                "refresh_token": tokens.refresh_token, "scope": " ".join(SCOPE)}
+        body = {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": self.access_token_lifetime,
+            "refresh_token": tokens.refresh_token,
+            "scope": " ".join(SCOPE),
+        }
         if with_id_token:
             defect = plan.defect if plan.defect in ID_TOKEN_DEFECTS else None
             claims = id_token_claims(self.issuer, client.client_id, pro.sub, nonce, defect)
@@ -449,8 +518,12 @@ class PscMock(MockService):
             # Presenting it once is how a relying party learns of the expiry; presenting it again after
             # invalid_token means the DUI keeps it silently.
             if tokens.expiry_told:
-                exchange.flag("PSC-JETON-EXPIRE", "Jeton d'accès présenté de nouveau alors que PSC a déjà répondu "
-                              "qu'il avait expiré (invalid_token).", "PSC-23")
+                exchange.flag(
+                    "PSC-JETON-EXPIRE",
+                    "Jeton d'accès présenté de nouveau alors que PSC a déjà répondu "
+                    "qu'il avait expiré (invalid_token).",
+                    "PSC-23",
+                )
             tokens.expiry_told = True
             exchange.data["expired"] = True
             return _oauth_error("invalid_token", "Jeton d'accès expiré.", 401, challenge)
@@ -477,8 +550,15 @@ class PscMock(MockService):
         with self._lock:
             refresh = next((t for t in self._tokens.values() if t.refresh_token == token), None)
         if refresh is not None:
-            return _json({"active": refresh.active, "typ": "Refresh", "sub": refresh.plan.professional.sub,
-                          "azp": refresh.client_id, "iss": self.issuer})
+            return _json(
+                {
+                    "active": refresh.active,
+                    "typ": "Refresh",
+                    "sub": refresh.plan.professional.sub,
+                    "azp": refresh.client_id,
+                    "iss": self.issuer,
+                }
+            )
         try:
             claims = self.keys.verify(token)
         except ValueError as exc:
@@ -492,8 +572,9 @@ class PscMock(MockService):
     def _logout(self, request: Request, exchange: Exchange) -> Response:
         args = request.values
         hint, target = args.get("id_token_hint"), args.get("post_logout_redirect_uri")
-        exchange.data.update({"id_token_hint": bool(hint), "post_logout_redirect_uri": target,
-                              "state": args.get("state")})
+        exchange.data.update(
+            {"id_token_hint": bool(hint), "post_logout_redirect_uri": target, "state": args.get("state")}
+        )
         if not hint:
             exchange.flag("PSC-DECONNEXION-SANS-HINT", "Déconnexion sans id_token_hint.", "PSC-22")
             claims = None
@@ -506,16 +587,26 @@ class PscMock(MockService):
         client = self.clients.get((claims or {}).get("aud") or args.get("client_id", ""))
         if claims is not None:
             with self._lock:
-                ended = [t for t in self._tokens.values() if t.plan.professional.sub == claims.get("sub")
-                         and t.client_id == claims.get("aud") and t.active]
+                ended = [
+                    t
+                    for t in self._tokens.values()
+                    if t.plan.professional.sub == claims.get("sub") and t.client_id == claims.get("aud") and t.active
+                ]
                 for tokens in ended:
                     tokens.active = False
             exchange.data.update({"sub": claims.get("sub"), "logins": sorted({t.login for t in ended})})
         if target is None:
-            return Response('<!doctype html><html lang="fr"><body><p>Vous êtes déconnecté de Pro Santé Connect '
-                            '(simulé).</p></body></html>', 200, mimetype="text/html")
+            return Response(
+                '<!doctype html><html lang="fr"><body><p>Vous êtes déconnecté de Pro Santé Connect '
+                "(simulé).</p></body></html>",
+                200,
+                mimetype="text/html",
+            )
         if client is None or target not in client.post_logout_redirect_uris:
-            exchange.flag("PSC-POST-LOGOUT-NON-ENREGISTRE",
-                          f"post_logout_redirect_uri « {target} » non enregistré pour ce client.", "PSC-22")
+            exchange.flag(
+                "PSC-POST-LOGOUT-NON-ENREGISTRE",
+                f"post_logout_redirect_uri « {target} » non enregistré pour ce client.",
+                "PSC-22",
+            )
         state = args.get("state")
         return Response(status=302, headers={"Location": _with_query(target, {"state": state} if state else {})})

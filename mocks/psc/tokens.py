@@ -50,8 +50,9 @@ class Keys:
 
     @staticmethod
     def _new() -> RSAKey:
-        return RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": ALG},
-                                   private=True)
+        return RSAKey.generate_key(
+            2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": ALG}, private=True
+        )
 
     @property
     def current(self) -> RSAKey:
@@ -115,12 +116,21 @@ class Keys:
             raise ValueError(f"jeton illisible ou non signé par ce fournisseur ({type(exc).__name__})") from None
 
 
-def id_token_claims(issuer: str, client_id: str, sub: str, nonce: str | None, defect: str | None, lifetime: int = 300) -> dict:
+def id_token_claims(
+    issuer: str, client_id: str, sub: str, nonce: str | None, defect: str | None, lifetime: int = 300
+) -> dict:
     """ID token claims of one login, with the claim-level ``defect`` applied."""
     now = int(time.time())
     claims = {
-        "iss": issuer, "sub": sub, "aud": client_id, "azp": client_id, "exp": now + lifetime, "iat": now,
-        "auth_time": now, "acr": "eidas1", "jti": secrets.token_hex(12),
+        "iss": issuer,
+        "sub": sub,
+        "aud": client_id,
+        "azp": client_id,
+        "exp": now + lifetime,
+        "iat": now,
+        "auth_time": now,
+        "acr": "eidas1",
+        "jti": secrets.token_hex(12),
     }
     if nonce is not None:
         claims["nonce"] = nonce

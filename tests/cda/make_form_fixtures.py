@@ -54,14 +54,16 @@ VALID_MATRICULE = 'extension="248055145412365"'
 BAD_KEY = 'extension="248055145412366"'  # INS-01: wrong control key
 DEFECTS = {
     "autopresentable": ('<realmCode code="FR"/>', '<realmCode code="BE"/>'),  # DMP-03
-    "signe": ('<id root="1.2.250.1.71.4.2.1" extension="899900000011"/>\n      <assignedPerson>',
-              '<id root="1.2.250.1.71" extension="899900000011"/>\n      <assignedPerson>'),  # DMP-08
+    "signe": (
+        '<id root="1.2.250.1.71.4.2.1" extension="899900000011"/>\n      <assignedPerson>',
+        '<id root="1.2.250.1.71" extension="899900000011"/>\n      <assignedPerson>',
+    ),  # DMP-08
 }
 
 
 def _cda(defective: str | None) -> str:
     text = SOURCE.read_text(encoding="utf-8")
-    text = text[text.index("<ClinicalDocument"):].rstrip()
+    text = text[text.index("<ClinicalDocument") :].rstrip()
     if defective:
         old, new = DEFECTS[defective]
         assert text.count(old) == 1 and text.count(VALID_MATRICULE) == 1

@@ -37,8 +37,11 @@ def test_example_has_no_builtin_failure(path, ctx, official_sets_ctx):
     assert set(failing(check_cda(doc, ctx))) - ADVISORY == set()
     findings = check_cda(doc, official_sets_ctx)
     assert set(failing(findings)) - ADVISORY == set()
-    assert all("§7.5" in f.message and "non bloquant" in f.message
-               for f in findings if f.requirement in ADVISORY and f.outcome is Outcome.FAIL)
+    assert all(
+        "§7.5" in f.message and "non bloquant" in f.message
+        for f in findings
+        if f.requirement in ADVISORY and f.outcome is Outcome.FAIL
+    )
     # with the official SVS files, terminology is decided (no « hors du périmètre » skip)
     assert not [f for f in findings if f.outcome is Outcome.SKIP and f.requirement not in ("DMP-30", "DMP-31")]
 

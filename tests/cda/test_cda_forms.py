@@ -72,7 +72,9 @@ def test_dmp_feeding_of_an_auto_presented_cda_expects_its_mime_type():
 
     content_type, body = build.iti41_request([(data, exp)])
     findings = check_iti41(content_type, body, "iti41.mtom")
-    assert not [f for f in findings if f.outcome is Outcome.FAIL], [f.message for f in findings if f.outcome is Outcome.FAIL]
+    assert not [f for f in findings if f.outcome is Outcome.FAIL], [
+        f.message for f in findings if f.outcome is Outcome.FAIL
+    ]
     assert any(f.requirement == "DMP-50" and f.outcome is Outcome.PASS for f in findings)
 
     wrong = body.replace(b'mimeType="application/xslt+xml"', b'mimeType="text/xml"')

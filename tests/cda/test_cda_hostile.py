@@ -16,7 +16,7 @@ N1 = (FIXTURES / "n1-pdf-valide.xml").read_text(encoding="utf-8")
 
 def _with_payload(payload: str) -> str:
     start = N1.index('representation="B64">') + len('representation="B64">')
-    return N1[:start] + payload + N1[N1.index("</text>", start):]
+    return N1[:start] + payload + N1[N1.index("</text>", start) :]
 
 
 def test_invalid_base64(ctx):
@@ -40,8 +40,10 @@ def test_base64_beyond_parser_limit(ctx, tmp_path):
 
 def test_doctype_is_gen_business(ctx, tmp_path):
     path = tmp_path / "xxe.xml"
-    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
-                    '<ClinicalDocument xmlns="urn:hl7-org:v3">&e;</ClinicalDocument>')
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
+        '<ClinicalDocument xmlns="urn:hl7-org:v3">&e;</ClinicalDocument>'
+    )
     findings = check_cda_input(load(path), ctx)
     assert [(f.requirement, f.outcome) for f in findings] == [("DMP-01", Outcome.OMIT)]
     assert "GEN" in findings[0].message and findings[0].location.line == 2

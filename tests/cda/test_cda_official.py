@@ -115,8 +115,11 @@ def test_official_pass_fail_and_versions(referential, tmp_path):
 def test_schema_failure_and_broken_schematron(referential, tmp_path):
     sch = referential / PROFILES["Structuration minimale"]
     sch.write_text(SCH.replace("<pattern", '<include href="absent.sch"/><pattern', 1))
-    _, findings = _run(referential, tmp_path / "c", DOC.format(title="<title>T</title>", code="X1").replace(
-        '<realmCode code="FR"/>', ""))
+    _, findings = _run(
+        referential,
+        tmp_path / "c",
+        DOC.format(title="<title>T</title>", code="X1").replace('<realmCode code="FR"/>', ""),
+    )
     assert any(f.requirement == "DMP-02" and f.outcome is Outcome.FAIL for f in findings)
     assert any(f.requirement == "DMP-31" and "non compilable" in f.message for f in findings)
     assert any(f.requirement == "DMP-30" and f.outcome is Outcome.SKIP for f in findings)
@@ -155,16 +158,20 @@ def test_official_layers_run_on_the_clinical_document_of_an_auto_presented_cda(r
 
     cda = DOC.format(title="", code="Z9").split("\n", 1)[1]  # without its XML declaration
     path = tmp_path / "auto.xml"
-    path.write_text('<?xml version="1.0"?>\n<?xml-stylesheet type="text/xsl" href="#"?>\n'
-                    '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" '
-                    'xmlns:d="urn:donnees">\n<d:Contenu>\n' + cda + '</d:Contenu>\n</xsl:stylesheet>\n')
+    path.write_text(
+        '<?xml version="1.0"?>\n<?xml-stylesheet type="text/xsl" href="#"?>\n'
+        '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" '
+        'xmlns:d="urn:donnees">\n<d:Contenu>\n' + cda + "</d:Contenu>\n</xsl:stylesheet>\n"
+    )
     ctx = CdaContext.build(referential_dir=referential, cache_dir=tmp_path / "cache")
     findings = check_cda_input(load(path), ctx)
     assert any(f.requirement == "DMP-02" and f.outcome is Outcome.PASS for f in findings)
     fails = [f for f in findings if f.requirement == "DMP-30" and f.outcome is Outcome.FAIL]
     assert {f.message.split("] ", 1)[1] for f in fails} == {"Le titre est obligatoire.", "Code hors jeu de valeurs."}
-    assert all(f.location.xpath == "/xsl:stylesheet/*[local-name()='Contenu']/hl7:ClinicalDocument"
-               and f.location.line == 5 for f in fails)
+    assert all(
+        f.location.xpath == "/xsl:stylesheet/*[local-name()='Contenu']/hl7:ClinicalDocument" and f.location.line == 5
+        for f in fails
+    )
 
 
 REPEATED = """<?xml version="1.0" encoding="UTF-8"?>

@@ -37,8 +37,10 @@ from .conftest import SHARED
 REFERENTIAL = os.environ.get("DUI_REFERENTIEL_CDA")
 TIMESTAMP = re.compile(r' dateHeure="[^"]*"')  # when the SVRL was produced, the only varying part
 # the ANS examples of ../shared and, read in place, the referential's own (one or more per model)
-EXAMPLES = sorted(set((SHARED / "cda").glob("*.xml") if (SHARED / "cda").is_dir() else [])
-                  | set(Path(REFERENTIAL).glob("ExemplesCDA/*.xml") if REFERENTIAL else []))
+EXAMPLES = sorted(
+    set((SHARED / "cda").glob("*.xml") if (SHARED / "cda").is_dir() else [])
+    | set(Path(REFERENTIAL).glob("ExemplesCDA/*.xml") if REFERENTIAL else [])
+)
 DOCUMENTS = sorted({e.path for e in iter_manifest() if load(e.path).kind == CDA} | set(EXAMPLES))
 
 pytestmark = pytest.mark.skipif(
@@ -48,8 +50,10 @@ pytestmark = pytest.mark.skipif(
 
 
 def _findings(doc, ctx):
-    return [(f.requirement, f.outcome, f.message, f.location.xpath, f.location.line, f.evidence)
-            for f in official.check_official(doc, ctx)]
+    return [
+        (f.requirement, f.outcome, f.message, f.location.xpath, f.location.line, f.evidence)
+        for f in official.check_official(doc, ctx)
+    ]
 
 
 def _readable_and_compiled(path, ctx):

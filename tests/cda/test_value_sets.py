@@ -54,8 +54,9 @@ def test_every_code_of_the_shared_svs_files_is_accepted():
 
 @shared
 def test_generated_file_is_what_the_script_writes_from_the_shared_folder():
-    data = generate_builtin(SVS_DIR, CODES["generation"]["value_sets"], CODES["value_set"],
-                            builtin_data()["source"]["name"])
+    data = generate_builtin(
+        SVS_DIR, CODES["generation"]["value_sets"], CODES["value_set"], builtin_data()["source"]["name"]
+    )
     committed = builtin_data()
     assert data["value_sets"] == committed["value_sets"]
     assert data["source"]["commit"] == committed["source"]["commit"]
@@ -72,11 +73,18 @@ def test_generation_records_the_commit_of_a_source_commit_file(tmp_path):
     (tmp_path / "SOURCE_COMMIT").write_text("abc123\n")
     (svs / "JDV_X.xml").write_text(
         '<RetrieveValueSetResponse xmlns="urn:ihe:iti:svs:2008"><ValueSet id="1.2.3" revisionDate="2024-01-01">'
-        '<ConceptList><Concept code="A" codeSystem="9.9"/></ConceptList></ValueSet></RetrieveValueSetResponse>')
+        '<ConceptList><Concept code="A" codeSystem="9.9"/></ConceptList></ValueSet></RetrieveValueSetResponse>'
+    )
     data = generate_builtin(svs, ["1.2.3"], [{"oid": "7.7", "name": "J_MAIN", "source": "fait §1"}], "essai")
     assert data["source"]["commit"] == "abc123"
-    assert data["value_sets"][0] == {"oid": "1.2.3", "name": "JDV_X", "origin": "svs", "file": "JDV_X.xml",
-                                     "revision": "2024-01-01", "codes": {"9.9": ["A"]}}
+    assert data["value_sets"][0] == {
+        "oid": "1.2.3",
+        "name": "JDV_X",
+        "origin": "svs",
+        "file": "JDV_X.xml",
+        "revision": "2024-01-01",
+        "codes": {"9.9": ["A"]},
+    }
     assert data["value_sets"][1]["origin"] == "hand-written" and data["value_sets"][1]["fact"] == "fait §1"
     json.dumps(data)  # serialisable as written by the script
 
@@ -90,8 +98,11 @@ def test_report_artefacts_name_the_value_set_version():
 
 
 def _header(ids: str):
-    return parse_xml(f'<ClinicalDocument xmlns="urn:hl7-org:v3"><author><assignedAuthor>{ids}</assignedAuthor>'
-                     '</author></ClinicalDocument>'.encode(), "mem.xml")
+    return parse_xml(
+        f'<ClinicalDocument xmlns="urn:hl7-org:v3"><author><assignedAuthor>{ids}</assignedAuthor>'
+        "</author></ClinicalDocument>".encode(),
+        "mem.xml",
+    )
 
 
 @pytest.mark.parametrize(
@@ -127,10 +138,10 @@ def test_xds_mapping_produces_only_codes_of_the_dmp_value_sets():
 def test_xds_class_code_outside_j57_fails_even_when_the_cda_leaves_it_open():
     from dataclasses import replace
 
+    from dui_conformance.xds import expected_entry, read_submission
     from dui_conformance.xds.consistency import _codes
     from dui_conformance.xds.iti41 import read_capture
     from dui_conformance.xds.mtom import parse_mtom
-    from dui_conformance.xds import expected_entry, read_submission
 
     content_type, body, _ = read_capture((ROOT / "fixtures/xds/iti41-classcode-hors-j57.mtom").read_bytes())
     msg = parse_mtom(content_type, body)
@@ -142,13 +153,16 @@ def test_xds_class_code_outside_j57_fails_even_when_the_cda_leaves_it_open():
     assert len(bad) == 1 and "JDV_J57" in bad[0].message and "99" in bad[0].evidence
 
 
-@pytest.mark.parametrize("name, code, scheme, fails", [
-    ("healthcareFacilityTypeCode", "SA99", "1.2.250.1.71.4.2.4", True),
-    ("healthcareFacilityTypeCode", "SA17", "1.2.250.1.71.4.2.4", False),
-    ("formatCode", "urn:asip:ci-sis:dlu:2024", None, False),
-    ("formatCode", "urn:asip:ci-sis:inconnu:2024", None, True),
-    ("typeCode", "12345-6", "2.16.840.1.113883.6.1", True),
-])
+@pytest.mark.parametrize(
+    "name, code, scheme, fails",
+    [
+        ("healthcareFacilityTypeCode", "SA99", "1.2.250.1.71.4.2.4", True),
+        ("healthcareFacilityTypeCode", "SA17", "1.2.250.1.71.4.2.4", False),
+        ("formatCode", "urn:asip:ci-sis:dlu:2024", None, False),
+        ("formatCode", "urn:asip:ci-sis:inconnu:2024", None, True),
+        ("typeCode", "12345-6", "2.16.840.1.113883.6.1", True),
+    ],
+)
 def test_xds_codes_belong_to_their_value_sets(name, code, scheme, fails):
     from dui_conformance.model import Location
     from dui_conformance.xds.consistency import VALUE_SETS, _check_membership, _Group

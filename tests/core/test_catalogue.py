@@ -62,6 +62,8 @@ def test_every_requirement_blocks_by_the_one_principle():
 def test_a_per_profile_blocking_list_is_refused(tmp_path):
     (tmp_path / "x.toml").write_text(
         '[[requirement]]\nid = "INS-901"\nservice = "INS"\nstatement = "d"\nlevel = "DOIT"\nsource = "s"\n'
-        'blocking = ["homologation"]\n', encoding="utf-8")
+        'blocking = ["homologation"]\n',
+        encoding="utf-8",
+    )
     with pytest.raises(CatalogueError, match="principe"):
         load_catalogue([tmp_path])

@@ -26,8 +26,10 @@ from dui_conformance.xmlsafe import _PREFIX_OF, NS, XmlDocument, XmlProblem, _do
 SHARED_CDA = Path(__file__).resolve().parents[2] / ".." / "shared" / "ans-examples" / "cda"
 FIXTURE_XML = sorted(FIXTURES_DIR.rglob("*.xml"))
 EXAMPLES = sorted(SHARED_CDA.glob("*.xml")) if SHARED_CDA.is_dir() else []
-MIXED = (b'<a xmlns:x="urn:x"><!--c--><b/><?pi x?><b/><x:b/><b xmlns="urn:y"/><c/><x:b/><b/>'
-         b'<r xmlns="urn:hl7-org:v3"><id/><!--x--><id/><o xmlns=""><id/><id/></o><q:id xmlns:q="urn:q"/></r></a>')
+MIXED = (
+    b'<a xmlns:x="urn:x"><!--c--><b/><?pi x?><b/><x:b/><b xmlns="urn:y"/><c/><x:b/><b/>'
+    b'<r xmlns="urn:hl7-org:v3"><id/><!--x--><id/><o xmlns=""><id/><id/></o><q:id xmlns:q="urn:q"/></r></a>'
+)
 
 
 def plain_path(node, strict: bool = False) -> str:
@@ -60,9 +62,14 @@ def documents(paths: list[Path]) -> list[XmlDocument]:
 
 
 def _cases():
-    return [pytest.param(FIXTURE_XML, id="fixtures"),
-            pytest.param(EXAMPLES, id="ans-examples", marks=[pytest.mark.shared, pytest.mark.skipif(
-                not EXAMPLES, reason="../shared/ans-examples absent")])]
+    return [
+        pytest.param(FIXTURE_XML, id="fixtures"),
+        pytest.param(
+            EXAMPLES,
+            id="ans-examples",
+            marks=[pytest.mark.shared, pytest.mark.skipif(not EXAMPLES, reason="../shared/ans-examples absent")],
+        ),
+    ]
 
 
 @pytest.mark.parametrize("paths", _cases())
@@ -79,7 +86,9 @@ def test_memoised_locations_are_the_plain_paths(paths):
             if isinstance(node.tag, str):
                 assert readable_path(node, strict=True) == plain_path(node, strict=True)
         for attribute in doc.root.xpath("//@*")[:40]:
-            assert doc.locate(attribute).xpath == doc.base + plain_path(attribute.getparent()) + "/@" + attribute.attrname
+            assert (
+                doc.locate(attribute).xpath == doc.base + plain_path(attribute.getparent()) + "/@" + attribute.attrname
+            )
 
 
 @pytest.mark.parametrize("paths", _cases())
@@ -90,18 +99,34 @@ def test_compiled_xpath_and_header_walk_select_the_same_nodes(paths):
         for local in ("telecom", "addr", "id", "name", "code"):
             assert header_elements(doc, local) == doc.root.xpath(f"{HEADER_NODES}[self::hl7:{local}]", namespaces=NS)
         assert header_elements(doc) == doc.root.xpath(HEADER_NODES, namespaces=NS)
-        for expr in ("hl7:templateId/@root", "hl7:recordTarget/hl7:patientRole/hl7:id[starts-with(@root, '1.2.250')]",
-                     "//hl7:section/hl7:code", "string(hl7:code/@code)", "count(//hl7:entry)"):
+        for expr in (
+            "hl7:templateId/@root",
+            "hl7:recordTarget/hl7:patientRole/hl7:id[starts-with(@root, '1.2.250')]",
+            "//hl7:section/hl7:code",
+            "string(hl7:code/@code)",
+            "count(//hl7:entry)",
+        ):
             assert doc.xpath(expr) == doc.root.xpath(expr, namespaces=NS)
 
 
-@pytest.mark.parametrize("raw", ["", "QUJD\nREVG", " \tQU JD\r\n\x0b\x0c\x1c\x1d\x1e\x1fRA==", "QUJD\u00a0REVG",
-                                 "QUJD\u2028\u3000REVG", "Q\x85UJD", "é QUJD"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "QUJD\nREVG",
+        " \tQU JD\r\n\x0b\x0c\x1c\x1d\x1e\x1fRA==",
+        "QUJD\u00a0REVG",
+        "QUJD\u2028\u3000REVG",
+        "Q\x85UJD",
+        "é QUJD",
+    ],
+)
 def test_n1_payload_loses_the_same_white_space(raw):
     fast = _without_space(raw)
     assert (fast.decode("ascii") if isinstance(fast, bytes) else fast) == _SPACE.sub("", raw)
-    assert all(re.fullmatch(r"\s", chr(c)) is None or chr(c).encode() in b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-               for c in range(128))
+    assert all(
+        re.fullmatch(r"\s", chr(c)) is None or chr(c).encode() in b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f" for c in range(128)
+    )
 
 
 @pytest.mark.parametrize("size,limit", [(0, 10), (5, 10), (10, 10), (11, 10), (50, 10), (3, 0)])
@@ -125,7 +150,7 @@ def test_doctype_found_where_the_case_insensitive_search_found_it():
     search = re.compile(rb"<!DOCTYPE", re.IGNORECASE).search
     heads = [b"", b"<!", b"<!DOCTYP", b"x<!-- --><!DocType a>", b"<!<!doctype", b"< !DOCTYPE", b"<!\xc4OCTYPE"]
     heads += [path.read_bytes()[:65536] for path in FIXTURE_XML]
-    heads += [b"<!-" + b"<!DOCTYPE"[:i] + bytes([v]) + b"<!DOCTYPE"[i + 1:] for i in range(9) for v in range(256)]
+    heads += [b"<!-" + b"<!DOCTYPE"[:i] + bytes([v]) + b"<!DOCTYPE"[i + 1 :] for i in range(9) for v in range(256)]
     for head in heads:
         found = search(head)
         assert _doctype_at(head) == (found.start() if found else -1), head[:40]

@@ -52,15 +52,19 @@ def test_a_malformed_or_oversized_file_is_read_and_parsed_once_for_all_its_scena
 
     calls = {"read": 0, "parse": 0}
     real_read, real_parse = inputs._read_bounded, inputs.parse_xml
-    monkeypatch.setattr(inputs, "_read_bounded", lambda *a: calls.__setitem__("read", calls["read"] + 1) or real_read(*a))
-    monkeypatch.setattr(inputs, "parse_xml", lambda *a: calls.__setitem__("parse", calls["parse"] + 1) or real_parse(*a))
+    monkeypatch.setattr(
+        inputs, "_read_bounded", lambda *a: calls.__setitem__("read", calls["read"] + 1) or real_read(*a)
+    )
+    monkeypatch.setattr(
+        inputs, "parse_xml", lambda *a: calls.__setitem__("parse", calls["parse"] + 1) or real_parse(*a)
+    )
     broken = tmp_path / "tronque.xml"
     broken.write_bytes(b"<ClinicalDocument xmlns='urn:hl7-org:v3'><id")
     doc = inputs.InputDocument(str(broken), inputs.CDA)
     messages = set()
     for _ in range(3):
         with pytest.raises(XmlProblem) as raised:
-            doc.xml
+            _ = doc.xml
         messages.add(str(raised.value))
     assert calls == {"read": 1, "parse": 1} and len(messages) == 1
 
@@ -69,5 +73,5 @@ def test_a_malformed_or_oversized_file_is_read_and_parsed_once_for_all_its_scena
     doc = inputs.InputDocument(str(big), inputs.CDA, max_bytes=50)
     for _ in range(3):
         with pytest.raises(inputs.InputTooLarge):
-            doc.data
+            _ = doc.data
     assert calls["read"] == 2

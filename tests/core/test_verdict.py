@@ -13,8 +13,10 @@ def _run(*requirements: RequirementResult) -> RunResult:
 
 
 def test_conforme_needs_a_judged_service_and_no_undecided_blocking_requirement():
-    assert _run(_req("GEN-01", Outcome.PASS), _req("INS-01", Outcome.PASS),
-                _req("DMP-01", Outcome.OMIT)).verdict == "conforme"  # HL7 v2 only: DMP not concerned
+    assert (
+        _run(_req("GEN-01", Outcome.PASS), _req("INS-01", Outcome.PASS), _req("DMP-01", Outcome.OMIT)).verdict
+        == "conforme"
+    )  # HL7 v2 only: DMP not concerned
     assert _run(_req("GEN-01", Outcome.PASS)).verdict == "non concluant"  # only GEN judged
     assert _run(_req("INS-01", Outcome.PASS), _req("DMP-30", Outcome.SKIP)).verdict == "non concluant"
     assert _run(_req("INS-01", Outcome.PASS), _req("DMP-30", Outcome.NOT_RUN)).verdict == "non concluant"

@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
-from dui_conformance.xmlsafe import XmlProblem, parse_xml, readable_path
 from dui_conformance.fixtures import FIXTURES_DIR
+from dui_conformance.xmlsafe import XmlProblem, parse_xml, readable_path
 
 HOSTILE = FIXTURES_DIR / "hostile"
 

@@ -11,15 +11,16 @@ import requests
 from lxml import etree
 from werkzeug.test import Client
 
+from dui_conformance.mocks.dmp import REPOSITORY_ID, DmpMock
 from dui_conformance.xds import ebrim, read_submission
 from dui_conformance.xds.build import ITI18_ACTION, ITI43_ACTION, q, soap_envelope
 from dui_conformance.xds.ebrim import NS
 from dui_conformance.xds.mtom import parse_mtom
 from dui_conformance.xmlsafe import parse_xml
-from dui_conformance.mocks.dmp import REPOSITORY_ID, DmpMock
 
 _spec = importlib.util.spec_from_file_location(
-    "xds_make_fixtures", Path(__file__).resolve().parents[1] / "xds" / "make_fixtures.py")
+    "xds_make_fixtures", Path(__file__).resolve().parents[1] / "xds" / "make_fixtures.py"
+)
 mf = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mf)
 PID = mf.patient_id()
@@ -47,14 +48,21 @@ def find(client, statuses=("Approved",), return_type="LeafClass", patient=PID):
     request = etree.Element(q("query", "AdhocQueryRequest"), nsmap={"query": ebrim.QUERY, "rim": ebrim.RIM})
     etree.SubElement(request, q("query", "ResponseOption"), returnType=return_type, returnComposedObjects="true")
     query = etree.SubElement(request, q("rim", "AdhocQuery"), id="urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d")
-    for name, values in (("$XDSDocumentEntryPatientId", [f"'{patient}'"]),
-                         ("$XDSDocumentEntryStatus", ["(" + ",".join(f"'{ebrim.APPROVED.rsplit(':', 1)[0]}:{s}'"
-                                                                     for s in statuses) + ")"])):
+    for name, values in (
+        ("$XDSDocumentEntryPatientId", [f"'{patient}'"]),
+        (
+            "$XDSDocumentEntryStatus",
+            ["(" + ",".join(f"'{ebrim.APPROVED.rsplit(':', 1)[0]}:{s}'" for s in statuses) + ")"],
+        ),
+    ):
         slot = etree.SubElement(query, q("rim", "Slot"), name=name)
         for value in values:
             etree.SubElement(etree.SubElement(slot, q("rim", "ValueList")), q("rim", "Value")).text = value
-    response = client.post("/dmp/iti18", data=soap_envelope(request, ITI18_ACTION, "http://127.0.0.1/dmp/iti18"),
-                           headers={"Content-Type": "application/soap+xml"})
+    response = client.post(
+        "/dmp/iti18",
+        data=soap_envelope(request, ITI18_ACTION, "http://127.0.0.1/dmp/iti18"),
+        headers={"Content-Type": "application/soap+xml"},
+    )
     return read_submission(parse_xml(response.get_data(), "find.xml")), response
 
 
@@ -63,8 +71,11 @@ def retrieve(client, unique_id, repository=REPOSITORY_ID):
     doc = etree.SubElement(request, q("xdsb", "DocumentRequest"))
     etree.SubElement(doc, q("xdsb", "RepositoryUniqueId")).text = repository
     etree.SubElement(doc, q("xdsb", "DocumentUniqueId")).text = unique_id
-    response = client.post("/dmp/iti43", data=soap_envelope(request, ITI43_ACTION, "http://127.0.0.1/dmp/iti43"),
-                           headers={"Content-Type": "application/soap+xml"})
+    response = client.post(
+        "/dmp/iti43",
+        data=soap_envelope(request, ITI43_ACTION, "http://127.0.0.1/dmp/iti43"),
+        headers={"Content-Type": "application/soap+xml"},
+    )
     return parse_mtom(response.headers["Content-Type"], response.get_data())
 
 
@@ -109,16 +120,21 @@ def test_replacement_deprecates_previous(mock, client):
     assert len(find(client)[0].entries) == 1
     assert len(find(client, statuses=("Approved", "Deprecated"))[0].entries) == 2
     assert submit(client, *mf.iti41(cda=mf.synthetic_cda(doc_id="1.2.9"), replaces={"Document01": old})) == (
-        "Failure", ["XDSRegistryMetadataError"])
+        "Failure",
+        ["XDSRegistryMetadataError"],
+    )
 
 
 def test_patient_id_errors(mock, client):
     def mismatch(body):
         node = body.xpath(f"//rim:ExternalIdentifier[@identificationScheme='{ebrim.SS_PATIENT_ID}']", namespaces=NS)[0]
         node.set("value", mf.patient_id(mf.OTHER_INS))
+
     assert submit(client, *mf.iti41(mutate=mismatch)) == ("Failure", ["XDSPatientIdDoesNotMatch"])
     assert submit(client, *mf.iti41(mutate=lambda b: mf._set_everywhere(b, mf.PID_SUFFIX, "&1.2.3&ISO^PI"))) == (
-        "Failure", ["XDSUnknownPatientId"])
+        "Failure",
+        ["XDSUnknownPatientId"],
+    )
     assert mock.entries(PID) == []
     exchange = mock.recorder.exchanges()[0]
     assert "DMP-46" in exchange.codes
@@ -128,6 +144,7 @@ def test_patient_id_errors(mock, client):
 def test_deviant_submission_is_stored_and_flagged(mock, client):
     path = Path(mf.OUT) / "iti41-classcode-faux.mtom"
     from dui_conformance.xds.iti41 import read_capture
+
     content_type, body, _ = read_capture(path.read_bytes())
     assert submit(client, content_type, body) == ("Success", [])
     assert len(mock.entries(PID)) == 1
@@ -159,14 +176,17 @@ def test_bad_query_is_flagged(mock, client):
     assert "DMP-53" in mock.recorder.exchanges()[-1].codes
 
 
-@pytest.mark.parametrize("path,content_type,body", [
-    ("/dmp/iti41", "multipart/related; boundary=x", b"\x00\xff" * 100),
-    ("/dmp/iti41", "application/soap+xml", b'<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>'),
-    ("/dmp/iti41", "text/plain", b""),
-    ("/dmp/iti18", "application/soap+xml", b"<not-closed"),
-    ("/dmp/iti43", "multipart/related", b"--"),
-    ("/dmp/iti18", "application/soap+xml", b"<a/>"),
-])
+@pytest.mark.parametrize(
+    "path,content_type,body",
+    [
+        ("/dmp/iti41", "multipart/related; boundary=x", b"\x00\xff" * 100),
+        ("/dmp/iti41", "application/soap+xml", b'<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>'),
+        ("/dmp/iti41", "text/plain", b""),
+        ("/dmp/iti18", "application/soap+xml", b"<not-closed"),
+        ("/dmp/iti43", "multipart/related", b"--"),
+        ("/dmp/iti18", "application/soap+xml", b"<a/>"),
+    ],
+)
 def test_hostile_bodies_do_not_crash(mock, client, path, content_type, body):
     response = client.post(path, data=body, headers={"Content-Type": content_type})
     assert response.status_code in (200, 400)
@@ -182,7 +202,10 @@ def test_live_server_and_faults():
         response = requests.post(mock.iti41_url, data=body, headers={"Content-Type": content_type}, timeout=10)
         assert response.status_code == 200 and b"Success" in response.content
         mock.set_fault(status=503, count=1)
-        assert requests.post(mock.iti41_url, data=body, headers={"Content-Type": content_type}, timeout=10).status_code == 503
+        assert (
+            requests.post(mock.iti41_url, data=body, headers={"Content-Type": content_type}, timeout=10).status_code
+            == 503
+        )
         mock.set_fault(drop=True, count=1)
         with pytest.raises(requests.ConnectionError):
             requests.post(mock.iti41_url, data=body, headers={"Content-Type": content_type}, timeout=10)

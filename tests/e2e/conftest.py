@@ -46,4 +46,3 @@ def cli(tmp_path_factory):
         return run_cli(list(args), tmp_path_factory.mktemp(name), timeout)
 
     return _run
-

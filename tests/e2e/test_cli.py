@@ -101,8 +101,9 @@ def test_requirements_listing_and_coverage():
     import sys
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "dui_conformance", "requirements", *args],
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "dui_conformance", "requirements", *args], capture_output=True, text=True, timeout=60
+        )
 
     listing = run("--service", "INS")
     assert listing.returncode == 0 and "INS-01" in listing.stdout and "DMP-01" not in listing.stdout
@@ -125,8 +126,12 @@ def test_mocks_command_serves_fixed_ports_until_stopped(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     services = tmp_path / "services.json"
-    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance", "mocks", "--port", f"insi={port}",
-                             "--sortie", str(services)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dui_conformance", "mocks", "--port", f"insi={port}", "--sortie", str(services)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 20
         while not services.exists() and time.monotonic() < deadline:
@@ -156,9 +161,23 @@ def test_mocks_with_a_kept_pki_serve_tls_from_its_files(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     services, pki = tmp_path / "services.json", tmp_path / "pki"
-    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance", "mocks", "--port", f"insi={port}",
-                             "--sortie", str(services), "--pki", str(pki)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dui_conformance",
+            "mocks",
+            "--port",
+            f"insi={port}",
+            "--sortie",
+            str(services),
+            "--pki",
+            str(pki),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60  # a loaded CI machine starts the mocks and writes the PKI slowly
         while not services.exists() and time.monotonic() < deadline and proc.poll() is None:
@@ -168,8 +187,12 @@ def test_mocks_with_a_kept_pki_serve_tls_from_its_files(tmp_path):
         urls = json.loads(services.read_text(encoding="utf-8"))
         files = TestPki.files_in(pki)
         assert urls["insi"]["url"].startswith(f"https://127.0.0.1:{port}") and urls["insi"]["tls"] == files
-        answer = requests.get(f"https://127.0.0.1:{port}/_harness/exchanges", timeout=5, verify=files["racine"],
-                              cert=(files["certificat_client"], files["cle_client"]))
+        answer = requests.get(
+            f"https://127.0.0.1:{port}/_harness/exchanges",
+            timeout=5,
+            verify=files["racine"],
+            cert=(files["certificat_client"], files["cle_client"]),
+        )
         assert answer.status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)

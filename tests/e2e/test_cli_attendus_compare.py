@@ -11,8 +11,12 @@ BAD = FIXTURES_DIR / "cda" / "ins" / "ins01_cle_erronee.xml"  # fails INS-01 onl
 
 def _attendus(tmp_path, *entries: str):
     path = tmp_path / "attendus.toml"
-    path.write_text("\n".join(f'[[attendu]]\nexigence = "{rid}"\nraison = "connu"\nlien = "https://suivi.example/1"\n'
-                              for rid in entries), encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            f'[[attendu]]\nexigence = "{rid}"\nraison = "connu"\nlien = "https://suivi.example/1"\n' for rid in entries
+        ),
+        encoding="utf-8",
+    )
     return str(path)
 
 
@@ -33,8 +37,20 @@ def test_compare_exits_3_on_regression(cli):
     bad = cli("check", str(FIXTURES_DIR / "cda" / "ins" / "ins01_cle_erronee.xml"), name="mauvais")
 
     def compare(a, b, *extra):
-        return subprocess.run([sys.executable, "-m", "dui_conformance", "compare", str(a / "report.json"),
-                               str(b / "report.json"), *extra], capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dui_conformance",
+                "compare",
+                str(a / "report.json"),
+                str(b / "report.json"),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     regressed = compare(good.report_dir, bad.report_dir, "--format", "json")
     assert regressed.returncode == 3, regressed.stderr
@@ -42,6 +58,10 @@ def test_compare_exits_3_on_regression(cli):
     assert "INS-01" in {c["exigence"] for c in data["regressions"]}
     fixed = compare(bad.report_dir, good.report_dir)
     assert fixed.returncode == 0 and "Corrections" in fixed.stdout and "INS-01" in fixed.stdout
-    missing = subprocess.run([sys.executable, "-m", "dui_conformance", "compare", "absent.json", "absent.json"],
-                             capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [sys.executable, "-m", "dui_conformance", "compare", "absent.json", "absent.json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode == 2

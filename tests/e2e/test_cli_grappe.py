@@ -11,7 +11,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "conformance" / "funding" / "exa
 def _funding_text(report_dir: Path) -> str:
     html = (report_dir / "index.html").read_text(encoding="utf-8")
     start = html.index('id="financement"')
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start:html.index("</section>", start)]))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</section>", start)]))
 
 
 def test_a_cda_only_run_leaves_mssante_uncovered_so_conformity_is_not_met(cli):
@@ -23,8 +23,13 @@ def test_a_cda_only_run_leaves_mssante_uncovered_so_conformity_is_not_met(cli):
 
 
 def test_a_blocking_dmp_failure_puts_the_conformity_condition_unmet(cli):
-    run = cli("check", str(FIXTURES_DIR / "cda" / "dmp" / "dmp-27-secteur-sa99.xml"), "--grappe", str(EXAMPLE),
-              name="grappe-ko")
+    run = cli(
+        "check",
+        str(FIXTURES_DIR / "cda" / "dmp" / "dmp-27-secteur-sa99.xml"),
+        "--grappe",
+        str(EXAMPLE),
+        name="grappe-ko",
+    )
     assert run.code == 3
     assert "exigences bloquantes en échec dans cette exécution (DMP : DMP-27" in _funding_text(run.report_dir)
 

@@ -54,7 +54,9 @@ def test_demo_on_the_correct_reference_dui_is_conformant(cli):
     offline = [s for s in report["scenarios"] if s["subject"] != "session directe"]
     assert live and offline, "la démonstration couvre le direct et les documents"
     assert report["exchanges"], "les échanges avec les services simulés figurent au rapport"
-    not_run = [r["id"] for r in report["requirements"] if r["outcome"] == "not_run" and r["service"] in ("INS", "DMP", "PSC")]
+    not_run = [
+        r["id"] for r in report["requirements"] if r["outcome"] == "not_run" and r["service"] in ("INS", "DMP", "PSC")
+    ]
     assert not_run == [], "la démonstration évalue toutes les exigences INS, DMP et PSC"
 
 

@@ -11,8 +11,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCE_FOLDERS = {"conformance": "dui_conformance", "features": "dui_conformance/features",
-                  "mocks": "dui_conformance/mocks", "fixtures": "dui_conformance/fixtures"}
+SOURCE_FOLDERS = {
+    "conformance": "dui_conformance",
+    "features": "dui_conformance/features",
+    "mocks": "dui_conformance/mocks",
+    "fixtures": "dui_conformance/fixtures",
+}
 
 
 @pytest.mark.parametrize(
@@ -58,10 +62,15 @@ def wheel(tmp_path_factory) -> Path:
     """Built from a copy of the sources, so that no stale ``build/`` folder of the checkout leaks in."""
     out = tmp_path_factory.mktemp("wheel")
     source = tmp_path_factory.mktemp("source") / "dui-conformance"
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info",
-                                                                 "__pycache__", "reports"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
-                   check=True, capture_output=True, timeout=300)
+    shutil.copytree(
+        REPO, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", "reports")
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return next(out.glob("dui_conformance-*.whl"))
 
 
@@ -71,21 +80,36 @@ def test_wheel_holds_dui_conformance_only_and_every_source_file(wheel):
     for folder, target in SOURCE_FOLDERS.items():
         tracked = subprocess.run(["git", "ls-files", folder], cwd=REPO, capture_output=True, text=True).stdout.split()
         if not tracked:  # not a git checkout (an sdist, say): compare with the files on disk
-            tracked = [str(p.relative_to(REPO)) for p in (REPO / folder).rglob("*")
-                       if p.is_file() and "__pycache__" not in p.parts]
-        missing = [t for t in tracked if target + t[len(folder):] not in names]
+            tracked = [
+                str(p.relative_to(REPO))
+                for p in (REPO / folder).rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts
+            ]
+        missing = [t for t in tracked if target + t[len(folder) :] not in names]
         assert not missing, f"absents de la roue : {missing[:10]}"
 
 
 def test_regular_install_of_the_wheel_imports_every_part(wheel, tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     ours = {p.name for p in target.iterdir() if not p.name.endswith(".dist-info") and p.name != "bin"}
     assert ours == {"dui_conformance"}
-    code = ("import dui_conformance, dui_conformance.features.steps, dui_conformance.mocks.dui, "
-            "dui_conformance.fixtures, dui_conformance.cli; print(dui_conformance.__file__)")
-    proc = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(target)}, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    code = (
+        "import dui_conformance, dui_conformance.features.steps, dui_conformance.mocks.dui, "
+        "dui_conformance.fixtures, dui_conformance.cli; print(dui_conformance.__file__)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(target)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(str(target))

@@ -34,16 +34,30 @@ from dui_conformance.xds.build import xdm_package
 
 pytestmark = pytest.mark.live
 
-ADMIT = re.compile(r"Admettez (M\.|Mme) (\S+) (.+?), née? le (\S+?)(?: \(lieu de naissance (\w+)\))? en saisissant "
-                   r"ses traits, (?:sur présentation de la pièce d'identité « (\w+) »|sans pièce d'identité)")
+ADMIT = re.compile(
+    r"Admettez (M\.|Mme) (\S+) (.+?), née? le (\S+?)(?: \(lieu de naissance (\w+)\))? en saisissant "
+    r"ses traits, (?:sur présentation de la pièce d'identité « (\w+) »|sans pièce d'identité)"
+)
 
 
 @pytest.fixture
 def reference_dui_process(free_ports):
     insi, dmp, dui = free_ports(3)
-    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance.mocks.dui", "--insi", f"http://127.0.0.1:{insi}/lps",
-                             "--dmp", f"http://127.0.0.1:{dmp}/dmp", "--port", str(dui)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dui_conformance.mocks.dui",
+            "--insi",
+            f"http://127.0.0.1:{insi}/lps",
+            "--dmp",
+            f"http://127.0.0.1:{dmp}/dmp",
+            "--port",
+            str(dui),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{dui}"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -60,24 +74,55 @@ def reference_dui_process(free_ports):
 def test_attended_run_in_a_terminal(reference_dui_process, tmp_path):
     url, insi, dmp = reference_dui_process
     config = tmp_path / "dui.toml"
-    config.write_text(f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 20\n\n'
-                      f"[services]\ninsi = {insi}\ndmp = {dmp}\n", encoding="utf-8")
+    config.write_text(
+        f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 20\n\n'
+        f"[services]\ninsi = {insi}\ndmp = {dmp}\n",
+        encoding="utf-8",
+    )
     reports = tmp_path / "rapport"
-    child = pexpect.spawn(sys.executable, ["-m", "dui_conformance", "run", "--dui", str(config), "--exigence", "INS-24",
-                                           "--report-dir", str(reports), "--quiet"],
-                          encoding="utf-8", timeout=60, dimensions=(50, 500), cwd=str(tmp_path))
+    child = pexpect.spawn(
+        sys.executable,
+        [
+            "-m",
+            "dui_conformance",
+            "run",
+            "--dui",
+            str(config),
+            "--exigence",
+            "INS-24",
+            "--report-dir",
+            str(reports),
+            "--quiet",
+        ],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 500),
+        cwd=str(tmp_path),
+    )
     admitted, seen_countdown = [], False
     try:
         while True:
-            found = child.expect([r"Action à réaliser dans le DUI\S*\s*: (.+?\(attente maximale : \d+ s\))",
-                                  r"attente :\s+\d+ s restantes", r"a-t-il affiché une erreur[^\[]*\[o/n\]",
-                                  r"Identifiant dans le DUI de .*?adaptateur\)", pexpect.EOF])
+            found = child.expect(
+                [
+                    r"Action à réaliser dans le DUI\S*\s*: (.+?\(attente maximale : \d+ s\))",
+                    r"attente :\s+\d+ s restantes",
+                    r"a-t-il affiché une erreur[^\[]*\[o/n\]",
+                    r"Identifiant dans le DUI de .*?adaptateur\)",
+                    pexpect.EOF,
+                ]
+            )
             if found == 0:
                 match = ADMIT.search(child.match.group(1))
                 assert match, child.match.group(1)
                 civility, birth_name, first_names, birth_date, place, piece = match.groups()
-                body = {"nomNaissance": birth_name, "prenoms": first_names.split(), "sexe": "F" if civility == "Mme" else "M",
-                        "dateNaissance": birth_date, "lieuNaissance": place, "pieceIdentite": piece}
+                body = {
+                    "nomNaissance": birth_name,
+                    "prenoms": first_names.split(),
+                    "sexe": "F" if civility == "Mme" else "M",
+                    "dateNaissance": birth_date,
+                    "lieuNaissance": place,
+                    "pieceIdentite": piece,
+                }
                 admitted.append(requests.post(f"{url}/residents", json=body, timeout=10).json()["id"])
             elif found == 1:
                 seen_countdown = True
@@ -100,10 +145,15 @@ def test_attended_run_without_a_terminal_is_a_usage_error_at_once(tmp_path):
     config = tmp_path / "dui.toml"
     config.write_text('[dui]\nmode = "accompagne"\nexport_dir = "exports"\n', encoding="utf-8")
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "dui_conformance", "run", "--dui", str(config),
-                           "--report-dir", str(tmp_path / "r")],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, start_new_session=True,
-                          cwd=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-m", "dui_conformance", "run", "--dui", str(config), "--report-dir", str(tmp_path / "r")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+        cwd=str(tmp_path),
+    )
     assert proc.returncode == 2
     assert "exige un terminal" in " ".join((proc.stdout + proc.stderr).split())
     assert time.monotonic() - started < 30 and not (tmp_path / "r" / "report.json").exists()
@@ -134,7 +184,10 @@ class MailDesk:
         msg = EmailMessage(policy=policy.SMTP)
         msg["From"], msg["To"] = DUI_MAILBOX, recipient
         msg["Subject"] = "XDM/1.0/DDM+Dossier de liaison d'urgence FICTIVE Marie 15/03/1947"
-        msg["Date"], msg["Message-ID"] = format_datetime(datetime.now().astimezone()), make_msgid(domain="ehpad.mssante.fr")
+        msg["Date"], msg["Message-ID"] = (
+            format_datetime(datetime.now().astimezone()),
+            make_msgid(domain="ehpad.mssante.fr"),
+        )
         msg["X-MSS-CODECDA"], msg["X-MSS-INS"], msg["Disposition-Notification-To"] = "74207-2", "O", DUI_MAILBOX
         msg.set_content("Dossier de liaison d'urgence ci-joint (données fictives).\n")
         msg.add_attachment(xdm_package([cda]), maintype="application", subtype="zip", filename="IHE_XDM.ZIP")
@@ -176,20 +229,37 @@ class MailDesk:
 def _admit(url: str, action: str) -> dict:
     """Admit the resident an instruction names, in the reference DUI, as the tester would in its screens."""
     civility, birth_name, first_names, birth_date, place, piece = ADMIT.search(action).groups()
-    body = {"nomNaissance": birth_name, "prenoms": first_names.split(), "dateNaissance": birth_date,
-            "sexe": "F" if civility == "Mme" else "M", "lieuNaissance": place, "pieceIdentite": piece}
+    body = {
+        "nomNaissance": birth_name,
+        "prenoms": first_names.split(),
+        "dateNaissance": birth_date,
+        "sexe": "F" if civility == "Mme" else "M",
+        "lieuNaissance": place,
+        "pieceIdentite": piece,
+    }
     return requests.post(f"{url}/residents", json=body, timeout=10).json()
 
 
 def _attended_mss_run(tmp_path, config_text: str, requirements: list[str]):
     config, reports = tmp_path / "dui.toml", tmp_path / "rapport"
     config.write_text(config_text, encoding="utf-8")
-    args = ["-m", "dui_conformance", "run", "--dui", str(config), "--report-dir", str(reports), "--quiet",
-            "--sortie-services", str(tmp_path / "services-simules.json")]
+    args = [
+        "-m",
+        "dui_conformance",
+        "run",
+        "--dui",
+        str(config),
+        "--report-dir",
+        str(reports),
+        "--quiet",
+        "--sortie-services",
+        str(tmp_path / "services-simules.json"),
+    ]
     for requirement in requirements:
         args += ["--exigence", requirement]
-    return pexpect.spawn(sys.executable, args, encoding="utf-8", timeout=60, dimensions=(50, 500),
-                         cwd=str(tmp_path)), reports
+    return pexpect.spawn(
+        sys.executable, args, encoding="utf-8", timeout=60, dimensions=(50, 500), cwd=str(tmp_path)
+    ), reports
 
 
 def _outcomes(reports) -> dict[str, str]:
@@ -203,14 +273,24 @@ def test_attended_mss_run_in_a_terminal(reference_dui_process, tmp_path):
     with an error MDN; the operator's 5xx and error MDN shown and the message kept (the tester says so)."""
     url, insi, dmp = reference_dui_process
     child, reports = _attended_mss_run(
-        tmp_path, f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 15\n\n'
-                  f"[services]\ninsi = {insi}\ndmp = {dmp}\n", ["MSS-20", "MSS-22", "MSS-23"])
+        tmp_path,
+        f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 15\n\n'
+        f"[services]\ninsi = {insi}\ndmp = {dmp}\n",
+        ["MSS-20", "MSS-22", "MSS-23"],
+    )
     desk, admitted, sent, read, questions = MailDesk(tmp_path / "services-simules.json"), [], [], [], []
     started = time.monotonic()
     try:
         while True:
-            found = child.expect([INSTRUCTION, QUESTION, r"Identifiant dans le DUI de .*?adaptateur\)",
-                                  r"Dans quel dossier [^\r\n]*?Répondez par le numéro", pexpect.EOF])
+            found = child.expect(
+                [
+                    INSTRUCTION,
+                    QUESTION,
+                    r"Identifiant dans le DUI de .*?adaptateur\)",
+                    r"Dans quel dossier [^\r\n]*?Répondez par le numéro",
+                    pexpect.EOF,
+                ]
+            )
             if found == 0:
                 action = child.match.group(1)
                 if action.startswith("Admettez"):
@@ -236,13 +316,20 @@ def test_attended_mss_run_in_a_terminal(reference_dui_process, tmp_path):
     finally:
         child.close()
     assert child.exitstatus == 0, child.before
-    assert sent == ["urgences@ch-fictif.mssante.fr", "refus-smtp@ch-fictif.mssante.fr",
-                    "erreur-integration@ch-fictif.mssante.fr"]
+    assert sent == [
+        "urgences@ch-fictif.mssante.fr",
+        "refus-smtp@ch-fictif.mssante.fr",
+        "erreur-integration@ch-fictif.mssante.fr",
+    ]
     assert len(desk.answers) == 1 and len(read) == 3  # the 5xx at the SMTP desk; two DLUs and an error MDN read
     assert sum("montré cette erreur" in q for q in questions) == 2 and any("accusé d'erreur" in q for q in questions)
     assert sum(q.startswith("Dans quel dossier") for q in questions) == 1  # the readable DLU only
     assert {k: v for k, v in _outcomes(reports).items() if k.startswith("MSS-2")} == {
-        "MSS-20": "pass", "MSS-21": "omit", "MSS-22": "pass", "MSS-23": "pass"}  # MSS-21 not selected
+        "MSS-20": "pass",
+        "MSS-21": "omit",
+        "MSS-22": "pass",
+        "MSS-23": "pass",
+    }  # MSS-21 not selected
     assert time.monotonic() - started < 60
 
 
@@ -250,8 +337,9 @@ def test_attended_mss_run_with_an_idle_tester_fails_within_the_bound(tmp_path):
     """The tester does nothing in the DUI: each action is waited for at most attente_s, the one question asked
     (did the DUI refuse the sending?) is answered « n », and MSS-20 is not conformant, without a hang."""
     (tmp_path / "exports").mkdir()
-    child, reports = _attended_mss_run(tmp_path, '[dui]\nmode = "accompagne"\nexport_dir = "exports"\nattente_s = 2\n',
-                                       ["MSS-20"])
+    child, reports = _attended_mss_run(
+        tmp_path, '[dui]\nmode = "accompagne"\nexport_dir = "exports"\nattente_s = 2\n', ["MSS-20"]
+    )
     started, actions, questions, countdown = time.monotonic(), [], [], False
     try:
         while True:
@@ -284,8 +372,10 @@ def test_attended_mss_citizen_mailbox_only_for_a_qualified_identity(reference_du
     tester sends the DLU to <INS>@patient.mssante.fr. Both scenarios pass, within a bound set by attente_s."""
     url, insi, dmp = reference_dui_process
     child, reports = _attended_mss_run(
-        tmp_path, f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 3\n\n'
-                  f"[services]\ninsi = {insi}\ndmp = {dmp}\n", ["MSS-21"])
+        tmp_path,
+        f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 3\n\n[services]\ninsi = {insi}\ndmp = {dmp}\n',
+        ["MSS-21"],
+    )
     desk, admitted, sent, questions = MailDesk(tmp_path / "services-simules.json"), [], [], []
     started = time.monotonic()
     try:

@@ -26,10 +26,25 @@ def vendor_dui(tmp_path, free_ports):
         pki = tmp_path / "pki"
         TestPki(pki)
         realm = f"https://127.0.0.1:{psc}/auth/realms/esante-wallet"
-        args = [sys.executable, "-m", "dui_conformance.mocks.dui", "--insi", f"https://127.0.0.1:{insi}/lps",
-                "--dmp", f"https://127.0.0.1:{dmp}/dmp", "--psc", realm + "/.well-known/wallet-openid-configuration",
-                "--pki", str(pki), "--mss-smtps", f"smtps://127.0.0.1:{smtps}",
-                "--mss-imaps", f"imaps://127.0.0.1:{imaps}", "--port", str(dui)]
+        args = [
+            sys.executable,
+            "-m",
+            "dui_conformance.mocks.dui",
+            "--insi",
+            f"https://127.0.0.1:{insi}/lps",
+            "--dmp",
+            f"https://127.0.0.1:{dmp}/dmp",
+            "--psc",
+            realm + "/.well-known/wallet-openid-configuration",
+            "--pki",
+            str(pki),
+            "--mss-smtps",
+            f"smtps://127.0.0.1:{smtps}",
+            "--mss-imaps",
+            f"imaps://127.0.0.1:{imaps}",
+            "--port",
+            str(dui),
+        ]
         for defect in defects:
             args += ["--defaut", defect]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -43,12 +58,15 @@ def vendor_dui(tmp_path, free_ports):
                 time.sleep(0.1)
         config = tmp_path / "dui.toml"
         base = f"http://127.0.0.1:{dui}"
-        config.write_text(f'[dui]\nmode = "adaptateur"\nadapter_url = "{base}"\ntls = true\n\n'
-                          f"[services]\ninsi = {insi}\ndmp = {dmp}\npsc = {psc}\nmss = {smtps}\nmss_imaps = {imaps}\n"
-                          'pki = "pki"\n\n[mss]\nbal = "dui@ehpad-les-tilleuls.mssante.fr"\n\n'
-                          f'[psc]\nconnexion_url = "{base}/psc/connexion"\ndeconnexion_url = "{base}/psc/deconnexion"\n'
-                          f'redirect_uris = ["{base}/psc/retour"]\npost_logout_redirect_uris = ["{base}/psc/fin-de-session"]\n'
-                          "attente_s = 0.5\n", encoding="utf-8")
+        config.write_text(
+            f'[dui]\nmode = "adaptateur"\nadapter_url = "{base}"\ntls = true\n\n'
+            f"[services]\ninsi = {insi}\ndmp = {dmp}\npsc = {psc}\nmss = {smtps}\nmss_imaps = {imaps}\n"
+            'pki = "pki"\n\n[mss]\nbal = "dui@ehpad-les-tilleuls.mssante.fr"\n\n'
+            f'[psc]\nconnexion_url = "{base}/psc/connexion"\ndeconnexion_url = "{base}/psc/deconnexion"\n'
+            f'redirect_uris = ["{base}/psc/retour"]\npost_logout_redirect_uris = ["{base}/psc/fin-de-session"]\n'
+            "attente_s = 0.5\n",
+            encoding="utf-8",
+        )
         return config
 
     started: list[subprocess.Popen] = []
@@ -87,8 +105,9 @@ def test_run_catches_a_defective_dui_in_another_process(cli, vendor_dui, tmp_pat
 
 def test_bad_configuration_is_a_usage_error(cli, tmp_path):
     config = tmp_path / "dui.toml"
-    config.write_text('[dui]\nmode = "adaptateur"\nadapter_url = "http://127.0.0.1:9"\n[services]\nmsss = 1\n',
-                      encoding="utf-8")
+    config.write_text(
+        '[dui]\nmode = "adaptateur"\nadapter_url = "http://127.0.0.1:9"\n[services]\nmsss = 1\n', encoding="utf-8"
+    )
     run = cli("run", "--dui", str(config), name="badconf")
     assert run.code == 2 and "inconnus" in run.stderr
 

@@ -11,7 +11,6 @@ from dui_conformance.runner import Execution, execute
 from .conftest import comparable, fixture_settings
 
 
-
 def test_a_shipped_batch_is_evaluated_without_its_files_on_disk(tmp_path):
     """Every fixture kind (CDA, XDM, ITI-41, messages and the documents they carry, hostile files) evaluated
     from the bytes its batch carried, its folder gone, gives the findings read from the disk."""
@@ -48,12 +47,12 @@ distributed = pytest.importorskip("distributed", reason="extra « distribue » a
 
 
 def test_joining_a_cluster_gives_the_local_report(local_run):
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         address = cluster.scheduler_address.removeprefix("tcp://")
         remote = execute(Execution(fixture_settings(), executor=f"dask://{address}"))
     assert comparable(remote) == comparable(local_run)
-
 
 
 DYING_TASK = """

@@ -10,8 +10,17 @@ from dataclasses import replace
 
 import pytest
 
-from dui_conformance.model import Finding, Location, Outcome, RequirementResult, RunResult, ScenarioResult, StepResult
-from dui_conformance.model import omitted, passed
+from dui_conformance.model import (
+    Finding,
+    Location,
+    Outcome,
+    RequirementResult,
+    RunResult,
+    ScenarioResult,
+    StepResult,
+    omitted,
+    passed,
+)
 from dui_conformance.report import write_reports
 from dui_conformance.requirements import load_catalogue
 from dui_conformance.results import RunCollector, ScenarioLog, Spool
@@ -40,11 +49,19 @@ def _roll_up_before(catalogue, scenarios, profile, scope=None):
         if not tagged and not findings and req.id in scope:
             findings = [omitted(req.id, f"Non concernée par cette exécution : {scope[req.id]}.")]
             outcomes = [Outcome.OMIT]
-        results.append(RequirementResult(
-            id=req.id, service=req.service, statement=req.statement, level=req.level,
-            source=req.source + (f" ({req.official_id})" if req.official_id else ""), blocking=req.blocks(profile),
-            outcome=requirement_outcome(outcomes), scenarios=sorted({f"{s.name} — {s.subject}" for s in tagged}),
-            findings=findings))
+        results.append(
+            RequirementResult(
+                id=req.id,
+                service=req.service,
+                statement=req.statement,
+                level=req.level,
+                source=req.source + (f" ({req.official_id})" if req.official_id else ""),
+                blocking=req.blocks(profile),
+                outcome=requirement_outcome(outcomes),
+                scenarios=sorted({f"{s.name} — {s.subject}" for s in tagged}),
+                findings=findings,
+            )
+        )
     return results
 
 
@@ -69,9 +86,17 @@ def test_streamed_roll_up_equals_the_whole_run_roll_up(local_run, spool):
 
 
 def _scenario(subject, *findings, name="Scénario", error=None):
-    return ScenarioResult(nodeid=f"n::{name}[{subject}]", feature="F", feature_file="f.feature", name=name,
-                          tags=["cda"], requirements=["GEN-01"], subject=subject, error=error,
-                          steps=[StepResult("Alors", "étape", Outcome.PASS, findings=list(findings))])
+    return ScenarioResult(
+        nodeid=f"n::{name}[{subject}]",
+        feature="F",
+        feature_file="f.feature",
+        name=name,
+        tags=["cda"],
+        requirements=["GEN-01"],
+        subject=subject,
+        error=error,
+        steps=[StepResult("Alors", "étape", Outcome.PASS, findings=list(findings))],
+    )
 
 
 @pytest.mark.parametrize("spool", [False, True], ids=["en-memoire", "sur-disque"])
@@ -80,7 +105,8 @@ def test_de_duplication_is_exact_when_subjects_recur_or_findings_point_elsewhere
     in_a, in_b = passed("GEN-01", "lu", Location(a)), passed("GEN-01", "lu", Location(b))
     nowhere = passed("GEN-01", "sans lieu")
     scenarios = [
-        _scenario(a, in_a, nowhere), _scenario(a, in_a),  # a background repeated in the same document
+        _scenario(a, in_a, nowhere),
+        _scenario(a, in_a),  # a background repeated in the same document
         _scenario(b, in_b, nowhere, in_a),  # a finding located in an earlier document's file
         _scenario(a, in_a, in_b, name="Autre"),  # a document seen again after another one
         _scenario("/x/c.xml", error="cassé"),
@@ -99,8 +125,9 @@ def test_every_report_of_a_spooled_run_is_the_one_of_the_same_run_in_memory(loca
     scenarios = list(local_run.scenarios)
     scope = plan_scope(fixture_settings())
     head = replace(local_run, scenarios=[], requirements=[])
-    in_memory = replace(head, scenarios=scenarios,
-                        requirements=_roll_up_before(load_catalogue(), scenarios, "recette", scope))
+    in_memory = replace(
+        head, scenarios=scenarios, requirements=_roll_up_before(load_catalogue(), scenarios, "recette", scope)
+    )
     collector, requirements = _collected(scenarios, True, scope)
     spooled = replace(head, scenarios=collector.log, requirements=requirements)
     assert isinstance(spooled.scenarios, ScenarioLog) and spooled.scenarios.spooled
@@ -165,10 +192,13 @@ def _odd_scenarios() -> list[ScenarioResult]:
     base = _scenario("/x/a.xml", odd, passed("GEN-01", "lu"), error=_ODD)
     return [
         base,
-        replace(base, duration=float("nan")), replace(base, duration=3), replace(base, duration=1e-7),
+        replace(base, duration=float("nan")),
+        replace(base, duration=3),
+        replace(base, duration=1e-7),
         _scenario("/x/b.xml", Finding("GEN-01", Outcome.PASS, "texte \udcff isolé")),  # the ASCII fallback
         _scenario("/x/c.xml", Finding("GEN-01", Outcome.PASS, "ligne vraie", Location(line=True))),
-        replace(base, tags=[]), replace(base, steps=[]),
+        replace(base, tags=[]),
+        replace(base, steps=[]),
     ]
 
 
@@ -179,9 +209,17 @@ def test_scenario_lines_are_the_json_lines_of_the_scenario_and_of_its_findings(l
         assert scenario_lines(s) == (json_line(s.to_dict()), [json_line(f.to_dict()) for f in s.findings])
 
 
-_SECRETS = ["Authorization: Bearer abcdef123456", "jeton token=abc123", '{"password": "x"}', "eyJabcd.efgh1234.ij",
-            "-----BEGIN RSA PRIVATE KEY-----abc", "<wsse:Password>x</wsse:Password>", "Set-Cookie: a=b",
-            "basic QWxhZGRpbjpvcGVu", "client_secret=s3cr3t"]
+_SECRETS = [
+    "Authorization: Bearer abcdef123456",
+    "jeton token=abc123",
+    '{"password": "x"}',
+    "eyJabcd.efgh1234.ij",
+    "-----BEGIN RSA PRIVATE KEY-----abc",
+    "<wsse:Password>x</wsse:Password>",
+    "Set-Cookie: a=b",
+    "basic QWxhZGRpbjpvcGVu",
+    "client_secret=s3cr3t",
+]
 
 
 def _with_secret(s: ScenarioResult, secret: str) -> list[ScenarioResult]:
@@ -191,7 +229,11 @@ def _with_secret(s: ScenarioResult, secret: str) -> list[ScenarioResult]:
     out = [replace(s, **{name: secret}) for name in ("nodeid", "feature", "feature_file", "name", "subject", "error")]
     out += [replace(s, tags=[secret]), replace(s, tags=["authorization", "valeur"]), replace(s, requirements=[secret])]
     out += [replace(s, steps=[replace(step, **{name: secret})]) for name in ("keyword", "text", "error")]
-    findings = [replace(finding, message=secret), replace(finding, evidence=secret), replace(finding, requirement=secret)]
+    findings = [
+        replace(finding, message=secret),
+        replace(finding, evidence=secret),
+        replace(finding, requirement=secret),
+    ]
     findings += [replace(finding, location=replace(loc, **{name: secret})) for name in ("file", "xpath", "exchange")]
     return out + [replace(s, steps=[replace(step, findings=[f])]) for f in findings]
 
@@ -218,8 +260,12 @@ def test_a_scenario_is_left_unmasked_only_when_masking_leaves_it_as_it_is(local_
 @pytest.mark.parametrize("spool", [False, True], ids=["en-memoire", "sur-disque"])
 def test_secrets_are_masked_in_the_log_and_in_the_findings_of_each_requirement(spool):
     base = _scenario("/x/a.xml", passed("GEN-01", "lu", Location("/x/a.xml", "/a", 3)))
-    scenarios = [v for secret in _SECRETS for v in _with_secret(base, secret)
-                 if {rid for f in v.findings for rid in (f.requirement, *v.requirements)} == {"GEN-01"}]
+    scenarios = [
+        v
+        for secret in _SECRETS
+        for v in _with_secret(base, secret)
+        if {rid for f in v.findings for rid in (f.requirement, *v.requirements)} == {"GEN-01"}
+    ]
     collector, requirements = _collected(scenarios, spool)
     from dui_conformance.report.redact import redact
 

@@ -21,5 +21,6 @@ def test_report_writing_never_imports_pytest():
     assert _fresh(
         "import sys, dui_conformance.report as report, dui_conformance.runner\n"
         "from dui_conformance.inputs import KIND_LABELS\n"
-        "print(sorted({'pytest', 'dui_conformance.plugin'} & set(sys.modules)), 'ihe_xdm' in str(KIND_LABELS).lower())\n"
+        "print(sorted({'pytest', 'dui_conformance.plugin'} & set(sys.modules)), "
+        "'ihe_xdm' in str(KIND_LABELS).lower())\n"
     ) == ["[]", "True"]

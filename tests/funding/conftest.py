@@ -22,18 +22,34 @@ def finess(territory: str, og: int, index: int) -> str:
     return f"{prefix}{og:02d}{index:03d}".ljust(9, "0")[:9] if len(prefix) == 2 else f"{prefix}{og:02d}{index:04d}"[:9]
 
 
-def make_cluster(sizes=(5, 5, 5), *, small=None, territory="metropole", project="acquisition", services=("DMP", "MSS"),
-                 **extra) -> dict:
+def make_cluster(
+    sizes=(5, 5, 5), *, small=None, territory="metropole", project="acquisition", services=("DMP", "MSS"), **extra
+) -> dict:
     """A cluster with ``len(sizes)`` OG of ``sizes[i]`` ESMS each; ``small`` lists which OG are small."""
     small = set(range(len(sizes))) if small is None else set(small)
     cluster = {
-        "nom": "Grappe de test", "campagne": "amorcage-2021", "type_projet": project, "territoire": territory,
-        "solution": copy.deepcopy(SOLUTION), "services_socles": list(services),
+        "nom": "Grappe de test",
+        "campagne": "amorcage-2021",
+        "type_projet": project,
+        "territoire": territory,
+        "solution": copy.deepcopy(SOLUTION),
+        "services_socles": list(services),
         "dates": {"depot": "2021-03-01"},
         "organismes": [
-            {"nom": f"OG {og}", "petit": og in small,
-             "esms": [{"finess": finess(territory, og, i), "nom": f"ESMS {og}-{i}", "categorie": "PA",
-                       "equipement": False, "sans_dui": False} for i in range(n)]}
+            {
+                "nom": f"OG {og}",
+                "petit": og in small,
+                "esms": [
+                    {
+                        "finess": finess(territory, og, i),
+                        "nom": f"ESMS {og}-{i}",
+                        "categorie": "PA",
+                        "equipement": False,
+                        "sans_dui": False,
+                    }
+                    for i in range(n)
+                ],
+            }
             for og, n in enumerate(sizes)
         ],
     }
@@ -76,5 +92,6 @@ def fx(judge):
     """The helpers above, as one fixture (test modules cannot import conftest under --import-mode=importlib)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(make=make_cluster, esms=all_esms, judge=judge, reason=reason, write_yaml=write_yaml,
-                           solution=SOLUTION)
+    return SimpleNamespace(
+        make=make_cluster, esms=all_esms, judge=judge, reason=reason, write_yaml=write_yaml, solution=SOLUTION
+    )

@@ -73,21 +73,35 @@ def test_bad_cluster_file_gives_every_error_with_its_path_and_line(capfd, tmp_pa
         "        nom: X\n"
         "        categorie: PA\n"
         "        equipement: false\n"
-        "        couleur: bleu\n", encoding="utf-8")
+        "        couleur: bleu\n",
+        encoding="utf-8",
+    )
     code, _, err = _run(capfd, "financement", str(path))
     assert code == 2
-    for expected in ("type_projet (ligne 2)", "'achat'", "solution (ligne 4)", "version",
-                     "organismes[0].petit (ligne 8)", "organismes[0].esms[0].finess (ligne 10)", "guillemets",
-                     "organismes[0].esms[0] (ligne 10)", "sans_dui", "couleur"):
+    for expected in (
+        "type_projet (ligne 2)",
+        "'achat'",
+        "solution (ligne 4)",
+        "version",
+        "organismes[0].petit (ligne 8)",
+        "organismes[0].esms[0].finess (ligne 10)",
+        "guillemets",
+        "organismes[0].esms[0] (ligne 10)",
+        "sans_dui",
+        "couleur",
+    ):
         assert expected in err, (expected, err)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("a: 1\na: 2\n", "clé en double"),
-    ("x: &a [1]\ny: *a\n", "alias"),
-    ("a: [\n", "YAML invalide"),
-    ("", "vide"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\na: 2\n", "clé en double"),
+        ("x: &a [1]\ny: *a\n", "alias"),
+        ("a: [\n", "YAML invalide"),
+        ("", "vide"),
+    ],
+)
 def test_hostile_or_broken_yaml(tmp_path, text, expected):
     path = tmp_path / "g.yaml"
     path.write_text(text, encoding="utf-8")
@@ -120,8 +134,11 @@ def test_missing_file_and_unknown_campaign_exit_2(capfd, fx, tmp_path):
 
 
 def test_ars_rule_set_directory(capfd, fx, ruleset, tmp_path):
-    text = ruleset.path.read_text(encoding="utf-8").replace('id = "amorcage-2021"', 'id = "ars-occitanie-test"').replace(
-        "obligatoires = []", 'obligatoires = ["DMP", "MSS"]')
+    text = (
+        ruleset.path.read_text(encoding="utf-8")
+        .replace('id = "amorcage-2021"', 'id = "ars-occitanie-test"')
+        .replace("obligatoires = []", 'obligatoires = ["DMP", "MSS"]')
+    )
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "occitanie.toml").write_text(text, encoding="utf-8")
     path = fx.write_yaml(tmp_path / "g.yaml", fx.make(campagne="ars-occitanie-test", services=["DMP", "EPRESCRIPTION"]))
@@ -134,13 +151,24 @@ def test_several_clusters_are_ranked_within_the_envelope(capfd, fx, tmp_path):
     big = fx.write_yaml(tmp_path / "b.yaml", fx.make(sizes=(10, 10, 10), nom="B"))
     small = fx.write_yaml(tmp_path / "c.yaml", fx.make(nom="C", priorite=1))
     ineligible = fx.write_yaml(tmp_path / "d.yaml", fx.make(sizes=(2,), nom="D"))
-    code, out, _ = _run(capfd, "financement", *map(str, (funded_before, big, small, ineligible)),
-                        "--enveloppe", "1000000", "--format", "json")
+    code, out, _ = _run(
+        capfd,
+        "financement",
+        *map(str, (funded_before, big, small, ineligible)),
+        "--enveloppe",
+        "1000000",
+        "--format",
+        "json",
+    )
     data = json.loads(out)
     rows = data["classement"]["grappes"]
     assert code == 3  # one cluster is not eligible
     assert [(r["grappe"], r["rang"], r["dans_enveloppe"]) for r in rows] == [
-        ("C", 1, True), ("B", 2, False), ("A", 3, True), ("D", None, False)]
+        ("C", 1, True),
+        ("B", 2, False),
+        ("A", 3, True),
+        ("D", None, False),
+    ]
     assert rows[2]["cumul"] == 2 * 375_000
 
 
@@ -156,17 +184,39 @@ def test_envelope_of_the_instructing_region_from_the_rule_set(capfd, fx, tmp_pat
 
 
 def test_report_and_usage_options(capfd, tmp_path):
-    usage_code, usage_out, _ = _run(capfd, "usage", str(EXAMPLES / "usage-exemple.csv"), str(EXAMPLES / "usage-exemple.json"),
-                                    "--cibles", str(EXAMPLES / "cibles-exemple.yaml"),
-                                    "--grappe", str(EXAMPLES / "grappe-exemple.yaml"), "--format", "json")
+    usage_code, usage_out, _ = _run(
+        capfd,
+        "usage",
+        str(EXAMPLES / "usage-exemple.csv"),
+        str(EXAMPLES / "usage-exemple.json"),
+        "--cibles",
+        str(EXAMPLES / "cibles-exemple.yaml"),
+        "--grappe",
+        str(EXAMPLES / "grappe-exemple.yaml"),
+        "--format",
+        "json",
+    )
     assert usage_code == 3
     (tmp_path / "usage.json").write_text(usage_out, encoding="utf-8")
-    report = {"verdict": "non conforme", "requirements": [
-        {"id": "DMP-40", "service": "DMP", "blocking": True, "outcome": "fail"},
-        {"id": "MSS-01", "service": "MSS", "blocking": True, "outcome": "pass"}]}
+    report = {
+        "verdict": "non conforme",
+        "requirements": [
+            {"id": "DMP-40", "service": "DMP", "blocking": True, "outcome": "fail"},
+            {"id": "MSS-01", "service": "MSS", "blocking": True, "outcome": "pass"},
+        ],
+    }
     (tmp_path / "report.json").write_text(json.dumps(report), encoding="utf-8")
-    code, out, _ = _run(capfd, "financement", str(EXAMPLES / "grappe-exemple.yaml"), "--format", "json",
-                        "--usage", str(tmp_path / "usage.json"), "--rapport", str(tmp_path / "report.json"))
+    code, out, _ = _run(
+        capfd,
+        "financement",
+        str(EXAMPLES / "grappe-exemple.yaml"),
+        "--format",
+        "json",
+        "--usage",
+        str(tmp_path / "usage.json"),
+        "--rapport",
+        str(tmp_path / "report.json"),
+    )
     data = json.loads(out)
     last = data["tranches"][-1]
     assert code == 0 and last["statut"] == "bloquee"
@@ -182,7 +232,19 @@ def test_installed_entry_point_and_bundled_examples(tmp_path):
     import dui_conformance.funding
 
     examples = Path(dui_conformance.funding.__file__).parent / "examples"
-    proc = subprocess.run([sys.executable, "-m", "dui_conformance", "financement", str(examples / "grappe-exemple.yaml"),
-                           "--format", "json"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dui_conformance",
+            "financement",
+            str(examples / "grappe-exemple.yaml"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["montant_total"] == 505_000

@@ -20,8 +20,11 @@ def test_three_og(fx, sizes, eligible):
     assert fx.judge(fx.make(sizes, small=[0, 1, 2])).eligible is eligible
 
 
-@pytest.mark.parametrize(("sizes", "eligible"), [((14,), False), ((15,), True), ((15, 2), True)],
-                         ids=["og-seul-14", "og-seul-15", "grand-og-et-petit-og"])
+@pytest.mark.parametrize(
+    ("sizes", "eligible"),
+    [((14,), False), ((15,), True), ((15, 2), True)],
+    ids=["og-seul-14", "og-seul-15", "grand-og-et-petit-og"],
+)
 def test_single_og_with_fifteen_esms(fx, sizes, eligible):
     result = fx.judge(fx.make(sizes, small=[1]))
     assert result.eligible is eligible
@@ -82,8 +85,10 @@ def test_same_vendor_other_software_is_not_the_same_solution(fx):
     assert fx.reason(fx.judge(cluster), "solution_unique")["statut"] == "non_respectee"
 
 
-@pytest.mark.parametrize(("services", "eligible"), [(["DMP"], False), (["DMP", "PSC"], False), (["DMP", "MSS"], True),
-                                                     (["MSS", "EPRESCRIPTION"], True)])
+@pytest.mark.parametrize(
+    ("services", "eligible"),
+    [(["DMP"], False), (["DMP", "PSC"], False), (["DMP", "MSS"], True), (["MSS", "EPRESCRIPTION"], True)],
+)
 def test_two_services_socles(fx, services, eligible):
     assert fx.judge(fx.make(services=services)).eligible is eligible
 
@@ -193,13 +198,17 @@ def test_acquisition_needs_a_referenced_solution(fx):
     assert not result.eligible and fx.reason(result, "referencement")["statut"] == "non_respectee"
 
 
-@pytest.mark.parametrize(("derogation", "sans_dui", "eligible"), [
-    (None, False, False),
-    ({"champ": "PA", "engagement_editeur": True}, False, True),
-    ({"champ": "PA", "engagement_editeur": False}, False, False),
-    ({"champ": "PA", "engagement_editeur": True}, True, False),
-    ({"champ": "PH", "engagement_editeur": True}, False, False),
-], ids=["sans-derogation", "derogation", "sans-engagement", "champ-incomplet", "champ-absent"])
+@pytest.mark.parametrize(
+    ("derogation", "sans_dui", "eligible"),
+    [
+        (None, False, False),
+        ({"champ": "PA", "engagement_editeur": True}, False, True),
+        ({"champ": "PA", "engagement_editeur": False}, False, False),
+        ({"champ": "PA", "engagement_editeur": True}, True, False),
+        ({"champ": "PH", "engagement_editeur": True}, False, False),
+    ],
+    ids=["sans-derogation", "derogation", "sans-engagement", "champ-incomplet", "champ-absent"],
+)
 def test_derogation_for_a_non_referenced_solution(fx, derogation, sans_dui, eligible):
     cluster = fx.make(project="mise_en_conformite")
     cluster["solution"].pop("referencement")
@@ -238,13 +247,16 @@ def test_region_unknown_is_to_check(fx):
     assert fx.reason(fx.judge(cluster), "multiregional")["statut"] == "a_verifier"
 
 
-@pytest.mark.parametrize(("dates", "status"), [
-    ({"depot": "2021-03-31"}, "respectee"),
-    ({"depot": "2021-04-01"}, "non_respectee"),
-    ({"depot": "2021-02-14"}, "non_respectee"),
-    ({}, "a_verifier"),
-    ({"depot": "2021-03-01", "convention": "2021-07-01"}, "non_respectee"),
-])
+@pytest.mark.parametrize(
+    ("dates", "status"),
+    [
+        ({"depot": "2021-03-31"}, "respectee"),
+        ({"depot": "2021-04-01"}, "non_respectee"),
+        ({"depot": "2021-02-14"}, "non_respectee"),
+        ({}, "a_verifier"),
+        ({"depot": "2021-03-01", "convention": "2021-07-01"}, "non_respectee"),
+    ],
+)
 def test_campaign_calendar(fx, dates, status):
     result = fx.judge(fx.make(dates=dates))
     assert fx.reason(result, "calendrier")["statut"] == status
@@ -300,8 +312,11 @@ def test_cited_seed_files_exist(ruleset):
 
 def test_invalid_rule_set_is_refused_with_its_errors(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('id = "x"\nversion = "1"\ntitre = "t"\n[sources]\n[regles.finess]\nmotif = "x"\ncle = "md5"\n'
-                   '[montants]\nsource = "abc"\n[conformite]\nsource = "abc"\nservices = []\n', encoding="utf-8")
+    bad.write_text(
+        'id = "x"\nversion = "1"\ntitre = "t"\n[sources]\n[regles.finess]\nmotif = "x"\ncle = "md5"\n'
+        '[montants]\nsource = "abc"\n[conformite]\nsource = "abc"\nservices = []\n',
+        encoding="utf-8",
+    )
     from dui_conformance.funding import InputError
 
     with pytest.raises(InputError) as caught:

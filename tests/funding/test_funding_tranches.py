@@ -10,8 +10,10 @@ from dui_conformance.model import Outcome, RequirementResult, RunResult
 
 
 def _report(tmp_path, outcomes: dict[str, tuple[str, bool, Outcome]], verdict_error=False):
-    requirements = [RequirementResult(rid, service, "énoncé", "DOIT", "source", blocking, outcome, [], [])
-                    for rid, (service, blocking, outcome) in outcomes.items()]
+    requirements = [
+        RequirementResult(rid, service, "énoncé", "DOIT", "source", blocking, outcome, [], [])
+        for rid, (service, blocking, outcome) in outcomes.items()
+    ]
     run = RunResult("run-1", "check", "recette", "test", "t0", "t1", [], [], requirements, {"name": "dui-conformance"})
     data = run.to_dict()
     if verdict_error:
@@ -26,8 +28,7 @@ def _tranche(result, tranche_id):
 
 
 def test_tranches_split_40_40_20_and_add_up(fx):
-    result = fx.judge(fx.make(sizes=(6, 5, 5), project="mise_en_conformite",
-                              accompagnement={"amoa": True}))
+    result = fx.judge(fx.make(sizes=(6, 5, 5), project="mise_en_conformite", accompagnement={"amoa": True}))
     tranches = result.to_dict()["tranches"]
     assert [t["part"] for t in tranches] == [40, 40, 20]
     assert sum(t["montant"] for t in tranches) == result.total == 16 * 10_000 + 15_000
@@ -50,25 +51,38 @@ def test_last_tranche_waits_for_usage_and_conformity(fx):
     last = _tranche(fx.judge(fx.make()), "fin_deploiement")
     assert last["statut"] == "en_attente" and last["montant_liberable"] == 0
     assert {c["id"]: c["statut"] for c in last["conditions"]} == {
-        "facture_deploiement": "a_verifier", "conformite": "non_evaluee", "usage": "non_evaluee"}
+        "facture_deploiement": "a_verifier",
+        "conformite": "non_evaluee",
+        "usage": "non_evaluee",
+    }
 
 
 def test_blocking_dmp_failure_leaves_conformity_unmet(fx, ruleset, tmp_path):
-    report = _report(tmp_path, {"DMP-40": ("DMP", True, Outcome.FAIL), "MSS-01": ("MSS", True, Outcome.PASS),
-                                "INS-01": ("INS", True, Outcome.FAIL)})
+    report = _report(
+        tmp_path,
+        {
+            "DMP-40": ("DMP", True, Outcome.FAIL),
+            "MSS-01": ("MSS", True, Outcome.PASS),
+            "INS-01": ("INS", True, Outcome.FAIL),
+        },
+    )
     conformity = conformity_from_report(report, ruleset.data["conformite"]["services"])
     assert conformity.status == "non_remplie" and "DMP-40" in conformity.message and "INS-01" not in conformity.message
     last = _tranche(fx.judge(fx.make(), conformity=conformity), "fin_deploiement")
     assert last["statut"] == "bloquee" and last["montant_liberable"] == 0
 
 
-@pytest.mark.parametrize(("outcomes", "status"), [
-    ({"DMP-40": ("DMP", True, Outcome.PASS), "MSS-01": ("MSS", True, Outcome.PASS)}, "remplie"),
-    ({"DMP-40": ("DMP", False, Outcome.FAIL), "MSS-01": ("MSS", True, Outcome.PASS)}, "remplie"),
-    ({"DMP-40": ("DMP", True, Outcome.PASS), "MSS-01": ("MSS", True, Outcome.FAIL)}, "non_remplie"),
-    ({"DMP-40": ("DMP", True, Outcome.PASS)}, "non_evaluee"),
-    ({"DMP-40": ("DMP", True, Outcome.PASS), "MSS-01": ("MSS", True, Outcome.NOT_RUN)}, "non_evaluee"),
-], ids=["conforme", "echec-non-bloquant", "echec-mss", "mss-non-couvert", "mss-non-evalue"])
+@pytest.mark.parametrize(
+    ("outcomes", "status"),
+    [
+        ({"DMP-40": ("DMP", True, Outcome.PASS), "MSS-01": ("MSS", True, Outcome.PASS)}, "remplie"),
+        ({"DMP-40": ("DMP", False, Outcome.FAIL), "MSS-01": ("MSS", True, Outcome.PASS)}, "remplie"),
+        ({"DMP-40": ("DMP", True, Outcome.PASS), "MSS-01": ("MSS", True, Outcome.FAIL)}, "non_remplie"),
+        ({"DMP-40": ("DMP", True, Outcome.PASS)}, "non_evaluee"),
+        ({"DMP-40": ("DMP", True, Outcome.PASS), "MSS-01": ("MSS", True, Outcome.NOT_RUN)}, "non_evaluee"),
+    ],
+    ids=["conforme", "echec-non-bloquant", "echec-mss", "mss-non-couvert", "mss-non-evalue"],
+)
 def test_conformity_condition_from_report(ruleset, tmp_path, outcomes, status):
     assert conformity_from_report(_report(tmp_path, outcomes), ruleset.data["conformite"]["services"]).status == status
 
@@ -82,15 +96,22 @@ def test_malformed_report_is_bad_input(tmp_path):
     from dui_conformance.funding import InputError
 
     path = tmp_path / "report.json"
-    path.write_text(json.dumps({"requirements": [{"id": "DMP-40", "service": "DMP", "outcome": "fail"}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"requirements": [{"id": "DMP-40", "service": "DMP", "outcome": "fail"}]}), encoding="utf-8"
+    )
     with pytest.raises(InputError, match=r"requirements\[0\].*blocking"):
         conformity_from_report(path, ["DMP"])
 
 
 def _usage(tmp_path, cluster, fx, failing=(), example=True):
-    rows = [{"finess": e["finess"], "tranche_finale_liberable": e["finess"] not in failing,
-             "motif": "cible non atteinte" if e["finess"] in failing else "toutes les cibles atteintes"}
-            for e in fx.esms(cluster)]
+    rows = [
+        {
+            "finess": e["finess"],
+            "tranche_finale_liberable": e["finess"] not in failing,
+            "motif": "cible non atteinte" if e["finess"] in failing else "toutes les cibles atteintes",
+        }
+        for e in fx.esms(cluster)
+    ]
     path = tmp_path / "usage.json"
     path.write_text(json.dumps({"cibles": {"exemple": example}, "esms": rows}), encoding="utf-8")
     return usage_from_file(path)

@@ -2,9 +2,9 @@
 
 import pytest
 
+from dui_conformance.fixtures import FIXTURES_DIR
 from dui_conformance.inputs import load
 from dui_conformance.ins import check_structure, read_identities
-from dui_conformance.fixtures import FIXTURES_DIR
 
 VALID = FIXTURES_DIR / "hl7v2" / "adt_a28_ins_qual.hl7"
 

@@ -47,8 +47,10 @@ def test_our_key_agrees_with_python_stdnum_on_generated_numbers():
         assert f"{expected_key(body + '00'):02d}" == nir.calc_check_digits(body + "00"), body
 
 
-@pytest.mark.parametrize("month, expected", [("03", Outcome.PASS), ("20", Outcome.FAIL), ("35", Outcome.FAIL),
-                                             ("62", Outcome.FAIL), ("13", Outcome.OMIT)])
+@pytest.mark.parametrize(
+    "month, expected",
+    [("03", Outcome.PASS), ("20", Outcome.FAIL), ("35", Outcome.FAIL), ("62", Outcome.FAIL), ("13", Outcome.OMIT)],
+)
 def test_nir_month_outside_calendar_is_a_warning(ident, keyed, outcome, month, expected):
     findings = check_nir_month(ident(matricule=keyed(f"142{month}21231045")))
     assert outcome(findings) is expected
@@ -193,8 +195,11 @@ def test_a_run_of_production_ins_in_test_suggests_the_production_environment():
     from dui_conformance.ins import suggest_environment
     from dui_conformance.model import Outcome, failed, omitted, passed
 
-    production = failed("INS-04", "INS de production (INS-NIR, OID 1.2.250.1.213.1.4.8) dans un environnement de test.",
-                        evidence="1.2.250.1.213.1.4.8")
+    production = failed(
+        "INS-04",
+        "INS de production (INS-NIR, OID 1.2.250.1.213.1.4.8) dans un environnement de test.",
+        evidence="1.2.250.1.213.1.4.8",
+    )
     no_ins = omitted("INS-04", "Aucun INS.")
     hinted = suggest_environment([production, no_ins], "test")
     assert "--environnement production" in hinted[0].message and hinted[0].message.startswith(production.message)

@@ -6,9 +6,8 @@ import pytest
 
 from dui_conformance.ins import check_ins_requires_qual, check_status, check_status_unambiguous
 from dui_conformance.ins import identity as ins_identity
-from dui_conformance.requirements import load_catalogue
 from dui_conformance.model import Outcome
-
+from dui_conformance.requirements import load_catalogue
 
 PAM = ins_identity.PAM_FR_0445
 STRICT, FIABILITE, LEGACY = ins_identity.CS_IDENTITY_STATUS, ins_identity.CS_FIABILITE, ins_identity.CS_V2_0445
@@ -16,8 +15,13 @@ STRICT, FIABILITE, LEGACY = ins_identity.CS_IDENTITY_STATUS, ins_identity.CS_FIA
 
 @pytest.mark.parametrize(
     "status, expected",
-    [("VALI", Outcome.PASS), ("QUAL", Outcome.FAIL), ("RECUP", Outcome.FAIL), ("PROV", Outcome.FAIL),
-     (None, Outcome.SKIP)],
+    [
+        ("VALI", Outcome.PASS),
+        ("QUAL", Outcome.FAIL),
+        ("RECUP", Outcome.FAIL),
+        ("PROV", Outcome.FAIL),
+        (None, Outcome.SKIP),
+    ],
 )
 def test_hl7v2_qualified_identity_is_vali_with_the_ins(ident, outcome, status, expected):
     """PAM FR 2.11.2 (facts §7.2): VALI with an INS in PID-3 is a qualified identity; it has no QUAL."""
@@ -57,12 +61,20 @@ def test_ins_15_is_advisory():
 
 @pytest.mark.parametrize(
     "system, status, expected",
-    [(PAM, "PROV", Outcome.PASS), (PAM, "VALI", Outcome.PASS), (PAM, "QUAL", Outcome.FAIL),
-     (PAM, "RECUP", Outcome.FAIL), (LEGACY, "QUAL", Outcome.FAIL), (FIABILITE, "RECUP", Outcome.PASS),
-     ("http://example.org/statuts", "QUAL", Outcome.FAIL)],
+    [
+        (PAM, "PROV", Outcome.PASS),
+        (PAM, "VALI", Outcome.PASS),
+        (PAM, "QUAL", Outcome.FAIL),
+        (PAM, "RECUP", Outcome.FAIL),
+        (LEGACY, "QUAL", Outcome.FAIL),
+        (FIABILITE, "RECUP", Outcome.PASS),
+        ("http://example.org/statuts", "QUAL", Outcome.FAIL),
+    ],
 )
 def test_status_valid_in_its_code_system(ident, outcome, system, status, expected):
-    findings = check_status(ident(status=status, status_system=system, source_kind="fhir" if system != PAM else "hl7v2"))
+    findings = check_status(
+        ident(status=status, status_system=system, source_kind="fhir" if system != PAM else "hl7v2")
+    )
     assert outcome(findings) is expected
 
 

@@ -25,7 +25,9 @@ def spec() -> dict:
 
 
 def _operations(spec: dict) -> dict[tuple[str, str], dict]:
-    return {(method, path): op for path, item in spec["paths"].items() for method, op in item.items() if method in METHODS}
+    return {
+        (method, path): op for path, item in spec["paths"].items() for method, op in item.items() if method in METHODS
+    }
 
 
 def _schema(spec: dict, ref: str) -> dict:
@@ -82,9 +84,15 @@ def test_reference_dui_answers_follow_the_contract(spec, dui):
     assert dui.patient(admission) is None  # 404 after the reset
 
 
-@pytest.mark.parametrize("body", [{}, {"nomNaissance": "X", "prenoms": [], "sexe": "M", "dateNaissance": "2000-01-01"},
-                                  {"nomNaissance": "X", "prenoms": ["A"], "sexe": "U", "dateNaissance": "2000-01-01"},
-                                  ["pas", "un", "objet"]])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"nomNaissance": "X", "prenoms": [], "sexe": "M", "dateNaissance": "2000-01-01"},
+        {"nomNaissance": "X", "prenoms": ["A"], "sexe": "U", "dateNaissance": "2000-01-01"},
+        ["pas", "un", "objet"],
+    ],
+)
 def test_bad_admission_input_gets_a_french_problem(spec, dui, body):
     response = dui.session.post(dui.base_url + "/residents", json=body, timeout=5)
     assert response.status_code == 400

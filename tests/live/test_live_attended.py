@@ -9,8 +9,6 @@ import threading
 import time
 
 import pytest
-from dui_conformance.mocks.common import ExchangeRecorder
-from dui_conformance.mocks.dui import ReferenceDui
 
 from dui_conformance.live.adapter import AdapterClient
 from dui_conformance.live.attended import AbortedByTester, AttendedDriver, AttendedError
@@ -32,6 +30,8 @@ from dui_conformance.live.dmp import (
 from dui_conformance.live.driver import Admission, DmpAnswer
 from dui_conformance.live.environment import LiveEnvironment
 from dui_conformance.live.ins import check_admission
+from dui_conformance.mocks.common import ExchangeRecorder
+from dui_conformance.mocks.dui import ReferenceDui
 from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
@@ -60,8 +60,11 @@ class RobotTester:
         if self.idle:
             return
         if message.startswith("Admettez"):
-            persona = next(p for p in self.env.personas.values() if p.traits.describe() in message or
-                           (p.card is not None and p.card.matricule in message))
+            persona = next(
+                p
+                for p in self.env.personas.values()
+                if p.traits.describe() in message or (p.card is not None and p.card.matricule in message)
+            )
             document = "CN" if "« CN »" in message else None
             if "carte Vitale" in message:
                 self.last = self.client.admit_by_vitale(persona.card, document)
@@ -130,6 +133,7 @@ def attended(tmp_path):
         env.driver.settle_s = 0.1
         started.append((env, dui))
         return env
+
     started: list = []
     yield start
     for env, dui in started:
@@ -165,7 +169,9 @@ def test_idle_tester_is_waited_for_within_the_bound(attended):
     assert outcomes["INS-21"] is Outcome.SKIP and outcomes["INS-22"] is Outcome.SKIP
 
 
-@pytest.mark.parametrize("content, message", [(b"{pas du json", "illisible"), (b'{"resourceType": "Bundle"}', "Patient")])
+@pytest.mark.parametrize(
+    "content, message", [(b"{pas du json", "illisible"), (b'{"resourceType": "Bundle"}', "Patient")]
+)
 def test_unusable_export_is_a_clear_error(tmp_path, content, message):
     path = tmp_path / "export.json"
     path.write_bytes(content)
@@ -182,7 +188,8 @@ def _failing(findings) -> set[str]:
 
 def _all_pass(findings) -> None:
     assert {f.outcome for f in findings} <= {Outcome.PASS, Outcome.OMIT}, [
-        (f.requirement, f.outcome, f.message) for f in findings if f.outcome not in (Outcome.PASS, Outcome.OMIT)]
+        (f.requirement, f.outcome, f.message) for f in findings if f.outcome not in (Outcome.PASS, Outcome.OMIT)
+    ]
 
 
 def test_observed_feed_and_replacement_pass_the_dmp_checks(attended):
@@ -195,8 +202,12 @@ def test_observed_feed_and_replacement_pass_the_dmp_checks(attended):
     assert "document de liaison d'urgence (DLU)" in tester.messages[-1] and run.patient["id"] != ""
     second = run_feed(env, run, replaced=feed)
     assert feed.listing[0]["uniqueId"] in tester.messages[-1]
-    findings = (check_single_submission(feed) + check_recorded(feed, ITI41_IDS) + check_replacement(second)
-                + check_recorded(second, ["DMP-43"]))
+    findings = (
+        check_single_submission(feed)
+        + check_recorded(feed, ITI41_IDS)
+        + check_replacement(second)
+        + check_recorded(second, ["DMP-43"])
+    )
     _all_pass(findings)
     assert {"DMP-60", "DMP-61"} <= {f.requirement for f in findings if f.outcome is Outcome.PASS}
     assert not tester.questions[1:]  # clean traffic: nothing asked beyond the admission's export
@@ -231,8 +242,11 @@ def test_dmp_error_the_dui_hides_fails_dmp63(attended):
     assert _failing(check_error_kept(run_feed(env, run))) == {"DMP-63"}
 
 
-@pytest.mark.parametrize("defect, failing", [(None, set()), ("dmp-integration-mauvais-dossier", {"DMP-64"})],
-                         ids=["correct", "mauvais-dossier"])
+@pytest.mark.parametrize(
+    "defect, failing",
+    [(None, set()), ("dmp-integration-mauvais-dossier", {"DMP-64"})],
+    ids=["correct", "mauvais-dossier"],
+)
 def test_observed_integration_is_judged_by_the_dmp_checks(attended, defect, failing):
     tester = RobotTester()
     env = attended(tester, wait=2.0, defects=frozenset({defect} if defect else ()))

@@ -11,9 +11,6 @@ import time
 from email import message_from_bytes, policy
 
 import pytest
-from dui_conformance.mocks.dui import ReferenceDui
-from dui_conformance.mocks.dui.mss import MssClient, MssUnavailable
-from dui_conformance.mocks.mss.mdn import build_mdn
 
 from dui_conformance.ins.fhir_patient import read_patient
 from dui_conformance.live.adapter import AdapterClient
@@ -21,10 +18,20 @@ from dui_conformance.live.attended import AttendedDriver, AttendedError
 from dui_conformance.live.config import DuiConfig
 from dui_conformance.live.environment import LiveEnvironment
 from dui_conformance.live.mss import (
-    DUI_MAILBOX, HOSPITAL, PATIENT_DOMAIN, check_citizen, check_error_shown, check_received, check_sent,
-    document_id, incoming_dlu,
+    DUI_MAILBOX,
+    HOSPITAL,
+    PATIENT_DOMAIN,
+    check_citizen,
+    check_error_shown,
+    check_received,
+    check_sent,
+    document_id,
+    incoming_dlu,
 )
 from dui_conformance.mocks.common import ExchangeRecorder
+from dui_conformance.mocks.dui import ReferenceDui
+from dui_conformance.mocks.dui.mss import MssClient, MssUnavailable
+from dui_conformance.mocks.mss.mdn import build_mdn
 from dui_conformance.model import Outcome
 from dui_conformance.mss import is_mdn, mss_members, parse_message
 
@@ -135,6 +142,7 @@ def attended(tmp_path):
         env.driver.settle_s = 0.5
         started.append((env, dui))
         return env
+
     yield start
     for env, dui in started:
         dui.stop()
@@ -181,15 +189,18 @@ def test_received_dlu_is_filed_and_acknowledged(attended, readable):
     tester.done()
     mailbox = [m.data for m in env.mss.store.messages(HOSPITAL)]
     unique_id = document_id(incoming) if readable else None
-    findings = check_received(env.driver.received_documents(rid), unique_id, mailbox, str(incoming["Message-ID"]),
-                              readable)
+    findings = check_received(
+        env.driver.received_documents(rid), unique_id, mailbox, str(incoming["Message-ID"]), readable
+    )
     assert _outcomes(findings) == {Outcome.PASS}, [f.message for f in findings]
     assert any(q.startswith("Dans quel dossier") for q in tester.questions) is readable
 
 
-@pytest.mark.parametrize("recipient, fetch", [("refus-smtp@ch-fictif.mssante.fr", False),
-                                              ("erreur-integration@ch-fictif.mssante.fr", True)],
-                         ids=["refus-smtp", "accuse-erreur"])
+@pytest.mark.parametrize(
+    "recipient, fetch",
+    [("refus-smtp@ch-fictif.mssante.fr", False), ("erreur-integration@ch-fictif.mssante.fr", True)],
+    ids=["refus-smtp", "accuse-erreur"],
+)
 @pytest.mark.parametrize("hides_errors", [False, True], ids=["montree", "cachee"])
 def test_operator_error_shown_and_kept_is_asked(attended, recipient, fetch, hides_errors):
     tester = MailTester(hides_errors=hides_errors)

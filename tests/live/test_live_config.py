@@ -24,16 +24,19 @@ def test_attended_mode_export_dir_is_relative_to_the_file(tmp_path):
     assert config.export_dir == tmp_path / "exports" and config.attente_s == 60.0
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[dui]\nmode = "manuel"\n', "inconnu"),
-    ('[dui]\nmode = "adaptateur"\n', "adapter_url"),
-    ('[dui]\nmode = "accompagne"\n', "export_dir"),
-    ('[dui]\nadapter_url = "http://127.0.0.1:1"\nport = 3\n', "clés inconnues"),
-    ('[dui]\nadapter_url = "http://127.0.0.1:1"\ntimeout_s = -1\n', "positif"),
-    ('[dui]\nadapter_url = "http://127.0.0.1:1"\ntimeout_s = "vite"\n', "durée invalide"),
-    ('[autre]\n', "section"),
-    ('[dui\n', "illisible"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[dui]\nmode = "manuel"\n', "inconnu"),
+        ('[dui]\nmode = "adaptateur"\n', "adapter_url"),
+        ('[dui]\nmode = "accompagne"\n', "export_dir"),
+        ('[dui]\nadapter_url = "http://127.0.0.1:1"\nport = 3\n', "clés inconnues"),
+        ('[dui]\nadapter_url = "http://127.0.0.1:1"\ntimeout_s = -1\n', "positif"),
+        ('[dui]\nadapter_url = "http://127.0.0.1:1"\ntimeout_s = "vite"\n', "durée invalide"),
+        ("[autre]\n", "section"),
+        ("[dui\n", "illisible"),
+    ],
+)
 def test_bad_configuration_is_explained(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         _load(tmp_path, text)

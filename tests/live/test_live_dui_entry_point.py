@@ -16,8 +16,21 @@ from dui_conformance.mocks.dui import ReferenceDui
 @pytest.mark.live
 def test_standalone_reference_dui():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance.mocks.dui", "--insi", "http://127.0.0.1:9/lps",
-                             "--defaut", "sans-insi"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dui_conformance.mocks.dui",
+            "--insi",
+            "http://127.0.0.1:9/lps",
+            "--defaut",
+            "sans-insi",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("DUI de référence à l'écoute : http://127.0.0.1:")

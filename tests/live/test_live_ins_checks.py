@@ -7,22 +7,38 @@ import pytest
 
 from dui_conformance.live.driver import Admission, VitaleCard
 from dui_conformance.live.ins import (
-    AdmissionRun, answer, check_active_ins_only, check_cr01_status, check_fault_handled, check_ins_obtained_from_insi,
-    check_ins_only_when_qualified, check_insi_requests, check_no_ins_after_cr02, check_traits_as_returned,
-    check_vitale_lookup, lunar_to_fhir,
+    AdmissionRun,
+    answer,
+    check_active_ins_only,
+    check_cr01_status,
+    check_fault_handled,
+    check_ins_obtained_from_insi,
+    check_ins_only_when_qualified,
+    check_insi_requests,
+    check_no_ins_after_cr02,
+    check_traits_as_returned,
+    check_vitale_lookup,
+    lunar_to_fhir,
 )
-from dui_conformance.model import Outcome
 from dui_conformance.mocks.common import Exchange, HttpRequest, HttpResponse
 from dui_conformance.mocks.dui.resident import Resident, patient_resource
 from dui_conformance.mocks.insi import soap
 from dui_conformance.mocks.insi.personas import load_personas
+from dui_conformance.model import Outcome
 
 PERSONAS = {p.id: p for p in load_personas()}
 TRAITS_OP, VITALE_OP = soap.TRAITS_OPERATION, soap.VITALE_OPERATION
 
 
-def insi(n: int, cr: str | None = "00", persona: str = "unique", operation: str = TRAITS_OP, fault: bool = False,
-         deviations: tuple[tuple[str, str], ...] = (), vitale: dict | None = None) -> Exchange:
+def insi(
+    n: int,
+    cr: str | None = "00",
+    persona: str = "unique",
+    operation: str = TRAITS_OP,
+    fault: bool = False,
+    deviations: tuple[tuple[str, str], ...] = (),
+    vitale: dict | None = None,
+) -> Exchange:
     ex = Exchange(f"insi-{n:04d}", "insi", "2025-01-01T00:00:00Z", HttpRequest("POST", "/lps", {}, ""), operation)
     if fault:
         ex.data["fault"] = {"siram": "siram_100", "desir": "desir_550"}
@@ -32,7 +48,11 @@ def insi(n: int, cr: str | None = "00", persona: str = "unique", operation: str 
         ex.response = HttpResponse(200, {}, soap.envelope(soap.resultat(cr, found)).decode())
         ex.data["cr"] = cr
         if found is not None:
-            ex.data |= {"matricule": found.matricule, "oid": found.ins.oid, "history": [h.nir + h.key for h in found.history]}
+            ex.data |= {
+                "matricule": found.matricule,
+                "oid": found.ins.oid,
+                "history": [h.nir + h.key for h in found.history],
+            }
     if vitale is not None:
         ex.data["vitale"] = vitale
     for code, requirement in deviations:
@@ -42,8 +62,18 @@ def insi(n: int, cr: str | None = "00", persona: str = "unique", operation: str 
 
 def patient(persona: str = "unique", status: str = "QUAL", export_ins: bool = True, **changes) -> dict:
     p = PERSONAS[persona]
-    resident = Resident("R1", p.birth_name, " ".join(p.first_names), p.first_names[0], p.sex, p.birth_date,
-                        p.birth_place, status=status, ins=p.matricule, ins_oid=p.ins.oid if p.ins else None)
+    resident = Resident(
+        "R1",
+        p.birth_name,
+        " ".join(p.first_names),
+        p.first_names[0],
+        p.sex,
+        p.birth_date,
+        p.birth_place,
+        status=status,
+        ins=p.matricule,
+        ins_oid=p.ins.oid if p.ins else None,
+    )
     for name, value in changes.items():
         setattr(resident, name, value)
     return patient_resource(resident, export_ins)
@@ -64,6 +94,7 @@ def requirements(findings) -> set[str]:
 
 # --- INS-20 -----------------------------------------------------------------------------------
 
+
 def test_ins20_passes_when_the_ins_came_back_from_insi():
     findings = check_ins_obtained_from_insi(run([insi(1)], patient(), ins=PERSONAS["unique"].matricule))
     assert outcomes(findings) == {Outcome.PASS} and findings[0].location.exchange == "insi-0001"
@@ -76,14 +107,19 @@ def test_ins20_fails_for_an_ins_from_elsewhere():
 
 
 def test_ins20_omits_without_any_ins():
-    assert outcomes(check_ins_obtained_from_insi(run([insi(1, "01")], patient(status="PROV", ins=None)))) == {Outcome.OMIT}
+    assert outcomes(check_ins_obtained_from_insi(run([insi(1, "01")], patient(status="PROV", ins=None)))) == {
+        Outcome.OMIT
+    }
 
 
 # --- INS-21 -----------------------------------------------------------------------------------
 
+
 def test_ins21_turns_each_deviation_into_a_failure_at_its_exchange():
-    exchanges = [insi(1, deviations=(("INSI-ENTETE-LPS-ABSENT", "INS-21"), ("INSI-VITALE-MATRICULE-ABSENT", "INS-28"))),
-                 insi(2)]
+    exchanges = [
+        insi(1, deviations=(("INSI-ENTETE-LPS-ABSENT", "INS-21"), ("INSI-VITALE-MATRICULE-ABSENT", "INS-28"))),
+        insi(2),
+    ]
     findings = check_insi_requests(run(exchanges, None))
     failures = [f for f in findings if f.outcome is Outcome.FAIL]
     assert [(f.evidence, f.location.exchange) for f in failures] == [("INSI-ENTETE-LPS-ABSENT", "insi-0001")]
@@ -96,16 +132,20 @@ def test_ins21_skips_without_requests():
 
 # --- INS-22 -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("persona, changes, failing_xpath", [
-    ("unique", {}, None),
-    ("date-partielle", {}, None),
-    ("nom-compose", {"first_names": "MARIE-ANNE JOSEPHINE"}, "Patient.name[0].extension[0]"),
-    ("unique", {"birth_name": "Fictif"}, "Patient.name[0].family"),
-    ("date-partielle", {"birth_date": "1938-04-01"}, "Patient.birthDate"),
-    ("ne-etranger", {"birth_place": "99134"}, "Patient.extension[1].valueAddress.extension[0]"),
-    ("unique", {"sex": "M"}, "Patient.gender"),
-    ("unique", {"ins": "252066311304771"}, "Patient.identifier[1].value"),
-])
+
+@pytest.mark.parametrize(
+    "persona, changes, failing_xpath",
+    [
+        ("unique", {}, None),
+        ("date-partielle", {}, None),
+        ("nom-compose", {"first_names": "MARIE-ANNE JOSEPHINE"}, "Patient.name[0].extension[0]"),
+        ("unique", {"birth_name": "Fictif"}, "Patient.name[0].family"),
+        ("date-partielle", {"birth_date": "1938-04-01"}, "Patient.birthDate"),
+        ("ne-etranger", {"birth_place": "99134"}, "Patient.extension[1].valueAddress.extension[0]"),
+        ("unique", {"sex": "M"}, "Patient.gender"),
+        ("unique", {"ins": "252066311304771"}, "Patient.identifier[1].value"),
+    ],
+)
 def test_ins22_compares_export_with_tiq(persona, changes, failing_xpath):
     findings = check_traits_as_returned(run([insi(1, persona=persona)], patient(persona, **changes)))
     if failing_xpath is None:
@@ -134,11 +174,16 @@ def test_ins22_reports_an_unreadable_answer_as_harness_error():
 
 
 def test_lunar_dates_map_to_fhir_partial_dates():
-    assert [lunar_to_fhir(d) for d in ("1938-04-00", "1938-00-00", "1938-04-12", "1938")] == \
-        ["1938-04", "1938", "1938-04-12", "1938"]
+    assert [lunar_to_fhir(d) for d in ("1938-04-00", "1938-00-00", "1938-04-12", "1938")] == [
+        "1938-04",
+        "1938",
+        "1938-04-12",
+        "1938",
+    ]
 
 
 # --- INS-23 / INS-24 --------------------------------------------------------------------------
+
 
 def test_ins23_fails_when_an_ins_is_held_after_an_unresolved_cr02():
     held = run([insi(1, "02"), insi(2, "02")], patient(), ins=PERSONAS["unique"].matricule)
@@ -154,17 +199,21 @@ def test_ins23_omits_a_cr02_resolved_by_a_retry_and_skips_when_expected_but_unse
     assert outcomes(check_no_ins_after_cr02(run([insi(1, "02")], None))) == {Outcome.SKIP}
 
 
-@pytest.mark.parametrize("status, document, ins, export, expected", [
-    ("VALI", "CN", None, False, Outcome.PASS),   # RNIV: checked against a high-trust document, not from INSi
-    ("PROV", None, None, False, Outcome.PASS),   # neither retrieved nor checked
-    ("PROV", "CN", None, False, Outcome.FAIL),   # a checked CN must make it VALI
-    ("VALI", None, None, False, Outcome.FAIL),   # nothing checked: PROV
-    ("RECUP", "CN", None, False, Outcome.FAIL),
-    ("VALI", "CN", "252066311304770", False, Outcome.FAIL),
-])
+@pytest.mark.parametrize(
+    "status, document, ins, export, expected",
+    [
+        ("VALI", "CN", None, False, Outcome.PASS),  # RNIV: checked against a high-trust document, not from INSi
+        ("PROV", None, None, False, Outcome.PASS),  # neither retrieved nor checked
+        ("PROV", "CN", None, False, Outcome.FAIL),  # a checked CN must make it VALI
+        ("VALI", None, None, False, Outcome.FAIL),  # nothing checked: PROV
+        ("RECUP", "CN", None, False, Outcome.FAIL),
+        ("VALI", "CN", "252066311304770", False, Outcome.FAIL),
+    ],
+)
 def test_ins24_after_cr01_follows_the_rniv_table(status, document, ins, export, expected):
-    findings = check_cr01_status(run([insi(1, "01")], patient(status=status, ins=ins, export_ins=export), ins=ins,
-                                     document=document))
+    findings = check_cr01_status(
+        run([insi(1, "01")], patient(status=status, ins=ins, export_ins=export), ins=ins, document=document)
+    )
     assert outcomes(findings) == {expected} and requirements(findings) == {"INS-24"}
     if status == "PROV" and document == "CN":
         assert "au lieu de VALI" in findings[0].message and "pièce « CN »" in findings[0].message
@@ -176,18 +225,24 @@ def test_ins24_omits_without_cr01():
 
 # --- INS-25 -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("status, export, document, expected", [
-    ("QUAL", True, "CN", Outcome.PASS),
-    ("RECUP", False, None, Outcome.PASS),
-    ("RECUP", True, None, Outcome.FAIL),
-    ("QUAL", True, None, Outcome.FAIL),
-    ("QUAL", False, "PA", Outcome.FAIL),
-    ("PROV", True, "CN", Outcome.FAIL),
-    ("VALI", False, "CN", Outcome.FAIL),   # retrieved from INSi and checked: QUAL, not VALI
-    ("RECUP", False, "CN", Outcome.FAIL),  # a checked CN makes a retrieved identity QUAL
-])
+
+@pytest.mark.parametrize(
+    "status, export, document, expected",
+    [
+        ("QUAL", True, "CN", Outcome.PASS),
+        ("RECUP", False, None, Outcome.PASS),
+        ("RECUP", True, None, Outcome.FAIL),
+        ("QUAL", True, None, Outcome.FAIL),
+        ("QUAL", False, "PA", Outcome.FAIL),
+        ("PROV", True, "CN", Outcome.FAIL),
+        ("VALI", False, "CN", Outcome.FAIL),  # retrieved from INSi and checked: QUAL, not VALI
+        ("RECUP", False, "CN", Outcome.FAIL),  # a checked CN makes a retrieved identity QUAL
+    ],
+)
 def test_ins25_ins_only_for_a_qualified_identity(status, export, document, expected):
-    findings = check_ins_only_when_qualified(run([insi(1)], patient(status=status, export_ins=export), document=document))
+    findings = check_ins_only_when_qualified(
+        run([insi(1)], patient(status=status, export_ins=export), document=document)
+    )
     assert outcomes(findings) == {expected} and requirements(findings) == {"INS-25"}
 
 
@@ -196,6 +251,7 @@ def test_ins25_skips_without_export():
 
 
 # --- INS-26 -----------------------------------------------------------------------------------
+
 
 def test_ins26_active_not_historic():
     persona = PERSONAS["historique"]
@@ -211,6 +267,7 @@ def test_ins26_active_not_historic():
 
 
 # --- INS-27 -----------------------------------------------------------------------------------
+
 
 def test_ins27_fault_must_be_reported_without_ins():
     problem = {"title": "Erreur du téléservice INSi", "status": 502}
@@ -239,15 +296,22 @@ CARD = VitaleCard("2681221231034", "93", "SESAME", "1968-12-05")
 SENT = {"NumIdentifiant": "2681221231034", "Cle": "93"}
 
 
-@pytest.mark.parametrize("exchanges, expected", [
-    ([insi(1, persona="vitale", operation=VITALE_OP, vitale=SENT)], Outcome.PASS),
-    ([insi(1, persona="vitale")], Outcome.FAIL),
-    ([], Outcome.FAIL),
-    ([insi(1, persona="vitale", operation=VITALE_OP, vitale={"NumIdentifiant": "2681221231034", "Cle": "94"})],
-     Outcome.FAIL),
-    ([insi(1, "01", operation=VITALE_OP, vitale={}, deviations=(("INSI-VITALE-MATRICULE-ABSENT", "INS-28"),))],
-     Outcome.FAIL),
-])
+@pytest.mark.parametrize(
+    "exchanges, expected",
+    [
+        ([insi(1, persona="vitale", operation=VITALE_OP, vitale=SENT)], Outcome.PASS),
+        ([insi(1, persona="vitale")], Outcome.FAIL),
+        ([], Outcome.FAIL),
+        (
+            [insi(1, persona="vitale", operation=VITALE_OP, vitale={"NumIdentifiant": "2681221231034", "Cle": "94"})],
+            Outcome.FAIL,
+        ),
+        (
+            [insi(1, "01", operation=VITALE_OP, vitale={}, deviations=(("INSI-VITALE-MATRICULE-ABSENT", "INS-28"),))],
+            Outcome.FAIL,
+        ),
+    ],
+)
 def test_ins28_vitale_operation_with_the_card_matricule(exchanges, expected):
     findings = check_vitale_lookup(run(exchanges, patient("vitale"), card=CARD))
     assert outcomes(findings) == {expected} and requirements(findings) == {"INS-28"}

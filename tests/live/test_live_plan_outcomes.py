@@ -27,8 +27,7 @@ def test_requirements_after_a_failed_step_are_not_evaluated_never_not_applicable
     # INS-25 and INS-14 follow INS-22 in the scenarios where it fails: « non évaluée », even where others passed.
     for req in ("INS-25", "INS-14"):
         assert by_id[req].outcome is Outcome.NOT_RUN, (req, by_id[req].outcome)
-        assert any(f.outcome is Outcome.NOT_RUN and "n'ont pas été exécutées" in f.message
-                   for f in by_id[req].findings)
+        assert any(f.outcome is Outcome.NOT_RUN and "n'ont pas été exécutées" in f.message for f in by_id[req].findings)
     stopped = [s for s in run.scenarios if any(step.outcome is Outcome.NOT_RUN for step in s.steps)]
     assert stopped and all(s.outcome is Outcome.FAIL for s in stopped)
 

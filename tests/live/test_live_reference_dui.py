@@ -10,8 +10,8 @@ import pytest
 
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
 from dui_conformance.live.ins import CHECKS, check_admission
-from dui_conformance.model import Outcome
 from dui_conformance.mocks.dui import DEFECTS
+from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
 
@@ -87,8 +87,11 @@ def test_correct_dui_passes_every_requirement_without_skips(tmp_path):
     findings = _run_plan(tmp_path, frozenset())
     assert {f.outcome for f in findings} <= {Outcome.PASS, Outcome.OMIT}
     assert {f.requirement for f in findings if f.outcome is Outcome.PASS} >= set(CHECKS) | {"INS-14"}
-    assert all(f.location.exchange for f in findings if f.outcome is Outcome.PASS and f.requirement in CHECKS
-               and f.requirement != "INS-25")
+    assert all(
+        f.location.exchange
+        for f in findings
+        if f.outcome is Outcome.PASS and f.requirement in CHECKS and f.requirement != "INS-25"
+    )
 
 
 def test_dui_without_insi_leaves_its_traits_scenarios_undecided(tmp_path):
@@ -103,8 +106,11 @@ def test_environment_publishes_mock_urls_and_exchanges(tmp_path):
         services = json.loads((tmp_path / SERVICES_FILE).read_text(encoding="utf-8"))
         assert services["insi"]["url"] == env.insi.url == env.urls()["insi"]
         assert services["insi"]["points_d_acces"]["rechercherInsAvecTraitsIdentite"] == env.insi.url
-        assert services["dmp"]["points_d_acces"] == {"ITI-41": env.dmp.iti41_url, "ITI-18": env.dmp.iti18_url,
-                                                     "ITI-43": env.dmp.iti43_url}
+        assert services["dmp"]["points_d_acces"] == {
+            "ITI-41": env.dmp.iti41_url,
+            "ITI-18": env.dmp.iti18_url,
+            "ITI-43": env.dmp.iti43_url,
+        }
         assert env.insi.url.startswith("http://127.0.0.1:")
         since = env.mark()
         run = env.admit("unique", id_document="CN")

@@ -57,8 +57,9 @@ def test_without_tls_transport_is_not_evaluated_never_passing():
 
 
 def _exchange(transport: dict) -> Exchange:
-    return Exchange(id="insi-0001", service="insi", started="", request=HttpRequest("POST", "/lps", {}, ""),
-                    transport=transport)
+    return Exchange(
+        id="insi-0001", service="insi", started="", request=HttpRequest("POST", "/lps", {}, ""), transport=transport
+    )
 
 
 def test_checks_fail_on_weak_tls_and_missing_certificate():

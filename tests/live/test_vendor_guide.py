@@ -19,9 +19,9 @@ import imaplib
 import io
 import json
 import re
+import secrets
 import smtplib
 import ssl
-import secrets
 import threading
 import time
 import tomllib
@@ -65,14 +65,16 @@ HL7 = "urn:hl7-org:v3"
 
 def example(name: str) -> str:
     """The fenced block that follows ``<!-- exemple: name -->`` in the guide."""
-    match = re.search(rf"<!-- exemple: {re.escape(name)} -->\n```\w+\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
+    match = re.search(
+        rf"<!-- exemple: {re.escape(name)} -->\n```\w+\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S
+    )
     assert match, f"exemple « {name} » absent du guide"
     return match.group(1)
 
 
 def _section(title: str) -> str:
     text = GUIDE.read_text(encoding="utf-8")
-    return text[text.index(title):]
+    return text[text.index(title) :]
 
 
 # What the guide says in prose, read from it rather than retyped.
@@ -96,8 +98,15 @@ def ins_form(value: str) -> str:
 class GuideAdapter:
     """The adapter contract (INS and DMP tags), from the guide's examples."""
 
-    def __init__(self, insi_url: str, dmp: dict[str, str], tls: dict[str, str] | None = None,
-                 mss: dict[str, str] | None = None, mailbox: str | None = None, psc: dict[str, str] | None = None):
+    def __init__(
+        self,
+        insi_url: str,
+        dmp: dict[str, str],
+        tls: dict[str, str] | None = None,
+        mss: dict[str, str] | None = None,
+        mailbox: str | None = None,
+        psc: dict[str, str] | None = None,
+    ):
         self.insi_url, self.dmp = insi_url, dmp  # dmp: the « points_d_acces » of services-simules.json
         self.mss, self.mailbox = mss, mailbox  # mss: its smtps:// and imaps://; mailbox: [mss] bal
         self.mss_sent: list[dict] = []
@@ -126,9 +135,12 @@ class GuideAdapter:
         fill(payload, _ns(payload.tag))
         _child(envelope, "MessageID").text = f"uuid:{uuid.uuid4()}"
         action = _child(envelope, "Action").text
-        response = self.session.post(self.insi_url, data=etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"),
-                                     headers={"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"'},
-                                     timeout=10)
+        response = self.session.post(
+            self.insi_url,
+            data=etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"),
+            headers={"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"'},
+            timeout=10,
+        )
         return response.status_code, etree.fromstring(response.content)
 
     @staticmethod
@@ -145,7 +157,7 @@ class GuideAdapter:
         for names, place in attempts:
             values = [("NomNaissance", ins_form(traits["nomNaissance"]))] + [("Prenom", n) for n in names]
             values += [("Sexe", traits["sexe"]), ("DateNaissance", traits["dateNaissance"]), ("LieuNaissance", place)]
-            status, answer = self._call("insi-traits", lambda p, ns: self._set(p, ns, values))
+            status, answer = self._call("insi-traits", lambda p, ns, values=values: self._set(p, ns, values))
             code = self._code(status, answer)
             if code != "02":
                 break
@@ -158,6 +170,7 @@ class GuideAdapter:
             _child(payload, "NomNaissance").text = ins_form(card["nomNaissance"])
             _child(payload, "DateNaissance").text = card["dateNaissance"]
             _child(payload, "RangNaissance").text = str(card["rangNaissance"])
+
         status, answer = self._call("insi-vitale", fill)
         return self._code(status, answer), answer
 
@@ -173,12 +186,23 @@ class GuideAdapter:
         rid = f"G{len(self.residents) + 1:04d}"
         code, answer = self.search_vitale(body) if vitale else self.search_traits(body)
         document = body.get("pieceIdentite")
-        resident = {"id": rid, "method": "CV" if vitale else "INSI", "document": document, "ins": None,
-                    "name": ins_form(body["nomNaissance"]), "names": [ins_form(n) for n in body.get("prenoms", [])],
-                    "sex": body.get("sexe"), "birth": body["dateNaissance"], "place": body.get("lieuNaissance")}
+        resident = {
+            "id": rid,
+            "method": "CV" if vitale else "INSI",
+            "document": document,
+            "ins": None,
+            "name": ins_form(body["nomNaissance"]),
+            "names": [ins_form(n) for n in body.get("prenoms", [])],
+            "sex": body.get("sexe"),
+            "birth": body["dateNaissance"],
+            "place": body.get("lieuNaissance"),
+        }
         if code == "00":
             active, tiq = _child(answer, "INSACTIF"), _child(answer, "TIQ")
-            resident["ins"] = (_child(active, "NumIdentifiant").text + _child(active, "Cle").text, _child(active, "OID").text)
+            resident["ins"] = (
+                _child(active, "NumIdentifiant").text + _child(active, "Cle").text,
+                _child(active, "OID").text,
+            )
             resident["name"] = _child(tiq, "NomNaissance").text
             resident["names"] = _child(tiq, "ListePrenom").text.split(" ")
             resident["sex"], resident["birth"] = _child(tiq, "Sexe").text, _child(tiq, "DateNaissance").text
@@ -212,7 +236,11 @@ class GuideAdapter:
         coding = birthplace["valueAddress"]["extension"][0]["valueCoding"]
         coding["code"] = r["place"]
         if r["place"] and r["place"].startswith("99"):
-            coding["system"] = coding["system"].replace("TRE_R13-CommuneOM", "TRE_R20-Pays").replace("TRE-R13-CommuneOM", "TRE-R20-Pays")
+            coding["system"] = (
+                coding["system"]
+                .replace("TRE_R13-CommuneOM", "TRE_R20-Pays")
+                .replace("TRE-R13-CommuneOM", "TRE-R20-Pays")
+            )
         p["extension"] = [reliability] + ([birthplace] if r["place"] else [])
         local, ins = p["identifier"]
         local["value"] = rid
@@ -256,8 +284,11 @@ class GuideAdapter:
         patient = root.find("h:recordTarget/h:patientRole/h:patient", h)
         for node in patient.find("h:name", h):
             qualified_given = etree.QName(node).localname == "given" and node.get("qualifier")
-            node.text = r["name"] if etree.QName(node).localname == "family" else (
-                r["names"][0] if qualified_given else " ".join(r["names"]))
+            node.text = (
+                r["name"]
+                if etree.QName(node).localname == "family"
+                else (r["names"][0] if qualified_given else " ".join(r["names"]))
+            )
         patient.find("h:administrativeGenderCode", h).set("code", r["sex"])
         patient.find("h:birthTime", h).set("value", r["birth"].replace("-", ""))
         patient.find("h:birthplace/h:place/h:addr/h:county", h).text = r["place"]
@@ -278,8 +309,13 @@ class GuideAdapter:
                 if node.get(name) in ids:
                     node.set(name, ids[node.get(name)])
         info = [f"PID-5|{r['name']}^{r['names'][0]}^^^^^L", f"PID-7|{r['birth'].replace('-', '')}", f"PID-8|{r['sex']}"]
-        slots = {"hash": [hashlib.sha1(cda).hexdigest()], "size": [str(len(cda))], "sourcePatientId": [patient_id],
-                 "sourcePatientInfo": info, "submissionTime": [datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")]}
+        slots = {
+            "hash": [hashlib.sha1(cda).hexdigest()],
+            "size": [str(len(cda))],
+            "sourcePatientId": [patient_id],
+            "sourcePatientInfo": info,
+            "submissionTime": [datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")],
+        }
         for slot in request.iter("{*}Slot"):
             if slot.get("name") in slots:
                 values = _child(slot, "ValueList")
@@ -300,8 +336,14 @@ class GuideAdapter:
         objects = _child(request, "RegistryObjectList")
         if previous:
             member = next(a for a in objects.iter("{*}Association"))
-            etree.SubElement(objects, member.tag, associationType=RPLC,
-                             sourceObject=entry, targetObject=previous["entry"], id=f"urn:uuid:{uuid.uuid4()}")
+            etree.SubElement(
+                objects,
+                member.tag,
+                associationType=RPLC,
+                sourceObject=entry,
+                targetObject=previous["entry"],
+                id=f"urn:uuid:{uuid.uuid4()}",
+            )
         return request
 
     def feed(self, rid: str, body: dict) -> Response:
@@ -310,8 +352,9 @@ class GuideAdapter:
             return _problem(409, "Identité non qualifiée", "Le DMP exige une identité qualifiée ; rien n'est envoyé.")
         previous = next((d for d in self.sent if d["document_id"] == body.get("remplace")), None)
         unique_id, entry = f"2.25.{uuid.uuid4().int}", f"urn:uuid:{uuid.uuid4()}"
-        cda = self._dlu(r, unique_id, previous["version"] + 1 if previous else 1,
-                        previous["uniqueId"] if previous else None)
+        cda = self._dlu(
+            r, unique_id, previous["version"] + 1 if previous else 1, previous["uniqueId"] if previous else None
+        )
         patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
         request = self._submission(r, cda, unique_id, entry, previous)
         cid = f"{uuid.uuid4().hex}@guide"
@@ -320,24 +363,43 @@ class GuideAdapter:
         action = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
         _child(envelope, "Action").text = action
         boundary = f"MIME_{uuid.uuid4().hex}"
-        content_type = (f'multipart/related; boundary="{boundary}"; type="application/xop+xml"; start="<root@guide>"; '
-                        f'start-info="application/soap+xml"; action="{action}"')
-        body_bytes = b"".join([
-            f'--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"; '
-            f'action="{action}"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <root@guide>\r\n\r\n'.encode(),
-            etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"),
-            f"\r\n--{boundary}\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: binary\r\n"
-            f"Content-ID: <{cid}>\r\n\r\n".encode(), cda, f"\r\n--{boundary}--\r\n".encode()])
-        answer = self.session.post(self.dmp["ITI-41"], data=body_bytes, headers={"Content-Type": content_type}, timeout=10)
-        document = {"document_id": f"D{len(self.sent) + 1:04d}", "uniqueId": unique_id, "entry": entry, "rid": rid,
-                    "version": previous["version"] + 1 if previous else 1,
-                    "remplace": previous["document_id"] if previous else None}
+        content_type = (
+            f'multipart/related; boundary="{boundary}"; type="application/xop+xml"; start="<root@guide>"; '
+            f'start-info="application/soap+xml"; action="{action}"'
+        )
+        body_bytes = b"".join(
+            [
+                f'--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"; '
+                f'action="{action}"\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <root@guide>\r\n\r\n'.encode(),
+                etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"),
+                f"\r\n--{boundary}\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: binary\r\n"
+                f"Content-ID: <{cid}>\r\n\r\n".encode(),
+                cda,
+                f"\r\n--{boundary}--\r\n".encode(),
+            ]
+        )
+        answer = self.session.post(
+            self.dmp["ITI-41"], data=body_bytes, headers={"Content-Type": content_type}, timeout=10
+        )
+        document = {
+            "document_id": f"D{len(self.sent) + 1:04d}",
+            "uniqueId": unique_id,
+            "entry": entry,
+            "rid": rid,
+            "version": previous["version"] + 1 if previous else 1,
+            "remplace": previous["document_id"] if previous else None,
+        }
         accepted = answer.status_code == 200 and b"ResponseStatusType:Success" in answer.content
         document["statut"] = "envoye" if accepted else "en_attente"
         self.sent.append(document)
         if not accepted:
-            return _problem(502, "Erreur du DMP", "Soumission refusée ; document gardé en attente.",
-                            document_id=document["document_id"], statut="en_attente")
+            return _problem(
+                502,
+                "Erreur du DMP",
+                "Soumission refusée ; document gardé en attente.",
+                document_id=document["document_id"],
+                statut="en_attente",
+            )
         return _json({"document_id": document["document_id"], "statut": "envoye"}, 201)
 
     def integrate(self, rid: str) -> Response:
@@ -347,18 +409,33 @@ class GuideAdapter:
         for slot in query.iter("{*}Slot"):
             if slot.get("name") == "$XDSDocumentEntryPatientId":
                 _child(slot, "Value").text = f"'{patient_id}'"
-        found = etree.fromstring(self.session.post(self.dmp["ITI-18"], data=etree.tostring(query), timeout=10,
-                                                   headers={"Content-Type": "application/soap+xml; charset=UTF-8"}).content)
+        found = etree.fromstring(
+            self.session.post(
+                self.dmp["ITI-18"],
+                data=etree.tostring(query),
+                timeout=10,
+                headers={"Content-Type": "application/soap+xml; charset=UTF-8"},
+            ).content
+        )
         integrated = []
         for entry in found.iter("{*}ExtrinsicObject"):
-            unique_id = next(i.get("value") for i in entry.iter("{*}ExternalIdentifier")
-                             if _child(i, "LocalizedString").get("value") == "XDSDocumentEntry.uniqueId")
-            repository = next(_child(s, "Value").text for s in entry.iter("{*}Slot") if s.get("name") == "repositoryUniqueId")
+            unique_id = next(
+                i.get("value")
+                for i in entry.iter("{*}ExternalIdentifier")
+                if _child(i, "LocalizedString").get("value") == "XDSDocumentEntry.uniqueId"
+            )
+            repository = next(
+                _child(s, "Value").text for s in entry.iter("{*}Slot") if s.get("name") == "repositoryUniqueId"
+            )
             retrieve = self._soap("iti43", self.dmp["ITI-43"], patient_id)
             _child(retrieve, "RepositoryUniqueId").text = repository
             _child(retrieve, "DocumentUniqueId").text = unique_id
-            self.session.post(self.dmp["ITI-43"], data=etree.tostring(retrieve), timeout=10,
-                              headers={"Content-Type": "application/soap+xml; charset=UTF-8"})
+            self.session.post(
+                self.dmp["ITI-43"],
+                data=etree.tostring(retrieve),
+                timeout=10,
+                headers={"Content-Type": "application/soap+xml; charset=UTF-8"},
+            )
             integrated.append({"uniqueId": unique_id})
         self.received.setdefault(rid, []).extend(integrated)
         return _json({"integres": integrated})
@@ -385,10 +462,12 @@ class GuideAdapter:
         etree.SubElement(etree.SubElement(slot, f"{{{rim}}}ValueList"), f"{{{rim}}}Value").text = "DOC0001.XML"
         document.insert(0, slot)
         members = {line.split()[0]: line for line in example("mss-xdm").splitlines() if line.strip()}
-        contents = {"INDEX.HTM": b'<html><body><a href="IHE_XDM/SUBSET01/DOC0001.XML">DOC0001.XML</a></body></html>',
-                    "README.TXT": b"Support XDM produit par l'adaptateur du guide.\r\n",
-                    "IHE_XDM/SUBSET01/METADATA.XML": etree.tostring(submit, xml_declaration=True, encoding="UTF-8"),
-                    "IHE_XDM/SUBSET01/DOC0001.XML": cda}
+        contents = {
+            "INDEX.HTM": b'<html><body><a href="IHE_XDM/SUBSET01/DOC0001.XML">DOC0001.XML</a></body></html>',
+            "README.TXT": b"Support XDM produit par l'adaptateur du guide.\r\n",
+            "IHE_XDM/SUBSET01/METADATA.XML": etree.tostring(submit, xml_declaration=True, encoding="UTF-8"),
+            "IHE_XDM/SUBSET01/DOC0001.XML": cda,
+        }
         assert set(members) == set(contents), members
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -399,27 +478,52 @@ class GuideAdapter:
     def mss_send(self, rid: str, body: dict) -> Response:
         r = self.residents[rid]
         if r["status"] != "QUAL":  # no INS to put in the DLU, and Mon espace santé only for a qualified identity
-            return _problem(409, "Identité non qualifiée", "Rien n'est envoyé par MSSanté pour une identité non qualifiée.")
-        recipient = f"{r['ins'][0]}@patient.mssante.fr" if body.get("messagerieCitoyenne") is True else body["destinataire"]
+            return _problem(
+                409, "Identité non qualifiée", "Rien n'est envoyé par MSSanté pour une identité non qualifiée."
+            )
+        recipient = (
+            f"{r['ins'][0]}@patient.mssante.fr" if body.get("messagerieCitoyenne") is True else body["destinataire"]
+        )
         unique_id = f"2.25.{uuid.uuid4().int}"
         cda = self._dlu(r, unique_id, 1, None)
         template = BytesParser(policy=policy.default).parsebytes(example("mss-message").encode())
         label = re.match(r"XDM/1\.0/DDM\+(.*?) [A-Z]+ [A-Z]+ \d\d/\d\d/\d{4}$", template["Subject"]).group(1)
         year, month, day = r["birth"].split("-")
         msg = EmailMessage(policy=policy.SMTP)
-        for name in ("From", "To", "Subject", "Date", "Message-ID", "X-MSS-CODECDA", "X-MSS-INS",
-                     "Disposition-Notification-To"):
-            msg[name] = {"From": self.mailbox, "To": recipient, "Date": format_datetime(datetime.now().astimezone()),
-                         "Subject": f"XDM/1.0/DDM+{label} {r['name']} {r['names'][0]} {day}/{month}/{year}",
-                         "Message-ID": make_msgid(domain=self.mailbox.partition("@")[2]),
-                         "Disposition-Notification-To": self.mailbox}.get(name, template[name])
+        for name in (
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "X-MSS-CODECDA",
+            "X-MSS-INS",
+            "Disposition-Notification-To",
+        ):
+            msg[name] = {
+                "From": self.mailbox,
+                "To": recipient,
+                "Date": format_datetime(datetime.now().astimezone()),
+                "Subject": f"XDM/1.0/DDM+{label} {r['name']} {r['names'][0]} {day}/{month}/{year}",
+                "Message-ID": make_msgid(domain=self.mailbox.partition("@")[2]),
+                "Disposition-Notification-To": self.mailbox,
+            }.get(name, template[name])
         text = next(p for p in template.iter_parts() if p.get_content_type() == "text/plain").get_content()
-        msg.set_content(text.replace("Dossier de liaison d'urgence DUPONT JEANNE 12/03/1940", msg["Subject"][len("XDM/1.0/DDM+"):]))
+        msg.set_content(
+            text.replace("Dossier de liaison d'urgence DUPONT JEANNE 12/03/1940", msg["Subject"][len("XDM/1.0/DDM+") :])
+        )
         attachment = next(p for p in template.iter_parts() if p.get_filename())
-        msg.add_attachment(self._archive(r, cda, unique_id), maintype="application", subtype="zip",
-                           filename=attachment.get_filename())
-        sending = {"id": f"M{len(self.mss_sent) + 1:05d}", "destinataire": recipient, "statut": "envoye",
-                   "erreur": None, "messageId": str(msg["Message-ID"]), "rid": rid}
+        msg.add_attachment(
+            self._archive(r, cda, unique_id), maintype="application", subtype="zip", filename=attachment.get_filename()
+        )
+        sending = {
+            "id": f"M{len(self.mss_sent) + 1:05d}",
+            "destinataire": recipient,
+            "statut": "envoye",
+            "erreur": None,
+            "messageId": str(msg["Message-ID"]),
+            "rid": rid,
+        }
         self.mss_sent.append(sending)
         try:
             with self._smtp() as client:
@@ -428,8 +532,9 @@ class GuideAdapter:
             code, reply = next(iter(exc.recipients.values()))
             return self._refused(sending, f"Destinataire refusé par l'opérateur MSSanté : {code} {reply.decode()}")
         except smtplib.SMTPResponseException as exc:
-            return self._refused(sending, f"Message refusé par l'opérateur MSSanté : {exc.smtp_code} "
-                                          f"{exc.smtp_error.decode()}")
+            return self._refused(
+                sending, f"Message refusé par l'opérateur MSSanté : {exc.smtp_code} {exc.smtp_error.decode()}"
+            )
         return _json(self._public(sending), 201)
 
     @staticmethod
@@ -438,28 +543,46 @@ class GuideAdapter:
 
     def _refused(self, sending: dict, error: str) -> Response:
         sending["statut"], sending["erreur"] = "a-renvoyer", error
-        return _problem(502, "Erreur MSSanté", f"{error}. Message gardé pour un nouvel envoi.", service="MSS",
-                        envoi=self._public(sending))
+        return _problem(
+            502,
+            "Erreur MSSanté",
+            f"{error}. Message gardé pour un nouvel envoi.",
+            service="MSS",
+            envoi=self._public(sending),
+        )
 
     def _acknowledge(self, original, error: tuple[str, str] | None) -> None:
         """The guide's example MDN with this message's values (and the error disposition it describes)."""
         mdn = example("mss-mdn")
         subject = str(original["Subject"])
-        values = {"<170100000200.1.77@ch-fictif.mssante.fr>": str(original["Message-ID"]),
-                  "<170100000300.1.4242@ehpad-les-tilleuls.mssante.fr>": make_msgid(domain=self.mailbox.partition("@")[2]),
-                  "To: urgences@ch-fictif.mssante.fr": f"To: {original['Disposition-Notification-To']}",
-                  "Tue, 01 Dec 2026 10:05:00 +0100": format_datetime(datetime.now().astimezone()),
-                  "dui@ehpad-les-tilleuls.mssante.fr": self.mailbox,
-                  "Accusé de traitement : XDM/1.0/DDM+Dossier de liaison d'urgence (retour)":
-                      f"[KO Intégration système !] {subject}" if error else f"Accusé de traitement : {subject}"}
+        values = {
+            "<170100000200.1.77@ch-fictif.mssante.fr>": str(original["Message-ID"]),
+            "<170100000300.1.4242@ehpad-les-tilleuls.mssante.fr>": make_msgid(domain=self.mailbox.partition("@")[2]),
+            "To: urgences@ch-fictif.mssante.fr": f"To: {original['Disposition-Notification-To']}",
+            "Tue, 01 Dec 2026 10:05:00 +0100": format_datetime(datetime.now().astimezone()),
+            "dui@ehpad-les-tilleuls.mssante.fr": self.mailbox,
+            "Accusé de traitement : XDM/1.0/DDM+Dossier de liaison d'urgence (retour)": (
+                f"[KO Intégration système !] {subject}"
+            )
+            if error
+            else f"Accusé de traitement : {subject}",
+        }
         if error:
-            values["Le message a été traité et son document intégré."] = f"Le document n'a pas pu être intégré : {error[1]}."
+            values["Le message a été traité et son document intégré."] = (
+                f"Le document n'a pas pu être intégré : {error[1]}."
+            )
             values["; processed\n"] = f"; processed/Error: {error[0]}^{error[1]}\n"
         for old, new in values.items():
             mdn = mdn.replace(old, new)
-        headers = "".join(f"{k}: {v}\n" for k, v in original.items() if k.lower() in ("from", "to", "subject", "message-id"))
-        mdn = re.sub(r"(Content-Type: text/rfc822-headers\n\n).*?\n\n(?=--===accuse===--)",
-                     lambda m: m.group(1) + headers + "\n", mdn, flags=re.S)
+        headers = "".join(
+            f"{k}: {v}\n" for k, v in original.items() if k.lower() in ("from", "to", "subject", "message-id")
+        )
+        mdn = re.sub(
+            r"(Content-Type: text/rfc822-headers\n\n).*?\n\n(?=--===accuse===--)",
+            lambda m: m.group(1) + headers + "\n",
+            mdn,
+            flags=re.S,
+        )
         message = BytesParser(policy=policy.SMTP).parsebytes(mdn.encode())
         with self._smtp() as client:
             client.send_message(message, self.mailbox, [str(original["Disposition-Notification-To"])])
@@ -479,9 +602,13 @@ class GuideAdapter:
         for data in received:
             message = BytesParser(policy=policy.default).parsebytes(data)
             if message.get_content_type() == "multipart/report":
-                report = next(p for p in message.iter_parts() if p.get_content_type() == "message/disposition-notification")
+                report = next(
+                    p for p in message.iter_parts() if p.get_content_type() == "message/disposition-notification"
+                )
                 fields = report.get_payload()[0]
-                sending = next((s for s in self.mss_sent if s["messageId"] == str(fields["Original-Message-ID"]).strip()), None)
+                sending = next(
+                    (s for s in self.mss_sent if s["messageId"] == str(fields["Original-Message-ID"]).strip()), None
+                )
                 disposition = str(fields["Disposition"])
                 if sending and "/error" in disposition.lower():
                     sending["statut"] = "a-renvoyer"
@@ -491,9 +618,14 @@ class GuideAdapter:
                 continue
             error = None
             try:
-                archive = zipfile.ZipFile(io.BytesIO(next(p for p in message.iter_attachments()
-                                                          if p.get_filename() == "IHE_XDM.ZIP").get_content()))
-                documents = [archive.read(n) for n in archive.namelist() if re.fullmatch(r"IHE_XDM/[^/]+/DOC\d+\.XML", n)]
+                archive = zipfile.ZipFile(
+                    io.BytesIO(
+                        next(p for p in message.iter_attachments() if p.get_filename() == "IHE_XDM.ZIP").get_content()
+                    )
+                )
+                documents = [
+                    archive.read(n) for n in archive.namelist() if re.fullmatch(r"IHE_XDM/[^/]+/DOC\d+\.XML", n)
+                ]
                 roots = [etree.fromstring(d) for d in documents]
             except (StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError):
                 roots, error = [], ("XDM_ILLISIBLE", "Archive IHE_XDM.ZIP absente ou illisible")
@@ -537,19 +669,31 @@ class GuideAdapter:
         state, nonce, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_urlsafe(48)
         redirect_uri = request.host_url + "psc/retour"
         self.pending[state] = {"nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri}
-        query.update(client_id=self.psc["client_id"], redirect_uri=redirect_uri, state=state, nonce=nonce,
-                     code_challenge=base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode())
-        return Response(status=302, headers={"Location": self._meta()["authorization_endpoint"] + "?" + urlencode(query)})
+        query.update(
+            client_id=self.psc["client_id"],
+            redirect_uri=redirect_uri,
+            state=state,
+            nonce=nonce,
+            code_challenge=base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode(),
+        )
+        return Response(
+            status=302, headers={"Location": self._meta()["authorization_endpoint"] + "?" + urlencode(query)}
+        )
 
     def _tokens(self, form: dict) -> dict:
         """POST to the token endpoint as the guide's example does (client_secret_basic, form body)."""
-        answer = self.session.post(self._meta()["token_endpoint"], data=form, timeout=10,
-                                   auth=(self.psc["client_id"], self.psc["client_secret"]))
+        answer = self.session.post(
+            self._meta()["token_endpoint"],
+            data=form,
+            timeout=10,
+            auth=(self.psc["client_id"], self.psc["client_secret"]),
+        )
         return answer.json() if answer.status_code == 200 else {}
 
     def _userinfo(self, access_token: str) -> dict | None:
-        answer = self.session.get(self._meta()["userinfo_endpoint"], timeout=10,
-                                  headers={"Authorization": f"Bearer {access_token}"})
+        answer = self.session.get(
+            self._meta()["userinfo_endpoint"], timeout=10, headers={"Authorization": f"Bearer {access_token}"}
+        )
         return self._jws(answer.text) if answer.status_code == 200 else None
 
     def psc_callback(self, request: Request) -> Response:
@@ -557,8 +701,9 @@ class GuideAdapter:
         if pending is None or request.args.get("error"):
             return Response("Connexion refusée : state inconnu ou erreur de PSC.", 403)
         form = dict(parse_qsl(example("psc-jeton").split("\n\n", 1)[1].strip()))
-        form.update(code=request.args.get("code", ""), redirect_uri=pending["redirect_uri"],
-                    code_verifier=pending["verifier"])
+        form.update(
+            code=request.args.get("code", ""), redirect_uri=pending["redirect_uri"], code_verifier=pending["verifier"]
+        )
         tokens = self._tokens(form)
         try:
             claims = self._jws(tokens["id_token"])
@@ -569,14 +714,20 @@ class GuideAdapter:
             assert self.psc["client_id"] in (aud if isinstance(aud, list) else [aud])
             assert isinstance(claims.get("exp"), int) and claims["exp"] >= now - 60
             assert isinstance(claims.get("iat"), int) and claims["iat"] <= now + 60
-            assert claims.get("nonce") == pending["nonce"] and claims.get("acr") == expected["acr"] and claims.get("sub")
+            assert (
+                claims.get("nonce") == pending["nonce"] and claims.get("acr") == expected["acr"] and claims.get("sub")
+            )
             userinfo = self._userinfo(tokens["access_token"])
             assert userinfo is not None and userinfo.get("sub") == claims["sub"]
         except (KeyError, AssertionError, JoseError, ValueError):
             return Response("Connexion refusée : jeton de Pro Santé Connect non valide.", 403)
         sid = secrets.token_urlsafe(16)
-        self.psc_sessions[sid] = {"claims": userinfo, "id_token": tokens["id_token"], "access": tokens["access_token"],
-                                  "refresh": tokens.get("refresh_token")}
+        self.psc_sessions[sid] = {
+            "claims": userinfo,
+            "id_token": tokens["id_token"],
+            "access": tokens["access_token"],
+            "refresh": tokens.get("refresh_token"),
+        }
         response = Response(status=302, headers={"Location": "/"})
         response.set_cookie("session_guide", sid, httponly=True)
         return response
@@ -589,7 +740,9 @@ class GuideAdapter:
             query["id_token_hint"] = session["id_token"]
         else:
             del query["id_token_hint"]
-        response = Response(status=302, headers={"Location": self._meta()["end_session_endpoint"] + "?" + urlencode(query)})
+        response = Response(
+            status=302, headers={"Location": self._meta()["end_session_endpoint"] + "?" + urlencode(query)}
+        )
         response.delete_cookie("session_guide")
         return response
 
@@ -598,9 +751,15 @@ class GuideAdapter:
         """The guide's GET /session entry: first activity of the first exercice."""
         exercice = claims["SubjectRefPro"]["exercices"][0]
         activity = exercice["activities"][0]
-        return {"idNational": claims["SubjectNameID"], "nom": claims["family_name"], "prenom": claims["given_name"],
-                "profession": exercice["codeProfession"], "secteurActivite": activity["codeSecteurDactivite"],
-                "finess": activity["numeroFinessSite"], "structure": activity["raisonSocialeSite"]}
+        return {
+            "idNational": claims["SubjectNameID"],
+            "nom": claims["family_name"],
+            "prenom": claims["given_name"],
+            "profession": exercice["codeProfession"],
+            "secteurActivite": activity["codeSecteurDactivite"],
+            "finess": activity["numeroFinessSite"],
+            "structure": activity["raisonSocialeSite"],
+        }
 
     def psc_revalidate(self) -> None:
         for sid, session in list(self.psc_sessions.items()):
@@ -622,8 +781,11 @@ class GuideAdapter:
         claims = list(self.psc_sessions.values())[-1]["claims"]
         who = self._who(claims)
         _child(envelope, "NameID").text = who["idNational"]
-        values = {"Identifiant_Structure": "3" + who["finess"], "Secteur_Activite": claims["Secteur_Activite"],
-                  "urn:oasis:names:tc:xspa:1.0:subject:subject-id": f"{who['nom']} {who['prenom']}"}
+        values = {
+            "Identifiant_Structure": "3" + who["finess"],
+            "Secteur_Activite": claims["Secteur_Activite"],
+            "urn:oasis:names:tc:xspa:1.0:subject:subject-id": f"{who['nom']} {who['prenom']}",
+        }
         for attribute in envelope.iter("{*}Attribute"):
             name = attribute.get("Name")
             if name in values:
@@ -640,7 +802,13 @@ class GuideAdapter:
         path, method = request.path.rstrip("/"), request.method
         rid = (re.fullmatch(r"/residents/([^/]+)/.*", path) or [None, None])[1]
         if path == "/sante":
-            response = _json({"statut": "disponible", "logiciel": "adaptateur du guide", "services": ["INS", "DMP"] + (["MSS"] if self.mss else []) + (["PSC"] if self.psc else [])})
+            response = _json(
+                {
+                    "statut": "disponible",
+                    "logiciel": "adaptateur du guide",
+                    "services": ["INS", "DMP"] + (["MSS"] if self.mss else []) + (["PSC"] if self.psc else []),
+                }
+            )
         elif path == "/reinitialisation" and method == "POST":
             self.residents.clear()
             self.sent.clear()
@@ -651,15 +819,27 @@ class GuideAdapter:
             self._psc_meta = self._psc_keys = None
             response = Response(status=204)
         elif rid in self.residents and path.endswith("/dmp/documents"):
-            response = self.feed(rid, request.get_json()) if method == "POST" else _json(
-                [{k: d[k] for k in ("document_id", "uniqueId", "statut", "remplace")} for d in self.sent if d["rid"] == rid])
+            response = (
+                self.feed(rid, request.get_json())
+                if method == "POST"
+                else _json(
+                    [
+                        {k: d[k] for k in ("document_id", "uniqueId", "statut", "remplace")}
+                        for d in self.sent
+                        if d["rid"] == rid
+                    ]
+                )
+            )
         elif rid in self.residents and path.endswith("/dmp/integration"):
             response = self.integrate(rid)
         elif rid in self.residents and path.endswith("/documents-recus"):
             response = _json(self.received.get(rid, []))
         elif rid in self.residents and path.endswith("/mssante/envois"):
-            response = self.mss_send(rid, request.get_json()) if method == "POST" else _json(
-                [self._public(s) for s in self.mss_sent if s["rid"] == rid])
+            response = (
+                self.mss_send(rid, request.get_json())
+                if method == "POST"
+                else _json([self._public(s) for s in self.mss_sent if s["rid"] == rid])
+            )
         elif path == "/mssante/releve" and method == "POST":
             response = self.mss_fetch()
         elif self.psc and path == "/psc/connexion":
@@ -689,8 +869,11 @@ def _json(body, status: int = 200, mimetype: str = "application/json") -> Respon
 
 
 def _problem(status: int, title: str, detail: str, **extra) -> Response:
-    return _json({"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}, status,
-                 "application/problem+json")
+    return _json(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra},
+        status,
+        "application/problem+json",
+    )
 
 
 @pytest.fixture
@@ -724,10 +907,14 @@ def test_an_adapter_written_from_the_guide_is_conforme_on_the_whole_live_plan(gu
     mailbox = tomllib.loads(text)["mss"]["bal"]
     client = re.search(r'`client_id = "([^"]+)"`, secret `([^`]+)`', _section("## 7. Pro Santé Connect"))
     discovery = f"https://127.0.0.1:{psc}/auth/realms/esante-wallet/.well-known/wallet-openid-configuration"
-    adapter_url = guide_adapter(f"https://127.0.0.1:{insi}/lps",
-                                {"ITI-41": f"{base}/iti41", "ITI-18": f"{base}/iti18", "ITI-43": f"{base}/iti43"},
-                                pki.files(), {"smtps": f"smtps://127.0.0.1:{smtps}", "imaps": f"imaps://127.0.0.1:{imaps}"},
-                                mailbox, {"decouverte": discovery, "client_id": client[1], "client_secret": client[2]})
+    adapter_url = guide_adapter(
+        f"https://127.0.0.1:{insi}/lps",
+        {"ITI-41": f"{base}/iti41", "ITI-18": f"{base}/iti18", "ITI-43": f"{base}/iti43"},
+        pki.files(),
+        {"smtps": f"smtps://127.0.0.1:{smtps}", "imaps": f"imaps://127.0.0.1:{imaps}"},
+        mailbox,
+        {"decouverte": discovery, "client_id": client[1], "client_secret": client[2]},
+    )
     text = re.sub(r"^(\w+) = \d+", lambda m: f"{m.group(1)} = {ports[m.group(1)]}", text, flags=re.M)
     # a short watch after each bad token (docs/pro-sante-connect.md, attente_s): this adapter refuses the login
     # before it answers the browser, so it has no late userinfo call to catch; 5 s each would add a minute
@@ -740,17 +927,24 @@ def test_an_adapter_written_from_the_guide_is_conforme_on_the_whole_live_plan(gu
         services = env.services()
         assert services["dmp"]["points_d_acces"]["ITI-41"] == f"{base}/iti41"  # what the guide says
         assert services["insi"]["tls"] == pki.files()  # the kept PKI, reused
-        assert (services["mss"]["smtps"], services["mss"]["imaps"]) == (f"smtps://127.0.0.1:{smtps}",
-                                                                        f"imaps://127.0.0.1:{imaps}")
+        assert (services["mss"]["smtps"], services["mss"]["imaps"]) == (
+            f"smtps://127.0.0.1:{smtps}",
+            f"imaps://127.0.0.1:{imaps}",
+        )
         assert (services["psc"]["decouverte"], services["psc"]["client_id"]) == (discovery, client[1])
         env.preflight()
         run = execute(Execution(settings, live_env=env))
     outcomes = {r.id: r.outcome for r in run.requirements}
-    failed = {r.id: [f.message for f in r.findings if f.outcome is Outcome.FAIL]
-              for r in run.requirements if r.outcome is Outcome.FAIL}
+    failed = {
+        r.id: [f.message for f in r.findings if f.outcome is Outcome.FAIL]
+        for r in run.requirements
+        if r.outcome is Outcome.FAIL
+    }
     assert not failed, failed
     psc_live = [f"PSC-{n:02d}" for n in range(1, 25) if n != 9]
-    decided = {i: outcomes[i] for i in INS_LIVE + DMP_LIVE + MSS_LIVE + psc_live + ["INS-14", "GEN-10", "GEN-11", "GEN-12"]}
+    decided = {
+        i: outcomes[i] for i in INS_LIVE + DMP_LIVE + MSS_LIVE + psc_live + ["INS-14", "GEN-10", "GEN-11", "GEN-12"]
+    }
     assert set(decided.values()) == {Outcome.PASS}, {k: v for k, v in decided.items() if v is not Outcome.PASS}
     assert not {i for i, o in outcomes.items() if o in (Outcome.NOT_RUN, Outcome.SKIP)}
     assert run.verdict == "conforme"

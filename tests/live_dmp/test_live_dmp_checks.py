@@ -7,13 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from dui_conformance.exchanges import Exchange, HttpRequest
 from dui_conformance.live.dmp import (
-    FeedRun, IntegrationRun, check_error_kept, check_query_requests, check_recorded, check_retrieve_requests,
+    FeedRun,
+    IntegrationRun,
+    check_error_kept,
+    check_query_requests,
+    check_recorded,
+    check_retrieve_requests,
     check_single_submission,
 )
 from dui_conformance.live.driver import DmpAnswer
 from dui_conformance.model import Outcome
-from dui_conformance.exchanges import Exchange, HttpRequest
 
 DLU = Path(__file__).resolve().parents[2] / "fixtures" / "cda" / "dmp" / "dlu-valide.xml"
 OK = DmpAnswer(201, body={"document_id": "D1", "statut": "envoye"})
@@ -65,8 +70,10 @@ def test_dmp63_is_undecided_when_the_dmp_error_never_happened():
     assert check_error_kept(FeedRun("R1", "1", True, OK, [], {}))[0].outcome is Outcome.SKIP
 
 
-@pytest.mark.parametrize(("operation", "requirement", "check"),
-                         [("ITI-18", "DMP-53", check_query_requests), ("ITI-43", "DMP-54", check_retrieve_requests)])
+@pytest.mark.parametrize(
+    ("operation", "requirement", "check"),
+    [("ITI-18", "DMP-53", check_query_requests), ("ITI-43", "DMP-54", check_retrieve_requests)],
+)
 def test_request_checks_fail_on_flagged_deviations(operation, requirement, check):
     flagged = _exchange(1, operation)
     flagged.flag(requirement, "wsa:Action absente", requirement)

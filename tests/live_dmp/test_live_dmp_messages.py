@@ -16,8 +16,11 @@ def test_dmp48_message_shows_both_dates():
     exp = expected_entry(parse_xml(data, "dlu"), data, "test")
     wrong = dataclasses.replace(exp, creation_time="19990101000000")
     content_type, body = iti41_request([(data, wrong)])
-    failures = [f for f in check_iti41(content_type, body, "iti41-test", "test")
-                if f.requirement == "DMP-48" and f.outcome is Outcome.FAIL]
+    failures = [
+        f
+        for f in check_iti41(content_type, body, "iti41-test", "test")
+        if f.requirement == "DMP-48" and f.outcome is Outcome.FAIL
+    ]
     assert failures, "la date modifiée doit faire échouer DMP-48"
     message = failures[0].message
     assert exp.creation_time in message and "19990101000000" in message, message

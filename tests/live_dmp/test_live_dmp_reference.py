@@ -6,13 +6,22 @@ from __future__ import annotations
 import pytest
 
 from dui_conformance.live.dmp import (
-    check_error_kept, check_integration, check_query_requests, check_recorded, check_refused_unqualified,
-    check_replacement, check_retrieve_requests, check_single_submission, run_feed, run_integration, seed_document,
+    check_error_kept,
+    check_integration,
+    check_query_requests,
+    check_recorded,
+    check_refused_unqualified,
+    check_replacement,
+    check_retrieve_requests,
+    check_single_submission,
+    run_feed,
+    run_integration,
+    seed_document,
     shared_patient_id,
 )
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
-from dui_conformance.model import Outcome
 from dui_conformance.mocks.dui import DEFECTS
+from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
 
@@ -59,7 +68,9 @@ def _plan(env) -> list:
     patient_id = shared_patient_id(run.patient)
     seeded = [seed_document(env, patient_id)]
     integration = run_integration(env, run.admission.resident_id, patient_id, seeded, [other.admission.resident_id])
-    findings += check_integration(integration) + check_query_requests(integration) + check_retrieve_requests(integration)
+    findings += (
+        check_integration(integration) + check_query_requests(integration) + check_retrieve_requests(integration)
+    )
     return findings + env.audit()
 
 
@@ -69,8 +80,9 @@ def results(tmp_path_factory):
     out = {}
     for defect in EXPECTED_FAILURES:
         folder = tmp_path_factory.mktemp("dmp")
-        with LiveEnvironment(reference_defects=frozenset({defect} if defect else ()),
-                             services_file=folder / SERVICES_FILE) as env:
+        with LiveEnvironment(
+            reference_defects=frozenset({defect} if defect else ()), services_file=folder / SERVICES_FILE
+        ) as env:
             out[defect] = _plan(env)
     return out
 
@@ -89,7 +101,8 @@ def test_failing_requirements_per_defect(results, defect):
 def test_correct_dui_passes_every_live_dmp_check(results):
     findings = results[None]
     assert {f.outcome for f in findings} <= {Outcome.PASS, Outcome.OMIT}, [
-        (f.requirement, f.outcome, f.message) for f in findings if f.outcome not in (Outcome.PASS, Outcome.OMIT)]
+        (f.requirement, f.outcome, f.message) for f in findings if f.outcome not in (Outcome.PASS, Outcome.OMIT)
+    ]
     passing = {f.requirement for f in findings if f.outcome is Outcome.PASS}
     assert {"DMP-53", "DMP-54", "DMP-60", "DMP-61", "DMP-62", "DMP-63", "DMP-64"} <= passing
 

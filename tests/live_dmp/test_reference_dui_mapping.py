@@ -32,8 +32,11 @@ def _coded(code) -> tuple | None:
 def _local_ids(cda) -> set[str]:
     """The CDA's non-INS patient identifiers in XDS PI form (what a DUI sends without an INS, facts §3.2)."""
     ids = cda.xpath("/hl7:ClinicalDocument/hl7:recordTarget/hl7:patientRole/hl7:id")
-    return {f"{i.get('extension')}^^^&{i.get('root')}&ISO^PI" for i in ids
-            if i.get("extension") and not (i.get("root") or "").startswith("1.2.250.1.213.1.4.")}
+    return {
+        f"{i.get('extension')}^^^&{i.get('root')}&ISO^PI"
+        for i in ids
+        if i.get("extension") and not (i.get("root") or "").startswith("1.2.250.1.213.1.4.")
+    }
 
 
 def rules(data: bytes, name: str) -> dict[str, tuple]:
@@ -42,8 +45,7 @@ def rules(data: bytes, name: str) -> dict[str, tuple]:
     cda = parse_xml(data, name)
     exp, dui = expected_entry(cda, data, "test"), derive(cda, data)
     local = _local_ids(cda)
-    patient = ((exp.patient_id, dui.patient_id) if exp.patient_id or not local
-               else (True, dui.patient_id in local))
+    patient = (exp.patient_id, dui.patient_id) if exp.patient_id or not local else (True, dui.patient_id in local)
     author = exp.authors[0] if exp.authors else None
     institution = author.institution if author else None
     specialty = author.specialty if author else None
@@ -54,7 +56,10 @@ def rules(data: bytes, name: str) -> dict[str, tuple]:
         "typeCode": (_code(exp.type_code), _coded(dui.type_code)),
         "classCode": (_code(exp.class_code), _coded(dui.class_code)),
         "formatCode": (bool(formats), (dui.format_code.code in formats) if dui.format_code else False),
-        "confidentialityCode": ([_code(c) for c in exp.confidentiality_codes], [_coded(c) for c in dui.confidentiality]),
+        "confidentialityCode": (
+            [_code(c) for c in exp.confidentiality_codes],
+            [_coded(c) for c in dui.confidentiality],
+        ),
         "healthcareFacilityTypeCode": (_code(exp.healthcare_facility_type_code), _coded(dui.facility)),
         "practiceSettingCode": (_code(exp.practice_setting_code), _coded(dui.practice)),
         "languageCode": (exp.language_code, dui.language),
@@ -62,12 +67,21 @@ def rules(data: bytes, name: str) -> dict[str, tuple]:
         "serviceStartTime": (exp.service_start_time, dui.service_start),
         "serviceStopTime": (exp.service_stop_time, dui.service_stop),
         "authorPerson": (xcn(author.person) if author and author.person else None, dui.author_person),
-        "authorInstitution": (f"{institution.name or ''}^^^^^&{institution.id_root or '1.2.250.1.71.4.2.2'}&ISO"
-                              f"^IDNST^^^{institution.id or ''}" if institution else None, dui.author_institution),
-        "authorSpecialty": (f"{specialty.code}^{specialty.display or ''}^{specialty.scheme or ''}" if specialty else None,
-                            dui.author_specialty),
-        "legalAuthenticator": (xcn(exp.legal_authenticator) if exp.legal_authenticator else None,
-                               dui.legal_authenticator),
+        "authorInstitution": (
+            f"{institution.name or ''}^^^^^&{institution.id_root or '1.2.250.1.71.4.2.2'}&ISO"
+            f"^IDNST^^^{institution.id or ''}"
+            if institution
+            else None,
+            dui.author_institution,
+        ),
+        "authorSpecialty": (
+            f"{specialty.code}^{specialty.display or ''}^{specialty.scheme or ''}" if specialty else None,
+            dui.author_specialty,
+        ),
+        "legalAuthenticator": (
+            xcn(exp.legal_authenticator) if exp.legal_authenticator else None,
+            dui.legal_authenticator,
+        ),
         "uniqueId": (exp.unique_id, dui.unique_id),
         "title": (exp.title, dui.title),
         "hash": (exp.hash, dui.hash),
@@ -88,8 +102,9 @@ def test_both_derivations_agree_rule_by_rule(path):
     except XmlProblem:
         pytest.skip("CDA illisible : aucune métadonnée à déduire")
     disagree = {rule: values for rule, values in compared.items() if values[0] != values[1]}
-    assert not disagree, "\n".join(f"règle {rule} : harnais {h!r} ≠ DUI de référence {d!r}"
-                                   for rule, (h, d) in disagree.items())
+    assert not disagree, "\n".join(
+        f"règle {rule} : harnais {h!r} ≠ DUI de référence {d!r}" for rule, (h, d) in disagree.items()
+    )
 
 
 def test_a_wrong_rule_in_the_reference_dui_is_named(monkeypatch):

@@ -12,8 +12,8 @@ from dui_conformance import psc
 from dui_conformance.live import dmp
 from dui_conformance.live import psc as live_psc
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
-from dui_conformance.model import Outcome
 from dui_conformance.mocks.dui import DEFECTS
+from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
 
@@ -62,8 +62,9 @@ def results(tmp_path_factory):
     out = {}
     for defect in EXPECTED_FAILURES:
         folder = tmp_path_factory.mktemp("psc")
-        with LiveEnvironment(reference_defects=frozenset({defect} if defect else ()),
-                             services_file=folder / SERVICES_FILE) as env:
+        with LiveEnvironment(
+            reference_defects=frozenset({defect} if defect else ()), services_file=folder / SERVICES_FILE
+        ) as env:
             env.psc_settings = dataclasses.replace(env.psc_settings, attente_s=0.05)
             out[defect] = _plan(env)
     return out
@@ -83,7 +84,8 @@ def test_failing_requirements_per_defect(results, defect):
 def test_correct_dui_passes_every_psc_check(results):
     findings = results[None]
     assert {f.outcome for f in findings} == {Outcome.PASS}, [
-        (f.requirement, f.outcome, f.message) for f in findings if f.outcome is not Outcome.PASS]
+        (f.requirement, f.outcome, f.message) for f in findings if f.outcome is not Outcome.PASS
+    ]
     assert {f.requirement for f in findings} == {f"PSC-{n:02d}" for n in range(1, 25) if n != 9}
 
 

@@ -14,8 +14,15 @@ SESSION = {"idNational": "810999000010", "profession": "60", "secteurActivite": 
 
 
 def ex(n: int, operation: str, status: int = 200, deviations=(), **data) -> Exchange:
-    e = Exchange(f"psc-{n:04d}", "psc", "2026-12-01T00:00:00Z", HttpRequest("GET", "/", {}, ""), operation,
-                 response=HttpResponse(status, {}, ""), data={"login": 1, **data})
+    e = Exchange(
+        f"psc-{n:04d}",
+        "psc",
+        "2026-12-01T00:00:00Z",
+        HttpRequest("GET", "/", {}, ""),
+        operation,
+        response=HttpResponse(status, {}, ""),
+        data={"login": 1, **data},
+    )
     for code, requirement in deviations:
         e.flag(code, f"écart {code}", requirement)
     return e
@@ -107,14 +114,23 @@ def test_vihf_identity():
 
 def test_unreadable_submission_gives_an_empty_identity():
     assert psc.vihf_identity("multipart/related; boundary=x", b"\x00<<", "x") == {
-        "NameID": None, "role": None, "Secteur_Activite": None}
+        "NameID": None,
+        "role": None,
+        "Secteur_Activite": None,
+    }
 
 
 def test_every_check_is_undecided_when_psc_is_not_configured():
     off = psc.LoginRun(PRO, "expire", [], [], unavailable="Connexion Pro Santé Connect non configurée.")
     follow = psc.FollowUpRun(off, [], [])
-    findings = (psc.check_session(off) + psc.check_refused(off) + psc.check_rotation(off) + psc.check_logout(follow)
-                + psc.check_expired_access(follow) + psc.check_vihf_professional(off, [])
-                + [f for i in psc.RECORDED for f in psc.check_recorded(off, i)])
+    findings = (
+        psc.check_session(off)
+        + psc.check_refused(off)
+        + psc.check_rotation(off)
+        + psc.check_logout(follow)
+        + psc.check_expired_access(follow)
+        + psc.check_vihf_professional(off, [])
+        + [f for i in psc.RECORDED for f in psc.check_recorded(off, i)]
+    )
     assert {f.outcome for f in findings} == {Outcome.SKIP}
     assert all(f.message == off.unavailable for f in findings)

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    with LiveEnvironment(reference_defects=frozenset(),
-                         services_file=tmp_path_factory.mktemp("psc") / SERVICES_FILE) as environment:
+    with LiveEnvironment(
+        reference_defects=frozenset(), services_file=tmp_path_factory.mktemp("psc") / SERVICES_FILE
+    ) as environment:
         environment.psc_settings = dataclasses.replace(environment.psc_settings, attente_s=0.05)
         yield environment
 
@@ -30,14 +31,20 @@ class RobotTester:
     """Clicks « connexion » in the reference DUI from a thread when told to, reads its screen through the adapter."""
 
     def __init__(self, env):
-        self.env, self.messages, self.questions, self.browser = env, [], [], live_psc.RequestsBrowser(
-            verify=str(env.pki.root_cert))
+        self.env, self.messages, self.questions, self.browser = (
+            env,
+            [],
+            [],
+            live_psc.RequestsBrowser(verify=str(env.pki.root_cert)),
+        )
         self.adapter = env.driver
 
     def instruct(self, message: str) -> None:
         self.messages.append(message)
         if message.startswith("Dans le DUI, lancez la connexion"):
-            threading.Thread(target=self.browser.visit, args=(self.env.psc_settings.connexion_url,), daemon=True).start()
+            threading.Thread(
+                target=self.browser.visit, args=(self.env.psc_settings.connexion_url,), daemon=True
+            ).start()
 
     def confirm(self, question: str) -> bool:
         self.questions.append(question)
@@ -82,12 +89,15 @@ def test_chromium_logs_in_like_the_requests_browser(env):
 
 def test_psc_section_of_the_dui_configuration(tmp_path):
     path = tmp_path / "dui.toml"
-    path.write_text('[dui]\nadapter_url = "http://127.0.0.1:8080"\n[psc]\n'
-                    'connexion_url = "http://127.0.0.1:8080/psc/connexion"\n'
-                    'redirect_uris = ["http://127.0.0.1:8080/psc/retour"]\nattente_s = 2\n', encoding="utf-8")
+    path.write_text(
+        '[dui]\nadapter_url = "http://127.0.0.1:8080"\n[psc]\n'
+        'connexion_url = "http://127.0.0.1:8080/psc/connexion"\n'
+        'redirect_uris = ["http://127.0.0.1:8080/psc/retour"]\nattente_s = 2\n',
+        encoding="utf-8",
+    )
     settings = DuiConfig.load(path).psc
     assert settings.redirect_uris == ("http://127.0.0.1:8080/psc/retour",) and settings.attente_s == 2
-    for bad in ('attente_s = 0', 'navigateur = "lynx"', 'inconnue = 1', 'redirect_uris = "x"'):
+    for bad in ("attente_s = 0", 'navigateur = "lynx"', "inconnue = 1", 'redirect_uris = "x"'):
         path.write_text('[dui]\nadapter_url = "http://x"\n[psc]\nconnexion_url = "http://x"\n' + bad, encoding="utf-8")
         with pytest.raises(ConfigError):
             DuiConfig.load(path)

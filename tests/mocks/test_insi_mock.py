@@ -16,8 +16,13 @@ pytestmark = pytest.mark.live
 
 TRAITS_ACTION = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite"
 SOAP12_CT = f'application/soap+xml; charset=utf-8; action="{TRAITS_ACTION}"'
-NS = {"soap": "http://www.w3.org/2003/05/soap-envelope", "wsa": "http://www.w3.org/2005/08/addressing",
-      "ctxlps": "urn:siram:lps:ctxlps", "ctxbam": "urn:siram:bam:ctxbam", "r": "http://www.cnamts.fr/INSiRecSans"}
+NS = {
+    "soap": "http://www.w3.org/2003/05/soap-envelope",
+    "wsa": "http://www.w3.org/2005/08/addressing",
+    "ctxlps": "urn:siram:lps:ctxlps",
+    "ctxbam": "urn:siram:bam:ctxbam",
+    "r": "http://www.cnamts.fr/INSiRecSans",
+}
 CONTEXT = LpsContext("DUI-TEST", "2.1", "IDAM-TEST", "test")
 
 
@@ -40,12 +45,19 @@ def _drop(env: etree._Element, xpath: str) -> etree._Element:
 
 # --- persona scenarios through the reference client (correct requests: no deviation) ---
 
+
 def test_unique_match(insi, insi_client):
     result = insi_client.search_by_traits("FICTIF", ["CAMILLE"], "F", "1952-06-14")
     assert result.ok and result.cr == "00" and result.label == "OK"
     assert result.active.full == "252066311304770" and result.active.oid == "1.2.250.1.213.1.4.10"
-    assert result.traits == {"NomNaissance": "FICTIF", "Prenom": "CAMILLE", "ListePrenom": "CAMILLE ROSE",
-                             "Sexe": "F", "DateNaissance": "1952-06-14", "LieuNaissance": "63113"}
+    assert result.traits == {
+        "NomNaissance": "FICTIF",
+        "Prenom": "CAMILLE",
+        "ListePrenom": "CAMILLE ROSE",
+        "Sexe": "F",
+        "DateNaissance": "1952-06-14",
+        "LieuNaissance": "63113",
+    }
     exchange = insi.recorder.exchanges()[0]
     assert exchange.codes == [] and exchange.operation == "rechercherInsAvecTraitsIdentite"
     assert exchange.data["cr"] == "00" and exchange.data["matricule"] == "252066311304770"
@@ -77,16 +89,22 @@ def test_active_ins_with_history(insi, insi_client):
     assert insi.recorder.exchanges()[0].data["history"] == ["160023306311959"]
 
 
-@pytest.mark.parametrize("args, matricule, place", [
-    (("D'ARTIGUES-LAFONT", ["MARIE-ANNE"], "F", "1985-09-23"), "285093155512394", "31555"),
-    (("OUTREMONT", ["JOAO"], "M", "1971-03-08"), "171039913905203", "99139"),
-    (("LUNAIRE", ["JEANNE"], "F", "1938-04-00"), "238048708501179", "87085"),
-])
+@pytest.mark.parametrize(
+    "args, matricule, place",
+    [
+        (("D'ARTIGUES-LAFONT", ["MARIE-ANNE"], "F", "1985-09-23"), "285093155512394", "31555"),
+        (("OUTREMONT", ["JOAO"], "M", "1971-03-08"), "171039913905203", "99139"),
+        (("LUNAIRE", ["JEANNE"], "F", "1938-04-00"), "238048708501179", "87085"),
+    ],
+)
 def test_special_traits_returned_verbatim(insi, insi_client, args, matricule, place):
     result = insi_client.search_by_traits(*args)
     assert result.active.full == matricule
     assert (result.traits["NomNaissance"], result.traits["DateNaissance"], result.traits["LieuNaissance"]) == (
-        args[0], args[3], place)
+        args[0],
+        args[3],
+        place,
+    )
     assert insi.recorder.exchanges()[0].codes == []
 
 
@@ -114,6 +132,7 @@ def test_carte_vitale(insi, insi_client):
 
 # --- deviant raw requests: answered, and flagged ---
 
+
 def _codes(exchange) -> set[str]:
     return set(exchange.codes)
 
@@ -127,15 +146,18 @@ def test_soap11_request_answered_and_flagged(insi):
     assert exchange.deviations[0].requirement == "INS-21"
 
 
-@pytest.mark.parametrize("xpath, code", [
-    ("//ctxlps:ContexteLPS", "INSI-ENTETE-LPS-ABSENT"),
-    ("//ctxbam:ContexteBAM", "INSI-ENTETE-BAM-ABSENT"),
-    ("//wsa:MessageID", "INSI-WSA-MESSAGEID-ABSENT"),
-    ("//wsa:Action", "INSI-WSA-ACTION-ABSENTE"),
-    ("//ctxlps:LPS/ctxlps:Nom", "INSI-ENTETE-LPS-INCOMPLET"),
-    ("//ctxbam:COUVERTURE", "INSI-ENTETE-BAM-INCOMPLET"),
-    ("//r:Sexe", "INSI-TRAIT-ABSENT"),
-])
+@pytest.mark.parametrize(
+    "xpath, code",
+    [
+        ("//ctxlps:ContexteLPS", "INSI-ENTETE-LPS-ABSENT"),
+        ("//ctxbam:ContexteBAM", "INSI-ENTETE-BAM-ABSENT"),
+        ("//wsa:MessageID", "INSI-WSA-MESSAGEID-ABSENT"),
+        ("//wsa:Action", "INSI-WSA-ACTION-ABSENTE"),
+        ("//ctxlps:LPS/ctxlps:Nom", "INSI-ENTETE-LPS-INCOMPLET"),
+        ("//ctxbam:COUVERTURE", "INSI-ENTETE-BAM-INCOMPLET"),
+        ("//r:Sexe", "INSI-TRAIT-ABSENT"),
+    ],
+)
 def test_missing_parts_flagged(insi, xpath, code):
     response, exchange = _post(insi, _drop(_envelope(), xpath))
     assert response.status_code == 200 and _codes(exchange) == {code}
@@ -144,7 +166,7 @@ def test_missing_parts_flagged(insi, xpath, code):
 def test_wrong_actions_flagged(insi):
     env = _envelope()
     env.find(".//wsa:Action", NS).text = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale"
-    response, exchange = _post(insi, env, "application/soap+xml; charset=utf-8; action=\"urn:autre\"")
+    response, exchange = _post(insi, env, 'application/soap+xml; charset=utf-8; action="urn:autre"')
     assert _codes(exchange) == {"INSI-WSA-ACTION-INCORRECTE", "INSI-ACTION-HTTP-INCORRECTE"}
     _, exchange = _post(insi, _envelope(), "application/soap+xml; charset=utf-8")
     assert _codes(exchange) == {"INSI-ACTION-HTTP-ABSENTE"}
@@ -174,12 +196,18 @@ def test_case_insensitive_option_matches_but_still_flags():
     assert _codes(exchange) == {"INSI-TRAITS-MINUSCULES"}
 
 
-@pytest.mark.parametrize("traits, codes", [
-    (("FICTÏF", ["CAMILLE"], "F", "1952-06-14", None), {"INSI-TRAITS-ACCENTS"}),
-    (("FICTIF", ["élodie"], "F", "1952-06-14", None), {"INSI-TRAITS-ACCENTS", "INSI-TRAITS-MINUSCULES"}),
-    (("FICTIF2", ["-CAMILLE"], "F", "1952-06-14", None), {"INSI-TRAITS-CARACTERES"}),
-    (("FICTIF", ["CAMILLE"], "I", "14/06/1952", "631"), {"INSI-SEXE-INVALIDE", "INSI-DATE-INVALIDE", "INSI-LIEU-INVALIDE"}),
-])
+@pytest.mark.parametrize(
+    "traits, codes",
+    [
+        (("FICTÏF", ["CAMILLE"], "F", "1952-06-14", None), {"INSI-TRAITS-ACCENTS"}),
+        (("FICTIF", ["élodie"], "F", "1952-06-14", None), {"INSI-TRAITS-ACCENTS", "INSI-TRAITS-MINUSCULES"}),
+        (("FICTIF2", ["-CAMILLE"], "F", "1952-06-14", None), {"INSI-TRAITS-CARACTERES"}),
+        (
+            ("FICTIF", ["CAMILLE"], "I", "14/06/1952", "631"),
+            {"INSI-SEXE-INVALIDE", "INSI-DATE-INVALIDE", "INSI-LIEU-INVALIDE"},
+        ),
+    ],
+)
 def test_badly_formed_traits_flagged(insi, traits, codes):
     _, exchange = _post(insi, _envelope(traits_payload(*traits)))
     assert _codes(exchange) == codes
@@ -189,7 +217,9 @@ def test_vitale_without_matricule_flagged(insi):
     payload = vitale_payload("2681221231034", "93")
     payload.remove(payload[0])
     env = etree.fromstring(CONTEXT.envelope("urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale", payload))
-    response, exchange = _post(insi, env, 'application/soap+xml; action="urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale"')
+    response, exchange = _post(
+        insi, env, 'application/soap+xml; action="urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale"'
+    )
     assert parse_response(response.status_code, response.content).cr == "01"
     assert _codes(exchange) == {"INSI-VITALE-MATRICULE-ABSENT"}
     assert exchange.deviations[0].requirement == "INS-28"
@@ -197,22 +227,31 @@ def test_vitale_without_matricule_flagged(insi):
 
 # --- unreadable or hostile requests: SOAP fault + deviation, no crash, no hang ---
 
-BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;'
-        b'&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-        b'<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>&lol3;</soap:Body></soap:Envelope>')
-XXE = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-       b'<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>&xxe;</soap:Body></soap:Envelope>')
+BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;'
+    b'&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    b'<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>&lol3;</soap:Body></soap:Envelope>'
+)
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b'<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>&xxe;</soap:Body></soap:Envelope>'
+)
 
 
-@pytest.mark.parametrize("body, code", [
-    (BOMB, "INSI-XML-REFUSE"),
-    (XXE, "INSI-XML-REFUSE"),
-    (b"<soap:Envelope", "INSI-XML-REFUSE"),
-    (b"\xff\xfe\x00garbage", "INSI-XML-REFUSE"),
-    (b"<RECSANSVITALE/>", "INSI-ENVELOPPE"),
-    (b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><x/></s:Body></s:Envelope>',
-     "INSI-OPERATION-INCONNUE"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        (BOMB, "INSI-XML-REFUSE"),
+        (XXE, "INSI-XML-REFUSE"),
+        (b"<soap:Envelope", "INSI-XML-REFUSE"),
+        (b"\xff\xfe\x00garbage", "INSI-XML-REFUSE"),
+        (b"<RECSANSVITALE/>", "INSI-ENVELOPPE"),
+        (
+            b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><x/></s:Body></s:Envelope>',
+            "INSI-OPERATION-INCONNUE",
+        ),
+    ],
+)
 def test_unreadable_request_gets_fault(insi, body, code):
     response, exchange = _post(insi, body)
     assert response.status_code == 400
@@ -229,6 +268,7 @@ def test_wrong_method_and_path(insi):
 
 
 # --- injected faults seen through the client ---
+
 
 def test_injected_faults_reach_the_client_as_faults(insi, insi_client):
     insi.set_fault(status=503, count=1)

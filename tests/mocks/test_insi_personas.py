@@ -20,8 +20,17 @@ RECORDS = [(p, r) for p in PERSONAS for r in ((p.ins,) if p.ins else ()) + p.his
 
 def test_persona_file_covers_every_scenario():
     ids = {p.id for p in PERSONAS}
-    assert {"unique", "homonyme-louis", "homonyme-henri", "historique", "nom-compose", "ne-etranger",
-            "date-partielle", "faute", "vitale"} <= ids
+    assert {
+        "unique",
+        "homonyme-louis",
+        "homonyme-henri",
+        "historique",
+        "nom-compose",
+        "ne-etranger",
+        "date-partielle",
+        "faute",
+        "vitale",
+    } <= ids
     assert any(p.history for p in PERSONAS) and any(p.fault for p in PERSONAS)
     assert any(p.vitale_rank for p in PERSONAS) and any(len(p.first_names) > 2 for p in PERSONAS)
 
@@ -44,11 +53,17 @@ def test_matching_rules():
     assert match_traits(PERSONAS, TraitsQuery(None, (), "M", "1947-11-03", None)) == []
 
 
-@pytest.mark.parametrize("content, message", [
-    ('[[persona]]\nid = "x"\n', "incomplète"),
-    ('[[persona]]\nid = "x"\nbirth_name = "X"\nfirst_names = ["A"]\nsex = "M"\nbirth_date = "2000-01-01"\n'
-     'birth_place = "75056"\n', "soit « ins », soit « fault »"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('[[persona]]\nid = "x"\n', "incomplète"),
+        (
+            '[[persona]]\nid = "x"\nbirth_name = "X"\nfirst_names = ["A"]\nsex = "M"\nbirth_date = "2000-01-01"\n'
+            'birth_place = "75056"\n',
+            "soit « ins », soit « fault »",
+        ),
+    ],
+)
 def test_bad_persona_file_is_refused(tmp_path, content, message):
     path = tmp_path / "personas.toml"
     path.write_text(content, encoding="utf-8")
@@ -59,8 +74,13 @@ def test_bad_persona_file_is_refused(tmp_path, content, message):
 @pytest.mark.live
 def test_standalone_entry_point_prints_url_and_stops_on_ctrl_c():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "dui_conformance.mocks.insi"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dui_conformance.mocks.insi"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("Téléservice INSi simulé à l'écoute : http://127.0.0.1:")

@@ -9,6 +9,7 @@ import pytest
 import requests
 from werkzeug.wrappers import Response
 
+from dui_conformance.exchanges import now_iso
 from dui_conformance.mocks.common import (
     Exchange,
     ExchangeRecorder,
@@ -16,9 +17,8 @@ from dui_conformance.mocks.common import (
     HttpRequest,
     LoopbackServer,
     MockService,
+    harness,
 )
-from dui_conformance.mocks.common import harness
-from dui_conformance.exchanges import now_iso
 
 pytestmark = pytest.mark.live
 
@@ -198,7 +198,11 @@ def test_short_delay_still_answers(echo):
 def test_faults_endpoint(echo):
     url = echo.base_url + "/_harness/faults"
     assert requests.post(url, json={"status": 503, "count": 2}, timeout=5).json() == {
-        "delay": 0.0, "drop": False, "status": 503, "count": 2}
+        "delay": 0.0,
+        "drop": False,
+        "status": 503,
+        "count": 2,
+    }
     assert requests.post(echo.url, data=b"a", timeout=5).status_code == 503
     assert requests.get(url, timeout=5).json()["count"] == 1
     for bad in ({"delay": 1000}, {"status": 200}, {"count": -1}, {"inconnu": 1}, [1]):

@@ -10,14 +10,20 @@ from dui_conformance.mocks.insi.soap import RECSANS_NS, RECVIT_NS, SOAP12_NS
 
 pytestmark = pytest.mark.live
 
-WRONG_BODY = (f'<soap:Envelope xmlns:soap="{SOAP12_NS}"><soap:Header/><soap:Body>'
-              '<RECSANSVITALE xmlns="urn:mauvais"/></soap:Body></soap:Envelope>')
+WRONG_BODY = (
+    f'<soap:Envelope xmlns:soap="{SOAP12_NS}"><soap:Header/><soap:Body>'
+    '<RECSANSVITALE xmlns="urn:mauvais"/></soap:Body></soap:Envelope>'
+)
 
 
 def test_insi_fault_names_the_expected_body_elements_and_namespaces():
     with InsiMock() as insi:
-        response = requests.post(insi.url, data=WRONG_BODY.encode(), timeout=5,
-                                 headers={"Content-Type": "application/soap+xml; charset=UTF-8"})
+        response = requests.post(
+            insi.url,
+            data=WRONG_BODY.encode(),
+            timeout=5,
+            headers={"Content-Type": "application/soap+xml; charset=UTF-8"},
+        )
         exchange = insi.recorder.exchanges()[-1]
     assert response.status_code == 400
     for expected in ("{urn:mauvais}RECSANSVITALE", RECSANS_NS, RECVIT_NS):
@@ -26,9 +32,11 @@ def test_insi_fault_names_the_expected_body_elements_and_namespaces():
 
 
 def test_insi_deviation_names_the_missing_header_namespace():
-    body = (f'<soap:Envelope xmlns:soap="{SOAP12_NS}"><soap:Header/><soap:Body>'
-            f'<RECSANSVITALE xmlns="{RECSANS_NS}"><NomNaissance>FICTIF</NomNaissance><Prenom>CAMILLE</Prenom>'
-            '<Sexe>F</Sexe><DateNaissance>1952-06-14</DateNaissance></RECSANSVITALE></soap:Body></soap:Envelope>')
+    body = (
+        f'<soap:Envelope xmlns:soap="{SOAP12_NS}"><soap:Header/><soap:Body>'
+        f'<RECSANSVITALE xmlns="{RECSANS_NS}"><NomNaissance>FICTIF</NomNaissance><Prenom>CAMILLE</Prenom>'
+        "<Sexe>F</Sexe><DateNaissance>1952-06-14</DateNaissance></RECSANSVITALE></soap:Body></soap:Envelope>"
+    )
     with InsiMock() as insi:
         requests.post(insi.url, data=body.encode(), timeout=5, headers={"Content-Type": "application/soap+xml"})
         messages = " ".join(d.message_fr for d in insi.recorder.exchanges()[-1].deviations)

@@ -25,8 +25,13 @@ def test_files_are_written_for_the_dui_configuration(pki):
 def test_https_exchange_records_tls_version_and_client_subject(pki):
     with InsiMock(ssl_context=pki.server_context()) as mock:
         assert mock.url.startswith("https://127.0.0.1:")
-        requests.post(mock.url, data=b"<x/>", verify=str(pki.root_cert),
-                      cert=(str(pki.client_cert), str(pki.client_key)), timeout=10)
+        requests.post(
+            mock.url,
+            data=b"<x/>",
+            verify=str(pki.root_cert),
+            cert=(str(pki.client_cert), str(pki.client_key)),
+            timeout=10,
+        )
         requests.post(mock.url, data=b"<x/>", verify=str(pki.root_cert), timeout=10)
         with_cert, without_cert = mock.recorder.exchanges()
     assert with_cert.transport["scheme"] == "https"

@@ -28,8 +28,10 @@ RECIPIENT = "urgences@ch-fictif.mssante.fr"
 MESSAGE_ID = "<dlu-20240312-0001@ehpad-les-tilleuls.mssante.fr>"
 SUBJECT = "XDM/1.0/DDM+Dossier de liaison d'urgence FICTIVE Marie 15/03/1947"
 DATE = "Tue, 12 Mar 2024 10:35:00 +0100"
-BODY = ("Bonjour,\n\nVeuillez trouver ci-joint le dossier de liaison d'urgence de Mme FICTIVE Marie, "
-        "née le 15/03/1947 (données fictives).\n\nLe secrétariat de l'EHPAD Les Tilleuls\n")
+BODY = (
+    "Bonjour,\n\nVeuillez trouver ci-joint le dossier de liaison d'urgence de Mme FICTIVE Marie, "
+    "née le 15/03/1947 (données fictives).\n\nLe secrétariat de l'EHPAD Les Tilleuls\n"
+)
 DATE_TIME = (2024, 3, 12, 10, 30, 0)
 
 
@@ -37,8 +39,19 @@ def _xdm(**options) -> bytes:
     return xds.xdm(**options)
 
 
-def message(*, sender=SENDER, to=RECIPIENT, subject=SUBJECT, codecda="74207-2", ins="O", dnt=SENDER,
-            xdm: bytes | None = b"", xdm_name="IHE_XDM.ZIP", body=BODY, extra=()) -> bytes:
+def message(
+    *,
+    sender=SENDER,
+    to=RECIPIENT,
+    subject=SUBJECT,
+    codecda="74207-2",
+    ins="O",
+    dnt=SENDER,
+    xdm: bytes | None = b"",
+    xdm_name="IHE_XDM.ZIP",
+    body=BODY,
+    extra=(),
+) -> bytes:
     """A DLU sent by the EHPAD's applicative mailbox to an emergency ward; ``xdm=None``: no archive."""
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
@@ -62,8 +75,15 @@ def message(*, sender=SENDER, to=RECIPIENT, subject=SUBJECT, codecda="74207-2", 
     return msg.as_bytes()
 
 
-def mdn(*, disposition="automatic-action/MDN-sent-automatically; processed", subject="Accusé de traitement : " + SUBJECT,
-        original_id=MESSAGE_ID, returned_id=MESSAGE_ID, final_recipient=True, returned="headers") -> bytes:
+def mdn(
+    *,
+    disposition="automatic-action/MDN-sent-automatically; processed",
+    subject="Accusé de traitement : " + SUBJECT,
+    original_id=MESSAGE_ID,
+    returned_id=MESSAGE_ID,
+    final_recipient=True,
+    returned="headers",
+) -> bytes:
     """The emergency ward's acknowledgement of the DLU, RFC 8098 layout, the original returned in a third part:
     ``returned`` "headers" (text/rfc822-headers), "message" (message/rfc822, the whole DLU) or None (no third part);
     ``returned_id`` None: the returned original without its Message-ID."""
@@ -73,22 +93,47 @@ def mdn(*, disposition="automatic-action/MDN-sent-automatically; processed", sub
     if original_id:
         fields.append(f"Original-Message-ID: {original_id}")
     fields.append(f"Disposition: {disposition}")
-    text = "Le document a été intégré au dossier." if "Error" not in disposition else "Le document n'a pas pu être intégré."
+    text = (
+        "Le document a été intégré au dossier."
+        if "Error" not in disposition
+        else "Le document n'a pas pu être intégré."
+    )
     lines = [
-        f"From: {RECIPIENT}", f"To: {SENDER}", f"Subject: {_encode(subject)}", f"Date: {DATE}",
-        "Message-ID: <mdn-20240312-0001@ch-fictif.mssante.fr>", "MIME-Version: 1.0",
-        'Content-Type: multipart/report; report-type=disposition-notification; boundary="=_mdn"', "",
-        "--=_mdn", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit", "", text,
-        "--=_mdn", "Content-Type: message/disposition-notification", "", *fields, "",
+        f"From: {RECIPIENT}",
+        f"To: {SENDER}",
+        f"Subject: {_encode(subject)}",
+        f"Date: {DATE}",
+        "Message-ID: <mdn-20240312-0001@ch-fictif.mssante.fr>",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type=disposition-notification; boundary="=_mdn"',
+        "",
+        "--=_mdn",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+        "",
+        text,
+        "--=_mdn",
+        "Content-Type: message/disposition-notification",
+        "",
+        *fields,
+        "",
     ]
     if returned == "headers":
-        lines += ["--=_mdn", "Content-Type: text/rfc822-headers", "", f"From: {SENDER}", f"To: {RECIPIENT}",
-                  *([f"Message-ID: {returned_id}"] if returned_id else []), ""]
+        lines += [
+            "--=_mdn",
+            "Content-Type: text/rfc822-headers",
+            "",
+            f"From: {SENDER}",
+            f"To: {RECIPIENT}",
+            *([f"Message-ID: {returned_id}"] if returned_id else []),
+            "",
+        ]
     elif returned == "message":
         original = message().decode("utf-8")
         if returned_id != MESSAGE_ID:
-            original = original.replace(f"Message-ID: {MESSAGE_ID}\r\n",
-                                        f"Message-ID: {returned_id}\r\n" if returned_id else "")
+            original = original.replace(
+                f"Message-ID: {MESSAGE_ID}\r\n", f"Message-ID: {returned_id}\r\n" if returned_id else ""
+            )
         lines += ["--=_mdn", "Content-Type: message/rfc822", "", original.rstrip("\r\n")]
     lines += ["--=_mdn--", ""]
     return "\r\n".join(lines).encode("utf-8")
@@ -102,8 +147,14 @@ def raw(headers: list[str], body: str) -> bytes:
     return ("\r\n".join(headers) + "\r\n\r\n" + body).encode("utf-8")
 
 
-BASE_HEADERS = [f"From: {SENDER}", f"To: {RECIPIENT}", "Subject: Message de test", f"Date: {DATE}",
-                "Message-ID: <hostile-0001@ehpad-les-tilleuls.mssante.fr>", "MIME-Version: 1.0"]
+BASE_HEADERS = [
+    f"From: {SENDER}",
+    f"To: {RECIPIENT}",
+    "Subject: Message de test",
+    f"Date: {DATE}",
+    "Message-ID: <hostile-0001@ehpad-les-tilleuls.mssante.fr>",
+    "MIME-Version: 1.0",
+]
 
 
 def many_parts(count: int) -> bytes:
@@ -114,8 +165,9 @@ def many_parts(count: int) -> bytes:
 def nested(depth: int) -> bytes:
     body = "feuille\r\n"
     for level in range(depth, 0, -1):
-        body = (f"--=_n{level}\r\nContent-Type: multipart/mixed; boundary=\"=_n{level + 1}\"\r\n\r\n{body}"
-                f"--=_n{level}--\r\n")
+        body = (
+            f'--=_n{level}\r\nContent-Type: multipart/mixed; boundary="=_n{level + 1}"\r\n\r\n{body}--=_n{level}--\r\n'
+        )
     return raw(BASE_HEADERS + ['Content-Type: multipart/mixed; boundary="=_n1"'], body)
 
 
@@ -154,7 +206,7 @@ def declared_size_xdm(each: int = 45 * 1024 * 1024, compressed: int = 1024 * 102
     start = 0
     while (start := data.find(b"PK\x01\x02", start)) != -1:
         name_length = struct.unpack_from("<H", data, start + 28)[0]
-        if data[start + 46:start + 46 + name_length].startswith(b"IHE_XDM/SUBSET01/ANNEXE"):
+        if data[start + 46 : start + 46 + name_length].startswith(b"IHE_XDM/SUBSET01/ANNEXE"):
             struct.pack_into("<II", data, start + 20, compressed, each)
         start += 46
     return bytes(data)
@@ -169,8 +221,9 @@ def main(out: Path = OUT) -> None:
     out.mkdir(parents=True, exist_ok=True)
     files = {
         "message-dlu-valide.eml": message(),
-        "message-sans-document.eml": message(subject="Transfert de Mme FICTIVE", codecda=None, ins=None, dnt=None,
-                                             xdm=None),
+        "message-sans-document.eml": message(
+            subject="Transfert de Mme FICTIVE", codecda=None, ins=None, dnt=None, xdm=None
+        ),
         "message-codecda-absent.eml": message(codecda=None),
         "message-codecda-faux.eml": message(codecda="11488-4"),
         "message-codecda-sans-cda.eml": message(subject="Transfert de Mme FICTIVE", ins=None, xdm=None),
@@ -184,30 +237,50 @@ def main(out: Path = OUT) -> None:
         "message-xdm-traversee.eml": message(xdm=_xdm(extra=(("../../etc/evil.txt", b"x"),))),
         "message-cda-ins-faux.eml": message(xdm=_xdm(cda=ins_error_cda())),
         "mdn-traite.eml": mdn(),
-        "mdn-erreur.eml": mdn(disposition="automatic-action/MDN-sent-automatically; processed/Error: "
-                                          "INS_INCONNU^Patient inconnu du dossier",
-                              subject="[KO Intégration système !] " + SUBJECT),
-        "mdn-erreur-sans-ko.eml": mdn(disposition="automatic-action/MDN-sent-automatically; processed/Error: "
-                                                  "INS_INCONNU^Patient inconnu du dossier"),
-        "mdn-erreur-sans-code.eml": mdn(disposition="automatic-action/MDN-sent-automatically; processed/Error: échec",
-                                        subject="[KO Intégration système !] " + SUBJECT),
+        "mdn-erreur.eml": mdn(
+            disposition="automatic-action/MDN-sent-automatically; processed/Error: "
+            "INS_INCONNU^Patient inconnu du dossier",
+            subject="[KO Intégration système !] " + SUBJECT,
+        ),
+        "mdn-erreur-sans-ko.eml": mdn(
+            disposition="automatic-action/MDN-sent-automatically; processed/Error: "
+            "INS_INCONNU^Patient inconnu du dossier"
+        ),
+        "mdn-erreur-sans-code.eml": mdn(
+            disposition="automatic-action/MDN-sent-automatically; processed/Error: échec",
+            subject="[KO Intégration système !] " + SUBJECT,
+        ),
         "mdn-sans-final-recipient.eml": mdn(final_recipient=False),
         "mdn-sans-original-id.eml": mdn(original_id=None),
         "mdn-original-different.eml": mdn(returned_id="<autre-message@ehpad-les-tilleuls.mssante.fr>"),
-        "mime-sans-boundary.eml": raw(BASE_HEADERS + ["Content-Type: multipart/mixed"], "--x\r\n\r\ncorps\r\n--x--\r\n"),
-        "mime-limite-introuvable.eml": raw(BASE_HEADERS + ['Content-Type: multipart/mixed; boundary="=_absente"'],
-                                           "--autre\r\n\r\ncorps\r\n--autre--\r\n"),
+        "mime-sans-boundary.eml": raw(
+            BASE_HEADERS + ["Content-Type: multipart/mixed"], "--x\r\n\r\ncorps\r\n--x--\r\n"
+        ),
+        "mime-limite-introuvable.eml": raw(
+            BASE_HEADERS + ['Content-Type: multipart/mixed; boundary="=_absente"'],
+            "--autre\r\n\r\ncorps\r\n--autre--\r\n",
+        ),
         "mime-10000-parties.eml": many_parts(10_000),
         "mime-imbrication.eml": nested(40),
-        "mime-injection-entete.eml": raw([*BASE_HEADERS[:2], "Subject: =?utf-8?q?Bonjour=0D=0ABcc:_espion@example.org?=",
-                                          *BASE_HEADERS[3:], "Content-Type: text/plain; charset=utf-8"], "corps\r\n"),
-        "mime-base64-invalide.eml": raw(BASE_HEADERS + ['Content-Type: multipart/mixed; boundary="=_b"'],
-                                        "--=_b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\ncorps\r\n"
-                                        "--=_b\r\nContent-Type: application/pdf; name=cr.pdf\r\n"
-                                        "Content-Disposition: attachment; filename=cr.pdf\r\n"
-                                        "Content-Transfer-Encoding: base64\r\n\r\nJVBER!!!i0xLjQK*\r\n--=_b--\r\n"),
-        "mime-en-tete-double.eml": raw([BASE_HEADERS[0], *BASE_HEADERS, "Content-Type: text/plain; charset=utf-8"],
-                                       "corps\r\n"),
+        "mime-injection-entete.eml": raw(
+            [
+                *BASE_HEADERS[:2],
+                "Subject: =?utf-8?q?Bonjour=0D=0ABcc:_espion@example.org?=",
+                *BASE_HEADERS[3:],
+                "Content-Type: text/plain; charset=utf-8",
+            ],
+            "corps\r\n",
+        ),
+        "mime-base64-invalide.eml": raw(
+            BASE_HEADERS + ['Content-Type: multipart/mixed; boundary="=_b"'],
+            "--=_b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\ncorps\r\n"
+            "--=_b\r\nContent-Type: application/pdf; name=cr.pdf\r\n"
+            "Content-Disposition: attachment; filename=cr.pdf\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\nJVBER!!!i0xLjQK*\r\n--=_b--\r\n",
+        ),
+        "mime-en-tete-double.eml": raw(
+            [BASE_HEADERS[0], *BASE_HEADERS, "Content-Type: text/plain; charset=utf-8"], "corps\r\n"
+        ),
         "xdm-cda-ins-faux.zip": _xdm(cda=ins_error_cda()),
         "xdm-lien-symbolique.zip": symlink_xdm(),
         "xdm-chemin-absolu.zip": zip_of([*_valid_members(), ("/tmp/dui-conformance-evil.txt", b"x")]),
@@ -218,20 +291,23 @@ def main(out: Path = OUT) -> None:
         "mdn-traite-message-complet.eml": mdn(returned="message"),
         "mdn-original-sans-message-id.eml": mdn(returned_id=None),
         "mdn-message-complet-sans-message-id.eml": mdn(returned="message", returned_id=None),
-        "mdn-message-complet-different.eml": mdn(returned="message",
-                                                 returned_id="<autre-message@ehpad-les-tilleuls.mssante.fr>"),
+        "mdn-message-complet-different.eml": mdn(
+            returned="message", returned_id="<autre-message@ehpad-les-tilleuls.mssante.fr>"
+        ),
         "mdn-sans-message-origine.eml": mdn(returned=None),
         # a DLU without INS (resident known by the EHPAD's IPP only): no X-MSS-INS, patientId PI or, wrongly, NH
         "message-xdm-sans-ins.eml": message(ins=None, xdm=_xdm(cda=xds.dlu_without_ins())),
-        "message-xdm-sans-ins-type-nh.eml": message(ins=None, xdm=_xdm(
-            cda=xds.dlu_without_ins(), mutate=lambda s: xds._set_everywhere(s, "&ISO^PI", "&ISO^NH"))),
+        "message-xdm-sans-ins-type-nh.eml": message(
+            ins=None, xdm=_xdm(cda=xds.dlu_without_ins(), mutate=lambda s: xds._set_everywhere(s, "&ISO^PI", "&ISO^NH"))
+        ),
     }
     for name, data in files.items():
         (out / name).write_bytes(data)
     # An 8-bit body that is not the UTF-8 it declares (bytes, not str: written as is).
     (out / "mime-charset-faux.eml").write_bytes(
         raw(BASE_HEADERS + ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"], "")
-        + "Résident intégré\r\n".encode("iso-8859-1"))
+        + "Résident intégré\r\n".encode("iso-8859-1")
+    )
     print(f"{len(files) + 1} fixtures écrites dans {out}", file=sys.stderr)
 
 

@@ -12,8 +12,11 @@ ORIGINAL = "<dlu-20240312-0001@ehpad-les-tilleuls.mssante.fr>"
 
 
 def _mss10(data: bytes, acknowledged: str | None = None):
-    return [f for f in check_mdn(parse_message(data), Location(file="accusé"), acknowledged)
-            if f.requirement == ids.ORIGINAL_ID]
+    return [
+        f
+        for f in check_mdn(parse_message(data), Location(file="accusé"), acknowledged)
+        if f.requirement == ids.ORIGINAL_ID
+    ]
 
 
 def test_acknowledged_message_known_in_live_mode():
@@ -26,8 +29,10 @@ def test_acknowledged_message_known_in_live_mode():
 
 
 def test_repeated_original_message_id_fails():
-    data = VALID.read_bytes().replace(f"Original-Message-ID: {ORIGINAL}".encode(),
-                                      f"Original-Message-ID: {ORIGINAL}\r\nOriginal-Message-ID: <x@y.fr>".encode())
+    data = VALID.read_bytes().replace(
+        f"Original-Message-ID: {ORIGINAL}".encode(),
+        f"Original-Message-ID: {ORIGINAL}\r\nOriginal-Message-ID: <x@y.fr>".encode(),
+    )
     [finding] = _mss10(data)
     assert finding.outcome is Outcome.FAIL and "un seul identifiant" in finding.message
 

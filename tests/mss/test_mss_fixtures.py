@@ -58,13 +58,16 @@ def test_message_recognised_by_content_whatever_its_name(tmp_path):
     shutil.copy(FIXTURES / "message-dlu-valide.eml", copy)
     assert inputs.load(copy).kind == mss.MIME_KIND
     assert inputs.recognise(b"MSH|^~\\&|DUI") != mss.MIME_KIND
-    assert inputs.recognise(b"Content-Type: multipart/related; type=\"application/xop+xml\"\r\n\r\n") != mss.MIME_KIND
+    assert inputs.recognise(b'Content-Type: multipart/related; type="application/xop+xml"\r\n\r\n') != mss.MIME_KIND
 
 
-@pytest.mark.parametrize("outer, member", [
-    ("message-dlu-valide.eml", "IHE_XDM.ZIP!IHE_XDM/SUBSET01/DOC0001.XML"),
-    ("xdm-cda-ins-faux.zip", "IHE_XDM/SUBSET01/DOC0001.XML"),
-])
+@pytest.mark.parametrize(
+    "outer, member",
+    [
+        ("message-dlu-valide.eml", "IHE_XDM.ZIP!IHE_XDM/SUBSET01/DOC0001.XML"),
+        ("xdm-cda-ins-faux.zip", "IHE_XDM/SUBSET01/DOC0001.XML"),
+    ],
+)
 def test_cda_inside_is_a_document_of_its_own(outer, member):
     doc = inputs.load(FIXTURES / outer)
     path = f"{FIXTURES / outer}!{member}"
@@ -90,7 +93,10 @@ def test_parser_state_is_bounded():
 
 
 def test_generator_is_deterministic(tmp_path):
-    subprocess.run([sys.executable, str(ROOT / "tests" / "mss" / "make_fixtures.py"), str(tmp_path)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "mss" / "make_fixtures.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
     for made in tmp_path.iterdir():
         assert made.read_bytes() == (FIXTURES / made.name).read_bytes(), made.name

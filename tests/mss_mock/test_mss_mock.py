@@ -44,8 +44,9 @@ def pki(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def mss(pki):
-    with MssMock(pki, token_validator=lambda mailbox, token: token == TOKEN, slow_seconds=0.5,
-                 patient_may_write_to=(PHARMACY,)) as mock:
+    with MssMock(
+        pki, token_validator=lambda mailbox, token: token == TOKEN, slow_seconds=0.5, patient_may_write_to=(PHARMACY,)
+    ) as mock:
         yield mock
 
 
@@ -53,8 +54,12 @@ def port(mss, name: str) -> int:
     return int(mss.urls[name].rsplit(":", 1)[1])
 
 
-def message(sender: str = EHPAD, to: str = "urgences@ch-fictif.mssante.fr", fixture: str = "message-dlu-valide.eml",
-            message_id: str | None = None) -> bytes:
+def message(
+    sender: str = EHPAD,
+    to: str = "urgences@ch-fictif.mssante.fr",
+    fixture: str = "message-dlu-valide.eml",
+    message_id: str | None = None,
+) -> bytes:
     msg = BytesParser(policy=policy.SMTP).parsebytes((FIXTURES / fixture).read_bytes())
     replacements = {"From": sender, "To": to, "Message-ID": message_id}
     if "Disposition-Notification-To" in msg:
@@ -91,8 +96,11 @@ def test_smtps_and_starttls_deliver_with_tls_facts(mss, pki):
     first, second = mss.exchanges(since)
     assert first.transport["scheme"] == "smtps" and first.transport["tls_version"] in ("TLSv1.2", "TLSv1.3")
     assert "CN=DUI-TEST-BAL-APPLICATIVE" in first.transport["client_subject"]
-    assert second.transport == {"scheme": "smtp+starttls", "tls_version": second.transport["tls_version"],
-                                "client_subject": None}
+    assert second.transport == {
+        "scheme": "smtp+starttls",
+        "tls_version": second.transport["tls_version"],
+        "client_subject": None,
+    }
     assert first.codes == [] and first.data["login"] == EHPAD and first.response.status == 250
     assert len(inbox(mss, pki, "claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr")) >= 2
 
@@ -100,8 +108,11 @@ def test_smtps_and_starttls_deliver_with_tls_facts(mss, pki):
 def test_processed_and_error_mdn_come_back_over_imap(mss, pki):
     with smtps(mss, pki, PRO) as client:
         client.sendmail(PRO, ["urgences@ch-fictif.mssante.fr"], message(PRO, message_id="<ok-1@ehpad.mssante.fr>"))
-        client.sendmail(PRO, ["erreur-integration@ch-fictif.mssante.fr"],
-                        message(PRO, "erreur-integration@ch-fictif.mssante.fr", message_id="<ko-1@ehpad.mssante.fr>"))
+        client.sendmail(
+            PRO,
+            ["erreur-integration@ch-fictif.mssante.fr"],
+            message(PRO, "erreur-integration@ch-fictif.mssante.fr", message_id="<ko-1@ehpad.mssante.fr>"),
+        )
         client.sendmail(PRO, ["sans-accuse@ch-fictif.mssante.fr"], message(PRO, "sans-accuse@ch-fictif.mssante.fr"))
     received = inbox(mss, pki, PRO)
     assert len(received) == 2  # the third mailbox never acknowledges
@@ -150,13 +161,18 @@ def test_a_patient_cannot_start_a_conversation(mss, pki):
 def test_deviations_flag_what_the_offline_checks_find_and_clear_text(mss, pki):
     since = mss.recorder.mark()
     with smtps(mss, pki) as client:
-        client.sendmail(EHPAD, ["claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"],
-                        message(to="claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr",
-                                fixture="message-codecda-absent.eml"))
+        client.sendmail(
+            EHPAD,
+            ["claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"],
+            message(to="claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr", fixture="message-codecda-absent.eml"),
+        )
     with smtplib.SMTP("127.0.0.1", port(mss, "smtp"), timeout=10) as client:
         client.login(EHPAD, DEFAULT_PASSWORD)  # no STARTTLS: served, flagged
-        client.sendmail(PRO, ["claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"],
-                        message(PRO, "claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"))
+        client.sendmail(
+            PRO,
+            ["claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"],
+            message(PRO, "claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"),
+        )
     faulted, clear = mss.exchanges(since)
     assert "MSS-03" in faulted.codes
     assert set(clear.codes) == {"sans-tls", "expediteur-different"} and clear.transport["tls_version"] is None
@@ -231,12 +247,15 @@ def test_directory_finds_mailboxes_by_address_with_their_type(mss, pki):
     assert found["total"] == 1
     practitioner = found["entry"][0]["resource"]
     assert practitioner["identifier"][0]["value"] == "810000001015"
-    kinds = {t["extension"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]["code"]
-             for entry in search("Organization", "mailbox-mss:contains=ehpad-les-tilleuls")["entry"]
-             for t in entry["resource"]["telecom"]}
+    kinds = {
+        t["extension"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]["code"]
+        for entry in search("Organization", "mailbox-mss:contains=ehpad-les-tilleuls")["entry"]
+        for t in entry["resource"]["telecom"]
+    }
     assert kinds == {"ORG", "APP"}
     assert search("PractitionerRole", "mailbox-mss:contains=medecin.mssante.fr")["entry"][0]["resource"][
-        "organization"] == {"reference": "Organization/cabinet-martin"}
+        "organization"
+    ] == {"reference": "Organization/cabinet-martin"}
     assert search("Practitioner", "mailbox-mss=inconnu@ch-fictif.mssante.fr")["total"] == 0
 
 
@@ -260,11 +279,42 @@ def test_curl_sends_over_smtps_and_starttls_and_reads_over_imaps(mss, pki, tmp_p
     tls = ["--cacert", str(pki.root_cert), "--cert", str(pki.client_cert), "--key", str(pki.client_key)]
     user = ["--user", f"{EHPAD}:{DEFAULT_PASSWORD}"]
     for url in (mss.urls["smtps"], mss.urls["smtp"]):
-        subprocess.run([CURL, "--silent", "--show-error", "--ssl-reqd", "--url", url, *tls, *user,
-                        "--mail-from", EHPAD, "--mail-rcpt", to, "--upload-file", str(mail)],
-                       check=True, capture_output=True, timeout=30)
-    read = subprocess.run([CURL, "--silent", "--show-error", "--url", f"{mss.urls['imaps']}/INBOX;UID=1", *tls,
-                           "--user", f"{to}:{DEFAULT_PASSWORD}"], check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            [
+                CURL,
+                "--silent",
+                "--show-error",
+                "--ssl-reqd",
+                "--url",
+                url,
+                *tls,
+                *user,
+                "--mail-from",
+                EHPAD,
+                "--mail-rcpt",
+                to,
+                "--upload-file",
+                str(mail),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+    read = subprocess.run(
+        [
+            CURL,
+            "--silent",
+            "--show-error",
+            "--url",
+            f"{mss.urls['imaps']}/INBOX;UID=1",
+            *tls,
+            "--user",
+            f"{to}:{DEFAULT_PASSWORD}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     assert b"X-MSS-CODECDA: 74207-2" in read.stdout
     assert len(inbox(mss, pki, to)) == 2
 

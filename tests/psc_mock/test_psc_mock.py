@@ -18,7 +18,12 @@ from joserfc.jwk import KeySet
 from dui_conformance.mocks.common import TestPki
 from dui_conformance.mocks.mss.directory import Directory
 from dui_conformance.mocks.psc import (
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ID_TOKEN_DEFECTS, PscMock, directory, professional,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    ID_TOKEN_DEFECTS,
+    PscMock,
+    directory,
+    professional,
 )
 from dui_conformance.mocks.psc.service import s256
 
@@ -64,9 +69,17 @@ def http(pki):
 def authorize(psc, http, **overrides) -> tuple[dict, dict]:
     """Authorize request with correct parameters (overridable; None drops one); returns (callback query, sent)."""
     verifier = generate_token(48)
-    params = {"response_type": "code", "client_id": DEFAULT_CLIENT_ID, "redirect_uri": CALLBACK,
-              "scope": "openid scope_all", "acr_values": "eidas1", "state": generate_token(16),
-              "nonce": generate_token(16), "code_challenge": s256(verifier), "code_challenge_method": "S256"}
+    params = {
+        "response_type": "code",
+        "client_id": DEFAULT_CLIENT_ID,
+        "redirect_uri": CALLBACK,
+        "scope": "openid scope_all",
+        "acr_values": "eidas1",
+        "state": generate_token(16),
+        "nonce": generate_token(16),
+        "code_challenge": s256(verifier),
+        "code_challenge_method": "S256",
+    }
     params.update(overrides)
     params = {k: v for k, v in params.items() if v is not None}
     r = http.get(psc.discovery()["authorization_endpoint"], params=params, allow_redirects=False, timeout=10)
@@ -86,10 +99,14 @@ def validate_id_token(psc, http, token: str, nonce: str) -> dict:
     """What a correct relying party checks (OIDC Core §3.1.3.7), with joserfc."""
     jwks = KeySet.import_key_set(http.get(psc.discovery()["jwks_uri"], timeout=10).json())
     claims = jwt.decode(token, jwks, algorithms=["RS256"]).claims
-    jwt.JWTClaimsRegistry(iss={"essential": True, "value": psc.issuer},
-                          aud={"essential": True, "value": DEFAULT_CLIENT_ID},
-                          nonce={"essential": True, "value": nonce}, acr={"essential": True, "value": "eidas1"},
-                          exp={"essential": True}, iat={"essential": True}).validate(claims)
+    jwt.JWTClaimsRegistry(
+        iss={"essential": True, "value": psc.issuer},
+        aud={"essential": True, "value": DEFAULT_CLIENT_ID},
+        nonce={"essential": True, "value": nonce},
+        acr={"essential": True, "value": "eidas1"},
+        exp={"essential": True},
+        iat={"essential": True},
+    ).validate(claims)
     if claims["iat"] > time.time() + 60:
         raise JoseError("iat dans le futur")
     return claims
@@ -126,13 +143,19 @@ def test_discovery_on_the_psc_and_the_standard_paths(psc, http):
 def test_standard_oidc_client_completes_the_login(psc, http, pki):
     psc.plan_login("ide-martin", "CPS")
     meta = http.get(psc.discovery_url, timeout=10).json()
-    client = OAuth2Session(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, scope="openid scope_all",
-                           redirect_uri=CALLBACK, code_challenge_method="S256")
+    client = OAuth2Session(
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+        scope="openid scope_all",
+        redirect_uri=CALLBACK,
+        code_challenge_method="S256",
+    )
     client.verify = str(pki.root_cert)
     client.trust_env = False
     verifier, nonce = generate_token(48), generate_token(16)
-    url, state = client.create_authorization_url(meta["authorization_endpoint"], code_verifier=verifier,
-                                                 nonce=nonce, acr_values="eidas1")
+    url, state = client.create_authorization_url(
+        meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce, acr_values="eidas1"
+    )
     callback = http.get(url, allow_redirects=False, timeout=10).headers["Location"]
     assert parse_qs(urlsplit(callback).query)["state"] == [state]
     token = client.fetch_token(meta["token_endpoint"], authorization_response=callback, code_verifier=verifier)
@@ -150,21 +173,44 @@ def test_standard_oidc_client_completes_the_login(psc, http, pki):
 
 def test_deviant_authorize_is_answered_and_recorded(psc, http):
     psc.plan_login("medecin-durand")
-    query, _ = authorize(psc, http, state=None, nonce=None, code_challenge=None, code_challenge_method=None,
-                         acr_values=None, scope="openid", redirect_uri="https://127.0.0.1:9/ailleurs")
+    query, _ = authorize(
+        psc,
+        http,
+        state=None,
+        nonce=None,
+        code_challenge=None,
+        code_challenge_method=None,
+        acr_values=None,
+        scope="openid",
+        redirect_uri="https://127.0.0.1:9/ailleurs",
+    )
     assert "code" in query and "state" not in query
     codes = psc.recorder.exchanges()[-1].codes
-    assert set(codes) == {"PSC-STATE-ABSENT", "PSC-NONCE-ABSENT", "PSC-PKCE", "PSC-ACR-VALUES", "PSC-SCOPE",
-                          "PSC-REDIRECT-NON-ENREGISTRE"}
+    assert set(codes) == {
+        "PSC-STATE-ABSENT",
+        "PSC-NONCE-ABSENT",
+        "PSC-PKCE",
+        "PSC-ACR-VALUES",
+        "PSC-SCOPE",
+        "PSC-REDIRECT-NON-ENREGISTRE",
+    }
 
 
 def test_client_authentication_and_code_replay(psc, http, pki):
     psc.plan_login("ide-martin")
     query, sent = authorize(psc, http)
     token_url = psc.discovery()["token_endpoint"]
-    post = http.post(token_url, data={"grant_type": "authorization_code", "code": query["code"],
-                                      "redirect_uri": CALLBACK, "code_verifier": sent["code_verifier"],
-                                      "client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET})
+    post = http.post(
+        token_url,
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"],
+            "redirect_uri": CALLBACK,
+            "code_verifier": sent["code_verifier"],
+            "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": DEFAULT_CLIENT_SECRET,
+        },
+    )
     assert post.status_code == 200 and "PSC-AUTH-CLIENT" in psc.recorder.exchanges()[-1].codes
     replay = exchange_code(psc, http, query["code"], sent["code_verifier"])
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
@@ -174,10 +220,17 @@ def test_client_authentication_and_code_replay(psc, http, pki):
     # mTLS at the token endpoint, as ANS's proof of concept does: accepted, no deviation
     psc.plan_login("ide-martin")
     query, sent = authorize(psc, http)
-    mtls = http.post(token_url, data={"grant_type": "authorization_code", "code": query["code"],
-                                      "redirect_uri": CALLBACK, "code_verifier": sent["code_verifier"],
-                                      "client_id": DEFAULT_CLIENT_ID},
-                     cert=(str(pki.client_cert), str(pki.client_key)))
+    mtls = http.post(
+        token_url,
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"],
+            "redirect_uri": CALLBACK,
+            "code_verifier": sent["code_verifier"],
+            "client_id": DEFAULT_CLIENT_ID,
+        },
+        cert=(str(pki.client_cert), str(pki.client_key)),
+    )
     assert mtls.status_code == 200, mtls.text
     last = psc.recorder.exchanges()[-1]
     assert last.data["client_auth"] == "tls_client_auth" and not last.deviations
@@ -190,8 +243,11 @@ def test_every_bad_token_defect_fails_a_correct_validation(psc, http, defect):
     body = exchange_code(psc, http, query["code"], sent["code_verifier"]).json()
     if defect == "sub-userinfo-different":
         claims = validate_id_token(psc, http, body["id_token"], sent["nonce"])
-        info = http.get(psc.discovery()["userinfo_endpoint"],
-                        headers={"Authorization": "Bearer " + body["access_token"]}, timeout=10)
+        info = http.get(
+            psc.discovery()["userinfo_endpoint"],
+            headers={"Authorization": "Bearer " + body["access_token"]},
+            timeout=10,
+        )
         assert jwt.decode(info.text, psc.keys.keyset()).claims["sub"] != claims["sub"]
     else:
         with pytest.raises(JoseError):
@@ -228,11 +284,17 @@ def test_expired_access_token_then_refresh(psc, http):
     assert not psc.recorder.exchanges()[-1].deviations  # how a relying party learns of the expiry: no deviation
     again = http.get(userinfo, headers={"Authorization": "Bearer " + body["access_token"]})
     assert again.status_code == 401 and psc.recorder.exchanges()[-1].codes == ["PSC-JETON-EXPIRE"]
-    refreshed = http.post(psc.discovery()["token_endpoint"], auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-                          data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}).json()
+    refreshed = http.post(
+        psc.discovery()["token_endpoint"],
+        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
+    ).json()
     assert http.get(userinfo, headers={"Authorization": "Bearer " + refreshed["access_token"]}).status_code == 200
-    introspect = http.post(psc.discovery()["introspection_endpoint"], auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-                           data={"token": refreshed["access_token"]}).json()
+    introspect = http.post(
+        psc.discovery()["introspection_endpoint"],
+        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        data={"token": refreshed["access_token"]},
+    ).json()
     assert introspect["active"] and introspect["SubjectNameID"] == professional("ide-martin").id_national
 
 
@@ -240,8 +302,11 @@ def test_logout_ends_the_session_and_redirects(psc, http):
     psc.plan_login("ide-martin")
     query, sent = authorize(psc, http)
     body = exchange_code(psc, http, query["code"], sent["code_verifier"]).json()
-    r = http.get(psc.discovery()["end_session_endpoint"], allow_redirects=False,
-                 params={"id_token_hint": body["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT, "state": "x"})
+    r = http.get(
+        psc.discovery()["end_session_endpoint"],
+        allow_redirects=False,
+        params={"id_token_hint": body["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT, "state": "x"},
+    )
     assert r.status_code == 302 and r.headers["Location"] == AFTER_LOGOUT + "?state=x"
     assert not psc.recorder.exchanges()[-1].deviations
     gone = http.get(psc.discovery()["userinfo_endpoint"], headers={"Authorization": "Bearer " + body["access_token"]})
@@ -250,13 +315,32 @@ def test_logout_ends_the_session_and_redirects(psc, http):
 
 def test_login_page_without_a_planned_login(psc, http):
     """Attended mode: the tester picks the professional on the mock's page."""
-    r = http.get(psc.discovery()["authorization_endpoint"], timeout=10,
-                 params={"client_id": DEFAULT_CLIENT_ID, "redirect_uri": CALLBACK, "response_type": "code",
-                         "state": "s", "nonce": "n"})
+    r = http.get(
+        psc.discovery()["authorization_endpoint"],
+        timeout=10,
+        params={
+            "client_id": DEFAULT_CLIENT_ID,
+            "redirect_uri": CALLBACK,
+            "response_type": "code",
+            "state": "s",
+            "nonce": "n",
+        },
+    )
     assert r.status_code == 200 and "DURAND" in r.text and "<script" not in r.text
-    posted = http.post(psc.discovery()["authorization_endpoint"], allow_redirects=False, timeout=10,
-                       data={"client_id": DEFAULT_CLIENT_ID, "redirect_uri": CALLBACK, "response_type": "code",
-                             "state": "s", "nonce": "n", "professionnel": "medecin-durand", "moyen": "CPS"})
+    posted = http.post(
+        psc.discovery()["authorization_endpoint"],
+        allow_redirects=False,
+        timeout=10,
+        data={
+            "client_id": DEFAULT_CLIENT_ID,
+            "redirect_uri": CALLBACK,
+            "response_type": "code",
+            "state": "s",
+            "nonce": "n",
+            "professionnel": "medecin-durand",
+            "moyen": "CPS",
+        },
+    )
     assert posted.status_code == 302
     assert psc.recorder.exchanges()[-1].data["professionnel"] == "medecin-durand"
 
@@ -278,13 +362,22 @@ def test_malformed_tokens_get_an_oauth_400(psc, http, name):
     token, urls = MALFORMED[name], psc.discovery()
     answers = [
         http.post(urls["userinfo_endpoint"], data={"access_token": token}),
-        http.post(urls["introspection_endpoint"], auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
-                  data={"token": token}),
-        http.post(urls["end_session_endpoint"], data={"id_token_hint": token,
-                                                      "post_logout_redirect_uri": AFTER_LOGOUT}),
-        http.post(urls["token_endpoint"], data={"grant_type": "authorization_code", "code": "x",
-                                                "client_id": DEFAULT_CLIENT_ID, "client_assertion": token,
-                                                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}),
+        http.post(
+            urls["introspection_endpoint"], auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), data={"token": token}
+        ),
+        http.post(
+            urls["end_session_endpoint"], data={"id_token_hint": token, "post_logout_redirect_uri": AFTER_LOGOUT}
+        ),
+        http.post(
+            urls["token_endpoint"],
+            data={
+                "grant_type": "authorization_code",
+                "code": "x",
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_assertion": token,
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            },
+        ),
     ]
     for r in answers:
         assert r.status_code == 400 and r.json()["error"] == "invalid_request", (r.url, r.text[:200])

@@ -71,23 +71,45 @@ def build_run(with_error: bool = True) -> RunResult:
 
     scenarios = [
         _scenario(
-            f"{GEN_FILE}::test_lisible[{doc_ok}]", "Lisibilité des documents", GEN_FILE, "Document lisible", ["GEN-01"],
+            f"{GEN_FILE}::test_lisible[{doc_ok}]",
+            "Lisibilité des documents",
+            GEN_FILE,
+            "Document lisible",
+            ["GEN-01"],
             doc_ok,
-            [StepResult("Étant donné", "un document exporté", Outcome.PASS, 0.01),
-             StepResult("Alors", "le document est lisible", Outcome.PASS, 0.02, [ok])],
+            [
+                StepResult("Étant donné", "un document exporté", Outcome.PASS, 0.01),
+                StepResult("Alors", "le document est lisible", Outcome.PASS, 0.02, [ok]),
+            ],
         ),
         _scenario(
-            f"{GEN_FILE}::test_sans_doctype[hl7]", "Lisibilité des documents", GEN_FILE, "Pas de DOCTYPE", ["GEN-02"],
+            f"{GEN_FILE}::test_sans_doctype[hl7]",
+            "Lisibilité des documents",
+            GEN_FILE,
+            "Pas de DOCTYPE",
+            ["GEN-02"],
             "fixtures/gen/message.hl7",
             [StepResult("Alors", "aucun DOCTYPE n'est présent", Outcome.OMIT, 0.0, [not_applicable])],
         ),
         _scenario(
-            f"{INS_FILE}::test_matricule[{doc_bad}]", "Identité INS", INS_FILE, "Matricule INS valide", ["INS-01"], doc_bad,
-            [StepResult("Étant donné", "un document exporté", Outcome.PASS, 0.01),
-             StepResult("Alors", "le matricule INS est valide", Outcome.FAIL, 0.03, [bad])],
+            f"{INS_FILE}::test_matricule[{doc_bad}]",
+            "Identité INS",
+            INS_FILE,
+            "Matricule INS valide",
+            ["INS-01"],
+            doc_bad,
+            [
+                StepResult("Étant donné", "un document exporté", Outcome.PASS, 0.01),
+                StepResult("Alors", "le matricule INS est valide", Outcome.FAIL, 0.03, [bad]),
+            ],
         ),
         _scenario(
-            f"{INS_FILE}::test_traits[{doc_bad}]", "Identité INS", INS_FILE, "Traits d'identité", ["INS-02"], doc_bad,
+            f"{INS_FILE}::test_traits[{doc_bad}]",
+            "Identité INS",
+            INS_FILE,
+            "Traits d'identité",
+            ["INS-02"],
+            doc_bad,
             [StepResult("Alors", "les traits sont complets", Outcome.SKIP, 0.0, [insufficient])],
         ),
     ]
@@ -101,7 +123,11 @@ def build_run(with_error: bool = True) -> RunResult:
     if with_error:
         scenarios.append(
             _scenario(
-                f"{INSI_FILE}::test_appel", "Appel du téléservice INSi", INSI_FILE, "Appel INSi", ["INS-03"],
+                f"{INSI_FILE}::test_appel",
+                "Appel du téléservice INSi",
+                INSI_FILE,
+                "Appel INSi",
+                ["INS-03"],
                 "session directe",
                 [StepResult("Quand", "le DUI interroge INSi", Outcome.ERROR, 5.0, [harness], error="Délai dépassé")],
                 error="Délai dépassé (5 s)",
@@ -181,17 +207,36 @@ def synthetic_run(documents: int, failing_every: int = 10) -> RunResult:
         for rid in ids:
             where = Location(path, "/hl7:ClinicalDocument/hl7:recordTarget/hl7:patientRole/hl7:id[2]", 40 + n % 7)
             if rid == "INS-01" and n % failing_every == 0:
-                finding = failed(rid, f"Clé du matricule INS erronée : 42 trouvée, {n % 97:02d} attendue.", where,
-                                 evidence='<id root="1.2.250.1.213.1.4.10" extension="277076322082910"/>' * 5)
+                finding = failed(
+                    rid,
+                    f"Clé du matricule INS erronée : 42 trouvée, {n % 97:02d} attendue.",
+                    where,
+                    evidence='<id root="1.2.250.1.213.1.4.10" extension="277076322082910"/>' * 5,
+                )
             elif rid == "INS-02":
                 finding = skipped(rid, "Lieu de naissance absent : cohérence du NIR non vérifiable.", where)
             else:
                 finding = passed(rid, f"Règle {rid} respectée sur ce document (message assez long pour peser).", where)
-            scenarios.append(_scenario(f"test_plan.py::test_{rid}[{path}]", "Plan", "plan.feature", f"Contrôle {rid}",
-                                       [rid], path, [StepResult("Alors", "la règle est respectée", finding.outcome,
-                                                                0.001, [finding])]))
+            scenarios.append(
+                _scenario(
+                    f"test_plan.py::test_{rid}[{path}]",
+                    "Plan",
+                    "plan.feature",
+                    f"Contrôle {rid}",
+                    [rid],
+                    path,
+                    [StepResult("Alors", "la règle est respectée", finding.outcome, 0.001, [finding])],
+                )
+            )
     return RunResult(
-        run_id="synthese", mode="check", profile="recette", environment="test", started="t0", finished="t1",
-        inputs=["/exports"], scenarios=scenarios, requirements=roll_up(load_catalogue(), scenarios, "recette"),
+        run_id="synthese",
+        mode="check",
+        profile="recette",
+        environment="test",
+        started="t0",
+        finished="t1",
+        inputs=["/exports"],
+        scenarios=scenarios,
+        requirements=roll_up(load_catalogue(), scenarios, "recette"),
         tool={"name": "dui-conformance", "version": "0.1.0", "python": "3"},
     )

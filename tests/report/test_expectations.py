@@ -43,8 +43,11 @@ def test_document_restriction_matches_the_end_of_the_path(failing_run):
 
 def test_file_errors_name_each_entry(tmp_path):
     path = tmp_path / "attendus.toml"
-    path.write_text('[[attendu]]\nexigence = "INS-01"\nraison = "r"\nlien = "l"\n\n'
-                    '[[attendu]]\nexigence = "XXX-01"\nraison = ""\nautre = 1\n', encoding="utf-8")
+    path.write_text(
+        '[[attendu]]\nexigence = "INS-01"\nraison = "r"\nlien = "l"\n\n'
+        '[[attendu]]\nexigence = "XXX-01"\nraison = ""\nautre = 1\n',
+        encoding="utf-8",
+    )
     with pytest.raises(ExpectationsError) as caught:
         load_expectations(path, known={"INS-01"})
     message = str(caught.value)

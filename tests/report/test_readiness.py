@@ -16,20 +16,39 @@ def _run(scenarios: list[ScenarioResult], profile: str = "recette", whole_catalo
     catalogue = load_catalogue()
     if not whole_catalogue:
         catalogue = Catalogue([catalogue[rid] for rid in sorted({rid for s in scenarios for rid in s.requirements})])
-    return RunResult("essai", "check", profile, "test", "t0", "t1", sorted({s.subject for s in scenarios}), scenarios,
-                     roll_up(catalogue, scenarios, profile), {"name": "dui-conformance", "version": "0.1.0"})
+    return RunResult(
+        "essai",
+        "check",
+        profile,
+        "test",
+        "t0",
+        "t1",
+        sorted({s.subject for s in scenarios}),
+        scenarios,
+        roll_up(catalogue, scenarios, profile),
+        {"name": "dui-conformance", "version": "0.1.0"},
+    )
 
 
 def _scenario(subject: str, findings, requirements=None) -> ScenarioResult:
     requirements = requirements or sorted({f.requirement for f in findings})
-    return ScenarioResult(f"plan::{subject}::{requirements[0]}", "Fonctionnalité", "f.feature", "Scénario",
-                          ["cda", *requirements], requirements, subject,
-                          [StepResult("Alors", "contrôle", Outcome.PASS, 0.0, list(findings))])
+    return ScenarioResult(
+        f"plan::{subject}::{requirements[0]}",
+        "Fonctionnalité",
+        "f.feature",
+        "Scénario",
+        ["cda", *requirements],
+        requirements,
+        subject,
+        [StepResult("Alors", "contrôle", Outcome.PASS, 0.0, list(findings))],
+    )
 
 
 def _blocking_in_only(profile: str) -> str:
     """A catalogue requirement that blocks in ``profile`` and not in some other profile."""
-    return next(r.id for r in load_catalogue() if r.service == "DMP" and r.blocks(profile) and not r.blocks("bac-a-sable"))
+    return next(
+        r.id for r in load_catalogue() if r.service == "DMP" and r.blocks(profile) and not r.blocks("bac-a-sable")
+    )
 
 
 def test_uncovered_services_are_not_covered_never_passing():
@@ -48,11 +67,18 @@ def test_uncovered_services_are_not_covered_never_passing():
 
 def test_verdicts_per_profile_follow_the_runner_roll_up():
     rid = _blocking_in_only("recette")
-    run = _run([_scenario("a.xml", [failed(rid, "ko", Location("a.xml", "/x", 3)), passed("INS-01", "ok", Location("a.xml"))])])
+    run = _run(
+        [_scenario("a.xml", [failed(rid, "ko", Location("a.xml", "/x", 3)), passed("INS-01", "ok", Location("a.xml"))])]
+    )
     readiness = assess(run)
     for profile in ("bac-a-sable", "recette", "homologation"):
-        rolled = replace(run, profile=profile, requirements=[
-            r for r in roll_up(load_catalogue(), run.scenarios, profile) if r.id in {x.id for x in run.requirements}])
+        rolled = replace(
+            run,
+            profile=profile,
+            requirements=[
+                r for r in roll_up(load_catalogue(), run.scenarios, profile) if r.id in {x.id for x in run.requirements}
+            ],
+        )
         assert readiness.verdicts[profile] == rolled.verdict
         dmp = [t for t in readiness.tiles if t.code == "DMP"][0]
         service_only = replace(rolled, requirements=[r for r in rolled.requirements if r.service == "DMP"])
@@ -70,10 +96,18 @@ def test_tiles_in_html_for_passing_and_failing_runs():
 
 
 def test_documents_failures_first_with_counts_per_service():
-    run = _run([
-        _scenario("/x/ok.xml", [passed("INS-01", "ok", Location("/x/ok.xml")), passed("DMP-01", "ok", Location("/x/ok.xml"))]),
-        _scenario("/x/ko.xml", [passed("INS-01", "ok", Location("/x/ko.xml")), failed("DMP-01", "ko", Location("/x/ko.xml"))]),
-    ])
+    run = _run(
+        [
+            _scenario(
+                "/x/ok.xml",
+                [passed("INS-01", "ok", Location("/x/ok.xml")), passed("DMP-01", "ok", Location("/x/ok.xml"))],
+            ),
+            _scenario(
+                "/x/ko.xml",
+                [passed("INS-01", "ok", Location("/x/ko.xml")), failed("DMP-01", "ko", Location("/x/ko.xml"))],
+            ),
+        ]
+    )
     rows = assess(run).documents
     assert [r.subject for r in rows] == ["/x/ko.xml", "/x/ok.xml"]
     assert rows[0].cells == {"INS": {"pass": 1}, "DMP": {"fail": 1}} and rows[0].kind == "cda"
@@ -102,8 +136,13 @@ def test_other_profiles_equal_rolling_the_scenarios_up_again():
     from dui_conformance.report.readiness import profile_runs
 
     rid = _blocking_in_only("recette")
-    run = _run([_scenario("a.xml", [failed(rid, "ko", Location("a.xml")), passed("INS-01", "ok", Location("a.xml"))]),
-                _scenario("b.xml", [], requirements=["INS-02"])], whole_catalogue=True)
+    run = _run(
+        [
+            _scenario("a.xml", [failed(rid, "ko", Location("a.xml")), passed("INS-01", "ok", Location("a.xml"))]),
+            _scenario("b.xml", [], requirements=["INS-02"]),
+        ],
+        whole_catalogue=True,
+    )
     for profile, prun in profile_runs(run).items():
         again = roll_up(load_catalogue(), run.scenarios, profile)
         assert [r.to_dict() for r in prun.requirements] == [r.to_dict() for r in again]
@@ -112,8 +151,10 @@ def test_other_profiles_equal_rolling_the_scenarios_up_again():
 def test_undecided_blocking_requirements_are_listed_with_their_reason():
     from dui_conformance.model import skipped
 
-    run = _run([_scenario("a.xml", [skipped("INS-01", "Matricule illisible : impossible de conclure.", Location("a.xml"))])],
-               whole_catalogue=True)
+    run = _run(
+        [_scenario("a.xml", [skipped("INS-01", "Matricule illisible : impossible de conclure.", Location("a.xml"))])],
+        whole_catalogue=True,
+    )
     article = lxml_html.fromstring(render_html(run)).xpath("//article[@id='non-decidees']")[0]
     ins01 = article.xpath(".//li[@data-exigence='INS-01']")[0]
     assert "données insuffisantes" in ins01.text_content() and "impossible de conclure" in ins01.text_content()
@@ -126,8 +167,12 @@ def test_homologation_column_requires_the_referential_a_recette_run_did_not_use(
     from dui_conformance.report.readiness import profile_runs
 
     missing = "Référentiel officiel non fourni (--referentiel-cda) : contrôle non demandé pour ce profil."
-    run = _run([_scenario("a.xml", [passed("INS-01", "ok", Location("a.xml"))]),
-                _scenario("a.xml", [omitted(r, missing, Location("a.xml")) for r in ("DMP-30", "DMP-31")])])
+    run = _run(
+        [
+            _scenario("a.xml", [passed("INS-01", "ok", Location("a.xml"))]),
+            _scenario("a.xml", [omitted(r, missing, Location("a.xml")) for r in ("DMP-30", "DMP-31")]),
+        ]
+    )
     runs = profile_runs(run)
     assert runs["recette"].verdict == "conforme"
     homologation = {r.id: r for r in runs["homologation"].requirements}

@@ -21,7 +21,15 @@ def test_sensitive_keys_are_masked_whatever_their_case_or_separator():
         "empty": {"password": None},
     }
     out = redact(data)
-    for key in ("access_token", "id-token", "refresh_token", "client_secret", "password", "private_key", "session_token"):
+    for key in (
+        "access_token",
+        "id-token",
+        "refresh_token",
+        "client_secret",
+        "password",
+        "private_key",
+        "session_token",
+    ):
         assert out[key] == MASK, key
     assert out["headers"] == {"Authorization": MASK, "COOKIE": MASK, "Content-Type": "text/xml", "X-Api-Key": MASK}
     assert (out["token_type"], out["expires_in"]) == ("Bearer", 60)
@@ -53,9 +61,29 @@ def test_secrets_inside_free_text(text, secret, kept):
     assert may_hold_secrets(json_line({"message": text}))  # the pre-check never skips a secret
 
 
-@pytest.mark.parametrize("key", ["Authorization", "proxy-authorization", "COOKIE", "set_cookie", "X-Api-Key", "api_key",
-                                 "passwd", "Passphrase", "Mot-De-Passe", "secret", "client_assertion", "code_verifier",
-                                 "id_token", "private_key", "session_token", "app_secret", "user_password", "paſſword"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "Authorization",
+        "proxy-authorization",
+        "COOKIE",
+        "set_cookie",
+        "X-Api-Key",
+        "api_key",
+        "passwd",
+        "Passphrase",
+        "Mot-De-Passe",
+        "secret",
+        "client_assertion",
+        "code_verifier",
+        "id_token",
+        "private_key",
+        "session_token",
+        "app_secret",
+        "user_password",
+        "paſſword",
+    ],
+)
 def test_the_pre_check_finds_every_sensitive_key(key):
     data = {key: "valeur", "name": "x"}
     assert may_hold_secrets(json_line(data)), key
@@ -63,7 +91,9 @@ def test_the_pre_check_finds_every_sensitive_key(key):
 
 
 def test_prose_and_public_material_are_left_alone():
-    text = "Le mot de passe est absent ; token_type=Bearer ; -----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----"
+    text = (
+        "Le mot de passe est absent ; token_type=Bearer ; -----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----"
+    )
     assert redact(text) == text
 
 

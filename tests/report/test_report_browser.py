@@ -18,8 +18,16 @@ from dui_conformance.requirements import Catalogue, load_catalogue
 from dui_conformance.runner import roll_up
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and Path(p).is_file()), None)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CAPTURES = Path(__file__).resolve().parents[2] / "reports" / "captures"
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium absent (apt-get install chromium)")
@@ -57,14 +65,34 @@ def open_report(browser, tmp_path):
 
 def _passing_run() -> RunResult:
     doc = "/exports/dlu-1.xml"
-    findings = [passed("INS-01", "Matricule INS valide.", Location(doc, "/hl7:ClinicalDocument", 3)),
-                passed("DMP-01", "Document CDA R2.", Location(doc, "/hl7:ClinicalDocument", 3))]
-    scenario = ScenarioResult("plan::ok", "Plan", "plan.feature", "Contrôles", ["cda", "INS-01", "DMP-01"],
-                              ["INS-01", "DMP-01"], doc, [StepResult("Alors", "tout va bien", Outcome.PASS, 0.0, findings)])
+    findings = [
+        passed("INS-01", "Matricule INS valide.", Location(doc, "/hl7:ClinicalDocument", 3)),
+        passed("DMP-01", "Document CDA R2.", Location(doc, "/hl7:ClinicalDocument", 3)),
+    ]
+    scenario = ScenarioResult(
+        "plan::ok",
+        "Plan",
+        "plan.feature",
+        "Contrôles",
+        ["cda", "INS-01", "DMP-01"],
+        ["INS-01", "DMP-01"],
+        doc,
+        [StepResult("Alors", "tout va bien", Outcome.PASS, 0.0, findings)],
+    )
     catalogue = load_catalogue()
     catalogue = Catalogue([catalogue["INS-01"], catalogue["DMP-01"]])
-    return RunResult("ok", "check", "recette", "test", "t0", "t1", [doc], [scenario],
-                     roll_up(catalogue, [scenario], "recette"), {"name": "dui-conformance", "version": "0.1.0"})
+    return RunResult(
+        "ok",
+        "check",
+        "recette",
+        "test",
+        "t0",
+        "t1",
+        [doc],
+        [scenario],
+        roll_up(catalogue, [scenario], "recette"),
+        {"name": "dui-conformance", "version": "0.1.0"},
+    )
 
 
 def _tile_verdicts(page) -> dict[str, str]:
@@ -119,11 +147,21 @@ def test_failing_run_links_filter_and_print(open_report, failing_run, tmp_path):
     shutil.copy(pdf, CAPTURES / "rapport.pdf")
     assert pdf.stat().st_size > 10_000
     if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         pages = text.count("\f")
         assert pages >= 4, pages  # one page break per section
-        for expected in ("Services socles", "Échecs bloquants", "Correction", "Documents", "fixtures/gen/valide.xml",
-                         "Exigences par service", "Versions des règles", "Échanges enregistrés"):
+        for expected in (
+            "Services socles",
+            "Échecs bloquants",
+            "Correction",
+            "Documents",
+            "fixtures/gen/valide.xml",
+            "Exigences par service",
+            "Versions des règles",
+            "Échanges enregistrés",
+        ):
             assert expected in text, expected
     assert not errors, errors
 

@@ -40,4 +40,8 @@ def test_statuses_tags_and_errors(run, hostile):
 def test_scenario_error_without_failing_step_becomes_failed_hook(failing_run):
     failing_run.scenarios[0].error = "Exception dans le harnais"
     element = _elements(failing_run)["Document lisible — fixtures/gen/valide.xml"]
-    assert element["after"][0]["result"] == {"status": "failed", "duration": 0, "error_message": "Exception dans le harnais"}
+    assert element["after"][0]["result"] == {
+        "status": "failed",
+        "duration": 0,
+        "error_message": "Exception dans le harnais",
+    }

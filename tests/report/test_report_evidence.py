@@ -55,6 +55,7 @@ def test_pack_holds_the_summary_and_the_expected_failures(failing_run):
     pack = zipfile.ZipFile(io.BytesIO(build_evidence(failing_run, ReportContext(expectations=[expected]))))
     assert "summary.md" in pack.namelist()
     manifest = json.loads(pack.read("MANIFEST.json"))
-    assert manifest["attendus"] == [{"requirement": "INS-01", "reason": "contestée", "link": "https://suivi.example/1",
-                                     "document": None}]
+    assert manifest["attendus"] == [
+        {"requirement": "INS-01", "reason": "contestée", "link": "https://suivi.example/1", "document": None}
+    ]
     assert manifest["schema_rapport"] and manifest["outil"]["version"] == "0.1.0"

@@ -11,7 +11,14 @@ def test_verdict_header_and_french_labels(run, failing_run):
     page = render_html(failing_run)
     assert "Verdict : ✘ non conforme" in page
     assert "Verdict : ⚠ erreur" in render_html(run)
-    for text in ("homologation", "hors-ligne", "2025-01-15T10:00:00+01:00", "0.1.0", "Général", "Identité nationale de santé"):
+    for text in (
+        "homologation",
+        "hors-ligne",
+        "2025-01-15T10:00:00+01:00",
+        "0.1.0",
+        "Général",
+        "Identité nationale de santé",
+    ):
         assert text in page
     assert '<html lang="fr">' in page
 
@@ -98,7 +105,13 @@ def test_funding_block_is_fed_by_an_optional_input(failing_run):
     from dui_conformance.report import ReportContext
 
     assert 'id="financement"' not in render_html(failing_run)
-    funding = {"eligible": False, "montant_total": 375000, "raisons": [{"regle": "R1", "statut": "refusé", "message": "m"}],
-               "tranches": [{"part": 40, "montant": 150000, "condition": "c", "statut": "non remplie"}]}
-    section = lxml_html.fromstring(render_html(failing_run, ReportContext(funding=funding))).xpath("//section[@id='financement']")[0]
+    funding = {
+        "eligible": False,
+        "montant_total": 375000,
+        "raisons": [{"regle": "R1", "statut": "refusé", "message": "m"}],
+        "tranches": [{"part": 40, "montant": 150000, "condition": "c", "statut": "non remplie"}],
+    }
+    section = lxml_html.fromstring(render_html(failing_run, ReportContext(funding=funding))).xpath(
+        "//section[@id='financement']"
+    )[0]
     assert "non éligible" in section.text_content() and "375 000 €" in section.text_content()

@@ -51,14 +51,16 @@ def test_evidence_packs_the_written_files(failing_run, tmp_path):
     assert list(alone) == ["evidence"] and alone["evidence"].read_bytes() == build_evidence(failing_run)
     assert written["evidence"].read_bytes() == build_evidence(failing_run)
     assert zipfile.ZipFile(io.BytesIO(build_evidence(failing_run))).namelist()[:3] == [
-        "report.json", "index.html", "summary.md"]
+        "report.json",
+        "index.html",
+        "summary.md",
+    ]
 
 
 def test_redacting_item_by_item_equals_redacting_the_whole_run(run, failing_run):
+    from dui_conformance.model import RunResult
     from dui_conformance.report import redact
     from dui_conformance.report.evidence import redact_run
-
-    from dui_conformance.model import RunResult
 
     data = failing_run.to_dict()
     data["scenarios"][0]["error"] = "réponse : Authorization: Bearer abcdefSECRET123"

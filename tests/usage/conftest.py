@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "conformance" / "funding" / "examples"
-HEADER = ("finess;debut;fin;personnes_accompagnees;personnes_ins_qualifiee;dossiers_actifs;dmp:DLU;dmp:PPA;"
-          "mss_envoyes;mss_recus;connexions_psc")
+HEADER = (
+    "finess;debut;fin;personnes_accompagnees;personnes_ins_qualifiee;dossiers_actifs;dmp:DLU;dmp:PPA;"
+    "mss_envoyes;mss_recus;connexions_psc"
+)
 
 
 @pytest.fixture
@@ -27,7 +29,9 @@ def csv_export(tmp_path):
 
 @pytest.fixture
 def targets(tmp_path):
-    def _write(text: str = "exemple: true\ntitre: EXEMPLE\ncibles:\n  part_ins_qualifiee: 0.5\n  mss_envoyes: 1\n") -> Path:
+    def _write(
+        text: str = "exemple: true\ntitre: EXEMPLE\ncibles:\n  part_ins_qualifiee: 0.5\n  mss_envoyes: 1\n",
+    ) -> Path:
         path = tmp_path / "cibles.yaml"
         path.write_text(text, encoding="utf-8")
         return path

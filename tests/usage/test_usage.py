@@ -14,10 +14,23 @@ ROW_A2 = "590000011;2022-04-01;2022-06-30;52;40;50;5;2;12;6;31"
 
 
 def test_indicators_take_stocks_from_the_latest_period_and_sum_flows():
-    periods = [PeriodCounts("590000011", datetime.date(2022, 4, 1), datetime.date(2022, 6, 30), 52, 40, 50,
-                            {"DLU": 5, "PPA": 2}, 12, 6, 31),
-               PeriodCounts("590000011", datetime.date(2022, 1, 1), datetime.date(2022, 3, 31), 50, 20, 45,
-                            {"DLU": 3}, 10, 4, 30)]
+    periods = [
+        PeriodCounts(
+            "590000011",
+            datetime.date(2022, 4, 1),
+            datetime.date(2022, 6, 30),
+            52,
+            40,
+            50,
+            {"DLU": 5, "PPA": 2},
+            12,
+            6,
+            31,
+        ),
+        PeriodCounts(
+            "590000011", datetime.date(2022, 1, 1), datetime.date(2022, 3, 31), 50, 20, 45, {"DLU": 3}, 10, 4, 30
+        ),
+    ]
     indicators = compute(periods).to_dict()
     assert indicators["personnes_accompagnees"] == 52 and indicators["part_ins_qualifiee"] == 40 / 52
     assert indicators["part_dossiers_actifs"] == 50 / 52
@@ -27,8 +40,11 @@ def test_indicators_take_stocks_from_the_latest_period_and_sum_flows():
 
 
 def test_examples_csv_and_json_together(examples):
-    result = evaluate_exports([examples / "usage-exemple.csv", examples / "usage-exemple.json"],
-                              examples / "cibles-exemple.yaml", examples / "grappe-exemple.yaml")
+    result = evaluate_exports(
+        [examples / "usage-exemple.csv", examples / "usage-exemple.json"],
+        examples / "cibles-exemple.yaml",
+        examples / "grappe-exemple.yaml",
+    )
     assert result["cibles"]["exemple"] is True and result["lignes_lues"] == 34
     verdicts = {e["finess"]: e for e in result["esms"]}
     assert len(verdicts) == 17
@@ -40,7 +56,9 @@ def test_examples_csv_and_json_together(examples):
 
 def test_comma_separated_export_and_per_type_targets(csv_export, targets):
     export = csv_export(ROW_A1.replace(";", ","), ROW_A2.replace(";", ","), header=csv_export.header.replace(";", ","))
-    cibles = targets("exemple: false\ntitre: Cibles ARS test\ncibles:\n  documents_dmp_par_type:\n    DLU: 9\n    VSM: 0\n")
+    cibles = targets(
+        "exemple: false\ntitre: Cibles ARS test\ncibles:\n  documents_dmp_par_type:\n    DLU: 9\n    VSM: 0\n"
+    )
     esms = evaluate_exports([export], cibles)["esms"][0]
     lines = {line["indicateur"]: line for line in esms["comparaison"]}
     assert lines["documents_dmp:DLU"]["valeur"] == 8 and not lines["documents_dmp:DLU"]["atteinte"]
@@ -60,28 +78,50 @@ def test_missing_and_unknown_columns(csv_export, targets):
     assert "ligne 1" in text and "absente(s) : mss_recus" in text and "inconnue(s) : ppa" in text
 
 
-@pytest.mark.parametrize(("row", "expected"), [
-    ("590000011;2022-01-01;2022-03-31;50;-1;45;3;1;10;4;30", "ligne 3 : personnes_ins_qualifiee : compte négatif (-1)"),
-    ("590000011;2022-01-01;2022-03-31;50;20;45;3;1;dix;4;30", "ligne 3 : mss_envoyes : « dix » n'est pas un nombre entier"),
-    ("590000011;01/01/2022;2022-03-31;50;20;45;3;1;10;4;30", "ligne 3 : debut : « 01/01/2022 » n'est pas une date"),
-    ("590000011;2022-01-01;2022-03-31;50;20;45;3;1;10;4", "ligne 3 : 10 valeur(s) pour 11 colonne(s)"),
-    ("590000011;2022-03-31;2022-01-01;50;20;45;3;1;10;4;30", "ligne 3 : période du 2022-03-31 au 2022-01-01, début après la fin"),
-    ("590000011;2022-07-01;2022-09-30;50;60;45;3;1;10;4;30", "ligne 3 : personnes_ins_qualifiee (60) dépasse"),
-    ("59000001;2022-07-01;2022-09-30;50;20;45;3;1;10;4;30", "ligne 3 : FINESS « 59000001 » ne suit pas le format"),
-])
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            "590000011;2022-01-01;2022-03-31;50;-1;45;3;1;10;4;30",
+            "ligne 3 : personnes_ins_qualifiee : compte négatif (-1)",
+        ),
+        (
+            "590000011;2022-01-01;2022-03-31;50;20;45;3;1;dix;4;30",
+            "ligne 3 : mss_envoyes : « dix » n'est pas un nombre entier",
+        ),
+        ("590000011;01/01/2022;2022-03-31;50;20;45;3;1;10;4;30", "ligne 3 : debut : « 01/01/2022 » n'est pas une date"),
+        ("590000011;2022-01-01;2022-03-31;50;20;45;3;1;10;4", "ligne 3 : 10 valeur(s) pour 11 colonne(s)"),
+        (
+            "590000011;2022-03-31;2022-01-01;50;20;45;3;1;10;4;30",
+            "ligne 3 : période du 2022-03-31 au 2022-01-01, début après la fin",
+        ),
+        ("590000011;2022-07-01;2022-09-30;50;60;45;3;1;10;4;30", "ligne 3 : personnes_ins_qualifiee (60) dépasse"),
+        ("59000001;2022-07-01;2022-09-30;50;20;45;3;1;10;4;30", "ligne 3 : FINESS « 59000001 » ne suit pas le format"),
+    ],
+)
 def test_bad_rows_are_refused_with_their_line(csv_export, targets, row, expected):
     assert expected in _errors([csv_export(ROW_A1, row)], targets())
 
 
 def test_every_bad_row_is_listed_not_only_the_first(csv_export, targets):
-    text = _errors([csv_export("590000011;2022-01-01;2022-03-31;-5;20;45;3;1;10;4;30",
-                               "590000022;2022-01-01;2022-03-31;50;20;45;3;1;10;-4;30")], targets())
+    text = _errors(
+        [
+            csv_export(
+                "590000011;2022-01-01;2022-03-31;-5;20;45;3;1;10;4;30",
+                "590000022;2022-01-01;2022-03-31;50;20;45;3;1;10;-4;30",
+            )
+        ],
+        targets(),
+    )
     assert "ligne 2" in text and "ligne 3" in text
 
 
 def test_unknown_finess_against_the_cluster(csv_export, targets, examples):
-    text = _errors([csv_export(ROW_A1, "590009999;2022-01-01;2022-03-31;50;20;45;3;1;10;4;30")], targets(),
-                   examples / "grappe-exemple.yaml")
+    text = _errors(
+        [csv_export(ROW_A1, "590009999;2022-01-01;2022-03-31;50;20;45;3;1;10;4;30")],
+        targets(),
+        examples / "grappe-exemple.yaml",
+    )
     assert "ligne 3 : FINESS 590009999 inconnu" in text
 
 
@@ -94,20 +134,43 @@ def test_esms_of_the_cluster_without_data_are_listed(csv_export, targets, exampl
 
 def test_overlapping_periods_within_and_across_files(csv_export, targets, tmp_path):
     assert "ligne 3 : période du 2022-03-01 au 2022-04-30 de l'ESMS 590000011 chevauche" in _errors(
-        [csv_export(ROW_A1, "590000011;2022-03-01;2022-04-30;50;20;45;3;1;10;4;30")], targets())
+        [csv_export(ROW_A1, "590000011;2022-03-01;2022-04-30;50;20;45;3;1;10;4;30")], targets()
+    )
     other = tmp_path / "autre.json"
-    other.write_text(json.dumps({"version": 1, "periodes": [{
-        "finess": "590000011", "debut": "2022-02-01", "fin": "2022-02-28", "personnes_accompagnees": 1,
-        "personnes_ins_qualifiee": 1, "dossiers_actifs": 1, "documents_dmp": {}, "mss_envoyes": 0, "mss_recus": 0,
-        "connexions_psc": 0}]}, indent=2), encoding="utf-8")
+    other.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "periodes": [
+                    {
+                        "finess": "590000011",
+                        "debut": "2022-02-01",
+                        "fin": "2022-02-28",
+                        "personnes_accompagnees": 1,
+                        "personnes_ins_qualifiee": 1,
+                        "dossiers_actifs": 1,
+                        "documents_dmp": {},
+                        "mss_envoyes": 0,
+                        "mss_recus": 0,
+                        "connexions_psc": 0,
+                    }
+                ],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     text = _errors([csv_export(ROW_A1), other], targets())
     assert "autre.json ligne 4" in text and "export.csv ligne 2" in text
 
 
 def test_json_export_schema_errors_have_paths_and_lines(tmp_path, targets):
     path = tmp_path / "export.json"
-    path.write_text('{\n  "version": 1,\n  "periodes": [\n    {\n      "finess": "590000011",\n      "debut": "2022-01-01",\n'
-                    '      "fin": "2022-03-31",\n      "personnes_accompagnees": -2\n    }\n  ]\n}\n', encoding="utf-8")
+    path.write_text(
+        '{\n  "version": 1,\n  "periodes": [\n    {\n      "finess": "590000011",\n      "debut": "2022-01-01",\n'
+        '      "fin": "2022-03-31",\n      "personnes_accompagnees": -2\n    }\n  ]\n}\n',
+        encoding="utf-8",
+    )
     text = _errors([path], targets())
     assert "periodes[0].personnes_accompagnees (ligne 8) : valeur -2 inférieure au minimum 0" in text
     assert "periodes[0] (ligne 4) : champ obligatoire absent" in text
@@ -145,8 +208,26 @@ def test_cli_text_marks_example_targets_and_exit_codes(capfd, csv_export, target
     assert main(["usage", str(csv_export(ROW_A1, ROW_A2)), "--cibles", str(targets())]) == 0
     out = capfd.readouterr().out
     assert "cibles d'EXEMPLE" in out and "1 ESMS sur 1" in out
-    assert main(["usage", str(csv_export("590000011;2022-01-01;2022-03-31;50;20;45;3;1;0;4;30")),
-                 "--cibles", str(targets())]) == 3
-    assert main(["usage", str(csv_export("590000011;2022-01-01;2022-03-31;50;-20;45;3;1;0;4;30")),
-                 "--cibles", str(targets())]) == 2
+    assert (
+        main(
+            [
+                "usage",
+                str(csv_export("590000011;2022-01-01;2022-03-31;50;20;45;3;1;0;4;30")),
+                "--cibles",
+                str(targets()),
+            ]
+        )
+        == 3
+    )
+    assert (
+        main(
+            [
+                "usage",
+                str(csv_export("590000011;2022-01-01;2022-03-31;50;-20;45;3;1;0;4;30")),
+                "--cibles",
+                str(targets()),
+            ]
+        )
+        == 2
+    )
     assert "ligne 2" in errors.getvalue() and "compte négatif" in errors.getvalue()

@@ -112,8 +112,15 @@ def patient_id(ins: str = INS) -> str:
     return ins + PID_SUFFIX
 
 
-def iti41(mutate=None, vihf_mutate=None, soap_ns=ebrim.SOAP12, cda: bytes | None = None,
-          inline: bool = False, href: str | None = None, replaces=None) -> tuple[str, bytes]:
+def iti41(
+    mutate=None,
+    vihf_mutate=None,
+    soap_ns=ebrim.SOAP12,
+    cda: bytes | None = None,
+    inline: bool = False,
+    href: str | None = None,
+    replaces=None,
+) -> tuple[str, bytes]:
     """The valid request, with an optional change to the ProvideAndRegister tree or the VIHF attributes."""
     cda = cda or synthetic_cda()
     exp = expected(cda)
@@ -126,14 +133,16 @@ def iti41(mutate=None, vihf_mutate=None, soap_ns=ebrim.SOAP12, cda: bytes | None
         doc = body.find(f"{{{ebrim.XDSB}}}Document")
         doc.remove(doc[0])
         import base64
+
         doc.text = base64.b64encode(cda).decode()
     if href:
         body.find(f"{{{ebrim.XDSB}}}Document")[0].set("href", href)
     attrs = build.default_vihf(exp.patient_id)
     if vihf_mutate:
         vihf_mutate(attrs)
-    envelope = build.soap_envelope(body, build.ITI41_ACTION, "http://127.0.0.1/dmp/iti41",
-                                   build.vihf_assertion(attrs), soap_ns)
+    envelope = build.soap_envelope(
+        body, build.ITI41_ACTION, "http://127.0.0.1/dmp/iti41", build.vihf_assertion(attrs), soap_ns
+    )
     if inline:
         return "application/soap+xml; charset=UTF-8", envelope
     return build.mtom(envelope, {cid: (cda, "text/xml")}, build.ITI41_ACTION, boundary="MIMEBoundary_fixture")
@@ -194,8 +203,11 @@ def _wrong_hash(body):
 
 def _doctype(ct_body):
     content_type, body = ct_body
-    return content_type, body.replace(b"<?xml version='1.0' encoding='UTF-8'?>",
-                                      b"<?xml version='1.0' encoding='UTF-8'?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>", 1)
+    return content_type, body.replace(
+        b"<?xml version='1.0' encoding='UTF-8'?>",
+        b"<?xml version='1.0' encoding='UTF-8'?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>",
+        1,
+    )
 
 
 def _vihf_drop(name):
@@ -215,8 +227,10 @@ ITI41 = {
     "iti41-rplc-invalide.mtom": {"replaces": {"Document01": "Document00"}},
     "iti41-vihf-incomplet.mtom": {"vihf_mutate": _vihf_drop("LPS_Nom")},
     "iti41-vihf-autre-patient.mtom": {"vihf_mutate": _vihf_other_patient},
-    "iti41-patientid-faux.mtom": {"mutate": _wrong_patient, "vihf_mutate": lambda a: a.update(
-        {"urn:oasis:names:tc:xacml:2.0:resource:resource-id": patient_id(OTHER_INS)})},
+    "iti41-patientid-faux.mtom": {
+        "mutate": _wrong_patient,
+        "vihf_mutate": lambda a: a.update({"urn:oasis:names:tc:xacml:2.0:resource:resource-id": patient_id(OTHER_INS)}),
+    },
     "iti41-classcode-faux.mtom": {"mutate": _wrong_class},
     "iti41-classcode-hors-j57.mtom": {"mutate": _class_outside_j57},
     "iti41-date-locale.mtom": {"mutate": _local_time},
@@ -225,8 +239,9 @@ ITI41 = {
 }
 
 
-def xdm(files: dict[str, bytes] | None = None, drop: tuple[str, ...] = (), mutate=None, extra=(),
-        cda: bytes | None = None) -> bytes:
+def xdm(
+    files: dict[str, bytes] | None = None, drop: tuple[str, ...] = (), mutate=None, extra=(), cda: bytes | None = None
+) -> bytes:
     """The valid IHE_XDM.ZIP, optionally without some members, with METADATA.XML changed, or extra raw entries.
 
     Its document is the valid DLU of fixtures/cda/dmp: the CDA inside an archive runs the CDA and INS scenarios too."""
@@ -236,7 +251,7 @@ def xdm(files: dict[str, bytes] | None = None, drop: tuple[str, ...] = (), mutat
         mutate(submit)
     members = {
         "INDEX.HTM": b"<html><body><p>Document de liaison d'urgence (fictif) : "
-                     b"<a href=\"IHE_XDM/SUBSET01/DOC0001.XML\">DOC0001.XML</a></p></body></html>\n",
+        b'<a href="IHE_XDM/SUBSET01/DOC0001.XML">DOC0001.XML</a></p></body></html>\n',
         "README.TXT": b"Support IHE XDM produit par un DUI de test (donnees fictives).\r\n",
         "IHE_XDM/SUBSET01/METADATA.XML": etree.tostring(submit, xml_declaration=True, encoding="UTF-8"),
         "IHE_XDM/SUBSET01/DOC0001.XML": cda,
@@ -278,8 +293,14 @@ XDM = {
     "xdm-uri-absente.zip": {"mutate": _xdm_wrong_uri},
     # the DLU of a resident known by the EHPAD's IPP only (INS removed from the CDA): patientId ^PI, two wrong ones
     "xdm-sans-ins-valide.zip": {"cda": dlu_without_ins()},
-    "xdm-sans-ins-type-nh.zip": {"cda": dlu_without_ins(), "mutate": lambda s: _set_everywhere(s, "&ISO^PI", "&ISO^NH")},
-    "xdm-sans-ins-autre-ipp.zip": {"cda": dlu_without_ins(), "mutate": lambda s: _set_everywhere(s, "IPP000123", "IPP999999")},
+    "xdm-sans-ins-type-nh.zip": {
+        "cda": dlu_without_ins(),
+        "mutate": lambda s: _set_everywhere(s, "&ISO^PI", "&ISO^NH"),
+    },
+    "xdm-sans-ins-autre-ipp.zip": {
+        "cda": dlu_without_ins(),
+        "mutate": lambda s: _set_everywhere(s, "IPP000123", "IPP999999"),
+    },
 }
 
 

@@ -30,5 +30,7 @@ def test_missing_patient_id_without_an_ins_never_says_none():
     patient = [m for m in messages if m.startswith("patientId")]
     assert patient and "None" not in patient[0] and "Attendu une valeur (aucune déductible du CDA)" in patient[0]
     local = [f.message for f in findings if f.requirement == "DMP-56"]
-    assert local == ["Archive XDM sans INS : patientId absent. Trouvé « rien », attendu l'identifiant local du patient "
-                     "« IPP000123^^^&1.2.3.4.999.7&ISO^PI »."]
+    assert local == [
+        "Archive XDM sans INS : patientId absent. Trouvé « rien », attendu l'identifiant local du patient "
+        "« IPP000123^^^&1.2.3.4.999.7&ISO^PI »."
+    ]

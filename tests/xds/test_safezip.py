@@ -47,12 +47,13 @@ def test_lying_sizes_stopped_while_inflating():
     # Declare a tiny uncompressed size in the central directory: inflation must still stop.
     central = bomb.rfind(b"PK\x01\x02")
     patched = bytearray(bomb)
-    patched[central + 24:central + 28] = (100).to_bytes(4, "little")
+    patched[central + 24 : central + 28] = (100).to_bytes(4, "little")
     assert kind_of(bytes(patched)) in ("ratio", "invalid")
 
 
-@pytest.mark.parametrize("name", ["../evil.txt", "a/../../evil.txt", "/etc/passwd", "C:/Windows/x.dll",
-                                  "IHE_XDM\\SUBSET01\\x"])
+@pytest.mark.parametrize(
+    "name", ["../evil.txt", "a/../../evil.txt", "/etc/passwd", "C:/Windows/x.dll", "IHE_XDM\\SUBSET01\\x"]
+)
 def test_path_traversal_names_refused(name):
     # zipfile itself rewrites such names when writing: write a placeholder, then patch the raw bytes.
     data = make_zip([("x" * len(name.encode()), b"x")]).replace(b"x" * len(name.encode()), name.encode())
@@ -81,6 +82,7 @@ def test_too_many_entries():
 
 def test_entry_and_total_size_limits():
     import os
+
     data = make_zip([("A.BIN", os.urandom(2000))])
     assert kind_of(data, ZipLimits(max_entry_bytes=1000)) == "too-large"
     data = make_zip([("A.BIN", os.urandom(800)), ("B.BIN", os.urandom(800))])

@@ -22,6 +22,7 @@ def rule(monkeypatch):
     def change(**values):
         for key, value in values.items():
             monkeypatch.setitem(mapping()["xdm_without_ins"], key, value)
+
     return change
 
 

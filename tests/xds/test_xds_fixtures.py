@@ -33,8 +33,11 @@ def test_fixture_fails_exactly_manifest_ids(fixture):
     findings = run(FIXTURES / fixture["file"])
     assert findings
     assert not [f for f in findings if f.outcome is Outcome.ERROR]
-    in_scope = {f.requirement for f in findings
-                if f.outcome is Outcome.FAIL and f.requirement.split("-")[0] in MANIFEST["scope"]}
+    in_scope = {
+        f.requirement
+        for f in findings
+        if f.outcome is Outcome.FAIL and f.requirement.split("-")[0] in MANIFEST["scope"]
+    }
     assert in_scope == set(fixture["fails"])
     for f in findings:
         assert f.message and f.location.file
@@ -89,31 +92,38 @@ def test_unknown_type_code_leaves_class_open():
 
 def test_unique_id_with_extension():
     _, _, msg = _valid_parts()
-    cda = next(iter(msg.parts.values())).replace(b'<id root="1.2.250.1.999.1.1.20240312.1"/>',
-                                                 b'<id root="1.2.250.1.999.1" extension="ABC"/>')
+    cda = next(iter(msg.parts.values())).replace(
+        b'<id root="1.2.250.1.999.1.1.20240312.1"/>', b'<id root="1.2.250.1.999.1" extension="ABC"/>'
+    )
     assert expected_entry(parse_xml(cda, "x.xml"), cda).unique_id == "1.2.250.1.999.1^ABC"
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("20240312103000+0100", "20240312093000"),
-    ("20240101003000+0200", "20231231223000"),
-    ("202403121030-0500", "202403121530"),
-    ("20240312", "20240312"),
-    ("20240312103000", "20240312103000"),
-    ("pas une date", None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("20240312103000+0100", "20240312093000"),
+        ("20240101003000+0200", "20231231223000"),
+        ("202403121030-0500", "202403121530"),
+        ("20240312", "20240312"),
+        ("20240312103000", "20240312103000"),
+        ("pas une date", None),
+    ],
+)
 def test_to_utc(value, expected):
     assert to_utc(value) == expected
 
 
-@pytest.mark.parametrize("content_type,body", [
-    ("multipart/related; boundary=x", b"garbage"),
-    ('multipart/related; boundary="b"', b"--b\r\nContent-Type: text/plain\r\n\r\npas du XML\r\n--b--"),
-    ("application/soap+xml", b"\x00\xff\xfe<<<"),
-    ("application/soap+xml", b"<a/>"),
-    ("", b""),
-    ("multipart/related", b"--"),
-])
+@pytest.mark.parametrize(
+    "content_type,body",
+    [
+        ("multipart/related; boundary=x", b"garbage"),
+        ('multipart/related; boundary="b"', b"--b\r\nContent-Type: text/plain\r\n\r\npas du XML\r\n--b--"),
+        ("application/soap+xml", b"\x00\xff\xfe<<<"),
+        ("application/soap+xml", b"<a/>"),
+        ("", b""),
+        ("multipart/related", b"--"),
+    ],
+)
 def test_hostile_requests_give_findings_not_crashes(content_type, body):
     findings = check_iti41(content_type, body, "hostile")
     assert findings and any(f.outcome is Outcome.FAIL for f in findings)
