@@ -12,6 +12,7 @@ import argparse
 import sys
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -36,6 +37,9 @@ from .runner import (
 )
 from .runner import Progress as ProgressCallbacks
 from .settings import LIVE, OFFLINE, REPORT_FORMATS, RunSettings
+
+if TYPE_CHECKING:
+    from .funding import InputError
 
 # Bound to the real stderr now: the runner redirects sys.stderr while pytest runs.
 console = Console(file=sys.stderr)
@@ -322,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _input_error() -> type[Exception]:
+def _input_error() -> type[InputError]:
     """Bad funding or usage input; :mod:`.funding` (jsonschema, FHIR models) is slow to load, not needed to start."""
     from .funding import InputError
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Callable
+from typing import Callable, Protocol, cast
 
 from ..model import Finding, failed, omitted, passed
 from ..xmlsafe import HL7_NS, XmlDocument
@@ -21,6 +21,14 @@ CISIS_TEMPLATE = "1.2.250.1.213.1.1.1.1"
 Layer = Callable[[XmlDocument, object], list[Finding]]
 
 
+class CdaLayer(Protocol):
+    """A layer made by :func:`cda_layer`: it carries the requirements it reports on."""
+
+    requirements: tuple[str, ...]
+
+    def __call__(self, doc: XmlDocument, ctx: object, /) -> list[Finding]: ...
+
+
 def is_cda(doc: XmlDocument) -> bool:
     return doc.root.tag == CDA_ROOT
 
@@ -28,7 +36,7 @@ def is_cda(doc: XmlDocument) -> bool:
 def cda_layer(*requirements: str):
     """A layer only runs on a CDA ClinicalDocument; on anything else its requirements do not apply."""
 
-    def wrap(func: Layer) -> Layer:
+    def wrap(func: Layer) -> CdaLayer:
         @wraps(func)
         def run(doc: XmlDocument, ctx) -> list[Finding]:
             if not is_cda(doc):
@@ -42,8 +50,9 @@ def cda_layer(*requirements: str):
                 ]
             return func(doc, ctx)
 
-        run.requirements = requirements
-        return run
+        layer = cast(CdaLayer, run)  # a function object, given the attribute the protocol declares
+        layer.requirements = requirements
+        return layer
 
     return wrap
 

@@ -74,17 +74,19 @@ def select_rule_nodes(root: etree._Element) -> None:
     key_prefix = next((p for p, uri in root.nsmap.items() if uri == HL7 and p), None)
     keyed = False
     for mode, members in by_mode.items():
-        walks = [_recursion(t, mode) for t in members if t.get("priority") != "-1"]
+        recursions = [_recursion(t, mode) for t in members if t.get("priority") != "-1"]
+        walks = [w for w in recursions if w is not None]
         rules = [t for t in members if t.get("priority") not in ("-1", "-2")]
         entries = calls.get(mode, [])
         starts = [a for a in entries if a.get("select") == "/" and main in a.iterancestors()]
-        if not rules or None in walks or len(starts) != 1 or len(entries) != len(starts) + len(walks):
+        if not rules or len(walks) < len(recursions) or len(starts) != 1 or len(entries) != len(starts) + len(walks):
             continue
         kinds = {w.get("select") for w in walks}
-        paths = [
+        steps = [
             _steps(part, t.nsmap, key_prefix is not None) for t in rules for part in split_union(t.get("match") or "")
         ]
-        if len(kinds) != 1 or None in paths:
+        paths = [s for s in steps if s is not None]
+        if len(kinds) != 1 or len(paths) < len(steps):
             continue
         keyed |= any(s and s[0].startswith("key(") for s in paths)
         for walk in walks:

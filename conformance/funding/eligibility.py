@@ -267,7 +267,8 @@ class _Evaluation:
     # --- ESMS rules -------------------------------------------------------------------------------------
 
     def _rule_finess(self, params: dict[str, Any]) -> None:
-        refused, seen = [], {}
+        refused: list[str] = []
+        seen: dict[str, Esms] = {}
         for case in self.esms:
             problem = finess_problem(case.finess, params["motif"], params["cle"])
             if problem is None and case.finess in seen:
@@ -353,33 +354,33 @@ class _Evaluation:
             )
 
     def _rule_equipement(self, params: dict[str, Any]) -> None:
-        asked = [e for e in self.esms if e.equipment]
+        asked = [(e, e.equipment) for e in self.esms if e.equipment]
         if not asked:
             self.add("equipement", NA, "aucun équipement demandé.")
             return
         per_og = Counter(e.og for e in self.esms)
-        for case in asked:
+        for case, equipment in asked:
             og = self.og(case)
             if not og["petit"]:
-                case.equipment.refuse(
+                equipment.refuse(
                     f"{og['nom']} n'est pas un petit organisme gestionnaire : l'équipement est réservé aux petits ESMS"
                 )
             elif per_og[case.og] > params["petit_og_max_esms"]:
-                case.equipment.refuse(
+                equipment.refuse(
                     f"{og['nom']} déclaré petit mais compte {per_og[case.og]} ESMS dans la grappe "
                     f"(petit : {params['petit_og_max_esms']} au plus)"
                 )
             elif self.type not in params["projets"]:
-                case.equipment.refuse(f"équipement non prévu pour un projet {PART_LABELS[self.type]}")
+                equipment.refuse(f"équipement non prévu pour un projet {PART_LABELS[self.type]}")
             elif not case.dui.granted:
-                case.equipment.refuse("l'équipement ne vient jamais seul : la part DUI de cet ESMS est refusée")
-        refused = [e for e in asked if not e.equipment.granted]
+                equipment.refuse("l'équipement ne vient jamais seul : la part DUI de cet ESMS est refusée")
+        refused = [(e, equipment) for e, equipment in asked if not equipment.granted]
         if refused:
             self.add(
                 "equipement",
                 PARTIAL,
                 f"équipement refusé pour {len(refused)} ESMS sur {len(asked)} demandés : "
-                + " ; ".join(f"{e.label} : {e.equipment.reason}" for e in refused[:5])
+                + " ; ".join(f"{e.label} : {equipment.reason}" for e, equipment in refused[:5])
                 + (" ; …" if len(refused) > 5 else "")
                 + ". Leur part DUI n'en dépend pas.",
             )

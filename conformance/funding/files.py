@@ -197,7 +197,9 @@ def _french(error: jsonschema.ValidationError) -> str:
                 "object": "un objet (clé : valeur)",
                 "null": "vide",
             }
-            expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+            expected: list[str] = (
+                error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+            )
             hint = (
                 " (mettre la valeur entre guillemets)"
                 if "string" in expected and isinstance(value, (int, float))

@@ -31,6 +31,10 @@ def _status(code: str) -> str:
     return f"[{style}]{label}[/]" if style else label
 
 
+def _share(value: float | None) -> str:
+    return f"{value:.0%}" if value is not None else "–"
+
+
 def show_funding(console: Console, result: dict[str, Any]) -> None:
     grappe, campaign = result["grappe"], result["campagne"]
     solution = grappe["solution"]
@@ -177,7 +181,6 @@ def show_usage(console: Console, result: dict[str, Any]) -> None:
         table.add_column(column, overflow="fold")
     for esms in result["esms"]:
         ind = esms["indicateurs"]
-        share = lambda v: f"{v:.0%}" if v is not None else "–"  # noqa: E731
         dmp = ", ".join(f"{k} {n}" for k, n in ind["documents_dmp_par_type"].items()) or "0"
         verdict = (
             "[green]✔ libérable[/]"
@@ -186,8 +189,8 @@ def show_usage(console: Console, result: dict[str, Any]) -> None:
         )
         table.add_row(
             f"{esms['nom'] or ''} ({esms['finess']})".strip(),
-            share(ind["part_ins_qualifiee"]),
-            share(ind["part_dossiers_actifs"]),
+            _share(ind["part_ins_qualifiee"]),
+            _share(ind["part_dossiers_actifs"]),
             dmp,
             f"{ind['mss_envoyes']} / {ind['mss_recus']}",
             str(ind["connexions_psc"]),
@@ -196,9 +199,9 @@ def show_usage(console: Console, result: dict[str, Any]) -> None:
     console.print(table)
     cluster = result["grappe"]
     ind = cluster["indicateurs"]
-    share = f"{ind['part_ins_qualifiee']:.0%}" if ind["part_ins_qualifiee"] is not None else "–"
     console.print(
-        f"Grappe : {ind['personnes_accompagnees']} personnes accompagnées, INS qualifiée {share}, "
+        f"Grappe : {ind['personnes_accompagnees']} personnes accompagnées, "
+        f"INS qualifiée {_share(ind['part_ins_qualifiee'])}, "
         f"{ind['documents_dmp']} documents DMP, {ind['mss_envoyes']} messages MSSanté envoyés et "
         f"{ind['mss_recus']} reçus, {ind['connexions_psc']} connexions PSC."
     )

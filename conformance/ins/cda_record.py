@@ -68,7 +68,23 @@ def read_cda(xml: XmlDocument) -> list[Identity]:
         if ins_id is not None and values["matricule"] is None:
             values["matricule"], where["matricule"] = "", xml.locate(ins_id)
         values["birth_date"] = normalise_date(values["birth_date"])
-        identities.append(Identity(source_kind="cda", path=xml.path, where=where, **values))
+        identities.append(
+            Identity(
+                source_kind="cda",
+                path=xml.path,
+                matricule=values["matricule"],
+                oid=values["oid"],
+                birth_family=values["birth_family"],
+                given_list=values["given_list"],
+                first_given=values["first_given"],
+                birth_date=values["birth_date"],
+                sex=values["sex"],
+                birth_place=values["birth_place"],
+                used_family=values["used_family"],
+                used_given=values["used_given"],
+                where=where,
+            )
+        )
     return identities
 
 

@@ -61,7 +61,7 @@ def patients(data: Any) -> list[tuple[str, dict]]:
         return [("Patient", data)]
     if data.get("resourceType") == "Bundle":
         return [
-            (f"Bundle.entry[{i}].resource", _dict(e).get("resource"))
+            (f"Bundle.entry[{i}].resource", _dict(_dict(e).get("resource")))
             for i, e in enumerate(_list(data.get("entry")))
             if _dict(_dict(e).get("resource")).get("resourceType") == "Patient"
         ]
@@ -129,7 +129,7 @@ def read_patient(prefix: str, patient: dict, path: str) -> Identity:
         ident.used_family, ident.used_given = _str(usual.get("family")), _str((_list(usual.get("given")) or [None])[0])
     ident.birth_date = normalise_date(_str(patient.get("birthDate")))
     gender = _str(patient.get("gender"))
-    ident.sex = GENDERS.get(gender, gender)
+    ident.sex = GENDERS.get(gender, gender) if gender else None
     ident.where |= {"birth_date": at("birthDate"), "sex": at("gender")}
     for i, place in _ext(patient, BIRTH_PLACE_URL):
         for j, insee in _ext(_dict(place.get("valueAddress")), INSEE_URL):

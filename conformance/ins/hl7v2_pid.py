@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from hl7apy import SUPPORTED_LIBRARIES
 from hl7apy.consts import VALIDATION_LEVEL
+from hl7apy.core import Field, Segment
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
@@ -42,9 +43,9 @@ class Pid:
 
     path: str
     line: int
-    segment: object  # hl7apy segment
+    segment: Segment
 
-    def fields(self, name: str) -> list:
+    def fields(self, name: str) -> list[Field]:
         return [c for c in self.segment.children if c.name == name]
 
     def at(self, ref: str) -> Location:
@@ -92,7 +93,7 @@ def parse_pids(text: str, path: str) -> tuple[list[Pid], list[str]]:
     return pids, errors
 
 
-def ins_repetitions(pid: Pid, rules: InsRules) -> list[tuple[int, object]]:
+def ins_repetitions(pid: Pid, rules: InsRules) -> list[tuple[int, Field]]:
     """(1-based index, repetition) of the PID-3 identifiers read as INS, known OIDs first."""
     types = rules.hl7_identifier_types + rules.hl7_legacy_identifier_types
     found = [
@@ -103,7 +104,7 @@ def ins_repetitions(pid: Pid, rules: InsRules) -> list[tuple[int, object]]:
     return sorted(found, key=lambda item: part(item[1], "CX_4", "HD_2") not in INS_OIDS)
 
 
-def _name(pid: Pid, kind: str) -> tuple[int, object] | None:
+def _name(pid: Pid, kind: str) -> tuple[int, Field] | None:
     reps = list(enumerate(pid.fields("PID_5"), 1))
     return next(((i, r) for i, r in reps if part(r, "XPN_7") == kind), None)
 

@@ -47,7 +47,7 @@ _FORMATS_WITH_STATUS = ("hl7v2", "fhir")
 
 
 def is_ins_oid(oid: str | None) -> bool:
-    return bool(oid) and (oid in INS_OIDS or oid.startswith(INS_OID_ARC))
+    return oid is not None and (oid in INS_OIDS or oid.startswith(INS_OID_ARC))
 
 
 @dataclass

@@ -33,9 +33,9 @@ def expected_key(matricule: str, rules: InsRules | None = None) -> int:
 
 def check_matricule(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-01: 15 characters (13 + key), key = 97 − (n mod 97)."""
-    if not identity.carries_ins:
-        return _no_ins("INS-01", identity)
     mat, where = identity.matricule, identity.locate("matricule")
+    if mat is None:
+        return _no_ins("INS-01", identity)
     if not _STRUCTURE.match(mat):
         return [
             failed(
@@ -73,9 +73,9 @@ def _same_place(nir_place: str, cog: str, rules: InsRules) -> bool:
     return same_dept and nir_place[2:] == cog[2:]
 
 
-def _aspects(identity: Identity, rules: InsRules) -> Iterator[tuple[str, str | None, str]]:
-    """(aspect, problem or None, field to point at) for each part of the NIR that can be compared."""
-    mat, date, cog = identity.matricule, identity.birth_date or "", identity.birth_place or ""
+def _aspects(identity: Identity, mat: str, rules: InsRules) -> Iterator[tuple[str, str | None, str]]:
+    """(aspect, problem or None, field to point at) for each part of the NIR ``mat`` that can be compared."""
+    date, cog = identity.birth_date or "", identity.birth_place or ""
     digits = _sex_digits(identity, rules)
     coded_sex = digits.get(mat[0])
     if coded_sex is None:
@@ -117,13 +117,13 @@ def _aspects(identity: Identity, rules: InsRules) -> Iterator[tuple[str, str | N
 
 def check_nir_traits(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-02: sex digit, year, month and birth place of the NIR agree with the traits."""
-    if not identity.carries_ins:
-        return _no_ins("INS-02", identity)
     mat, where = identity.matricule, identity.locate("matricule")
+    if mat is None:
+        return _no_ins("INS-02", identity)
     if not _STRUCTURE.match(mat):
         message = f"Matricule « {mat} » mal formé : comparaison avec les traits impossible (voir INS-01)."
         return [skipped("INS-02", message, where, mat)]
-    aspects = list(_aspects(identity, rules or default_rules()))
+    aspects = list(_aspects(identity, mat, rules or default_rules()))
     out = [failed("INS-02", problem, identity.locate(field), mat) for _, problem, field in aspects if problem]
     if out:
         return out
@@ -135,9 +135,9 @@ def check_nir_traits(identity: Identity, rules: InsRules | None = None) -> list[
 
 def check_nir_month(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-16 (advisory): a NIR month outside 01–12 that only secondary sources describe is a warning."""
-    if not identity.carries_ins:
-        return _no_ins("INS-16", identity)
     mat, where = identity.matricule, identity.locate("matricule")
+    if mat is None:
+        return _no_ins("INS-16", identity)
     if not _STRUCTURE.match(mat):
         return [skipped("INS-16", f"Matricule « {mat} » mal formé : mois non lisible (voir INS-01).", where, mat)]
     month = int(mat[3:5])

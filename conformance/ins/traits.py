@@ -94,6 +94,7 @@ def check_given_names(identity: Identity, rules: InsRules | None = None) -> list
     out += _name_findings("INS-06", "premier prénom de naissance", identity.first_given, identity, "first_given", rules)
     if out:
         return out
+    assert identity.first_given and identity.given_list  # an absent name failed above
     if not first_given_matches(identity.first_given, identity.given_list, rules):
         return [
             failed(

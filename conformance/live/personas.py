@@ -12,6 +12,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from dui_conformance.mocks.insi.personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
 
@@ -53,9 +54,10 @@ def _answer(matches: list[Persona]) -> str:
     return FAULT if matches[0].fault is not None else "00"
 
 
-def _traits(raw: Persona | dict) -> Traits:
-    get = raw.get if isinstance(raw, dict) else lambda name: getattr(raw, name)
-    return Traits(get("birth_name"), tuple(get("first_names")), get("sex"), get("birth_date"), get("birth_place"))
+def _traits(raw: Persona | dict[str, Any]) -> Traits:
+    if isinstance(raw, Persona):
+        return Traits(raw.birth_name, raw.first_names, raw.sex, raw.birth_date, raw.birth_place)
+    return Traits(raw["birth_name"], tuple(raw["first_names"]), raw["sex"], raw["birth_date"], raw.get("birth_place"))
 
 
 def live_personas(mock_personas: list[Persona], path: Path = LIVE_PERSONAS) -> dict[str, LivePersona]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.utils import getaddresses
+from email.utils import collapse_rfc2231_value, getaddresses
 
 from ..ins.cda_record import read_cda
 from ..model import Finding, Location, Outcome, failed, omitted, passed, skipped
@@ -46,7 +46,7 @@ class MssRules:
 def is_mdn(msg: MimeMessage) -> bool:
     return (
         msg.content_type == "multipart/report"
-        and (msg.message.get_param("report-type", "") or "").lower() == "disposition-notification"
+        and collapse_rfc2231_value(msg.message.get_param("report-type", "")).lower() == "disposition-notification"
     )
 
 

@@ -13,7 +13,7 @@ import email.errors
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 
 MAX_PARTS = 200  # leaves of the MIME tree
@@ -61,7 +61,7 @@ class MimeProblem(Exception):
 
 @dataclass
 class Attachment:
-    part: EmailMessage
+    part: MIMEPart
     filename: str
     content_type: str
     data: bytes
@@ -70,7 +70,7 @@ class Attachment:
 @dataclass
 class MimeMessage:
     message: EmailMessage
-    leaves: list[EmailMessage]
+    leaves: list[MIMEPart]
     problems: list[str] = field(default_factory=list)  # MSS-01, French
 
     def header(self, name: str) -> str | None:
@@ -149,14 +149,14 @@ def parse_message(data: bytes) -> MimeMessage:
         message = BytesParser(policy=policy.default).parsebytes(data)
     except (RecursionError, Exception) as exc:  # noqa: BLE001 - same reason as _safe
         raise MimeProblem(f"Message MIME illisible : {type(exc).__name__} : {exc}.") from None
-    leaves, containers = [], []
-    stack = [message]
+    leaves: list[MIMEPart] = []
+    containers: list[MIMEPart] = []
+    stack: list[MIMEPart] = [message]
     while stack:
         part = stack.pop()
         if part.is_multipart():
             containers.append(part)
-            payload = part.get_payload()
-            stack.extend(reversed(payload if isinstance(payload, list) else []))
+            stack.extend(reversed(list(part.iter_parts())))
         else:
             leaves.append(part)
         if len(leaves) > MAX_PARTS:
@@ -166,7 +166,7 @@ def parse_message(data: bytes) -> MimeMessage:
     return parsed
 
 
-def _problems(message: EmailMessage, parts: list[EmailMessage]) -> list[str]:
+def _problems(message: EmailMessage, parts: list[MIMEPart]) -> list[str]:
     out = []
     for name in SINGLE_HEADERS:
         count = len(_safe(lambda name=name: message.get_all(name), []) or [])
@@ -194,7 +194,7 @@ def _problems(message: EmailMessage, parts: list[EmailMessage]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _content_problems(part: EmailMessage, where: str) -> list[str]:
+def _content_problems(part: MIMEPart, where: str) -> list[str]:
     encoding = (part.get("Content-Transfer-Encoding") or "7bit").strip().lower()
     if encoding not in TRANSFER_ENCODINGS:
         return [f"{where} : Content-Transfer-Encoding inconnu « {encoding} »."]

@@ -102,11 +102,11 @@ def _read_csv(path: Path) -> list[PeriodCounts]:
                 out.error(line, f"{len(values)} valeur(s) pour {len(header)} colonne(s)")
                 continue
             record = dict(zip(header, (v.strip() for v in values), strict=False))
-            counts = {}
-            for column in [*COUNT_COLUMNS, *(h for h in header if h.startswith(DMP_PREFIX))]:
-                counts[column] = _count(record[column], column, line, out)
+            columns = [*COUNT_COLUMNS, *(h for h in header if h.startswith(DMP_PREFIX))]
+            read = {column: _count(record[column], column, line, out) for column in columns}
+            counts = {column: n for column, n in read.items() if n is not None}
             start, end = _date(record["debut"], "debut", line, out), _date(record["fin"], "fin", line, out)
-            if None in counts.values() or start is None or end is None:
+            if len(counts) < len(read) or start is None or end is None:
                 continue
             rows.append(
                 PeriodCounts(

@@ -188,17 +188,20 @@ def evaluate_usage(
     usage row is reported, never skipped.
     """
     window = targets.window
-    outside = [r for r in rows if window and not (window[0] <= r.start and r.end <= window[1])]
-    straddling = [r for r in outside if r.start <= window[1] and r.end >= window[0]]
-    if straddling:
-        raise InputError(
-            "exports d'usage",
-            [
-                f"{r.where} : période du {r.start} au {r.end} à cheval sur la période évaluée "
-                f"({window[0]} – {window[1]}) ; découper l'export"
-                for r in straddling
-            ],
-        )
+    outside: list[PeriodCounts] = []
+    if window is not None:
+        first, last = window
+        outside = [r for r in rows if not (first <= r.start and r.end <= last)]
+        straddling = [r for r in outside if r.start <= last and r.end >= first]
+        if straddling:
+            raise InputError(
+                "exports d'usage",
+                [
+                    f"{r.where} : période du {r.start} au {r.end} à cheval sur la période évaluée "
+                    f"({first} – {last}) ; découper l'export"
+                    for r in straddling
+                ],
+            )
     dropped = {id(r) for r in outside}
     kept = [r for r in rows if id(r) not in dropped]
     by_esms: dict[str, list[PeriodCounts]] = {}

@@ -152,8 +152,8 @@ def extrinsic_object(
             _classify(eo, scheme, code)
     for code in exp.confidentiality_codes:
         _classify(eo, ebrim.DE_CONFIDENTIALITY, code)
-    if _patient_id(exp):
-        _external(eo, ebrim.DE_PATIENT_ID, _patient_id(exp), "XDSDocumentEntry.patientId")
+    if patient_id := _patient_id(exp):
+        _external(eo, ebrim.DE_PATIENT_ID, patient_id, "XDSDocumentEntry.patientId")
     if exp.unique_id:
         _external(eo, ebrim.DE_UNIQUE_ID, exp.unique_id, "XDSDocumentEntry.uniqueId")
     return eo

@@ -132,7 +132,7 @@ def _identity(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
         )
     else:
         g.verified.append("patientId")
-    info = {}
+    info: dict[str, str] = {}
     for value in entry.slots.get("sourcePatientInfo", []):
         key, _, rest = value.partition("|")
         info.setdefault(key.strip(), rest.strip())
@@ -293,7 +293,8 @@ def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
             if wanted.person and split_hl7((a.slots.get("authorPerson") or [""])[0])[0] == wanted.person.id
         ]
         found = (by_id or actual[i : i + 1] or actual[:1])[0]
-        person = (found.slots.get("authorPerson") or [None])[0]
+        people = found.slots.get("authorPerson")
+        person = people[0] if people else None
         if wanted.person and (person is None or _person_mismatch(wanted.person, person)):
             g.fail(
                 "authorPerson",

@@ -179,7 +179,8 @@ def _name(node: etree._Element) -> str | None:
 def _classification(doc: XmlDocument, node: etree._Element) -> Classification:
     slots, _ = _slots(doc, node)
     rep = node.get("nodeRepresentation")
-    scheme = (slots.get("codingScheme") or [None])[0]
+    schemes = slots.get("codingScheme")
+    scheme = schemes[0] if schemes else None
     return Classification(
         scheme=node.get("classificationScheme"),
         node=node.get("classificationNode"),
@@ -192,7 +193,7 @@ def _classification(doc: XmlDocument, node: etree._Element) -> Classification:
 
 def _object(doc: XmlDocument, node: etree._Element, kind: str) -> RegistryObject:
     slots, where = _slots(doc, node)
-    external = {}
+    external: dict[str, tuple[str, Location]] = {}
     for ext in _x(node, "rim:ExternalIdentifier"):
         external.setdefault(ext.get("identificationScheme", ""), (ext.get("value", ""), doc.locate(ext)))
     return RegistryObject(

@@ -92,9 +92,9 @@ def to_utc(value: str | None) -> str | None:
     zone = m.group(7)
     if zone is None or len(parts) < 4:
         return digits
-    fields = [int(p) for p in parts] + [0] * (6 - len(parts))
+    year, month, day, hour, minute, second = [int(p) for p in parts] + [0] * (6 - len(parts))
     try:
-        local = datetime(*fields[:6])
+        local = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
     offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import email.parser
 import email.policy
 from dataclasses import dataclass, field
+from email.message import Message
+from typing import cast
 from urllib.parse import unquote
 
 MAX_BODY_BYTES = 100 * 1024 * 1024
@@ -43,6 +45,12 @@ def _cid(value: str | None) -> str:
     return (value or "").strip().removeprefix("<").removesuffix(">")
 
 
+def _body(part: Message) -> bytes:
+    """Decoded body of a part; a part that is itself multipart has none."""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
 def parse_mtom(content_type: str, body: bytes) -> MtomMessage:
     """Parse ``body`` sent with header ``content_type``; raises :class:`MtomProblem`."""
     if len(body) > MAX_BODY_BYTES:
@@ -53,12 +61,13 @@ def parse_mtom(content_type: str, body: bytes) -> MtomMessage:
     msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head + body)
     if not msg.is_multipart() or not msg.get_boundary():
         raise MtomProblem("Message multipart illisible (boundary absente ou introuvable dans le corps).")
-    parts = msg.get_payload()
+    # The payload of a multipart message is the list of its parts (the stdlib documents it; typeshed allows str).
+    parts = cast(list[Message], msg.get_payload())
     if not parts:
         raise MtomProblem("Message multipart sans aucune partie.")
     if len(parts) > MAX_PARTS:
         raise MtomProblem(f"Message de {len(parts)} parties, au-delà de la limite de {MAX_PARTS}.")
-    params = {k.lower(): v for k, v in msg.get_params(header="content-type")[1:]}
+    params = {k.lower(): v for k, v in msg.get_params([], header="content-type")[1:]}
     start = _cid(params.get("start"))
     root = next((p for p in parts if start and _cid(p.get("Content-ID")) == start), None)
     if root is None:
@@ -69,10 +78,10 @@ def parse_mtom(content_type: str, body: bytes) -> MtomMessage:
         if part is root:
             continue
         cid = _cid(part.get("Content-ID"))
-        decoded[cid] = part.get_payload(decode=True) or b""
+        decoded[cid] = _body(part)
         types[cid] = part.get_content_type()
     return MtomMessage(
-        envelope=root.get_payload(decode=True) or b"",
+        envelope=_body(root),
         parts=decoded,
         params=params,
         root_type=root.get_content_type(),

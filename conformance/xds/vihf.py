@@ -35,7 +35,7 @@ def read_vihf(xml: XmlDocument) -> tuple[object | None, dict[str, tuple[str | No
     assertion = next(iter(_x(xml, _HEADER + "/wsse:Security/saml2:Assertion")), None)
     if assertion is None:
         return None, {}
-    attrs = {}
+    attrs: dict[str, tuple[str | None, object]] = {}
     for attr in _x(xml, "saml2:AttributeStatement/saml2:Attribute", assertion):
         attrs.setdefault(attr.get("Name", ""), (_value(attr), attr))
     return assertion, attrs
