@@ -26,6 +26,7 @@ from dui_conformance.mocks.psc import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, 
 from ..exchanges import Exchange
 from ..files import write_atomically
 from ..model import Finding, Location, Outcome, failed
+from ..psc import judge_exchanges as judge_psc_exchanges
 from .adapter import AdapterClient, AdapterError
 from .attended import AttendedDriver, TerminalTester, Tester, terminal_available
 from .config import ATTENDED, ConfigError, DuiConfig, PscSettings
@@ -268,7 +269,9 @@ class LiveEnvironment:
         (a second submission, a retry…), so that no exchange of a scenario goes unjudged."""
         if self._scenario_start is None:
             return []
-        return [f for e in self.exchanges(since=self._scenario_start) for f in exchange_findings(e)]
+        exchanges = self.exchanges(since=self._scenario_start)
+        psc = judge_psc_exchanges([e for e in exchanges if e.service == "psc"])  # the PSC mock records, psc/ judges
+        return [f for e in exchanges for f in exchange_findings(e)] + psc
 
     @property
     def insi(self) -> InsiMock:

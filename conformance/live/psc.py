@@ -19,7 +19,7 @@ import requests
 from dui_conformance.mocks.psc import professional as psc_professional
 
 from ..psc import ExpectedProfessional, FollowUpRun, LoginRun, vihf_identity
-from ..psc.checks import USERINFO
+from ..psc.exchanges import USERINFO
 from .config import PscSettings
 
 CHROMIUM = "/usr/bin/chromium"

@@ -1,5 +1,6 @@
-"""Pro Santé Connect relying-party checks (PSC-01 … PSC-24), pure over what the PSC mock recorded
-and what the DUI reported about its sessions.
+"""Pro Santé Connect relying-party checks (PSC-01 … PSC-24) of the scenario steps, pure over what the
+PSC mock recorded and what the DUI reported about its sessions; the checks of the DUI's requests
+themselves are in :mod:`.exchanges`.
 
 A negative check passes when the DUI *stops* (harness lessons §4, OpenID Foundation RP tests):
 after a bad ID token it opens no session and makes no userinfo call within the bounded wait.
@@ -10,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..decides import decides
 from ..exchanges import Exchange
-from ..model import Finding, Location, failed, passed, skipped
-
-AUTHORIZE, TOKEN, USERINFO, LOGOUT = "authorize", "token", "userinfo", "logout"
+from ..model import Finding, Location, Outcome, failed, passed, skipped
+from .exchanges import AUTHORIZE, LOGOUT, TOKEN, USERINFO, check_exchanges, check_logout_request
 
 # mock defect -> requirement whose check it probes (mocks/psc/tokens.py)
 DEFECT_REQUIREMENTS: dict[str, str] = {
@@ -29,7 +30,7 @@ DEFECT_REQUIREMENTS: dict[str, str] = {
     "sub-userinfo-different": "PSC-19",
     "etat-different": "PSC-03",
 }
-# requirement -> (operations where the mock flags it, what is checked, in French)
+# requirement -> (operations whose requests the checks of .exchanges judge for it, what is checked, in French)
 RECORDED: dict[str, tuple[tuple[str, ...], str]] = {
     "PSC-01": ((AUTHORIZE,), "demande d'autorisation (code, openid scope_all, eidas1)"),
     "PSC-02": ((AUTHORIZE,), "« state » de la demande d'autorisation"),
@@ -96,19 +97,20 @@ def _at(exchange: Exchange | None) -> Location:
     return Location(exchange=exchange.id if exchange else None)
 
 
+@decides(*RECORDED)
 def check_recorded(run: LoginRun, requirement: str) -> list[Finding]:
-    """PSC-01/02/04/05/06/07/08: the deviations the mock flagged for ``requirement`` during the login."""
+    """PSC-01/02/04/05/06/07/08: the failures of the request checks for ``requirement`` during the login."""
     if run.unavailable:
         return [skipped(requirement, run.unavailable)]
     operations, what = RECORDED[requirement]
     seen = [e for e in run.exchanges if e.operation in operations]
     if not seen:
         return [skipped(requirement, f"Aucune requête {'/'.join(operations)} reçue par PSC : {what} non vérifié.")]
+    ids = {e.id for e in seen}
     out = [
-        failed(requirement, f"{what} : {d.message_fr}", _at(e))
-        for e in seen
-        for d in e.deviations
-        if d.requirement == requirement
+        failed(requirement, f"{what} : {f.message}", f.location)
+        for f in check_exchanges(run.exchanges)
+        if f.requirement == requirement and f.outcome is Outcome.FAIL and f.location.exchange in ids
     ]
     return out or [passed(requirement, f"{what} : conforme sur {len(seen)} requête(s) reçue(s) par PSC.", _at(seen[0]))]
 
@@ -120,6 +122,7 @@ def _session_facts(session: dict[str, Any]) -> str:
     )
 
 
+@decides("PSC-21")
 def check_session(run: LoginRun) -> list[Finding]:
     """PSC-21: the DUI's session belongs to the professional who logged in (national id, profession, ESMS)."""
     if run.unavailable:
@@ -151,6 +154,7 @@ def check_session(run: LoginRun) -> list[Finding]:
     return [passed("PSC-21", f"Session ouverte pour {exp.name} ({_session_facts(session)}).", _at(userinfo))]
 
 
+@decides(*DEFECT_REQUIREMENTS.values())
 def check_refused(run: LoginRun) -> list[Finding]:
     """PSC-03, PSC-10 … PSC-19: after the planned defect, the DUI stopped (no session, no userinfo call)."""
     requirement = DEFECT_REQUIREMENTS[run.defect or ""]
@@ -207,6 +211,7 @@ def check_refused(run: LoginRun) -> list[Finding]:
     ]
 
 
+@decides("PSC-20")
 def check_rotation(run: LoginRun) -> list[Finding]:
     """PSC-20: a token signed with the newly published key opens the session."""
     if run.unavailable:
@@ -226,6 +231,7 @@ def check_rotation(run: LoginRun) -> list[Finding]:
     return [passed("PSC-20", f"Jeton signé par la nouvelle clé « {run.rotated_kid} » accepté.", _at(signed[0]))]
 
 
+@decides("PSC-22")
 def check_logout(run: FollowUpRun) -> list[Finding]:
     """PSC-22: end_session with id_token_hint and a registered post_logout_redirect_uri, then no session."""
     exp = run.login.expected
@@ -235,10 +241,10 @@ def check_logout(run: FollowUpRun) -> list[Finding]:
         return [skipped("PSC-22", f"Aucune session n'était ouverte pour {exp.name} avant la déconnexion.")]
     logouts = run.of(LOGOUT)
     out = [
-        failed("PSC-22", f"Déconnexion : {d.message_fr}", _at(e))
+        failed("PSC-22", f"Déconnexion : {f.message}", f.location)
         for e in logouts
-        for d in e.deviations
-        if d.requirement == "PSC-22"
+        for f in check_logout_request(e)
+        if f.outcome is Outcome.FAIL
     ]
     if not logouts:
         out.append(
@@ -263,6 +269,7 @@ def check_logout(run: FollowUpRun) -> list[Finding]:
     ]
 
 
+@decides("PSC-23")
 def check_expired_access(run: FollowUpRun) -> list[Finding]:
     """PSC-23: after an expired access token, the DUI refreshed it or ended the session."""
     if run.login.unavailable:
@@ -302,6 +309,7 @@ def check_expired_access(run: FollowUpRun) -> list[Finding]:
     ]
 
 
+@decides("PSC-24")
 def check_vihf_professional(login: LoginRun, vihfs: list[tuple[str, dict[str, str | None]]]) -> list[Finding]:
     """PSC-24: each ITI-41 VIHF (exchange id, NameID + attributes) names the professional of ``login``."""
     if login.unavailable:

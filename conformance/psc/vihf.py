@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
 from ..xds.ebrim import NS
 from ..xds.mtom import MtomProblem, parse_mtom
 from ..xds.vihf import read_vihf
@@ -19,7 +21,7 @@ def vihf_identity(content_type: str, body: bytes, name: str) -> dict[str, str | 
         return {"NameID": None, "role": None, "Secteur_Activite": None}
     assertion, attrs = read_vihf(xml)
     name_id = None
-    if assertion is not None:
+    if isinstance(assertion, etree._Element):
         name_id = "".join(assertion.xpath("saml2:Subject/saml2:NameID/text()", namespaces=NS)).strip() or None
     return {
         "NameID": name_id,

@@ -2,30 +2,33 @@
 
 Permissive and recording (harness lessons §4 and §10): it answers deviant requests (no state,
 no nonce, no PKCE, unregistered redirect_uri, no ``acr_values=eidas1``, unexpected client
-authentication…) and flags each deviation on the exchange. What no provider can answer (unknown
-client or code, replayed code, unreadable token) gets the OAuth error a real one gives, never a
-crash. Per login, a scenario can ask for a bad ID token (:data:`ID_TOKEN_DEFECTS`) or a callback
-with another state; it can rotate the signing key and expire the access tokens.
+authentication…) and judges none of them: :mod:`dui_conformance.psc.exchanges` does, from the
+recorded exchanges. What no provider can answer (unknown client or code, replayed code, unreadable
+token) gets the OAuth error a real one gives, never a crash. Each exchange records what the judge
+cannot read in the request: the registration of the client it names (``data["registration"]``) and
+an access token refused as expired (``data["expired"]``). Per login, a scenario can ask for a bad ID
+token (:data:`ID_TOKEN_DEFECTS`) or a callback with another state; it can rotate the signing key and
+expire the access tokens.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import html
 import itertools
 import json
 import secrets
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from werkzeug.wrappers import Request, Response
 
 from dui_conformance.mocks.common import Exchange, MockService
 from dui_conformance.mocks.common.pki import CLIENT_NAME
+from dui_conformance.psc.oauth import UnreadableCredentials, bearer_token, client_credentials
 
 from .professionals import Professional, directory, professional
 from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS, Keys, id_token_claims
@@ -51,6 +54,16 @@ class Client:
     auth_methods: tuple[str, ...] = CLIENT_AUTH_METHODS
     tls_subject: str | None = f"CN={CLIENT_NAME}"  # substring of the client certificate's subject
 
+    def registration(self) -> dict[str, Any]:
+        """What the judge of the exchanges needs to know of this client (never its secret)."""
+        return {
+            "client_id": self.client_id,
+            "redirect_uris": list(self.redirect_uris),
+            "post_logout_redirect_uris": list(self.post_logout_redirect_uris),
+            "auth_methods": list(self.auth_methods),
+            "tls_subject": self.tls_subject,
+        }
+
 
 @dataclass(frozen=True)
 class PlannedLogin:
@@ -66,10 +79,7 @@ class _Grant:
     login: int
     plan: PlannedLogin
     client_id: str
-    redirect_uri: str
     nonce: str | None
-    challenge: str | None
-    challenge_method: str | None
     used: bool = False
 
 
@@ -81,17 +91,15 @@ class _Tokens:
     jti: str
     refresh_token: str
     expires_at: float
-    token_exchange: str
     active: bool = True
-    expiry_told: bool = False  # PSC already answered invalid_token because this token expired
 
 
-def _oauth_error(error: str, description: str, status: int = 400, headers: dict | None = None) -> Response:
+def _oauth_error(error: str, description: str, status: int = 400, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps({"error": error, "error_description": description}, ensure_ascii=False)
     return Response(body, status, headers=headers, mimetype="application/json")
 
 
-def _json(payload: dict) -> Response:
+def _json(payload: Mapping[str, Any]) -> Response:
     return Response(
         json.dumps(payload, ensure_ascii=False), 200, mimetype="application/json", headers={"Cache-Control": "no-store"}
     )
@@ -101,10 +109,6 @@ def _with_query(url: str, params: dict[str, str]) -> str:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
     return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def s256(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
 class PscMock(MockService):
@@ -138,9 +142,9 @@ class PscMock(MockService):
         self,
         client_id: str,
         secret: str,
-        redirect_uris: list[str] = (),
-        post_logout_redirect_uris: list[str] = (),
-        **options,
+        redirect_uris: Sequence[str] = (),
+        post_logout_redirect_uris: Sequence[str] = (),
+        **options: Any,
     ) -> Client:
         client = self.clients[client_id] = Client(
             client_id, secret, list(redirect_uris), list(post_logout_redirect_uris), **options
@@ -220,7 +224,6 @@ class PscMock(MockService):
         }
         route = routes.get(request.path)
         if route is None:
-            exchange.flag("PSC-CHEMIN-INCONNU", f"Chemin « {request.path} » inconnu du fournisseur PSC simulé.")
             return _oauth_error("invalid_request", "Chemin inconnu du fournisseur PSC simulé.", 404)
         exchange.operation = route[0]
         return route[1](request, exchange)
@@ -253,13 +256,11 @@ class PscMock(MockService):
                 )
             }
         )
+        exchange.data["registration"] = client.registration() if client else None
         if client is None:
-            exchange.flag("PSC-CLIENT-INCONNU", f"client_id « {args.get('client_id', '')} » non enregistré.", "PSC-01")
             return _oauth_error("invalid_client", "client_id inconnu du fournisseur PSC simulé.", 400)
         if not redirect_uri.startswith(("https://", "http://")):
-            exchange.flag("PSC-REDIRECT-ABSENT", "redirect_uri absent ou non absolu.", "PSC-06")
             return _oauth_error("invalid_request", "redirect_uri absent ou non absolu.")
-        self._flag_authorize(args, client, exchange)
         plan = self._take_plan(request)
         if plan is None:
             exchange.data["page_de_connexion"] = True
@@ -267,15 +268,7 @@ class PscMock(MockService):
         login = next(self._logins)
         code = secrets.token_urlsafe(24)
         with self._lock:
-            self._grants[code] = _Grant(
-                login,
-                plan,
-                client.client_id,
-                redirect_uri,
-                args.get("nonce"),
-                args.get("code_challenge"),
-                args.get("code_challenge_method"),
-            )
+            self._grants[code] = _Grant(login, plan, client.client_id, args.get("nonce"))
         exchange.data.update(
             {"login": login, "professionnel": plan.professional.id, "moyen": plan.auth_mode, "defaut": plan.defect}
         )
@@ -287,34 +280,6 @@ class PscMock(MockService):
             params["state"] = state
         exchange.data["state_returned"] = params.get("state")
         return Response(status=302, headers={"Location": _with_query(redirect_uri, params)})
-
-    def _flag_authorize(self, args, client: Client, exchange: Exchange) -> None:
-        if args.get("response_type") != "code":
-            exchange.flag(
-                "PSC-RESPONSE-TYPE", f"response_type « {args.get('response_type')} » : « code » attendu.", "PSC-01"
-            )
-        scopes = set((args.get("scope") or "").split())
-        if not set(SCOPE) <= scopes:
-            exchange.flag("PSC-SCOPE", f"scope « {args.get('scope') or ''} » : « openid scope_all » attendu.", "PSC-01")
-        if ACR not in (args.get("acr_values") or "").split():
-            exchange.flag(
-                "PSC-ACR-VALUES", f"acr_values « {args.get('acr_values') or ''} » : « eidas1 » attendu.", "PSC-01"
-            )
-        if not args.get("state"):
-            exchange.flag("PSC-STATE-ABSENT", "Demande d'autorisation sans « state ».", "PSC-02")
-        if not args.get("nonce"):
-            exchange.flag("PSC-NONCE-ABSENT", "Demande d'autorisation sans « nonce ».", "PSC-04")
-        if not args.get("code_challenge") or args.get("code_challenge_method") != "S256":
-            exchange.flag(
-                "PSC-PKCE", "Pas de PKCE S256 (code_challenge et code_challenge_method=S256 attendus).", "PSC-05"
-            )
-        if args.get("redirect_uri") not in client.redirect_uris:
-            exchange.flag(
-                "PSC-REDIRECT-NON-ENREGISTRE",
-                f"redirect_uri « {args.get('redirect_uri')} » non enregistré pour ce client "
-                f"(enregistrés : {', '.join(client.redirect_uris) or 'aucun'}).",
-                "PSC-06",
-            )
 
     def _take_plan(self, request: Request) -> PlannedLogin | None:
         chosen = request.form.get("professionnel") if request.method == "POST" else None
@@ -351,55 +316,40 @@ class PscMock(MockService):
 
     # -- token ---------------------------------------------------------------------------------
     def _client_auth(self, request: Request, exchange: Exchange) -> Client | Response:
-        """The authenticated client, or the invalid_client answer; flags a method the client may not use."""
-        form, header = request.form, request.headers.get("Authorization", "")
-        if form.get("client_assertion"):
+        """The authenticated client, or the invalid_client answer (a method the client may not use is answered
+        as the real provider does: refused only when it proves nothing, ``none`` and ``private_key_jwt``)."""
+        assertion = request.form.get("client_assertion")
+        if assertion:
             try:
-                Keys.readable(form["client_assertion"])
+                Keys.readable(assertion)
             except ValueError as exc:
-                exchange.flag("PSC-JETON-MALFORME", f"client_assertion illisible : {exc}.", "PSC-07")
                 return _oauth_error("invalid_request", f"client_assertion illisible : {exc}.")
-            method, client_id, secret = "private_key_jwt", form.get("client_id", ""), None
-        elif header.lower().startswith("basic "):
-            try:
-                client_id, _, secret = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                exchange.flag("PSC-AUTH-CLIENT", "En-tête Authorization Basic illisible.", "PSC-07")
-                return _oauth_error("invalid_client", "En-tête Authorization Basic illisible.", 401)
-            method = "client_secret_basic"
-        elif form.get("client_secret"):
-            method, client_id, secret = "client_secret_post", form.get("client_id", ""), form.get("client_secret")
-        elif exchange.transport.get("client_subject"):
-            method, client_id, secret = "tls_client_auth", form.get("client_id", ""), None
-        else:
-            method, client_id, secret = "none", form.get("client_id", ""), None
-        exchange.data.update({"client_id": client_id, "client_auth": method})
-        client = self.clients.get(client_id)
+        try:
+            credentials = client_credentials(exchange)
+        except UnreadableCredentials as exc:
+            return _oauth_error("invalid_client", str(exc), 401)
+        method = credentials.method
+        client = self.clients.get(credentials.client_id)
+        exchange.data.update(
+            {
+                "client_id": credentials.client_id,
+                "client_auth": method,
+                "registration": client.registration() if client else None,
+            }
+        )
         if client is None:
-            exchange.flag("PSC-CLIENT-INCONNU", f"client_id « {client_id} » non enregistré.", "PSC-07")
             return _oauth_error("invalid_client", "Client inconnu.", 401)
         subject = exchange.transport.get("client_subject") or ""
-        if method in ("client_secret_basic", "client_secret_post") and secret != client.secret:
-            exchange.flag("PSC-AUTH-CLIENT", "Secret client erroné.", "PSC-07")
+        if method in ("client_secret_basic", "client_secret_post") and credentials.secret != client.secret:
             return _oauth_error("invalid_client", "Authentification du client refusée.", 401)
         if method == "tls_client_auth" and client.tls_subject and client.tls_subject not in subject:
-            exchange.flag(
-                "PSC-AUTH-CLIENT", f"Certificat client « {subject} » : « {client.tls_subject} » attendu.", "PSC-07"
-            )
             return _oauth_error("invalid_client", "Certificat client non reconnu.", 401)
-        if method not in client.auth_methods:
-            exchange.flag(
-                "PSC-AUTH-CLIENT",
-                f"Authentification du client par {method} : {' ou '.join(client.auth_methods)} attendu.",
-                "PSC-07",
-            )
-            if method in ("none", "private_key_jwt"):
-                return _oauth_error("invalid_client", f"Méthode d'authentification {method} non prise en charge.", 401)
+        if method not in client.auth_methods and method in ("none", "private_key_jwt"):
+            return _oauth_error("invalid_client", f"Méthode d'authentification {method} non prise en charge.", 401)
         return client
 
     def _token(self, request: Request, exchange: Exchange) -> Response:
         if request.method != "POST":
-            exchange.flag("PSC-METHODE-HTTP", f"Méthode {request.method} au point de jeton : POST attendu.", "PSC-07")
             return _oauth_error("invalid_request", "POST attendu.", 405)
         client = self._client_auth(request, exchange)
         if isinstance(client, Response):
@@ -420,20 +370,11 @@ class PscMock(MockService):
             if grant is not None:
                 grant.used = True
         if grant is None or grant.client_id != client.client_id:
-            exchange.flag("PSC-CODE-INCONNU", "Code d'autorisation inconnu ou d'un autre client.", "PSC-08")
             return _oauth_error("invalid_grant", "Code d'autorisation inconnu.")
         exchange.data.update({"login": grant.login, "professionnel": grant.plan.professional.id})
         if replayed:
-            exchange.flag("PSC-CODE-REJOUE", "Code d'autorisation présenté une seconde fois.", "PSC-08")
             self._revoke(grant.login)
             return _oauth_error("invalid_grant", "Code d'autorisation déjà utilisé.")
-        if request.form.get("redirect_uri") != grant.redirect_uri:
-            exchange.flag(
-                "PSC-REDIRECT-DIFFERENT", "redirect_uri du point de jeton différent de celui de la demande.", "PSC-06"
-            )
-        verifier = request.form.get("code_verifier")
-        if grant.challenge and grant.challenge_method == "S256" and (not verifier or s256(verifier) != grant.challenge):
-            exchange.flag("PSC-PKCE", "code_verifier absent ou ne correspondant pas au code_challenge S256.", "PSC-05")
         return self._issue(exchange, client, grant.login, grant.plan, grant.nonce, with_id_token=True)
 
     def _refresh_grant(self, request: Request, exchange: Exchange, client: Client) -> Response:
@@ -443,7 +384,6 @@ class PscMock(MockService):
             if old is not None:
                 old.active = False
         if old is None or old.client_id != client.client_id:
-            exchange.flag("PSC-REFRESH-INCONNU", "Jeton de rafraîchissement inconnu ou révoqué.", "PSC-23")
             return _oauth_error("invalid_grant", "Jeton de rafraîchissement inconnu ou révoqué.")
         exchange.data.update({"login": old.login, "professionnel": old.plan.professional.id})
         return self._issue(exchange, client, old.login, old.plan, None, with_id_token=False)
@@ -474,7 +414,6 @@ class PscMock(MockService):
             jti,
             secrets.token_urlsafe(32),
             time.time() + self.access_token_lifetime,
-            exchange.id,
         )
         with self._lock:
             self._tokens[jti] = tokens
@@ -500,31 +439,17 @@ class PscMock(MockService):
 
     # -- userinfo, introspection, logout -------------------------------------------------------
     def _access_token(self, request: Request, exchange: Exchange) -> _Tokens | Response:
-        header = request.headers.get("Authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else request.form.get("access_token", "")
         try:
-            claims = self.keys.verify(token)
+            claims = self.keys.verify(bearer_token(exchange.request))
         except ValueError as exc:
-            exchange.flag("PSC-JETON-MALFORME", f"Jeton d'accès illisible : {exc}.", "PSC-19")
             return _oauth_error("invalid_request", f"Jeton d'accès illisible : {exc}.", 400)
         with self._lock:
             tokens = self._tokens.get(claims.get("jti", ""))
         challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         if tokens is None or not tokens.active:
-            exchange.flag("PSC-JETON-INACTIF", "Jeton d'accès révoqué ou inconnu.", "PSC-23")
             return _oauth_error("invalid_token", "Jeton d'accès révoqué ou inconnu.", 401, challenge)
         exchange.data.update({"login": tokens.login, "professionnel": tokens.plan.professional.id})
         if tokens.expires_at <= time.time():
-            # Presenting it once is how a relying party learns of the expiry; presenting it again after
-            # invalid_token means the DUI keeps it silently.
-            if tokens.expiry_told:
-                exchange.flag(
-                    "PSC-JETON-EXPIRE",
-                    "Jeton d'accès présenté de nouveau alors que PSC a déjà répondu "
-                    "qu'il avait expiré (invalid_token).",
-                    "PSC-23",
-                )
-            tokens.expiry_told = True
             exchange.data["expired"] = True
             return _oauth_error("invalid_token", "Jeton d'accès expiré.", 401, challenge)
         return tokens
@@ -562,7 +487,6 @@ class PscMock(MockService):
         try:
             claims = self.keys.verify(token)
         except ValueError as exc:
-            exchange.flag("PSC-JETON-MALFORME", f"Jeton à introspecter illisible : {exc}.")
             return _oauth_error("invalid_request", f"Jeton illisible : {exc}.")
         with self._lock:
             tokens = self._tokens.get(claims.get("jti", ""))
@@ -575,16 +499,14 @@ class PscMock(MockService):
         exchange.data.update(
             {"id_token_hint": bool(hint), "post_logout_redirect_uri": target, "state": args.get("state")}
         )
-        if not hint:
-            exchange.flag("PSC-DECONNEXION-SANS-HINT", "Déconnexion sans id_token_hint.", "PSC-22")
-            claims = None
-        else:
+        claims: dict[str, Any] | None = None
+        if hint:
             try:
                 claims = self.keys.verify(hint)
             except ValueError as exc:
-                exchange.flag("PSC-JETON-MALFORME", f"id_token_hint illisible : {exc}.", "PSC-22")
                 return _oauth_error("invalid_request", f"id_token_hint illisible : {exc}.")
         client = self.clients.get((claims or {}).get("aud") or args.get("client_id", ""))
+        exchange.data["registration"] = client.registration() if client else None
         if claims is not None:
             with self._lock:
                 ended = [
@@ -601,12 +523,6 @@ class PscMock(MockService):
                 "(simulé).</p></body></html>",
                 200,
                 mimetype="text/html",
-            )
-        if client is None or target not in client.post_logout_redirect_uris:
-            exchange.flag(
-                "PSC-POST-LOGOUT-NON-ENREGISTRE",
-                f"post_logout_redirect_uri « {target} » non enregistré pour ce client.",
-                "PSC-22",
             )
         state = args.get("state")
         return Response(status=302, headers={"Location": _with_query(target, {"state": state} if state else {})})

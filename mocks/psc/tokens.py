@@ -14,7 +14,7 @@ import time
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet, KeySetSerialization, RSAKey
 
 ALG = "RS256"
 # Longest token the mock reads: a 1 MB JOSE header is refused before any decoding.
@@ -49,9 +49,9 @@ class Keys:
         self._stranger: RSAKey | None = None  # never published: the « kid-inconnu » defect signs with it
 
     @staticmethod
-    def _new() -> RSAKey:
+    def _new(kid: str | None = None) -> RSAKey:
         return RSAKey.generate_key(
-            2048, parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": ALG}, private=True
+            2048, parameters={"kid": kid or secrets.token_hex(8), "use": "sig", "alg": ALG}, private=True
         )
 
     @property
@@ -61,10 +61,11 @@ class Keys:
 
     def rotate(self) -> str:
         """Publish a new key and sign with it from now on (the old one stays published); returns its kid."""
-        key = self._new()
+        kid = secrets.token_hex(8)
+        key = self._new(kid)
         with self._lock:
             self._keys.append(key)
-        return key.kid
+        return kid
 
     def reset(self) -> None:
         with self._lock:
@@ -74,7 +75,7 @@ class Keys:
         with self._lock:
             return KeySet(list(self._keys))
 
-    def jwks(self) -> dict:
+    def jwks(self) -> KeySetSerialization:
         return self.keyset().as_dict(private=False)
 
     def sign(self, claims: dict, typ: str = "JWT", defect: str | None = None) -> str:

@@ -9,12 +9,14 @@ from dui_conformance import psc
 from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse
 from dui_conformance.model import Outcome
 
+from .conftest import CLIENT, Record
+
 PRO = psc.ExpectedProfessional("ide-martin", "810999000010", "60", ("SA17",), ("999000011",), "Claire MARTIN")
 SESSION = {"idNational": "810999000010", "profession": "60", "secteurActivite": "SA17", "finess": "999000011"}
 
 
-def ex(n: int, operation: str, status: int = 200, deviations=(), **data) -> Exchange:
-    e = Exchange(
+def ex(n: int, operation: str, status: int = 200, **data) -> Exchange:
+    return Exchange(
         f"psc-{n:04d}",
         "psc",
         "2026-12-01T00:00:00Z",
@@ -23,9 +25,6 @@ def ex(n: int, operation: str, status: int = 200, deviations=(), **data) -> Exch
         response=HttpResponse(status, {}, ""),
         data={"login": 1, **data},
     )
-    for code, requirement in deviations:
-        e.flag(code, f"écart {code}", requirement)
-    return e
 
 
 def outcomes(findings) -> set[tuple[str, Outcome]]:
@@ -37,11 +36,27 @@ def login(defect=None, sessions=(), extra=(), **kw) -> psc.LoginRun:
     return psc.LoginRun(PRO, defect, exchanges, list(sessions), 0.1, **kw)
 
 
+# requirement -> a login whose requests break it (tests/live_psc/test_psc_exchanges.py: every deviation code)
+DEVIANT_LOGINS = {
+    "PSC-01": lambda r: (r.authorize(acr_values=None), r.token()),
+    "PSC-02": lambda r: (r.authorize(state=None), r.token()),
+    "PSC-04": lambda r: (r.authorize(nonce=None), r.token()),
+    "PSC-05": lambda r: (r.authorize(), r.token(code_verifier="autre")),
+    "PSC-06": lambda r: (r.authorize(redirect_uri="https://autre.test/retour"), r.token()),
+    "PSC-07": lambda r: (
+        r.authorize(),
+        r.token(authorization="", client_id=CLIENT, client_secret="secret-de-test-psc"),
+    ),
+    "PSC-08": lambda r: (r.login(), r.token(error=(400, "invalid_grant", "Code d'autorisation déjà utilisé."))),
+}
+
+
 @pytest.mark.parametrize("requirement", sorted(psc.RECORDED))
 def test_recorded_deviation_fails_its_requirement(requirement):
-    operation = psc.RECORDED[requirement][0][-1]
-    clean = psc.LoginRun(PRO, None, [ex(1, operation)], [SESSION])
-    flagged = psc.LoginRun(PRO, None, [ex(1, operation, deviations=[("X", requirement)])], [SESSION])
+    clean = psc.LoginRun(PRO, None, Record().login().exchanges, [SESSION])
+    deviant = Record()
+    DEVIANT_LOGINS[requirement](deviant)
+    flagged = psc.LoginRun(PRO, None, deviant.exchanges, [SESSION])
     assert outcomes(psc.check_recorded(clean, requirement)) == {(requirement, Outcome.PASS)}
     assert outcomes(psc.check_recorded(flagged, requirement)) == {(requirement, Outcome.FAIL)}
     assert outcomes(psc.check_recorded(psc.LoginRun(PRO, None, [], []), requirement)) == {(requirement, Outcome.SKIP)}
@@ -81,9 +96,9 @@ def test_rotation():
 
 def test_logout():
     before = login(sessions=[SESSION])
-    good = psc.FollowUpRun(before, [ex(5, "logout")], [])
-    kept = psc.FollowUpRun(before, [ex(5, "logout")], [SESSION])
-    no_hint = psc.FollowUpRun(before, [ex(5, "logout", deviations=[("H", "PSC-22")])], [])
+    good = psc.FollowUpRun(before, [Record().logout()], [])
+    kept = psc.FollowUpRun(before, [Record().logout()], [SESSION])
+    no_hint = psc.FollowUpRun(before, [Record().logout(hint=None)], [])
     local_only = psc.FollowUpRun(before, [], [])
     assert outcomes(psc.check_logout(good)) == {("PSC-22", Outcome.PASS)}
     for run in (kept, no_hint, local_only):
@@ -134,3 +149,14 @@ def test_every_check_is_undecided_when_psc_is_not_configured():
     )
     assert {f.outcome for f in findings} == {Outcome.SKIP}
     assert all(f.message == off.unavailable for f in findings)
+
+
+def test_failures_keep_the_report_wording():
+    record = Record()
+    record.authorize(state=None)
+    no_state = psc.LoginRun(PRO, None, record.exchanges, [SESSION])
+    assert [f.message for f in psc.check_recorded(no_state, "PSC-02")] == [
+        "« state » de la demande d'autorisation : Demande d'autorisation sans « state »."
+    ]
+    no_hint = psc.FollowUpRun(login(sessions=[SESSION]), [Record().logout(hint=None)], [])
+    assert [f.message for f in psc.check_logout(no_hint)] == ["Déconnexion : Déconnexion sans id_token_hint."]

@@ -1,5 +1,6 @@
-"""The Pro Santé Connect mock: a standard OIDC client logs in over HTTPS, deviations are recorded,
-every planned bad token really is bad, malformed tokens get an OAuth 400, never a crash."""
+"""The Pro Santé Connect mock: a standard OIDC client logs in over HTTPS, deviant requests are answered and
+recorded so that the library's judge finds them, every planned bad token really is bad, malformed tokens get
+an OAuth 400, never a crash."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from dui_conformance.mocks.psc import (
     directory,
     professional,
 )
-from dui_conformance.mocks.psc.service import s256
+from dui_conformance.psc import judge_exchanges
+from dui_conformance.psc.oauth import s256
 
 pytestmark = pytest.mark.live
 CALLBACK = "https://127.0.0.1:9/callback"
@@ -93,6 +95,12 @@ def exchange_code(psc, http, code: str, verifier: str | None, auth=(DEFAULT_CLIE
     if verifier:
         data["code_verifier"] = verifier
     return http.post(psc.discovery()["token_endpoint"], data=data, auth=auth, timeout=10)
+
+
+def codes(psc) -> list[str]:
+    """The deviation codes the library's judge finds on the last exchange, judging every exchange recorded."""
+    exchanges = psc.recorder.exchanges()
+    return [f.evidence for f in judge_exchanges(exchanges) if f.location.exchange == exchanges[-1].id]
 
 
 def validate_id_token(psc, http, token: str, nonce: str) -> dict:
@@ -168,7 +176,7 @@ def test_standard_oidc_client_completes_the_login(psc, http, pki):
     assert info["SubjectRefPro"]["exercices"][0]["activities"][0]["codeSecteurDactivite"] == "SA17"
     ops = [e.operation for e in psc.recorder.exchanges() if e.operation not in ("discovery", "jwks")]
     assert ops == ["authorize", "token", "userinfo"]
-    assert all(not e.deviations for e in psc.recorder.exchanges()), [e.codes for e in psc.recorder.exchanges()]
+    assert not judge_exchanges(psc.recorder.exchanges())
 
 
 def test_deviant_authorize_is_answered_and_recorded(psc, http):
@@ -185,8 +193,7 @@ def test_deviant_authorize_is_answered_and_recorded(psc, http):
         redirect_uri="https://127.0.0.1:9/ailleurs",
     )
     assert "code" in query and "state" not in query
-    codes = psc.recorder.exchanges()[-1].codes
-    assert set(codes) == {
+    assert set(codes(psc)) == {
         "PSC-STATE-ABSENT",
         "PSC-NONCE-ABSENT",
         "PSC-PKCE",
@@ -211,10 +218,10 @@ def test_client_authentication_and_code_replay(psc, http, pki):
             "client_secret": DEFAULT_CLIENT_SECRET,
         },
     )
-    assert post.status_code == 200 and "PSC-AUTH-CLIENT" in psc.recorder.exchanges()[-1].codes
+    assert post.status_code == 200 and "PSC-AUTH-CLIENT" in codes(psc)
     replay = exchange_code(psc, http, query["code"], sent["code_verifier"])
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
-    assert "PSC-CODE-REJOUE" in psc.recorder.exchanges()[-1].codes
+    assert "PSC-CODE-REJOUE" in codes(psc)
     wrong = exchange_code(psc, http, "inconnu", None, auth=(DEFAULT_CLIENT_ID, "mauvais"))
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
     # mTLS at the token endpoint, as ANS's proof of concept does: accepted, no deviation
@@ -233,7 +240,7 @@ def test_client_authentication_and_code_replay(psc, http, pki):
     )
     assert mtls.status_code == 200, mtls.text
     last = psc.recorder.exchanges()[-1]
-    assert last.data["client_auth"] == "tls_client_auth" and not last.deviations
+    assert last.data["client_auth"] == "tls_client_auth" and not codes(psc)
 
 
 @pytest.mark.parametrize("defect", sorted(ID_TOKEN_DEFECTS))
@@ -281,9 +288,9 @@ def test_expired_access_token_then_refresh(psc, http):
     psc.expire_access_tokens()
     expired = http.get(userinfo, headers={"Authorization": "Bearer " + body["access_token"]})
     assert expired.status_code == 401 and expired.json()["error"] == "invalid_token"
-    assert not psc.recorder.exchanges()[-1].deviations  # how a relying party learns of the expiry: no deviation
+    assert not codes(psc)  # how a relying party learns of the expiry: no deviation
     again = http.get(userinfo, headers={"Authorization": "Bearer " + body["access_token"]})
-    assert again.status_code == 401 and psc.recorder.exchanges()[-1].codes == ["PSC-JETON-EXPIRE"]
+    assert again.status_code == 401 and codes(psc) == ["PSC-JETON-EXPIRE"]
     refreshed = http.post(
         psc.discovery()["token_endpoint"],
         auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
@@ -308,7 +315,7 @@ def test_logout_ends_the_session_and_redirects(psc, http):
         params={"id_token_hint": body["id_token"], "post_logout_redirect_uri": AFTER_LOGOUT, "state": "x"},
     )
     assert r.status_code == 302 and r.headers["Location"] == AFTER_LOGOUT + "?state=x"
-    assert not psc.recorder.exchanges()[-1].deviations
+    assert not codes(psc)
     gone = http.get(psc.discovery()["userinfo_endpoint"], headers={"Authorization": "Bearer " + body["access_token"]})
     assert gone.status_code == 401
 
