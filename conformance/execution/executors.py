@@ -124,6 +124,8 @@ def evaluate_shipped(batch: Batch, settings: RunSettings, files: dict[str, bytes
 
 
 class ProcessPool:
+    task = staticmethod(evaluate_batch)  # what a worker runs on a batch (as DaskCluster.task)
+
     def __init__(self, workers: int):
         from concurrent.futures import ProcessPoolExecutor
 
@@ -132,7 +134,7 @@ class ProcessPool:
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
         return in_order(
-            lambda batch: self._pool.submit(evaluate_batch, batch, settings), batches, self.workers * IN_FLIGHT
+            lambda batch: self._pool.submit(self.task, batch, settings), batches, self.workers * IN_FLIGHT
         )
 
     def close(self) -> None:
