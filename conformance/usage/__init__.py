@@ -19,10 +19,10 @@ from ..execution.executors import DaskCluster, ProcessPool, batches_of, make_exe
 from ..funding import DEFAULT_CAMPAIGN, evaluate, get_ruleset, load_cluster
 from ..funding.files import InputError
 from ..funding.finess import finess_problem
-from ..inputs import MEMBER_SEPARATOR, UNKNOWN, InputTooLarge, read_file, run_documents
+from ..inputs import FHIR, MEMBER_SEPARATOR, UNKNOWN, InputTooLarge, read_file, run_documents
 from ..safezip import ZipProblem
 from ..settings import RunSettings
-from ..xds import XDM_KIND
+from ..xds import XDM_KIND, XDS_KIND
 from ..xmlsafe import MAX_XML_BYTES
 from .evidence import (
     MEMBER_OF,
@@ -42,6 +42,7 @@ from .indicators import Indicators, Targets, combine, compare, compute, evaluate
 from .tally import EvidenceResult, Tally
 
 _SNIFF = 8192
+_TEXT = (UNKNOWN, FHIR, XDS_KIND)  # kinds a JSON file may be recognised as
 
 
 @dataclass
@@ -67,7 +68,8 @@ def sort_sources(paths: list[Path], max_bytes: int) -> Sources:
             continue
         _empty_archive(found, outer, outer_kind, members)
         outer, outer_kind, members = path, kind, 0
-        head = read_file(path, _SNIFF)[:_SNIFF].removeprefix(b"\xef\xbb\xbf").lstrip() if kind == UNKNOWN else b""
+        # A report or an export in JSON may hold text another kind is recognised by (an ITI-41 body).
+        head = read_file(path, _SNIFF)[:_SNIFF].removeprefix(b"\xef\xbb\xbf").lstrip() if kind in _TEXT else b""
         if is_usage_export(path, head):
             found.declared.append(Path(path))
         elif is_run_report(head) or (kind == XDM_KIND and is_evidence_pack(read_file(path, max_bytes), max_bytes)):

@@ -217,7 +217,7 @@ class Tally:
             elif not self._dated(fact.source, "document", fact.when, fact.dated_by):
                 continue
             elif not fact.ins:
-                self._exclude(fact.source, "document", WITHOUT_INS)
+                self._exclude(fact.source, "document", WITHOUT_INS, "aucune INS dans recordTarget/patientRole/id")
             else:
                 self._esms(finess).dmp[fact.kind] += 1
         cluster = EsmsEvidence()
