@@ -9,6 +9,7 @@ executors and counted by :mod:`.tally`), and the exchanges a live run recorded (
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -61,7 +62,8 @@ def sort_sources(paths: list[Path], max_bytes: int) -> Sources:
     the kind of the file that carries them. An IHE_XDM.ZIP without a readable document is listed."""
     found = Sources()
     outer, outer_kind, members = "", "", 0
-    for path, kind in run_documents(paths, max_bytes):
+    named: list[str | os.PathLike] = list(paths)
+    for path, kind in run_documents(named, max_bytes):
         if outer and path.startswith(outer + MEMBER_SEPARATOR):
             found.documents.append((path, f"{outer_kind}{MEMBER_OF}{kind}"))
             members += 1
@@ -104,11 +106,16 @@ def read_documents(
     runner = make_executor(executor, jobs, len(documents))
     batches = batches_of(documents, runner.workers)
     try:
-        if isinstance(runner, DaskCluster | ProcessPool):
-            runner.task = read_shipped if isinstance(runner, DaskCluster) else read_batch
-            yield from cast(Iterator[list[Fact]], runner.run(batches, settings))
+        # The executors' seam (``task``: what a worker runs on a batch) takes the usage reader; its facts
+        # travel as the conformity plan's scenarios do.
+        if isinstance(runner, DaskCluster):
+            runner.task = cast(Any, read_shipped)
+        elif isinstance(runner, ProcessPool):
+            runner.task = cast(Any, read_batch)
         else:
             yield from map(partial(read_batch, settings=settings), batches)
+            return
+        yield from cast(Iterator[list[Fact]], runner.run(batches, settings))
     finally:
         runner.close()
 
@@ -212,8 +219,8 @@ def _count(
 ) -> EvidenceResult:
     """Every fact of the documents and of the runs' recorded exchanges, through the counting rules."""
     tally = Tally(window, list(names) if names is not None else None, mailboxes)
-    for fact in found.unusable:
-        tally.add(fact)
+    for unusable in found.unusable:
+        tally.add(unusable)
     for facts in read_documents(found.documents, executor, jobs, max_bytes):
         for fact in facts:
             tally.add(fact)
@@ -221,8 +228,8 @@ def _count(
         try:
             for source, exchange in recorded_exchanges(run, max_bytes):
                 tally.read["échange enregistré"] += 1
-                for fact in exchange_facts(exchange, source):
-                    tally.add(fact)
+                for seen in exchange_facts(exchange, source):
+                    tally.add(seen)
         except (ZipProblem, ValueError, AttributeError, InputTooLarge) as exc:
             tally.add(Unusable(str(run), "fichier", UNREADABLE, f"exécution illisible : {exc}"))
     return tally.result()

@@ -70,7 +70,7 @@ def show_usage(console: Console, result: dict[str, Any]) -> None:
     console.print(table)
     cluster = result["grappe"]
     ind = cluster["indicateurs"]
-    origins = {}
+    origins: dict[str, list[str]] = {}
     for key, origin in cluster["origine"].items():
         if origin and key in LABELS:
             origins.setdefault(ORIGINS[origin], []).append(LABELS[key])
