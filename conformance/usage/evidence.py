@@ -20,6 +20,8 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from email import policy
+from email.parser import BytesParser
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from ..ins.fhir_patient import patients, read_patient
 from ..ins.hl7v2_pid import parse_pids, read_pid
 from ..ins.identity import INS_OIDS, Identity
 from ..ins.status import NOT_QUALIFIED, qualification
-from ..mss import MIME_KIND, MimeProblem, is_mdn, parse_message
+from ..mss import MIME_KIND, MimeMessage, is_mdn
 from ..safezip import SafeZip, ZipLimits, ZipProblem, is_zip
 from ..settings import RunSettings
 from ..xds import XDM_KIND, XDS_KIND, MtomProblem, ebrim, parse_mtom, read_submission
@@ -63,7 +65,7 @@ REFUSED = "refuse"
 MEMBER_OF = ">"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentSeen:
     """One sighting of a CDA document fed to the DMP (an export, an XDM member or an ITI-41 submission)."""
 
@@ -79,7 +81,7 @@ class DocumentSeen:
     ins: bool  # the patient carries an INS (in CDA, only a qualified identity does)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonSeen:
     """One sighting of a person (a CDA recordTarget, a FHIR Patient, an HL7 v2 PID) and their identity's state."""
 
@@ -91,7 +93,7 @@ class PersonSeen:
     finess: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MessageSeen:
     """One sighting of an MSSanté message (an .eml file, or an SMTP submission recorded by the mock)."""
 
@@ -102,7 +104,7 @@ class MessageSeen:
     when: datetime.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unusable:
     """An item the harness cannot use, and why (``reason``: a code; ``detail``: French)."""
 
@@ -305,11 +307,14 @@ def iti41_facts(content_type: str, body: bytes, source: str, received: datetime.
 
 
 def message_facts(data: bytes, source: str) -> list[Fact]:
-    """A message by its sender, recipients, ``Date`` and ``Message-ID``; an acknowledgement (MDN) is no message."""
+    """A message by its sender, recipients, ``Date`` and ``Message-ID``; an acknowledgement (MDN) is no message.
+
+    Only the headers are parsed: the documents a message carries are entries of their own (``mime>cda``)."""
     try:
-        msg = parse_message(data)
-    except MimeProblem as problem:
-        return [Unusable(source, "message", UNREADABLE, problem.message)]
+        headers = BytesParser(policy=policy.default).parsebytes(data, headersonly=True)
+    except Exception as exc:  # noqa: BLE001 - hostile input: as the MIME reader, any parser error is a finding
+        return [Unusable(source, "message", UNREADABLE, f"en-têtes illisibles : {type(exc).__name__}")]
+    msg = MimeMessage(headers, [])
     if is_mdn(msg):
         return [Unusable(source, "message", ACKNOWLEDGEMENT, "accusé de réception (MDN), pas un message envoyé")]
     senders = [a.lower() for _, a in email.utils.getaddresses(msg.headers("From")) if a]
