@@ -39,7 +39,7 @@ from .evidence import (
     unknown_input,
 )
 from .export import PeriodCounts, check_rows, read_export
-from .indicators import Indicators, Targets, combine, compare, compute, evaluate_usage, load_targets
+from .indicators import Funding, Indicators, Targets, combine, compare, compute, evaluate_usage, load_targets
 from .tally import EvidenceResult, Tally
 
 _SNIFF = 8192
@@ -136,16 +136,17 @@ def _mailboxes(cluster: dict[str, Any]) -> dict[str, str]:
     return owners
 
 
-def _funding(cluster: dict[str, Any], campaign_dirs: list[Path] | None) -> dict[str, str | None]:
-    """FINESS → None when the ESMS is funded, else why not (beyond the cap, part refused), read from the
-    cluster's funding evaluation: an ESMS that is not funded gates no tranche."""
-    ruleset = get_ruleset(cluster["campagne"], campaign_dirs)
-    result = evaluate(cluster, ruleset).to_dict()
-    return {
-        esms["finess"]: None if esms["montant"] else (esms["parts"][0]["motif"] or "aucun montant accordé")
+def _funding(cluster: dict[str, Any], campaign_dirs: list[Path] | None) -> Funding:
+    """Which ESMS the grant covers, read from the cluster's funding evaluation (its JSON form): an ESMS whose
+    DUI line is refused (beyond the cap, an acquisition after a signed contract…) gates nothing; when the
+    ESMS kept exceed the cap, the ARS chooses which ones are funded (``detail.plafond``)."""
+    result = evaluate(cluster, get_ruleset(cluster["campagne"], campaign_dirs)).to_dict()
+    refused = {
+        esms["finess"]: None if esms["parts"][0]["accordee"] else (esms["parts"][0]["motif"] or "part DUI refusée")
         for og in result["detail"]["organismes"]
         for esms in og["esms"]
     }
+    return Funding(refused, (result["detail"].get("plafond") or {}).get("esms_finances"))
 
 
 def evaluate_exports(

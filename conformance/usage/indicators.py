@@ -134,6 +134,15 @@ def combine(per_esms: Iterable[Indicators]) -> Indicators:
 
 
 @dataclass(frozen=True)
+class Funding:
+    """What the cluster's funding says of its ESMS: why an ESMS is not funded (FINESS -> reason, None when it
+    is), and how many are funded when more are kept than the cap allows (the ARS chooses which)."""
+
+    refused: dict[str, str | None]
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
 class Targets:
     data: dict[str, Any]
     source: str
@@ -265,13 +274,13 @@ def evaluate_usage(
     esms_names: dict[str, str] | None,
     sources: list[str],
     evidence: EvidenceResult | None = None,
-    funding: dict[str, str | None] | None = None,
+    funding: Funding | None = None,
 ) -> dict[str, Any]:
     """Per-ESMS and cluster indicators, and ESMS by ESMS whether the usage criteria of the last tranche are met.
 
     ``esms_names`` (FINESS -> name, from the cluster file) lists the ESMS expected: one without any
-    usage data is reported, never skipped. ``funding`` (FINESS -> None when funded, else why not) comes
-    from the cluster's funding evaluation: an ESMS not funded is shown and gates nothing.
+    usage data is reported, never skipped. ``funding`` comes from the cluster's funding evaluation: an
+    ESMS not funded is shown and gates nothing.
     """
     window = targets.window
     outside: list[PeriodCounts] = []
@@ -313,7 +322,7 @@ def evaluate_usage(
             reason = "cible(s) non atteinte(s) : " + " ; ".join(
                 f"{m['libelle']} {_shown(m['valeur'], m['origine'])} < {_shown(m['cible'])}" for m in missed
             )
-        not_funded = (funding or {}).get(finess)
+        not_funded = funding.refused.get(finess) if funding else None
         decision = NOT_FUNDED if not_funded else UNDECIDABLE if targets.example else MET if met else UNMET
         esms.append(
             {
@@ -331,7 +340,7 @@ def evaluate_usage(
         )
     declared_cluster = combine(compute(by_esms[f]) for f in by_esms)
     cluster_values, cluster_origin = merge(declared_cluster, evidence.cluster if evidence else None, families)
-    decision, reason = _cluster_decision(esms, targets)
+    decision, reason, funded = _cluster_decision(esms, targets, funding.capacity if funding else None)
     return {
         "cibles": targets.to_dict(),
         "definitions": definitions(targets),
@@ -353,7 +362,7 @@ def evaluate_usage(
             "origine": cluster_origin,
             "esms_liberables": sum(e["tranche_finale_liberable"] for e in esms),
             "esms": len(esms),
-            "esms_finances": sum(e["decision"] != NOT_FUNDED for e in esms),
+            "esms_finances": funded,
             "decision": decision,
             "decision_libelle": DECISION_LABELS[decision],
             "motif": reason,
@@ -362,21 +371,31 @@ def evaluate_usage(
     }
 
 
-def _cluster_decision(esms: list[dict[str, Any]], targets: Targets) -> tuple[str, str]:
-    """The usage criterion of the last tranche for the cluster: only funded ESMS count, example targets decide
-    nothing, and some ESMS meeting the targets release nothing unless the targets file provides a pro rata."""
+def _cluster_decision(esms: list[dict[str, Any]], targets: Targets, capacity: int | None) -> tuple[str, str, int]:
+    """The usage criterion of the last tranche for the cluster, and how many ESMS are funded: only funded ESMS
+    count (beyond the cap, the ARS funds those it chooses, so enough of them meeting the targets is enough),
+    example targets decide nothing, and some ESMS meeting the targets release nothing unless the targets file
+    provides a pro rata."""
     gating = [e for e in esms if e["decision"] != NOT_FUNDED]
+    funded = min(len(gating), capacity) if capacity else len(gating)
     met = sum(e["tranche_finale_liberable"] for e in gating)
-    count = f"cibles atteintes par {met} ESMS financé(s) sur {len(gating)}"
+    count = f"cibles atteintes par {met} ESMS financé(s) sur {funded}"
+    if capacity and len(gating) > capacity:
+        count = (
+            f"cibles atteintes par {met} ESMS sur les {len(gating)} retenus, dont l'ARS choisit les {capacity} "
+            "financés (plafond)"
+        )
     if targets.example:
-        return UNDECIDABLE, f"{count} ; des cibles d'exemple ne décident d'aucune tranche"
-    if gating and met == len(gating):
-        return MET, (
+        return UNDECIDABLE, f"{count} ; des cibles d'exemple ne décident d'aucune tranche", funded
+    if gating and met >= funded:
+        return (
+            MET,
             f"{count} ; la dernière tranche reste à vérifier par l'ARS pour ses autres conditions "
-            "(facture de fin de déploiement, que le harnais ne voit pas)"
+            "(facture de fin de déploiement, que le harnais ne voit pas)",
+            funded,
         )
     if met and targets.prorata:
-        return PARTIAL, f"{count} ; libération au prorata, prévue par le fichier de cibles"
+        return PARTIAL, f"{count} ; libération au prorata, prévue par le fichier de cibles", funded
     if not gating:
-        return UNMET, "aucun ESMS financé évalué"
-    return UNMET, f"{count} ; pas de libération au prorata (le fichier de cibles ne la prévoit pas)"
+        return UNMET, "aucun ESMS financé évalué", funded
+    return UNMET, f"{count} ; pas de libération au prorata (le fichier de cibles ne la prévoit pas)", funded

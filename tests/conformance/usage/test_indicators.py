@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from dui_conformance import cli
 from dui_conformance.funding import InputError
 from dui_conformance.usage import corpus, evaluate_exports
 from dui_conformance.usage.indicators import MET, NOT_FUNDED, PARTIAL, UNDECIDABLE, UNMET
@@ -62,13 +63,29 @@ def test_no_pro_rata_unless_the_targets_say_so(files, prorata, decision):
 
 
 @pytest.mark.parametrize("last", [None, MISSED_ROW])
-def test_an_esms_beyond_the_cap_gates_nothing(files, last):
+def test_an_esms_beyond_the_cap_changes_neither_the_decision_nor_the_exit_code(files, capfd, last):
+    """31 ESMS for 30 funded: 30 meeting their targets are enough, whichever the 31st is and whatever it shows."""
     rows = [MET_ROW.format(e) for e in ESMS[:30]] + ([last.format(ESMS[30])] if last else [])
-    result = evaluate_exports(*files(rows, REAL + PERIOD + TARGETS, ESMS))
-    beyond = result["esms"][30]
-    assert beyond["finess"] == ESMS[30] and beyond["decision"] == NOT_FUNDED
-    assert "au-delà des 30 ESMS financés" in beyond["decision_libelle"]
+    exports, targets, grappe = files(rows, REAL + PERIOD + TARGETS, ESMS)
+    result = evaluate_exports(exports, targets, grappe)
     assert result["grappe"]["decision"] == MET and result["grappe"]["esms_finances"] == 30
+    assert cli.main(["usage", *map(str, exports), "--cibles", str(targets), "--grappe", str(grappe)]) == 0
+    capfd.readouterr()
+
+
+def test_an_esms_not_funded_gates_nothing(files):
+    """An acquisition for an ESMS that already signed with a vendor is refused: its usage decides nothing."""
+    exports, targets, grappe = files(
+        [MET_ROW.format(ESMS[0]), MISSED_ROW.format(ESMS[1])], REAL + PERIOD + TARGETS, ESMS[:2]
+    )
+    cluster = yaml.safe_load(grappe.read_text(encoding="utf-8"))
+    cluster["organismes"][0]["esms"][1]["contrat_editeur_signe"] = True
+    grappe.write_text(yaml.safe_dump(cluster, allow_unicode=True), encoding="utf-8")
+    result = evaluate_exports(exports, targets, grappe)
+    refused = result["esms"][1]
+    assert refused["decision"] == NOT_FUNDED and "contrat déjà signé" in refused["decision_libelle"]
+    assert refused["indicateurs"]["part_ins_qualifiee"] == 0.2  # shown, for the record
+    assert result["grappe"]["decision"] == MET and result["grappe"]["esms_finances"] == 1
 
 
 def test_real_targets_must_cite_their_convention(files):
