@@ -133,9 +133,7 @@ class ProcessPool:
         self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
-        return in_order(
-            lambda batch: self._pool.submit(self.task, batch, settings), batches, self.workers * IN_FLIGHT
-        )
+        return in_order(lambda batch: self._pool.submit(self.task, batch, settings), batches, self.workers * IN_FLIGHT)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

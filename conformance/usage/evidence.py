@@ -72,7 +72,6 @@ class DocumentSeen:
     source: str
     proof: str
     set_id: str  # setId (root^extension), the ClinicalDocument id when there is none
-    document_id: str
     replacement: bool  # relatedDocument RPLC, versionNumber > 1, or an RPLC association
     kind: str  # document model (DLU, VSM…) or, unknown, its code
     when: datetime.date | None
@@ -244,15 +243,13 @@ def cda_facts(
     if proof is None:
         return facts
     when, dated_by = submitted if submitted and submitted[0] else (effective, "effectiveTime du document")
-    document_id = _ii(cda.first(f"{doc}/hl7:id"))
     version = cda.first(f"{doc}/hl7:versionNumber/@value") or "1"
     replaces = cda.first(f"{doc}/hl7:relatedDocument[@typeCode='RPLC']") is not None
     facts.append(
         DocumentSeen(
             source,
             proof,
-            _ii(cda.first(f"{doc}/hl7:setId")) or document_id,
-            document_id,
+            _ii(cda.first(f"{doc}/hl7:setId")) or _ii(cda.first(f"{doc}/hl7:id")),
             replaces or version.strip() not in ("", "1"),
             _kind(cda),
             when,

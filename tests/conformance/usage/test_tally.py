@@ -106,7 +106,7 @@ def test_the_strongest_proof_of_a_document_is_kept_whatever_the_order():
     day = datetime.date(2024, 3, 1)
 
     def seen(proof: str, when: datetime.date | None) -> DocumentSeen:
-        return DocumentSeen(f"{proof}", proof, "S1", "S1.1", False, "DLU", when, "", (A,), True)
+        return DocumentSeen(f"{proof}", proof, "S1", False, "DLU", when, "", (A,), True)
 
     for order in ((PROOF_EXPORT, PROOF_ITI41), (PROOF_ITI41, PROOF_EXPORT)):
         tally = Tally(YEAR, [A], {})
