@@ -352,8 +352,6 @@ class MssImapServer(imap4.IMAP4Server):
             transport=tls_facts(self.transport, self.scheme),
         )
         exchange.data.update({"login": login, "mechanism": mechanism})
-        if exchange.transport["tls_version"] is None:
-            exchange.flag("sans-tls", "Connexion IMAP sans TLS : MSSanté exige IMAPS ou STARTTLS.")
         exchange.response = HttpResponse(status, {}, "OK" if status < 400 else "NO")
         exchange.finished = now_iso()
         self.mock.recorder.add(exchange)

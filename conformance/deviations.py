@@ -1,14 +1,17 @@
-"""The deviation codes of the INSi mock: stable code -> (requirement id, French label).
+"""Deviation codes: the stable names of the ways a request recorded by a simulated service departs
+from the national service's contract, each with the requirement it breaks and its French label.
 
-The table in README.md lists the same codes (a test keeps both in step); later steps turn
-each deviation into a finding against the requirement given here.
+One table for every service, so that a code leads to its requirement in one hop. The checks over
+recorded exchanges (``ins/insi_request.py``, ``xds/dmp_requests.py``) name their failures with these
+codes; the INSi mock's README lists the INSi rows (``tests/test_deviations.py`` keeps both in step).
 """
 
 from __future__ import annotations
 
-from dui_conformance.mocks.common import Exchange
+from .model import Finding, Location, failed
 
 DEVIATIONS: dict[str, tuple[str, str]] = {
+    # INSi (ins/insi_request.py)
     "INSI-CHEMIN-INCONNU": ("INS-21", "Requête adressée à un autre chemin que le point d'accès INSi"),
     "INSI-METHODE-HTTP": ("INS-21", "Méthode HTTP autre que POST"),
     "INSI-SOAP11": ("INS-21", "Requête SOAP 1.1 (text/xml ou enveloppe 1.1) au lieu de SOAP 1.2"),
@@ -53,11 +56,14 @@ DEVIATIONS: dict[str, tuple[str, str]] = {
         "INS-28",
         "Recherche carte Vitale sans MatriculeIndividu complet (NumIdentifiant + Cle)",
     ),
+    # DMP (xds/dmp_requests.py): a request the simulated DMP cannot route breaks its transport binding
+    "DMP-CHEMIN-INCONNU": ("DMP-40", "Chemin inconnu du DMP simulé"),
+    "DMP-METHODE-HTTP": ("DMP-40", "Méthode HTTP autre que POST"),
 }
 
 
-def flag(exchange: Exchange, code: str, detail: str = "") -> None:
-    """Record deviation ``code`` once per exchange, with an optional detail appended."""
+def deviation(code: str, where: Location, detail: str = "") -> Finding:
+    """The failure for ``code``: « CODE : libellé : détail. », against its requirement, the code as evidence."""
     requirement, label = DEVIATIONS[code]
-    if code not in exchange.codes:
-        exchange.flag(code, f"{label} : {detail.rstrip('.')}." if detail else f"{label}.", requirement)
+    text = f"{label} : {detail.rstrip('.')}." if detail else f"{label}."
+    return failed(requirement, f"{code} : {text}", where, code)
