@@ -86,7 +86,9 @@ def test_a_failure_names_its_code_requirement_and_label():
     soap11 = etree.tostring(env).replace(SOAP12_NS.encode(), SOAP11_NS.encode())
     (failure,) = [
         f
-        for f in check_insi_exchange(exchange(soap11, "text/xml; charset=utf-8", SOAPAction=f'"{action_of(TRAITS_OPERATION)}"'))
+        for f in check_insi_exchange(
+            exchange(soap11, "text/xml; charset=utf-8", SOAPAction=f'"{action_of(TRAITS_OPERATION)}"')
+        )
         if f.outcome is Outcome.FAIL
     ]
     assert (failure.requirement, failure.evidence, failure.location.exchange) == ("INS-21", "INSI-SOAP11", "insi-0001")
@@ -193,7 +195,10 @@ def test_unreadable_requests_stop_the_reading(body, code):
 
 
 def test_the_refusal_and_the_failure_name_the_expected_body_elements():
-    body = f'<soap:Envelope xmlns:soap="{SOAP12_NS}"><soap:Body><RECSANSVITALE xmlns="urn:mauvais"/></soap:Body></soap:Envelope>'
+    body = (
+        f'<soap:Envelope xmlns:soap="{SOAP12_NS}"><soap:Body>'
+        '<RECSANSVITALE xmlns="urn:mauvais"/></soap:Body></soap:Envelope>'
+    )
     record = exchange(body.encode())
     refusal = read_request(record.request).refusal
     for expected in ("{urn:mauvais}RECSANSVITALE", RECSANS_NS, RECVIT_NS):

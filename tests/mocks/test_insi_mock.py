@@ -283,4 +283,3 @@ def test_injected_faults_reach_the_client_as_faults(insi, insi_client):
     insi_client.timeout = 0.2
     insi.set_fault(delay=30, count=1)
     assert insi_client.search_by_traits("FICTIF", [], "F", "1952-06-14").fault.code == "TRANSPORT"
-

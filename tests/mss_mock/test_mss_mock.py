@@ -183,7 +183,7 @@ def test_recorded_submissions_show_what_the_offline_checks_find_and_clear_text(m
     faulted, clear = mss.exchanges(since)
     assert "MSS-03" in failing(faulted)
     assert failing(clear) == [] and clear.transport["tls_version"] is None
-    assert [f.outcome for f in check_tls_version([clear], tls=True)] == [Outcome.FAIL]  # GEN-10 judges clear text
+    assert [f.outcome for f in check_tls_version([clear], tls=True)] == [Outcome.FAIL]  # GEN-10's check reads it
     assert (clear.data["login"], clear.data["mail_from"]) == (EHPAD, PRO)  # a sender other than the mailbox
 
 
