@@ -179,8 +179,6 @@ class AnnuaireMock(MockService):
             return _fhir_error(404, f"Ressource inconnue : {request.path}")
         exact = request.args.get("mailbox-mss", "").lower()
         part = request.args.get("mailbox-mss:contains", "").lower()
-        if not exact and not part:
-            exchange.flag("recherche-sans-bal", "Recherche sans paramètre mailbox-mss : tout l'annuaire est renvoyé.")
         found = [
             resource
             for resource, boxes in self._resources(kind)

@@ -4,7 +4,9 @@ fail with its requirement id, and when it omits or skips."""
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
+from dui_conformance.ins.insi_request import LPS_NS, RECVIT_NS, TRAITS_OPERATION, VITALE_OPERATION, action_of
 from dui_conformance.live.driver import Admission, VitaleCard
 from dui_conformance.live.ins import (
     AdmissionRun,
@@ -15,19 +17,35 @@ from dui_conformance.live.ins import (
     check_ins_obtained_from_insi,
     check_ins_only_when_qualified,
     check_insi_requests,
+    check_insi_traits_form,
     check_no_ins_after_cr02,
     check_traits_as_returned,
     check_vitale_lookup,
     lunar_to_fhir,
 )
 from dui_conformance.mocks.common import Exchange, HttpRequest, HttpResponse
+from dui_conformance.mocks.dui.insi_client import LpsContext, traits_payload, vitale_payload
 from dui_conformance.mocks.dui.resident import Resident, patient_resource
 from dui_conformance.mocks.insi import soap
 from dui_conformance.mocks.insi.personas import load_personas
 from dui_conformance.model import Outcome
 
 PERSONAS = {p.id: p for p in load_personas()}
-TRAITS_OP, VITALE_OP = soap.TRAITS_OPERATION, soap.VITALE_OPERATION
+TRAITS_OP, VITALE_OP = TRAITS_OPERATION, VITALE_OPERATION
+
+
+def request(operation: str = TRAITS_OP, without: tuple[str, ...] = (), name: str = "FICTIF") -> HttpRequest:
+    """The request a correct DUI sends for ``operation``, less the elements named (Clark notation)."""
+    if operation == TRAITS_OP:
+        payload = traits_payload(name, ["CAMILLE"], "F", "1952-06-14")
+    else:
+        payload = vitale_payload("2681221231034", "93")
+    env = etree.fromstring(LpsContext("DUI-TEST", "2.1", "IDAM", "test").envelope(action_of(operation), payload))
+    for tag in without:
+        for node in list(env.iter(tag)):
+            node.getparent().remove(node)
+    headers = {"Content-Type": f'application/soap+xml; action="{action_of(operation)}"'}
+    return HttpRequest.received("POST", "/lps", headers, etree.tostring(env))
 
 
 def insi(
@@ -36,10 +54,12 @@ def insi(
     persona: str = "unique",
     operation: str = TRAITS_OP,
     fault: bool = False,
-    deviations: tuple[tuple[str, str], ...] = (),
+    without: tuple[str, ...] = (),
     vitale: dict | None = None,
+    name: str = "FICTIF",
 ) -> Exchange:
-    ex = Exchange(f"insi-{n:04d}", "insi", "2025-01-01T00:00:00Z", HttpRequest("POST", "/lps", {}, ""), operation)
+    sent = request(operation, without, name)
+    ex = Exchange(f"insi-{n:04d}", "insi", "2025-01-01T00:00:00Z", sent, operation)
     if fault:
         ex.data["fault"] = {"siram": "siram_100", "desir": "desir_550"}
         ex.response = HttpResponse(400, {}, soap.envelope(soap.fault("refus")).decode())
@@ -55,8 +75,6 @@ def insi(
             }
     if vitale is not None:
         ex.data["vitale"] = vitale
-    for code, requirement in deviations:
-        ex.flag(code, f"écart {code}", requirement)
     return ex
 
 
@@ -115,9 +133,12 @@ def test_ins20_omits_without_any_ins():
 # --- INS-21 -----------------------------------------------------------------------------------
 
 
+NO_CARD_MATRICULE = (f"{{{RECVIT_NS}}}MatriculeIndividu",)
+
+
 def test_ins21_turns_each_deviation_into_a_failure_at_its_exchange():
     exchanges = [
-        insi(1, deviations=(("INSI-ENTETE-LPS-ABSENT", "INS-21"), ("INSI-VITALE-MATRICULE-ABSENT", "INS-28"))),
+        insi(1, operation=VITALE_OP, without=(f"{{{LPS_NS}}}ContexteLPS", *NO_CARD_MATRICULE)),
         insi(2),
     ]
     findings = check_insi_requests(run(exchanges, None))
@@ -128,6 +149,20 @@ def test_ins21_turns_each_deviation_into_a_failure_at_its_exchange():
 
 def test_ins21_skips_without_requests():
     assert outcomes(check_insi_requests(run([], None))) == {Outcome.SKIP}
+
+
+# --- INS-29 -----------------------------------------------------------------------------------
+
+
+def test_ins29_fails_on_lower_case_traits_only():
+    findings = check_insi_traits_form(run([insi(1, name="Fictif"), insi(2)], None))
+    assert [(f.outcome, f.evidence, f.location.exchange) for f in findings] == [
+        (Outcome.FAIL, "INSI-TRAITS-MINUSCULES", "insi-0001"),
+        (Outcome.PASS, None, "insi-0002"),
+    ]
+    assert requirements(findings) == {"INS-29"}
+    assert outcomes(check_insi_requests(run([insi(1, name="Fictif")], None))) == {Outcome.PASS}
+    assert outcomes(check_insi_traits_form(run([], None))) == {Outcome.SKIP}
 
 
 # --- INS-22 -----------------------------------------------------------------------------------
@@ -307,7 +342,7 @@ SENT = {"NumIdentifiant": "2681221231034", "Cle": "93"}
             Outcome.FAIL,
         ),
         (
-            [insi(1, "01", operation=VITALE_OP, vitale={}, deviations=(("INSI-VITALE-MATRICULE-ABSENT", "INS-28"),))],
+            [insi(1, "01", operation=VITALE_OP, vitale={}, without=NO_CARD_MATRICULE)],
             Outcome.FAIL,
         ),
     ],

@@ -1,16 +1,16 @@
-"""INSi mock end to end through the reference client, deviant raw requests, hostile XML, faults."""
+"""INSi mock end to end through the reference client, deviant raw requests (answered, then judged by the
+library on the recorded exchange), hostile XML, faults."""
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import pytest
 import requests
 from lxml import etree
 
+from dui_conformance.ins.insi_request import check_insi_exchange
 from dui_conformance.mocks.dui.insi_client import LpsContext, parse_response, traits_payload, vitale_payload
-from dui_conformance.mocks.insi import DEVIATIONS, InsiMock
+from dui_conformance.mocks.insi import InsiMock
+from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
 
@@ -43,6 +43,15 @@ def _drop(env: etree._Element, xpath: str) -> etree._Element:
     return env
 
 
+def _failures(exchange) -> list:
+    """What the library's check finds wrong in the recorded request."""
+    return [f for f in check_insi_exchange(exchange) if f.outcome is Outcome.FAIL]
+
+
+def _codes(exchange) -> set[str]:
+    return {f.evidence for f in _failures(exchange)}
+
+
 # --- persona scenarios through the reference client (correct requests: no deviation) ---
 
 
@@ -59,7 +68,7 @@ def test_unique_match(insi, insi_client):
         "LieuNaissance": "63113",
     }
     exchange = insi.recorder.exchanges()[0]
-    assert exchange.codes == [] and exchange.operation == "rechercherInsAvecTraitsIdentite"
+    assert _codes(exchange) == set() and exchange.operation == "rechercherInsAvecTraitsIdentite"
     assert exchange.data["cr"] == "00" and exchange.data["matricule"] == "252066311304770"
     assert exchange.data["traits"]["Prenom"] == ["CAMILLE"]
     assert exchange.data["lps"] == "urn:lps:DUI-TEST:2.1"
@@ -68,7 +77,7 @@ def test_unique_match(insi, insi_client):
 def test_no_match_cr01(insi, insi_client):
     result = insi_client.search_by_traits("INCONNU", [], "M", "2000-01-01")
     assert (result.cr, result.label, result.active, result.ok) == ("01", "Aucune identite trouvee", None, False)
-    assert insi.recorder.exchanges()[0].codes == []
+    assert _codes(insi.recorder.exchanges()[0]) == set()
 
 
 def test_homonyms_cr02_then_disambiguated(insi, insi_client):
@@ -78,7 +87,7 @@ def test_homonyms_cr02_then_disambiguated(insi, insi_client):
     assert insi_client.search_by_traits("DOUBLON", [], "M", "1947-11-03", "49007").active.full == "147114900708288"
     assert insi_client.search_by_traits("DOUBLON", ["LOUIS", "MARCEL"], "M", "1947-11-03").cr == "00"
     assert insi_client.search_by_traits("DOUBLON", ["LOUIS", "HENRI"], "M", "1947-11-03").cr == "01"
-    assert all(e.codes == [] for e in insi.recorder.exchanges())
+    assert all(_codes(e) == set() for e in insi.recorder.exchanges())
 
 
 def test_active_ins_with_history(insi, insi_client):
@@ -105,7 +114,7 @@ def test_special_traits_returned_verbatim(insi, insi_client, args, matricule, pl
         args[3],
         place,
     )
-    assert insi.recorder.exchanges()[0].codes == []
+    assert _codes(insi.recorder.exchanges()[0]) == set()
 
 
 def test_several_first_names_list(insi_client):
@@ -126,24 +135,20 @@ def test_carte_vitale(insi, insi_client):
     assert result.ok and result.active.full == "268122123103493" and result.traits["ListePrenom"] == "ALICE MARTHE"
     assert insi_client.search_by_vitale("2681221231034", "92").cr == "01"
     first = insi.recorder.exchanges()[0]
-    assert first.operation == "rechercherInsAvecCarteVitale" and first.codes == []
+    assert first.operation == "rechercherInsAvecCarteVitale" and _codes(first) == set()
     assert first.data["vitale"]["NumIdentifiant"] == "2681221231034"
 
 
-# --- deviant raw requests: answered, and flagged ---
+# --- deviant raw requests: answered, recorded, and judged ---
 
 
-def _codes(exchange) -> set[str]:
-    return set(exchange.codes)
-
-
-def test_soap11_request_answered_and_flagged(insi):
+def test_soap11_request_answered_and_judged(insi):
     env = _envelope()
     soap11 = etree.tostring(env).replace(NS["soap"].encode(), b"http://schemas.xmlsoap.org/soap/envelope/")
     response, exchange = _post(insi, soap11, "text/xml; charset=utf-8", SOAPAction=f'"{TRAITS_ACTION}"')
     assert response.status_code == 200 and parse_response(200, response.content).cr == "00"
     assert _codes(exchange) == {"INSI-SOAP11"}
-    assert exchange.deviations[0].requirement == "INS-21"
+    assert _failures(exchange)[0].requirement == "INS-21"
 
 
 @pytest.mark.parametrize(
@@ -158,12 +163,12 @@ def test_soap11_request_answered_and_flagged(insi):
         ("//r:Sexe", "INSI-TRAIT-ABSENT"),
     ],
 )
-def test_missing_parts_flagged(insi, xpath, code):
+def test_missing_parts_judged(insi, xpath, code):
     response, exchange = _post(insi, _drop(_envelope(), xpath))
     assert response.status_code == 200 and _codes(exchange) == {code}
 
 
-def test_wrong_actions_flagged(insi):
+def test_wrong_actions_judged(insi):
     env = _envelope()
     env.find(".//wsa:Action", NS).text = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale"
     response, exchange = _post(insi, env, 'application/soap+xml; charset=utf-8; action="urn:autre"')
@@ -178,18 +183,18 @@ def test_context_version_checked(insi):
     env = _envelope()
     env.find(".//ctxlps:ContexteLPS", NS).set("Version", "02_00")
     _, exchange = _post(insi, env)
-    assert _codes(exchange) == {"INSI-ENTETE-LPS-INCOMPLET"} and "Version" in exchange.deviations[0].message_fr
+    assert _codes(exchange) == {"INSI-ENTETE-LPS-INCOMPLET"} and "Version" in _failures(exchange)[0].message
 
 
-def test_lower_case_traits_flagged_and_not_matched(insi):
+def test_lower_case_traits_judged_and_not_matched(insi):
     env = _envelope(traits_payload("Fictif", ["camille"], "F", "1952-06-14"))
     response, exchange = _post(insi, env)
     assert parse_response(response.status_code, response.content).cr == "01"
     assert _codes(exchange) == {"INSI-TRAITS-MINUSCULES"}
-    assert "Fictif" in exchange.deviations[0].message_fr and "camille" in exchange.deviations[0].message_fr
+    assert "Fictif" in _failures(exchange)[0].message and "camille" in _failures(exchange)[0].message
 
 
-def test_case_insensitive_option_matches_but_still_flags():
+def test_case_insensitive_option_matches_but_is_still_judged():
     with InsiMock(case_sensitive=False) as mock:
         response, exchange = _post(mock, _envelope(traits_payload("fictif", ["Camille"], "F", "1952-06-14")))
     assert parse_response(response.status_code, response.content).cr == "00"
@@ -208,12 +213,12 @@ def test_case_insensitive_option_matches_but_still_flags():
         ),
     ],
 )
-def test_badly_formed_traits_flagged(insi, traits, codes):
+def test_badly_formed_traits_judged(insi, traits, codes):
     _, exchange = _post(insi, _envelope(traits_payload(*traits)))
     assert _codes(exchange) == codes
 
 
-def test_vitale_without_matricule_flagged(insi):
+def test_vitale_without_matricule_judged(insi):
     payload = vitale_payload("2681221231034", "93")
     payload.remove(payload[0])
     env = etree.fromstring(CONTEXT.envelope("urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale", payload))
@@ -222,10 +227,10 @@ def test_vitale_without_matricule_flagged(insi):
     )
     assert parse_response(response.status_code, response.content).cr == "01"
     assert _codes(exchange) == {"INSI-VITALE-MATRICULE-ABSENT"}
-    assert exchange.deviations[0].requirement == "INS-28"
+    assert _failures(exchange)[0].requirement == "INS-28"
 
 
-# --- unreadable or hostile requests: SOAP fault + deviation, no crash, no hang ---
+# --- unreadable or hostile requests: SOAP fault, judged, no crash, no hang ---
 
 BOMB = (
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;'
@@ -257,14 +262,14 @@ def test_unreadable_request_gets_fault(insi, body, code):
     assert response.status_code == 400
     result = parse_response(response.status_code, response.content)
     assert result.fault is not None and result.fault.code == "Sender" and result.cr is None
-    assert code in exchange.codes
+    assert code in _codes(exchange)
     assert "root:" not in response.text  # no file content leaked
 
 
 def test_wrong_method_and_path(insi):
     assert requests.get(insi.url, timeout=5).status_code == 405
     assert requests.post(insi.base_url + "/autre", data=b"x", timeout=5).status_code == 404
-    assert [e.codes for e in insi.recorder.exchanges()] == [["INSI-METHODE-HTTP"], ["INSI-CHEMIN-INCONNU"]]
+    assert [_codes(e) for e in insi.recorder.exchanges()] == [{"INSI-METHODE-HTTP"}, {"INSI-CHEMIN-INCONNU"}]
 
 
 # --- injected faults seen through the client ---
@@ -278,9 +283,3 @@ def test_injected_faults_reach_the_client_as_faults(insi, insi_client):
     insi_client.timeout = 0.2
     insi.set_fault(delay=30, count=1)
     assert insi_client.search_by_traits("FICTIF", [], "F", "1952-06-14").fault.code == "TRANSPORT"
-
-
-def test_readme_lists_every_deviation_code():
-    readme = (Path(__file__).resolve().parents[2] / "mocks" / "insi" / "README.md").read_text(encoding="utf-8")
-    rows = dict(re.findall(r"^\| `(INSI-[A-Z0-9-]+)` \| (INS-\d+) \|", readme, flags=re.MULTILINE))
-    assert rows == {code: requirement for code, (requirement, _) in DEVIATIONS.items()}

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.live
 
 
 class EchoMock(MockService):
-    """Echoes the body; flags ECHO-VIDE on an empty body; fails on purpose on /boom."""
+    """Echoes the body, recording its length; fails on purpose on /boom."""
 
     service = "echo"
 
@@ -32,8 +32,7 @@ class EchoMock(MockService):
         if request.path == "/boom":
             raise RuntimeError("panne volontaire")
         body = request.get_data()
-        if not body:
-            exchange.flag("ECHO-VIDE", "Corps vide.")
+        exchange.data["length"] = len(body)
         exchange.operation = "echo"
         return Response(body, 200, mimetype="text/plain")
 
@@ -112,11 +111,15 @@ def test_exchanges_recorded_and_served_redacted(echo):
     assert len(echo.recorder.exchanges()) == 2  # harness calls are not exchanges
 
 
-def test_deviation_flag_and_to_dict(echo):
-    requests.post(echo.url, data=b"", timeout=5)
-    exchange = echo.recorder.exchanges()[0]
-    assert exchange.codes == ["ECHO-VIDE"]
-    assert exchange.to_dict()["deviations"] == [{"code": "ECHO-VIDE", "message_fr": "Corps vide.", "requirement": None}]
+def test_the_exact_body_is_kept_for_the_checks_and_its_text_for_reports(echo):
+    requests.post(echo.url, data="é".encode(), timeout=5)
+    requests.post(echo.url, data=b"\xff\xfe latin", timeout=5)
+    utf8, other = echo.recorder.exchanges()
+    assert (utf8.request.body, utf8.request.raw, utf8.request.content()) == ("é", None, "é".encode())
+    assert other.request.content() == b"\xff\xfe latin" and other.request.body == "\ufffd\ufffd latin"
+    assert other.data["length"] == 8 and "raw" not in other.to_dict()["request"]
+    json.dumps(other.to_dict())
+    assert other.request.header("content-LENGTH") == "8"
 
 
 def test_to_dict_masks_secrets_but_keeps_protocol_codes(echo):

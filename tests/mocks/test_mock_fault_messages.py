@@ -1,12 +1,13 @@
-"""A mock's fault and deviation messages name what it expected: namespace, element, header (issue 7, point 7)."""
+"""A mock's fault, and the judgement of the request it recorded, name what was expected: namespace, element,
+header (issue 7, point 7)."""
 
 from __future__ import annotations
 
 import pytest
 import requests
 
+from dui_conformance.ins.insi_request import RECSANS_NS, RECVIT_NS, SOAP12_NS, check_insi_exchange
 from dui_conformance.mocks.insi import InsiMock
-from dui_conformance.mocks.insi.soap import RECSANS_NS, RECVIT_NS, SOAP12_NS
 
 pytestmark = pytest.mark.live
 
@@ -28,7 +29,7 @@ def test_insi_fault_names_the_expected_body_elements_and_namespaces():
     assert response.status_code == 400
     for expected in ("{urn:mauvais}RECSANSVITALE", RECSANS_NS, RECVIT_NS):
         assert expected in response.text
-    assert any(RECSANS_NS in d.message_fr for d in exchange.deviations)
+    assert any(RECSANS_NS in f.message for f in check_insi_exchange(exchange))
 
 
 def test_insi_deviation_names_the_missing_header_namespace():
@@ -39,6 +40,6 @@ def test_insi_deviation_names_the_missing_header_namespace():
     )
     with InsiMock() as insi:
         requests.post(insi.url, data=body.encode(), timeout=5, headers={"Content-Type": "application/soap+xml"})
-        messages = " ".join(d.message_fr for d in insi.recorder.exchanges()[-1].deviations)
+        messages = " ".join(f.message for f in check_insi_exchange(insi.recorder.exchanges()[-1]))
     assert "urn:siram:lps:ctxlps" in messages and "urn:siram:bam:ctxbam" in messages
     assert "http://www.w3.org/2005/08/addressing" in messages

@@ -22,10 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from dui_conformance.live.transport import check_tls_version
 from dui_conformance.mocks.common import TestPki
 from dui_conformance.mocks.mss import DEFAULT_PASSWORD, Directory, MssMock, luhn_valid
 from dui_conformance.model import Outcome
 from dui_conformance.mss import check_message_data
+from dui_conformance.mss.submission import check_submission
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mss"
 EHPAD = "secretariat@ehpad-les-tilleuls.mssante.fr"
@@ -71,6 +73,11 @@ def message(
     return msg.as_bytes()
 
 
+def failing(exchange) -> list[str]:
+    """The requirements the library's check of a recorded submission fails."""
+    return [f.requirement for f in check_submission(exchange) if f.outcome is Outcome.FAIL]
+
+
 def smtps(mss, pki, login: str = EHPAD) -> smtplib.SMTP_SSL:
     client = smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=pki.client_context(), timeout=10)
     client.login(login, DEFAULT_PASSWORD)
@@ -101,7 +108,7 @@ def test_smtps_and_starttls_deliver_with_tls_facts(mss, pki):
         "tls_version": second.transport["tls_version"],
         "client_subject": None,
     }
-    assert first.codes == [] and first.data["login"] == EHPAD and first.response.status == 250
+    assert failing(first) == [] and first.data["login"] == EHPAD and first.response.status == 250
     assert len(inbox(mss, pki, "claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr")) >= 2
 
 
@@ -158,7 +165,7 @@ def test_a_patient_cannot_start_a_conversation(mss, pki):
             client.sendmail(PATIENT, [OTHER_PATIENT.replace("247", "146")], patient_mail)
 
 
-def test_deviations_flag_what_the_offline_checks_find_and_clear_text(mss, pki):
+def test_recorded_submissions_show_what_the_offline_checks_find_and_clear_text(mss, pki):
     since = mss.recorder.mark()
     with smtps(mss, pki) as client:
         client.sendmail(
@@ -167,15 +174,17 @@ def test_deviations_flag_what_the_offline_checks_find_and_clear_text(mss, pki):
             message(to="claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr", fixture="message-codecda-absent.eml"),
         )
     with smtplib.SMTP("127.0.0.1", port(mss, "smtp"), timeout=10) as client:
-        client.login(EHPAD, DEFAULT_PASSWORD)  # no STARTTLS: served, flagged
+        client.login(EHPAD, DEFAULT_PASSWORD)  # no STARTTLS: served, recorded
         client.sendmail(
             PRO,
             ["claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"],
             message(PRO, "claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"),
         )
     faulted, clear = mss.exchanges(since)
-    assert "MSS-03" in faulted.codes
-    assert set(clear.codes) == {"sans-tls", "expediteur-different"} and clear.transport["tls_version"] is None
+    assert "MSS-03" in failing(faulted)
+    assert failing(clear) == [] and clear.transport["tls_version"] is None
+    assert [f.outcome for f in check_tls_version([clear], tls=True)] == [Outcome.FAIL]  # GEN-10's check reads it
+    assert (clear.data["login"], clear.data["mail_from"]) == (EHPAD, PRO)  # a sender other than the mailbox
 
 
 def _sasl(kind: str, user: str, token: str) -> bytes:
