@@ -1,6 +1,7 @@
-"""The reference DUI's MSSanté client: its applicative mailbox (BAL APP), opened with the DUI's
-certificate (SASL EXTERNAL) over SMTPS and IMAPS, sends a DLU in an IHE_XDM.ZIP and reads what
-arrives (documents to integrate, acknowledgements of what it sent)."""
+"""The reference DUI's MSSanté part. Its client (:class:`MssClient`): the applicative mailbox (BAL APP),
+opened with the DUI's certificate (SASL EXTERNAL) over SMTPS and IMAPS, sends a DLU in an IHE_XDM.ZIP and
+reads what arrives (documents to integrate, acknowledgements of what it sent). Its adapter operations
+(:class:`MssAdapter`), composed into the DUI."""
 
 from __future__ import annotations
 
