@@ -274,7 +274,7 @@ def embedded_cda(xml: XmlDocument) -> XmlDocument | None:
 
 def fhir_xml_as_json(xml: XmlDocument) -> Any:
     """A FHIR resource in XML as its JSON form (fhir.resources, R4B models, from the safely parsed tree)."""
-    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B import get_fhir_model_class  # heavy (pydantic models): only for FHIR in XML
 
     name = etree.QName(xml.root).localname
     try:

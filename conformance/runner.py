@@ -129,7 +129,7 @@ def plan_scope(settings: RunSettings) -> dict[str, str]:
     """Requirements this run does not concern, with the reason (French): none of their scenarios
     can run, because of the phases asked for, the ``--exigence`` selection or the kinds of the
     documents given. A requirement left out here and still without a result is « non évaluée »."""
-    from pytest_bdd.feature import get_features
+    from pytest_bdd.feature import get_features  # here: pytest-bdd and the plugin (pytest) load with a run
 
     from .plugin import out_of_scope
 
