@@ -289,11 +289,13 @@ class ReferenceDui:
         if active is None:
             return self._store(self._checked(typed, document, result.cr))  # CR 01 / 02: no INS
         self._last_found = result
-        return self._store(self._from_insi(typed, result.traits, active, document, method))
+        return self._store(self._from_insi(typed, result, active, document, method))
 
     def _from_insi(
-        self, typed: Resident, tiq: dict[str, str], active: InsIdentifier, document: str | None, method: str
+        self, typed: Resident, result: InsiResult, active: InsIdentifier, document: str | None, method: str
     ) -> Resident:
+        """The resident as the INSi knows it; ``active``: the INS the search found (``result.ok``)."""
+        tiq = result.traits
         birth_name, first_names = tiq.get("NomNaissance", ""), tiq.get("ListePrenom") or tiq.get("Prenom", "")
         if "traits-alteres" in self.defects:
             birth_name, first_names = birth_name.capitalize(), first_names.split(" ")[0]
