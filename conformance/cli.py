@@ -19,22 +19,21 @@ from rich.console import Console
 from . import __version__
 from .execution import ExecutorError
 from .live.config import ConfigError
-from .model import Outcome, RunResult
-from .requirements import PROFILES, load_catalogue
-from .requirements.catalogue import SERVICES
-from .requirements.coverage import scan_features
-from .runner import (
+from .model import (
     EXIT_HARNESS,
     EXIT_INTERRUPTED,
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     EXIT_USAGE,
-    FEATURES_DIR,
-    Execution,
     HarnessError,
-    execute,
+    Outcome,
+    RunResult,
     exit_code,
 )
+from .requirements import PROFILES, load_catalogue
+from .requirements.catalogue import SERVICES
+from .requirements.coverage import scan_features
+from .runner import FEATURES_DIR, Execution, execute
 from .runner import Progress as ProgressCallbacks
 from .settings import LIVE, OFFLINE, REPORT_FORMATS, RunSettings
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from .report.redact import redact
+from .redact import redact
 
 
 def now_iso() -> str:

@@ -20,7 +20,6 @@ import pytest
 
 from . import mss, xds  # noqa: F401 - register the IHE_XDM.ZIP, ITI-41 and MIME message input kinds
 from .execution.plan import (
-    ALL_KINDS,
     Judged,
     Verdict,
     applies_to,
@@ -34,7 +33,7 @@ from .execution.plan import (
 from .inputs import KIND_LABELS, InputDocument, load, run_documents
 from .model import Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
-from .settings import LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
+from .settings import ALL_KINDS, LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
 
 AUDIT_STEP = "(harnais) chaque échange enregistré par les services simulés pendant le scénario est jugé"
 
@@ -118,7 +117,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if _settings_key not in config.stash:
         return
     settings = config.stash[_settings_key]
-    selected, deselected = [], []
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
         tags = _tags(getattr(item, "function", None))
         # An offline scenario with no document of its kinds gets an empty parameter set.
@@ -269,7 +269,7 @@ def _unstarted_scenario(item: pytest.Item) -> ScenarioResult:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for name, value in report.user_properties:
-        if name == "dui_scenario":
+        if name == "dui_scenario" and isinstance(value, str):  # the JSON the worker wrote
             _RESULTS.append(ScenarioResult.from_dict(json.loads(value)))
 
 

@@ -15,17 +15,19 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import asdict, replace
+from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from ..model import SCHEMA_VERSION, RequirementResult, RunResult, ScenarioResult
+from ..redact import redact
 from ..results import ScenarioLog
 from .common import ReportContext
 from .html import render_html
 from .json_report import dumps, write_json
 from .markdown import render_markdown
-from .redact import redact
 
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -56,19 +58,22 @@ def redact_run(run: RunResult) -> RunResult:
             if safe_head == head
             else replace(RunResult.from_dict(safe_head), scenarios=run.scenarios, requirements=run.requirements)
         )
-    scenarios = [_redacted(s, ScenarioResult) for s in run.scenarios]
-    requirements = [_redacted(r, RequirementResult) for r in run.requirements]
+    scenarios = [_redacted(s) for s in run.scenarios]
+    requirements = [_redacted(r) for r in run.requirements]
     if safe_head == head and all(
-        a is b for a, b in zip(scenarios + requirements, run.scenarios + run.requirements, strict=False)
+        a is b for a, b in zip(chain(scenarios, requirements), chain(run.scenarios, run.requirements), strict=False)
     ):
         return run
     return replace(RunResult.from_dict(safe_head), scenarios=scenarios, requirements=requirements)
 
 
-def _redacted(item: ScenarioResult | RequirementResult, kind: type) -> Any:
+Item = TypeVar("Item", ScenarioResult, RequirementResult)
+
+
+def _redacted(item: Item) -> Item:
     data = item.to_dict()
     safe = redact(data)
-    return item if safe == data else kind.from_dict(safe)
+    return item if safe == data else type(item).from_dict(safe)
 
 
 def render_json_bytes(run: RunResult) -> bytes:
@@ -98,7 +103,9 @@ def build_evidence(run: RunResult, context: ReportContext | None = None) -> byte
     return buffer.getvalue()
 
 
-def write_evidence(safe: RunResult, context: ReportContext, artefacts: dict[str, bytes | Path], out: IO[bytes]) -> None:
+def write_evidence(
+    safe: RunResult, context: ReportContext, artefacts: Mapping[str, bytes | Path], out: IO[bytes]
+) -> None:
     """Pack an already masked run into ``out``; ``artefacts`` gives, per ``PACKED`` format, its bytes
     or the file already written (copied in chunks: a large report.json never sits in memory twice)."""
     names = {"json": "report.json", "html": "index.html", "markdown": "summary.md"}
@@ -142,7 +149,7 @@ def _add(archive: zipfile.ZipFile, name: str, stream: IO[bytes], size: int) -> s
     if hasattr(info, "compress_level"):  # public from Python 3.13
         info.compress_level = _LEVEL
     else:  # what ZipFile.open(info) reads before 3.13
-        info._compresslevel = _LEVEL
+        info._compresslevel = _LEVEL  # type: ignore[attr-defined]  # a private slot, absent from the stubs
     info.external_attr = 0o644 << 16
     info.file_size = size  # decides zip64 up front, as writestr does
     digest = hashlib.sha256()

@@ -7,7 +7,7 @@ import pytest
 from dui_conformance import cli, runner
 from dui_conformance.execution import executors
 from dui_conformance.fixtures import iter_manifest
-from dui_conformance.runner import EXIT_INTERRUPTED
+from dui_conformance.model import EXIT_INTERRUPTED
 
 
 @pytest.mark.parametrize("spool_from", [runner.SPOOL_FROM, 0], ids=["en-memoire", "sur-disque"])

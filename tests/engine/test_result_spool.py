@@ -20,11 +20,12 @@ from dui_conformance.model import (
     StepResult,
     omitted,
     passed,
+    requirement_outcome,
 )
 from dui_conformance.report import write_reports
 from dui_conformance.requirements import load_catalogue
 from dui_conformance.results import RunCollector, ScenarioLog, Spool
-from dui_conformance.runner import plan_scope, requirement_outcome
+from dui_conformance.runner import plan_scope
 
 from .conftest import fixture_settings
 
@@ -241,7 +242,7 @@ def _with_secret(s: ScenarioResult, secret: str) -> list[ScenarioResult]:
 def test_a_scenario_is_left_unmasked_only_when_masking_leaves_it_as_it_is(local_run):
     """The collector masks a scenario only when one of its texts is new and holds a trigger word: whatever
     ``redact`` would change is never skipped, in any text, alone or among texts already seen."""
-    from dui_conformance.report.redact import CleanTexts, redact
+    from dui_conformance.redact import CleanTexts, redact
     from dui_conformance.results.collector import _texts
 
     clean = CleanTexts()
@@ -267,7 +268,7 @@ def test_secrets_are_masked_in_the_log_and_in_the_findings_of_each_requirement(s
         if {rid for f in v.findings for rid in (f.requirement, *v.requirements)} == {"GEN-01"}
     ]
     collector, requirements = _collected(scenarios, spool)
-    from dui_conformance.report.redact import redact
+    from dui_conformance.redact import redact
 
     assert [s.to_dict() for s in collector.log] == [redact(s.to_dict()) for s in scenarios]
     gen = next(r for r in requirements if r.id == "GEN-01")
@@ -300,7 +301,7 @@ def test_fewer_collections_while_a_run_goes_then_as_before():
 
 
 def test_clean_texts_stay_bounded_and_still_see_secrets(monkeypatch):
-    from dui_conformance.report.redact import CleanTexts
+    from dui_conformance.redact import CleanTexts
 
     monkeypatch.setattr(CleanTexts, "LIMIT", 10)
     clean = CleanTexts()

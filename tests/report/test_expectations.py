@@ -4,8 +4,8 @@ import pytest
 from lxml import html as lxml_html
 
 from dui_conformance.expectations import Expectation, ExpectationsError, load_expectations, reconcile
+from dui_conformance.model import EXIT_HARNESS, EXIT_NOT_CONFORMANT, EXIT_OK
 from dui_conformance.report import ReportContext, render_html, render_markdown
-from dui_conformance.runner import EXIT_HARNESS, EXIT_NOT_CONFORMANT, EXIT_OK
 
 INS01 = Expectation("INS-01", "Règle contestée auprès de l'ANS", "https://suivi.example/42")
 

@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from dui_conformance.report.redact import MASK, may_hold_secrets, redact
+from dui_conformance.redact import MASK, may_hold_secrets, redact
 from dui_conformance.results import json_line
 
 

@@ -1,5 +1,8 @@
 """Mask secrets before anything is written: reports and evidence packs get published.
 
+A leaf of the library (it imports nothing from the harness): recorded exchanges, the run's collector and
+the report writers all mask through it.
+
 Exchanges recorded by mocks carry real protocol traffic (HTTP headers, OAuth token
 responses, SOAP WS-Security, test keys). ``redact`` walks any JSON-like value and masks
 values under sensitive keys, sensitive header pairs and secrets embedded in free text.
@@ -115,14 +118,14 @@ class CleanTexts:
     LIMIT = 1 << 14  # a run repeats a few hundred texts; the others (nodeids) are met once
 
     def __init__(self) -> None:
-        self._known: set[str | None] = {None}
+        self._known: set[str] = set()
 
     def all_clean(self, texts: list[str | None]) -> bool:
         """False when a text may hold a secret (every sensitive key and pattern holds a word of
         ``may_hold_secrets``, none of which spans two texts joined by a NUL)."""
         known = self._known
         try:
-            new = [text for text in texts if text not in known]
+            new = [text for text in texts if text is not None and text not in known]
             if not new:
                 return True
             if may_hold_secrets("\0".join(new)):
@@ -131,7 +134,6 @@ class CleanTexts:
             return False
         if len(known) > self.LIMIT:
             known.clear()
-            known.add(None)
         known.update(new)
         return True
 
@@ -165,8 +167,7 @@ def redact(obj: Any) -> Any:
             out[key] = MASK if hide and value not in (None, "") else redact(value)
         return out
     if isinstance(obj, (list, tuple)):
-        if len(obj) == 2 and isinstance(obj[0], str) and _is_sensitive(obj[0]) and obj[1] not in (None, ""):
-            return type(obj)([obj[0], MASK])  # a (header, value) pair
-        items = [redact(item) for item in obj]
+        header = len(obj) == 2 and isinstance(obj[0], str) and _is_sensitive(obj[0]) and obj[1] not in (None, "")
+        items = [obj[0], MASK] if header else [redact(item) for item in obj]  # header: a (header, value) pair
         return items if type(obj) is list else type(obj)(items)
     return obj
