@@ -24,15 +24,6 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-@dataclass(frozen=True)
-class Deviation:
-    """A departure from the specification flagged by a mock that still judges in its handlers (PSC)."""
-
-    code: str
-    message_fr: str
-    requirement: str | None = None
-
-
 @dataclass
 class HttpRequest:
     method: str
@@ -83,17 +74,9 @@ class Exchange:
     operation: str | None = None
     finished: str | None = None
     response: HttpResponse | None = None
-    deviations: list[Deviation] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     # scheme, tls_version ("TLSv1.3"…) and client_subject (RFC 4514) of the connection, as the mock saw it
     transport: dict[str, Any] = field(default_factory=dict)
-
-    def flag(self, code: str, message_fr: str, requirement: str | None = None) -> None:
-        self.deviations.append(Deviation(code, message_fr, requirement))
-
-    @property
-    def codes(self) -> list[str]:
-        return [d.code for d in self.deviations]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for reports and the evidence pack, with credentials masked (the raw body stays out)."""

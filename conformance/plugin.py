@@ -220,8 +220,8 @@ def pytest_bdd_after_scenario(request, feature, scenario) -> None:
 
 
 def _audit_live(request, result: ScenarioResult) -> None:
-    """Every deviation a simulated service recorded during the scenario becomes one of its findings
-    (``LiveEnvironment.audit``), whichever step caused the exchange."""
+    """Every failure the library finds in the exchanges the simulated services recorded during the scenario
+    becomes one of its findings (``LiveEnvironment.audit``), whichever step caused the exchange."""
     try:
         env = request.getfixturevalue("live_env")
     except pytest.FixtureLookupError:

@@ -139,10 +139,6 @@ def build_run(with_error: bool = True) -> RunResult:
                 "id": "insi-0001",
                 "service": "INS",
                 "operation": "rechercherInsAvecTraitsIdentite",
-                "deviations": [
-                    {"code": "CERT-ABSENT", "message_fr": "Certificat client absent", "requirement": "INS-03"},
-                    {"code": "X", "message_fr": HOSTILE, "requirement": None},
-                ],
                 "request": {
                     "headers": {"Authorization": "Bearer abcdefSECRET123", "Cookie": "session=SECRET"},
                     "body": "<wsse:Password>SECRET-PW</wsse:Password>",
@@ -156,7 +152,6 @@ def build_run(with_error: bool = True) -> RunResult:
                 "id": "../../etc/passwd",
                 "service": "PSC",
                 "operation": None,
-                "deviations": [],
                 "raw": "POST /token HTTP/1.1\r\nAuthorization: Basic U0VDUkVUOlNFQ1JFVA==\r\n\r\n"
                 "grant_type=authorization_code&client_secret=SECRET-CS&code=abc",
                 "id_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJTRUNSRVQifQ.c2lnU0VDUkVU",

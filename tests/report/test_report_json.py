@@ -68,6 +68,5 @@ def test_exchanges_recorded_by_mocks_fit_the_schema(failing_run):
     from dui_conformance.exchanges import Exchange, HttpRequest
 
     exchange = Exchange("psc-0001", "PSC", "2025-01-15T10:00:01+00:00", HttpRequest("POST", "/token", {}, "x=1"))
-    exchange.flag("NONCE", "Nonce absent de la requête.", "PSC-03")
     failing_run.exchanges.append(exchange.to_dict())
     jsonschema.Draft202012Validator(_schema()).validate(json.loads(render_json(failing_run)))
