@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
+from ..decides import decides
 from ..model import Finding, failed, omitted, passed
 from ..xmlsafe import HL7_NS, XmlDocument
 
@@ -26,7 +27,10 @@ def is_cda(doc: XmlDocument) -> bool:
 
 
 def cda_layer(*requirements: str):
-    """A layer only runs on a CDA ClinicalDocument; on anything else its requirements do not apply."""
+    """A layer only runs on a CDA ClinicalDocument; on anything else its requirements do not apply.
+
+    The layer decides ``requirements``: it is declared with :func:`~dui_conformance.decides.decides`
+    (``layer.decides`` holds them), the one link from a requirement id to the code that decides it."""
 
     def wrap(func: Layer) -> Layer:
         @wraps(func)
@@ -42,8 +46,7 @@ def cda_layer(*requirements: str):
                 ]
             return func(doc, ctx)
 
-        run.requirements = requirements
-        return run
+        return decides(*requirements)(run)
 
     return wrap
 
