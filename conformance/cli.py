@@ -521,8 +521,8 @@ def cmd_demo(args) -> int:
     from .live.environment import LiveEnvironment
 
     if args.liste_defauts:
-        for name, description in DEFECTS.items():
-            console.print(f"[bold]{name}[/] — {description}")
+        for name, defect in DEFECTS.items():
+            console.print(f"[bold]{name}[/] — {defect.text} (exigences en échec : {', '.join(sorted(defect.fails))})")
         return EXIT_OK
     unknown = set(args.defects) - set(DEFECTS)
     if unknown:
