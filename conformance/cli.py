@@ -197,7 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--couverture",
         dest="coverage",
         action="store_true",
-        help="Lister les exigences sans scénario ; code 3 si l'une d'elles est bloquante.",
+        help="Pour chaque exigence : scénarios, code qui la décide, preuve négative, tests ; lister celles sans "
+        "scénario (code 3 si l'une d'elles est bloquante).",
+    )
+    req.add_argument(
+        "--format",
+        choices=("texte", "json"),
+        default="texte",
+        help="Format de --couverture (défaut : texte ; json sur la sortie standard).",
     )
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
@@ -544,11 +551,88 @@ def demo_fixtures() -> list[Path]:
     return [entry.path for entry in iter_manifest() if entry.demo]
 
 
+_NOT_CHECKS = ("dui_conformance.mocks", "dui_conformance.features", "dui_conformance.fixtures")
+
+
+def _import_library(path, prefix: str = "dui_conformance.") -> None:
+    """Import every module of the library (not the mocks, the plan or the fixtures): each ``@decides`` then
+    stands in :data:`~dui_conformance.decides.DECIDERS`, wherever the check lives."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(path, prefix):
+        if info.name not in _NOT_CHECKS and not info.name.endswith(".__main__"):
+            module = importlib.import_module(info.name)
+            if info.ispkg:
+                _import_library(module.__path__, info.name + ".")
+
+
+def requirement_links(catalogue, coverage):
+    """Every requirement's link (:mod:`.requirements.links`): the registry once the library is imported, the
+    fixtures' manifests, the reference DUI's defects and, in a source checkout, the tests."""
+    import dui_conformance
+    from dui_conformance.mocks.dui import DEFECTS
+
+    from .decides import DECIDERS
+    from .fixtures import FIXTURES_DIR, iter_manifest
+    from .requirements.links import exercising_tests, link_requirements, negative_proofs, read_test_sources
+
+    _import_library(dui_conformance.__path__)
+    fixtures = {e.path.relative_to(FIXTURES_DIR.parent).as_posix(): e.fails for e in iter_manifest()}
+    proofs = negative_proofs(fixtures, {name: defect.breaks for name, defect in DEFECTS.items()})
+    root = FEATURES_DIR.parent
+    checkout = (root / "pyproject.toml").is_file() and (root / "tests").is_dir()
+    tests = exercising_tests(read_test_sources(root) if checkout else {}, [r.id for r in catalogue], DECIDERS)
+    return link_requirements(catalogue, coverage, DECIDERS, proofs, tests), DECIDERS, checkout
+
+
+def _print_links(links, out: Console) -> None:
+    def listed(items) -> str:
+        return " ; ".join(items) if items else "[red]aucun(e)[/]"
+
+    for link in links:
+        out.print(f"[bold]{link.id}[/] · {link.level} · {link.service} — {link.statement}", highlight=False)
+        out.print(f"  scénarios : {len(link.scenarios)}", highlight=False)
+        out.print(f"  décidée par : {listed(link.decided_by)}", highlight=False)
+        out.print(f"  preuve négative : {listed(link.negative_proof)}", highlight=False)
+        out.print(f"  tests : {listed(link.tests)}", highlight=False)
+        for gap in link.gaps():
+            out.print(f"  [red]DOIT sans {gap}[/]", highlight=False)
+
+
 def cmd_requirements(args) -> int:
+    import json
+
+    from .requirements.links import undeclared
+
     catalogue = load_catalogue(args.catalogue_dirs)
     coverage = scan_features(FEATURES_DIR, catalogue)
     rows = [r for r in catalogue if not args.service or r.service == args.service]
+    if args.format == "json" and not args.coverage:
+        console.print("[red]Erreur d'utilisation :[/red] --format json s'emploie avec --couverture.")
+        return EXIT_USAGE
     if args.coverage:
+        links, deciders, checkout = requirement_links(catalogue, coverage)
+        shown = [link for link in links if not args.service or link.service == args.service]
+        unknown_decided = undeclared(catalogue, deciders)
+        if args.format == "json":
+            data = {
+                "requirements": [link.to_dict() for link in shown],
+                "unknown_tags": coverage.unknown_tags,
+                "unknown_decided": unknown_decided,
+                "tests_scanned": checkout,
+            }
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            _print_links(shown, Console(soft_wrap=True))
+        for rid, names in unknown_decided.items():
+            console.print(f"[yellow]Exigence {rid} absente du catalogue[/], déclarée par : {', '.join(names)}")
+        gaps = [link for link in shown if link.gaps()]
+        console.print(
+            f"{len(gaps)} exigence(s) DOIT sans code qui la décide ou sans preuve négative"
+            + ("" if checkout else " ; tests non listés hors d'une copie des sources")
+            + "."
+        )
         missing = [r for r in rows if not coverage.scenarios_by_requirement.get(r.id)]
         blocking = [r for r in missing if r.blocks(args.profile)]
         for req in missing:
