@@ -11,11 +11,13 @@ import html
 import itertools
 import json
 import re
+import ssl
 import threading
 import unicodedata
 from datetime import date
 from typing import Any
 
+from requests.adapters import HTTPAdapter
 from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -73,6 +75,16 @@ def _document(body: dict) -> str | None:
     return value
 
 
+class ObsoleteTls(HTTPAdapter):
+    """The ``tls-version-obsolete`` defect: HTTPS in TLS 1.1 only (security level 0, which TLS 1.1 needs)."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        context = ssl.create_default_context()
+        context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_1
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        super().init_poolmanager(*args, ssl_context=context, **kwargs)
+
+
 class ReferenceDui(MssAdapter):
     """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL."""
 
@@ -102,6 +114,8 @@ class ReferenceDui(MssAdapter):
                 session.verify = "tls-sans-verification" not in self.defects and tls["racine"]
                 if "tls-sans-certificat" not in self.defects:
                     session.cert = (tls["certificat_client"], tls["cle_client"])
+                if "tls-version-obsolete" in self.defects:
+                    session.mount("https://", ObsoleteTls())
         self._residents: dict[str, Resident] = {}
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
         self._received: dict[str, list[dict]] = {}  # integrated from the DMP, by resident id

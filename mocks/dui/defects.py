@@ -133,6 +133,10 @@ DEFECTS: dict[str, Defect] = {
         "à la racine configurée.",
         frozenset({"GEN-12"}),
     ),
+    "tls-version-obsolete": Defect(
+        "Échange avec les services en TLS 1.1, une version obsolète, au lieu de TLS 1.2 ou plus.",
+        frozenset({"GEN-10"}),
+    ),
     "tls-sans-certificat": Defect(
         "Ne présente pas son certificat client (pas d'authentification mutuelle TLS).",
         frozenset({"GEN-11"}),
