@@ -5,8 +5,9 @@
 - ``scenarios``: the Gherkin scenarios tagged with its id (:func:`.coverage.scan_features`);
 - ``decided_by``: the checks declared with ``@decides`` (:data:`dui_conformance.decides.DECIDERS`,
   ``module:function``);
-- ``negative_proof``: the bundled fixtures whose ``MANIFEST.toml`` says they fail it (repository-relative
-  paths) and the reference DUI's defects that fail it (``defaut:<nom>``, ``mocks/dui/defects.py``);
+- ``negative_proof``: the bundled fixtures whose ``MANIFEST.toml`` says they fail it, or leave it undecided
+  for a requirement a breach never fails (repository-relative paths), and the reference DUI's defects that
+  fail it (``defaut:<nom>``, ``mocks/dui/defects.py``);
 - ``tests``: the test files that import the code deciding it: its module, its function (from the module or
   a package above it), or — for a test that names the id — the service package holding that module. A cheap reading
   of the source (:mod:`ast`), not a trace of what runs: a requirement no code decides yet lists no test.

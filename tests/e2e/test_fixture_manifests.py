@@ -44,5 +44,9 @@ def test_run_completes_without_harness_error(fixture_runs):
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[f"{e.path.parent.name}/{e.path.name}" for e in ENTRIES])
 def test_fixture_fails_exactly_its_manifest_ids(fixture_runs, entry):
-    failing = fixture_runs[entry.referential].failing_ids_by_file().get(str(Path(entry.path).resolve()), set())
+    run = fixture_runs[entry.referential]
+    failing = run.failing_ids_by_file().get(str(Path(entry.path).resolve()), set())
     assert {r for r in failing if entry.in_scope(r)} == set(entry.fails), entry.description
+    if entry.undecided is not None:
+        undecided = run.failing_ids_by_file("skip").get(str(Path(entry.path).resolve()), set())
+        assert {r for r in undecided if entry.in_scope(r)} == entry.undecided, entry.description
