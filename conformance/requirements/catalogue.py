@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -114,7 +115,7 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
     return out
 
 
-def load_catalogue(extra_dirs: list[str | Path] = ()) -> Catalogue:
+def load_catalogue(extra_dirs: Sequence[str | Path] = ()) -> Catalogue:
     """The built-in catalogue plus any extra folder of ``*.toml`` files."""
     requirements: list[Requirement] = []
     builtin = resources.files(__package__) / "catalogue"
