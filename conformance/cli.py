@@ -596,7 +596,7 @@ def _print_links(links, out: Console) -> None:
 
     for link in links:
         out.print(f"[bold]{link.id}[/] · {link.level} · {link.service} — {link.statement}", highlight=False)
-        out.print(f"  scénarios : {len(link.scenarios)}", highlight=False)
+        out.print(f"  scénarios : {listed(link.scenarios)}", highlight=False)
         out.print(f"  décidée par : {listed(link.decided_by)}", highlight=False)
         out.print(f"  preuve négative : {listed(link.negative_proof)}", highlight=False)
         out.print(f"  tests : {listed(link.tests)}", highlight=False)
