@@ -102,6 +102,19 @@ DEFECTS: dict[str, Defect] = {
         "Range les documents récupérés du DMP (ITI-18 puis ITI-43) dans le dossier d'un autre résident.",
         frozenset({"DMP-64"}),
     ),
+    "dmp-double-soumission": Defect(
+        "Envoie deux fois la même soumission ITI-41 pour une seule demande d'alimentation.",
+        frozenset({"DMP-60", "DMP-61"}),
+    ),
+    "dmp-recherche-sans-apostrophes": Defect(
+        "Envoie l'identifiant du patient de la recherche ITI-18 ($XDSDocumentEntryPatientId) sans l'encadrer "
+        "d'apostrophes.",
+        frozenset({"DMP-53"}),
+    ),
+    "dmp-recuperation-soap11": Defect(
+        "Envoie la récupération ITI-43 dans une enveloppe SOAP 1.1 au lieu de SOAP 1.2.",
+        frozenset({"DMP-54"}),
+    ),
     "psc-signature-non-verifiee": Defect(
         "Ne vérifie pas la signature des jetons de Pro Santé Connect : accepte un jeton à la signature "
         "altérée, non signé (alg none) ou signé par une clé inconnue.",
