@@ -128,6 +128,26 @@ DEFECTS: dict[str, Defect] = {
         "Accepte un jeton d'identité sans niveau d'authentification eidas1 (acr absent).",
         frozenset({"PSC-18"}),
     ),
+    "psc-iss-non-verifie": Defect(
+        "Accepte un jeton d'identité dont l'émetteur (iss) n'est pas Pro Santé Connect.",
+        frozenset({"PSC-13"}),
+    ),
+    "psc-aud-non-verifie": Defect(
+        "Accepte un jeton d'identité dont l'audience (aud) n'est pas son client_id.",
+        frozenset({"PSC-14"}),
+    ),
+    "psc-exp-non-verifie": Defect(
+        "Accepte un jeton d'identité expiré (exp dépassé).",
+        frozenset({"PSC-15"}),
+    ),
+    "psc-iat-non-verifie": Defect(
+        "Accepte un jeton d'identité émis dans le futur (iat).",
+        frozenset({"PSC-16"}),
+    ),
+    "psc-userinfo-non-verifie": Defect(
+        "Ne compare pas le sub de la réponse userinfo à celui du jeton d'identité.",
+        frozenset({"PSC-19"}),
+    ),
     "psc-state-ignore": Defect(
         "Ne compare pas le « state » du retour de Pro Santé Connect à celui de sa demande.",
         frozenset({"PSC-03"}),

@@ -181,7 +181,7 @@ class PscRelyingParty:
             raise LoginRefused(f"Point de jeton de Pro Santé Connect en erreur (HTTP {response.status_code}).")
         claims = self._check_id_token(tokens["id_token"], pending["nonce"])
         userinfo = self._userinfo(tokens["access_token"])
-        if userinfo.get("sub") != claims["sub"]:
+        if userinfo.get("sub") != claims["sub"] and "psc-userinfo-non-verifie" not in self.defects:
             raise LoginRefused("userinfo décrit un autre utilisateur que le jeton d'identité : connexion refusée.")
         session = PscSession(
             secrets.token_urlsafe(24), userinfo, tokens["id_token"], tokens["access_token"], tokens.get("refresh_token")
@@ -195,14 +195,17 @@ class PscRelyingParty:
         _, claims = self._verified(token)
         now = time.time()
         problems = []
-        if claims.get("iss") != self.meta()["issuer"]:
+        if claims.get("iss") != self.meta()["issuer"] and "psc-iss-non-verifie" not in self.defects:
             problems.append("émetteur inattendu")
         aud = claims.get("aud")
-        if self.client_id not in (aud if isinstance(aud, list) else [aud]):
+        foreign = self.client_id not in (aud if isinstance(aud, list) else [aud])
+        if foreign and "psc-aud-non-verifie" not in self.defects:
             problems.append("audience qui n'est pas ce DUI")
-        if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < now - LEEWAY_S:
+        expired = not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < now - LEEWAY_S
+        if expired and "psc-exp-non-verifie" not in self.defects:
             problems.append("jeton expiré")
-        if not isinstance(claims.get("iat"), (int, float)) or claims["iat"] > now + LEEWAY_S:
+        future = not isinstance(claims.get("iat"), (int, float)) or claims["iat"] > now + LEEWAY_S
+        if future and "psc-iat-non-verifie" not in self.defects:
             problems.append("date d'émission dans le futur")
         if claims.get("nonce") != nonce and "psc-nonce-ignore" not in self.defects:
             problems.append("nonce différent de celui de la demande")
