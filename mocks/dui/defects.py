@@ -115,6 +115,32 @@ DEFECTS: dict[str, Defect] = {
         "Envoie la récupération ITI-43 dans une enveloppe SOAP 1.1 au lieu de SOAP 1.2.",
         frozenset({"DMP-54"}),
     ),
+    "psc-sans-acr-values": Defect(
+        "Demande l'autorisation sans acr_values=eidas1.",
+        frozenset({"PSC-01"}),
+    ),
+    "psc-sans-nonce": Defect(
+        "Demande l'autorisation sans nonce.",
+        frozenset({"PSC-04"}),
+    ),
+    "psc-sans-pkce": Defect(
+        "Demande l'autorisation sans PKCE (ni code_challenge ni code_verifier).",
+        frozenset({"PSC-05"}),
+    ),
+    "psc-redirect-different": Defect(
+        "Présente au point de jeton un redirect_uri différent de celui de la demande d'autorisation.",
+        frozenset({"PSC-06"}),
+    ),
+    "psc-secret-dans-le-corps": Defect(
+        "S'authentifie au point de jeton par client_secret_post (secret dans le corps), une méthode que Pro "
+        "Santé Connect n'admet pas.",
+        frozenset({"PSC-07"}),
+    ),
+    "psc-jeton-expire-conserve": Defect(
+        "Garde la session d'un professionnel dont le jeton d'accès a expiré, sans le rafraîchir ni demander "
+        "une nouvelle connexion.",
+        frozenset({"PSC-23"}),
+    ),
     "psc-signature-non-verifiee": Defect(
         "Ne vérifie pas la signature des jetons de Pro Santé Connect : accepte un jeton à la signature "
         "altérée, non signé (alg none) ou signé par une clé inconnue.",

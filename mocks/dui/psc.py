@@ -150,6 +150,13 @@ class PscRelyingParty:
             "code_challenge": _s256(verifier),
             "code_challenge_method": "S256",
         }
+        if "psc-sans-acr-values" in self.defects:
+            del query["acr_values"]
+        if "psc-sans-nonce" in self.defects:
+            del query["nonce"]
+            self._pending[state]["nonce"] = None
+        if "psc-sans-pkce" in self.defects:
+            del query["code_challenge"], query["code_challenge_method"]
         return self.meta()["authorization_endpoint"] + "?" + urlencode(query)
 
     def callback(self, args) -> PscSession:
@@ -163,17 +170,21 @@ class PscRelyingParty:
         if pending is None:
             raise LoginRefused("Retour de Pro Santé Connect avec un « state » inconnu : connexion refusée.")
         try:
-            response = self.http.post(
-                self.meta()["token_endpoint"],
-                timeout=self.timeout,
-                auth=(self.client_id, self.client_secret),
-                data={
-                    "grant_type": "authorization_code",
-                    "code": args.get("code", ""),
-                    "redirect_uri": pending["redirect_uri"],
-                    "code_verifier": pending["verifier"],
-                },
-            )
+            data = {
+                "grant_type": "authorization_code",
+                "code": args.get("code", ""),
+                "redirect_uri": pending["redirect_uri"],
+                "code_verifier": pending["verifier"],
+            }
+            auth: tuple[str, str] | None = (self.client_id, self.client_secret)
+            if "psc-redirect-different" in self.defects:
+                data["redirect_uri"] += "/autre"
+            if "psc-sans-pkce" in self.defects:
+                del data["code_verifier"]
+            if "psc-secret-dans-le-corps" in self.defects:  # client_secret_post, not a method PSC admits
+                data.update(client_id=self.client_id, client_secret=self.client_secret)
+                auth = None
+            response = self.http.post(self.meta()["token_endpoint"], timeout=self.timeout, auth=auth, data=data)
             tokens = response.json()
         except (requests.RequestException, ValueError) as exc:
             raise LoginRefused(f"Point de jeton de Pro Santé Connect injoignable ou illisible : {exc}") from None
@@ -243,7 +254,8 @@ class PscRelyingParty:
                 self._userinfo(session.access_token)
                 continue
             except LoginRefused:
-                pass
+                if "psc-jeton-expire-conserve" in self.defects:  # defect: the session kept, its token expired
+                    continue
             if not self._refresh(session):
                 with self._lock:
                     self.sessions.pop(session.id, None)
