@@ -107,6 +107,8 @@ class ReferenceDui(MssAdapter):
         self.defects = check_defects(defects)
         self.psc = PscRelyingParty(defects=self.defects, timeout=timeout, **psc) if psc else None
         self.insi = InsiClient(insi_url, timeout=timeout)
+        if "insi-action-fausse" in self.defects:  # defect: the SOAP actions of another version of the service
+            self.insi.ACTION = "urn:ServiceIdentiteCertifiee:2.0.0:"
         self.insi.session.trust_env = False  # loopback only: never through a proxy
         self.dmp = DmpClient(dmp_url, self.defects, timeout) if dmp_url else None
         if tls is not None:
@@ -320,6 +322,8 @@ class ReferenceDui(MssAdapter):
 
     def _conclude(self, typed: Resident, result: InsiResult, document: str | None, method: str) -> Response:
         typed.insi_date = date.today().isoformat()
+        if result.fault is not None and "faute-insi-ignoree" in self.defects and self._last_found is not None:
+            result = self._last_found  # defect: the fault is not read, the previous answer is reused
         if result.fault is not None:
             self._store(self._checked(typed, document, None))
             return problem(
@@ -344,6 +348,8 @@ class ReferenceDui(MssAdapter):
         if "traits-alteres" in self.defects:
             birth_name, first_names = birth_name.capitalize(), first_names.split(" ")[0]
         qualified = document in HIGH_TRUST_DOCUMENTS
+        # defect: the historical INS kept instead of the active one
+        kept = result.history[0] if "ins-historique" in self.defects and result.history else result.active
         return Resident(
             id=typed.id,
             birth_name=birth_name,
@@ -354,8 +360,8 @@ class ReferenceDui(MssAdapter):
             birth_place=tiq.get("LieuNaissance") or None,
             status="QUAL" if qualified else "RECUP",
             method=method,
-            ins=result.active.full,
-            ins_oid=result.active.oid,
+            ins=kept.full,
+            ins_oid=kept.oid,
             insi_date=typed.insi_date,
             validation_mode=document if qualified else None,
         )

@@ -75,6 +75,21 @@ DEFECTS: dict[str, Defect] = {
         frozenset({"INS-22"}),
         also_breaks=frozenset({"INS-05", "INS-06"}),
     ),
+    "insi-action-fausse": Defect(
+        "Annonce à l'INSi les actions SOAP d'une autre version du service (urn:ServiceIdentiteCertifiee:2.0.0:…).",
+        frozenset({"INS-21"}),
+    ),
+    "ins-historique": Defect(
+        "Enregistre le matricule INS historique (INSHISTO) renvoyé par l'INSi au lieu du matricule actif.",
+        frozenset({"INS-26"}),
+        also_breaks=frozenset({"INS-22"}),
+    ),
+    "faute-insi-ignoree": Defect(
+        "Ne lit pas la faute SOAP de l'INSi : il reprend l'INS de la dernière interrogation réussie comme si "
+        "la recherche avait abouti.",
+        frozenset({"INS-27"}),
+        also_breaks=frozenset({"INS-20", "INS-25"}),
+    ),
     "dmp-identite-non-qualifiee": Defect(
         "Alimente le DMP pour une identité non qualifiée (INS seulement récupéré, statut RECUP).",
         frozenset({"DMP-62"}),
@@ -114,6 +129,10 @@ DEFECTS: dict[str, Defect] = {
     "dmp-recuperation-soap11": Defect(
         "Envoie la récupération ITI-43 dans une enveloppe SOAP 1.1 au lieu de SOAP 1.2.",
         frozenset({"DMP-54"}),
+    ),
+    "psc-sans-state": Defect(
+        "Demande l'autorisation sans « state », et ne peut donc pas comparer celui du retour.",
+        frozenset({"PSC-02", "PSC-03"}),
     ),
     "psc-sans-acr-values": Defect(
         "Demande l'autorisation sans acr_values=eidas1.",

@@ -150,6 +150,8 @@ class PscRelyingParty:
             "code_challenge": _s256(verifier),
             "code_challenge_method": "S256",
         }
+        if "psc-sans-state" in self.defects:
+            del query["state"]
         if "psc-sans-acr-values" in self.defects:
             del query["acr_values"]
         if "psc-sans-nonce" in self.defects:
@@ -165,7 +167,8 @@ class PscRelyingParty:
             raise LoginRefused(f"Pro Santé Connect a refusé la connexion : {args.get('error')}.")
         with self._lock:
             pending = self._pending.pop(args.get("state", ""), None)
-            if pending is None and "psc-state-ignore" in self.defects and self._pending:
+            unchecked = "psc-state-ignore" in self.defects or "psc-sans-state" in self.defects
+            if pending is None and unchecked and self._pending:
                 pending = self._pending.pop(next(reversed(self._pending)))  # defect: any pending login will do
         if pending is None:
             raise LoginRefused("Retour de Pro Santé Connect avec un « state » inconnu : connexion refusée.")
