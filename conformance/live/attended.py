@@ -230,7 +230,9 @@ class AttendedDriver:
         if self.adapter is not None:
             rid = self.tester.ask(f"Identifiant dans le DUI de {who} (export lu par l'adaptateur)").strip()
             return self.adapter.patient(Admission(http_status=None, resident_id=rid)) if rid else None
-        path = Path(self.config.export_dir) / f"{admission.resident_id}.json"
+        export_dir = self.config.export_dir
+        assert export_dir is not None  # DuiConfig requires it in attended mode without an adapter
+        path = export_dir / f"{admission.resident_id}.json"
         self.tester.instruct(f"Exportez la ressource FHIR Patient de {who} dans le fichier {path}")
         deadline = time.monotonic() + self.config.attente_s
         while not path.is_file():

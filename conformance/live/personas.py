@@ -54,8 +54,10 @@ def _answer(matches: list[Persona]) -> str:
 
 
 def _traits(raw: Persona | dict) -> Traits:
-    get = raw.get if isinstance(raw, dict) else lambda name: getattr(raw, name)
-    return Traits(get("birth_name"), tuple(get("first_names")), get("sex"), get("birth_date"), get("birth_place"))
+    if isinstance(raw, dict):
+        first_names = tuple(raw["first_names"])
+        return Traits(raw["birth_name"], first_names, raw["sex"], raw["birth_date"], raw.get("birth_place"))
+    return Traits(raw.birth_name, tuple(raw.first_names), raw.sex, raw.birth_date, raw.birth_place)
 
 
 def live_personas(mock_personas: list[Persona], path: Path = LIVE_PERSONAS) -> dict[str, LivePersona]:
