@@ -12,6 +12,7 @@ from rich.console import Console
 from dui_conformance import cli
 from dui_conformance.cli import main, requirement_links
 from dui_conformance.mocks.dui import DEFECTS
+from dui_conformance.mocks.dui.__main__ import main as reference_dui
 from dui_conformance.requirements import load_catalogue
 from dui_conformance.requirements.catalogue import Catalogue, Requirement
 from dui_conformance.requirements.coverage import Coverage, scan_features
@@ -181,3 +182,23 @@ def test_coverage_text_in_french(capfd, messages):
 def test_json_without_coverage_is_a_usage_error(messages):
     assert main(["requirements", "--format", "json"]) == 2
     assert "--format json s'emploie avec --couverture" in messages.getvalue()
+
+
+def test_defects_table_declares_what_each_defect_breaks(real):
+    catalogue, _, _, _ = real
+    for name, defect in DEFECTS.items():
+        assert defect.text and defect.fails, name
+        assert defect.breaks <= {r.id for r in catalogue}, name
+        # also_breaks: only the every-check INSi plan of tests/live proves it, and only beyond the demo's fails
+        assert all(r.startswith("INS-") for r in defect.also_breaks) and not defect.fails & defect.also_breaks, name
+
+
+def test_the_cli_lists_the_table(messages, capsys):
+    assert main(["demo", "--liste-defauts"]) == 0
+    listed = messages.getvalue()
+    assert all(name in listed and defect.text[:40] in listed for name, defect in DEFECTS.items())
+    assert "tls-version-obsolete — Échange avec les services en TLS 1.1" in listed
+    assert "(exigences en échec : GEN-10)" in listed
+    with pytest.raises(SystemExit):
+        reference_dui(["--help"])
+    assert "tls-version-obsolete — Échange avec les services en TLS 1.1" in " ".join(capsys.readouterr().out.split())
