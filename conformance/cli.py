@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .execution import ExecutorError
 from .live.config import ConfigError
 from .model import Outcome, RunResult
 from .requirements import PROFILES, load_catalogue
-from .requirements.catalogue import SERVICES
-from .requirements.coverage import scan_features
+from .requirements.catalogue import SERVICES, Catalogue
+from .requirements.coverage import Coverage, scan_features
+from .requirements.links import (
+    RequirementLink,
+    exercising_tests,
+    link_requirements,
+    negative_proofs,
+    read_test_sources,
+    undeclared,
+)
 from .runner import (
     EXIT_HARNESS,
     EXIT_INTERRUPTED,
@@ -554,7 +564,7 @@ def demo_fixtures() -> list[Path]:
 _NOT_CHECKS = ("dui_conformance.mocks", "dui_conformance.features", "dui_conformance.fixtures")
 
 
-def _import_library(path, prefix: str = "dui_conformance.") -> None:
+def _import_library(path: Iterable[str], prefix: str = "dui_conformance.") -> None:
     """Import every module of the library (not the mocks, the plan or the fixtures): each ``@decides`` then
     stands in :data:`~dui_conformance.decides.DECIDERS`, wherever the check lives."""
     import importlib
@@ -567,15 +577,16 @@ def _import_library(path, prefix: str = "dui_conformance.") -> None:
                 _import_library(module.__path__, info.name + ".")
 
 
-def requirement_links(catalogue, coverage):
-    """Every requirement's link (:mod:`.requirements.links`): the registry once the library is imported, the
-    fixtures' manifests, the reference DUI's defects and, in a source checkout, the tests."""
+def requirement_links(
+    catalogue: Catalogue, coverage: Coverage
+) -> tuple[list[RequirementLink], dict[str, list[str]], bool]:
+    """Every requirement's link (:mod:`.requirements.links`), the registry once the library is imported, and
+    whether the tests were read (a source checkout): from the fixtures' manifests and the reference DUI's defects."""
     import dui_conformance
     from dui_conformance.mocks.dui import DEFECTS
 
     from .decides import DECIDERS
     from .fixtures import FIXTURES_DIR, iter_manifest
-    from .requirements.links import exercising_tests, link_requirements, negative_proofs, read_test_sources
 
     _import_library(dui_conformance.__path__)
     # A fixture proves what it fails, and what it leaves undecided: DMP-31 is never failed, only left undecided.
@@ -590,12 +601,12 @@ def requirement_links(catalogue, coverage):
     return link_requirements(catalogue, coverage, DECIDERS, proofs, tests), DECIDERS, checkout
 
 
-def _print_links(links, out: Console) -> None:
-    def listed(items) -> str:
-        return " ; ".join(items) if items else "[red]aucun(e)[/]"
+def _print_links(links: list[RequirementLink], out: Console) -> None:
+    def listed(items: tuple[str, ...]) -> str:
+        return escape(" ; ".join(items)) if items else "[red]aucun(e)[/]"
 
     for link in links:
-        out.print(f"[bold]{link.id}[/] · {link.level} · {link.service} — {link.statement}", highlight=False)
+        out.print(f"[bold]{link.id}[/] · {link.level} · {link.service} — {escape(link.statement)}", highlight=False)
         out.print(f"  scénarios : {listed(link.scenarios)}", highlight=False)
         out.print(f"  décidée par : {listed(link.decided_by)}", highlight=False)
         out.print(f"  preuve négative : {listed(link.negative_proof)}", highlight=False)
@@ -606,8 +617,6 @@ def _print_links(links, out: Console) -> None:
 
 def cmd_requirements(args) -> int:
     import json
-
-    from .requirements.links import undeclared
 
     catalogue = load_catalogue(args.catalogue_dirs)
     coverage = scan_features(FEATURES_DIR, catalogue)
