@@ -138,7 +138,8 @@ class PscRelyingParty:
     def login_url(self, redirect_uri: str) -> str:
         state, nonce, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_urlsafe(48)
         with self._lock:
-            self._pending[state] = {"nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri}
+            kept_nonce = None if "psc-sans-nonce" in self.defects else nonce
+            self._pending[state] = {"nonce": kept_nonce, "verifier": verifier, "redirect_uri": redirect_uri}
         query = {
             "response_type": "code",
             "client_id": self.client_id,
@@ -156,7 +157,6 @@ class PscRelyingParty:
             del query["acr_values"]
         if "psc-sans-nonce" in self.defects:
             del query["nonce"]
-            self._pending[state]["nonce"] = None
         if "psc-sans-pkce" in self.defects:
             del query["code_challenge"], query["code_challenge_method"]
         return self.meta()["authorization_endpoint"] + "?" + urlencode(query)
