@@ -11,6 +11,7 @@ from rich.console import Console
 
 from dui_conformance import cli
 from dui_conformance.cli import main, requirement_links
+from dui_conformance.fixtures import iter_manifest
 from dui_conformance.mocks.dui import DEFECTS
 from dui_conformance.mocks.dui.__main__ import main as reference_dui
 from dui_conformance.requirements import load_catalogue
@@ -93,15 +94,16 @@ def test_links_in_catalogue_order_and_the_gaps_of_a_doit():
 # --- the real catalogue ---------------------------------------------------------------------------------------------
 
 # Requirements decided in files the judge and psc branches own (conformance/live/{ins,dmp,mss,psc}.py,
-# conformance/psc/, the mocks' deviations): their @decides, and the reference-DUI defects that would prove the
-# ones listed in NO_NEGATIVE_PROOF_YET, arrive with those branches. The lead empties both sets at merge: a listed
-# id that has what it lacked fails test_allow_lists_hold_only_what_is_missing.
+# conformance/psc/, the mocks' deviations): their @decides arrive with those branches, and the lead empties this set
+# at merge (a listed id that is decided fails test_allow_lists_hold_only_what_is_missing).
 DECIDED_ON_OTHER_BRANCHES = {
     *(f"INS-{n}" for n in range(20, 28)),
     *(f"DMP-{n}" for n in (53, 54, 60, 61, 62, 63, 64)),
     *(f"MSS-{n}" for n in range(20, 24)),
     *(f"PSC-{n:02d}" for n in range(1, 25) if n != 9),
 }
+# DOIT requirements, decided by the psc branch's checks, that no reference-DUI defect proves yet (why, beside each):
+# for the lead to decide; a listed id that gains a proof fails the same test.
 NO_NEGATIVE_PROOF_YET = {
     "PSC-08",  # no reference-DUI defect replays a code: the mock then revokes the login, failing everything after
     "PSC-20",  # not following a key rotation is hidden by psc-signature-non-verifiee in the combined PSC demo
@@ -135,7 +137,8 @@ def test_every_declared_or_proved_id_is_in_the_catalogue(real):
     catalogue, links, deciders, _ = real
     assert undeclared(catalogue, deciders) == {}
     assert set(deciders) <= set(links)
-    proved = negative_proofs({}, {name: defect.breaks for name, defect in DEFECTS.items()})
+    fixtures = {str(e.path): e.fails | (e.undecided or set()) for e in iter_manifest()}
+    proved = negative_proofs(fixtures, {name: defect.breaks for name, defect in DEFECTS.items()})
     assert set(proved) <= set(links)
 
 
