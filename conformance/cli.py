@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .execution import ExecutorError
@@ -31,8 +33,16 @@ from .model import (
     exit_code,
 )
 from .requirements import PROFILES, load_catalogue
-from .requirements.catalogue import SERVICES
-from .requirements.coverage import scan_features
+from .requirements.catalogue import SERVICES, Catalogue
+from .requirements.coverage import Coverage, scan_features
+from .requirements.links import (
+    RequirementLink,
+    exercising_tests,
+    link_requirements,
+    negative_proofs,
+    read_test_sources,
+    undeclared,
+)
 from .runner import FEATURES_DIR, Execution, execute
 from .runner import Progress as ProgressCallbacks
 from .settings import LIVE, OFFLINE, REPORT_FORMATS, RunSettings
@@ -200,7 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--couverture",
         dest="coverage",
         action="store_true",
-        help="Lister les exigences sans scénario ; code 3 si l'une d'elles est bloquante.",
+        help="Pour chaque exigence : scénarios, code qui la décide, preuve négative, tests ; lister celles sans "
+        "scénario (code 3 si l'une d'elles est bloquante).",
+    )
+    req.add_argument(
+        "--format",
+        choices=("texte", "json"),
+        default="texte",
+        help="Format de --couverture (défaut : texte ; json sur la sortie standard).",
     )
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
@@ -524,8 +541,8 @@ def cmd_demo(args) -> int:
     from .live.environment import LiveEnvironment
 
     if args.liste_defauts:
-        for name, description in DEFECTS.items():
-            console.print(f"[bold]{name}[/] — {description}")
+        for name, defect in DEFECTS.items():
+            console.print(f"[bold]{name}[/] — {defect.text} (exigences en échec : {', '.join(sorted(defect.fails))})")
         return EXIT_OK
     unknown = set(args.defects) - set(DEFECTS)
     if unknown:
@@ -547,11 +564,91 @@ def demo_fixtures() -> list[Path]:
     return [entry.path for entry in iter_manifest() if entry.demo]
 
 
+_NOT_CHECKS = ("dui_conformance.mocks", "dui_conformance.features", "dui_conformance.fixtures")
+
+
+def _import_library(path: Iterable[str], prefix: str = "dui_conformance.") -> None:
+    """Import every module of the library (not the mocks, the plan or the fixtures): each ``@decides`` then
+    stands in :data:`~dui_conformance.decides.DECIDERS`, wherever the check lives."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(path, prefix):
+        if info.name not in _NOT_CHECKS and not info.name.endswith(".__main__"):
+            module = importlib.import_module(info.name)
+            if info.ispkg:
+                _import_library(module.__path__, info.name + ".")
+
+
+def requirement_links(
+    catalogue: Catalogue, coverage: Coverage
+) -> tuple[list[RequirementLink], dict[str, list[str]], bool]:
+    """Every requirement's link (:mod:`.requirements.links`), the registry once the library is imported, and
+    whether the tests were read (a source checkout): from the fixtures' manifests and the reference DUI's defects."""
+    import dui_conformance
+    from dui_conformance.mocks.dui import DEFECTS
+
+    from .decides import DECIDERS
+    from .fixtures import FIXTURES_DIR, iter_manifest
+
+    _import_library(dui_conformance.__path__)
+    # A fixture proves what it fails, and what it leaves undecided: DMP-31 is never failed, only left undecided.
+    fixtures = {
+        e.path.relative_to(FIXTURES_DIR.parent).as_posix(): e.fails | (e.undecided or frozenset())
+        for e in iter_manifest()
+    }
+    proofs = negative_proofs(fixtures, {name: defect.breaks for name, defect in DEFECTS.items()})
+    root = FEATURES_DIR.parent
+    checkout = (root / "pyproject.toml").is_file() and (root / "tests").is_dir()
+    tests = exercising_tests(read_test_sources(root) if checkout else {}, [r.id for r in catalogue], DECIDERS)
+    return link_requirements(catalogue, coverage, DECIDERS, proofs, tests), DECIDERS, checkout
+
+
+def _print_links(links: list[RequirementLink], out: Console) -> None:
+    def listed(items: tuple[str, ...]) -> str:
+        return escape(" ; ".join(items)) if items else "[red]aucun(e)[/]"
+
+    for link in links:
+        out.print(f"[bold]{link.id}[/] · {link.level} · {link.service} — {escape(link.statement)}", highlight=False)
+        out.print(f"  scénarios : {listed(link.scenarios)}", highlight=False)
+        out.print(f"  décidée par : {listed(link.decided_by)}", highlight=False)
+        out.print(f"  preuve négative : {listed(link.negative_proof)}", highlight=False)
+        out.print(f"  tests : {listed(link.tests)}", highlight=False)
+        for gap in link.gaps():
+            out.print(f"  [red]DOIT sans {gap}[/]", highlight=False)
+
+
 def cmd_requirements(args) -> int:
+    import json
+
     catalogue = load_catalogue(args.catalogue_dirs)
     coverage = scan_features(FEATURES_DIR, catalogue)
     rows = [r for r in catalogue if not args.service or r.service == args.service]
+    if args.format == "json" and not args.coverage:
+        console.print("[red]Erreur d'utilisation :[/red] --format json s'emploie avec --couverture.")
+        return EXIT_USAGE
     if args.coverage:
+        links, deciders, checkout = requirement_links(catalogue, coverage)
+        shown = [link for link in links if not args.service or link.service == args.service]
+        unknown_decided = undeclared(catalogue, deciders)
+        if args.format == "json":
+            data = {
+                "requirements": [link.to_dict() for link in shown],
+                "unknown_tags": coverage.unknown_tags,
+                "unknown_decided": unknown_decided,
+                "tests_scanned": checkout,
+            }
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            _print_links(shown, Console(soft_wrap=True))
+        for rid, names in unknown_decided.items():
+            console.print(f"[yellow]Exigence {rid} absente du catalogue[/], déclarée par : {', '.join(names)}")
+        gaps = [link for link in shown if link.gaps()]
+        console.print(
+            f"{len(gaps)} exigence(s) DOIT sans code qui la décide ou sans preuve négative"
+            + ("" if checkout else " ; tests non listés hors d'une copie des sources")
+            + "."
+        )
         missing = [r for r in rows if not coverage.scenarios_by_requirement.get(r.id)]
         blocking = [r for r in missing if r.blocks(args.profile)]
         for req in missing:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import ssl
 import threading
 import unicodedata
 from datetime import date
 
+from requests.adapters import HTTPAdapter
 from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -51,6 +53,16 @@ def _document(body: dict) -> str | None:
     return value
 
 
+class ObsoleteTls(HTTPAdapter):
+    """The ``tls-version-obsolete`` defect: HTTPS in TLS 1.1 only (security level 0, which TLS 1.1 needs)."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        context = ssl.create_default_context()
+        context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_1
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        super().init_poolmanager(*args, ssl_context=context, **kwargs)
+
+
 class ReferenceDui:
     """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL.
 
@@ -77,6 +89,8 @@ class ReferenceDui:
         self.defects = check_defects(defects)
         self.psc = PscRelyingParty(defects=self.defects, timeout=timeout, **psc) if psc else None
         self.insi = InsiClient(insi_url, timeout=timeout)
+        if "insi-action-fausse" in self.defects:  # defect: the SOAP actions of another version of the service
+            self.insi.ACTION = "urn:ServiceIdentiteCertifiee:2.0.0:"
         self.insi.session.trust_env = False  # loopback only: never through a proxy
         self.dmp = DmpClient(dmp_url, self.defects, timeout) if dmp_url else None
         if tls is not None:
@@ -84,6 +98,8 @@ class ReferenceDui:
                 session.verify = "tls-sans-verification" not in self.defects and tls["racine"]
                 if "tls-sans-certificat" not in self.defects:
                     session.cert = (tls["certificat_client"], tls["cle_client"])
+                if "tls-version-obsolete" in self.defects:
+                    session.mount("https://", ObsoleteTls())
         self._records = Records()
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
         mss_client = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None
@@ -272,6 +288,8 @@ class ReferenceDui:
 
     def _conclude(self, typed: Resident, result: InsiResult, document: str | None, method: str) -> Response:
         typed.insi_date = date.today().isoformat()
+        if result.fault is not None and "faute-insi-ignoree" in self.defects and self._last_found is not None:
+            result = self._last_found  # defect: the fault is not read, the previous answer is reused
         if result.fault is not None:
             self._store(self._checked(typed, document, None))
             return problem(
@@ -300,6 +318,8 @@ class ReferenceDui:
         if "traits-alteres" in self.defects:
             birth_name, first_names = birth_name.capitalize(), first_names.split(" ")[0]
         qualified = document in HIGH_TRUST_DOCUMENTS
+        # defect: the historical INS kept instead of the active one
+        kept = result.history[0] if "ins-historique" in self.defects and result.history else active
         return Resident(
             id=typed.id,
             birth_name=birth_name,
@@ -310,8 +330,8 @@ class ReferenceDui:
             birth_place=tiq.get("LieuNaissance") or None,
             status="QUAL" if qualified else "RECUP",
             method=method,
-            ins=active.full,
-            ins_oid=active.oid,
+            ins=kept.full,
+            ins_oid=kept.oid,
             insi_date=typed.insi_date,
             validation_mode=document if qualified else None,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
@@ -11,7 +12,7 @@ from dui_conformance.inputs import load
 from dui_conformance.model import Outcome
 from dui_conformance.requirements.catalogue import load_catalogue
 
-from .conftest import FIXTURES, failing
+from .conftest import FIXTURES, ROOT, failing
 
 MANIFEST = tomllib.loads((FIXTURES / "MANIFEST.toml").read_text(encoding="utf-8"))
 ENTRIES = MANIFEST["fixture"]
@@ -38,9 +39,19 @@ def test_fixture_fails_exactly(entry, ctx):
 
 def test_every_builtin_requirement_has_a_defective_fixture():
     proven = {rid for e in ENTRIES for rid in e["fails"]}
-    builtin = {getattr(layer, "requirements", ()) for _, layer in LAYERS}
-    ids = {rid for group in builtin for rid in group} | {"DMP-01"}
+    ids = {rid for _, layer in LAYERS for rid in layer.decides}
+    assert "DMP-01" in ids
     assert ids - {"DMP-30", "DMP-31"} <= proven
+
+
+def test_each_layer_scenario_is_tagged_with_the_ids_its_layer_declares():
+    """The step names a layer by its French label; the scenario's tags are the ids that layer decides."""
+    layers = dict(LAYERS)
+    text = (ROOT / "features" / "dmp" / "cda.feature").read_text(encoding="utf-8")
+    scenarios = re.findall(r"^  ((?:@\S+ ?)+)\n  Scénario:.*\n    Alors la couche « (.+) » est conforme$", text, re.M)
+    assert sorted(label for _, label in scenarios) == sorted(layers)
+    for tags, label in scenarios:
+        assert set(tags.replace("@", "").split()) == set(layers[label].decides), label
 
 
 def test_one_report_section_per_layer(ctx):

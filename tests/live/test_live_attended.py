@@ -31,7 +31,7 @@ from dui_conformance.live.driver import Admission, DmpAnswer
 from dui_conformance.live.environment import LiveEnvironment
 from dui_conformance.live.ins import check_admission
 from dui_conformance.mocks.common import ExchangeRecorder
-from dui_conformance.mocks.dui import ReferenceDui
+from dui_conformance.mocks.dui import DEFECTS, ReferenceDui
 from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
@@ -239,15 +239,12 @@ def test_dmp_error_the_dui_hides_fails_dmp63(attended):
     env = attended(RobotTester(), wait=1.0, defects=frozenset({"dmp-erreur-ignoree"}))
     run = env.admit("unique", id_document="CN")
     env.dmp.fail_next("XDSRepositoryError")
-    assert _failing(check_error_kept(run_feed(env, run))) == {"DMP-63"}
+    assert _failing(check_error_kept(run_feed(env, run))) == DEFECTS["dmp-erreur-ignoree"].fails
 
 
-@pytest.mark.parametrize(
-    "defect, failing",
-    [(None, set()), ("dmp-integration-mauvais-dossier", {"DMP-64"})],
-    ids=["correct", "mauvais-dossier"],
-)
-def test_observed_integration_is_judged_by_the_dmp_checks(attended, defect, failing):
+@pytest.mark.parametrize("defect", [None, "dmp-integration-mauvais-dossier"], ids=["correct", "mauvais-dossier"])
+def test_observed_integration_is_judged_by_the_dmp_checks(attended, defect):
+    failing = DEFECTS[defect].fails if defect else set()
     tester = RobotTester()
     env = attended(tester, wait=2.0, defects=frozenset({defect} if defect else ()))
     run, other = env.admit("historique", id_document="CN"), env.admit("nom-compose", id_document="CN")

@@ -34,31 +34,13 @@ PLAN = [
     ("vitale", True, "CN"),  # the carte Vitale feature has two scenarios
 ]
 
-# check_admission also runs the offline FHIR checks on each export (INS-01…INS-14), hence INS-05/06/10 below.
-EXPECTED_FAILURES = {
-    None: set(),
-    "ins-non-qualifiee": {"INS-10", "INS-25"},
-    "traits-alteres": {"INS-05", "INS-22"},
-    "ignore-cr02": {"INS-20", "INS-23", "INS-25"},
-    "sans-insi": {"INS-06", "INS-08", "INS-09", "INS-20", "INS-25", "INS-28"},  # card matricule as QUAL, no traits
-    "rniv-cr01-prov": {"INS-24"},
-    "fiabilite-malformee": {"INS-11", "INS-14", "INS-25"},  # INS-25: status unreadable after the SOAP fault
-    "traits-saisis": {"INS-05", "INS-06", "INS-22"},
-    # DMP defects (tests/live_dmp) must leave every INS check passing.
-    "dmp-identite-non-qualifiee": set(),
-    "dmp-metadonnees-incoherentes": set(),
-    "dmp-sans-rplc": set(),
-    "dmp-empreinte-remplacement": set(),
-    "dmp-erreur-ignoree": set(),
-    "dmp-integration-mauvais-dossier": set(),
-    # TLS defects (tests/live/test_live_tls.py, demo) change nothing over plain HTTP.
-    "tls-sans-verification": set(),
-    "tls-sans-certificat": set(),
-    # MSSanté defects (features/mss/messagerie.feature, demo) leave the INS checks passing.
-    "mss-sans-demande-accuse": set(),
-    "mss-patient-non-qualifie": set(),
-    "mss-sans-accuse-erreur": set(),
-    "mss-erreur-ignoree": set(),
+# check_admission also runs every live check and the offline FHIR checks (INS-01…INS-14) on each export, hence the
+# defects' also_breaks. PSC defects only change the login (no login in this plan): tests/live_psc judges them; the
+# DMP, TLS and MSSanté defects must leave every INS check passing.
+EXPECTED_FAILURES = {None: set()} | {
+    name: {r for r in defect.breaks if r.startswith("INS-")}
+    for name, defect in DEFECTS.items()
+    if defect.services != {"PSC"}
 }
 
 
@@ -69,11 +51,6 @@ def _run_plan(tmp_path, defects):
         for persona, by_vitale, document in PLAN:
             findings += check_admission(env.admit(persona, by_vitale, document))
     return findings
-
-
-def test_every_defect_has_an_expectation():
-    """PSC defects only change the login (no login in this plan): tests/live_psc judges them."""
-    assert set(EXPECTED_FAILURES) - {None} == {name for name in DEFECTS if not name.startswith("psc-")}
 
 
 @pytest.mark.parametrize("defect", list(EXPECTED_FAILURES), ids=lambda d: d or "correct")

@@ -26,15 +26,8 @@ from dui_conformance.model import Outcome
 pytestmark = pytest.mark.live
 
 ITI41_IDS = [f"DMP-{n}" for n in range(40, 51)]
-EXPECTED_FAILURES = {
-    None: set(),
-    "dmp-identite-non-qualifiee": {"DMP-62"},
-    "dmp-metadonnees-incoherentes": {"DMP-47"},
-    "dmp-sans-rplc": {"DMP-61"},
-    "dmp-empreinte-remplacement": {"DMP-50", "DMP-61"},  # DMP-50 only through the audit of every exchange
-    "dmp-erreur-ignoree": {"DMP-63"},
-    "dmp-integration-mauvais-dossier": {"DMP-64"},
-}
+# Every defect that fails a DMP requirement, through this plan: exactly its requirements fail.
+EXPECTED_FAILURES = {None: set()} | {name: defect.fails for name, defect in DEFECTS.items() if "DMP" in defect.services}
 
 
 def _plan(env) -> list:
@@ -87,8 +80,9 @@ def results(tmp_path_factory):
     return out
 
 
-def test_every_dmp_defect_has_an_expectation():
-    assert set(EXPECTED_FAILURES) - {None} == {name for name in DEFECTS if name.startswith("dmp-")}
+def test_dmp_defects_fail_only_dmp_requirements():
+    """This plan judges DMP checks only: a defect failing another service's requirement too needs its plan as well."""
+    assert len(EXPECTED_FAILURES) > 1 and all(DEFECTS[name].services == {"DMP"} for name in EXPECTED_FAILURES if name)
 
 
 @pytest.mark.parametrize("defect", list(EXPECTED_FAILURES), ids=lambda d: d or "correct")
@@ -107,12 +101,14 @@ def test_correct_dui_passes_every_live_dmp_check(results):
     assert {"DMP-53", "DMP-54", "DMP-60", "DMP-61", "DMP-62", "DMP-63", "DMP-64"} <= passing
 
 
-@pytest.mark.parametrize("defect", sorted(name for name in DEFECTS if not name.startswith(("dmp-", "psc-"))))
+@pytest.mark.parametrize("defect", sorted(name for name, d in DEFECTS.items() if not d.services & {"DMP", "PSC"}))
 def test_ins_defects_leave_dmp_checks_unfailed(tmp_path, defect):
-    """An identity the DUI failed to qualify is the INS checks' finding: DMP checks are then undecided."""
+    """An identity the DUI failed to qualify is the INS checks' finding: DMP checks are then undecided. Only the
+    INSi's deviations on the DUI's requests (INS-21), which the audit of every exchange reports, fail here."""
     with LiveEnvironment(reference_defects=frozenset({defect}), services_file=tmp_path / SERVICES_FILE) as env:
         findings = _plan(env)
-    assert not _failing_ids(findings), [f.message for f in findings if f.outcome is Outcome.FAIL]
+    expected = DEFECTS[defect].fails & {"INS-21"}
+    assert _failing_ids(findings) == expected, [f.message for f in findings if f.outcome is Outcome.FAIL]
 
 
 def _failing_ids(findings) -> set[str]:

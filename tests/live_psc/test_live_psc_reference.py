@@ -17,15 +17,8 @@ from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
 
-EXPECTED_FAILURES = {
-    None: set(),
-    "psc-signature-non-verifiee": {"PSC-10", "PSC-11", "PSC-12"},
-    "psc-nonce-ignore": {"PSC-17"},
-    "psc-acr-non-verifie": {"PSC-18"},
-    "psc-state-ignore": {"PSC-03"},
-    "psc-session-apres-deconnexion": {"PSC-22"},
-    "psc-vihf-identite-fixe": {"PSC-24"},
-}
+# Every defect that fails a PSC requirement, through this plan: exactly its requirements fail.
+EXPECTED_FAILURES = {None: set()} | {name: defect.fails for name, defect in DEFECTS.items() if "PSC" in defect.services}
 
 
 def _plan(env) -> list:
@@ -70,8 +63,9 @@ def results(tmp_path_factory):
     return out
 
 
-def test_every_psc_defect_has_an_expectation():
-    assert set(EXPECTED_FAILURES) - {None} == {name for name in DEFECTS if name.startswith("psc-")}
+def test_psc_defects_fail_only_psc_requirements():
+    """This plan judges PSC checks only: a defect failing another service's requirement too needs its plan as well."""
+    assert len(EXPECTED_FAILURES) > 1 and all(DEFECTS[name].services == {"PSC"} for name in EXPECTED_FAILURES if name)
 
 
 @pytest.mark.parametrize("defect", list(EXPECTED_FAILURES), ids=lambda d: d or "correct")

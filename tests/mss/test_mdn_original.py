@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dui_conformance.model import Location, Outcome
-from dui_conformance.mss import check_mdn, ids, parse_message
+from dui_conformance.mss import check_mdn, parse_message
 
 VALID = Path(__file__).resolve().parents[2] / "fixtures" / "mss" / "mdn-traite.eml"
 ORIGINAL = "<dlu-20240312-0001@ehpad-les-tilleuls.mssante.fr>"
@@ -13,9 +13,7 @@ ORIGINAL = "<dlu-20240312-0001@ehpad-les-tilleuls.mssante.fr>"
 
 def _mss10(data: bytes, acknowledged: str | None = None):
     return [
-        f
-        for f in check_mdn(parse_message(data), Location(file="accusé"), acknowledged)
-        if f.requirement == ids.ORIGINAL_ID
+        f for f in check_mdn(parse_message(data), Location(file="accusé"), acknowledged) if f.requirement == "MSS-10"
     ]
 
 
