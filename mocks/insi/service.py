@@ -12,6 +12,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
+from dui_conformance.ins.insi_personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
 from dui_conformance.ins.insi_request import (
     INSI_PATH,
     SOAP12_CONTENT_TYPE,
@@ -22,7 +23,6 @@ from dui_conformance.ins.insi_request import (
 from dui_conformance.mocks.common import Exchange, MockService
 
 from . import soap
-from .personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
 
 # A request the mock cannot read: the HTTP status of its answer, by the deviation that stopped the reading.
 REFUSAL_STATUS = {"INSI-CHEMIN-INCONNU": 404, "INSI-METHODE-HTTP": 405}

@@ -12,9 +12,8 @@ import uuid
 
 from lxml import etree
 
+from dui_conformance.ins.insi_personas import InsRecord, Persona, PersonaFault
 from dui_conformance.ins.insi_request import RESULTAT_NS, SOAP12_NS, WSA_NS
-
-from .personas import InsRecord, Persona, PersonaFault
 
 SIRAM_NS = "urn:siram"
 CR_LABELS = {"00": "OK", "01": "Aucune identite trouvee", "02": "Plusieurs identites trouvees"}

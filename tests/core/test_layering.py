@@ -1,10 +1,9 @@
 """The layers of the installed package, read from every module's imports (``ast``, nothing imported).
 
 Leaf utilities at the bottom import nothing but other leaves; the library never imports the mocks or
-the plan (except the live environment, the one seam where it starts the mocks, and the CLI; three direct-mode
-modules still read the mocks' data, listed in ``MOCK_READERS`` until they get it through the seam); the mocks
-import the library, never the plan; no two modules import each other, even through others; and no module
-hides a cycle in an import inside a function (only the CLI and the runner import on demand, to start fast).
+the plan (except the live environment, the one seam where it starts the mocks and hands them to the
+direct-mode modules, and the CLI); the mocks import the library, never the plan; no two modules import each
+other, even through others; and no module hides a cycle in an import inside a function (only the CLI and the runner import on demand, to start fast).
 """
 
 from __future__ import annotations
@@ -27,11 +26,6 @@ LEAVES = {
 }
 LAZY_ALLOWED = {"dui_conformance.cli", "dui_conformance.runner"}  # start-up time
 LIBRARY_SEAMS = {"dui_conformance.cli", "dui_conformance.live.environment"}  # start the mocks, run the demo
-# Direct-mode modules that still read the mocks' own data instead of receiving it through the seam: the
-# attended driver reads the DMP and MSSanté mocks' stores, the live personas take the INSi mock's personas
-# and matching rule, the PSC login run the PSC mock's directory of professionals. A ratchet: the list may
-# only shrink (a module that no longer imports the mocks must leave it).
-MOCK_READERS = {"dui_conformance.live.attended", "dui_conformance.live.personas", "dui_conformance.live.psc"}
 
 
 @dataclass(frozen=True)
@@ -116,7 +110,7 @@ def _library(module: str) -> bool:
 
 def test_every_module_is_read():
     assert {"dui_conformance.runner", "dui_conformance.mocks.dui.app", "dui_conformance.features.steps"} <= set(MODULES)
-    assert LEAVES | LAZY_ALLOWED | LIBRARY_SEAMS | MOCK_READERS <= set(MODULES)
+    assert LEAVES | LAZY_ALLOWED | LIBRARY_SEAMS <= set(MODULES)
     assert any(i.in_function for i in IMPORTS) and any(i.type_checking for i in IMPORTS)
 
 
@@ -130,12 +124,8 @@ def _upward(i: Import) -> bool:
 
 
 def test_the_library_never_imports_the_mocks_or_the_plan():
-    upward = [str(i) for i in IMPORTS if _upward(i) and i.module not in LIBRARY_SEAMS | MOCK_READERS]
+    upward = [str(i) for i in IMPORTS if _upward(i) and i.module not in LIBRARY_SEAMS]
     assert upward == [], "la bibliothèque importe les simulateurs ou le plan :\n" + "\n".join(upward)
-
-
-def test_the_mock_readers_still_listed_do_read_the_mocks():
-    assert {i.module for i in IMPORTS if _upward(i)} >= MOCK_READERS
 
 
 def test_the_mocks_import_the_library_only():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from dui_conformance.ins.insi_personas import load_personas
 from dui_conformance.ins.insi_request import LPS_NS, RECVIT_NS, TRAITS_OPERATION, VITALE_OPERATION, action_of
 from dui_conformance.live.driver import Admission, VitaleCard
 from dui_conformance.live.ins import (
@@ -27,7 +28,6 @@ from dui_conformance.mocks.common import Exchange, HttpRequest, HttpResponse
 from dui_conformance.mocks.dui.insi_client import LpsContext, traits_payload, vitale_payload
 from dui_conformance.mocks.dui.resident import Resident, patient_resource
 from dui_conformance.mocks.insi import soap
-from dui_conformance.mocks.insi.personas import load_personas
 from dui_conformance.model import Outcome
 
 PERSONAS = {p.id: p for p in load_personas()}

@@ -10,8 +10,7 @@ import sys
 import pytest
 import requests
 
-from dui_conformance.mocks.insi import load_personas
-from dui_conformance.mocks.insi.personas import TraitsQuery, match_traits
+from dui_conformance.ins.insi_personas import TraitsQuery, load_personas, match_traits
 
 TEST_OID = "1.2.250.1.213.1.4.10"
 PERSONAS = load_personas()

@@ -23,11 +23,10 @@ from dui_conformance.mocks.psc import (
     DEFAULT_CLIENT_SECRET,
     ID_TOKEN_DEFECTS,
     PscMock,
-    directory,
-    professional,
 )
 from dui_conformance.psc import judge_exchanges
 from dui_conformance.psc.oauth import s256
+from dui_conformance.psc.professionals import directory, professional
 
 pytestmark = pytest.mark.live
 CALLBACK = "https://127.0.0.1:9/callback"

@@ -1,6 +1,7 @@
-"""The fictitious professionals of ``mocks/common/annuaire.toml`` as Pro Santé Connect sees them.
+"""The fictitious professionals of ``annuaire.toml`` (beside this module) as Pro Santé Connect sees them.
 
-The directory file is shared with the MSSanté mock; this module only reads it and shapes the
+The directory file belongs to the library: the PSC checks know from it who logs in, the PSC and MSSanté
+simulators answer from it (the MSSanté directory mock reads its mailboxes). This module reads it and shapes the
 userinfo claims PSC returns (facts §5.3: ``SubjectNameID``, ``SubjectRefPro`` with exercices and
 activities, ``SubjectRole``, ``Secteur_Activite``).
 """
@@ -11,8 +12,9 @@ import tomllib
 import uuid
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 
-from ..mss.directory import ANNUAIRE_FILE
+ANNUAIRE_FILE = files("dui_conformance.psc") / "annuaire.toml"
 
 # OIDs of the coded userinfo values (facts §3.3 and §5.3).
 ROLE_OID = "1.2.250.1.213.1.1.5.5"

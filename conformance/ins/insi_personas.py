@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_PERSONAS = Path(__file__).with_name("personas.toml")
+DEFAULT_PERSONAS = Path(__file__).with_name("insi_personas.toml")
 
 
 @dataclass(frozen=True)
