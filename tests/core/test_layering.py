@@ -3,7 +3,8 @@
 Leaf utilities at the bottom import nothing but other leaves; the library never imports the mocks or
 the plan (except the live environment, the one seam where it starts the mocks and hands them to the
 direct-mode modules, and the CLI); the mocks import the library, never the plan; no two modules import each
-other, even through others; and no module hides a cycle in an import inside a function (only the CLI and the runner import on demand, to start fast).
+other, even through others; and no module hides a cycle in an import inside a function (only the CLI and
+the runner import on demand, to start fast).
 """
 
 from __future__ import annotations
