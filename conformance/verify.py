@@ -33,11 +33,14 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from . import __version__
 from .compare import per_document
 from .model import SCHEMA_VERSION, Outcome, RunResult
 from .plugin import SELECTION_REASON
+from .report import SCHEMA_PATH
 from .report.evidence import DOCUMENTS, documents_root
 from .results import subjects
 from .runner import Execution, Progress, execute
@@ -142,39 +145,42 @@ def load_signing_key(path: Path) -> PrivateKey:
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise KeyFileError(f"{path} : clé privée PEM illisible ou chiffrée ({exc}).") from None
     if not isinstance(key, PrivateKey):
-        raise KeyFileError(f"{path} : clé {type(key).__name__} ; attendu : Ed25519, courbe elliptique ou RSA.")
+        raise _unsupported(path, key)
     return key
 
 
-def load_verification_key(key: Path | None = None, certificate: Path | None = None) -> VerificationKey:
-    """The public key given (PEM), or the one of an X.509 certificate (PEM or DER). The certificate's chain
-    is not checked: the ARS gives the certificate it trusts."""
-    if certificate is not None:
-        data = certificate.read_bytes()
-        try:
-            cert = (
-                x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
-            )
-            public = cert.public_key()
-        except (ValueError, UnsupportedAlgorithm) as exc:
-            raise KeyFileError(f"{certificate} : certificat X.509 illisible ({exc}).") from None
-        if not isinstance(public, PublicKey):
-            raise KeyFileError(
-                f"{certificate} : clé {type(public).__name__} ; attendu : Ed25519, courbe elliptique ou RSA."
-            )
-        start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-        period = f"valide du {start:{_DATE_FORMAT}} au {end:{_DATE_FORMAT}}"
-        now = datetime.now(timezone.utc)
-        note = "" if start <= now <= end else f"Certificat hors de sa période de validité ({period})."
-        return VerificationKey(public, f"certificat « {cert.subject.rfc4514_string()} », {period}", note)
-    assert key is not None
+def load_verification_key(path: Path, certificate: bool = False) -> VerificationKey:
+    """A PEM public key, or the key of an X.509 certificate (PEM or DER). The certificate's chain is not
+    checked: the ARS gives the certificate it trusts."""
+    if certificate:
+        return _certificate_key(path)
     try:
-        public = serialization.load_pem_public_key(key.read_bytes())
+        key = serialization.load_pem_public_key(path.read_bytes())
     except (ValueError, UnsupportedAlgorithm) as exc:
-        raise KeyFileError(f"{key} : clé publique PEM illisible ({exc}).") from None
-    if not isinstance(public, PublicKey):
-        raise KeyFileError(f"{key} : clé {type(public).__name__} ; attendu : Ed25519, courbe elliptique ou RSA.")
-    return VerificationKey(public, f"clé publique {key.name}")
+        raise KeyFileError(f"{path} : clé publique PEM illisible ({exc}).") from None
+    if not isinstance(key, PublicKey):
+        raise _unsupported(path, key)
+    return VerificationKey(key, f"clé publique {path.name}")
+
+
+def _certificate_key(path: Path) -> VerificationKey:
+    data = path.read_bytes()
+    try:
+        cert = x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise KeyFileError(f"{path} : certificat X.509 illisible ({exc}).") from None
+    if not isinstance(key, PublicKey):
+        raise _unsupported(path, key)
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    period = f"valide du {start:{_DATE_FORMAT}} au {end:{_DATE_FORMAT}}"
+    now = datetime.now(timezone.utc)
+    note = "" if start <= now <= end else f"Certificat hors de sa période de validité ({period})."
+    return VerificationKey(key, f"certificat « {cert.subject.rfc4514_string()} », {period}", note)
+
+
+def _unsupported(path: Path, key: object) -> KeyFileError:
+    return KeyFileError(f"{path} : clé {type(key).__name__} ; attendu : Ed25519, courbe elliptique ou RSA.")
 
 
 def sign(key: PrivateKey, data: bytes) -> bytes:
@@ -328,11 +334,8 @@ def _check_files(pack: SafeZip, digests: dict[str, str], documents: Path, result
 
 
 def _extract(documents: Path, relative: str, data: bytes, result: Verification) -> None:
-    """One document into the private folder; SafeZip refused absolute and ``..`` names, this makes sure."""
-    target = (documents / relative).resolve()
-    if not target.is_relative_to(documents.resolve()):
-        result.add("paquet", DOCUMENTS + relative, "Document hors du dossier documents/ : refusé.")
-        return
+    """One document into the private folder (SafeZip refused absolute, ``..`` and backslashed names)."""
+    target = documents / relative
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -345,16 +348,19 @@ def _report(data: bytes, result: Verification) -> RunResult | None:
     give and with the manifest's (``RunResult.from_dict`` recomputes the verdict, never reads it)."""
     try:
         raw = json.loads(data)
-        version = str(raw.get("schema_version", ""))
-        if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-            result.add(
-                "paquet", REPORT, f"Version de schéma {version or 'absente'} trouvée ; {SCHEMA_VERSION} attendue."
-            )
-            return None
-        run = RunResult.from_dict(raw)
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        result.add("paquet", REPORT, f"report.json illisible : {type(exc).__name__} {exc}.")
+    except (ValueError, RecursionError) as exc:
+        result.add("paquet", REPORT, f"report.json illisible : {exc}.")
         return None
+    # Its schema first: every value then has the type the run model reads.
+    error = best_match(Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).iter_errors(raw))
+    if error is not None:
+        result.add(
+            "paquet",
+            REPORT,
+            f"report.json hors du schéma {SCHEMA_VERSION} en {error.json_path} : {error.message[:300]}.",
+        )
+        return None
+    run = RunResult.from_dict(raw)
     stated = raw.get("verdict")
     if stated != run.verdict:
         result.add(
@@ -384,18 +390,10 @@ def _replay(run: RunResult, documents: Path, replay: Replay, progress: Progress 
     if not run.inputs or not reported:
         result.notes.append("Aucun document dans l'exécution : rien à réexécuter hors ligne.")
         return
-    try:
-        root = documents_root(run.inputs)
-    except ValueError as exc:
-        result.add("paquet", REPORT, f"Entrées de l'exécution illisibles : {exc}.")
-        return
-    inputs = []
-    for original in run.inputs:
-        local = (documents / os.path.relpath(os.path.abspath(original), root)).resolve()
-        if not local.is_relative_to(documents):
-            result.add("paquet", REPORT, f"Entrée {original!r} hors du dossier des documents : refusée.")
-        elif local.exists():
-            inputs.append(str(local))
+    root = documents_root(run.inputs)
+    # Under the documents' folder whatever report.json says: root is the inputs' common folder.
+    local = [documents / os.path.relpath(os.path.abspath(original), root) for original in run.inputs]
+    inputs = [str(path) for path in local if path.exists()]
     if not inputs:
         result.add(
             "fichier",

@@ -157,7 +157,7 @@ def add_documents(archive: zipfile.ZipFile, inputs: list[str]) -> dict[str, str]
     """Pack every file the run read, as it read it (not masked: ``dui-conformance verifier`` checks them
     again), under ``documents/`` with its path relative to :func:`documents_root`; returns name → SHA-256.
     An input gone since the run is not packed (``verifier`` names it as missing)."""
-    present = [p for p in inputs if os.path.exists(p)]
+    present: list[str | os.PathLike] = [p for p in inputs if os.path.exists(p)]
     if not present:
         return {}
     root = documents_root(inputs)
