@@ -38,10 +38,12 @@ from jsonschema.exceptions import best_match
 
 from . import __version__
 from .compare import per_document
+from .ins.matricule import ENVIRONMENTS
 from .model import SCHEMA_VERSION, Outcome, RunResult
 from .plugin import SELECTION_REASON
 from .report import SCHEMA_PATH
 from .report.evidence import DOCUMENTS, documents_root
+from .requirements import PROFILES
 from .results import subjects
 from .runner import Execution, Progress, execute
 from .safezip import SafeZip, ZipLimits, ZipProblem
@@ -351,8 +353,10 @@ def _report(data: bytes, result: Verification) -> RunResult | None:
     except (ValueError, RecursionError) as exc:
         result.add("paquet", REPORT, f"report.json illisible : {exc}.")
         return None
-    # Its schema first: every value then has the type the run model reads.
-    error = best_match(Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).iter_errors(raw))
+    # Its schema first: every value then has the type the run model reads (the reason looked for only when
+    # invalid: it costs half as much again).
+    validator = Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    error = None if validator.is_valid(raw) else best_match(validator.iter_errors(raw))
     if error is not None:
         result.add(
             "paquet",
@@ -386,6 +390,10 @@ def _replay(run: RunResult, documents: Path, replay: Replay, progress: Progress 
     if run.interrupted:
         result.add("verdict", REPORT, "Exécution interrompue : rapport partiel, ses verdicts ne sont pas comparables.")
         return
+    for name, value, allowed in (("profil", run.profile, PROFILES), ("environnement", run.environment, ENVIRONMENTS)):
+        if value not in allowed:
+            result.add("paquet", REPORT, f"{name} « {value} » trouvé ; attendu : {', '.join(allowed)}.")
+            return
     reported = {s for s in subjects(run.scenarios) if s != LIVE_SUBJECT}
     if not run.inputs or not reported:
         result.notes.append("Aucun document dans l'exécution : rien à réexécuter hors ligne.")
@@ -416,6 +424,8 @@ def _replay(run: RunResult, documents: Path, replay: Replay, progress: Progress 
         value_sets=replay.value_sets,
     )
     again = execute(Execution(settings, progress=progress))
+    if again.interrupted:  # Ctrl-C: a partial replay proves nothing
+        raise KeyboardInterrupt
     _compare(run, again, root, documents, result)
 
 
@@ -450,8 +460,14 @@ def _compare(run: RunResult, again: RunResult, root: str, documents: Path, resul
         was, now = before.get((doc, rid)), after.get((doc, rid))
         if was != now:
             result.add("verdict", f"{rid} — {doc}", f"{_label(was)} dans report.json ; {_label(now)} à la réexécution.")
-    offline_only = not live and run.mode == "check"
-    if not offline_only:
+    offline_only = run.mode == "check"
+    if offline_only and live:
+        result.add(
+            "verdict",
+            LIVE_SUBJECT,
+            f"Scénarios en direct trouvés ({', '.join(sorted(live))}) ; attendu : aucun dans une exécution check.",
+        )
+    elif not offline_only:
         result.notes.append(
             f"Exécution avec une phase directe : {len(live)} exigence(s) décidée(s) en direct, non rejouables hors "
             "ligne ; les autres sont comparées sur leurs documents, le verdict n'est pas recalculé."

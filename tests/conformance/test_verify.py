@@ -190,6 +190,19 @@ def test_a_report_rewritten_with_its_digest_is_still_named_by_the_checks_run_aga
     assert {("verdict", "INS-10"), ("verdict", "report.json"), ("verdict", "MANIFEST.json")} <= named
 
 
+def test_a_check_report_cannot_pass_a_document_off_as_live(pack, tmp_path):
+    """Requirements decided live are not compared as a whole: a check run has none, so one is a forgery."""
+
+    def forge(report: dict) -> None:
+        scenario = next(s for s in report["scenarios"] if "INS-10" in s["requirements"])
+        scenario["subject"] = "session directe"
+
+    edited = _rewrite(pack, tmp_path / "p.zip", {"report.json": _report_with(pack, forge)}, manifest_follows=True)
+    result = verify_pack(edited)
+    live = next(d.message for d in result.discrepancies if d.subject == "session directe")
+    assert live.startswith("Scénarios en direct trouvés (") and "INS-10" in live
+
+
 @pytest.mark.parametrize("manifest_follows", [False, True], ids=["empreinte-fausse", "empreinte-refaite"])
 def test_an_edited_document_is_named(pack, tmp_path, manifest_follows):
     edited = _rewrite(pack, tmp_path / "p.zip", {VALID_DOCUMENT: b"pas un message HL7\n"}, manifest_follows)
@@ -346,6 +359,13 @@ def test_a_hostile_pack_is_a_finding_not_a_crash(case, tmp_path):
     found = {d.subject: d.message for d in result.discrepancies if d.kind == "paquet"}
     assert words in found[subject], found
     assert not (tmp_path / "hors-du-paquet.txt").exists()
+
+
+@pytest.mark.parametrize("field,value", [("profile", "tous"), ("environment", "lune")])
+def test_a_report_with_settings_the_harness_does_not_know_is_a_finding(pack, tmp_path, field, value):
+    report = _report_with(pack, lambda r: r.update({field: value}))
+    result = verify_pack(_rewrite(pack, tmp_path / "p.zip", {"report.json": report}, manifest_follows=True))
+    assert f"« {value} » trouvé ; attendu :" in {d.subject: d.message for d in result.discrepancies}["report.json"]
 
 
 def test_a_zip_bomb_is_named_not_inflated(tmp_path):
