@@ -362,7 +362,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DOSSIER",
         help="Les jeux de valeurs SVS de l'exécution, si elle en avait (non contenus dans le paquet).",
     )
-    verify.add_argument("--format", dest="output", choices=("texte", "json"), default="texte")
+    verify.add_argument(
+        "--format",
+        dest="output",
+        choices=("texte", "json"),
+        default="texte",
+        help="Sortie lisible (défaut) ou JSON sur la sortie standard.",
+    )
     verify.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
     return parser
 
@@ -445,7 +451,7 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         try:
             signing_key = load_signing_key(args.signing_key)
         except KeyFileError as exc:
-            console.print(f"[red]Erreur d'utilisation :[/red] {exc}", markup=False, highlight=False)
+            console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}", highlight=False)
             return EXIT_USAGE
     with ExitStack() as stack:
         run = execute(
@@ -895,7 +901,7 @@ def cmd_verify(args) -> int:
         try:
             key = load_verification_key(args.certificate or args.public_key, certificate=args.certificate is not None)
         except KeyFileError as exc:
-            console.print(f"[red]Erreur d'utilisation :[/red] {exc}", markup=False, highlight=False)
+            console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}", highlight=False)
             return EXIT_USAGE
     with ExitStack() as stack:
         result = verify_pack(
@@ -918,7 +924,6 @@ _SIGNATURE_STATES = {
 
 def _show_verification(out: Console, result: Verification) -> None:
     """The pack's own words (names, notes, messages) are printed as text, never as rich markup."""
-    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 

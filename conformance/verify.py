@@ -144,7 +144,7 @@ def load_signing_key(path: Path) -> PrivateKey:
     the signatures ``openssl`` also makes and checks."""
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+    except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise KeyFileError(f"{path} : clé privée PEM illisible ou chiffrée ({exc}).") from None
     if not isinstance(key, PrivateKey):
         raise _unsupported(path, key)
@@ -158,7 +158,7 @@ def load_verification_key(path: Path, certificate: bool = False) -> Verification
         return _certificate_key(path)
     try:
         key = serialization.load_pem_public_key(path.read_bytes())
-    except (ValueError, UnsupportedAlgorithm) as exc:
+    except (OSError, ValueError, UnsupportedAlgorithm) as exc:
         raise KeyFileError(f"{path} : clé publique PEM illisible ({exc}).") from None
     if not isinstance(key, PublicKey):
         raise _unsupported(path, key)
@@ -166,11 +166,11 @@ def load_verification_key(path: Path, certificate: bool = False) -> Verification
 
 
 def _certificate_key(path: Path) -> VerificationKey:
-    data = path.read_bytes()
     try:
+        data = path.read_bytes()
         cert = x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
         key = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
+    except (OSError, ValueError, UnsupportedAlgorithm) as exc:
         raise KeyFileError(f"{path} : certificat X.509 illisible ({exc}).") from None
     if not isinstance(key, PublicKey):
         raise _unsupported(path, key)
