@@ -330,6 +330,11 @@ def _manifest_for(members: dict[str, bytes]) -> bytes:
 def _hostile_packs() -> dict[str, tuple[bytes, str, str]]:
     """name → (pack bytes, subject named, words of the message)."""
     report = {"report.json": b'{"schema_version": "1.0", "inputs": [1]}'}
+    scenario = {"nodeid": "n", "feature": "", "feature_file": "", "name": "", "tags": [], "requirements": []}
+    run = {"schema_version": "1.0", "run_id": "r", "mode": "check", "profile": "recette", "environment": "test"}
+    run |= {"started": "", "finished": "", "inputs": ["/x"], "requirements": [], "tool": {}}
+    run["scenarios"] = [{**scenario, "subject": ["/x/a.xml"], "steps": []}]  # a list where a path is
+    typed = {"report.json": json.dumps(run).encode()}
     return {
         "remontee": (_zip({"../hors-du-paquet.txt": b"x", MANIFEST: b"{}"}), "../hors-du-paquet.txt", "« .. »"),
         "chemin-absolu": (_zip({"/etc/preuve": b"x", MANIFEST: b"{}"}), "/etc/preuve", "Chemin absolu"),
@@ -342,10 +347,11 @@ def _hostile_packs() -> dict[str, tuple[bytes, str, str]]:
         "sans-manifeste": (_zip({"report.json": b"{}"}), MANIFEST, "Manifeste absent"),
         "manifeste-illisible": (_zip({MANIFEST: b"{" * 100_000}), MANIFEST, "Manifeste illisible"),
         "manifeste-sans-empreintes": (_zip({MANIFEST: b'{"sha256": {"a": "pas-un-sha"}}'}), MANIFEST, "sha256"),
-        "rapport-hors-schema": (
-            _zip({**report, MANIFEST: _manifest_for(report)}),
+        "rapport-incomplet": (_zip({**report, MANIFEST: _manifest_for(report)}), "report.json", "KeyError"),
+        "rapport-mal-type": (
+            _zip({**typed, MANIFEST: _manifest_for(typed)}),
             "report.json",
-            "hors du schéma 1.0",
+            "scenarios[0] d'un autre type",
         ),
     }
 
