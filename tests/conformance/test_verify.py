@@ -305,9 +305,9 @@ def test_an_expired_certificate_is_noted(signed_pack, tmp_path, capsys):
 
 def _zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(zipfile.ZipInfo(name), data)
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():  # a ZipInfo keeps the name as given (« .. », absolute)
+            archive.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
