@@ -76,7 +76,7 @@ class KeyFileError(ValueError):
 class Discrepancy:
     kind: str  # paquet | fichier | signature | verdict
     subject: str  # a file of the pack, a requirement, « exigence — document », or the verdict
-    message: str  # French: « trouvé … ; attendu … »
+    message: str  # French: what was found, against what it should be
 
     def to_dict(self) -> dict[str, str]:
         return {"type": self.kind, "objet": self.subject, "message": self.message}
