@@ -3,7 +3,8 @@
 Exit codes, as Inferno's: 0 conforme (every blocking requirement passes), 3 non conforme or
 non concluant (a blocking requirement fails or stays undecided), 2 usage error, 4 harness error.
 ``financement``: 0 eligible, 3 not eligible, 2 bad input; ``usage``: 0 final tranche releasable for
-every ESMS, 3 not for some, 2 bad input.
+every ESMS, 3 not for some, 2 bad input; ``verifier``: 0 the evidence pack agrees with itself and with the
+checks run again, 3 some file or verdict differs (or the pack is refused), 2 bad input.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from .settings import LIVE, OFFLINE, REPORT_FORMATS, RunSettings
 
 if TYPE_CHECKING:
     from .funding import InputError
+    from .verify import Verification
 
 # Bound to the real stderr now: the runner redirects sys.stderr while pytest runs.
 console = Console(file=sys.stderr)
@@ -163,6 +165,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="FICHIER",
         help="Échecs attendus (TOML : exigence, raison, lien) : l'exécution n'échoue que sur un échec "
         "inattendu ou sur un attendu qui ne se produit plus (voir docs/ci.md).",
+    )
+    parser.add_argument(
+        "--signer-preuves",
+        dest="signing_key",
+        type=Path,
+        metavar="CLE.pem",
+        help="Clé privée PEM non chiffrée (Ed25519, courbe elliptique ou RSA) : signe le manifeste de "
+        "evidence.zip (MANIFEST.json.sig), que « verifier --cle/--certificat » contrôle.",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
 
@@ -319,6 +329,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     usage.add_argument("--format", dest="output", choices=("texte", "json"), default="texte")
     usage.add_argument("--campagnes", dest="ruleset_dirs", action="append", type=Path, default=[], metavar="DOSSIER")
+
+    verify = sub.add_parser(
+        "verifier",
+        help="Vérifier un paquet de preuves (evidence.zip) : empreintes, verdicts réexécutés, signature.",
+    )
+    verify.add_argument("pack", type=Path, metavar="PREUVES.zip", help="Paquet de preuves (evidence.zip).")
+    trusted = verify.add_mutually_exclusive_group()
+    trusted.add_argument(
+        "--cle",
+        dest="public_key",
+        type=Path,
+        metavar="CLE_PUBLIQUE.pem",
+        help="Clé publique PEM du signataire : la signature du manifeste est vérifiée (paquet non signé : code 3).",
+    )
+    trusted.add_argument(
+        "--certificat",
+        dest="certificate",
+        type=Path,
+        metavar="CERT.pem",
+        help="Certificat X.509 du signataire (PEM ou DER) : sa clé vérifie la signature du manifeste.",
+    )
+    verify.add_argument(
+        "--referentiel-cda",
+        dest="referential_cda",
+        metavar="DOSSIER",
+        help="Le référentiel TestContenuCDA de l'exécution, si elle en avait un (non contenu dans le paquet).",
+    )
+    verify.add_argument(
+        "--jeux-de-valeurs",
+        dest="value_sets",
+        metavar="DOSSIER",
+        help="Les jeux de valeurs SVS de l'exécution, si elle en avait (non contenus dans le paquet).",
+    )
+    verify.add_argument(
+        "--format",
+        dest="output",
+        choices=("texte", "json"),
+        default="texte",
+        help="Sortie lisible (défaut) ou JSON sur la sortie standard.",
+    )
+    verify.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
     return parser
 
 
@@ -390,42 +441,25 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
 
         cluster = load_cluster(args.cluster_file)
         ruleset = get_ruleset(cluster["campagne"], [])
-    with ExitStack() as stack:
-        callbacks = ProgressCallbacks()
-        if not args.quiet:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+    signing_key = None
+    if args.signing_key is not None:  # a bad key is a usage error before anything runs
+        from .verify import KeyFileError, load_signing_key
 
-            progress = stack.enter_context(
-                Progress(
-                    TextColumn("[bold]{task.description}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    TextColumn("reste"),
-                    TimeRemainingColumn(),
-                    console=console,
-                    transient=True,
-                )
-            )
-            task = progress.add_task("Documents", total=None)
-            callbacks = ProgressCallbacks(
-                on_total=lambda total: progress.update(task, total=total),
-                on_done=lambda nodeid: progress.advance(task),
-                on_phase=lambda label: progress.reset(task, total=None, description=label),
-            )
+        if "evidence" not in formats:
+            console.print("[red]Erreur d'utilisation :[/red] --signer-preuves signe evidence.zip, absent de --formats.")
+            return EXIT_USAGE
+        try:
+            signing_key = load_signing_key(args.signing_key)
+        except KeyFileError as exc:
+            console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}", highlight=False)
+            return EXIT_USAGE
+    with ExitStack() as stack:
         run = execute(
             Execution(
                 settings,
                 jobs=args.jobs,
                 live_env=live_env,
-                progress=callbacks,
+                progress=_progress(stack, args.quiet),
                 artefacts=_artefacts(settings),
                 executor=args.executor,
             )
@@ -436,9 +470,15 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         written = write_reports(
             run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations, funding=funding)
         )
+        if signing_key is not None:
+            from .verify import SIGNATURE, sign_pack
+
+            sign_pack(written["evidence"], signing_key)
     _summary(run)
     for fmt, path in written.items():
         console.print(f"  {fmt:<9} {path}")
+    if signing_key is not None:
+        console.print(f"  {'signature':<9} {written['evidence']} → {SIGNATURE}")
     if run.interrupted:
         console.print("[bold yellow]Exécution interrompue :[/] rapport partiel (documents terminés avant l'arrêt).")
     if expectations is None:
@@ -454,6 +494,39 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
             f"  [yellow]{expectation.requirement} attendu en échec mais non constaté[/] : {expectation.reason}"
         )
     return reconciliation.exit_code
+
+
+def _progress(stack: ExitStack, quiet: bool) -> ProgressCallbacks:
+    """A rich progress bar on stderr for the documents and scenarios of a run, closed with ``stack``."""
+    if quiet:
+        return ProgressCallbacks()
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = stack.enter_context(
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("reste"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+    )
+    task = progress.add_task("Documents", total=None)
+    return ProgressCallbacks(
+        on_total=lambda total: progress.update(task, total=total),
+        on_done=lambda nodeid: progress.advance(task),
+        on_phase=lambda label: progress.reset(task, total=None, description=label),
+    )
 
 
 def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
@@ -815,6 +888,78 @@ def cmd_usage(args) -> int:
     return EXIT_OK if cluster["esms"] and cluster["esms_liberables"] == cluster["esms"] else EXIT_NOT_CONFORMANT
 
 
+def cmd_verify(args) -> int:
+    """0 when every file, verdict and (if a key is given) the signature agree; 3 naming what differs."""
+    import json
+
+    from .verify import KeyFileError, Replay, load_verification_key, verify_pack
+
+    if not args.pack.is_file():
+        raise FileNotFoundError(f"Paquet introuvable : {args.pack}")
+    key = None
+    if args.public_key is not None or args.certificate is not None:
+        try:
+            key = load_verification_key(args.certificate or args.public_key, certificate=args.certificate is not None)
+        except KeyFileError as exc:
+            console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}", highlight=False)
+            return EXIT_USAGE
+    with ExitStack() as stack:
+        result = verify_pack(
+            args.pack, key, Replay(args.referential_cda, args.value_sets), _progress(stack, args.quiet)
+        )
+    if args.output == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _show_verification(Console(soft_wrap=True), result)
+    return EXIT_OK if result.agrees else EXIT_NOT_CONFORMANT
+
+
+_SIGNATURE_STATES = {
+    "absente": "[yellow]paquet non signé[/]",
+    "non vérifiée": "[yellow]paquet signé, signature non vérifiée[/] (donnez --cle ou --certificat)",
+    "valide": "[green]valide[/]",
+    "invalide": "[bold red]INVALIDE[/]",
+}
+
+
+def _show_verification(out: Console, result: Verification) -> None:
+    """The pack's own words (names, notes, messages) are printed as text, never as rich markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    run = result.run
+    out.print(f"[bold]Paquet de preuves[/] {escape(result.pack)}", highlight=False)
+    if run:
+        out.print(
+            escape(
+                f"Exécution {run.get('run_id')} ({run.get('mode')}, profil {run.get('profil')}, environnement "
+                f"{run.get('environnement')}) : verdict {run.get('verdict')}"
+            ),
+            highlight=False,
+        )
+    signer = escape(f" — {result.signer}") if result.signer else ""
+    out.print(f"Signature : {_SIGNATURE_STATES[result.signature]}{signer}", highlight=False)
+    out.print(
+        f"{result.files} fichier(s) comparé(s) au manifeste ; {result.documents} document(s) rejugé(s), "
+        f"{result.requirements} exigence(s) comparée(s).",
+        highlight=False,
+    )
+    for note in result.notes:
+        out.print(f"  [dim]•[/] {escape(note)}", highlight=False)
+    if result.agrees:
+        out.print("[bold green]CONCORDANT[/] : chaque fichier, chaque verdict et la signature demandée concordent.")
+        return
+    table = Table(title=f"Écarts ({len(result.discrepancies)})", show_lines=False)
+    for column in ("Type", "Objet", "Constat"):
+        table.add_column(column, overflow="fold")
+    for item in result.discrepancies:
+        table.add_row(item.kind, Text(item.subject), Text(item.message))
+    out.print(table)
+    out.print(
+        f"[bold red]NON CONCORDANT[/] : {len(result.discrepancies)} écart(s) entre le paquet et ce qu'il atteste."
+    )
+
+
 _COMMANDS = {
     "financement": cmd_funding,
     "usage": cmd_usage,
@@ -824,4 +969,5 @@ _COMMANDS = {
     "requirements": cmd_requirements,
     "compare": cmd_compare,
     "mocks": cmd_mocks,
+    "verifier": cmd_verify,
 }

@@ -35,6 +35,7 @@ from .model import Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
 from .settings import ALL_KINDS, LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
 
+SELECTION_REASON = "hors des exigences demandées (--exigence)"  # read back from a report by ``verifier``
 AUDIT_STEP = "(harnais) chaque échange enregistré par les services simulés pendant le scénario est jugé"
 
 _settings_key = pytest.StashKey[RunSettings]()
@@ -85,7 +86,7 @@ def out_of_scope(tags: set[str], settings: RunSettings, kinds: set[str] | None =
     not concern (« non applicable ») from one it should have evaluated and did not (« non évaluée »).
     """
     if settings.requirements and not tags & set(settings.requirements):
-        return "hors des exigences demandées (--exigence)"
+        return SELECTION_REASON
     if not any(phase in tags for phase in settings.phases):
         phase = "en direct" if OFFLINE not in tags else "hors ligne"
         return f"vérification {phase} non demandée par cette exécution"

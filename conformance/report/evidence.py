@@ -1,8 +1,9 @@
 """``evidence.zip``: the evidence pack for a homologation dossier.
 
 It holds report.json, index.html, summary.md, one JSON file per exchange recorded by a mock
-(``echanges/``) and a ``MANIFEST.json`` giving the tool, report schema and official artefact
-versions and the SHA-256 of every other file. Secrets are masked before anything is packed; entries carry a
+(``echanges/``), the documents the run read (``documents/``, :func:`add_documents`) and a ``MANIFEST.json``
+giving the tool, report schema and official artefact versions and the SHA-256 of every other file. The run's secrets
+are masked before it is packed (the documents are packed as read, to be checked again); entries carry a
 fixed date and a fixed (fast) compression level so that the same run always gives the same bytes.
 
 ``write_reports`` packs the very files it has just written (:func:`write_evidence`), so that the
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import zipfile
 from collections.abc import Mapping
@@ -21,6 +23,7 @@ from itertools import chain
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from ..inputs import discover
 from ..model import SCHEMA_VERSION, RequirementResult, RunResult, ScenarioResult
 from ..redact import redact
 from ..results import ScenarioLog
@@ -36,6 +39,7 @@ _CHUNK = 1 << 20
 # stay the same for the same run.
 _LEVEL = 1
 PACKED = ("json", "html", "markdown")  # the formats the pack holds, in this order
+DOCUMENTS = "documents/"  # the folder of the pack that holds the documents the run read
 
 
 def exchange_filename(index: int, exchange: dict[str, Any]) -> str:
@@ -122,6 +126,7 @@ def write_evidence(
             data = dumps(exchange).encode("utf-8")
             name = exchange_filename(index, exchange)
             digests[name] = _add(archive, name, io.BytesIO(data), len(data))
+        digests |= add_documents(archive, safe.inputs)
         manifest = {
             "outil": safe.tool,
             "schema_rapport": SCHEMA_VERSION,
@@ -140,6 +145,29 @@ def write_evidence(
         }
         data = dumps(manifest).encode("utf-8")
         _add(archive, "MANIFEST.json", io.BytesIO(data), len(data))
+
+
+def documents_root(inputs: list[str]) -> str:
+    """The folder the documents are packed relative to: their names in the pack do not depend on where the run
+    took place, and ``verifier`` finds each subject of the report under it."""
+    return os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in inputs])
+
+
+def add_documents(archive: zipfile.ZipFile, inputs: list[str]) -> dict[str, str]:
+    """Pack every file the run read, as it read it (not masked: ``dui-conformance verifier`` checks them
+    again), under ``documents/`` with its path relative to :func:`documents_root`; returns name → SHA-256.
+    An input gone since the run is not packed (``verifier`` names it as missing)."""
+    present: list[str | os.PathLike] = [p for p in inputs if os.path.exists(p)]
+    if not present:
+        return {}
+    root = documents_root(inputs)
+    digests: dict[str, str] = {}
+    for file in discover(present):
+        name = DOCUMENTS + Path(os.path.relpath(file, root)).as_posix()
+        if name not in digests:  # a file named twice in the inputs is packed once
+            with file.open("rb") as stream:
+                digests[name] = _add(archive, name, stream, file.stat().st_size)
+    return digests
 
 
 def _add(archive: zipfile.ZipFile, name: str, stream: IO[bytes], size: int) -> str:
