@@ -51,6 +51,7 @@ class Reason:
             "regle": self.rule,
             "titre": fr.RULES[self.rule],
             "statut": self.status,
+            "statut_libelle": fr.STATUSES[self.status],
             "message": self.message,
             "source": self.source,
             "citations": self.citations,
@@ -140,11 +141,11 @@ def _sum(amounts: Any) -> int | None:
 
 def amount_range(dui: list[int | None], funded: int, others: list[int | None]) -> tuple[int | None, int | None]:
     """Least and most the project receives when only ``funded`` of its DUI lines are paid (the ARS chooses which)."""
-    if None in dui or None in others:
+    ordered = sorted(a for a in dui if a is not None)
+    fixed = [a for a in others if a is not None]
+    if len(ordered) < len(dui) or len(fixed) < len(others):
         return None, None
-    ordered = sorted(dui)  # type: ignore[type-var]  # no None left
-    fixed = sum(others)  # type: ignore[arg-type]
-    return sum(ordered[:funded]) + fixed, sum(ordered[len(ordered) - funded :]) + fixed  # type: ignore[arg-type]
+    return sum(ordered[:funded]) + sum(fixed), sum(ordered[len(ordered) - funded :]) + sum(fixed)
 
 
 @dataclass
@@ -278,6 +279,7 @@ class _Evaluation:
         self.year: int | None = int(filed[:4]) if filed else None
         self.small: dict[int, bool] = {}
         self.sizes: dict[int, int] = {}
+        self.small_below = 0  # an OG is small below this many ESMS (rule « petit_og »)
         self.capacity: int | None = None
         self.used: dict[str, Parameter] = {}
         self.exempt: set[str] = set()
@@ -304,12 +306,16 @@ class _Evaluation:
             citations = (self.rule(rule) or {}).get("citations", [])
         self.reasons.append(Reason(rule, status, message, self.rules.cite(citations), self.rules.citations(citations)))
 
-    def value(self, name: str) -> int | float | None:
+    def value(self, name: str) -> float | None:
         """An amount or threshold; a parameter read here is listed in the output, filled in or not."""
         if name in self.rules.parameters:
             self.used[name] = self.rules.parameters[name]
-        value = self.rules.value(name)
-        return value if value is None or isinstance(value, float) and not value.is_integer() else int(value)
+        return self.rules.value(name)
+
+    def whole(self, name: str) -> int | None:
+        """An amount in euros, or a count."""
+        value = self.value(name)
+        return None if value is None else int(value)
 
     def og(self, case: Esms) -> dict[str, Any]:
         return self.cluster["organismes"][case.og]
@@ -493,7 +499,7 @@ class _Evaluation:
     # --- organisations ----------------------------------------------------------------------------------
 
     def _rule_petit_og(self, params: dict[str, Any]) -> None:
-        limit = params["moins_de_esms"]
+        limit = self.small_below = params["moins_de_esms"]
         notes, sizes = [], []
         for index, og in enumerate(self.cluster["organismes"]):
             listed = len({e["finess"] for e in og["esms"]})
@@ -508,7 +514,7 @@ class _Evaluation:
                 notes.append(
                     f"{og['nom']} se déclare {'petit' if og['petit'] else 'non petit'}, mais compte {size} ESMS : "
                     f"{'petit' if small else 'non petit'} d'après ce nombre"
-                    + (" (déclarer « esms_geres » s'il gère d'autres ESMS hors de la grappe)" if small else "")
+                    + (" (s'il gère d'autres ESMS hors de la grappe, en donner le nombre)" if small else "")
                 )
         asked = any(e.equipment for e in self.esms) or any(self.cluster.get("accompagnement", {}).values())
         counted = f"petite taille : moins de {limit} ESMS gérés ; " + ", ".join(sizes)
@@ -524,13 +530,12 @@ class _Evaluation:
         if not asked:
             self.add("equipement", NA, "aucun équipement demandé.")
             return
-        limit = self.rules.rule("petit_og")["moins_de_esms"]  # type: ignore[index]  # required with this rule
         for case, equipment in asked:
             og = self.og(case)
             if not self.small[case.og]:
                 equipment.refuse(
                     f"{og['nom']} n'est pas un organisme gestionnaire de petite taille "
-                    f"({self.sizes[case.og]} ESMS, petit : moins de {limit})"
+                    f"({self.sizes[case.og]} ESMS, petit : moins de {self.small_below})"
                 )
             elif self.type not in params["projets"]:
                 equipment.refuse(f"équipement non prévu pour un projet de {fr.PARTS[self.type]}")
@@ -558,18 +563,18 @@ class _Evaluation:
             dept = department(case.finess)
             overseas = any(dept.startswith(p) for p in params["outre_mer"])
             case.territory = "outre_mer" if overseas else ("corse" if dept in params["corse"] else "metropole")
-        found = Counter(e.territory for e in self.kept)
+        found = Counter(e.territory or "" for e in self.kept)
         declared = self.cluster["territoire"]
         if not found:
             self.add("territoire", NA, "aucun ESMS retenu.")
             return
-        spread = ", ".join(f"{fr.territory(t)} {n}" for t, n in sorted(found.items()))  # type: ignore[arg-type]
+        spread = ", ".join(f"{fr.territory(t)} {n}" for t, n in sorted(found.items()))
         if set(found) == {declared}:
             self.add(
                 "territoire", OK, f"les {len(self.kept)} ESMS sont en {fr.territory(declared)} d'après leur FINESS."
             )
         elif len(found) == 1:
-            self.territory = next(iter(found))  # type: ignore[assignment]
+            self.territory = next(iter(found))
             self.add(
                 "territoire",
                 KO,
@@ -577,7 +582,7 @@ class _Evaluation:
                 f"{fr.territory(self.territory)} : les seuils de ce territoire s'appliquent.",
             )
         else:
-            self.territory = "metropole" if "metropole" in found else min(found)  # type: ignore[type-var, assignment]
+            self.territory = "metropole" if "metropole" in found else min(found)
             self.add(
                 "territoire",
                 CHECK,
@@ -710,7 +715,7 @@ class _Evaluation:
             self.add(
                 "porteur",
                 CHECK,
-                f"aucun des {len(organisations)} organismes gestionnaires n'est désigné porteur (« porteur: true ») : "
+                f"aucun des {len(organisations)} organismes gestionnaires n'est désigné porteur dans le fichier : "
                 "une grappe a un seul porteur, à déclarer.",
             )
 
@@ -873,7 +878,7 @@ class _Evaluation:
         spread = ", ".join(f"{r} {n}" for r, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
         problems = []
         if unknown:
-            problems.append(f"région inconnue pour {_names(unknown, 3)} (renseigner « region »)")
+            problems.append(f"région inconnue pour {_names(unknown, 3)} (la renseigner dans le fichier)")
         if contrary:
             problems.append(
                 f"région déclarée contraire au FINESS pour {_names(contrary, 3)} : celle du FINESS est retenue"
@@ -887,7 +892,7 @@ class _Evaluation:
             how = "ARS du siège du porteur"
             self.instructing = seat if seat in regions else None
             if self.instructing is None:
-                problems.append("porteur (un seul organisme « porteur ») et la région de son siège à déclarer")
+                problems.append("porteur (un seul organisme) et la région de son siège à déclarer")
         else:
             how = "ARS de la région qui compte le plus d'ESMS"
             self.instructing = self.region
@@ -951,7 +956,7 @@ class _Evaluation:
             self.exempt = {e.finess for e in exempt}
             message = (
                 f"{len(exempt)} ESMS {category} non éligible(s) au SONS, sans cibles d'usage "
-                f"{', '.join(params['indicateurs'])} ; {len(concerned) - len(exempt) - len(undeclared)} éligible(s)"
+                f"{params['cibles_exemptees']} ; {len(concerned) - len(exempt) - len(undeclared)} éligible(s)"
             )
             if undeclared:
                 self.add(
@@ -967,7 +972,7 @@ class _Evaluation:
     def _price(self) -> None:
         for case in self.esms:
             for part in case.parts:
-                part.amount = self.value(part.kind) if part.granted else 0  # type: ignore[assignment]
+                part.amount = self.whole(part.kind) if part.granted else 0
 
     def _rule_accompagnement(self, params: dict[str, Any]) -> None:
         asked = [kind for kind in SUPPORT if self.cluster.get("accompagnement", {}).get(kind)]
@@ -987,7 +992,7 @@ class _Evaluation:
                 part.refuse(
                     f"réservé aux grappes d'organismes gestionnaires de petite taille ; non petit(s) : {', '.join(big)}"
                 )
-            part.amount = self.value(kind) if part.granted else 0  # type: ignore[assignment]
+            part.amount = self.whole(kind) if part.granted else 0
             self.support.append(part)
         refused = [p for p in self.support if not p.granted]
         if refused:
@@ -1008,7 +1013,7 @@ class _Evaluation:
         if not self.rules.defines("plafond_esms"):
             self.reasons.append(Reason("plafond_esms", NA, "aucun plafond d'ESMS dans ce jeu de règles."))
             return
-        cap = self.value("plafond_esms")
+        cap = self.whole("plafond_esms")
         citations = self.rules.data.get("montants", {}).get("citations", [])[:1]
         source, quoted = self.rules.cite(citations), self.rules.citations(citations)
         kept = self.kept
@@ -1027,7 +1032,7 @@ class _Evaluation:
                 )
             )
         else:
-            self.capacity = int(cap)
+            self.capacity = cap
             for case in kept:
                 case.dui.choice = True
             others = [e.equipment.amount for e in self.esms if e.equipment and e.equipment.granted]
@@ -1052,7 +1057,7 @@ class _Evaluation:
             )
 
     def _unset_amounts(self) -> None:
-        unset = sorted(p.label for p in self.used.values() if p.kind != "part" and p.value is None)
+        unset = sorted(p.label for p in self.used.values() if p.kind == "euros" and p.value is None)
         if unset:
             self.reasons.append(
                 Reason(

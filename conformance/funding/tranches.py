@@ -114,10 +114,11 @@ def _condition(
 def _prorata(result: FundingResult, amount: int | None) -> int | None:
     """The share of ``amount`` that the ESMS meeting their targets bring, in proportion to their grants."""
     funded = [e.amount for e in result.funded]
-    met = [e.amount for e in result.funded if e.usage and e.usage.status == MET]
-    if amount is None or None in funded:
+    known = [a for a in funded if a is not None]
+    if amount is None or len(known) < len(funded):
         return None
-    return amount * sum(met) // sum(funded)  # type: ignore[arg-type]  # no None left
+    met = sum(e.amount or 0 for e in result.funded if e.usage and e.usage.status == MET)
+    return amount * met // sum(known)
 
 
 def _tranches(
@@ -163,7 +164,7 @@ def _tranches(
                 "conditions": [c.to_dict() for c in conditions],
                 "statut": status,
                 "statut_libelle": fr.STATUSES[status],
-                "montant_liberable": released if due is not None else None,
+                "montant_liberable": released,
                 "sous_reserve": [c.id for c in pending],
                 "montant_sous_reserve": due if status == "a_verifier" else 0,
                 "esms_liberables": sorted(e.finess for e in result.funded if e.usage and e.usage.status == MET)
