@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,18 +135,25 @@ class Esms:
         }
 
 
-def _sum(amounts: Any) -> int | None:
+def _sum(amounts: Iterable[int | None]) -> int | None:
     values = list(amounts)
-    return None if None in values else sum(values)
+    return None if None in values else sum(v for v in values if v is not None)
 
 
-def amount_range(dui: list[int | None], funded: int, others: list[int | None]) -> tuple[int | None, int | None]:
-    """Least and most the project receives when only ``funded`` of its DUI lines are paid (the ARS chooses which)."""
-    ordered = sorted(a for a in dui if a is not None)
+def _project_range(esms: list[Esms], support: list[Part], capacity: int | None) -> tuple[int | None, int | None]:
+    """Least and most the project receives: only ``capacity`` DUI lines are paid when set, the ARS choosing which.
+
+    (None, None) while an amount is a parameter nobody filled in.
+    """
+    dui = [e.dui.amount for e in esms if e.dui.granted]
+    others = [e.equipment.amount for e in esms if e.equipment and e.equipment.granted]
+    others += [p.amount for p in support if p.granted]
+    known = sorted(a for a in dui if a is not None)
     fixed = [a for a in others if a is not None]
-    if len(ordered) < len(dui) or len(fixed) < len(others):
+    if len(known) < len(dui) or len(fixed) < len(others):
         return None, None
-    return sum(ordered[:funded]) + sum(fixed), sum(ordered[len(ordered) - funded :]) + sum(fixed)
+    funded = capacity or len(known)
+    return sum(known[:funded]) + sum(fixed), sum(known[len(known) - funded :]) + sum(fixed)
 
 
 @dataclass
@@ -178,9 +186,7 @@ class FundingResult:
 
     @property
     def amount_range(self) -> tuple[int | None, int | None]:
-        dui = [e.dui.amount for e in self.funded]
-        others = [e.equipment.amount for e in self.esms if e.equipment and e.equipment.granted]
-        return amount_range(dui, self.capacity or len(dui), others + [p.amount for p in self.support if p.granted])
+        return _project_range(self.esms, self.support, self.capacity)
 
     @property
     def computed(self) -> int | None:
@@ -382,7 +388,7 @@ class _Evaluation:
         for number, cases in sorted(by_number.items()):
             if len(cases) < 2:
                 continue
-            if len({_facts(c) for c in cases}) == 1:  # the same ESMS twice: counted once, whichever entry comes first
+            if len({_facts(c) for c in cases}) == 1:  # the same ESMS twice: counted once, under its first name
                 keep = min(cases, key=lambda c: c.data["nom"])
                 for case in cases:
                     if case is not keep:
@@ -1035,10 +1041,7 @@ class _Evaluation:
             self.capacity = cap
             for case in kept:
                 case.dui.choice = True
-            others = [e.equipment.amount for e in self.esms if e.equipment and e.equipment.granted]
-            low, high = amount_range(
-                [e.dui.amount for e in kept], self.capacity, others + [p.amount for p in self.support if p.granted]
-            )
+            low, high = _project_range(self.esms, self.support, self.capacity)
             amount = (
                 "montant non fixé (paramètre à renseigner)"
                 if low is None
