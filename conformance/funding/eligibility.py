@@ -1023,19 +1023,26 @@ class _Evaluation:
         citations = self.rules.data.get("montants", {}).get("citations", [])[:1]
         source, quoted = self.rules.cite(citations), self.rules.citations(citations)
         kept = self.kept
+        marked = sorted((e for e in kept if e.data.get("hors_plafond")), key=lambda e: e.label)
         if cap is None:
             self.reasons.append(
                 Reason("plafond_esms", NA, "plafond non fixé par les sources : aucun plafond appliqué (paramètre).")
             )
-        elif len(kept) <= cap:
-            self.reasons.append(
-                Reason(
-                    "plafond_esms",
-                    OK,
-                    f"{len(kept)} ESMS financés, au plus {cap} par projet pour la ligne {fr.PARTS[self.type]}.",
-                    source,
-                    quoted,
-                )
+            return
+        line = f"la ligne {fr.PARTS[self.type]}"
+        excess = len(kept) - cap
+        if excess <= 0:
+            status, message = OK, f"{len(kept)} ESMS financés, au plus {cap} par projet pour {line}."
+            if marked:
+                status = CHECK
+                message += f" {_names(marked)} : marqué(s) hors du plafond alors qu'il n'est pas atteint, financé(s)."
+        elif len(marked) == excess:  # the ARS's choice, recorded in the file
+            for case in marked:
+                case.dui.refuse(f"au-delà des {cap} ESMS financés par projet : hors du plafond, au choix de l'ARS")
+            status = PARTIAL
+            message = (
+                f"{len(kept)} ESMS retenus, {cap} financés pour {line} : l'ARS laisse hors du plafond "
+                f"{_names(marked)} ; l'équipement n'est pas plafonné."
             )
         else:
             self.capacity = cap
@@ -1047,17 +1054,14 @@ class _Evaluation:
                 if low is None
                 else (f"montant : {fr.euros(low)}" if low == high else f"montant de {fr.euros(low)} à {fr.euros(high)}")
             )
-            self.reasons.append(
-                Reason(
-                    "plafond_esms",
-                    CHECK,
-                    f"{len(kept)} ESMS retenus pour {self.capacity} financés sur la ligne {fr.PARTS[self.type]} : "
-                    f"le choix des {self.capacity} ESMS revient à l'ARS (aucune source ne le fixe, l'ordre du "
-                    f"fichier n'en décide pas) ; l'équipement n'est pas plafonné ; {amount}.",
-                    source,
-                    quoted,
-                )
+            marks = f" ; {len(marked)} ESMS marqué(s) hors du plafond pour {excess} à laisser" if marked else ""
+            status = CHECK
+            message = (
+                f"{len(kept)} ESMS retenus pour {cap} financés sur {line} : le choix des {cap} ESMS revient à "
+                f"l'ARS (aucune source ne le fixe, l'ordre du fichier n'en décide pas){marks} ; l'équipement "
+                f"n'est pas plafonné ; {amount}."
             )
+        self.reasons.append(Reason("plafond_esms", status, message, source, quoted))
 
     def _unset_amounts(self) -> None:
         unset = sorted(p.label for p in self.used.values() if p.kind == "euros" and p.value is None)

@@ -136,6 +136,23 @@ def test_over_the_cap_the_ars_choice_gives_a_range(fx, tmp_path):
     assert "315\u202f000 € à 330\u202f000 €" in cap["message"]
 
 
+@pytest.mark.parametrize(
+    ("count", "marked", "status", "funded"),
+    [(31, 1, "refus_partiel", 30), (31, 2, "a_verifier", 31), (31, 0, "a_verifier", 31), (30, 1, "a_verifier", 30)],
+    ids=["choix-consigne", "trop-de-marques", "sans-choix", "plafond-non-atteint"],
+)
+def test_the_ars_records_its_choice_in_the_file(fx, count, marked, status, funded):
+    cluster = fx.grappe(count - 20, 10, 10)
+    for esms in cluster["organismes"][2]["esms"][:marked]:
+        esms["hors_plafond"] = True
+    result = fx.judge(cluster)
+    assert fx.reason(result, "plafond_esms")["statut"] == status
+    assert len(result.funded) == funded and result.total == 30 * 25_000
+    if status == "refus_partiel":
+        left_out = result.to_dict()["detail"]["organismes"][2]["esms"][0]
+        assert left_out["montant"] == 0 and "au-delà des 30 ESMS financés" in left_out["parts"][0]["motif"]
+
+
 def _canonical(result) -> dict:
     """What a result decides, without the order in which the file listed organisations and ESMS."""
     data = result.to_dict()

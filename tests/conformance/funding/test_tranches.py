@@ -84,3 +84,12 @@ def test_over_the_cap_usage_is_decided_on_the_esms_the_ars_funds(fx, failing, st
     usage = next(c for c in _tranches(result)["fin_deploiement"]["conditions"] if c["id"] == "usage")
     assert usage["statut"] == ("a_verifier" if failing == 1 else "non_remplie")
     assert _tranches(result)["fin_deploiement"]["statut"] == status
+
+
+def test_an_esms_the_ars_leaves_out_of_the_cap_gates_nothing(fx):
+    cluster = fx.grappe(11, 10, 10)
+    left_out = fx.esms(cluster)[-1]
+    left_out["hors_plafond"] = True
+    result = fx.judge(cluster, conformity=MET, usage=_usage(cluster, fx, failing={left_out["finess"]}))
+    usage = next(c for c in _tranches(result)["fin_deploiement"]["conditions"] if c["id"] == "usage")
+    assert usage["statut"] == "remplie" and "30 ESMS financé(s) sur 30" in usage["message"]
