@@ -34,6 +34,7 @@ UNMET = "non_remplie"
 TO_CHECK = "a_verifier"
 NOT_EVALUATED = "non_evaluee"
 UNDECIDABLE = "non_decidable"
+PARTIAL_MET = "partiellement_remplie"  # usage met by some ESMS, and the targets file allows a pro-rata release
 
 ACQ, CONF, NO_DUI, SONS, EQUIP = "acquisition", "mise_en_conformite", "sans_dui", "usage_sons", "equipement"
 SUPPORT = ("amoa", "pilotage")
@@ -921,7 +922,7 @@ class _Evaluation:
             self.add("multiregional", OK, f"projet régional ({spread}) ; {how} : {self.instructing}.")
 
     def _rule_echeancier(self, params: dict[str, Any]) -> None:
-        split = " / ".join(f"{t['part']}{fr.NNBSP}%" for t in self.rules.tranches)
+        split = " / ".join(fr.pct(t["part"] / 100) for t in self.rules.tranches)
         years = ", ".join(map(str, params["annees"]))
         if self.year is None:
             self.add(

@@ -64,7 +64,7 @@ def show_funding(console: Console, result: dict[str, Any]) -> None:
     solution = grappe["solution"]
     console.rule(f"[bold]{grappe['nom']}")
     other = (
-        " — le fichier de grappe en déclare une autre, évaluée selon celle-ci"
+        f" — le fichier de grappe déclare une autre campagne ; la grappe est évaluée selon « {campaign['titre']} »"
         if grappe["campagne_declaree"] != campaign["id"]
         else ""
     )

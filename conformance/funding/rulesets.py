@@ -161,6 +161,13 @@ def _consistency_errors(data: dict[str, Any]) -> list[str]:
     rules = data["regles"]
     if ("equipement" in rules or "accompagnement" in rules) and "petit_og" not in rules:
         errors.append("regles : « equipement » et « accompagnement » demandent la règle « petit_og »")
+    # every amount a rule can grant is either fixed by the sources or a parameter, never silently absent
+    needed = {"acquisition", "mise_en_conformite", "sans_dui"}
+    needed |= {"equipement"} if "equipement" in rules else set()
+    needed |= {"usage_sons"} if "bon_commande_sons" in rules else set()
+    needed |= {"amoa", "pilotage"} if "accompagnement" in rules else set()
+    defined = set(data.get("montants", {})) | set(data.get("parametres", {}))
+    errors += [f"montant « {name} » ni dans [montants] ni dans [parametres]" for name in sorted(needed - defined)]
     for region, overrides in data.get("regions", {}).items():
         unknown = sorted(set(overrides) - set(rules))
         if unknown:

@@ -14,6 +14,7 @@ from . import french as fr
 from .eligibility import (
     MET,
     NOT_EVALUATED,
+    PARTIAL_MET,
     TO_CHECK,
     UNDECIDABLE,
     UNMET,
@@ -24,8 +25,6 @@ from .eligibility import (
 )
 from .loading import UsageEvaluation
 from .rulesets import RuleSet
-
-PARTIAL_MET = "partiellement_remplie"  # usage met by some ESMS, and the targets file allows a pro-rata release
 
 
 def evaluate(
@@ -156,7 +155,7 @@ def _tranches(
                 "id": tranche["id"],
                 "libelle": tranche["libelle"],
                 "part": tranche["part"],
-                "part_libelle": f"{tranche['part']}{fr.NNBSP}%",
+                "part_libelle": fr.pct(tranche["part"] / 100),
                 "montant": amount,
                 "source": result.ruleset.cite(tranche["citations"]),
                 "citations": result.ruleset.citations(tranche["citations"]),

@@ -143,5 +143,5 @@ def test_the_option_picks_the_rule_set_and_the_report_names_it(fx, tmp_path, cap
     assert main(["financement", str(path), "--campagne", GEN]) == 0
     out = " ".join(capfd.readouterr().out.split())
     assert "ESMS numérique — phase de généralisation 2022-2025" in out
-    assert "le fichier de grappe en déclare une autre" in out
+    assert "le fichier de grappe déclare une autre campagne" in out
     assert main(["financement", str(path)]) == 3  # its own campaign, 2021: filed in 2023, outside its calendar

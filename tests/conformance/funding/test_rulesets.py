@@ -121,3 +121,11 @@ def test_equipment_needs_the_small_og_rule(tmp_path):
     without = text[:start] + text[text.index("[regles.equipement]") :]
     with pytest.raises(InputError, match="petit_og"):
         load_ruleset(_write(tmp_path, without))
+
+
+def test_every_amount_a_rule_grants_is_fixed_or_a_parameter(tmp_path):
+    text = (BUNDLED_DIR / "amorcage-2021.toml").read_text(encoding="utf-8")
+    start = text.index("[parametres.usage_sons]")
+    without = text[:start] + text[text.index("[parametres.amoa]") :]
+    with pytest.raises(InputError, match="montant « usage_sons »"):
+        load_ruleset(_write(tmp_path, without))
