@@ -101,8 +101,7 @@ def _condition(
             )
         return Condition(name, TO_CHECK, "signature de la convention ARS / porteur : à vérifier par l'ARS")
     if name in ("facture_parametrage", "facture_deploiement"):
-        what = "fin du paramétrage" if name == "facture_parametrage" else "fin du déploiement"
-        return Condition(name, TO_CHECK, f"facture de {what} : pièce que le harnais ne voit pas, à vérifier par l'ARS")
+        return Condition(name, TO_CHECK, "pièce que le harnais ne voit pas, à vérifier par l'ARS")
     if name == "conformite":
         return conformity or Condition(name, NOT_EVALUATED, "aucun rapport de préparation fourni (--rapport)")
     if name == "usage":

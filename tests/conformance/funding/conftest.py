@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -101,7 +100,6 @@ def fx(seed_rules, general_rules):
         reason=reason,
         finess=finess,
         write_yaml=write_yaml,
-        replace=replace,
         seed=seed_rules,
         general=general_rules,
     )
