@@ -291,6 +291,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="Résultat de « usage --format json » : critères d'usage de la dernière tranche.",
     )
     funding.add_argument(
+        "--campagne",
+        dest="campaign",
+        metavar="ID",
+        help="Jeu de règles à appliquer, à la place de la campagne du fichier de grappe "
+        "(amorcage-2021, generalisation-2022-2025 ou celui d'une ARS).",
+    )
+    funding.add_argument(
+        "--parametres",
+        dest="parameters",
+        type=Path,
+        metavar="PARAMETRES.toml",
+        help="Valeurs, fixées par l'ARS, des paramètres qu'aucune source ne fixe (docs/financement.md).",
+    )
+    funding.add_argument(
         "--campagnes",
         dest="ruleset_dirs",
         action="append",
@@ -827,31 +841,42 @@ def _funding(cluster: dict, ruleset, cluster_file: Path, run) -> dict:
         "requirements": [replace(r, findings=[], scenarios=[]).to_dict() for r in run.requirements],
     }
     conformity = conformity_from_run(head, "cette exécution", ruleset.data["conformite"]["services"])
-    return evaluate(cluster, ruleset, str(cluster_file), conformity, None, "").to_dict()
+    return evaluate(cluster, ruleset, str(cluster_file), conformity).to_dict()
 
 
 def cmd_funding(args) -> int:
     import json
 
-    from .funding import InputError, conformity_from_report, evaluate, get_ruleset, load_cluster, rank, usage_from_file
+    from .funding import (
+        InputError,
+        conformity_from_report,
+        evaluate,
+        get_ruleset,
+        load_cluster,
+        rank,
+        usage_from_file,
+        with_parameters,
+    )
     from .funding.ranking import envelope_for
     from .funding.render import show_funding, show_ranking
 
     clusters = [(path, load_cluster(path)) for path in args.clusters]
-    usage, note = usage_from_file(args.usage) if args.usage else (None, "")
+    usage = usage_from_file(args.usage) if args.usage else None
     declared = {e["finess"] for _, cluster in clusters for og in cluster["organismes"] for e in og["esms"]}
-    if usage and set(usage) - declared:
+    if usage and set(usage.esms) - declared:
         raise InputError(
             str(args.usage),
-            [f"FINESS {f} absent de tout fichier de grappe donné" for f in sorted(set(usage) - declared)],
+            [f"FINESS {f} absent de tout fichier de grappe donné" for f in sorted(set(usage.esms) - declared)],
         )
     results = []
     for path, cluster in clusters:
-        ruleset = get_ruleset(cluster["campagne"], args.ruleset_dirs)
+        ruleset = get_ruleset(args.campaign or cluster["campagne"], args.ruleset_dirs)
+        if args.parameters:
+            ruleset = with_parameters(ruleset, args.parameters)
         conformity = (
             conformity_from_report(args.report, ruleset.data["conformite"]["services"]) if args.report else None
         )
-        results.append(evaluate(cluster, ruleset, str(path), conformity, usage, note))
+        results.append(evaluate(cluster, ruleset, str(path), conformity, usage))
     envelope, region = (args.enveloppe, "") if args.enveloppe is not None else envelope_for(results)
     ranking = rank(results, envelope) if len(results) > 1 else None
     if args.output == "json":
@@ -869,7 +894,10 @@ def cmd_funding(args) -> int:
         for result in results:
             show_funding(out, result.to_dict())
         if ranking is not None:
-            show_ranking(out, ranking, envelope, region)
+            priority = results[0].ruleset.rule("priorite")
+            show_ranking(
+                out, ranking, envelope, region, results[0].ruleset.cite(priority["citations"][:1]) if priority else ""
+            )
     return EXIT_OK if all(r.eligible for r in results) else EXIT_NOT_CONFORMANT
 
 

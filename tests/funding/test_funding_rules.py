@@ -1,6 +1,7 @@
 """Eligibility rules of the default rule set (amorcage-2021), each on its boundary."""
 
 import copy
+from dataclasses import replace
 
 import pytest
 
@@ -45,15 +46,17 @@ def test_eight_esms_are_not_enough_in_metropole(fx):
 
 @pytest.mark.parametrize(("count", "funded"), [(30, 30), (31, 30)], ids=["30-esms", "31-esms"])
 def test_at_most_thirty_esms_are_funded(fx, count, funded):
+    # Issue 18: which ESMS fall outside the cap is the ARS's choice, never the file order.
     result = fx.judge(fx.make((count - 10, 5, 5)))
     assert result.eligible
     assert result.total == funded * 25_000
     cap = fx.reason(result, "plafond_esms")
-    assert cap["statut"] == ("refus_partiel" if count > funded else "respectee")
+    assert cap["statut"] == ("a_verifier" if count > funded else "respectee")
     esms = [e for og in result.to_dict()["detail"]["organismes"] for e in og["esms"]]
-    beyond = [e for e in esms if e["hors_plafond"]]
-    assert len(beyond) == count - funded and all(e["montant"] == 0 for e in beyond)
-    assert beyond == esms[funded:]  # the first 30 in file order are funded
+    chosen = [e for e in esms if e["parts"][0]["choix_ars"]]
+    assert len(chosen) == (count if count > funded else 0)
+    if count > funded:
+        assert "revient à l'ARS" in cap["message"] and "l'ordre du fichier n'en décide pas" in cap["message"]
 
 
 def test_conformity_amount_is_ten_thousand(fx):
@@ -96,7 +99,7 @@ def test_two_services_socles(fx, services, eligible):
 def test_rule_set_can_make_services_mandatory(fx, ruleset, tmp_path):
     data = copy.deepcopy(ruleset.data)
     data["regles"]["services_socles"]["obligatoires"] = ["DMP", "MSS"]
-    rules = type(ruleset)("ars-test", "1", "test", tmp_path, data)
+    rules = replace(ruleset, id="ars-test", data=data)
     result = fx.judge(fx.make(services=["DMP", "EPRESCRIPTION"]), rules=rules)
     assert not result.eligible
     assert "MSSanté" in fx.reason(result, "services_socles")["message"]
@@ -104,6 +107,7 @@ def test_rule_set_can_make_services_mandatory(fx, ruleset, tmp_path):
 
 def test_equipment_of_a_large_og_is_refused_and_its_esms_keep_acquisition(fx):
     cluster = fx.make(small=[1, 2])
+    cluster["organismes"][0]["esms_geres"] = 40  # issue 18: the size of an OG decides, not its flag
     for esms in fx.esms(cluster):
         esms["equipement"] = True
     result = fx.judge(cluster)
@@ -151,7 +155,7 @@ def test_finess_key_when_the_rule_set_defines_one(fx, ruleset, tmp_path):
 
     data = copy.deepcopy(ruleset.data)
     data["regles"]["finess"]["cle"] = "luhn"
-    rules = type(ruleset)("ars-luhn", "1", "test", tmp_path, data)
+    rules = replace(ruleset, id="ars-luhn", data=data)
     cluster = fx.make()
     for esms in fx.esms(cluster):
         esms["finess"] = next(esms["finess"][:8] + d for d in "0123456789" if luhn_ok(esms["finess"][:8] + d))
@@ -179,7 +183,10 @@ def test_sons_order_refused_in_acquisition_admitted_in_conformity(fx):
     fx.esms(conformity)[0].update(bon_commande_sons=True, date_commande_sons="2023-06-01")
     result = fx.judge(conformity)
     assert fx.reason(result, "bon_commande_sons")["statut"] == "respectee"
-    assert result.total == 15 * 10_000
+    # Issue 18: the usage-linked amount of a SONS ESMS is fixed by no source: a parameter, so no total.
+    sons = result.to_dict()["detail"]["organismes"][0]["esms"][0]["parts"][0]
+    assert sons["part"] == "usage_sons" and sons["montant"] is None
+    assert result.total is None and fx.reason(result, "montants")["statut"] == "a_verifier"
 
 
 def test_sons_order_needs_the_segur_label_and_its_dates(fx):
@@ -188,7 +195,8 @@ def test_sons_order_needs_the_segur_label_and_its_dates(fx):
     fx.esms(cluster)[0].update(bon_commande_sons=True, date_commande_sons="2024-01-15")
     message = fx.reason(fx.judge(cluster), "bon_commande_sons")
     assert message["statut"] == "a_verifier"
-    assert "référencement Ségur" in message["message"] and "2024-01-15" in message["message"]
+    # issue 18: dates in French, never ISO
+    assert "référencement Ségur" in message["message"] and "15 janvier 2024" in message["message"]
 
 
 def test_acquisition_needs_a_referenced_solution(fx):
@@ -234,7 +242,7 @@ def test_multiregional_grant_split_by_number_of_esms(fx):
 def test_instructing_ars_of_the_holder_when_the_rule_set_says_so(fx, ruleset, tmp_path):
     data = copy.deepcopy(ruleset.data)
     data["regles"]["multiregional"]["instruction"] = "siege_porteur"
-    rules = type(ruleset)("ars-siege", "1", "test", tmp_path, data)
+    rules = replace(ruleset, id="ars-siege", data=data)
     cluster = fx.make()
     assert fx.reason(fx.judge(cluster, rules=rules), "multiregional")["statut"] == "a_verifier"
     cluster["organismes"][1].update(porteur=True, region_siege="Occitanie")
@@ -276,26 +284,28 @@ def test_sector_dominance_is_left_to_the_ars(fx):
 def test_support_for_clusters_of_small_og(fx):
     result = fx.judge(fx.make(accompagnement={"amoa": True, "pilotage": True}))
     assert result.total == 15 * 25_000 + 15_000 + 100_000
-    refused = fx.judge(fx.make(small=[0, 1], accompagnement={"amoa": True}))
+    large = fx.make(small=[0, 1], accompagnement={"amoa": True})
+    large["organismes"][2]["esms_geres"] = 20  # issue 18: the size of an OG decides, not its flag
+    refused = fx.judge(large)
     assert fx.reason(refused, "accompagnement")["statut"] == "refus_partiel" and refused.total == 15 * 25_000
 
 
 def test_a_rule_absent_from_the_rule_set_is_not_applied_and_said(fx, ruleset, tmp_path):
     data = copy.deepcopy(ruleset.data)
     del data["regles"]["calendrier"]
-    rules = type(ruleset)("ars-sans-calendrier", "1", "test", tmp_path, data)
+    rules = replace(ruleset, id="ars-sans-calendrier", data=data)
     result = fx.judge(fx.make(dates={"depot": "2030-01-01"}), rules=rules)
     assert result.eligible and fx.reason(result, "calendrier")["statut"] == "non_applicable"
 
 
 def test_every_rule_cites_a_source(ruleset):
     for name, rule in ruleset.data["regles"].items():
-        assert rule["source"].strip(), name
+        assert rule["citations"], name
     for tranche in ruleset.tranches:
-        assert tranche["source"].strip()
+        assert tranche["citations"]
     assert [t["part"] for t in ruleset.tranches] == [40, 40, 20]
-    assert ruleset.amounts["acquisition"] == 25_000 and ruleset.amounts["mise_en_conformite"] == 10_000
-    assert ruleset.amounts["equipement"] == 20_000 and ruleset.amounts["plafond_esms"] == 30
+    assert ruleset.value("acquisition") == 25_000 and ruleset.value("mise_en_conformite") == 10_000
+    assert ruleset.value("equipement") == 20_000 and ruleset.value("plafond_esms") == 30
 
 
 @pytest.mark.shared
@@ -305,9 +315,9 @@ def test_cited_seed_files_exist(ruleset):
     seeds = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
     if not seeds.is_dir():
         pytest.skip("../shared/seeds absent")
-    for key, label in ruleset.data["sources"].items():
-        if key != "funding-rules":
-            assert (seeds / label.split(" ")[0]).is_file(), label
+    for document in ruleset.data["sources"].values():
+        if "fichier" in document:
+            assert (seeds / document["fichier"]).is_file(), document
 
 
 def test_invalid_rule_set_is_refused_with_its_errors(tmp_path):

@@ -103,7 +103,7 @@ def test_malformed_report_is_bad_input(tmp_path):
         conformity_from_report(path, ["DMP"])
 
 
-def _usage(tmp_path, cluster, fx, failing=(), example=True):
+def _usage(tmp_path, cluster, fx, failing=(), example=True, prorata=None):
     rows = [
         {
             "finess": e["finess"],
@@ -112,8 +112,9 @@ def _usage(tmp_path, cluster, fx, failing=(), example=True):
         }
         for e in fx.esms(cluster)
     ]
+    targets = {"exemple": example} | ({} if prorata is None else {"prorata": prorata})
     path = tmp_path / "usage.json"
-    path.write_text(json.dumps({"cibles": {"exemple": example}, "esms": rows}), encoding="utf-8")
+    path.write_text(json.dumps({"cibles": targets, "esms": rows}), encoding="utf-8")
     return usage_from_file(path)
 
 
@@ -122,26 +123,42 @@ def test_usage_releases_the_last_tranche_esms_by_esms(fx, ruleset, tmp_path):
     report = _report(tmp_path, {"DMP-40": ("DMP", True, Outcome.PASS), "MSS-01": ("MSS", True, Outcome.PASS)})
     conformity = conformity_from_report(report, ["DMP", "MSS"])
     fx.esms(cluster)[0]["equipement"] = True  # 45 000 € out of 420 000 €
-    usage, note = _usage(tmp_path, cluster, fx, failing={fx.esms(cluster)[0]["finess"]})
-    result = fx.judge(cluster, conformity=conformity, usage=usage, usage_note=note)
+    first = fx.esms(cluster)[0]["finess"]
+
+    # Issue 18: example targets decide nothing.
+    usage = _usage(tmp_path, cluster, fx, failing={first})
+    result = fx.judge(cluster, conformity=conformity, usage=usage)
+    last = _tranche(result, "fin_deploiement")
+    assert last["statut"] == "non_decidable" and last["montant_liberable"] == 0
+    assert "exemple" in next(c for c in last["conditions"] if c["id"] == "usage")["message"]
+    assert result.to_dict()["detail"]["organismes"][0]["esms"][0]["usage"]["statut"] == "non_remplie"
+
+    # Issue 18: no pro-rata release unless the targets file says so.
+    usage = _usage(tmp_path, cluster, fx, failing={first}, example=False)
+    last = _tranche(fx.judge(cluster, conformity=conformity, usage=usage), "fin_deploiement")
+    assert last["statut"] == "bloquee" and last["montant_liberable"] == 0
+
+    usage = _usage(tmp_path, cluster, fx, failing={first}, example=False, prorata=True)
+    result = fx.judge(cluster, conformity=conformity, usage=usage)
     last = _tranche(result, "fin_deploiement")
     assert result.total == 16 * 25_000 + 20_000
-    assert last["statut"] == "partiellement_liberable"
-    assert last["montant"] == 84_000 and last["montant_liberable"] == 84_000 * 375_000 // 420_000
-    assert fx.esms(cluster)[0]["finess"] not in last["esms_liberables"] and len(last["esms_liberables"]) == 15
+    assert last["montant"] == 84_000
+    # Issue 18: the invoice the harness cannot see leaves the tranche to check, never released.
+    assert last["statut"] == "a_verifier" and last["montant_liberable"] == 0
+    assert last["montant_sous_reserve"] == 84_000 * 375_000 // 420_000
+    assert first not in last["esms_liberables"] and len(last["esms_liberables"]) == 15
     assert last["sous_reserve"] == ["facture_deploiement"]
-    assert "EXEMPLE" in next(c for c in last["conditions"] if c["id"] == "usage")["message"]
     first_esms = result.to_dict()["detail"]["organismes"][0]["esms"][0]
     assert first_esms["usage"]["statut"] == "non_remplie"
 
-    usage, note = _usage(tmp_path, cluster, fx)
-    last = _tranche(fx.judge(cluster, conformity=conformity, usage=usage, usage_note=note), "fin_deploiement")
-    assert last["statut"] == "liberable" and last["montant_liberable"] == last["montant"]
+    usage = _usage(tmp_path, cluster, fx, example=False)
+    last = _tranche(fx.judge(cluster, conformity=conformity, usage=usage), "fin_deploiement")
+    assert last["statut"] == "a_verifier" and last["montant_sous_reserve"] == last["montant"]
 
 
 def test_esms_missing_from_usage_is_not_released(fx, tmp_path):
     cluster = fx.make()
-    usage, note = _usage(tmp_path, fx.make(sizes=(5, 5)), fx)
+    usage = _usage(tmp_path, fx.make(sizes=(5, 5)), fx)
     result = fx.judge(cluster, usage=usage)
     missing = result.to_dict()["detail"]["organismes"][2]["esms"][0]["usage"]
     assert missing["statut"] == "non_evaluee" and "absent" in missing["message"]
