@@ -197,6 +197,21 @@ DEFECTS: dict[str, Defect] = {
         "Ne compare pas le « state » du retour de Pro Santé Connect à celui de sa demande.",
         frozenset({"PSC-03"}),
     ),
+    "psc-code-rejoue": Defect(
+        "Présente une seconde fois le même code d'autorisation au point de jeton (nouvel essai de la requête) et "
+        "poursuit avec les jetons de la première réponse.",
+        frozenset({"PSC-08", "PSC-20", "PSC-21", "PSC-22", "PSC-23", "PSC-24"}),
+    ),
+    "psc-jwks-fige": Defect(
+        "Ne relit jamais le JWKS de Pro Santé Connect : il garde les clés lues la première fois et refuse un jeton "
+        "signé par une clé publiée depuis (rotation des clés).",
+        frozenset({"PSC-20"}),
+    ),
+    "psc-identite-par-sub": Defect(
+        "Prend le sub du jeton d'identité (identifiant pseudonyme propre à Pro Santé Connect) pour l'identifiant "
+        "national du professionnel connecté, au lieu du SubjectNameID de userinfo.",
+        frozenset({"PSC-20", "PSC-21", "PSC-24"}),
+    ),
     "psc-session-apres-deconnexion": Defect(
         "Garde la session du professionnel après la déconnexion Pro Santé Connect.",
         frozenset({"PSC-22"}),

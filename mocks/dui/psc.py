@@ -101,7 +101,9 @@ class PscRelyingParty:
         with self._lock:
             self._pending.clear()
             self.sessions.clear()
-        self._meta = self._jwks = None
+        self._meta = None
+        if "psc-jwks-fige" not in self.defects:  # defect: the keys read once are kept for good
+            self._jwks = None
 
     # --- provider metadata and keys -------------------------------------------------------
     def _get(self, url: str, **kwargs) -> requests.Response:
@@ -129,6 +131,8 @@ class PscRelyingParty:
             try:
                 decoded = jwt.decode(token, self._keys(), algorithms=["RS256"])
             except InvalidKeyIdError:
+                if "psc-jwks-fige" in self.defects:  # defect: an unknown kid refused without reading the JWKS again
+                    raise
                 decoded = jwt.decode(token, self._keys(refresh=True), algorithms=["RS256"])
         except (JoseError, ValueError) as exc:
             raise LoginRefused(f"Jeton de Pro Santé Connect refusé : signature non vérifiée ({exc}).") from None
@@ -188,6 +192,8 @@ class PscRelyingParty:
                 data.update(client_id=self.client_id, client_secret=self.client_secret)
                 auth = None
             response = self.http.post(self.meta()["token_endpoint"], timeout=self.timeout, auth=auth, data=data)
+            if "psc-code-rejoue" in self.defects:  # defect: the same code presented again, its answer ignored
+                self.http.post(self.meta()["token_endpoint"], timeout=self.timeout, auth=auth, data=data)
             tokens = response.json()
         except (requests.RequestException, ValueError) as exc:
             raise LoginRefused(f"Point de jeton de Pro Santé Connect injoignable ou illisible : {exc}") from None
@@ -197,6 +203,8 @@ class PscRelyingParty:
         userinfo = self._userinfo(tokens["access_token"])
         if userinfo.get("sub") != claims["sub"] and "psc-userinfo-non-verifie" not in self.defects:
             raise LoginRefused("userinfo décrit un autre utilisateur que le jeton d'identité : connexion refusée.")
+        if "psc-identite-par-sub" in self.defects:  # defect: the pseudonymous sub taken for the national id
+            userinfo = {**userinfo, "SubjectNameID": claims["sub"]}
         session = PscSession(
             secrets.token_urlsafe(24), userinfo, tokens["id_token"], tokens["access_token"], tokens.get("refresh_token")
         )

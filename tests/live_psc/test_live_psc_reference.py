@@ -22,10 +22,12 @@ EXPECTED_FAILURES = {None: set()} | {name: defect.fails for name, defect in DEFE
 
 
 def _plan(env) -> list:
-    """The scenarios of features/psc/*.feature, in order, each from a reset DUI."""
+    """The scenarios of features/psc/*.feature, in order, each from a reset DUI; after each, ``env.audit()`` judges
+    every exchange of the scenario, as after each direct scenario of the demo."""
     findings = []
 
     def login(*args, **kwargs):
+        findings.extend(env.audit())  # the previous scenario's
         env.reset()
         attempt = live_psc.run_login(env, *args, **kwargs)
         opened.append(attempt.pilot)
@@ -43,6 +45,7 @@ def _plan(env) -> list:
         attempt = login("ide-martin")
         feed = dmp.run_feed(env, env.admit("unique", id_document="CN"))
         findings += psc.check_vihf_professional(attempt.run, live_psc.submission_identities(feed.exchanges))
+        findings += env.audit()
     finally:
         for pilot in opened:
             pilot.close()

@@ -93,14 +93,6 @@ def test_links_in_catalogue_order_and_the_gaps_of_a_doit():
 
 # --- the real catalogue ---------------------------------------------------------------------------------------------
 
-# DOIT requirements that no reference-DUI defect proves yet (why, beside each); a listed id that gains a proof
-# fails test_allow_lists_hold_only_what_is_missing, so the list only shrinks.
-NO_NEGATIVE_PROOF_YET = {
-    "PSC-08",  # no reference-DUI defect replays a code: the mock then revokes the login, failing everything after
-    "PSC-20",  # not following a key rotation is hidden by psc-signature-non-verifiee in the combined PSC demo
-    "PSC-21",  # a session for someone else hides the refusals the other PSC checks look for
-}
-
 
 @pytest.fixture(scope="module")
 def real():
@@ -114,12 +106,7 @@ def test_every_doit_is_decided_by_code_and_proved_able_to_fail(real):
     undecided = {rid for rid, link in links.items() if link.level == "DOIT" and not link.decided_by}
     unproved = {rid for rid, link in links.items() if link.level == "DOIT" and not link.negative_proof}
     assert undecided == set()
-    assert unproved - NO_NEGATIVE_PROOF_YET == set()
-
-
-def test_allow_lists_hold_only_what_is_missing(real):
-    _, links, _, _ = real
-    assert {rid for rid in NO_NEGATIVE_PROOF_YET if links[rid].negative_proof} == set()
+    assert unproved == set()
 
 
 def test_every_declared_or_proved_id_is_in_the_catalogue(real):
