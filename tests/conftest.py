@@ -1,8 +1,23 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared across folders (pytest hands a fixture to the tests below its conftest.py, so one used by a
+unit test under tests/conformance and an end-to-end test under tests/e2e lives here; their builders live in
+tests/support)."""
+
+from __future__ import annotations
 
 import socket
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+
+from dui_conformance.cda import CdaContext
+from dui_conformance.funding import evaluate, get_ruleset
+from dui_conformance.runner import Execution, execute
+
+from .support.funding import SOLUTION, all_esms, make_cluster, reason, write_yaml
+from .support.runs import fixture_settings
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "conformance" / "funding" / "examples"
 
 
 @pytest.fixture
@@ -19,3 +34,81 @@ def free_ports():
         return ports
 
     return pick
+
+
+# CDA: the built-in context (tests/conformance/test_cda.py, tests/conformance/cda, tests/e2e/test_cda_examples.py).
+
+
+@pytest.fixture(scope="session")
+def ctx() -> CdaContext:
+    return CdaContext.build()
+
+
+# The engine: the fixtures evaluated once (tests/conformance/execution, results, report; tests/e2e).
+
+
+@pytest.fixture(scope="session")
+def local_run():
+    """The fixtures evaluated in this process (the reference for the other executors)."""
+    return execute(Execution(fixture_settings(), jobs=1))
+
+
+# Funding: clusters judged by the default rule set (tests/conformance/funding, tests/e2e/test_cli_funding.py).
+
+
+@pytest.fixture(scope="session")
+def ruleset():
+    return get_ruleset("amorcage-2021")
+
+
+@pytest.fixture
+def judge(ruleset):
+    def _judge(cluster, **kwargs):
+        return evaluate(cluster, kwargs.pop("rules", ruleset), "test", **kwargs)
+
+    return _judge
+
+
+@pytest.fixture
+def fx(judge):
+    """The builders of tests/support/funding.py and ``judge``, as one fixture."""
+    return SimpleNamespace(
+        make=make_cluster, esms=all_esms, judge=judge, reason=reason, write_yaml=write_yaml, solution=SOLUTION
+    )
+
+
+# Usage: exports written on the fly, a header and rows, as a DUI would export them (tests/conformance/test_usage.py,
+# tests/e2e/test_cli_usage.py).
+
+HEADER = (
+    "finess;debut;fin;personnes_accompagnees;personnes_ins_qualifiee;dossiers_actifs;dmp:DLU;dmp:PPA;"
+    "mss_envoyes;mss_recus;connexions_psc"
+)
+
+
+@pytest.fixture
+def examples() -> Path:
+    return EXAMPLES
+
+
+@pytest.fixture
+def csv_export(tmp_path):
+    def _write(*rows: str, header: str = HEADER, name: str = "export.csv") -> Path:
+        path = tmp_path / name
+        path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+        return path
+
+    _write.header = HEADER  # tests derive bad headers from it
+    return _write
+
+
+@pytest.fixture
+def targets(tmp_path):
+    def _write(
+        text: str = "exemple: true\ntitre: EXEMPLE\ncibles:\n  part_ins_qualifiee: 0.5\n  mss_envoyes: 1\n",
+    ) -> Path:
+        path = tmp_path / "cibles.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 PATH = re.compile(r"`((?:conformance|features|mocks|fixtures|tests|docs|scripts|benchmarks)/[^`<>…\s]+)`")
 
 

@@ -1,18 +1,28 @@
-"""Every fixture of fixtures/cda/dmp fails exactly the ids its manifest names, layer by layer."""
+"""The CDA checks as the package runs them (conformance/cda/__init__.py): every fixture of fixtures/cda/dmp fails
+exactly the ids its manifest names, layer by layer; hostile input gives findings, not crashes; on an
+auto-présentable or signed CDA every layer runs on the embedded ClinicalDocument and every finding points into
+the original file."""
 
 from __future__ import annotations
 
+import base64
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
+from lxml import etree
 
-from dui_conformance.cda import LAYERS, check_cda, check_cda_input, check_cda_layers
-from dui_conformance.inputs import load
+from dui_conformance import ins
+from dui_conformance.cda import LAYERS, body, check_cda, check_cda_input, check_cda_layers
+from dui_conformance.documents import check_readable
+from dui_conformance.fixtures import FIXTURES_DIR
+from dui_conformance.inputs import AUTO_PRESENTED, CDA, SIGNED, load
 from dui_conformance.model import Outcome
 from dui_conformance.requirements.catalogue import load_catalogue
+from dui_conformance.xmlsafe import NS, parse_xml
 
-from .conftest import FIXTURES, ROOT, failing
+from ..support.cda import FIXTURES, ROOT, failing
 
 MANIFEST = tomllib.loads((FIXTURES / "MANIFEST.toml").read_text(encoding="utf-8"))
 ENTRIES = MANIFEST["fixture"]
@@ -84,3 +94,99 @@ def test_missing_value_set_is_a_skip_not_a_crash(ctx):
 
     gender = [f for f in check_terminology(doc, partial) if f.requirement == "DMP-28"]
     assert any(f.outcome is Outcome.SKIP and "1.2.250.1.213.1.1.5.590" in f.message for f in gender)
+
+
+N1 = (FIXTURES / "n1-pdf-valide.xml").read_text(encoding="utf-8")
+
+
+def _with_payload(payload: str) -> str:
+    start = N1.index('representation="B64">') + len('representation="B64">')
+    return N1[:start] + payload + N1[N1.index("</text>", start) :]
+
+
+def test_invalid_base64(ctx):
+    doc = parse_xml(_with_payload("%%%% pas du base64 ****").encode(), "x.xml")
+    assert failing(check_cda(doc, ctx)) == ["DMP-17"]
+
+
+def test_oversized_base64_is_not_decoded(ctx, monkeypatch):
+    monkeypatch.setattr(body, "MAX_B64_CHARS", 1000)
+    doc = parse_xml(_with_payload(base64.b64encode(b"%PDF-" + b"0" * 5000).decode()).encode(), "x.xml")
+    fails = [f for f in check_cda(doc, ctx) if f.outcome is Outcome.FAIL]
+    assert [f.requirement for f in fails] == ["DMP-17"] and "limite" in fails[0].message
+
+
+def test_base64_beyond_parser_limit(ctx, tmp_path):
+    path = tmp_path / "enorme.xml"
+    path.write_text(_with_payload("QUFB" * 3_000_000), encoding="utf-8")  # 12 MB text node
+    findings = check_cda_input(load(path), ctx)
+    assert findings and all(f.outcome in (Outcome.OMIT, Outcome.PASS, Outcome.FAIL, Outcome.SKIP) for f in findings)
+
+
+def test_doctype_is_gen_business(ctx, tmp_path):
+    path = tmp_path / "xxe.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
+        '<ClinicalDocument xmlns="urn:hl7-org:v3">&e;</ClinicalDocument>'
+    )
+    findings = check_cda_input(load(path), ctx)
+    assert [(f.requirement, f.outcome) for f in findings] == [("DMP-01", Outcome.OMIT)]
+    assert "GEN" in findings[0].message and findings[0].location.line == 2
+
+
+def test_garbage_bytes(ctx, tmp_path):
+    path = tmp_path / "bruit.xml"
+    path.write_bytes(b"<ClinicalDocument \xff\xfe\x00 garbage")
+    assert [f.outcome for f in check_cda_input(load(path), ctx)] == [Outcome.OMIT]
+
+
+def test_empty_clinical_document(ctx):
+    doc = parse_xml(b'<ClinicalDocument xmlns="urn:hl7-org:v3"/>', "vide.xml")
+    findings = check_cda(doc, ctx)
+    assert "DMP-02" in failing(findings) and "DMP-04" in failing(findings)
+
+
+FORMS = FIXTURES_DIR / "cda" / "formes"
+
+
+def _all_findings(path: Path, ctx):
+    doc = load(path)
+    return doc, check_readable(doc) + check_cda_input(doc, ctx) + ins.check_document(doc)
+
+
+@pytest.mark.parametrize("name, form", [("autopresentable", AUTO_PRESENTED), ("signe", SIGNED)])
+def test_form_is_recognised_and_reported(name, form, ctx):
+    doc, findings = _all_findings(FORMS / f"{name}-valide.xml", ctx)
+    assert doc.kind == CDA and doc.cda.form == form
+    failing = [f for f in findings if f.outcome is Outcome.FAIL]
+    assert failing == [], [f.message for f in failing]
+    gen01 = next(f for f in findings if f.requirement == "GEN-01")
+    assert gen01.outcome is Outcome.PASS and form in gen01.message
+
+
+@pytest.mark.parametrize("name", ["autopresentable-defauts", "signe-defauts", "autopresentable-valide"])
+def test_every_location_is_valid_in_the_original_file(name, ctx):
+    doc, findings = _all_findings(FORMS / f"{name}.xml", ctx)
+    original = etree.parse(str(doc.path))
+    located = [f for f in findings if f.location.xpath and f.location.line]
+    assert len(located) > 20
+    for finding in located:
+        path = finding.location.xpath.split("/@")[0]
+        nodes = original.xpath(path, namespaces=NS)
+        assert len(nodes) == 1, (finding.requirement, path)
+        assert nodes[0].sourceline == finding.location.line, (finding.requirement, path)
+
+
+def test_defects_inside_the_form_fail_their_requirements(ctx):
+    _, findings = _all_findings(FORMS / "autopresentable-defauts.xml", ctx)
+    failing = {f.requirement for f in findings if f.outcome is Outcome.FAIL}
+    assert failing == {"DMP-03", "INS-01"}
+    dmp03 = next(f for f in findings if f.requirement == "DMP-03")
+    assert dmp03.location.line == 8 and dmp03.location.xpath.endswith("/hl7:ClinicalDocument/hl7:realmCode")
+
+
+def test_legal_authenticator_message_says_found_then_expected(ctx):
+    _, findings = _all_findings(FORMS / "signe-defauts.xml", ctx)
+    dmp08 = next(f for f in findings if f.requirement == "DMP-08" and f.outcome is Outcome.FAIL)
+    found, expected = dmp08.message.index("« 1.2.250.1.71 »"), dmp08.message.index("1.2.250.1.71.4.2.1")
+    assert found < expected and "attendu" in dmp08.message[expected:]

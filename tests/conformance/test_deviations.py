@@ -17,7 +17,7 @@ def test_every_code_names_a_catalogue_requirement():
 
 
 def test_the_insi_readme_lists_every_insi_code():
-    readme = (Path(__file__).resolve().parents[1] / "mocks" / "insi" / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "mocks" / "insi" / "README.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `(INSI-[A-Z0-9-]+)` \| (INS-\d+) \|", readme, flags=re.MULTILINE))
     assert rows == {code: requirement for code, (requirement, _) in DEVIATIONS.items() if code.startswith("INSI-")}
 

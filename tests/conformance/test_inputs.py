@@ -1,10 +1,13 @@
 """Files are recognised by content, never by name, and never modified."""
 
+from __future__ import annotations
+
 import hashlib
+import os
 
 import pytest
 
-from dui_conformance.inputs import CDA, FHIR, HL7V2, UNKNOWN, XML, discover, load, recognise
+from dui_conformance.inputs import CDA, FHIR, HL7V2, UNKNOWN, XML, _read_bounded, discover, load, recognise
 from dui_conformance.xmlsafe import XmlProblem
 
 
@@ -75,3 +78,20 @@ def test_a_malformed_or_oversized_file_is_read_and_parsed_once_for_all_its_scena
         with pytest.raises(inputs.InputTooLarge):
             _ = doc.data
     assert calls["read"] == 2
+
+
+@pytest.mark.parametrize("size,limit", [(0, 10), (5, 10), (10, 10), (11, 10), (50, 10), (3, 0)])
+def test_bounded_read_reads_what_read_limit_plus_one_read(tmp_path, size, limit):
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * size)
+    with open(path, "rb") as a, open(path, "rb") as b:
+        assert _read_bounded(a, limit) == b.read(limit + 1)
+
+
+@pytest.mark.parametrize("size", [7, 30])
+def test_bounded_read_of_a_pipe_without_a_size(size):
+    read, write = os.pipe()
+    os.write(write, b"y" * size)
+    os.close(write)
+    with os.fdopen(read, "rb") as handle:
+        assert _read_bounded(handle, 20) == b"y" * min(size, 21)

@@ -94,7 +94,7 @@ def test_parser_state_is_bounded():
 
 def test_generator_is_deterministic(tmp_path):
     subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "mss" / "make_fixtures.py"), str(tmp_path)],
+        [sys.executable, str(ROOT / "tests" / "support" / "make_mss_fixtures.py"), str(tmp_path)],
         check=True,
         capture_output=True,
     )

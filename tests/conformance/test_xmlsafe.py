@@ -1,11 +1,18 @@
 """The one XML parser refuses hostile input and points findings at readable XPaths."""
 
+from __future__ import annotations
+
+import random
+import re
 import socket
 
 import pytest
+from lxml import etree
 
 from dui_conformance.fixtures import FIXTURES_DIR
-from dui_conformance.xmlsafe import XmlProblem, parse_xml, readable_path
+from dui_conformance.xmlsafe import _PREFIX_OF, XmlDocument, XmlProblem, _doctype_at, parse_xml, readable_path
+
+from ..support.documents import FIXTURE_XML, cases, documents
 
 HOSTILE = FIXTURES_DIR / "hostile"
 
@@ -50,3 +57,57 @@ def test_readable_path_and_line():
     attr = doc.xpath("//hl7:patientRole/hl7:id/@root")[0]
     assert doc.locate(attr).xpath.endswith("hl7:id[1]/@root")
     assert readable_path(doc.root) == "/hl7:ClinicalDocument"
+
+
+MIXED = (
+    b'<a xmlns:x="urn:x"><!--c--><b/><?pi x?><b/><x:b/><b xmlns="urn:y"/><c/><x:b/><b/>'
+    b'<r xmlns="urn:hl7-org:v3"><id/><!--x--><id/><o xmlns=""><id/><id/></o><q:id xmlns:q="urn:q"/></r></a>'
+)
+
+
+def plain_path(node, strict: bool = False) -> str:
+    """The path as computed before the memo: every sibling of the same tag listed at every step."""
+    steps = []
+    while node is not None and isinstance(node.tag, str):
+        qname = etree.QName(node)
+        prefix = _PREFIX_OF.get(qname.namespace or "")
+        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+        if strict and not prefix and qname.namespace:
+            name = f"*[local-name()='{qname.localname}']"
+        parent = node.getparent()
+        if parent is not None:
+            same = [s for s in parent if s.tag == node.tag]
+            if len(same) > 1:
+                name += f"[{same.index(node) + 1}]"
+        steps.append(name)
+        node = parent
+    return "/" + "/".join(reversed(steps))
+
+
+@pytest.mark.parametrize("paths", cases())
+def test_memoised_locations_are_the_plain_paths(paths):
+    docs = documents(paths) + [XmlDocument(tree=etree.ElementTree(etree.fromstring(MIXED)), path="m.xml", base="/x:b")]
+    assert len(docs) > 5
+    rng = random.Random(11)
+    for doc in docs:
+        nodes = list(doc.root.iter())
+        rng.shuffle(nodes)  # any order of first use: a memoised ancestor or not
+        for node in nodes:
+            where = doc.locate(node)
+            assert (where.xpath, where.line) == (doc.base + plain_path(node), node.sourceline), doc.path
+            if isinstance(node.tag, str):
+                assert readable_path(node, strict=True) == plain_path(node, strict=True)
+        for attribute in doc.root.xpath("//@*")[:40]:
+            assert (
+                doc.locate(attribute).xpath == doc.base + plain_path(attribute.getparent()) + "/@" + attribute.attrname
+            )
+
+
+def test_doctype_found_where_the_case_insensitive_search_found_it():
+    search = re.compile(rb"<!DOCTYPE", re.IGNORECASE).search
+    heads = [b"", b"<!", b"<!DOCTYP", b"x<!-- --><!DocType a>", b"<!<!doctype", b"< !DOCTYPE", b"<!\xc4OCTYPE"]
+    heads += [path.read_bytes()[:65536] for path in FIXTURE_XML]
+    heads += [b"<!-" + b"<!DOCTYPE"[:i] + bytes([v]) + b"<!DOCTYPE"[i + 1 :] for i in range(9) for v in range(256)]
+    for head in heads:
+        found = search(head)
+        assert _doctype_at(head) == (found.start() if found else -1), head[:40]

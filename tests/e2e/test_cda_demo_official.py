@@ -17,7 +17,7 @@ from dui_conformance.cda.official import XSD
 from dui_conformance.inputs import load
 from dui_conformance.model import Outcome
 
-from .conftest import ROOT
+from ..support.cda import ROOT
 
 REFERENTIAL = os.environ.get("DUI_REFERENTIEL_CDA")
 DEMOS = [

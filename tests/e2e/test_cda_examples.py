@@ -14,7 +14,7 @@ from dui_conformance.cda import CdaContext, check_cda
 from dui_conformance.model import Outcome
 from dui_conformance.xmlsafe import parse_xml
 
-from .conftest import SHARED, failing
+from ..support.cda import SHARED, failing
 
 EXAMPLES = sorted((SHARED / "cda").glob("*.xml")) if (SHARED / "cda").is_dir() else []
 EXEMPTED: dict[str, str] = {}  # file name -> why (none at 7cd489b3)

@@ -32,7 +32,7 @@ from dui_conformance.inputs import CDA, load
 from dui_conformance.model import Outcome
 from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
-from .conftest import SHARED
+from ..support.cda import SHARED
 
 REFERENTIAL = os.environ.get("DUI_REFERENTIEL_CDA")
 TIMESTAMP = re.compile(r' dateHeure="[^"]*"')  # when the SVRL was produced, the only varying part

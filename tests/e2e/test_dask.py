@@ -8,7 +8,7 @@ import pytest
 
 from dui_conformance.runner import Execution, execute
 
-from .conftest import comparable, fixture_settings
+from ..support.runs import comparable, fixture_settings
 
 
 def test_a_shipped_batch_is_evaluated_without_its_files_on_disk(tmp_path):

@@ -7,7 +7,7 @@ from dui_conformance.execution.plan import document_ids, offline_plan
 from dui_conformance.model import RunResult
 from dui_conformance.runner import run_plan
 
-from .conftest import comparable, fixture_settings
+from ..support.runs import comparable, fixture_settings
 
 
 def test_in_process_plan_equals_pytest_bdd_session(tmp_path, local_run):

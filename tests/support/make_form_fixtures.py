@@ -1,4 +1,4 @@
-"""Regenerate fixtures/cda/formes/ (synthetic people only): python tests/cda/make_form_fixtures.py
+"""Regenerate fixtures/cda/formes/ (synthetic people only): python tests/support/make_form_fixtures.py
 
 An auto-présentable CDA and a signed CDA wrap the valid DLU of fixtures/cda/dmp/; the defective
 ones first change one header element and the INS key inside it, so that exactly the requirement

@@ -1,8 +1,8 @@
-"""Regenerate fixtures/mss/ (synthetic people only): python tests/mss/make_fixtures.py [OUT_DIR]
+"""Regenerate fixtures/mss/ (synthetic people only): python tests/support/make_mss_fixtures.py [OUT_DIR]
 
 Each defective message or archive changes one thing in a valid one, so that exactly the
 requirement ids listed in fixtures/mss/MANIFEST.toml fail. The XDM archives come from the
-XDS fixture builder (tests/xds/make_fixtures.py), which is reused, not copied.
+XDS fixture builder (tests/support/make_xds_fixtures.py), which is reused, not copied.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from email.header import Header
 from email.message import EmailMessage
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "xds"))
-import make_fixtures as xds  # noqa: E402
+import make_xds_fixtures as xds  # run as a script: its folder is on sys.path
 
 OUT = Path(__file__).resolve().parents[2] / "fixtures" / "mss"
 SENDER = "secretariat@ehpad-les-tilleuls.mssante.fr"

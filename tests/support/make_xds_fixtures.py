@@ -1,4 +1,4 @@
-"""Regenerate fixtures/xds/ (synthetic people only): python tests/xds/make_fixtures.py
+"""Regenerate fixtures/xds/ (synthetic people only): python tests/support/make_xds_fixtures.py
 
 Each defective fixture changes one thing in the valid ITI-41 request or XDM archive, so that
 exactly the requirement ids listed in fixtures/xds/MANIFEST.toml fail.

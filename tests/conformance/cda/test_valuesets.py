@@ -14,7 +14,7 @@ from dui_conformance.inputs import load
 from dui_conformance.model import Outcome
 from dui_conformance.xmlsafe import parse_xml
 
-from .conftest import FIXTURES, ROOT, SHARED
+from ...support.cda import FIXTURES, ROOT, SHARED
 
 SVS_DIR = SHARED / "jeuxDeValeurs"
 CODES = tomllib.loads((ROOT / "conformance" / "cda" / "codes.toml").read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ from dui_conformance.execution import ExecutorError, executors
 from dui_conformance.execution.executors import batches_of, make_executor
 from dui_conformance.runner import Execution, execute
 
-from .conftest import comparable, fixture_settings
+from ...support.runs import comparable, fixture_settings
 
 
 def test_local_process_pool_equals_in_process(local_run):

@@ -302,7 +302,7 @@ def test_every_rule_cites_a_source(ruleset):
 def test_cited_seed_files_exist(ruleset):
     from pathlib import Path
 
-    seeds = Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds"
+    seeds = Path(__file__).resolve().parents[3] / ".." / "shared" / "seeds"
     if not seeds.is_dir():
         pytest.skip("../shared/seeds absent")
     for key, label in ruleset.data["sources"].items():

@@ -13,7 +13,7 @@ from dui_conformance.ins import check_cda_record_target, check_document, check_f
 from dui_conformance.model import Outcome
 from dui_conformance.xmlsafe import parse_xml
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 VALID_CDA = (FIXTURES / "cda/ins/ins_valide_nom_compose.xml").read_text("utf-8")
 VALID_HL7 = (FIXTURES / "hl7v2/adt_a28_ins_qual.hl7").read_text("utf-8")
 VALID_FHIR = json.loads((FIXTURES / "fhir/patient_ins_qual_corse.json").read_text("utf-8"))

@@ -7,11 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from dui_conformance.fixtures import FIXTURES_DIR
 from dui_conformance.inputs import load
-from dui_conformance.ins import check_document, load_rules, normalise_date, read_fhir, read_hl7v2, read_identities
+from dui_conformance.ins import (
+    check_document,
+    check_structure,
+    load_rules,
+    normalise_date,
+    read_fhir,
+    read_hl7v2,
+    read_identities,
+)
 from dui_conformance.model import Outcome
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 NIR = "142072123104565"
 PID = (
     "PID|1||IPP1^^^EHPAD&2.25.1&ISO^PI~{ins}||LEBRUN-D'ALMEIDA^JEAN-BAPTISTE^JEAN-BAPTISTE LOUIS^^^^L~"
@@ -179,3 +188,17 @@ def test_ins_identifier_without_value_still_fails_ins01(tmp_path):
     assert hl7.carries_ins and hl7.matricule == ""
     failing = {f.requirement for f in check_document(load(path)) if f.outcome is Outcome.FAIL}
     assert failing == {"INS-01"}
+
+
+VALID = FIXTURES_DIR / "hl7v2" / "adt_a28_ins_qual.hl7"
+
+
+@pytest.mark.parametrize("version", [b"2.6", b"2.9", b"2.10"])
+def test_unknown_versions_are_read_like_the_newest_known_one(tmp_path, version):
+    data = VALID.read_bytes()
+    assert b"|2.5^FRA^2.11|" in data
+    path = tmp_path / "message.hl7"
+    path.write_bytes(data.replace(b"|2.5^FRA^2.11|", b"|" + version + b"^FRA^2.11|", 1))
+    identities, problems = read_identities(load(path))
+    assert problems == [] and len(identities) == 1 and identities[0].carries_ins
+    assert {f.outcome.value for f in check_structure(load(path))} == {"pass"}

@@ -26,7 +26,7 @@ from dui_conformance.xds.build import ITI18_ACTION, ITI43_ACTION, iti41_request,
 from dui_conformance.xds.dmp_requests import FIND_DOCUMENTS
 from dui_conformance.xmlsafe import parse_xml
 
-DLU = Path(__file__).resolve().parents[2] / "fixtures" / "cda" / "dmp" / "dlu-valide.xml"
+DLU = Path(__file__).resolve().parents[3] / "fixtures" / "cda" / "dmp" / "dlu-valide.xml"
 OK = DmpAnswer(201, body={"document_id": "D1", "statut": "envoye"})
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from dui_conformance.model import Location, Outcome
 from dui_conformance.mss import check_mdn, parse_message
 
-VALID = Path(__file__).resolve().parents[2] / "fixtures" / "mss" / "mdn-traite.eml"
+VALID = Path(__file__).resolve().parents[3] / "fixtures" / "mss" / "mdn-traite.eml"
 ORIGINAL = "<dlu-20240312-0001@ehpad-les-tilleuls.mssante.fr>"
 
 

@@ -59,3 +59,17 @@ def test_pack_holds_the_summary_and_the_expected_failures(failing_run):
         {"requirement": "INS-01", "reason": "contestée", "link": "https://suivi.example/1", "document": None}
     ]
     assert manifest["schema_rapport"] and manifest["outil"]["version"] == "0.1.0"
+
+
+def test_redacting_item_by_item_equals_redacting_the_whole_run(run, failing_run):
+    from dui_conformance.model import RunResult
+    from dui_conformance.report import redact
+    from dui_conformance.report.evidence import redact_run
+
+    data = failing_run.to_dict()
+    data["scenarios"][0]["error"] = "réponse : Authorization: Bearer abcdefSECRET123"
+    leaky = RunResult.from_dict(data)
+    for sample in (run, failing_run, leaky):
+        assert redact_run(sample).to_dict() == redact(sample.to_dict())
+    assert "SECRET" not in str(redact_run(leaky).to_dict()) and "SECRET" in str(leaky.to_dict())
+    assert redact_run(failing_run) is failing_run or redact_run(failing_run).to_dict() == failing_run.to_dict()

@@ -1,10 +1,13 @@
 import base64
 import hashlib
 import re
+import time
 
 from lxml import html as lxml_html
 
 from dui_conformance.report import render_html
+
+from ..conftest import synthetic_run
 
 
 def test_verdict_header_and_french_labels(run, failing_run):
@@ -89,7 +92,7 @@ def test_blocking_failure_on_an_exchange_shows_the_redacted_request_and_response
     from dui_conformance.model import Location, failed
     from dui_conformance.report import write_reports
 
-    from .conftest import build_run
+    from ..conftest import build_run
 
     run = build_run(with_error=False)
     run.exchanges = build_run().exchanges
@@ -116,3 +119,18 @@ def test_funding_block_is_fed_by_an_optional_input(failing_run):
         "//section[@id='financement']"
     )[0]
     assert "non éligible" in section.text_content() and "375 000 €" in section.text_content()
+
+
+def test_index_html_for_1000_documents_stays_under_3_mb():
+    run = synthetic_run(1000)
+    started = time.perf_counter()
+    page = render_html(run)
+    elapsed = time.perf_counter() - started
+    size = len(page.encode("utf-8"))
+    assert size <= 3 * 1024 * 1024, f"{size / 1e6:.2f} Mo"
+    assert elapsed < 30, elapsed
+    tree = lxml_html.fromstring(page)
+    assert len(tree.xpath("//table[@id='table-documents']/tbody")) == 1000
+    # Failures in full (100 documents fail INS-01), passes only as counts.
+    assert len(tree.xpath("//article[@data-exigence='INS-01']//ol/li")) == 100
+    assert "respectée sur ce document" not in page

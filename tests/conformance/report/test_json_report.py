@@ -1,9 +1,19 @@
+import io
 import json
 
 import pytest
 
 from dui_conformance.model import SCHEMA_VERSION, RunResult
-from dui_conformance.report import SCHEMA_PATH, ReportVersionError, load_run, redact, render_json, write_reports
+from dui_conformance.report import (
+    SCHEMA_PATH,
+    ReportVersionError,
+    json_report,
+    load_run,
+    redact,
+    render_json,
+    write_reports,
+)
+from dui_conformance.report.json_report import write_json
 
 
 def _schema():
@@ -70,3 +80,18 @@ def test_exchanges_recorded_by_mocks_fit_the_schema(failing_run):
     exchange = Exchange("psc-0001", "PSC", "2025-01-15T10:00:01+00:00", HttpRequest("POST", "/token", {}, "x=1"))
     failing_run.exchanges.append(exchange.to_dict())
     jsonschema.Draft202012Validator(_schema()).validate(json.loads(render_json(failing_run)))
+
+
+def test_streamed_report_is_the_rendered_one(local_run):
+    out = io.StringIO()
+    write_json(local_run, out)
+    assert json.loads(out.getvalue()) == json.loads(render_json(local_run))
+    assert len(out.getvalue().splitlines()) > len(local_run.scenarios)  # one scenario a line, not one blob
+
+
+def test_large_run_adds_findings_as_json_lines(monkeypatch, tmp_path, local_run):
+    monkeypatch.setattr(json_report, "LARGE_RUN", 2)
+    written = write_reports(local_run, tmp_path, ["json"])
+    lines = [json.loads(line) for line in written["findings"].read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == sum(len(s.findings) for s in local_run.scenarios)
+    assert {"subject", "scenario", "requirement", "outcome", "message"} <= set(lines[0])

@@ -1,11 +1,16 @@
 """The requirement catalogue is well-formed data and the plan covers it."""
 
+from __future__ import annotations
+
 import pytest
 
+from dui_conformance.cda.context import load_models
+from dui_conformance.live.ins import RNIV
 from dui_conformance.requirements import PROFILES, load_catalogue
 from dui_conformance.requirements.catalogue import CatalogueError
 from dui_conformance.requirements.coverage import scan_features
 from dui_conformance.runner import FEATURES_DIR
+from dui_conformance.xds.expected import mapping
 
 
 def test_catalogue_loads_with_unique_ids():
@@ -67,3 +72,23 @@ def test_a_per_profile_blocking_list_is_refused(tmp_path):
     )
     with pytest.raises(CatalogueError, match="principe"):
         load_catalogue([tmp_path])
+
+
+STATEMENTS = {r.id: r.statement for r in load_catalogue()}
+
+
+def test_dmp22_lists_every_section_the_dlu_check_requires():
+    dlu = next(m for m in load_models() if m["key"] == "DLU")
+    missing = [s["loinc"] for s in dlu["sections"] if s["loinc"] not in STATEMENTS["DMP-22"]]
+    assert not missing, f"DMP-22 n'énumère pas les sections {missing} que la vérification exige"
+
+
+def test_ins24_and_ins25_name_the_rniv_statuses_their_checks_use():
+    assert set(RNIV.values()) == {"PROV", "RECUP", "VALI", "QUAL"}
+    assert all(status in STATEMENTS["INS-25"] for status in RNIV.values())
+    assert all(status in STATEMENTS["INS-24"] for status in ("VALI", "PROV"))
+
+
+@pytest.mark.parametrize("attribute", mapping()["vihf"]["required"])
+def test_dmp44_lists_every_required_vihf_attribute(attribute):
+    assert attribute.rsplit(":", 1)[-1] in STATEMENTS["DMP-44"]

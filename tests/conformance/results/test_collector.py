@@ -27,7 +27,7 @@ from dui_conformance.requirements import load_catalogue
 from dui_conformance.results import RunCollector, ScenarioLog, Spool
 from dui_conformance.runner import plan_scope
 
-from .conftest import fixture_settings
+from ...support.runs import fixture_settings
 
 
 def _roll_up_before(catalogue, scenarios, profile, scope=None):

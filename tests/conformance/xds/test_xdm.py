@@ -10,7 +10,7 @@ from dui_conformance.model import Outcome
 from dui_conformance.xds import check_xdm
 from dui_conformance.xds.expected import mapping
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "xds"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "xds"
 
 
 def _dmp56(name: str):

@@ -22,7 +22,7 @@ from dui_conformance.xds.mtom import parse_mtom
 from dui_conformance.xmlsafe import parse_xml
 
 _spec = importlib.util.spec_from_file_location(
-    "xds_make_fixtures", Path(__file__).resolve().parents[1] / "xds" / "make_fixtures.py"
+    "make_xds_fixtures", Path(__file__).resolve().parents[2] / "support" / "make_xds_fixtures.py"
 )
 mf = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(mf)

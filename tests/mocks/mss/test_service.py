@@ -29,7 +29,7 @@ from dui_conformance.model import Outcome
 from dui_conformance.mss import check_message_data
 from dui_conformance.mss.submission import check_submission
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mss"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "mss"
 EHPAD = "secretariat@ehpad-les-tilleuls.mssante.fr"
 APP = "dui@ehpad-les-tilleuls.mssante.fr"
 PRO = "paul.coordonnateur-fictif@ehpad-les-tilleuls.mssante.fr"

@@ -1,14 +1,13 @@
-"""Cluster builders: schema-valid clusters of any shape, so that each test states only what it varies."""
+"""Cluster builders: schema-valid clusters of any shape, so that each test states only what it varies (the
+fixtures ``ruleset``, ``judge`` and ``fx`` in tests/conftest.py hand them to the funding tests, unit and CLI)."""
 
 from __future__ import annotations
 
 import copy
 from pathlib import Path
 
-import pytest
 import yaml
 
-from dui_conformance.funding import evaluate, get_ruleset
 from dui_conformance.funding.files import Loaded, schema_errors
 from dui_conformance.funding.loading import CLUSTER_SCHEMA
 
@@ -63,19 +62,6 @@ def all_esms(cluster: dict) -> list[dict]:
     return [e for og in cluster["organismes"] for e in og["esms"]]
 
 
-@pytest.fixture(scope="session")
-def ruleset():
-    return get_ruleset("amorcage-2021")
-
-
-@pytest.fixture
-def judge(ruleset):
-    def _judge(cluster, **kwargs):
-        return evaluate(cluster, kwargs.pop("rules", ruleset), "test", **kwargs)
-
-    return _judge
-
-
 def reason(result, rule: str) -> dict:
     found = [r for r in result.to_dict()["raisons"] if r["regle"] == rule]
     assert len(found) == 1, (rule, found)
@@ -85,13 +71,3 @@ def reason(result, rule: str) -> dict:
 def write_yaml(path: Path, data) -> Path:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def fx(judge):
-    """The helpers above, as one fixture (test modules cannot import conftest under --import-mode=importlib)."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(
-        make=make_cluster, esms=all_esms, judge=judge, reason=reason, write_yaml=write_yaml, solution=SOLUTION
-    )

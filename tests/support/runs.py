@@ -1,9 +1,6 @@
-"""Shared by the engine tests: the bundled fixtures (valid and defective) as one offline run."""
-
-import pytest
+"""The bundled fixtures (valid and defective) as one offline run: its settings, and what two runs of them must\nshare (the fixture ``local_run`` in tests/conftest.py is that run, evaluated in this process)."""
 
 from dui_conformance.fixtures import iter_manifest
-from dui_conformance.runner import Execution, execute
 from dui_conformance.settings import OFFLINE, RunSettings
 
 
@@ -21,9 +18,3 @@ def comparable(run) -> dict:
         for step in scenario["steps"]:
             step.pop("duration")
     return data
-
-
-@pytest.fixture(scope="session")
-def local_run():
-    """The fixtures evaluated in this process (the reference for the other executors)."""
-    return execute(Execution(fixture_settings(), jobs=1))

@@ -1,12 +1,9 @@
-"""Shared paths and helpers for the CDA tests."""
+"""Paths and a helper shared by the CDA tests, unit (tests/conformance) and end-to-end (tests/e2e)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from dui_conformance.cda import CdaContext
 from dui_conformance.model import Outcome
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,8 +13,3 @@ SHARED = ROOT / ".." / "shared" / "ans-examples"
 
 def failing(findings, prefixes=("DMP", "GEN")) -> list[str]:
     return sorted({f.requirement for f in findings if f.outcome is Outcome.FAIL and f.requirement.startswith(prefixes)})
-
-
-@pytest.fixture(scope="session")
-def ctx() -> CdaContext:
-    return CdaContext.build()
