@@ -4,6 +4,7 @@ tests/support)."""
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from dui_conformance.runner import Execution, execute
 
 from .support.funding import SOLUTION, all_esms, make_cluster, reason, write_yaml
 from .support.runs import fixture_settings
+from .support.usage import HEADER
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "conformance" / "funding" / "examples"
 
@@ -34,6 +36,23 @@ def free_ports():
         return ports
 
     return pick
+
+
+# The services file and the kept PKI written whole (tests/conformance/live/test_environment.py, tests/mocks/common).
+
+
+@pytest.fixture
+def renames(monkeypatch):
+    """Every os.replace, with what the target held and what the temporary file held at that moment."""
+    seen, real = [], os.replace
+
+    def spy(src, dst):
+        before = open(dst, "rb").read() if os.path.exists(dst) else None
+        seen.append((os.fspath(src), os.fspath(dst), open(src, "rb").read(), before))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    return seen
 
 
 # CDA: the built-in context (tests/conformance/test_cda.py, tests/conformance/cda, tests/e2e/test_cda_examples.py).
@@ -79,11 +98,6 @@ def fx(judge):
 
 # Usage: exports written on the fly, a header and rows, as a DUI would export them (tests/conformance/test_usage.py,
 # tests/e2e/test_cli_usage.py).
-
-HEADER = (
-    "finess;debut;fin;personnes_accompagnees;personnes_ins_qualifiee;dossiers_actifs;dmp:DLU;dmp:PPA;"
-    "mss_envoyes;mss_recus;connexions_psc"
-)
 
 
 @pytest.fixture

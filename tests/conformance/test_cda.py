@@ -85,17 +85,6 @@ def test_model_recognition_is_data(ctx):
     assert {"DLU", "FLUDT", "FLUDR", "VSM", "LDL-EES", "LDL-SES", "IPS-FR", "N1"} <= keys
 
 
-def test_missing_value_set_is_a_skip_not_a_crash(ctx):
-    from dataclasses import replace
-
-    doc = load(FIXTURES / "dlu-valide.xml").xml
-    partial = replace(ctx, value_sets={k: v for k, v in ctx.value_sets.items() if k != "1.2.250.1.213.1.1.5.590"})
-    from dui_conformance.cda import check_terminology
-
-    gender = [f for f in check_terminology(doc, partial) if f.requirement == "DMP-28"]
-    assert any(f.outcome is Outcome.SKIP and "1.2.250.1.213.1.1.5.590" in f.message for f in gender)
-
-
 N1 = (FIXTURES / "n1-pdf-valide.xml").read_text(encoding="utf-8")
 
 

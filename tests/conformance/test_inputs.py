@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 
 import pytest
 
+from dui_conformance import inputs, mss
+from dui_conformance.fixtures import FIXTURES_DIR
 from dui_conformance.inputs import CDA, FHIR, HL7V2, UNKNOWN, XML, _read_bounded, discover, load, recognise
 from dui_conformance.xmlsafe import XmlProblem
+
+MSS_FIXTURES = FIXTURES_DIR / "mss"
 
 
 @pytest.mark.parametrize(
@@ -95,3 +100,31 @@ def test_bounded_read_of_a_pipe_without_a_size(size):
     os.close(write)
     with os.fdopen(read, "rb") as handle:
         assert _read_bounded(handle, 20) == b"y" * min(size, 21)
+
+
+def test_message_recognised_by_content_whatever_its_name(tmp_path):
+    copy = tmp_path / "export.dat"
+    shutil.copy(MSS_FIXTURES / "message-dlu-valide.eml", copy)
+    assert inputs.load(copy).kind == mss.MIME_KIND
+    assert inputs.recognise(b"MSH|^~\\&|DUI") != mss.MIME_KIND
+    assert inputs.recognise(b'Content-Type: multipart/related; type="application/xop+xml"\r\n\r\n') != mss.MIME_KIND
+
+
+@pytest.mark.parametrize(
+    "outer, member",
+    [
+        ("message-dlu-valide.eml", "IHE_XDM.ZIP!IHE_XDM/SUBSET01/DOC0001.XML"),
+        ("xdm-cda-ins-faux.zip", "IHE_XDM/SUBSET01/DOC0001.XML"),
+    ],
+)
+def test_cda_inside_is_a_document_of_its_own(outer, member):
+    doc = inputs.load(MSS_FIXTURES / outer)
+    path = f"{MSS_FIXTURES / outer}!{member}"
+    assert inputs.embedded(doc) == [(path, inputs.CDA)]
+    inner = inputs.load(path)
+    assert inner.kind == inputs.CDA and inner.xml.root.tag.endswith("ClinicalDocument")
+
+
+def test_refused_archives_carry_no_document():
+    for name in ("xdm-lien-symbolique.zip", "xdm-imbriquee.zip", "message-xdm-traversee.eml", "mime-imbrication.eml"):
+        assert inputs.embedded(inputs.load(MSS_FIXTURES / name)) == []

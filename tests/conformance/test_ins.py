@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from dui_conformance.inputs import load
-from dui_conformance.ins import check_document
+from dui_conformance.ins import (
+    check_document,
+    read_identities,
+)
 from dui_conformance.model import Outcome
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -48,3 +51,51 @@ def test_production_environment_flips_ins04():
     production = check_document(load(FIXTURES / "cda/ins/ins04_oid_production.xml"), environment="production")
     assert {f.requirement for f in valid if f.outcome is Outcome.FAIL} == {"INS-04"}
     assert {f.requirement for f in production if f.outcome is Outcome.FAIL} == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MSH|garbage\rPID|1\r",
+        "MSH\r",
+    ],
+)
+def test_unreadable_hl7v2_becomes_gen01(tmp_path, text):
+    path = tmp_path / "bad.hl7"
+    path.write_bytes(text.encode())
+    identities, findings = read_identities(load(path))
+    assert identities == [] and [(f.requirement, f.outcome) for f in findings] == [("GEN-01", Outcome.FAIL)]
+    assert {f.outcome for f in check_document(load(path)) if f.requirement.startswith("INS")} <= {
+        Outcome.OMIT,
+        Outcome.SKIP,
+    }
+
+
+@pytest.mark.parametrize(
+    "name, content, req",
+    [
+        (
+            "xxe.xml",
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<ClinicalDocument xmlns="urn:hl7-org:v3">&x;</ClinicalDocument>',
+            "GEN-02",
+        ),
+        ("broken.xml", b'<ClinicalDocument xmlns="urn:hl7-org:v3"><recordTarget></ClinicalDocument>', "GEN-01"),
+        ("broken.json", b'{"resourceType": "Patient", ', "GEN-01"),
+    ],
+)
+def test_hostile_or_broken_input_gives_a_finding(tmp_path, name, content, req):
+    path = tmp_path / name
+    path.write_bytes(content)
+    doc = load(path)
+    identities, findings = read_identities(doc)
+    assert identities == [] and [f.requirement for f in findings] == [req]
+    results = check_document(doc)
+    assert {f.requirement for f in results if f.outcome is Outcome.FAIL} == {req}
+
+
+def test_other_kinds_carry_no_identity(tmp_path):
+    path = tmp_path / "other.xml"
+    path.write_bytes(b"<root/>")
+    assert read_identities(load(path)) == ([], [])
+    assert {f.outcome for f in check_document(load(path))} == {Outcome.OMIT}

@@ -110,3 +110,14 @@ def test_repeated_unterminated_patterns_are_masked_in_one_pass():
     # Quadratic backtracking here would hang the suite; each pattern consumes its text once.
     text = "-----BEGIN PRIVATE KEY-----" * 20000 + "Authorization: x\n" * 20000 + '"password": "' * 20000
     assert redact(text) == "-----BEGIN PRIVATE KEY-----" + MASK
+
+
+def test_clean_texts_stay_bounded_and_still_see_secrets(monkeypatch):
+    from dui_conformance.redact import CleanTexts
+
+    monkeypatch.setattr(CleanTexts, "LIMIT", 10)
+    clean = CleanTexts()
+    for n in range(50):
+        assert clean.all_clean([f"texte {n}", "étape commune", None])
+        assert len(clean._known) <= 10 + 4
+    assert not clean.all_clean(["étape commune", "Authorization: Bearer abcdef123456"])

@@ -1,42 +1,13 @@
 """Usage criteria: export schema (CSV, JSON), indicators, targets, ESMS-by-ESMS release, bad input with lines."""
 
-import datetime
 import json
 
 import pytest
 
-from dui_conformance.cli import main
 from dui_conformance.funding import InputError
-from dui_conformance.usage import PeriodCounts, compute, evaluate_exports
+from dui_conformance.usage import evaluate_exports
 
-ROW_A1 = "590000011;2022-01-01;2022-03-31;50;20;45;3;1;10;4;30"
-ROW_A2 = "590000011;2022-04-01;2022-06-30;52;40;50;5;2;12;6;31"
-
-
-def test_indicators_take_stocks_from_the_latest_period_and_sum_flows():
-    periods = [
-        PeriodCounts(
-            "590000011",
-            datetime.date(2022, 4, 1),
-            datetime.date(2022, 6, 30),
-            52,
-            40,
-            50,
-            {"DLU": 5, "PPA": 2},
-            12,
-            6,
-            31,
-        ),
-        PeriodCounts(
-            "590000011", datetime.date(2022, 1, 1), datetime.date(2022, 3, 31), 50, 20, 45, {"DLU": 3}, 10, 4, 30
-        ),
-    ]
-    indicators = compute(periods).to_dict()
-    assert indicators["personnes_accompagnees"] == 52 and indicators["part_ins_qualifiee"] == 40 / 52
-    assert indicators["part_dossiers_actifs"] == 50 / 52
-    assert indicators["documents_dmp_par_type"] == {"DLU": 8, "PPA": 2} and indicators["documents_dmp"] == 10
-    assert (indicators["mss_envoyes"], indicators["mss_recus"], indicators["connexions_psc"]) == (22, 10, 61)
-    assert (indicators["debut"], indicators["fin"]) == ("2022-01-01", "2022-06-30")
+from ..support.usage import ROW_A1, ROW_A2
 
 
 def test_examples_csv_and_json_together(examples):
@@ -194,40 +165,3 @@ def test_a_share_with_nobody_accompanied_is_not_met(csv_export, targets):
     result = evaluate_exports([csv_export("590000011;2022-01-01;2022-03-31;0;0;0;0;0;5;0;0")], targets())
     assert not result["esms"][0]["tranche_finale_liberable"]
     assert "sans objet" in result["esms"][0]["motif"]
-
-
-def test_cli_text_marks_example_targets_and_exit_codes(capfd, csv_export, targets, monkeypatch):
-    import io
-
-    from rich.console import Console
-
-    from dui_conformance import cli
-
-    errors = io.StringIO()
-    monkeypatch.setattr(cli, "console", Console(file=errors, width=300))
-    assert main(["usage", str(csv_export(ROW_A1, ROW_A2)), "--cibles", str(targets())]) == 0
-    out = capfd.readouterr().out
-    assert "cibles d'EXEMPLE" in out and "1 ESMS sur 1" in out
-    assert (
-        main(
-            [
-                "usage",
-                str(csv_export("590000011;2022-01-01;2022-03-31;50;20;45;3;1;0;4;30")),
-                "--cibles",
-                str(targets()),
-            ]
-        )
-        == 3
-    )
-    assert (
-        main(
-            [
-                "usage",
-                str(csv_export("590000011;2022-01-01;2022-03-31;50;-20;45;3;1;0;4;30")),
-                "--cibles",
-                str(targets()),
-            ]
-        )
-        == 2
-    )
-    assert "ligne 2" in errors.getvalue() and "compte négatif" in errors.getvalue()

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from dui_conformance.cli import main
-from dui_conformance.funding import InputError, load_cluster
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "conformance" / "funding" / "examples"
 
@@ -91,39 +90,6 @@ def test_bad_cluster_file_gives_every_error_with_its_path_and_line(capfd, tmp_pa
         "couleur",
     ):
         assert expected in err, (expected, err)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("a: 1\na: 2\n", "clé en double"),
-        ("x: &a [1]\ny: *a\n", "alias"),
-        ("a: [\n", "YAML invalide"),
-        ("", "vide"),
-    ],
-)
-def test_hostile_or_broken_yaml(tmp_path, text, expected):
-    path = tmp_path / "g.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError, match=expected):
-        load_cluster(path)
-
-
-def test_json_duplicate_keys_are_refused(tmp_path):
-    path = tmp_path / "g.json"
-    path.write_text('{"campagne": "a", "campagne": "b"}', encoding="utf-8")
-    with pytest.raises(InputError, match="clé en double : campagne"):
-        load_cluster(path)
-
-
-def test_json_cluster_file_errors_have_lines(tmp_path, fx):
-    cluster = fx.make()
-    cluster["organismes"][1]["esms"][2]["equipement"] = "oui"
-    path = tmp_path / "g.json"
-    path.write_text(json.dumps(cluster, indent=2), encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_cluster(path)
-    assert caught.value.errors[0].startswith("organismes[1].esms[2].equipement (ligne ")
 
 
 def test_missing_file_and_unknown_campaign_exit_2(capfd, fx, tmp_path):

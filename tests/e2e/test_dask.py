@@ -2,46 +2,12 @@
 to a worker that does not see the controller's disk carries its files."""
 
 import dataclasses
-import shutil
 
 import pytest
 
 from dui_conformance.runner import Execution, execute
 
 from ..support.runs import comparable, fixture_settings
-
-
-def test_a_shipped_batch_is_evaluated_without_its_files_on_disk(tmp_path):
-    """Every fixture kind (CDA, XDM, ITI-41, messages and the documents they carry, hostile files) evaluated
-    from the bytes its batch carried, its folder gone, gives the findings read from the disk."""
-    from dui_conformance.execution.executors import evaluate_batch, evaluate_shipped, ship
-    from dui_conformance.execution.plan import document_ids, offline_plan
-    from dui_conformance.fixtures import iter_manifest
-    from dui_conformance.inputs import run_documents
-
-    offline_plan()  # registers every input kind (messages and their members among them)
-
-    exports = tmp_path / "exports"
-    for entry in iter_manifest():
-        target = exports / entry.path.parent.name / entry.path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(entry.path, target)
-    settings = dataclasses.replace(fixture_settings(), inputs=[str(exports)])
-    paths = sorted(path for path, _ in run_documents(settings.inputs, settings.max_bytes))
-    ids = document_ids(paths)
-    batch = [(p, ids[p]) for p in paths]
-    on_disk = [r.to_dict() for r in evaluate_batch(batch, settings)]
-    files = ship(batch, settings.max_bytes)
-    assert len(files) == len(list(exports.rglob("*.*"))) and len(batch) > len(files)  # members travel in their file
-    shutil.rmtree(exports)
-    shipped = [r.to_dict() for r in evaluate_shipped(batch, settings, files)]
-    for result in on_disk + shipped:
-        result.pop("duration")
-        for step in result["steps"]:
-            step.pop("duration")
-    assert shipped == on_disk
-    assert not any("introuvable" in str(r.get("error")) or "No such file" in str(r.get("error")) for r in shipped)
-
 
 distributed = pytest.importorskip("distributed", reason="extra « distribue » absent")
 

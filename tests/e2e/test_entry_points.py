@@ -47,3 +47,27 @@ def test_standalone_reference_dui():
 def test_unknown_defect_is_refused():
     with pytest.raises(ValueError, match="Défaut inconnu"):
         ReferenceDui("http://127.0.0.1:9/lps", frozenset({"tout-casse"}))
+
+
+@pytest.mark.live
+def test_standalone_entry_point_prints_url_and_stops_on_ctrl_c():
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dui_conformance.mocks.insi"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("Téléservice INSi simulé à l'écoute : http://127.0.0.1:")
+        url = line.split(" : ", 1)[1].strip()
+        assert url.endswith("/lps")
+        assert requests.get(url, timeout=5).status_code == 405
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)

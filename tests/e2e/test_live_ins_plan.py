@@ -4,8 +4,6 @@ the requirements it breaks."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
@@ -76,63 +74,3 @@ def test_dui_without_insi_leaves_its_traits_scenarios_undecided(tmp_path):
     findings = _run_plan(tmp_path, frozenset({"sans-insi"}))
     skipped = {f.requirement for f in findings if f.outcome is Outcome.SKIP}
     assert {"INS-21", "INS-22", "INS-23", "INS-24", "INS-27"} <= skipped
-
-
-def test_environment_publishes_mock_urls_and_exchanges(tmp_path):
-    with LiveEnvironment(reference_defects=frozenset(), services_file=tmp_path / SERVICES_FILE) as env:
-        services = json.loads((tmp_path / SERVICES_FILE).read_text(encoding="utf-8"))
-        assert services["insi"]["url"] == env.insi.url == env.urls()["insi"]
-        assert services["insi"]["points_d_acces"]["rechercherInsAvecTraitsIdentite"] == env.insi.url
-        assert services["dmp"]["points_d_acces"] == {
-            "ITI-41": env.dmp.iti41_url,
-            "ITI-18": env.dmp.iti18_url,
-            "ITI-43": env.dmp.iti43_url,
-        }
-        assert env.insi.url.startswith("http://127.0.0.1:")
-        since = env.mark()
-        run = env.admit("unique", id_document="CN")
-        assert [e.id for e in env.exchanges("insi", since)] == [e.id for e in run.exchanges]
-        assert run.admission.status == "QUAL" and run.patient["resourceType"] == "Patient"
-        with pytest.raises(KeyError, match="inconnu"):
-            env.admit("personne")
-        url = env.insi.url
-    import requests
-
-    with pytest.raises(requests.ConnectionError):
-        requests.post(url, data=b"", timeout=2)
-
-
-def test_soap_fault_is_reported_as_problem_json(tmp_path):
-    with LiveEnvironment(reference_defects=frozenset()) as env:
-        run = env.admit("faute")
-    problem = run.admission.problem
-    assert run.admission.http_status == 502 and problem["status"] == 502 and problem["service"] == "INS"
-    assert "siram_100" in problem["detail"] and run.patient is not None  # provisional identity kept
-    assert run.admission.ins is None
-
-
-def test_cr02_is_retried_with_every_first_name_then_the_birth_place(tmp_path):
-    with LiveEnvironment(reference_defects=frozenset()) as env:
-        run = env.admit("homonyme-parfait-1")
-    sent = [(e.data["traits"]["Prenom"], e.data["traits"]["LieuNaissance"]) for e in run.exchanges]
-    assert sent == [(["PIERRE"], None), (["PIERRE"], "44109")]
-    assert [e.data["cr"] for e in run.exchanges] == ["02", "02"] and run.admission.status == "PROV"
-
-
-def test_injected_http_error_is_a_fault_too(tmp_path):
-    with LiveEnvironment(reference_defects=frozenset()) as env:
-        env.insi.set_fault(status=503, count=1)
-        run = env.admit("unique", id_document="CN")
-    assert run.admission.http_status == 502
-    outcomes = {f.requirement: f.outcome for f in check_admission(run)}
-    assert outcomes["INS-27"] is Outcome.PASS and outcomes["INS-22"] is Outcome.SKIP
-
-
-def test_mocks_only_environment_cleans_its_temporary_folder():
-    with LiveEnvironment() as env:
-        assert env.driver is None and env.services_file.is_file()
-        with pytest.raises(RuntimeError, match="Aucun DUI"):
-            env.admit("unique")
-    assert not env.services_file.exists()
-    with pytest.raises(ValueError, match="soit"):
-        LiveEnvironment(dui_config=object(), reference_defects=frozenset())

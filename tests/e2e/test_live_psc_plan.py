@@ -81,11 +81,3 @@ def test_correct_dui_passes_every_psc_check(results):
         (f.requirement, f.outcome, f.message) for f in findings if f.outcome is not Outcome.PASS
     ]
     assert {f.requirement for f in findings} == {f"PSC-{n:02d}" for n in range(1, 25) if n != 9}
-
-
-def test_services_file_tells_the_vendor_where_psc_is(tmp_path):
-    with LiveEnvironment(services_file=tmp_path / SERVICES_FILE) as env:
-        entry = env.services()["psc"]
-        assert entry["decouverte"].startswith("https://127.0.0.1:")
-        assert entry["decouverte"].endswith("/auth/realms/esante-wallet/.well-known/wallet-openid-configuration")
-        assert open(entry["racine"], encoding="ascii").read().startswith("-----BEGIN CERTIFICATE")

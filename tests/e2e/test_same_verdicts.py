@@ -3,9 +3,8 @@
 Scenario results are compared whole (steps, findings, errors, order; durations aside): requirement
 outcomes are the runner's roll-up of them, the same function whichever engine produced them."""
 
-from dui_conformance.execution.plan import document_ids, offline_plan
 from dui_conformance.model import RunResult
-from dui_conformance.runner import run_plan
+from dui_conformance.runner import Execution, execute, run_plan
 
 from ..support.runs import comparable, fixture_settings
 
@@ -17,11 +16,6 @@ def test_in_process_plan_equals_pytest_bdd_session(tmp_path, local_run):
     assert len(local_run.scenarios) > 1000, "the fixtures must exercise the plan"
 
 
-def test_every_offline_step_has_one_definition():
-    undefined = [(s.name, st.text) for s in offline_plan().scenarios for st in s.steps if st.function is None]
-    assert not undefined
-
-
-def test_document_ids_are_made_unique_as_pytest_does():
-    ids = document_ids(["/a/x.xml", "/b/x.xml", "/c/y1", "/d/y1", "/e/z.xml"])
-    assert list(ids.values()) == ["x.xml0", "x.xml1", "y1_0", "y1_1", "z.xml"]
+def test_local_process_pool_equals_in_process(local_run):
+    pooled = execute(Execution(fixture_settings(), jobs=2))
+    assert comparable(pooled) == comparable(local_run)

@@ -1,4 +1,5 @@
-"""The bundled fixtures (valid and defective) as one offline run: its settings, and what two runs of them must\nshare (the fixture ``local_run`` in tests/conftest.py is that run, evaluated in this process)."""
+"""The bundled fixtures (valid and defective) as one offline run: its settings, and what two runs of them must
+share (the fixture ``local_run`` in tests/conftest.py is that run, evaluated in this process)."""
 
 from dui_conformance.fixtures import iter_manifest
 from dui_conformance.settings import OFFLINE, RunSettings

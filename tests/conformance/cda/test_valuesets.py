@@ -8,11 +8,9 @@ import tomllib
 import pytest
 
 from dui_conformance.cda import check_layer
-from dui_conformance.cda.header import check_id_keys
 from dui_conformance.cda.valuesets import builtin_data, builtin_value_sets, builtin_version, generate_builtin, read_svs
 from dui_conformance.inputs import load
 from dui_conformance.model import Outcome
-from dui_conformance.xmlsafe import parse_xml
 
 from ...support.cda import FIXTURES, ROOT, SHARED
 
@@ -87,98 +85,3 @@ def test_generation_records_the_commit_of_a_source_commit_file(tmp_path):
     }
     assert data["value_sets"][1]["origin"] == "hand-written" and data["value_sets"][1]["fact"] == "fait §1"
     json.dumps(data)  # serialisable as written by the script
-
-
-def test_report_artefacts_name_the_value_set_version():
-    from dui_conformance.cli import _artefacts
-    from dui_conformance.settings import RunSettings
-
-    artefacts = _artefacts(RunSettings(mode="hors-ligne", inputs=[]))
-    assert artefacts[0]["name"] == "Jeux de valeurs CI-SIS intégrés" and artefacts[0]["version"] == builtin_version()
-
-
-def _header(ids: str):
-    return parse_xml(
-        f'<ClinicalDocument xmlns="urn:hl7-org:v3"><author><assignedAuthor>{ids}</assignedAuthor>'
-        "</author></ClinicalDocument>".encode(),
-        "mem.xml",
-    )
-
-
-@pytest.mark.parametrize(
-    "ident, expected",
-    [
-        ('<id root="1.2.250.1.71.4.2.1" extension="801234567897"/>', Outcome.PASS),  # RPPS, Luhn
-        ('<id root="1.2.250.1.71.4.2.1" extension="801234567893"/>', Outcome.FAIL),
-        ('<id root="1.2.250.1.71.4.2.2" extension="1750803447"/>', Outcome.PASS),  # FINESS
-        ('<id root="1.2.250.1.71.4.2.2" extension="1750803448"/>', Outcome.FAIL),
-        ('<id root="1.2.250.1.71.4.2.2" extension="2732829320"/>', Outcome.PASS),  # SIREN
-        ('<id root="1.2.250.1.71.4.2.2" extension="335600000000048"/>', Outcome.PASS),  # La Poste head office
-        ('<id root="1.2.250.1.71.4.2.2" extension="335600000000051"/>', Outcome.PASS),  # La Poste, sum % 5
-        ('<id root="1.2.250.1.71.4.2.2" extension="335600000000052"/>', Outcome.FAIL),
-        ('<id root="1.2.250.1.71.4.2.1" extension="00B1057294"/>', Outcome.OMIT),  # ADELI: no key rule
-    ],
-)
-def test_identifier_keys(ident, expected):
-    findings = check_id_keys(_header(ident), None)
-    assert {f.outcome for f in findings} == {expected}
-    if expected is Outcome.FAIL:
-        assert "§7.5" in findings[0].message and "non bloquant" in findings[0].message
-
-
-def test_xds_mapping_produces_only_codes_of_the_dmp_value_sets():
-    from dui_conformance.xds.consistency import J57_CLASS_CODE, J60_FORMAT_CODE
-    from dui_conformance.xds.expected import mapping
-
-    sets = builtin_value_sets()
-    assert all(sets[J57_CLASS_CODE].has_code(c) for c in mapping()["class_code"]["by_type"].values())
-    assert all(sets[J60_FORMAT_CODE].has_code(c) for row in mapping()["format_code"] for c in row["codes"])
-
-
-def test_xds_class_code_outside_j57_fails_even_when_the_cda_leaves_it_open():
-    from dataclasses import replace
-
-    from dui_conformance.xds import expected_entry, read_submission
-    from dui_conformance.xds.consistency import _codes
-    from dui_conformance.xds.iti41 import read_capture
-    from dui_conformance.xds.mtom import parse_mtom
-
-    content_type, body, _ = read_capture((ROOT / "fixtures/xds/iti41-classcode-hors-j57.mtom").read_bytes())
-    msg = parse_mtom(content_type, body)
-    sub = read_submission(parse_xml(msg.envelope, "req.xml"))
-    cda = next(iter(msg.parts.values()))
-    entry = sub.entries[0]
-    exp = replace(expected_entry(parse_xml(cda, "cda.xml"), cda), class_code=None)
-    bad = [f for f in _codes(entry, exp) if f.outcome is Outcome.FAIL]
-    assert len(bad) == 1 and "JDV_J57" in bad[0].message and "99" in bad[0].evidence
-
-
-@pytest.mark.parametrize(
-    "name, code, scheme, fails",
-    [
-        ("healthcareFacilityTypeCode", "SA99", "1.2.250.1.71.4.2.4", True),
-        ("healthcareFacilityTypeCode", "SA17", "1.2.250.1.71.4.2.4", False),
-        ("formatCode", "urn:asip:ci-sis:dlu:2024", None, False),
-        ("formatCode", "urn:asip:ci-sis:inconnu:2024", None, True),
-        ("typeCode", "12345-6", "2.16.840.1.113883.6.1", True),
-    ],
-)
-def test_xds_codes_belong_to_their_value_sets(name, code, scheme, fails):
-    from dui_conformance.model import Location
-    from dui_conformance.xds.consistency import VALUE_SETS, _check_membership, _Group
-    from dui_conformance.xds.ebrim import Code
-
-    class Entry:  # the two RegistryObject methods the check reads
-        def codes(self, _scheme):
-            return [Code(code, scheme)]
-
-        def where(self, **_):
-            return Location(file="req.xml")
-
-    class Expected:
-        sources: dict = {}
-
-    group = _Group("DMP-47", "Codes", Entry(), Expected())
-    scheme_uuid, oid = next((s, o) for n, s, o in VALUE_SETS if n == name)
-    _check_membership(group, name, scheme_uuid, oid)
-    assert bool(group.findings) is fails

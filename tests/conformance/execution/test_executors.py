@@ -1,17 +1,15 @@
 """Every executor gives the same report; one bad document never stops a run."""
 
+import dataclasses
+import shutil
+
 import pytest
 
 from dui_conformance.execution import ExecutorError, executors
 from dui_conformance.execution.executors import batches_of, make_executor
 from dui_conformance.runner import Execution, execute
 
-from ...support.runs import comparable, fixture_settings
-
-
-def test_local_process_pool_equals_in_process(local_run):
-    pooled = execute(Execution(fixture_settings(), jobs=2))
-    assert comparable(pooled) == comparable(local_run)
+from ...support.runs import fixture_settings
 
 
 def test_batches_keep_order_and_cover_every_document():
@@ -53,3 +51,35 @@ def test_default_jobs_with_the_official_referential(monkeypatch):
     assert executors.default_jobs(50, referential=True) == 2
     monkeypatch.setattr(executors, "_available_memory", lambda: 512 << 20)
     assert executors.default_jobs(50, referential=True) == 1
+
+
+def test_a_shipped_batch_is_evaluated_without_its_files_on_disk(tmp_path):
+    """Every fixture kind (CDA, XDM, ITI-41, messages and the documents they carry, hostile files) evaluated
+    from the bytes its batch carried, its folder gone, gives the findings read from the disk."""
+    from dui_conformance.execution.executors import evaluate_batch, evaluate_shipped, ship
+    from dui_conformance.execution.plan import document_ids, offline_plan
+    from dui_conformance.fixtures import iter_manifest
+    from dui_conformance.inputs import run_documents
+
+    offline_plan()  # registers every input kind (messages and their members among them)
+
+    exports = tmp_path / "exports"
+    for entry in iter_manifest():
+        target = exports / entry.path.parent.name / entry.path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(entry.path, target)
+    settings = dataclasses.replace(fixture_settings(), inputs=[str(exports)])
+    paths = sorted(path for path, _ in run_documents(settings.inputs, settings.max_bytes))
+    ids = document_ids(paths)
+    batch = [(p, ids[p]) for p in paths]
+    on_disk = [r.to_dict() for r in evaluate_batch(batch, settings)]
+    files = ship(batch, settings.max_bytes)
+    assert len(files) == len(list(exports.rglob("*.*"))) and len(batch) > len(files)  # members travel in their file
+    shutil.rmtree(exports)
+    shipped = [r.to_dict() for r in evaluate_shipped(batch, settings, files)]
+    for result in on_disk + shipped:
+        result.pop("duration")
+        for step in result["steps"]:
+            step.pop("duration")
+    assert shipped == on_disk
+    assert not any("introuvable" in str(r.get("error")) or "No such file" in str(r.get("error")) for r in shipped)

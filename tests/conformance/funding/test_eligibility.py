@@ -4,8 +4,7 @@ import copy
 
 import pytest
 
-from dui_conformance.funding import get_ruleset
-from dui_conformance.funding.rulesets import load_ruleset
+from dui_conformance.funding.eligibility import split_by_count
 
 
 @pytest.mark.parametrize(("sizes", "eligible"), [((5, 5, 4), False), ((5, 5, 5), True)], ids=["14-esms", "15-esms"])
@@ -288,45 +287,21 @@ def test_a_rule_absent_from_the_rule_set_is_not_applied_and_said(fx, ruleset, tm
     assert result.eligible and fx.reason(result, "calendrier")["statut"] == "non_applicable"
 
 
-def test_every_rule_cites_a_source(ruleset):
-    for name, rule in ruleset.data["regles"].items():
-        assert rule["source"].strip(), name
-    for tranche in ruleset.tranches:
-        assert tranche["source"].strip()
-    assert [t["part"] for t in ruleset.tranches] == [40, 40, 20]
-    assert ruleset.amounts["acquisition"] == 25_000 and ruleset.amounts["mise_en_conformite"] == 10_000
-    assert ruleset.amounts["equipement"] == 20_000 and ruleset.amounts["plafond_esms"] == 30
+def test_tranches_split_40_40_20_and_add_up(fx):
+    result = fx.judge(fx.make(sizes=(6, 5, 5), project="mise_en_conformite", accompagnement={"amoa": True}))
+    tranches = result.to_dict()["tranches"]
+    assert [t["part"] for t in tranches] == [40, 40, 20]
+    assert sum(t["montant"] for t in tranches) == result.total == 16 * 10_000 + 15_000
+    assert [t["montant"] for t in tranches] == [70_000, 70_000, 35_000]
 
 
-@pytest.mark.shared
-def test_cited_seed_files_exist(ruleset):
-    from pathlib import Path
-
-    seeds = Path(__file__).resolve().parents[3] / ".." / "shared" / "seeds"
-    if not seeds.is_dir():
-        pytest.skip("../shared/seeds absent")
-    for key, label in ruleset.data["sources"].items():
-        if key != "funding-rules":
-            assert (seeds / label.split(" ")[0]).is_file(), label
+def test_split_is_exact_on_odd_totals():
+    assert sum(split_by_count(100_001, {"a": 40, "b": 40, "c": 20}).values()) == 100_001
+    assert split_by_count(10, {"a": 1, "b": 1, "c": 1}) == {"a": 4, "b": 3, "c": 3}
 
 
-def test_invalid_rule_set_is_refused_with_its_errors(tmp_path):
-    bad = tmp_path / "bad.toml"
-    bad.write_text(
-        'id = "x"\nversion = "1"\ntitre = "t"\n[sources]\n[regles.finess]\nmotif = "x"\ncle = "md5"\n'
-        '[montants]\nsource = "abc"\n[conformite]\nsource = "abc"\nservices = []\n',
-        encoding="utf-8",
-    )
-    from dui_conformance.funding import InputError
-
-    with pytest.raises(InputError) as caught:
-        load_ruleset(bad)
-    text = " ".join(caught.value.errors)
-    assert "tranches" in text and "md5" in text and "regles.finess" in text
-
-
-def test_unknown_campaign():
-    from dui_conformance.funding import InputError
-
-    with pytest.raises(InputError, match="amorcage-2021"):
-        get_ruleset("campagne-inconnue")
+def test_not_eligible_means_no_money(fx):
+    result = fx.judge(fx.make(sizes=(5, 5, 4)))
+    data = result.to_dict()
+    assert data["eligible"] is False and data["montant_total"] == 0 and data["montant_calcule"] == 14 * 25_000
+    assert {t["statut"] for t in data["tranches"]} == {"sans_objet"}

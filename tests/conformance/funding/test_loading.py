@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from dui_conformance.funding import conformity_from_report, usage_from_file
-from dui_conformance.funding.eligibility import split_by_count
+from dui_conformance.funding import InputError, conformity_from_report, load_cluster, usage_from_file
 from dui_conformance.model import Outcome, RequirementResult, RunResult
 
 
@@ -25,26 +24,6 @@ def _report(tmp_path, outcomes: dict[str, tuple[str, bool, Outcome]], verdict_er
 
 def _tranche(result, tranche_id):
     return next(t for t in result.to_dict()["tranches"] if t["id"] == tranche_id)
-
-
-def test_tranches_split_40_40_20_and_add_up(fx):
-    result = fx.judge(fx.make(sizes=(6, 5, 5), project="mise_en_conformite", accompagnement={"amoa": True}))
-    tranches = result.to_dict()["tranches"]
-    assert [t["part"] for t in tranches] == [40, 40, 20]
-    assert sum(t["montant"] for t in tranches) == result.total == 16 * 10_000 + 15_000
-    assert [t["montant"] for t in tranches] == [70_000, 70_000, 35_000]
-
-
-def test_split_is_exact_on_odd_totals():
-    assert sum(split_by_count(100_001, {"a": 40, "b": 40, "c": 20}).values()) == 100_001
-    assert split_by_count(10, {"a": 1, "b": 1, "c": 1}) == {"a": 4, "b": 3, "c": 3}
-
-
-def test_not_eligible_means_no_money(fx):
-    result = fx.judge(fx.make(sizes=(5, 5, 4)))
-    data = result.to_dict()
-    assert data["eligible"] is False and data["montant_total"] == 0 and data["montant_calcule"] == 14 * 25_000
-    assert {t["statut"] for t in data["tranches"]} == {"sans_objet"}
 
 
 def test_last_tranche_waits_for_usage_and_conformity(fx):
@@ -160,3 +139,36 @@ def test_usage_for_an_esms_outside_every_cluster_is_bad_input(fx, tmp_path, capf
     cluster_path = fx.write_yaml(tmp_path / "g.yaml", cluster)
     assert cli.main(["financement", str(cluster_path), "--usage", str(tmp_path / "usage.json")]) == 2
     assert "absent de tout fichier de grappe" in cli.console.file.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\na: 2\n", "clé en double"),
+        ("x: &a [1]\ny: *a\n", "alias"),
+        ("a: [\n", "YAML invalide"),
+        ("", "vide"),
+    ],
+)
+def test_hostile_or_broken_yaml(tmp_path, text, expected):
+    path = tmp_path / "g.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=expected):
+        load_cluster(path)
+
+
+def test_json_duplicate_keys_are_refused(tmp_path):
+    path = tmp_path / "g.json"
+    path.write_text('{"campagne": "a", "campagne": "b"}', encoding="utf-8")
+    with pytest.raises(InputError, match="clé en double : campagne"):
+        load_cluster(path)
+
+
+def test_json_cluster_file_errors_have_lines(tmp_path, fx):
+    cluster = fx.make()
+    cluster["organismes"][1]["esms"][2]["equipement"] = "oui"
+    path = tmp_path / "g.json"
+    path.write_text(json.dumps(cluster, indent=2), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_cluster(path)
+    assert caught.value.errors[0].startswith("organismes[1].esms[2].equipement (ligne ")

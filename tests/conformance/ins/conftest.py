@@ -1,13 +1,18 @@
-"""Shared builders for the INS unit tests."""
+"""Shared builders for the INS unit tests (the fixtures below, and helpers the test modules import)."""
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
+from dui_conformance.inputs import load
 from dui_conformance.ins import Identity, expected_key
 from dui_conformance.model import Outcome, worst
+
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+NIR = "142072123104565"  # the matricule of the INS fixtures' qualified identity
 
 
 def with_key(body13: str) -> str:
@@ -51,3 +56,13 @@ def combined(findings) -> Outcome:
 @pytest.fixture
 def outcome():
     return combined
+
+
+def failing(findings, scope="INS"):
+    return {f.requirement for f in findings if f.outcome is Outcome.FAIL and f.requirement.startswith(scope)}
+
+
+def document(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load(path)

@@ -1,68 +1,22 @@
-"""INS-12 (CDA recordTarget), INS-13 (HL7 v2 PID), INS-14 (FHIR Patient): where the INS sits."""
+"""The HL7 v2 PID segment (ins/hl7v2_pid.py): the reader's fields and locations, and INS-13, where the INS sits."""
 
 from __future__ import annotations
-
-import copy
-import json
-from pathlib import Path
 
 import pytest
 
 from dui_conformance.inputs import load
-from dui_conformance.ins import check_cda_record_target, check_document, check_fhir_patient, check_hl7v2_pid
-from dui_conformance.model import Outcome
-from dui_conformance.xmlsafe import parse_xml
-
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
-VALID_CDA = (FIXTURES / "cda/ins/ins_valide_nom_compose.xml").read_text("utf-8")
-VALID_HL7 = (FIXTURES / "hl7v2/adt_a28_ins_qual.hl7").read_text("utf-8")
-VALID_FHIR = json.loads((FIXTURES / "fhir/patient_ins_qual_corse.json").read_text("utf-8"))
-
-
-def failing(findings, scope="INS"):
-    return {f.requirement for f in findings if f.outcome is Outcome.FAIL and f.requirement.startswith(scope)}
-
-
-def document(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return load(path)
-
-
-def cda_findings(text):
-    return check_cda_record_target(parse_xml(text.encode(), "mem.xml"))
-
-
-def test_cda_valid():
-    assert {f.outcome for f in cda_findings(VALID_CDA)} == {Outcome.PASS}
-
-
-@pytest.mark.parametrize(
-    "old, new, trait_req",
-    [
-        ("<county>21231</county>", "", "INS-09"),
-        ('<birthTime value="19420714"/>', "", "INS-07"),
-        ('<given qualifier="BR">JEAN-BAPTISTE</given>', "", "INS-06"),
-        ("<given>JEAN-BAPTISTE LOUIS MARCEL</given>", "", "INS-06"),
-        ('<administrativeGenderCode code="M"', '<administrativeGenderCode nullFlavor="UNK"', "INS-08"),
-    ],
+from dui_conformance.ins import (
+    check_document,
+    check_hl7v2_pid,
+    load_rules,
+    read_hl7v2,
+    read_identities,
 )
-def test_cda_missing_trait_fails_ins12_and_the_trait_rule(tmp_path, old, new, trait_req):
-    assert old in VALID_CDA
-    doc = document(tmp_path, "d.xml", VALID_CDA.replace(old, new))
-    assert failing(check_document(doc)) == {"INS-12", trait_req}
+from dui_conformance.model import Outcome
 
+from .conftest import FIXTURES, NIR, document, failing
 
-def test_cda_qualifier_not_allowed():
-    text = VALID_CDA.replace('<given qualifier="CL">', '<given qualifier="SP">')
-    failures = [f for f in cda_findings(text) if f.outcome is Outcome.FAIL]
-    assert len(failures) == 1 and "SP" in failures[0].message and failures[0].location.line
-
-
-def test_cda_without_ins_or_record_target_is_omitted():
-    no_ins = VALID_CDA.replace('root="1.2.250.1.213.1.4.10"', 'root="2.25.1"')
-    assert {f.outcome for f in cda_findings(no_ins)} == {Outcome.OMIT}
-    assert {f.outcome for f in cda_findings('<ClinicalDocument xmlns="urn:hl7-org:v3"/>')} == {Outcome.OMIT}
+VALID_HL7 = (FIXTURES / "hl7v2/adt_a28_ins_qual.hl7").read_text("utf-8")
 
 
 def test_hl7v2_valid():
@@ -91,43 +45,71 @@ def test_hl7v2_without_pid_is_omitted():
     assert {f.outcome for f in check_hl7v2_pid(text, "m")} == {Outcome.OMIT}
 
 
-def test_fhir_valid():
-    assert {f.outcome for f in check_fhir_patient(VALID_FHIR, "p")} == {Outcome.PASS}
-
-
-def _patient(change):
-    data = copy.deepcopy(VALID_FHIR)
-    change(data)
-    return data
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        lambda p: p["identifier"][1].update(system="1.2.250.1.213.1.4.10"),  # no urn:oid: prefix
-        lambda p: p["identifier"][1].update(use="usual"),
-        lambda p: p["identifier"][1].pop("type"),
-        lambda p: p["identifier"][1].update(
-            type={"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "INS-NIR-TEST"}]}
-        ),
-        lambda p: p["extension"].pop(0),  # no identity-reliability extension
-        lambda p: p.update(name="CASANOVA"),  # not FHIR: name must be a list
-    ],
+PID = (
+    "PID|1||IPP1^^^EHPAD&2.25.1&ISO^PI~{ins}||LEBRUN-D'ALMEIDA^JEAN-BAPTISTE^JEAN-BAPTISTE LOUIS^^^^L~"
+    "LEBRUN^JB^^^^^D||19420714|M|||^^DIJON^^^^BDL^^21231|||||||||||||||||||N||{status}"
 )
-def test_fhir_patient_defects(change):
-    findings = check_fhir_patient(_patient(change), "p")
-    assert Outcome.FAIL in {f.outcome for f in findings} and failing(findings) == {"INS-14"}
 
 
-def test_fhir_nia_uses_temp():
-    def to_nia(p):
-        p["identifier"][1].update(system="urn:oid:1.2.250.1.213.1.4.9", use="temp")
-        p["identifier"][1]["type"]["coding"][0]["code"] = "INS-NIA"
-
-    assert {f.outcome for f in check_fhir_patient(_patient(to_nia), "p")} == {Outcome.PASS}
+MSH = "MSH|^~\\&|DUI|EHPAD|RCV|FAC|20250312101500||ADT^A28^ADT_A05|{n}|P|2.5^FRA^2.11|||||FRA|UNICODE UTF-8"
 
 
-def test_fhir_without_patient_or_ins_is_omitted():
-    assert {f.outcome for f in check_fhir_patient({"resourceType": "Observation"}, "o")} == {Outcome.OMIT}
-    no_ins = _patient(lambda p: p["identifier"].pop(1))
-    assert {f.outcome for f in check_fhir_patient(no_ins, "p")} == {Outcome.OMIT}
+def message(n=1, ins=f"{NIR}^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.10&ISO^INS", status="QUAL", sep="\r"):
+    return sep.join([MSH.format(n=n), "EVN||20250312101500", PID.format(ins=ins, status=status), "PV1|1|N"]) + sep
+
+
+def test_hl7v2_reader_fields_and_locations():
+    [identity], errors = read_hl7v2(message(), "m.hl7")
+    assert errors == []
+    assert (identity.matricule, identity.oid, identity.status) == (NIR, "1.2.250.1.213.1.4.10", "QUAL")
+    assert (identity.first_given, identity.given_list, identity.birth_place) == (
+        "JEAN-BAPTISTE",
+        "JEAN-BAPTISTE LOUIS",
+        "21231",
+    )
+    assert identity.where["matricule"].xpath == "PID-3[2].1" and identity.where["matricule"].line == 3
+    assert identity.where["birth_place"].xpath == "PID-11[1].9"
+
+
+def test_hl7v2_mllp_framing_and_several_messages():
+    text = "\x0b" + message(1) + "\x1c\r" + "\x0b" + message(2, status="PROV~DOUT") + "\x1c\r"
+    identities, errors = read_hl7v2(text, "m.hl7")
+    assert errors == [] and [i.status for i in identities] == ["QUAL", "PROV"]
+    # Line 5 holds the frame end (FS CR): the second PID is on line 8, as an editor shows it.
+    assert identities[1].attributes == ("DOUT",) and identities[1].where["identity"].line == 8
+
+
+@pytest.mark.parametrize("sep", ["\n", "\r\n"])
+def test_hl7v2_line_feed_separators(sep):
+    [identity], errors = read_hl7v2(message(sep=sep), "m.hl7")
+    assert errors == [] and identity.status == "QUAL" and identity.where["identity"].line == 3
+
+
+def test_hl7v2_legacy_nh_type_is_read_as_ins():
+    [identity], _ = read_hl7v2(message(ins=f"{NIR}^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.10&ISO^NH"), "m")
+    assert identity.carries_ins
+
+
+def test_hl7v2_known_ins_oid_wins_over_ins_c():
+    ins = f"0093876492823371705143^^^ASIP-SANTE-INS-C&1.2.250.1.213.1.4.6&ISO^NH~{NIR}^^^X&1.2.250.1.213.1.4.10&ISO^INS"
+    [identity], _ = read_hl7v2(message(ins=ins), "m")
+    assert identity.matricule == NIR and identity.where["matricule"].xpath == "PID-3[3].1"
+
+
+def test_hl7v2_further_given_names_mode(tmp_path):
+    rules_file = tmp_path / "r.toml"
+    rules_file.write_text('[hl7v2]\ngiven_list_component = "further"\n')
+    [identity], _ = read_hl7v2(message(), "m", load_rules(rules_file))
+    assert identity.given_list == "JEAN-BAPTISTE JEAN-BAPTISTE LOUIS"
+
+
+def test_ins_identifier_without_value_still_fails_ins01(tmp_path):
+    cda = (FIXTURES / "cda/ins/ins_valide_nom_compose.xml").read_text("utf-8")
+    path = tmp_path / "no_ext.xml"
+    path.write_text(cda.replace(f'extension="{NIR}" ', ""), encoding="utf-8")
+    [identity], _ = read_identities(load(path))
+    assert identity.carries_ins and identity.matricule == ""
+    [hl7], _ = read_hl7v2(message(ins="^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.10&ISO^INS"), "m")
+    assert hl7.carries_ins and hl7.matricule == ""
+    failing = {f.requirement for f in check_document(load(path)) if f.outcome is Outcome.FAIL}
+    assert failing == {"INS-01"}

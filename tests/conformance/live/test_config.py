@@ -45,3 +45,32 @@ def test_bad_configuration_is_explained(tmp_path, text, message):
 def test_missing_file_is_explained(tmp_path):
     with pytest.raises(ConfigError, match="illisible"):
         DuiConfig.load(tmp_path / "absent.toml")
+
+
+@pytest.mark.live
+def test_tls_is_a_dui_configuration_option(tmp_path):
+    path = tmp_path / "dui.toml"
+    path.write_text('[dui]\nadapter_url = "http://127.0.0.1:8080"\ntls = true\n', encoding="utf-8")
+    assert DuiConfig.load(path).tls is True
+    path.write_text('[dui]\nadapter_url = "http://127.0.0.1:8080"\n', encoding="utf-8")
+    assert DuiConfig.load(path).tls is False
+    path.write_text('[dui]\nadapter_url = "http://127.0.0.1:8080"\ntls = "oui"\n', encoding="utf-8")
+    with pytest.raises(ConfigError):
+        DuiConfig.load(path)
+
+
+@pytest.mark.live
+def test_psc_section_of_the_dui_configuration(tmp_path):
+    path = tmp_path / "dui.toml"
+    path.write_text(
+        '[dui]\nadapter_url = "http://127.0.0.1:8080"\n[psc]\n'
+        'connexion_url = "http://127.0.0.1:8080/psc/connexion"\n'
+        'redirect_uris = ["http://127.0.0.1:8080/psc/retour"]\nattente_s = 2\n',
+        encoding="utf-8",
+    )
+    settings = DuiConfig.load(path).psc
+    assert settings.redirect_uris == ("http://127.0.0.1:8080/psc/retour",) and settings.attente_s == 2
+    for bad in ("attente_s = 0", 'navigateur = "lynx"', "inconnue = 1", 'redirect_uris = "x"'):
+        path.write_text('[dui]\nadapter_url = "http://x"\n[psc]\nconnexion_url = "http://x"\n' + bad, encoding="utf-8")
+        with pytest.raises(ConfigError):
+            DuiConfig.load(path)

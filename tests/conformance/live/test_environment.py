@@ -11,21 +11,8 @@ import pytest
 
 from dui_conformance.files import write_atomically
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
-from dui_conformance.mocks.common import TestPki
-
-
-@pytest.fixture
-def renames(monkeypatch):
-    """Every os.replace, with what the target held and what the temporary file held at that moment."""
-    seen, real = [], os.replace
-
-    def spy(src, dst):
-        before = open(dst, "rb").read() if os.path.exists(dst) else None
-        seen.append((os.fspath(src), os.fspath(dst), open(src, "rb").read(), before))
-        real(src, dst)
-
-    monkeypatch.setattr(os, "replace", spy)
-    return seen
+from dui_conformance.live.ins import check_admission
+from dui_conformance.model import Outcome
 
 
 def test_services_file_and_kept_pki_are_renamed_into_place_whole(tmp_path, renames):
@@ -57,8 +44,75 @@ def test_interrupted_write_keeps_the_previous_file_and_no_temporary(tmp_path, mo
     assert [p.name for p in tmp_path.iterdir()] == [SERVICES_FILE]
 
 
-def test_reused_pki_is_not_rewritten(tmp_path, renames):
-    TestPki(tmp_path)
-    renames.clear()
-    TestPki(tmp_path, reuse=True)
-    assert renames == []
+@pytest.mark.live
+def test_environment_publishes_mock_urls_and_exchanges(tmp_path):
+    with LiveEnvironment(reference_defects=frozenset(), services_file=tmp_path / SERVICES_FILE) as env:
+        services = json.loads((tmp_path / SERVICES_FILE).read_text(encoding="utf-8"))
+        assert services["insi"]["url"] == env.insi.url == env.urls()["insi"]
+        assert services["insi"]["points_d_acces"]["rechercherInsAvecTraitsIdentite"] == env.insi.url
+        assert services["dmp"]["points_d_acces"] == {
+            "ITI-41": env.dmp.iti41_url,
+            "ITI-18": env.dmp.iti18_url,
+            "ITI-43": env.dmp.iti43_url,
+        }
+        assert env.insi.url.startswith("http://127.0.0.1:")
+        since = env.mark()
+        run = env.admit("unique", id_document="CN")
+        assert [e.id for e in env.exchanges("insi", since)] == [e.id for e in run.exchanges]
+        assert run.admission.status == "QUAL" and run.patient["resourceType"] == "Patient"
+        with pytest.raises(KeyError, match="inconnu"):
+            env.admit("personne")
+        url = env.insi.url
+    import requests
+
+    with pytest.raises(requests.ConnectionError):
+        requests.post(url, data=b"", timeout=2)
+
+
+@pytest.mark.live
+def test_soap_fault_is_reported_as_problem_json(tmp_path):
+    with LiveEnvironment(reference_defects=frozenset()) as env:
+        run = env.admit("faute")
+    problem = run.admission.problem
+    assert run.admission.http_status == 502 and problem["status"] == 502 and problem["service"] == "INS"
+    assert "siram_100" in problem["detail"] and run.patient is not None  # provisional identity kept
+    assert run.admission.ins is None
+
+
+@pytest.mark.live
+def test_cr02_is_retried_with_every_first_name_then_the_birth_place(tmp_path):
+    with LiveEnvironment(reference_defects=frozenset()) as env:
+        run = env.admit("homonyme-parfait-1")
+    sent = [(e.data["traits"]["Prenom"], e.data["traits"]["LieuNaissance"]) for e in run.exchanges]
+    assert sent == [(["PIERRE"], None), (["PIERRE"], "44109")]
+    assert [e.data["cr"] for e in run.exchanges] == ["02", "02"] and run.admission.status == "PROV"
+
+
+@pytest.mark.live
+def test_injected_http_error_is_a_fault_too(tmp_path):
+    with LiveEnvironment(reference_defects=frozenset()) as env:
+        env.insi.set_fault(status=503, count=1)
+        run = env.admit("unique", id_document="CN")
+    assert run.admission.http_status == 502
+    outcomes = {f.requirement: f.outcome for f in check_admission(run)}
+    assert outcomes["INS-27"] is Outcome.PASS and outcomes["INS-22"] is Outcome.SKIP
+
+
+@pytest.mark.live
+def test_mocks_only_environment_cleans_its_temporary_folder():
+    with LiveEnvironment() as env:
+        assert env.driver is None and env.services_file.is_file()
+        with pytest.raises(RuntimeError, match="Aucun DUI"):
+            env.admit("unique")
+    assert not env.services_file.exists()
+    with pytest.raises(ValueError, match="soit"):
+        LiveEnvironment(dui_config=object(), reference_defects=frozenset())
+
+
+@pytest.mark.live
+def test_services_file_tells_the_vendor_where_psc_is(tmp_path):
+    with LiveEnvironment(services_file=tmp_path / SERVICES_FILE) as env:
+        entry = env.services()["psc"]
+        assert entry["decouverte"].startswith("https://127.0.0.1:")
+        assert entry["decouverte"].endswith("/auth/realms/esante-wallet/.well-known/wallet-openid-configuration")
+        assert open(entry["racine"], encoding="ascii").read().startswith("-----BEGIN CERTIFICATE")

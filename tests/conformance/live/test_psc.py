@@ -11,7 +11,7 @@ import pytest
 
 from dui_conformance import psc
 from dui_conformance.live import psc as live_psc
-from dui_conformance.live.config import ConfigError, DuiConfig
+from dui_conformance.live.config import DuiConfig
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
 from dui_conformance.model import Outcome
 
@@ -85,19 +85,3 @@ def test_chromium_logs_in_like_the_requests_browser(env):
     finally:
         env.psc_settings = settings
     assert {f.outcome for f in psc.check_session(attempt.run)} == {Outcome.PASS}
-
-
-def test_psc_section_of_the_dui_configuration(tmp_path):
-    path = tmp_path / "dui.toml"
-    path.write_text(
-        '[dui]\nadapter_url = "http://127.0.0.1:8080"\n[psc]\n'
-        'connexion_url = "http://127.0.0.1:8080/psc/connexion"\n'
-        'redirect_uris = ["http://127.0.0.1:8080/psc/retour"]\nattente_s = 2\n',
-        encoding="utf-8",
-    )
-    settings = DuiConfig.load(path).psc
-    assert settings.redirect_uris == ("http://127.0.0.1:8080/psc/retour",) and settings.attente_s == 2
-    for bad in ("attente_s = 0", 'navigateur = "lynx"', "inconnue = 1", 'redirect_uris = "x"'):
-        path.write_text('[dui]\nadapter_url = "http://x"\n[psc]\nconnexion_url = "http://x"\n' + bad, encoding="utf-8")
-        with pytest.raises(ConfigError):
-            DuiConfig.load(path)

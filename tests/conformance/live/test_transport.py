@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from dui_conformance.exchanges import Exchange, HttpRequest
-from dui_conformance.live.config import ConfigError, DuiConfig
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
 from dui_conformance.live.transport import check_client_certificate, check_tls_version, check_untrusted_refused
 from dui_conformance.model import Outcome
@@ -67,14 +66,3 @@ def test_checks_fail_on_weak_tls_and_missing_certificate():
     assert _outcomes(check_tls_version([weak], True)) == {Outcome.FAIL}
     assert _outcomes(check_client_certificate([weak], True)) == {Outcome.FAIL}
     assert _outcomes(check_tls_version([], True)) == {Outcome.SKIP}
-
-
-def test_tls_is_a_dui_configuration_option(tmp_path):
-    path = tmp_path / "dui.toml"
-    path.write_text('[dui]\nadapter_url = "http://127.0.0.1:8080"\ntls = true\n', encoding="utf-8")
-    assert DuiConfig.load(path).tls is True
-    path.write_text('[dui]\nadapter_url = "http://127.0.0.1:8080"\n', encoding="utf-8")
-    assert DuiConfig.load(path).tls is False
-    path.write_text('[dui]\nadapter_url = "http://127.0.0.1:8080"\ntls = "oui"\n', encoding="utf-8")
-    with pytest.raises(ConfigError):
-        DuiConfig.load(path)

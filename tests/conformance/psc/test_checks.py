@@ -127,14 +127,6 @@ def test_vihf_identity():
     assert outcomes(psc.check_vihf_professional(login(), [])) == {("PSC-24", Outcome.SKIP)}
 
 
-def test_unreadable_submission_gives_an_empty_identity():
-    assert psc.vihf_identity("multipart/related; boundary=x", b"\x00<<", "x") == {
-        "NameID": None,
-        "role": None,
-        "Secteur_Activite": None,
-    }
-
-
 def test_every_check_is_undecided_when_psc_is_not_configured():
     off = psc.LoginRun(PRO, "expire", [], [], unavailable="Connexion Pro Santé Connect non configurée.")
     follow = psc.FollowUpRun(off, [], [])

@@ -3,17 +3,11 @@ made-up inputs, then the real catalogue through ``requirements --couverture``.""
 
 from __future__ import annotations
 
-import io
-import json
-
 import pytest
-from rich.console import Console
 
-from dui_conformance import cli
-from dui_conformance.cli import main, requirement_links
+from dui_conformance.cli import requirement_links
 from dui_conformance.fixtures import iter_manifest
 from dui_conformance.mocks.dui import DEFECTS
-from dui_conformance.mocks.dui.__main__ import main as reference_dui
 from dui_conformance.requirements import load_catalogue
 from dui_conformance.requirements.catalogue import Catalogue, Requirement
 from dui_conformance.requirements.coverage import Coverage, scan_features
@@ -137,47 +131,10 @@ def test_the_real_links_name_code_fixtures_defects_and_tests(real):
     ins02 = links["INS-02"]
     assert ins02.decided_by == ("dui_conformance.ins.matricule:check_nir_traits",)
     assert "fixtures/cda/ins/ins02_sexe_incoherent.xml" in ins02.negative_proof
-    assert "tests/ins/test_ins_matricule.py" in ins02.tests and ins02.scenarios
+    assert "tests/conformance/ins/test_matricule.py" in ins02.tests and ins02.scenarios
     assert "dui_conformance.cda.header:check_id_keys" in links["DMP-55"].decided_by  # a CDA layer, by cda_layer
     assert {"defaut:traits-alteres", "defaut:traits-saisis"} <= set(links["INS-22"].negative_proof)
     assert "defaut:traits-alteres" in links["INS-05"].negative_proof  # also_breaks: the every-check INSi plan
-
-
-def test_coverage_json(capfd):
-    assert main(["requirements", "--couverture", "--format", "json", "--service", "MSS"]) == 0
-    data = json.loads(capfd.readouterr().out)
-    assert set(data) == {"requirements", "unknown_tags", "unknown_decided", "tests_scanned"}
-    rows = {row["id"]: row for row in data["requirements"]}
-    assert set(rows) == {r.id for r in load_catalogue() if r.service == "MSS"}
-    # offline, the message check; live, the same check run on the message the MSSanté simulator received
-    assert rows["MSS-07"]["decided_by"] == [
-        "dui_conformance.mss.message:_check_addresses",
-        "dui_conformance.mss.submission:check_submission",
-    ]
-    assert rows["MSS-07"]["level"] == "DOIT" and rows["MSS-07"]["scenarios"]
-    assert all(path.startswith(("fixtures/mss/", "defaut:")) for path in rows["MSS-07"]["negative_proof"])
-    assert "defaut:mss-sans-demande-accuse" in rows["MSS-20"]["negative_proof"]
-
-
-@pytest.fixture
-def messages(monkeypatch) -> io.StringIO:
-    """What the CLI says on its console (bound to the real stderr when it was imported)."""
-    buffer = io.StringIO()
-    monkeypatch.setattr(cli, "console", Console(file=buffer, width=200))
-    return buffer
-
-
-def test_coverage_text_in_french(capfd, messages):
-    assert main(["requirements", "--couverture", "--service", "INS"]) == 0
-    out = capfd.readouterr().out
-    assert "INS-02 · DOIT · INS" in out and "décidée par : dui_conformance.ins.matricule:check_nir_traits" in out
-    assert "preuve négative : fixtures/cda/ins/ins02_sexe_incoherent.xml" in out
-    assert "exigences couvertes" in messages.getvalue()
-
-
-def test_json_without_coverage_is_a_usage_error(messages):
-    assert main(["requirements", "--format", "json"]) == 2
-    assert "--format json s'emploie avec --couverture" in messages.getvalue()
 
 
 def test_defects_table_declares_what_each_defect_breaks(real):
@@ -187,14 +144,3 @@ def test_defects_table_declares_what_each_defect_breaks(real):
         assert defect.breaks <= {r.id for r in catalogue}, name
         # also_breaks: only the every-check INSi plan of tests/live proves it, and only beyond the demo's fails
         assert all(r.startswith("INS-") for r in defect.also_breaks) and not defect.fails & defect.also_breaks, name
-
-
-def test_the_cli_lists_the_table(messages, capsys):
-    assert main(["demo", "--liste-defauts"]) == 0
-    listed = messages.getvalue()
-    assert all(name in listed and defect.text[:40] in listed for name, defect in DEFECTS.items())
-    assert "tls-version-obsolete — Échange avec les services en TLS 1.1" in listed
-    assert "(exigences en échec : GEN-10)" in listed
-    with pytest.raises(SystemExit):
-        reference_dui(["--help"])
-    assert "tls-version-obsolete — Échange avec les services en TLS 1.1" in " ".join(capsys.readouterr().out.split())

@@ -17,7 +17,6 @@ from dui_conformance.model import (
     RequirementResult,
     RunResult,
     ScenarioResult,
-    StepResult,
     omitted,
     passed,
     requirement_outcome,
@@ -28,6 +27,7 @@ from dui_conformance.results import RunCollector, ScenarioLog, Spool
 from dui_conformance.runner import plan_scope
 
 from ...support.runs import fixture_settings
+from .conftest import _odd_scenarios, _scenario
 
 
 def _roll_up_before(catalogue, scenarios, profile, scope=None):
@@ -84,20 +84,6 @@ def test_streamed_roll_up_equals_the_whole_run_roll_up(local_run, spool):
     assert _as_dicts(requirements) == _as_dicts(_roll_up_before(load_catalogue(), scenarios, "recette", scope))
     assert isinstance(requirements[0].findings, Spool if spool else list)
     assert [s.to_dict() for s in collector.log] == [s.to_dict() for s in scenarios]
-
-
-def _scenario(subject, *findings, name="Scénario", error=None):
-    return ScenarioResult(
-        nodeid=f"n::{name}[{subject}]",
-        feature="F",
-        feature_file="f.feature",
-        name=name,
-        tags=["cda"],
-        requirements=["GEN-01"],
-        subject=subject,
-        error=error,
-        steps=[StepResult("Alors", "étape", Outcome.PASS, findings=list(findings))],
-    )
 
 
 @pytest.mark.parametrize("spool", [False, True], ids=["en-memoire", "sur-disque"])
@@ -184,32 +170,6 @@ def test_the_spool_directory_goes_with_the_run():
     assert not folder.exists()
 
 
-_ODD = 'guillemets " et \\ barre, \x01 contrôle, \t, « é » 🩺\nfin'
-
-
-def _odd_scenarios() -> list[ScenarioResult]:
-    """Texts and numbers that JSON escapes or writes in another way than a plain string or float."""
-    odd = Finding("GEN-01", Outcome.FAIL, _ODD, Location("/x/a.xml", "/a/b[2]", 7, "ex-1"), evidence=_ODD)
-    base = _scenario("/x/a.xml", odd, passed("GEN-01", "lu"), error=_ODD)
-    return [
-        base,
-        replace(base, duration=float("nan")),
-        replace(base, duration=3),
-        replace(base, duration=1e-7),
-        _scenario("/x/b.xml", Finding("GEN-01", Outcome.PASS, "texte \udcff isolé")),  # the ASCII fallback
-        _scenario("/x/c.xml", Finding("GEN-01", Outcome.PASS, "ligne vraie", Location(line=True))),
-        replace(base, tags=[]),
-        replace(base, steps=[]),
-    ]
-
-
-def test_scenario_lines_are_the_json_lines_of_the_scenario_and_of_its_findings(local_run):
-    from dui_conformance.results.spool import json_line, scenario_lines
-
-    for s in [*local_run.scenarios, *_odd_scenarios()]:
-        assert scenario_lines(s) == (json_line(s.to_dict()), [json_line(f.to_dict()) for f in s.findings])
-
-
 _SECRETS = [
     "Authorization: Bearer abcdef123456",
     "jeton token=abc123",
@@ -285,30 +245,6 @@ def test_a_spooled_log_is_written_once_its_features_select_their_lines(local_run
     by_feature = {(g.feature_file, g.feature): [s.to_dict() for s in g.scenarios] for g in groups}
     for key, scenarios in by_feature.items():
         assert scenarios == [s.to_dict() for s in local_run.scenarios if (s.feature_file, s.feature) == key]
-
-
-def test_fewer_collections_while_a_run_goes_then_as_before():
-    import gc
-
-    from dui_conformance.results import fewer_collections
-    from dui_conformance.results.memory import YOUNGEST
-
-    before = gc.get_threshold()
-    with pytest.raises(KeyboardInterrupt), fewer_collections():
-        assert gc.get_threshold()[0] == YOUNGEST and gc.get_freeze_count() > 0
-        raise KeyboardInterrupt
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
-
-
-def test_clean_texts_stay_bounded_and_still_see_secrets(monkeypatch):
-    from dui_conformance.redact import CleanTexts
-
-    monkeypatch.setattr(CleanTexts, "LIMIT", 10)
-    clean = CleanTexts()
-    for n in range(50):
-        assert clean.all_clean([f"texte {n}", "étape commune", None])
-        assert len(clean._known) <= 10 + 4
-    assert not clean.all_clean(["étape commune", "Authorization: Bearer abcdef123456"])
 
 
 def test_spooled_document_rows_equal_the_rows_in_memory_and_keep_no_failure_in_memory(local_run):

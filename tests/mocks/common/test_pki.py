@@ -79,3 +79,10 @@ def test_a_kept_pki_folder_is_reused_and_completed_when_a_file_is_missing(tmp_pa
     regenerated = again.root_cert.read_bytes()
     assert again.client_key.is_file() and regenerated != root  # regenerated as a whole
     assert TestPki(tmp_path / "pki").root_cert.read_bytes() != regenerated  # no reuse asked: always new
+
+
+def test_reused_pki_is_not_rewritten(tmp_path, renames):
+    TestPki(tmp_path)
+    renames.clear()
+    TestPki(tmp_path, reuse=True)
+    assert renames == []

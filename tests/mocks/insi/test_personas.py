@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-
 import pytest
-import requests
 
 from dui_conformance.mocks.insi import load_personas
 from dui_conformance.mocks.insi.personas import TraitsQuery, match_traits
@@ -69,27 +63,3 @@ def test_bad_persona_file_is_refused(tmp_path, content, message):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         load_personas(path)
-
-
-@pytest.mark.live
-def test_standalone_entry_point_prints_url_and_stops_on_ctrl_c():
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dui_conformance.mocks.insi"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("Téléservice INSi simulé à l'écoute : http://127.0.0.1:")
-        url = line.split(" : ", 1)[1].strip()
-        assert url.endswith("/lps")
-        assert requests.get(url, timeout=5).status_code == 405
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=5)

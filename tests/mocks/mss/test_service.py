@@ -24,7 +24,7 @@ import pytest
 
 from dui_conformance.live.transport import check_tls_version
 from dui_conformance.mocks.common import TestPki
-from dui_conformance.mocks.mss import DEFAULT_PASSWORD, Directory, MssMock, luhn_valid
+from dui_conformance.mocks.mss import DEFAULT_PASSWORD, MssMock
 from dui_conformance.model import Outcome
 from dui_conformance.mss import check_message_data
 from dui_conformance.mss.submission import check_submission
@@ -266,15 +266,6 @@ def test_directory_finds_mailboxes_by_address_with_their_type(mss, pki):
         "organization"
     ] == {"reference": "Organization/cabinet-martin"}
     assert search("Practitioner", "mailbox-mss=inconnu@ch-fictif.mssante.fr")["total"] == 0
-
-
-def test_directory_data_is_consistent():
-    directory = Directory.load()
-    assert {b.type for b in directory.mailboxes()} == {"PER", "ORG", "APP", "CAB"}
-    assert all(luhn_valid(p["rpps"]) and p["identifiant_national"] == "8" + p["rpps"] for p in directory.professionals)
-    assert all(luhn_valid(s["finess"]) for s in directory.structures)
-    with pytest.raises(ValueError):
-        Directory.load('[[professionnel]]\nid="x"\nrpps="10000001016"\nidentifiant_national="810000001016"\n')
 
 
 CURL = shutil.which("curl")
