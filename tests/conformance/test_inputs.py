@@ -1,4 +1,5 @@
-"""Files are recognised by content, never by name, and never modified."""
+"""Files are recognised by content, never by name, read once within their bound, and never modified; the CDA
+inside a message or an archive is a document of its own (``outer!member``)."""
 
 from __future__ import annotations
 

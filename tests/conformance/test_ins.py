@@ -1,4 +1,5 @@
-"""Every INS fixture fails exactly the requirement ids its MANIFEST.toml lists (within scope)."""
+"""Every INS fixture fails exactly the requirement ids its MANIFEST.toml lists (within scope); unreadable or
+hostile input gives a finding."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """fixtures/mss: each message and archive fails exactly its manifest ids at the check level,
-hostile input ends in a finding within seconds without writing anything, and the CDA inside
-an archive is a document of its own (``outer!member``) for the CDA and INS scenarios."""
+hostile input ends in a finding within seconds without writing anything."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ exactly the files the writers gave before they were made cheaper (SHA-256 below,
 for ``evidence.zip``, its members: the pack is compressed at zlib level 1 since).
 
 A deliberate change to a report's content changes these digests: print the new ones with
-``python tests/report/test_report_bytes.py`` and say in the commit which report changed and why."""
+``python tests/conformance/test_report.py`` and say in the commit which report changed and why."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every fixture of fixtures/xds fails exactly the ids its manifest lists; readers keep locations."""
+"""Every fixture of fixtures/xds fails exactly the ids its manifest lists."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``dui-conformance financement``: the cluster file's schema, outputs and exit codes."""
+"""``dui-conformance financement``: outputs and exit codes."""
 
 import json
 from pathlib import Path

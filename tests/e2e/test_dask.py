@@ -1,5 +1,5 @@
-"""Dask distributed: a LocalCluster of 2 workers on loopback gives the report of a local run; a batch sent
-to a worker that does not see the controller's disk carries its files."""
+"""Dask distributed: a LocalCluster of 2 workers on loopback gives the report of a local run, even when a
+worker dies."""
 
 import dataclasses
 

@@ -1,4 +1,5 @@
-"""``python -m dui_conformance.mocks.dui`` starts the reference DUI on loopback and stops on Ctrl-C."""
+"""The mocks' entry points as processes: ``python -m dui_conformance.mocks.dui`` starts the reference DUI on
+loopback, the INSi mock's prints its URL; both stop on Ctrl-C."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 This is the harness's proof against false positives and misses: the whole pipeline
 (recognition, Gherkin plan, steps, checks, roll-up, report.json) runs on every fixture.
+fixtures/mss is what its generator writes.
 """
 
 import subprocess

@@ -1,4 +1,5 @@
-"""No verdict changes: the in-process plan gives what the pytest-bdd session gives, on every fixture.
+"""No verdict changes: the in-process plan gives what the pytest-bdd session gives, and a pool of local
+processes what one process gives, on every fixture.
 
 Scenario results are compared whole (steps, findings, errors, order; durations aside): requirement
 outcomes are the runner's roll-up of them, the same function whichever engine produced them."""

@@ -1,5 +1,5 @@
 """The CDA header read once (cda/header.py): the header walk and the compiled XPath select what the plain XPath
-selected, on every XML fixture and the ANS examples."""
+selected, on every XML fixture and the ANS examples; the identifier keys (DMP-55)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Built-in value sets: generated from SVS files, complete, versioned; DMP-55 identifier keys."""
+"""Built-in value sets (cda/valuesets.py): generated from SVS files, complete, versioned."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every executor gives the same report; one bad document never stops a run."""
+"""Executors (execution/executors.py): batches keep order, one bad document never stops a run, a shipped batch
+carries its files; the default number of jobs. That every executor gives the same report: tests/e2e."""
 
 import dataclasses
 import shutil

@@ -1,4 +1,5 @@
-"""Eligibility rules of the default rule set (amorcage-2021), each on its boundary."""
+"""Eligibility rules of the default rule set (amorcage-2021), each on its boundary, and the tranches
+it pays."""
 
 import copy
 

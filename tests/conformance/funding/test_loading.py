@@ -1,4 +1,5 @@
-"""Tranches: amounts, the conformity condition read from report.json, the usage condition."""
+"""Funding inputs (funding/loading.py): the cluster file's errors with their lines, the conformity condition read
+from report.json and the usage condition read from a usage file, and the last tranche they gate."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""DuiConfig: the [dui] section of the run's TOML file."""
+"""DuiConfig (live/config.py): the [dui] section of the run's TOML file, its TLS options, its [psc] section."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The files a DUI or a test waits for (services-simules.json, a kept PKI) appear whole or not at all: each is
-written to a temporary file of the same folder and renamed over its name (issue 8 follow-up)."""
+"""The live environment (live/environment.py): the mocks' URLs and exchanges it publishes, SOAP faults as
+problem+json, INSi retries, injected faults, the PSC entry of the services file. The files a DUI or a test
+waits for (services-simules.json, a kept PKI) appear whole or not at all: each is written to a temporary file
+of the same folder and renamed over its name (issue 8 follow-up)."""
 
 from __future__ import annotations
 

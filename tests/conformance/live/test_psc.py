@@ -1,5 +1,5 @@
 """Other ways to log into the DUI: attended mode (a robot tester in the tester's place), Chromium through
-Playwright (skipped when absent), and the [psc] section of the DUI configuration."""
+Playwright (skipped when absent)."""
 
 from __future__ import annotations
 

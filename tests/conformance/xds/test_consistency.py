@@ -1,4 +1,5 @@
-"""Messages of the metadata-consistency checks when the CDA gives no expected value."""
+"""The metadata-consistency checks (xds/consistency.py): their messages show what was expected and found, or
+say none when the CDA gives no expected value; the codes belong to the DMP value sets."""
 
 from __future__ import annotations
 

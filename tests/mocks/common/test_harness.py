@@ -1,4 +1,4 @@
-"""Shared mock infrastructure: loopback server, recorder, /_harness endpoints, fault injection."""
+"""Shared mock infrastructure (mocks/common/harness.py): recording, /_harness endpoints, fault injection."""
 
 from __future__ import annotations
 

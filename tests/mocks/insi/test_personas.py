@@ -1,4 +1,4 @@
-"""The persona file is coherent (keys, NIR vs traits, test OID), and the standalone entry point runs."""
+"""The persona file is coherent (keys, NIR vs traits, test OID)."""
 
 from __future__ import annotations
 
