@@ -13,9 +13,11 @@ import pytest
 
 from dui_conformance.cda import CdaContext
 from dui_conformance.funding import evaluate, get_ruleset
+from dui_conformance.model import RunResult
 from dui_conformance.runner import Execution, execute
 
 from .support.funding import SOLUTION, all_esms, make_cluster, reason, write_yaml
+from .support.reports import HOSTILE, build_run
 from .support.runs import fixture_settings
 from .support.usage import HEADER
 
@@ -61,6 +63,25 @@ def renames(monkeypatch):
 @pytest.fixture(scope="session")
 def ctx() -> CdaContext:
     return CdaContext.build()
+
+
+# Reports: a small hand-built run (tests/conformance, tests/e2e/test_report_browser.py).
+
+
+@pytest.fixture
+def run() -> RunResult:
+    return build_run()
+
+
+@pytest.fixture
+def failing_run() -> RunResult:
+    """Same run without the harness error: the verdict is then « non conforme »."""
+    return build_run(with_error=False)
+
+
+@pytest.fixture
+def hostile() -> str:
+    return HOSTILE
 
 
 # The engine: the fixtures evaluated once (tests/conformance/execution, results, report; tests/e2e).

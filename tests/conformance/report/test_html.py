@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 
 from dui_conformance.report import render_html
 
-from ..conftest import synthetic_run
+from ...support.reports import synthetic_run
 
 
 def test_verdict_header_and_french_labels(run, failing_run):
@@ -92,7 +92,7 @@ def test_blocking_failure_on_an_exchange_shows_the_redacted_request_and_response
     from dui_conformance.model import Location, failed
     from dui_conformance.report import write_reports
 
-    from ..conftest import build_run
+    from ...support.reports import build_run
 
     run = build_run(with_error=False)
     run.exchanges = build_run().exchanges

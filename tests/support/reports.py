@@ -1,8 +1,8 @@
-"""A small hand-built run: two services, every outcome, hostile text and secrets in exchanges."""
+"""A small hand-built run: two services, every outcome, hostile text and secrets in exchanges (the fixtures
+``run``, ``failing_run`` and ``hostile`` in tests/conftest.py hand it to the report tests, unit and in a browser);
+a synthetic run of many documents."""
 
 from __future__ import annotations
-
-import pytest
 
 from dui_conformance.model import (
     Location,
@@ -172,22 +172,6 @@ def build_run(with_error: bool = True) -> RunResult:
         artefacts=[{"name": "Schématrons CI-SIS", "version": "2024.01", "path": "shared/ans-examples"}],
         exchanges=exchanges,
     )
-
-
-@pytest.fixture
-def run() -> RunResult:
-    return build_run()
-
-
-@pytest.fixture
-def failing_run() -> RunResult:
-    """Same run without the harness error: the verdict is then « non conforme »."""
-    return build_run(with_error=False)
-
-
-@pytest.fixture
-def hostile() -> str:
-    return HOSTILE
 
 
 def synthetic_run(documents: int, failing_every: int = 10) -> RunResult:
