@@ -3,7 +3,8 @@ from the national service's contract, each with the requirement it breaks and it
 
 One table for every service, so that a code leads to its requirement in one hop. The checks over
 recorded exchanges (``ins/insi_request.py``, ``xds/dmp_requests.py``, ``psc/exchanges.py``) name their
-failures with these codes; the INSi mock's README lists the INSi rows (``tests/test_deviations.py`` keeps both in step).
+failures with these codes; the INSi mock's README lists the INSi rows (``tests/conformance/test_deviations.py``
+keeps both in step).
 """
 
 from __future__ import annotations

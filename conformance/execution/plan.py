@@ -6,7 +6,8 @@ For offline documents the evaluation is a pure function of (document, settings),
 parses the features once, resolves each step to its one definition in
 ``dui_conformance.features.steps`` once, and calls those functions directly: no collection, no
 fixture machinery, no failure report formatted for every failing scenario. It reproduces what
-``plugin.py`` records (``tests/engine`` proves the two give the same results on the fixtures).
+``plugin.py`` records (``tests/e2e/test_same_verdicts.py`` proves the two give the same results on the
+fixtures).
 
 Offline steps may ask for ``document``, ``settings``, ``verdict``, ``exported_document``, the
 arguments parsed from their text and the ``target_fixture`` values of earlier steps; a step that

@@ -70,8 +70,9 @@ def scenario_lines(scenario: ScenarioResult, outcome: Outcome | None = None) -> 
     """``json_line`` of the scenario's ``to_dict()`` and of each of its findings' (in ``scenario.findings``
     order), written from their fields, each finding encoded once for both: a spooled run writes a scenario
     into the log and its new findings into their requirements' spools. A field of another type than the
-    model's, or a lone surrogate (the ASCII fallback), takes ``json_line``; ``tests/engine/test_result_spool.py``
-    compares the two. ``outcome``: the scenario's, when the caller has it."""
+    model's, or a lone surrogate (the ASCII fallback), takes ``json_line``;
+    ``tests/conformance/results/test_spool.py`` compares the two. ``outcome``: the scenario's, when the caller
+    has it."""
     s = scenario
     try:
         steps, findings = [], []

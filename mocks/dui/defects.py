@@ -17,11 +17,11 @@ class Defect:
     """What the defective DUI does, in French (``demo --liste-defauts``, ``--help`` of the reference DUI)."""
     fails: frozenset[str]
     """The requirements the demo fails with this defect alone, and no other (``tests/e2e/test_demo.py``); the live
-    plan of their service in ``tests/live``, ``tests/live_dmp`` or ``tests/live_psc`` fails them too."""
+    plan of their service (``tests/e2e/test_live_{ins,dmp,psc}_plan.py``) fails them too."""
     also_breaks: frozenset[str] = frozenset()
     """Requirements it breaks too where the Gherkin plan does not look (a scenario judges an admission on its own
     tags only and stops at its first failing step): every live INS check run on every admission of the INSi plan
-    fails them as well (``tests/live/test_live_reference_dui.py``)."""
+    fails them as well (``tests/e2e/test_live_ins_plan.py``)."""
 
     @property
     def breaks(self) -> frozenset[str]:

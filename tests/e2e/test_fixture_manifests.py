@@ -2,14 +2,17 @@
 
 This is the harness's proof against false positives and misses: the whole pipeline
 (recognition, Gherkin plan, steps, checks, roll-up, report.json) runs on every fixture.
+fixtures/mss is what its generator writes.
 """
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from dui_conformance.cda.official import XSD
-from dui_conformance.fixtures import iter_manifest
+from dui_conformance.fixtures import FIXTURES_DIR, iter_manifest
 
 ENTRIES = list(iter_manifest())
 
@@ -50,3 +53,13 @@ def test_fixture_fails_exactly_its_manifest_ids(fixture_runs, entry):
     if entry.undecided is not None:
         undecided = run.failing_ids_by_file("skip").get(str(Path(entry.path).resolve()), set())
         assert {r for r in undecided if entry.in_scope(r)} == entry.undecided, entry.description
+
+
+def test_generator_is_deterministic(tmp_path):
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parents[1] / "support" / "make_mss_fixtures.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    for made in tmp_path.iterdir():
+        assert made.read_bytes() == (FIXTURES_DIR / "mss" / made.name).read_bytes(), made.name

@@ -82,7 +82,7 @@ def general_rules():
 
 
 @pytest.fixture
-def fx(seed_rules, general_rules):
+def bounds(seed_rules, general_rules):
     """Builders and the two bundled rule sets (test modules cannot import conftest under --import-mode=importlib)."""
 
     def judge(cluster, rules=None, **kwargs):

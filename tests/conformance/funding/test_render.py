@@ -27,16 +27,16 @@ FORBIDDEN = [
 ]
 
 
-def _scenarios(fx, tmp_path) -> list:
+def _scenarios(bounds, tmp_path) -> list:
     """Clusters that walk through every rule's statuses, under both campaigns."""
     results = []
-    example = fx.grappe(5, 5, 5, accompagnement={"amoa": True, "pilotage": True})
+    example = bounds.grappe(5, 5, 5, accompagnement={"amoa": True, "pilotage": True})
     example["organismes"][0].update(porteur=True, region_siege="Hauts-de-France", petit=False)
-    fx.esms(example)[0]["equipement"] = True
-    results.append(fx.judge(example))
+    bounds.esms(example)[0]["equipement"] = True
+    results.append(bounds.judge(example))
 
-    over = fx.grappe(12, 10, 10, project="mise_en_conformite", depot=None)
-    esms = fx.esms(over)
+    over = bounds.grappe(12, 10, 10, project="mise_en_conformite", depot=None)
+    esms = bounds.esms(over)
     esms[0]["sans_dui"] = True
     esms[1].update(bon_commande_sons=True, date_commande_sons="2024-01-15", date_deploiement_sons="2024-04-15")
     esms[2]["finess"] = esms[3]["finess"]
@@ -48,17 +48,17 @@ def _scenarios(fx, tmp_path) -> list:
     over["derogation"] = {"champ": "PA", "engagement_editeur": False}
     over["organismes"][0]["porteur"] = True
     over["organismes"][1].update(porteur=True, region_siege="Occitanie")
-    results.append(fx.judge(over, conformity=Condition("conformite", "non_remplie", "DMP-40 en échec")))
+    results.append(bounds.judge(over, conformity=Condition("conformite", "non_remplie", "DMP-40 en échec")))
 
-    occitanie = fx.grappe(8, 7, dept="31", territory="outre_mer", depot="2021-10-20", services=("DMP", "PSC"))
+    occitanie = bounds.grappe(8, 7, dept="31", territory="outre_mer", depot="2021-10-20", services=("DMP", "PSC"))
     occitanie["solution"]["referencement"] = ["SEGUR"]
     for entry in occitanie["organismes"][1]["esms"]:
         entry["region"] = "Bretagne"
-    results.append(fx.judge(occitanie))
+    results.append(bounds.judge(occitanie))
 
     filled = tmp_path / "ars.toml"
     filled.write_text('source = "AAP 2025 de test"\n[valeurs]\nacquisition = 20000\nplafond_esms = 40\n', "utf-8")
-    general = fx.grappe(
+    general = bounds.grappe(
         30,
         19,
         campaign="generalisation-2022-2025",
@@ -76,11 +76,11 @@ def _scenarios(fx, tmp_path) -> list:
         True,
         {
             e["finess"]: {"finess": e["finess"], "tranche_finale_liberable": False, "motif": "cible non atteinte"}
-            for e in fx.esms(general)
+            for e in bounds.esms(general)
         },
     )
-    results.append(fx.judge(general, rules=with_parameters(fx.general, filled), usage=usage))
-    results.append(fx.judge(fx.grappe(12, campaign="generalisation-2022-2025", depot="2024-02-01")))
+    results.append(bounds.judge(general, rules=with_parameters(bounds.general, filled), usage=usage))
+    results.append(bounds.judge(bounds.grappe(12, campaign="generalisation-2022-2025", depot="2024-02-01")))
     return results
 
 
@@ -99,19 +99,19 @@ def _internal_values(text: str) -> list[str]:
     return [f"{why}: {m.group(0)!r}" for pattern, why in FORBIDDEN for m in pattern.finditer(text)]
 
 
-def test_the_scenarios_walk_through_every_status(fx, tmp_path):
-    statuses = {r["statut"] for result in _scenarios(fx, tmp_path) for r in result.to_dict()["raisons"]}
+def test_the_scenarios_walk_through_every_status(bounds, tmp_path):
+    statuses = {r["statut"] for result in _scenarios(bounds, tmp_path) for r in result.to_dict()["raisons"]}
     assert statuses == {"respectee", "non_respectee", "refus_partiel", "a_verifier", "non_applicable"}
 
 
-def test_json_labels_meant_for_people(fx, tmp_path):
-    for result in _scenarios(fx, tmp_path):
+def test_json_labels_meant_for_people(bounds, tmp_path):
+    for result in _scenarios(bounds, tmp_path):
         for text in _people_texts(result.to_dict()):
             assert not _internal_values(text), (text, _internal_values(text))
 
 
-def test_text_output(fx, tmp_path):
-    results = _scenarios(fx, tmp_path)
+def test_text_output(bounds, tmp_path):
+    results = _scenarios(bounds, tmp_path)
     console = Console(file=io.StringIO(), width=400, color_system=None)
     for result in results:
         show_funding(console, result.to_dict())
@@ -122,8 +122,8 @@ def test_text_output(fx, tmp_path):
 
 
 @pytest.mark.parametrize("index", range(5))
-def test_the_readiness_report_funding_block(fx, tmp_path, index):
-    result = _scenarios(fx, tmp_path)[index]
+def test_the_readiness_report_funding_block(bounds, tmp_path, index):
+    result = _scenarios(bounds, tmp_path)[index]
     run = RunResult("run-1", "check", "recette", "test", "t0", "t1", [], [], [], {"name": "dui-conformance"})
     page = render_html(run, ReportContext(funding=result.to_dict()))
     start = page.index('id="financement"')
