@@ -3,43 +3,55 @@
 Exit codes, as Inferno's: 0 conforme (every blocking requirement passes), 3 non conforme or
 non concluant (a blocking requirement fails or stays undecided), 2 usage error, 4 harness error.
 ``financement``: 0 eligible, 3 not eligible, 2 bad input; ``usage``: 0 usage criteria of the last tranche
-met by every funded ESMS under real (not example) targets, 3 otherwise, 2 bad input.
+met by every funded ESMS under real (not example) targets, 3 otherwise, 2 bad input; ``verifier``: 0 the
+evidence pack agrees with itself and with the checks run again, 3 some file or verdict differs (or the pack
+is refused), 2 bad input.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .execution import ExecutorError
 from .live.config import ConfigError
-from .model import Outcome, RunResult
-from .requirements import PROFILES, load_catalogue
-from .requirements.catalogue import SERVICES
-from .requirements.coverage import scan_features
-from .runner import (
+from .model import (
     EXIT_HARNESS,
     EXIT_INTERRUPTED,
     EXIT_NOT_CONFORMANT,
     EXIT_OK,
     EXIT_USAGE,
-    FEATURES_DIR,
-    Execution,
     HarnessError,
-    execute,
+    Outcome,
+    RunResult,
     exit_code,
 )
+from .requirements import PROFILES, load_catalogue
+from .requirements.catalogue import SERVICES, Catalogue
+from .requirements.coverage import Coverage, scan_features
+from .requirements.links import (
+    RequirementLink,
+    exercising_tests,
+    link_requirements,
+    negative_proofs,
+    read_test_sources,
+    undeclared,
+)
+from .runner import FEATURES_DIR, Execution, execute
 from .runner import Progress as ProgressCallbacks
 from .settings import LIVE, OFFLINE, REPORT_FORMATS, RunSettings
 
 if TYPE_CHECKING:
     from .funding import InputError
+    from .verify import Verification
 
 # Bound to the real stderr now: the runner redirects sys.stderr while pytest runs.
 console = Console(file=sys.stderr)
@@ -160,6 +172,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="Échecs attendus (TOML : exigence, raison, lien) : l'exécution n'échoue que sur un échec "
         "inattendu ou sur un attendu qui ne se produit plus (voir docs/ci.md).",
     )
+    parser.add_argument(
+        "--signer-preuves",
+        dest="signing_key",
+        type=Path,
+        metavar="CLE.pem",
+        help="Clé privée PEM non chiffrée (Ed25519, courbe elliptique ou RSA) : signe le manifeste de "
+        "evidence.zip (MANIFEST.json.sig), que « verifier --cle/--certificat » contrôle.",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
 
 
@@ -206,7 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--couverture",
         dest="coverage",
         action="store_true",
-        help="Lister les exigences sans scénario ; code 3 si l'une d'elles est bloquante.",
+        help="Pour chaque exigence : scénarios, code qui la décide, preuve négative, tests ; lister celles sans "
+        "scénario (code 3 si l'une d'elles est bloquante).",
+    )
+    req.add_argument(
+        "--format",
+        choices=("texte", "json"),
+        default="texte",
+        help="Format de --couverture (défaut : texte ; json sur la sortie standard).",
     )
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
@@ -270,6 +297,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="Résultat de « usage --format json » : critères d'usage de la dernière tranche.",
     )
     funding.add_argument(
+        "--campagne",
+        dest="campaign",
+        metavar="ID",
+        help="Jeu de règles à appliquer, à la place de la campagne du fichier de grappe "
+        "(amorcage-2021, generalisation-2022-2025 ou celui d'une ARS).",
+    )
+    funding.add_argument(
+        "--parametres",
+        dest="parameters",
+        type=Path,
+        metavar="PARAMETRES.toml",
+        help="Valeurs, fixées par l'ARS, des paramètres qu'aucune source ne fixe (docs/financement.md).",
+    )
+    funding.add_argument(
         "--campagnes",
         dest="ruleset_dirs",
         action="append",
@@ -318,6 +359,47 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_argument("--format", dest="output", choices=("texte", "json"), default="texte")
     usage.add_argument("--campagnes", dest="ruleset_dirs", action="append", type=Path, default=[], metavar="DOSSIER")
     _execution(usage)
+
+    verify = sub.add_parser(
+        "verifier",
+        help="Vérifier un paquet de preuves (evidence.zip) : empreintes, verdicts réexécutés, signature.",
+    )
+    verify.add_argument("pack", type=Path, metavar="PREUVES.zip", help="Paquet de preuves (evidence.zip).")
+    trusted = verify.add_mutually_exclusive_group()
+    trusted.add_argument(
+        "--cle",
+        dest="public_key",
+        type=Path,
+        metavar="CLE_PUBLIQUE.pem",
+        help="Clé publique PEM du signataire : la signature du manifeste est vérifiée (paquet non signé : code 3).",
+    )
+    trusted.add_argument(
+        "--certificat",
+        dest="certificate",
+        type=Path,
+        metavar="CERT.pem",
+        help="Certificat X.509 du signataire (PEM ou DER) : sa clé vérifie la signature du manifeste.",
+    )
+    verify.add_argument(
+        "--referentiel-cda",
+        dest="referential_cda",
+        metavar="DOSSIER",
+        help="Le référentiel TestContenuCDA de l'exécution, si elle en avait un (non contenu dans le paquet).",
+    )
+    verify.add_argument(
+        "--jeux-de-valeurs",
+        dest="value_sets",
+        metavar="DOSSIER",
+        help="Les jeux de valeurs SVS de l'exécution, si elle en avait (non contenus dans le paquet).",
+    )
+    verify.add_argument(
+        "--format",
+        dest="output",
+        choices=("texte", "json"),
+        default="texte",
+        help="Sortie lisible (défaut) ou JSON sur la sortie standard.",
+    )
+    verify.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
     return parser
 
 
@@ -389,42 +471,25 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
 
         cluster = load_cluster(args.cluster_file)
         ruleset = get_ruleset(cluster["campagne"], [])
-    with ExitStack() as stack:
-        callbacks = ProgressCallbacks()
-        if not args.quiet:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+    signing_key = None
+    if args.signing_key is not None:  # a bad key is a usage error before anything runs
+        from .verify import KeyFileError, load_signing_key
 
-            progress = stack.enter_context(
-                Progress(
-                    TextColumn("[bold]{task.description}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    TextColumn("reste"),
-                    TimeRemainingColumn(),
-                    console=console,
-                    transient=True,
-                )
-            )
-            task = progress.add_task("Documents", total=None)
-            callbacks = ProgressCallbacks(
-                on_total=lambda total: progress.update(task, total=total),
-                on_done=lambda nodeid: progress.advance(task),
-                on_phase=lambda label: progress.reset(task, total=None, description=label),
-            )
+        if "evidence" not in formats:
+            console.print("[red]Erreur d'utilisation :[/red] --signer-preuves signe evidence.zip, absent de --formats.")
+            return EXIT_USAGE
+        try:
+            signing_key = load_signing_key(args.signing_key)
+        except KeyFileError as exc:
+            console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}", highlight=False)
+            return EXIT_USAGE
+    with ExitStack() as stack:
         run = execute(
             Execution(
                 settings,
                 jobs=args.jobs,
                 live_env=live_env,
-                progress=callbacks,
+                progress=_progress(stack, args.quiet),
                 artefacts=_artefacts(settings),
                 executor=args.executor,
             )
@@ -435,9 +500,15 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         written = write_reports(
             run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations, funding=funding)
         )
+        if signing_key is not None:
+            from .verify import SIGNATURE, sign_pack
+
+            sign_pack(written["evidence"], signing_key)
     _summary(run)
     for fmt, path in written.items():
         console.print(f"  {fmt:<9} {path}")
+    if signing_key is not None:
+        console.print(f"  {'signature':<9} {written['evidence']} → {SIGNATURE}")
     if run.interrupted:
         console.print("[bold yellow]Exécution interrompue :[/] rapport partiel (documents terminés avant l'arrêt).")
     if expectations is None:
@@ -453,6 +524,39 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
             f"  [yellow]{expectation.requirement} attendu en échec mais non constaté[/] : {expectation.reason}"
         )
     return reconciliation.exit_code
+
+
+def _progress(stack: ExitStack, quiet: bool) -> ProgressCallbacks:
+    """A rich progress bar on stderr for the documents and scenarios of a run, closed with ``stack``."""
+    if quiet:
+        return ProgressCallbacks()
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = stack.enter_context(
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("reste"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+    )
+    task = progress.add_task("Documents", total=None)
+    return ProgressCallbacks(
+        on_total=lambda total: progress.update(task, total=total),
+        on_done=lambda nodeid: progress.advance(task),
+        on_phase=lambda label: progress.reset(task, total=None, description=label),
+    )
 
 
 def _artefacts(settings: RunSettings) -> list[dict[str, str]]:
@@ -540,8 +644,8 @@ def cmd_demo(args) -> int:
     from .live.environment import LiveEnvironment
 
     if args.liste_defauts:
-        for name, description in DEFECTS.items():
-            console.print(f"[bold]{name}[/] — {description}")
+        for name, defect in DEFECTS.items():
+            console.print(f"[bold]{name}[/] — {defect.text} (exigences en échec : {', '.join(sorted(defect.fails))})")
         return EXIT_OK
     unknown = set(args.defects) - set(DEFECTS)
     if unknown:
@@ -563,11 +667,91 @@ def demo_fixtures() -> list[Path]:
     return [entry.path for entry in iter_manifest() if entry.demo]
 
 
+_NOT_CHECKS = ("dui_conformance.mocks", "dui_conformance.features", "dui_conformance.fixtures")
+
+
+def _import_library(path: Iterable[str], prefix: str = "dui_conformance.") -> None:
+    """Import every module of the library (not the mocks, the plan or the fixtures): each ``@decides`` then
+    stands in :data:`~dui_conformance.decides.DECIDERS`, wherever the check lives."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(path, prefix):
+        if info.name not in _NOT_CHECKS and not info.name.endswith(".__main__"):
+            module = importlib.import_module(info.name)
+            if info.ispkg:
+                _import_library(module.__path__, info.name + ".")
+
+
+def requirement_links(
+    catalogue: Catalogue, coverage: Coverage
+) -> tuple[list[RequirementLink], dict[str, list[str]], bool]:
+    """Every requirement's link (:mod:`.requirements.links`), the registry once the library is imported, and
+    whether the tests were read (a source checkout): from the fixtures' manifests and the reference DUI's defects."""
+    import dui_conformance
+    from dui_conformance.mocks.dui import DEFECTS
+
+    from .decides import DECIDERS
+    from .fixtures import FIXTURES_DIR, iter_manifest
+
+    _import_library(dui_conformance.__path__)
+    # A fixture proves what it fails, and what it leaves undecided: DMP-31 is never failed, only left undecided.
+    fixtures = {
+        e.path.relative_to(FIXTURES_DIR.parent).as_posix(): e.fails | (e.undecided or frozenset())
+        for e in iter_manifest()
+    }
+    proofs = negative_proofs(fixtures, {name: defect.breaks for name, defect in DEFECTS.items()})
+    root = FEATURES_DIR.parent
+    checkout = (root / "pyproject.toml").is_file() and (root / "tests").is_dir()
+    tests = exercising_tests(read_test_sources(root) if checkout else {}, [r.id for r in catalogue], DECIDERS)
+    return link_requirements(catalogue, coverage, DECIDERS, proofs, tests), DECIDERS, checkout
+
+
+def _print_links(links: list[RequirementLink], out: Console) -> None:
+    def listed(items: tuple[str, ...]) -> str:
+        return escape(" ; ".join(items)) if items else "[red]aucun(e)[/]"
+
+    for link in links:
+        out.print(f"[bold]{link.id}[/] · {link.level} · {link.service} — {escape(link.statement)}", highlight=False)
+        out.print(f"  scénarios : {listed(link.scenarios)}", highlight=False)
+        out.print(f"  décidée par : {listed(link.decided_by)}", highlight=False)
+        out.print(f"  preuve négative : {listed(link.negative_proof)}", highlight=False)
+        out.print(f"  tests : {listed(link.tests)}", highlight=False)
+        for gap in link.gaps():
+            out.print(f"  [red]DOIT sans {gap}[/]", highlight=False)
+
+
 def cmd_requirements(args) -> int:
+    import json
+
     catalogue = load_catalogue(args.catalogue_dirs)
     coverage = scan_features(FEATURES_DIR, catalogue)
     rows = [r for r in catalogue if not args.service or r.service == args.service]
+    if args.format == "json" and not args.coverage:
+        console.print("[red]Erreur d'utilisation :[/red] --format json s'emploie avec --couverture.")
+        return EXIT_USAGE
     if args.coverage:
+        links, deciders, checkout = requirement_links(catalogue, coverage)
+        shown = [link for link in links if not args.service or link.service == args.service]
+        unknown_decided = undeclared(catalogue, deciders)
+        if args.format == "json":
+            data = {
+                "requirements": [link.to_dict() for link in shown],
+                "unknown_tags": coverage.unknown_tags,
+                "unknown_decided": unknown_decided,
+                "tests_scanned": checkout,
+            }
+            print(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            _print_links(shown, Console(soft_wrap=True))
+        for rid, names in unknown_decided.items():
+            console.print(f"[yellow]Exigence {rid} absente du catalogue[/], déclarée par : {', '.join(names)}")
+        gaps = [link for link in shown if link.gaps()]
+        console.print(
+            f"{len(gaps)} exigence(s) DOIT sans code qui la décide ou sans preuve négative"
+            + ("" if checkout else " ; tests non listés hors d'une copie des sources")
+            + "."
+        )
         missing = [r for r in rows if not coverage.scenarios_by_requirement.get(r.id)]
         blocking = [r for r in missing if r.blocks(args.profile)]
         for req in missing:
@@ -673,31 +857,42 @@ def _funding(cluster: dict, ruleset, cluster_file: Path, run) -> dict:
         "requirements": [replace(r, findings=[], scenarios=[]).to_dict() for r in run.requirements],
     }
     conformity = conformity_from_run(head, "cette exécution", ruleset.data["conformite"]["services"])
-    return evaluate(cluster, ruleset, str(cluster_file), conformity, None, "").to_dict()
+    return evaluate(cluster, ruleset, str(cluster_file), conformity).to_dict()
 
 
 def cmd_funding(args) -> int:
     import json
 
-    from .funding import InputError, conformity_from_report, evaluate, get_ruleset, load_cluster, rank, usage_from_file
+    from .funding import (
+        InputError,
+        conformity_from_report,
+        evaluate,
+        get_ruleset,
+        load_cluster,
+        rank,
+        usage_from_file,
+        with_parameters,
+    )
     from .funding.ranking import envelope_for
     from .funding.render import show_funding, show_ranking
 
     clusters = [(path, load_cluster(path)) for path in args.clusters]
-    usage, note = usage_from_file(args.usage) if args.usage else (None, "")
+    usage = usage_from_file(args.usage) if args.usage else None
     declared = {e["finess"] for _, cluster in clusters for og in cluster["organismes"] for e in og["esms"]}
-    if usage and set(usage) - declared:
+    if usage and set(usage.esms) - declared:
         raise InputError(
             str(args.usage),
-            [f"FINESS {f} absent de tout fichier de grappe donné" for f in sorted(set(usage) - declared)],
+            [f"FINESS {f} absent de tout fichier de grappe donné" for f in sorted(set(usage.esms) - declared)],
         )
     results = []
     for path, cluster in clusters:
-        ruleset = get_ruleset(cluster["campagne"], args.ruleset_dirs)
+        ruleset = get_ruleset(args.campaign or cluster["campagne"], args.ruleset_dirs)
+        if args.parameters:
+            ruleset = with_parameters(ruleset, args.parameters)
         conformity = (
             conformity_from_report(args.report, ruleset.data["conformite"]["services"]) if args.report else None
         )
-        results.append(evaluate(cluster, ruleset, str(path), conformity, usage, note))
+        results.append(evaluate(cluster, ruleset, str(path), conformity, usage))
     envelope, region = (args.enveloppe, "") if args.enveloppe is not None else envelope_for(results)
     ranking = rank(results, envelope) if len(results) > 1 else None
     if args.output == "json":
@@ -715,7 +910,10 @@ def cmd_funding(args) -> int:
         for result in results:
             show_funding(out, result.to_dict())
         if ranking is not None:
-            show_ranking(out, ranking, envelope, region)
+            priority = results[0].ruleset.rule("priorite")
+            show_ranking(
+                out, ranking, envelope, region, results[0].ruleset.cite(priority["citations"][:1]) if priority else ""
+            )
     return EXIT_OK if all(r.eligible for r in results) else EXIT_NOT_CONFORMANT
 
 
@@ -742,6 +940,78 @@ def cmd_usage(args) -> int:
     return EXIT_OK if result["grappe"]["decision"] == MET else EXIT_NOT_CONFORMANT
 
 
+def cmd_verify(args) -> int:
+    """0 when every file, verdict and (if a key is given) the signature agree; 3 naming what differs."""
+    import json
+
+    from .verify import KeyFileError, Replay, load_verification_key, verify_pack
+
+    if not args.pack.is_file():
+        raise FileNotFoundError(f"Paquet introuvable : {args.pack}")
+    key = None
+    if args.public_key is not None or args.certificate is not None:
+        try:
+            key = load_verification_key(args.certificate or args.public_key, certificate=args.certificate is not None)
+        except KeyFileError as exc:
+            console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}", highlight=False)
+            return EXIT_USAGE
+    with ExitStack() as stack:
+        result = verify_pack(
+            args.pack, key, Replay(args.referential_cda, args.value_sets), _progress(stack, args.quiet)
+        )
+    if args.output == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _show_verification(Console(soft_wrap=True), result)
+    return EXIT_OK if result.agrees else EXIT_NOT_CONFORMANT
+
+
+_SIGNATURE_STATES = {
+    "absente": "[yellow]paquet non signé[/]",
+    "non vérifiée": "[yellow]paquet signé, signature non vérifiée[/] (donnez --cle ou --certificat)",
+    "valide": "[green]valide[/]",
+    "invalide": "[bold red]INVALIDE[/]",
+}
+
+
+def _show_verification(out: Console, result: Verification) -> None:
+    """The pack's own words (names, notes, messages) are printed as text, never as rich markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    run = result.run
+    out.print(f"[bold]Paquet de preuves[/] {escape(result.pack)}", highlight=False)
+    if run:
+        out.print(
+            escape(
+                f"Exécution {run.get('run_id')} ({run.get('mode')}, profil {run.get('profil')}, environnement "
+                f"{run.get('environnement')}) : verdict {run.get('verdict')}"
+            ),
+            highlight=False,
+        )
+    signer = escape(f" — {result.signer}") if result.signer else ""
+    out.print(f"Signature : {_SIGNATURE_STATES[result.signature]}{signer}", highlight=False)
+    out.print(
+        f"{result.files} fichier(s) comparé(s) au manifeste ; {result.documents} document(s) rejugé(s), "
+        f"{result.requirements} exigence(s) comparée(s).",
+        highlight=False,
+    )
+    for note in result.notes:
+        out.print(f"  [dim]•[/] {escape(note)}", highlight=False)
+    if result.agrees:
+        out.print("[bold green]CONCORDANT[/] : chaque fichier, chaque verdict et la signature demandée concordent.")
+        return
+    table = Table(title=f"Écarts ({len(result.discrepancies)})", show_lines=False)
+    for column in ("Type", "Objet", "Constat"):
+        table.add_column(column, overflow="fold")
+    for item in result.discrepancies:
+        table.add_row(item.kind, Text(item.subject), Text(item.message))
+    out.print(table)
+    out.print(
+        f"[bold red]NON CONCORDANT[/] : {len(result.discrepancies)} écart(s) entre le paquet et ce qu'il atteste."
+    )
+
+
 _COMMANDS = {
     "financement": cmd_funding,
     "usage": cmd_usage,
@@ -751,4 +1021,5 @@ _COMMANDS = {
     "requirements": cmd_requirements,
     "compare": cmd_compare,
     "mocks": cmd_mocks,
+    "verifier": cmd_verify,
 }

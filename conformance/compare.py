@@ -9,6 +9,7 @@ run's common folder, so two runs from different machines compare.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .model import Outcome, RunResult, worst
@@ -59,9 +60,9 @@ class Comparison:
         }
 
 
-def _per_document(run: RunResult) -> dict[tuple[str, str], Outcome]:
-    """(document, requirement) → worst outcome of that requirement's findings on that document."""
-    keys = document_key(run)
+def per_document(run: RunResult, keys: Mapping[str, str]) -> dict[tuple[str, str], Outcome]:
+    """(document, requirement) → worst outcome of that requirement's findings on that document; ``keys`` names
+    each subject (the live session keeps its own name)."""
     out: dict[tuple[str, str], Outcome] = {}
     for scenario in run.scenarios:
         doc = keys.get(scenario.subject, LIVE_SUBJECT)
@@ -99,7 +100,7 @@ def compare(a: RunResult, b: RunResult) -> Comparison:
         blocking,
         document=False,
     )
-    docs_a, docs_b = _per_document(a), _per_document(b)
+    docs_a, docs_b = per_document(a, document_key(a)), per_document(b, document_key(b))
     names_a, names_b = {d for d, _ in docs_a}, {d for d, _ in docs_b}
     common = names_a & names_b
     _classify(

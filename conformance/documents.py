@@ -10,6 +10,7 @@ import re
 
 from lxml import etree
 
+from .decides import decides
 from .inputs import CDA, FHIR, HL7V2, KIND_LABELS, UNKNOWN, XML, InputDocument, InputTooLarge
 from .model import Finding, Location, failed, omitted, passed, skipped
 from .xmlsafe import HL7_NS, XmlProblem
@@ -24,6 +25,7 @@ EXPECTED_KINDS = (
 )
 
 
+@decides("GEN-01")
 def check_readable(doc: InputDocument) -> list[Finding]:
     """GEN-01: recognised kind, correct encoding, well-formed content.
 
@@ -67,6 +69,7 @@ def check_readable(doc: InputDocument) -> list[Finding]:
     return [passed("GEN-01", f"{KIND_LABELS[doc.kind].capitalize()} lisible et bien formé.", where)]
 
 
+@decides("GEN-01")
 def _check_xml_root(doc: InputDocument) -> list[Finding]:
     """A well-formed XML file is checkable only as a CDA: its root, or the one an auto-présentable or signed CDA
     embeds."""
@@ -107,6 +110,7 @@ def _describe_unknown(data: bytes) -> str:
     return f"texte d'un format inconnu (début : « {' '.join(text.split())[:60]} »)"
 
 
+@decides("GEN-01")
 def _check_hl7v2_encoding(doc: InputDocument) -> list[Finding]:
     """HL7 v2 declares its character set in MSH-18; the bytes must match it."""
     text, used = doc.text
@@ -123,6 +127,7 @@ def _check_hl7v2_encoding(doc: InputDocument) -> list[Finding]:
     return [passed("GEN-01", f"Message HL7 v2 lisible (encodage {declared or 'ASCII'}).", where)]
 
 
+@decides("GEN-02")
 def check_no_doctype(doc: InputDocument) -> list[Finding]:
     """GEN-02: no DOCTYPE or entity declaration in an XML document."""
     where = Location(file=doc.path)

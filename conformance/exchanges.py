@@ -1,10 +1,10 @@
-"""What a mock saw and answered, kept for the steps that assert on it later.
+"""What a mock saw and answered, kept for the checks and steps that judge it later.
 
 The record type belongs to the library (checks and reports read it); the mocks import it from here.
 
-Mocks stay permissive: they answer, and every departure from the specification they notice
-becomes a :class:`Deviation` on the :class:`Exchange`. Steps wait for traffic with
-:meth:`ExchangeRecorder.wait_for` (condition variable, bounded) instead of sleeping.
+Mocks stay permissive: they answer and record; the library's checks judge the recorded request
+(``dui_conformance.ins.insi_request``, ``xds.dmp_requests``, ``mss.submission``…). Steps wait for
+traffic with :meth:`ExchangeRecorder.wait_for` (condition variable, bounded) instead of sleeping.
 """
 
 from __future__ import annotations
@@ -13,24 +13,15 @@ import json
 import math
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from .report.redact import redact
+from .redact import redact
 
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-@dataclass(frozen=True)
-class Deviation:
-    """A departure from the specification seen by a mock; ``code`` is short and stable."""
-
-    code: str
-    message_fr: str
-    requirement: str | None = None
 
 
 @dataclass
@@ -39,6 +30,26 @@ class HttpRequest:
     path: str
     headers: dict[str, str]
     body: str
+    raw: bytes | None = field(default=None, repr=False)
+    """The body's exact bytes when ``body`` (UTF-8 text, for reports) is not them: bytes that are not
+    UTF-8, or a body shown shortened. Kept in memory for the checks, never serialised."""
+
+    @classmethod
+    def received(
+        cls, method: str, path: str, headers: dict[str, str], body: bytes, shown: int | None = None
+    ) -> HttpRequest:
+        """The request as it arrived; its text shows at most ``shown`` bytes of the body."""
+        text = body[:shown].decode("utf-8", errors="replace")
+        return cls(method, path, headers, text, None if text.encode("utf-8") == body else body)
+
+    def content(self) -> bytes:
+        """The body as the client sent it."""
+        return self.body.encode("utf-8") if self.raw is None else self.raw
+
+    def header(self, name: str) -> str | None:
+        """A header's value, whatever the case of its name."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers.items() if key.lower() == wanted), None)
 
 
 @dataclass
@@ -63,21 +74,15 @@ class Exchange:
     operation: str | None = None
     finished: str | None = None
     response: HttpResponse | None = None
-    deviations: list[Deviation] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     # scheme, tls_version ("TLSv1.3"…) and client_subject (RFC 4514) of the connection, as the mock saw it
     transport: dict[str, Any] = field(default_factory=dict)
 
-    def flag(self, code: str, message_fr: str, requirement: str | None = None) -> None:
-        self.deviations.append(Deviation(code, message_fr, requirement))
-
-    @property
-    def codes(self) -> list[str]:
-        return [d.code for d in self.deviations]
-
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict for reports and the evidence pack, with credentials masked."""
-        return redact(asdict(self))
+        """Plain dict for reports and the evidence pack, with credentials masked (the raw body stays out)."""
+        data = asdict(replace(self, request=replace(self.request, raw=None)))
+        del data["request"]["raw"]
+        return redact(data)
 
 
 class ExchangeRecorder:

@@ -20,9 +20,9 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
+from typing import Any
 
-from .model import Finding, Outcome, RequirementResult, RunResult, worst
-from .runner import EXIT_NOT_CONFORMANT, EXIT_OK, exit_code
+from .model import EXIT_NOT_CONFORMANT, EXIT_OK, Finding, Outcome, RequirementResult, RunResult, exit_code, worst
 
 
 class ExpectationsError(ValueError):
@@ -61,7 +61,7 @@ def load_expectations(path: str | Path, known: set[str] | None = None) -> list[E
         if not isinstance(entry, dict):
             problems.append(f"{where} : table attendue")
             continue
-        values = {key: entry.get(key) for key in ("exigence", "raison", "lien", "document")}
+        values: dict[str, Any] = {key: entry.get(key) for key in ("exigence", "raison", "lien", "document")}
         for key in ("exigence", "raison", "lien"):
             if not isinstance(values[key], str) or not values[key].strip():
                 problems.append(f"{where} : « {key} » manquant ou vide")
@@ -111,9 +111,8 @@ class _Unexpected:
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def __getitem__(self, index):
-        items = list(self)
-        return items[index]
+    def __getitem__(self, index: int) -> Finding:
+        return list(self)[index]
 
     def __eq__(self, other: object) -> bool:
         return list(self) == list(other) if isinstance(other, (list, _Unexpected)) else NotImplemented

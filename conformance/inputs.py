@@ -11,7 +11,7 @@ import copy
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -274,7 +274,7 @@ def embedded_cda(xml: XmlDocument) -> XmlDocument | None:
 
 def fhir_xml_as_json(xml: XmlDocument) -> Any:
     """A FHIR resource in XML as its JSON form (fhir.resources, R4B models, from the safely parsed tree)."""
-    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B import get_fhir_model_class  # heavy (pydantic models): only for FHIR in XML
 
     name = etree.QName(xml.root).localname
     try:
@@ -323,7 +323,7 @@ def embedded(doc: InputDocument) -> list[tuple[str, str]]:
     ]
 
 
-def run_documents(paths: list[str | os.PathLike], max_bytes: int) -> list[tuple[str, str]]:
+def run_documents(paths: Iterable[str | os.PathLike], max_bytes: int) -> list[tuple[str, str]]:
     """(path, kind) of every document a run evaluates: each file found, and each document it carries
     (the CDA inside an IHE_XDM.ZIP or a message runs the CDA and INS scenarios too). The pytest
     plugin, the in-process engine and the runner's scope all read this one list."""
@@ -334,7 +334,7 @@ def run_documents(paths: list[str | os.PathLike], max_bytes: int) -> list[tuple[
     return documents
 
 
-def discover(paths: list[str | os.PathLike]) -> list[Path]:
+def discover(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """Files named, and files under folders named, in a stable order; hidden files skipped."""
     found: list[Path] = []
     for raw in paths:

@@ -4,16 +4,41 @@ A check yields :class:`Finding` objects; a scenario run gathers them step by ste
 (:class:`StepResult`, :class:`ScenarioResult`); a run rolls them up per requirement
 (:class:`RequirementResult`) inside a :class:`RunResult`. Everything serialises to plain
 dicts so that pytest-xdist workers can ship results to the controller and
-``report.json`` stays the canonical form.
+``report.json`` stays the canonical form. A run's verdict gives the command's exit code
+(:func:`exit_code`).
+
+A leaf of the library: it imports nothing from the harness, and every layer reads it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Iterable
+from typing import Any, Protocol, TypeVar
 
 SCHEMA_VERSION = "1.0"
+
+# Exit codes of the command line, as Inferno's (the README lists them).
+EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+class HarnessError(RuntimeError):
+    """The harness could not run the plan (not a finding about the DUI)."""
+
+
+class Replayable(Protocol[T_co]):
+    """A run's scenarios, a requirement's findings or scenario names: read again by every writer. A small
+    run holds lists; a large one holds spools, read back from a temporary file on each pass
+    (:mod:`~dui_conformance.results`)."""
+
+    def __iter__(self) -> Iterator[T_co]: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> T_co: ...
 
 
 class Outcome(StrEnum):
@@ -56,6 +81,15 @@ _PRIORITY = {
 def worst(outcomes: Iterable[Outcome], default: Outcome = Outcome.NOT_RUN) -> Outcome:
     """Combine outcomes: the most severe one wins."""
     return max(outcomes, key=_PRIORITY.__getitem__, default=default)
+
+
+def requirement_outcome(outcomes: list[Outcome]) -> Outcome:
+    """Worst outcome, except that « non évaluée » (a scenario stopped before the step that judges the
+    requirement) outranks pass and not-applicable: it never counts as passing."""
+    outcome = worst(outcomes)
+    if Outcome.NOT_RUN in outcomes and outcome in (Outcome.PASS, Outcome.OMIT):
+        return Outcome.NOT_RUN
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -234,8 +268,8 @@ class RequirementResult:
     source: str
     blocking: bool
     outcome: Outcome
-    scenarios: list[str]
-    findings: list[Finding]
+    scenarios: Replayable[str]
+    findings: Replayable[Finding]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -276,7 +310,7 @@ class RunResult:
     started: str
     finished: str
     inputs: list[str]
-    scenarios: list[ScenarioResult]
+    scenarios: Replayable[ScenarioResult]
     requirements: list[RequirementResult]
     tool: dict[str, str]
     artefacts: list[dict[str, str]] = field(default_factory=list)
@@ -385,3 +419,12 @@ def verdict_of(requirements: list[RequirementResult], harness_errors: bool, inte
     if blocking_undecided(requirements) or not evaluated_service(requirements):
         return "non concluant"
     return "conforme"
+
+
+def exit_code(run: RunResult) -> int:
+    """0 conforme, 3 non conforme or non concluant, 4 harness error, 130 interrupted."""
+    if run.interrupted:
+        return EXIT_INTERRUPTED
+    if run.harness_errors:
+        return EXIT_HARNESS
+    return EXIT_OK if run.verdict == "conforme" else EXIT_NOT_CONFORMANT

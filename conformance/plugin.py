@@ -20,7 +20,6 @@ import pytest
 
 from . import mss, xds  # noqa: F401 - register the IHE_XDM.ZIP, ITI-41 and MIME message input kinds
 from .execution.plan import (
-    ALL_KINDS,
     Judged,
     Verdict,
     applies_to,
@@ -34,8 +33,9 @@ from .execution.plan import (
 from .inputs import KIND_LABELS, InputDocument, load, run_documents
 from .model import Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN
-from .settings import LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
+from .settings import ALL_KINDS, LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
 
+SELECTION_REASON = "hors des exigences demandées (--exigence)"  # read back from a report by ``verifier``
 AUDIT_STEP = "(harnais) chaque échange enregistré par les services simulés pendant le scénario est jugé"
 
 _settings_key = pytest.StashKey[RunSettings]()
@@ -86,7 +86,7 @@ def out_of_scope(tags: set[str], settings: RunSettings, kinds: set[str] | None =
     not concern (« non applicable ») from one it should have evaluated and did not (« non évaluée »).
     """
     if settings.requirements and not tags & set(settings.requirements):
-        return "hors des exigences demandées (--exigence)"
+        return SELECTION_REASON
     if not any(phase in tags for phase in settings.phases):
         phase = "en direct" if OFFLINE not in tags else "hors ligne"
         return f"vérification {phase} non demandée par cette exécution"
@@ -118,7 +118,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if _settings_key not in config.stash:
         return
     settings = config.stash[_settings_key]
-    selected, deselected = [], []
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
         tags = _tags(getattr(item, "function", None))
         # An offline scenario with no document of its kinds gets an empty parameter set.
@@ -220,8 +221,8 @@ def pytest_bdd_after_scenario(request, feature, scenario) -> None:
 
 
 def _audit_live(request, result: ScenarioResult) -> None:
-    """Every deviation a simulated service recorded during the scenario becomes one of its findings
-    (``LiveEnvironment.audit``), whichever step caused the exchange."""
+    """Every failure the library finds in the exchanges the simulated services recorded during the scenario
+    becomes one of its findings (``LiveEnvironment.audit``), whichever step caused the exchange."""
     try:
         env = request.getfixturevalue("live_env")
     except pytest.FixtureLookupError:
@@ -269,7 +270,7 @@ def _unstarted_scenario(item: pytest.Item) -> ScenarioResult:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for name, value in report.user_properties:
-        if name == "dui_scenario":
+        if name == "dui_scenario" and isinstance(value, str):  # the JSON the worker wrote
             _RESULTS.append(ScenarioResult.from_dict(json.loads(value)))
 
 

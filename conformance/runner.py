@@ -10,32 +10,25 @@ import contextlib
 import io
 import json
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from . import __version__
 from .inputs import run_documents
-from .model import Outcome, RequirementResult, RunResult, ScenarioResult, worst
+from .model import HarnessError, RequirementResult, RunResult, ScenarioResult
 from .requirements import Catalogue, load_catalogue
 from .requirements.catalogue import ID_PATTERN
-from .settings import LIVE, OFFLINE, RunSettings
+from .run_checks import RUN_CHECKS
+from .settings import FEATURES_DIR, LIVE, OFFLINE, RunSettings
 
 if TYPE_CHECKING:
     import pytest
 
     from .results import RunCollector
-
-FEATURES_DIR = Path(import_module("dui_conformance.features").__file__).parent
-
-EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
-
-
-class HarnessError(RuntimeError):
-    """The harness could not run the plan (not a finding about the DUI)."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -136,7 +129,7 @@ def plan_scope(settings: RunSettings) -> dict[str, str]:
     """Requirements this run does not concern, with the reason (French): none of their scenarios
     can run, because of the phases asked for, the ``--exigence`` selection or the kinds of the
     documents given. A requirement left out here and still without a result is « non évaluée »."""
-    from pytest_bdd.feature import get_features
+    from pytest_bdd.feature import get_features  # here: pytest-bdd and the plugin (pytest) load with a run
 
     from .plugin import out_of_scope
 
@@ -172,15 +165,6 @@ def roll_up(
     collector = RunCollector(catalogue, mask=False)
     collector.extend(scenarios)
     return collector.requirements(profile, scope)
-
-
-def requirement_outcome(outcomes: list[Outcome]) -> Outcome:
-    """Worst outcome, except that « non évaluée » (a scenario stopped before the step that judges the
-    requirement) outranks pass and not-applicable: it never counts as passing."""
-    outcome = worst(outcomes)
-    if Outcome.NOT_RUN in outcomes and outcome in (Outcome.PASS, Outcome.OMIT):
-        return Outcome.NOT_RUN
-    return outcome
 
 
 @dataclass
@@ -228,15 +212,8 @@ def execute(execution: Execution) -> RunResult:
         interrupted = True
     except KeyboardInterrupt:
         interrupted = True
-    from .ins import suggest_environment  # here: the INS readers (FHIR, HL7 v2) are slow to import
-
     requirements = collector.requirements(settings.profile, plan_scope(settings))
-    for req in requirements:
-        if req.id == "INS-04":  # run-level advice: every INS of the run is a production one
-            findings = list(req.findings)
-            advised = suggest_environment(findings, settings.environment)
-            if advised is not findings:
-                collector.replace_findings(req, advised)
+    _run_checks(collector, requirements, settings)
     exchanges = []
     if execution.live_env is not None:
         exchanges = [e.to_dict() if hasattr(e, "to_dict") else e for e in execution.live_env.exchanges()]
@@ -250,11 +227,29 @@ def execute(execution: Execution) -> RunResult:
         inputs=[str(p) for p in settings.inputs],
         scenarios=collector.log,
         requirements=requirements,
-        tool={"name": "dui-conformance", "version": __version__, "python": os.sys.version.split()[0]},
+        tool={"name": "dui-conformance", "version": __version__, "python": sys.version.split()[0]},
         artefacts=execution.artefacts,
         exchanges=exchanges,
         interrupted=interrupted,
     )
+
+
+def _run_checks(collector: RunCollector, requirements: list[RequirementResult], settings: RunSettings) -> None:
+    """Every requirement with a run-level check (:mod:`.run_checks`) gets the findings its check reports.
+
+    The check packages register theirs when imported, and the plan's step modules import every one they
+    call: loaded here, the registry is complete whichever process evaluated the documents."""
+    from .execution.plan import load_step_modules  # here: --help does not load the plan
+
+    load_step_modules(offline_only=True)
+    for req in requirements:
+        check = RUN_CHECKS.get(req.id)
+        if check is None:
+            continue
+        findings = list(req.findings)
+        reported = check(findings, settings)
+        if reported != findings:
+            collector.replace_findings(req, reported)
 
 
 def _run_offline(execution: Execution, collector: RunCollector, progress: Progress, documents: int) -> None:
@@ -274,15 +269,6 @@ def _run_offline(execution: Execution, collector: RunCollector, progress: Progre
 def _count_files(inputs: list[str]) -> int:
     """How many files the inputs name, without reading them (to decide on parallelism)."""
     return sum(sum(len(files) for _, _, files in os.walk(p)) if Path(p).is_dir() else 1 for p in inputs)
-
-
-def exit_code(run: RunResult) -> int:
-    """0 conforme, 3 non conforme or non concluant, 4 harness error."""
-    if run.interrupted:
-        return EXIT_INTERRUPTED
-    if run.harness_errors:
-        return EXIT_HARNESS
-    return EXIT_OK if run.verdict == "conforme" else EXIT_NOT_CONFORMANT
 
 
 def _now() -> str:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from importlib import import_module
 from pathlib import Path
 
+# The plan: its Gherkin folder and step modules are loaded, never imported by name (the library does not
+# depend on them, they depend on it).
+FEATURES_PACKAGE = "dui_conformance.features"
+FEATURES_DIR = Path(import_module(FEATURES_PACKAGE).__path__[0])
 OFFLINE = "hors-ligne"
 LIVE = "direct"
 LIVE_SUBJECT = "session directe"  # the subject of the live phase's scenarios (no document)
+ALL_KINDS = "tout"  # an offline scenario tagged so runs on documents of every kind
 # Report formats, in writing order (``report.write_reports``); here so that the CLI starts without the writers.
 REPORT_FORMATS = ("json", "html", "junit", "cucumber", "markdown", "evidence")
 

@@ -10,6 +10,7 @@ import base64
 import binascii
 import re
 
+from ..decides import decides
 from ..model import Finding, omitted
 from ..xmlsafe import XmlDocument
 from .common import CISIS_TEMPLATE, HL7_FRANCE_TEMPLATE, XDS_SD_TEMPLATE, Check, cda_layer
@@ -29,6 +30,7 @@ def _without_space(raw: str) -> bytes | str:
     return _SPACE.sub("", raw)
 
 
+@decides("DMP-15", "DMP-16", "DMP-17")
 def _n1(doc: XmlDocument, body) -> list[Finding]:
     out: list[Finding] = []
     c = Check(doc, "DMP-15", "Document N1 : exactement les trois templateIds HL7 France, CI-SIS et IHE XDS-SD.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable, Protocol, cast
 
+from ..decides import decides
 from ..model import Finding, failed, omitted, passed
 from ..xmlsafe import HL7_NS, XmlDocument
 
@@ -22,9 +23,9 @@ Layer = Callable[[XmlDocument, object], list[Finding]]
 
 
 class CdaLayer(Protocol):
-    """A layer made by :func:`cda_layer`: it carries the requirements it reports on."""
+    """A layer made by :func:`cda_layer`: it carries the requirements it decides."""
 
-    requirements: tuple[str, ...]
+    decides: tuple[str, ...]
 
     def __call__(self, doc: XmlDocument, ctx: object, /) -> list[Finding]: ...
 
@@ -34,7 +35,10 @@ def is_cda(doc: XmlDocument) -> bool:
 
 
 def cda_layer(*requirements: str):
-    """A layer only runs on a CDA ClinicalDocument; on anything else its requirements do not apply."""
+    """A layer only runs on a CDA ClinicalDocument; on anything else its requirements do not apply.
+
+    The layer decides ``requirements``: it is declared with :func:`~dui_conformance.decides.decides`
+    (``layer.decides`` holds them), the one link from a requirement id to the code that decides it."""
 
     def wrap(func: Layer) -> CdaLayer:
         @wraps(func)
@@ -50,9 +54,7 @@ def cda_layer(*requirements: str):
                 ]
             return func(doc, ctx)
 
-        layer = cast(CdaLayer, run)  # a function object, given the attribute the protocol declares
-        layer.requirements = requirements
-        return layer
+        return cast(CdaLayer, decides(*requirements)(run))  # decides() gave the function the protocol's attribute
 
     return wrap
 

@@ -12,6 +12,7 @@ import re
 from stdnum import luhn
 from stdnum.fr import siren, siret
 
+from ..decides import decides
 from ..model import Finding, omitted
 from ..xmlsafe import XmlDocument
 from .common import (
@@ -81,6 +82,7 @@ def _roots(doc: XmlDocument, node) -> str:
     return ", ".join(f"« {r} »" for r in roots) or "aucun"
 
 
+@decides("DMP-03")
 def declarations(doc: XmlDocument) -> list[Finding]:
     c = Check(
         doc, "DMP-03", "Déclarations conformes : realmCode FR, typeId CDA R2, templateIds HL7 France, CI-SIS et modèle."
@@ -114,6 +116,7 @@ def declarations(doc: XmlDocument) -> list[Finding]:
     return c.findings()
 
 
+@decides("DMP-04")
 def identification(doc: XmlDocument) -> list[Finding]:
     c = Check(
         doc,
@@ -163,6 +166,7 @@ def identification(doc: XmlDocument) -> list[Finding]:
     return c.findings()
 
 
+@decides("DMP-05")
 def patient(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-05", "Patient (recordTarget) conforme, traits INS présents.")
     targets = doc.xpath("hl7:recordTarget")
@@ -217,6 +221,7 @@ def patient(doc: XmlDocument) -> list[Finding]:
     return c.findings(targets[0])
 
 
+@decides("DMP-06")
 def author(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-06", "Auteur(s) conforme(s) : date, identifiant national du professionnel.")
     authors = doc.xpath("hl7:author")
@@ -248,6 +253,7 @@ def author(doc: XmlDocument) -> list[Finding]:
     return c.findings()
 
 
+@decides("DMP-07")
 def custodian(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-07", "Structure de conservation (custodian) identifiée.")
     nodes = doc.xpath("hl7:custodian")
@@ -264,6 +270,7 @@ def custodian(doc: XmlDocument) -> list[Finding]:
     return c.findings(nodes[0])
 
 
+@decides("DMP-08")
 def legal_authenticator(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-08", "Responsable du document (legalAuthenticator) conforme, signatureCode S.")
     nodes = doc.xpath("hl7:legalAuthenticator")
@@ -294,6 +301,7 @@ def legal_authenticator(doc: XmlDocument) -> list[Finding]:
     return c.findings(node)
 
 
+@decides("DMP-09")
 def service_event(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-09", "Acte documenté (documentationOf/serviceEvent) présent, avec date et exécutant.")
     events = doc.xpath("hl7:documentationOf/hl7:serviceEvent")
@@ -313,6 +321,7 @@ def service_event(doc: XmlDocument) -> list[Finding]:
     return c.findings(first)
 
 
+@decides("DMP-10")
 def encounter(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-10", "Prise en charge (componentOf/encompassingEncounter) décrite, avec le lieu.")
     nodes = doc.xpath("hl7:componentOf/hl7:encompassingEncounter")
@@ -335,6 +344,7 @@ def encounter(doc: XmlDocument) -> list[Finding]:
     return c.findings(node)
 
 
+@decides("DMP-11")
 def replacement(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-11", "Remplacement de document (relatedDocument) conforme.")
     nodes = doc.xpath("hl7:relatedDocument")
@@ -353,6 +363,7 @@ def replacement(doc: XmlDocument) -> list[Finding]:
     return c.findings(nodes[0] if nodes else None)
 
 
+@decides("DMP-12")
 def contacts(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-12", "Coordonnées (telecom, addr) conformes : usages et schémas admis.")
     for node in header_elements(doc, "telecom"):
@@ -377,6 +388,7 @@ def contacts(doc: XmlDocument) -> list[Finding]:
     return c.findings()
 
 
+@decides("DMP-13")
 def null_flavors(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-13", "nullFlavor de l'en-tête limités à UNK, NASK, ASKU, NAV, MSK.")
     for node in (n for n in header_elements(doc) if n.get("nullFlavor") is not None):
@@ -389,6 +401,7 @@ def null_flavors(doc: XmlDocument) -> list[Finding]:
     return c.findings()
 
 
+@decides("DMP-14")
 def national_ids(doc: XmlDocument) -> list[Finding]:
     c = Check(doc, "DMP-14", "Identifiants nationaux des professionnels et des structures bien formés.")
     ids = header_elements(doc, "id")

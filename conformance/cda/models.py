@@ -5,6 +5,7 @@ The model is recognised by its templateId; what each model requires is data (``m
 
 from __future__ import annotations
 
+from ..decides import decides
 from ..model import Finding, omitted
 from ..xmlsafe import XmlDocument
 from .common import Check, cda_layer
@@ -30,6 +31,7 @@ def _matches(node, allowed: list[str]) -> bool:
     return False
 
 
+@decides("DMP-19", "DMP-20", "DMP-21", "DMP-22", "DMP-23")
 def _check_model(doc: XmlDocument, model: dict) -> list[Finding]:
     name = model["label"]
     out: list[Finding] = []

@@ -8,6 +8,7 @@ the CDA R2 standard itself: the order and cardinality of the ClinicalDocument ch
 
 from __future__ import annotations
 
+from ..decides import decides
 from ..model import Finding, failed, passed
 from ..xmlsafe import HL7_NS, XmlDocument
 from .common import cda_layer
@@ -46,6 +47,7 @@ _POSITION = {name: i for i, (name, _, _) in enumerate(HEADER_SEQUENCE)}
 MAX_SCHEMA_ERRORS = 50
 
 
+@decides("DMP-02")
 def _builtin(doc: XmlDocument) -> list[Finding]:
     problems: list[Finding] = []
     counts: dict[str, int] = {}

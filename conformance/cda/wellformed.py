@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ..decides import decides
 from ..model import Finding, Location, failed, omitted, passed
 from ..xmlsafe import HL7_NS, XmlDocument, XmlProblem
 from .common import CDA_ROOT
 
 
+@decides("DMP-01")
 def check_wellformed(doc: XmlDocument, ctx) -> list[Finding]:
     root = doc.root
     if root.tag == CDA_ROOT and doc.form:

@@ -11,14 +11,18 @@ import os
 import signal
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from typing import Protocol
 
+from ..inputs import MEMBER_SEPARATOR, read_file, run_documents, shipped
 from ..model import ScenarioResult
 from ..settings import RunSettings
+from ..xds.mtom import MAX_BODY_BYTES
+from ..xds.xdm import MAX_ARCHIVE_BYTES
 from . import ExecutorError
-from .plan import evaluate_document, offline_plan
+from .plan import document_ids, evaluate_document, offline_plan, unevaluable
 
 Batch = list[tuple[str, str]]  # (document path, document id in nodeids)
 DASK_PREFIX = "dask://"
@@ -35,8 +39,6 @@ IN_FLIGHT = 4  # batches submitted ahead per worker
 
 def evaluate_batch(batch: Batch, settings: RunSettings) -> list[ScenarioResult]:
     """Evaluate a batch; a document that breaks the harness yields its own error, never stops the batch."""
-    from .plan import unevaluable
-
     results: list[ScenarioResult] = []
     for path, doc_id in batch:
         try:
@@ -102,8 +104,6 @@ def ship(batch: Batch, limit: int) -> dict[str, bytes]:
     """The files of a batch, each cut at ``limit`` plus one byte, for a worker that does not see this disk
     (a document inside a container travels inside its file). A file this machine cannot read is not sent:
     the worker meets the error reading it, as a local run would."""
-    from ..inputs import MEMBER_SEPARATOR, read_file
-
     files: dict[str, bytes] = {}
     for path, _ in batch:
         outer = path if os.path.isfile(path) else path.partition(MEMBER_SEPARATOR)[0]
@@ -117,8 +117,6 @@ def ship(batch: Batch, limit: int) -> dict[str, bytes]:
 
 def evaluate_shipped(batch: Batch, settings: RunSettings, files: dict[str, bytes]) -> list[ScenarioResult]:
     """A batch on a Dask worker, reading the files that came with it (none: from the shared disk)."""
-    from ..inputs import shipped
-
     with shipped(files):
         return evaluate_batch(batch, settings)
 
@@ -127,8 +125,6 @@ class ProcessPool:
     task = staticmethod(evaluate_batch)  # what a worker runs on a batch (as DaskCluster.task)
 
     def __init__(self, workers: int):
-        from concurrent.futures import ProcessPoolExecutor
-
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
 
@@ -149,7 +145,7 @@ class DaskCluster:
     task = staticmethod(evaluate_shipped)  # what a worker runs on a batch
 
     def __init__(self, address: str | None, workers: int):
-        try:
+        try:  # an optional dependency (the « distribue » extra), heavy to import
             from distributed import Client, LocalCluster
         except ImportError:
             raise ExecutorError("Dask n'est pas installé : pip install 'dui-conformance[distribue]'.") from None
@@ -165,9 +161,6 @@ class DaskCluster:
         self.ships = address is not None
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
-        from ..xds.mtom import MAX_BODY_BYTES
-        from ..xds.xdm import MAX_ARCHIVE_BYTES
-
         limit = max(settings.max_bytes, MAX_ARCHIVE_BYTES, MAX_BODY_BYTES)  # the largest bound a reader applies
 
         def submit(batch: Batch):
@@ -233,9 +226,6 @@ def evaluate_offline(
 
     Results go in whole batches at a time, so an interruption (Ctrl-C) leaves ``results``
     holding every scenario of the documents it holds at all."""
-    from ..inputs import run_documents
-    from .plan import document_ids
-
     paths = sorted(path for path, _ in run_documents(settings.inputs, settings.max_bytes))
     ids = document_ids(paths)
     on_total(len(paths))

@@ -6,7 +6,8 @@ For offline documents the evaluation is a pure function of (document, settings),
 parses the features once, resolves each step to its one definition in
 ``dui_conformance.features.steps`` once, and calls those functions directly: no collection, no
 fixture machinery, no failure report formatted for every failing scenario. It reproduces what
-``plugin.py`` records (``tests/engine`` proves the two give the same results on the fixtures).
+``plugin.py`` records (``tests/e2e/test_same_verdicts.py`` proves the two give the same results on the
+fixtures).
 
 Offline steps may ask for ``document``, ``settings``, ``verdict``, ``exported_document``, the
 arguments parsed from their text and the ``target_fixture`` values of earlier steps; a step that
@@ -16,9 +17,11 @@ asks for anything else is a harness error of its scenario, never a silent pass.
 from __future__ import annotations
 
 import gc
+import pkgutil
 import time
 import traceback
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import import_module
@@ -29,10 +32,9 @@ from typing import Any, Callable
 from ..inputs import InputDocument, load
 from ..model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
 from ..requirements.catalogue import ID_PATTERN
-from ..settings import OFFLINE, RunSettings
+from ..settings import ALL_KINDS, FEATURES_DIR, FEATURES_PACKAGE, OFFLINE, RunSettings
 
-STEP_PACKAGE = "dui_conformance.features.steps"
-ALL_KINDS = "tout"
+STEP_PACKAGE = f"{FEATURES_PACKAGE}.steps"
 PLAN_MODULE = "test_plan.py"  # nodeids name the module that pytest collects the plan from
 
 
@@ -110,7 +112,7 @@ def undefined_step(keyword: str, text: str) -> str:
     return f"Étape non définie dans le harnais : « {keyword} {text} »"
 
 
-def applies_to(tags: set[str], kind: str) -> bool:
+def applies_to(tags: AbstractSet[str], kind: str) -> bool:
     """An offline scenario runs on the documents of the kinds it is tagged with (or all: ``@tout``)."""
     return ALL_KINDS in tags or kind in tags
 
@@ -124,8 +126,6 @@ def load_step_modules(offline_only: bool = False) -> list[Any]:
     The offline engine skips the live ones: importing them (mocks, Twisted, the OIDC client) cost more than
     a few hundred documents' evaluation in every worker; an offline scenario using a live step would be
     « étape non définie », a harness error, never a silent pass."""
-    import pkgutil
-
     package = import_module(STEP_PACKAGE)
     return [
         import_module(f"{STEP_PACKAGE}.{info.name}")
@@ -183,7 +183,8 @@ class OfflinePlan:
 
 @lru_cache(maxsize=1)
 def offline_plan() -> OfflinePlan:
-    """The offline scenarios of the plan, in pytest's collection order, steps resolved once per process."""
+    """The offline scenarios of the plan, in pytest's collection order, steps resolved once per process
+    (pytest-bdd, and pytest with it, loaded here: reports and the runner read this module without them)."""
     from pytest_bdd.feature import get_features
     from pytest_bdd.scenario import get_python_name_generator, parse_step_arguments
     from pytest_bdd.steps import step_function_context_registry
@@ -194,10 +195,9 @@ def offline_plan() -> OfflinePlan:
     definitions = [
         c for c in list(step_function_context_registry.values()) if c.step_func.__module__.startswith(STEP_PACKAGE)
     ]
-    features_dir = Path(import_module("dui_conformance.features").__file__).parent
     taken: set[str] = set()
     planned = []
-    for feature in get_features([str(features_dir)]):
+    for feature in get_features([str(FEATURES_DIR)]):
         for template in feature.scenarios.values():
             function_name = next(n for n in get_python_name_generator(template.name) if n not in taken)
             taken.add(function_name)
@@ -241,13 +241,15 @@ def offline_plan() -> OfflinePlan:
 
 
 def document_ids(paths: list[str]) -> dict[str, str]:
-    """The id of each document in scenario nodeids: its file name, made unique as pytest does."""
+    """The id of each document in scenario nodeids: its file name, made unique as pytest does (its own
+    escaping, loaded here: see :func:`offline_plan`)."""
     from _pytest.compat import ascii_escaped
 
     names = [ascii_escaped(Path(p).name) for p in paths]
     counts = Counter(names)
     taken = set(names)
-    ids, suffixes = {}, Counter()
+    ids: dict[str, str] = {}
+    suffixes: Counter[str] = Counter()
     for path, name in zip(paths, names, strict=False):
         if counts[name] > 1:
             sep = "_" if name and name[-1].isdigit() else ""

@@ -80,7 +80,8 @@ def load(path: Path) -> Loaded:
         if duplicates:
             raise InputError(str(path), [f"clé en double : {key}" for key in duplicates])
         try:
-            lines = _lines(yaml.compose(text, Loader=yaml.SafeLoader), str(path))
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            lines = _lines(node, str(path)) if node is not None else {}
         except (yaml.YAMLError, InputError, RecursionError):
             lines = {}  # valid JSON that PyYAML (YAML 1.1) does not compose: errors keep their path only
         return Loaded(data, lines)

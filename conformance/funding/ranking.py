@@ -1,6 +1,6 @@
 """Ranking eligible clusters within a regional envelope: priority, not eligibility.
 
-Seed 000: clusters never funded before come first. Then the ARS's own order (``priorite`` in
+The FAQ ARS Occitanie: clusters never funded before come first. Then the ARS's own order (``priorite`` in
 the cluster file), then the order the files were given. Clusters are taken in that order while
 the envelope lasts; one that no longer fits is *hors enveloppe*, and the next ones may still fit.
 """
@@ -29,9 +29,11 @@ def rank(results: list[FundingResult], envelope: int | None) -> list[dict[str, A
     )
     rows, used = [], 0
     for position, result in enumerate(order, 1):
-        fits = envelope is None or used + result.total <= envelope
-        if fits:
-            used += result.total
+        total = result.total
+        # an amount left to a parameter cannot be placed in the envelope: undecided (None), and not counted
+        fits = True if envelope is None else (None if total is None else used + total <= envelope)
+        if fits and total is not None:
+            used += total
         rows.append(
             {
                 "rang": position,

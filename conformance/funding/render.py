@@ -7,73 +7,121 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .eligibility import PART_LABELS, euros
+from . import french as fr
+from .french import euros
 
 STATUS_STYLE = {
-    "respectee": ("✔ respectée", "green"),
-    "non_respectee": ("✘ non respectée", "bold red"),
-    "refus_partiel": ("◐ refus partiel", "yellow"),
-    "a_verifier": ("? à vérifier", "cyan"),
-    "non_applicable": ("– non applicable", "dim"),
-    "remplie": ("✔ remplie", "green"),
-    "non_remplie": ("✘ non remplie", "bold red"),
-    "non_evaluee": ("· non évaluée", "dim"),
-    "liberable": ("✔ libérable", "green"),
-    "partiellement_liberable": ("◐ partiellement libérable", "yellow"),
-    "bloquee": ("✘ bloquée", "bold red"),
-    "en_attente": ("… en attente", "cyan"),
-    "sans_objet": ("– sans objet", "dim"),
+    "respectee": ("✔", "green"),
+    "non_respectee": ("✘", "bold red"),
+    "refus_partiel": ("◐", "yellow"),
+    "a_verifier": ("?", "cyan"),
+    "non_applicable": ("–", "dim"),
+    "remplie": ("✔", "green"),
+    "non_remplie": ("✘", "bold red"),
+    "partiellement_remplie": ("◐", "yellow"),
+    "non_evaluee": ("·", "dim"),
+    "non_decidable": ("·", "yellow"),
+    "liberable": ("✔", "green"),
+    "partiellement_liberable": ("◐", "yellow"),
+    "bloquee": ("✘", "bold red"),
+    "en_attente": ("…", "cyan"),
+    "sans_objet": ("–", "dim"),
+}
+PARAMETER_STATUS = {
+    "a_renseigner": "[bold cyan]à renseigner par l'ARS[/]",
+    "non_verifie": "[yellow]valeur non vérifiée[/]",
+    "renseigne": "[green]renseigné par l'ARS[/]",
 }
 
 
 def _status(code: str) -> str:
-    label, style = STATUS_STYLE.get(code, (code, ""))
-    return f"[{style}]{label}[/]" if style else label
+    symbol, style = STATUS_STYLE[code]
+    return f"[{style}]{symbol} {fr.STATUSES[code]}[/]"
 
 
 def _share(value: float | None) -> str:
     return f"{value:.0%}" if value is not None else "–"
 
 
+def _parameter_value(parameter: dict[str, Any]) -> str:
+    value = parameter["valeur"]
+    if value is None:
+        return "–"
+    return {"part": fr.pct, "euros": euros}.get(parameter["type"], lambda v: str(int(v)))(value)
+
+
+def _computed(result: dict[str, Any]) -> str:
+    """The project's amount, a range when the ARS's choice decides it, or why it is undetermined."""
+    if result["fourchette"]:
+        return f"de {euros(result['fourchette']['min'])} à {euros(result['fourchette']['max'])} (choix de l'ARS)"
+    if result["montant_calcule"] is None:
+        return "non déterminé (paramètres à renseigner)"
+    return euros(result["montant_calcule"])
+
+
 def show_funding(console: Console, result: dict[str, Any]) -> None:
     grappe, campaign = result["grappe"], result["campagne"]
     solution = grappe["solution"]
     console.rule(f"[bold]{grappe['nom']}")
+    other = (
+        f" — le fichier de grappe déclare une autre campagne ; la grappe est évaluée selon « {campaign['titre']} »"
+        if grappe["campagne_declaree"] != campaign["id"]
+        else ""
+    )
     console.print(
-        f"Campagne [bold]{campaign['id']}[/] ({campaign['titre']}, version {campaign['version']}) — "
-        f"projet {PART_LABELS[grappe['type_projet']]}, territoire {grappe['territoire']}, "
+        f"Campagne : [bold]{campaign['titre']}[/] (jeu de règles du {fr.date_fr(campaign['version'])}){other}."
+    )
+    period = f" ; {result['detail']['periode']}" if result["detail"]["periode"] else ""
+    console.print(
+        f"Projet : {fr.PARTS[grappe['type_projet']]} ; territoire déclaré : {fr.territory(grappe['territoire'])}"
+        f"{period} ; "
         f"solution {solution['nom']} {solution['version']} ({solution['editeur']})."
     )
-    verdict = "[bold green]ÉLIGIBLE[/]" if result["eligible"] else "[bold red]NON ÉLIGIBLE[/]"
-    console.print(
-        f"Verdict : {verdict} — montant total : [bold]{euros(result['montant_total'])}[/]"
-        + ("" if result["eligible"] else f" (montant calculé si éligible : {euros(result['montant_calcule'])})")
-    )
+    if result["eligible"]:
+        console.print(f"Verdict : [bold green]ÉLIGIBLE[/] — montant total : [bold]{_computed(result)}[/]")
+    else:
+        console.print(
+            f"Verdict : [bold red]NON ÉLIGIBLE[/] — montant total : [bold]{euros(0)}[/] "
+            f"(montant calculé si éligible : {_computed(result)})"
+        )
 
-    rules = Table(title="Règles", show_lines=False)
-    for column in ("Règle", "Statut", "Constat", "Source"):
+    rules = Table(title="Règles", show_lines=True)
+    for column in ("Règle", "Statut", "Constat", "Sources"):
         rules.add_column(column, overflow="fold")
     order = {"non_respectee": 0, "refus_partiel": 1, "a_verifier": 2, "respectee": 3, "non_applicable": 4}
-    for reason in sorted(result["raisons"], key=lambda r: order.get(r["statut"], 5)):
-        rules.add_row(reason["regle"], _status(reason["statut"]), reason["message"], reason["source"])
+    for reason in sorted(result["raisons"], key=lambda r: order[r["statut"]]):
+        rules.add_row(reason["titre"], _status(reason["statut"]), reason["message"], reason["source"])
     console.print(rules)
+
+    if result["parametres"]:
+        parameters = Table(title="Paramètres qu'aucune source ne fixe")
+        for column in ("Paramètre", "Valeur", "Statut", "Pourquoi un paramètre", "Origine de la valeur"):
+            parameters.add_column(column, overflow="fold")
+        for parameter in result["parametres"]:
+            parameters.add_row(
+                parameter["libelle"],
+                _parameter_value(parameter),
+                PARAMETER_STATUS[parameter["statut"]],
+                parameter["pourquoi"],
+                parameter["origine"] or "–",
+            )
+        console.print(parameters)
 
     detail = Table(title="Détail par organisme gestionnaire et par ESMS")
     for column in ("Organisme / ESMS", "FINESS", "Région", "Parts", "Montant", "Usage"):
         detail.add_column(column, overflow="fold")
     for og in result["detail"]["organismes"]:
-        detail.add_row(
-            f"[bold]{og['nom']}[/]{' (petit OG)' if og['petit'] else ''}",
-            "",
-            "",
-            "",
-            f"[bold]{euros(og['montant'])}[/]",
-            "",
-        )
+        size = f" ({og['esms_geres']} ESMS{', petit' if og['petit'] else ''})" if og["esms_geres"] else ""
+        holder = " — porteur" if og["porteur"] else ""
+        detail.add_row(f"[bold]{og['nom']}[/]{size}{holder}", "", "", "", f"[bold]{euros(og['montant'])}[/]", "")
         for esms in og["esms"]:
             parts = "\n".join(
-                f"{PART_LABELS[p['part']]} : "
-                + (euros(p["montant"]) if p["accordee"] else f"[red]refusée[/] ({p['motif']})")
+                f"{p['libelle']} : "
+                + (
+                    euros(p["montant"]) + (" si l'ARS le retient (plafond)" if p["choix_ars"] else "")
+                    if p["accordee"]
+                    else f"[red]refusée[/] ({p['motif']})"
+                )
                 for p in esms["parts"]
             )
             usage = _status(esms["usage"]["statut"]) if esms["usage"] else "–"
@@ -82,7 +130,7 @@ def show_funding(console: Console, result: dict[str, Any]) -> None:
             )
     for part in result["detail"]["accompagnement"]:
         detail.add_row(
-            f"[bold]Accompagnement[/] : {PART_LABELS.get(part['part'], part['part'])}",
+            f"[bold]Accompagnement[/] : {part['libelle']}",
             "",
             "",
             "accordé" if part["accordee"] else f"[red]refusé[/] ({part['motif']})",
@@ -99,17 +147,19 @@ def show_funding(console: Console, result: dict[str, Any]) -> None:
     if result["detail"]["ars_instructrice"]:
         console.print(f"ARS instructrice : {result['detail']['ars_instructrice']}")
 
-    tranches = Table(title="Tranches de paiement")
+    tranches = Table(title="Tranches de paiement", show_lines=True)
     for column in ("Tranche", "Part", "Montant", "Statut", "Libérable", "Conditions"):
         tranches.add_column(column, overflow="fold")
     for tranche in result["tranches"]:
-        conditions = "\n".join(f"{_status(c['statut'])} {c['id']} : {c['message']}" for c in tranche["conditions"])
+        conditions = "\n".join(f"{_status(c['statut'])} {c['libelle']} : {c['message']}" for c in tranche["conditions"])
         status = _status(tranche["statut"])
-        if tranche["sous_reserve"] and tranche["montant_liberable"]:
-            status += "\n[cyan]sous réserve :[/] " + ", ".join(tranche["sous_reserve"])
+        if tranche["statut"] == "a_verifier":
+            status += f"\n[cyan]{euros(tranche['montant_sous_reserve'])} une fois vérifiés par l'ARS :[/] " + ", ".join(
+                fr.CONDITIONS[c].lower() for c in tranche["sous_reserve"]
+            )
         tranches.add_row(
             tranche["libelle"],
-            f"{tranche['part']} %",
+            tranche["part_libelle"],
             euros(tranche["montant"]),
             status,
             euros(tranche["montant_liberable"]),
@@ -118,7 +168,7 @@ def show_funding(console: Console, result: dict[str, Any]) -> None:
     console.print(tranches)
 
 
-def show_ranking(console: Console, rows: list[dict[str, Any]], envelope: int | None, region: str) -> None:
+def show_ranking(console: Console, rows: list[dict[str, Any]], envelope: int | None, region: str, rule: str) -> None:
     title = "Classement des grappes" + (
         f" — enveloppe {euros(envelope)}" if envelope is not None else " (sans enveloppe)"
     )
@@ -127,25 +177,25 @@ def show_ranking(console: Console, rows: list[dict[str, Any]], envelope: int | N
     table = Table(title=title)
     for column in ("Rang", "Grappe", "Déjà financée", "Priorité ARS", "Montant", "Cumul", "Enveloppe"):
         table.add_column(column)
+    fits_label = {
+        True: "[green]dans l'enveloppe[/]",
+        False: "[red]hors enveloppe[/]",
+        None: "[cyan]montant non fixé[/]",
+    }
     for row in rows:
-        place = str(row["rang"]) if row["rang"] else "non éligible"
-        fits = (
-            "[green]dans l'enveloppe[/]"
-            if row["dans_enveloppe"]
-            else ("[red]hors enveloppe[/]" if row["rang"] else "–")
-        )
         table.add_row(
-            place,
+            str(row["rang"]) if row["rang"] else "non éligible",
             row["grappe"],
             "oui" if row["deja_finance"] else "non",
             str(row["priorite"] or "–"),
             euros(row["montant"]),
             euros(row["cumul"]),
-            fits,
+            fits_label[row["dans_enveloppe"]] if row["rang"] else "–",
         )
     console.print(table)
     console.print(
-        "Priorité aux grappes jamais financées (seed 000), puis rang donné par l'ARS, puis ordre des fichiers."
+        "Priorité aux grappes jamais financées, puis rang donné par l'ARS, puis ordre des fichiers"
+        + (f" — {rule}." if rule else ".")
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..inputs import CDA, FHIR, HL7V2, InputDocument, InputTooLarge
 from ..model import Finding, Location, omitted
+from ..run_checks import register_run_check
 from ..xmlsafe import XmlProblem
 from .cda_record import check_cda_record_target, read_cda
 from .fhir_patient import check_fhir_patient, read_fhir
@@ -63,6 +64,9 @@ IDENTITY_CHECKS: dict[str, Callable[[Identity, InsContext], list[Finding]]] = {
     "INS-15": lambda i, c: check_status_unambiguous(i),
     "INS-16": lambda i, c: check_nir_month(i, c.rules),
 }
+
+# INS-04 over the whole run: every INS a production one is more likely the --environnement option than each document.
+register_run_check("INS-04", lambda findings, settings: suggest_environment(findings, settings.environment))
 
 
 def check_structure(doc: InputDocument, rules: InsRules | None = None) -> list[Finding]:

@@ -3,6 +3,7 @@ comes with every trait element and the right qualifiers (INS-12, Structuration m
 
 from __future__ import annotations
 
+from ..decides import decides
 from ..model import Finding, failed, omitted, passed
 from ..xmlsafe import XmlDocument
 from .identity import INS_OID_ARC, Identity, normalise_date
@@ -88,6 +89,7 @@ def read_cda(xml: XmlDocument) -> list[Identity]:
     return identities
 
 
+@decides("INS-12")
 def check_cda_record_target(xml: XmlDocument) -> list[Finding]:
     """INS-12: a patientRole carrying an INS carries all INS trait elements, rightly qualified."""
     roles = xml.xpath(ROLES)

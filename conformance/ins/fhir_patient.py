@@ -11,6 +11,7 @@ from typing import Any
 
 from fhir.resources.R4B.patient import Patient
 
+from ..decides import decides
 from ..model import Finding, Location, failed, omitted, passed
 from .identity import (
     FR_CORE,
@@ -146,6 +147,7 @@ def read_fhir(data: Any, path: str) -> list[Identity]:
     return [read_patient(prefix, resource, path) for prefix, resource in patients(data)]
 
 
+@decides("INS-14")
 def _check_identifier(prefix: str, i: int, identifier: dict, path: str) -> list[Finding]:
     where = Location(file=path, xpath=f"{prefix}.identifier[{i}]")
     system, oid = identifier.get("system"), _oid(identifier.get("system"))
@@ -187,6 +189,7 @@ def _check_identifier(prefix: str, i: int, identifier: dict, path: str) -> list[
     return out
 
 
+@decides("INS-14")
 def _check_patient(prefix: str, patient: dict, path: str) -> list[Finding]:
     where = Location(file=path, xpath=prefix)
     out = []

@@ -16,6 +16,7 @@ from hl7apy.core import Field, Segment
 from hl7apy.exceptions import HL7apyException
 from hl7apy.parser import parse_message
 
+from ..decides import decides
 from ..model import Finding, Location, failed, omitted, passed, skipped
 from .identity import INS_OIDS, PAM_FR_0445, STATUSES, Identity, is_ins_oid, normalise_date
 from .rules import InsRules, default_rules
@@ -158,6 +159,7 @@ def read_hl7v2(text: str, path: str, rules: InsRules | None = None) -> tuple[lis
     return [read_pid(pid, rules) for pid in pids], errors
 
 
+@decides("INS-13")
 def _check_pid(pid: Pid, rules: InsRules) -> list[Finding]:
     ins = ins_repetitions(pid, rules)
     if not ins:

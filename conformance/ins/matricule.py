@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+from ..decides import decides
 from ..model import Finding, Outcome, failed, omitted, passed, skipped
 from .identity import INS_OIDS, OID_NIA, PRODUCTION_OIDS, TEST_OIDS, Identity
 from .rules import InsRules, default_rules
@@ -31,6 +32,7 @@ def expected_key(matricule: str, rules: InsRules | None = None) -> int:
     return 97 - int(body) % 97
 
 
+@decides("INS-01")
 def check_matricule(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-01: 15 characters (13 + key), key = 97 − (n mod 97)."""
     mat, where = identity.matricule, identity.locate("matricule")
@@ -115,6 +117,7 @@ def _aspects(identity: Identity, mat: str, rules: InsRules) -> Iterator[tuple[st
         yield "lieu de naissance", None if _same_place(mat[5:10], cog, rules) else problem, "birth_place"
 
 
+@decides("INS-02")
 def check_nir_traits(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-02: sex digit, year, month and birth place of the NIR agree with the traits."""
     mat, where = identity.matricule, identity.locate("matricule")
@@ -133,6 +136,7 @@ def check_nir_traits(identity: Identity, rules: InsRules | None = None) -> list[
     return [passed("INS-02", f"Matricule {mat} cohérent avec les traits ({detail}).", where, mat)]
 
 
+@decides("INS-16")
 def check_nir_month(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-16 (advisory): a NIR month outside 01–12 that only secondary sources describe is a warning."""
     mat, where = identity.matricule, identity.locate("matricule")
@@ -158,6 +162,7 @@ def check_nir_month(identity: Identity, rules: InsRules | None = None) -> list[F
     return [omitted("INS-16", f"Mois {mat[3:5]} ni calendaire ni exception décrite : voir INS-02.", where, mat)]
 
 
+@decides("INS-03")
 def check_oid(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-03: the OID is one of the four INS authorities and fits the matricule type."""
     if not identity.carries_ins:
@@ -192,6 +197,7 @@ def check_oid(identity: Identity, rules: InsRules | None = None) -> list[Finding
     return [passed("INS-03", f"OID {oid} ({INS_OIDS[oid]}) connu et cohérent avec le matricule.", where, oid)]
 
 
+@decides("INS-04")
 def check_environment(identity: Identity, environment: str = "test") -> list[Finding]:
     """INS-04: no test/demo INS in production, no production INS in a test environment."""
     if environment not in ENVIRONMENTS:

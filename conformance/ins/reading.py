@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..decides import decides
 from ..inputs import CDA, FHIR, HL7V2, InputDocument, InputTooLarge
 from ..model import Finding, Location, failed, skipped
 from ..xmlsafe import XmlProblem
@@ -14,6 +15,7 @@ from .rules import InsRules
 KINDS = (CDA, HL7V2, FHIR)
 
 
+@decides("GEN-01", "GEN-02")
 def read_identities(doc: InputDocument, rules: InsRules | None = None) -> tuple[list[Identity], list[Finding]]:
     """Identities of a CDA, HL7 v2 or FHIR document; other kinds carry none."""
     where = Location(file=doc.path)

@@ -11,6 +11,7 @@ its VALI cannot tell a qualified identity from a validated one.
 
 from __future__ import annotations
 
+from ..decides import decides
 from ..model import Finding, failed, omitted, passed, skipped
 from .identity import (
     CS_FIABILITE,
@@ -67,6 +68,7 @@ def qualification(identity: Identity) -> tuple[str, str]:
     )
 
 
+@decides("INS-10")
 def check_ins_requires_qual(identity: Identity) -> list[Finding]:
     """INS-10: the INS matricule travels only with a qualified identity (as each standard codes it)."""
     if not identity.format_carries_status:
@@ -104,6 +106,7 @@ def check_ins_requires_qual(identity: Identity) -> list[Finding]:
     return [passed("INS-10", f"INS transmis pour une identité qualifiée : {why}.", where, evidence)]
 
 
+@decides("INS-15")
 def check_status_unambiguous(identity: Identity) -> list[Finding]:
     """INS-15 (advisory): the status code says without ambiguity that the identity carrying the INS is qualified."""
     if not identity.format_carries_status:
@@ -134,6 +137,7 @@ def _allowed_statuses(identity: Identity) -> tuple[tuple[str, ...], str]:
     return STATUSES, "RNIV EXI SI 07"
 
 
+@decides("INS-11")
 def check_status(identity: Identity) -> list[Finding]:
     """INS-11: status valid in its code system (PROV/RECUP/VALI/QUAL, PAM FR: PROV/VALI); DOUT/FICT stay
     PROV and never combine."""

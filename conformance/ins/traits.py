@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date
 
+from ..decides import decides
 from ..model import Finding, failed, omitted, passed
 from .identity import Identity
 from .rules import InsRules, default_rules
@@ -61,6 +62,7 @@ def _name_findings(
     return []
 
 
+@decides("INS-05")
 def check_birth_name(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-05: birth name present, upper case A-Z, allowed separators used properly."""
     if not identity.carries_ins:
@@ -85,6 +87,7 @@ def first_given_matches(first: str, given_list: str, rules: InsRules | None = No
     return given_list == first or given_list.startswith(first + " ")
 
 
+@decides("INS-06")
 def check_given_names(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-06: list of birth given names and first given name present, consistent, well written."""
     if not identity.carries_ins:
@@ -140,6 +143,7 @@ def _date_form(value: str, rules: InsRules) -> tuple[str | None, str]:
     return form, ""
 
 
+@decides("INS-07")
 def check_birth_date(identity: Identity, rules: InsRules | None = None, today: date | None = None) -> list[Finding]:
     """INS-07: birth date present and valid; partial dates only in the forms the INSi returns."""
     if not identity.carries_ins:
@@ -158,6 +162,7 @@ def check_birth_date(identity: Identity, rules: InsRules | None = None, today: d
     return [passed("INS-07", f"Date de naissance {value} valide, {kind}.", where, value)]
 
 
+@decides("INS-08")
 def check_sex(identity: Identity) -> list[Finding]:
     """INS-08: an identity carrying the INS has sex M or F."""
     if not identity.carries_ins:
@@ -177,6 +182,7 @@ def check_sex(identity: Identity) -> list[Finding]:
     ]
 
 
+@decides("INS-09")
 def check_birth_place(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-09: birth place is a 5-character COG code (99 + country abroad)."""
     if not identity.carries_ins:

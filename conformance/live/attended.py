@@ -14,16 +14,15 @@ import json
 import re
 import time
 import unicodedata
+from collections.abc import Sequence
 from email import message_from_bytes, policy
 from itertools import count
 from pathlib import Path
 from typing import Any, Protocol
 
+from lxml import etree
 from rich.console import Console
 from rich.markup import escape
-
-from dui_conformance.mocks.dmp import DmpMock
-from dui_conformance.mocks.mss import MssMock
 
 from ..exchanges import Exchange, ExchangeRecorder
 from ..mss import MimeProblem, is_mdn, parse_message
@@ -141,6 +140,57 @@ def _smtp(exchange: Exchange) -> bool:
     return exchange.request.method == "SMTP"
 
 
+class RegistryEntry(Protocol):
+    """A document the simulated DMP registered: its CDA uniqueId and its stored ebRIM metadata."""
+
+    @property
+    def unique_id(self) -> str: ...
+
+    @property
+    def metadata(self) -> etree._Element: ...
+
+
+class Registry(Protocol):
+    def get(self, entry_uuid: str) -> RegistryEntry | None: ...
+
+    def by_unique_id(self, unique_id: str) -> RegistryEntry | None: ...
+
+
+class RecordedDmp(Protocol):
+    """What the attended driver reads of the simulated DMP (``LiveEnvironment`` hands it the mock)."""
+
+    @property
+    def recorder(self) -> ExchangeRecorder: ...
+
+    @property
+    def store(self) -> Registry: ...
+
+
+class DeliveredMessage(Protocol):
+    @property
+    def uid(self) -> int: ...
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def received(self) -> float: ...
+
+
+class Mailboxes(Protocol):
+    def messages(self, address: str) -> Sequence[DeliveredMessage]: ...
+
+
+class RecordedMss(Protocol):
+    """What the attended driver reads of the simulated MSSanté operator (``LiveEnvironment`` hands it the mock)."""
+
+    @property
+    def recorder(self) -> ExchangeRecorder: ...
+
+    @property
+    def store(self) -> Mailboxes: ...
+
+
 class AttendedDriver:
     """Implements :class:`~dui_conformance.live.driver.DuiDriver` and :class:`~dui_conformance.live.driver.DmpDriver`
     through a human tester (DMP operations need ``dmp``, the DMP mock the DUI talks to; MSSanté ones ``mss``)."""
@@ -151,8 +201,8 @@ class AttendedDriver:
         config: DuiConfig,
         tester: Tester,
         adapter: AdapterClient | None = None,
-        dmp: DmpMock | None = None,
-        mss: MssMock | None = None,
+        dmp: RecordedDmp | None = None,
+        mss: RecordedMss | None = None,
     ):
         self.recorder = recorder
         self.config = config
@@ -264,7 +314,7 @@ class AttendedDriver:
 
     # --- DMP (what the adapter's « dmp » operations return, from the DMP mock's traffic) ----------
 
-    def _dmp(self) -> DmpMock:
+    def _dmp(self) -> RecordedDmp:
         if self.dmp is None:
             raise AttendedError("Aucun DMP simulé n'est relié au pilotage accompagné.")
         return self.dmp
@@ -404,7 +454,7 @@ class AttendedDriver:
 
     # --- MSSanté (what the adapter's « mss » operations return, from the MSSanté mock's traffic) ----
 
-    def _mss(self) -> MssMock:
+    def _mss(self) -> RecordedMss:
         if self.mss is None:
             raise AttendedError("Aucun opérateur MSSanté simulé n'est relié au pilotage accompagné.")
         return self.mss

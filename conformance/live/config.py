@@ -17,7 +17,7 @@ mss_imaps = 18005            # MSSanté operator, IMAPS (retrieval)
 pki = "pki"                  # test PKI folder kept between runs (reused when present, generated otherwise),
                              # so that a DUI started before the harness trusts its root and has its certificate
 
-[mss]                        # optional: the DUI's MSSanté mailbox (an APP mailbox of mocks/common/annuaire.toml)
+[mss]                        # optional: the DUI's MSSanté mailbox (an APP mailbox of conformance/psc/annuaire.toml)
 bal = "dui@ehpad-les-tilleuls.mssante.fr"
 
 [psc]                        # optional: Pro Santé Connect login of the DUI (see docs/pro-sante-connect.md)

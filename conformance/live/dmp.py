@@ -9,23 +9,24 @@ does for the INSi.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
 from ..cda import CdaContext, check_cda
+from ..decides import decides
 from ..exchanges import Exchange
 from ..ins.fhir_patient import ins_identifiers
 from ..model import Finding, Location, Outcome, failed, omitted, passed, skipped
 from ..xds import ebrim, parse_mtom, read_submission
-from ..xds.ids import QUERY, RETRIEVE
+from ..xds.dmp_requests import ITI18, ITI41, ITI43, check_query, check_retrieve, check_submission
 from ..xds.mtom import MtomProblem
 from ..xmlsafe import XmlProblem, parse_xml
 from .driver import DmpAnswer, answer_label
 from .ins import AdmissionRun
 
-ITI41, ITI18, ITI43 = "ITI-41", "ITI-18", "ITI-43"
 PENDING = "en_attente"
 _HL7 = {"hl7": ebrim.HL7}
 
@@ -34,7 +35,7 @@ _HL7 = {"hl7": ebrim.HL7}
 class FeedRun:
     """One feed order: the DUI's answer, the DMP traffic it caused, the documents it lists after."""
 
-    resident_id: str
+    resident_id: str | None  # None when the admission created no resident
     ins: str | None  # matricule the DUI declared at admission (in its export when its answer has none: attended mode)
     qualified: bool  # the DUI reported a qualified identity at admission (prerequisite of a feed)
     answer: DmpAnswer
@@ -134,16 +135,13 @@ def _unqualified(requirement: str) -> Finding:
     )
 
 
+@decides("DMP-40", "DMP-41", "DMP-42", "DMP-43", "DMP-44", "DMP-45", "DMP-46", "DMP-47", "DMP-48", "DMP-49", "DMP-50")
 def check_recorded(run: FeedRun, requirements: list[str]) -> list[Finding]:
-    """DMP-40…50: what :func:`dui_conformance.xds.check_iti41` found on each submission, as the DMP mock recorded it."""
+    """DMP-40…50: what :func:`dui_conformance.xds.check_iti41` finds on each submission the DMP mock recorded."""
     submissions = run.submissions()
     if not submissions:
         return [skipped(req, "Aucune soumission ITI-41 observée : rien à vérifier.") for req in requirements]
-    out = []
-    for e in submissions:
-        for data in e.data.get("findings", []):
-            if data["requirement"] in requirements:
-                out.append(Finding.from_dict({**data, "exchange": e.id}))
+    out = [f for e in submissions for f in check_submission(e) if f.requirement in requirements]
     seen = {f.requirement for f in out}
     return out + [
         skipped(req, "Règle non évaluée sur la soumission enregistrée.", _where(submissions[-1]))
@@ -152,6 +150,7 @@ def check_recorded(run: FeedRun, requirements: list[str]) -> list[Finding]:
     ]
 
 
+@decides("DMP-60")
 def check_single_submission(run: FeedRun) -> list[Finding]:
     """DMP-60: one accepted ITI-41 per order, for the resident's INS, carrying a CDA without failures."""
     submissions = run.submissions()
@@ -221,11 +220,11 @@ def read_patient_id(exchange: Exchange) -> str | None:
     return submission.submission_sets[0].external(ebrim.SS_PATIENT_ID)
 
 
-def _submission(exchange: Exchange):
+def _submission(exchange: Exchange) -> ebrim.Submission | None:
     request = exchange.request
-    content_type = next((v for k, v in request.headers.items() if k.lower() == "content-type"), "")
+    content_type = request.header("Content-Type") or ""
     try:
-        body = request.body.encode("utf-8")
+        body = request.content()
         if "multipart/related" in content_type.lower():
             body = parse_mtom(content_type, body).envelope
         return read_submission(parse_xml(body, exchange.id))
@@ -244,6 +243,7 @@ def _cda_replaces(data: bytes) -> list[str]:
     ]
 
 
+@decides("DMP-61")
 def check_replacement(run: FeedRun) -> list[Finding]:
     """DMP-61: the replacement carries RPLC → replaced entryUUID, and its CDA relatedDocument RPLC."""
     previous = run.replaced
@@ -315,6 +315,7 @@ def _cda_ids(run: FeedRun) -> list[str]:
     return ids
 
 
+@decides("DMP-62")
 def check_refused_unqualified(run: FeedRun) -> list[Finding]:
     """DMP-62: for an identity that is not qualified, an error and no request to the DMP."""
     out = [
@@ -339,6 +340,7 @@ def check_refused_unqualified(run: FeedRun) -> list[Finding]:
     ]
 
 
+@decides("DMP-63")
 def check_error_kept(run: FeedRun) -> list[Finding]:
     """DMP-63: after a DMP error, the DUI reports it and lists the document as pending."""
     rejected = [e for e in run.submissions() if e.data.get("status") == "Failure"]
@@ -385,12 +387,13 @@ def check_error_kept(run: FeedRun) -> list[Finding]:
     ]
 
 
+@decides("DMP-64")
 def check_integration(run: IntegrationRun) -> list[Finding]:
     """DMP-64: ITI-18 on the resident's INS, ITI-43 of each new document, filed in this resident's record only."""
     if run.patient_id is None:
         return [_unqualified("DMP-64")]
     queries, retrievals = run.of(ITI18), run.of(ITI43)
-    last = (run.exchanges or [None])[-1]
+    last = run.exchanges[-1] if run.exchanges else None
     out = []
     if run.answer.error_reported:
         out.append(failed("DMP-64", f"Intégration refusée par le DUI ({_problem(run.answer)}).", _where(last)))
@@ -441,24 +444,22 @@ def check_integration(run: IntegrationRun) -> list[Finding]:
     ]
 
 
-def _deviations(run: IntegrationRun, operation: str, requirement: str, label: str) -> list[Finding]:
+def _requests(
+    run: IntegrationRun, operation: str, requirement: str, check: Callable[[Exchange], list[Finding]]
+) -> list[Finding]:
     exchanges = run.of(operation)
     if not exchanges:
         return [skipped(requirement, f"Aucune requête {operation} observée : rien à vérifier.")]
-    out = []
-    for e in exchanges:
-        bad = [d for d in e.deviations if d.requirement in (requirement, None)]
-        out += [failed(requirement, f"{d.code} : {d.message_fr}", _where(e), d.code) for d in bad]
-        if not bad:
-            out.append(passed(requirement, f"Requête {operation} conforme ({label}).", _where(e)))
-    return out
+    return [f for e in exchanges for f in check(e)]
 
 
+@decides("DMP-53")
 def check_query_requests(run: IntegrationRun) -> list[Finding]:
-    """DMP-53: the ITI-18 requests as the DMP mock judged them."""
-    return _deviations(run, ITI18, QUERY, "SOAP 1.2, wsa:Action, FindDocuments, patientId INS, statut")
+    """DMP-53: the ITI-18 requests of the integration (FindDocuments on the resident's INS)."""
+    return _requests(run, ITI18, "DMP-53", check_query)
 
 
+@decides("DMP-54")
 def check_retrieve_requests(run: IntegrationRun) -> list[Finding]:
-    """DMP-54: the ITI-43 requests as the DMP mock judged them."""
-    return _deviations(run, ITI43, RETRIEVE, "SOAP 1.2, wsa:Action, RepositoryUniqueId et DocumentUniqueId connus")
+    """DMP-54: the ITI-43 requests of the integration (documents the DMP holds)."""
+    return _requests(run, ITI43, "DMP-54", check_retrieve)

@@ -11,9 +11,10 @@ import json
 import shutil
 import ssl
 import tempfile
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, cast
 
 # The live-environment seam: the one place where the library starts the mocks.
 from dui_conformance.mocks.common import MockService, TestPki
@@ -25,8 +26,11 @@ from dui_conformance.mocks.psc import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, 
 
 from ..exchanges import Exchange
 from ..files import write_atomically
-from ..model import Finding, Location, Outcome, failed
+from ..ins.insi_request import check_insi_exchange
+from ..model import Finding, Outcome
+from ..mss.submission import check_submission
 from ..psc import judge_exchanges as judge_psc_exchanges
+from ..xds.dmp_requests import check_dmp_exchange
 from .adapter import AdapterClient, AdapterError
 from .attended import AttendedDriver, TerminalTester, Tester, terminal_available
 from .config import ATTENDED, ConfigError, DuiConfig, PscSettings
@@ -61,32 +65,27 @@ MOCK_FACTORIES: dict[str, Callable[..., MockService]] = {
 # The reference DUI answers the PSC callback only after its token and userinfo calls: a short watch suffices.
 REFERENCE_PSC_WAIT_S = 0.1
 
-# service name -> {operation: requirement} for a deviation a mock recorded without naming its requirement
-# (key None: any other operation); later services add theirs.
-DEVIATION_REQUIREMENTS: dict[str, dict[str | None, str]] = {
-    "insi": {None: "INS-21"},
-    "dmp": {"ITI-18": "DMP-53", "ITI-43": "DMP-54", None: "DMP-40"},
+ExchangeJudge = Callable[[Sequence[Exchange]], list[Finding]]
+"""The library's judgement of the exchanges one simulated service recorded during a scenario."""
+
+
+def each(check: Callable[[Exchange], list[Finding]]) -> ExchangeJudge:
+    """The judge that applies a check of one exchange to every exchange, in order."""
+
+    def judge(exchanges: Sequence[Exchange]) -> list[Finding]:
+        return [finding for exchange in exchanges for finding in check(exchange)]
+
+    return judge
+
+
+# service name -> its judge; every mock has one, so that no exchange of a scenario goes unjudged.
+EXCHANGE_JUDGES: dict[str, ExchangeJudge] = {
+    "insi": each(check_insi_exchange),
+    "dmp": each(check_dmp_exchange),
+    "psc": judge_psc_exchanges,
+    MSS: each(check_submission),
 }
-
-
-def exchange_findings(exchange: Exchange) -> list[Finding]:
-    """The failures a mock recorded on one exchange: its checks' failing findings (ITI-41) and its deviations."""
-    where = Location(exchange=exchange.id)
-    recorded = [
-        Finding.from_dict({**data, "exchange": exchange.id})
-        for data in exchange.data.get("findings", [])
-        if data.get("outcome") in (Outcome.FAIL.value, Outcome.ERROR.value)
-    ]
-    known = {(f.requirement, f.message) for f in recorded}
-    defaults = DEVIATION_REQUIREMENTS.get(exchange.service, {})
-    out = list(recorded)
-    for d in exchange.deviations:
-        if (d.code, d.message_fr) in known:
-            continue  # the same failure, already taken from the recorded findings
-        requirement = d.requirement or defaults.get(exchange.operation) or defaults.get(None)
-        if requirement:
-            out.append(failed(requirement, f"{d.code} : {d.message_fr}", where, d.code))
-    return out
+FAILING = (Outcome.FAIL, Outcome.ERROR)
 
 
 class LiveEnvironment:
@@ -132,12 +131,16 @@ class LiveEnvironment:
             )
         self.pki_dir = Path(pki_dir) if pki_dir else (dui_config.pki if dui_config else None)
         self.mss_mailbox = (dui_config.mss_mailbox if dui_config else None) or DUI_MAILBOX
-        self._own_dir = None if services_file else Path(tempfile.mkdtemp(prefix="dui-conformance-"))
-        self.services_file = Path(services_file) if services_file else self._own_dir / SERVICES_FILE
+        self._own_dir: Path | None = None  # the temporary folder of services-simules.json, removed on close
+        if services_file:
+            self.services_file = Path(services_file)
+        else:
+            self._own_dir = Path(tempfile.mkdtemp(prefix="dui-conformance-"))
+            self.services_file = self._own_dir / SERVICES_FILE
         self.tls = tls if tls is not None else bool(dui_config and dui_config.tls)
         self.pki: TestPki | None = None
         self._contexts: list[ssl.SSLContext] = []
-        self.mocks: dict[str, MockService] = {}
+        self.mocks: dict[str, MockService | MssMock] = {}
         self.reference: ReferenceDui | None = None
         self.driver: DuiDriver | None = None
         self.personas: dict[str, LivePersona] = {}
@@ -213,10 +216,8 @@ class LiveEnvironment:
                     )
                 self.tester = self._own_tester = TerminalTester()
             adapter = AdapterClient(config.adapter_url, config.timeout_s) if config.adapter_url else None
-            self.driver = AttendedDriver(
-                self.insi.recorder, config, self.tester, adapter, dmp=self.mocks.get("dmp"), mss=self.mocks.get(MSS)
-            )
-        elif config is not None:
+            self.driver = AttendedDriver(self.insi.recorder, config, self.tester, adapter, dmp=self.dmp, mss=self.mss)
+        elif config is not None and config.adapter_url:  # adapter mode: its URL is required (DuiConfig)
             self.driver = AdapterClient(config.adapter_url, config.timeout_s)
         if self.psc_settings is not None:
             settings = self.psc_settings
@@ -265,29 +266,32 @@ class LiveEnvironment:
         self._scenario_start = self.mark()
 
     def audit(self) -> list[Finding]:
-        """Every failure the mocks recorded since the last :meth:`reset`, whichever step caused the exchange
-        (a second submission, a retry…), so that no exchange of a scenario goes unjudged."""
+        """Every failure the library finds in what each mock recorded since the last :meth:`reset`, whichever
+        step caused the exchange (a second submission, a retry…), so that no exchange of a scenario goes unjudged."""
         if self._scenario_start is None:
             return []
-        exchanges = self.exchanges(since=self._scenario_start)
-        psc = judge_psc_exchanges([e for e in exchanges if e.service == "psc"])  # the PSC mock records, psc/ judges
-        return [f for e in exchanges for f in exchange_findings(e)] + psc
+        return [
+            finding
+            for name in self.mocks
+            for finding in EXCHANGE_JUDGES[name](self.exchanges(name, self._scenario_start))
+            if finding.outcome in FAILING
+        ]
 
     @property
     def insi(self) -> InsiMock:
-        return self.mocks["insi"]
+        return cast(InsiMock, self.mocks["insi"])
 
     @property
     def dmp(self) -> DmpMock:
-        return self.mocks["dmp"]
+        return cast(DmpMock, self.mocks["dmp"])
 
     @property
     def psc(self) -> PscMock:
-        return self.mocks["psc"]
+        return cast(PscMock, self.mocks["psc"])
 
     @property
     def mss(self) -> MssMock:
-        return self.mocks[MSS]
+        return cast(MssMock, self.mocks[MSS])
 
     def services(self) -> dict[str, Any]:
         """Content of services-simules.json: each mock's base endpoint, each of its operations' URL, its exchange
@@ -299,6 +303,8 @@ class LiveEnvironment:
             endpoints = getattr(mock, "endpoints", None)  # each operation or transaction by name
             if endpoints is not None:
                 services[name]["points_d_acces"] = endpoints()
+        if self.pki is None:  # not started: no mock either
+            return services
         if MSS in self.mocks:
             services[MSS].update(self.mss.urls, tls=self.pki.files())
         if "psc" in self.mocks:
@@ -344,11 +350,12 @@ class LiveEnvironment:
             persona = self.personas[persona_id]
         except KeyError:
             raise KeyError(f"Résident fictif « {persona_id} » inconnu (connus : {', '.join(self.personas)}).") from None
-        if by_vitale and persona.card is None:
+        card = persona.card if by_vitale else None
+        if by_vitale and card is None:
             raise ValueError(f"Le résident fictif « {persona_id} » n'a pas de carte Vitale.")
         since = self.mark()
-        if by_vitale:
-            admission = self.driver.admit_by_vitale(persona.card, id_document)
+        if card is not None:
+            admission = self.driver.admit_by_vitale(card, id_document)
         else:
             admission = self.driver.admit_by_traits(persona.traits, id_document)
         patient = self.driver.patient(admission) if admission.resident_id else None
@@ -358,5 +365,5 @@ class LiveEnvironment:
             patient,
             persona.expected(by_vitale),
             id_document,
-            persona.card if by_vitale else None,
+            card,
         )

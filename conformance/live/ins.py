@@ -12,17 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..decides import decides
 from ..exchanges import Exchange
 from ..ins import IDENTITY_CHECKS, InsContext
 from ..ins.fhir_patient import check_fhir_patient, ins_identifiers, read_patient
 from ..ins.identity import Identity, normalise_date
-from ..model import Finding, Location, errored, failed, omitted, passed, skipped
+from ..ins.insi_request import RESULTAT_NS, VITALE_OPERATION, check_insi_exchange
+from ..model import Finding, Location, Outcome, errored, failed, omitted, passed, skipped
 from ..xmlsafe import XmlProblem, parse_xml
 from .driver import Admission, VitaleCard, answer_label
 from .personas import FAULT
 
-VITALE_OPERATION = "rechercherInsAvecCarteVitale"
-RESULT_NS = "http://www.cnamts.fr/INSiResultat"
 # Documents that may justify a qualified identity: FR Core fr-core-cs-mode-validation-identity
 # [segur-spec-facts §1.3].
 VALIDATION_MODES = frozenset({"CN", "PA", "CS", "eCN", "IN", "AV", "LECV", "AN", "LEP", "CC", "ANCV", "CIMS"})
@@ -94,6 +94,7 @@ def _not_observed(req: str, run: AdmissionRun, case: str, label: str) -> list[Fi
     return [omitted(req, f"Cas sans objet pour cette admission ({label} non observée).")]
 
 
+@decides("INS-20")
 def check_ins_obtained_from_insi(run: AdmissionRun) -> list[Finding]:
     """INS-20: every INS the DUI holds came back from the INSi during this admission."""
     held = run.held_ins()
@@ -123,47 +124,31 @@ def check_ins_obtained_from_insi(run: AdmissionRun) -> list[Finding]:
     return out
 
 
-def check_insi_requests(run: AdmissionRun) -> list[Finding]:
-    """INS-21: deviations the INSi mock flagged on the DUI's requests."""
+def _requests(run: AdmissionRun, requirement: str) -> list[Finding]:
+    """What the check of each recorded INSi request finds for ``requirement``."""
     if not run.exchanges:
-        return [skipped("INS-21", "Aucune requête INSi observée pendant l'admission : rien à vérifier.")]
-    out = []
-    for e in run.exchanges:
-        deviations = [d for d in e.deviations if d.requirement in ("INS-21", None)]
-        where = Location(exchange=e.id)
-        out += [failed("INS-21", f"{d.code} : {d.message_fr}", where, d.code) for d in deviations]
-        if not deviations:
-            out.append(
-                passed(
-                    "INS-21",
-                    f"Requête INSi {e.operation or ''} conforme (SOAP 1.2, WS-Addressing, "
-                    "ContexteLPS, ContexteBAM, traits).",
-                    where,
-                )
-            )
-    return out
+        return [skipped(requirement, "Aucune requête INSi observée pendant l'admission : rien à vérifier.")]
+    return [f for e in run.exchanges for f in check_insi_exchange(e) if f.requirement == requirement]
 
 
+@decides("INS-21")
+def check_insi_requests(run: AdmissionRun) -> list[Finding]:
+    """INS-21: the DUI's requests follow the INSi contract (SOAP 1.2, WS-Addressing, contexts, traits)."""
+    return _requests(run, "INS-21")
+
+
+@decides("INS-29")
 def check_insi_traits_form(run: AdmissionRun) -> list[Finding]:
     """INS-29 (unverified, non-blocking): the traits sent are written the INSi way (upper case, no diacritics)."""
-    if not run.exchanges:
-        return [skipped("INS-29", "Aucune requête INSi observée pendant l'admission : rien à vérifier.")]
-    out = []
-    for e in run.exchanges:
-        where = Location(exchange=e.id)
-        found = [
-            failed("INS-29", f"{d.code} : {d.message_fr}", where, d.code)
-            for d in e.deviations
-            if d.requirement == "INS-29"
-        ]
-        out += found or [passed("INS-29", "Traits envoyés en majuscules sans signes diacritiques.", where)]
-    return out
+    return _requests(run, "INS-29")
 
 
 def _tiq(exchange: Exchange) -> dict[str, str]:
     """TIQ of a CR 00 answer, read from the response body as sent on the wire."""
+    if exchange.response is None:
+        raise XmlProblem("connexion coupée : aucune réponse")
     doc = parse_xml(exchange.response.body.encode("utf-8"), f"réponse {exchange.id}", max_bytes=1024 * 1024)
-    tiq = doc.root.find(f".//{{{RESULT_NS}}}INDIVIDU/{{{RESULT_NS}}}TIQ")
+    tiq = doc.root.find(f".//{{{RESULTAT_NS}}}INDIVIDU/{{{RESULTAT_NS}}}TIQ")
     if tiq is None:
         raise XmlProblem("réponse CR 00 sans INDIVIDU/TIQ")
     return {child.tag.split("}")[-1]: child.text or "" for child in tiq if isinstance(child.tag, str)}
@@ -180,6 +165,7 @@ def lunar_to_fhir(value: str) -> str:
     return f"{year}-{month}" if day == "00" else value
 
 
+@decides("INS-22")
 def check_traits_as_returned(run: AdmissionRun) -> list[Finding]:
     """INS-22: the export repeats the TIQ traits and the INSACTIF matricule verbatim."""
     source = _last(run, "00")
@@ -201,7 +187,7 @@ def check_traits_as_returned(run: AdmissionRun) -> list[Finding]:
                 "INS-22", f"Réponse INSi illisible par le harnais : {problem.message}", Location(exchange=source.id)
             )
         ]
-    identity = run.identity()
+    identity = read_patient("Patient", run.patient, run.patient_path)
     pairs = [
         ("nom de naissance", tiq.get("NomNaissance"), identity.birth_family, "birth_family"),
         ("premier prénom", tiq.get("Prenom"), identity.first_given, "first_given"),
@@ -253,12 +239,12 @@ def _no_patient(req: str, run: AdmissionRun) -> list[Finding]:
     return [skipped(req, "Export Patient indisponible : impossible de vérifier ce que le DUI a enregistré.")]
 
 
+@decides("INS-23")
 def check_no_ins_after_cr02(run: AdmissionRun) -> list[Finding]:
     """INS-23: after a CR 02 that no retry resolved, the DUI holds no INS."""
-    answers = run.answers()
-    if "02" not in answers or "00" in answers:
-        return _not_observed("INS-23", run, "02", "Réponse CR 02 non résolue")
     source = _last(run, "02")
+    if source is None or "00" in run.answers():
+        return _not_observed("INS-23", run, "02", "Réponse CR 02 non résolue")
     held = run.held_ins()
     if not held and run.patient is None:
         return _no_patient("INS-23", run)
@@ -316,6 +302,7 @@ def _status_finding(req: str, run: AdmissionRun, source: Exchange | None) -> Fin
     )
 
 
+@decides("INS-24")
 def check_cr01_status(run: AdmissionRun) -> list[Finding]:
     """INS-24: after CR 01 the identity holds no INS; VALI if a high-trust document was checked, PROV otherwise."""
     answers = run.answers()
@@ -345,6 +332,7 @@ def check_cr01_status(run: AdmissionRun) -> list[Finding]:
     ]
 
 
+@decides("INS-25")
 def check_ins_only_when_qualified(run: AdmissionRun) -> list[Finding]:
     """INS-25: the status follows the RNIV table, and the INS is exported for a QUAL identity only."""
     if run.patient is None:
@@ -377,6 +365,7 @@ def check_ins_only_when_qualified(run: AdmissionRun) -> list[Finding]:
     ]
 
 
+@decides("INS-26")
 def check_active_ins_only(run: AdmissionRun) -> list[Finding]:
     """INS-26: with INSACTIF + INSHISTO in the answer, the DUI holds the active matricule only."""
     source = next((e for e in reversed(run.exchanges) if answer(e) == "00" and e.data.get("history")), None)
@@ -405,6 +394,7 @@ def check_active_ins_only(run: AdmissionRun) -> list[Finding]:
     ]
 
 
+@decides("INS-27")
 def check_fault_handled(run: AdmissionRun) -> list[Finding]:
     """INS-27: when the last INSi call failed, the DUI reports an error and stores no INS."""
     answers = run.answers()
@@ -437,6 +427,7 @@ def check_fault_handled(run: AdmissionRun) -> list[Finding]:
     ]
 
 
+@decides("INS-28")
 def check_vitale_lookup(run: AdmissionRun) -> list[Finding]:
     """INS-28: an admission from a carte Vitale queries rechercherInsAvecCarteVitale with the card's matricule."""
     if run.card is None:
@@ -458,11 +449,7 @@ def check_vitale_lookup(run: AdmissionRun) -> list[Finding]:
         sent = e.data.get("vitale") or {}
         value = f"{sent.get('NumIdentifiant') or ''}{sent.get('Cle') or ''}"
         where = Location(exchange=e.id)
-        out += [
-            failed("INS-28", f"{d.code} : {d.message_fr}", where, d.code)
-            for d in e.deviations
-            if d.requirement == "INS-28"
-        ]
+        out += [f for f in check_insi_exchange(e) if f.requirement == "INS-28" and f.outcome is Outcome.FAIL]
         if value != expected:
             out.append(
                 failed(
@@ -487,7 +474,7 @@ def check_export(run: AdmissionRun, context: InsContext | None = None) -> list[F
     if run.patient is None:
         return _no_patient("INS-14", run)
     context = context or InsContext()
-    identity = run.identity()
+    identity = read_patient("Patient", run.patient, run.patient_path)
     findings = check_fhir_patient(run.patient, run.patient_path)
     for check in IDENTITY_CHECKS.values():
         findings += check(identity, context)

@@ -13,17 +13,15 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from importlib.resources import files
 
+from ..decides import decides
 from ..exchanges import Exchange
-from ..model import Finding, Location, failed, passed
+from ..model import Finding, Location, Outcome, failed, passed
 from ..mss import check_message_data, is_mdn, mss_members, parse_message
 from ..mss.mdn import check_mdn
+from ..mss.submission import message_findings
 from ..xds.build import xdm_package
 from ..xmlsafe import parse_xml
 
-SENT_OK = "MSS-20"
-CITIZEN = "MSS-21"
-RECEIVED = "MSS-22"
-ERROR_SHOWN = "MSS-23"
 # the reference DUI's applicative mailbox (annuaire.toml); a vendor's DUI names its own in [mss] bal
 DUI_MAILBOX = "dui@ehpad-les-tilleuls.mssante.fr"
 HOSPITAL = "urgences@ch-fictif.mssante.fr"
@@ -44,22 +42,23 @@ def sent_to(exchanges: list[Exchange], recipient: str) -> list[Exchange]:
     ]
 
 
+@decides("MSS-20")
 def check_sent(exchanges: list[Exchange], recipient: str) -> list[Finding]:
-    """MSS-20: the message reached the operator, with no deviation from the offline checks, and asks for an MDN."""
+    """MSS-20: the message reached the operator, with no failure of the offline checks, and asks for an MDN."""
     arrived = [e for e in sent_to(exchanges, recipient) if e.operation == "envoi"]
     if not arrived:
-        return [failed(SENT_OK, f"Aucun message du DUI n'a atteint l'opérateur MSSanté pour {recipient}.")]
+        return [failed("MSS-20", f"Aucun message du DUI n'a atteint l'opérateur MSSanté pour {recipient}.")]
     out = []
     for exchange in arrived:
-        bad = [d for d in exchange.deviations if d.requirement]
+        bad = [f for f in message_findings(exchange) if f.outcome is Outcome.FAIL]
         out += [
-            failed(SENT_OK, f"Message envoyé non conforme ({d.requirement}) : {d.message_fr}", _where(exchange))
-            for d in bad
+            failed("MSS-20", f"Message envoyé non conforme ({f.requirement}) : {f.message}", _where(exchange))
+            for f in bad
         ]
         if not any(k.lower() == "disposition-notification-to" for k in exchange.request.headers):
             out.append(
                 failed(
-                    SENT_OK,
+                    "MSS-20",
                     "Message envoyé sans demande d'accusé de traitement (Disposition-Notification-To absent).",
                     _where(exchange),
                 )
@@ -67,7 +66,7 @@ def check_sent(exchanges: list[Exchange], recipient: str) -> list[Finding]:
         if not bad and exchange.response and exchange.response.status == 250 and not out:
             out.append(
                 passed(
-                    SENT_OK,
+                    "MSS-20",
                     f"DLU reçu par l'opérateur pour {recipient} : archive XDM, en-têtes MSSanté et "
                     "demande d'accusé conformes.",
                     _where(exchange),
@@ -76,6 +75,7 @@ def check_sent(exchanges: list[Exchange], recipient: str) -> list[Finding]:
     return out
 
 
+@decides("MSS-21")
 def check_citizen(exchanges: list[Exchange], status: str | None, ins: str | None) -> list[Finding]:
     """MSS-21: a Mon espace santé mailbox is written to only for a qualified identity."""
     to_patients = [
@@ -85,7 +85,7 @@ def check_citizen(exchanges: list[Exchange], status: str | None, ins: str | None
         if to_patients:
             return [
                 failed(
-                    CITIZEN,
+                    "MSS-21",
                     f"Message envoyé à la messagerie Mon espace santé d'une identité au statut "
                     f"« {status} » : seule une identité qualifiée peut y être adressée.",
                     _where(e),
@@ -93,7 +93,7 @@ def check_citizen(exchanges: list[Exchange], status: str | None, ins: str | None
                 for e in to_patients
             ]
         return [
-            passed(CITIZEN, f"Identité au statut « {status} » : aucun message vers la messagerie Mon espace santé.")
+            passed("MSS-21", f"Identité au statut « {status} » : aucun message vers la messagerie Mon espace santé.")
         ]
     expected = f"{ins}@{PATIENT_DOMAIN}".lower()
     ok = [
@@ -102,8 +102,8 @@ def check_citizen(exchanges: list[Exchange], status: str | None, ins: str | None
         if expected in [r.lower() for r in e.data["rcpt_to"]] and e.response and e.response.status == 250
     ]
     if not ok:
-        return [failed(CITIZEN, f"Identité qualifiée : aucun message accepté pour {expected}.")]
-    return [passed(CITIZEN, f"Message adressé à {expected} pour une identité qualifiée.", _where(ok[0]))]
+        return [failed("MSS-21", f"Identité qualifiée : aucun message accepté pour {expected}.")]
+    return [passed("MSS-21", f"Message adressé à {expected} pour une identité qualifiée.", _where(ok[0]))]
 
 
 def incoming_dlu(
@@ -157,6 +157,7 @@ def is_error_mdn(data: bytes) -> bool:
     return "processed/error" in data.decode("utf-8", "replace").lower().replace("\r\n ", " ")
 
 
+@decides("MSS-22")
 def check_received(
     documents: list[dict], unique_id: str | None, sender_mailbox: list[bytes], message_id: str, readable: bool
 ) -> list[Finding]:
@@ -164,25 +165,25 @@ def check_received(
     unreadable one gets ``processed/Error``. The MDN itself must pass MSS-08…10."""
     out = []
     if readable and not any(d.get("uniqueId") == unique_id for d in documents):
-        out.append(failed(RECEIVED, f"Document {unique_id} reçu par MSSanté absent du dossier du résident."))
+        out.append(failed("MSS-22", f"Document {unique_id} reçu par MSSanté absent du dossier du résident."))
     data, mdn = _mdn_for(sender_mailbox, message_id)
     if mdn is None:
-        return out + [failed(RECEIVED, f"Aucun accusé de traitement renvoyé à l'expéditeur pour {message_id}.")]
+        return out + [failed("MSS-22", f"Aucun accusé de traitement renvoyé à l'expéditeur pour {message_id}.")]
     where = Location(file="accusé MDN")
     bad = [
         f
         for f in check_mdn(mdn, where, message_id) + check_message_data(data, "accusé MDN")
         if f.outcome.value == "fail"
     ]
-    out += [failed(RECEIVED, f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
+    out += [failed("MSS-22", f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
     error = is_error_mdn(data)
     if readable and error:
-        out.append(failed(RECEIVED, "Accusé d'erreur pour un document lisible adressé à un résident connu."))
+        out.append(failed("MSS-22", "Accusé d'erreur pour un document lisible adressé à un résident connu."))
     if not readable and not error:
-        out.append(failed(RECEIVED, "Accusé processed sans erreur pour un message à l'archive illisible."))
+        out.append(failed("MSS-22", "Accusé processed sans erreur pour un message à l'archive illisible."))
     return out or [
         passed(
-            RECEIVED,
+            "MSS-22",
             "Document rangé dans le dossier du résident et accusé conforme renvoyé."
             if readable
             else "Message illisible : accusé processed/Error renvoyé à l'expéditeur.",
@@ -190,13 +191,14 @@ def check_received(
     ]
 
 
+@decides("MSS-23")
 def check_error_shown(error_reported: bool, sendings: list[dict], sending_id: str | None) -> list[Finding]:
     """MSS-23: after a 5xx or an error MDN, the user sees the error and the message is kept for a resend."""
     sending = next((s for s in sendings if s.get("id") == sending_id), None)
     if sending is None:
         return [
             failed(
-                ERROR_SHOWN,
+                "MSS-23",
                 f"Message {sending_id or '(sans identifiant)'} absent des envois du résident : "
                 "il n'est pas gardé pour un nouvel envoi.",
             )
@@ -204,14 +206,14 @@ def check_error_shown(error_reported: bool, sendings: list[dict], sending_id: st
     if sending.get("statut") != TO_RESEND or not sending.get("erreur"):
         return [
             failed(
-                ERROR_SHOWN,
+                "MSS-23",
                 f"Envoi au statut « {sending.get('statut')} », erreur « {sending.get('erreur')} » : "
                 f"attendu « {TO_RESEND} » avec l'erreur montrée à l'utilisateur.",
             )
         ]
     return [
         passed(
-            ERROR_SHOWN,
+            "MSS-23",
             f"Erreur montrée ({sending['erreur'][:120]}) et message gardé pour un nouvel envoi"
             + (" ; l'appel a signalé l'erreur." if error_reported else "."),
         )

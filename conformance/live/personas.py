@@ -1,6 +1,6 @@
 """The fictitious residents live scenarios admit, with the INSi answer each one should get.
 
-The INSi mock's personas plus this folder's ``personas.toml`` (perfect homonyms that stay
+The INSi personas (``ins/insi_personas.toml``) plus this folder's ``personas.toml`` (perfect homonyms that stay
 CR 02 after every retry, and traits nobody holds for CR 01). The expected answer is computed
 with the mock's own matching rule on the full traits, so a persona file edit cannot leave a
 scenario silently testing the wrong case.
@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dui_conformance.mocks.insi.personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
-
+from ..ins.insi_personas import Persona, TraitsQuery, load_personas, match_traits, match_vitale
 from .driver import Traits, VitaleCard
 
 LIVE_PERSONAS = Path(__file__).with_name("personas.toml")

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import requests
 
-from dui_conformance.mocks.psc import professional as psc_professional
-
 from ..psc import ExpectedProfessional, FollowUpRun, LoginRun, vihf_identity
 from ..psc.exchanges import USERINFO
+from ..psc.professionals import professional as psc_professional
 from .config import PscSettings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -173,7 +172,7 @@ class LoginAttempt:
 
 
 def expected_professional(pro) -> ExpectedProfessional:
-    """What the checks expect of a professional of the fictitious directory (mocks/common/annuaire.toml)."""
+    """What the checks expect of a professional of the fictitious directory (conformance/psc/annuaire.toml)."""
     return ExpectedProfessional(
         pro.id,
         pro.id_national,

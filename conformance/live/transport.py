@@ -8,6 +8,7 @@ Without TLS (``tls = false`` in the DUI configuration) nothing can be judged: th
 
 from __future__ import annotations
 
+from ..decides import decides
 from ..exchanges import Exchange
 from ..model import Finding, Location, Outcome, failed, passed, skipped
 
@@ -28,6 +29,7 @@ def _where(exchange: Exchange) -> Location:
     return Location(exchange=exchange.id)
 
 
+@decides("GEN-10")
 def check_tls_version(exchanges: list[Exchange], tls: bool) -> list[Finding]:
     if not tls:
         return not_evaluated(TLS_VERSION)
@@ -50,6 +52,7 @@ def check_tls_version(exchanges: list[Exchange], tls: bool) -> list[Finding]:
     return out
 
 
+@decides("GEN-11")
 def check_client_certificate(exchanges: list[Exchange], tls: bool) -> list[Finding]:
     if not tls:
         return not_evaluated(CLIENT_CERTIFICATE)
@@ -67,6 +70,7 @@ def check_client_certificate(exchanges: list[Exchange], tls: bool) -> list[Findi
     ]
 
 
+@decides("GEN-12")
 def check_untrusted_refused(exchanges: list[Exchange], tls: bool, service: str) -> list[Finding]:
     """``exchanges``: what the mocks recorded while they presented a certificate from another root."""
     if not tls:

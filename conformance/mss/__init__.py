@@ -5,7 +5,6 @@ headers) and its container view, so that each CDA inside its XDM runs the CDA an
 """
 
 from .. import inputs
-from . import ids
 from .mdn import check_mdn
 from .message import MssRules, check_message, check_message_data, is_mdn, mss_members
 from .mime import MimeMessage, MimeProblem, looks_like_message, parse_message
@@ -23,7 +22,6 @@ __all__ = [
     "check_mdn",
     "check_message",
     "check_message_data",
-    "ids",
     "is_mdn",
     "looks_like_message",
     "mss_members",

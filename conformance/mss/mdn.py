@@ -6,8 +6,8 @@ import re
 from email import policy
 from email.parser import BytesHeaderParser
 
+from ..decides import decides
 from ..model import Finding, Location, failed, passed
-from . import ids
 from .mime import MimeMessage
 
 KO_SUBJECT = "[KO Intégration système !]"
@@ -45,6 +45,7 @@ def _report_part(msg: MimeMessage):
     return next((p for p in _parts(msg) if p.get_content_type() == "message/disposition-notification"), None)
 
 
+@decides("MSS-08")
 def check_mdn(msg: MimeMessage, where: Location, acknowledged: str | None = None) -> list[Finding]:
     """MSS-08…10 on one MDN; ``acknowledged``: the Message-ID of the message it must acknowledge, when known (live)."""
     parts = _parts(msg)
@@ -59,20 +60,23 @@ def check_mdn(msg: MimeMessage, where: Location, acknowledged: str | None = None
         if report is not None and name.lower() not in fields:
             problems.append(f"champ {name} absent de la partie message/disposition-notification")
     out = (
-        [failed(ids.MDN, f"Accusé MDN mal structuré : {'; '.join(problems)} (RFC 8098 §3).", where)]
+        [failed("MSS-08", f"Accusé MDN mal structuré : {'; '.join(problems)} (RFC 8098 §3).", where)]
         if problems
-        else [passed(ids.MDN, "Accusé MDN multipart/report conforme (texte, message/disposition-notification).", where)]
+        else [
+            passed("MSS-08", "Accusé MDN multipart/report conforme (texte, message/disposition-notification).", where)
+        ]
     )
     return out + _check_disposition(msg, fields, where) + _check_original(msg, report, where, acknowledged)
 
 
+@decides("MSS-09")
 def _check_disposition(msg: MimeMessage, fields: dict[str, str], where: Location) -> list[Finding]:
     raw = fields.get("disposition")
     subject = msg.header("Subject") or ""
     if raw is None:
         return [
             failed(
-                ids.DISPOSITION,
+                "MSS-09",
                 "Champ Disposition absent : « automatic-action/MDN-sent-automatically; processed » attendu.",
                 where,
             )
@@ -81,22 +85,20 @@ def _check_disposition(msg: MimeMessage, fields: dict[str, str], where: Location
     if not match or match["type"].lower() != "processed":
         return [
             failed(
-                ids.DISPOSITION,
+                "MSS-09",
                 f"Disposition « {raw[:100]} » : attendu « …; processed » ou « …; processed/Error: code^libellé ».",
                 where,
             )
         ]
     if match["modifier"] is None:
         if subject.startswith(KO_SUBJECT):
-            return [
-                failed(ids.DISPOSITION, f"Objet « {subject[:80]} » d'échec pour un accusé de traitement réussi.", where)
-            ]
-        return [passed(ids.DISPOSITION, "Accusé de traitement réussi (processed).", where)]
+            return [failed("MSS-09", f"Objet « {subject[:80]} » d'échec pour un accusé de traitement réussi.", where)]
+        return [passed("MSS-09", "Accusé de traitement réussi (processed).", where)]
     out = []
     if match["modifier"].lower() != "error" or not _ERROR_VALUE.match(match["value"] or ""):
         out.append(
             failed(
-                ids.DISPOSITION,
+                "MSS-09",
                 f"Disposition « {raw[:100]} » : erreur attendue sous la forme « processed/Error: code^libellé ».",
                 where,
             )
@@ -104,12 +106,12 @@ def _check_disposition(msg: MimeMessage, fields: dict[str, str], where: Location
     if not subject.startswith(KO_SUBJECT):
         out.append(
             failed(
-                ids.DISPOSITION,
+                "MSS-09",
                 f"Objet « {subject[:80]} » d'un accusé d'erreur : attendu un objet commençant par « {KO_SUBJECT} ».",
                 where,
             )
         )
-    return out or [passed(ids.DISPOSITION, f"Accusé d'erreur conforme : {match['value'][:80]}.", where)]
+    return out or [passed("MSS-09", f"Accusé d'erreur conforme : {match['value'][:80]}.", where)]
 
 
 def _returned_ids(msg: MimeMessage) -> tuple[list[str] | None, str]:
@@ -136,6 +138,7 @@ def _normal(msg_id: str) -> str:
     return "".join(msg_id.split())
 
 
+@decides("MSS-10")
 def _check_original(msg: MimeMessage, report, where: Location, acknowledged: str | None) -> list[Finding]:
     values = _field_values(report, "Original-Message-ID")
     value = _normal(values[0]) if len(values) == 1 else None
@@ -143,7 +146,7 @@ def _check_original(msg: MimeMessage, report, where: Location, acknowledged: str
         found = "absent" if not values else " ; ".join(v.strip()[:100] for v in values)
         return [
             failed(
-                ids.ORIGINAL_ID,
+                "MSS-10",
                 f"Original-Message-ID « {found} » : un seul identifiant <…@…>, celui du message accusé, est attendu.",
                 where,
             )
@@ -151,7 +154,7 @@ def _check_original(msg: MimeMessage, report, where: Location, acknowledged: str
     if acknowledged is not None and _normal(acknowledged) != value:
         return [
             failed(
-                ids.ORIGINAL_ID,
+                "MSS-10",
                 f"Original-Message-ID {value} : attendu {_normal(acknowledged)}, le Message-ID du message accusé.",
                 where,
             )
@@ -162,18 +165,14 @@ def _check_original(msg: MimeMessage, report, where: Location, acknowledged: str
         f"portant le Message-ID {value}"
     )
     if returned is None:
-        return [failed(ids.ORIGINAL_ID, f"Message d'origine introuvable ({found}) : {wanted}.", where)]
+        return [failed("MSS-10", f"Message d'origine introuvable ({found}) : {wanted}.", where)]
     if len(returned) != 1:
         shown = "sans Message-ID" if not returned else f"avec {len(returned)} Message-ID ({', '.join(returned)[:160]})"
-        return [
-            failed(
-                ids.ORIGINAL_ID, f"Message d'origine renvoyé en troisième partie ({found}) {shown} : {wanted}.", where
-            )
-        ]
+        return [failed("MSS-10", f"Message d'origine renvoyé en troisième partie ({found}) {shown} : {wanted}.", where)]
     if _normal(returned[0]) != value:
         return [
             failed(
-                ids.ORIGINAL_ID,
+                "MSS-10",
                 f"Original-Message-ID {value} ne désigne pas le message renvoyé en troisième "
                 f"partie ({found}) : trouvé Message-ID {_normal(returned[0])[:120]}, attendu "
                 f"{value}.",
@@ -182,7 +181,7 @@ def _check_original(msg: MimeMessage, report, where: Location, acknowledged: str
         ]
     return [
         passed(
-            ids.ORIGINAL_ID,
+            "MSS-10",
             f"Original-Message-ID {value} renvoie au message accusé, renvoyé en troisième partie ({found}).",
             where,
         )

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import collapse_rfc2231_value, getaddresses
 
+from ..decides import decides
 from ..ins.cda_record import read_cda
 from ..model import Finding, Location, Outcome, failed, omitted, passed, skipped
 from ..xds import check_xdm_data, xdm_documents
-from ..xds.ids import ARCHIVE as XDM_SAFE
 from ..xmlsafe import XmlProblem, parse_xml
-from . import ids
 from .mdn import check_mdn
 from .mime import Attachment, MimeMessage, MimeProblem, parse_message
 
@@ -103,6 +102,7 @@ def _cda_facts(attachments: list[Attachment], source: str) -> tuple[list[str], b
     return codes, has_ins
 
 
+@decides("MSS-01")
 def check_message_data(
     data: bytes, path: str, environment: str = "test", rules: MssRules = MssRules()
 ) -> list[Finding]:
@@ -111,9 +111,9 @@ def check_message_data(
     try:
         msg = parse_message(data)
     except MimeProblem as problem:
-        return [failed(ids.MIME, problem.message, where)]
-    out = [failed(ids.MIME, problem, where) for problem in msg.problems] or [
-        passed(ids.MIME, f"Message MIME bien formé ({len(msg.leaves)} partie(s)).", where)
+        return [failed("MSS-01", problem.message, where)]
+    out = [failed("MSS-01", problem, where) for problem in msg.problems] or [
+        passed("MSS-01", f"Message MIME bien formé ({len(msg.leaves)} partie(s)).", where)
     ]
     out += _check_addresses(msg, where, rules)
     if is_mdn(msg):
@@ -122,24 +122,23 @@ def check_message_data(
             + check_mdn(msg, where)
             + [
                 omitted(req, "Accusé de traitement (MDN) : règle sans objet.", where)
-                for req in (ids.ATTACHMENT, ids.CODECDA, ids.INS, ids.SUBJECT, ids.NOTIFICATION)
+                for req in ("MSS-02", "MSS-03", "MSS-04", "MSS-05", "MSS-06")
             ]
         )
     out += [
-        omitted(req, "Message sans accusé (MDN) : règle sans objet.", where)
-        for req in (ids.MDN, ids.DISPOSITION, ids.ORIGINAL_ID)
+        omitted(req, "Message sans accusé (MDN) : règle sans objet.", where) for req in ("MSS-08", "MSS-09", "MSS-10")
     ]
     xdms = _xdm_attachments(msg)
     out += _check_attachment(msg, xdms, where)
     refused = False
     for attachment in xdms:
         findings = check_xdm_data(attachment.data, f"{path}!{attachment.filename or 'piece-jointe.zip'}", environment)
-        refused = refused or any(f.requirement == XDM_SAFE and f.outcome == Outcome.FAIL for f in findings)
+        refused = refused or any(f.requirement == "DMP-52" and f.outcome == Outcome.FAIL for f in findings)
         out += findings
     if refused:
         out += [
             skipped(req, "Archive jointe refusée (voir DMP-52) : CDA joints inconnus, en-tête non vérifiable.", where)
-            for req in (ids.CODECDA, ids.INS)
+            for req in ("MSS-03", "MSS-04")
         ]
     else:
         codes, has_ins = _cda_facts(xdms, path)
@@ -150,13 +149,14 @@ def check_message_data(
     return out
 
 
+@decides("MSS-07")
 def _check_addresses(msg: MimeMessage, where: Location, rules: MssRules) -> list[Finding]:
     senders = _addresses(msg, "From")
     recipients = _addresses(msg, "To", "Cc", "Bcc")
     if not senders or not recipients:
         return [
             failed(
-                ids.ADDRESSES,
+                "MSS-07",
                 f"Expéditeur ou destinataire absent (From : {len(senders)}, To/Cc : {len(recipients)}).",
                 where,
             )
@@ -165,24 +165,25 @@ def _check_addresses(msg: MimeMessage, where: Location, rules: MssRules) -> list
     if foreign:
         return [
             failed(
-                ids.ADDRESSES,
+                "MSS-07",
                 f"Adresse(s) hors messagerie MSSanté : {', '.join(foreign)} ; attendu : "
                 f"domaine {' ou '.join(rules.domains)}.",
                 where,
             )
         ]
-    return [passed(ids.ADDRESSES, f"Expéditeur et {len(recipients)} destinataire(s) MSSanté.", where)]
+    return [passed("MSS-07", f"Expéditeur et {len(recipients)} destinataire(s) MSSanté.", where)]
 
 
+@decides("MSS-02")
 def _check_attachment(msg: MimeMessage, xdms: list[Attachment], where: Location) -> list[Finding]:
     if not xdms:
-        return [omitted(ids.ATTACHMENT, "Message sans archive jointe : aucun document transporté.", where)]
+        return [omitted("MSS-02", "Message sans archive jointe : aucun document transporté.", where)]
     out = []
     for attachment in xdms:
         if attachment.filename != XDM_NAME:
             out.append(
                 failed(
-                    ids.ATTACHMENT,
+                    "MSS-02",
                     f"Archive jointe nommée « {attachment.filename or 'sans nom'} » : {XDM_NAME} attendu.",
                     where,
                 )
@@ -190,7 +191,7 @@ def _check_attachment(msg: MimeMessage, xdms: list[Attachment], where: Location)
         if attachment.content_type not in ZIP_TYPES:
             out.append(
                 failed(
-                    ids.ATTACHMENT,
+                    "MSS-02",
                     f"Archive jointe de type {attachment.content_type} : application/zip attendu.",
                     where,
                 )
@@ -201,48 +202,50 @@ def _check_attachment(msg: MimeMessage, xdms: list[Attachment], where: Location)
     if not renderings:
         out.append(
             failed(
-                ids.ATTACHMENT,
+                "MSS-02",
                 f"Aucun rendu lisible par un humain (corps texte ou HTML, ou PDF joint) à côté de {XDM_NAME}.",
                 where,
             )
         )
-    return out or [passed(ids.ATTACHMENT, f"{XDM_NAME} joint avec un rendu lisible ({len(renderings)}).", where)]
+    return out or [passed("MSS-02", f"{XDM_NAME} joint avec un rendu lisible ({len(renderings)}).", where)]
 
 
 def _values(msg: MimeMessage, name: str) -> list[str]:
     return [v.strip() for header in msg.headers(name) for v in header.split(",") if v.strip()]
 
 
+@decides("MSS-03")
 def _check_codecda(msg: MimeMessage, codes: list[str], where: Location) -> list[Finding]:
     declared = _values(msg, "X-MSS-CODECDA")
     if not codes:
         if declared:
             return [
                 failed(
-                    ids.CODECDA,
+                    "MSS-03",
                     f"X-MSS-CODECDA « {', '.join(declared)} » alors qu'aucun CDA n'est joint (en-tête attendu absent).",
                     where,
                 )
             ]
-        return [passed(ids.CODECDA, "Aucun CDA joint, pas d'en-tête X-MSS-CODECDA.", where)]
+        return [passed("MSS-03", "Aucun CDA joint, pas d'en-tête X-MSS-CODECDA.", where)]
     if sorted(declared) != sorted(codes):
         return [
             failed(
-                ids.CODECDA,
+                "MSS-03",
                 f"X-MSS-CODECDA « {', '.join(declared) or 'absent'} » : attendu le code de chaque "
                 f"CDA joint « {', '.join(codes)} ».",
                 where,
             )
         ]
-    return [passed(ids.CODECDA, f"X-MSS-CODECDA reprend le code de chaque CDA ({', '.join(codes)}).", where)]
+    return [passed("MSS-03", f"X-MSS-CODECDA reprend le code de chaque CDA ({', '.join(codes)}).", where)]
 
 
+@decides("MSS-04")
 def _check_ins(msg: MimeMessage, codes: list[str], has_ins: bool, where: Location, rules: MssRules) -> list[Finding]:
     value = (msg.header("X-MSS-INS") or "").strip()
     if not has_ins:
         return [
             omitted(
-                ids.INS,
+                "MSS-04",
                 "Aucun CDA portant un INS joint : règle sans objet."
                 if codes
                 else "Aucun CDA joint : règle sans objet.",
@@ -250,53 +253,54 @@ def _check_ins(msg: MimeMessage, codes: list[str], has_ins: bool, where: Locatio
             )
         ]
     if not value:
-        return [failed(ids.INS, "Un CDA portant un INS est joint mais l'en-tête X-MSS-INS est absent.", where)]
+        return [failed("MSS-04", "Un CDA portant un INS est joint mais l'en-tête X-MSS-INS est absent.", where)]
     if rules.ins_values is not None and value not in rules.ins_values:
-        return [failed(ids.INS, f"X-MSS-INS « {value} » : attendu {' ou '.join(rules.ins_values)}.", where)]
-    return [passed(ids.INS, f"X-MSS-INS « {value} » présent pour le CDA portant un INS.", where)]
+        return [failed("MSS-04", f"X-MSS-INS « {value} » : attendu {' ou '.join(rules.ins_values)}.", where)]
+    return [passed("MSS-04", f"X-MSS-INS « {value} » présent pour le CDA portant un INS.", where)]
 
 
+@decides("MSS-05")
 def _check_subject(msg: MimeMessage, xdms: list[Attachment], where: Location, rules: MssRules) -> list[Finding]:
     subject = msg.header("Subject") or ""
     if not xdms:
-        return [omitted(ids.SUBJECT, "Message sans archive XDM : convention d'objet sans objet.", where)]
+        return [omitted("MSS-05", "Message sans archive XDM : convention d'objet sans objet.", where)]
     if not subject.startswith(rules.subject_prefix) or len(subject) == len(rules.subject_prefix):
         return [
             failed(
-                ids.SUBJECT,
+                "MSS-05",
                 f"Objet « {subject[:80]} » : attendu « {rules.subject_prefix}<libellé> <NOM> "
                 "<prénom> <date de naissance> ».",
                 where,
             )
         ]
-    return [passed(ids.SUBJECT, f"Objet conforme : « {subject[:80]} ».", where)]
+    return [passed("MSS-05", f"Objet conforme : « {subject[:80]} ».", where)]
 
 
+@decides("MSS-06")
 def _check_notification(msg: MimeMessage, where: Location, rules: MssRules) -> list[Finding]:
     raw = msg.headers("Disposition-Notification-To")
     if not raw:
-        return [
-            omitted(ids.NOTIFICATION, "Aucun accusé de traitement demandé (pas de Disposition-Notification-To).", where)
-        ]
+        return [omitted("MSS-06", "Aucun accusé de traitement demandé (pas de Disposition-Notification-To).", where)]
     addresses = _addresses(msg, "Disposition-Notification-To")
     bad = [a for a in addresses if not _valid_address(a) or not rules.is_mss(a)]
     if len(addresses) != 1 or bad:
         return [
             failed(
-                ids.NOTIFICATION,
+                "MSS-06",
                 f"Disposition-Notification-To « {raw[0][:80]} » : attendu une adresse "
                 "MSSanté unique où renvoyer l'accusé.",
                 where,
             )
         ]
-    return [passed(ids.NOTIFICATION, f"Accusé de traitement demandé à {addresses[0]}.", where)]
+    return [passed("MSS-06", f"Accusé de traitement demandé à {addresses[0]}.", where)]
 
 
+@decides("MSS-01")
 def check_message(
     path: str, environment: str = "test", rules: MssRules = MssRules(), max_bytes: int = 50 * 1024 * 1024
 ) -> list[Finding]:
     with open(path, "rb") as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        return [failed(ids.MIME, f"Message de plus de {max_bytes} octets : non analysé.", Location(file=path))]
+        return [failed("MSS-01", f"Message de plus de {max_bytes} octets : non analysé.", Location(file=path))]
     return check_message_data(data, path, environment, rules)

@@ -14,7 +14,6 @@ from .checks import (
     check_session,
     check_vihf_professional,
 )
-from .deviations import DEVIATIONS
 from .exchanges import (
     check_authorize,
     check_client_authentication,
@@ -29,7 +28,6 @@ from .vihf import vihf_identity
 
 __all__ = [
     "DEFECT_REQUIREMENTS",
-    "DEVIATIONS",
     "RECORDED",
     "ExpectedProfessional",
     "FollowUpRun",

@@ -6,7 +6,8 @@ request an answer. It records what no request shows: the registration of the cli
 (``data["registration"]``: redirect_uris, post_logout_redirect_uris, auth_methods, tls_subject; None for an
 unknown client) and an access token refused because it had expired (``data["expired"]``). The checks read the
 raw requests, those records and the answers; where the provider stopped reading a request (unknown client,
-garbled credentials, unreadable token), they stop too. Each failure names its code of :data:`.DEVIATIONS`.
+garbled credentials, unreadable token), they stop too. Each failure names its code of
+:data:`~dui_conformance.deviations.DEVIATIONS`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..decides import decides
+from ..deviations import DEVIATIONS
 from ..exchanges import Exchange
-from ..model import Finding, Location, Outcome, passed
-from .deviations import deviation
+from ..model import Finding, Location, Outcome, failed, passed
 from .oauth import (
     UnreadableCredentials,
     bearer_token,
@@ -44,6 +45,12 @@ AUTHORIZE_PASSES = {
     "PSC-05": "Demande d'autorisation avec PKCE S256.",
     "PSC-06": "redirect_uri enregistré pour ce client.",
 }
+
+
+def deviation(code: str, exchange: Exchange, message: str | None = None) -> Finding:
+    """The failure of ``code``'s requirement on ``exchange``: ``message``, or the code's label."""
+    requirement, label = DEVIATIONS[code]
+    return failed(requirement, message or f"{label}.", Location(exchange=exchange.id), code)
 
 
 def _passed(requirement: str, exchange: Exchange, message: str) -> Finding:

@@ -1,6 +1,6 @@
 """Report writers: every report is a pure function of one :class:`~dui_conformance.model.RunResult`.
 
-``write_reports`` masks secrets once (see :mod:`.redact`; a run from ``execute`` was masked as its
+``write_reports`` masks secrets once (see :mod:`~dui_conformance.redact`; a run from ``execute`` was masked as its
 results came) and then streams the requested formats to their files, each rendered once:
 ``evidence.zip`` packs the files just written rather than rendering them again. ``report.json`` is
 canonical and ``load_run`` reads it back.
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..model import RunResult
+from ..redact import redact
 from ..results import fewer_collections
 from ..settings import REPORT_FORMATS
 from .by_feature import feed
@@ -27,7 +28,6 @@ from .html import render_html, write_html
 from .json_report import ReportVersionError, findings_lines, is_large, load_run, render_json, write_json
 from .junit import junit_writer, render_junit
 from .markdown import render_markdown
-from .redact import redact
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 

@@ -74,7 +74,7 @@ def _step(step: dict[str, Any], line: int) -> str:
 def _element(feature_id: str, index: int, scenario: dict[str, Any]) -> str:
     """From the scenario's JSON data (see :mod:`.by_feature`), as JSON text: the pieces that recur from one
     document to the next are encoded once (steps, tags). As ``dumps_line`` writes it, with its ASCII fallback
-    for a lone surrogate (``tests/report/test_report_bytes.py`` pins the bytes)."""
+    for a lone surrogate (``tests/conformance/test_report.py`` pins the bytes)."""
     steps = ", ".join(_step(step, n + 1) for n, step in enumerate(scenario["steps"]))
     after = ""
     if scenario["error"] and not any(step["outcome"] == Outcome.ERROR for step in scenario["steps"]):

@@ -1,8 +1,9 @@
 """``evidence.zip``: the evidence pack for a homologation dossier.
 
 It holds report.json, index.html, summary.md, one JSON file per exchange recorded by a mock
-(``echanges/``) and a ``MANIFEST.json`` giving the tool, report schema and official artefact
-versions and the SHA-256 of every other file. Secrets are masked before anything is packed; entries carry a
+(``echanges/``), the documents the run read (``documents/``, :func:`add_documents`) and a ``MANIFEST.json``
+giving the tool, report schema and official artefact versions and the SHA-256 of every other file. The run's secrets
+are masked before it is packed (the documents are packed as read, to be checked again); entries carry a
 fixed date and a fixed (fast) compression level so that the same run always gives the same bytes.
 
 ``write_reports`` packs the very files it has just written (:func:`write_evidence`), so that the
@@ -13,19 +14,23 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import asdict, replace
+from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
+from ..inputs import discover
 from ..model import SCHEMA_VERSION, RequirementResult, RunResult, ScenarioResult
+from ..redact import redact
 from ..results import ScenarioLog
 from .common import ReportContext
 from .html import render_html
 from .json_report import dumps, write_json
 from .markdown import render_markdown
-from .redact import redact
 
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -34,6 +39,7 @@ _CHUNK = 1 << 20
 # stay the same for the same run.
 _LEVEL = 1
 PACKED = ("json", "html", "markdown")  # the formats the pack holds, in this order
+DOCUMENTS = "documents/"  # the folder of the pack that holds the documents the run read
 
 
 def exchange_filename(index: int, exchange: dict[str, Any]) -> str:
@@ -56,19 +62,22 @@ def redact_run(run: RunResult) -> RunResult:
             if safe_head == head
             else replace(RunResult.from_dict(safe_head), scenarios=run.scenarios, requirements=run.requirements)
         )
-    scenarios = [_redacted(s, ScenarioResult) for s in run.scenarios]
-    requirements = [_redacted(r, RequirementResult) for r in run.requirements]
+    scenarios = [_redacted(s) for s in run.scenarios]
+    requirements = [_redacted(r) for r in run.requirements]
     if safe_head == head and all(
-        a is b for a, b in zip(scenarios + requirements, run.scenarios + run.requirements, strict=False)
+        a is b for a, b in zip(chain(scenarios, requirements), chain(run.scenarios, run.requirements), strict=False)
     ):
         return run
     return replace(RunResult.from_dict(safe_head), scenarios=scenarios, requirements=requirements)
 
 
-def _redacted(item: ScenarioResult | RequirementResult, kind: type) -> Any:
+Item = TypeVar("Item", ScenarioResult, RequirementResult)
+
+
+def _redacted(item: Item) -> Item:
     data = item.to_dict()
     safe = redact(data)
-    return item if safe == data else kind.from_dict(safe)
+    return item if safe == data else type(item).from_dict(safe)
 
 
 def render_json_bytes(run: RunResult) -> bytes:
@@ -98,7 +107,9 @@ def build_evidence(run: RunResult, context: ReportContext | None = None) -> byte
     return buffer.getvalue()
 
 
-def write_evidence(safe: RunResult, context: ReportContext, artefacts: dict[str, bytes | Path], out: IO[bytes]) -> None:
+def write_evidence(
+    safe: RunResult, context: ReportContext, artefacts: Mapping[str, bytes | Path], out: IO[bytes]
+) -> None:
     """Pack an already masked run into ``out``; ``artefacts`` gives, per ``PACKED`` format, its bytes
     or the file already written (copied in chunks: a large report.json never sits in memory twice)."""
     names = {"json": "report.json", "html": "index.html", "markdown": "summary.md"}
@@ -115,6 +126,7 @@ def write_evidence(safe: RunResult, context: ReportContext, artefacts: dict[str,
             data = dumps(exchange).encode("utf-8")
             name = exchange_filename(index, exchange)
             digests[name] = _add(archive, name, io.BytesIO(data), len(data))
+        digests |= add_documents(archive, safe.inputs)
         manifest = {
             "outil": safe.tool,
             "schema_rapport": SCHEMA_VERSION,
@@ -135,6 +147,29 @@ def write_evidence(safe: RunResult, context: ReportContext, artefacts: dict[str,
         _add(archive, "MANIFEST.json", io.BytesIO(data), len(data))
 
 
+def documents_root(inputs: list[str]) -> str:
+    """The folder the documents are packed relative to: their names in the pack do not depend on where the run
+    took place, and ``verifier`` finds each subject of the report under it."""
+    return os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in inputs])
+
+
+def add_documents(archive: zipfile.ZipFile, inputs: list[str]) -> dict[str, str]:
+    """Pack every file the run read, as it read it (not masked: ``dui-conformance verifier`` checks them
+    again), under ``documents/`` with its path relative to :func:`documents_root`; returns name → SHA-256.
+    An input gone since the run is not packed (``verifier`` names it as missing)."""
+    present: list[str | os.PathLike] = [p for p in inputs if os.path.exists(p)]
+    if not present:
+        return {}
+    root = documents_root(inputs)
+    digests: dict[str, str] = {}
+    for file in discover(present):
+        name = DOCUMENTS + Path(os.path.relpath(file, root)).as_posix()
+        if name not in digests:  # a file named twice in the inputs is packed once
+            with file.open("rb") as stream:
+                digests[name] = _add(archive, name, stream, file.stat().st_size)
+    return digests
+
+
 def _add(archive: zipfile.ZipFile, name: str, stream: IO[bytes], size: int) -> str:
     """One entry with a fixed date; returns the SHA-256 of its content."""
     info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
@@ -142,7 +177,7 @@ def _add(archive: zipfile.ZipFile, name: str, stream: IO[bytes], size: int) -> s
     if hasattr(info, "compress_level"):  # public from Python 3.13
         info.compress_level = _LEVEL
     else:  # what ZipFile.open(info) reads before 3.13
-        info._compresslevel = _LEVEL
+        info._compresslevel = _LEVEL  # type: ignore[attr-defined]  # a private slot, absent from the stubs
     info.external_attr = 0o644 << 16
     info.file_size = size  # decides zip64 up front, as writestr does
     digest = hashlib.sha256()

@@ -110,19 +110,19 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
-def _deviation_text(item: Any) -> str:
-    """Mocks record deviations as {code, message_fr, requirement}; anything else is shown as JSON."""
-    if isinstance(item, str):
-        return item
-    if isinstance(item, dict) and item.get("message_fr"):
-        requirement = f" ({item['requirement']})" if item.get("requirement") else ""
-        return f"{item.get('code', '')} : {item['message_fr']}{requirement}"
-    return json.dumps(item, ensure_ascii=False, default=str)
+def _exchange_failures(run: RunResult) -> dict[str, list[str]]:
+    """Exchange id → the failures the library found on it (``requirement : message``), listed under the exchange.
 
-
-def _deviations(exchange: dict[str, Any]) -> list[str]:
-    found = exchange.get("deviations") or []
-    return [_deviation_text(item) for item in (found if isinstance(found, list) else [found])]
+    The simulated services only record; their exchanges are judged like any input, so what went wrong with one is
+    read back from the findings that point at it. Offline runs record no exchange: nothing is read."""
+    failures: dict[str, list[str]] = {}
+    if not run.exchanges:
+        return failures
+    for requirement in run.requirements:
+        for finding in requirement.findings:
+            if finding.location.exchange and finding.outcome in (Outcome.FAIL, Outcome.ERROR):
+                failures.setdefault(finding.location.exchange, []).append(f"{requirement.id} : {finding.message}")
+    return failures
 
 
 def _exchange_evidence(exchanges: list[dict[str, Any]]) -> dict[str, str]:
@@ -243,6 +243,7 @@ def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
         requirements.append({"code": code, "rows": rows, "evaluated": evaluated})
 
     digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+    failures = _exchange_failures(run)
     yield from _ENV.get_template("index.html.j2").generate(
         run=run,
         readiness=readiness,
@@ -265,7 +266,9 @@ def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
         charts=_charts(run, readiness),
         requirement_anchor=requirement_anchor,
         exchange_anchor=exchange_anchor,
-        exchanges=[(f"ex-{n}", x, _deviations(x), _pretty(x)) for n, x in enumerate(run.exchanges)],
+        exchanges=[
+            (f"ex-{n}", x, failures.get(x.get("id") or "", []), _pretty(x)) for n, x in enumerate(run.exchanges)
+        ],
         exchange_evidence=_exchange_evidence(run.exchanges),
         exchange_chars=EXCHANGE_CHARS,
         expected_findings={f for _, found in (reconciliation.met if reconciliation else []) for f in found},

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from ..model import SCHEMA_VERSION, RequirementResult, RunResult
+from ..model import SCHEMA_VERSION, Replayable, RequirementResult, RunResult, ScenarioResult
 from ..results import ScenarioLog, Spool, is_fallback, json_line, subjects
 
 LARGE_RUN = 1000  # documents from which findings.jsonl is written beside report.json
@@ -62,13 +62,13 @@ def write_json(run: RunResult, out: TextIO) -> None:
     out.write(text)
 
 
-def _scenario_lines(scenarios) -> Iterator[list[str]]:
+def _scenario_lines(scenarios: Replayable[ScenarioResult]) -> Iterator[list[str]]:
     if isinstance(scenarios, ScenarioLog) and scenarios.spooled:  # each line is the one written below
         return ([line[:-1]] for line in scenarios.lines())
     return ([dumps_line(s.to_dict())[:-1]] for s in scenarios)
 
 
-def _requirement_lines(requirements: list[RequirementResult]) -> Iterator[list[str]]:
+def _requirement_lines(requirements: list[RequirementResult]) -> Iterator[Iterable[str]]:
     """Each requirement's line in pieces; spooled findings are spliced in as they are stored."""
     for req in requirements:
         findings = req.findings
@@ -97,8 +97,7 @@ def findings_lines(run: RunResult) -> Iterator[str]:
         return
     for scenario in run.scenarios:
         for finding in scenario.findings:
-            line = {"subject": scenario.subject, "scenario": scenario.nodeid, **finding.to_dict()}
-            yield dumps_line(line)
+            yield dumps_line({"subject": scenario.subject, "scenario": scenario.nodeid, **finding.to_dict()})
 
 
 _SCAN = json.JSONDecoder().raw_decode

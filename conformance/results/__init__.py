@@ -1,7 +1,7 @@
 """A run's results on flat memory: collected as batches return, masked once, spooled, summarised.
 
 :class:`RunCollector` takes scenario results one at a time (offline batches, then the live session),
-masks their secrets once (:mod:`.report.redact`), appends them to a :class:`ScenarioLog` and rolls
+masks their secrets once (:mod:`~dui_conformance.redact`), appends them to a :class:`ScenarioLog` and rolls
 them up per requirement as they come (:func:`~dui_conformance.runner.roll_up` is this collector run
 over a list). A large run keeps each item as one JSON line in a private temporary directory
 (deleted with the run, never next to the inputs); what stays in memory is a bounded summary: per

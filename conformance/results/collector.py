@@ -4,24 +4,39 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Finding, Outcome, RequirementResult, ScenarioResult, omitted
+from ..model import Finding, HarnessError, Outcome, RequirementResult, ScenarioResult, omitted, requirement_outcome
+from ..redact import CleanTexts, may_hold_secrets, redact, redact_text
+from ..requirements import Catalogue
 from .log import ScenarioLog
 from .spool import FindingSpool, SortedNames, Spool, SpoolDir, json_line, scenario_lines
 
 
 @dataclass
 class _Requirement:
-    """What the roll-up keeps of one requirement while the run goes on."""
+    """What the roll-up keeps of one requirement while the run goes on: in memory, or spooled (each item
+    with its JSON line)."""
 
-    findings: Spool[Finding] | list[Finding]
+    findings: FindingSpool | list[Finding]
     names: Spool[str] | set[str]
     outcomes: set[Outcome] = field(default_factory=set)
     tagged: bool = False
+
+    def add_finding(self, finding: Finding, line: str | None) -> None:
+        if isinstance(self.findings, list):
+            self.findings.append(finding)
+        else:
+            self.findings.append(finding, line)
+
+    def add_name(self, name: str, line: str | None) -> None:
+        if isinstance(self.names, set):
+            self.names.add(name)
+        else:
+            self.names.append(name, line)
 
 
 class RunCollector:
@@ -31,13 +46,9 @@ class RunCollector:
     secrets on the way in (a run from :func:`~dui_conformance.runner.execute`); ``roll_up`` over
     results already built leaves them as they are."""
 
-    def __init__(self, catalogue, spool: bool = False, mask: bool = True):
-        from ..report.redact import CleanTexts, may_hold_secrets, redact, redact_text  # here: report/ imports this
-
+    def __init__(self, catalogue: Catalogue, spool: bool = False, mask: bool = True):
         self._catalogue = catalogue
-        self._redact = redact if mask else None
-        self._redact_text = redact_text
-        self._may_hold_secrets = may_hold_secrets
+        self._mask = mask
         self._clean = CleanTexts()
         self._dir = SpoolDir() if spool else None
         self.services = {req.id: req.service for req in catalogue}
@@ -65,10 +76,10 @@ class RunCollector:
     def add(self, scenario: ScenarioResult) -> None:
         original = scenario.findings
         safe_scenario, masked, lines = scenario, original, None
-        unmasked = self._redact is None or self._clean.all_clean(_texts(scenario))
+        unmasked = not self._mask or self._clean.all_clean(_texts(scenario))
         if not unmasked:
             data = scenario.to_dict()
-            if (safe := self._redact(data)) != data:
+            if (safe := redact(data)) != data:
                 safe_scenario = ScenarioResult.from_dict(safe)
                 masked = safe_scenario.findings
                 if self._dir is not None:
@@ -88,23 +99,17 @@ class RunCollector:
             new_in_subject.append(safe_f)
             if self._first_in_run(f, subject):
                 acc = self._requirement(f.requirement)
-                if lines is None:
-                    acc.findings.append(safe_f)
-                else:
-                    acc.findings.append(safe_f, lines[1][n])
+                acc.add_finding(safe_f, None if lines is None else lines[1][n])
                 acc.outcomes.add(f.outcome)
         rows.add(safe_scenario, new_in_subject)
         name = f"{scenario.name} — {scenario.subject}"
-        if not unmasked and self._may_hold_secrets(name):
-            name = self._redact_text(name)
+        if not unmasked and may_hold_secrets(name):
+            name = redact_text(name)
         name_line = json_line(name) if self._dir is not None else None
         for rid in dict.fromkeys(scenario.requirements):
             acc = self._requirement(rid)
             acc.tagged = True
-            if name_line is None:
-                acc.names.add(name)
-            else:
-                acc.names.append(name, name_line)
+            acc.add_name(name, name_line)
             if scenario.error:
                 acc.outcomes.add(Outcome.ERROR)
             elif not original:
@@ -126,8 +131,6 @@ class RunCollector:
         """Requirement outcome = worst of its findings, of harness errors and of silent runs in its scenarios;
         a requirement without scenario run is « non applicable » when ``scope`` says why the run does not
         concern it, « non évaluée » otherwise."""
-        from ..runner import HarnessError, requirement_outcome
-
         scope = scope or {}
         unknown = set(self._reqs) - set(self.services)
         if any(self._reqs[rid].findings for rid in unknown):
@@ -156,9 +159,9 @@ class RunCollector:
                 scenarios=[],
                 findings=findings if isinstance(findings, list) else [],
             )
-            if self._redact is not None:  # the catalogue's text and the findings made here
+            if self._mask:  # the catalogue's text and the findings made here
                 data = result.to_dict()
-                if (safe := self._redact(data)) != data:
+                if (safe := redact(data)) != data:
                     result = RequirementResult.from_dict(safe)
             result.scenarios = sorted(acc.names) if isinstance(acc.names, set) else SortedNames(acc.names)
             if not isinstance(findings, list):
@@ -168,8 +171,8 @@ class RunCollector:
 
     def replace_findings(self, result: RequirementResult, findings: list[Finding]) -> None:
         """Give ``result`` other findings (run-level advice), masked and spooled like the others."""
-        if self._redact is not None:
-            findings = [_masked(f, self._redact) for f in findings]
+        if self._mask:
+            findings = [_masked(f) for f in findings]
         if self._dir is None:
             result.findings = findings
             return
@@ -179,13 +182,13 @@ class RunCollector:
         result.findings = spool
 
 
-def _masked(f: Finding, redact) -> Finding:
+def _masked(f: Finding) -> Finding:
     data = f.to_dict()
     safe = redact(data)
     return f if safe == data else Finding.from_dict(safe)
 
 
-def _texts(s: ScenarioResult) -> list:
+def _texts(s: ScenarioResult) -> list[str | None]:
     """Every text of a scenario that masking reads (``to_dict``'s keys are fixed and hold no secret, its
     numbers and outcomes are left as they are)."""
     texts = [s.nodeid, s.feature, s.feature_file, s.name, s.subject, s.error, *s.tags, *s.requirements]
@@ -198,7 +201,7 @@ def _texts(s: ScenarioResult) -> list:
 
 
 @contextmanager
-def _deferred_interrupt():
+def _deferred_interrupt() -> Iterator[None]:
     """Hold Ctrl-C until the block ends (main thread only; elsewhere the block runs as it is)."""
     if threading.current_thread() is not threading.main_thread():
         yield

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..execution.plan import ALL_KINDS
-from ..model import Finding, Outcome, ScenarioResult, worst
-from ..settings import LIVE, LIVE_SUBJECT, OFFLINE
+from ..model import Finding, Outcome, Replayable, ScenarioResult, worst
+from ..settings import ALL_KINDS, LIVE, LIVE_SUBJECT, OFFLINE
 from .spool import Spool, SpoolDir
 
 _BAD = (Outcome.FAIL, Outcome.ERROR)
@@ -23,7 +22,7 @@ class DocumentRow:
     kind: str
     outcome: Outcome
     cells: dict[str, dict[str, int]]  # service → outcome value → findings
-    failures: Sequence[Finding]
+    failures: Replayable[Finding]
 
 
 class SpooledFindings:
@@ -40,6 +39,9 @@ class SpooledFindings:
 
     def __len__(self) -> int:
         return self._count
+
+    def __getitem__(self, index: int) -> Finding:
+        return list(self)[index]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, (list, tuple, SpooledFindings)) and list(self) == list(other)
@@ -65,7 +67,7 @@ class _Row:
             frozenset(self.outcomes),
             self.live,
         )
-        failures: Sequence[Finding] = ()
+        failures: Replayable[Finding] = ()
         if self.failures:
             offset = spool.size
             for f in self.failures:
@@ -86,7 +88,12 @@ class _Row:
 
 
 def _document_row(
-    subject: str, kinds: Counter, cells: Iterable, outcomes: Iterable[Outcome], live: bool, failures: Sequence[Finding]
+    subject: str,
+    kinds: Counter,
+    cells: Iterable,
+    outcomes: Iterable[Outcome],
+    live: bool,
+    failures: Replayable[Finding],
 ) -> DocumentRow:
     """A row's kind is the input kind most of its scenarios bear; ``cells``: (service, outcome counts) pairs."""
     kind = kinds.most_common(1)[0][0] if kinds else (LIVE if live else "autre")

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar, overload
 
 from ..model import Finding, Outcome, ScenarioResult
 
@@ -38,11 +38,10 @@ def json_value(value: object) -> str:
     plain numbers directly, anything else through the encoder."""
     if value is None:
         return "null"
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         return _STRING(value)
-    if kind is int or (kind is float and math.isfinite(value)):
-        return kind.__repr__(value)
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
+        return repr(value)
     return _ENCODE(value)
 
 
@@ -71,8 +70,9 @@ def scenario_lines(scenario: ScenarioResult, outcome: Outcome | None = None) -> 
     """``json_line`` of the scenario's ``to_dict()`` and of each of its findings' (in ``scenario.findings``
     order), written from their fields, each finding encoded once for both: a spooled run writes a scenario
     into the log and its new findings into their requirements' spools. A field of another type than the
-    model's, or a lone surrogate (the ASCII fallback), takes ``json_line``; ``tests/engine/test_result_spool.py``
-    compares the two. ``outcome``: the scenario's, when the caller has it."""
+    model's, or a lone surrogate (the ASCII fallback), takes ``json_line``;
+    ``tests/conformance/results/test_spool.py`` compares the two. ``outcome``: the scenario's, when the caller
+    has it."""
     s = scenario
     try:
         steps, findings = [], []
@@ -125,6 +125,10 @@ def _allow_open_files(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+def _to_dict(item: Any) -> Any:
+    return item.to_dict()
+
+
 class Spool(Generic[T]):
     """Items in the order appended, re-iterable; in memory, or one JSON line each in a file of ``directory``.
 
@@ -135,12 +139,12 @@ class Spool(Generic[T]):
         self,
         decode: Callable[[Any], T],
         directory: SpoolDir | None = None,
-        encode: Callable[[T], Any] = lambda item: item.to_dict(),
+        encode: Callable[[T], Any] = _to_dict,
     ):
         self._decode, self._encode, self._dir = decode, encode, directory
         self._items: list[T] | None = [] if directory is None else None
         self._path: Path | None = None
-        self._out = None
+        self._out: IO[bytes] | None = None
         self._len = 0
         self.ascii = False
         self.size = 0  # bytes written (file spools)
@@ -168,33 +172,40 @@ class Spool(Generic[T]):
         if self._items is not None:
             yield from (json_line(self._encode(item)) for item in self._items)
             return
-        if self._out is None:
+        reader = self._reader()
+        if reader is None:
             return
-        self._out.flush()
-        with self._path.open("rb") as lines:
+        with reader as lines:
             for line in lines:
                 yield line.decode("utf-8")
 
     def lines_at(self, offsets: Iterable[int]) -> Iterator[str]:
         """The lines starting at these byte offsets, in their order (file spools; increasing offsets are read
         through one buffer)."""
-        if self._out is None:
+        reader = self._reader(buffering=1 << 16)
+        if reader is None:
             return
-        self._out.flush()
-        with self._path.open("rb", buffering=1 << 16) as lines:
+        with reader as lines:
             for offset in offsets:
                 lines.seek(offset)
                 yield lines.readline().decode("utf-8")
 
     def lines_from(self, offset: int, count: int) -> Iterator[str]:
         """``count`` consecutive lines from the one starting at byte ``offset`` (file spools)."""
-        if self._out is None:
+        reader = self._reader()
+        if reader is None:
             return
-        self._out.flush()
-        with self._path.open("rb") as lines:
+        with reader as lines:
             lines.seek(offset)
             for _ in range(count):
                 yield lines.readline().decode("utf-8")
+
+    def _reader(self, buffering: int = -1) -> IO[bytes] | None:
+        """The file opened for reading, what was appended flushed to it first (None: nothing written yet)."""
+        if self._out is None or self._path is None:
+            return None
+        self._out.flush()
+        return self._path.open("rb", buffering=buffering)
 
     def __iter__(self) -> Iterator[T]:
         if self._items is not None:
@@ -213,7 +224,13 @@ class Spool(Generic[T]):
     def __bool__(self) -> bool:
         return self._len > 0
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
         if self._items is not None:
             return self._items[index]
         if isinstance(index, slice):
@@ -319,6 +336,9 @@ class SortedNames:
 
     def __len__(self) -> int:
         return len(set(self._spool.lines()))
+
+    def __getitem__(self, index: int) -> str:
+        return list(self)[index]
 
     def __eq__(self, other: object) -> bool:
         return list(self) == list(other) if isinstance(other, (list, SortedNames)) else NotImplemented

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from ..cda.valuesets import builtin_value_sets
+from ..decides import decides
 from ..model import Finding, Location, failed, omitted, passed
-from . import ebrim, ids
+from . import ebrim
 from .ebrim import Code, RegistryObject
 from .expected import ExpectedEntry, Person, mapping
 
@@ -113,8 +114,9 @@ def _check_membership(g: _Group, name: str, scheme: str, oid: str) -> None:
             )
 
 
+@decides("DMP-46")
 def _identity(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
-    g = _Group(ids.IDENTITY, "Identité du patient", entry, exp)
+    g = _Group("DMP-46", "Identité du patient", entry, exp)
     actual = entry.external(ebrim.DE_PATIENT_ID)
     where = entry.where(scheme=ebrim.DE_PATIENT_ID)
     if actual is None:
@@ -166,8 +168,9 @@ def _identity(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     return g.done()
 
 
+@decides("DMP-47")
 def _codes(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
-    g = _Group(ids.CODES, "Codes de classement", entry, exp)
+    g = _Group("DMP-47", "Codes de classement", entry, exp)
     _check_code(g, "typeCode", ebrim.DE_TYPE, exp.type_code, "type_code")
     _check_code(g, "classCode", ebrim.DE_CLASS, exp.class_code, "class_code")
     for name, scheme, oid in VALUE_SETS:
@@ -249,8 +252,9 @@ def _codes(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     return g.done()
 
 
+@decides("DMP-48")
 def _times(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
-    g = _Group(ids.TIMES, "Dates", entry, exp)
+    g = _Group("DMP-48", "Dates", entry, exp)
     for slot, wanted, source in (
         ("creationTime", exp.creation_time, "creation_time"),
         ("serviceStartTime", exp.service_start_time, "service_times"),
@@ -281,8 +285,9 @@ def _person_mismatch(wanted: Person, xcn: str) -> bool:
     )
 
 
+@decides("DMP-49")
 def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
-    g = _Group(ids.AUTHORS, "Auteur et responsable légal", entry, exp)
+    g = _Group("DMP-49", "Auteur et responsable légal", entry, exp)
     actual = entry.classified(ebrim.DE_AUTHOR)
     if not actual:
         g.fail("author", "aucune classification auteur.", entry.location, "l'auteur du CDA", "rien", "authors")
@@ -363,8 +368,9 @@ def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     return g.done()
 
 
+@decides("DMP-50")
 def _integrity(entry: RegistryObject, exp: ExpectedEntry, require_hash: bool) -> list[Finding]:
-    g = _Group(ids.INTEGRITY, "Empreinte, taille et identifiant", entry, exp)
+    g = _Group("DMP-50", "Empreinte, taille et identifiant", entry, exp)
     digest, size = entry.slot("hash"), entry.slot("size")
     if digest is None:
         if require_hash:
@@ -413,10 +419,11 @@ def _cx(value: str) -> tuple[str, str, str]:
     return parts[0].strip(), authority[1].strip(), parts[4].strip()
 
 
+@decides("DMP-56")
 def _local_patient(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     """DMP-56, XDM media only: metadata without an INS name the patient by the CDA's local identifier
     (rule and type code in mapping.toml ``xdm_without_ins``, UNVERIFIED, so it can be switched off)."""
-    R, rule = ids.LOCAL_PATIENT, mapping()["xdm_without_ins"]
+    R, rule = "DMP-56", mapping()["xdm_without_ins"]
     actual = entry.external(ebrim.DE_PATIENT_ID)
     where = entry.where(scheme=ebrim.DE_PATIENT_ID) if actual is not None else entry.location
     ins_oids = {oid for group in mapping()["ins_oids"].values() for oid in group}

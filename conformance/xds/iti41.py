@@ -10,10 +10,11 @@ import email.parser
 import email.policy
 import re
 
+from ..decides import decides
 from ..inputs import embedded_cda, read_file
 from ..model import Finding, Location, failed, passed, skipped
 from ..xmlsafe import XmlDocument, XmlProblem, parse_xml
-from . import ebrim, ids
+from . import ebrim
 from .build import ITI41_ACTION
 from .consistency import check_entry
 from .ebrim import NS, Submission, read_submission
@@ -29,12 +30,14 @@ def _x(xml: XmlDocument, expr: str) -> list:
     return xml.root.xpath(expr, namespaces=NS)
 
 
+@decides("GEN-01", "GEN-02")
 def xml_problem_finding(problem: XmlProblem, where: Location) -> Finding:
     """GEN-02 for a DOCTYPE/entity declaration, GEN-01 for anything else unreadable."""
     requirement = "GEN-02" if problem.kind == "doctype" else "GEN-01"
     return failed(requirement, problem.message, Location(where.file, where.xpath, problem.line, where.exchange))
 
 
+@decides("DMP-41")
 def _packaging(msg: MtomMessage, source: str, header_captured: bool) -> list[Finding]:
     where = Location(file=source)
     out = []
@@ -42,18 +45,18 @@ def _packaging(msg: MtomMessage, source: str, header_captured: bool) -> list[Fin
         if msg.params.get("type", "").lower() != "application/xop+xml":
             out.append(
                 failed(
-                    ids.MTOM,
+                    "DMP-41",
                     'Content-Type multipart/related sans type="application/xop+xml".',
                     where,
                     msg.params.get("type"),
                 )
             )
         if not msg.params.get("start"):
-            out.append(failed(ids.MTOM, "Content-Type multipart/related sans paramètre start (partie racine).", where))
+            out.append(failed("DMP-41", "Content-Type multipart/related sans paramètre start (partie racine).", where))
     if msg.root_type != "application/xop+xml" or msg.root_params.get("type", "").lower() != "application/soap+xml":
         out.append(
             failed(
-                ids.MTOM,
+                "DMP-41",
                 'La partie racine doit être application/xop+xml; type="application/soap+xml".',
                 where,
                 f"{msg.root_type} {msg.root_params}",
@@ -62,6 +65,7 @@ def _packaging(msg: MtomMessage, source: str, header_captured: bool) -> list[Fin
     return out
 
 
+@decides("DMP-40")
 def _soap(xml: XmlDocument) -> list[Finding]:
     root = xml.root
     ns = etree_ns(root)
@@ -69,20 +73,20 @@ def _soap(xml: XmlDocument) -> list[Finding]:
     if ns == ebrim.SOAP11:
         out.append(
             failed(
-                ids.SOAP,
+                "DMP-40",
                 "Enveloppe SOAP 1.1 : ITI-41 exige SOAP 1.2 (http://www.w3.org/2003/05/soap-envelope).",
                 xml.locate(root),
                 ns,
             )
         )
     elif ns != ebrim.SOAP12:
-        out.append(failed(ids.SOAP, "La racine n'est pas une enveloppe SOAP 1.2.", xml.locate(root), root.tag))
+        out.append(failed("DMP-40", "La racine n'est pas une enveloppe SOAP 1.2.", xml.locate(root), root.tag))
     header = "/*[local-name()='Envelope']/*[local-name()='Header']"
     action = "".join(_x(xml, header + "/wsa:Action/text()")).strip()
     if action != ITI41_ACTION:
         out.append(
             failed(
-                ids.SOAP,
+                "DMP-40",
                 f"wsa:Action {action or 'absente'} : {ITI41_ACTION} attendue.",
                 xml.locate(None, header + "/wsa:Action"),
                 action,
@@ -92,13 +96,13 @@ def _soap(xml: XmlDocument) -> list[Finding]:
         if not "".join(_x(xml, f"{header}/wsa:{name}/text()")).strip():
             out.append(
                 failed(
-                    ids.SOAP,
+                    "DMP-40",
                     f"En-tête WS-Addressing wsa:{name} absent ou vide.",
                     xml.locate(None, f"{header}/wsa:{name}"),
                 )
             )
     return out or [
-        passed(ids.SOAP, "Enveloppe SOAP 1.2 avec wsa:Action, wsa:MessageID et wsa:To conformes.", xml.locate(root))
+        passed("DMP-40", "Enveloppe SOAP 1.2 avec wsa:Action, wsa:MessageID et wsa:To conformes.", xml.locate(root))
     ]
 
 
@@ -106,6 +110,7 @@ def etree_ns(node) -> str:
     return node.tag[1:].split("}")[0] if node.tag.startswith("{") else ""
 
 
+@decides("DMP-41")
 def documents_of(xml: XmlDocument, msg: MtomMessage | None) -> tuple[dict[str, bytes], list[Finding]]:
     """Bytes of each xdsb:Document (resolved xop:Include, or inline base64)."""
     docs: dict[str, bytes] = {}
@@ -118,7 +123,7 @@ def documents_of(xml: XmlDocument, msg: MtomMessage | None) -> tuple[dict[str, b
             if data is None:
                 out.append(
                     failed(
-                        ids.MTOM,
+                        "DMP-41",
                         f"xop:Include href={include.get('href')!r} ne désigne aucune partie MIME.",
                         xml.locate(include),
                     )
@@ -129,11 +134,11 @@ def documents_of(xml: XmlDocument, msg: MtomMessage | None) -> tuple[dict[str, b
         try:
             docs[doc_id] = base64.b64decode("".join(node.itertext()), validate=True)
         except (binascii.Error, ValueError):
-            out.append(failed(ids.MTOM, f"xdsb:Document {doc_id} : ni xop:Include ni base64 valide.", xml.locate(node)))
+            out.append(failed("DMP-41", f"xdsb:Document {doc_id} : ni xop:Include ni base64 valide.", xml.locate(node)))
     if msg is not None and not out:
         out.append(
             passed(
-                ids.MTOM,
+                "DMP-41",
                 f"Paquet MTOM/XOP conforme : {len(docs)} document(s) référencé(s) par xop:Include.",
                 xml.locate(xml.root),
             )
@@ -160,15 +165,14 @@ def check_documents(
         cda = embedded_cda(cda) or cda  # an auto-présentable or signed CDA: its ClinicalDocument
         if etree_ns(cda.root) != ebrim.HL7 or not cda.root.tag.endswith("ClinicalDocument"):
             out.append(
-                skipped(
-                    ids.IDENTITY, f"Document {entry.id} : pas un CDA, métadonnées non comparées.", Location(file=where)
-                )
+                skipped("DMP-46", f"Document {entry.id} : pas un CDA, métadonnées non comparées.", Location(file=where))
             )
             continue
         out += check_entry(entry, expected_entry(cda, data, environment), xdm)
     return out
 
 
+@decides("DMP-41", "DMP-42")
 def check_iti41(
     content_type: str, body: bytes, source: str, environment: str = "test", header_captured: bool = True
 ) -> list[Finding]:
@@ -180,15 +184,15 @@ def check_iti41(
         try:
             msg = parse_mtom(content_type, body)
         except MtomProblem as problem:
-            return [failed(ids.MTOM, problem.message, where)]
+            return [failed("DMP-41", problem.message, where)]
         out += _packaging(msg, source, header_captured)
         envelope = msg.envelope
     else:
         if len(body) > MAX_BODY_BYTES:
-            return [failed(ids.MTOM, f"Requête de {len(body)} octets, au-delà de la limite.", where)]
+            return [failed("DMP-41", f"Requête de {len(body)} octets, au-delà de la limite.", where)]
         out.append(
             failed(
-                ids.MTOM,
+                "DMP-41",
                 f"Requête non MTOM (Content-Type {content_type or 'inconnu'}) : ITI-41 exige "
                 "multipart/related MTOM/XOP.",
                 where,
@@ -201,9 +205,7 @@ def check_iti41(
         return out + [xml_problem_finding(problem, where)]
     out += _soap(xml)
     if not _x(xml, "/*/*[local-name()='Body']/xdsb:ProvideAndRegisterDocumentSetRequest"):
-        return out + [
-            failed(ids.STRUCTURE, "Corps SOAP sans ProvideAndRegisterDocumentSetRequest.", xml.locate(xml.root))
-        ]
+        return out + [failed("DMP-42", "Corps SOAP sans ProvideAndRegisterDocumentSetRequest.", xml.locate(xml.root))]
     docs, doc_findings = documents_of(xml, msg)
     out += doc_findings
     sub = read_submission(xml)
@@ -232,6 +234,7 @@ def read_capture(data: bytes) -> tuple[str, bytes, bool]:
     return headers.get("Content-Type", ""), body, bool(headers.get("Content-Type"))
 
 
+@decides("GEN-01")
 def check_iti41_file(path: str, environment: str = "test") -> list[Finding]:
     """ITI-41 checks on a saved request (input kind ``xds``)."""
     data = read_file(path, MAX_BODY_BYTES)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+from ..decides import decides
 from ..model import Finding, failed, omitted, passed
-from . import ebrim, ids
+from . import ebrim
 from .ebrim import Submission
 
 _URN_UUID = re.compile(r"^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -28,13 +29,14 @@ _SET_IDS = {
 }
 
 
+@decides("DMP-42")
 def check_structure(sub: Submission, documents: set[str] | None = None, xdm: bool = False) -> list[Finding]:
     """DMP-42: one SubmissionSet, complete DocumentEntries, HasMember for each, documents matched.
 
     ``documents``: ids of the xdsb:Document elements of an ITI-41 request (None for XDM).
     Also DMP-46 for the patientId agreement between SubmissionSet and entries (XDSPatientIdDoesNotMatch).
     """
-    R = ids.STRUCTURE
+    R = "DMP-42"
     if not sub.found:
         return [failed(R, "Aucune RegistryObjectList (SubmitObjectsRequest ebRIM 3.0) trouvée.", sub.location)]
     out: list[Finding] = []
@@ -102,6 +104,7 @@ def check_structure(sub: Submission, documents: set[str] | None = None, xdm: boo
     return out + _patient_agreement(sub)
 
 
+@decides("DMP-46")
 def _patient_agreement(sub: Submission) -> list[Finding]:
     if len(sub.submission_sets) != 1 or not sub.submission_sets[0].external(ebrim.SS_PATIENT_ID):
         return []
@@ -109,7 +112,7 @@ def _patient_agreement(sub: Submission) -> list[Finding]:
     wanted = ss.external(ebrim.SS_PATIENT_ID)
     out = [
         failed(
-            ids.IDENTITY,
+            "DMP-46",
             f"DocumentEntry {e.id} : patientId différent de celui du SubmissionSet (XDSPatientIdDoesNotMatch).",
             e.where(scheme=ebrim.DE_PATIENT_ID),
             f"SubmissionSet : {wanted} ; DocumentEntry : {e.external(ebrim.DE_PATIENT_ID)}",
@@ -120,9 +123,10 @@ def _patient_agreement(sub: Submission) -> list[Finding]:
     return out
 
 
+@decides("DMP-43")
 def check_replacement(sub: Submission) -> list[Finding]:
     """DMP-43: an RPLC association goes from a new entry of this submission to an existing entryUUID."""
-    R = ids.REPLACE
+    R = "DMP-43"
     replacements = [a for a in sub.associations if a.type == ebrim.RPLC]
     if not replacements:
         return [omitted(R, "Pas de remplacement (aucune association RPLC) dans cette soumission.", sub.location)]

@@ -6,9 +6,9 @@ The signature is not verified here: the harness has no IGC-Santé trust chain of
 
 from __future__ import annotations
 
+from ..decides import decides
 from ..model import Finding, failed, passed, skipped
 from ..xmlsafe import XmlDocument
-from . import ids
 from .ebrim import NS
 from .expected import mapping
 
@@ -41,6 +41,7 @@ def read_vihf(xml: XmlDocument) -> tuple[object | None, dict[str, tuple[str | No
     return assertion, attrs
 
 
+@decides("DMP-44", "DMP-45")
 def check_vihf(xml: XmlDocument, patient_id: str | None) -> list[Finding]:
     """DMP-44 (assertion and attributes) and DMP-45 (resource-id = patientId of the submission)."""
     rules = mapping()["vihf"]
@@ -50,31 +51,31 @@ def check_vihf(xml: XmlDocument, patient_id: str | None) -> list[Finding]:
         security = _x(xml, _HEADER + "/wsse:Security")
         what = "wsse:Security sans assertion SAML 2.0" if security else "aucun en-tête wsse:Security"
         return [
-            failed(ids.VIHF, f"VIHF absent : {what}.", where),
-            failed(ids.VIHF_PATIENT, "VIHF absent : le patient visé par l'accès n'est pas déclaré.", where),
+            failed("DMP-44", f"VIHF absent : {what}.", where),
+            failed("DMP-45", "VIHF absent : le patient visé par l'accès n'est pas déclaré.", where),
         ]
     out: list[Finding] = []
     where = xml.locate(assertion)
     for missing in (n for n in rules["required"] if not (attrs.get(n) or (None,))[0]):
-        out.append(failed(ids.VIHF, f"Attribut VIHF {missing} absent ou vide.", where))
+        out.append(failed("DMP-44", f"Attribut VIHF {missing} absent ou vide.", where))
     for name, allowed in rules["allowed"].items():
         value, node = attrs.get(name, (None, None))
         if value is not None and value not in allowed:
             out.append(
-                failed(ids.VIHF, f"Attribut VIHF {name} : valeur {value!r} hors de {allowed}.", xml.locate(node), value)
+                failed("DMP-44", f"Attribut VIHF {name} : valeur {value!r} hors de {allowed}.", xml.locate(node), value)
             )
     for part in ("saml2:Issuer", "saml2:Subject/saml2:NameID"):
         if not "".join(_x(xml, part + "/text()", assertion)).strip():
-            out.append(failed(ids.VIHF, f"Assertion VIHF sans {part} renseigné.", where))
+            out.append(failed("DMP-44", f"Assertion VIHF sans {part} renseigné.", where))
     if not out:
-        out.append(passed(ids.VIHF, f"VIHF présent avec les {len(rules['required'])} attributs attendus.", where))
+        out.append(passed("DMP-44", f"VIHF présent avec les {len(rules['required'])} attributs attendus.", where))
     resource, node = attrs.get(rules["resource_id"], (None, None))
     if resource is None:
-        out.append(failed(ids.VIHF_PATIENT, "Attribut resource-id absent : patient de l'accès non déclaré.", where))
+        out.append(failed("DMP-45", "Attribut resource-id absent : patient de l'accès non déclaré.", where))
     elif patient_id is None:
         out.append(
             skipped(
-                ids.VIHF_PATIENT,
+                "DMP-45",
                 "patientId de la soumission introuvable : resource-id non comparé.",
                 xml.locate(node),
                 resource,
@@ -83,7 +84,7 @@ def check_vihf(xml: XmlDocument, patient_id: str | None) -> list[Finding]:
     elif resource != patient_id:
         out.append(
             failed(
-                ids.VIHF_PATIENT,
+                "DMP-45",
                 "resource-id du VIHF différent du patientId de la soumission.",
                 xml.locate(node),
                 f"VIHF : {resource} ; soumission : {patient_id}",
@@ -92,7 +93,7 @@ def check_vihf(xml: XmlDocument, patient_id: str | None) -> list[Finding]:
     else:
         out.append(
             passed(
-                ids.VIHF_PATIENT,
+                "DMP-45",
                 "resource-id du VIHF identique au patientId de la soumission.",
                 xml.locate(node),
                 resource,

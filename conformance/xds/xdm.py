@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import posixpath
 
+from ..decides import decides
 from ..inputs import CDA, read_file, recognise
 from ..model import Finding, Location, failed, passed
 from ..safezip import SafeZip, ZipLimits, ZipProblem
 from ..xmlsafe import XmlProblem, parse_xml
-from . import ids
 from .ebrim import read_submission
 from .iti41 import check_documents, xml_problem_finding
 from .structure import check_replacement, check_structure
@@ -18,13 +18,16 @@ from .structure import check_replacement, check_structure
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
 
 
+@decides("DMP-51")
 def _layout(names: list[str], path: str) -> tuple[list[str], list[Finding]]:
     """Subset folders holding a METADATA.XML, and the DMP-51 findings on the archive layout."""
     upper = {n.upper(): n for n in names}
     out = []
     for required in ("INDEX.HTM", "README.TXT"):
         if required not in upper:
-            out.append(failed(ids.XDM, f"Fichier {required} absent à la racine de l'archive XDM.", Location(file=path)))
+            out.append(
+                failed("DMP-51", f"Fichier {required} absent à la racine de l'archive XDM.", Location(file=path))
+            )
     subsets = sorted(
         posixpath.dirname(n)
         for n in names
@@ -33,7 +36,7 @@ def _layout(names: list[str], path: str) -> tuple[list[str], list[Finding]]:
     if not subsets:
         out.append(
             failed(
-                ids.XDM,
+                "DMP-51",
                 "Aucun IHE_XDM/<SUBSET>/METADATA.XML dans l'archive.",
                 Location(file=path),
                 ", ".join(names[:20]),
@@ -59,26 +62,28 @@ def check_xdm(path: str, environment: str = "test", limits: ZipLimits = ZipLimit
     return check_xdm_data(read_file(path, MAX_ARCHIVE_BYTES), path, environment, limits)
 
 
+@decides("DMP-51", "DMP-52")
 def check_xdm_data(data: bytes, path: str, environment: str = "test", limits: ZipLimits = ZipLimits()) -> list[Finding]:
     """All XDM checks on archive bytes; ``path`` names it in findings (``message.eml!IHE_XDM.ZIP``)."""
     where = Location(file=path)
     try:
         archive = _open(data, limits)
     except ZipProblem as problem:
-        return [failed(ids.ARCHIVE, problem.message, where, problem.member)]
-    out = [passed(ids.ARCHIVE, f"Archive lisible sans risque ({len(archive.names())} entrées vérifiées).", where)]
+        return [failed("DMP-52", problem.message, where, problem.member)]
+    out = [passed("DMP-52", f"Archive lisible sans risque ({len(archive.names())} entrées vérifiées).", where)]
     subsets, layout = _layout(archive.names(), path)
     out += layout
     for subset in subsets:
         try:
             out += _subset(archive, subset, path, environment)
         except ZipProblem as problem:
-            out.append(failed(ids.ARCHIVE, problem.message, where, problem.member))
+            out.append(failed("DMP-52", problem.message, where, problem.member))
     if subsets and not layout:
-        out.append(passed(ids.XDM, f"Arborescence XDM conforme : INDEX.HTM, README.TXT, {', '.join(subsets)}.", where))
+        out.append(passed("DMP-51", f"Arborescence XDM conforme : INDEX.HTM, README.TXT, {', '.join(subsets)}.", where))
     return out
 
 
+@decides("DMP-51")
 def _subset(archive: SafeZip, subset: str, path: str, environment: str) -> list[Finding]:
     member = next(n for n in archive.names() if n.upper() == f"{subset}/METADATA.XML".upper())
     source = f"{path}!{member}"
@@ -98,7 +103,7 @@ def _subset(archive: SafeZip, subset: str, path: str, environment: str) -> list[
         if target not in names:
             out.append(
                 failed(
-                    ids.XDM,
+                    "DMP-51",
                     f"DocumentEntry {entry.id} : URI {uri!r} ne désigne aucun fichier du sous-ensemble.",
                     entry.where(slot="URI"),
                 )

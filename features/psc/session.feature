@@ -9,6 +9,7 @@ Fonctionnalité: Vie de la session Pro Santé Connect dans le DUI
 
   @PSC-20
   Scénario: Rotation des clés : un jeton signé par la nouvelle clé est accepté
+    Soit le professionnel « ide-martin » connecté au DUI par Pro Santé Connect
     Quand Pro Santé Connect publie une nouvelle clé et le professionnel « medecin-durand » se connecte
     Alors le DUI accepte le jeton signé par la nouvelle clé
 

@@ -4,12 +4,9 @@ from dataclasses import dataclass, field, replace
 
 from pytest_bdd import given, parsers, then, when
 
+from dui_conformance.live.driver import Admission
 from dui_conformance.live.mss import (
-    CITIZEN,
-    ERROR_SHOWN,
     HOSPITAL,
-    RECEIVED,
-    SENT_OK,
     check_citizen,
     check_error_shown,
     check_received,
@@ -26,7 +23,7 @@ NOT_DECLARED = "MSSanté non déclarée par l'adaptateur du DUI (services de GET
 class MssRun:
     """What one scenario did: the resident, the sending order and the traffic since it began."""
 
-    admission: object
+    admission: Admission
     since: dict
     recipient: str | None = None
     answer: object = None
@@ -108,21 +105,22 @@ def fetch(live_env, mss_run):
 @then(parsers.parse("le message reçu par l'opérateur pour « {recipient} » est conforme et demande un accusé"))
 def sent_conforms(live_env, mss_run, recipient, verdict):
     verdict.judge(
-        mss_run.precondition(SENT_OK, qualified=True) or check_sent(live_env.exchanges("mss", mss_run.since), recipient)
+        mss_run.precondition("MSS-20", qualified=True)
+        or check_sent(live_env.exchanges("mss", mss_run.since), recipient)
     )
 
 
 @then("la messagerie Mon espace santé n'est adressée que pour une identité qualifiée")
 def citizen(live_env, mss_run, verdict):
     verdict.judge(
-        mss_run.precondition(CITIZEN)
+        mss_run.precondition("MSS-21")
         or check_citizen(live_env.exchanges("mss", mss_run.since), mss_run.admission.status, mss_run.admission.ins)
     )
 
 
 @then("le document reçu est traité et accusé comme il se doit")
 def received(live_env, mss_run, verdict):
-    if pre := mss_run.precondition(RECEIVED, qualified=True):
+    if pre := mss_run.precondition("MSS-22", qualified=True):
         verdict.judge(pre)
         return
     documents = live_env.driver.received_documents(mss_run.admission.resident_id)
@@ -133,7 +131,7 @@ def received(live_env, mss_run, verdict):
 
 @then("l'erreur est montrée à l'utilisateur et le message gardé pour un nouvel envoi")
 def error_shown(live_env, mss_run, verdict):
-    if pre := mss_run.precondition(ERROR_SHOWN):
+    if pre := mss_run.precondition("MSS-23"):
         verdict.judge(pre)
         return
     answer = mss_run.answer

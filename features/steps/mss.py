@@ -5,7 +5,6 @@ from pytest_bdd import parsers, then, when
 from dui_conformance.inputs import InputTooLarge
 from dui_conformance.model import Location, failed
 from dui_conformance.mss import check_message_data
-from dui_conformance.mss import ids as mss_ids
 
 from . import judge_requirements, record_readability
 
@@ -15,7 +14,7 @@ def _analysis(document, environment: str):
         try:
             return check_message_data(document.data, document.path, environment)
         except InputTooLarge as exc:
-            return [failed(mss_ids.MIME, str(exc), Location(file=document.path))]
+            return [failed("MSS-01", str(exc), Location(file=document.path))]
 
     return document.derived("mss.findings", compute)
 

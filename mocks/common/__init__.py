@@ -1,6 +1,6 @@
-"""Server lifecycle, exchange recording, deviation flags and fault injection shared by every mock."""
+"""Server lifecycle, exchange recording and fault injection shared by every mock."""
 
-from dui_conformance.exchanges import Deviation, Exchange, ExchangeRecorder, HttpRequest, HttpResponse
+from dui_conformance.exchanges import Exchange, ExchangeRecorder, HttpRequest, HttpResponse
 
 from .faults import MAX_DELAY_SECONDS, FaultPlan, Faults
 from .harness import HarnessApp, MockService
@@ -9,7 +9,6 @@ from .server import LoopbackServer, require_loopback
 
 __all__ = [
     "MAX_DELAY_SECONDS",
-    "Deviation",
     "Exchange",
     "ExchangeRecorder",
     "FaultPlan",

@@ -65,7 +65,7 @@ class HarnessApp:
             id=self.recorder.next_id(),
             service=self.service,
             started=now_iso(),
-            request=HttpRequest(request.method, path, dict(request.headers), _text(body)),
+            request=HttpRequest.received(request.method, path, dict(request.headers), body),
             transport=transport_facts(environ),
         )
         plan = self.faults.take()
@@ -135,7 +135,7 @@ class MockService(abc.ABC):
 
     @abc.abstractmethod
     def handle(self, request: Request, exchange: Exchange) -> Response:
-        """Answer one request, flagging deviations and filling ``exchange.data``."""
+        """Answer one request, recording in ``exchange.data`` the facts later checks and steps need."""
 
     @property
     def base_url(self) -> str:

@@ -190,6 +190,7 @@ class TestPki:
         """Context for a mock: our server certificate (or one from another root), client certificate asked for."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED  # permissive: weak versions are recorded
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0/1.1 from security level 1 on
         if untrusted:
             ctx.load_cert_chain(self.other_server_cert, self.other_server_key)
         else:

@@ -1,8 +1,8 @@
 """The DMP mock: an XDS.b repository + registry on 127.0.0.1 (ITI-41, ITI-18, ITI-43).
 
-Permissive by design (harness lessons §10 items 1 and 6): every finding of
-:func:`dui_conformance.xds.check_iti41` on a submission becomes a deviation of the recorded
-exchange, yet the submission is stored. Only what a real registry cannot accept (no
+Permissive by design (harness lessons §10 items 1 and 6): it reads requests with the library
+(``dui_conformance.xds.dmp_requests``), which later judges the recorded exchange; a submission
+the ITI-41 checks would fault is still stored. Only what a real registry cannot accept (no
 SubmissionSet, patientId disagreement or not an INS, document and metadata unpaired,
 hash/size contradicting the bytes, RPLC to an unknown entry) is refused with the IHE error code.
 """
@@ -13,16 +13,29 @@ import dataclasses
 import hashlib
 import re
 import threading
+from collections.abc import Callable
 
 from lxml import etree
 from werkzeug.wrappers import Request, Response
 
 from dui_conformance.mocks.common import Exchange, MockService
-from dui_conformance.model import Outcome
-from dui_conformance.xds import check_iti41, ebrim, expected_entry, read_submission
-from dui_conformance.xds.build import ITI18_ACTION, ITI43_ACTION, extrinsic_object, new_urn, q
+from dui_conformance.xds import ebrim, expected_entry, read_submission
+from dui_conformance.xds.build import extrinsic_object, new_urn, q
+from dui_conformance.xds.dmp_requests import (
+    DMP_PATH,
+    INS_PATIENT_ID,
+    ITI18,
+    ITI41,
+    ITI43,
+    TRANSACTION_PATHS,
+    UNKNOWN_DOCUMENT,
+    UNKNOWN_REPOSITORY,
+    read_query,
+    read_retrieve,
+    route_departure,
+    transaction_of,
+)
 from dui_conformance.xds.ebrim import NS
-from dui_conformance.xds.ids import QUERY, RETRIEVE
 from dui_conformance.xds.iti41 import documents_of
 from dui_conformance.xds.mtom import MtomProblem, parse_mtom
 from dui_conformance.xmlsafe import XmlDocument, XmlProblem, parse_xml
@@ -31,8 +44,6 @@ from . import soap
 from .soap import XdsError
 from .store import REPOSITORY_ID, Store, StoredEntry, prepare_metadata
 
-FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
-INS_PATIENT_ID = re.compile(r"^\d{6}[\dAB]\d{8}\^\^\^&1\.2\.250\.1\.213\.1\.4\.(?:8|9|10|11)&ISO\^NH$")
 _URN_UUID = re.compile(r"^urn:uuid:[0-9a-fA-F-]{36}$")
 
 
@@ -45,18 +56,14 @@ def _x(xml: XmlDocument, expr: str, node=None) -> list:
 
 
 def _errors_data(errors: list[XdsError]) -> list[dict[str, str]]:
-    return [{"code": e.code, "message": e.text, "clause": soap.CLAUSE} for e in errors]
-
-
-def _unquote(value: str) -> str:
-    return value.strip().strip("()").strip().strip("'")
+    return [{"code": e.code, "context": e.context, "message": e.text, "clause": soap.CLAUSE} for e in errors]
 
 
 class DmpMock(MockService):
     """``DmpMock().start()``; give the DUI ``iti41_url``, ``iti18_url`` and ``iti43_url``."""
 
     service = "dmp"
-    endpoint_path = "/dmp"
+    endpoint_path = DMP_PATH
 
     def __init__(self, port: int = 0, environment: str = "test", ssl_context=None):
         super().__init__(port=port, ssl_context=ssl_context)
@@ -68,19 +75,19 @@ class DmpMock(MockService):
     # -- public API ---------------------------------------------------------------------------
     @property
     def iti41_url(self) -> str:
-        return self.url + "/iti41"
+        return self.url + TRANSACTION_PATHS[ITI41]
 
     @property
     def iti18_url(self) -> str:
-        return self.url + "/iti18"
+        return self.url + TRANSACTION_PATHS[ITI18]
 
     @property
     def iti43_url(self) -> str:
-        return self.url + "/iti43"
+        return self.url + TRANSACTION_PATHS[ITI43]
 
     def endpoints(self) -> dict[str, str]:
         """Each transaction's URL, as published in services-simules.json."""
-        return {"ITI-41": self.iti41_url, "ITI-18": self.iti18_url, "ITI-43": self.iti43_url}
+        return {ITI41: self.iti41_url, ITI18: self.iti18_url, ITI43: self.iti43_url}
 
     @property
     def wsgi_app(self):
@@ -116,52 +123,23 @@ class DmpMock(MockService):
 
     # -- dispatch -----------------------------------------------------------------------------
     def handle(self, request: Request, exchange: Exchange) -> Response:
-        routes = {"/iti41": self._iti41, "/iti18": self._iti18, "/iti43": self._iti43}
-        handler = routes.get(request.path.removeprefix(self.endpoint_path))
-        if handler is None or not request.path.startswith(self.endpoint_path):
-            exchange.flag("DMP-CHEMIN-INCONNU", f"Chemin « {request.path} » inconnu du DMP simulé.")
+        transaction = transaction_of(exchange.request)
+        if transaction is None:
             return Response("Chemin inconnu du DMP simulé.", 404, mimetype="text/plain")
-        if request.method != "POST":
-            exchange.flag("DMP-METHODE-HTTP", f"Méthode {request.method} : POST attendu.")
+        if route_departure(exchange.request) is not None:
             return Response("Le DMP simulé n'accepte que POST.", 405, mimetype="text/plain")
-        return handler(request, exchange)
-
-    def _envelope(self, request: Request, exchange: Exchange, requirement: str):
-        """(xml, mtom message or None) of a query/retrieve request, or a fault response."""
-        content_type, body = request.headers.get("Content-Type", ""), request.get_data()
-        msg = None
-        try:
-            if "multipart/related" in content_type.lower():
-                msg = parse_mtom(content_type, body)
-                body = msg.envelope
-            xml = parse_xml(body, exchange.id)
-        except (MtomProblem, XmlProblem) as problem:
-            exchange.flag(requirement, f"Requête illisible : {problem.message}", requirement)
-            return _soap_response(soap.fault(f"Requête illisible : {problem.message}"), 400)
-        if xml.root.tag != f"{{{ebrim.SOAP12}}}Envelope":
-            exchange.flag(
-                requirement,
-                f"Racine {xml.root.tag} : enveloppe SOAP 1.2 attendue (Envelope dans l'espace de noms {ebrim.SOAP12}).",
-                requirement,
-            )
-        return xml, msg
-
-    def _check_action(self, xml: XmlDocument, action: str, exchange: Exchange, requirement: str) -> str | None:
-        header = "/*[local-name()='Envelope']/*[local-name()='Header']"
-        got = "".join(_x(xml, header + "/wsa:Action/text()")).strip()
-        if got != action:
-            exchange.flag(requirement, f"wsa:Action « {got or 'absente'} » : {action} attendue.", requirement)
-        return "".join(_x(xml, header + "/wsa:MessageID/text()")).strip() or None
+        routes: dict[str, Callable[[Request, Exchange], Response]] = {
+            ITI41: self._iti41,
+            ITI18: self._iti18,
+            ITI43: self._iti43,
+        }
+        exchange.operation = transaction
+        return routes[transaction](request, exchange)
 
     # -- ITI-41 -------------------------------------------------------------------------------
     def _iti41(self, request: Request, exchange: Exchange) -> Response:
-        exchange.operation = "ITI-41"
         content_type, body = request.headers.get("Content-Type", ""), request.get_data()
-        findings = check_iti41(content_type, body, exchange.id, self.environment)
-        for finding in findings:
-            if finding.outcome in (Outcome.FAIL, Outcome.ERROR):
-                exchange.flag(finding.requirement, finding.message, finding.requirement)
-        exchange.data["findings"] = [f.to_dict() for f in findings]
+        exchange.data["environment"] = self.environment  # the INS environment its checks expect
         try:
             msg = parse_mtom(content_type, body) if "multipart/related" in content_type.lower() else None
             xml = parse_xml(msg.envelope if msg else body, exchange.id)
@@ -243,79 +221,42 @@ class DmpMock(MockService):
 
     # -- ITI-18 -------------------------------------------------------------------------------
     def _iti18(self, request: Request, exchange: Exchange) -> Response:
-        exchange.operation = "ITI-18"
-        parsed = self._envelope(request, exchange, QUERY)
-        if isinstance(parsed, Response):
-            return parsed
-        xml, _ = parsed
-        relates_to = self._check_action(xml, ITI18_ACTION, exchange, QUERY)
-        query = next(iter(_x(xml, "//query:AdhocQueryRequest/rim:AdhocQuery")), None)
-        errors: list[XdsError] = []
+        read = read_query(exchange.request)
+        if read.unreadable is not None:
+            return _soap_response(soap.fault(read.unreadable), 400)
         objects: list[etree._Element] = []
-        if query is None or query.get("id") != FIND_DOCUMENTS:
-            qid = query.get("id") if query is not None else "absente"
-            exchange.flag(QUERY, f"Requête stockée {qid} : FindDocuments ({FIND_DOCUMENTS}) attendue.", QUERY)
-            errors.append(XdsError("XDSUnknownStoredQuery", str(qid)))
-        else:
-            objects, errors = self._find(xml, query, exchange)
+        errors = [XdsError(*read.error)] if read.error else []
+        if not errors:
+            found = self.store.find(read.patient_id, read.statuses)
+            exchange.data.update(
+                patient_id=read.patient_id, statuses=sorted(read.statuses), return_type=read.return_type
+            )
+            if read.return_type == "LeafClass":
+                objects = [e.leaf_class() for e in found]
+            else:
+                objects = [etree.Element(q("rim", "ObjectRef"), id=e.entry_uuid) for e in found]
         exchange.data.update(
             status="Failure" if errors else "Success", results=len(objects), errors=_errors_data(errors)
         )
-        return _soap_response(soap.envelope(soap.query_response(objects, errors), soap.ITI18_RESPONSE, relates_to))
-
-    def _find(self, xml: XmlDocument, query, exchange: Exchange) -> tuple[list, list[XdsError]]:
-        slots = {
-            s.get("name"): [v.text or "" for v in _x(xml, "rim:ValueList/rim:Value", s)]
-            for s in _x(xml, "rim:Slot", query)
-        }
-        raw_pid = (slots.get("$XDSDocumentEntryPatientId") or [""])[0].strip()
-        if not raw_pid:
-            exchange.flag(QUERY, "Paramètre $XDSDocumentEntryPatientId absent.", QUERY)
-            return [], [XdsError("XDSStoredQueryParamNumber", "$XDSDocumentEntryPatientId")]
-        if not (raw_pid.startswith("'") and raw_pid.endswith("'")):
-            exchange.flag(QUERY, f"$XDSDocumentEntryPatientId {raw_pid} non encadré d'apostrophes.", QUERY)
-        patient_id = _unquote(raw_pid)
-        if not INS_PATIENT_ID.match(patient_id):
-            exchange.flag(QUERY, f"$XDSDocumentEntryPatientId « {patient_id} » n'est pas un INS ^^^&OID&ISO^NH.", QUERY)
-        statuses = {_unquote(part) for value in slots.get("$XDSDocumentEntryStatus", []) for part in value.split(",")}
-        statuses.discard("")
-        if not statuses:
-            exchange.flag(QUERY, "Paramètre $XDSDocumentEntryStatus absent.", QUERY)
-            return [], [XdsError("XDSStoredQueryParamNumber", "$XDSDocumentEntryStatus")]
-        request = next(iter(_x(xml, "//query:AdhocQueryRequest")))
-        return_type = "".join(_x(xml, "query:ResponseOption/@returnType", request)) or "ObjectRef"
-        found = self.store.find(patient_id, statuses)
-        exchange.data.update(patient_id=patient_id, statuses=sorted(statuses), return_type=return_type)
-        if return_type == "LeafClass":
-            return [e.leaf_class() for e in found], []
-        return [etree.Element(q("rim", "ObjectRef"), id=e.entry_uuid) for e in found], []
+        response = soap.query_response(objects, errors)
+        return _soap_response(soap.envelope(response, soap.ITI18_RESPONSE, read.message_id))
 
     # -- ITI-43 -------------------------------------------------------------------------------
     def _iti43(self, request: Request, exchange: Exchange) -> Response:
-        exchange.operation = "ITI-43"
-        parsed = self._envelope(request, exchange, RETRIEVE)
-        if isinstance(parsed, Response):
-            return parsed
-        xml, _ = parsed
-        relates_to = self._check_action(xml, ITI43_ACTION, exchange, RETRIEVE)
-        wanted = _x(xml, "//xdsb:RetrieveDocumentSetRequest/xdsb:DocumentRequest")
-        if not wanted:
-            exchange.flag(RETRIEVE, "Aucun xdsb:DocumentRequest dans la requête.", RETRIEVE)
+        read = read_retrieve(exchange.request)
+        if read.unreadable is not None:
+            return _soap_response(soap.fault(read.unreadable), 400)
         found, errors = [], []
-        for node in wanted:
-            repository = "".join(_x(xml, "xdsb:RepositoryUniqueId/text()", node)).strip()
-            unique_id = "".join(_x(xml, "xdsb:DocumentUniqueId/text()", node)).strip()
+        for repository, unique_id in read.documents:
             entry = self.store.by_unique_id(unique_id)
             if repository != REPOSITORY_ID:
-                exchange.flag(RETRIEVE, f"RepositoryUniqueId « {repository} » inconnu.", RETRIEVE)
-                errors.append(XdsError("XDSUnknownRepositoryId", repository))
+                errors.append(XdsError(UNKNOWN_REPOSITORY, repository))
             elif entry is None:
-                exchange.flag(RETRIEVE, f"DocumentUniqueId « {unique_id} » inconnu.", RETRIEVE)
-                errors.append(XdsError("XDSDocumentUniqueIdError", unique_id))
+                errors.append(XdsError(UNKNOWN_DOCUMENT, unique_id))
             else:
                 found.append((REPOSITORY_ID, unique_id, entry.mime_type, entry.document))
-        if not wanted:
+        if not read.documents:
             errors.append(XdsError("XDSRegistryMetadataError", "aucun document demandé"))
         exchange.data.update(retrieved=[f[1] for f in found], errors=_errors_data(errors))
-        content_type, body = soap.retrieve_response(found, errors, relates_to)
+        content_type, body = soap.retrieve_response(found, errors, read.message_id)
         return Response(body, 200, content_type=content_type)

@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m dui_conformance.mocks.dui",
         description="DUI de référence (adaptateur de test) sur 127.0.0.1.",
-        epilog="Défauts : " + " ; ".join(f"{name} — {text}" for name, text in DEFECTS.items()),
+        epilog="Défauts : " + " ; ".join(f"{name} — {defect.text}" for name, defect in DEFECTS.items()),
     )
     parser.add_argument("--insi", required=True, help="URL du téléservice INSi (simulé) à interroger")
     parser.add_argument("--dmp", help="URL du DMP simulé (…/dmp) à alimenter et à consulter")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import html
 import itertools
-import json
 import re
+import ssl
 import threading
 import unicodedata
 from datetime import date
-from typing import Any
 
+from requests.adapters import HTTPAdapter
 from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -24,10 +24,12 @@ from dui_conformance.mocks.common import LoopbackServer
 
 from .defects import check_defects
 from .dmp import PENDING, SENT, DmpClient, DmpDocument, DmpUnavailable, new_document, patient_id, received_summary
-from .insi_client import InsiClient, InsiResult
+from .insi_client import InsiClient, InsIdentifier, InsiResult
 from .mss import MssAdapter, MssClient
 from .psc import SESSION_COOKIE, LoginRefused, PscRelyingParty
+from .records import Records
 from .resident import Resident, patient_resource
+from .web import BadRequest, json_body, json_response, optional_text_field, problem, text_field, unknown_resident
 
 # Identity documents this DUI accepts to qualify an identity (FR Core fr-core-cs-mode-validation-identity).
 HIGH_TRUST_DOCUMENTS = frozenset({"CN", "PA", "CS", "eCN", "IN"})
@@ -38,32 +40,10 @@ _MATRICULE = re.compile(r"^\d{6}[\dAB]\d{6}$")
 MAX_BODY = 64 * 1024
 
 
-class BadRequest(ValueError):
-    """Admission input outside the contract (French message)."""
-
-
-def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/problem+json")
-
-
-def _json(body: Any, status: int = 200, mimetype: str = "application/json") -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status, mimetype=mimetype)
-
-
 def ins_form(value: str) -> str:
     """INS form of a typed name: upper case, accents removed (the INSi expects A-Z)."""
     decomposed = unicodedata.normalize("NFKD", value.strip())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
-
-
-def _text(body: dict, name: str, pattern: re.Pattern | None = None, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip() or len(value) > 100 or (pattern and not pattern.match(value)):
-        raise BadRequest(f"Champ « {name} » absent ou invalide.")
-    return value
 
 
 def _document(body: dict) -> str | None:
@@ -73,8 +53,22 @@ def _document(body: dict) -> str | None:
     return value
 
 
-class ReferenceDui(MssAdapter):
-    """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL."""
+class ObsoleteTls(HTTPAdapter):
+    """The ``tls-version-obsolete`` defect: HTTPS in TLS 1.1 only (security level 0, which TLS 1.1 needs)."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        context = ssl.create_default_context()
+        context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_1
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        super().init_poolmanager(*args, ssl_context=context, **kwargs)
+
+
+class ReferenceDui:
+    """``ReferenceDui(insi_url, defects, dmp_url).start()`` returns the adapter's base URL.
+
+    Admission (INSi) is its own; DMP, MSSanté and Pro Santé Connect are composed clients and components
+    (:class:`DmpClient`, :class:`MssAdapter`, :class:`PscRelyingParty`), each given what it needs: the
+    defects, and for MSSanté the DUI's :class:`Records`."""
 
     def __init__(
         self,
@@ -95,6 +89,8 @@ class ReferenceDui(MssAdapter):
         self.defects = check_defects(defects)
         self.psc = PscRelyingParty(defects=self.defects, timeout=timeout, **psc) if psc else None
         self.insi = InsiClient(insi_url, timeout=timeout)
+        if "insi-action-fausse" in self.defects:  # defect: the SOAP actions of another version of the service
+            self.insi.ACTION = "urn:ServiceIdentiteCertifiee:2.0.0:"
         self.insi.session.trust_env = False  # loopback only: never through a proxy
         self.dmp = DmpClient(dmp_url, self.defects, timeout) if dmp_url else None
         if tls is not None:
@@ -102,14 +98,14 @@ class ReferenceDui(MssAdapter):
                 session.verify = "tls-sans-verification" not in self.defects and tls["racine"]
                 if "tls-sans-certificat" not in self.defects:
                     session.cert = (tls["certificat_client"], tls["cle_client"])
-        self._residents: dict[str, Resident] = {}
+                if "tls-version-obsolete" in self.defects:
+                    session.mount("https://", ObsoleteTls())
+        self._records = Records()
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
-        self._received: dict[str, list[dict]] = {}  # integrated from the DMP, by resident id
-        self._doc_numbers = itertools.count(1)
-        self.mss = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None
-        self._sendings = {}
+        mss_client = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None
+        self.mss = MssAdapter(mss_client, self._records, self.defects)
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the DMP documents
         self._last_found: InsiResult | None = None  # only the ignore-cr02 defect reads it back
         self._routes = Map(
             [
@@ -180,45 +176,33 @@ class ReferenceDui(MssAdapter):
         services = (
             ["INS"]
             + ["DMP"] * (self.dmp is not None)
-            + ["MSS"] * (self.mss is not None)
+            + ["MSS"] * (self.mss.client is not None)
             + ["PSC"] * (self.psc is not None)
         )
-        return _json({"statut": "disponible", "logiciel": "DUI de référence du harnais", "services": services})
+        return json_response({"statut": "disponible", "logiciel": "DUI de référence du harnais", "services": services})
 
     def _on_reset(self, request: Request) -> Response:
+        self._records.clear()
         with self._lock:
-            self._residents.clear()
             self._documents.clear()
-            self._received.clear()
-            self._sendings.clear()
+        self.mss.reset()
         if self.psc is not None:
             self.psc.reset()
         return Response(status=204)
 
     def _on_patient(self, request: Request, rid: str) -> Response:
-        with self._lock:
-            resident = self._residents.get(rid)
+        resident = self._records.get(rid)
         if resident is None:
-            return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
+            return unknown_resident(rid)
         export_ins = resident.status == "QUAL" or "ins-non-qualifiee" in self.defects
         patient = patient_resource(resident, export_ins)
         if "fiabilite-malformee" in self.defects:  # defect: identityStatus as a bare code, not a Coding
             reliability = patient["extension"][0]["extension"][0]
             reliability["valueCode"] = reliability.pop("valueCoding")["code"]
-        return _json(patient, mimetype="application/fhir+json")
-
-    @staticmethod
-    def _body(request: Request) -> dict:
-        try:
-            body = json.loads(request.get_data() or b"null")
-        except ValueError:
-            raise BadRequest("Corps JSON illisible.") from None
-        if not isinstance(body, dict):
-            raise BadRequest("Le corps doit être un objet JSON.")
-        return body
+        return json_response(patient, mimetype="application/fhir+json")
 
     def _on_admit_traits(self, request: Request) -> Response:
-        body = self._body(request)
+        body = json_body(request)
         names = body.get("prenoms")
         if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
             raise BadRequest("Champ « prenoms » absent ou invalide (liste non vide).")
@@ -227,37 +211,36 @@ class ReferenceDui(MssAdapter):
             raise BadRequest("Champ « sexe » invalide (M ou F).")
         typed = Resident(
             id=self._new_id(),
-            birth_name=ins_form(_text(body, "nomNaissance")),
+            birth_name=ins_form(text_field(body, "nomNaissance")),
             first_names=" ".join(ins_form(n) for n in names),
             first_name=ins_form(names[0]),
             sex=sex,
-            birth_date=_text(body, "dateNaissance", _DATE),
-            birth_place=_text(body, "lieuNaissance", _COG, required=False),
+            birth_date=text_field(body, "dateNaissance", _DATE),
+            birth_place=optional_text_field(body, "lieuNaissance", _COG),
         )
         document = _document(body)
         if "sans-insi" in self.defects:
             return self._store(self._checked(typed, document, None))
-        response = self._conclude(typed, self._search_traits(typed), document, method="INSI")
-        if "traits-saisis" in self.defects:  # defect: what was typed is kept instead of the INSi's traits
-            with self._lock:
-                stored = self._residents[typed.id]
-                stored.birth_name, stored.first_name = body["nomNaissance"].strip(), names[0].strip()
-                stored.first_names = " ".join(n.strip() for n in names)
+        response = self._conclude(typed, self._search_traits(typed, sex), document, method="INSI")
+        if "traits-saisis" in self.defects and (stored := self._records.get(typed.id)) is not None:
+            # defect: what was typed is kept instead of the INSi's traits
+            stored.birth_name, stored.first_name = body["nomNaissance"].strip(), names[0].strip()
+            stored.first_names = " ".join(n.strip() for n in names)
         return response
 
     def _on_admit_vitale(self, request: Request) -> Response:
-        body = self._body(request)
+        body = json_body(request)
         rank = body.get("rangNaissance")
         if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 9:
             raise BadRequest("Champ « rangNaissance » invalide (entier de 1 à 9).")
-        matricule, key = _text(body, "matricule", _MATRICULE), _text(body, "cle", re.compile(r"^\d{2}$"))
+        matricule, key = text_field(body, "matricule", _MATRICULE), text_field(body, "cle", re.compile(r"^\d{2}$"))
         typed = Resident(
             id=self._new_id(),
-            birth_name=ins_form(_text(body, "nomNaissance")),
+            birth_name=ins_form(text_field(body, "nomNaissance")),
             first_names="",
             first_name="",
             sex=None,
-            birth_date=_text(body, "dateNaissance", _DATE),
+            birth_date=text_field(body, "dateNaissance", _DATE),
             birth_place=None,
             method="CV",
         )
@@ -280,20 +263,19 @@ class ReferenceDui(MssAdapter):
         return f"R{next(self._ids):05d}"
 
     def _store(self, resident: Resident, status: int = 201) -> Response:
-        with self._lock:
-            self._residents[resident.id] = resident
-        return _json(resident.summary(), status)
+        self._records.store(resident)
+        return json_response(resident.summary(), status)
 
-    def _search_traits(self, typed: Resident) -> InsiResult:
+    def _search_traits(self, typed: Resident, sex: str) -> InsiResult:
         """First birth first name, then every first name, then the birth place, while CR is 02."""
         every = typed.first_names.split(" ")
-        attempts = [([typed.first_name], None)]
+        attempts: list[tuple[list[str], str | None]] = [([typed.first_name], None)]
         if len(every) > 1:
             attempts.append((every, None))
         if typed.birth_place:
             attempts.append((every, typed.birth_place))
         for first_names, place in attempts:
-            result = self.insi.search_by_traits(typed.birth_name, first_names, typed.sex, typed.birth_date, place)
+            result = self.insi.search_by_traits(typed.birth_name, first_names, sex, typed.birth_date, place)
             if result.fault is not None or result.cr != "02":
                 break
         return result
@@ -306,6 +288,8 @@ class ReferenceDui(MssAdapter):
 
     def _conclude(self, typed: Resident, result: InsiResult, document: str | None, method: str) -> Response:
         typed.insi_date = date.today().isoformat()
+        if result.fault is not None and "faute-insi-ignoree" in self.defects and self._last_found is not None:
+            result = self._last_found  # defect: the fault is not read, the previous answer is reused
         if result.fault is not None:
             self._store(self._checked(typed, document, None))
             return problem(
@@ -319,17 +303,23 @@ class ReferenceDui(MssAdapter):
             )
         if result.cr == "02" and "ignore-cr02" in self.defects and self._last_found is not None:
             result = self._last_found  # defect: the CR is not read, the previous answer is reused
-        if not result.ok:
+        active = result.active if result.ok else None
+        if active is None:
             return self._store(self._checked(typed, document, result.cr))  # CR 01 / 02: no INS
         self._last_found = result
-        return self._store(self._from_insi(typed, result, document, method))
+        return self._store(self._from_insi(typed, result, active, document, method))
 
-    def _from_insi(self, typed: Resident, result: InsiResult, document: str | None, method: str) -> Resident:
+    def _from_insi(
+        self, typed: Resident, result: InsiResult, active: InsIdentifier, document: str | None, method: str
+    ) -> Resident:
+        """The resident as the INSi knows it; ``active``: the INS the search found (``result.ok``)."""
         tiq = result.traits
         birth_name, first_names = tiq.get("NomNaissance", ""), tiq.get("ListePrenom") or tiq.get("Prenom", "")
         if "traits-alteres" in self.defects:
             birth_name, first_names = birth_name.capitalize(), first_names.split(" ")[0]
         qualified = document in HIGH_TRUST_DOCUMENTS
+        # defect: the historical INS kept instead of the active one
+        kept = result.history[0] if "ins-historique" in self.defects and result.history else active
         return Resident(
             id=typed.id,
             birth_name=birth_name,
@@ -340,20 +330,19 @@ class ReferenceDui(MssAdapter):
             birth_place=tiq.get("LieuNaissance") or None,
             status="QUAL" if qualified else "RECUP",
             method=method,
-            ins=result.active.full,
-            ins_oid=result.active.oid,
+            ins=kept.full,
+            ins_oid=kept.oid,
             insi_date=typed.insi_date,
             validation_mode=document if qualified else None,
         )
 
     # --- DMP --------------------------------------------------------------------------------
 
-    def _dmp_resident(self, rid: str) -> Resident | Response:
-        """The resident, or the problem answer when the DMP cannot be used for it."""
-        with self._lock:
-            resident = self._residents.get(rid)
+    def _dmp_resident(self, rid: str) -> tuple[Resident, DmpClient] | Response:
+        """The resident and the DMP client, or the problem answer when the DMP cannot be used for it."""
+        resident = self._records.get(rid)
         if resident is None:
-            return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
+            return unknown_resident(rid)
         if self.dmp is None:
             return problem(503, "DMP non configuré", "Le DUI n'a pas d'adresse de DMP.")
         qualified = resident.status == "QUAL" or "dmp-identite-non-qualifiee" in self.defects
@@ -366,18 +355,19 @@ class ReferenceDui(MssAdapter):
                 service="DMP",
                 resident=rid,
             )
-        return resident
+        return resident, self.dmp
 
     def _on_dmp_feed(self, request: Request, rid: str) -> Response:
-        body = self._body(request)
+        body = json_body(request)
         if body.get("modele") != "DLU":
             raise BadRequest("Champ « modele » invalide (seul « DLU » est produit par ce DUI).")
         replaced_id = body.get("remplace")
         if replaced_id is not None and not isinstance(replaced_id, str):
             raise BadRequest("Champ « remplace » invalide (identifiant de document ou null).")
-        resident = self._dmp_resident(rid)
-        if isinstance(resident, Response):
-            return resident
+        usable = self._dmp_resident(rid)
+        if isinstance(usable, Response):
+            return usable
+        resident, dmp = usable
         previous = None
         if replaced_id is not None:
             previous = self._documents.get(replaced_id)
@@ -385,17 +375,17 @@ class ReferenceDui(MssAdapter):
                 return problem(404, "Document inconnu", f"Aucun document envoyé « {replaced_id} » pour {rid}.")
             if "dmp-sans-rplc" in self.defects:
                 previous = None  # defect: the replacement goes out as an unrelated new document
-        document = new_document(resident, next(self._doc_numbers), previous)
+        document = new_document(resident, self._records.next_number(), previous)
         with self._lock:
             self._documents[document.id] = document
-        self.dmp.acting = self._acting()
+        dmp.acting = self._acting()
         try:
-            self.dmp.submit(document, patient_id(resident))
+            dmp.submit(document, patient_id(resident))
         except DmpUnavailable as exc:
             if "dmp-erreur-ignoree" in self.defects:
                 with self._lock:
                     del self._documents[document.id]  # defect: dropped, yet reported as sent
-                return _json({"document_id": document.id, "statut": SENT}, 201)
+                return json_response({"document_id": document.id, "statut": SENT}, 201)
             document.status = PENDING
             return problem(
                 502,
@@ -407,43 +397,52 @@ class ReferenceDui(MssAdapter):
                 statut=PENDING,
             )
         document.status = SENT
-        return _json({"document_id": document.id, "statut": SENT}, 201)
+        return json_response({"document_id": document.id, "statut": SENT}, 201)
 
     def _on_dmp_documents(self, request: Request, rid: str) -> Response:
+        if rid not in self._records:
+            return unknown_resident(rid)
         with self._lock:
-            if rid not in self._residents:
-                return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
-            return _json([d.summary() for d in self._documents.values() if d.resident_id == rid])
+            return json_response([d.summary() for d in self._documents.values() if d.resident_id == rid])
 
     def _on_dmp_integration(self, request: Request, rid: str) -> Response:
-        resident = self._dmp_resident(rid)
-        if isinstance(resident, Response):
-            return resident
+        usable = self._dmp_resident(rid)
+        if isinstance(usable, Response):
+            return usable
+        resident, dmp = usable
         pid = patient_id(resident)
         target = rid
         if "dmp-integration-mauvais-dossier" in self.defects:
-            with self._lock:  # defect: filed into another resident's record
-                target = next((other for other in self._residents if other != rid), rid)
+            target = self._records.other_than(rid)  # defect: filed into another resident's record
         integrated = []
         try:
-            known = {d["uniqueId"] for d in self._received.get(target, [])}
-            for entry in self.dmp.find(pid):
+            known = {d["uniqueId"] for d in self._records.received(target)}
+            for entry in dmp.find(pid):
                 summary = received_summary(entry)
                 if summary["uniqueId"] in known:
                     continue
-                self.dmp.retrieve(entry.slot("repositoryUniqueId") or "", summary["uniqueId"] or "", pid)
+                dmp.retrieve(entry.slot("repositoryUniqueId") or "", summary["uniqueId"] or "", pid)
                 integrated.append(summary)
         except DmpUnavailable as exc:
             return problem(502, "Erreur du DMP", str(exc), service="DMP", resident=rid)
-        with self._lock:
-            self._received.setdefault(target, []).extend(integrated)
-        return _json({"integres": integrated})
+        self._records.file(target, integrated)
+        return json_response({"integres": integrated})
 
     def _on_received(self, request: Request, rid: str) -> Response:
-        with self._lock:
-            if rid not in self._residents:
-                return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
-            return _json(list(self._received.get(rid, [])))
+        if rid not in self._records:
+            return unknown_resident(rid)
+        return json_response(self._records.received(rid))
+
+    # --- MSSanté (the composed MssAdapter) ----------------------------------------------------
+
+    def _on_mss_send(self, request: Request, rid: str) -> Response:
+        return self.mss.send(rid, json_body(request))
+
+    def _on_mss_sendings(self, request: Request, rid: str) -> Response:
+        return self.mss.sendings(rid)
+
+    def _on_mss_fetch(self, request: Request) -> Response:
+        return self.mss.fetch()
 
     # --- Pro Santé Connect (pages a browser visits; the adapter's /session) ---------------------
 
@@ -496,7 +495,7 @@ class ReferenceDui(MssAdapter):
 
     def _on_sessions(self, request: Request) -> Response:
         psc = self._psc_or_problem()
-        return _json({"sessions": [s.summary() for s in list(psc.sessions.values())]})
+        return json_response({"sessions": [s.summary() for s in list(psc.sessions.values())]})
 
     def _on_revalidate(self, request: Request) -> Response:
         psc = self._psc_or_problem()

@@ -189,6 +189,8 @@ class DmpClient:
         )
         content_type, body = mtom(envelope, {cid: (document.cda, "text/xml")}, ITI41_ACTION)
         response = self._post("iti41", content_type, body)
+        if "dmp-double-soumission" in self.defects:  # defect: the same submission sent once more
+            self._post("iti41", content_type, body)
         try:
             xml = parse_xml(response.content, "réponse ITI-41")
         except XmlProblem as problem:
@@ -203,7 +205,8 @@ class DmpClient:
         request = etree.Element(q("query", "AdhocQueryRequest"), nsmap={"query": ebrim.QUERY, "rim": ebrim.RIM})
         etree.SubElement(request, q("query", "ResponseOption"), returnType="LeafClass", returnComposedObjects="true")
         query = etree.SubElement(request, q("rim", "AdhocQuery"), id=FIND_DOCUMENTS)
-        add_slot(query, "$XDSDocumentEntryPatientId", [f"'{patient_id}'"])
+        quoted = patient_id if "dmp-recherche-sans-apostrophes" in self.defects else f"'{patient_id}'"
+        add_slot(query, "$XDSDocumentEntryPatientId", [quoted])
         add_slot(query, "$XDSDocumentEntryStatus", [f"('{ebrim.APPROVED}')"])
         envelope = soap_envelope(request, ITI18_ACTION, f"{self.url}/iti18", self._vihf(patient_id))
         response = self._post("iti18", "application/soap+xml; charset=UTF-8", envelope)
@@ -221,7 +224,8 @@ class DmpClient:
         wanted = etree.SubElement(request, q("xdsb", "DocumentRequest"))
         etree.SubElement(wanted, q("xdsb", "RepositoryUniqueId")).text = repository_id
         etree.SubElement(wanted, q("xdsb", "DocumentUniqueId")).text = unique_id
-        envelope = soap_envelope(request, ITI43_ACTION, f"{self.url}/iti43", self._vihf(patient_id))
+        soap_ns = ebrim.SOAP11 if "dmp-recuperation-soap11" in self.defects else ebrim.SOAP12
+        envelope = soap_envelope(request, ITI43_ACTION, f"{self.url}/iti43", self._vihf(patient_id), soap_ns)
         response = self._post("iti43", "application/soap+xml; charset=UTF-8", envelope)
         try:
             message = parse_mtom(response.headers.get("Content-Type", ""), response.content)

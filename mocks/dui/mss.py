@@ -1,6 +1,7 @@
-"""The reference DUI's MSSanté client: its applicative mailbox (BAL APP), opened with the DUI's
-certificate (SASL EXTERNAL) over SMTPS and IMAPS, sends a DLU in an IHE_XDM.ZIP and reads what
-arrives (documents to integrate, acknowledgements of what it sent)."""
+"""The reference DUI's MSSanté part. Its client (:class:`MssClient`): the applicative mailbox (BAL APP),
+opened with the DUI's certificate (SASL EXTERNAL) over SMTPS and IMAPS, sends a DLU in an IHE_XDM.ZIP and
+reads what arrives (documents to integrate, acknowledgements of what it sent). Its adapter operations
+(:class:`MssAdapter`), composed into the DUI."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import base64
 import imaplib
 import smtplib
 import ssl
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -17,6 +19,7 @@ from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
 from lxml import etree
+from werkzeug.wrappers import Response
 
 from dui_conformance.ins.cda_record import read_cda
 from dui_conformance.mss import MimeProblem, is_mdn, mss_members, parse_message
@@ -25,7 +28,9 @@ from dui_conformance.xds.build import xdm_package
 from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
 from ..mss.mdn import build_mdn
-from .dmp import SOURCE_ID
+from .dmp import SOURCE_ID, new_document
+from .records import Records
+from .web import BadRequest, json_response, problem, text_field, unknown_resident
 from .xds_metadata import derive, submission
 
 MAILBOX = "dui@ehpad-les-tilleuls.mssante.fr"
@@ -62,6 +67,11 @@ class Sending:
 def _hostport(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     return parts.hostname or "127.0.0.1", parts.port or 0
+
+
+def _reply(text: bytes | str) -> str:
+    """An SMTP server's reply text (smtplib gives bytes, or a text it made itself)."""
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
 
 
 def _metadata(cda: bytes) -> etree._Element:
@@ -104,7 +114,7 @@ class MssClient:
         code, reply = client.docmd("AUTH", "EXTERNAL " + base64.b64encode(MAILBOX.encode()).decode())
         if code != 235:
             client.close()
-            raise MssUnavailable(f"Authentification MSSanté refusée ({code} {reply.decode('utf-8', 'replace')}).")
+            raise MssUnavailable(f"Authentification MSSanté refusée ({code} {_reply(reply)}).")
         return client
 
     def send(self, msg: EmailMessage) -> None:
@@ -114,12 +124,10 @@ class MssClient:
                 client.send_message(msg, MAILBOX, [str(msg["To"])])
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            raise MssUnavailable(
-                f"Destinataire refusé par l'opérateur MSSanté : {code} {reply.decode('utf-8', 'replace')}."
-            ) from None
+            raise MssUnavailable(f"Destinataire refusé par l'opérateur MSSanté : {code} {_reply(reply)}.") from None
         except smtplib.SMTPResponseException as exc:
             raise MssUnavailable(
-                f"Message refusé par l'opérateur MSSanté : {exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}."
+                f"Message refusé par l'opérateur MSSanté : {exc.smtp_code} {_reply(exc.smtp_error)}."
             ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise MssUnavailable(f"Opérateur MSSanté injoignable : {exc}.") from None
@@ -133,9 +141,12 @@ class MssClient:
                 imap.select("INBOX")
                 _, found = imap.search(None, "ALL")
                 out = []
-                for number in (found[0] or b"").split():
+                for number in (found[0] or b"").decode("ascii").split():
                     _, data = imap.fetch(number, "(RFC822)")
-                    out.append(data[0][1])
+                    fetched = data[0]  # (its envelope, the message)
+                    if not isinstance(fetched, tuple):
+                        raise imaplib.IMAP4.error(f"message {number} absent de la réponse FETCH")
+                    out.append(fetched[1])
                     imap.store(number, "+FLAGS", "\\Deleted")
                 imap.expunge()
                 return out
@@ -183,25 +194,29 @@ UNKNOWN_PATIENT = ("INS_INCONNU", "Patient inconnu du DUI destinataire")
 
 
 class MssAdapter:
-    """Adapter operations of the reference DUI for MSSanté (mixed into ReferenceDui, which holds the
-    residents, the received documents, the defects and the lock)."""
+    """The adapter's MSSanté operations: send a DLU to a mailbox, list what was sent, fetch the mailbox and
+    integrate what arrives. Composed into the reference DUI with its collaborators: the operator's client
+    (None: MSSanté not configured), the DUI's records (residents, received documents, numbering), its defects."""
 
-    mss: MssClient | None
-    _sendings: dict[str, Sending]
+    def __init__(self, client: MssClient | None, records: Records, defects: frozenset[str]):
+        self.client, self._records, self._defects = client, records, defects
+        self._sendings: dict[str, Sending] = {}
+        self._lock = threading.Lock()
 
-    def _on_mss_send(self, request, rid: str):
-        from .app import BadRequest, _json, _text, problem
-        from .dmp import new_document
-
-        body = self._body(request)
+    def reset(self) -> None:
         with self._lock:
-            resident = self._residents.get(rid)
+            self._sendings.clear()
+
+    def send(self, rid: str, body: dict) -> Response:
+        """``POST /residents/{id}/mssante/envois``: to ``destinataire``, or to the resident's Mon espace santé
+        mailbox (``messagerieCitoyenne``, qualified INS only)."""
+        resident = self._records.get(rid)
         if resident is None:
-            return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
-        if self.mss is None:
+            return unknown_resident(rid)
+        if self.client is None:
             return problem(503, "MSSanté non configurée", "Le DUI n'a pas de messagerie MSSanté.")
         if body.get("messagerieCitoyenne") is True:
-            qualified = resident.status == "QUAL" or "mss-patient-non-qualifie" in self.defects
+            qualified = resident.status == "QUAL" or "mss-patient-non-qualifie" in self._defects
             if not (qualified and resident.ins):
                 return problem(
                     409,
@@ -215,21 +230,21 @@ class MssAdapter:
         elif "messagerieCitoyenne" in body and body["messagerieCitoyenne"] is not False:
             raise BadRequest("Champ « messagerieCitoyenne » invalide (booléen).")
         else:
-            recipient = _text(body, "destinataire")
-        document = new_document(resident, next(self._doc_numbers), None)
+            recipient = text_field(body, "destinataire")
+        document = new_document(resident, self._records.next_number(), None)
         born = "/".join(reversed(resident.birth_date.split("-")))
         subject = f"Dossier de liaison d'urgence {resident.birth_name} {resident.first_name} {born}"
-        msg = self.mss.message(recipient, subject, document.cda, "74207-2", bool(resident.ins))
-        sending = Sending(f"M{next(self._doc_numbers):05d}", rid, recipient, str(msg["Message-ID"]), msg.as_bytes())
+        msg = self.client.message(recipient, subject, document.cda, "74207-2", bool(resident.ins))
+        sending = Sending(f"M{self._records.next_number():05d}", rid, recipient, str(msg["Message-ID"]), msg.as_bytes())
         with self._lock:
             self._sendings[sending.id] = sending
         try:
-            self.mss.send(msg)
+            self.client.send(msg)
         except MssUnavailable as exc:
-            if "mss-erreur-ignoree" in self.defects:
+            if "mss-erreur-ignoree" in self._defects:
                 with self._lock:
                     del self._sendings[sending.id]  # defect: dropped, yet reported as sent
-                return _json(sending.summary(), 201)
+                return json_response(sending.summary(), 201)
             sending.status, sending.error = TO_RESEND, str(exc)
             return problem(
                 502,
@@ -239,34 +254,33 @@ class MssAdapter:
                 resident=rid,
                 envoi=sending.summary(),
             )
-        return _json(sending.summary(), 201)
+        return json_response(sending.summary(), 201)
 
-    def _on_mss_sendings(self, request, rid: str):
-        from .app import _json, problem
-
+    def sendings(self, rid: str) -> Response:
+        """``GET /residents/{id}/mssante/envois``: the resident's messages and what became of them."""
+        if rid not in self._records:
+            return unknown_resident(rid)
         with self._lock:
-            if rid not in self._residents:
-                return problem(404, "Résident inconnu", f"Aucun résident « {rid} » dans le DUI.")
-            return _json([s.summary() for s in self._sendings.values() if s.resident_id == rid])
+            return json_response([s.summary() for s in self._sendings.values() if s.resident_id == rid])
 
-    def _on_mss_fetch(self, request):
-        from .app import _json, problem
-
-        if self.mss is None:
+    def fetch(self) -> Response:
+        """``POST /mssante/releve``: every message of the mailbox, integrated (documents) or read (acknowledgements)."""
+        if self.client is None:
             return problem(503, "MSSanté non configurée", "Le DUI n'a pas de messagerie MSSanté.")
         try:
-            received = self.mss.fetch()
+            received = self.client.fetch()
         except MssUnavailable as exc:
             return problem(502, "Erreur MSSanté", str(exc), service="MSS")
-        integrated, errors = [], []
+        integrated: list[dict] = []
+        errors: list[str] = []
         for data in received:
             try:
-                self._receive(data, integrated, errors)
+                self._receive(self.client, data, integrated, errors)
             except MssUnavailable as exc:
                 errors.append(str(exc))
-        return _json({"recus": len(received), "integres": integrated, "erreurs": errors})
+        return json_response({"recus": len(received), "integres": integrated, "erreurs": errors})
 
-    def _receive(self, data: bytes, integrated: list, errors: list) -> None:
+    def _receive(self, client: MssClient, data: bytes, integrated: list[dict], errors: list[str]) -> None:
         try:
             msg = parse_message(data)
         except MimeProblem as exc:
@@ -294,18 +308,18 @@ class MssAdapter:
         documents = list(mss_members(data).values())
         if not documents:
             errors.append(f"{UNREADABLE[1]} ({msg.header('Message-ID')}).")
-            if "mss-sans-accuse-erreur" not in self.defects:
-                self.mss.acknowledge(data, UNREADABLE)
+            if "mss-sans-accuse-erreur" not in self._defects:
+                client.acknowledge(data, UNREADABLE)
             return
         error = None
         for cda in documents:
             read = _cda_summary(cda)
-            with self._lock:
-                target = next((r.id for r in self._residents.values() if read and read[0] and r.ins == read[0]), None)
-                if target is not None:
-                    self._received.setdefault(target, []).append(read[1])
-                    integrated.append({"resident": target, **read[1]})
-            if target is None:
-                error = UNREADABLE if read is None else UNKNOWN_PATIENT
-                errors.append(f"{error[1]} ({msg.header('Message-ID')}).")
-        self.mss.acknowledge(data, error)
+            if read is None:
+                error = UNREADABLE
+            elif (target := self._records.file_for_ins(*read)) is None:
+                error = UNKNOWN_PATIENT
+            else:
+                integrated.append({"resident": target, **read[1]})
+                continue
+            errors.append(f"{error[1]} ({msg.header('Message-ID')}).")
+        client.acknowledge(data, error)

@@ -101,7 +101,9 @@ class PscRelyingParty:
         with self._lock:
             self._pending.clear()
             self.sessions.clear()
-        self._meta = self._jwks = None
+        self._meta = None
+        if "psc-jwks-fige" not in self.defects:  # defect: the keys read once are kept for good
+            self._jwks = None
 
     # --- provider metadata and keys -------------------------------------------------------
     def _get(self, url: str, **kwargs) -> requests.Response:
@@ -129,6 +131,8 @@ class PscRelyingParty:
             try:
                 decoded = jwt.decode(token, self._keys(), algorithms=["RS256"])
             except InvalidKeyIdError:
+                if "psc-jwks-fige" in self.defects:  # defect: an unknown kid refused without reading the JWKS again
+                    raise
                 decoded = jwt.decode(token, self._keys(refresh=True), algorithms=["RS256"])
         except (JoseError, ValueError) as exc:
             raise LoginRefused(f"Jeton de Pro Santé Connect refusé : signature non vérifiée ({exc}).") from None
@@ -138,7 +142,8 @@ class PscRelyingParty:
     def login_url(self, redirect_uri: str) -> str:
         state, nonce, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_urlsafe(48)
         with self._lock:
-            self._pending[state] = {"nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri}
+            kept_nonce = None if "psc-sans-nonce" in self.defects else nonce
+            self._pending[state] = {"nonce": kept_nonce, "verifier": verifier, "redirect_uri": redirect_uri}
         query = {
             "response_type": "code",
             "client_id": self.client_id,
@@ -150,6 +155,14 @@ class PscRelyingParty:
             "code_challenge": _s256(verifier),
             "code_challenge_method": "S256",
         }
+        if "psc-sans-state" in self.defects:
+            del query["state"]
+        if "psc-sans-acr-values" in self.defects:
+            del query["acr_values"]
+        if "psc-sans-nonce" in self.defects:
+            del query["nonce"]
+        if "psc-sans-pkce" in self.defects:
+            del query["code_challenge"], query["code_challenge_method"]
         return self.meta()["authorization_endpoint"] + "?" + urlencode(query)
 
     def callback(self, args) -> PscSession:
@@ -158,22 +171,29 @@ class PscRelyingParty:
             raise LoginRefused(f"Pro Santé Connect a refusé la connexion : {args.get('error')}.")
         with self._lock:
             pending = self._pending.pop(args.get("state", ""), None)
-            if pending is None and "psc-state-ignore" in self.defects and self._pending:
+            unchecked = "psc-state-ignore" in self.defects or "psc-sans-state" in self.defects
+            if pending is None and unchecked and self._pending:
                 pending = self._pending.pop(next(reversed(self._pending)))  # defect: any pending login will do
         if pending is None:
             raise LoginRefused("Retour de Pro Santé Connect avec un « state » inconnu : connexion refusée.")
         try:
-            response = self.http.post(
-                self.meta()["token_endpoint"],
-                timeout=self.timeout,
-                auth=(self.client_id, self.client_secret),
-                data={
-                    "grant_type": "authorization_code",
-                    "code": args.get("code", ""),
-                    "redirect_uri": pending["redirect_uri"],
-                    "code_verifier": pending["verifier"],
-                },
-            )
+            data = {
+                "grant_type": "authorization_code",
+                "code": args.get("code", ""),
+                "redirect_uri": pending["redirect_uri"],
+                "code_verifier": pending["verifier"],
+            }
+            auth: tuple[str, str] | None = (self.client_id, self.client_secret)
+            if "psc-redirect-different" in self.defects:
+                data["redirect_uri"] += "/autre"
+            if "psc-sans-pkce" in self.defects:
+                del data["code_verifier"]
+            if "psc-secret-dans-le-corps" in self.defects:  # client_secret_post, not a method PSC admits
+                data.update(client_id=self.client_id, client_secret=self.client_secret)
+                auth = None
+            response = self.http.post(self.meta()["token_endpoint"], timeout=self.timeout, auth=auth, data=data)
+            if "psc-code-rejoue" in self.defects:  # defect: the same code presented again, its answer ignored
+                self.http.post(self.meta()["token_endpoint"], timeout=self.timeout, auth=auth, data=data)
             tokens = response.json()
         except (requests.RequestException, ValueError) as exc:
             raise LoginRefused(f"Point de jeton de Pro Santé Connect injoignable ou illisible : {exc}") from None
@@ -181,8 +201,10 @@ class PscRelyingParty:
             raise LoginRefused(f"Point de jeton de Pro Santé Connect en erreur (HTTP {response.status_code}).")
         claims = self._check_id_token(tokens["id_token"], pending["nonce"])
         userinfo = self._userinfo(tokens["access_token"])
-        if userinfo.get("sub") != claims["sub"]:
+        if userinfo.get("sub") != claims["sub"] and "psc-userinfo-non-verifie" not in self.defects:
             raise LoginRefused("userinfo décrit un autre utilisateur que le jeton d'identité : connexion refusée.")
+        if "psc-identite-par-sub" in self.defects:  # defect: the pseudonymous sub taken for the national id
+            userinfo = {**userinfo, "SubjectNameID": claims["sub"]}
         session = PscSession(
             secrets.token_urlsafe(24), userinfo, tokens["id_token"], tokens["access_token"], tokens.get("refresh_token")
         )
@@ -195,14 +217,17 @@ class PscRelyingParty:
         _, claims = self._verified(token)
         now = time.time()
         problems = []
-        if claims.get("iss") != self.meta()["issuer"]:
+        if claims.get("iss") != self.meta()["issuer"] and "psc-iss-non-verifie" not in self.defects:
             problems.append("émetteur inattendu")
         aud = claims.get("aud")
-        if self.client_id not in (aud if isinstance(aud, list) else [aud]):
+        foreign = self.client_id not in (aud if isinstance(aud, list) else [aud])
+        if foreign and "psc-aud-non-verifie" not in self.defects:
             problems.append("audience qui n'est pas ce DUI")
-        if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < now - LEEWAY_S:
+        expired = not isinstance(claims.get("exp"), (int, float)) or claims["exp"] < now - LEEWAY_S
+        if expired and "psc-exp-non-verifie" not in self.defects:
             problems.append("jeton expiré")
-        if not isinstance(claims.get("iat"), (int, float)) or claims["iat"] > now + LEEWAY_S:
+        future = not isinstance(claims.get("iat"), (int, float)) or claims["iat"] > now + LEEWAY_S
+        if future and "psc-iat-non-verifie" not in self.defects:
             problems.append("date d'émission dans le futur")
         if claims.get("nonce") != nonce and "psc-nonce-ignore" not in self.defects:
             problems.append("nonce différent de celui de la demande")
@@ -240,7 +265,8 @@ class PscRelyingParty:
                 self._userinfo(session.access_token)
                 continue
             except LoginRefused:
-                pass
+                if "psc-jeton-expire-conserve" in self.defects:  # defect: the session kept, its token expired
+                    continue
             if not self._refresh(session):
                 with self._lock:
                     self.sessions.pop(session.id, None)

@@ -91,7 +91,7 @@ def patient_resource(resident: Resident, export_ins: bool) -> dict[str, Any]:
                 },
             }
         )
-    identifiers = [{"use": "usual", "system": LOCAL_ID_SYSTEM, "value": resident.id}]
+    identifiers: list[dict[str, Any]] = [{"use": "usual", "system": LOCAL_ID_SYSTEM, "value": resident.id}]
     if export_ins and resident.ins and resident.ins_oid:
         code, use = INS_TYPES.get(resident.ins_oid, ("INS-NIR", "official"))
         identifiers.append(

@@ -4,7 +4,7 @@ The reference DUI is the harness's witness: if it derived its metadata with the 
 ``dui_conformance.xds.expected_entry``, a wrong mapping rule would sit in both and the demo would
 still pass. So this module reads the CDA header itself and writes the ebRIM slots itself; it shares
 only plumbing with the harness (the safe XML parser, the ebRIM namespace and scheme constants, the
-``Slot`` writer). ``tests/live_dmp/test_reference_dui_mapping.py`` compares both derivations on every
+``Slot`` writer). ``tests/mocks/dui/test_xds_metadata.py`` compares both derivations on every
 fixture CDA and names the rule where they part.
 """
 

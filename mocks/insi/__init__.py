@@ -1,7 +1,6 @@
-"""INSi téléservice mock (CNAM identity lookup), driven by fictitious personas."""
+"""INSi téléservice mock (CNAM identity lookup), driven by the fictitious personas of
+``conformance/ins/insi_personas.toml`` (the library's: its checks know the answer each one gets)."""
 
-from .deviations import DEVIATIONS
-from .personas import Persona, load_personas
 from .service import InsiMock
 
-__all__ = ["DEVIATIONS", "InsiMock", "Persona", "load_personas"]
+__all__ = ["InsiMock"]

@@ -1,8 +1,9 @@
-"""INSi wire vocabulary (namespaces, actions, CR codes) and the SOAP 1.2 answers of the mock.
+"""The SOAP 1.2 answers of the INSi mock (RESULTAT, faults) and their CR codes.
 
-Shapes follow the third-party copy of the CNAM WSDL/XSD (padoa/tlsi-ins, see
-segur-spec-facts.md §1.7). The reference DUI's client (mocks/dui/insi_client.py) spells them
-out on its own on purpose: a wrong name here then shows up as a failing test, not a silent match.
+The request vocabulary (namespaces, operations, actions) is the library's
+(``dui_conformance.ins.insi_request``), which reads requests for the mock and for the checks. The
+reference DUI's client (mocks/dui/insi_client.py) spells the names out on its own on purpose: a
+wrong name here then shows up as a failing test, not a silent match.
 """
 
 from __future__ import annotations
@@ -11,31 +12,11 @@ import uuid
 
 from lxml import etree
 
-from .personas import InsRecord, Persona, PersonaFault
+from dui_conformance.ins.insi_personas import InsRecord, Persona, PersonaFault
+from dui_conformance.ins.insi_request import RESULTAT_NS, SOAP12_NS, WSA_NS
 
-SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
-SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-WSA_NS = "http://www.w3.org/2005/08/addressing"
-LPS_NS = "urn:siram:lps:ctxlps"
-BAM_NS = "urn:siram:bam:ctxbam"
 SIRAM_NS = "urn:siram"
-RECSANS_NS = "http://www.cnamts.fr/INSiRecSans"
-RECVIT_NS = "http://www.cnamts.fr/INSiRecVit"
-RESULTAT_NS = "http://www.cnamts.fr/INSiResultat"
-
-SOAP12_CONTENT_TYPE = "application/soap+xml"
-TRAITS_OPERATION = "rechercherInsAvecTraitsIdentite"
-VITALE_OPERATION = "rechercherInsAvecCarteVitale"
-# Body element (Clark notation) -> operation name.
-OPERATIONS = {
-    f"{{{RECSANS_NS}}}RECSANSVITALE": TRAITS_OPERATION,
-    f"{{{RECVIT_NS}}}RECVITALE": VITALE_OPERATION,
-}
 CR_LABELS = {"00": "OK", "01": "Aucune identite trouvee", "02": "Plusieurs identites trouvees"}
-
-
-def action_of(operation: str) -> str:
-    return f"urn:ServiceIdentiteCertifiee:1.0.0:{operation}"
 
 
 def _sub(parent: etree._Element, ns: str, name: str, text: str | None = None, **attrib) -> etree._Element:

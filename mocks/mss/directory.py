@@ -1,7 +1,7 @@
 """A small Annuaire Santé: fictitious professionals, structures and their MSSanté mailboxes.
 
-The data lives in ``mocks/common/annuaire.toml`` so that the Pro Santé Connect mock reads the
-same people. :class:`AnnuaireMock` answers the FHIR searches a DUI makes to find a mailbox
+The data is the library's ``conformance/psc/annuaire.toml``, so that the Pro Santé Connect mock and
+the checks read the same people. :class:`AnnuaireMock` answers the FHIR searches a DUI makes to find a mailbox
 (``Practitioner|PractitionerRole|Organization?mailbox-mss=…`` or ``mailbox-mss:contains=…``,
 facts §4.5), with the mailbox type (PER, ORG, APP, CAB) in the ANS metadata extension.
 """
@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass
-from importlib.resources import files
 
 from stdnum import luhn
 from werkzeug.wrappers import Request, Response
 
 from dui_conformance.exchanges import Exchange, ExchangeRecorder
+from dui_conformance.psc.professionals import ANNUAIRE_FILE
 
 from ..common import MockService
 
-ANNUAIRE_FILE = files("dui_conformance.mocks.common") / "annuaire.toml"
 MAILBOX_TYPES = ("PER", "ORG", "APP", "CAB")
 PATIENT_DOMAIN = "patient.mssante.fr"
 MAILBOX_EXT = "https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-ext-mailbox-mss-metadata"
@@ -179,8 +178,6 @@ class AnnuaireMock(MockService):
             return _fhir_error(404, f"Ressource inconnue : {request.path}")
         exact = request.args.get("mailbox-mss", "").lower()
         part = request.args.get("mailbox-mss:contains", "").lower()
-        if not exact and not part:
-            exchange.flag("recherche-sans-bal", "Recherche sans paramètre mailbox-mss : tout l'annuaire est renvoyé.")
         found = [
             resource
             for resource, boxes in self._resources(kind)

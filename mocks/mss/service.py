@@ -2,9 +2,9 @@
 the Mon espace santé first-contact rule, and a small Annuaire Santé (facts §4, §7.7).
 
 Every message and every authentication is an :class:`~dui_conformance.exchanges.Exchange` of
-service ``mss`` (transport: TLS version, client-certificate subject), with deviations flagged:
-clear-text submission, a sender other than the authenticated mailbox, and every failure the
-offline MSSanté checks find in the message (MSS-xx, DMP-5x…).
+service ``mss`` (transport: TLS version, client-certificate subject; envelope, authenticated
+mailbox, the message's bytes); the library judges them (``dui_conformance.mss.submission``:
+the offline MSSanté checks on each message, MSS-xx, DMP-5x…; ``live.transport``: TLS).
 """
 
 from __future__ import annotations
@@ -109,11 +109,7 @@ class MssMock:
         if behaviour not in (mb.ACCEPT_MDN, mb.ERROR_MDN):
             return
         error = mb.INTEGRATION_ERROR if behaviour == mb.ERROR_MDN else None
-        if not wanted:
-            exchange.flag(
-                "accuse-non-demande",
-                f"{recipient} aurait renvoyé un accusé, mais aucun n'est demandé (Disposition-Notification-To absent).",
-            )
+        if not wanted:  # no acknowledgement asked for (MSS-20 judges it)
             if error:  # the failure still goes back, as a plain [KO Intégration système !] mail
                 self.store.deliver(sender, build_ko_mail(message, recipient, error))
             return

@@ -1,7 +1,8 @@
 """SMTP submission of the MSSanté mock (aiosmtpd): implicit TLS (SMTPS) and STARTTLS, with AUTH.
 
 Permissive like every mock: a client that authenticates in clear text or sends a message the
-offline checks fault is served, and the exchange carries a deviation for the steps to judge.
+offline checks fault is served; the exchange records the connection (TLS or not), the envelope
+and the message's bytes, which the library judges (``dui_conformance.mss.submission``, GEN-10).
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 from cryptography import x509
 
 from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse, now_iso
-from dui_conformance.model import Outcome
-from dui_conformance.mss import check_message_data
 
 from . import mailboxes as mb
 from .auth import b64, parse_oauthbearer, parse_xoauth2
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from .service import MssMock
 
 MAX_RECORDED_BODY = 2 * 1024 * 1024
-# aiosmtpd logs and warns about AUTH without TLS: the mock allows it on purpose and flags it per exchange.
+# aiosmtpd logs and warns about AUTH without TLS: the mock allows it on purpose and records the connection.
 logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
@@ -129,8 +128,6 @@ class SmtpHandler:
                 "mechanism": getattr(session.auth_data, "mechanism", None),
             }
         )
-        if exchange.transport["tls_version"] is None:
-            exchange.flag("sans-tls", "Soumission SMTP sans TLS : MSSanté exige SMTPS ou STARTTLS.")
         return exchange
 
     def _finish(self, exchange: Exchange, reply: str) -> str:
@@ -152,18 +149,9 @@ class SmtpHandler:
         data = envelope.original_content or envelope.content or b""
         exchange = self._exchange(server, session, envelope, "envoi")
         message = BytesParser(policy=policy.default).parsebytes(data)
-        exchange.request = HttpRequest(
-            "SMTP", "DATA", {k: str(v) for k, v in _items(message)}, data[:MAX_RECORDED_BODY].decode("utf-8", "replace")
-        )
+        headers = {k: str(v) for k, v in _items(message)}
+        exchange.request = HttpRequest.received("SMTP", "DATA", headers, data, MAX_RECORDED_BODY)
         exchange.data["message_id"] = _get(message, "Message-ID")
-        login = exchange.data["login"]
-        if login and login != (envelope.mail_from or "").lower():
-            exchange.flag(
-                "expediteur-different", f"Expéditeur {envelope.mail_from} différent de la BAL authentifiée {login}."
-            )
-        for finding in check_message_data(data, exchange.id):
-            if finding.outcome is Outcome.FAIL:
-                exchange.flag(finding.requirement, finding.message, finding.requirement)
         behaviours = {mb.behaviour_of(r) for r in envelope.rcpt_tos}
         if mb.SMTP_REJECT in behaviours:
             return self._finish(exchange, mb.REJECT_REPLY)
@@ -191,7 +179,7 @@ def _get(message, name: str) -> str | None:
 
 class _Controller(Controller):
     def factory(self):
-        """aiosmtpd warns about AUTH without TLS on every connection: the mock allows it on purpose, and flags it."""
+        """aiosmtpd warns about AUTH without TLS on every connection: the mock allows it on purpose."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return super().factory()

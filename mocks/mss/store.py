@@ -16,7 +16,7 @@ class StoredMessage:
 
 
 class MailStore:
-    def __init__(self):
+    def __init__(self) -> None:
         self._boxes: dict[str, list[StoredMessage]] = {}
         self._next_uid: dict[str, int] = {}
         self._lock = threading.Lock()

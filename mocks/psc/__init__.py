@@ -1,6 +1,6 @@
-"""Pro Santé Connect mock: an OpenID provider with the PSC realm layout, bad tokens on demand."""
+"""Pro Santé Connect mock: an OpenID provider with the PSC realm layout, bad tokens on demand. Its
+professionals are the library's (``conformance/psc/professionals.py``)."""
 
-from .professionals import Activity, Professional, directory, professional
 from .service import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PlannedLogin, PscMock
 from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS
 
@@ -9,10 +9,6 @@ __all__ = [
     "DEFAULT_CLIENT_SECRET",
     "ID_TOKEN_DEFECTS",
     "LOGIN_DEFECTS",
-    "Activity",
     "PlannedLogin",
-    "Professional",
     "PscMock",
-    "directory",
-    "professional",
 ]

@@ -29,8 +29,8 @@ from werkzeug.wrappers import Request, Response
 from dui_conformance.mocks.common import Exchange, MockService
 from dui_conformance.mocks.common.pki import CLIENT_NAME
 from dui_conformance.psc.oauth import UnreadableCredentials, bearer_token, client_credentials
+from dui_conformance.psc.professionals import Professional, directory, professional
 
-from .professionals import Professional, directory, professional
 from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS, Keys, id_token_claims
 
 REALM = "/auth/realms/esante-wallet"

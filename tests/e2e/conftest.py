@@ -20,11 +20,11 @@ class CliRun:
     def report(self) -> dict:
         return json.loads((self.report_dir / "report.json").read_text(encoding="utf-8"))
 
-    def failing_ids_by_file(self) -> dict[str, set[str]]:
+    def failing_ids_by_file(self, outcome: str = "fail") -> dict[str, set[str]]:
         failing: dict[str, set[str]] = {}
         for req in self.report["requirements"]:
             for finding in req["findings"]:
-                if finding["outcome"] == "fail" and finding["file"]:
+                if finding["outcome"] == outcome and finding["file"]:
                     # "archive.zip!member" points inside an archive: attribute it to the archive.
                     failing.setdefault(str(Path(finding["file"].split("!")[0]).resolve()), set()).add(req["id"])
         return failing

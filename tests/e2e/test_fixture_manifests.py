@@ -2,21 +2,31 @@
 
 This is the harness's proof against false positives and misses: the whole pipeline
 (recognition, Gherkin plan, steps, checks, roll-up, report.json) runs on every fixture.
+fixtures/mss is what its generator writes.
 """
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from dui_conformance.fixtures import iter_manifest
+from dui_conformance.cda.official import XSD
+from dui_conformance.fixtures import FIXTURES_DIR, iter_manifest
 
 ENTRIES = list(iter_manifest())
 
 
 @pytest.fixture(scope="module")
-def fixture_run(cli):
-    # Two workers: this run also proves results survive pytest-xdist.
-    return cli("check", *[str(e.path) for e in ENTRIES], "--jobs", "2", name="fixtures")
+def fixture_runs(cli):
+    """One run per referential (most fixtures need none). Two workers: the run also proves results survive
+    pytest-xdist."""
+    runs = {}
+    for referential in {e.referential for e in ENTRIES}:
+        paths = [str(e.path) for e in ENTRIES if e.referential == referential]
+        options = ["--referentiel-cda", str(referential)] if referential else []
+        runs[referential] = cli("check", *paths, *options, "--jobs", "2", name="fixtures")
+    return runs
 
 
 def test_manifests_list_existing_files():
@@ -24,15 +34,32 @@ def test_manifests_list_existing_files():
     for entry in ENTRIES:
         assert entry.path.is_file(), f"{entry.path} absent"
         assert entry.scope, f"{entry.path.parent}/MANIFEST.toml sans scope"
+        assert entry.referential is None or (entry.referential / XSD).is_file(), entry.referential
 
 
-def test_run_completes_without_harness_error(fixture_run):
-    assert fixture_run.code in (0, 3), fixture_run.stderr
-    errors = [s for s in fixture_run.report["scenarios"] if s["outcome"] == "error"]
-    assert errors == []
+def test_run_completes_without_harness_error(fixture_runs):
+    assert None in fixture_runs and len(fixture_runs) > 1
+    for run in fixture_runs.values():
+        assert run.code in (0, 3), run.stderr
+        errors = [s for s in run.report["scenarios"] if s["outcome"] == "error"]
+        assert errors == []
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[f"{e.path.parent.name}/{e.path.name}" for e in ENTRIES])
-def test_fixture_fails_exactly_its_manifest_ids(fixture_run, entry):
-    failing = fixture_run.failing_ids_by_file().get(str(Path(entry.path).resolve()), set())
+def test_fixture_fails_exactly_its_manifest_ids(fixture_runs, entry):
+    run = fixture_runs[entry.referential]
+    failing = run.failing_ids_by_file().get(str(Path(entry.path).resolve()), set())
     assert {r for r in failing if entry.in_scope(r)} == set(entry.fails), entry.description
+    if entry.undecided is not None:
+        undecided = run.failing_ids_by_file("skip").get(str(Path(entry.path).resolve()), set())
+        assert {r for r in undecided if entry.in_scope(r)} == entry.undecided, entry.description
+
+
+def test_generator_is_deterministic(tmp_path):
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parents[1] / "support" / "make_mss_fixtures.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    for made in tmp_path.iterdir():
+        assert made.read_bytes() == (FIXTURES_DIR / "mss" / made.name).read_bytes(), made.name

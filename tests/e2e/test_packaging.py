@@ -25,7 +25,7 @@ SOURCE_FOLDERS = {
         ("dui_conformance.features", "**/*.feature"),
         ("dui_conformance.features", "pytest.ini"),
         ("dui_conformance.fixtures", "**/MANIFEST.toml"),
-        ("dui_conformance.mocks", "insi/personas.toml"),
+        ("dui_conformance", "ins/insi_personas.toml"),
         ("dui_conformance", "requirements/catalogue/*.toml"),
         ("dui_conformance", "report/templates/*"),
         ("dui_conformance", "report/report.schema.json"),

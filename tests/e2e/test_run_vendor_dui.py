@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from dui_conformance.mocks.common import TestPki
+from dui_conformance.mocks.dui import DEFECTS
 
 pytestmark = pytest.mark.live
 
@@ -100,7 +101,7 @@ def test_run_catches_a_defective_dui_in_another_process(cli, vendor_dui, tmp_pat
     config = vendor_dui("traits-alteres")
     run = cli("run", "--dui", str(config), "--sortie-services", str(tmp_path / "s.json"), name="vendor-defect")
     assert run.code == 3, run.stderr
-    assert _failing(run) == {"INS-22"}
+    assert _failing(run) == DEFECTS["traits-alteres"].fails
 
 
 def test_bad_configuration_is_a_usage_error(cli, tmp_path):

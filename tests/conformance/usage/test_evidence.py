@@ -27,7 +27,7 @@ from dui_conformance.usage.evidence import (
 from dui_conformance.xds.build import xdm_package
 from dui_conformance.xds.iti41 import read_capture
 
-from .conftest import BOX_A, OUTSIDE_BOX, P1, P3, A, at
+from ...support.usage import BOX_A, OUTSIDE_BOX, P1, P3, A, at
 
 SETTINGS = RunSettings(mode="usage")
 

@@ -10,14 +10,14 @@ from dui_conformance.usage import evaluate_exports
 from dui_conformance.usage.evidence import PROOF_EXPORT, PROOF_ITI41, DocumentSeen, MessageSeen, PersonSeen
 from dui_conformance.usage.tally import DUPLICATE, OUTSIDE, REPLACEMENT, UNATTRIBUTED, UNDATED, WITHOUT_INS, Tally
 
-from .conftest import A, B, C
+from ...support.usage import A, B, C
 
 YEAR = (datetime.date(2024, 1, 1), datetime.date(2024, 12, 31))
 
 
 @pytest.fixture
-def result(cluster):
-    return evaluate_exports([cluster.folder], cluster.targets(), cluster.grappe)
+def result(usage_evidence):
+    return evaluate_exports([usage_evidence.folder], usage_evidence.targets(), usage_evidence.grappe)
 
 
 def excluded(result, reason: str) -> set[str]:
@@ -36,7 +36,11 @@ def test_counts_per_esms_and_for_the_cluster(result):
     assert (esms[B]["mss_envoyes"], esms[B]["mss_recus"]) == (0, 2)
     assert esms[C]["documents_dmp"] == 0 and esms[C]["personnes_accompagnees"] == 0
     cluster = result["grappe"]["indicateurs"]
-    assert (cluster["documents_dmp"], cluster["personnes_accompagnees"], cluster["personnes_ins_qualifiee"]) == (
+    assert (
+        cluster["documents_dmp"],
+        cluster["personnes_accompagnees"],
+        cluster["personnes_ins_qualifiee"],
+    ) == (
         3,
         6,
         3,

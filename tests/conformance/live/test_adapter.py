@@ -1,0 +1,159 @@
+"""The adapter contract (openapi.yaml) parses, the client calls exactly its operations, and the
+reference DUI's answers match its schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dui_conformance.live.adapter import ROUTES, AdapterClient, AdapterError
+from dui_conformance.live.driver import Admission, Traits, VitaleCard
+from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
+from dui_conformance.mocks.dui import ReferenceDui
+from dui_conformance.mocks.insi import InsiMock
+
+yaml = pytest.importorskip("yaml")
+jsonschema = pytest.importorskip("jsonschema")
+
+CONTRACT = Path(__file__).resolve().parents[3] / "conformance" / "live" / "openapi.yaml"
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict:
+    return yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+
+
+def _operations(spec: dict) -> dict[tuple[str, str], dict]:
+    return {
+        (method, path): op for path, item in spec["paths"].items() for method, op in item.items() if method in METHODS
+    }
+
+
+def _schema(spec: dict, ref: str) -> dict:
+    """A component schema with the components alongside, so that internal $refs resolve."""
+    return {"$ref": f"#/components/schemas/{ref}", "components": spec["components"]}
+
+
+def _validate(spec: dict, ref: str, body: object) -> None:
+    jsonschema.Draft202012Validator(_schema(spec, ref)).validate(body)
+
+
+def test_contract_is_valid_openapi_31(spec):
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(spec)
+    assert spec["openapi"].startswith("3.1")
+
+
+def test_every_operation_is_tagged_and_described_in_french(spec):
+    tags = {t["name"] for t in spec["tags"]}
+    for (method, path), op in _operations(spec).items():
+        assert set(op["tags"]) <= tags, (method, path)
+        assert op["summary"] and op["description"] and op["operationId"]
+        assert "default" in op["responses"], f"{method} {path} sans réponse d'erreur"
+
+
+def test_client_calls_map_one_to_one_onto_contract_operations(spec):
+    assert set(ROUTES.values()) == set(_operations(spec))
+    public = {name for name in vars(AdapterClient) if not name.startswith("_")} - {"close"}
+    assert public == set(ROUTES)
+
+
+@pytest.fixture
+def dui():
+    with InsiMock() as insi, ReferenceDui(insi.url) as reference:
+        client = AdapterClient(reference.url, timeout=5)
+        yield client
+        client.close()
+
+
+def test_reference_dui_answers_follow_the_contract(spec, dui):
+    _validate(spec, "Sante", dui.health())
+    traits = Traits("FICTIF", ("CAMILLE", "ROSE"), "F", "1952-06-14", "63113")
+    _validate(spec, "AdmissionTraits", {**traits.to_json(), "pieceIdentite": "CN"})
+    card = VitaleCard("2681221231034", "93", "SESAME", "1968-12-05")
+    _validate(spec, "AdmissionCarteVitale", {**card.to_json(), "pieceIdentite": None})
+    raw = dui.session.post(dui.base_url + "/residents", json={**traits.to_json(), "pieceIdentite": "CN"}, timeout=5)
+    assert raw.status_code == 201
+    _validate(spec, "Admission", raw.json())
+    admission = dui.admit_by_vitale(card, "CN")
+    _validate(spec, "PatientFhir", dui.patient(admission))
+    fault = dui.admit_by_traits(Traits("PANNE", ("SIMON",), "M", "1990-01-01"))
+    _validate(spec, "Probleme", fault.problem)
+    dui.reset()
+    assert dui.patient(admission) is None  # 404 after the reset
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"nomNaissance": "X", "prenoms": [], "sexe": "M", "dateNaissance": "2000-01-01"},
+        {"nomNaissance": "X", "prenoms": ["A"], "sexe": "U", "dateNaissance": "2000-01-01"},
+        ["pas", "un", "objet"],
+    ],
+)
+def test_bad_admission_input_gets_a_french_problem(spec, dui, body):
+    response = dui.session.post(dui.base_url + "/residents", json=body, timeout=5)
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    _validate(spec, "Probleme", response.json())
+
+
+def test_unreachable_adapter_is_a_harness_error():
+    client = AdapterClient("http://127.0.0.1:9", timeout=1)
+    with pytest.raises(AdapterError, match="injoignable"):
+        client.health()
+
+
+def test_non_json_answer_is_refused():
+    with InsiMock() as insi:  # answers plain text on paths it does not serve
+        client = AdapterClient(insi.base_url, timeout=5)
+        with pytest.raises(AdapterError, match="sans JSON"):
+            client.admit_by_traits(Traits("X", ("A",), "M", "2000-01-01"))
+        with pytest.raises(AdapterError, match="pas prêt"):
+            client.health()
+        assert client.patient(Admission(http_status=None)) is None
+
+
+def test_patient_example_of_the_contract_passes_the_offline_fhir_checks(spec):
+    """The complete FR Core Patient in openapi.yaml is what `check` accepts: a vendor can copy it."""
+    from dui_conformance.ins import IDENTITY_CHECKS, InsContext
+    from dui_conformance.ins.fhir_patient import check_fhir_patient, read_patient
+    from dui_conformance.model import Outcome
+
+    example = spec["components"]["schemas"]["PatientFhir"]["example"]
+    _validate(spec, "PatientFhir", example)
+    identity = read_patient("Patient", example, "openapi.yaml")
+    findings = check_fhir_patient(example, "openapi.yaml")
+    for check in IDENTITY_CHECKS.values():
+        findings += check(identity, InsContext())
+    assert identity.status == "QUAL" and identity.given_list and identity.birth_place
+    assert {f.outcome for f in findings} <= {Outcome.PASS, Outcome.OMIT}, [f.message for f in findings]
+
+
+def test_dmp_operations_answer_within_the_contract(tmp_path):
+    spec = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+    assert {"dmp"} <= {t["name"] for t in spec["tags"]}
+    with LiveEnvironment(reference_defects=frozenset(), services_file=tmp_path / SERVICES_FILE) as env:
+        client = env.driver
+        qualified = env.admit("unique", id_document="CN").admission.resident_id
+        recup = env.admit("historique").admission.resident_id
+        sent = client.feed_dmp(qualified)
+        _validate(spec, "DocumentEnvoye", sent.body)
+        refused = client.feed_dmp(recup)
+        assert refused.http_status == 409
+        _validate(spec, "Probleme", refused.problem)
+        env.dmp.fail_next()
+        failed = client.feed_dmp(qualified)
+        assert failed.http_status == 502 and failed.document_id
+        _validate(spec, "Probleme", failed.problem)
+        for item in client.dmp_documents(qualified):
+            _validate(spec, "DocumentDmp", item)
+        assert {d["statut"] for d in client.dmp_documents(qualified)} == {"envoye", "en_attente"}
+        integrated = client.integrate_dmp(qualified)
+        assert integrated.http_status == 200
+        for item in integrated.body["integres"] + client.received_documents(qualified):
+            _validate(spec, "DocumentRecu", item)
+        assert client.feed_dmp("R99999").http_status == 404

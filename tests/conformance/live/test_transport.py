@@ -1,0 +1,68 @@
+"""TLS towards the simulated services: a PKI per run, its files in services-simules.json, the
+reference DUI over mTLS, and GEN-10…12 judged on what the mocks recorded (non évaluée without TLS)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from dui_conformance.exchanges import Exchange, HttpRequest
+from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
+from dui_conformance.live.transport import check_client_certificate, check_tls_version, check_untrusted_refused
+from dui_conformance.model import Outcome
+
+pytestmark = pytest.mark.live
+
+
+def _outcomes(findings) -> set[Outcome]:
+    return {f.outcome for f in findings}
+
+
+def test_tls_environment_publishes_pki_and_the_reference_dui_uses_mtls(tmp_path):
+    with LiveEnvironment(reference_defects=frozenset(), services_file=tmp_path / SERVICES_FILE, tls=True) as env:
+        services = json.loads((tmp_path / SERVICES_FILE).read_text(encoding="utf-8"))
+        assert all(services[s]["url"].startswith("https://127.0.0.1:") for s in ("insi", "dmp"))
+        assert services["mss"]["url"].startswith("smtps://") and services["mss"]["imaps"].startswith("imaps://")
+        files = services["insi"]["tls"]
+        assert set(files) == {"racine", "certificat_client", "cle_client"}
+        run = env.admit("unique", id_document="CN")
+        assert run.admission.status == "QUAL"
+        assert _outcomes(check_tls_version(run.exchanges, True)) == {Outcome.PASS}
+        assert _outcomes(check_client_certificate(run.exchanges, True)) == {Outcome.PASS}
+
+        since = env.mark()
+        with env.untrusted_certificates():
+            with pytest.raises(requests.exceptions.SSLError):
+                requests.post(env.insi.url, data=b"", verify=files["racine"], timeout=5)
+            assert check_untrusted_refused(env.exchanges("insi", since), True, "insi")[0].outcome is Outcome.PASS
+            requests.post(env.insi.url, data=b"", verify=False, timeout=5)  # a client that does not check
+        assert check_untrusted_refused(env.exchanges("insi", since), True, "insi")[0].outcome is Outcome.FAIL
+        # back to the run's own certificate
+        requests.post(env.insi.url, data=b"", verify=files["racine"], timeout=5)
+        pki_dir = env.pki.directory
+    assert not pki_dir.exists()
+
+
+def test_without_tls_transport_is_not_evaluated_never_passing():
+    for check in (check_tls_version, check_client_certificate):
+        assert _outcomes(check([], False)) == {Outcome.NOT_RUN}
+    assert _outcomes(check_untrusted_refused([], False, "insi")) == {Outcome.NOT_RUN}
+    with LiveEnvironment(tls=False) as env:
+        assert env.insi.url.startswith("http://") and not env.tls
+        with pytest.raises(RuntimeError):
+            env.untrusted_certificates().__enter__()
+
+
+def _exchange(transport: dict) -> Exchange:
+    return Exchange(
+        id="insi-0001", service="insi", started="", request=HttpRequest("POST", "/lps", {}, ""), transport=transport
+    )
+
+
+def test_checks_fail_on_weak_tls_and_missing_certificate():
+    weak = _exchange({"scheme": "https", "tls_version": "TLSv1.1", "client_subject": None})
+    assert _outcomes(check_tls_version([weak], True)) == {Outcome.FAIL}
+    assert _outcomes(check_client_certificate([weak], True)) == {Outcome.FAIL}
+    assert _outcomes(check_tls_version([], True)) == {Outcome.SKIP}

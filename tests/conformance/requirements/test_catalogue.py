@@ -1,0 +1,94 @@
+"""The requirement catalogue is well-formed data and the plan covers it."""
+
+from __future__ import annotations
+
+import pytest
+
+from dui_conformance.cda.context import load_models
+from dui_conformance.live.ins import RNIV
+from dui_conformance.requirements import PROFILES, load_catalogue
+from dui_conformance.requirements.catalogue import CatalogueError
+from dui_conformance.requirements.coverage import scan_features
+from dui_conformance.runner import FEATURES_DIR
+from dui_conformance.xds.expected import mapping
+
+
+def test_catalogue_loads_with_unique_ids():
+    catalogue = load_catalogue()
+    ids = [r.id for r in catalogue]
+    assert len(ids) == len(set(ids)) and "INS-01" in catalogue and "GEN-01" in catalogue
+    for req in catalogue:
+        assert req.statement and req.source and set(req.blocking) <= set(PROFILES)
+
+
+def test_extra_catalogue_is_validated(tmp_path):
+    (tmp_path / "x.toml").write_text(
+        '[[requirement]]\nid = "INS-01"\nservice = "INS"\nstatement = "d"\nlevel = "DOIT"\nsource = "s"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError, match="deux fois"):
+        load_catalogue([tmp_path])
+    (tmp_path / "x.toml").write_text(
+        '[[requirement]]\nid = "INS-900"\nservice = "INS"\nstatement = "d"\nlevel = "DEVRAIT"\nsource = "s"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError, match="niveau"):
+        load_catalogue([tmp_path])
+
+
+def test_every_scenario_tag_names_a_catalogued_requirement():
+    coverage = scan_features(FEATURES_DIR, load_catalogue())
+    assert coverage.unknown_tags == {}
+
+
+def test_every_blocking_requirement_has_a_scenario():
+    catalogue = load_catalogue()
+    coverage = scan_features(FEATURES_DIR, catalogue)
+    missing = [r.id for r in catalogue if r.blocking and not coverage.scenarios_by_requirement.get(r.id)]
+    assert missing == []
+
+
+def test_every_requirement_blocks_by_the_one_principle():
+    """A PEUT never blocks; bac-a-sable blocks on what breaks the exchange; recette and homologation
+    on every DOIT (README « Parcours par profil », header of catalogue/gen.toml)."""
+    catalogue = load_catalogue()
+    for req in catalogue:
+        expected = {
+            "bac-a-sable": req.level == "DOIT" and req.breaks_exchange,
+            "recette": req.level == "DOIT",
+            "homologation": req.level == "DOIT",
+        }
+        assert {p: req.blocks(p) for p in PROFILES} == expected, req.id
+    assert any(r.level == "PEUT" for r in catalogue) and any(r.breaks_exchange for r in catalogue)
+    # what breaks the exchange is a DOIT, never a PEUT
+    assert not [r.id for r in catalogue if r.breaks_exchange and r.level != "DOIT"]
+
+
+def test_a_per_profile_blocking_list_is_refused(tmp_path):
+    (tmp_path / "x.toml").write_text(
+        '[[requirement]]\nid = "INS-901"\nservice = "INS"\nstatement = "d"\nlevel = "DOIT"\nsource = "s"\n'
+        'blocking = ["homologation"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError, match="principe"):
+        load_catalogue([tmp_path])
+
+
+STATEMENTS = {r.id: r.statement for r in load_catalogue()}
+
+
+def test_dmp22_lists_every_section_the_dlu_check_requires():
+    dlu = next(m for m in load_models() if m["key"] == "DLU")
+    missing = [s["loinc"] for s in dlu["sections"] if s["loinc"] not in STATEMENTS["DMP-22"]]
+    assert not missing, f"DMP-22 n'énumère pas les sections {missing} que la vérification exige"
+
+
+def test_ins24_and_ins25_name_the_rniv_statuses_their_checks_use():
+    assert set(RNIV.values()) == {"PROV", "RECUP", "VALI", "QUAL"}
+    assert all(status in STATEMENTS["INS-25"] for status in RNIV.values())
+    assert all(status in STATEMENTS["INS-24"] for status in ("VALI", "PROV"))
+
+
+@pytest.mark.parametrize("attribute", mapping()["vihf"]["required"])
+def test_dmp44_lists_every_required_vihf_attribute(attribute):
+    assert attribute.rsplit(":", 1)[-1] in STATEMENTS["DMP-44"]

@@ -1,0 +1,246 @@
+"""Every report's bytes, pinned: a made-up run (its own small catalogue, hostile text, a harness error, a
+lone surrogate, a finding located in another document) written held in memory and spooled must give
+exactly the files the writers gave before they were made cheaper (SHA-256 below, from main at 8373f58;
+for ``evidence.zip``, its members: the pack is compressed at zlib level 1 since).
+
+A deliberate change to a report's content changes these digests: print the new ones with
+``python tests/conformance/test_report.py`` and say in the commit which report changed and why."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dui_conformance.model import Finding, Location, Outcome, RunResult, ScenarioResult, StepResult
+from dui_conformance.report import ALL_FORMATS, ReportContext, json_report, write_reports
+from dui_conformance.requirements.catalogue import Catalogue, Requirement
+from dui_conformance.results import RunCollector
+
+CATALOGUE = Catalogue(
+    [
+        Requirement("GEN-01", "GEN", "Le document est lisible.", "DOIT", "CI-SIS", breaks_exchange=True),
+        Requirement("INS-01", "INS", "L'INS est qualifiée.", "DOIT", "Référentiel INS", official_id="EX_2.1-1010"),
+        Requirement("DMP-01", "DMP", "Le type de document est connu.", "PEUT", "DMP"),
+        Requirement("MSS-01", "MSS", "Le message est signé.", "DOIT", "MSSanté"),
+    ]
+)
+HOSTILE = 'guillemets " et \\ barre, "findings": [{"x": 1}], "subject": "faux", \x01 contrôle, \t, 🩺\nfin'
+
+
+def _scenario(
+    n: int,
+    subject: str,
+    feature: str,
+    steps: list[StepResult],
+    error: str | None = None,
+    requirements: tuple[str, ...] = ("GEN-01",),
+) -> ScenarioResult:
+    return ScenarioResult(
+        nodeid=f"features/{feature}.feature::s{n}[{subject}]",
+        feature=feature.title(),
+        feature_file=f"features/{feature}.feature",
+        name=f"Scénario {n}",
+        tags=["cda", "hors-ligne"],
+        requirements=list(requirements),
+        subject=subject,
+        steps=steps,
+        error=error,
+        duration=0.125 * n,
+    )
+
+
+def _run_scenarios() -> list[ScenarioResult]:
+    scenarios = []
+    for d in range(1, 4):
+        doc = f"/export/doc-{d}.xml"
+        here = Location(doc, "/ClinicalDocument/id", 12)
+        scenarios += [
+            _scenario(
+                4 * d,
+                doc,
+                "lecture",
+                [
+                    StepResult(
+                        "Soit", "le document", Outcome.PASS, 0.01, [Finding("GEN-01", Outcome.PASS, "lu", here)]
+                    ),
+                    StepResult(
+                        "Alors",
+                        "il est conforme",
+                        Outcome.FAIL,
+                        0.02,
+                        [
+                            Finding(
+                                "GEN-01", Outcome.FAIL, f"échec {d} : {HOSTILE}", here, evidence=f"<id root='{d}'/>"
+                            ),
+                            Finding("DMP-01", Outcome.SKIP, "type absent", Location(doc, exchange="ex-1")),
+                        ],
+                    ),
+                ],
+            ),
+            _scenario(
+                4 * d + 1,
+                doc,
+                "identite",
+                [
+                    StepResult(
+                        "Soit",
+                        "l'identité",
+                        Outcome.PASS,
+                        0.0,
+                        [
+                            Finding("INS-01", Outcome.PASS, "INS qualifiée", Location(doc, line=3)),
+                            Finding("INS-01", Outcome.FAIL, "INS d'un autre document", Location("/export/doc-1.xml")),
+                        ],
+                    )
+                ],
+                requirements=("INS-01",),
+            ),
+            _scenario(
+                4 * d + 2, doc, "identite", [StepResult("Alors", "rien", Outcome.SKIP)], requirements=("INS-01",)
+            ),
+        ]
+    scenarios.append(
+        _scenario(
+            20,
+            "/export/doc-2.xml",
+            "lecture",
+            [StepResult("Soit", "le document", Outcome.ERROR, 0.5, error="Traceback : boum")],
+            error="Erreur : boum",
+        )
+    )
+    scenarios.append(
+        _scenario(
+            21,
+            "/export/doc-\udcff.xml",
+            "lecture",
+            [
+                StepResult(
+                    "Alors",
+                    "illisible",
+                    Outcome.FAIL,
+                    0.0,
+                    [Finding("GEN-01", Outcome.FAIL, "octet \udcff illisible", Location("/export/doc-\udcff.xml"))],
+                )
+            ],
+        )
+    )
+    return scenarios
+
+
+def write_all(out: Path, spool: bool) -> dict[str, Path]:
+    collector = RunCollector(CATALOGUE, spool=spool)
+    collector.extend(_run_scenarios())
+    run = RunResult(
+        run_id="20260101-000000",
+        mode="hors-ligne",
+        profile="recette",
+        environment="test",
+        started="2026-01-01T00:00:00+00:00",
+        finished="2026-01-01T00:01:00+00:00",
+        inputs=["/export"],
+        scenarios=collector.log,
+        requirements=collector.requirements("recette"),
+        tool={"nom": "dui-conformance", "version": "0.0.0"},
+    )
+    return write_reports(run, out, context=ReportContext(catalogue=CATALOGUE))
+
+
+def digests(out: Path, spool: bool) -> dict[str, str]:
+    """File name → SHA-256 of every report, and of every member of evidence.zip (whose compressed bytes
+    depend on the zlib build; test_result_spool checks that they do not depend on the spool)."""
+    found = {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in write_all(out, spool).values()
+        if path.name != "evidence.zip"
+    }
+    with zipfile.ZipFile(io.BytesIO((out / "evidence.zip").read_bytes())) as pack:
+        found.update({f"evidence.zip/{n}": hashlib.sha256(pack.read(n)).hexdigest() for n in pack.namelist()})
+    return found
+
+
+# The same bytes whether the run was held in memory or spooled.
+PINNED = {
+    "cucumber.json": "9ee9e3161e96442f667f74ce7460ced4349a98a52faa438dec2a4f33e5101654",
+    "evidence.zip/MANIFEST.json": "dfe7efc13b73d8c0b0d97939eeb3d330103ce09d4a84bcc9c3b4f637f5775443",
+    "evidence.zip/index.html": "c38633a38d8c935a75a662d0119a26f6eb2b1827c4236334ac805fc402065d47",
+    "evidence.zip/report.json": "bac69561199ade3cd6cb20fa6264f61637ff588bacb6d8144750346205f3c2e9",
+    "evidence.zip/summary.md": "91e42cedb276aacf7abef249bd6de5cd399c6bd8988a734f7bdf1e7abaee9319",
+    "findings.jsonl": "1d1555b4d2f9c7d8e43f372e548f6c0b0ffe20738ee991e4bee5200b6ef6316f",
+    "index.html": "c38633a38d8c935a75a662d0119a26f6eb2b1827c4236334ac805fc402065d47",
+    "junit.xml": "42bd50d68d4b4ed43bfae51f5cd6691fc40a27c89f224cb89f657bc8bfd50875",
+    "report.json": "bac69561199ade3cd6cb20fa6264f61637ff588bacb6d8144750346205f3c2e9",
+    "summary.md": "91e42cedb276aacf7abef249bd6de5cd399c6bd8988a734f7bdf1e7abaee9319",
+}
+
+
+@pytest.mark.parametrize("spool", [False, True], ids=["en-memoire", "sur-disque"])
+def test_every_report_keeps_its_bytes(tmp_path, monkeypatch, spool):
+    monkeypatch.setattr(json_report, "LARGE_RUN", 1)  # findings.jsonl too
+    assert digests(tmp_path, spool) == PINNED
+
+
+if __name__ == "__main__":
+    json_report.LARGE_RUN = 1
+    with tempfile.TemporaryDirectory() as tmp:
+        for spool, key in ((False, "en-memoire"), (True, "sur-disque")):
+            print(key, digests(Path(tmp) / key, spool), file=sys.stdout)
+
+
+def test_all_formats_are_written_without_secrets(run, tmp_path):
+    written = write_reports(run, tmp_path / "sortie")
+    assert set(written) == set(ALL_FORMATS) == {"json", "html", "junit", "cucumber", "markdown", "evidence"}
+    assert sorted(p.name for p in written.values()) == sorted(
+        ["report.json", "index.html", "junit.xml", "cucumber.json", "summary.md", "evidence.zip"]
+    )
+    for fmt, path in written.items():
+        if fmt != "evidence":
+            assert b"SECRET" not in path.read_bytes(), fmt
+
+
+def test_subset_and_unknown_format(failing_run, tmp_path):
+    assert list(write_reports(failing_run, tmp_path, ["markdown"])) == ["markdown"]
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.md"]
+    with pytest.raises(ValueError, match="pdf"):
+        write_reports(failing_run, tmp_path, ["json", "pdf"])
+
+
+def test_empty_run_gives_valid_reports(tmp_path):
+    from lxml import etree
+
+    from dui_conformance.model import RunResult
+    from dui_conformance.report import load_run, render_html, render_junit, render_markdown
+
+    empty = RunResult("vide", "hors-ligne", "bac-a-sable", "local", "t0", "t1", [], [], [], {"version": "0.1.0"})
+    assert load_run(write_reports(empty, tmp_path)["json"]).to_dict() == empty.to_dict()
+    assert "Verdict : ? non concluant" in render_html(empty) and "bac à sable" in render_html(empty)
+    assert etree.fromstring(render_junit(empty)).get("tests") == "0"
+    assert "**non concluant**" in render_markdown(empty)
+
+
+def test_evidence_packs_the_written_files(failing_run, tmp_path):
+    """The pack is made of the reports just written (rendered once), byte for byte."""
+    import io
+    import zipfile
+
+    from dui_conformance.report import build_evidence
+
+    written = write_reports(failing_run, tmp_path, ["evidence", "json", "html", "markdown"])
+    assert list(written)[-1] == "evidence"
+    with zipfile.ZipFile(written["evidence"]) as pack:
+        for fmt in ("json", "html", "markdown"):
+            assert pack.read(written[fmt].name) == written[fmt].read_bytes(), fmt
+    # Alone, or without the other formats, the pack has the same bytes as build_evidence's.
+    alone = write_reports(failing_run, tmp_path / "seul", ["evidence"])
+    assert list(alone) == ["evidence"] and alone["evidence"].read_bytes() == build_evidence(failing_run)
+    assert written["evidence"].read_bytes() == build_evidence(failing_run)
+    assert zipfile.ZipFile(io.BytesIO(build_evidence(failing_run))).namelist()[:3] == [
+        "report.json",
+        "index.html",
+        "summary.md",
+    ]

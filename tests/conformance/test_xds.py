@@ -1,0 +1,50 @@
+"""Every fixture of fixtures/xds fails exactly the ids its manifest lists."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from dui_conformance import inputs
+from dui_conformance.model import Outcome
+from dui_conformance.xds import check_iti41_file, check_xdm
+
+from .xds.conftest import FIXTURES
+
+MANIFEST = tomllib.loads((FIXTURES / "MANIFEST.toml").read_text(encoding="utf-8"))
+
+
+def run(path: Path):
+    kind = inputs.load(path).kind
+    assert kind in ("xds", "xdm"), f"{path.name} reconnu comme {kind}"
+    return check_xdm(str(path)) if kind == "xdm" else check_iti41_file(str(path))
+
+
+@pytest.mark.parametrize("fixture", MANIFEST["fixture"], ids=lambda f: f["file"])
+def test_fixture_fails_exactly_manifest_ids(fixture):
+    findings = run(FIXTURES / fixture["file"])
+    assert findings
+    assert not [f for f in findings if f.outcome is Outcome.ERROR]
+    in_scope = {
+        f.requirement
+        for f in findings
+        if f.outcome is Outcome.FAIL and f.requirement.split("-")[0] in MANIFEST["scope"]
+    }
+    assert in_scope == set(fixture["fails"])
+    for f in findings:
+        assert f.message and f.location.file
+
+
+def test_valid_request_passes_every_group():
+    findings = run(FIXTURES / "iti41-valide.mtom")
+    passing = {f.requirement for f in findings if f.outcome is Outcome.PASS}
+    assert passing == {f"DMP-{n}" for n in (40, 41, 42, 44, 45, 46, 47, 48, 49, 50)}
+
+
+def test_hostile_files_recognised_and_checked(tmp_path):
+    zip_like = tmp_path / "faux.zip"
+    zip_like.write_bytes(b"PK\x03\x04" + b"\x00" * 50)
+    findings = run(zip_like)
+    assert [f.requirement for f in findings] == ["DMP-52"]

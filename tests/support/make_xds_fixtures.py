@@ -1,0 +1,327 @@
+"""Regenerate fixtures/xds/ (synthetic people only): python tests/support/make_xds_fixtures.py
+
+Each defective fixture changes one thing in the valid ITI-41 request or XDM archive, so that
+exactly the requirement ids listed in fixtures/xds/MANIFEST.toml fail.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import sys
+import uuid
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+from dui_conformance.xds import build, ebrim
+from dui_conformance.xds.ebrim import NS
+from dui_conformance.xds.expected import expected_entry
+from dui_conformance.xmlsafe import parse_xml
+
+OUT = Path(__file__).resolve().parents[2] / "fixtures" / "xds"
+DLU = OUT.parent / "cda" / "dmp" / "dlu-valide.xml"
+INS = "247037511412331"  # test INS: F, born 1947-03 in Paris 14e (75114); key = 97 − (13 digits mod 97)
+OTHER_INS = "152069938507182"
+TEST_OID = "1.2.250.1.213.1.4.10"
+PID_SUFFIX = f"^^^&{TEST_OID}&ISO^NH"
+
+CDA = """<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <realmCode code="FR"/>
+  <typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
+  <templateId root="2.16.840.1.113883.2.8.2.1"/>
+  <templateId root="1.2.250.1.213.1.1.1.1"/>
+  <templateId root="1.2.250.1.213.1.1.1.22" extension="2022.01"/>
+  <id root="{doc_id}"/>
+  <code code="74207-2" codeSystem="2.16.840.1.113883.6.1" displayName="Dossier de liaison d'urgence"/>
+  <title>DOSSIER DE LIAISON D'URGENCE</title>
+  <effectiveTime value="20240312103000+0100"/>
+  <confidentialityCode code="N" codeSystem="2.16.840.1.113883.5.25" displayName="Normal"/>
+  <languageCode code="fr-FR"/>
+  <setId root="1.2.250.1.999.1.1.20240312"/>
+  <versionNumber value="{version}"/>
+  <recordTarget>
+    <patientRole>
+      <id root="{oid}" extension="{ins}"/>
+      <patient classCode="PSN">
+        <name>
+          <family qualifier="BR">FICTIVE</family>
+          <given>MARIE LOUISE</given>
+          <given qualifier="BR">MARIE</given>
+        </name>
+        <administrativeGenderCode code="F" codeSystem="2.16.840.1.113883.5.1"/>
+        <birthTime value="19470315"/>
+        <birthplace><place><addr><county>75114</county></addr></place></birthplace>
+      </patient>
+    </patientRole>
+  </recordTarget>
+  <author>
+    <time value="20240312103000+0100"/>
+    <assignedAuthor>
+      <id root="1.2.250.1.71.4.2.1" extension="801234567897"/>
+      <code code="G15_10/SM26" codeSystem="1.2.250.1.213.1.1.4.5" displayName="Médecin - Qualifié en Médecine Générale (SM)"/>
+      <assignedPerson><name><given>Paul</given><family>EXEMPLE</family></name></assignedPerson>
+      <representedOrganization>
+        <id root="1.2.250.1.71.4.2.2" extension="1999999999"/>
+        <name>EHPAD FICTIF DES TESTS</name>
+        <standardIndustryClassCode code="ESSMS" codeSystem="1.2.250.1.213.1.1.4.9" displayName="Etablissement ou Service Social ou Médico-Social"/>
+      </representedOrganization>
+    </assignedAuthor>
+  </author>
+  <custodian><assignedCustodian><representedCustodianOrganization>
+    <id root="1.2.250.1.71.4.2.2" extension="1999999999"/><name>EHPAD FICTIF DES TESTS</name>
+  </representedCustodianOrganization></assignedCustodian></custodian>
+  <legalAuthenticator>
+    <time value="20240312103000+0100"/>
+    <signatureCode code="S"/>
+    <assignedEntity>
+      <id root="1.2.250.1.71.4.2.1" extension="801234567897"/>
+      <assignedPerson><name><given>Paul</given><family>EXEMPLE</family></name></assignedPerson>
+    </assignedEntity>
+  </legalAuthenticator>
+  <documentationOf><serviceEvent>
+    <code code="34117-2" codeSystem="2.16.840.1.113883.6.1" displayName="Historique et clinique"/>
+    <effectiveTime><low value="20240312100000+0100"/><high value="20240312103000+0100"/></effectiveTime>
+  </serviceEvent></documentationOf>
+  <componentOf><encompassingEncounter>
+    <code code="AMB" codeSystem="2.16.840.1.113883.5.4"/>
+    <effectiveTime><low value="20240312100000+0100"/></effectiveTime>
+    <location><healthCareFacility>
+      <code code="SA17" codeSystem="1.2.250.1.71.4.2.4" displayName="Etablissement pour personnes âgées"/>
+    </healthCareFacility></location>
+  </encompassingEncounter></componentOf>
+  <component><structuredBody><component><section>
+    <code code="48765-2" codeSystem="2.16.840.1.113883.6.1" displayName="Allergies et intolérances"/>
+    <title>Allergies</title><text>Aucune allergie connue (données fictives).</text>
+  </section></component></structuredBody></component>
+</ClinicalDocument>
+"""
+
+
+def synthetic_cda(doc_id: str = "1.2.250.1.999.1.1.20240312.1", version: int = 1, ins: str = INS) -> bytes:
+    return CDA.format(doc_id=doc_id, version=version, oid=TEST_OID, ins=ins).encode("utf-8")
+
+
+def expected(data: bytes):
+    return expected_entry(parse_xml(data, "cda.xml"), data)
+
+
+def patient_id(ins: str = INS) -> str:
+    return ins + PID_SUFFIX
+
+
+def iti41(
+    mutate=None,
+    vihf_mutate=None,
+    soap_ns=ebrim.SOAP12,
+    cda: bytes | None = None,
+    inline: bool = False,
+    href: str | None = None,
+    replaces=None,
+) -> tuple[str, bytes]:
+    """The valid request, with an optional change to the ProvideAndRegister tree or the VIHF attributes."""
+    cda = cda or synthetic_cda()
+    exp = expected(cda)
+    submit = build.submit_objects_request([("Document01", exp)], replaces=replaces)
+    cid = "doc1@dui-conformance"
+    body = build.provide_and_register(submit, {"Document01": cid})
+    if mutate:
+        mutate(body)
+    if inline:
+        doc = body.find(f"{{{ebrim.XDSB}}}Document")
+        doc.remove(doc[0])
+        import base64
+
+        doc.text = base64.b64encode(cda).decode()
+    if href:
+        body.find(f"{{{ebrim.XDSB}}}Document")[0].set("href", href)
+    attrs = build.default_vihf(exp.patient_id)
+    if vihf_mutate:
+        vihf_mutate(attrs)
+    envelope = build.soap_envelope(
+        body, build.ITI41_ACTION, "http://127.0.0.1/dmp/iti41", build.vihf_assertion(attrs), soap_ns
+    )
+    if inline:
+        return "application/soap+xml; charset=UTF-8", envelope
+    return build.mtom(envelope, {cid: (cda, "text/xml")}, build.ITI41_ACTION, boundary="MIMEBoundary_fixture")
+
+
+def capture(content_type: str, body: bytes) -> bytes:
+    """A saved request as the harness reads it: the Content-Type header, a blank line, the body."""
+    if content_type.startswith("application/soap+xml"):
+        return body
+    return f"Content-Type: {content_type}\r\n\r\n".encode() + body
+
+
+def _first(node, expr):
+    return node.xpath(expr, namespaces=NS)[0]
+
+
+def _set_everywhere(body, old: str, new: str) -> None:
+    for node in body.iter():
+        for key, value in node.attrib.items():
+            if old in value:
+                node.set(key, value.replace(old, new))
+        if node.text and old in node.text:
+            node.text = node.text.replace(old, new)
+
+
+def _slot(body, name: str):
+    return _first(body, f"//rim:ExtrinsicObject/rim:Slot[@name='{name}']/rim:ValueList/rim:Value")
+
+
+def _drop_has_member(body):
+    assoc = _first(body, f"//rim:Association[@associationType='{ebrim.HAS_MEMBER}']")
+    assoc.getparent().remove(assoc)
+
+
+def _wrong_patient(body):
+    _set_everywhere(body, INS, OTHER_INS)
+
+
+def _wrong_class(body):
+    _first(body, f"//rim:Classification[@classificationScheme='{ebrim.DE_CLASS}']").set("nodeRepresentation", "10")
+
+
+def _class_outside_j57(body):
+    _first(body, f"//rim:Classification[@classificationScheme='{ebrim.DE_CLASS}']").set("nodeRepresentation", "99")
+
+
+def _local_time(body):
+    _slot(body, "creationTime").text = "20240312103000"
+
+
+def _wrong_legal(body):
+    _slot(body, "legalAuthenticator").text = "899999999999^AUTRE^Jean^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS"
+
+
+def _wrong_hash(body):
+    _slot(body, "hash").text = "0" * 40
+
+
+def _doctype(ct_body):
+    content_type, body = ct_body
+    return content_type, body.replace(
+        b"<?xml version='1.0' encoding='UTF-8'?>",
+        b"<?xml version='1.0' encoding='UTF-8'?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>",
+        1,
+    )
+
+
+def _vihf_drop(name):
+    return lambda attrs: attrs.pop(name)
+
+
+def _vihf_other_patient(attrs):
+    attrs["urn:oasis:names:tc:xacml:2.0:resource:resource-id"] = patient_id(OTHER_INS)
+
+
+ITI41 = {
+    "iti41-valide.mtom": {},
+    "iti41-soap11.mtom": {"soap_ns": ebrim.SOAP11},
+    "iti41-non-mtom.xml": {"inline": True},
+    "iti41-xop-casse.mtom": {"href": "cid:absent@dui-conformance"},
+    "iti41-sans-hasmember.mtom": {"mutate": _drop_has_member},
+    "iti41-rplc-invalide.mtom": {"replaces": {"Document01": "Document00"}},
+    "iti41-vihf-incomplet.mtom": {"vihf_mutate": _vihf_drop("LPS_Nom")},
+    "iti41-vihf-autre-patient.mtom": {"vihf_mutate": _vihf_other_patient},
+    "iti41-patientid-faux.mtom": {
+        "mutate": _wrong_patient,
+        "vihf_mutate": lambda a: a.update({"urn:oasis:names:tc:xacml:2.0:resource:resource-id": patient_id(OTHER_INS)}),
+    },
+    "iti41-classcode-faux.mtom": {"mutate": _wrong_class},
+    "iti41-classcode-hors-j57.mtom": {"mutate": _class_outside_j57},
+    "iti41-date-locale.mtom": {"mutate": _local_time},
+    "iti41-auteur-faux.mtom": {"mutate": _wrong_legal},
+    "iti41-hash-faux.mtom": {"mutate": _wrong_hash},
+}
+
+
+def xdm(
+    files: dict[str, bytes] | None = None, drop: tuple[str, ...] = (), mutate=None, extra=(), cda: bytes | None = None
+) -> bytes:
+    """The valid IHE_XDM.ZIP, optionally without some members, with METADATA.XML changed, or extra raw entries.
+
+    Its document is the valid DLU of fixtures/cda/dmp: the CDA inside an archive runs the CDA and INS scenarios too."""
+    cda = cda or DLU.read_bytes()
+    submit = build.submit_objects_request([("Document01", expected(cda))], uris={"Document01": "DOC0001.XML"})
+    if mutate:
+        mutate(submit)
+    members = {
+        "INDEX.HTM": b"<html><body><p>Document de liaison d'urgence (fictif) : "
+        b'<a href="IHE_XDM/SUBSET01/DOC0001.XML">DOC0001.XML</a></p></body></html>\n',
+        "README.TXT": b"Support IHE XDM produit par un DUI de test (donnees fictives).\r\n",
+        "IHE_XDM/SUBSET01/METADATA.XML": etree.tostring(submit, xml_declaration=True, encoding="UTF-8"),
+        "IHE_XDM/SUBSET01/DOC0001.XML": cda,
+    }
+    members.update(files or {})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            if name not in drop:
+                info = zipfile.ZipInfo(name, date_time=(2024, 3, 12, 10, 30, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, data)
+        for name, data in extra:
+            info = zipfile.ZipInfo(name, date_time=(2024, 3, 12, 10, 30, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return out.getvalue()
+
+
+def dlu_without_ins() -> bytes:
+    """The valid DLU whose patientRole keeps only the structure's IPP (an identity not yet qualified)."""
+    return DLU.read_bytes().replace(b'      <id root="1.2.250.1.213.1.4.10" extension="248055145412365"/>\n', b"")
+
+
+def _xdm_wrong_hash(submit):
+    _wrong_hash(submit)
+
+
+def _xdm_wrong_uri(submit):
+    _slot(submit, "URI").text = "DOC0002.XML"
+
+
+XDM = {
+    "xdm-valide.zip": {},
+    "xdm-sans-readme-index.zip": {"drop": ("README.TXT", "INDEX.HTM")},
+    "xdm-traversee.zip": {"extra": (("../../etc/evil.txt", b"x"),)},
+    "xdm-bombe.zip": {"extra": (("IHE_XDM/SUBSET01/ZEROS.BIN", bytes(10 * 1024 * 1024)),)},
+    "xdm-hash-faux.zip": {"mutate": _xdm_wrong_hash},
+    "xdm-uri-absente.zip": {"mutate": _xdm_wrong_uri},
+    # the DLU of a resident known by the EHPAD's IPP only (INS removed from the CDA): patientId ^PI, two wrong ones
+    "xdm-sans-ins-valide.zip": {"cda": dlu_without_ins()},
+    "xdm-sans-ins-type-nh.zip": {
+        "cda": dlu_without_ins(),
+        "mutate": lambda s: _set_everywhere(s, "&ISO^PI", "&ISO^NH"),
+    },
+    "xdm-sans-ins-autre-ipp.zip": {
+        "cda": dlu_without_ins(),
+        "mutate": lambda s: _set_everywhere(s, "IPP000123", "IPP999999"),
+    },
+}
+
+
+def _deterministic() -> None:
+    """Fixed identifiers and clock, so that regenerating gives the committed bytes."""
+    rng = random.Random(41)
+    build.uuid.uuid4 = lambda: uuid.UUID(int=rng.getrandbits(128), version=4)
+    build.now_dtm = lambda: "20240312093500"
+    build.now_instant = lambda: "2024-03-12T09:35:00Z"
+
+
+def main() -> None:
+    _deterministic()
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, options in ITI41.items():
+        (OUT / name).write_bytes(capture(*iti41(**options)))
+    (OUT / "iti41-doctype.mtom").write_bytes(capture(*_doctype(iti41())))
+    for name, options in XDM.items():
+        (OUT / name).write_bytes(xdm(**options))
+    print(f"{len(ITI41) + 1 + len(XDM)} fixtures écrites dans {OUT}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
