@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..funding.files import InputError, load, schema_errors
+from ..funding.french import pct
 from .export import PeriodCounts
 from .tally import DMP, MSS, PERSONS, EsmsEvidence, EvidenceResult
 
@@ -257,15 +258,10 @@ def _line(name: str, label: str, value: Any, threshold: Any, origin: str | None)
     }
 
 
-def percent(value: float) -> str:
-    """« 60 % », with the narrow no-break space French typography puts before the sign."""
-    return f"{value * 100:.0f}\u202f%"
-
-
 def _shown(value: Any, origin: str | None = DECLARED) -> str:
     if value is None:
         return "sans objet (aucune personne accompagnée)" if origin else "non fourni (ni preuve ni déclaration)"
-    return percent(value) if isinstance(value, float) else str(value)
+    return pct(value) if isinstance(value, float) else str(value)
 
 
 def evaluate_usage(

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .indicators import DECLARED, EVIDENCE, LABELS, MET, NOT_FUNDED, PARTIAL, UNDECIDABLE, percent
+from ..funding.french import date_fr, pct
+from .indicators import DECLARED, EVIDENCE, LABELS, MET, NOT_FUNDED, PARTIAL, UNDECIDABLE
 
 DECISION_STYLE = {MET: "green", PARTIAL: "yellow", UNDECIDABLE: "yellow", NOT_FUNDED: "dim"}
 ORIGINS = {EVIDENCE: "preuves", DECLARED: "déclaratif"}
 
 
-def french_date(value: str) -> str:
-    return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
-
-
 def _share(value: float | None) -> str:
-    return "–" if value is None else percent(value)
+    return "–" if value is None else pct(value)
 
 
 def _count(value: Any) -> str:
@@ -38,12 +34,12 @@ def show_usage(console: Console, result: dict[str, Any]) -> None:
     console.print(
         f"Cibles : {escape(targets['titre'])} ({escape(targets['fichier'])})"
         + (
-            f", convention {escape(convention['reference'])} du {french_date(convention['date'])}"
+            f", convention {escape(convention['reference'])} du {date_fr(convention['date'])}"
             if convention
             else ", aucune convention citée"
         )
         + (
-            f", période du {french_date(targets['periode']['debut'])} au {french_date(targets['periode']['fin'])}"
+            f", période du {date_fr(targets['periode']['debut'])} au {date_fr(targets['periode']['fin'])}"
             if targets["periode"]
             else ""
         )

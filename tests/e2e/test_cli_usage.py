@@ -48,7 +48,7 @@ def test_evidence_folder_met_by_every_funded_esms(capfd, usage_evidence):
     code, out = run(capfd, str(usage_evidence.folder), "--cibles", str(targets), "--grappe", str(usage_evidence.grappe))
     assert code == 0
     text = " ".join(out.split())
-    assert "convention ARS-HDF-2024-042 du 10/01/2024, période du 01/01/2024 au 31/12/2024" in text
+    assert "convention ARS-HDF-2024-042 du 10 janvier 2024, période du 1er janvier 2024 au 31 décembre 2024" in text
     assert "Preuves :" in text and "1 — remplacement d'un document (même setId)" in text
     assert "Critère d'usage de la dernière tranche : critères d'usage remplis" in text
     assert "reste à vérifier par l'ARS" in text and "libérable" not in text  # never a green tick on the tranche
