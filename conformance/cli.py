@@ -2,9 +2,10 @@
 
 Exit codes, as Inferno's: 0 conforme (every blocking requirement passes), 3 non conforme or
 non concluant (a blocking requirement fails or stays undecided), 2 usage error, 4 harness error.
-``financement``: 0 eligible, 3 not eligible, 2 bad input; ``usage``: 0 final tranche releasable for
-every ESMS, 3 not for some, 2 bad input; ``verifier``: 0 the evidence pack agrees with itself and with the
-checks run again, 3 some file or verdict differs (or the pack is refused), 2 bad input.
+``financement``: 0 eligible, 3 not eligible, 2 bad input; ``usage``: 0 usage criteria of the last tranche
+met by every funded ESMS under real (not example) targets, 3 otherwise, 2 bad input; ``verifier``: 0 the
+evidence pack agrees with itself and with the checks run again, 3 some file or verdict differs (or the pack
+is refused), 2 bad input.
 """
 
 from __future__ import annotations
@@ -71,6 +72,35 @@ class FrenchParser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _execution(parser: argparse.ArgumentParser) -> None:
+    """Where and how large the documents are read: ``check`` and ``usage`` share the executors."""
+    parser.add_argument(
+        "--taille-max",
+        dest="max_mb",
+        type=float,
+        default=200.0,
+        metavar="MO",
+        help="Taille maximale d'un document analysé, en mégaoctets (défaut : 200).",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        help="Processus parallèles pour les documents (0 : tous les cœurs dès que l'export est "
+        "assez grand pour que cela paie).",
+    )
+    parser.add_argument(
+        "--executor",
+        "--executeur",
+        dest="executor",
+        default=None,
+        metavar="EXÉCUTEUR",
+        help="Où évaluer les documents : local (défaut), dask-local (grappe Dask locale) ou "
+        "dask://HÔTE:8786 (grappe Dask existante ; pip install 'dui-conformance[distribue]').",
+    )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profil",
@@ -124,31 +154,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jeux-de-valeurs", dest="value_sets", metavar="DOSSIER", help="Dossier de jeux de valeurs SVS (CI-SIS)."
     )
-    parser.add_argument(
-        "--taille-max",
-        dest="max_mb",
-        type=float,
-        default=200.0,
-        metavar="MO",
-        help="Taille maximale d'un document analysé, en mégaoctets (défaut : 200).",
-    )
-    parser.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=0,
-        help="Processus parallèles pour les documents (0 : tous les cœurs dès que l'export est "
-        "assez grand pour que cela paie).",
-    )
-    parser.add_argument(
-        "--executor",
-        "--executeur",
-        dest="executor",
-        default=None,
-        metavar="EXÉCUTEUR",
-        help="Où évaluer les documents : local (défaut), dask-local (grappe Dask locale) ou "
-        "dask://HÔTE:8786 (grappe Dask existante ; pip install 'dui-conformance[distribue]').",
-    )
+    _execution(parser)
     parser.add_argument(
         "--grappe",
         dest="cluster_file",
@@ -321,10 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     usage = sub.add_parser(
-        "usage", help="Critères d'usage de la dernière tranche : indicateurs par ESMS et cibles de l'ARS."
+        "usage",
+        help="Critères d'usage de la dernière tranche : indicateurs par ESMS, calculés des preuves ou déclarés, "
+        "et cibles de l'ARS.",
     )
     usage.add_argument(
-        "exports", nargs="+", type=Path, metavar="EXPORT", help="Exports d'usage du DUI (.csv ou .json)."
+        "sources",
+        nargs="+",
+        type=Path,
+        metavar="SOURCE",
+        help="Dossiers ou fichiers de preuves, reconnus par leur contenu (documents CDA, requêtes ITI-41, "
+        "IHE_XDM.ZIP, messages .eml, identités FHIR et HL7 v2), report.json ou evidence.zip d'une exécution "
+        "directe, exports d'usage du DUI (.csv, .json : déclaratif).",
     )
     usage.add_argument(
         "--cibles",
@@ -332,17 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         type=Path,
         metavar="CIBLES.yaml",
-        help="Cibles d'usage fixées par l'ARS.",
+        help="Cibles d'usage fixées par l'ARS (convention de financement).",
     )
     usage.add_argument(
         "--grappe",
         dest="cluster",
         type=Path,
         metavar="GRAPPE.yaml",
-        help="Fichier de grappe : tout FINESS hors grappe est une erreur, tout ESMS sans donnée est listé.",
+        help="Fichier de grappe : ESMS attendus, leurs boîtes aux lettres MSSanté (bal), ESMS financés ; "
+        "tout FINESS hors grappe est une erreur (export) ou non attribuable (preuve).",
     )
     usage.add_argument("--format", dest="output", choices=("texte", "json"), default="texte")
     usage.add_argument("--campagnes", dest="ruleset_dirs", action="append", type=Path, default=[], metavar="DOSSIER")
+    _execution(usage)
 
     verify = sub.add_parser(
         "verifier",
@@ -904,16 +920,24 @@ def cmd_funding(args) -> int:
 def cmd_usage(args) -> int:
     import json
 
-    from .funding.render import show_usage
     from .usage import evaluate_exports
+    from .usage.indicators import MET
+    from .usage.render import show_usage
 
-    result = evaluate_exports(args.exports, args.targets, args.cluster, args.ruleset_dirs)
+    result = evaluate_exports(
+        args.sources,
+        args.targets,
+        args.cluster,
+        args.ruleset_dirs,
+        args.executor,
+        args.jobs,
+        int(args.max_mb * 1024 * 1024),
+    )
     if args.output == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         show_usage(Console(), result)
-    cluster = result["grappe"]
-    return EXIT_OK if cluster["esms"] and cluster["esms_liberables"] == cluster["esms"] else EXIT_NOT_CONFORMANT
+    return EXIT_OK if result["grappe"]["decision"] == MET else EXIT_NOT_CONFORMANT
 
 
 def cmd_verify(args) -> int:

@@ -19,7 +19,7 @@ from dui_conformance.runner import Execution, execute
 from .support.funding import SOLUTION, all_esms, make_cluster, reason, write_yaml
 from .support.reports import HOSTILE, build_run
 from .support.runs import fixture_settings
-from .support.usage import HEADER
+from .support.usage import HEADER, Cluster, evidence_cluster
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "conformance" / "funding" / "examples"
 
@@ -147,3 +147,9 @@ def targets(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture
+def usage_evidence(tmp_path) -> Cluster:
+    """A cluster of evidence whose counts are known (tests/support/usage.py), for usage's unit and CLI tests."""
+    return evidence_cluster(tmp_path)

@@ -122,14 +122,14 @@ def evaluate_shipped(batch: Batch, settings: RunSettings, files: dict[str, bytes
 
 
 class ProcessPool:
+    task = staticmethod(evaluate_batch)  # what a worker runs on a batch (as DaskCluster.task)
+
     def __init__(self, workers: int):
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
 
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
-        return in_order(
-            lambda batch: self._pool.submit(evaluate_batch, batch, settings), batches, self.workers * IN_FLIGHT
-        )
+        return in_order(lambda batch: self._pool.submit(self.task, batch, settings), batches, self.workers * IN_FLIGHT)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

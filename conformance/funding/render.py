@@ -1,4 +1,4 @@
-"""Human-readable output of ``financement`` and ``usage`` (French, rich), from the same dicts as ``--format json``."""
+"""Human-readable output of ``financement`` (French, rich), from the same dicts as ``--format json``."""
 
 from __future__ import annotations
 
@@ -37,10 +37,6 @@ PARAMETER_STATUS = {
 def _status(code: str) -> str:
     symbol, style = STATUS_STYLE[code]
     return f"[{style}]{symbol} {fr.STATUSES[code]}[/]"
-
-
-def _share(value: float | None) -> str:
-    return f"{value:.0%}" if value is not None else "–"
 
 
 def _parameter_value(parameter: dict[str, Any]) -> str:
@@ -196,66 +192,4 @@ def show_ranking(console: Console, rows: list[dict[str, Any]], envelope: int | N
     console.print(
         "Priorité aux grappes jamais financées, puis rang donné par l'ARS, puis ordre des fichiers"
         + (f" — {rule}." if rule else ".")
-    )
-
-
-def show_usage(console: Console, result: dict[str, Any]) -> None:
-    targets = result["cibles"]
-    if targets["exemple"]:
-        console.print(
-            "[bold yellow on black] ATTENTION : cibles d'EXEMPLE — seuils fictifs, pas des seuils officiels. [/]"
-        )
-    console.print(
-        f"Cibles : {targets['titre']} ({targets['fichier']})"
-        + (f", période du {targets['periode']['debut']} au {targets['periode']['fin']}" if targets["periode"] else "")
-    )
-    console.print(
-        f"{result['lignes_lues']} ligne(s) lue(s) dans {len(result['exports'])} export(s)"
-        + (
-            f", dont {len(result['lignes_hors_periode'])} hors de la période évaluée (listées en JSON)"
-            if result["lignes_hors_periode"]
-            else ""
-        )
-        + "."
-    )
-    table = Table(title="Dernière tranche, ESMS par ESMS")
-    for column in (
-        "ESMS",
-        "INS qualifiée",
-        "Dossiers actifs",
-        "DMP (par type)",
-        "MSS env./reçus",
-        "PSC",
-        "Dernière tranche",
-    ):
-        table.add_column(column, overflow="fold")
-    for esms in result["esms"]:
-        ind = esms["indicateurs"]
-        dmp = ", ".join(f"{k} {n}" for k, n in ind["documents_dmp_par_type"].items()) or "0"
-        verdict = (
-            "[green]✔ libérable[/]"
-            if esms["tranche_finale_liberable"]
-            else f"[red]✘ non libérable[/] : {esms['motif']}"
-        )
-        table.add_row(
-            f"{esms['nom'] or ''} ({esms['finess']})".strip(),
-            _share(ind["part_ins_qualifiee"]),
-            _share(ind["part_dossiers_actifs"]),
-            dmp,
-            f"{ind['mss_envoyes']} / {ind['mss_recus']}",
-            str(ind["connexions_psc"]),
-            verdict,
-        )
-    console.print(table)
-    cluster = result["grappe"]
-    ind = cluster["indicateurs"]
-    console.print(
-        f"Grappe : {ind['personnes_accompagnees']} personnes accompagnées, "
-        f"INS qualifiée {_share(ind['part_ins_qualifiee'])}, "
-        f"{ind['documents_dmp']} documents DMP, {ind['mss_envoyes']} messages MSSanté envoyés et "
-        f"{ind['mss_recus']} reçus, {ind['connexions_psc']} connexions PSC."
-    )
-    colour = "green" if cluster["esms_liberables"] == cluster["esms"] else "red"
-    console.print(
-        f"Dernière tranche libérable pour [bold {colour}]{cluster['esms_liberables']} ESMS sur {cluster['esms']}[/]."
     )

@@ -20,7 +20,7 @@ def test_examples_csv_and_json_together(examples):
     verdicts = {e["finess"]: e for e in result["esms"]}
     assert len(verdicts) == 17
     assert not verdicts["590000044"]["tranche_finale_liberable"]
-    assert "INS qualifiée 40% < 60%" in verdicts["590000044"]["motif"]
+    assert "INS qualifiée 40\u202f% < 60\u202f%" in verdicts["590000044"]["motif"]
     assert not verdicts["800001033"]["tranche_finale_liberable"]
     assert result["grappe"]["esms_liberables"] == 14 and result["grappe"]["esms"] == 17
 
@@ -28,7 +28,8 @@ def test_examples_csv_and_json_together(examples):
 def test_comma_separated_export_and_per_type_targets(csv_export, targets):
     export = csv_export(ROW_A1.replace(";", ","), ROW_A2.replace(";", ","), header=csv_export.header.replace(";", ","))
     cibles = targets(
-        "exemple: false\ntitre: Cibles ARS test\ncibles:\n  documents_dmp_par_type:\n    DLU: 9\n    VSM: 0\n"
+        "exemple: false\ntitre: Cibles ARS test\nconvention: {reference: CONV-TEST, date: 2022-01-15}\n"
+        "cibles:\n  documents_dmp_par_type:\n    DLU: 9\n    VSM: 0\n"
     )
     esms = evaluate_exports([export], cibles)["esms"][0]
     lines = {line["indicateur"]: line for line in esms["comparaison"]}
