@@ -46,7 +46,7 @@ class Person:
     ins: str | None
 
 
-def test_ins(index: int, sex: str, birth: datetime.date) -> str:
+def fictitious_ins(index: int, sex: str, birth: datetime.date) -> str:
     """A well-formed test NIR (sex, year, month, Marne, commune, order) and its key."""
     body = f"{1 if sex == 'M' else 2}{birth:%y%m}51454{index % 1000:03d}"
     return body + f"{97 - int(body) % 97:02d}"
@@ -61,7 +61,7 @@ def person(index: int, qualified: bool = True) -> Person:
             break
     sex = "F" if index % 2 else "M"
     birth = datetime.date(1930, 1, 1) + datetime.timedelta(days=(index * 37) % 20000)
-    return Person(f"FICTIF{name}", "CAMILLE", birth, sex, test_ins(index, sex, birth) if qualified else None)
+    return Person(f"FICTIF{name}", "CAMILLE", birth, sex, fictitious_ins(index, sex, birth) if qualified else None)
 
 
 def _ts(moment: datetime.datetime | datetime.date) -> str:
