@@ -684,10 +684,13 @@ def _import_library(path: Iterable[str], prefix: str = "dui_conformance.") -> No
 
 
 def requirement_links(
-    catalogue: Catalogue, coverage: Coverage
+    catalogue: Catalogue, coverage: Coverage, root: Path | None = None
 ) -> tuple[list[RequirementLink], dict[str, list[str]], bool]:
     """Every requirement's link (:mod:`.requirements.links`), the registry once the library is imported, and
-    whether the tests were read (a source checkout): from the fixtures' manifests and the reference DUI's defects."""
+    whether the tests were read (a source checkout): from the fixtures' manifests and the reference DUI's defects.
+
+    ``root``: the source checkout whose tests are read; by default the folder above the plan's, a checkout when the
+    package is installed in editable mode (an installed copy has no tests)."""
     import dui_conformance
     from dui_conformance.mocks.dui import DEFECTS
 
@@ -701,7 +704,7 @@ def requirement_links(
         for e in iter_manifest()
     }
     proofs = negative_proofs(fixtures, {name: defect.breaks for name, defect in DEFECTS.items()})
-    root = FEATURES_DIR.parent
+    root = root or FEATURES_DIR.parent
     checkout = (root / "pyproject.toml").is_file() and (root / "tests").is_dir()
     tests = exercising_tests(read_test_sources(root) if checkout else {}, [r.id for r in catalogue], DECIDERS)
     return link_requirements(catalogue, coverage, DECIDERS, proofs, tests), DECIDERS, checkout

@@ -3,6 +3,8 @@ made-up inputs, then the real catalogue through ``requirements --couverture``.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dui_conformance.cli import requirement_links
@@ -91,7 +93,9 @@ def test_links_in_catalogue_order_and_the_gaps_of_a_doit():
 @pytest.fixture(scope="module")
 def real():
     catalogue = load_catalogue()
-    links, deciders, checkout = requirement_links(catalogue, scan_features(FEATURES_DIR, catalogue))
+    # this checkout's tests, whether the package is installed from it in editable mode or not (CI installs a copy)
+    repository = Path(__file__).resolve().parents[3]
+    links, deciders, checkout = requirement_links(catalogue, scan_features(FEATURES_DIR, catalogue), repository)
     return catalogue, {link.id: link for link in links}, deciders, checkout
 
 
