@@ -26,10 +26,6 @@ class StoredEntry:
     status: str = ebrim.APPROVED
     replaced_by: str | None = None
 
-    @property
-    def status_label(self) -> str:
-        return self.status.rsplit(":", 1)[-1]
-
     def leaf_class(self) -> etree._Element:
         """The ExtrinsicObject as a query answer shows it now (current status)."""
         node = copy.deepcopy(self.metadata)
