@@ -68,7 +68,7 @@ _STYLE = {
 class FrenchParser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401 - argparse API
         self.print_usage(sys.stderr)
-        console.print(f"[red]Erreur d'utilisation :[/red] {message}")
+        console.print(f"[red]Erreur d'utilisation :[/red] {escape(message)}")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -408,16 +408,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except HarnessError as exc:
-        console.print(f"[bold magenta]Erreur du harnais :[/bold magenta] {exc}")
+        console.print(f"[bold magenta]Erreur du harnais :[/bold magenta] {escape(str(exc))}")
         return EXIT_HARNESS
     except (FileNotFoundError, NotADirectoryError, ConfigError, ExecutorError) as exc:
-        console.print(f"[red]Erreur d'utilisation :[/red] {exc}")
+        console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         console.print("Interrompu.")
         return EXIT_INTERRUPTED
     except _input_error() as exc:  # evaluated only when an exception reaches it
-        console.print(f"[red]Entrée invalide[/red] — {exc.source} :")
+        console.print(f"[red]Entrée invalide[/red] — {escape(str(exc.source))} :")
         for error in exc.errors:
             console.print(f"  • {error}", markup=False, highlight=False)
         return EXIT_USAGE
@@ -452,7 +452,7 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     unknown = set(formats) - set(REPORT_FORMATS)
     if unknown:
-        console.print(f"[red]Erreur d'utilisation :[/red] formats inconnus {sorted(unknown)}")
+        console.print(f"[red]Erreur d'utilisation :[/red] formats inconnus {escape(str(sorted(unknown)))}")
         return EXIT_USAGE
     from .expectations import ExpectationsError, load_expectations, reconcile
     from .report import ReportContext, write_reports
@@ -463,7 +463,7 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         try:
             expectations = load_expectations(args.expected, {r.id for r in catalogue})
         except ExpectationsError as exc:
-            console.print(f"[red]Erreur d'utilisation :[/red] {exc}", markup=True, highlight=False)
+            console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}", highlight=False)
             return EXIT_USAGE
     cluster = None
     if args.cluster_file is not None:  # a bad cluster file is a usage error before anything runs
@@ -506,9 +506,9 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
             sign_pack(written["evidence"], signing_key)
     _summary(run)
     for fmt, path in written.items():
-        console.print(f"  {fmt:<9} {path}")
+        console.print(f"  {fmt:<9} {path}", markup=False, highlight=False)
     if signing_key is not None:
-        console.print(f"  {'signature':<9} {written['evidence']} → {SIGNATURE}")
+        console.print(f"  {'signature':<9} {written['evidence']} → {SIGNATURE}", markup=False, highlight=False)
     if run.interrupted:
         console.print("[bold yellow]Exécution interrompue :[/] rapport partiel (documents terminés avant l'arrêt).")
     if expectations is None:
@@ -614,12 +614,21 @@ def _summary(run: RunResult) -> None:
     blocking = run.blocking_failures
     failed = ((req.id, f) for req in blocking for f in req.findings if f.outcome is Outcome.FAIL)
     for req_id, finding in islice(failed, 10):
-        console.print(f"  {req_id} {finding.location.describe()} : {finding.message}", highlight=False, soft_wrap=True)
+        console.print(
+            f"  {req_id} {finding.location.describe()} : {finding.message}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     failures = sum(outcome_counts(req.findings)[Outcome.FAIL] for req in blocking)
     if failures > 10:
         console.print(f"  … et {failures - 10} autre(s) constatation(s) en échec (voir le rapport).")
     for req in run.blocking_undecided[:10]:
-        console.print(f"  {req.id} {req.outcome.label} : {req.findings[0].message if req.findings else req.statement}")
+        console.print(
+            f"  {req.id} {req.outcome.label} : {req.findings[0].message if req.findings else req.statement}",
+            markup=False,
+            highlight=False,
+        )
 
 
 def cmd_check(args) -> int:
@@ -633,7 +642,7 @@ def cmd_run(args) -> int:
     config = DuiConfig.load(args.dui)
     phases = [LIVE] + ([OFFLINE] if args.paths else [])
     with LiveEnvironment(dui_config=config, services_file=args.services_file) as env:
-        console.print(f"Services simulés démarrés ; adresses dans {env.services_file}.")
+        console.print(f"Services simulés démarrés ; adresses dans {env.services_file}.", markup=False, highlight=False)
         env.preflight()
         return _execute(args, _settings(args, "run", args.paths, phases), env)
 
@@ -645,11 +654,15 @@ def cmd_demo(args) -> int:
 
     if args.liste_defauts:
         for name, defect in DEFECTS.items():
-            console.print(f"[bold]{name}[/] — {defect.text} (exigences en échec : {', '.join(sorted(defect.fails))})")
+            console.print(
+                f"[bold]{name}[/] — {escape(defect.text)} (exigences en échec : {', '.join(sorted(defect.fails))})"
+            )
         return EXIT_OK
     unknown = set(args.defects) - set(DEFECTS)
     if unknown:
-        console.print(f"[red]Erreur d'utilisation :[/red] défauts inconnus {sorted(unknown)} ; voir --liste-defauts.")
+        console.print(
+            f"[red]Erreur d'utilisation :[/red] défauts inconnus {escape(str(sorted(unknown)))} ; voir --liste-defauts."
+        )
         return EXIT_USAGE
     inputs = [str(p) for p in demo_fixtures()]
     console.print(
@@ -716,10 +729,10 @@ def _print_links(links: list[RequirementLink], out: Console) -> None:
 
     for link in links:
         out.print(f"[bold]{link.id}[/] · {link.level} · {link.service} — {escape(link.statement)}", highlight=False)
-        out.print(f"  scénarios : {listed(link.scenarios)}", highlight=False)
-        out.print(f"  décidée par : {listed(link.decided_by)}", highlight=False)
-        out.print(f"  preuve négative : {listed(link.negative_proof)}", highlight=False)
-        out.print(f"  tests : {listed(link.tests)}", highlight=False)
+        out.print(f"  scénarios : {listed(link.scenarios)}", markup=False, highlight=False)
+        out.print(f"  décidée par : {listed(link.decided_by)}", markup=False, highlight=False)
+        out.print(f"  preuve négative : {listed(link.negative_proof)}", markup=False, highlight=False)
+        out.print(f"  tests : {listed(link.tests)}", markup=False, highlight=False)
         for gap in link.gaps():
             out.print(f"  [red]DOIT sans {gap}[/]", highlight=False)
 
@@ -748,7 +761,9 @@ def cmd_requirements(args) -> int:
         else:
             _print_links(shown, Console(soft_wrap=True))
         for rid, names in unknown_decided.items():
-            console.print(f"[yellow]Exigence {rid} absente du catalogue[/], déclarée par : {', '.join(names)}")
+            console.print(
+                f"[yellow]Exigence {escape(rid)} absente du catalogue[/], déclarée par : {escape(', '.join(names))}"
+            )
         gaps = [link for link in shown if link.gaps()]
         console.print(
             f"{len(gaps)} exigence(s) DOIT sans code qui la décide ou sans preuve négative"
@@ -759,9 +774,9 @@ def cmd_requirements(args) -> int:
         blocking = [r for r in missing if r.blocks(args.profile)]
         for req in missing:
             flag = "[red]bloquante[/]" if req.blocks(args.profile) else "non bloquante"
-            console.print(f"{req.id} ({flag}) sans scénario : {req.statement}")
+            console.print(f"{req.id} ({flag}) sans scénario : {req.statement}", markup=False)
         for tag, where in sorted(coverage.unknown_tags.items()):
-            console.print(f"[yellow]Étiquette {tag} absente du catalogue[/] : {', '.join(where)}")
+            console.print(f"[yellow]Étiquette {escape(tag)} absente du catalogue[/] : {escape(', '.join(where))}")
         console.print(
             f"{len(rows) - len(missing)}/{len(rows)} exigences couvertes par au moins un scénario ; "
             f"{len(blocking)} bloquante(s) (profil {args.profile}) sans scénario."
@@ -795,7 +810,7 @@ def cmd_compare(args) -> int:
     try:
         result = compare(load_run(args.before), load_run(args.after))
     except (OSError, ValueError, KeyError, TypeError) as exc:  # ReportVersionError and JSON errors are ValueErrors
-        console.print(f"[red]Erreur d'utilisation :[/red] rapport illisible : {exc}", highlight=False)
+        console.print(f"[red]Erreur d'utilisation :[/red] rapport illisible : {escape(str(exc))}", highlight=False)
         return EXIT_USAGE
     if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -841,9 +856,11 @@ def cmd_mocks(args) -> int:
         ports[name] = int(port)
     # a kept PKI is for a DUI that speaks TLS: every simulated service then serves it
     with LiveEnvironment(services_file=args.sortie, ports=ports, pki_dir=args.pki, tls=bool(args.pki) or None) as env:
-        console.print(f"Services simulés démarrés ; adresses écrites dans {args.sortie}. Ctrl-C pour arrêter.")
+        console.print(
+            f"Services simulés démarrés ; adresses écrites dans {args.sortie}. Ctrl-C pour arrêter.", markup=False
+        )
         for name, url in env.urls().items():
-            console.print(f"  {name:<10} {url}")
+            console.print(f"  {name:<10} {url}", markup=False)
         while True:
             time.sleep(3600)
 
