@@ -2,12 +2,15 @@
 
 Mocks must never be reachable from another machine: the host is checked to be a loopback
 IP literal (no name resolution), and port 0 lets the OS pick a free port so parallel test
-workers never collide.
+workers never collide. One rude client must not block the others: the TLS handshake runs in
+the connection's own thread (werkzeug runs it in the accept loop), bounded in time, and a
+connection that stays silent is closed.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import threading
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -15,10 +18,30 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 # How often serve_forever checks for shutdown; small so stop() returns quickly.
 _POLL_SECONDS = 0.05
 _JOIN_SECONDS = 5.0
+# A client has this long to complete its TLS handshake, then this long between two reads.
+HANDSHAKE_SECONDS = 10.0
+IDLE_SECONDS = 30.0
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """Do not print one line per request: exchanges are recorded, not logged."""
+    """Handshake in the connection's thread; do not print one line per request (exchanges are recorded)."""
+
+    timeout = IDLE_SECONDS
+    _handshake_failed = False
+
+    def setup(self) -> None:
+        super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.settimeout(HANDSHAKE_SECONDS)
+            try:
+                self.connection.do_handshake()
+            except (OSError, ValueError):  # refused or abandoned handshake: nothing to serve, nothing to record
+                self._handshake_failed = True
+            self.connection.settimeout(self.timeout)
+
+    def handle(self) -> None:
+        if not self._handshake_failed:
+            super().handle()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -60,9 +83,12 @@ class LoopbackServer:
     def start(self) -> str:
         if self._server is not None:
             raise RuntimeError("Serveur déjà démarré.")
-        self._server = make_server(
-            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler, ssl_context=self.ssl_context
-        )
+        server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler)
+        if self.ssl_context is not None:
+            # Wrapped here rather than by werkzeug, whose accept loop would run every handshake itself.
+            server.socket = self.ssl_context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+            server.ssl_context = self.ssl_context
+        self._server = server
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": _POLL_SECONDS},

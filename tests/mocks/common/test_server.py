@@ -1,11 +1,15 @@
 """The mocks' server (mocks/common/server.py): loopback only, free ports, started once, stopped cleanly."""
 
+import socket
+
 import pytest
 import requests
 
 from dui_conformance.mocks.common import (
     LoopbackServer,
+    TestPki,
 )
+from dui_conformance.mocks.common import server as server_module
 
 pytestmark = pytest.mark.live
 
@@ -55,3 +59,28 @@ def test_server_starts_once():
             server.start()
     finally:
         server.stop()
+
+
+def test_a_client_that_never_completes_its_handshake_blocks_no_one(tmp_path):
+    """The handshake runs in the connection's thread: a held TCP connection leaves the server answering others."""
+    pki = TestPki(tmp_path)
+    with LoopbackServer(_wsgi_ok, ssl_context=pki.server_context()) as server:
+        host, port = server.base_url.removeprefix("https://").rsplit(":", 1)
+        idle = [socket.create_connection((host, int(port)), timeout=5) for _ in range(3)]
+        idle[1].sendall(b"\x16\x03\x01\x00\xff")  # the first bytes of a ClientHello, then silence
+        try:
+            for _ in range(3):
+                answer = requests.get(server.base_url, timeout=5, verify=str(pki.root_cert))
+                assert answer.text == "ok"
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_a_silent_connection_is_closed_after_the_handshake_timeout(tmp_path, monkeypatch):
+    monkeypatch.setattr(server_module, "HANDSHAKE_SECONDS", 0.2)
+    pki = TestPki(tmp_path)
+    with LoopbackServer(_wsgi_ok, ssl_context=pki.server_context()) as server:
+        host, port = server.base_url.removeprefix("https://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as idle:
+            assert idle.recv(1) == b""  # closed by the server, not held open
