@@ -847,6 +847,7 @@ def cmd_mocks(args) -> int:
     import time
 
     from .live.environment import LiveEnvironment
+    from .mocks.common.harness import ADMIN_TOKEN
 
     ports = {}
     for item in args.ports:
@@ -861,6 +862,11 @@ def cmd_mocks(args) -> int:
         )
         for name, url in env.urls().items():
             console.print(f"  {name:<10} {url}", markup=False)
+        console.print(
+            f"Jeton d'administration (/_harness/…, en-tête « Authorization: Bearer … ») : {ADMIN_TOKEN}",
+            markup=False,
+            soft_wrap=True,  # the token whole on one line, for copy and paste
+        )
         while True:
             time.sleep(3600)
 

@@ -1,18 +1,22 @@
 """The WSGI layer every mock shares: recording, fault injection and the /_harness endpoints.
 
 A mock only writes ``handle(request, exchange) -> Response``; this layer reads the body
-(size-capped), applies the current fault plan, records the finished exchange, and serves
-``GET /_harness/exchanges`` and ``GET|POST /_harness/faults`` (JSON) for out-of-process use.
+(size-capped before it is buffered), applies the current fault plan, records the finished exchange,
+and serves ``GET /_harness/exchanges`` (paged) and ``GET|POST /_harness/faults`` (JSON) for
+out-of-process use — to the harness's operator only: they change what the DUI is judged on, so they
+require the process's administration token (:data:`ADMIN_TOKEN`) as a bearer token.
 """
 
 from __future__ import annotations
 
 import abc
+import hmac
+import io
 import json
 import logging
+import secrets
 import socket
 
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from dui_conformance.exchanges import Exchange, ExchangeRecorder, HttpRequest, HttpResponse, now_iso
@@ -23,6 +27,11 @@ from .server import LoopbackServer
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 HARNESS_PREFIX = "/_harness/"
+# Exchanges per page of GET /_harness/exchanges (the client asks for fewer with ``limit``).
+PAGE_SIZE = 100
+# One per process: ``dui-conformance mocks`` and ``python -m dui_conformance.mocks.insi`` print it.
+ADMIN_TOKEN = secrets.token_urlsafe(24)
+_READ_CHUNK = 64 * 1024
 _log = logging.getLogger(__name__)
 
 
@@ -32,6 +41,26 @@ def _json(payload: object, status: int = 200) -> Response:
 
 def _text(body: bytes) -> str:
     return body.decode("utf-8", errors="replace")
+
+
+def _read_body(request: Request) -> bytes | None:
+    """The body, or None when it exceeds :data:`MAX_BODY_BYTES` — decided from the declared length before
+    reading, and while reading a chunked body, so that a rejected body is never buffered whole."""
+    declared = request.content_length
+    if declared is not None and declared > MAX_BODY_BYTES:
+        return None
+    body = bytearray()
+    stream = request.stream
+    while chunk := stream.read(_READ_CHUNK):
+        if len(body) + len(chunk) > MAX_BODY_BYTES:
+            return None
+        body += chunk
+    return bytes(body)
+
+
+def _authorised(request: Request) -> bool:
+    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), ADMIN_TOKEN.encode())
 
 
 class HarnessApp:
@@ -45,21 +74,20 @@ class HarnessApp:
 
     def __call__(self, environ, start_response):
         request = Request(environ)
-        request.max_content_length = MAX_BODY_BYTES
         if request.path.startswith(HARNESS_PREFIX):
             return self._harness(request)(environ, start_response)
         response = self._exchange(request, environ)
-        if environ.get("wsgi.url_scheme") == "https":
-            # One TLS handshake per request: a certificate swapped mid-run (untrusted-server scenario) is seen at once.
+        if environ.get("wsgi.url_scheme") == "https" or response.status_code == 413:
+            # One TLS handshake per request: a certificate swapped mid-run (untrusted-server scenario) is seen at once;
+            # after a refused body, the rest of it is never read.
             response.headers["Connection"] = "close"
         return response(environ, start_response)
 
     def _exchange(self, request: Request, environ) -> Response:
-        try:
-            body = request.get_data(cache=True)
-            too_large = False
-        except RequestEntityTooLarge:
-            body, too_large = b"", True
+        read = _read_body(request)
+        body, too_large = (b"", True) if read is None else (read, False)
+        # the handler reads the body, already read, through a request of its own as usual
+        request = Request(dict(environ, **{"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True}))
         path = request.full_path.rstrip("?")
         exchange = Exchange(
             id=self.recorder.next_id(),
@@ -102,12 +130,18 @@ class HarnessApp:
         self.recorder.add(exchange)
 
     def _harness(self, request: Request) -> Response:
+        if not _authorised(request):
+            response = _json({"erreur": "Point d'administration du harnais : jeton d'administration requis."}, 401)
+            response.headers["WWW-Authenticate"] = 'Bearer realm="harnais"'
+            return response
         name = request.path[len(HARNESS_PREFIX) :].strip("/")
         if name == "exchanges" and request.method == "GET":
-            since = request.args.get("since", "0")
-            if not since.isdigit():
-                return _json({"erreur": "« since » doit être un entier positif."}, 400)
-            return Response(self.recorder.to_json(int(since)), mimetype="application/json")
+            since, limit = request.args.get("since", "0"), request.args.get("limit", str(PAGE_SIZE))
+            if not since.isdigit() or not limit.isdigit() or not 0 < int(limit) <= PAGE_SIZE:
+                return _json(
+                    {"erreur": f"« since » doit être un entier positif, « limit » un entier de 1 à {PAGE_SIZE}."}, 400
+                )
+            return Response(self.recorder.to_json(int(since), int(limit)), mimetype="application/json")
         if name == "faults" and request.method == "GET":
             return _json(self.faults.snapshot())
         if name == "faults" and request.method == "POST":

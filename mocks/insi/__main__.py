@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import threading
 
+from ..common.harness import ADMIN_TOKEN
 from .service import InsiMock
 
 
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
         url = mock.start()
         print(f"Téléservice INSi simulé à l'écoute : {url}", flush=True)
         print(f"Échanges enregistrés : {mock.base_url}/_harness/exchanges — Ctrl-C pour arrêter.", flush=True)
+        print(f"Jeton d'administration (en-tête « Authorization: Bearer … ») : {ADMIN_TOKEN}", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         print("\nArrêt du téléservice INSi simulé.")

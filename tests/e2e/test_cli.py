@@ -112,6 +112,15 @@ def test_requirements_listing_and_coverage():
     assert "exigences couvertes" in coverage.stderr
 
 
+def _admin_token(proc) -> str:
+    """The administration token ``dui-conformance mocks`` prints for its operator."""
+    for _ in range(50):
+        line = proc.stderr.readline()
+        if "Jeton d'administration" in line:
+            return line.rsplit(" : ", 1)[1].strip()
+    raise AssertionError("jeton d'administration non affiché")
+
+
 def test_mocks_command_serves_fixed_ports_until_stopped(tmp_path):
     import json
     import signal
@@ -138,7 +147,10 @@ def test_mocks_command_serves_fixed_ports_until_stopped(tmp_path):
             time.sleep(0.1)
         urls = json.loads(services.read_text(encoding="utf-8"))
         assert f"127.0.0.1:{port}" in json.dumps(urls)
-        assert requests.get(f"http://127.0.0.1:{port}/_harness/exchanges", timeout=5).status_code == 200
+        url = f"http://127.0.0.1:{port}/_harness/exchanges"
+        assert requests.get(url, timeout=5).status_code == 401  # the operator's only
+        token = _admin_token(proc)
+        assert requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
@@ -192,6 +204,7 @@ def test_mocks_with_a_kept_pki_serve_tls_from_its_files(tmp_path):
             timeout=5,
             verify=files["racine"],
             cert=(files["certificat_client"], files["cle_client"]),
+            headers={"Authorization": f"Bearer {_admin_token(proc)}"},
         )
         assert answer.status_code == 200
     finally:

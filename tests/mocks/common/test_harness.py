@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 import requests
@@ -30,6 +31,9 @@ class EchoMock(MockService):
         return Response(body, 200, mimetype="text/plain")
 
 
+ADMIN = {"Authorization": f"Bearer {harness.ADMIN_TOKEN}"}
+
+
 @pytest.fixture
 def echo():
     mock = EchoMock()
@@ -45,15 +49,15 @@ def test_exchanges_recorded_and_served_redacted(echo):
     assert (first.id, second.id) == ("echo-0001", "echo-0002")
     assert first.request.headers["Authorization"] == "Bearer abc.def"  # raw in-process
     assert first.response.status == 200 and first.response.body == "premier"
-    served = requests.get(echo.base_url + "/_harness/exchanges", timeout=5).json()
+    served = requests.get(echo.base_url + "/_harness/exchanges", headers=ADMIN, timeout=5).json()
     assert served["service"] == "echo"
     assert [e["id"] for e in served["exchanges"]] == ["echo-0001", "echo-0002"]
     assert served["exchanges"][0]["request"]["headers"]["Authorization"] == "[masqué]"
     assert "jeton-secret" not in json.dumps(served)
-    later = requests.get(echo.base_url + "/_harness/exchanges?since=1", timeout=5).json()
+    later = requests.get(echo.base_url + "/_harness/exchanges?since=1", headers=ADMIN, timeout=5).json()
     assert [e["id"] for e in later["exchanges"]] == ["echo-0002"]
-    assert requests.get(echo.base_url + "/_harness/exchanges?since=x", timeout=5).status_code == 400
-    assert requests.get(echo.base_url + "/_harness/inconnu", timeout=5).status_code == 404
+    assert requests.get(echo.base_url + "/_harness/exchanges?since=x", headers=ADMIN, timeout=5).status_code == 400
+    assert requests.get(echo.base_url + "/_harness/inconnu", headers=ADMIN, timeout=5).status_code == 404
     assert len(echo.recorder.exchanges()) == 2  # harness calls are not exchanges
 
 
@@ -89,6 +93,40 @@ def test_oversized_body_gets_413(echo, monkeypatch):
     assert echo.recorder.exchanges()[0].response.status == 413
 
 
+def test_an_oversized_chunked_body_is_refused_without_being_read_whole(echo, monkeypatch):
+    """No declared length: refused as soon as the body passes the cap, while the client has not finished it."""
+    monkeypatch.setattr(harness, "MAX_BODY_BYTES", 100_000)
+    host, port = echo.base_url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(4):  # 256 KiB, and the final chunk never sent
+            sock.sendall(b"10000\r\n" + b"x" * 0x10000 + b"\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 413")
+    exchange = echo.recorder.wait_for(lambda e: True, timeout=5)
+    assert exchange.response.status == 413 and exchange.request.body == ""
+
+
+def test_the_administration_endpoints_require_the_harness_token(echo):
+    """They change what the DUI is judged on (faults) and show every exchange: the operator's only."""
+    for method, path in (("GET", "exchanges"), ("GET", "faults"), ("POST", "faults")):
+        for headers in ({}, {"Authorization": "Bearer faux"}, {"Authorization": harness.ADMIN_TOKEN}):
+            answer = requests.request(method, f"{echo.base_url}/_harness/{path}", headers=headers, json={}, timeout=5)
+            assert answer.status_code == 401 and answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert echo.faults.snapshot()["status"] is None
+
+
+def test_the_exchange_log_is_served_page_by_page(echo):
+    for n in range(3):
+        requests.post(echo.url, data=str(n).encode(), timeout=5)
+    url = echo.base_url + "/_harness/exchanges"
+    first = requests.get(url, params={"limit": 2}, headers=ADMIN, timeout=5).json()
+    assert [e["id"] for e in first["exchanges"]] == ["echo-0001", "echo-0002"] and first["next"] == 2
+    rest = requests.get(url, params={"since": first["next"]}, headers=ADMIN, timeout=5).json()
+    assert [e["id"] for e in rest["exchanges"]] == ["echo-0003"] and rest["next"] is None
+    for limit in ("0", str(harness.PAGE_SIZE + 1), "x"):
+        assert requests.get(url, params={"limit": limit}, headers=ADMIN, timeout=5).status_code == 400
+
+
 def test_http_error_fault_for_count_requests(echo):
     echo.set_fault(status=500, count=1)
     assert requests.post(echo.url, data=b"a", timeout=5).status_code == 500
@@ -120,17 +158,17 @@ def test_short_delay_still_answers(echo):
 
 def test_faults_endpoint(echo):
     url = echo.base_url + "/_harness/faults"
-    assert requests.post(url, json={"status": 503, "count": 2}, timeout=5).json() == {
+    assert requests.post(url, json={"status": 503, "count": 2}, headers=ADMIN, timeout=5).json() == {
         "delay": 0.0,
         "drop": False,
         "status": 503,
         "count": 2,
     }
     assert requests.post(echo.url, data=b"a", timeout=5).status_code == 503
-    assert requests.get(url, timeout=5).json()["count"] == 1
+    assert requests.get(url, headers=ADMIN, timeout=5).json()["count"] == 1
     for bad in ({"delay": 1000}, {"status": 200}, {"count": -1}, {"inconnu": 1}, [1]):
-        response = requests.post(url, json=bad, timeout=5)
+        response = requests.post(url, json=bad, headers=ADMIN, timeout=5)
         assert response.status_code == 400 and response.json()["erreur"]
-    assert requests.post(url, data=b"{pas du json", timeout=5).status_code == 400
-    requests.post(url, json={}, timeout=5)
+    assert requests.post(url, data=b"{pas du json", headers=ADMIN, timeout=5).status_code == 400
+    requests.post(url, json={}, headers=ADMIN, timeout=5)
     assert requests.post(echo.url, data=b"a", timeout=5).status_code == 200
