@@ -59,8 +59,8 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)\b(bearer|basic|dpop)([ \t]+)[A-Za-z0-9\-._~+/]{6,}=*"), r"\1\2" + MASK),
     # JSON objects serialised inside a string.
     (re.compile(rf'(?i)("(?:{_NAMES})"[ \t]*:[ \t]*")(?:[^"\\]|\\.)*(")'), r"\1" + MASK + r"\2"),
-    # Query strings and form bodies.
-    (re.compile(rf"(?i)(?<![\w-])((?:{_NAMES})=)[^&\s\"'<>]+"), r"\1" + MASK),
+    # Query strings and form bodies; there an OAuth authorization code is as good as a token until used.
+    (re.compile(rf"(?i)(?<![\w-])((?:{_NAMES}|code)=)[^&\s\"'<>]+"), r"\1" + MASK),
     # WS-Security and similar XML elements.
     (
         re.compile(r"(?i)(<(?:[\w.-]+:)?(?:password|client_?secret)\b[^>]*>)[^<]*(</)"),
@@ -89,6 +89,7 @@ _TRIGGERS = tuple(
         "secret",
         "assertion",
         "verifier",
+        "code=",
         "token",
         "private",
         "bearer",

@@ -46,7 +46,9 @@ def test_header_pairs_and_name_value_objects():
     [
         ("GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc.def\r\nCookie: s=1\r\n", "abc.def", "Host: x"),
         ("appel avec Bearer 0123456789abcdef reçu", "0123456789abcdef", "appel avec Bearer"),
-        ("grant_type=refresh_token&refresh_token=R3fr35h&client_secret=s3cr3t&code=abc", "R3fr35h", "code=abc"),
+        ("grant_type=refresh_token&refresh_token=R3fr35h&client_secret=s3cr3t&code=abc", "R3fr35h", "grant_type="),
+        ("grant_type=authorization_code&code=Zx9-c0de_abc&redirect_uri=x", "Zx9-c0de_abc", "redirect_uri=x"),
+        ("https://dui/cb?code=Zx9-c0de_abc&state=1", "Zx9-c0de_abc", "state=1"),
         ("/cb?code=abc&id_token=xyz.abc&state=1", "xyz.abc", "state=1"),
         ('{"access_token": "A\\"T", "token_type": "Bearer"}', 'A\\"T', '"token_type": "Bearer"'),
         ("<wsse:Password Type='x'>pw-123</wsse:Password>", "pw-123", "<wsse:Password Type='x'>"),
@@ -95,6 +97,8 @@ def test_prose_and_public_material_are_left_alone():
         "Le mot de passe est absent ; token_type=Bearer ; -----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----"
     )
     assert redact(text) == text
+    codes = '<code code="11488-4" codeSystem="2.16.840.1.113883.6.1"/> error_code=E12 ; [@code=\'34133-9\']'
+    assert redact(codes) == codes  # document codes and error codes are not OAuth codes
 
 
 def test_input_is_not_mutated_and_redaction_is_idempotent(run):

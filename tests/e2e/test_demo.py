@@ -4,6 +4,9 @@ A defect must fail the requirements it targets and no other: a harness is judged
 false positives as much as by its misses.
 """
 
+import re
+import zipfile
+
 import pytest
 
 from dui_conformance.mocks.dui import DEFECTS
@@ -38,6 +41,22 @@ def test_demo_on_the_correct_reference_dui_is_conformant(cli):
         r["id"] for r in report["requirements"] if r["outcome"] == "not_run" and r["service"] in ("INS", "DMP", "PSC")
     ]
     assert not_run == [], "la démonstration évalue toutes les exigences INS, DMP et PSC"
+    assert _oauth_codes_in_clear(run.report_dir) == []
+
+
+def _oauth_codes_in_clear(report_dir) -> list[str]:
+    """Every ``code=`` query or form parameter the report files show (evidence.zip's members included) unmasked:
+    an authorization code is as good as a token until used."""
+    pattern = re.compile(rb"[?&;]code=(?!\[masqu)[^&\s\"'<>]+")
+    texts = {}
+    for path in report_dir.rglob("*"):
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                texts.update({f"{path.name}!{m}": archive.read(m) for m in archive.namelist()})
+        elif path.is_file():
+            texts[path.name] = path.read_bytes()
+    assert any(b"code=" in text for text in texts.values()), "les échanges PSC figurent au rapport"
+    return [f"{name}: {m.group()!r}" for name, text in texts.items() for m in pattern.finditer(text)]
 
 
 @pytest.mark.parametrize("defect", sorted(set(DEFECTS) - set(PSC_DEFECTS)))
