@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.utils
 import io
+import logging
 import threading
 from email import policy
 from typing import TYPE_CHECKING
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 _reactor_lock = threading.Lock()
 _reactor_thread: threading.Thread | None = None
+_log = logging.getLogger(__name__)
+_SERVER_ERROR = b"Server error: "
 
 
 def reactor():
@@ -343,6 +346,18 @@ class MssImapServer(imap4.IMAP4Server):
             b"OAUTHBEARER": _OAuthBearer,
             b"EXTERNAL": lambda: _External(self),
         }
+
+    def dispatchCommand(self, tag, cmd, rest, uid=None):
+        """A command sent without its arguments (``a1 SELECT``) is a syntax error, not a server error:
+        Twisted's argument parsers expect a string."""
+        return super().dispatchCommand(tag, cmd, b"" if rest is None else rest, uid)
+
+    def sendBadResponse(self, tag=None, message=b""):
+        """Twisted answers an unexpected exception with its text: keep it in the log, never on the wire."""
+        if message.startswith(_SERVER_ERROR):
+            _log.warning("IMAP : erreur interne sur la commande %r : %s", tag, message[len(_SERVER_ERROR) :])
+            message = _SERVER_ERROR.rstrip(b": ")
+        super().sendBadResponse(tag, message)
 
     def record(self, operation: str, login: str, mechanism: str, status: int) -> None:
         exchange = Exchange(

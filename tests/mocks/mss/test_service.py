@@ -332,3 +332,17 @@ def test_message_helper_keeps_fixture_valid():
     data = message(PRO, "urgences@ch-fictif.mssante.fr")
     assert not [f for f in check_message_data(data, "m.eml") if f.outcome is Outcome.FAIL]
     assert isinstance(BytesParser(policy=policy.default).parsebytes(data), EmailMessage)
+
+
+def test_imap_commands_without_arguments_get_a_syntax_error_and_no_internal_text(mss, pki):
+    """A rude client learns nothing of the server's internals (it once read « 'NoneType' object has no attribute »)."""
+    with imaplib.IMAP4_SSL("127.0.0.1", port(mss, "imaps"), ssl_context=pki.client_context(), timeout=10) as imap:
+        imap.send(b"a0 LOGIN\r\n")
+        assert imap.readline() == b"a0 BAD Illegal syntax: Missing argument\r\n"
+        imap.login(EHPAD, DEFAULT_PASSWORD)
+        for n, command in enumerate(("SELECT", "EXAMINE", "STATUS", "FETCH", "UID", "STORE", "COPY", "CREATE")):
+            imap.send(f"b{n} {command}\r\n".encode())
+            answer = imap.readline()
+            assert answer.startswith(f"b{n} BAD ".encode()), answer
+            assert b"object" not in answer and b"attribute" not in answer and b"Server error:" not in answer, answer
+        assert imap.noop()[0] == "OK"  # the session goes on
