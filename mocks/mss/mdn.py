@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid
 
 from dui_conformance.mss.mdn import KO_SUBJECT
 
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 
-def build_mdn(original: EmailMessage, reporter: str, error: tuple[str, str] | None = None) -> bytes:
+
+def _value(original: Message, name: str, default: str = "") -> str:
+    """A header of ``original`` as one line of text, whichever policy parsed it (the mock parses received
+    messages with ``compat32``, whose values are raw: folded, with undecodable bytes escaped)."""
+    value = original.get(name)
+    text = default if value is None else str(value)
+    return _FOLD.sub("", text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def build_mdn(original: Message, reporter: str, error: tuple[str, str] | None = None) -> bytes:
     """``processed`` MDN from ``reporter`` for ``original``, or ``processed/Error: code^libellé``."""
-    subject = str(original.get("Subject", ""))
+    subject = _value(original, "Subject")
     disposition = "automatic-action/MDN-sent-automatically; processed"
     if error:
         disposition += f"/Error: {error[0]}^{error[1]}"
     mdn = EmailMessage(policy=policy.SMTP)
     mdn["From"] = reporter
-    mdn["To"] = str(original.get("Disposition-Notification-To") or original.get("From"))
+    mdn["To"] = _value(original, "Disposition-Notification-To") or _value(original, "From")
     mdn["Subject"] = f"{KO_SUBJECT} {subject}" if error else f"Accusé de traitement : {subject}"
     mdn["Date"] = format_datetime(datetime.now().astimezone())
     mdn["Message-ID"] = make_msgid(domain=reporter.rpartition("@")[2] or "mss.localhost")
@@ -32,7 +43,7 @@ def build_mdn(original: EmailMessage, reporter: str, error: tuple[str, str] | No
     fields["Reporting-UA"] = "simulateur MSSante (dui-conformance)"
     fields["Final-Recipient"] = f"rfc822; {reporter}"
     if original.get("Message-ID"):
-        fields["Original-Message-ID"] = str(original["Message-ID"])
+        fields["Original-Message-ID"] = _value(original, "Message-ID")
     fields["Disposition"] = disposition
     headers = "".join(f"{k}: {v}\r\n" for k, v in original.items())
     mdn.make_mixed()
@@ -49,16 +60,16 @@ def build_mdn(original: EmailMessage, reporter: str, error: tuple[str, str] | No
     return mdn.as_bytes()
 
 
-def build_ko_mail(original: EmailMessage, reporter: str, error: tuple[str, str]) -> bytes:
+def build_ko_mail(original: Message, reporter: str, error: tuple[str, str]) -> bytes:
     """Without a requested MDN, an integration failure goes back as a plain mail whose subject starts
     ``[KO Intégration système !][code]`` (facts §4.4), in reply to the original."""
     mail = EmailMessage(policy=policy.SMTP)
     mail["From"] = reporter
-    mail["To"] = str(original.get("From"))
-    mail["Subject"] = f"{KO_SUBJECT}[{error[0]}] {original.get('Subject', '')}"
+    mail["To"] = _value(original, "From")
+    mail["Subject"] = f"{KO_SUBJECT}[{error[0]}] {_value(original, 'Subject')}"
     mail["Date"] = format_datetime(datetime.now().astimezone())
     mail["Message-ID"] = make_msgid(domain=reporter.rpartition("@")[2] or "mss.localhost")
     if original.get("Message-ID"):
-        mail["In-Reply-To"] = mail["References"] = str(original["Message-ID"])
+        mail["In-Reply-To"] = mail["References"] = _value(original, "Message-ID")
     mail.set_content(f"Le document n'a pas pu être intégré : {error[1]} ({error[0]}).")
     return mail.as_bytes()

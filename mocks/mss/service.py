@@ -9,7 +9,7 @@ the offline MSSanté checks on each message, MSS-xx, DMP-5x…; ``live.transport
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+from email.message import Message
 
 from dui_conformance.exchanges import Exchange, ExchangeRecorder
 
@@ -97,7 +97,7 @@ class MssMock:
             return mb.PATIENT_FIRST_REPLY
         return None
 
-    def deliver(self, sender: str, recipient: str, data: bytes, message: EmailMessage, exchange: Exchange) -> None:
+    def deliver(self, sender: str, recipient: str, data: bytes, message: Message, exchange: Exchange) -> None:
         """Store the message, then play the recipient's scripted behaviour (MDN or not)."""
         sender, recipient = sender.lower(), recipient.lower()
         self.store.deliver(recipient, data)
@@ -105,7 +105,7 @@ class MssMock:
             self.conversations.add((sender, recipient))
         behaviour = mb.behaviour_of(recipient)
         exchange.data.setdefault("behaviours", {})[recipient] = behaviour
-        wanted = _get(message, "Disposition-Notification-To")
+        wanted = smtp.header_value(message, "Disposition-Notification-To")
         if behaviour not in (mb.ACCEPT_MDN, mb.ERROR_MDN):
             return
         error = mb.INTEGRATION_ERROR if behaviour == mb.ERROR_MDN else None
@@ -174,14 +174,6 @@ class MssMock:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def _get(message, name: str) -> str | None:
-    try:
-        value = message.get(name)
-    except Exception:  # noqa: BLE001 - hostile header: no acknowledgement address
-        return None
-    return None if value is None else str(value)
 
 
 def _addresses(value: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import imaplib
+import threading
 import json
 import shutil
 import smtplib
@@ -346,3 +347,21 @@ def test_imap_commands_without_arguments_get_a_syntax_error_and_no_internal_text
             assert answer.startswith(f"b{n} BAD ".encode()), answer
             assert b"object" not in answer and b"attribute" not in answer and b"Server error:" not in answer, answer
         assert imap.noop()[0] == "OK"  # the session goes on
+
+
+def test_a_message_with_a_huge_folded_header_neither_stalls_the_mock_nor_other_sessions(mss, pki):
+    """40 000 folded parameters (650 KB): once 50 s of header parsing inside the event loop, every session stalled.
+    Recorded as sent (raw, unfolded), off the loop; the client timeouts are the guards."""
+    params = "".join(f";\r\n p{i}=v{i}" for i in range(40_000))
+    hostile = f"From: {EHPAD}\r\nTo: {PHARMACY}\r\nSubject: lourd\r\nContent-Type: text/plain{params}\r\n\r\nx\r\n"
+    since = mss.recorder.mark()
+    sent = []
+    sender = threading.Thread(target=lambda: sent.append(smtps(mss, pki).sendmail(EHPAD, [PHARMACY], hostile)))
+    sender.start()
+    with smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=pki.client_context(), timeout=10) as other:
+        assert other.noop()[0] == 250
+    sender.join(30)
+    assert sent == [{}]
+    exchange = mss.recorder.wait_for(lambda e: e.operation == "envoi", timeout=10, since=since)
+    content_type = exchange.request.header("Content-Type")
+    assert content_type.startswith("text/plain; p0=v0; p1=v1") and "\n" not in content_type
