@@ -63,6 +63,11 @@ class HttpResponse:
     body: str
 
 
+# The operation of an exchange that is only a refused TLS handshake (no client certificate where the service
+# requires one): evidence for the transport checks, no request for the service's own checks to judge.
+TLS_REFUSED = "négociation TLS refusée"
+
+
 @dataclass
 class Exchange:
     """One request and its answer (``response`` is None when the connection was dropped).

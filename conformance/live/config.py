@@ -16,6 +16,8 @@ mss = 18004                  # MSSanté operator, SMTPS (submission)
 mss_imaps = 18005            # MSSanté operator, IMAPS (retrieval)
 pki = "pki"                  # test PKI folder kept between runs (reused when present, generated otherwise),
                              # so that a DUI started before the harness trusts its root and has its certificate
+mtls = { insi = "exige", dmp = "exige", psc = "demande" }  # client certificate per HTTPS service: "exige"
+                             # (refused without one, as in production) or "demande" (recorded, judged by GEN-11)
 
 [mss]                        # optional: the DUI's MSSanté mailbox (an APP mailbox of conformance/psc/annuaire.toml)
 bal = "dui@ehpad-les-tilleuls.mssante.fr"
@@ -42,6 +44,12 @@ ADAPTER = "adaptateur"
 ATTENDED = "accompagne"
 MODES = (ADAPTER, ATTENDED)
 BROWSERS = ("requests", "chromium")
+REQUIRED, REQUESTED = "exige", "demande"
+MTLS_VALUES = (REQUIRED, REQUESTED)
+# What production requires of the DUI's client certificate, per HTTPS service (docs/tls.md): the INSi
+# téléservice and the DMP authenticate the structure by its certificate; Pro Santé Connect also takes a
+# client secret.
+MTLS_DEFAULTS = {"insi": REQUIRED, "dmp": REQUIRED, "psc": REQUESTED}
 
 
 class ConfigError(ValueError):
@@ -101,6 +109,7 @@ class DuiConfig:
     tls: bool = False  # false: plain HTTP, and the report says transport security was not evaluated
     pki: Path | None = None  # persistent test PKI folder ([services] pki); None: a fresh PKI per run
     mss_mailbox: str | None = None  # [mss] bal; None: the reference DUI's mailbox
+    mtls: dict[str, str] = field(default_factory=dict)  # [services] mtls: service -> "exige" | "demande"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -137,6 +146,12 @@ class DuiConfig:
             raise ConfigError(f"{path} : tls attend true ou false.")
         ports = dict(data.get("services", {})) if isinstance(data.get("services", {}), dict) else None
         pki = ports.pop("pki", None) if ports is not None else None
+        mtls = ports.pop("mtls", {}) if ports is not None else {}
+        if not isinstance(mtls, dict) or set(mtls) - set(MTLS_DEFAULTS) or set(mtls.values()) - set(MTLS_VALUES):
+            raise ConfigError(
+                f"{path} : [services] mtls attend, pour {', '.join(MTLS_DEFAULTS)}, « exige » ou « demande » "
+                '(ex. mtls = { insi = "exige" }).'
+            )
         if ports is None or not all(isinstance(v, int) and 0 < v < 65536 for v in ports.values()):
             raise ConfigError(f"{path} : [services] attend des numéros de port (ex. insi = 18001).")
         if pki is not None and (not isinstance(pki, str) or not pki.strip()):
@@ -157,4 +172,5 @@ class DuiConfig:
             # relative to the configuration file, like export_dir
             pki=(path.parent / pki) if pki else None,
             mss_mailbox=mss.get("bal"),
+            mtls=mtls,
         )

@@ -24,7 +24,7 @@ from dui_conformance.mocks.insi import InsiMock
 from dui_conformance.mocks.mss import MssMock
 from dui_conformance.mocks.psc import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PscMock
 
-from ..exchanges import Exchange
+from ..exchanges import TLS_REFUSED, Exchange
 from ..files import write_atomically
 from ..ins.insi_request import check_insi_exchange
 from ..model import Finding, Outcome
@@ -33,7 +33,7 @@ from ..psc import judge_exchanges as judge_psc_exchanges
 from ..xds.dmp_requests import check_dmp_exchange
 from .adapter import AdapterClient, AdapterError
 from .attended import AttendedDriver, TerminalTester, Tester, terminal_available
-from .config import ATTENDED, ConfigError, DuiConfig, PscSettings
+from .config import ATTENDED, MTLS_DEFAULTS, REQUIRED, ConfigError, DuiConfig, PscSettings
 from .driver import DuiDriver
 from .ins import AdmissionRun
 from .mss import DUI_MAILBOX
@@ -138,6 +138,7 @@ class LiveEnvironment:
             self._own_dir = Path(tempfile.mkdtemp(prefix="dui-conformance-"))
             self.services_file = self._own_dir / SERVICES_FILE
         self.tls = tls if tls is not None else bool(dui_config and dui_config.tls)
+        self.mtls = {**MTLS_DEFAULTS, **(dui_config.mtls if dui_config else {})}
         self.pki: TestPki | None = None
         self._contexts: list[ssl.SSLContext] = []
         self.mocks: dict[str, MockService | MssMock] = {}
@@ -170,7 +171,9 @@ class LiveEnvironment:
             options = {}
             if self.tls or (name == "psc" and (self.psc_settings is None or self.psc_settings.https)):
                 # PSC is HTTPS as in production unless the DUI configuration asks for plain HTTP
-                options["ssl_context"] = self.pki.server_context()
+                options["ssl_context"] = self.pki.server_context(
+                    client_certificate_required=self.mtls[name] == REQUIRED
+                )
                 self._contexts.append(options["ssl_context"])
             mock = self.mocks[name] = factory(self.ports.get(name, 0), **options)
             mock.start()
@@ -273,7 +276,9 @@ class LiveEnvironment:
         return [
             finding
             for name in self.mocks
-            for finding in EXCHANGE_JUDGES[name](self.exchanges(name, self._scenario_start))
+            for finding in EXCHANGE_JUDGES[name](
+                [e for e in self.exchanges(name, self._scenario_start) if e.operation != TLS_REFUSED]
+            )
             if finding.outcome in FAILING
         ]
 

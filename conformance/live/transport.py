@@ -9,7 +9,7 @@ Without TLS (``tls = false`` in the DUI configuration) nothing can be judged: th
 from __future__ import annotations
 
 from ..decides import decides
-from ..exchanges import Exchange
+from ..exchanges import TLS_REFUSED, Exchange
 from ..model import Finding, Location, Outcome, failed, passed, skipped
 
 TLS_VERSION = "GEN-10"
@@ -63,7 +63,8 @@ def check_client_certificate(exchanges: list[Exchange], tls: bool) -> list[Findi
         if e.transport.get("client_subject")
         else failed(
             CLIENT_CERTIFICATE,
-            f"Aucun certificat client présenté au service {e.service} (authentification mutuelle TLS attendue).",
+            f"Aucun certificat client présenté au service {e.service} (authentification mutuelle TLS attendue)"
+            + (" : négociation TLS refusée par le service, qui l'exige." if e.operation == TLS_REFUSED else "."),
             _where(e),
         )
         for e in exchanges

@@ -19,7 +19,7 @@ import socket
 
 from werkzeug.wrappers import Request, Response
 
-from dui_conformance.exchanges import Exchange, ExchangeRecorder, HttpRequest, HttpResponse, now_iso
+from dui_conformance.exchanges import TLS_REFUSED, Exchange, ExchangeRecorder, HttpRequest, HttpResponse, now_iso
 
 from .faults import Faults
 from .pki import transport_facts
@@ -164,8 +164,24 @@ class MockService(abc.ABC):
         self.recorder = ExchangeRecorder(self.service)
         self.faults = Faults()
         self._server = LoopbackServer(
-            HarnessApp(self.service, self.handle, self.recorder, self.faults), port=port, ssl_context=ssl_context
+            HarnessApp(self.service, self.handle, self.recorder, self.faults),
+            port=port,
+            ssl_context=ssl_context,
+            on_missing_client_certificate=self._record_refusal,
         )
+
+    def _record_refusal(self, reason: str) -> None:
+        exchange = Exchange(
+            id=self.recorder.next_id(),
+            service=self.service,
+            started=now_iso(),
+            request=HttpRequest("TLS", "", {}, ""),
+            operation=TLS_REFUSED,
+            transport={"scheme": "https", "tls_version": None, "client_subject": None},
+            data={"tls_refus": reason},
+        )
+        exchange.finished = exchange.started
+        self.recorder.add(exchange)
 
     @abc.abstractmethod
     def handle(self, request: Request, exchange: Exchange) -> Response:

@@ -186,8 +186,9 @@ class TestPki:
         )
         return self._write_cert(f"{stem}.pem", issued), key
 
-    def server_context(self, untrusted: bool = False) -> ssl.SSLContext:
-        """Context for a mock: our server certificate (or one from another root), client certificate asked for."""
+    def server_context(self, untrusted: bool = False, client_certificate_required: bool = False) -> ssl.SSLContext:
+        """Context for a mock: our server certificate (or one from another root), client certificate asked for,
+        or required as the production service requires it (``mtls = "exige"``, docs/tls.md)."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED  # permissive: weak versions are recorded
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0/1.1 from security level 1 on
@@ -196,7 +197,7 @@ class TestPki:
         else:
             ctx.load_cert_chain(self.server_cert, self.server_key)
         ctx.load_verify_locations(self.root_cert)
-        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.verify_mode = ssl.CERT_REQUIRED if client_certificate_required else ssl.CERT_OPTIONAL
         return ctx
 
     def client_context(self, with_certificate: bool = True) -> ssl.SSLContext:

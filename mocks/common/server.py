@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import threading
+from collections.abc import Callable
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -35,7 +36,11 @@ class _QuietHandler(WSGIRequestHandler):
             self.connection.settimeout(HANDSHAKE_SECONDS)
             try:
                 self.connection.do_handshake()
-            except (OSError, ValueError):  # refused or abandoned handshake: nothing to serve, nothing to record
+            except ssl.SSLError as exc:
+                self._handshake_failed = True
+                if exc.reason == "PEER_DID_NOT_RETURN_A_CERTIFICATE":  # refused for want of the DUI's certificate
+                    self.server.on_missing_client_certificate(f"{exc.library}: {exc.reason}")
+            except (OSError, ValueError):  # abandoned handshake: nothing to serve, nothing to record
                 self._handshake_failed = True
             self.connection.settimeout(self.timeout)
 
@@ -64,9 +69,19 @@ def require_loopback(host: str) -> str:
 class LoopbackServer:
     """A threaded werkzeug server for one WSGI app, over TLS when given an ``ssl_context``; start once, stop once."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, ssl_context=None):
+    def __init__(
+        self,
+        app,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context=None,
+        on_missing_client_certificate: Callable[[str], None] = lambda reason: None,
+    ):
+        """``on_missing_client_certificate(reason)``: called when a context that requires a client certificate
+        refuses a handshake without one (the connection's only trace: no request was read)."""
         self.app = app
         self.ssl_context = ssl_context
+        self.on_missing_client_certificate = on_missing_client_certificate
         self.host = require_loopback(host)
         self.port = port
         self._server: BaseWSGIServer | None = None
@@ -88,6 +103,7 @@ class LoopbackServer:
             # Wrapped here rather than by werkzeug, whose accept loop would run every handshake itself.
             server.socket = self.ssl_context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
             server.ssl_context = self.ssl_context
+        server.on_missing_client_certificate = self.on_missing_client_certificate  # type: ignore[attr-defined]
         self._server = server
         self._thread = threading.Thread(
             target=self._server.serve_forever,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import base64
 import imaplib
-import threading
 import json
 import shutil
 import smtplib
 import ssl
 import subprocess
+import threading
 import time
 import urllib.request
 from email import policy
