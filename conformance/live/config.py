@@ -16,8 +16,8 @@ mss = 18004                  # MSSanté operator, SMTPS (submission)
 mss_imaps = 18005            # MSSanté operator, IMAPS (retrieval)
 pki = "pki"                  # test PKI folder kept between runs (reused when present, generated otherwise),
                              # so that a DUI started before the harness trusts its root and has its certificate
-mtls = { insi = "exige", dmp = "exige", psc = "demande" }  # client certificate per HTTPS service: "exige"
-                             # (refused without one, as in production) or "demande" (recorded, judged by GEN-11)
+mtls = { insi = "exige", dmp = "exige" }  # client certificate per HTTPS service: "exige" (refused without
+                             # one, as in production) or "demande" (the default: recorded, judged by GEN-11)
 
 [mss]                        # optional: the DUI's MSSanté mailbox (an APP mailbox of conformance/psc/annuaire.toml)
 bal = "dui@ehpad-les-tilleuls.mssante.fr"
@@ -46,10 +46,11 @@ MODES = (ADAPTER, ATTENDED)
 BROWSERS = ("requests", "chromium")
 REQUIRED, REQUESTED = "exige", "demande"
 MTLS_VALUES = (REQUIRED, REQUESTED)
-# What production requires of the DUI's client certificate, per HTTPS service (docs/tls.md): the INSi
-# téléservice and the DMP authenticate the structure by its certificate; Pro Santé Connect also takes a
-# client secret.
-MTLS_DEFAULTS = {"insi": REQUIRED, "dmp": REQUIRED, "psc": REQUESTED}
+# Client certificate per HTTPS service. Production refuses the INSi téléservice and the DMP to a DUI without
+# its certificate (``exige`` reproduces it, docs/tls.md); by default the mocks stay permissive: they ask for
+# it and record its absence, so that GEN-11 names the defect instead of every INSi and DMP scenario failing.
+MTLS_SERVICES = ("insi", "dmp", "psc")
+MTLS_DEFAULTS = dict.fromkeys(MTLS_SERVICES, REQUESTED)
 
 
 class ConfigError(ValueError):

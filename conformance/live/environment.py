@@ -276,9 +276,7 @@ class LiveEnvironment:
         return [
             finding
             for name in self.mocks
-            for finding in EXCHANGE_JUDGES[name](
-                [e for e in self.exchanges(name, self._scenario_start) if e.operation != TLS_REFUSED]
-            )
+            for finding in EXCHANGE_JUDGES[name](self.exchanges(name, self._scenario_start))
             if finding.outcome in FAILING
         ]
 
@@ -344,6 +342,15 @@ class LiveEnvironment:
         return {name: mock.recorder.mark() for name, mock in self.mocks.items()}
 
     def exchanges(self, service: str | None = None, since: dict[str, int] | None = None) -> list[Exchange]:
+        """What the DUI sent (handshakes refused for want of its certificate are not requests: see
+        :meth:`refused_handshakes`)."""
+        return [e for e in self._recorded(service, since) if e.operation != TLS_REFUSED]
+
+    def refused_handshakes(self, service: str | None = None) -> list[Exchange]:
+        """The connections of this scenario a service refused for want of the DUI's certificate (``mtls``)."""
+        return [e for e in self._recorded(service, self._scenario_start) if e.operation == TLS_REFUSED]
+
+    def _recorded(self, service: str | None, since: dict[str, int] | None) -> list[Exchange]:
         names = [service] if service else list(self.mocks)
         return [e for name in names for e in self.mocks[name].recorder.exchanges((since or {}).get(name, 0))]
 

@@ -34,7 +34,8 @@ def tls_version(admission_run, live_env, verdict):
 
 @then("le DUI présente son certificat client à l'INSi")
 def client_certificate(admission_run, live_env, verdict):
-    verdict.judge(check_client_certificate(admission_run.exchanges, live_env.tls))
+    refused = live_env.refused_handshakes("insi")  # with mtls = "exige", a DUI without it is refused
+    verdict.judge(check_client_certificate(refused + admission_run.exchanges, live_env.tls))
 
 
 @then("le DUI n'a envoyé aucune requête à l'INSi au certificat inconnu")

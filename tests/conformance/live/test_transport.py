@@ -8,7 +8,8 @@ import json
 import pytest
 import requests
 
-from dui_conformance.exchanges import Exchange, HttpRequest
+from dui_conformance.exchanges import TLS_REFUSED, Exchange, HttpRequest
+from dui_conformance.live.config import ConfigError, DuiConfig
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
 from dui_conformance.live.transport import check_client_certificate, check_tls_version, check_untrusted_refused
 from dui_conformance.model import Outcome
@@ -37,12 +38,63 @@ def test_tls_environment_publishes_pki_and_the_reference_dui_uses_mtls(tmp_path)
             with pytest.raises(requests.exceptions.SSLError):
                 requests.post(env.insi.url, data=b"", verify=files["racine"], timeout=5)
             assert check_untrusted_refused(env.exchanges("insi", since), True, "insi")[0].outcome is Outcome.PASS
-            requests.post(env.insi.url, data=b"", verify=False, timeout=5)  # a client that does not check
+            requests.post(
+                env.insi.url, data=b"", verify=False, cert=_cert(files), timeout=5
+            )  # a client that does not check
         assert check_untrusted_refused(env.exchanges("insi", since), True, "insi")[0].outcome is Outcome.FAIL
         # back to the run's own certificate
-        requests.post(env.insi.url, data=b"", verify=files["racine"], timeout=5)
+        requests.post(env.insi.url, data=b"", verify=files["racine"], cert=_cert(files), timeout=5)
         pki_dir = env.pki.directory
     assert not pki_dir.exists()
+
+
+def _config(tmp_path, mtls: str):
+    config = tmp_path / "dui.toml"
+    config.write_text(
+        f'[dui]\nadapter_url = "http://127.0.0.1:9"\ntls = true\n[services]\nmtls = {mtls}\n', encoding="utf-8"
+    )
+    return DuiConfig.load(config)
+
+
+@pytest.mark.parametrize("service", ["insi", "dmp", "psc"])
+def test_a_dui_without_its_certificate_is_refused_where_the_service_requires_it(tmp_path, service):
+    """``mtls = "exige"``: refused, as in production; the refusal is the evidence GEN-11 judges, not a request."""
+    config = _config(tmp_path, f'{{ {service} = "exige" }}')
+    with LiveEnvironment(config, services_file=tmp_path / SERVICES_FILE) as env:
+        files = env.pki.files()
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.post(env.mocks[service].url, data=b"", verify=files["racine"], timeout=5)
+        assert env.mocks[service].recorder.wait_for(lambda e: e.operation == TLS_REFUSED, timeout=5)
+        [refusal] = env.refused_handshakes(service)
+        assert env.exchanges(service) == []  # no request for the service's checks to judge
+        [finding] = check_client_certificate(env.refused_handshakes(service), True)
+        assert finding.outcome is Outcome.FAIL and "négociation TLS refusée" in finding.message
+        since = env.mark()
+        requests.post(env.mocks[service].url, data=b"", verify=files["racine"], timeout=5, cert=_cert(files))
+        [accepted] = env.exchanges(service, since)
+        assert accepted.operation != TLS_REFUSED and accepted.transport["client_subject"]
+
+
+def test_by_default_a_missing_certificate_is_recorded_and_judged_not_refused(tmp_path):
+    with LiveEnvironment(_config(tmp_path, '{ dmp = "exige" }'), services_file=tmp_path / SERVICES_FILE) as env:
+        files = env.pki.files()
+        requests.post(env.insi.url, data=b"", verify=files["racine"], timeout=5)
+        [finding] = check_client_certificate(env.exchanges("insi"), True)
+        assert finding.outcome is Outcome.FAIL and "refusée" not in finding.message
+        with pytest.raises(requests.exceptions.SSLError):  # the DMP is set to require it
+            requests.post(env.dmp.url, data=b"", verify=files["racine"], timeout=5)
+
+
+@pytest.mark.parametrize("value", ['{ insi = "oui" }', '{ annuaire = "exige" }', '"exige"'])
+def test_an_unknown_mtls_setting_is_a_configuration_error(tmp_path, value):
+    config = tmp_path / "dui.toml"
+    config.write_text(f'[dui]\nadapter_url = "http://x"\n[services]\nmtls = {value}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="mtls"):
+        DuiConfig.load(config)
+
+
+def _cert(files: dict[str, str]) -> tuple[str, str]:
+    return files["certificat_client"], files["cle_client"]
 
 
 def test_without_tls_transport_is_not_evaluated_never_passing():
