@@ -10,7 +10,8 @@
 
 Servers are permissive: they accept TLS 1.0 and up and ask for a client certificate without
 requiring one, so the checks can *see* a weak protocol or a missing certificate (see
-:func:`transport_facts`) instead of the handshake silently failing.
+:func:`transport_facts`) instead of the handshake silently failing. Every service (HTTPS, SMTP, IMAP)
+offers the same suites, in :data:`SERVER_CIPHERS`' order.
 """
 
 from __future__ import annotations
@@ -32,6 +33,22 @@ ROOT_NAME = "AC IGC-SANTE TEST SIMULEE (dui-conformance)"
 OTHER_ROOT_NAME = "AC INCONNUE (dui-conformance)"
 CLIENT_NAME = "DUI-TEST-BAL-APPLICATIVE"
 _VALIDITY = dt.timedelta(days=2)
+# One cipher policy for every simulated service, the server's order first. TLS 1.2: ECDHE with AES-GCM, then
+# AES-CBC with SHA-2, as the MSSanté API LPS list (SC.MSS/CONF.03, ../shared/reference/vague2-and-tools.md) —
+# in their ECDSA form, the test PKI's keys being EC. Then the SHA-1 CBC suites, the only ones TLS 1.0 and 1.1
+# know: offered last, so that an obsolete client is seen (GEN-10 judges its version) rather than cut off;
+# a TLS 1.2 client gets one only if it offers nothing better. TLS 1.3 suites are OpenSSL's (all AEAD).
+SERVER_CIPHERS = ":".join(
+    (
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-AES128-SHA256",
+        "ECDHE-ECDSA-AES256-SHA384",
+        "ECDHE-ECDSA-AES128-SHA",
+        "ECDHE-ECDSA-AES256-SHA",
+        "@SECLEVEL=0",  # OpenSSL 3 refuses TLS 1.0/1.1 from security level 1 on
+    )
+)
 
 
 def _name(common_name: str, unit: str = "dui-conformance") -> x509.Name:
@@ -191,7 +208,8 @@ class TestPki:
         or required as the production service requires it (``mtls = "exige"``, docs/tls.md)."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED  # permissive: weak versions are recorded
-        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0/1.1 from security level 1 on
+        ctx.set_ciphers(SERVER_CIPHERS)
+        ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
         if untrusted:
             ctx.load_cert_chain(self.other_server_cert, self.other_server_key)
         else:
@@ -214,10 +232,16 @@ class TestPki:
 
 
 def transport_facts(environ: dict) -> dict[str, str | None]:
-    """TLS version and client-certificate subject of one WSGI request (``{"scheme": "http"}`` without TLS)."""
+    """TLS version, cipher suite and client-certificate subject of one WSGI request (no TLS: scheme http)."""
     sock = environ.get("werkzeug.socket")
     if not isinstance(sock, ssl.SSLSocket):
         return {"scheme": "http", "tls_version": None, "client_subject": None}
     pem = environ.get("SSL_CLIENT_CERT")
     subject = x509.load_pem_x509_certificate(pem.encode()).subject.rfc4514_string() if pem else None
-    return {"scheme": "https", "tls_version": sock.version(), "client_subject": subject}
+    cipher = sock.cipher()
+    return {
+        "scheme": "https",
+        "tls_version": sock.version(),
+        "client_subject": subject,
+        "cipher": cipher[0] if cipher else None,
+    }

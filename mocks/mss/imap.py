@@ -26,6 +26,7 @@ from zope.interface import Interface, implementer  # type: ignore[import-untyped
 
 from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse, now_iso
 
+from ..common.pki import SERVER_CIPHERS
 from .auth import parse_oauthbearer, parse_xoauth2
 
 if TYPE_CHECKING:
@@ -56,6 +57,9 @@ class TlsContextFactory(tssl.ContextFactory):
 
     def __init__(self, cert: str, key: str, root: str):
         ctx = SSL.Context(SSL.TLS_METHOD)
+        ctx.set_min_proto_version(SSL.TLS1_VERSION)  # like the HTTPS and SMTP services: weak versions are recorded
+        ctx.set_cipher_list(SERVER_CIPHERS.encode())
+        ctx.set_options(SSL.OP_CIPHER_SERVER_PREFERENCE)
         ctx.use_certificate_chain_file(cert)
         ctx.use_privatekey_file(key)
         ctx.load_verify_locations(root)
@@ -79,6 +83,7 @@ def tls_facts(transport, scheme: str) -> dict:
         "scheme": scheme if scheme == "imaps" else scheme + "+starttls",
         "tls_version": version,
         "client_subject": subject,
+        "cipher": handle.get_cipher_name(),
     }
 
 

@@ -55,10 +55,12 @@ def transport_facts(transport, scheme: str) -> dict:
         return {"scheme": scheme, "tls_version": None, "client_subject": None}
     der = ssl_object.getpeercert(binary_form=True)
     subject = x509.load_der_x509_certificate(der).subject.rfc4514_string() if der else None
+    cipher = ssl_object.cipher()
     return {
         "scheme": scheme + ("" if scheme == "smtps" else "+starttls"),
         "tls_version": ssl_object.version(),
         "client_subject": subject,
+        "cipher": cipher[0] if cipher else None,
     }
 
 

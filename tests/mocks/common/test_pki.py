@@ -1,13 +1,15 @@
 """The run's test PKI: services over TLS record the protocol version and the client certificate."""
 
+import socket
 import ssl
 
 import pytest
 import requests
 
 from dui_conformance.mocks.common import TestPki
-from dui_conformance.mocks.common.pki import CLIENT_NAME
+from dui_conformance.mocks.common.pki import CLIENT_NAME, SERVER_CIPHERS
 from dui_conformance.mocks.insi import InsiMock
+from dui_conformance.mocks.mss import MssMock
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +88,35 @@ def test_reused_pki_is_not_rewritten(tmp_path, renames):
     renames.clear()
     TestPki(tmp_path, reuse=True)
     assert renames == []
+
+
+def _handshake(pki, port: int, cipher: str | None) -> str:
+    """The suite a TLS 1.2 client offering only ``cipher`` (None: its defaults) negotiates on ``port``."""
+    ctx = pki.client_context()
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if cipher:
+        ctx.set_ciphers(cipher)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            return tls.cipher()[0]
+
+
+def test_every_service_applies_one_cipher_policy(pki):
+    """HTTPS, SMTPS and IMAPS: the policy's first suite to a client offering it, the same refusal to one offering
+    only a suite outside it (IMAPS once took any suite the OpenSSL defaults allowed)."""
+    with InsiMock(ssl_context=pki.server_context()) as insi, MssMock(pki) as mss:
+        ports = {
+            "https": int(insi.base_url.rsplit(":", 1)[1]),
+            "smtps": int(mss.urls["smtps"].rsplit(":", 1)[1]),
+            "imaps": int(mss.urls["imaps"].rsplit(":", 1)[1]),
+        }
+        for service, port in ports.items():
+            assert _handshake(pki, port, None) == "ECDHE-ECDSA-AES128-GCM-SHA256", service
+            for outside in ("ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-ECDSA-CAMELLIA128-SHA256"):
+                with pytest.raises(ssl.SSLError):
+                    _handshake(pki, port, outside)
+        requests.post(insi.url, data=b"<x/>", verify=str(pki.root_cert), timeout=10)
+        [exchange] = insi.recorder.exchanges()
+        assert exchange.transport["cipher"] in SERVER_CIPHERS.split(":") or exchange.transport["cipher"].startswith(
+            "TLS_"
+        )  # TLS 1.3: OpenSSL's AEAD suites

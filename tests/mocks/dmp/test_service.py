@@ -12,6 +12,7 @@ import requests
 from lxml import etree
 from werkzeug.test import Client
 
+from dui_conformance.mocks.common.harness import ADMIN_TOKEN
 from dui_conformance.mocks.dmp import REPOSITORY_ID, DmpMock
 from dui_conformance.model import Outcome
 from dui_conformance.xds import ebrim, read_submission
@@ -220,7 +221,8 @@ def test_live_server_and_faults():
         mock.set_fault(delay=0.01, count=1)
         assert requests.post(mock.iti41_url, data=body, headers={"Content-Type": content_type}, timeout=10).ok
         assert mock.recorder.exchanges()[-1].data["injected_fault"]["delay"] == 0.01
-        recorded = requests.get(mock.base_url + "/_harness/exchanges", timeout=10).json()
+        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        recorded = requests.get(mock.base_url + "/_harness/exchanges", headers=admin, timeout=10).json()
         assert [e["operation"] for e in recorded["exchanges"]][0] == "ITI-41"
         assert len(recorded["exchanges"]) == 4
 

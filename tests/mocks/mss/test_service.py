@@ -108,6 +108,7 @@ def test_smtps_and_starttls_deliver_with_tls_facts(mss, pki):
         "scheme": "smtp+starttls",
         "tls_version": second.transport["tls_version"],
         "client_subject": None,
+        "cipher": second.transport["cipher"],
     }
     assert failing(first) == [] and first.data["login"] == EHPAD and first.response.status == 250
     assert len(inbox(mss, pki, "claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr")) >= 2
