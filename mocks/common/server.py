@@ -10,12 +10,14 @@ connection that stays silent is closed.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import ssl
 import threading
 from collections.abc import Callable
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+_log = logging.getLogger(__name__)
 # How often serve_forever checks for shutdown; small so stop() returns quickly.
 _POLL_SECONDS = 0.05
 _JOIN_SECONDS = 5.0
@@ -50,6 +52,10 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def log(self, type: str, message: str, *args) -> None:
+        """A rude client's broken handshake or request line is the mock's business, not the console's."""
+        _log.debug("%s %s", self.address_string(), message % args if args else message)
 
 
 def require_loopback(host: str) -> str:
