@@ -14,8 +14,9 @@ import logging
 import ssl
 import threading
 from collections.abc import Callable
+from typing import cast
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 _log = logging.getLogger(__name__)
 # How often serve_forever checks for shutdown; small so stop() returns quickly.
@@ -41,7 +42,7 @@ class _QuietHandler(WSGIRequestHandler):
             except ssl.SSLError as exc:
                 self._handshake_failed = True
                 if exc.reason == "PEER_DID_NOT_RETURN_A_CERTIFICATE":  # refused for want of the DUI's certificate
-                    self.server.on_missing_client_certificate(f"{exc.library}: {exc.reason}")
+                    cast(_Server, self.server).on_missing_client_certificate(f"{exc.library}: {exc.reason}")
             except (OSError, ValueError):  # abandoned handshake: nothing to serve, nothing to record
                 self._handshake_failed = True
             self.connection.settimeout(self.timeout)
@@ -56,6 +57,12 @@ class _QuietHandler(WSGIRequestHandler):
     def log(self, type: str, message: str, *args) -> None:
         """A rude client's broken handshake or request line is the mock's business, not the console's."""
         _log.debug("%s %s", self.address_string(), message % args if args else message)
+
+
+class _Server(ThreadedWSGIServer):
+    """werkzeug's threaded server, told what to do with a handshake refused for want of a client certificate."""
+
+    on_missing_client_certificate: Callable[[str], None]
 
 
 def require_loopback(host: str) -> str:
@@ -90,7 +97,7 @@ class LoopbackServer:
         self.on_missing_client_certificate = on_missing_client_certificate
         self.host = require_loopback(host)
         self.port = port
-        self._server: BaseWSGIServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -104,12 +111,12 @@ class LoopbackServer:
     def start(self) -> str:
         if self._server is not None:
             raise RuntimeError("Serveur déjà démarré.")
-        server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler)
+        server = _Server(self.host, self.port, self.app, handler=_QuietHandler)
         if self.ssl_context is not None:
             # Wrapped here rather than by werkzeug, whose accept loop would run every handshake itself.
             server.socket = self.ssl_context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
             server.ssl_context = self.ssl_context
-        server.on_missing_client_certificate = self.on_missing_client_certificate  # type: ignore[attr-defined]
+        server.on_missing_client_certificate = self.on_missing_client_certificate
         self._server = server
         self._thread = threading.Thread(
             target=self._server.serve_forever,
