@@ -26,4 +26,5 @@ def nested(depth: int, parameter: str = "boundary") -> tuple[str, bytes]:
             + body
             + f"\r\n--n{level - 1}--\r\n".encode()
         )
-    return 'multipart/related; boundary=n1; type="application/xop+xml"; start="<r>"', body
+    action = 'action="urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"'  # recognised as ITI-41 by its head
+    return f'multipart/related; boundary=n1; type="application/xop+xml"; start="<r>"; {action}', body
