@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.policy import EmailPolicy
+from typing import cast
 
 from ..xds.mtom import MAX_MULTIPARTS, multipart_declarations
 
@@ -75,6 +76,10 @@ class _OncePolicy(EmailPolicy):
 
     long_lines: list[str] | None = None
 
+    def __init__(self, long_lines: list[str] | None = None) -> None:
+        super().__init__(message_factory=EmailMessage)
+        object.__setattr__(self, "long_lines", long_lines)  # a policy is read-only once made
+
     def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
         name, value = super().header_source_parse(sourcelines)
         _bound(name, value)
@@ -106,9 +111,6 @@ def _bound(name: str, value: str) -> None:
             f"En-tête {name[:60]} à {count} mots encodés : trouvé plus de {MAX_ENCODED_WORDS} mots encodés ; "
             "attendu un texte encodé de taille raisonnable (RFC 2047). Message refusé avant analyse."
         )
-
-
-_POLICY = _OncePolicy()
 
 
 @dataclass
@@ -199,7 +201,8 @@ def parse_message(data: bytes) -> MimeMessage:
         )
     long_lines: list[str] = []
     try:
-        message = BytesParser(policy=_POLICY.clone(long_lines=long_lines)).parsebytes(data)
+        # the parser makes EmailMessage parts, as with policy.default (the policy's message_factory)
+        message = cast(EmailMessage, BytesParser(policy=_OncePolicy(long_lines)).parsebytes(data))
     except MimeProblem:
         raise
     except (RecursionError, Exception) as exc:  # noqa: BLE001 - same reason as _safe
