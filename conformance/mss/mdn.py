@@ -56,11 +56,16 @@ def check_mdn(msg: MimeMessage, where: Location, acknowledged: str | None = None
         problems.append("la première partie doit être un texte lisible par un humain")
     if report is None:
         problems.append("partie message/disposition-notification absente")
+    if msg.headers("Disposition-Notification-To"):
+        problems.append(
+            "trouvé un en-tête Disposition-Notification-To, attendu aucun : un accusé ne demande pas lui-même "
+            "d'accusé (§2.1)"
+        )
     for name in ("Disposition", "Final-Recipient"):
         if report is not None and name.lower() not in fields:
             problems.append(f"champ {name} absent de la partie message/disposition-notification")
     out = (
-        [failed("MSS-08", f"Accusé MDN mal structuré : {'; '.join(problems)} (RFC 8098 §3).", where)]
+        [failed("MSS-08", f"Accusé MDN mal structuré : {'; '.join(problems)} (RFC 8098, §3 sauf mention).", where)]
         if problems
         else [
             passed("MSS-08", "Accusé MDN multipart/report conforme (texte, message/disposition-notification).", where)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from email.headerregistry import Address
 from email.utils import collapse_rfc2231_value, getaddresses
 
@@ -16,12 +17,14 @@ from ..ins.cda_record import read_cda
 from ..model import Finding, Location, Outcome, failed, omitted, passed, skipped
 from ..xds import check_xdm_data, xdm_documents
 from ..xmlsafe import XmlProblem, parse_xml
-from .mdn import check_mdn
+from .mdn import KO_SUBJECT, check_mdn
 from .mime import Attachment, MimeMessage, MimeProblem, parse_message
 
 XDM_NAME = "IHE_XDM.ZIP"
 ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/octet-stream"}
 RENDERING_TYPES = {"application/pdf", "text/plain", "text/html"}
+_KO_CODE = re.compile(r"\[[^\[\]]+\]\s*")  # after [KO Intégration système !]: [code], then the original subject
+_BIRTH_DATE = re.compile(r"(?<!\S)(\d{1,2})/(\d{1,2})/(\d{4})\s*$")  # the convention's last word, JJ/MM/AAAA
 
 
 @dataclass(frozen=True)
@@ -259,21 +262,48 @@ def _check_ins(msg: MimeMessage, codes: list[str], has_ins: bool, where: Locatio
     return [passed("MSS-04", f"X-MSS-INS « {value} » présent pour le CDA portant un INS.", where)]
 
 
+def _real_date(day: int, month: int, year: int) -> date | None:
+    """The calendar date, or None when there is no such day (month 14, 30 February) or it is still to come."""
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None
+    return born if born <= date.today() else None
+
+
 @decides("MSS-05")
 def _check_subject(msg: MimeMessage, xdms: list[Attachment], where: Location, rules: MssRules) -> list[Finding]:
+    """The subject convention ``<prefix><libellé> <NOM> <prénom> <date de naissance>``; an integration-error mail
+    (facts §4.4) carries it after ``[KO Intégration système !][code]``; a trailing date must be a real one."""
     subject = msg.header("Subject") or ""
     if not xdms:
         return [omitted("MSS-05", "Message sans archive XDM : convention d'objet sans objet.", where)]
-    if not subject.startswith(rules.subject_prefix) or len(subject) == len(rules.subject_prefix):
+    wanted = f"attendu « {rules.subject_prefix}<libellé> <NOM> <prénom> <date de naissance JJ/MM/AAAA> »"
+    convention, error = subject, ""
+    if subject.startswith(KO_SUBJECT):
+        code = _KO_CODE.match(subject, len(KO_SUBJECT))
+        if code is None:
+            return [
+                failed(
+                    "MSS-05",
+                    f"Objet « {subject[:80]} » : trouvé « {KO_SUBJECT} » sans code ; attendu « {KO_SUBJECT}[code] » "
+                    "suivi de l'objet du message d'origine.",
+                    where,
+                )
+            ]
+        convention, error = subject[code.end() :], f" (échec d'intégration {code.group().strip()})"
+    if not convention.startswith(rules.subject_prefix) or len(convention) == len(rules.subject_prefix):
+        return [failed("MSS-05", f"Objet « {subject[:80]} » : {wanted}.", where)]
+    if (born := _BIRTH_DATE.search(convention)) and _real_date(*map(int, born.groups())) is None:
         return [
             failed(
                 "MSS-05",
-                f"Objet « {subject[:80]} » : attendu « {rules.subject_prefix}<libellé> <NOM> "
-                "<prénom> <date de naissance> ».",
+                f"Objet « {subject[:80]} » : trouvé la date de naissance « {born.group().strip()} », qui n'est pas "
+                f"une date passée du calendrier ; {wanted}.",
                 where,
             )
         ]
-    return [passed("MSS-05", f"Objet conforme : « {subject[:80]} ».", where)]
+    return [passed("MSS-05", f"Objet conforme{error} : « {subject[:80]} ».", where)]
 
 
 @decides("MSS-06")

@@ -4,6 +4,9 @@ The standard library parser (``policy.default``) is tolerant: it records defects
 of failing. This module turns those defects, and what the parser lets through (a header
 value that decodes to a line break, an undecodable charset, 10 000 parts), into French
 problems for MSS-01, and refuses up front what would make the parser slow or recursive.
+Each header field is parsed once, as it is read, within the bounds the standards allow
+(``policy.default`` would parse it again on every access, at a cost that grows faster
+than the field).
 """
 
 from __future__ import annotations
@@ -12,13 +15,20 @@ import codecs
 import email.errors
 import re
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
+from email.policy import EmailPolicy
+from typing import cast
+
+from ..xds.mtom import MAX_MULTIPARTS, multipart_declarations
 
 MAX_PARTS = 200  # leaves of the MIME tree
-MAX_MULTIPARTS = 32  # multipart containers; also bounds the nesting the parser recurses into
 _MAX_BOUNDARY_LINES = 4 * MAX_PARTS
+MAX_LINE = 998  # characters of a line, CRLF excluded (RFC 5322 §2.1.1)
+MAX_FIELD = 32 * 1024  # characters of one header field, unfolded: about 33 full lines
+MAX_PARAMETERS = 64  # parameters of a Content-Type or Content-Disposition field
+MAX_ENCODED_WORDS = 512  # RFC 2047 encoded words in one field
+_PARAMETERIZED = ("content-type", "content-disposition")
 SINGLE_HEADERS = (
     "From",
     "Sender",
@@ -32,7 +42,6 @@ SINGLE_HEADERS = (
     "X-MSS-INS",
 )
 TRANSFER_ENCODINGS = {"7bit", "8bit", "binary", "base64", "quoted-printable"}
-_BOUNDARY_PARAM = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
 
 DEFECT_LABELS = {
@@ -57,6 +66,51 @@ class MimeProblem(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class _OncePolicy(EmailPolicy):
+    """``policy.default`` whose header fields are parsed once, when the parser reads them, and refused beyond
+    what the standards allow: the parser then hands out the parsed field on every access (``header_fetch_parse``
+    returns a value that is already a header). ``long_lines`` collects the fields with lines over 998
+    characters, a problem the message is still read with."""
+
+    long_lines: list[str] | None = None
+
+    def __init__(self, long_lines: list[str] | None = None) -> None:
+        super().__init__(message_factory=EmailMessage)
+        object.__setattr__(self, "long_lines", long_lines)  # a policy is read-only once made
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        _bound(name, value)
+        if self.long_lines is not None and any(len(line.rstrip("\r\n")) > MAX_LINE for line in sourcelines):
+            self.long_lines.append(name)
+        try:
+            # unfolded as header_fetch_parse does, so that the parsed field is the one it would give
+            return name, self.header_factory(name, "".join(value.splitlines()))
+        except Exception:  # noqa: BLE001 - hostile input: kept raw; reading it again fails where it is read
+            return name, value
+
+
+def _bound(name: str, value: str) -> None:
+    """Refuse a field whose parsing would cost more than its size: too long, too many parameters or encoded
+    words (the standard library's structured header parser is quadratic in them)."""
+    if len(value) > MAX_FIELD:
+        raise MimeProblem(
+            f"En-tête {name[:60]} de {len(value)} caractères : trouvé un champ au-delà de {MAX_FIELD} caractères ; "
+            "attendu un en-tête de taille raisonnable (RFC 5322 §2.1.1 : lignes de 998 caractères au plus). "
+            "Message refusé avant analyse."
+        )
+    if name.strip().lower() in _PARAMETERIZED and (count := value.count(";")) > MAX_PARAMETERS:
+        raise MimeProblem(
+            f"En-tête {name} à {count} paramètres : trouvé plus de {MAX_PARAMETERS} paramètres ; attendu les "
+            "quelques paramètres définis (RFC 2045 §5.1, RFC 2183 §2). Message refusé avant analyse."
+        )
+    if (count := value.count("=?")) > MAX_ENCODED_WORDS:
+        raise MimeProblem(
+            f"En-tête {name[:60]} à {count} mots encodés : trouvé plus de {MAX_ENCODED_WORDS} mots encodés ; "
+            "attendu un texte encodé de taille raisonnable (RFC 2047). Message refusé avant analyse."
+        )
 
 
 @dataclass
@@ -133,11 +187,11 @@ def looks_like_message(head: bytes) -> bool:
 
 def parse_message(data: bytes) -> MimeMessage:
     """Parse bounded; raises :class:`MimeProblem` for what would make parsing itself unsafe."""
-    multiparts = len(_BOUNDARY_PARAM.findall(data))
+    multiparts = multipart_declarations(data)
     if multiparts > MAX_MULTIPARTS:
         raise MimeProblem(
-            f"{multiparts} déclarations de limite multipart, au-delà de {MAX_MULTIPARTS} : "
-            "message refusé avant analyse (imbrication hostile ?)."
+            f"{multiparts} déclarations de limite multipart (boundary, y compris RFC 2231 boundary*) : attendu au "
+            f"plus {MAX_MULTIPARTS} ; message refusé avant analyse (imbrication hostile ?)."
         )
     boundary_lines = data.count(b"\n--")
     if boundary_lines > _MAX_BOUNDARY_LINES:
@@ -145,8 +199,12 @@ def parse_message(data: bytes) -> MimeMessage:
             f"{boundary_lines} lignes de limite multipart : au-delà de {MAX_PARTS} parties, "
             "message refusé avant analyse."
         )
+    long_lines: list[str] = []
     try:
-        message = BytesParser(policy=policy.default).parsebytes(data)
+        # the parser makes EmailMessage parts, as with policy.default (the policy's message_factory)
+        message = cast(EmailMessage, BytesParser(policy=_OncePolicy(long_lines)).parsebytes(data))
+    except MimeProblem:
+        raise
     except (RecursionError, Exception) as exc:  # noqa: BLE001 - same reason as _safe
         raise MimeProblem(f"Message MIME illisible : {type(exc).__name__} : {exc}.") from None
     leaves: list[MIMEPart] = []
@@ -162,7 +220,10 @@ def parse_message(data: bytes) -> MimeMessage:
         if len(leaves) > MAX_PARTS:
             raise MimeProblem(f"Plus de {MAX_PARTS} parties MIME : message refusé.")
     parsed = MimeMessage(message, leaves)
-    parsed.problems = _problems(message, containers + leaves)
+    parsed.problems = [
+        f"En-tête {name} : ligne de plus de {MAX_LINE} caractères (RFC 5322 §2.1.1 : en-tête à replier)."
+        for name in dict.fromkeys(long_lines)
+    ] + _problems(message, containers + leaves)
     return parsed
 
 

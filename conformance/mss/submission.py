@@ -12,12 +12,24 @@ from dataclasses import replace
 from ..decides import decides
 from ..exchanges import Exchange
 from ..model import Finding, Location, Outcome, failed
-from .message import check_message_data
+from .message import check_message_data, is_mdn
+from .mime import MimeProblem, parse_message
 
 
 def is_submission(exchange: Exchange) -> bool:
     """An exchange of the operator that carries a message (SMTP DATA), not a refusal or an IMAP login."""
     return exchange.request.method == "SMTP" and exchange.request.path == "DATA"
+
+
+def is_acknowledgement(exchange: Exchange) -> bool:
+    """A submitted MDN: it answers a message, so it is no message sent that should ask for an acknowledgement
+    (an MDN must not request one, RFC 8098 §2.1: MSS-08 fails one that does)."""
+    if not is_submission(exchange):
+        return False
+    try:
+        return is_mdn(parse_message(exchange.request.content()))
+    except MimeProblem:
+        return False
 
 
 def message_findings(exchange: Exchange) -> list[Finding]:

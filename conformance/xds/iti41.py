@@ -19,7 +19,7 @@ from .build import ITI41_ACTION
 from .consistency import check_entry
 from .ebrim import NS, Submission, read_submission
 from .expected import expected_entry
-from .mtom import MAX_BODY_BYTES, MtomMessage, MtomProblem, parse_mtom
+from .mtom import MAX_BODY_BYTES, MtomMessage, MtomProblem, is_xml_type, parse_mtom
 from .structure import check_replacement, check_structure
 from .vihf import check_vihf
 
@@ -53,6 +53,16 @@ def _packaging(msg: MtomMessage, source: str, header_captured: bool) -> list[Fin
             )
         if not msg.params.get("start"):
             out.append(failed("DMP-41", "Content-Type multipart/related sans paramètre start (partie racine).", where))
+    if not msg.start_found:
+        out.append(
+            failed(
+                "DMP-41",
+                f"Paramètre start « {msg.params.get('start')} » : trouvé aucune partie de ce Content-ID ; attendu le "
+                "Content-ID de la partie racine (l'enveloppe SOAP, RFC 2387 §3.2).",
+                where,
+                msg.params.get("start"),
+            )
+        )
     if msg.root_type != "application/xop+xml" or msg.root_params.get("type", "").lower() != "application/soap+xml":
         out.append(
             failed(
@@ -110,12 +120,26 @@ def etree_ns(node) -> str:
     return node.tag[1:].split("}")[0] if node.tag.startswith("{") else ""
 
 
+_DOCUMENTS = "//xdsb:ProvideAndRegisterDocumentSetRequest/xdsb:Document"
+
+
+def part_types(xml: XmlDocument, msg: MtomMessage | None) -> dict[str, str]:
+    """Declared Content-Type of the MIME part each xdsb:Document includes (by document id), when it has one."""
+    out = {}
+    for node in _x(xml, _DOCUMENTS):
+        include = node.find(f"{{{ebrim.XOP}}}Include")
+        declared = msg.type_of(include.get("href", "")) if msg is not None and include is not None else None
+        if declared:
+            out[node.get("id", "")] = declared
+    return out
+
+
 @decides("DMP-41")
 def documents_of(xml: XmlDocument, msg: MtomMessage | None) -> tuple[dict[str, bytes], list[Finding]]:
     """Bytes of each xdsb:Document (resolved xop:Include, or inline base64)."""
     docs: dict[str, bytes] = {}
     out = []
-    for node in _x(xml, "//xdsb:ProvideAndRegisterDocumentSetRequest/xdsb:Document"):
+    for node in _x(xml, _DOCUMENTS):
         doc_id = node.get("id", "")
         include = node.find(f"{{{ebrim.XOP}}}Include")
         if include is not None:
@@ -147,16 +171,33 @@ def documents_of(xml: XmlDocument, msg: MtomMessage | None) -> tuple[dict[str, b
 
 
 def check_documents(
-    sub: Submission, docs: dict[str, bytes], source: str, environment: str, xdm: bool = False
+    sub: Submission,
+    docs: dict[str, bytes],
+    source: str,
+    environment: str,
+    xdm: bool = False,
+    types: dict[str, str] | None = None,
 ) -> list[Finding]:
     """DMP-46…50 (and DMP-56 on ``xdm`` media) for each DocumentEntry whose document is at hand; GEN-01/02 when
-    the CDA is unreadable."""
+    the CDA is unreadable. A document is read as XML only when its role says so: the DocumentEntry's mimeType,
+    else the declared Content-Type of its MIME part (``types``); a DICOM or PDF part is not malformed XML."""
     out = []
     for entry in sub.entries:
         data = docs.get(entry.id)
         if data is None:
             continue
         where = f"{source}#{entry.id}"
+        declared = entry.mime_type or (types or {}).get(entry.id)
+        if declared and not is_xml_type(declared):
+            out.append(
+                skipped(
+                    "DMP-46",
+                    f"Document {entry.id} de type {declared} : pas un document XML, donc pas un CDA ; "
+                    "métadonnées non comparées à un en-tête CDA.",
+                    Location(file=where),
+                )
+            )
+            continue
         try:
             cda = parse_xml(data, where)
         except XmlProblem as problem:
@@ -209,12 +250,12 @@ def check_iti41(
     docs, doc_findings = documents_of(xml, msg)
     out += doc_findings
     sub = read_submission(xml)
-    doc_ids = {n.get("id", "") for n in _x(xml, "//xdsb:ProvideAndRegisterDocumentSetRequest/xdsb:Document")}
+    doc_ids = {n.get("id", "") for n in _x(xml, _DOCUMENTS)}
     out += check_structure(sub, doc_ids)
     out += check_replacement(sub)
     ss = sub.submission_sets[0] if len(sub.submission_sets) == 1 else None
     out += check_vihf(xml, ss.external(ebrim.SS_PATIENT_ID) if ss else None)
-    out += check_documents(sub, docs, source, environment)
+    out += check_documents(sub, docs, source, environment, types=part_types(xml, msg))
     return out
 
 

@@ -250,6 +250,10 @@ DEFECTS: dict[str, Defect] = {
         "Sur un refus de l'opérateur MSSanté (5xx), annonce l'envoi comme réussi et abandonne le message.",
         frozenset({"MSS-23"}),
     ),
+    "mss-objet-date-impossible": Defect(
+        "Écrit dans l'objet de ses messages MSSanté une date de naissance qui n'existe pas (mois 14).",
+        frozenset({"MSS-05", "MSS-20"}),
+    ),
 }
 
 

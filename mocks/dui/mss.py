@@ -233,6 +233,8 @@ class MssAdapter:
             recipient = text_field(body, "destinataire")
         document = new_document(resident, self._records.next_number(), None)
         born = "/".join(reversed(resident.birth_date.split("-")))
+        if "mss-objet-date-impossible" in self._defects:
+            born = born[:3] + "14" + born[5:]  # defect: JJ/14/AAAA
         subject = f"Dossier de liaison d'urgence {resident.birth_name} {resident.first_name} {born}"
         msg = self.client.message(recipient, subject, document.cda, "74207-2", bool(resident.ins))
         sending = Sending(f"M{self._records.next_number():05d}", rid, recipient, str(msg["Message-ID"]), msg.as_bytes())

@@ -32,6 +32,7 @@ BODY = (
     "née le 15/03/1947 (données fictives).\n\nLe secrétariat de l'EHPAD Les Tilleuls\n"
 )
 DATE_TIME = (2024, 3, 12, 10, 30, 0)
+KO = "[KO Intégration système !]"  # subject prefix of an integration failure (facts §4.4)
 
 
 def _xdm(**options) -> bytes:
@@ -82,10 +83,12 @@ def mdn(
     returned_id=MESSAGE_ID,
     final_recipient=True,
     returned="headers",
+    requests_mdn=False,
 ) -> bytes:
     """The emergency ward's acknowledgement of the DLU, RFC 8098 layout, the original returned in a third part:
     ``returned`` "headers" (text/rfc822-headers), "message" (message/rfc822, the whole DLU) or None (no third part);
-    ``returned_id`` None: the returned original without its Message-ID."""
+    ``returned_id`` None: the returned original without its Message-ID; ``requests_mdn``: the MDN itself asks for
+    one (Disposition-Notification-To), which RFC 8098 §2.1 forbids."""
     fields = ["Reporting-UA: ch-fictif.mssante.fr; DUI de test"]
     if final_recipient:
         fields.append(f"Final-Recipient: rfc822; {RECIPIENT}")
@@ -103,6 +106,7 @@ def mdn(
         f"Subject: {_encode(subject)}",
         f"Date: {DATE}",
         "Message-ID: <mdn-20240312-0001@ch-fictif.mssante.fr>",
+        *([f"Disposition-Notification-To: {RECIPIENT}"] if requests_mdn else []),
         "MIME-Version: 1.0",
         'Content-Type: multipart/report; report-type=disposition-notification; boundary="=_mdn"',
         "",
@@ -168,6 +172,15 @@ def nested(depth: int) -> bytes:
             f'--=_n{level}\r\nContent-Type: multipart/mixed; boundary="=_n{level + 1}"\r\n\r\n{body}--=_n{level}--\r\n'
         )
     return raw(BASE_HEADERS + ['Content-Type: multipart/mixed; boundary="=_n1"'], body)
+
+
+def nested_rfc2231(depth: int) -> bytes:
+    """The same nesting, each boundary declared as an RFC 2231 extended value (``boundary*=us-ascii''n2``)."""
+    body = "feuille\r\n"
+    for level in range(depth, 0, -1):
+        head = f"--n{level}\r\nContent-Type: multipart/mixed; boundary*=us-ascii''n{level + 1}\r\n\r\n"
+        body = f"{head}{body}--n{level}--\r\n"
+    return raw(BASE_HEADERS + ["Content-Type: multipart/mixed; boundary*=us-ascii''n1"], body)
 
 
 def zip_of(entries: list[tuple[zipfile.ZipInfo | str, bytes]]) -> bytes:
@@ -299,6 +312,17 @@ def main(out: Path = OUT) -> None:
         "message-xdm-sans-ins-type-nh.eml": message(
             ins=None, xdm=_xdm(cda=xds.dlu_without_ins(), mutate=lambda s: xds._set_everywhere(s, "&ISO^PI", "&ISO^NH"))
         ),
+        # an integration failure answered without a requested MDN: the original subject after [KO …][code]
+        "message-erreur-integration.eml": message(subject=f"{KO}[INS_INCONNU] {SUBJECT}", dnt=None),
+        "message-erreur-integration-sans-code.eml": message(subject=f"{KO} {SUBJECT}", dnt=None),
+        "message-objet-date-impossible.eml": message(subject=SUBJECT.replace("15/03/1947", "15/14/1947")),
+        "mdn-demande-accuse.eml": mdn(requests_mdn=True),
+        "mime-imbrication-rfc2231.eml": nested_rfc2231(300),
+        "mime-parametres-excessifs.eml": raw(
+            BASE_HEADERS + ["Content-Type: text/plain; charset=utf-8" + "".join(f"; p{i}=v" for i in range(100))],
+            "corps\r\n",
+        ),
+        "mime-ligne-trop-longue.eml": raw(BASE_HEADERS + ["X-Commentaire: " + "x" * 1_000], "corps\r\n"),
     }
     for name, data in files.items():
         (out / name).write_bytes(data)

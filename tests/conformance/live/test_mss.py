@@ -9,9 +9,11 @@ import re
 import threading
 import time
 from email import message_from_bytes, policy
+from importlib.resources import files
 
 import pytest
 
+from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse
 from dui_conformance.ins.fhir_patient import read_patient
 from dui_conformance.live.adapter import AdapterClient
 from dui_conformance.live.attended import AttendedDriver, AttendedError
@@ -227,3 +229,26 @@ def test_mss_operations_need_the_mss_mock(tmp_path):
     config = DuiConfig(mode="accompagne", attente_s=0.5, export_dir=tmp_path)
     with pytest.raises(AttendedError, match="MSSanté simulé"):
         AttendedDriver(ExchangeRecorder("insi"), config, MailTester()).fetch_mss()
+
+
+def test_the_duis_own_acknowledgement_is_not_a_message_sent_without_request():
+    """An MDN the DUI sends to the hospital asks for no MDN (RFC 8098 §2.1): MSS-20 judges only its DLU."""
+    fixtures = files("dui_conformance.fixtures") / "mss"
+
+    def sent(number: int, fixture: str) -> Exchange:
+        data = (fixtures / fixture).read_bytes()
+        headers = {k: str(v) for k, v in message_from_bytes(data, policy=policy.default).items()}  # as the mock keeps
+        request = HttpRequest.received("SMTP", "DATA", headers, data, 1024)
+        return Exchange(
+            f"mss-{number:04d}",
+            "mss",
+            "2026-01-01T00:00:00Z",
+            request,
+            "envoi",
+            response=HttpResponse(250, {}, "OK"),
+            data={"rcpt_to": [HOSPITAL]},
+        )
+
+    dlu = sent(1, "message-dlu-valide.eml")
+    assert _outcomes(check_sent([sent(2, "mdn-traite.eml"), dlu], HOSPITAL)) == {Outcome.PASS}
+    assert _outcomes(check_sent([sent(2, "mdn-traite.eml")], HOSPITAL)) == {Outcome.FAIL}  # no DLU at all

@@ -1,4 +1,5 @@
-"""MSS-10 beyond the fixtures: the acknowledged message known in live mode, and a repeated Original-Message-ID."""
+"""MSS-10 beyond the fixtures: the acknowledged message known in live mode, and a repeated Original-Message-ID;
+MSS-08: an MDN that requests an MDN."""
 
 from __future__ import annotations
 
@@ -39,3 +40,11 @@ def test_message_id_compared_case_sensitively():
     data = VALID.read_bytes().replace(b"\r\nMessage-ID: <dlu-20240312-0001@", b"\r\nMessage-ID: <DLU-20240312-0001@")
     [finding] = _mss10(data)
     assert finding.outcome is Outcome.FAIL and "trouvé Message-ID <DLU-" in finding.message
+
+
+def test_an_mdn_must_not_request_an_mdn():
+    ok = check_mdn(parse_message(VALID.read_bytes()), Location(file="mdn"))
+    assert [f.outcome for f in ok if f.requirement == "MSS-08"] == [Outcome.PASS]
+    bad = check_mdn(parse_message((VALID.parent / "mdn-demande-accuse.eml").read_bytes()), Location(file="mdn"))
+    (finding,) = [f for f in bad if f.requirement == "MSS-08"]
+    assert finding.outcome is Outcome.FAIL and "Disposition-Notification-To" in finding.message

@@ -8,7 +8,7 @@ from importlib.resources import files
 from dui_conformance.exchanges import Exchange, HttpRequest
 from dui_conformance.model import Outcome
 from dui_conformance.mss import check_message_data
-from dui_conformance.mss.submission import check_submission, message_findings
+from dui_conformance.mss.submission import check_submission, is_acknowledgement, message_findings
 
 FIXTURES = files("dui_conformance.fixtures") / "mss"
 
@@ -43,3 +43,17 @@ def test_the_whole_message_is_judged_even_when_its_recorded_text_is_shortened():
 
 def test_only_submissions_are_judged():
     assert check_submission(submitted("message-codecda-absent.eml", "IMAP", "LOGIN")) == []
+
+
+def test_an_acknowledgement_is_known_as_such():
+    """The DUI's MDN is no message sent that should ask for one (RFC 8098 §2.1); a DLU is, a login neither."""
+    assert is_acknowledgement(submitted("mdn-traite.eml"))
+    assert not is_acknowledgement(submitted("message-dlu-valide.eml"))
+    assert not is_acknowledgement(submitted("mdn-traite.eml", "IMAP", "LOGIN"))
+    assert not is_acknowledgement(submitted("mime-imbrication.eml"))
+
+
+def test_an_acknowledgement_that_requests_one_fails_mss08_at_its_exchange():
+    assert {f.requirement for f in check_submission(submitted("mdn-traite.eml")) if f.outcome is Outcome.FAIL} == set()
+    failures = [f for f in check_submission(submitted("mdn-demande-accuse.eml")) if f.outcome is Outcome.FAIL]
+    assert [f.requirement for f in failures] == ["MSS-08"] and "Disposition-Notification-To" in failures[0].message
