@@ -176,7 +176,7 @@ def entry_problem(path: str | os.PathLike, roots: Iterable[str | os.PathLike] = 
     if not stat.S_ISREG(info.st_mode):
         what = next((label for test, label in _SPECIAL if test(info.st_mode)), "entrée spéciale")
         return EntryProblem(
-            f"{what.capitalize()}, pas un fichier ordinaire : non ouvert (sa lecture pourrait attendre sans fin) ; "
+            f"{what[0].upper()}{what[1:]}, pas un fichier ordinaire : non ouvert (sa lecture pourrait attendre sans fin) ; "
             "attendu : des fichiers ordinaires dans le dossier exporté.",
             blocking=True,
         )
