@@ -176,8 +176,8 @@ def entry_problem(path: str | os.PathLike, roots: Iterable[str | os.PathLike] = 
     if not stat.S_ISREG(info.st_mode):
         what = next((label for test, label in _SPECIAL if test(info.st_mode)), "entrée spéciale")
         return EntryProblem(
-            f"{what[0].upper()}{what[1:]}, pas un fichier ordinaire : non ouvert (sa lecture pourrait attendre sans fin) ; "
-            "attendu : des fichiers ordinaires dans le dossier exporté.",
+            f"{what[0].upper()}{what[1:]}, pas un fichier ordinaire : non ouvert (sa lecture pourrait attendre "
+            "sans fin) ; attendu : des fichiers ordinaires dans le dossier exporté.",
             blocking=True,
         )
     if not _accessible(path, os.R_OK):

@@ -87,7 +87,7 @@ _OPTIONS = dict(
 
 
 def _parser(**target) -> etree.XMLParser:
-    parser = etree.XMLParser(**_OPTIONS, **target)  # type: ignore[arg-type]
+    parser = etree.XMLParser(**_OPTIONS, **target)
     parser.resolvers.add(_RefuseAll())
     return parser
 
@@ -216,8 +216,8 @@ def _refuse_doctype(data: bytes) -> None:
 def _count_elements(data: bytes, limit: int) -> int:
     """Elements of the document, counted on a stream whose elements are dropped as they end (bounded memory),
     stopping past ``limit``; the same options and resolver as the real parse."""
-    events = etree.iterparse(io.BytesIO(data), events=("end",), **_OPTIONS)  # type: ignore[call-overload]
-    events.resolvers.add(_RefuseAll())  # type: ignore[attr-defined]
+    events = etree.iterparse(io.BytesIO(data), events=("end",), **_OPTIONS)
+    events.resolvers.add(_RefuseAll())
     count = 0
     for _, element in events:
         count += 1

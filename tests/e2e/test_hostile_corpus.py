@@ -1,24 +1,20 @@
 """The hostile corpus of issue 21 that needs a live file system or a signal: every case generated here, in
 tmp_path, bounded in size; a subprocess timeout is only a guard. Each one is a finding about the input (exit
 3, report written), never a hang, a crash, a harness error or a silent pass. The static cases are rows of
-fixtures/hostile/MANIFEST.toml (tests/e2e/test_fixture_manifests.py)."""
+fixtures/hostile/MANIFEST.toml (tests/e2e/test_fixture_manifests.py); SIGTERM is in tests/e2e/test_interrupt.py."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from dui_conformance import cli, inputs
 from dui_conformance.fixtures import FIXTURES_DIR
-from dui_conformance.model import EXIT_INTERRUPTED, EXIT_NOT_CONFORMANT
+from dui_conformance.model import EXIT_NOT_CONFORMANT
 
 from .conftest import run_cli
 
@@ -146,63 +142,3 @@ def test_unreadable_files_and_folders_are_blocking_findings(export, tmp_path, mo
     assert outcomes(report, secret)["GEN-01"] == {"skip"}
     assert "Fichier illisible" in messages(report, "GEN-01", secret)
     assert report["verdict"] == "non concluant"
-
-
-def _children(pid: int) -> set[int]:
-    """Processes whose parent is ``pid`` (Linux /proc)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
-def _wait_for(condition, guard: float = 120.0) -> bool:
-    """Poll ``condition`` until true; the deadline is a guard against a hang, not a measure."""
-    deadline = time.monotonic() + guard
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="processus lus dans /proc (Linux)")
-def test_sigterm_writes_a_partial_report_ends_the_workers_and_removes_the_spool(export, tmp_path):
-    for index in range(600):  # enough to be interrupted while spooling on two workers
-        (export / f"doc-{index:04d}.xml").write_bytes(VALID_CDA.read_bytes())
-    spool_root = tmp_path / "tmp"
-    spool_root.mkdir()
-    report_dir = tmp_path / "rapport"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dui_conformance", "check", str(export), "--jobs", "2", "-q"]
-        + ["--report-dir", str(report_dir), "--formats", "json"],
-        env={**os.environ, "TMPDIR": str(spool_root)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        assert _wait_for(lambda: any(spool_root.iterdir()) and len(_children(process.pid)) >= 2)
-        workers = _children(process.pid)
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == EXIT_INTERRUPTED, output
-    report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-    assert report["interrupted"] is True and report["verdict"] == "interrompu"
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)]
-    assert list(spool_root.iterdir()) == []
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return "Z"
