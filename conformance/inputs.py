@@ -246,9 +246,10 @@ def read_file(path: str | os.PathLike, limit: int) -> bytes:
     data = _SHIPPED.get(str(path))
     if data is not None:
         return data[: limit + 1]
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO swapped in must not block
-    with open(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+    if not stat.S_ISREG(os.stat(path).st_mode):  # opening a FIFO or a device could wait without end
+        raise OSError(f"{path} : pas un fichier ordinaire, non lu")
+    with open(path, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced between the two looks
             raise OSError(f"{path} : pas un fichier ordinaire, non lu")
         return _read_bounded(handle, limit)
 
