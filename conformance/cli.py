@@ -11,9 +11,11 @@ is refused), 2 bad input.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Iterable
-from contextlib import ExitStack
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -405,6 +407,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    with _sigterm_as_ctrl_c():
+        return _run_command(args)
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM (what CI runners and ``timeout`` send) stops a command as Ctrl-C does: partial report marked
+    *interrompu*, workers ended, temporary files and the demo's PKI removed by the code that made them. The
+    signal goes to whatever handles Ctrl-C at that moment (a collector deferring it while it writes a line)."""
+    if threading.current_thread() is not threading.main_thread():  # signals are the main thread's
+        yield
+        return
+
+    def as_ctrl_c(signum, frame) -> None:
+        handler = signal.getsignal(signal.SIGINT)
+        if not callable(handler):  # Ctrl-C ignored (a background job): SIGTERM still stops the run
+            raise KeyboardInterrupt
+        handler(signal.SIGINT, frame)
+
+    previous = signal.signal(signal.SIGTERM, as_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_command(args) -> int:
     try:
         return _COMMANDS[args.command](args)
     except HarnessError as exc:

@@ -11,7 +11,7 @@ import re
 from lxml import etree
 
 from .decides import decides
-from .inputs import CDA, FHIR, HL7V2, KIND_LABELS, UNKNOWN, XML, InputDocument, InputTooLarge
+from .inputs import CDA, FHIR, HL7V2, KIND_LABELS, NOT_READ, UNKNOWN, XML, InputDocument, InputTooLarge
 from .model import Finding, Location, failed, omitted, passed, skipped
 from .xmlsafe import HL7_NS, XmlProblem
 
@@ -30,9 +30,13 @@ def check_readable(doc: InputDocument) -> list[Finding]:
     """GEN-01: recognised kind, correct encoding, well-formed content.
 
     An input the harness cannot check (another XML root, an empty file, binary or unknown text) fails:
-    passing over it in silence would let a run that checked nothing look conformant.
+    passing over it in silence would let a run that checked nothing look conformant. An entry it did not read
+    (a link, a FIFO, a socket, a file or folder it may not read) is « non concluant » for the same reason;
+    only a link to a file checked on its own is « non applicable ».
     """
     where = Location(file=doc.path)
+    if doc.problem is not None:
+        return [(skipped if doc.problem.blocking else omitted)("GEN-01", doc.problem.message, where)]
     if doc.kind == UNKNOWN:
         try:
             seen = _describe_unknown(doc.data)
@@ -131,6 +135,8 @@ def _check_hl7v2_encoding(doc: InputDocument) -> list[Finding]:
 def check_no_doctype(doc: InputDocument) -> list[Finding]:
     """GEN-02: no DOCTYPE or entity declaration in an XML document."""
     where = Location(file=doc.path)
+    if doc.kind == NOT_READ:
+        return [omitted("GEN-02", "Entrée non lue (voir GEN-01) : règle sans objet.", where)]
     try:
         if not doc.is_xml:
             return [omitted("GEN-02", "Document non XML : règle sans objet.", where)]

@@ -2,7 +2,9 @@
 
 A file's name says little (vendors export ``.txt`` HL7 and ``.dat`` CDA), so the kind is
 sniffed from the first bytes. Loading never writes to the user's files and never follows
-a symbolic link out of a folder that was named.
+a symbolic link found in a folder. An entry the harness does not read as a document (a link, a
+FIFO, a socket, a device, a file or folder it may not read) is never passed over in silence: it is
+a document of kind :data:`NOT_READ` whose GEN-01 finding says why (:func:`entry_problem`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import copy
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,13 +23,14 @@ from typing import Any, Callable
 
 from lxml import etree
 
-from .xmlsafe import DSIG_NS, HL7_NS, MAX_XML_BYTES, XSLT_NS, XmlDocument, parse_xml, readable_path
+from .xmlsafe import DSIG_NS, HL7_NS, MAX_XML_BYTES, XSLT_NS, XmlDocument, XmlProblem, parse_xml, readable_path
 
 CDA = "cda"
 HL7V2 = "hl7v2"
 FHIR = "fhir"
 XML = "xml"  # well-formed or not, but not a kind the harness knows
 UNKNOWN = "unknown"
+NOT_READ = "non-lu"  # an entry of the export that is not a regular file the harness may read
 
 KIND_LABELS = {
     CDA: "document CDA R2",
@@ -34,6 +38,7 @@ KIND_LABELS = {
     FHIR: "ressource FHIR",
     XML: "XML d'un autre type",
     UNKNOWN: "type non reconnu",
+    NOT_READ: "entrée non lue",
 }
 
 # CDA forms whose root is not ClinicalDocument (segur-spec-facts §7.8): the ClinicalDocument is extracted.
@@ -135,6 +140,80 @@ class InputTooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class EntryProblem:
+    """Why an entry is not read as a document (French), and whether that leaves part of the export unchecked."""
+
+    message: str
+    blocking: bool
+
+
+def _accessible(path: str | os.PathLike, mode: int) -> bool:
+    """May this process read (and for a folder, list) ``path``: the one place asked, so a test run as root can
+    stand for a user without the permission."""
+    return os.access(path, mode)
+
+
+_SPECIAL = ((stat.S_ISFIFO, "tube nommé (FIFO)"), (stat.S_ISSOCK, "socket UNIX"), (stat.S_ISCHR, "périphérique"))
+
+
+def entry_problem(path: str | os.PathLike, roots: Iterable[str | os.PathLike] = ()) -> EntryProblem | None:
+    """None for a regular file this process may read; otherwise why it is not read. Nothing is opened: a FIFO
+    or a device could make the harness wait without end. ``roots`` are the folders named for the run: a link to
+    a file of theirs is checked as that file, any other link leaves part of the export unchecked."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return EntryProblem(f"Entrée inaccessible ({exc.strerror}) : non lue.", blocking=True)
+    if stat.S_ISLNK(info.st_mode):
+        return _link_problem(str(path), roots)
+    if stat.S_ISDIR(info.st_mode):
+        return EntryProblem(
+            "Dossier illisible (permission refusée) : son contenu n'a pas été vérifié ; attendu : un dossier "
+            "que le harnais peut parcourir.",
+            blocking=True,
+        )
+    if not stat.S_ISREG(info.st_mode):
+        what = next((label for test, label in _SPECIAL if test(info.st_mode)), "entrée spéciale")
+        return EntryProblem(
+            f"{what[0].upper()}{what[1:]}, pas un fichier ordinaire : non ouvert (sa lecture pourrait attendre "
+            "sans fin) ; attendu : des fichiers ordinaires dans le dossier exporté.",
+            blocking=True,
+        )
+    if not _accessible(path, os.R_OK):
+        return EntryProblem(
+            "Fichier illisible (permission refusée) : non vérifié ; attendu : un fichier que le harnais peut lire.",
+            blocking=True,
+        )
+    return None
+
+
+def _link_problem(path: str, roots: Iterable[str | os.PathLike]) -> EntryProblem:
+    target = os.readlink(path)
+    resolved = os.path.realpath(path)
+    why = "hors du dossier exporté"
+    for root in map(os.path.realpath, roots):
+        if os.path.isdir(root) and os.path.commonpath([root, resolved]) == root:
+            hidden = any(part.startswith(".") for part in Path(os.path.relpath(resolved, root)).parts)
+            if not os.path.lexists(resolved):
+                why = "cible absente"
+            elif os.path.isdir(resolved):
+                why = "vers un dossier"
+            elif hidden or entry_problem(resolved) is not None:
+                why = "cible cachée ou illisible"
+            else:
+                return EntryProblem(
+                    f"Lien symbolique vers « {target} » : non suivi ; sa cible, dans le dossier exporté, est "
+                    "vérifiée comme un fichier à part entière.",
+                    blocking=False,
+                )
+    return EntryProblem(
+        f"Lien symbolique vers « {target} » ({why}) : non suivi, son contenu n'a pas été vérifié ; attendu : "
+        "le document lui-même dans le dossier exporté.",
+        blocking=True,
+    )
+
+
 def _read_bounded(handle, limit: int) -> bytes:
     """At most ``limit + 1`` bytes: enough to tell a file over the limit without reading it all. A regular
     file is read in one buffer of its own size (``read(limit + 1)`` allocates the whole limit every time);
@@ -167,7 +246,11 @@ def read_file(path: str | os.PathLike, limit: int) -> bytes:
     data = _SHIPPED.get(str(path))
     if data is not None:
         return data[: limit + 1]
+    if not stat.S_ISREG(os.stat(path).st_mode):  # opening a FIFO or a device could wait without end
+        raise OSError(f"{path} : pas un fichier ordinaire, non lu")
     with open(path, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced between the two looks
+            raise OSError(f"{path} : pas un fichier ordinaire, non lu")
         return _read_bounded(handle, limit)
 
 
@@ -179,6 +262,7 @@ class InputDocument:
     kind: str
     max_bytes: int = MAX_XML_BYTES
     _data: bytes | None = field(default=None, repr=False)
+    problem: EntryProblem | None = None  # kind NOT_READ: why the entry was not read
     _derived: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def derived(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -212,7 +296,14 @@ class InputDocument:
     @property
     def xml(self) -> XmlDocument:
         """Parsed XML; raises :class:`~dui_conformance.xmlsafe.XmlProblem` on bad input."""
-        return self.derived("inputs.xml", lambda: parse_xml(self.data, self.path, self.max_bytes))
+        return self.derived("inputs.xml", self._parse_xml)
+
+    def _parse_xml(self) -> XmlDocument:
+        try:
+            data = self.data
+        except InputTooLarge as exc:  # what every XML reader already reports: a refusal, not a harness error
+            raise XmlProblem(str(exc), kind="too-large") from None
+        return parse_xml(data, self.path, self.max_bytes)
 
     @cached_property
     def cda(self) -> XmlDocument:
@@ -246,7 +337,7 @@ class InputDocument:
     @property
     def is_xml(self) -> bool:
         """XML syntax, whatever the kind (CDA, FHIR XML, other XML)."""
-        return self.kind in (CDA, XML) or _is_xml(self.data[:_SNIFF_BYTES])
+        return self.kind in (CDA, XML) or (self.kind != NOT_READ and _is_xml(self.data[:_SNIFF_BYTES]))
 
 
 def embedded_cda(xml: XmlDocument) -> XmlDocument | None:
@@ -292,16 +383,25 @@ def fhir_xml_as_json(xml: XmlDocument) -> Any:
     return resource.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def load(path: str | os.PathLike, max_bytes: int = MAX_XML_BYTES) -> InputDocument:
-    """A file, or a document inside a container file (``outer!member``), read in memory."""
+def load(
+    path: str | os.PathLike, max_bytes: int = MAX_XML_BYTES, roots: Iterable[str | os.PathLike] = ()
+) -> InputDocument:
+    """A file, or a document inside a container file (``outer!member``), read in memory; an entry that is not a
+    readable regular file is a document of kind :data:`NOT_READ` (``roots``: see :func:`entry_problem`)."""
     path = str(path)
-    if MEMBER_SEPARATOR in path and path not in _SHIPPED and not os.path.isfile(path):
+    if MEMBER_SEPARATOR in path and path not in _SHIPPED and not os.path.lexists(path):
         outer, _, member = path.partition(MEMBER_SEPARATOR)
         data = members(load(outer, max_bytes)).get(member)
         if data is None:
             raise FileNotFoundError(f"Document {member!r} introuvable dans {outer}")
         return InputDocument(path=path, kind=recognise(data[:_SNIFF_BYTES]), max_bytes=max_bytes, _data=data)
-    return InputDocument(path=path, kind=recognise(read_file(path, _SNIFF_BYTES)[:_SNIFF_BYTES]), max_bytes=max_bytes)
+    problem = None if path in _SHIPPED else entry_problem(path, roots)
+    if problem is None:
+        try:
+            return InputDocument(path, recognise(read_file(path, _SNIFF_BYTES)[:_SNIFF_BYTES]), max_bytes)
+        except OSError as exc:  # changed since it was looked at, or refused by the system
+            problem = EntryProblem(f"Fichier illisible ({exc.strerror or exc}) : non vérifié.", blocking=True)
+    return InputDocument(path=path, kind=NOT_READ, max_bytes=max_bytes, problem=problem)
 
 
 def members(doc: InputDocument) -> dict[str, bytes]:
@@ -327,27 +427,47 @@ def run_documents(paths: Iterable[str | os.PathLike], max_bytes: int) -> list[tu
     """(path, kind) of every document a run evaluates: each file found, and each document it carries
     (the CDA inside an IHE_XDM.ZIP or a message runs the CDA and INS scenarios too). The pytest
     plugin, the in-process engine and the runner's scope all read this one list."""
+    paths = list(paths)
     documents: list[tuple[str, str]] = []
-    for file in discover(paths):
-        doc = load(file, max_bytes)
+    for file in entries(paths):
+        doc = load(file, max_bytes, paths)
         documents += [(str(file), doc.kind), *embedded(doc)]
     return documents
 
 
 def discover(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files named, and files under folders named, in a stable order; hidden files skipped."""
+    """Readable regular files named, and under folders named, in a stable order; hidden files skipped."""
+    return [entry for entry in entries(paths) if entry_problem(entry) is None]
+
+
+def entries(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """What :func:`discover` finds plus every entry it does not read (links, never followed, special files,
+    unreadable files and folders), in a stable order: each one is a document of the run, so that an export the
+    harness could not read in full never looks checked."""
     found: list[Path] = []
+    unlistable = found.append
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
+        if path.is_symlink():  # named on the command line: the user chose it
+            path = path.resolve()
+        if not path.is_dir():
+            if not os.path.lexists(path):
+                raise FileNotFoundError(f"Chemin introuvable : {path}")
             found.append(path)
             continue
-        if not path.is_dir():
-            raise FileNotFoundError(f"Chemin introuvable : {path}")
-        for folder, dirs, files in os.walk(path, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                file = Path(folder) / name
-                if not name.startswith(".") and not file.is_symlink():
-                    found.append(file)
+        if not _accessible(path, os.R_OK | os.X_OK):
+            found.append(path)
+            continue
+        for folder, dirs, files in os.walk(
+            path, followlinks=False, onerror=lambda error: unlistable(Path(error.filename))
+        ):
+            visible = sorted(d for d in dirs if not d.startswith("."))
+            dirs[:] = [d for d in visible if _listable(Path(folder) / d)]
+            found += [Path(folder) / d for d in visible if d not in dirs]
+            found += [Path(folder) / name for name in sorted(files) if not name.startswith(".")]
     return found
+
+
+def _listable(folder: Path) -> bool:
+    """A folder to walk into: not a link (never followed), and one this process may list."""
+    return not folder.is_symlink() and _accessible(folder, os.R_OK | os.X_OK)

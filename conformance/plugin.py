@@ -154,7 +154,7 @@ def document(exported_document: str, settings: RunSettings) -> InputDocument:
     if doc is None:
         if len(_DOCUMENT_CACHE) >= _CACHE_SIZE:
             _DOCUMENT_CACHE.pop(next(iter(_DOCUMENT_CACHE)))
-        doc = _DOCUMENT_CACHE[exported_document] = load(exported_document, settings.max_bytes)
+        doc = _DOCUMENT_CACHE[exported_document] = load(exported_document, settings.max_bytes, settings.inputs)
     return doc
 
 

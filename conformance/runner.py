@@ -259,11 +259,13 @@ def _run_offline(execution: Execution, collector: RunCollector, progress: Progre
     offline = RunSettings(**{**execution.settings.__dict__, "phases": [OFFLINE]})
     progress.on_phase("Documents")
     executor = make_executor(execution.executor, execution.jobs, documents, bool(offline.referential_cda))
+    stopped = True  # until the evaluation returns: Ctrl-C, SIGTERM or an error ends the workers at once
     try:
         with fewer_collections():  # the controller unpickles, masks and spools every result
             evaluate_offline(offline, executor, collector, progress.on_total, progress.on_done)
+        stopped = False
     finally:
-        executor.close()
+        executor.close(stop=stopped)
 
 
 def _count_files(inputs: list[str]) -> int:

@@ -4,11 +4,16 @@ Exported documents come from systems under test and may be hostile (XXE, entity 
 or simply broken (wrong encoding). Every XML byte the harness reads goes through
 :func:`parse_xml`, which turns each of those cases into an :class:`XmlProblem` with a
 French message instead of a crash, a hang or a network call.
+
+The parser itself decides whether a document declares a DOCTYPE (wherever it sits in the prolog, in
+whatever encoding) and stops there, before any entity is declared or expanded (internal entities are
+expanded in attribute values even with ``resolve_entities=False``); a resolver refuses every external
+resource, so that nothing (``/dev/urandom``, a local DTD, a URL) is ever opened.
 """
 
 from __future__ import annotations
 
-import re
+import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -24,7 +29,11 @@ NS = {"hl7": HL7_NS, "xsi": "http://www.w3.org/2001/XMLSchema-instance", "xsl": 
 _PREFIX_OF = {uri: prefix for prefix, uri in NS.items()}
 
 MAX_XML_BYTES = 200 * 1024 * 1024
-_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# A tree costs far more than its bytes for tiny elements (~26 times: a 190 MB CDA of empty elements took
+# 4.9 GB): past this many elements (~300 MiB for a whole check) a document is refused before its tree is built
+# (BENCHMARKS.md, « Grand CDA de petits éléments »). Every element starts with a « < » byte, in any encoding:
+# a document with fewer of them is not counted.
+MAX_XML_ELEMENTS = 2_000_000
 
 
 class XmlProblem(Exception):
@@ -37,16 +46,50 @@ class XmlProblem(Exception):
         self.kind = kind  # malformed | doctype | too-large | encoding
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=True,  # large N1 PDFs; safe because DOCTYPEs are refused before parsing and size is capped
-        remove_comments=False,
-        collect_ids=False,
-    )
+class _RefuseAll(etree.Resolver):
+    """Answers every external resource (DTD, parameter entity) with nothing: libxml2 asks for a parameter
+    entity referenced in an internal subset even with ``load_dtd=False``, and ``/dev/urandom`` never ends."""
+
+    def resolve(self, system_url, public_id, context):
+        return self.resolve_string("", context)
+
+
+class _Doctype(Exception):
+    """Raised by :class:`_Prolog` at the DOCTYPE: the parser stops before reading its internal subset."""
+
+
+class _RootReached(Exception):
+    """Raised by :class:`_Prolog` at the root element: no DOCTYPE can come after it."""
+
+
+class _Prolog:
+    """Parser target that only reads the prolog, where XML allows a DOCTYPE."""
+
+    def doctype(self, name, public_id, system_url):
+        raise _Doctype(name, system_url or public_id)
+
+    def start(self, tag, attrib, nsmap=None):
+        raise _RootReached
+
+    def close(self) -> None:
+        return None
+
+
+_OPTIONS = dict(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=True,  # large N1 PDFs; safe because size and element count are capped and DOCTYPEs refused
+    remove_comments=False,
+    collect_ids=False,
+)
+
+
+def _parser(**target) -> etree.XMLParser:
+    parser = etree.XMLParser(**_OPTIONS, **target)
+    parser.resolvers.add(_RefuseAll())
+    return parser
 
 
 @dataclass
@@ -148,34 +191,63 @@ def readable_path(node: etree._Element, strict: bool = False) -> str:
     return "/" + "/".join(reversed(steps))
 
 
-def _doctype_at(head: bytes) -> int:
-    """Offset of the first ``<!DOCTYPE`` in any letter case, or -1: a search for ``<!`` then a look at the
-    next 7 bytes, where a case-insensitive regular expression compares the 64 KiB head byte by byte."""
-    start = head.find(b"<!")
-    while start >= 0:
-        if head[start + 2 : start + 9].upper() == b"DOCTYPE":
-            return start
-        start = head.find(b"<!", start + 2)
-    return -1
+def _refuse_doctype(data: bytes) -> None:
+    """Raise when the parser meets a DOCTYPE in the prolog (behind any comment, in any encoding): decided by
+    the parser itself, which stops there, before an entity is declared, loaded or expanded."""
+    try:
+        etree.fromstring(data, _parser(target=_Prolog()))
+        return  # an empty prolog and no root: the full parse reports it
+    except _Doctype as seen:
+        name, external = seen.args
+    except (_RootReached, etree.XMLSyntaxError):  # no DOCTYPE; a syntax error is the full parse's to report
+        return
+    detail = f" « {name} »" + (f" vers « {external} » (non ouvert)" if external else "")
+    if b"<!ENTITY" in data:  # wording only: the parser decided
+        detail += " avec des déclarations d'entités"
+    at = data.find(b"<!DOCTYPE")  # only to locate it (a UTF-16 file has no line here)
+    raise XmlProblem(
+        f"Le document contient une déclaration DOCTYPE{detail} : refusée (risque XXE / bombe d'entités), "
+        "un document échangé n'en porte pas.",
+        line=data[:at].count(b"\n") + 1 if at >= 0 else None,
+        kind="doctype",
+    )
 
 
-def parse_xml(data: bytes, path: str, max_bytes: int = MAX_XML_BYTES) -> XmlDocument:
+def _count_elements(data: bytes, limit: int) -> int:
+    """Elements of the document, counted on a stream whose elements are dropped as they end (bounded memory),
+    stopping past ``limit``; the same options and resolver as the real parse."""
+    events = etree.iterparse(io.BytesIO(data), events=("end",), **_OPTIONS)
+    events.resolvers.add(_RefuseAll())
+    count = 0
+    for _, element in events:
+        count += 1
+        if count > limit:
+            break
+        element.clear(keep_tail=False)
+        parent = element.getparent()
+        if parent is not None:  # the elements already ended are dropped too
+            while element.getprevious() is not None:
+                del parent[0]
+    return count
+
+
+def parse_xml(
+    data: bytes, path: str, max_bytes: int = MAX_XML_BYTES, max_elements: int = MAX_XML_ELEMENTS
+) -> XmlDocument:
     """Parse untrusted XML bytes or raise :class:`XmlProblem` with a French message."""
     if len(data) > max_bytes:
         raise XmlProblem(
             f"Fichier de {len(data)} octets, au-delà de la limite de {max_bytes} octets : non analysé.",
             kind="too-large",
         )
-    doctype = _doctype_at(data[:65536])
-    if doctype >= 0:
-        detail = " avec des déclarations d'entités" if _ENTITY.search(data) else ""
-        raise XmlProblem(
-            f"Le document contient une déclaration DOCTYPE{detail} : refusée (risque XXE / bombe d'entités), "
-            "un document échangé n'en porte pas.",
-            line=data[:doctype].count(b"\n") + 1,
-            kind="doctype",
-        )
+    _refuse_doctype(data)
     try:
+        if data.count(b"<") > max_elements and _count_elements(data, max_elements) > max_elements:
+            raise XmlProblem(
+                f"Document de plus de {max_elements} éléments XML : non analysé (un arbre de cette taille "
+                "dépasserait la mémoire raisonnable du harnais).",
+                kind="too-large",
+            )
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None

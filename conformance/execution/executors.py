@@ -54,7 +54,8 @@ class Executor(Protocol):
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
         """Results of each batch, in the order of ``batches``."""
 
-    def close(self) -> None: ...
+    def close(self, stop: bool = False) -> None:
+        """Release the workers; ``stop``: the run was interrupted, end them without waiting for their batch."""
 
 
 def batches_of(documents: Batch, workers: int, largest: int = 64) -> list[Batch]:
@@ -73,13 +74,15 @@ class InProcess:
         for batch in batches:
             yield evaluate_batch(batch, settings)
 
-    def close(self) -> None:
+    def close(self, stop: bool = False) -> None:
         pass
 
 
 def _worker_init() -> None:
-    """Ctrl-C is the controller's to handle: it writes the partial report and stops the workers."""
+    """Ctrl-C and SIGTERM (``timeout`` signals the whole process group) are the controller's to handle: it
+    writes the partial report and ends the workers (:meth:`ProcessPool.close`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     offline_plan()
 
 
@@ -131,7 +134,10 @@ class ProcessPool:
     def run(self, batches: list[Batch], settings: RunSettings) -> Iterator[list[ScenarioResult]]:
         return in_order(lambda batch: self._pool.submit(self.task, batch, settings), batches, self.workers * IN_FLIGHT)
 
-    def close(self) -> None:
+    def close(self, stop: bool = False) -> None:
+        if stop:  # a worker may be deep in a hostile document: it is killed, not awaited (it ignores SIGTERM)
+            for process in list(self._pool._processes.values()):
+                process.kill()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -169,7 +175,7 @@ class DaskCluster:
 
         return in_order(submit, batches, self.workers * IN_FLIGHT)  # a result handed on is forgotten by the cluster
 
-    def close(self) -> None:
+    def close(self, stop: bool = False) -> None:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()

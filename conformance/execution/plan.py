@@ -267,7 +267,7 @@ def evaluate_document(path: str, doc_id: str, settings: RunSettings) -> list[Sce
     """Every applicable offline scenario of the plan on one document, as the pytest plugin would record them."""
     plan = offline_plan()
     try:
-        document = load(path, settings.max_bytes)
+        document = load(path, settings.max_bytes, settings.inputs)
     except Exception as exc:  # noqa: BLE001 - an unreadable file is that document's harness error
         return [unevaluable(path, exc)]
     return [_run_scenario(s, document, doc_id, settings) for s in plan.for_kind(document.kind, settings.requirements)]

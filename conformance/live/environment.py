@@ -140,6 +140,7 @@ class LiveEnvironment:
         self.tls = tls if tls is not None else bool(dui_config and dui_config.tls)
         self.mtls = {**MTLS_DEFAULTS, **(dui_config.mtls if dui_config else {})}
         self.pki: TestPki | None = None
+        self._own_pki: Path | None = None  # the temporary PKI folder, removed on close
         self._contexts: list[ssl.SSLContext] = []
         self.mocks: dict[str, MockService | MssMock] = {}
         self.reference: ReferenceDui | None = None
@@ -162,11 +163,11 @@ class LiveEnvironment:
 
     def _start(self) -> None:
         # MSSanté is TLS-only, so the PKI always exists; ``tls`` decides for the HTTP services.
-        self.pki = (
-            TestPki(self.pki_dir, reuse=True)
-            if self.pki_dir
-            else TestPki(Path(tempfile.mkdtemp(prefix="dui-conformance-pki-")))
-        )
+        if self.pki_dir:
+            self.pki = TestPki(self.pki_dir, reuse=True)
+        else:  # known before its keys are made: an interruption meanwhile still removes it
+            self._own_pki = Path(tempfile.mkdtemp(prefix="dui-conformance-pki-"))
+            self.pki = TestPki(self._own_pki)
         for name, factory in MOCK_FACTORIES.items():
             options = {}
             if self.tls or (name == "psc" and (self.psc_settings is None or self.psc_settings.https)):
@@ -255,8 +256,8 @@ class LiveEnvironment:
             mock.stop()
         if self._own_dir is not None:
             shutil.rmtree(self._own_dir, ignore_errors=True)
-        if self.pki is not None and not self.pki_dir:
-            shutil.rmtree(self.pki.directory, ignore_errors=True)
+        if self._own_pki is not None:
+            shutil.rmtree(self._own_pki, ignore_errors=True)
 
     # --- what steps and reports use ----------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,57 @@ def test_cda_inside_is_a_document_of_its_own(outer, member):
 def test_refused_archives_carry_no_document():
     for name in ("xdm-lien-symbolique.zip", "xdm-imbriquee.zip", "message-xdm-traversee.eml", "mime-imbrication.eml"):
         assert inputs.embedded(inputs.load(MSS_FIXTURES / name)) == []
+
+
+def test_every_entry_of_an_export_is_listed_and_only_readable_regular_files_are_discovered(tmp_path, monkeypatch):
+    export = tmp_path / "export"
+    (export / "sous-dossier").mkdir(parents=True)
+    (export / "verrouille").mkdir()
+    valid = export / "valide.xml"
+    valid.write_bytes(b"<ClinicalDocument/>")
+    (export / ".cache").write_bytes(b"ignored")
+    (export / "sous-dossier" / "b.xml").write_bytes(b"<x/>")
+    os.mkfifo(export / "tube")
+    (export / "lien-interne.xml").symlink_to(valid)
+    (export / "lien-dossier").symlink_to(export / "sous-dossier")
+    (tmp_path / "dehors.xml").write_bytes(b"<x/>")
+    (export / "lien-sortant.xml").symlink_to(tmp_path / "dehors.xml")
+    real = inputs._accessible
+    monkeypatch.setattr(inputs, "_accessible", lambda path, mode: Path(path).name != "verrouille" and real(path, mode))
+    names = [p.relative_to(export).as_posix() for p in inputs.entries([export])]
+    assert sorted(names) == sorted(
+        [
+            "valide.xml",
+            "tube",
+            "lien-interne.xml",
+            "lien-dossier",
+            "lien-sortant.xml",
+            "verrouille",
+            "sous-dossier/b.xml",
+        ]
+    )
+    assert [p.name for p in discover([export])] == ["valide.xml", "b.xml"]
+    kinds = {Path(path).name: kind for path, kind in inputs.run_documents([export], 1 << 20)}
+    assert {name for name, kind in kinds.items() if kind == inputs.NOT_READ} == {
+        "tube",
+        "lien-interne.xml",
+        "lien-dossier",
+        "lien-sortant.xml",
+        "verrouille",
+    }
+    problems = {name: load(export / name, 1 << 20, [export]).problem for name in kinds if name != "b.xml"}
+    assert {name: problem.blocking for name, problem in problems.items() if problem} == {
+        "tube": True,
+        "lien-interne.xml": False,  # its target is checked as valide.xml
+        "lien-dossier": True,
+        "lien-sortant.xml": True,
+        "verrouille": True,
+    }
+    assert problems["valide.xml"] is None
+
+
+def test_a_special_file_is_never_opened_for_reading(tmp_path):
+    fifo = tmp_path / "tube"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="pas un fichier ordinaire"):
+        inputs.read_file(fifo, 100)  # opened without blocking, refused: no writer would ever come
