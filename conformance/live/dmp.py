@@ -180,7 +180,7 @@ def check_single_submission(run: FeedRun) -> list[Finding]:
     if e.data.get("status") != "Success":
         codes = ", ".join(err["code"] for err in e.data.get("errors", []))
         return [failed("DMP-60", f"Soumission refusée par le DMP ({codes}).", where, codes)]
-    out = []
+    out, advice = [], []
     entry_patient = read_patient_id(e) or ""
     if not run.ins or not entry_patient.startswith(f"{run.ins}^^^"):
         out.append(
@@ -201,7 +201,7 @@ def check_single_submission(run: FeedRun) -> list[Finding]:
         for f in grade(check_cda(cda, _cda_context())):  # a PEUT's advice keeps its own id, never fails DMP-60
             at = Location(f.location.file, f.location.xpath, f.location.line, e.id)
             if f.outcome is Outcome.ADVISORY:
-                out.append(replace(f, location=at))
+                advice.append(replace(f, location=at))
             elif f.outcome in (Outcome.FAIL, Outcome.ERROR):
                 out.append(
                     failed(
@@ -213,7 +213,9 @@ def check_single_submission(run: FeedRun) -> list[Finding]:
                 )
     if not run.documents:
         out.append(failed("DMP-60", "Le DMP n'a enregistré aucun document pour cette soumission.", where))
-    return out or [passed("DMP-60", "Une soumission ITI-41 acceptée, pour l'INS du résident, CDA conforme.", where)]
+    return (
+        out or [passed("DMP-60", "Une soumission ITI-41 acceptée, pour l'INS du résident, CDA conforme.", where)]
+    ) + advice
 
 
 def read_patient_id(exchange: Exchange) -> str | None:

@@ -68,11 +68,11 @@ def _step(step: dict[str, Any], line: int) -> str:
     message = _error_message(step)
     tail = f', "error_message": {json_value(message)}' if message else ""
     advice = [describe_finding(f) for f in step["findings"] if f["outcome"] == _ADVISORY]
-    if advice:  # Cucumber's step "output": shown by dashboards beside the step, apart from its failures
-        tail += f', "output": {json_value(advice)}'
+    # Avertissements: the step's "output", which dashboards show beside the step, apart from its failures.
+    output = f', "output": {json_value(advice)}' if advice else ""
     return (
         f"{_step_head(step['keyword'], step['text'], line)}{_STATUS[step['outcome']]}, "
-        f'"duration": {_nanoseconds(step["duration"])}{tail}}}}}'
+        f'"duration": {_nanoseconds(step["duration"])}{tail}}}{output}}}'
     )
 
 

@@ -94,12 +94,7 @@ def _testcase(scenario: dict[str, Any]) -> str:
     out = [_requirements_line(tuple(scenario["requirements"])), _cached_text(f"Sujet : {scenario['subject']}")]
     out += [_step_line(s["keyword"], s["text"], s["outcome"]) for s in scenario["steps"]]
     # Avertissements (a PEUT found broken): listed in system-out, never a failure of the testcase.
-    out += [
-        _text(f"Avertissement (exigence PEUT, sans effet sur le verdict) : {_describe(f)}")
-        for step in scenario["steps"]
-        for f in step["findings"]
-        if f["outcome"] == _ADVISORY
-    ]
+    out += [_text(_describe(f)) for step in scenario["steps"] for f in step["findings"] if f["outcome"] == _ADVISORY]
     return f"<testcase{case}>{verdict}<system-out>{chr(10).join(out)}</system-out></testcase>"
 
 

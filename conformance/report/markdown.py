@@ -96,7 +96,7 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
         for req, count in advised[:_LISTED]:
             first = next((f for f in req.findings if f.outcome is Outcome.ADVISORY), None)
             detail = f" — {md(first.message)}" if first else ""
-            lines.append(f"- **{md(req.id)}** {md(req.statement)} : {count} avertissement(s){detail}")
+            lines.append(f"- **{md(req.id)}** ({count}) {md(req.statement)}{detail}")
         lines += _more(len(advised))
     if reconciliation:
         lines += ["", f"### Échecs attendus ({len(reconciliation.met)}) — jamais comptés comme conformes", ""]

@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
+from lxml import etree
+from lxml import html as lxml_html
 
-from dui_conformance.model import Finding, Location, Outcome, RunResult, ScenarioResult, StepResult
-from dui_conformance.report import ALL_FORMATS, ReportContext, json_report, write_reports
+from dui_conformance.fixtures import FIXTURES_DIR
+from dui_conformance.model import EXIT_OK, Finding, Location, Outcome, RunResult, ScenarioResult, StepResult, exit_code
+from dui_conformance.report import ALL_FORMATS, SCHEMA_PATH, ReportContext, json_report, write_reports
 from dui_conformance.requirements.catalogue import Catalogue, Requirement
 from dui_conformance.results import RunCollector
+from dui_conformance.runner import Execution, execute
+from dui_conformance.settings import OFFLINE, RunSettings
 
 CATALOGUE = Catalogue(
     [
@@ -248,3 +255,46 @@ def test_evidence_packs_the_written_files(failing_run, tmp_path):
         "index.html",
         "summary.md",
     ]
+
+
+@pytest.fixture(scope="module")
+def advised(tmp_path_factory) -> tuple[RunResult, Path]:
+    """The engine on a valid DLU and on the same DLU whose RPPS and SIRET keys are wrong (DMP-55, a PEUT), every
+    report written."""
+    documents = [FIXTURES_DIR / "cda" / "dmp" / name for name in ("dlu-valide.xml", "dmp-55-cles-fausses.xml")]
+    run = execute(Execution(RunSettings(mode="check", inputs=[str(p) for p in documents], phases=[OFFLINE]), jobs=1))
+    out = tmp_path_factory.mktemp("avertissements")
+    write_reports(run, out)
+    return run, out
+
+
+def test_a_broken_peut_is_an_avertissement_apart_from_failures_in_every_report(advised):
+    """Issue 17: advisory findings were listed as failures. A PEUT found broken is an avertissement: the verdict and
+    the exit code ignore it, and every report shows it apart from the failures."""
+    run, out = advised
+    assert run.verdict == "conforme" and exit_code(run) == EXIT_OK
+    dmp55 = next(r for r in run.requirements if r.id == "DMP-55")
+    assert dmp55.outcome is Outcome.ADVISORY and not dmp55.blocking
+    assert [f.outcome for f in dmp55.findings if f.outcome is not Outcome.PASS] == [Outcome.ADVISORY] * 2
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert report["counts"]["advisory"] == 1 and report["counts"]["fail"] == 0
+    peut = {r["id"] for r in report["requirements"] if r["level"] == "PEUT"}
+    findings = [f for s in report["scenarios"] for step in s["steps"] for f in step["findings"]]
+    assert not [f for f in findings if f["outcome"] == "fail"]
+    assert {f["requirement"] for f in findings if f["outcome"] == "advisory"} == {"DMP-55"} <= peut
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "### Avertissements (2) — exigences PEUT, hors échecs" in summary and "- **DMP-55** (2)" in summary
+    assert "! avertissement |" in summary and "bloquantes non conformes" not in summary
+    page = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
+    assert [li.get("data-exigence") for li in page.xpath("//section[@id='avertissements']//li")] == ["DMP-55"]
+    assert not page.xpath("//section[@id='bloquants']//article[@data-exigence='DMP-55']")
+    junit = etree.parse(str(out / "junit.xml"))
+    assert not junit.xpath("//failure") and junit.getroot().get("failures") == "0"
+    advice = [t for t in junit.xpath("//system-out/text()") if "[DMP-55] avertissement" in t]
+    assert len(advice) == 1 and advice[0].count("[DMP-55] avertissement") == 2
+    steps = [s for f in json.loads((out / "cucumber.json").read_text()) for e in f["elements"] for s in e["steps"]]
+    assert "failed" not in {s["result"]["status"] for s in steps}
+    assert [len(s["output"]) for s in steps if "output" in s] == [2]
+    with zipfile.ZipFile(out / "evidence.zip") as pack:
+        assert json.loads(pack.read("MANIFEST.json"))["execution"]["avertissements"] == 2
