@@ -45,6 +45,13 @@ def test_demo_on_the_correct_reference_dui_is_conformant(cli):
         r["id"] for r in report["requirements"] if r["outcome"] == "not_run" and r["service"] in ("INS", "DMP", "PSC")
     ]
     assert not_run == [], "la démonstration évalue toutes les exigences INS, DMP et PSC"
+    # Issue 17: a service tile « non concluant » under a profile « conforme ». One rule for tiles and the whole run.
+    tiles = (run.report_dir / "summary.md").read_text().split("\n\n")[2]  # the first table: tiles per profile
+    table = [line.strip("|").split("|") for line in tiles.splitlines()[2:]]
+    whole = next(row for row in table if "**Ensemble**" in row[0])
+    for column, verdict in enumerate(whole[1:], start=1):
+        if "non concluant" not in verdict:
+            assert not [row[0] for row in table if "non concluant" in row[column]], (column, table)
 
 
 @pytest.mark.parametrize("defect", sorted(set(DEFECTS) - set(PSC_DEFECTS)))
