@@ -60,6 +60,7 @@ console = Console(file=sys.stderr)
 _STYLE = {
     Outcome.PASS: "green",
     Outcome.FAIL: "bold red",
+    Outcome.ADVISORY: "cyan",
     Outcome.SKIP: "yellow",
     Outcome.OMIT: "dim",
     Outcome.ERROR: "bold magenta",
@@ -619,16 +620,20 @@ def _summary(run: RunResult) -> None:
     table = Table(title=f"Exigences évaluées — profil {run.profile}", show_lines=False)
     for column in ("Exigence", "Résultat", "Bloquante", "Constatations"):
         table.add_column(column)
+    advice = 0
     for req in run.requirements:
         if req.outcome is Outcome.NOT_RUN:
             continue
         counts = outcome_counts(req.findings)  # spooled findings of a large run are counted, not read again
         bad, total = counts[Outcome.FAIL] + counts[Outcome.ERROR], sum(counts.values())
+        advice += counts[Outcome.ADVISORY]  # a PEUT's: never a failure, counted apart
+        noted = f" dont {bad} en échec" if bad else ""
+        noted += f" dont {counts[Outcome.ADVISORY]} avertissement(s)" if counts[Outcome.ADVISORY] else ""
         table.add_row(
             req.id,
             f"[{_STYLE[req.outcome]}]{req.outcome.label}[/]",
             "oui" if req.blocking else "non",
-            f"{total} dont {bad} en échec" if bad else str(total),
+            f"{total}{noted}",
         )
     console.print(table)
     colour = {"conforme": "green", "non conforme": "red", "non concluant": "yellow"}.get(run.verdict, "magenta")
@@ -638,6 +643,10 @@ def _summary(run: RunResult) -> None:
         f"{len(run.blocking_undecided)} bloquante(s) non décidée(s), "
         f"{len(run.harness_errors)} erreur(s) du harnais)."
     )
+    if advice:
+        console.print(
+            f"{advice} avertissement(s) : exigences PEUT, comptées à part des échecs, sans effet sur le verdict."
+        )
     if not run.evaluated_service and not run.harness_errors:
         console.print("Aucune exigence bloquante d'un service socle n'a été évaluée : verdict non concluant.")
     blocking = run.blocking_failures

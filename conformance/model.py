@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
-SCHEMA_VERSION = "1.0"
+# 1.1: the outcome « avertissement » (``advisory``), a broken PEUT requirement, and its count in ``counts``.
+SCHEMA_VERSION = "1.1"
 
 # Exit codes of the command line, as Inferno's (the README lists them).
 EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
@@ -46,6 +47,7 @@ class Outcome(StrEnum):
 
     PASS = "pass"  # the rule was checked and holds
     FAIL = "fail"  # the rule was checked and is broken
+    ADVISORY = "advisory"  # a PEUT rule was checked and is broken: advice, never a failure (see graded)
     SKIP = "skip"  # not enough data to decide
     OMIT = "omit"  # the rule does not apply to this input
     ERROR = "error"  # the harness itself failed
@@ -59,6 +61,7 @@ class Outcome(StrEnum):
 _LABELS = {
     Outcome.PASS: "conforme",
     Outcome.FAIL: "non conforme",
+    Outcome.ADVISORY: "avertissement",
     Outcome.SKIP: "données insuffisantes",
     Outcome.OMIT: "non applicable",
     Outcome.ERROR: "erreur du harnais",
@@ -67,14 +70,16 @@ _LABELS = {
 
 _BY_VALUE = {o.value: o for o in Outcome}  # from_dict: a dict lookup, not Enum.__call__ (large spooled runs)
 
-# Higher wins when outcomes are combined: one failure outweighs any number of passes.
+# Higher wins when outcomes are combined: one failure outweighs any number of passes; a broken PEUT, known,
+# outweighs an undecided check as a failure does, and never a failure.
 _PRIORITY = {
     Outcome.NOT_RUN: 0,
     Outcome.OMIT: 1,
     Outcome.PASS: 2,
     Outcome.SKIP: 3,
-    Outcome.FAIL: 4,
-    Outcome.ERROR: 5,
+    Outcome.ADVISORY: 4,
+    Outcome.FAIL: 5,
+    Outcome.ERROR: 6,
 }
 
 
@@ -164,6 +169,19 @@ def omitted(requirement: str, message: str, location: Location = Location(), evi
 
 def errored(requirement: str, message: str, location: Location = Location(), evidence: str | None = None) -> Finding:
     return Finding(requirement, Outcome.ERROR, message, location, evidence)
+
+
+ADVISORY_LEVEL = "PEUT"  # the catalogue level whose breach is advice (requirements/catalogue.py: LEVELS)
+
+
+def graded(finding: Finding, level: str) -> Finding:
+    """The finding as its requirement's level makes it: a PEUT is advice, so its breach is an avertissement, never
+    a failure (it can neither fail a step, nor block, nor change the verdict or the exit code). The one place an
+    outcome follows the level: checks say what they found, the catalogue says what it weighs
+    (:meth:`~dui_conformance.requirements.Catalogue.grade`)."""
+    if finding.outcome is Outcome.FAIL and level == ADVISORY_LEVEL:
+        return Finding(finding.requirement, Outcome.ADVISORY, finding.message, finding.location, finding.evidence)
+    return finding
 
 
 def outcome_of(findings: Iterable[Finding]) -> Outcome:
@@ -407,17 +425,29 @@ def evaluated_service(requirements: Iterable[RequirementResult]) -> bool:
     return any(r.blocking and r.service != "GEN" and r.outcome in (Outcome.PASS, Outcome.FAIL) for r in requirements)
 
 
-def verdict_of(requirements: list[RequirementResult], harness_errors: bool, interrupted: bool) -> str:
+NOT_JUDGED = "non concluant"  # the verdict of a run that judged no service (see verdict_of)
+
+
+def verdict_of(
+    requirements: list[RequirementResult], harness_errors: bool, interrupted: bool, unjudged: str = NOT_JUDGED
+) -> str:
     """interrompu > erreur (the harness broke) > non conforme (a blocking requirement fails) > non concluant
-    (a blocking requirement undecided, or no service judged) > conforme."""
+    (a blocking requirement undecided) > ``unjudged`` (no blocking requirement of a service socle decided)
+    > conforme. Avertissements (a PEUT found broken) never count.
+
+    The one rule for a run and for a service tile of the readiness report (``requirements`` restricted to the
+    service): a run that judged no service is *non concluant*; a service the run did not judge is *non couvert*
+    (``unjudged``), never *non concluant* under a run that is *conforme*."""
     if interrupted:
         return "interrompu"
     if harness_errors:
         return "erreur"
     if blocking_failures(requirements):
         return "non conforme"
-    if blocking_undecided(requirements) or not evaluated_service(requirements):
+    if blocking_undecided(requirements):
         return "non concluant"
+    if not evaluated_service(requirements):
+        return unjudged
     return "conforme"
 
 

@@ -32,7 +32,7 @@ from .execution.plan import (
 )
 from .inputs import KIND_LABELS, InputDocument, load, run_documents
 from .model import Outcome, ScenarioResult, StepResult, outcome_of
-from .requirements.catalogue import ID_PATTERN
+from .requirements.catalogue import ID_PATTERN, run_catalogue
 from .settings import ALL_KINDS, LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
 
 SELECTION_REASON = "hors des exigences demandées (--exigence)"  # read back from a report by ``verifier``
@@ -161,7 +161,8 @@ def document(exported_document: str, settings: RunSettings) -> InputDocument:
 @pytest.fixture
 def verdict(request: pytest.FixtureRequest) -> Verdict:
     item = request.node
-    return Verdict(lambda: item.stash.get(_step_key, None))
+    catalogue = run_catalogue(tuple(item.config.stash[_settings_key].catalogue_dirs))
+    return Verdict(lambda: item.stash.get(_step_key, None), catalogue)
 
 
 # --- building ScenarioResult from pytest-bdd hooks ----------------------------------------
@@ -228,7 +229,8 @@ def _audit_live(request, result: ScenarioResult) -> None:
     except pytest.FixtureLookupError:
         return
     audit = getattr(env, "audit", None)
-    findings = audit() if audit is not None else []
+    settings = request.config.stash[_settings_key]
+    findings = run_catalogue(tuple(settings.catalogue_dirs)).grade(audit()) if audit is not None else []
     if findings:
         result.steps.append(StepResult(keyword="Et", text=AUDIT_STEP, outcome=outcome_of(findings), findings=findings))
 

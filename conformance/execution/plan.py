@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 from ..inputs import InputDocument, load
 from ..model import Finding, Outcome, ScenarioResult, StepResult, outcome_of
-from ..requirements.catalogue import ID_PATTERN
+from ..requirements.catalogue import ID_PATTERN, Catalogue, run_catalogue
 from ..settings import ALL_KINDS, FEATURES_DIR, FEATURES_PACKAGE, OFFLINE, RunSettings
 
 STEP_PACKAGE = f"{FEATURES_PACKAGE}.steps"
@@ -43,21 +43,25 @@ class Judged(AssertionError):
 
 
 class Verdict:
-    """How a step hands findings to the harness; ``current_step`` gives the step being run."""
+    """How a step hands findings to the harness; ``current_step`` gives the step being run. Findings are
+    graded by the run's ``catalogue`` on the way in: a broken PEUT is an avertissement, which never fails the
+    step (its scenario goes on)."""
 
-    def __init__(self, current_step: Callable[[], StepResult | None]):
+    def __init__(self, current_step: Callable[[], StepResult | None], catalogue: Catalogue):
         self._current_step = current_step
+        self._catalogue = catalogue
 
     def record(self, findings: list[Finding]) -> list[Finding]:
         step = self._current_step()
         if step is None:
             raise RuntimeError("verdict utilisé hors d'une étape Gherkin")
+        findings = self._catalogue.grade(findings)
         step.findings.extend(findings)
         return findings
 
     def judge(self, findings: list[Finding]) -> list[Finding]:
         """Record, then fail the step if any finding fails or errs."""
-        self.record(findings)
+        findings = self.record(findings)
         if not findings:
             raise RuntimeError("une vérification n'a produit aucune constatation")
         bad = [f for f in findings if f.outcome in (Outcome.FAIL, Outcome.ERROR)]
@@ -306,7 +310,7 @@ def _run_scenario(
         "document": document,
         "exported_document": document.path,
         "settings": settings,
-        "verdict": Verdict(lambda: current[-1] if current else None),
+        "verdict": Verdict(lambda: current[-1] if current else None, run_catalogue(tuple(settings.catalogue_dirs))),
     }
     for step in planned.steps:
         if step.function is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..model import Outcome
 from .eligibility import MET, NOT_EVALUATED, UNMET, Condition
 from .files import InputError, load, schema_errors
 from .french import SERVICES
@@ -29,7 +30,7 @@ REPORT_SCHEMA = {
                     "id": {"type": "string"},
                     "service": {"type": "string"},
                     "blocking": {"type": "boolean"},
-                    "outcome": {"enum": ["pass", "fail", "skip", "omit", "error", "not_run"]},
+                    "outcome": {"enum": [o.value for o in Outcome]},
                 },
             },
         },

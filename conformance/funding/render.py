@@ -1,10 +1,14 @@
-"""Human-readable output of ``financement`` (French, rich), from the same dicts as ``--format json``."""
+"""Human-readable output of ``financement`` (French, rich), from the same dicts as ``--format json``.
+
+Rich reads brackets as markup: every text that comes from the inputs (names, FINESS, labels, reasons, rule texts) is
+escaped, so that « [bold]x[/bold] » or « dui-conformance[distribue] » prints as written."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import french as fr
@@ -43,41 +47,45 @@ def _parameter_value(parameter: dict[str, Any]) -> str:
     value = parameter["valeur"]
     if value is None:
         return "–"
-    return {"part": fr.pct, "euros": euros}.get(parameter["type"], lambda v: str(int(v)))(value)
+    return escape({"part": fr.pct, "euros": euros}.get(parameter["type"], lambda v: str(int(v)))(value))
 
 
 def _computed(result: dict[str, Any]) -> str:
     """The project's amount, a range when the ARS's choice decides it, or why it is undetermined."""
     if result["fourchette"]:
-        return f"de {euros(result['fourchette']['min'])} à {euros(result['fourchette']['max'])} (choix de l'ARS)"
+        low, high = euros(result["fourchette"]["min"]), euros(result["fourchette"]["max"])
+        return escape(f"de {low} à {high} (choix de l'ARS)")
     if result["montant_calcule"] is None:
         return "non déterminé (paramètres à renseigner)"
-    return euros(result["montant_calcule"])
+    return escape(euros(result["montant_calcule"]))
 
 
 def show_funding(console: Console, result: dict[str, Any]) -> None:
     grappe, campaign = result["grappe"], result["campagne"]
     solution = grappe["solution"]
-    console.rule(f"[bold]{grappe['nom']}")
+    console.rule(f"[bold]{escape(grappe['nom'])}")
     other = (
-        f" — le fichier de grappe déclare une autre campagne ; la grappe est évaluée selon « {campaign['titre']} »"
+        " — le fichier de grappe déclare une autre campagne ; la grappe est évaluée selon "
+        f"« {escape(campaign['titre'])} »"
         if grappe["campagne_declaree"] != campaign["id"]
         else ""
     )
     console.print(
-        f"Campagne : [bold]{campaign['titre']}[/] (jeu de règles du {fr.date_fr(campaign['version'])}){other}."
+        f"Campagne : [bold]{escape(campaign['titre'])}[/] (jeu de règles du {escape(fr.date_fr(campaign['version']))})"
+        f"{other}."
     )
     period = f" ; {result['detail']['periode']}" if result["detail"]["periode"] else ""
     console.print(
-        f"Projet : {fr.PARTS[grappe['type_projet']]} ; territoire déclaré : {fr.territory(grappe['territoire'])}"
-        f"{period} ; "
-        f"solution {solution['nom']} {solution['version']} ({solution['editeur']})."
+        escape(
+            f"Projet : {fr.PARTS[grappe['type_projet']]} ; territoire déclaré : {fr.territory(grappe['territoire'])}"
+            f"{period} ; solution {solution['nom']} {solution['version']} ({solution['editeur']})."
+        )
     )
     if result["eligible"]:
         console.print(f"Verdict : [bold green]ÉLIGIBLE[/] — montant total : [bold]{_computed(result)}[/]")
     else:
         console.print(
-            f"Verdict : [bold red]NON ÉLIGIBLE[/] — montant total : [bold]{euros(0)}[/] "
+            f"Verdict : [bold red]NON ÉLIGIBLE[/] — montant total : [bold]{escape(euros(0))}[/] "
             f"(montant calculé si éligible : {_computed(result)})"
         )
 
@@ -86,7 +94,9 @@ def show_funding(console: Console, result: dict[str, Any]) -> None:
         rules.add_column(column, overflow="fold")
     order = {"non_respectee": 0, "refus_partiel": 1, "a_verifier": 2, "respectee": 3, "non_applicable": 4}
     for reason in sorted(result["raisons"], key=lambda r: order[r["statut"]]):
-        rules.add_row(reason["titre"], _status(reason["statut"]), reason["message"], reason["source"])
+        rules.add_row(
+            escape(reason["titre"]), _status(reason["statut"]), escape(reason["message"]), escape(reason["source"])
+        )
     console.print(rules)
 
     if result["parametres"]:
@@ -95,11 +105,11 @@ def show_funding(console: Console, result: dict[str, Any]) -> None:
             parameters.add_column(column, overflow="fold")
         for parameter in result["parametres"]:
             parameters.add_row(
-                parameter["libelle"],
+                escape(parameter["libelle"]),
                 _parameter_value(parameter),
                 PARAMETER_STATUS[parameter["statut"]],
-                parameter["pourquoi"],
-                parameter["origine"] or "–",
+                escape(parameter["pourquoi"]),
+                escape(parameter["origine"] or "–"),
             )
         console.print(parameters)
 
@@ -109,28 +119,35 @@ def show_funding(console: Console, result: dict[str, Any]) -> None:
     for og in result["detail"]["organismes"]:
         size = f" ({og['esms_geres']} ESMS{', petit' if og['petit'] else ''})" if og["esms_geres"] else ""
         holder = " — porteur" if og["porteur"] else ""
-        detail.add_row(f"[bold]{og['nom']}[/]{size}{holder}", "", "", "", f"[bold]{euros(og['montant'])}[/]", "")
+        detail.add_row(
+            f"[bold]{escape(og['nom'])}[/]{size}{holder}", "", "", "", f"[bold]{escape(euros(og['montant']))}[/]", ""
+        )
         for esms in og["esms"]:
             parts = "\n".join(
-                f"{p['libelle']} : "
+                f"{escape(p['libelle'])} : "
                 + (
-                    euros(p["montant"]) + (" si l'ARS le retient (plafond)" if p["choix_ars"] else "")
+                    escape(euros(p["montant"])) + (" si l'ARS le retient (plafond)" if p["choix_ars"] else "")
                     if p["accordee"]
-                    else f"[red]refusée[/] ({p['motif']})"
+                    else f"[red]refusée[/] ({escape(p['motif'])})"
                 )
                 for p in esms["parts"]
             )
             usage = _status(esms["usage"]["statut"]) if esms["usage"] else "–"
             detail.add_row(
-                f"  {esms['nom']}", esms["finess"], esms["region"] or "?", parts, euros(esms["montant"]), usage
+                escape(f"  {esms['nom']}"),
+                escape(esms["finess"]),
+                escape(esms["region"] or "?"),
+                parts,
+                escape(euros(esms["montant"])),
+                usage,
             )
     for part in result["detail"]["accompagnement"]:
         detail.add_row(
-            f"[bold]Accompagnement[/] : {part['libelle']}",
+            f"[bold]Accompagnement[/] : {escape(part['libelle'])}",
             "",
             "",
-            "accordé" if part["accordee"] else f"[red]refusé[/] ({part['motif']})",
-            euros(part["montant"]),
+            "accordé" if part["accordee"] else f"[red]refusé[/] ({escape(part['motif'])})",
+            escape(euros(part["montant"])),
             "",
         )
     console.print(detail)
@@ -138,27 +155,32 @@ def show_funding(console: Console, result: dict[str, Any]) -> None:
     if len(result["detail"]["regions"]) > 1:
         console.print(
             "Répartition entre régions (au nombre d'ESMS) : "
-            + " ; ".join(f"{r['region']} {r['esms']} ESMS, {euros(r['montant'])}" for r in result["detail"]["regions"])
+            + escape(
+                " ; ".join(
+                    f"{r['region']} {r['esms']} ESMS, {euros(r['montant'])}" for r in result["detail"]["regions"]
+                )
+            )
         )
     if result["detail"]["ars_instructrice"]:
-        console.print(f"ARS instructrice : {result['detail']['ars_instructrice']}")
+        console.print(f"ARS instructrice : {escape(result['detail']['ars_instructrice'])}")
 
     tranches = Table(title="Tranches de paiement", show_lines=True)
     for column in ("Tranche", "Part", "Montant", "Statut", "Libérable", "Conditions"):
         tranches.add_column(column, overflow="fold")
     for tranche in result["tranches"]:
-        conditions = "\n".join(f"{_status(c['statut'])} {c['libelle']} : {c['message']}" for c in tranche["conditions"])
+        conditions = "\n".join(
+            f"{_status(c['statut'])} {escape(c['libelle'])} : {escape(c['message'])}" for c in tranche["conditions"]
+        )
         status = _status(tranche["statut"])
         if tranche["statut"] == "a_verifier":
-            status += f"\n[cyan]{euros(tranche['montant_sous_reserve'])} une fois vérifiés par l'ARS :[/] " + ", ".join(
-                fr.CONDITIONS[c].lower() for c in tranche["sous_reserve"]
-            )
+            status += f"\n[cyan]{escape(euros(tranche['montant_sous_reserve']))} une fois vérifiés par l'ARS :[/] "
+            status += escape(", ".join(fr.CONDITIONS[c].lower() for c in tranche["sous_reserve"]))
         tranches.add_row(
-            tranche["libelle"],
-            tranche["part_libelle"],
-            euros(tranche["montant"]),
+            escape(tranche["libelle"]),
+            escape(tranche["part_libelle"]),
+            escape(euros(tranche["montant"])),
             status,
-            euros(tranche["montant_liberable"]),
+            escape(euros(tranche["montant_liberable"])),
             conditions,
         )
     console.print(tranches)
@@ -170,7 +192,7 @@ def show_ranking(console: Console, rows: list[dict[str, Any]], envelope: int | N
     )
     if region:
         title += f", {region}"
-    table = Table(title=title)
+    table = Table(title=escape(title))
     for column in ("Rang", "Grappe", "Déjà financée", "Priorité ARS", "Montant", "Cumul", "Enveloppe"):
         table.add_column(column)
     fits_label = {
@@ -181,15 +203,15 @@ def show_ranking(console: Console, rows: list[dict[str, Any]], envelope: int | N
     for row in rows:
         table.add_row(
             str(row["rang"]) if row["rang"] else "non éligible",
-            row["grappe"],
+            escape(row["grappe"]),
             "oui" if row["deja_finance"] else "non",
-            str(row["priorite"] or "–"),
-            euros(row["montant"]),
-            euros(row["cumul"]),
+            escape(str(row["priorite"] or "–")),
+            escape(euros(row["montant"])),
+            escape(euros(row["cumul"])),
             fits_label[row["dans_enveloppe"]] if row["rang"] else "–",
         )
     console.print(table)
     console.print(
         "Priorité aux grappes jamais financées, puis rang donné par l'ARS, puis ordre des fichiers"
-        + (f" — {rule}." if rule else ".")
+        + (f" — {escape(rule)}." if rule else ".")
     )

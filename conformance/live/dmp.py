@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -20,6 +20,7 @@ from ..decides import decides
 from ..exchanges import Exchange
 from ..ins.fhir_patient import ins_identifiers
 from ..model import Finding, Location, Outcome, failed, omitted, passed, skipped
+from ..requirements.catalogue import grade
 from ..xds import ebrim, parse_mtom, read_submission
 from ..xds.dmp_requests import ITI18, ITI41, ITI43, check_query, check_retrieve, check_submission
 from ..xds.mtom import MtomProblem
@@ -179,7 +180,7 @@ def check_single_submission(run: FeedRun) -> list[Finding]:
     if e.data.get("status") != "Success":
         codes = ", ".join(err["code"] for err in e.data.get("errors", []))
         return [failed("DMP-60", f"Soumission refusée par le DMP ({codes}).", where, codes)]
-    out = []
+    out, advice = [], []
     entry_patient = read_patient_id(e) or ""
     if not run.ins or not entry_patient.startswith(f"{run.ins}^^^"):
         out.append(
@@ -197,19 +198,24 @@ def check_single_submission(run: FeedRun) -> list[Finding]:
         except XmlProblem as problem:
             out.append(failed("DMP-60", f"Document transmis illisible : {problem.message}", where))
             continue
-        out += [
-            failed(
-                "DMP-60",
-                f"Document CDA transmis non conforme — [{f.requirement}] {f.message}",
-                Location(f.location.file, f.location.xpath, f.location.line, e.id),
-                f.requirement,
-            )
-            for f in check_cda(cda, _cda_context())
-            if f.outcome in (Outcome.FAIL, Outcome.ERROR)
-        ]
+        for f in grade(check_cda(cda, _cda_context())):  # a PEUT's advice keeps its own id, never fails DMP-60
+            at = Location(f.location.file, f.location.xpath, f.location.line, e.id)
+            if f.outcome is Outcome.ADVISORY:
+                advice.append(replace(f, location=at))
+            elif f.outcome in (Outcome.FAIL, Outcome.ERROR):
+                out.append(
+                    failed(
+                        "DMP-60",
+                        f"Document CDA transmis non conforme — [{f.requirement}] {f.message}",
+                        at,
+                        f.requirement,
+                    )
+                )
     if not run.documents:
         out.append(failed("DMP-60", "Le DMP n'a enregistré aucun document pour cette soumission.", where))
-    return out or [passed("DMP-60", "Une soumission ITI-41 acceptée, pour l'INS du résident, CDA conforme.", where)]
+    return (
+        out or [passed("DMP-60", "Une soumission ITI-41 acceptée, pour l'INS du résident, CDA conforme.", where)]
+    ) + advice
 
 
 def read_patient_id(exchange: Exchange) -> str | None:

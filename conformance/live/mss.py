@@ -19,6 +19,7 @@ from ..model import Finding, Location, Outcome, failed, passed
 from ..mss import check_message_data, is_mdn, mss_members, parse_message
 from ..mss.mdn import check_mdn
 from ..mss.submission import is_acknowledgement, message_findings
+from ..requirements.catalogue import grade
 from ..xds.build import xdm_package
 from ..xmlsafe import parse_xml
 
@@ -49,9 +50,11 @@ def check_sent(exchanges: list[Exchange], recipient: str) -> list[Finding]:
     arrived = [e for e in sent_to(exchanges, recipient) if e.operation == "envoi" and not is_acknowledgement(e)]
     if not arrived:
         return [failed("MSS-20", f"Aucun message du DUI n'a atteint l'opérateur MSSanté pour {recipient}.")]
-    out = []
+    out, advice = [], []
     for exchange in arrived:
-        bad = [f for f in message_findings(exchange) if f.outcome is Outcome.FAIL]
+        found = grade(message_findings(exchange))  # a PEUT's advice keeps its own id, never fails MSS-20
+        advice += [f for f in found if f.outcome is Outcome.ADVISORY]
+        bad = [f for f in found if f.outcome is Outcome.FAIL]
         out += [
             failed("MSS-20", f"Message envoyé non conforme ({f.requirement}) : {f.message}", _where(exchange))
             for f in bad
@@ -73,7 +76,7 @@ def check_sent(exchanges: list[Exchange], recipient: str) -> list[Finding]:
                     _where(exchange),
                 )
             )
-    return out
+    return out + advice
 
 
 @decides("MSS-21")

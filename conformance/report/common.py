@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..expectations import Expectation
-from ..model import Location, Outcome, RunResult
+from ..model import Location, Outcome, RequirementResult, RunResult
 from ..requirements import Catalogue
+from ..results import outcome_counts
 from .readiness import Readiness, assess
 
 LABELS = {o.value: o.label for o in Outcome}  # outcome value → French label, for writers working on JSON data
@@ -18,6 +19,13 @@ def describe_finding(finding: dict[str, Any]) -> str:
     where = Location(finding["file"], finding["xpath"], finding["line"], finding["exchange"]).describe()
     text = f"[{finding['requirement']}] {LABELS[finding['outcome']]} : {finding['message']}"
     return text + f" ({where})" if where else text
+
+
+def advisories(run: RunResult) -> list[tuple[RequirementResult, int]]:
+    """Each requirement with avertissements (a PEUT found broken), with how many: every report lists them apart
+    from the failures, and they never weigh on the verdict."""
+    found = ((r, outcome_counts(r.findings)[Outcome.ADVISORY]) for r in run.requirements)
+    return [(r, n) for r, n in found if n]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .json_report import dumps_line
 
 _STATUS = {  # by outcome value, as JSON
     "pass": '"passed"',
+    "advisory": '"passed"',  # a PEUT found broken: never a failure; its findings are the step's "output"
     "fail": '"failed"',
     "error": '"failed"',
     "skip": '"skipped"',
@@ -30,6 +31,7 @@ _STATUS = {  # by outcome value, as JSON
 }
 _MATCH = '{"location": "dui-conformance"}'
 _REPORTED = {"fail", "error", "skip"}  # outcomes whose findings a step's error message lists
+_ADVISORY = Outcome.ADVISORY.value
 
 
 @lru_cache(maxsize=4096)  # the same scenario names and tags recur in every document
@@ -65,9 +67,12 @@ def _step_head(keyword: str, text: str, line: int) -> str:
 def _step(step: dict[str, Any], line: int) -> str:
     message = _error_message(step)
     tail = f', "error_message": {json_value(message)}' if message else ""
+    advice = [describe_finding(f) for f in step["findings"] if f["outcome"] == _ADVISORY]
+    # Avertissements: the step's "output", which dashboards show beside the step, apart from its failures.
+    output = f', "output": {json_value(advice)}' if advice else ""
     return (
         f"{_step_head(step['keyword'], step['text'], line)}{_STATUS[step['outcome']]}, "
-        f'"duration": {_nanoseconds(step["duration"])}{tail}}}}}'
+        f'"duration": {_nanoseconds(step["duration"])}{tail}}}{output}}}'
     )
 
 

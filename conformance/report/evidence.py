@@ -27,7 +27,7 @@ from ..inputs import discover
 from ..model import SCHEMA_VERSION, RequirementResult, RunResult, ScenarioResult
 from ..redact import redact
 from ..results import ScenarioLog
-from .common import ReportContext
+from .common import ReportContext, advisories
 from .html import render_html
 from .json_report import dumps, write_json
 from .markdown import render_markdown
@@ -138,6 +138,7 @@ def write_evidence(
                 "debut": safe.started,
                 "fin": safe.finished,
                 "verdict": safe.verdict,
+                "avertissements": sum(n for _, n in advisories(safe)),  # PEUT found broken: apart from failures
             },
             "artefacts": safe.artefacts,
             "attendus": [asdict(e) for e in context.expectations or []],

@@ -27,8 +27,8 @@ from ..inputs import KIND_LABELS
 from ..model import SCHEMA_VERSION, Finding, Outcome, RequirementResult, RunResult
 from ..requirements.catalogue import PROFILES
 from ..results import Spool
-from .common import ReportContext
-from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label
+from .common import ReportContext, advisories
+from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, shown_outcomes
 from .readiness import LIVE_SUBJECT, Readiness, correction, document_key
 
 # Evidence excerpts are shown for the first findings of each requirement, cut to a readable
@@ -73,6 +73,7 @@ _SCRIPT = """
 _COLOURS = {
     Outcome.PASS: "#2e7d32",
     Outcome.FAIL: "#c62828",
+    Outcome.ADVISORY: "#1565c0",
     Outcome.SKIP: "#b59a00",
     Outcome.OMIT: "#9e9e9e",
     Outcome.ERROR: "#e65100",
@@ -242,6 +243,7 @@ def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
         evaluated = sum(1 for row in rows if row["req"].outcome not in (Outcome.NOT_RUN,))
         requirements.append({"code": code, "rows": rows, "evaluated": evaluated})
 
+    advised = advisories(run)
     digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
     failures = _exchange_failures(run)
     yield from _ENV.get_template("index.html.j2").generate(
@@ -250,7 +252,9 @@ def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
         profiles=PROFILES,
         verdict=run.verdict,
         counts=run.counts(),
-        outcomes=list(Outcome),
+        outcomes=shown_outcomes(bool(advised)),
+        advised=[(r, n, next((f for f in r.findings if f.outcome is Outcome.ADVISORY), None)) for r, n in advised],
+        advised_total=sum(n for _, n in advised),
         blocking=[(n, r, correction(r), failing(r.findings)) for n, r in enumerate(blocking)],
         blocking_total=len(run.blocking_failures),
         # Shown, not judged: the verdict (RunResult.verdict) decides what undecided blocking means.

@@ -30,6 +30,7 @@ _ATTRIBUTE = {**_TEXT, '"': "&quot;", "\n": "&#10;", "\t": "&#9;"}
 _MESSAGE_MAX = 1000
 _SKIP_MESSAGES = {o.value: o.label for o in (Outcome.SKIP, Outcome.OMIT, Outcome.NOT_RUN)}
 _BAD = (Outcome.FAIL.value, Outcome.ERROR.value)
+_ADVISORY = Outcome.ADVISORY.value
 
 
 def _escaped(value: object, entities: dict[str, str]) -> str:
@@ -92,6 +93,8 @@ def _testcase(scenario: dict[str, Any]) -> str:
         verdict = _element("skipped", (("message", _SKIP_MESSAGES[outcome]),))
     out = [_requirements_line(tuple(scenario["requirements"])), _cached_text(f"Sujet : {scenario['subject']}")]
     out += [_step_line(s["keyword"], s["text"], s["outcome"]) for s in scenario["steps"]]
+    # Avertissements (a PEUT found broken): listed in system-out, never a failure of the testcase.
+    out += [_text(_describe(f)) for step in scenario["steps"] for f in step["findings"] if f["outcome"] == _ADVISORY]
     return f"<testcase{case}>{verdict}<system-out>{chr(10).join(out)}</system-out></testcase>"
 
 

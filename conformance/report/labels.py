@@ -19,12 +19,19 @@ PROFILE_LABELS = {"bac-a-sable": "bac à sable", "recette": "recette", "homologa
 OUTCOME_SYMBOLS = {
     Outcome.PASS: "✔",
     Outcome.FAIL: "✘",
+    Outcome.ADVISORY: "!",
     Outcome.SKIP: "?",
     Outcome.OMIT: "–",
     Outcome.ERROR: "⚠",
     Outcome.NOT_RUN: "·",
 }
 VERDICT_SYMBOLS = {"conforme": "✔", "non conforme": "✘", "non concluant": "?", "erreur": "⚠"}
+
+
+def shown_outcomes(advice: bool) -> list[Outcome]:
+    """The outcome columns of a report: every outcome, and « avertissement » only when the run has one
+    (``advice``; a run without a broken PEUT keeps the report it had)."""
+    return [o for o in Outcome if advice or o is not Outcome.ADVISORY]
 
 
 def service_label(code: str) -> str:

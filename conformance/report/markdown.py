@@ -10,8 +10,8 @@ import re
 from ..expectations import reconcile
 from ..model import Outcome, RunResult
 from ..requirements.catalogue import PROFILES
-from .common import ReportContext
-from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, service_order
+from .common import ReportContext, advisories
+from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, service_order, shown_outcomes
 from .readiness import correction
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")  # inline syntax only: values never start a line
@@ -57,14 +57,16 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
         + " | ".join(f"**{_verdict(readiness.verdicts[p])}**" for p in [run.profile, *others])
         + " |"
     )
+    advised = advisories(run)
+    shown = shown_outcomes(bool(advised))
     lines += [
         "",
-        "| Service | " + " | ".join(f"{OUTCOME_SYMBOLS[o]} {o.label}" for o in Outcome) + " |",
-        "|---|" + "---:|" * len(Outcome),
+        "| Service | " + " | ".join(f"{OUTCOME_SYMBOLS[o]} {o.label}" for o in shown) + " |",
+        "|---|" + "---:|" * len(shown),
     ]
     for service in service_order({r.service for r in run.requirements}):
         outcomes = [r.outcome for r in run.requirements if r.service == service]
-        lines.append(f"| {md(service_label(service))} | " + " | ".join(str(outcomes.count(o)) for o in Outcome) + " |")
+        lines.append(f"| {md(service_label(service))} | " + " | ".join(str(outcomes.count(o)) for o in shown) + " |")
     reconciliation = reconcile(run, context.expectations) if context.expectations is not None else None
     blocking = reconciliation.unexpected if reconciliation else run.blocking_failures
     if blocking:
@@ -83,6 +85,19 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
             detail = f" — {md(first.message)}" if first else ""
             lines.append(f"- **{md(req.id)}** ({md(req.outcome.label)}) {md(req.statement)}{detail}")
         lines += _more(len(undecided))
+    if advised:
+        total = sum(n for _, n in advised)
+        lines += [
+            "",
+            f"### Avertissements ({total}) — exigences PEUT, hors échecs : sans effet sur le verdict ni sur le code "
+            "de sortie",
+            "",
+        ]
+        for req, count in advised[:_LISTED]:
+            first = next((f for f in req.findings if f.outcome is Outcome.ADVISORY), None)
+            detail = f" — {md(first.message)}" if first else ""
+            lines.append(f"- **{md(req.id)}** ({count}) {md(req.statement)}{detail}")
+        lines += _more(len(advised))
     if reconciliation:
         lines += ["", f"### Échecs attendus ({len(reconciliation.met)}) — jamais comptés comme conformes", ""]
         lines += [

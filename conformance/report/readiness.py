@@ -132,9 +132,9 @@ def _tile(
             verdicts[profile] = NOT_COVERED
         elif prun is None:
             verdicts[profile] = UNDETERMINED
-        else:
+        else:  # the run's rule on the service's requirements; not judged in this profile: « non couvert »
             verdicts[profile] = verdict_of(
-                [r for r in prun.requirements if r.service == code], broken, prun.interrupted
+                [r for r in prun.requirements if r.service == code], broken, prun.interrupted, NOT_COVERED
             )
     return Tile(
         code, service_label(code), bool(evaluated), reason, verdicts, {o.value: counts.get(o.value, 0) for o in Outcome}

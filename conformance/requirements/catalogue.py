@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from ..model import ADVISORY_LEVEL, Finding, graded
+
 PROFILES = ("bac-a-sable", "recette", "homologation")
 SERVICES = ("GEN", "INS", "DMP", "MSS", "PSC", "FIN")
-LEVELS = ("DOIT", "PEUT")
+LEVELS = ("DOIT", ADVISORY_LEVEL)
 ID_PATTERN = re.compile(r"^(GEN|INS|DMP|MSS|PSC|FIN)-\d{2,3}$")
 
 
@@ -74,6 +77,13 @@ class Catalogue:
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def grade(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings as their requirements' levels make them (:func:`~dui_conformance.model.graded`): a broken
+        PEUT is an avertissement. A requirement the catalogue does not know is left as found (the roll-up
+        reports it)."""
+        by_id = self._by_id
+        return [graded(f, by_id[f.requirement].level) if f.requirement in by_id else f for f in findings]
+
 
 def _sort_key(req: Requirement) -> tuple[int, str, int]:
     prefix, number = req.id.split("-")
@@ -113,6 +123,19 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
             raise CatalogueError(f"{path_name} : exigence {req.id} : " + ", ".join(problems))
         out.append(req)
     return out
+
+
+@lru_cache(maxsize=4)
+def run_catalogue(extra_dirs: tuple[str, ...] = ()) -> Catalogue:
+    """:func:`load_catalogue`, read once per process for each set of folders: every step of every document
+    grades its findings with it."""
+    return load_catalogue(extra_dirs)
+
+
+def grade(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings graded by the built-in catalogue (:meth:`Catalogue.grade`), for a check that reports the
+    findings of other checks inside its own requirement: a DOIT wraps their failures, never a PEUT's advice."""
+    return run_catalogue().grade(findings)
 
 
 def load_catalogue(extra_dirs: Sequence[str | Path] = ()) -> Catalogue:

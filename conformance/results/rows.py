@@ -100,8 +100,11 @@ def _document_row(
     return DocumentRow(subject, kind, worst(outcomes, Outcome.SKIP), {k: dict(v) for k, v in cells}, failures)
 
 
-_ROW_ORDER = {
-    o: n for n, o in enumerate((Outcome.ERROR, Outcome.FAIL, Outcome.SKIP, Outcome.PASS, Outcome.OMIT, Outcome.NOT_RUN))
+_ROW_ORDER = {  # the most severe first (model._PRIORITY)
+    o: n
+    for n, o in enumerate(
+        (Outcome.ERROR, Outcome.FAIL, Outcome.ADVISORY, Outcome.SKIP, Outcome.PASS, Outcome.OMIT, Outcome.NOT_RUN)
+    )
 }
 
 

@@ -1,4 +1,7 @@
-"""Human-readable output of ``usage`` (French, rich), from the same dict as ``--format json``."""
+"""Human-readable output of ``usage`` (French, rich), from the same dict as ``--format json``.
+
+Rich reads brackets as markup: every text that comes from the inputs (ESMS names, FINESS, document types, file names,
+reasons, dates, counts) is escaped, so that « [bold]x[/bold] » or « dui-conformance[distribue] » prints as written."""
 
 from __future__ import annotations
 
@@ -16,11 +19,15 @@ ORIGINS = {EVIDENCE: "preuves", DECLARED: "déclaratif"}
 
 
 def _share(value: float | None) -> str:
-    return "–" if value is None else pct(value)
+    return "–" if value is None else escape(pct(value))
 
 
 def _count(value: Any) -> str:
-    return "–" if value is None else str(value)
+    return "–" if value is None else escape(str(value))
+
+
+def _date(value: str) -> str:
+    return escape(date_fr(value))
 
 
 def show_usage(console: Console, result: dict[str, Any]) -> None:
@@ -34,12 +41,12 @@ def show_usage(console: Console, result: dict[str, Any]) -> None:
     console.print(
         f"Cibles : {escape(targets['titre'])} ({escape(targets['fichier'])})"
         + (
-            f", convention {escape(convention['reference'])} du {date_fr(convention['date'])}"
+            f", convention {escape(convention['reference'])} du {_date(convention['date'])}"
             if convention
             else ", aucune convention citée"
         )
         + (
-            f", période du {date_fr(targets['periode']['debut'])} au {date_fr(targets['periode']['fin'])}"
+            f", période du {_date(targets['periode']['debut'])} au {_date(targets['periode']['fin'])}"
             if targets["periode"]
             else ""
         )
@@ -58,7 +65,7 @@ def show_usage(console: Console, result: dict[str, Any]) -> None:
             escape(f"{esms['nom'] or ''} ({esms['finess']})".strip()),
             _share(ind["part_ins_qualifiee"]),
             _share(ind["part_dossiers_actifs"]),
-            dmp,
+            escape(dmp),
             f"{_count(ind['mss_envoyes'])} / {_count(ind['mss_recus'])}",
             _count(ind["connexions_psc"]),
             f"[{style}]{escape(esms['decision_libelle'])}[/] : {escape(esms['motif'])}",
@@ -77,7 +84,9 @@ def show_usage(console: Console, result: dict[str, Any]) -> None:
         f"{_count(ind['connexions_psc'])} connexions PSC."
     )
     if origins:
-        console.print("Origine des valeurs : " + " ; ".join(f"{o} : {', '.join(k)}" for o, k in origins.items()) + ".")
+        console.print(
+            "Origine des valeurs : " + escape(" ; ".join(f"{o} : {', '.join(k)}" for o, k in origins.items())) + "."
+        )
     style = DECISION_STYLE.get(cluster["decision"], "red")
     console.print(
         f"Critère d'usage de la dernière tranche : [bold {style}]{escape(cluster['decision_libelle'])}[/] "
@@ -90,7 +99,7 @@ def _show_sources(console: Console, result: dict[str, Any]) -> None:
     if result["lignes_lues"]:
         outside = len(result["lignes_hors_periode"])
         console.print(
-            f"Déclaratif : {result['lignes_lues']} ligne(s) d'export d'usage lue(s)"
+            f"Déclaratif : {_count(result['lignes_lues'])} ligne(s) d'export d'usage lue(s)"
             + (f", dont {outside} hors de la période évaluée (listées en JSON)" if outside else "")
             + "."
         )
@@ -98,11 +107,11 @@ def _show_sources(console: Console, result: dict[str, Any]) -> None:
     if evidence is None:
         return
     read = ", ".join(f"{n} {what}(s)" for what, n in evidence["lus"].items()) or "aucune pièce"
-    console.print(f"Preuves : {read} lu(s).")
+    console.print(f"Preuves : {escape(read)} lu(s).")
     if evidence["ecartes_par_motif"]:
         console.print("Non comptés (chacun listé avec sa source en JSON) :")
         for reason, count in evidence["ecartes_par_motif"].items():
-            console.print(f"  • {count} — {escape(reason)}")
+            console.print(f"  • {_count(count)} — {escape(reason)}")
 
 
 def _show_definitions(console: Console, definitions: dict[str, Any]) -> None:
@@ -110,7 +119,7 @@ def _show_definitions(console: Console, definitions: dict[str, Any]) -> None:
     for item in definitions["indicateurs"].values():
         how = item["preuves"] or "non calculable à partir des preuves."
         console.print(
-            f"  • {escape(item['libelle'])} ({item['nature']}) — preuves : {escape(how)} "
+            f"  • {escape(item['libelle'])} ({escape(item['nature'])}) — preuves : {escape(how)} "
             f"Déclaratif : {escape(item['declaratif'])}"
         )
         for rule in item["regles"]:

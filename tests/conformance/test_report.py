@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
+from lxml import etree
+from lxml import html as lxml_html
 
-from dui_conformance.model import Finding, Location, Outcome, RunResult, ScenarioResult, StepResult
-from dui_conformance.report import ALL_FORMATS, ReportContext, json_report, write_reports
+from dui_conformance.fixtures import FIXTURES_DIR
+from dui_conformance.model import EXIT_OK, Finding, Location, Outcome, RunResult, ScenarioResult, StepResult, exit_code
+from dui_conformance.report import ALL_FORMATS, SCHEMA_PATH, ReportContext, json_report, write_reports
 from dui_conformance.requirements.catalogue import Catalogue, Requirement
 from dui_conformance.results import RunCollector
+from dui_conformance.runner import Execution, execute
+from dui_conformance.settings import OFFLINE, RunSettings
 
 CATALOGUE = Catalogue(
     [
@@ -164,18 +171,22 @@ def digests(out: Path, spool: bool) -> dict[str, str]:
     return found
 
 
-# The same bytes whether the run was held in memory or spooled.
+# The same bytes whether the run was held in memory or spooled. Changed on purpose (issue 17): report.json and
+# MANIFEST.json by schema 1.1 (the outcome « avertissement », its count in ``counts``, the pack's count of them),
+# index.html by the schema version it shows; index.html and summary.md by the one verdict rule for service tiles
+# (a service no blocking requirement of which was decided in a profile is « non couvert » there, no longer « non
+# concluant »). This run has no avertissement: junit.xml, cucumber.json and findings.jsonl keep their bytes.
 PINNED = {
     "cucumber.json": "9ee9e3161e96442f667f74ce7460ced4349a98a52faa438dec2a4f33e5101654",
-    "evidence.zip/MANIFEST.json": "dfe7efc13b73d8c0b0d97939eeb3d330103ce09d4a84bcc9c3b4f637f5775443",
-    "evidence.zip/index.html": "c38633a38d8c935a75a662d0119a26f6eb2b1827c4236334ac805fc402065d47",
-    "evidence.zip/report.json": "bac69561199ade3cd6cb20fa6264f61637ff588bacb6d8144750346205f3c2e9",
-    "evidence.zip/summary.md": "91e42cedb276aacf7abef249bd6de5cd399c6bd8988a734f7bdf1e7abaee9319",
+    "evidence.zip/MANIFEST.json": "d60a4608f24bc131991d57314b2bd08cc44eb1528d694bd37e0706d456fcca05",
+    "evidence.zip/index.html": "54d220f5660399b53537f43eac4d355958d5066e6474d57c53df75a40334231e",
+    "evidence.zip/report.json": "a22be746ce786d73086b741b08136a20d80abe39718deb05424379f12bc3f040",
+    "evidence.zip/summary.md": "0996f3cf84bf99a803d9d17e36effa04e39a77c60eafb560bb20489b1440b240",
     "findings.jsonl": "1d1555b4d2f9c7d8e43f372e548f6c0b0ffe20738ee991e4bee5200b6ef6316f",
-    "index.html": "c38633a38d8c935a75a662d0119a26f6eb2b1827c4236334ac805fc402065d47",
+    "index.html": "54d220f5660399b53537f43eac4d355958d5066e6474d57c53df75a40334231e",
     "junit.xml": "42bd50d68d4b4ed43bfae51f5cd6691fc40a27c89f224cb89f657bc8bfd50875",
-    "report.json": "bac69561199ade3cd6cb20fa6264f61637ff588bacb6d8144750346205f3c2e9",
-    "summary.md": "91e42cedb276aacf7abef249bd6de5cd399c6bd8988a734f7bdf1e7abaee9319",
+    "report.json": "a22be746ce786d73086b741b08136a20d80abe39718deb05424379f12bc3f040",
+    "summary.md": "0996f3cf84bf99a803d9d17e36effa04e39a77c60eafb560bb20489b1440b240",
 }
 
 
@@ -244,3 +255,46 @@ def test_evidence_packs_the_written_files(failing_run, tmp_path):
         "index.html",
         "summary.md",
     ]
+
+
+@pytest.fixture(scope="module")
+def advised(tmp_path_factory) -> tuple[RunResult, Path]:
+    """The engine on a valid DLU and on the same DLU whose RPPS and SIRET keys are wrong (DMP-55, a PEUT), every
+    report written."""
+    documents = [FIXTURES_DIR / "cda" / "dmp" / name for name in ("dlu-valide.xml", "dmp-55-cles-fausses.xml")]
+    run = execute(Execution(RunSettings(mode="check", inputs=[str(p) for p in documents], phases=[OFFLINE]), jobs=1))
+    out = tmp_path_factory.mktemp("avertissements")
+    write_reports(run, out)
+    return run, out
+
+
+def test_a_broken_peut_is_an_avertissement_apart_from_failures_in_every_report(advised):
+    """Issue 17: advisory findings were listed as failures. A PEUT found broken is an avertissement: the verdict and
+    the exit code ignore it, and every report shows it apart from the failures."""
+    run, out = advised
+    assert run.verdict == "conforme" and exit_code(run) == EXIT_OK
+    dmp55 = next(r for r in run.requirements if r.id == "DMP-55")
+    assert dmp55.outcome is Outcome.ADVISORY and not dmp55.blocking
+    assert [f.outcome for f in dmp55.findings if f.outcome is not Outcome.PASS] == [Outcome.ADVISORY] * 2
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    jsonschema.validate(report, json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert report["counts"]["advisory"] == 1 and report["counts"]["fail"] == 0
+    peut = {r["id"] for r in report["requirements"] if r["level"] == "PEUT"}
+    findings = [f for s in report["scenarios"] for step in s["steps"] for f in step["findings"]]
+    assert not [f for f in findings if f["outcome"] == "fail"]
+    assert {f["requirement"] for f in findings if f["outcome"] == "advisory"} == {"DMP-55"} <= peut
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "### Avertissements (2) — exigences PEUT, hors échecs" in summary and "- **DMP-55** (2)" in summary
+    assert "! avertissement |" in summary and "bloquantes non conformes" not in summary
+    page = lxml_html.fromstring((out / "index.html").read_text(encoding="utf-8"))
+    assert [li.get("data-exigence") for li in page.xpath("//section[@id='avertissements']//li")] == ["DMP-55"]
+    assert not page.xpath("//section[@id='bloquants']//article[@data-exigence='DMP-55']")
+    junit = etree.parse(str(out / "junit.xml"))
+    assert not junit.xpath("//failure") and junit.getroot().get("failures") == "0"
+    advice = [t for t in junit.xpath("//system-out/text()") if "[DMP-55] avertissement" in t]
+    assert len(advice) == 1 and advice[0].count("[DMP-55] avertissement") == 2
+    steps = [s for f in json.loads((out / "cucumber.json").read_text()) for e in f["elements"] for s in e["steps"]]
+    assert "failed" not in {s["result"]["status"] for s in steps}
+    assert [len(s["output"]) for s in steps if "output" in s] == [2]
+    with zipfile.ZipFile(out / "evidence.zip") as pack:
+        assert json.loads(pack.read("MANIFEST.json"))["execution"]["avertissements"] == 2

@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from dui_conformance.mocks.dui import DEFECTS
+from dui_conformance.requirements import load_catalogue
 
 # Relying-party defects touch disjoint scenarios: one demo runs them together (each alone: tests/live_psc), except
 # these, which would hide other defects' failures (or have theirs hidden) there; each runs alone like the others.
@@ -23,8 +24,14 @@ PSC_DEFECTS = sorted(name for name, defect in DEFECTS.items() if defect.services
 pytestmark = pytest.mark.live
 
 
+PEUT = {r.id for r in load_catalogue() if r.level == "PEUT"}
+
+
 def _failing(run) -> set[str]:
-    return {r["id"] for r in run.report["requirements"] if r["outcome"] == "fail"}
+    """The requirements the run finds broken: a DOIT fails, a PEUT is an avertissement (never a failure)."""
+    outcomes = {r["id"]: r["outcome"] for r in run.report["requirements"]}
+    assert not [rid for rid in PEUT if outcomes.get(rid) == "fail"]
+    return {rid for rid, outcome in outcomes.items() if outcome in ("fail", "advisory")}
 
 
 def test_demo_on_the_correct_reference_dui_is_conformant(cli):
@@ -41,6 +48,13 @@ def test_demo_on_the_correct_reference_dui_is_conformant(cli):
         r["id"] for r in report["requirements"] if r["outcome"] == "not_run" and r["service"] in ("INS", "DMP", "PSC")
     ]
     assert not_run == [], "la démonstration évalue toutes les exigences INS, DMP et PSC"
+    # Issue 17: a service tile « non concluant » under a profile « conforme ». One rule for tiles and the whole run.
+    tiles = (run.report_dir / "summary.md").read_text().split("\n\n")[2]  # the first table: tiles per profile
+    table = [line.strip("|").split("|") for line in tiles.splitlines()[2:]]
+    whole = next(row for row in table if "**Ensemble**" in row[0])
+    for column, verdict in enumerate(whole[1:], start=1):
+        if "non concluant" not in verdict:
+            assert not [row[0] for row in table if "non concluant" in row[column]], (column, table)
     assert _oauth_codes_in_clear(run.report_dir) == []
 
 

@@ -60,8 +60,16 @@ def test_blocking_dmp_failure_leaves_conformity_unmet(fx, ruleset, tmp_path):
         ({"DMP-40": ("DMP", True, Outcome.PASS), "MSS-01": ("MSS", True, Outcome.FAIL)}, "non_remplie"),
         ({"DMP-40": ("DMP", True, Outcome.PASS)}, "non_evaluee"),
         ({"DMP-40": ("DMP", True, Outcome.PASS), "MSS-01": ("MSS", True, Outcome.NOT_RUN)}, "non_evaluee"),
+        (
+            {
+                "DMP-40": ("DMP", True, Outcome.PASS),
+                "DMP-55": ("DMP", False, Outcome.ADVISORY),
+                "MSS-01": ("MSS", True, Outcome.PASS),
+            },
+            "remplie",
+        ),
     ],
-    ids=["conforme", "echec-non-bloquant", "echec-mss", "mss-non-couvert", "mss-non-evalue"],
+    ids=["conforme", "echec-non-bloquant", "echec-mss", "mss-non-couvert", "mss-non-evalue", "avertissement"],
 )
 def test_conformity_condition_from_report(ruleset, tmp_path, outcomes, status):
     assert conformity_from_report(_report(tmp_path, outcomes), ruleset.data["conformite"]["services"]).status == status

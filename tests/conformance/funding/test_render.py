@@ -131,3 +131,24 @@ def test_the_readiness_report_funding_block(bounds, tmp_path, index):
     block = html.unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", markup)))  # keeps no-break spaces
     assert result.ruleset.title in block
     assert not _internal_values(block), _internal_values(block)
+
+
+MARKUP = ("[bold]x[/bold]", "'dui-conformance[distribue]'", "[red]Éditeur[/red]", "fin\\")
+
+
+def test_text_from_the_inputs_prints_as_written_never_as_markup(bounds):
+    """Issue 17: rich read brackets in names as markup (« [bold]x[/bold] » printed « x »). Every name, label and
+    reason from the inputs is escaped, in the cluster's output and in the ranking."""
+    cluster = bounds.grappe(3, 2, nom=f"Grappe {MARKUP[0]}")
+    cluster["solution"].update(nom=MARKUP[1], editeur=MARKUP[2])
+    cluster["organismes"][0]["nom"] = f"OG {MARKUP[0]}"
+    cluster["organismes"][1]["nom"] = f"OG {MARKUP[3]}"
+    bounds.esms(cluster)[0]["nom"] = f"ESMS {MARKUP[1]}"
+    result = bounds.judge(cluster)
+    console = Console(file=io.StringIO(), width=400, color_system=None)
+    show_funding(console, result.to_dict())
+    show_ranking(console, rank([result], 1_000_000), 1_000_000, f"région {MARKUP[0]}", f"règle {MARKUP[1]}")
+    text = console.file.getvalue()
+    for hostile in (f"Grappe {MARKUP[0]}", MARKUP[1], MARKUP[2], f"OG {MARKUP[0]}", f"ESMS {MARKUP[1]}", "OG fin\\"):
+        assert hostile in text, hostile
+    assert f"région {MARKUP[0]}" in text and f"règle {MARKUP[1]}." in text

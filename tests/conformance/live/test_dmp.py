@@ -115,3 +115,18 @@ def test_request_checks_fail_on_a_defective_request(operation, requirement, chec
     clean = IntegrationRun("R1", "p", ["u"], DmpAnswer(200, body={}), [right], {"R1": []})
     assert {f.outcome for f in check(clean)} == {Outcome.PASS}
     assert check(IntegrationRun("R1", "p", [], DmpAnswer(200, body={}), [], {}))[0].outcome is Outcome.SKIP
+
+
+def test_dmp60_passes_a_cda_whose_only_defect_is_a_peut_kept_under_its_own_id():
+    """Issue 17: DMP-55 (PEUT: wrong RPPS and SIRET keys) was wrapped into a DMP-60 failure, which blocked and left the
+    scenario's ten other requirements « non évaluée ». It is an avertissement under DMP-55, at the exchange."""
+    data = (DLU.parent / "dmp-55-cles-fausses.xml").read_bytes()
+    sent = _exchange(1, "ITI-41", *iti41_request([(data, expected_entry(parse_xml(data, "dlu"), data, "test"))]))
+    sent.data["status"] = "Success"
+    findings = check_single_submission(FeedRun("R1", "248055145412365", True, OK, [sent], {"urn:uuid:x": data}))
+    assert [(f.requirement, f.outcome) for f in findings] == [
+        ("DMP-60", Outcome.PASS),
+        ("DMP-55", Outcome.ADVISORY),
+        ("DMP-55", Outcome.ADVISORY),
+    ]
+    assert {f.location.exchange for f in findings} == {"dmp-0001"}

@@ -14,6 +14,7 @@ from importlib.resources import files
 import pytest
 
 from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse
+from dui_conformance.fixtures import FIXTURES_DIR
 from dui_conformance.ins.fhir_patient import read_patient
 from dui_conformance.live.adapter import AdapterClient
 from dui_conformance.live.attended import AttendedDriver, AttendedError
@@ -252,3 +253,16 @@ def test_the_duis_own_acknowledgement_is_not_a_message_sent_without_request():
     dlu = sent(1, "message-dlu-valide.eml")
     assert _outcomes(check_sent([sent(2, "mdn-traite.eml"), dlu], HOSPITAL)) == {Outcome.PASS}
     assert _outcomes(check_sent([sent(2, "mdn-traite.eml")], HOSPITAL)) == {Outcome.FAIL}  # no DLU at all
+
+
+def test_mss20_passes_a_message_whose_only_defect_is_a_peut_kept_under_its_own_id():
+    """Issue 17: every failure of the offline checks on a sent message became an MSS-20 failure, a PEUT's too (DMP-56,
+    an XDM patientId typed NH). It is an avertissement under DMP-56, at the exchange; MSS-20 passes."""
+    data = (FIXTURES_DIR / "mss" / "message-xdm-sans-ins-type-nh.eml").read_bytes()
+    headers = {k: str(v) for k, v in message_from_bytes(data, policy=policy.default).items()}
+    sent = Exchange("mss-0001", "mss", "t0", HttpRequest.received("SMTP", "DATA", headers, data), "envoi")
+    sent.response = HttpResponse(250, {}, "OK")
+    sent.data["rcpt_to"] = [HOSPITAL]
+    findings = check_sent([sent], HOSPITAL)
+    assert [(f.requirement, f.outcome) for f in findings] == [("MSS-20", Outcome.PASS), ("DMP-56", Outcome.ADVISORY)]
+    assert findings[1].location.exchange == "mss-0001"

@@ -4,8 +4,8 @@ from dataclasses import replace
 
 from lxml import html as lxml_html
 
-from dui_conformance.model import Location, Outcome, RunResult, ScenarioResult, StepResult, failed, passed
-from dui_conformance.report import render_html
+from dui_conformance.model import Location, Outcome, RunResult, ScenarioResult, StepResult, failed, passed, verdict_of
+from dui_conformance.report import render_html, render_markdown
 from dui_conformance.report.readiness import NOT_COVERED, SOCLE_SERVICES, assess, corrections, document_key
 from dui_conformance.requirements import Catalogue, load_catalogue
 from dui_conformance.runner import roll_up
@@ -81,9 +81,35 @@ def test_verdicts_per_profile_follow_the_runner_roll_up():
         )
         assert readiness.verdicts[profile] == rolled.verdict
         dmp = [t for t in readiness.tiles if t.code == "DMP"][0]
-        service_only = replace(rolled, requirements=[r for r in rolled.requirements if r.service == "DMP"])
-        assert dmp.verdicts[profile] == service_only.verdict
+        service_only = [r for r in rolled.requirements if r.service == "DMP"]
+        assert dmp.verdicts[profile] == verdict_of(service_only, False, rolled.interrupted, NOT_COVERED)
     assert readiness.verdicts["recette"] == "non conforme" and readiness.verdicts["bac-a-sable"] == "conforme"
+    # In bac-a-sable the DMP failure does not block: the DMP was not judged there, not « non concluant ».
+    assert [t for t in readiness.tiles if t.code == "DMP"][0].verdicts["bac-a-sable"] == NOT_COVERED
+
+
+def test_a_tile_follows_the_run_verdict_rule():
+    """Issue 17: a service tile said « non concluant » under a profile whose verdict was « conforme ». One rule for
+    both (model.verdict_of): a service whose blocking requirements none was decided in a profile is « non couvert »
+    there; under a conforme profile every tile is conforme or non couvert, in the HTML and in summary.md."""
+    rid = _blocking_in_only("recette")
+    run = _run(
+        [_scenario("a.xml", [passed(rid, "ok", Location("a.xml")), passed("INS-01", "ok", Location("a.xml"))])],
+        profile="bac-a-sable",
+    )
+    readiness = assess(run)
+    assert readiness.verdicts == {"bac-a-sable": "conforme", "recette": "conforme", "homologation": "conforme"}
+    dmp = [t for t in readiness.tiles if t.code == "DMP"][0]
+    assert dmp.covered and dmp.verdicts == {
+        "bac-a-sable": NOT_COVERED,
+        "recette": "conforme",
+        "homologation": "conforme",
+    }
+    for tile in readiness.tiles:
+        assert set(tile.verdicts.values()) <= {"conforme", NOT_COVERED}, tile
+    summary = render_markdown(run)
+    assert "non concluant" not in summary
+    assert "| DMP | ○ non couvert | ✔ conforme | ✔ conforme |" in summary
 
 
 def test_tiles_in_html_for_passing_and_failing_runs():

@@ -6,8 +6,9 @@ import pytest
 
 from dui_conformance.cda.context import load_models
 from dui_conformance.live.ins import RNIV
+from dui_conformance.model import Outcome, failed, passed
 from dui_conformance.requirements import PROFILES, load_catalogue
-from dui_conformance.requirements.catalogue import CatalogueError
+from dui_conformance.requirements.catalogue import CatalogueError, grade
 from dui_conformance.requirements.coverage import scan_features
 from dui_conformance.runner import FEATURES_DIR
 from dui_conformance.xds.expected import mapping
@@ -92,3 +93,15 @@ def test_ins24_and_ins25_name_the_rniv_statuses_their_checks_use():
 @pytest.mark.parametrize("attribute", mapping()["vihf"]["required"])
 def test_dmp44_lists_every_required_vihf_attribute(attribute):
     assert attribute.rsplit(":", 1)[-1] in STATEMENTS["DMP-44"]
+
+
+def test_the_level_grades_a_finding_never_the_check():
+    """Every PEUT of the catalogue: its failure is an avertissement; a DOIT's stays a failure; an id the catalogue does
+    not know is left as found (the roll-up refuses it)."""
+    catalogue = load_catalogue()
+    peut = [r.id for r in catalogue if r.level == "PEUT"]
+    assert {"DMP-55", "DMP-56", "INS-15", "INS-16", "INS-28", "INS-29"} <= set(peut)
+    found = [failed(rid, "enfreinte") for rid in peut] + [failed("DMP-60", "échec"), passed("DMP-55", "ok")]
+    graded = catalogue.grade([*found, failed("XYZ-01", "inconnue")])
+    assert [f.outcome for f in graded] == [Outcome.ADVISORY] * len(peut) + [Outcome.FAIL, Outcome.PASS, Outcome.FAIL]
+    assert grade(found) == graded[:-1]  # the built-in catalogue, for checks that wrap other checks' findings
