@@ -109,7 +109,10 @@ def test_requirements_listing_and_coverage():
 
     def run(*args):
         return subprocess.run(
-            [sys.executable, "-m", "dui_conformance", "requirements", *args], capture_output=True, text=True, timeout=180
+            [sys.executable, "-m", "dui_conformance", "requirements", *args],
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
 
     listing = run("--service", "INS")
