@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dui_conformance import inputs
+from dui_conformance.documents import check_readable
 from dui_conformance.model import Outcome
 from dui_conformance.xds import check_iti41_file, check_xdm
 
@@ -17,9 +18,14 @@ MANIFEST = tomllib.loads((FIXTURES / "MANIFEST.toml").read_text(encoding="utf-8"
 
 
 def run(path: Path):
-    kind = inputs.load(path).kind
-    assert kind in ("xds", "xdm"), f"{path.name} reconnu comme {kind}"
-    return check_xdm(str(path)) if kind == "xdm" else check_iti41_file(str(path))
+    """The file's checks, and GEN-01 on each document it carries, as a run reads them (a member that is not a
+    document the harness knows is « non reconnu »)."""
+    doc = inputs.load(path)
+    assert doc.kind in ("xds", "xdm"), f"{path.name} reconnu comme {doc.kind}"
+    findings = check_xdm(str(path)) if doc.kind == "xdm" else check_iti41_file(str(path))
+    for member, _ in inputs.embedded(doc):
+        findings += check_readable(inputs.load(member))
+    return findings
 
 
 @pytest.mark.parametrize("fixture", MANIFEST["fixture"], ids=lambda f: f["file"])
