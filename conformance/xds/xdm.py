@@ -100,20 +100,22 @@ def _is_signature(entry: RegistryObject, data: bytes) -> bool:
         return False
 
 
-def _subsets(contents: dict[str, bytes], names: _Names) -> list[_Subset]:
-    """Each subset's metadata, read once for the checks and for the list of documents to run as CDA."""
+def _subsets(contents: dict[str, bytes], names: _Names, path: str) -> list[_Subset]:
+    """Each subset's metadata, read once for the checks and for the list of documents to run as CDA; its
+    locations name the archive (``path``) and the member."""
     out = []
     for member in sorted(contents):
         parts = member.split("/")
         if len(parts) != 3 or parts[0].upper() != "IHE_XDM" or parts[2].upper() != "METADATA.XML":
             continue
         try:
-            xml = parse_xml(contents[member], member)
+            xml = parse_xml(contents[member], f"{path}!{member}")
             subset = _Subset(posixpath.dirname(member), member, (xml, read_submission(xml)))
         except XmlProblem as problem:
             subset = _Subset(posixpath.dirname(member), member, problem)
         for entry in subset.entries:
-            target = names.resolve(subset.folder, entry.slot("URI") or "") if entry.slot("URI") else None
+            uri = entry.slot("URI")
+            target = names.resolve(subset.folder, uri) if uri else None
             if target is not None:
                 subset.files[entry.id] = target
                 if _is_signature(entry, contents[target]):
@@ -205,7 +207,7 @@ def check_xdm_data(data: bytes, path: str, environment: str = "test", limits: Zi
         )
     ]
     names = _Names(list(contents))
-    subsets = _subsets(contents, names)
+    subsets = _subsets(contents, names, path)
     out += _layout(names, subsets, path)
     stylesheets = _stylesheets(contents, names)
     for subset in subsets:
@@ -388,7 +390,7 @@ def xdm_documents(data: bytes, limits: ZipLimits = ZipLimits()) -> dict[str, byt
     except ZipProblem:
         return {}
     names = _Names(list(contents))
-    subsets = _subsets(contents, names)
+    subsets = _subsets(contents, names, "IHE_XDM.ZIP")
     signatures = {s.files[e] for s in subsets for e in s.signatures}
     declared = {m for s in subsets for m in s.files.values()}
     not_documents = signatures | (set(_stylesheets(contents, names)) - declared)
