@@ -2,12 +2,12 @@
 INDEX.HTM + README.TXT + IHE_XDM/<SUBSET>/METADATA.XML, and the metadata of each subset
 agree with the CDA documents next to them (hash and size mandatory on media).
 
-Besides its documents, a subset legitimately holds the stylesheets its documents reference
-(``<?xml-stylesheet href?>``, the CI-SIS ``FEUILLE_DE_STYLE.XSL``) and XML-DSig signatures declared as
-DocumentEntries (IHE DSG detached signatures): those are resources and signatures, not documents to
-check as CDA. Media file names are case-insensitive (the US XDM validator upper-cases them before
-resolving), so a URI is resolved without regard to case and two members that differ only by case
-are a finding.
+Besides its documents, a subset legitimately holds stylesheets (referenced by a document's
+``<?xml-stylesheet href?>``, named ``FEUILLE_DE_STYLE.XSL``, or declared as a DocumentEntry with the CI-SIS
+formatCode ``urn:ans:ci-sis:feuille-de-style:2023``) and XML-DSig signatures declared as DocumentEntries
+(IHE DSG detached signatures): those are resources and signatures, not documents to check as CDA.
+Media file names are case-insensitive (the US XDM validator upper-cases them before resolving), so a URI
+is resolved without regard to case and two members that differ only by case are a finding.
 """
 
 from __future__ import annotations
@@ -34,7 +34,15 @@ from .structure import check_replacement, check_structure
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
 # IHE DSG detached signature (ITI TF-3 §5.5), and the XML-DSig namespace some French kits put there (facts §3.2).
 SIGNATURE_FORMATS = {"urn:ihe:iti:dsg:detached:2014", DSIG_NS}
+STYLESHEET_FORMAT = "urn:ans:ci-sis:feuille-de-style:2023"  # CI-SIS JDV_J10 « Feuille de style »
 CISIS_STYLESHEET = "FEUILLE_DE_STYLE.XSL"
+DOCUMENT, SIGNATURE, STYLESHEET = "document", "signature", "feuille de style"
+_ROLE_ROOTS = {
+    f"{{{DSIG_NS}}}Signature": SIGNATURE,
+    f"{{{XSLT_NS}}}stylesheet": STYLESHEET,
+    f"{{{XSLT_NS}}}transform": STYLESHEET,
+}
+_FIRST_ELEMENT = re.compile(rb"<(?![?!])(?:[\w.-]+:)?([\w.-]+)")
 _STYLESHEET_PI = re.compile(rb"<\?xml-stylesheet\s(.*?)\?>", re.S)
 _HREF = re.compile(rb"""\bhref\s*=\s*(["'])(.*?)\1""", re.S)
 _DIGESTS = {
@@ -80,24 +88,39 @@ class _Subset:
     metadata: str
     parsed: tuple[XmlDocument, Submission] | XmlProblem
     files: dict[str, str] = field(default_factory=dict)  # entry id → member
-    signatures: set[str] = field(default_factory=set)  # entry ids of signature DocumentEntries
+    roles: dict[str, str] = field(default_factory=dict)  # entry id → DOCUMENT, SIGNATURE or STYLESHEET
+
+    def having(self, role: str) -> list[str]:
+        return sorted(e for e, r in self.roles.items() if r == role)
 
     @property
     def entries(self) -> list[RegistryObject]:
         return [] if isinstance(self.parsed, XmlProblem) else self.parsed[1].entries
 
 
-def _is_signature(entry: RegistryObject, data: bytes) -> bool:
-    """A DSG formatCode, or a detached XML-DSig file (root ds:Signature without a CDA inside: an enveloping
-    signature around a ClinicalDocument is a signed CDA, a document)."""
-    if any(code.code in SIGNATURE_FORMATS for code in entry.codes(ebrim.DE_FORMAT)):
-        return True
-    if recognise(data[:8192]) != CDA or HL7_NS.encode() in data:
-        return False
+def _content_role(data: bytes) -> str:
+    """SIGNATURE for a detached XML-DSig file, STYLESHEET for an XSLT, DOCUMENT otherwise: a ds:Signature or
+    xsl:stylesheet around a ClinicalDocument is a signed or auto-présentable CDA, a document."""
+    root = _FIRST_ELEMENT.search(data[:8192])
+    if root is None or root.group(1) not in (b"Signature", b"stylesheet", b"transform"):
+        return DOCUMENT
     try:
-        return parse_xml(data, "signature").root.tag == f"{{{DSIG_NS}}}Signature"
+        tree = parse_xml(data, "member").root
     except XmlProblem:
-        return False
+        return DOCUMENT  # the run's GEN checks say why
+    if next(tree.iter(f"{{{HL7_NS}}}ClinicalDocument"), None) is not None:
+        return DOCUMENT
+    return _ROLE_ROOTS.get(tree.tag, DOCUMENT)
+
+
+def _role(entry: RegistryObject, data: bytes) -> str:
+    """What a DocumentEntry's file is: its formatCode says so (IHE DSG, CI-SIS stylesheet), or its content."""
+    formats = {code.code for code in entry.codes(ebrim.DE_FORMAT)}
+    if formats & SIGNATURE_FORMATS:
+        return SIGNATURE
+    if STYLESHEET_FORMAT in formats:
+        return STYLESHEET
+    return _content_role(data)
 
 
 def _subsets(contents: dict[str, bytes], names: _Names, path: str) -> list[_Subset]:
@@ -118,8 +141,7 @@ def _subsets(contents: dict[str, bytes], names: _Names, path: str) -> list[_Subs
             target = names.resolve(subset.folder, uri) if uri else None
             if target is not None:
                 subset.files[entry.id] = target
-                if _is_signature(entry, contents[target]):
-                    subset.signatures.add(entry.id)
+                subset.roles[entry.id] = _role(entry, contents[target])
         out.append(subset)
     return out
 
@@ -273,9 +295,11 @@ def _subset(subset: _Subset, contents: dict[str, bytes], names: _Names, path: st
                     entry.where(slot="URI"),
                 )
             )
-    for entry_id in sorted(subset.signatures):
+    for entry_id in subset.having(SIGNATURE):
         out += _signature(subset, entry_id, contents, names, path)
-    docs = {e: contents[m] for e, m in subset.files.items() if e not in subset.signatures}
+    for entry_id in subset.having(STYLESHEET):
+        out += _stylesheet_entry(subset, entry_id, contents, path)
+    docs = {e: contents[m] for e, m in subset.files.items() if subset.roles[e] == DOCUMENT}
     return out + check_documents(sub, docs, f"{path}!{subset.folder}", environment, xdm=True)
 
 
@@ -283,13 +307,13 @@ def _signed_entry(subset: _Subset, names: _Names, signature_id: str, uri: str) -
     """The DocumentEntry a ds:Reference URI designates: urn:oid:<uniqueId>, urn:uuid:<entryUUID>, the
     uniqueId itself, or the file name relative to the signature (IHE DSG)."""
     for entry in subset.entries:
-        if entry.id in subset.signatures:
+        if subset.roles.get(entry.id, DOCUMENT) != DOCUMENT:
             continue
         unique = entry.external(ebrim.DE_UNIQUE_ID)
         if (unique and uri in (unique, f"urn:oid:{unique}")) or uri == entry.id:
             return entry.id
     member = names.resolve(posixpath.dirname(subset.files[signature_id]), uri)
-    return next((e for e, m in subset.files.items() if m == member and e not in subset.signatures), None)
+    return next((e for e, m in subset.files.items() if m == member and subset.roles[e] == DOCUMENT), None)
 
 
 @decides("DMP-50", "DMP-51")
@@ -345,6 +369,30 @@ def _signature(subset: _Subset, entry_id: str, contents: dict[str, bytes], names
     ]
 
 
+@decides("DMP-51")
+def _stylesheet_entry(subset: _Subset, entry_id: str, contents: dict[str, bytes], path: str) -> list[Finding]:
+    """A DocumentEntry declared as a CI-SIS stylesheet is an XSLT (parsed safely), a resource of the subset."""
+    member = subset.files[entry_id]
+    source = f"{path}!{member}"
+    try:
+        xml = parse_xml(contents[member], source)
+    except XmlProblem as problem:
+        return [xml_problem_finding(problem, Location(file=source))]
+    name = posixpath.basename(member)
+    if _ROLE_ROOTS.get(xml.root.tag) != STYLESHEET:
+        return [
+            failed(
+                "DMP-51",
+                f"DocumentEntry {entry_id} déclarée feuille de style ({STYLESHEET_FORMAT}) : {name} a pour racine "
+                f"« {etree.QName(xml.root).localname} » ; attendu : xsl:stylesheet (XSLT).",
+                xml.locate(xml.root),
+            )
+        ]
+    return [
+        passed("DMP-51", f"DocumentEntry {entry_id} : feuille de style XSLT {name}, ressource.", xml.locate(xml.root))
+    ]
+
+
 @decides("DMP-50")
 def _digest(signature: XmlDocument, ref: etree._Element, data: bytes, member: str, entry_id: str) -> list[Finding]:
     """DMP-50: the ds:DigestValue of a reference to a document of the subset is that document's digest (octets,
@@ -391,9 +439,9 @@ def xdm_documents(data: bytes, limits: ZipLimits = ZipLimits()) -> dict[str, byt
         return {}
     names = _Names(list(contents))
     subsets = _subsets(contents, names, "IHE_XDM.ZIP")
-    signatures = {s.files[e] for s in subsets for e in s.signatures}
     declared = {m for s in subsets for m in s.files.values()}
-    not_documents = signatures | (set(_stylesheets(contents, names)) - declared)
+    not_documents = {s.files[e] for s in subsets for e, role in s.roles.items() if role != DOCUMENT}
+    not_documents |= set(_stylesheets(contents, names)) - declared
     return {
         name: member
         for name, member in contents.items()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -54,3 +56,13 @@ def test_hostile_files_recognised_and_checked(tmp_path):
     zip_like.write_bytes(b"PK\x03\x04" + b"\x00" * 50)
     findings = run(zip_like)
     assert [f.requirement for f in findings] == ["DMP-52"]
+
+
+def test_generator_writes_the_committed_fixtures(tmp_path):
+    """fixtures/xds is what tests/support/make_xds_fixtures.py writes (fixed identifiers and clock)."""
+    script = Path(__file__).resolve().parents[1] / "support" / "make_xds_fixtures.py"
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True, timeout=300)
+    made = sorted(tmp_path.iterdir())
+    assert made
+    for path in made:
+        assert path.read_bytes() == (FIXTURES / path.name).read_bytes(), path.name

@@ -1,4 +1,4 @@
-"""Regenerate fixtures/xds/ (synthetic people only): python tests/support/make_xds_fixtures.py
+"""Regenerate fixtures/xds/ (synthetic people only): python tests/support/make_xds_fixtures.py [folder]
 
 Each defective fixture changes one thing in the valid ITI-41 request or XDM archive, so that
 exactly the requirement ids listed in fixtures/xds/MANIFEST.toml fail.
@@ -249,6 +249,7 @@ def xdm(
     extra=(),
     cda: bytes | None = None,
     signature=None,
+    stylesheet: bytes | None = None,
     metadata=None,
     after=None,
 ) -> bytes:
@@ -256,8 +257,9 @@ def xdm(
 
     Its document is the valid DLU of fixtures/cda/dmp: the CDA inside an archive runs the CDA and INS scenarios too.
     ``signature(cda, uniqueId)`` → ds:Signature bytes: declared as a second DocumentEntry (IHE DSG detached
-    signature, SIGN0001.XML); ``metadata(submit)`` → METADATA.XML bytes; ``after(archive)`` → archive bytes."""
-    cda = cda or DLU.read_bytes()
+    signature, SIGN0001.XML); ``stylesheet``: FEUILLE_DE_STYLE.XSL declared as a DocumentEntry (CI-SIS formatCode),
+    which the CDA calls; ``metadata(submit)`` → METADATA.XML bytes; ``after(archive)`` → archive bytes."""
+    cda = cda or (stylesheet_cda(CISIS_STYLESHEET) if stylesheet else DLU.read_bytes())
     exp = expected(cda)
     submit = build.submit_objects_request([("Document01", exp)], uris={"Document01": "DOC0001.XML"})
     members = {
@@ -269,8 +271,14 @@ def xdm(
     }
     if signature:
         signed = signature(cda, exp.unique_id)
-        _declare_signature(submit, exp, signed)
+        _declare(submit, exp, "Signature01", "SIGN0001.XML", signed, SIGNATURE_CODES)
+        submit.find(f"{{{ebrim.RIM}}}RegistryObjectList").append(
+            build.association(ebrim.SIGNS, "Signature01", "Document01")
+        )
         members["IHE_XDM/SUBSET01/SIGN0001.XML"] = signed
+    if stylesheet is not None:
+        _declare(submit, exp, "FeuilleDeStyle01", CISIS_STYLESHEET, stylesheet, STYLESHEET_CODES)
+        members[f"IHE_XDM/SUBSET01/{CISIS_STYLESHEET}"] = stylesheet
     if mutate:
         mutate(submit)
     members["IHE_XDM/SUBSET01/METADATA.XML"] = (
@@ -330,24 +338,30 @@ def detached_signature(reference: str | None = None, digest_of: bytes | None = N
     return make
 
 
-def _declare_signature(submit, exp, signed: bytes) -> None:
-    """The signature's DocumentEntry (the document's metadata, with the DSG codes, its own hash, size and
-    uniqueId), its HasMember and the « signs » association."""
-    entry = dataclasses.replace(
-        exp,
-        mime_type="text/xml",
-        class_code=ebrim.Code("urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1", "URN", "Signature"),
-        type_code=ebrim.Code("E1762", "ASTM", "Full Document"),
-        format_codes=(ebrim.Code(SIGNATURE_FORMAT, "1.3.6.1.4.1.19376.1.2.3", "Signature détachée"),),
-        hash=hashlib.sha1(signed).hexdigest(),
-        size=len(signed),
-        unique_id=f"{exp.unique_id}.1",
-        title="Signature",
-    )
+SIGNATURE_CODES = {
+    "mime_type": "text/xml",
+    "class_code": ebrim.Code("urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1", "URN", "Signature"),
+    "type_code": ebrim.Code("E1762", "ASTM", "Full Document"),
+    "format_codes": (ebrim.Code(SIGNATURE_FORMAT, "1.3.6.1.4.1.19376.1.2.3", "Signature détachée"),),
+    "title": "Signature",
+}
+# CI-SIS JDV_J10: a stylesheet may be declared in the metadata (formatCode urn:ans:ci-sis:feuille-de-style:2023).
+CISIS_STYLESHEET = "FEUILLE_DE_STYLE.XSL"
+STYLESHEET_CODES = {
+    "mime_type": "text/xsl",
+    "format_codes": (ebrim.Code("urn:ans:ci-sis:feuille-de-style:2023", None, "Feuille de style"),),
+    "title": "Feuille de style",
+}
+
+
+def _declare(submit, exp, entry_id: str, uri: str, data: bytes, codes: dict) -> None:
+    """A DocumentEntry for a file that is not the CDA (the document's metadata with ``codes``, the file's own hash,
+    size and uniqueId) and its HasMember."""
+    unique = f"{exp.unique_id}.{len(_first(submit, 'rim:RegistryObjectList'))}"
+    entry = dataclasses.replace(exp, hash=hashlib.sha1(data).hexdigest(), size=len(data), unique_id=unique, **codes)
     rol = _first(submit, "rim:RegistryObjectList")
-    rol.append(build.extrinsic_object(entry, "Signature01", uri="SIGN0001.XML"))
-    rol.append(build.association(ebrim.HAS_MEMBER, "SubmissionSet01", "Signature01", submission_set_status=True))
-    rol.append(build.association(ebrim.SIGNS, "Signature01", "Document01"))
+    rol.append(build.extrinsic_object(entry, entry_id, uri=uri))
+    rol.append(build.association(ebrim.HAS_MEMBER, "SubmissionSet01", entry_id, submission_set_status=True))
 
 
 def lying(name: str, size: int):
@@ -435,6 +449,8 @@ XDM = {
         "files": {"IHE_XDM/SUBSET01/CDA.XSL": XSL, "IHE_XDM/SUBSET01/FEUILLE_DE_STYLE.XSL": XSL},
     },
     "xdm-xsl-orpheline.zip": {"files": {"IHE_XDM/SUBSET01/AUTRE.XSL": XSL}},
+    "xdm-feuille-de-style-declaree.zip": {"stylesheet": XSL},
+    "xdm-feuille-de-style-fausse.zip": {"stylesheet": b"<html><body>pas une feuille de style</body></html>"},
     "xdm-signature.zip": {"signature": detached_signature()},
     "xdm-signature-orpheline.zip": {"signature": detached_signature(reference="urn:oid:1.2.250.1.999.404")},
     "xdm-signature-empreinte-fausse.zip": {"signature": detached_signature(digest_of=b"un autre document")},
@@ -460,16 +476,16 @@ def _deterministic() -> None:
     build.now_instant = lambda: "2024-03-12T09:35:00Z"
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
     _deterministic()
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     for name, options in ITI41.items():
-        (OUT / name).write_bytes(capture(*iti41(**options)))
-    (OUT / "iti41-doctype.mtom").write_bytes(capture(*_doctype(iti41())))
+        (out / name).write_bytes(capture(*iti41(**options)))
+    (out / "iti41-doctype.mtom").write_bytes(capture(*_doctype(iti41())))
     for name, options in XDM.items():
-        (OUT / name).write_bytes(xdm(**options))
-    print(f"{len(ITI41) + 1 + len(XDM)} fixtures écrites dans {OUT}", file=sys.stderr)
+        (out / name).write_bytes(xdm(**options))
+    print(f"{len(ITI41) + 1 + len(XDM)} fixtures écrites dans {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

@@ -11,7 +11,7 @@ from dui_conformance.model import Outcome
 from dui_conformance.xds import check_xdm, check_xdm_data, xdm_documents
 from dui_conformance.xds.expected import mapping
 
-from ...support.make_xds_fixtures import DLU, DSIG, detached_signature, xdm
+from ...support.make_xds_fixtures import DLU, DSIG, XSL, _set_everywhere, detached_signature, xdm
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "xds"
 
@@ -140,3 +140,15 @@ def test_lying_archive_is_never_said_readable():
     findings = _findings((FIXTURES / "xdm-menteuse.zip").read_bytes(), "DMP-52")
     assert [f.outcome for f in findings] == [Outcome.FAIL]
     assert "NOTES.TXT" in findings[0].message and "mensongère" in findings[0].message
+
+
+def test_a_declared_stylesheet_is_a_resource_by_its_format_or_its_content():
+    assert list(xdm_documents((FIXTURES / "xdm-feuille-de-style-declaree.zip").read_bytes())) == [
+        "IHE_XDM/SUBSET01/DOC0001.XML"
+    ]
+    # without the CI-SIS formatCode (the DLU's codes copied), an XSLT file is still told apart from a CDA
+    data = xdm(
+        stylesheet=XSL, mutate=lambda submit: _set_everywhere(submit, "urn:ans:ci-sis:feuille-de-style:2023", "x")
+    )
+    assert not [f for f in check_xdm_data(data, "IHE_XDM.ZIP") if f.outcome is Outcome.FAIL]
+    assert [f.message for f in _findings(data, "DMP-51", Outcome.PASS) if "FeuilleDeStyle01" in f.message]
