@@ -3,7 +3,10 @@
 IHE_XDM.ZIP files come from systems under test. Nothing is ever extracted to disk; the
 central directory is vetted before any byte is inflated (path traversal, symbolic links,
 encryption, entry count, declared sizes and compression ratio), and inflation itself is
-bounded because declared sizes can lie.
+bounded because declared sizes can lie: a member is inflated here, never past its declared size
+plus a small margin nor past the caps, and must end exactly at its declared size with its declared
+CRC-32 (a "lying archive" shows one content to a tool that trusts the sizes and another to one that
+follows the stream).
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 import io
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CHUNK = 64 * 1024
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")  # APPNOTE 4.3.7: signature … name length, extra length
+_MARGIN = 1024  # bytes inflated past the declared size: enough to tell a stream that goes on
 
 
 class ZipProblem(Exception):
@@ -26,7 +33,8 @@ class ZipProblem(Exception):
         super().__init__(message)
         self.message = message
         self.member = member
-        self.kind = kind  # invalid | traversal | symlink | encrypted | too-many | too-large | ratio | depth | duplicate
+        # invalid | traversal | symlink | encrypted | too-many | too-large | ratio | depth | duplicate | corrupt
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class SafeZip:
             raise ZipProblem(f"Archives imbriquées sur plus de {limits.max_nesting} niveaux : refusé.", kind="depth")
         self.limits = limits
         self.depth = depth
+        self._data = data
         self._read_total = 0
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
@@ -118,34 +127,79 @@ class SafeZip:
         return [n for n in self._infos if not n.endswith("/")]
 
     def read(self, name: str) -> bytes:
-        """Inflate one member, stopping as soon as any limit is crossed."""
+        """Inflate one member, stopping as soon as any limit is crossed, and check that it is what the
+        central directory declares (size, end of the compressed stream, CRC-32)."""
         info = self._infos.get(name)
         if info is None:
             raise ZipProblem(f"Entrée absente de l'archive : {name!r}.", name)
         limit = min(self.limits.max_entry_bytes, self.limits.max_total_bytes - self._read_total)
         ratio_cap = max(_CHUNK, int(self.limits.max_ratio * max(info.compress_size, 1)))
-        out = bytearray()
-        try:
-            with self._zip.open(info) as handle:
-                while chunk := handle.read(_CHUNK):
-                    out += chunk
-                    if len(out) > limit:
-                        raise ZipProblem(
-                            f"Entrée {name!r} : plus d'octets décompressés que la limite autorisée "
-                            "(taille déclarée fausse ?).",
-                            name,
-                            "too-large",
-                        )
-                    if len(out) > ratio_cap:
-                        raise ZipProblem(
-                            f"Taux de compression anormal à la décompression de {name!r} : bombe ZIP probable.",
-                            name,
-                            "ratio",
-                        )
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
-            raise ZipProblem(f"Entrée {name!r} illisible : {exc}.", name) from None
+        raw = self._compressed(info)
+        if info.compress_type == zipfile.ZIP_STORED:
+            out, ended = raw[: limit + 1], True
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            try:
+                out = inflater.decompress(raw, min(info.file_size + _MARGIN, limit + 1, ratio_cap + 1))
+            except zlib.error as exc:
+                raise ZipProblem(
+                    f"Entrée {name!r} illisible : flux compressé invalide ({exc}).", name, "corrupt"
+                ) from None
+            ended = inflater.eof
+        else:
+            raise ZipProblem(
+                f"Entrée {name!r} : méthode de compression {info.compress_type} non prise en charge "
+                "(seules « stockée » et « deflate » sont lues).",
+                name,
+            )
+        if len(out) > limit:
+            raise ZipProblem(
+                f"Entrée {name!r} : plus d'octets décompressés que la limite autorisée (taille déclarée fausse ?).",
+                name,
+                "too-large",
+            )
+        if len(out) > ratio_cap:
+            raise ZipProblem(
+                f"Taux de compression anormal à la décompression de {name!r} : bombe ZIP probable.", name, "ratio"
+            )
+        if len(out) != info.file_size or not ended:
+            found = f"au moins {len(out)}" if len(out) > info.file_size else str(len(out))
+            raise ZipProblem(
+                f"Entrée {name!r} illisible : taille déclarée de {info.file_size} octets, {found} octets à la "
+                f"décompression{'' if ended else ', flux compressé inachevé'} : archive corrompue ou mensongère.",
+                name,
+                "corrupt",
+            )
+        if zlib.crc32(out) != info.CRC:
+            raise ZipProblem(
+                f"Entrée {name!r} illisible : CRC-32 {zlib.crc32(out):08x} des octets lus, {info.CRC:08x} déclaré : "
+                "archive corrompue ou mensongère.",
+                name,
+                "corrupt",
+            )
         self._read_total += len(out)
         return bytes(out)
+
+    def _compressed(self, info: zipfile.ZipInfo) -> bytes:
+        """The member's stored bytes, located by its local header, which must name the same member."""
+        name, start = info.filename, info.header_offset
+        header = self._data[start : start + _LOCAL_HEADER.size]
+        if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+            raise ZipProblem(f"Entrée {name!r} : en-tête local absent ou invalide.", name, "corrupt")
+        fields = _LOCAL_HEADER.unpack(header)
+        name_length, extra_length = fields[9], fields[10]
+        local = self._data[start + _LOCAL_HEADER.size : start + _LOCAL_HEADER.size + name_length]
+        if local.decode("utf-8" if info.flag_bits & 0x800 else "cp437", errors="replace") != info.orig_filename:
+            raise ZipProblem(
+                f"Entrée {name!r} : l'en-tête local nomme un autre fichier ({local[:80]!r}) : archive mensongère.",
+                name,
+                "corrupt",
+            )
+        begin = start + _LOCAL_HEADER.size + name_length + extra_length
+        raw = self._data[begin : begin + info.compress_size]
+        if len(raw) < info.compress_size:
+            raise ZipProblem(f"Entrée {name!r} tronquée : données compressées incomplètes.", name, "corrupt")
+        return raw
 
     def open_nested(self, name: str) -> SafeZip:
         """An archive stored inside this one, with the same limits and one more level of nesting."""

@@ -227,7 +227,8 @@ def _codes(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     else:
         g.verified.append("confidentialityCode")
     lang = entry.slot("languageCode")
-    if lang != exp.language_code and exp.language_code is not None:
+    # Language tags compare without regard to case (RFC 5646 §2.1.1): en-us is en-US.
+    if exp.language_code is not None and (lang or "").casefold() != exp.language_code.casefold():
         g.fail(
             "languageCode",
             "langue différente de celle du CDA.",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import pytest
 
+from dui_conformance import safezip
 from dui_conformance.safezip import SafeZip, ZipLimits, ZipProblem
 
 
@@ -48,7 +50,73 @@ def test_lying_sizes_stopped_while_inflating():
     central = bomb.rfind(b"PK\x01\x02")
     patched = bytearray(bomb)
     patched[central + 24 : central + 28] = (100).to_bytes(4, "little")
-    assert kind_of(bytes(patched)) in ("ratio", "invalid")
+    assert kind_of(bytes(patched)) == "corrupt"
+
+
+def _declare(data: bytes, size: int, crc: int | None = None) -> bytes:
+    """The archive with its only member's uncompressed size (and CRC-32) rewritten in both headers."""
+    patched = bytearray(data)
+    for signature, crc_at, size_at in ((b"PK\x03\x04", 14, 22), (b"PK\x01\x02", 16, 24)):
+        at = patched.find(signature)
+        patched[at + size_at : at + size_at + 4] = size.to_bytes(4, "little")
+        if crc is not None:
+            patched[at + crc_at : at + crc_at + 4] = crc.to_bytes(4, "little")
+    return bytes(patched)
+
+
+def test_lying_archive_whose_stream_outruns_its_declared_size():
+    """Issue 21: a deflate stream far longer than the declared size (and so a bad CRC) is a corrupt archive."""
+    text = b"<ClinicalDocument/>" * 5000
+    data = _declare(make_zip([("IHE_XDM/SUBSET01/DOC0001.XML", text)]), 19)
+    assert kind_of(data) == "corrupt"
+
+
+def test_lying_archive_with_the_crc_of_its_declared_prefix():
+    """Size and CRC-32 agree with the first bytes, but the stream goes on: a tool that follows it sees more."""
+    text = b"<a/>" + b"<!-- cache -->" * 5000
+    data = _declare(make_zip([("DOC.XML", text)]), 4, zlib.crc32(b"<a/>"))
+    with pytest.raises(ZipProblem, match="flux compressé inachevé") as problem:
+        SafeZip(data).read("DOC.XML")
+    assert problem.value.kind == "corrupt"
+
+
+def test_bad_crc_of_a_stored_member():
+    data = bytearray(make_zip([("README.TXT", b"bonjour")], zipfile.ZIP_STORED))
+    data[data.find(b"bonjour")] ^= 0x20
+    with pytest.raises(ZipProblem, match="CRC-32") as problem:
+        SafeZip(bytes(data)).read("README.TXT")
+    assert problem.value.kind == "corrupt"
+
+
+def test_local_header_naming_another_member():
+    data = make_zip([("README.TXT", b"ok")])
+    at = data.find(b"README.TXT")  # the local header's copy comes first
+    data = data[:at] + b"EVIL00.TXT" + data[at + 10 :]
+    assert kind_of(data) == "corrupt"
+
+
+def test_inflation_never_runs_past_the_declared_size_and_margin():
+    """A 10 MB stream declared as 10 bytes: at most the declared size plus the margin is inflated."""
+    data = _declare(make_zip([("ZEROS.BIN", bytes(10 * 1024 * 1024))]), 10)
+    calls = []
+    real = zlib.decompressobj
+
+    class Spy:
+        def __init__(self, *args):
+            self.inner = real(*args)
+
+        def decompress(self, raw, max_length):
+            calls.append(max_length)
+            return self.inner.decompress(raw, max_length)
+
+        @property
+        def eof(self):
+            return self.inner.eof
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(safezip.zlib, "decompressobj", Spy)
+        assert kind_of(data) == "corrupt"
+    assert calls and max(calls) <= 10 + safezip._MARGIN
 
 
 @pytest.mark.parametrize(

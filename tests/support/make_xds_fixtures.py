@@ -1,4 +1,4 @@
-"""Regenerate fixtures/xds/ (synthetic people only): python tests/support/make_xds_fixtures.py
+"""Regenerate fixtures/xds/ (synthetic people only): python tests/support/make_xds_fixtures.py [folder]
 
 Each defective fixture changes one thing in the valid ITI-41 request or XDM archive, so that
 exactly the requirement ids listed in fixtures/xds/MANIFEST.toml fail.
@@ -6,6 +6,9 @@ exactly the requirement ids listed in fixtures/xds/MANIFEST.toml fail.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
 import io
 import random
 import sys
@@ -240,22 +243,47 @@ ITI41 = {
 
 
 def xdm(
-    files: dict[str, bytes] | None = None, drop: tuple[str, ...] = (), mutate=None, extra=(), cda: bytes | None = None
+    files: dict[str, bytes] | None = None,
+    drop: tuple[str, ...] = (),
+    mutate=None,
+    extra=(),
+    cda: bytes | None = None,
+    signature=None,
+    stylesheet: bytes | None = None,
+    metadata=None,
+    after=None,
 ) -> bytes:
     """The valid IHE_XDM.ZIP, optionally without some members, with METADATA.XML changed, or extra raw entries.
 
-    Its document is the valid DLU of fixtures/cda/dmp: the CDA inside an archive runs the CDA and INS scenarios too."""
-    cda = cda or DLU.read_bytes()
-    submit = build.submit_objects_request([("Document01", expected(cda))], uris={"Document01": "DOC0001.XML"})
-    if mutate:
-        mutate(submit)
+    Its document is the valid DLU of fixtures/cda/dmp: the CDA inside an archive runs the CDA and INS scenarios too.
+    ``signature(cda, uniqueId)`` → ds:Signature bytes: declared as a second DocumentEntry (IHE DSG detached
+    signature, SIGN0001.XML); ``stylesheet``: FEUILLE_DE_STYLE.XSL declared as a DocumentEntry (CI-SIS formatCode),
+    which the CDA calls; ``metadata(submit)`` → METADATA.XML bytes; ``after(archive)`` → archive bytes."""
+    cda = cda or (stylesheet_cda(CISIS_STYLESHEET) if stylesheet else DLU.read_bytes())
+    exp = expected(cda)
+    submit = build.submit_objects_request([("Document01", exp)], uris={"Document01": "DOC0001.XML"})
     members = {
         "INDEX.HTM": b"<html><body><p>Document de liaison d'urgence (fictif) : "
         b'<a href="IHE_XDM/SUBSET01/DOC0001.XML">DOC0001.XML</a></p></body></html>\n',
         "README.TXT": b"Support IHE XDM produit par un DUI de test (donnees fictives).\r\n",
-        "IHE_XDM/SUBSET01/METADATA.XML": etree.tostring(submit, xml_declaration=True, encoding="UTF-8"),
+        "IHE_XDM/SUBSET01/METADATA.XML": b"",
         "IHE_XDM/SUBSET01/DOC0001.XML": cda,
     }
+    if signature:
+        signed = signature(cda, exp.unique_id)
+        _declare(submit, exp, "Signature01", "SIGN0001.XML", signed, SIGNATURE_CODES)
+        submit.find(f"{{{ebrim.RIM}}}RegistryObjectList").append(
+            build.association(ebrim.SIGNS, "Signature01", "Document01")
+        )
+        members["IHE_XDM/SUBSET01/SIGN0001.XML"] = signed
+    if stylesheet is not None:
+        _declare(submit, exp, "FeuilleDeStyle01", CISIS_STYLESHEET, stylesheet, STYLESHEET_CODES)
+        members[f"IHE_XDM/SUBSET01/{CISIS_STYLESHEET}"] = stylesheet
+    if mutate:
+        mutate(submit)
+    members["IHE_XDM/SUBSET01/METADATA.XML"] = (
+        metadata(submit) if metadata else etree.tostring(submit, xml_declaration=True, encoding="UTF-8")
+    )
     members.update(files or {})
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -268,7 +296,111 @@ def xdm(
             info = zipfile.ZipInfo(name, date_time=(2024, 3, 12, 10, 30, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
-    return out.getvalue()
+    return after(out.getvalue()) if after else out.getvalue()
+
+
+# IHE DSG detached signature (ITI TF-3 §5.5): a DocumentEntry of its own, text/xml, formatCode
+# urn:ihe:iti:dsg:detached:2014, whose ds:Manifest references each signed document by urn:oid:<uniqueId>
+# with the SHA-256 of its octets, and an association « signs » to the signed entry.
+SIGNATURE_FORMAT = "urn:ihe:iti:dsg:detached:2014"
+DSIG = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def detached_signature(reference: str | None = None, digest_of: bytes | None = None):
+    """A ds:Signature builder (signature value fictitious: never verified offline) referencing the CDA by
+    ``urn:oid:<uniqueId>``, or by ``reference``; its digest is that of ``digest_of`` (default: the CDA)."""
+
+    def make(cda: bytes, unique_id: str) -> bytes:
+        digest = base64.b64encode(hashlib.sha256(digest_of if digest_of is not None else cda).digest()).decode()
+        uri = reference or f"urn:oid:{unique_id}"
+        return f"""<?xml version="1.0" encoding="UTF-8"?>
+<ds:Signature xmlns:ds="{DSIG}" Id="signature-0001">
+  <ds:SignedInfo>
+    <ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+    <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>
+    <ds:Reference URI="#manifest-0001" Type="http://www.w3.org/2000/09/xmldsig#Manifest">
+      <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+      <ds:DigestValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</ds:DigestValue>
+    </ds:Reference>
+  </ds:SignedInfo>
+  <ds:SignatureValue>ZmljdGlm</ds:SignatureValue>
+  <ds:Object>
+    <ds:Manifest Id="manifest-0001">
+      <ds:Reference URI="{uri}">
+        <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+        <ds:DigestValue>{digest}</ds:DigestValue>
+      </ds:Reference>
+    </ds:Manifest>
+  </ds:Object>
+</ds:Signature>
+""".encode()
+
+    return make
+
+
+SIGNATURE_CODES = {
+    "mime_type": "text/xml",
+    "class_code": ebrim.Code("urn:oid:1.3.6.1.4.1.19376.1.2.1.1.1", "URN", "Signature"),
+    "type_code": ebrim.Code("E1762", "ASTM", "Full Document"),
+    "format_codes": (ebrim.Code(SIGNATURE_FORMAT, "1.3.6.1.4.1.19376.1.2.3", "Signature détachée"),),
+    "title": "Signature",
+}
+# CI-SIS JDV_J10: a stylesheet may be declared in the metadata (formatCode urn:ans:ci-sis:feuille-de-style:2023).
+CISIS_STYLESHEET = "FEUILLE_DE_STYLE.XSL"
+STYLESHEET_CODES = {
+    "mime_type": "text/xsl",
+    "format_codes": (ebrim.Code("urn:ans:ci-sis:feuille-de-style:2023", None, "Feuille de style"),),
+    "title": "Feuille de style",
+}
+
+
+def _declare(submit, exp, entry_id: str, uri: str, data: bytes, codes: dict) -> None:
+    """A DocumentEntry for a file that is not the CDA (the document's metadata with ``codes``, the file's own hash,
+    size and uniqueId) and its HasMember."""
+    unique = f"{exp.unique_id}.{len(_first(submit, 'rim:RegistryObjectList'))}"
+    entry = dataclasses.replace(exp, hash=hashlib.sha1(data).hexdigest(), size=len(data), unique_id=unique, **codes)
+    rol = _first(submit, "rim:RegistryObjectList")
+    rol.append(build.extrinsic_object(entry, entry_id, uri=uri))
+    rol.append(build.association(ebrim.HAS_MEMBER, "SubmissionSet01", entry_id, submission_set_status=True))
+
+
+def lying(name: str, size: int):
+    """The archive with ``name`` declaring ``size`` uncompressed bytes in both of its headers (CRC kept): its
+    deflate stream goes on far past what it declares."""
+
+    def patch(data: bytes) -> bytes:
+        out = bytearray(data)
+        for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+            at = out.find(signature)
+            while out[at + name_at : at + name_at + len(name)] != name.encode():
+                at = out.find(signature, at + 4)
+            out[at + size_at : at + size_at + 4] = size.to_bytes(4, "little")
+        return bytes(out)
+
+    return patch
+
+
+def soap_metadata(submit) -> bytes:
+    """METADATA.XML holding a whole ITI-41 request (SOAP 1.2, WS-Addressing, VIHF) instead of the
+    SubmitObjectsRequest alone: a vendor that saved its DMP request on the media."""
+    exp = expected(DLU.read_bytes())
+    body = build.provide_and_register(submit, {"Document01": "doc1@dui-conformance"})
+    assertion = build.vihf_assertion(build.default_vihf(exp.patient_id))
+    return build.soap_envelope(body, build.ITI41_ACTION, "http://127.0.0.1/dmp/iti41", assertion)
+
+
+def stylesheet_cda(href: str) -> bytes:
+    """The valid DLU asking a browser to render it with the stylesheet ``href``."""
+    return DLU.read_bytes().replace(b"?>\n", f'?>\n<?xml-stylesheet type="text/xsl" href="{href}"?>\n'.encode(), 1)
+
+
+XSL = b"""<?xml version="1.0" encoding="UTF-8"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:n1="urn:hl7-org:v3">
+  <xsl:output method="html"/>
+  <xsl:template match="/"><html><body><h1><xsl:value-of select="n1:ClinicalDocument/n1:title"/></h1></body></html>
+  </xsl:template>
+</xsl:stylesheet>
+"""
 
 
 def dlu_without_ins() -> bytes:
@@ -282,6 +414,16 @@ def _xdm_wrong_hash(submit):
 
 def _xdm_wrong_uri(submit):
     _slot(submit, "URI").text = "DOC0002.XML"
+
+
+def _other_case(submit):
+    """The URI and the language tag in another letter case than the member name and the CDA's fr-FR."""
+    _slot(submit, "URI").text = "doc0001.xml"
+    _slot(submit, "languageCode").text = "FR-fr"
+
+
+def _other_language(submit):
+    _slot(submit, "languageCode").text = "en-US"
 
 
 XDM = {
@@ -301,6 +443,28 @@ XDM = {
         "cda": dlu_without_ins(),
         "mutate": lambda s: _set_everywhere(s, "IPP000123", "IPP999999"),
     },
+    # issue 17 item 3: what a subset legitimately holds besides its documents
+    "xdm-feuille-de-style.zip": {
+        "cda": stylesheet_cda("cda.xsl"),
+        "files": {"IHE_XDM/SUBSET01/CDA.XSL": XSL, "IHE_XDM/SUBSET01/FEUILLE_DE_STYLE.XSL": XSL},
+    },
+    "xdm-xsl-orpheline.zip": {"files": {"IHE_XDM/SUBSET01/AUTRE.XSL": XSL}},
+    "xdm-feuille-de-style-declaree.zip": {"stylesheet": XSL},
+    "xdm-feuille-de-style-fausse.zip": {"stylesheet": b"<html><body>pas une feuille de style</body></html>"},
+    "xdm-signature.zip": {"signature": detached_signature()},
+    "xdm-signature-orpheline.zip": {"signature": detached_signature(reference="urn:oid:1.2.250.1.999.404")},
+    "xdm-signature-empreinte-fausse.zip": {"signature": detached_signature(digest_of=b"un autre document")},
+    # issue 17 item 4: letter case in URIs and language tags
+    "xdm-casse.zip": {"mutate": _other_case},
+    "xdm-casse-collision.zip": {"files": {"IHE_XDM/SUBSET01/Doc0001.xml": DLU.read_bytes()}},
+    "xdm-langue-differente.zip": {"mutate": _other_language},
+    # issue 17 item 8: METADATA.XML that is a saved ITI-41 request
+    "xdm-metadata-soap.zip": {"metadata": soap_metadata},
+    # issue 21 item 2: a member whose deflate stream runs far past its declared size (bad CRC)
+    "xdm-menteuse.zip": {
+        "extra": (("IHE_XDM/SUBSET01/NOTES.TXT", b"Notes de transmission (fictives).\n" * 2000),),
+        "after": lying("IHE_XDM/SUBSET01/NOTES.TXT", 34),
+    },
 }
 
 
@@ -312,16 +476,16 @@ def _deterministic() -> None:
     build.now_instant = lambda: "2024-03-12T09:35:00Z"
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
     _deterministic()
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     for name, options in ITI41.items():
-        (OUT / name).write_bytes(capture(*iti41(**options)))
-    (OUT / "iti41-doctype.mtom").write_bytes(capture(*_doctype(iti41())))
+        (out / name).write_bytes(capture(*iti41(**options)))
+    (out / "iti41-doctype.mtom").write_bytes(capture(*_doctype(iti41())))
     for name, options in XDM.items():
-        (OUT / name).write_bytes(xdm(**options))
-    print(f"{len(ITI41) + 1 + len(XDM)} fixtures écrites dans {OUT}", file=sys.stderr)
+        (out / name).write_bytes(xdm(**options))
+    print(f"{len(ITI41) + 1 + len(XDM)} fixtures écrites dans {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

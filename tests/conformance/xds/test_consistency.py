@@ -114,3 +114,19 @@ def test_xds_codes_belong_to_their_value_sets(name, code, scheme, fails):
     scheme_uuid, oid = next((s, o) for n, s, o in VALUE_SETS if n == name)
     _check_membership(group, name, scheme_uuid, oid)
     assert bool(group.findings) is fails
+
+
+@pytest.mark.parametrize(
+    ("declared", "outcome"), [("en-us", Outcome.PASS), ("EN-US", Outcome.PASS), ("fr-FR", Outcome.FAIL)]
+)
+def test_language_tags_compare_without_regard_to_case(declared, outcome):
+    """RFC 5646 §2.1.1: « en-us » is « en-US »; another language is still a difference."""
+    data = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
+    exp = dataclasses.replace(expected_entry(parse_xml(data, "dlu"), data, "test"), language_code="en-US")
+    submit = submit_objects_request([("Document01", exp)])
+    for slot in submit.iter("{*}Slot"):
+        if slot.get("name") == "languageCode":
+            slot.find("{*}ValueList/{*}Value").text = declared
+    entry = read_submission(parse_xml(etree.tostring(submit), "METADATA.XML")).entries[0]
+    [codes] = [f for f in check_entry(entry, exp) if f.requirement == "DMP-47" and f.outcome is outcome]
+    assert "languageCode" in codes.message
