@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from ..decides import decides
 from ..model import Finding, Outcome, failed, omitted, passed, skipped
-from .identity import INS_OIDS, OID_NIA, PRODUCTION_OIDS, TEST_OIDS, Identity
+from .identity import INS_C_SOURCE, INS_OIDS, OID_INS_C, OID_NIA, PRODUCTION_OIDS, TEST_OIDS, Identity
 from .rules import InsRules, default_rules
 
 _STRUCTURE = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$")
@@ -19,7 +19,7 @@ ENVIRONMENTS = ("test", "production")
 
 
 def _no_ins(req: str, identity: Identity) -> list[Finding]:
-    return [omitted(req, f"Pas d'INS pour l'{identity.label} : exigence non applicable.", identity.locate("identity"))]
+    return [omitted(req, f"{identity.without_ins} : exigence non applicable.", identity.locate("identity"))]
 
 
 def expected_key(matricule: str, rules: InsRules | None = None) -> int:
@@ -162,11 +162,33 @@ def check_nir_month(identity: Identity, rules: InsRules | None = None) -> list[F
     return [omitted("INS-16", f"Mois {mat[3:5]} ni calendaire ni exception décrite : voir INS-02.", where, mat)]
 
 
+def _ins_c(identity: Identity) -> list[Finding]:
+    """The obsolete INS-C, reported once and never judged as an INS."""
+    if identity.ins_c is None:
+        return []
+    value = f" {identity.ins_c}" if identity.ins_c else ""
+    verdict = "l'INS lu à côté est seul jugé" if identity.carries_ins else "les règles de l'INS ne s'y appliquent pas"
+    return [
+        omitted(
+            "INS-03",
+            f"INS-C{value} (OID {OID_INS_C}) trouvé pour l'{identity.label} : identifiant obsolète, ce n'est pas "
+            f"un INS ({INS_C_SOURCE}) ; {verdict}.",
+            identity.locate("ins_c"),
+            f"{OID_INS_C} / {identity.ins_c}",
+        )
+    ]
+
+
 @decides("INS-03")
 def check_oid(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
-    """INS-03: the OID is one of the four INS authorities and fits the matricule type."""
+    """INS-03: the OID is one of the four INS authorities and fits the matricule type; an INS-C is
+    reported as obsolete, not as an unknown authority."""
+    return _check_oid(identity, rules) + _ins_c(identity)
+
+
+def _check_oid(identity: Identity, rules: InsRules | None) -> list[Finding]:
     if not identity.carries_ins:
-        return _no_ins("INS-03", identity)
+        return [] if identity.ins_c is not None else _no_ins("INS-03", identity)
     rules = rules or default_rules()
     oid, mat = identity.oid, identity.matricule
     where = identity.locate("oid")
