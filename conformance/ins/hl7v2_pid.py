@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..decides import decides
 from ..model import Finding, Location, failed, omitted, passed, skipped
@@ -72,9 +73,8 @@ def _value(text: str) -> str | None:
     return None if not text or deleted(text) else text
 
 
-@dataclass(frozen=True)
-class Rep:
-    """One repetition of a field, split on demand."""
+class Rep(NamedTuple):
+    """One repetition of a field, split on demand (a tuple: cheap to build by the thousand)."""
 
     text: str
     enc: Encoding
@@ -98,16 +98,18 @@ class Pid:
     line: int
     enc: Encoding
     raw: list[str] = field(repr=False)  # raw[n] is the text of PID-n
+    _split: dict[int, list[Rep]] = field(default_factory=dict, repr=False)
 
     def text(self, number: int) -> str:
         return self.raw[number] if number < len(self.raw) else ""
 
     def repetitions(self, number: int) -> list[Rep]:
         """The first MAX_REPETITIONS repetitions of PID-n ([] when empty)."""
-        text = self.text(number)
-        if not text:
-            return []
-        return [Rep(t, self.enc) for t in text.split(self.enc.repetition, MAX_REPETITIONS)[:MAX_REPETITIONS]]
+        if number not in self._split:
+            text = self.text(number)
+            pieces = text.split(self.enc.repetition, MAX_REPETITIONS)[:MAX_REPETITIONS] if text else []
+            self._split[number] = [Rep(t, self.enc) for t in pieces]
+        return self._split[number]
 
     def first(self, number: int) -> str:
         """First repetition of PID-n, as written."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from dui_conformance.inputs import load
@@ -190,3 +193,34 @@ def test_hl7v2_repetitions_beyond_the_cap_are_reported(tmp_path):
     [cut] = [f for f in findings if f.requirement == "GEN-01"]
     assert cut.outcome is Outcome.SKIP and f"{count + 2} répétitions" in cut.message
     assert cut.location.xpath == "PID-3"
+
+
+# Issue 21: 20 000 messages took 220 s, one PID-3 of 100 000 repetitions 95 s. Both are read in one pass
+# now; the subprocess timeout is only a guard against a return to quadratic work (figures: bench_hl7.py).
+GUARD = """
+import sys
+from dui_conformance.inputs import load
+from dui_conformance.ins import check_document
+findings = check_document(load(sys.argv[1], 100 * 1024 * 1024))
+print(len(findings), sum(f.requirement == "GEN-01" for f in findings))
+"""
+
+
+@pytest.mark.parametrize(
+    "build, expected",
+    [
+        (lambda: VALID_HL7 * 5000, "70000 0"),  # 5 000 messages, 14 findings each
+        (
+            lambda: VALID_HL7.replace("~142072123104565", "~X^^^Y&2.25.9&ISO^PI" * 100000 + "~142072123104565"),
+            "15 1",  # PID-3 of 100 002 repetitions: read up to the cap, one GEN-01
+        ),
+    ],
+    ids=["messages", "repetitions"],
+)
+def test_hl7v2_reading_stays_bounded(tmp_path, build, expected):
+    path = tmp_path / "m.hl7"
+    path.write_text(build(), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", GUARD, str(path)], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert run.stdout.split() == expected.split()
