@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from ..decides import decides
 from ..model import Finding, Outcome, failed, omitted, passed, skipped
+from ..wording import found
 from .identity import INS_C_SOURCE, INS_OIDS, OID_INS_C, OID_NIA, PRODUCTION_OIDS, TEST_OIDS, Identity
 from .rules import InsRules, default_rules
 
@@ -42,8 +43,8 @@ def check_matricule(identity: Identity, rules: InsRules | None = None) -> list[F
         return [
             failed(
                 "INS-01",
-                f"Le matricule INS « {mat} » n'a pas la structure attendue : 15 caractères, "
-                "13 chiffres (2A/2B pour la Corse) puis une clé de 2 chiffres.",
+                f"Matricule INS trouvé : {found(mat)} ; attendu 15 caractères, 13 chiffres (2A/2B pour la "
+                "Corse) puis une clé de 2 chiffres.",
                 where,
                 mat,
             )
@@ -124,7 +125,7 @@ def check_nir_traits(identity: Identity, rules: InsRules | None = None) -> list[
     if mat is None:
         return _no_ins("INS-02", identity)
     if not _STRUCTURE.match(mat):
-        message = f"Matricule « {mat} » mal formé : comparaison avec les traits impossible (voir INS-01)."
+        message = f"Matricule {found(mat)} mal formé : comparaison avec les traits impossible (voir INS-01)."
         return [skipped("INS-02", message, where, mat)]
     aspects = list(_aspects(identity, mat, rules or default_rules()))
     out = [failed("INS-02", problem, identity.locate(field), mat) for _, problem, field in aspects if problem]
@@ -143,7 +144,7 @@ def check_nir_month(identity: Identity, rules: InsRules | None = None) -> list[F
     if mat is None:
         return _no_ins("INS-16", identity)
     if not _STRUCTURE.match(mat):
-        return [skipped("INS-16", f"Matricule « {mat} » mal formé : mois non lisible (voir INS-01).", where, mat)]
+        return [skipped("INS-16", f"Matricule {found(mat)} mal formé : mois non lisible (voir INS-01).", where, mat)]
     month = int(mat[3:5])
     if 1 <= month <= 12:
         return [passed("INS-16", f"Mois de naissance codé {mat[3:5]} : mois calendaire.", where, mat)]

@@ -114,3 +114,22 @@ def test_xds_codes_belong_to_their_value_sets(name, code, scheme, fails):
     scheme_uuid, oid = next((s, o) for n, s, o in VALUE_SETS if n == name)
     _check_membership(group, name, scheme_uuid, oid)
     assert bool(group.findings) is fails
+
+
+def test_author_institution_mismatch_shows_the_whole_xon():
+    """An organisation is printed with its assigning authority (XON-6 &OID&ISO), the slot found as HL7
+    repetitions: never « None » nor a Python list."""
+    data = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
+    exp = expected_entry(parse_xml(data, "dlu"), data, "test")
+    author = exp.authors[0]
+    assert author.institution is not None
+    other = dataclasses.replace(author.institution, name="AUTRE STRUCTURE")
+    wrong = dataclasses.replace(exp, authors=(dataclasses.replace(author, institution=other), *exp.authors[1:]))
+    content_type, body = iti41_request([(data, wrong)])
+    [message] = [
+        f.message
+        for f in check_iti41(content_type, body, "iti41-test", "test")
+        if f.requirement == "DMP-49" and f.outcome is Outcome.FAIL
+    ]
+    assert f"&{author.institution.id_root}&ISO^IDNST^^^{author.institution.id}" in message, message
+    assert "None" not in message and "['" not in message, message
