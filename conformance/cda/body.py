@@ -12,6 +12,7 @@ import re
 
 from ..decides import decides
 from ..model import Finding, omitted
+from ..wording import found
 from ..xmlsafe import XmlDocument
 from .common import CISIS_TEMPLATE, HL7_FRANCE_TEMPLATE, XDS_SD_TEMPLATE, Check, cda_layer
 
@@ -47,12 +48,12 @@ def _n1(doc: XmlDocument, body) -> list[Finding]:
     if c.require(text is not None, "nonXMLBody/text absent.", body):
         c.require(
             text.get("mediaType") == "application/pdf",
-            f"nonXMLBody/text/@mediaType {text.get('mediaType')!r} : application/pdf attendu.",
+            f"nonXMLBody/text/@mediaType {found(text.get('mediaType'))} : application/pdf attendu.",
             text,
         )
         c.require(
             text.get("representation") == "B64",
-            f"nonXMLBody/text/@representation {text.get('representation')!r} : B64 attendu.",
+            f"nonXMLBody/text/@representation {found(text.get('representation'))} : B64 attendu.",
             text,
         )
     out += c.findings(text)

@@ -14,6 +14,7 @@ from stdnum.fr import siren, siret
 
 from ..decides import decides
 from ..model import Finding, omitted
+from ..wording import found, listed
 from ..xmlsafe import XmlDocument
 from .common import (
     CISIS_TEMPLATE,
@@ -141,7 +142,7 @@ def identification(doc: XmlDocument) -> list[Finding]:
     if node is not None:
         c.require(
             TS.fullmatch(node.get("value", "")) is not None,
-            f"effectiveTime/@value trouvé : {node.get('value')!r} ; date HL7 AAAAMMJJ[hhmm[ss]][±zzzz] attendue.",
+            f"effectiveTime/@value trouvé : {found(node.get('value'))} ; date HL7 AAAAMMJJ[hhmm[ss]][±zzzz] attendue.",
             node,
         )
     _one(c, doc, "hl7:confidentialityCode", "confidentialityCode")
@@ -149,7 +150,7 @@ def identification(doc: XmlDocument) -> list[Finding]:
     if node is not None:
         c.require(
             LANGUAGE.fullmatch(node.get("code", "")) is not None,
-            f"languageCode/@code trouvé : {node.get('code')!r} ; format ll-PP attendu (ex. fr-FR).",
+            f"languageCode/@code trouvé : {found(node.get('code'))} ; format ll-PP attendu (ex. fr-FR).",
             node,
         )
     node = _one(c, doc, "hl7:setId", "setId")
@@ -160,7 +161,7 @@ def identification(doc: XmlDocument) -> list[Finding]:
         value = node.get("value", "")
         c.require(
             value.isdigit() and int(value) >= 1,
-            f"versionNumber/@value trouvé : {value!r} ; entier positif attendu.",
+            f"versionNumber/@value trouvé : {found(value)} ; entier positif attendu.",
             node,
         )
     return c.findings()
@@ -189,9 +190,9 @@ def patient(doc: XmlDocument) -> list[Finding]:
     for part in names:
         qualifier = part.get("qualifier")
         if not (qualifier in (None, "BR", "CL") and not (qualifier is None and part.tag.endswith("family"))):
+            shown = "aucun qualifiant" if qualifier is None else f"qualifiant {found(qualifier)}"
             c.fail(
-                f"Qualifiant trouvé : {qualifier!r} sur {describe(part)} ; attendu BR ou CL (la liste des prénoms "
-                "sans qualifiant).",
+                f"Trouvé {shown} sur {describe(part)} ; attendu BR ou CL (la liste des prénoms sans qualifiant).",
                 part,
             )
     if any(i.get("root") in INS_ROOTS for i in ids):
@@ -352,7 +353,7 @@ def replacement(doc: XmlDocument) -> list[Finding]:
     for node in nodes:
         c.require(
             node.get("typeCode") == "RPLC",
-            f"relatedDocument/@typeCode trouvé : {node.get('typeCode')!r} ; RPLC attendu.",
+            f"relatedDocument/@typeCode trouvé : {found(node.get('typeCode'))} ; RPLC attendu.",
             node,
         )
         c.require(
@@ -372,10 +373,10 @@ def contacts(doc: XmlDocument) -> list[Finding]:
         # Messages are written only for a failure: a header has dozens of telecom and addr elements.
         bad = set(node.get("use", "").split()) - TELECOM_USES
         if bad:
-            c.fail(f"telecom/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(TELECOM_USES)}.", node)
+            c.fail(f"telecom/@use trouvé : {listed(bad)} ; attendu parmi {listed(TELECOM_USES)}.", node)
         if TELECOM_SCHEME.match(node.get("value", "")) is None:
             c.fail(
-                f"telecom/@value trouvé : {node.get('value')!r} ; schéma tel:, fax:, mailto:, http(s):, ftp: ou "
+                f"telecom/@value trouvé : {found(node.get('value'))} ; schéma tel:, fax:, mailto:, http(s):, ftp: ou "
                 "mllp: attendu.",
                 node,
             )
@@ -384,7 +385,7 @@ def contacts(doc: XmlDocument) -> list[Finding]:
             continue
         bad = set(node.get("use", "").split()) - ADDR_USES
         if bad:
-            c.fail(f"addr/@use trouvé : {sorted(bad)} ; attendu parmi {sorted(ADDR_USES)}.", node)
+            c.fail(f"addr/@use trouvé : {listed(bad)} ; attendu parmi {listed(ADDR_USES)}.", node)
     return c.findings()
 
 
@@ -394,7 +395,7 @@ def null_flavors(doc: XmlDocument) -> list[Finding]:
     for node in (n for n in header_elements(doc) if n.get("nullFlavor") is not None):
         if node.get("nullFlavor") not in _ADMITTED_NULL_FLAVORS:
             c.fail(
-                f"nullFlavor trouvé dans l'en-tête : {node.get('nullFlavor')!r} ; attendu parmi "
+                f"nullFlavor trouvé dans l'en-tête : {found(node.get('nullFlavor'))} ; attendu parmi "
                 f"{', '.join(sorted(NULL_FLAVORS))}.",
                 node,
             )
@@ -412,7 +413,9 @@ def national_ids(doc: XmlDocument) -> list[Finding]:
         for node in (i for i in ids if i.get("root") == root):
             ext = node.get("extension", "")
             if pattern.fullmatch(ext) is None:
-                c.fail(f"Identifiant national de {label} : extension trouvée {ext!r} ; format {form} attendu.", node)
+                c.fail(
+                    f"Identifiant national de {label} : extension trouvée {found(ext)} ; format {form} attendu.", node
+                )
     return c.findings()
 
 
@@ -453,7 +456,7 @@ def check_id_keys(doc: XmlDocument, ctx) -> list[Finding]:
             checked.append(f"{label} {ext[1:]}")
         else:
             c.fail(
-                f"Identifiant {label} {ext[1:]} (extension {ext!r}) : clé de contrôle fausse, attendu une "
+                f"Identifiant {label} {ext[1:]} (extension {found(ext)}) : clé de contrôle fausse, attendu une "
                 f"{rule} ; avertissement non bloquant (les schématrons officiels ne vérifient pas cette clé).",
                 node,
                 describe(node),

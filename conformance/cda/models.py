@@ -5,8 +5,11 @@ The model is recognised by its templateId; what each model requires is data (``m
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..decides import decides
 from ..model import Finding, omitted
+from ..wording import found
 from ..xmlsafe import XmlDocument
 from .common import Check, cda_layer
 
@@ -31,8 +34,19 @@ def _matches(node, allowed: list[str]) -> bool:
     return False
 
 
+def retired(model: dict, extension: str) -> str | None:
+    """French note when the document declares a model version that is no longer in force (``versions``)."""
+    current = model.get("versions")
+    if not current or not extension or extension in current:
+        return None
+    return (
+        f"Le document déclare la version « {extension} » du modèle {model['key']} (templateId {model['template']}), "
+        f"retirée : version en vigueur {' ou '.join(current)} ({model['source']})."
+    )
+
+
 @decides("DMP-19", "DMP-20", "DMP-21", "DMP-22", "DMP-23")
-def _check_model(doc: XmlDocument, model: dict) -> list[Finding]:
+def _check_model(doc: XmlDocument, model: dict, extension: str = "") -> list[Finding]:
     name = model["label"]
     out: list[Finding] = []
     rules = [
@@ -49,7 +63,8 @@ def _check_model(doc: XmlDocument, model: dict) -> list[Finding]:
         c = Check(doc, req, f"{name} : {_OK[req]}")
         rule(c)
         out += c.findings()
-    return out
+    note = retired(model, extension)
+    return [replace(f, message=f"{f.message} {note}") for f in out] if note else out
 
 
 _OK = {
@@ -65,7 +80,7 @@ def _code(doc, c: Check, model) -> None:
     node = doc.first("hl7:code")
     c.require(
         node is not None and _matches(node, model["codes"]),
-        f"Code du document {node.get('code') if node is not None else None!r} : attendu "
+        f"Code du document trouvé : {found(node.get('code')) if node is not None else 'aucun élément code'} ; attendu "
         f"{' ou '.join(model['codes'])} pour le modèle {model['key']}.",
         node,
     )
@@ -115,8 +130,8 @@ def _required(doc, c: Check, model) -> None:
 
 @cda_layer(*MODEL_IDS)
 def check_models(doc: XmlDocument, ctx) -> list[Finding]:
-    found = recognise(doc, ctx.models)
-    if not found:
+    declared = recognise(doc, ctx.models)
+    if not declared:
         roots = ", ".join(t.get("root", "?") for t in doc.xpath("hl7:templateId")) or "aucun"
         return [
             omitted(
@@ -126,4 +141,4 @@ def check_models(doc: XmlDocument, ctx) -> list[Finding]:
             )
             for r in MODEL_IDS
         ]
-    return [f for model, _ in found for f in _check_model(doc, model)]
+    return [f for model, extension in declared for f in _check_model(doc, model, extension)]

@@ -7,6 +7,7 @@ insuffisantes » (skip), never a crash and never a silent pass.
 from __future__ import annotations
 
 from ..model import Finding, failed, omitted, passed, skipped
+from ..wording import found
 from ..xmlsafe import XmlDocument
 from .common import cda_layer, describe, has_null
 
@@ -39,7 +40,7 @@ def check_terminology(doc: XmlDocument, ctx) -> list[Finding]:
                 by_req[binding.requirement].append(
                     skipped(
                         binding.requirement,
-                        f"{binding.label} : code {code!r} du système {system!r} hors du périmètre de la "
+                        f"{binding.label} : code {found(code)} du système {found(system)} hors du périmètre de la "
                         f"liste intégrée {vs.name} (fournir les jeux de valeurs officiels).",
                         where,
                         describe(node),
@@ -49,7 +50,7 @@ def check_terminology(doc: XmlDocument, ctx) -> list[Finding]:
                 by_req[binding.requirement].append(
                     failed(
                         binding.requirement,
-                        f"{binding.label} : code {code!r} (système {system!r}) absent du jeu de valeurs "
+                        f"{binding.label} : code {found(code)} (système {found(system)}) absent du jeu de valeurs "
                         f"{vs.name} ({vs.oid}).",
                         where,
                         describe(node),

@@ -17,7 +17,7 @@ from ..run_checks import register_run_check
 from ..xmlsafe import XmlProblem
 from .cda_record import check_cda_record_target, read_cda
 from .fhir_patient import check_fhir_patient, read_fhir
-from .hl7v2_pid import check_hl7v2_pid, read_hl7v2
+from .hl7v2_pid import check_hl7v2_pid, check_pids, read_hl7v2
 from .identity import Identity, normalise_date
 from .matricule import (
     check_environment,
@@ -28,7 +28,7 @@ from .matricule import (
     expected_key,
     suggest_environment,
 )
-from .reading import read_identities
+from .reading import hl7v2_pids, read_identities
 from .rules import InsRules, RulesError, default_rules, load_rules
 from .status import check_ins_requires_qual, check_status, check_status_unambiguous
 from .traits import (
@@ -76,7 +76,7 @@ def check_structure(doc: InputDocument, rules: InsRules | None = None) -> list[F
         if doc.kind == CDA:
             xml = doc.cda
         elif doc.kind == HL7V2:
-            text = doc.text[0]
+            pids, errors = hl7v2_pids(doc)
         elif doc.kind == FHIR:
             data = doc.json
         else:
@@ -86,7 +86,7 @@ def check_structure(doc: InputDocument, rules: InsRules | None = None) -> list[F
     if doc.kind == CDA:
         return check_cda_record_target(xml)
     if doc.kind == HL7V2:
-        return check_hl7v2_pid(text, doc.path, rules)
+        return check_pids(pids, errors, doc.path, rules)
     return check_fhir_patient(data, doc.path)
 
 

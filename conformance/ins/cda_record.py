@@ -4,12 +4,16 @@ comes with every trait element and the right qualifiers (INS-12, Structuration m
 from __future__ import annotations
 
 from ..decides import decides
-from ..model import Finding, failed, omitted, passed
+from ..model import Finding, Location, failed, omitted, passed
 from ..xmlsafe import XmlDocument
-from .identity import INS_OID_ARC, Identity, normalise_date
+from .identity import INS_OID_ARC, INS_OIDS, OID_INS_C, Identity, normalise_date
 
 ROLES = "/hl7:ClinicalDocument/hl7:recordTarget/hl7:patientRole"
-INS_ID = f"hl7:id[starts-with(@root, '{INS_OID_ARC}')]"
+# The INS: one of the four authorities, the only roots the SMIN schematron applies the trait rules to.
+INS_ID = "hl7:id[" + " or ".join(f"@root='{oid}'" for oid in INS_OIDS) + "]"
+# Read as an attempted INS when no INS is there (INS-03 flags its OID): another root under the arc.
+OTHER_ARC_ID = f"hl7:id[starts-with(@root, '{INS_OID_ARC}') and @root != '{OID_INS_C}']"
+INS_C_ID = f"hl7:id[@root='{OID_INS_C}']"
 NAME = "hl7:patient/hl7:name"
 
 
@@ -42,8 +46,6 @@ def _text(node) -> str | None:
 
 # Identity field → where the reader finds it under a patientRole.
 FIELDS = {
-    "matricule": f"{INS_ID}/@extension",
-    "oid": f"{INS_ID}/@root",
     "birth_family": f"{NAME}/hl7:family{_q('BR')}",
     "given_list": f"{NAME}/hl7:given[not(@qualifier)]",
     "first_given": f"{NAME}/hl7:given{_q('BR')}",
@@ -56,25 +58,31 @@ FIELDS = {
 
 
 def read_cda(xml: XmlDocument) -> list[Identity]:
-    """One identity per ``recordTarget/patientRole``; INS = the id rooted in the INS OID arc."""
+    """One identity per ``recordTarget/patientRole``; INS = the id of an INS authority, else another id
+    rooted in the INS arc (never the obsolete INS-C, noted apart)."""
     identities = []
     for role in xml.xpath(ROLES):
         nodes = {name: xml.first(expr, role) for name, expr in FIELDS.items()}
+        ins_id = xml.first(INS_ID, role)
+        if ins_id is None:
+            ins_id = xml.first(OTHER_ARC_ID, role)
         if nodes["birth_family"] is None:  # tolerant read; INS-12 flags the missing qualifier
             nodes["birth_family"] = xml.first(f"{NAME}/hl7:family[not(@qualifier)]", role)
         values = {name: _text(node) for name, node in nodes.items()}
         where = {name: xml.locate(node) for name, node in nodes.items() if node is not None}
         where["identity"] = xml.locate(role)
-        ins_id = xml.first(INS_ID, role)
-        if ins_id is not None and values["matricule"] is None:
-            values["matricule"], where["matricule"] = "", xml.locate(ins_id)
+        if ins_id is not None:
+            at = xml.locate(ins_id)
+            values["matricule"], values["oid"] = ins_id.get("extension", ""), ins_id.get("root")
+            where["matricule"] = Location(file=at.file, xpath=f"{at.xpath}/@extension", line=at.line)
+            where["oid"] = Location(file=at.file, xpath=f"{at.xpath}/@root", line=at.line)
         values["birth_date"] = normalise_date(values["birth_date"])
         identities.append(
             Identity(
                 source_kind="cda",
                 path=xml.path,
-                matricule=values["matricule"],
-                oid=values["oid"],
+                matricule=values.get("matricule"),
+                oid=values.get("oid"),
                 birth_family=values["birth_family"],
                 given_list=values["given_list"],
                 first_given=values["first_given"],
@@ -86,6 +94,9 @@ def read_cda(xml: XmlDocument) -> list[Identity]:
                 where=where,
             )
         )
+        ins_c = xml.first(INS_C_ID, role)
+        if ins_c is not None:
+            identities[-1].note_ins_c(ins_c.get("extension"), xml.locate(ins_c))
     return identities
 
 

@@ -25,9 +25,19 @@ INS_OIDS = {
 }
 PRODUCTION_OIDS = (OID_NIR, OID_NIA)
 TEST_OIDS = (OID_NIR_TEST, OID_NIR_DEMO)
-# Every INS authority (and the obsolete INS-C ones) sits under this arc: an id rooted here is
-# read as an attempted INS even when its OID is not one of the four, so INS-03 can flag it.
+# Every INS authority sits under this arc: an id rooted here is read as an attempted INS even when
+# its OID is not one of the four, so INS-03 can flag it; the INS trait rules apply only to the four.
 INS_OID_ARC = "1.2.250.1.213.1.4."
+# The INS-C (computed from the carte Vitale) shares the arc but is not an INS: an obsolete identifier,
+# reported once as such, never judged by the INS rules (the SMIN header schematron applies the trait
+# rules to roots .8/.9/.10/.11 only) [segur-spec-facts §1.6 fr-core-cs-v2-0203 « INS-C (obsolete
+# computed INS) », §3.3 « INS-C has been abandoned »].
+OID_INS_C = "1.2.250.1.213.1.4.2"
+INS_C_SOURCE = "FR Core fr-core-cs-v2-0203 : INS-C obsolète, abandonné ; segur-spec-facts §1.6 et §3.3"
+# HL7 v2 delete value: a field or component sent as "" tells the receiver to delete what it holds; IHE PAM
+# France 2.11.2 removes an INS this way (§4.4.3, §4.4.4). It is an instruction, never a value.
+HL7_DELETE = '""'
+HL7_DELETE_SOURCE = "IHE PAM France 2.11.2 §4.4.3, §4.4.4"
 
 # RNIV statuses [segur-spec-facts §1.3: FR Core FRCoreCodeSystemIdentityStatus].
 STATUSES = ("PROV", "RECUP", "VALI", "QUAL")
@@ -47,7 +57,13 @@ _FORMATS_WITH_STATUS = ("hl7v2", "fhir")
 
 
 def is_ins_oid(oid: str | None) -> bool:
-    return oid is not None and (oid in INS_OIDS or oid.startswith(INS_OID_ARC))
+    """An OID read as an (attempted) INS authority: one of the four, or another one under the INS arc
+    (INS-03 flags it), never the obsolete INS-C."""
+    return oid is not None and (oid in INS_OIDS or (oid.startswith(INS_OID_ARC) and oid != OID_INS_C))
+
+
+def is_ins_c(oid: str | None) -> bool:
+    return oid == OID_INS_C
 
 
 @dataclass
@@ -69,6 +85,8 @@ class Identity:
     attributes: tuple[str, ...] = ()
     used_family: str | None = None
     used_given: str | None = None
+    ins_deleted: bool = False  # the message deletes the INS (HL7 v2 delete value in PID-3)
+    ins_c: str | None = None  # value of an obsolete INS-C carried beside (or instead of) the INS
     where: dict[str, Location] = field(default_factory=dict)
 
     @property
@@ -76,6 +94,30 @@ class Identity:
         """Readers fill ``matricule`` (with "" when its value is missing) only for an
         identifier recognised as an INS, so an empty INS identifier still fails INS-01."""
         return self.matricule is not None
+
+    @property
+    def is_ins(self) -> bool:
+        """An INS the trait rules apply to: root .8/.9/.10/.11, or an INS type code without OID (INS-03
+        flags the missing OID); an unknown OID under the arc is judged by INS-01 to INS-04 only."""
+        return self.carries_ins and (not self.oid or self.oid in INS_OIDS)
+
+    def note_ins_c(self, value: str | None, where: Location) -> None:
+        """Record an obsolete INS-C (reported once by INS-03); the first one read is kept."""
+        if self.ins_c is None:
+            self.ins_c = value or ""
+            self.where["ins_c"] = where
+
+    @property
+    def without_ins(self) -> str:
+        """Why no INS rule applies to this identity, in French."""
+        if self.ins_deleted:
+            return (
+                f"INS supprimé par le message pour l'{self.label} (valeur de suppression HL7 « {HL7_DELETE} », "
+                f"{HL7_DELETE_SOURCE})"
+            )
+        if self.ins_c is not None:
+            return f"Pas d'INS pour l'{self.label}, seulement un INS-C obsolète (qui n'est pas un INS)"
+        return f"Pas d'INS pour l'{self.label}"
 
     @property
     def format_carries_status(self) -> bool:

@@ -21,6 +21,7 @@ from ..decides import decides
 from ..deviations import deviation
 from ..exchanges import Exchange, HttpRequest
 from ..model import Finding, Location, passed
+from ..wording import found
 from ..xmlsafe import XmlProblem, parse_xml
 
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -87,8 +88,8 @@ def read_request(request: HttpRequest) -> InsiRequest:
     if path != INSI_PATH:
         return read.stop(
             "INSI-CHEMIN-INCONNU",
-            f"reçu « {path} », attendu « {INSI_PATH} »",
-            f"Chemin « {path} » inconnu du téléservice INSi : attendu « {INSI_PATH} ».",
+            f"reçu {found(path)}, attendu « {INSI_PATH} »",
+            f"Chemin {found(path)} inconnu du téléservice INSi : attendu « {INSI_PATH} ».",
         )
     if request.method != "POST":
         return read.stop("INSI-METHODE-HTTP", f"reçu {request.method}", "Le téléservice INSi n'accepte que POST.")
@@ -163,12 +164,12 @@ def _read_headers(header: Any, operation: str, http_action: str | None, read: In
     if http_action is None:
         read.depart("INSI-ACTION-HTTP-ABSENTE")
     elif http_action != expected:
-        read.depart("INSI-ACTION-HTTP-INCORRECTE", f"reçu « {http_action} », attendu « {expected} »")
+        read.depart("INSI-ACTION-HTTP-INCORRECTE", f"reçu {found(http_action)}, attendu « {expected} »")
     wsa_action = _text(header, WSA_NS, "Action")
     if wsa_action is None:
         read.depart("INSI-WSA-ACTION-ABSENTE")
     elif wsa_action != expected:
-        read.depart("INSI-WSA-ACTION-INCORRECTE", f"reçu « {wsa_action} », attendu « {expected} »")
+        read.depart("INSI-WSA-ACTION-INCORRECTE", f"reçu {found(wsa_action)}, attendu « {expected} »")
     read.message_id = _text(header, WSA_NS, "MessageID") or None
     if read.message_id is None:
         read.depart("INSI-WSA-MESSAGEID-ABSENT")
@@ -213,7 +214,7 @@ def _read_names(values: dict[str, str], read: InsiRequest) -> None:
 
 def _read_date(value: str | None, read: InsiRequest) -> None:
     if value is not None and not _DATE.fullmatch(value):
-        read.depart("INSI-DATE-INVALIDE", f"reçu « {value} »")
+        read.depart("INSI-DATE-INVALIDE", f"reçu {found(value)}")
 
 
 def _read_traits(payload: Any, read: InsiRequest) -> dict[str, Any]:
@@ -230,10 +231,10 @@ def _read_traits(payload: Any, read: InsiRequest) -> dict[str, Any]:
     names.update({f"Prenom[{i + 1}]": n for i, n in enumerate(first_names)})
     _read_names(names, read)
     if sex and sex not in ("M", "F"):
-        read.depart("INSI-SEXE-INVALIDE", f"reçu « {sex} »")
+        read.depart("INSI-SEXE-INVALIDE", f"reçu {found(sex)}")
     _read_date(birth_date or None, read)
     if birth_place is not None and not _COG.fullmatch(birth_place):
-        read.depart("INSI-LIEU-INVALIDE", f"reçu « {birth_place} »")
+        read.depart("INSI-LIEU-INVALIDE", f"reçu {found(birth_place)}")
     return {
         "NomNaissance": birth_name,
         "Prenom": first_names,

@@ -9,7 +9,8 @@ from dataclasses import replace
 
 from ..decides import decides
 from ..model import Finding, Outcome, failed, omitted, passed, skipped
-from .identity import INS_OIDS, OID_NIA, PRODUCTION_OIDS, TEST_OIDS, Identity
+from ..wording import found
+from .identity import INS_C_SOURCE, INS_OIDS, OID_INS_C, OID_NIA, PRODUCTION_OIDS, TEST_OIDS, Identity
 from .rules import InsRules, default_rules
 
 _STRUCTURE = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$")
@@ -19,7 +20,7 @@ ENVIRONMENTS = ("test", "production")
 
 
 def _no_ins(req: str, identity: Identity) -> list[Finding]:
-    return [omitted(req, f"Pas d'INS pour l'{identity.label} : exigence non applicable.", identity.locate("identity"))]
+    return [omitted(req, f"{identity.without_ins} : exigence non applicable.", identity.locate("identity"))]
 
 
 def expected_key(matricule: str, rules: InsRules | None = None) -> int:
@@ -42,8 +43,8 @@ def check_matricule(identity: Identity, rules: InsRules | None = None) -> list[F
         return [
             failed(
                 "INS-01",
-                f"Le matricule INS « {mat} » n'a pas la structure attendue : 15 caractères, "
-                "13 chiffres (2A/2B pour la Corse) puis une clé de 2 chiffres.",
+                f"Matricule INS trouvé : {found(mat)} ; attendu 15 caractères, 13 chiffres (2A/2B pour la "
+                "Corse) puis une clé de 2 chiffres.",
                 where,
                 mat,
             )
@@ -124,7 +125,7 @@ def check_nir_traits(identity: Identity, rules: InsRules | None = None) -> list[
     if mat is None:
         return _no_ins("INS-02", identity)
     if not _STRUCTURE.match(mat):
-        message = f"Matricule « {mat} » mal formé : comparaison avec les traits impossible (voir INS-01)."
+        message = f"Matricule {found(mat)} mal formé : comparaison avec les traits impossible (voir INS-01)."
         return [skipped("INS-02", message, where, mat)]
     aspects = list(_aspects(identity, mat, rules or default_rules()))
     out = [failed("INS-02", problem, identity.locate(field), mat) for _, problem, field in aspects if problem]
@@ -143,7 +144,7 @@ def check_nir_month(identity: Identity, rules: InsRules | None = None) -> list[F
     if mat is None:
         return _no_ins("INS-16", identity)
     if not _STRUCTURE.match(mat):
-        return [skipped("INS-16", f"Matricule « {mat} » mal formé : mois non lisible (voir INS-01).", where, mat)]
+        return [skipped("INS-16", f"Matricule {found(mat)} mal formé : mois non lisible (voir INS-01).", where, mat)]
     month = int(mat[3:5])
     if 1 <= month <= 12:
         return [passed("INS-16", f"Mois de naissance codé {mat[3:5]} : mois calendaire.", where, mat)]
@@ -162,11 +163,33 @@ def check_nir_month(identity: Identity, rules: InsRules | None = None) -> list[F
     return [omitted("INS-16", f"Mois {mat[3:5]} ni calendaire ni exception décrite : voir INS-02.", where, mat)]
 
 
+def _ins_c(identity: Identity) -> list[Finding]:
+    """The obsolete INS-C, reported once and never judged as an INS."""
+    if identity.ins_c is None:
+        return []
+    value = f" {identity.ins_c}" if identity.ins_c else ""
+    verdict = "l'INS lu à côté est seul jugé" if identity.carries_ins else "les règles de l'INS ne s'y appliquent pas"
+    return [
+        omitted(
+            "INS-03",
+            f"INS-C{value} (OID {OID_INS_C}) trouvé pour l'{identity.label} : identifiant obsolète, ce n'est pas "
+            f"un INS ({INS_C_SOURCE}) ; {verdict}.",
+            identity.locate("ins_c"),
+            f"{OID_INS_C} / {identity.ins_c}",
+        )
+    ]
+
+
 @decides("INS-03")
 def check_oid(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
-    """INS-03: the OID is one of the four INS authorities and fits the matricule type."""
+    """INS-03: the OID is one of the four INS authorities and fits the matricule type; an INS-C is
+    reported as obsolete, not as an unknown authority."""
+    return _check_oid(identity, rules) + _ins_c(identity)
+
+
+def _check_oid(identity: Identity, rules: InsRules | None) -> list[Finding]:
     if not identity.carries_ins:
-        return _no_ins("INS-03", identity)
+        return [] if identity.ins_c is not None else _no_ins("INS-03", identity)
     rules = rules or default_rules()
     oid, mat = identity.oid, identity.matricule
     where = identity.locate("oid")

@@ -8,11 +8,16 @@ from ..model import Finding, Location, failed, skipped
 from ..xmlsafe import XmlProblem
 from .cda_record import read_cda
 from .fhir_patient import read_fhir
-from .hl7v2_pid import read_hl7v2
+from .hl7v2_pid import Pid, cut_findings, parse_pids, read_pids
 from .identity import Identity
 from .rules import InsRules
 
 KINDS = (CDA, HL7V2, FHIR)
+
+
+def hl7v2_pids(doc: InputDocument) -> tuple[list[Pid], list[str]]:
+    """The PID segments of an HL7 v2 document, split once for every INS step."""
+    return doc.derived("ins.hl7v2", lambda: parse_pids(doc.text[0], doc.path))
 
 
 @decides("GEN-01", "GEN-02")
@@ -23,8 +28,9 @@ def read_identities(doc: InputDocument, rules: InsRules | None = None) -> tuple[
         if doc.kind == CDA:
             return read_cda(doc.cda), []
         if doc.kind == HL7V2:
-            identities, errors = read_hl7v2(doc.text[0], doc.path, rules)
-            return identities, [failed("GEN-01", f"Message HL7 v2 illisible : {e}.", where) for e in errors]
+            pids, errors = hl7v2_pids(doc)
+            unreadable = [failed("GEN-01", f"Message HL7 v2 illisible : {e}.", where) for e in errors]
+            return read_pids(pids, rules), unreadable + cut_findings(pids)
         if doc.kind == FHIR:
             return read_fhir(doc.json, doc.path), []
     except XmlProblem as exc:

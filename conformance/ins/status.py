@@ -74,7 +74,7 @@ def check_ins_requires_qual(identity: Identity) -> list[Finding]:
     if not identity.format_carries_status:
         return _no_status_in_format("INS-10", identity)
     if not identity.carries_ins:
-        return [omitted("INS-10", f"Pas d'INS pour l'{identity.label} : rien à vérifier.", identity.locate("identity"))]
+        return [omitted("INS-10", f"{identity.without_ins} : rien à vérifier.", identity.locate("identity"))]
     where = identity.locate("status")
     if identity.status is None:
         return [

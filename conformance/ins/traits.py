@@ -13,13 +13,11 @@ from .rules import InsRules, default_rules
 
 
 def _no_ins(req: str, identity: Identity) -> list[Finding]:
-    return [
-        omitted(
-            req,
-            f"Pas d'INS pour l'{identity.label} : règle des traits INS non applicable.",
-            identity.locate("identity"),
-        )
-    ]
+    if identity.carries_ins:  # an identifier under the INS arc whose OID is no INS authority
+        why = f"Identifiant d'OID {identity.oid} inconnu (voir INS-03) pour l'{identity.label}"
+    else:
+        why = identity.without_ins
+    return [omitted(req, f"{why} : règle des traits INS non applicable.", identity.locate("identity"))]
 
 
 def character_problems(value: str, rules: InsRules | None = None) -> list[str]:
@@ -65,7 +63,7 @@ def _name_findings(
 @decides("INS-05")
 def check_birth_name(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-05: birth name present, upper case A-Z, allowed separators used properly."""
-    if not identity.carries_ins:
+    if not identity.is_ins:
         return _no_ins("INS-05", identity)
     rules = rules or default_rules()
     out = _name_findings("INS-05", "nom de naissance", identity.birth_family, identity, "birth_family", rules)
@@ -90,7 +88,7 @@ def first_given_matches(first: str, given_list: str, rules: InsRules | None = No
 @decides("INS-06")
 def check_given_names(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-06: list of birth given names and first given name present, consistent, well written."""
-    if not identity.carries_ins:
+    if not identity.is_ins:
         return _no_ins("INS-06", identity)
     rules = rules or default_rules()
     out = _name_findings("INS-06", "liste des prénoms de naissance", identity.given_list, identity, "given_list", rules)
@@ -146,7 +144,7 @@ def _date_form(value: str, rules: InsRules) -> tuple[str | None, str]:
 @decides("INS-07")
 def check_birth_date(identity: Identity, rules: InsRules | None = None, today: date | None = None) -> list[Finding]:
     """INS-07: birth date present and valid; partial dates only in the forms the INSi returns."""
-    if not identity.carries_ins:
+    if not identity.is_ins:
         return _no_ins("INS-07", identity)
     rules = rules or default_rules()
     value, where = identity.birth_date, identity.locate("birth_date")
@@ -165,7 +163,7 @@ def check_birth_date(identity: Identity, rules: InsRules | None = None, today: d
 @decides("INS-08")
 def check_sex(identity: Identity) -> list[Finding]:
     """INS-08: an identity carrying the INS has sex M or F."""
-    if not identity.carries_ins:
+    if not identity.is_ins:
         return _no_ins("INS-08", identity)
     where = identity.locate("sex")
     if identity.sex in ("M", "F"):
@@ -185,7 +183,7 @@ def check_sex(identity: Identity) -> list[Finding]:
 @decides("INS-09")
 def check_birth_place(identity: Identity, rules: InsRules | None = None) -> list[Finding]:
     """INS-09: birth place is a 5-character COG code (99 + country abroad)."""
-    if not identity.carries_ins:
+    if not identity.is_ins:
         return _no_ins("INS-09", identity)
     rules = rules or default_rules()
     cog, where = identity.birth_place, identity.locate("birth_place")

@@ -17,7 +17,7 @@ from lxml import etree
 from ..xmlsafe import parse_xml
 from . import ebrim
 from .ebrim import NS, Code
-from .expected import ExpectedEntry, Person, expected_entry
+from .expected import ExpectedEntry, Institution, Person, expected_entry
 
 PSN_OID = "1.2.250.1.71.4.2.1"
 ORG_OID = "1.2.250.1.71.4.2.2"
@@ -46,6 +46,12 @@ def xcn(person: Person) -> str:
     return (
         f"{person.id or ''}^{person.family or ''}^{person.given or ''}^^^^^^&{person.id_root or PSN_OID}&ISO^D^^^IDNPS"
     )
+
+
+def xon(institution: Institution) -> str:
+    """XON of a structure, its assigning authority (XON-6 &OID&ISO) always written."""
+    i = institution
+    return f"{i.name or ''}^^^^^&{i.id_root or ORG_OID}&ISO^IDNST^^^{i.id or ''}"
 
 
 def add_slot(parent: etree._Element, name: str, values: list[str]) -> None:
@@ -135,8 +141,7 @@ def extrinsic_object(
         if author.person:
             slots["authorPerson"] = [xcn(author.person)]
         if author.institution:
-            i = author.institution
-            slots["authorInstitution"] = [f"{i.name or ''}^^^^^&{i.id_root or ORG_OID}&ISO^IDNST^^^{i.id or ''}"]
+            slots["authorInstitution"] = [xon(author.institution)]
         if author.specialty:
             s = author.specialty
             slots["authorSpecialty"] = [f"{s.code}^{s.display or ''}^{s.scheme or ''}"]

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from ..cda.valuesets import builtin_value_sets
 from ..decides import decides
 from ..model import Finding, Location, failed, omitted, passed
+from ..wording import found
 from . import ebrim
+from .build import xcn, xon
 from .ebrim import Code, RegistryObject
 from .expected import ExpectedEntry, Person, mapping
 
@@ -48,11 +50,14 @@ class _Group:
         # No value deducible from the CDA (no INS for patientId…): say that something was expected, never « None ».
         unknown = "une valeur (aucune déductible du CDA)"
         wanted = f"« {expected!s} »" if expected is not None else unknown
-        evidence = f"trouvé : {actual!s} ; attendu : {expected if expected is not None else unknown}"
+        # A missing value is « rien », a multi-valued slot its values as HL7 repetitions: never None or ['…'].
+        actual = "~".join(actual) if isinstance(actual, list) else actual
+        got = f"« {actual} »" if actual and actual != "rien" else "rien"
+        evidence = f"trouvé : {got} ; attendu : {expected if expected is not None else unknown}"
         if cda:
             evidence += f" ; source CDA : {cda.describe()}"
         # Both values in the message itself: a reader of the report sees the gap without opening the evidence.
-        shown = f" Attendu {wanted}, trouvé « {actual!s} »." if expected is not None or actual is not None else ""
+        shown = f" Attendu {wanted}, trouvé {got}." if expected is not None or actual else ""
         self.findings.append(failed(self.requirement, f"{name} : {message}{shown}", where, evidence))
 
     def done(self) -> list[Finding]:
@@ -242,7 +247,7 @@ def _codes(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
     if entry.mime_type != exp.mime_type:
         g.fail(
             "mimeType",
-            f"trouvé {entry.mime_type!r} ; {exp.mime_type} attendu pour ce document CDA "
+            f"trouvé {found(entry.mime_type)} ; {exp.mime_type} attendu pour ce document CDA "
             "(application/xslt+xml pour un CDA auto-présentable, text/xml sinon).",
             entry.location,
             exp.mime_type,
@@ -306,7 +311,7 @@ def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
                 "authorPerson",
                 "auteur différent de celui du CDA.",
                 found.location,
-                f"{wanted.person.id}^{wanted.person.family}^{wanted.person.given}",
+                xcn(wanted.person),
                 person,
                 "authors",
             )
@@ -322,7 +327,7 @@ def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
                     "authorInstitution",
                     "structure de l'auteur différente de celle du CDA.",
                     found.location,
-                    f"{wanted.institution.name}^^^^^^^^^{wanted.institution.id}",
+                    xon(wanted.institution),
                     found.slots.get("authorInstitution"),
                     "authors",
                 )
@@ -360,7 +365,7 @@ def _authors(entry: RegistryObject, exp: ExpectedEntry) -> list[Finding]:
             "legalAuthenticator",
             "responsable légal différent de celui du CDA.",
             where,
-            f"{w.id}^{w.family}^{w.given}",
+            xcn(w),
             legal,
             "legal_authenticator",
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from dui_conformance.inputs import load
@@ -113,3 +116,111 @@ def test_ins_identifier_without_value_still_fails_ins01(tmp_path):
     assert hl7.carries_ins and hl7.matricule == ""
     failing = {f.requirement for f in check_document(load(path)) if f.outcome is Outcome.FAIL}
     assert failing == {"INS-01"}
+
+
+INS_REP = f"{NIR}^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.10&ISO^INS"
+
+
+@pytest.mark.parametrize(
+    "ins, where",
+    [
+        ('""^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.10&ISO^INS', "PID-3[2]"),  # the INS repetition deleted
+        ('""^^^^INS', "PID-3[2]"),  # deleted INS named by its type code only
+    ],
+)
+def test_hl7v2_delete_value_deletes_the_ins(tmp_path, ins, where):
+    """IHE PAM France 2.11.2 §4.4.3/§4.4.4: "" is an instruction, not a matricule; no INS rule fails on it."""
+    [identity], errors = read_hl7v2(message(ins=ins, status="PROV"), "m")
+    assert errors == [] and not identity.carries_ins and identity.ins_deleted
+    assert identity.where["ins_deleted"].xpath == where
+    findings = check_document(document(tmp_path, "m.hl7", message(ins=ins, status="PROV")))
+    assert failing(findings) == set()
+    [info] = [f for f in findings if f.requirement == "INS-13"]
+    assert info.outcome is Outcome.OMIT and "supprime l'INS" in info.message and '« "" »' in info.message
+    assert all("INS supprimé" in f.message for f in findings if f.requirement in ("INS-01", "INS-03", "INS-10"))
+
+
+def test_hl7v2_whole_pid3_deleted(tmp_path):
+    text = message(status="PROV").replace(f"IPP1^^^EHPAD&2.25.1&ISO^PI~{INS_REP}", '""')
+    [identity], _ = read_hl7v2(text, "m")
+    assert identity.ins_deleted and identity.where["ins_deleted"].xpath == "PID-3"
+    assert failing(check_document(document(tmp_path, "m.hl7", text))) == set()
+
+
+def test_hl7v2_deleted_traits_read_as_absent(tmp_path):
+    text = message(status="VALI").replace("|19420714|M|", '|""|""|')
+    [identity], _ = read_hl7v2(text, "m")
+    assert (identity.birth_date, identity.sex) == (None, None)
+    findings = check_document(document(tmp_path, "m.hl7", text))
+    assert failing(findings) == {"INS-07", "INS-08", "INS-13"}
+    assert any("PID-8 (sexe) supprimé" in f.message for f in findings if f.requirement == "INS-13")
+
+
+def test_hl7v2_ins_c_is_not_an_ins(tmp_path):
+    """An INS-C (1.2.250.1.213.1.4.2) is reported once as obsolete; the trait rules apply to no one."""
+    insc = "0093876492823371705143^^^ASIP-SANTE-INS-C&1.2.250.1.213.1.4.2&ISO^INS-C"
+    text = message(ins=insc, status="VALI").replace("JEAN-BAPTISTE LOUIS", "Jean-Baptiste Louis")
+    [identity], _ = read_hl7v2(text, "m")
+    assert not identity.carries_ins and identity.ins_c == "0093876492823371705143"
+    findings = check_document(document(tmp_path, "m.hl7", text))
+    assert failing(findings) == set()
+    [obsolete] = [f for f in findings if "INS-C" in f.message and f.requirement == "INS-03"]
+    assert "obsolète" in obsolete.message and "inconnu" not in obsolete.message
+    assert obsolete.location.xpath == "PID-3[2]"
+
+
+def test_hl7v2_unknown_oid_under_the_ins_arc_fails_ins03_only(tmp_path):
+    text = message(ins=INS_REP.replace("1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.12"), status="VALI").replace(
+        "JEAN-BAPTISTE LOUIS", "Jean-Baptiste Louis"
+    )
+    findings = check_document(document(tmp_path, "m.hl7", text))
+    assert failing(findings) == {"INS-03"}
+
+
+@pytest.mark.parametrize("msh", ["MSH|^~", "MSH|abcd|X", "MSH|^^\\&|X", "MSH"])
+def test_hl7v2_unreadable_encoding_characters(msh):
+    identities, errors = read_hl7v2(f"{msh}\rPID|1||{INS_REP}\r", "m")
+    assert identities == [] and len(errors) == 1 and "illisible" in errors[0]
+
+
+def test_hl7v2_repetitions_beyond_the_cap_are_reported(tmp_path):
+    """A hostile PID-3 (bounded here: 5 000 repetitions) is read up to the cap; the cut is a GEN-01 finding."""
+    count = 5000
+    text = message(ins="~".join(["X^^^Y&2.25.9&ISO^PI"] * count) + "~" + INS_REP)
+    [identity], _ = read_hl7v2(text, "m")
+    assert not identity.carries_ins  # the INS sits beyond the cap
+    findings = check_document(document(tmp_path, "m.hl7", text))
+    [cut] = [f for f in findings if f.requirement == "GEN-01"]
+    assert cut.outcome is Outcome.SKIP and f"{count + 2} répétitions" in cut.message
+    assert cut.location.xpath == "PID-3"
+
+
+# Issue 21: 20 000 messages took 220 s, one PID-3 of 100 000 repetitions 95 s. Both are read in one pass
+# now; the subprocess timeout is only a guard against a return to quadratic work (figures: bench_hl7.py).
+GUARD = """
+import sys
+from dui_conformance.inputs import load
+from dui_conformance.ins import check_document
+findings = check_document(load(sys.argv[1], 100 * 1024 * 1024))
+print(len(findings), sum(f.requirement == "GEN-01" for f in findings))
+"""
+
+
+@pytest.mark.parametrize(
+    "build, expected",
+    [
+        (lambda: VALID_HL7 * 5000, "70000 0"),  # 5 000 messages, 14 findings each
+        (
+            lambda: VALID_HL7.replace("~142072123104565", "~X^^^Y&2.25.9&ISO^PI" * 100000 + "~142072123104565"),
+            "15 1",  # PID-3 of 100 002 repetitions: read up to the cap, one GEN-01
+        ),
+    ],
+    ids=["messages", "repetitions"],
+)
+def test_hl7v2_reading_stays_bounded(tmp_path, build, expected):
+    path = tmp_path / "m.hl7"
+    path.write_text(build(), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", GUARD, str(path)], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert run.stdout.split() == expected.split()

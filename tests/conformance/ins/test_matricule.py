@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from dui_conformance.ins import (
@@ -14,6 +16,8 @@ from dui_conformance.ins import (
     load_rules,
 )
 from dui_conformance.model import Location, Outcome
+
+from .conftest import BASE
 
 
 def test_key_of_the_ans_test_patient():
@@ -208,3 +212,9 @@ def test_a_run_of_production_ins_in_test_suggests_the_production_environment():
     assert suggest_environment([production, test_ins], "test") == [production, test_ins]  # mixed run: no advice
     assert suggest_environment([production], "production") == [production]
     assert all(f.outcome is Outcome.FAIL for f in hinted[:1])
+
+
+def test_empty_matricule_message_says_empty():
+    """An INS identifier without value fails INS-01 with a readable message, never an empty « »."""
+    [finding] = check_matricule(dataclasses.replace(BASE, matricule=""))
+    assert finding.outcome is Outcome.FAIL and "«  »" not in finding.message and "une valeur vide" in finding.message

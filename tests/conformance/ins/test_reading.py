@@ -3,14 +3,18 @@ its encoding or HL7 v2 version."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dui_conformance.fixtures import FIXTURES_DIR
 from dui_conformance.inputs import load
 from dui_conformance.ins import (
+    check_document,
     check_structure,
     read_identities,
 )
+from dui_conformance.model import Outcome
 
 from .conftest import FIXTURES, NIR
 
@@ -54,3 +58,22 @@ def test_unknown_versions_are_read_like_the_newest_known_one(tmp_path, version):
     identities, problems = read_identities(load(path))
     assert problems == [] and len(identities) == 1 and identities[0].carries_ins
     assert {f.outcome.value for f in check_structure(load(path))} == {"pass"}
+
+
+def test_fhir_ins_c_is_not_read_as_an_ins(tmp_path):
+    """An INS-C identifier (urn:oid:1.2.250.1.213.1.4.2) is no INS: no trait rule judges a FHIR Patient for it."""
+    patient = json.loads((FIXTURES / "fhir/patient_ins_qual_corse.json").read_text("utf-8"))
+    ins_c = {
+        "use": "official",
+        "type": {"coding": [{"system": "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203", "code": "INS-C"}]},
+        "system": "urn:oid:1.2.250.1.213.1.4.2",
+        "value": "0093876492823371705143",
+    }
+    patient["identifier"][1] = ins_c
+    patient["name"][0]["given"] = ["Marie-Ange"]  # lower case: an INS trait failure if read as an INS
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(patient), encoding="utf-8")
+    [identity], _ = read_identities(load(path))
+    assert not identity.carries_ins
+    failures = {f.requirement for f in check_document(load(path)) if f.outcome is Outcome.FAIL}
+    assert failures == set()

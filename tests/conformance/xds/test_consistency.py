@@ -130,3 +130,22 @@ def test_language_tags_compare_without_regard_to_case(declared, outcome):
     entry = read_submission(parse_xml(etree.tostring(submit), "METADATA.XML")).entries[0]
     [codes] = [f for f in check_entry(entry, exp) if f.requirement == "DMP-47" and f.outcome is outcome]
     assert "languageCode" in codes.message
+
+
+def test_author_institution_mismatch_shows_the_whole_xon():
+    """An organisation is printed with its assigning authority (XON-6 &OID&ISO), the slot found as HL7
+    repetitions: never « None » nor a Python list."""
+    data = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
+    exp = expected_entry(parse_xml(data, "dlu"), data, "test")
+    author = exp.authors[0]
+    assert author.institution is not None
+    other = dataclasses.replace(author.institution, name="AUTRE STRUCTURE")
+    wrong = dataclasses.replace(exp, authors=(dataclasses.replace(author, institution=other), *exp.authors[1:]))
+    content_type, body = iti41_request([(data, wrong)])
+    [message] = [
+        f.message
+        for f in check_iti41(content_type, body, "iti41-test", "test")
+        if f.requirement == "DMP-49" and f.outcome is Outcome.FAIL
+    ]
+    assert f"&{author.institution.id_root}&ISO^IDNST^^^{author.institution.id}" in message, message
+    assert "None" not in message and "['" not in message, message
