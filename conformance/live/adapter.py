@@ -32,11 +32,17 @@ ROUTES: dict[str, tuple[str, str]] = {
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
+SERVICE_LABELS = ("INS", "DMP", "MSS", "PSC")  # GET /sante « services », exactly (openapi.yaml, Sante)
 
 
 class AdapterError(DuiFailure):
     """The DUI's adapter could not be reached, timed out or broke its contract: a finding against the DUI (the adapter
     is part of the vendor's test build); before the run (``GET /sante``), a usage error."""
+
+
+class UnknownServiceLabel(AdapterError):
+    """``GET /sante`` lists a service label outside the contract (« mss » for « MSS »): its scenarios would be
+    silently left out; the steps that read the labels report it instead."""
 
 
 class AdapterClient:
@@ -111,8 +117,15 @@ class AdapterClient:
         if response.status_code != 200:
             raise self._refused(response, "Adaptateur pas prêt", "HTTP 200")
         body = self._json(response)
-        if not isinstance(body, dict):
+        if not isinstance(body, dict) or not isinstance(body.get("services", []), list):
             raise self._refused(response, "État de l'adaptateur hors contrat", "un objet Sante", body)
+        unknown = [label for label in body.get("services", []) if label not in SERVICE_LABELS]
+        if unknown:
+            raise UnknownServiceLabel(
+                f"Trouvé : étiquettes de service {unknown!r} dans GET /sante. Attendu : parmi "
+                f"{', '.join(SERVICE_LABELS)}, casse comprise (sinon les scénarios du service ne sont pas évalués).",
+                "GET /sante",
+            )
         return body
 
     def reset(self) -> None:

@@ -18,7 +18,7 @@ from ..exchanges import Exchange
 from ..model import Finding, Location, Outcome, failed, passed
 from ..mss import check_message_data, is_mdn, mss_members, parse_message
 from ..mss.mdn import check_mdn
-from ..mss.submission import is_acknowledgement, message_findings
+from ..mss.submission import message_findings
 from ..xds.build import xdm_package
 from ..xmlsafe import parse_xml
 
@@ -44,9 +44,8 @@ def sent_to(exchanges: list[Exchange], recipient: str) -> list[Exchange]:
 
 @decides("MSS-20")
 def check_sent(exchanges: list[Exchange], recipient: str) -> list[Finding]:
-    """MSS-20: the message reached the operator, with no failure of the offline checks, and asks for an MDN
-    (the DUI's own acknowledgements to that mailbox are no such message)."""
-    arrived = [e for e in sent_to(exchanges, recipient) if e.operation == "envoi" and not is_acknowledgement(e)]
+    """MSS-20: the message reached the operator, with no failure of the offline checks, and asks for an MDN."""
+    arrived = [e for e in sent_to(exchanges, recipient) if e.operation == "envoi"]
     if not arrived:
         return [failed("MSS-20", f"Aucun message du DUI n'a atteint l'opérateur MSSanté pour {recipient}.")]
     out = []
