@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dui_conformance.live.adapter import ROUTES, AdapterClient, AdapterError
+from dui_conformance.live.adapter import ROUTES, AdapterClient, AdapterError, UnknownServiceLabel
 from dui_conformance.live.driver import Admission, DuiFailure, Traits, VitaleCard
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
 from dui_conformance.mocks.dui import ReferenceDui
@@ -254,3 +254,16 @@ def test_dmp_operations_answer_within_the_contract(tmp_path):
         for item in integrated.body["integres"] + client.received_documents(qualified):
             _validate(spec, "DocumentRecu", item)
         assert client.feed_dmp("R99999").http_status == 404
+
+
+def test_an_unknown_service_label_is_a_failure_of_the_dui_not_silence(monkeypatch):
+    """« mss » for « MSS » would leave MSS-20..23 silently non évaluées: GET /sante refuses it (the MSS steps read
+    the labels, so it becomes their finding); the preflight lets the run go on to say so."""
+    with InsiMock() as insi, ReferenceDui(insi.url) as reference:
+        client = AdapterClient(reference.url, timeout=5)
+        real = client._json
+        monkeypatch.setattr(client, "_json", lambda response: {**real(response), "services": ["INS", "mss"]})
+        with pytest.raises(UnknownServiceLabel, match="mss") as raised:
+            client.health()
+        assert isinstance(raised.value, DuiFailure) and raised.value.location == "GET /sante"
+        client.close()
