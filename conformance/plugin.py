@@ -31,6 +31,7 @@ from .execution.plan import (
     undefined_step,
 )
 from .inputs import KIND_LABELS, InputDocument, load, run_documents
+from .live.driver import DuiFailure
 from .model import Outcome, ScenarioResult, StepResult, outcome_of
 from .requirements.catalogue import ID_PATTERN, run_catalogue
 from .settings import ALL_KINDS, LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
@@ -204,6 +205,13 @@ def pytest_bdd_after_step(request, feature, scenario, step, step_func, step_func
 
 def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception) -> None:
     if isinstance(exception, Judged):
+        _close_step(request.node)
+        return
+    if isinstance(exception, DuiFailure):  # the DUI failed: a finding on what the scenario has not decided yet
+        result, step = request.node.stash[_scenario_key], request.node.stash[_step_key]
+        judged = {f.requirement for f in result.findings} | {f.requirement for f in step.findings}
+        pending = [r for r in result.requirements if r not in judged] or result.requirements
+        step.findings.extend(exception.findings(pending))
         _close_step(request.node)
         return
     message, scenario_error = step_error(exception)

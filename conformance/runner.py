@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from . import __version__
 from .inputs import run_documents
-from .model import HarnessError, RequirementResult, RunResult, ScenarioResult
+from .model import HarnessError, Outcome, RequirementResult, RunResult, ScenarioResult, skipped
 from .requirements import Catalogue, load_catalogue
 from .requirements.catalogue import ID_PATTERN
 from .run_checks import RUN_CHECKS
@@ -214,6 +214,7 @@ def execute(execution: Execution) -> RunResult:
         interrupted = True
     requirements = collector.requirements(settings.profile, plan_scope(settings))
     _run_checks(collector, requirements, settings)
+    _require_referential(collector, requirements, catalogue, settings)
     exchanges = []
     if execution.live_env is not None:
         exchanges = [e.to_dict() if hasattr(e, "to_dict") else e for e in execution.live_env.exchanges()]
@@ -250,6 +251,29 @@ def _run_checks(collector: RunCollector, requirements: list[RequirementResult], 
         reported = check(findings, settings)
         if reported != findings:
             collector.replace_findings(req, reported)
+
+
+REFERENTIAL_PROFILE = "homologation"  # the profile that makes the official referential (--referentiel-cda) mandatory
+REFERENTIAL_MISSING = "Référentiel officiel non fourni (--referentiel-cda) : obligatoire en homologation."
+
+
+def _require_referential(
+    collector: RunCollector, requirements: list[RequirementResult], catalogue: Catalogue, settings: RunSettings
+) -> None:
+    """The README's rule, for check, run and demo alike (its one home): in homologation without the official
+    referential, every requirement it evaluates (``referentiel = true``) that the run asked for is « données
+    insuffisantes », which blocks — never « non applicable » because the run had no CDA or no offline phase."""
+    if settings.profile != REFERENTIAL_PROFILE or settings.referential_cda:
+        return
+    for req in requirements:
+        asked = not settings.requirements or req.id in settings.requirements
+        if (
+            asked
+            and catalogue[req.id].needs_referential
+            and req.outcome not in (Outcome.SKIP, Outcome.FAIL, Outcome.ERROR)
+        ):
+            req.outcome = Outcome.SKIP
+            collector.replace_findings(req, [skipped(req.id, REFERENTIAL_MISSING)])
 
 
 def _run_offline(execution: Execution, collector: RunCollector, progress: Progress, documents: int) -> None:

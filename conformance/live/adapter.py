@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import requests
 
-from .driver import Admission, DmpAnswer, Traits, VitaleCard
+from .driver import Admission, DmpAnswer, DuiFailure, Traits, VitaleCard
 
 # client method -> (HTTP method, path template in openapi.yaml)
 ROUTES: dict[str, tuple[str, str]] = {
@@ -32,10 +32,17 @@ ROUTES: dict[str, tuple[str, str]] = {
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
+SERVICE_LABELS = ("INS", "DMP", "MSS", "PSC")  # GET /sante « services », exactly (openapi.yaml, Sante)
 
 
-class AdapterError(RuntimeError):
-    """The adapter could not be reached or broke its contract (a harness-side error)."""
+class AdapterError(DuiFailure):
+    """The DUI's adapter could not be reached, timed out or broke its contract: a finding against the DUI (the adapter
+    is part of the vendor's test build); before the run (``GET /sante``), a usage error."""
+
+
+class UnknownServiceLabel(AdapterError):
+    """``GET /sante`` lists a service label outside the contract (« mss » for « MSS »): its scenarios would be
+    silently left out; the steps that read the labels report it instead."""
 
 
 class AdapterClient:
@@ -51,36 +58,80 @@ class AdapterClient:
     def close(self) -> None:
         self.session.close()
 
-    def _call(self, operation: str, json_body: Any = None, **path_params: str) -> requests.Response:
+    def _call(self, operation: str, json_body: Any = None, **path_params: str | None) -> requests.Response:
         method, template = ROUTES[operation]
-        path = template.format(**{k: quote(v, safe="") for k, v in path_params.items()})
+        where = f"{method.upper()} {template}"
+        missing = [name for name, value in path_params.items() if not isinstance(value, str)]
+        if missing:  # the resident the DUI should have created earlier in the scenario
+            raise AdapterError(
+                f"Trouvé : aucun identifiant de résident donné par le DUI à l'admission, {where} ne peut être "
+                "demandé. Attendu : l'identifiant du résident admis (champ « id » de la réponse 201).",
+                where,
+            )
+        path = template.format(**{k: quote(v, safe="") for k, v in path_params.items() if isinstance(v, str)})
         try:
             return self.session.request(method, self.base_url + path, json=json_body, timeout=self.timeout)
+        except requests.Timeout:
+            raise AdapterError(
+                f"Trouvé : aucune réponse de l'adaptateur du DUI à {method.upper()} {path} en {self.timeout:g} s. "
+                "Attendu : une réponse dans le délai (timeout_s de la configuration).",
+                where,
+            ) from None
         except requests.RequestException as exc:
-            raise AdapterError(f"Adaptateur du DUI injoignable ({method.upper()} {path}) : {exc}") from exc
+            raise AdapterError(
+                f"Trouvé : adaptateur du DUI injoignable ({method.upper()} {path} : {exc}). Attendu : une réponse.",
+                where,
+            ) from None
 
     @staticmethod
-    def _json(response: requests.Response) -> Any:
-        if response.headers.get("Content-Type", "").split(";")[0].strip() not in JSON_TYPES:
+    def _where(response: requests.Response) -> str:
+        return f"{(response.request.method or '').upper()} {response.request.path_url}"
+
+    def _refused(self, response: requests.Response, what: str, expected: str, body: Any = None) -> AdapterError:
+        """The DUI answered outside the contract: what it answered, what the contract expects."""
+        found = f"HTTP {response.status_code}" + (f", {body!r:.300}" if body is not None else "")
+        return AdapterError(
+            f"{what} : le DUI a répondu {found} à {self._where(response)}. Attendu : {expected} (contrat de "
+            "l'adaptateur, openapi.yaml).",
+            self._where(response),
+        )
+
+    def _json(self, response: requests.Response) -> Any:
+        content_type = response.headers.get("Content-Type", "")
+        if content_type.split(";")[0].strip() not in JSON_TYPES:
             raise AdapterError(
-                f"Réponse de l'adaptateur sans JSON (HTTP {response.status_code}, "
-                f"type « {response.headers.get('Content-Type', '')} ») pour {response.request.path_url}."
+                f"Trouvé : réponse sans JSON (HTTP {response.status_code}, type « {content_type} ») à "
+                f"{self._where(response)}. Attendu : application/json, ou application/problem+json pour une erreur.",
+                self._where(response),
             )
         try:
             return response.json()
-        except ValueError as exc:
-            raise AdapterError(f"JSON illisible renvoyé par l'adaptateur pour {response.request.path_url}.") from exc
+        except ValueError:
+            raise AdapterError(
+                f"Trouvé : JSON illisible (HTTP {response.status_code}) à {self._where(response)}. Attendu : du JSON.",
+                self._where(response),
+            ) from None
 
     def health(self) -> dict[str, Any]:
         response = self._call("health")
         if response.status_code != 200:
-            raise AdapterError(f"L'adaptateur du DUI n'est pas prêt (HTTP {response.status_code}).")
-        return self._json(response)
+            raise self._refused(response, "Adaptateur pas prêt", "HTTP 200")
+        body = self._json(response)
+        if not isinstance(body, dict) or not isinstance(body.get("services", []), list):
+            raise self._refused(response, "État de l'adaptateur hors contrat", "un objet Sante", body)
+        unknown = [label for label in body.get("services", []) if label not in SERVICE_LABELS]
+        if unknown:
+            raise UnknownServiceLabel(
+                f"Trouvé : étiquettes de service {unknown!r} dans GET /sante. Attendu : parmi "
+                f"{', '.join(SERVICE_LABELS)}, casse comprise (sinon les scénarios du service ne sont pas évalués).",
+                "GET /sante",
+            )
+        return body
 
     def reset(self) -> None:
         response = self._call("reset")
         if response.status_code not in (200, 204):
-            raise AdapterError(f"Réinitialisation refusée par l'adaptateur (HTTP {response.status_code}).")
+            raise self._refused(response, "Réinitialisation refusée", "HTTP 204")
 
     def admit_by_traits(self, traits: Traits, id_document: str | None = None) -> Admission:
         return self._admission(self._call("admit_by_traits", {**traits.to_json(), "pieceIdentite": id_document}))
@@ -91,21 +142,24 @@ class AdapterClient:
     def _admission(self, response: requests.Response) -> Admission:
         body = self._json(response)
         if not isinstance(body, dict):
-            raise AdapterError("Réponse d'admission qui n'est pas un objet JSON.")
+            raise self._refused(response, "Réponse d'admission hors contrat", "un objet JSON", body)
         if response.status_code >= 400:
             resident = body.get("resident")
             return Admission(
                 response.status_code, resident_id=resident if isinstance(resident, str) else None, problem=body
             )
-        if response.status_code not in (200, 201) or not isinstance(body.get("id"), str):
-            raise AdapterError(f"Réponse d'admission hors contrat (HTTP {response.status_code}) : {body!r:.300}")
         ins = body.get("ins")
-        return Admission(
-            response.status_code,
-            resident_id=body["id"],
-            status=body.get("statut"),
-            ins=ins.get("matricule") if isinstance(ins, dict) else None,
-        )
+        matricule = ins.get("matricule") if isinstance(ins, dict) else None
+        if (
+            response.status_code not in (200, 201)
+            or not isinstance(body.get("id"), str)
+            or not isinstance(body.get("statut"), (str, type(None)))
+            or not isinstance(matricule, (str, type(None)))
+        ):
+            raise self._refused(
+                response, "Admission hors contrat", "HTTP 201, un objet Admission (id, statut, ins.matricule)", body
+            )
+        return Admission(response.status_code, resident_id=body["id"], status=body.get("statut"), ins=matricule)
 
     def patient(self, admission: Admission) -> dict[str, Any] | None:
         """The exported FHIR Patient, or None when the DUI has no such resident (404)."""
@@ -115,10 +169,10 @@ class AdapterClient:
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            raise AdapterError(f"Export du Patient refusé par l'adaptateur (HTTP {response.status_code}).")
+            raise self._refused(response, "Export du Patient refusé", "HTTP 200 et la ressource Patient")
         body = self._json(response)
         if not isinstance(body, dict):
-            raise AdapterError("Export du Patient qui n'est pas un objet JSON.")
+            raise self._refused(response, "Export du Patient hors contrat", "une ressource Patient (objet JSON)", body)
         return body
 
     # --- DMP (tag « dmp ») ------------------------------------------------------------------
@@ -126,18 +180,18 @@ class AdapterClient:
     def _dmp_answer(self, response: requests.Response, ok: tuple[int, ...]) -> DmpAnswer:
         body = self._json(response)
         if not isinstance(body, dict):
-            raise AdapterError(f"Réponse DMP qui n'est pas un objet JSON (HTTP {response.status_code}).")
+            raise self._refused(response, "Réponse hors contrat", "un objet JSON", body)
         if response.status_code >= 400:
             return DmpAnswer(response.status_code, problem=body)
         if response.status_code not in ok:
-            raise AdapterError(f"Réponse DMP hors contrat (HTTP {response.status_code}) : {body!r:.300}")
+            raise self._refused(response, "Réponse hors contrat", " ou ".join(f"HTTP {c}" for c in ok), body)
         return DmpAnswer(response.status_code, body=body)
 
     def _list(self, operation: str, resident_id: str) -> list[dict[str, Any]]:
         response = self._call(operation, id=resident_id)
         body = self._json(response)
         if response.status_code != 200 or not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
-            raise AdapterError(f"Liste refusée ou hors contrat (HTTP {response.status_code}) : {body!r:.300}")
+            raise self._refused(response, "Liste refusée ou hors contrat", "HTTP 200 et une liste d'objets", body)
         return body
 
     def feed_dmp(self, resident_id: str, model: str = "DLU", replaces: str | None = None) -> DmpAnswer:
@@ -163,7 +217,7 @@ class AdapterClient:
             or not isinstance(sessions, list)
             or not all(isinstance(s, dict) for s in sessions)
         ):
-            raise AdapterError(f"Sessions refusées ou hors contrat (HTTP {response.status_code}) : {body!r:.300}")
+            raise self._refused(response, "Sessions refusées ou hors contrat", 'HTTP 200 et {"sessions": [...]}', body)
         return sessions
 
     def sessions(self) -> list[dict[str, Any]]:

@@ -7,8 +7,11 @@ tester to do the same action in the DUI. Both return the same plain records.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from ..model import Finding, Location, failed
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,20 @@ class VitaleCard:
             "dateNaissance": self.birth_date,
             "rangNaissance": self.birth_rank,
         }
+
+
+class DuiFailure(RuntimeError):
+    """The DUI failed an order or broke the adapter contract (error status, no or wrong JSON, timeout, connection
+    refused): a finding against the DUI, never a harness error (French message: what was found, what was expected).
+
+    The step that met it fails every requirement of its scenario not decided yet (:meth:`findings`)."""
+
+    def __init__(self, message: str, location: str = ""):
+        super().__init__(message)
+        self.location = location  # the adapter operation, e.g. « POST /residents »
+
+    def findings(self, requirements: Iterable[str]) -> list[Finding]:
+        return [failed(req, str(self), Location(file=self.location)) for req in requirements]
 
 
 def answer_label(http_status: int | None) -> str:

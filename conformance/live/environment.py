@@ -31,7 +31,7 @@ from ..model import Finding, Outcome
 from ..mss.submission import check_submission
 from ..psc import judge_exchanges as judge_psc_exchanges
 from ..xds.dmp_requests import check_dmp_exchange
-from .adapter import AdapterClient, AdapterError
+from .adapter import AdapterClient, AdapterError, UnknownServiceLabel
 from .attended import AttendedDriver, TerminalTester, Tester, terminal_available
 from .config import ATTENDED, MTLS_DEFAULTS, REQUIRED, ConfigError, DuiConfig, PscSettings
 from .driver import DuiDriver
@@ -129,7 +129,9 @@ class LiveEnvironment:
                 f"Services simulés inconnus : {', '.join(sorted(unknown))} "
                 f"(connus : {', '.join([*MOCK_FACTORIES, *MSS_PORTS])})."
             )
-        self.pki_dir = Path(pki_dir) if pki_dir else (dui_config.pki if dui_config else None)
+        pki = pki_dir or (dui_config.pki if dui_config else None)
+        # absolute: services-simules.json gives the DUI these paths, and the DUI does not run from our folder
+        self.pki_dir = Path(pki).absolute() if pki else None
         self.mss_mailbox = (dui_config.mss_mailbox if dui_config else None) or DUI_MAILBOX
         self._own_dir: Path | None = None  # the temporary folder of services-simules.json, removed on close
         if services_file:
@@ -239,6 +241,8 @@ class LiveEnvironment:
             return
         try:
             adapter.health()
+        except UnknownServiceLabel:
+            return  # the adapter answers: the scenarios that read its labels report the unknown one
         except AdapterError as exc:
             raise ConfigError(
                 f"l'adaptateur du DUI ne répond pas à {adapter.base_url}/sante ({exc}). Démarrez la "

@@ -88,13 +88,16 @@ class BrowserPilot:
     def __init__(self, settings: PscSettings, adapter, verify: str, browser: str = "requests"):
         self.settings, self.adapter = settings, adapter
         self.browser = ChromiumBrowser() if browser == "chromium" else RequestsBrowser(verify=verify)
+        self.logged_in = False  # a login this pilot opened and has not closed yet
 
     def login(self, pro) -> None:
+        self.logged_in = True
         self.browser.visit(self.settings.connexion_url)
 
     def logout(self) -> None:
         if not self.settings.deconnexion_url:
             raise RuntimeError("URL de déconnexion du DUI absente : deconnexion_url dans la section [psc].")
+        self.logged_in = False
         self.browser.visit(self.settings.deconnexion_url)
 
     def sessions(self, pro) -> list[dict]:
@@ -104,7 +107,15 @@ class BrowserPilot:
         return self.adapter.revalidate_sessions()
 
     def close(self) -> None:
-        self.browser.close()
+        """The harness closes what it opened: at the end of the scenario (after its audit), the browser logs out
+        of the session it opened, so that no later scenario meets it, whatever the DUI's reset closes."""
+        try:
+            if self.logged_in and self.settings.deconnexion_url:
+                self.logout()
+        except BrowserError:
+            pass  # the DUI is down: the next scenario's reset and its own findings say so
+        finally:
+            self.browser.close()
 
 
 class AttendedPilot:

@@ -3,12 +3,15 @@ reference DUI's answers match its schemas."""
 
 from __future__ import annotations
 
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from dui_conformance.live.adapter import ROUTES, AdapterClient, AdapterError
-from dui_conformance.live.driver import Admission, Traits, VitaleCard
+from dui_conformance.live.adapter import ROUTES, AdapterClient, AdapterError, UnknownServiceLabel
+from dui_conformance.live.driver import Admission, DuiFailure, Traits, VitaleCard
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
 from dui_conformance.mocks.dui import ReferenceDui
 from dui_conformance.mocks.insi import InsiMock
@@ -101,10 +104,104 @@ def test_bad_admission_input_gets_a_french_problem(spec, dui, body):
     _validate(spec, "Probleme", response.json())
 
 
-def test_unreachable_adapter_is_a_harness_error():
+def test_unreachable_adapter_is_a_failure_of_the_dui():
     client = AdapterClient("http://127.0.0.1:9", timeout=1)
-    with pytest.raises(AdapterError, match="injoignable"):
+    with pytest.raises(DuiFailure, match="injoignable") as raised:
         client.health()
+    assert raised.value.location == "GET /sante"
+
+
+class _Misbehaving(BaseHTTPRequestHandler):
+    """An adapter that answers every call with the failure named by the server's ``answer``."""
+
+    def _answer(self):
+        kind = self.server.answer
+        if kind == "lent":
+            time.sleep(1.5)
+        status, content_type, body = {
+            "500": (500, "application/problem+json", b'{"title": "panne", "status": 500}'),
+            "html": (500, "text/html", b"<h1>panne</h1>"),
+            "json-illisible": (200, "application/json", b"{pas du json"),
+            "forme": (200, "application/json", b"[1, 2]"),
+            "lent": (200, "application/json", b"{}"),
+        }[kind]
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def misbehaving():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Misbehaving)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+CALLS = {
+    "health": lambda c: c.health(),
+    "reset": lambda c: c.reset(),
+    "admit_by_traits": lambda c: c.admit_by_traits(Traits("X", ("A",), "M", "2000-01-01")),
+    "admit_by_vitale": lambda c: c.admit_by_vitale(VitaleCard("2681221231034", "93", "SESAME", "1968-12-05")),
+    "patient": lambda c: c.patient(Admission(201, resident_id="r1")),
+    "feed_dmp": lambda c: c.feed_dmp("r1"),
+    "dmp_documents": lambda c: c.dmp_documents("r1"),
+    "integrate_dmp": lambda c: c.integrate_dmp("r1"),
+    "received_documents": lambda c: c.received_documents("r1"),
+    "sessions": lambda c: c.sessions(),
+    "revalidate_sessions": lambda c: c.revalidate_sessions(),
+    "send_mss": lambda c: c.send_mss("r1", "medecin@hopital.mssante.fr"),
+    "mss_sendings": lambda c: c.mss_sendings("r1"),
+    "fetch_mss": lambda c: c.fetch_mss(),
+}
+# an error status with a problem body is an answer the checks judge (an error the DUI reports), not a contract break
+REPORTED = {"admit_by_traits", "admit_by_vitale", "feed_dmp", "integrate_dmp", "send_mss", "fetch_mss"}
+
+
+def test_every_client_call_is_exercised():
+    assert set(CALLS) == set(ROUTES)
+
+
+@pytest.mark.parametrize("kind", ["500", "html", "json-illisible", "forme", "lent"])
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_every_adapter_failure_is_a_failure_of_the_dui(misbehaving, call, kind):
+    """Error status, no JSON, unreadable JSON, wrong shape, timeout: each is a DuiFailure (a finding against the
+    DUI, exit 3), never a TypeError or a harness error; the failure names the contract operation."""
+    misbehaving.answer = kind
+    client = AdapterClient(f"http://127.0.0.1:{misbehaving.server_port}", timeout=0.5)
+    try:
+        if call == "reset" and kind in ("json-illisible", "forme"):  # a 200 is a done reset, whatever its body
+            CALLS[call](client)
+            return
+        if kind == "500" and call in REPORTED:
+            answer = CALLS[call](client)
+            assert answer.error_reported and answer.http_status == 500
+            return
+        with pytest.raises(DuiFailure) as raised:
+            CALLS[call](client)
+        method, path = ROUTES[call]
+        assert raised.value.location.startswith(method.upper()), raised.value.location
+        assert "Attendu" in str(raised.value)
+    finally:
+        client.close()
+
+
+def test_an_order_for_a_resident_the_dui_never_admitted_is_a_failure_of_the_dui():
+    """The admission failed (no id): the next order for that resident is the DUI's failure, not a TypeError."""
+    client = AdapterClient("http://127.0.0.1:9", timeout=1)
+    with pytest.raises(DuiFailure, match="aucun identifiant de résident") as raised:
+        client.feed_dmp(None)  # type: ignore[arg-type]
+    assert raised.value.location == "POST /residents/{id}/dmp/documents"
+    assert [f.requirement for f in raised.value.findings(["DMP-50"])] == ["DMP-50"]
 
 
 def test_non_json_answer_is_refused():
@@ -157,3 +254,16 @@ def test_dmp_operations_answer_within_the_contract(tmp_path):
         for item in integrated.body["integres"] + client.received_documents(qualified):
             _validate(spec, "DocumentRecu", item)
         assert client.feed_dmp("R99999").http_status == 404
+
+
+def test_an_unknown_service_label_is_a_failure_of_the_dui_not_silence(monkeypatch):
+    """« mss » for « MSS » would leave MSS-20..23 silently non évaluées: GET /sante refuses it (the MSS steps read
+    the labels, so it becomes their finding); the preflight lets the run go on to say so."""
+    with InsiMock() as insi, ReferenceDui(insi.url) as reference:
+        client = AdapterClient(reference.url, timeout=5)
+        real = client._json
+        monkeypatch.setattr(client, "_json", lambda response: {**real(response), "services": ["INS", "mss"]})
+        with pytest.raises(UnknownServiceLabel, match="mss") as raised:
+            client.health()
+        assert isinstance(raised.value, DuiFailure) and raised.value.location == "GET /sante"
+        client.close()

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
 from dui_conformance.files import write_atomically
+from dui_conformance.live.config import DuiConfig
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
 from dui_conformance.live.ins import check_admission
 from dui_conformance.model import Outcome
@@ -118,3 +120,19 @@ def test_services_file_tells_the_vendor_where_psc_is(tmp_path):
         assert entry["decouverte"].startswith("https://127.0.0.1:")
         assert entry["decouverte"].endswith("/auth/realms/esante-wallet/.well-known/wallet-openid-configuration")
         assert open(entry["racine"], encoding="ascii").read().startswith("-----BEGIN CERTIFICATE")
+
+
+def test_relative_pki_folder_gives_absolute_paths_in_services_file(tmp_path, monkeypatch):
+    """``--dui dui.toml`` from the configuration's folder with ``pki = "pki"``: the DUI, started elsewhere, reads
+    absolute PKI paths in services-simules.json, as the vendor guide promises."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dui.toml").write_text(
+        '[dui]\nmode = "adaptateur"\nadapter_url = "http://127.0.0.1:9"\ntls = true\n\n[services]\npki = "pki"\n',
+        encoding="utf-8",
+    )
+    config = DuiConfig.load("dui.toml")
+    with LiveEnvironment(dui_config=config, services_file=tmp_path / SERVICES_FILE) as env:
+        services = json.loads(env.services_file.read_text(encoding="utf-8"))
+    paths = [p for entry in services.values() for p in (entry.get("tls") or {}).values()] + [services["psc"]["racine"]]
+    assert paths and all(Path(p).is_absolute() and Path(p).exists() for p in paths), paths
+    assert Path(paths[0]).parent == tmp_path / "pki"
