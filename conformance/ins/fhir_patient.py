@@ -1,4 +1,5 @@
-"""INS in FHIR (FR Core, R4): read Patient resources, alone or in a Bundle (reader), and check
+"""INS in FHIR (FR Core, R4): read Patient resources wherever FHIR puts one (the resource itself, its
+``contained`` resources, Bundle entries, Parameters parameters, at any nesting up to a bound), and check
 the INS identifier slices and the identity-reliability extension (INS-14).
 
 The identity is read from the raw JSON so every value keeps its JSON path; the base FHIR
@@ -7,12 +8,13 @@ structure is validated with fhir.resources (R4B models, the R4-compatible set it
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from fhir.resources.R4B.patient import Patient
 
 from ..decides import decides
-from ..model import Finding, Location, failed, omitted, passed
+from ..model import Finding, Location, failed, omitted, passed, skipped
 from .identity import (
     FR_CORE,
     INS_OIDS,
@@ -55,18 +57,64 @@ def _ext(element: dict, url: str) -> list[tuple[int, dict]]:
     return [(i, e) for i, e in enumerate(_list(element.get("extension"))) if _dict(e).get("url") == url]
 
 
+# Nesting of resources (contained, Bundle entries, Parameters parameters and parts) read before giving up: FHIR
+# forbids contained resources in a contained one (dom-2), so legitimate exports stay a few levels deep.
+MAX_DEPTH = 16
+# Patients read (and checked) per file: a DUI export carries its residents, not a population; beyond, the INS
+# checks would cost more than the rest of the run for findings no one reads, so the surplus is reported unread.
+MAX_PATIENTS = 1000
+
+
+@dataclass
+class FhirPatients:
+    """One pass over a FHIR resource: the Patients found (FHIRPath location, resource) in document order, up to
+    MAX_PATIENTS; how many there were; the resource types seen; where the nesting bound stopped the reading."""
+
+    found: list[tuple[str, dict]] = field(default_factory=list)
+    count: int = 0
+    types: dict[str, int] = field(default_factory=dict)
+    too_deep: str | None = None
+
+
+def find_patients(data: Any) -> FhirPatients:
+    """Every Patient in a FHIR resource: iterative (no recursion on hostile nesting), linear in the resources, each
+    visited once. Resources sit in ``contained``, ``Bundle.entry.resource``, ``Bundle.entry.response.outcome`` and
+    ``Parameters.parameter(.part)*.resource`` (FHIR R4)."""
+    out = FhirPatients()
+    root = _dict(data)
+    stack: list[tuple[str, dict, int, bool]] = [(_str(root.get("resourceType")) or "Resource", root, 1, True)]
+    while stack:
+        path, node, depth, is_resource = stack.pop()
+        children: list[tuple[str, Any, bool]] = []
+        if is_resource:
+            kind = _str(node.get("resourceType")) or "?"
+            out.types[kind] = out.types.get(kind, 0) + 1
+            if kind == "Patient":
+                out.count += 1
+                if out.count <= MAX_PATIENTS:
+                    out.found.append((path, node))
+            children += [(f"{path}.contained[{i}]", c, True) for i, c in enumerate(_list(node.get("contained")))]
+            if kind == "Bundle":
+                for i, entry in enumerate(_dict(e) for e in _list(node.get("entry"))):
+                    children.append((f"{path}.entry[{i}].resource", entry.get("resource"), True))
+                    outcome = _dict(entry.get("response")).get("outcome")
+                    children.append((f"{path}.entry[{i}].response.outcome", outcome, True))
+            elif kind == "Parameters":
+                children += [(f"{path}.parameter[{i}]", p, False) for i, p in enumerate(_list(node.get("parameter")))]
+        else:
+            children.append((f"{path}.resource", node.get("resource"), True))
+            children += [(f"{path}.part[{i}]", p, False) for i, p in enumerate(_list(node.get("part")))]
+        children = [(p, c, r) for p, c, r in children if isinstance(c, dict)]
+        if children and depth >= MAX_DEPTH:
+            out.too_deep = out.too_deep or children[0][0]
+            continue
+        stack += [(p, c, depth + 1, r) for p, c, r in reversed(children)]
+    return out
+
+
 def patients(data: Any) -> list[tuple[str, dict]]:
-    """(JSON path, resource) of each Patient: the resource itself or the entries of a Bundle."""
-    data = _dict(data)
-    if data.get("resourceType") == "Patient":
-        return [("Patient", data)]
-    if data.get("resourceType") == "Bundle":
-        return [
-            (f"Bundle.entry[{i}].resource", _dict(_dict(e).get("resource")))
-            for i, e in enumerate(_list(data.get("entry")))
-            if _dict(_dict(e).get("resource")).get("resourceType") == "Patient"
-        ]
-    return []
+    """(FHIRPath location, resource) of each Patient read, in document order (see :func:`find_patients`)."""
+    return find_patients(data).found
 
 
 def ins_identifiers(patient: dict) -> list[tuple[int, dict]]:
@@ -224,9 +272,48 @@ def _check_patient(prefix: str, patient: dict, path: str) -> list[Finding]:
     ]
 
 
+@decides("INS-14")
+def _check_reading(found: FhirPatients, path: str) -> list[Finding]:
+    """What the bounded reading left out, said once: a Patient not read is a Patient not checked."""
+    out = []
+    if found.too_deep:
+        out.append(
+            skipped(
+                "INS-14",
+                f"Ressources FHIR imbriquées sur plus de {MAX_DEPTH} niveaux (à partir de {found.too_deep}) : "
+                "au-delà, les ressources Patient ne sont pas lues ; attendu : quelques niveaux (Bundle, entrée, "
+                "ressource contenue), une ressource contenue n'en contenant pas d'autre (FHIR dom-2).",
+                Location(file=path, xpath=found.too_deep),
+            )
+        )
+    if found.count > MAX_PATIENTS:
+        out.append(
+            skipped(
+                "INS-14",
+                f"{found.count} ressources Patient dans ce fichier : seules les {MAX_PATIENTS} premières sont lues et "
+                f"contrôlées ; attendu : au plus {MAX_PATIENTS} patients par fichier (scinder l'export).",
+                Location(file=path, xpath=found.found[-1][0]),
+            )
+        )
+    return out
+
+
+def _no_patient(found: FhirPatients, path: str) -> Finding:
+    seen = ", ".join(f"{kind} ×{n}" if n > 1 else kind for kind, n in found.types.items()) or "aucune ressource"
+    return omitted(
+        "INS-14",
+        f"Aucune ressource Patient dans ce fichier FHIR (trouvé : {seen}) : ni la ressource elle-même, ni ses "
+        "ressources contenues (contained), ni une entrée de Bundle, ni un paramètre de Parameters ; les contrôles "
+        "INS ne s'appliquent qu'à une ressource Patient.",
+        Location(file=path),
+    )
+
+
 def check_fhir_patient(data: Any, path: str) -> list[Finding]:
-    """INS-14: INS identifier with its urn:oid system, INS type and use; status in identity-reliability."""
-    found = patients(data)
-    if not found:
-        return [omitted("INS-14", "Aucune ressource Patient (seule ou dans un Bundle).", Location(file=path))]
-    return [f for prefix, resource in found for f in _check_patient(prefix, resource, path)]
+    """INS-14: INS identifier with its urn:oid system, INS type and use; status in identity-reliability; for every
+    Patient read, wherever it sits."""
+    found = find_patients(data)
+    out = _check_reading(found, path)
+    if not found.found:
+        return [*out, _no_patient(found, path)]
+    return out + [f for prefix, resource in found.found for f in _check_patient(prefix, resource, path)]
