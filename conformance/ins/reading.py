@@ -7,7 +7,7 @@ from ..inputs import CDA, FHIR, HL7V2, InputDocument, InputTooLarge
 from ..model import Finding, Location, failed, skipped
 from ..xmlsafe import XmlProblem
 from .cda_record import read_cda
-from .fhir_patient import read_fhir
+from .fhir_patient import document_patients, read_fhir
 from .hl7v2_pid import read_hl7v2
 from .identity import Identity
 from .rules import InsRules
@@ -26,7 +26,7 @@ def read_identities(doc: InputDocument, rules: InsRules | None = None) -> tuple[
             identities, errors = read_hl7v2(doc.text[0], doc.path, rules)
             return identities, [failed("GEN-01", f"Message HL7 v2 illisible : {e}.", where) for e in errors]
         if doc.kind == FHIR:
-            return read_fhir(doc.json, doc.path), []
+            return read_fhir(document_patients(doc), doc.path), []
     except XmlProblem as exc:
         req = "GEN-02" if exc.kind == "doctype" else "GEN-01"
         return [], [failed(req, exc.message, Location(file=doc.path, line=exc.line))]
