@@ -93,19 +93,20 @@ class FhirPatients:
     types: dict[str, int] = field(default_factory=dict)
     too_deep: str | None = None
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    capped: bool = True  # False: every Patient (a count of persons, not checks; the tree is already in memory)
 
     def counts(self, kind: str) -> bool:
-        """Count one resource; True for a Patient to read (within MAX_PATIENTS)."""
+        """Count one resource; True for a Patient to read (within MAX_PATIENTS when capped)."""
         self.types[kind] = self.types.get(kind, 0) + 1
         if kind != "Patient":
             return False
         self.count += 1
-        return self.count <= MAX_PATIENTS
+        return not self.capped or self.count <= MAX_PATIENTS
 
     def merge(self, other: FhirPatients) -> None:
         for kind, n in other.types.items():
             self.types[kind] = self.types.get(kind, 0) + n
-        self.found = (self.found + other.found)[:MAX_PATIENTS]
+        self.found = (self.found + other.found)[: MAX_PATIENTS if self.capped else None]
         self.count += other.count
         self.too_deep = self.too_deep or other.too_deep
         self.unreadable += other.unreadable
@@ -140,11 +141,11 @@ def _walk(out: FhirPatients, path: str, node: Any, depth: int, kind: str) -> Non
         stack += [(p, c, depth + 1, k) for p, c, k in reversed(children)]
 
 
-def find_patients(data: Any) -> FhirPatients:
+def find_patients(data: Any, capped: bool = True) -> FhirPatients:
     """Every Patient in a parsed FHIR resource, each resource visited once. Resources sit in ``contained``,
     ``Bundle.entry.resource``, ``Bundle.entry.response.outcome`` and ``Parameters.parameter(.part)*.resource``
     (FHIR R4)."""
-    out = FhirPatients()
+    out = FhirPatients(capped=capped)
     _walk(out, _str(_dict(data).get("resourceType")) or "Resource", data, 1, "resource")
     return out
 
@@ -288,8 +289,8 @@ def document_patients(doc: InputDocument) -> FhirPatients:
 
 
 def patients(data: Any) -> list[tuple[str, dict]]:
-    """(FHIRPath location, resource) of each Patient read, in document order (see :func:`find_patients`)."""
-    return find_patients(data).found
+    """(FHIRPath location, resource) of every Patient, in document order, uncapped (see :func:`find_patients`)."""
+    return find_patients(data, capped=False).found
 
 
 def ins_identifiers(patient: dict) -> list[tuple[int, dict]]:

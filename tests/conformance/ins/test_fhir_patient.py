@@ -144,6 +144,7 @@ def test_patients_over_the_cap_are_reported_not_read(monkeypatch):
     monkeypatch.setattr(fhir_patient, "MAX_PATIENTS", 3)
     data = _in("Bundle", entry=[{"resource": VALID_FHIR}] * 5)
     assert len(read_fhir(data, "b.json")) == 3
+    assert len(patients(data)) == 5  # a count of persons (usage) is not capped
     findings = check_fhir_patient(data, "b.json")
     (skipped,) = [f for f in findings if f.outcome is Outcome.SKIP]
     assert skipped.message.startswith("5 ressources Patient") and skipped.location.xpath == "Bundle.entry[2].resource"
