@@ -12,6 +12,7 @@ from lxml import etree
 
 from .decides import decides
 from .inputs import CDA, FHIR, HL7V2, KIND_LABELS, NOT_READ, UNKNOWN, XML, InputDocument, InputTooLarge
+from .ins.fhir_patient import document_patients
 from .model import Finding, Location, failed, omitted, passed, skipped
 from .xmlsafe import HL7_NS, XmlProblem
 
@@ -55,7 +56,7 @@ def check_readable(doc: InputDocument) -> list[Finding]:
         if doc.kind in XML_KINDS:
             _ = doc.xml  # parsing is the check: it raises on bad input
         elif doc.kind == FHIR:
-            _ = doc.json
+            _ = document_patients(doc)  # one streamed pass, shared with the INS scenarios
         elif doc.kind == HL7V2:
             return _check_hl7v2_encoding(doc)
     except InputTooLarge as exc:

@@ -16,7 +16,7 @@ from ..model import Finding, Location, omitted
 from ..run_checks import register_run_check
 from ..xmlsafe import XmlProblem
 from .cda_record import check_cda_record_target, read_cda
-from .fhir_patient import check_fhir_patient, read_fhir
+from .fhir_patient import check_fhir_patient, document_patients, read_fhir
 from .hl7v2_pid import check_hl7v2_pid, check_pids, read_hl7v2
 from .identity import Identity, normalise_date
 from .matricule import (
@@ -78,7 +78,7 @@ def check_structure(doc: InputDocument, rules: InsRules | None = None) -> list[F
         elif doc.kind == HL7V2:
             pids, errors = hl7v2_pids(doc)
         elif doc.kind == FHIR:
-            data = doc.json
+            data = document_patients(doc)
         else:
             return []
     except (XmlProblem, InputTooLarge, ValueError):

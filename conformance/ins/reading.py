@@ -7,7 +7,7 @@ from ..inputs import CDA, FHIR, HL7V2, InputDocument, InputTooLarge
 from ..model import Finding, Location, failed, skipped
 from ..xmlsafe import XmlProblem
 from .cda_record import read_cda
-from .fhir_patient import read_fhir
+from .fhir_patient import document_patients, read_fhir
 from .hl7v2_pid import Pid, cut_findings, parse_pids, read_pids
 from .identity import Identity
 from .rules import InsRules
@@ -32,7 +32,7 @@ def read_identities(doc: InputDocument, rules: InsRules | None = None) -> tuple[
             unreadable = [failed("GEN-01", f"Message HL7 v2 illisible : {e}.", where) for e in errors]
             return read_pids(pids, rules), unreadable + cut_findings(pids)
         if doc.kind == FHIR:
-            return read_fhir(doc.json, doc.path), []
+            return read_fhir(document_patients(doc), doc.path), []
     except XmlProblem as exc:
         if exc.kind == "too-large":  # the harness's limit (bytes or elements), as InputTooLarge below
             return [], [skipped("GEN-01", exc.message, where)]
