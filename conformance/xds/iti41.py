@@ -13,6 +13,7 @@ import re
 from ..decides import decides
 from ..inputs import embedded_cda, read_file
 from ..model import Finding, Location, failed, passed, skipped
+from ..wording import found
 from ..xmlsafe import XmlDocument, XmlProblem, parse_xml
 from . import ebrim
 from .build import ITI41_ACTION
@@ -148,7 +149,7 @@ def documents_of(xml: XmlDocument, msg: MtomMessage | None) -> tuple[dict[str, b
                 out.append(
                     failed(
                         "DMP-41",
-                        f"xop:Include href={include.get('href')!r} ne désigne aucune partie MIME.",
+                        f"xop:Include href={found(include.get('href'))} ne désigne aucune partie MIME.",
                         xml.locate(include),
                     )
                 )

@@ -7,6 +7,7 @@ import re
 
 from ..decides import decides
 from ..model import Finding, failed, omitted, passed
+from ..wording import found
 from . import ebrim
 from .ebrim import Submission
 
@@ -145,7 +146,7 @@ def check_replacement(sub: Submission) -> list[Finding]:
             out.append(
                 failed(
                     R,
-                    f"Association RPLC vers {a.target!r} : l'entryUUID (urn:uuid:…) d'une entrée déjà "
+                    f"Association RPLC vers {found(a.target)} : l'entryUUID (urn:uuid:…) d'une entrée déjà "
                     "enregistrée est attendu.",
                     a.location,
                 )

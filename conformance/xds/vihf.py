@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..decides import decides
 from ..model import Finding, failed, passed, skipped
+from ..wording import found, listed
 from ..xmlsafe import XmlDocument
 from .ebrim import NS
 from .expected import mapping
@@ -61,9 +62,8 @@ def check_vihf(xml: XmlDocument, patient_id: str | None) -> list[Finding]:
     for name, allowed in rules["allowed"].items():
         value, node = attrs.get(name, (None, None))
         if value is not None and value not in allowed:
-            out.append(
-                failed("DMP-44", f"Attribut VIHF {name} : valeur {value!r} hors de {allowed}.", xml.locate(node), value)
-            )
+            message = f"Attribut VIHF {name} : trouvé {found(value)} ; attendu l'une de {listed(allowed)}."
+            out.append(failed("DMP-44", message, xml.locate(node), value))
     for part in ("saml2:Issuer", "saml2:Subject/saml2:NameID"):
         if not "".join(_x(xml, part + "/text()", assertion)).strip():
             out.append(failed("DMP-44", f"Assertion VIHF sans {part} renseigné.", where))
