@@ -18,6 +18,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.patient import Patient
 from lxml import etree
 
+from .. import wording
 from ..decides import decides
 from ..inputs import InputDocument
 from ..model import Finding, Location, failed, omitted, passed, skipped
@@ -388,16 +389,21 @@ def _check_identifier(prefix: str, i: int, identifier: dict, path: str) -> list[
         return [
             failed(
                 "INS-14",
-                f"Identifiant INS au system « {system} » : attendu urn:oid: suivi de l'OID d'une "
-                f"autorité d'affectation ({', '.join(INS_OIDS)}).",
+                f"Identifiant INS au system {wording.found(_str(system))} : attendu urn:oid: suivi de l'OID "
+                f"d'une autorité d'affectation ({', '.join(INS_OIDS)}).",
                 where,
-                str(system),
+                _str(system),
             )
         ]
     out = []
     codings = [_dict(c) for c in _list(_dict(identifier.get("type")).get("coding"))]
     if not any(c.get("system") == ID_TYPE_SYSTEM and c.get("code") == INS_OIDS[oid] for c in codings):
-        found = ", ".join(f"{c.get('system')}#{c.get('code')}" for c in codings) or "aucun"
+        found = (
+            ", ".join(
+                f"{_str(c.get('system')) or '(sans system)'}#{_str(c.get('code')) or '(sans code)'}" for c in codings
+            )
+            or "aucun"
+        )
         out.append(
             failed(
                 "INS-14",
@@ -411,10 +417,10 @@ def _check_identifier(prefix: str, i: int, identifier: dict, path: str) -> list[
         out.append(
             failed(
                 "INS-14",
-                f"Usage de l'identifiant INS « {identifier.get('use')} » : attendu "
+                f"Usage de l'identifiant INS : trouvé {wording.found(_str(identifier.get('use')))} ; attendu "
                 f"{' ou '.join(USES[oid])} pour {INS_OIDS[oid]}.",
                 where,
-                str(identifier.get("use")),
+                _str(identifier.get("use")),
             )
         )
     if not _str(identifier.get("value")):
