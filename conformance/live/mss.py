@@ -2,7 +2,7 @@
 to the messages the harness put in its mailbox, and what it shows the user after a refusal.
 
 Messages the harness sends to the DUI are built here: a DLU for a resident (its INS in the CDA,
-inside an IHE_XDM.ZIP) or a message whose archive is unreadable.
+inside an IHE_XDM.ZIP), a DLU for a patient who is no resident, or a message whose archive is unreadable.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ DUI_MAILBOX = "dui@ehpad-les-tilleuls.mssante.fr"
 HOSPITAL = "urgences@ch-fictif.mssante.fr"
 PATIENT_DOMAIN = "patient.mssante.fr"
 TO_RESEND = "a-renvoyer"
+# the INS of the fixture DLU's own patient: a fictitious test identity that is no live persona, so no resident's
+UNKNOWN_PATIENT_INS = "248055145412365"
 
 
 def _where(exchange: Exchange | None) -> Location:
@@ -159,13 +161,29 @@ def is_error_mdn(data: bytes) -> bool:
 
 @decides("MSS-22")
 def check_received(
-    documents: list[dict], unique_id: str | None, sender_mailbox: list[bytes], message_id: str, readable: bool
+    documents: list[dict],
+    unique_id: str | None,
+    sender_mailbox: list[bytes],
+    message_id: str,
+    readable: bool,
+    for_resident: bool = True,
 ) -> list[Finding]:
     """MSS-22: a readable DLU is filed into the resident's record and acknowledged ``processed``; an
-    unreadable one gets ``processed/Error``. The MDN itself must pass MSS-08…10."""
+    unreadable one, or one whose INS matches no resident (``for_resident`` False: ``documents`` are then the
+    records of the scenario's residents), is filed nowhere and gets ``processed/Error``. The MDN itself must
+    pass MSS-08…10."""
     out = []
-    if readable and not any(d.get("uniqueId") == unique_id for d in documents):
+    filed = any(d.get("uniqueId") == unique_id for d in documents)
+    if readable and for_resident and not filed:
         out.append(failed("MSS-22", f"Document {unique_id} reçu par MSSanté absent du dossier du résident."))
+    if readable and not for_resident and filed:
+        out.append(
+            failed(
+                "MSS-22",
+                f"Document {unique_id}, dont l'INS ne correspond à aucun résident, rangé dans le dossier d'un "
+                "autre résident. Attendu : aucun dossier, accusé processed/Error (patient inconnu).",
+            )
+        )
     data, mdn = _mdn_for(sender_mailbox, message_id)
     if mdn is None:
         return out + [failed("MSS-22", f"Aucun accusé de traitement renvoyé à l'expéditeur pour {message_id}.")]
@@ -177,18 +195,25 @@ def check_received(
     ]
     out += [failed("MSS-22", f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
     error = is_error_mdn(data)
-    if readable and error:
+    if readable and for_resident and error:
         out.append(failed("MSS-22", "Accusé d'erreur pour un document lisible adressé à un résident connu."))
     if not readable and not error:
         out.append(failed("MSS-22", "Accusé processed sans erreur pour un message à l'archive illisible."))
-    return out or [
-        passed(
-            "MSS-22",
-            "Document rangé dans le dossier du résident et accusé conforme renvoyé."
-            if readable
-            else "Message illisible : accusé processed/Error renvoyé à l'expéditeur.",
+    if readable and not for_resident and not error:
+        out.append(
+            failed(
+                "MSS-22",
+                "Accusé processed sans erreur pour un document dont l'INS ne correspond à aucun résident. "
+                "Attendu : processed/Error (patient inconnu).",
+            )
         )
-    ]
+    if out:
+        return out
+    if not readable:
+        return [passed("MSS-22", "Message illisible : accusé processed/Error renvoyé à l'expéditeur.")]
+    if not for_resident:
+        return [passed("MSS-22", "Document d'un patient inconnu : rangé dans aucun dossier, accusé processed/Error.")]
+    return [passed("MSS-22", "Document rangé dans le dossier du résident et accusé conforme renvoyé.")]
 
 
 @decides("MSS-23")

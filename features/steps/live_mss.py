@@ -7,6 +7,7 @@ from pytest_bdd import given, parsers, then, when
 from dui_conformance.live.driver import Admission
 from dui_conformance.live.mss import (
     HOSPITAL,
+    UNKNOWN_PATIENT_INS,
     check_citizen,
     check_error_shown,
     check_received,
@@ -29,6 +30,7 @@ class MssRun:
     answer: object = None
     incoming: object = None
     readable: bool = True
+    for_resident: bool = True  # the received document's INS is the resident's (False: no resident's)
     declared: bool = True
     exchanges: list = field(default_factory=list)
 
@@ -96,6 +98,13 @@ def incoming(live_env, mss_run, state):
     live_env.mss.store.deliver(live_env.mss_mailbox, mss_run.incoming.as_bytes())
 
 
+@when("un établissement envoie au DUI par MSSanté le DLU d'un patient qui n'est pas résident")
+def incoming_unknown_patient(live_env, mss_run):
+    mss_run.for_resident = False
+    mss_run.incoming = incoming_dlu(UNKNOWN_PATIENT_INS, mailbox=live_env.mss_mailbox)
+    live_env.mss.store.deliver(live_env.mss_mailbox, mss_run.incoming.as_bytes())
+
+
 @when("le DUI relève sa messagerie MSSanté")
 def fetch(live_env, mss_run):
     if mss_run.declared:
@@ -126,7 +135,8 @@ def received(live_env, mss_run, verdict):
     documents = live_env.driver.received_documents(mss_run.admission.resident_id)
     unique_id = document_id(mss_run.incoming) if mss_run.readable else None
     mailbox = [m.data for m in live_env.mss.store.messages(HOSPITAL)]
-    verdict.judge(check_received(documents, unique_id, mailbox, str(mss_run.incoming["Message-ID"]), mss_run.readable))
+    message_id = str(mss_run.incoming["Message-ID"])
+    verdict.judge(check_received(documents, unique_id, mailbox, message_id, mss_run.readable, mss_run.for_resident))
 
 
 @then("l'erreur est montrée à l'utilisateur et le message gardé pour un nouvel envoi")

@@ -262,6 +262,11 @@ DEFECTS: dict[str, Defect] = {
         "Ignore un message reçu dont l'archive IHE_XDM.ZIP est illisible, sans accusé d'erreur.",
         frozenset({"MSS-22"}),
     ),
+    "mss-patient-inconnu-autre-dossier": Defect(
+        "Range un document reçu par MSSanté dont l'INS ne correspond à aucun résident dans le dossier d'un autre "
+        "résident, et l'accuse « processed » au lieu d'un accusé d'erreur.",
+        frozenset({"MSS-22"}),
+    ),
     "mss-erreur-ignoree": Defect(
         "Sur un refus de l'opérateur MSSanté (5xx), annonce l'envoi comme réussi et abandonne le message.",
         frozenset({"MSS-23"}),

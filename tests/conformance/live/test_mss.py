@@ -21,6 +21,7 @@ from dui_conformance.live.mss import (
     DUI_MAILBOX,
     HOSPITAL,
     PATIENT_DOMAIN,
+    UNKNOWN_PATIENT_INS,
     check_citizen,
     check_error_shown,
     check_received,
@@ -227,3 +228,25 @@ def test_mss_operations_need_the_mss_mock(tmp_path):
     config = DuiConfig(mode="accompagne", attente_s=0.5, export_dir=tmp_path)
     with pytest.raises(AttendedError, match="MSSanté simulé"):
         AttendedDriver(ExchangeRecorder("insi"), config, MailTester()).fetch_mss()
+
+
+@pytest.mark.parametrize(
+    ("defects", "outcome"),
+    [((), Outcome.PASS), (("mss-patient-inconnu-autre-dossier",), Outcome.FAIL)],
+    ids=["correct", "mss-patient-inconnu-autre-dossier"],
+)
+def test_a_dlu_for_no_resident_is_filed_nowhere_and_acknowledged_in_error(tmp_path, defects, outcome):
+    with LiveEnvironment(reference_defects=frozenset(defects), services_file=tmp_path / "services.json") as env:
+        env.reset()
+        rid = env.admit("unique", id_document="CN").admission.resident_id
+        assert UNKNOWN_PATIENT_INS not in {p.matricule for p in env.insi.personas}
+        incoming = incoming_dlu(UNKNOWN_PATIENT_INS)
+        env.mss.store.deliver(DUI_MAILBOX, incoming.as_bytes())
+        env.driver.fetch_mss()
+        mailbox = [m.data for m in env.mss.store.messages(HOSPITAL)]
+        findings = check_received(
+            env.driver.received_documents(rid), document_id(incoming), mailbox, str(incoming["Message-ID"]), True, False
+        )
+    assert _outcomes(findings) == {outcome}, [f.message for f in findings]
+    if outcome is Outcome.FAIL:
+        assert len(findings) == 2  # filed under the resident, and acknowledged processed
