@@ -159,61 +159,94 @@ def is_error_mdn(data: bytes) -> bool:
     return "processed/error" in data.decode("utf-8", "replace").lower().replace("\r\n ", " ")
 
 
-@decides("MSS-22")
-def check_received(
-    documents: list[dict],
-    unique_id: str | None,
-    sender_mailbox: list[bytes],
-    message_id: str,
-    readable: bool,
-    for_resident: bool = True,
-) -> list[Finding]:
-    """MSS-22: a readable DLU is filed into the resident's record and acknowledged ``processed``; an
-    unreadable one, or one whose INS matches no resident (``for_resident`` False: ``documents`` are then the
-    records of the scenario's residents), is filed nowhere and gets ``processed/Error``. The MDN itself must
-    pass MSS-08…10."""
-    out = []
-    filed = any(d.get("uniqueId") == unique_id for d in documents)
-    if readable and for_resident and not filed:
-        out.append(failed("MSS-22", f"Document {unique_id} reçu par MSSanté absent du dossier du résident."))
-    if readable and not for_resident and filed:
-        out.append(
-            failed(
-                "MSS-22",
-                f"Document {unique_id}, dont l'INS ne correspond à aucun résident, rangé dans le dossier d'un "
-                "autre résident. Attendu : aucun dossier, accusé processed/Error (patient inconnu).",
-            )
-        )
+def _acknowledgement(sender_mailbox: list[bytes], message_id: str) -> tuple[bytes | None, list[Finding]]:
+    """The DUI's MDN for ``message_id`` in the sender's mailbox (None: none), and the MSS-22 failures of its
+    checks MSS-08…10."""
     data, mdn = _mdn_for(sender_mailbox, message_id)
-    if mdn is None:
-        return out + [failed("MSS-22", f"Aucun accusé de traitement renvoyé à l'expéditeur pour {message_id}.")]
+    if data is None:
+        return None, []
     where = Location(file="accusé MDN")
     bad = [
         f
         for f in check_mdn(mdn, where, message_id) + check_message_data(data, "accusé MDN")
         if f.outcome.value == "fail"
     ]
-    out += [failed("MSS-22", f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
+    return data, [failed("MSS-22", f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
+
+
+def _no_acknowledgement(message_id: str) -> Finding:
+    return failed("MSS-22", f"Aucun accusé de traitement renvoyé à l'expéditeur pour {message_id}.")
+
+
+@decides("MSS-22")
+def check_received(
+    documents: list[dict], unique_id: str | None, sender_mailbox: list[bytes], message_id: str, readable: bool
+) -> list[Finding]:
+    """MSS-22: a readable DLU is filed into the resident's record and acknowledged ``processed``; an
+    unreadable one gets ``processed/Error``. The MDN itself must pass MSS-08…10."""
+    out = []
+    if readable and not any(d.get("uniqueId") == unique_id for d in documents):
+        out.append(failed("MSS-22", f"Document {unique_id} reçu par MSSanté absent du dossier du résident."))
+    data, bad = _acknowledgement(sender_mailbox, message_id)
+    if data is None:
+        return out + [_no_acknowledgement(message_id)]
+    out += bad
     error = is_error_mdn(data)
-    if readable and for_resident and error:
+    if readable and error:
         out.append(failed("MSS-22", "Accusé d'erreur pour un document lisible adressé à un résident connu."))
     if not readable and not error:
         out.append(failed("MSS-22", "Accusé processed sans erreur pour un message à l'archive illisible."))
-    if readable and not for_resident and not error:
+    return out or [
+        passed(
+            "MSS-22",
+            "Document rangé dans le dossier du résident et accusé conforme renvoyé."
+            if readable
+            else "Message illisible : accusé processed/Error renvoyé à l'expéditeur.",
+        )
+    ]
+
+
+@decides("MSS-22")
+def check_unknown_patient(
+    documents: list[dict],
+    worklist: list[dict] | None,
+    unique_id: str | None,
+    sender_mailbox: list[bytes],
+    message_id: str,
+) -> list[Finding]:
+    """MSS-22: a DLU whose INS matches no resident is filed into no record (``documents``: the records of the
+    scenario's residents). Either it waits in the DUI's worklist of documents to match (``worklist``, None when
+    the DUI keeps none), its acknowledgement then optional, or the sender gets ``processed/Error``."""
+    out = []
+    if any(d.get("uniqueId") == unique_id for d in documents):
         out.append(
             failed(
                 "MSS-22",
-                "Accusé processed sans erreur pour un document dont l'INS ne correspond à aucun résident. "
-                "Attendu : processed/Error (patient inconnu).",
+                f"Document {unique_id}, dont l'INS ne correspond à aucun résident, rangé dans le dossier d'un "
+                "autre résident. Attendu : aucun dossier (liste de travail, ou accusé processed/Error).",
             )
         )
-    if out:
-        return out
-    if not readable:
-        return [passed("MSS-22", "Message illisible : accusé processed/Error renvoyé à l'expéditeur.")]
-    if not for_resident:
-        return [passed("MSS-22", "Document d'un patient inconnu : rangé dans aucun dossier, accusé processed/Error.")]
-    return [passed("MSS-22", "Document rangé dans le dossier du résident et accusé conforme renvoyé.")]
+    data, bad = _acknowledgement(sender_mailbox, message_id)
+    out += bad
+    if any(d.get("uniqueId") == unique_id for d in worklist or []):
+        return out or [
+            passed("MSS-22", f"Document {unique_id} d'un patient inconnu : dans la liste de travail, hors dossier.")
+        ]
+    if data is None:
+        return out + [_no_acknowledgement(message_id)]
+    if not is_error_mdn(data):
+        out.append(
+            failed(
+                "MSS-22",
+                f"Document {unique_id} d'un patient inconnu accusé processed sans erreur, hors de toute liste de "
+                "travail. Attendu : accusé processed/Error (patient inconnu) ou document à rapprocher.",
+            )
+        )
+    return out or [
+        passed(
+            "MSS-22", f"Document {unique_id} d'un patient inconnu : rangé dans aucun dossier, accusé processed/Error."
+        )
+    ]
 
 
 @decides("MSS-23")

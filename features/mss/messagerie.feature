@@ -45,7 +45,7 @@ Fonctionnalité: Messagerie sécurisée de santé depuis le DUI
     Soit le résident « unique » admis sur présentation de la pièce « CN »
     Quand un établissement envoie au DUI par MSSanté le DLU d'un patient qui n'est pas résident
     Et le DUI relève sa messagerie MSSanté
-    Alors le document reçu est traité et accusé comme il se doit
+    Alors le document n'est rangé dans aucun dossier : liste de travail à rapprocher ou accusé d'erreur
 
   @MSS-23
   Scénario: Un refus SMTP est montré à l'utilisateur et le message gardé pour un nouvel envoi

@@ -12,6 +12,7 @@ from dui_conformance.live.mss import (
     check_error_shown,
     check_received,
     check_sent,
+    check_unknown_patient,
     document_id,
     incoming_dlu,
 )
@@ -30,7 +31,6 @@ class MssRun:
     answer: object = None
     incoming: object = None
     readable: bool = True
-    for_resident: bool = True  # the received document's INS is the resident's (False: no resident's)
     declared: bool = True
     exchanges: list = field(default_factory=list)
 
@@ -100,7 +100,6 @@ def incoming(live_env, mss_run, state):
 
 @when("un établissement envoie au DUI par MSSanté le DLU d'un patient qui n'est pas résident")
 def incoming_unknown_patient(live_env, mss_run):
-    mss_run.for_resident = False
     mss_run.incoming = incoming_dlu(UNKNOWN_PATIENT_INS, mailbox=live_env.mss_mailbox)
     live_env.mss.store.deliver(live_env.mss_mailbox, mss_run.incoming.as_bytes())
 
@@ -135,8 +134,24 @@ def received(live_env, mss_run, verdict):
     documents = live_env.driver.received_documents(mss_run.admission.resident_id)
     unique_id = document_id(mss_run.incoming) if mss_run.readable else None
     mailbox = [m.data for m in live_env.mss.store.messages(HOSPITAL)]
-    message_id = str(mss_run.incoming["Message-ID"])
-    verdict.judge(check_received(documents, unique_id, mailbox, message_id, mss_run.readable, mss_run.for_resident))
+    verdict.judge(check_received(documents, unique_id, mailbox, str(mss_run.incoming["Message-ID"]), mss_run.readable))
+
+
+@then("le document n'est rangé dans aucun dossier : liste de travail à rapprocher ou accusé d'erreur")
+def unknown_patient(live_env, mss_run, verdict):
+    if pre := mss_run.precondition("MSS-22", qualified=True):
+        verdict.judge(pre)
+        return
+    pending = getattr(live_env.driver, "pending_mss_documents", None)  # optional in the contract, adapter only
+    verdict.judge(
+        check_unknown_patient(
+            live_env.driver.received_documents(mss_run.admission.resident_id),
+            pending() if pending else None,
+            document_id(mss_run.incoming),
+            [m.data for m in live_env.mss.store.messages(HOSPITAL)],
+            str(mss_run.incoming["Message-ID"]),
+        )
+    )
 
 
 @then("l'erreur est montrée à l'utilisateur et le message gardé pour un nouvel envoi")
