@@ -29,6 +29,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "send_mss": ("post", "/residents/{id}/mssante/envois"),
     "mss_sendings": ("get", "/residents/{id}/mssante/envois"),
     "fetch_mss": ("post", "/mssante/releve"),
+    "pending_mss_documents": ("get", "/mssante/a-rapprocher"),
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
@@ -188,7 +189,9 @@ class AdapterClient:
         return DmpAnswer(response.status_code, body=body)
 
     def _list(self, operation: str, resident_id: str) -> list[dict[str, Any]]:
-        response = self._call(operation, id=resident_id)
+        return self._listed(self._call(operation, id=resident_id))
+
+    def _listed(self, response: requests.Response) -> list[dict[str, Any]]:
         body = self._json(response)
         if response.status_code != 200 or not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
             raise self._refused(response, "Liste refusée ou hors contrat", "HTTP 200 et une liste d'objets", body)
@@ -240,3 +243,8 @@ class AdapterClient:
 
     def fetch_mss(self) -> DmpAnswer:
         return self._dmp_answer(self._call("fetch_mss"), (200,))
+
+    def pending_mss_documents(self) -> list[dict[str, Any]] | None:
+        """Received documents waiting in the DUI's worklist for identity matching; None (404): it keeps no such list."""
+        response = self._call("pending_mss_documents")
+        return None if response.status_code == 404 else self._listed(response)

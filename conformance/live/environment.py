@@ -18,6 +18,7 @@ from typing import Any, cast
 
 # The live-environment seam: the one place where the library starts the mocks.
 from dui_conformance.mocks.common import MockService, TestPki
+from dui_conformance.mocks.common.legacy_tls import legacy_only
 from dui_conformance.mocks.dmp import DmpMock
 from dui_conformance.mocks.dui import ReferenceDui
 from dui_conformance.mocks.insi import InsiMock
@@ -338,6 +339,14 @@ class LiveEnvironment:
         finally:
             for ctx in self._contexts:
                 ctx.load_cert_chain(self.pki.server_cert, self.pki.server_key)
+
+    @contextmanager
+    def legacy_tls(self):
+        """Every mock served over HTTPS accepts only TLS 1.0/1.1 for new connections, then its own versions again."""
+        if not self.tls:
+            raise RuntimeError("Services simulés sans TLS : aucune version de TLS à restreindre.")
+        with legacy_only(self._contexts):
+            yield
 
     def urls(self) -> dict[str, str]:
         return {name: mock.url for name, mock in self.mocks.items()}

@@ -2,7 +2,7 @@
 to the messages the harness put in its mailbox, and what it shows the user after a refusal.
 
 Messages the harness sends to the DUI are built here: a DLU for a resident (its INS in the CDA,
-inside an IHE_XDM.ZIP) or a message whose archive is unreadable.
+inside an IHE_XDM.ZIP), a DLU for a patient who is no resident, or a message whose archive is unreadable.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ DUI_MAILBOX = "dui@ehpad-les-tilleuls.mssante.fr"
 HOSPITAL = "urgences@ch-fictif.mssante.fr"
 PATIENT_DOMAIN = "patient.mssante.fr"
 TO_RESEND = "a-renvoyer"
+# the INS of the fixture DLU's own patient: a fictitious test identity that is no live persona, so no resident's
+UNKNOWN_PATIENT_INS = "248055145412365"
 
 
 def _where(exchange: Exchange | None) -> Location:
@@ -161,6 +163,25 @@ def is_error_mdn(data: bytes) -> bool:
     return "processed/error" in data.decode("utf-8", "replace").lower().replace("\r\n ", " ")
 
 
+def _acknowledgement(sender_mailbox: list[bytes], message_id: str) -> tuple[bytes | None, list[Finding]]:
+    """The DUI's MDN for ``message_id`` in the sender's mailbox (None: none), and the MSS-22 failures of its
+    checks MSS-08…10."""
+    data, mdn = _mdn_for(sender_mailbox, message_id)
+    if data is None:
+        return None, []
+    where = Location(file="accusé MDN")
+    bad = [
+        f
+        for f in check_mdn(mdn, where, message_id) + check_message_data(data, "accusé MDN")
+        if f.outcome.value == "fail"
+    ]
+    return data, [failed("MSS-22", f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
+
+
+def _no_acknowledgement(message_id: str) -> Finding:
+    return failed("MSS-22", f"Aucun accusé de traitement renvoyé à l'expéditeur pour {message_id}.")
+
+
 @decides("MSS-22")
 def check_received(
     documents: list[dict], unique_id: str | None, sender_mailbox: list[bytes], message_id: str, readable: bool
@@ -170,16 +191,10 @@ def check_received(
     out = []
     if readable and not any(d.get("uniqueId") == unique_id for d in documents):
         out.append(failed("MSS-22", f"Document {unique_id} reçu par MSSanté absent du dossier du résident."))
-    data, mdn = _mdn_for(sender_mailbox, message_id)
-    if mdn is None:
-        return out + [failed("MSS-22", f"Aucun accusé de traitement renvoyé à l'expéditeur pour {message_id}.")]
-    where = Location(file="accusé MDN")
-    bad = [
-        f
-        for f in check_mdn(mdn, where, message_id) + check_message_data(data, "accusé MDN")
-        if f.outcome.value == "fail"
-    ]
-    out += [failed("MSS-22", f"Accusé renvoyé non conforme ({f.requirement}) : {f.message}") for f in bad]
+    data, bad = _acknowledgement(sender_mailbox, message_id)
+    if data is None:
+        return out + [_no_acknowledgement(message_id)]
+    out += bad
     error = is_error_mdn(data)
     if readable and error:
         out.append(failed("MSS-22", "Accusé d'erreur pour un document lisible adressé à un résident connu."))
@@ -191,6 +206,49 @@ def check_received(
             "Document rangé dans le dossier du résident et accusé conforme renvoyé."
             if readable
             else "Message illisible : accusé processed/Error renvoyé à l'expéditeur.",
+        )
+    ]
+
+
+@decides("MSS-22")
+def check_unknown_patient(
+    documents: list[dict],
+    worklist: list[dict] | None,
+    unique_id: str | None,
+    sender_mailbox: list[bytes],
+    message_id: str,
+) -> list[Finding]:
+    """MSS-22: a DLU whose INS matches no resident is filed into no record (``documents``: the records of the
+    scenario's residents). Either it waits in the DUI's worklist of documents to match (``worklist``, None when
+    the DUI keeps none), its acknowledgement then optional, or the sender gets ``processed/Error``."""
+    out = []
+    if any(d.get("uniqueId") == unique_id for d in documents):
+        out.append(
+            failed(
+                "MSS-22",
+                f"Document {unique_id}, dont l'INS ne correspond à aucun résident, rangé dans le dossier d'un "
+                "autre résident. Attendu : aucun dossier (liste de travail, ou accusé processed/Error).",
+            )
+        )
+    data, bad = _acknowledgement(sender_mailbox, message_id)
+    out += bad
+    if any(d.get("uniqueId") == unique_id for d in worklist or []):
+        return out or [
+            passed("MSS-22", f"Document {unique_id} d'un patient inconnu : dans la liste de travail, hors dossier.")
+        ]
+    if data is None:
+        return out + [_no_acknowledgement(message_id)]
+    if not is_error_mdn(data):
+        out.append(
+            failed(
+                "MSS-22",
+                f"Document {unique_id} d'un patient inconnu accusé processed sans erreur, hors de toute liste de "
+                "travail. Attendu : accusé processed/Error (patient inconnu) ou document à rapprocher.",
+            )
+        )
+    return out or [
+        passed(
+            "MSS-22", f"Document {unique_id} d'un patient inconnu : rangé dans aucun dossier, accusé processed/Error."
         )
     ]
 

@@ -269,6 +269,27 @@ def run_expired_access(env, attempt: LoginAttempt) -> FollowUpRun:
     return FollowUpRun(attempt.run, env.exchanges("psc", since), sessions)
 
 
+def run_replayed_callback(env, attempt: LoginAttempt) -> FollowUpRun:
+    """The authorization response that completed ``attempt`` (the mock's redirect to the DUI, same code and
+    state) is delivered to the DUI once more, by the login's browser or, in attended mode, by the harness's;
+    then who is logged in."""
+    if attempt.pilot is None:
+        return FollowUpRun(attempt.run, [], [])
+    callback = attempt.run.callback()
+    since = env.mark()
+    if callback:
+        browser = getattr(attempt.pilot, "browser", None)
+        if browser is not None:
+            browser.visit(callback)
+        else:
+            replayer = RequestsBrowser(verify=str(env.pki.root_cert))
+            try:
+                replayer.visit(callback)
+            finally:
+                replayer.close()
+    return FollowUpRun(attempt.run, env.exchanges("psc", since), attempt.pilot.sessions(attempt.professional))
+
+
 def submission_identities(exchanges) -> list[tuple[str, dict[str, str | None]]]:
     """(exchange id, VIHF identity) of every recorded ITI-41 submission."""
     out = []

@@ -1,6 +1,6 @@
 """Transport security of the DUI towards the simulated services (GEN-10…12), judged on the
 exchanges the mocks recorded: TLS version, client certificate, and no request at all to a
-server whose certificate does not chain to the configured root.
+server that offers only TLS 1.0/1.1 or whose certificate does not chain to the configured root.
 
 Without TLS (``tls = false`` in the DUI configuration) nothing can be judged: the findings say
 *non évaluée* (Outcome.NOT_RUN), never *conforme*.
@@ -71,24 +71,38 @@ def check_client_certificate(exchanges: list[Exchange], tls: bool) -> list[Findi
     ]
 
 
-@decides("GEN-12")
-def check_untrusted_refused(exchanges: list[Exchange], tls: bool, service: str) -> list[Finding]:
-    """``exchanges``: what the mocks recorded while they presented a certificate from another root."""
-    if not tls:
-        return not_evaluated(UNTRUSTED_SERVER)
+def _refused(requirement: str, exchanges: list[Exchange], service: str, server: str) -> list[Finding]:
+    """No request reached ``service`` while it was a ``server`` the DUI must refuse (French: what it was)."""
     if exchanges:
         return [
             failed(
-                UNTRUSTED_SERVER,
-                f"Le DUI a envoyé sa requête au service {e.service} malgré un certificat "
-                "serveur d'une autre autorité que la racine configurée.",
+                requirement,
+                f"Le DUI a envoyé sa requête au service {e.service} malgré {server}"
+                + (f" (échange en {e.transport['tls_version']})" if e.transport.get("tls_version") else "")
+                + " : refus de la connexion attendu.",
                 _where(e),
             )
             for e in exchanges
         ]
     return [
-        passed(
-            UNTRUSTED_SERVER,
-            f"Aucune requête reçue par le service {service} au certificat inconnu : le DUI a refusé la connexion.",
-        )
+        passed(requirement, f"Aucune requête reçue par le service {service} ({server}) : le DUI a refusé la connexion.")
     ]
+
+
+@decides("GEN-10")
+def check_legacy_refused(exchanges: list[Exchange], tls: bool, service: str) -> list[Finding]:
+    """``exchanges``: what the mocks recorded while they offered only TLS 1.0/1.1 (a modern server shows only the
+    version a DUI prefers, never that it would also accept an obsolete one)."""
+    if not tls:
+        return not_evaluated(TLS_VERSION)
+    return _refused(TLS_VERSION, exchanges, service, "un serveur limité à TLS 1.0 ou 1.1")
+
+
+@decides("GEN-12")
+def check_untrusted_refused(exchanges: list[Exchange], tls: bool, service: str) -> list[Finding]:
+    """``exchanges``: what the mocks recorded while they presented a certificate from another root."""
+    if not tls:
+        return not_evaluated(UNTRUSTED_SERVER)
+    return _refused(
+        UNTRUSTED_SERVER, exchanges, service, "un certificat serveur d'une autre autorité que la racine configurée"
+    )

@@ -3,6 +3,7 @@
 from .checks import (
     DEFECT_REQUIREMENTS,
     RECORDED,
+    USERINFO_DEFECTS,
     ExpectedProfessional,
     FollowUpRun,
     LoginRun,
@@ -10,6 +11,7 @@ from .checks import (
     check_logout,
     check_recorded,
     check_refused,
+    check_replayed_state,
     check_rotation,
     check_session,
     check_vihf_professional,
@@ -29,6 +31,7 @@ from .vihf import vihf_identity
 __all__ = [
     "DEFECT_REQUIREMENTS",
     "RECORDED",
+    "USERINFO_DEFECTS",
     "ExpectedProfessional",
     "FollowUpRun",
     "LoginRun",
@@ -41,6 +44,7 @@ __all__ = [
     "check_logout_request",
     "check_recorded",
     "check_refused",
+    "check_replayed_state",
     "check_rotation",
     "check_session",
     "check_token_lifecycle",

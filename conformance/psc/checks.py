@@ -15,6 +15,7 @@ from ..decides import decides
 from ..exchanges import Exchange
 from ..model import Finding, Location, Outcome, failed, passed, skipped
 from .exchanges import AUTHORIZE, LOGOUT, TOKEN, USERINFO, check_exchanges, check_logout_request
+from .oauth import form_params, header
 
 # mock defect -> requirement whose check it probes (mocks/psc/tokens.py)
 DEFECT_REQUIREMENTS: dict[str, str] = {
@@ -28,8 +29,11 @@ DEFECT_REQUIREMENTS: dict[str, str] = {
     "nonce-different": "PSC-17",
     "acr-insuffisant": "PSC-18",
     "sub-userinfo-different": "PSC-19",
+    "userinfo-signature-invalide": "PSC-25",
     "etat-different": "PSC-03",
 }
+# mock defects delivered in the userinfo response: the DUI calls userinfo with a sound token, then must stop
+USERINFO_DEFECTS = frozenset({"sub-userinfo-different", "userinfo-signature-invalide"})
 # requirement -> (operations whose requests the checks of .exchanges judge for it, what is checked, in French)
 RECORDED: dict[str, tuple[tuple[str, ...], str]] = {
     "PSC-01": ((AUTHORIZE,), "demande d'autorisation (code, openid scope_all, eidas1)"),
@@ -79,6 +83,11 @@ class LoginRun:
 
     def sessions_of_professional(self) -> list[dict[str, Any]]:
         return [s for s in self.sessions if s.get("idNational") == self.expected.id_national]
+
+    def callback(self) -> str | None:
+        """The provider's redirect to the DUI that carried this login's code and state (None: none issued)."""
+        answers = [e.response for e in self.for_login(AUTHORIZE) if e.response and e.response.status == 302]
+        return header(answers[0], "Location") or None if answers else None
 
 
 @dataclass
@@ -156,7 +165,8 @@ def check_session(run: LoginRun) -> list[Finding]:
 
 @decides(*DEFECT_REQUIREMENTS.values())
 def check_refused(run: LoginRun) -> list[Finding]:
-    """PSC-03, PSC-10 … PSC-19: after the planned defect, the DUI stopped (no session, no userinfo call)."""
+    """PSC-03, PSC-10 … PSC-19, PSC-25: after the planned defect, the DUI stopped (no session, and no userinfo
+    call after a bad ID token)."""
     requirement = DEFECT_REQUIREMENTS[run.defect or ""]
     if run.unavailable:
         return [skipped(requirement, run.unavailable)]
@@ -194,7 +204,7 @@ def check_refused(run: LoginRun) -> list[Finding]:
                 _at(userinfo[0] if userinfo else tokens[0] if tokens else authorize),
             )
         ]
-    if userinfo and run.defect != "sub-userinfo-different":
+    if userinfo and run.defect not in USERINFO_DEFECTS:
         return [
             failed(
                 requirement,
@@ -209,6 +219,38 @@ def check_refused(run: LoginRun) -> list[Finding]:
             _at(authorize),
         )
     ]
+
+
+@decides("PSC-03")
+def check_replayed_state(run: FollowUpRun) -> list[Finding]:
+    """PSC-03: the authorization response of a completed login, delivered to the DUI a second time (same code,
+    same state), is refused at the callback: a state is used once, so no code exchange and no new session."""
+    if run.login.unavailable:
+        return [skipped("PSC-03", run.login.unavailable)]
+    exp, before = run.login.expected, run.login.sessions_of_professional()
+    if not before or run.login.callback() is None:
+        return [skipped("PSC-03", f"Préalable non obtenu : aucune session ouverte pour {exp.name} à rejouer.")]
+    what = "retour de Pro Santé Connect rejoué (même code, même « state »)"
+    redeemed = [e for e in run.of(TOKEN) if form_params(e.request).get("grant_type") == "authorization_code"]
+    if redeemed:
+        return [
+            failed(
+                "PSC-03",
+                f"{what} : le DUI a de nouveau présenté le code au point de jeton. Attendu : refus au retour, "
+                "le « state » ayant déjà servi.",
+                _at(redeemed[0]),
+            )
+        ]
+    after = [s for s in run.sessions if s.get("idNational") == exp.id_national]
+    if len(after) > len(before):
+        return [
+            failed(
+                "PSC-03",
+                f"{what} : le DUI a ouvert une session de plus pour {exp.name} ({len(before)} avant, "
+                f"{len(after)} après). Attendu : refus au retour.",
+            )
+        ]
+    return [passed("PSC-03", f"{what} : refusé, sans échange du code ni nouvelle session.")]
 
 
 @decides("PSC-20")

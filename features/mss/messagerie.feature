@@ -40,6 +40,13 @@ Fonctionnalité: Messagerie sécurisée de santé depuis le DUI
     Et le DUI relève sa messagerie MSSanté
     Alors le document reçu est traité et accusé comme il se doit
 
+  @MSS-22
+  Scénario: Un DLU reçu pour un patient qui n'est pas résident n'est rangé dans aucun dossier
+    Soit le résident « unique » admis sur présentation de la pièce « CN »
+    Quand un établissement envoie au DUI par MSSanté le DLU d'un patient qui n'est pas résident
+    Et le DUI relève sa messagerie MSSanté
+    Alors le document n'est rangé dans aucun dossier : liste de travail à rapprocher ou accusé d'erreur
+
   @MSS-23
   Scénario: Un refus SMTP est montré à l'utilisateur et le message gardé pour un nouvel envoi
     Soit le résident « unique » admis sur présentation de la pièce « CN »

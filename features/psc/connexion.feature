@@ -14,3 +14,9 @@ Fonctionnalité: Connexion d'un professionnel au DUI par Pro Santé Connect
     Quand le professionnel « ide-martin » se connecte au DUI par Pro Santé Connect
     Alors la session du DUI appartient à ce professionnel (identifiant national, profession, activité dans l'ESMS)
     Et les requêtes du DUI à Pro Santé Connect respectent les exigences « PSC-01 PSC-02 PSC-04 PSC-05 PSC-06 PSC-07 PSC-08 »
+
+  @PSC-03
+  Scénario: Le même retour de Pro Santé Connect présenté deux fois : le second est refusé
+    Soit le professionnel « ide-martin » connecté au DUI par Pro Santé Connect
+    Quand le même retour de Pro Santé Connect est présenté une seconde fois au DUI
+    Alors le DUI refuse le retour rejoué, son « state » ayant déjà servi

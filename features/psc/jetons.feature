@@ -58,6 +58,11 @@ Fonctionnalité: Refus des jetons défectueux de Pro Santé Connect
     Quand le professionnel « ide-martin » se connecte et Pro Santé Connect renvoie le défaut « sub-userinfo-different »
     Alors le DUI refuse la connexion
 
+  @PSC-25
+  Scénario: Réponse userinfo à la signature invalide
+    Quand le professionnel « ide-martin » se connecte et Pro Santé Connect renvoie le défaut « userinfo-signature-invalide »
+    Alors le DUI refuse la connexion
+
   @PSC-03
   Scénario: Retour au DUI avec un state différent
     Quand le professionnel « ide-martin » se connecte et Pro Santé Connect renvoie le défaut « etat-different »

@@ -7,10 +7,12 @@ from pytest_bdd import given, parsers, then, when
 from dui_conformance.live.driver import Admission
 from dui_conformance.live.mss import (
     HOSPITAL,
+    UNKNOWN_PATIENT_INS,
     check_citizen,
     check_error_shown,
     check_received,
     check_sent,
+    check_unknown_patient,
     document_id,
     incoming_dlu,
 )
@@ -96,6 +98,12 @@ def incoming(live_env, mss_run, state):
     live_env.mss.store.deliver(live_env.mss_mailbox, mss_run.incoming.as_bytes())
 
 
+@when("un établissement envoie au DUI par MSSanté le DLU d'un patient qui n'est pas résident")
+def incoming_unknown_patient(live_env, mss_run):
+    mss_run.incoming = incoming_dlu(UNKNOWN_PATIENT_INS, mailbox=live_env.mss_mailbox)
+    live_env.mss.store.deliver(live_env.mss_mailbox, mss_run.incoming.as_bytes())
+
+
 @when("le DUI relève sa messagerie MSSanté")
 def fetch(live_env, mss_run):
     if mss_run.declared:
@@ -127,6 +135,23 @@ def received(live_env, mss_run, verdict):
     unique_id = document_id(mss_run.incoming) if mss_run.readable else None
     mailbox = [m.data for m in live_env.mss.store.messages(HOSPITAL)]
     verdict.judge(check_received(documents, unique_id, mailbox, str(mss_run.incoming["Message-ID"]), mss_run.readable))
+
+
+@then("le document n'est rangé dans aucun dossier : liste de travail à rapprocher ou accusé d'erreur")
+def unknown_patient(live_env, mss_run, verdict):
+    if pre := mss_run.precondition("MSS-22", qualified=True):
+        verdict.judge(pre)
+        return
+    pending = getattr(live_env.driver, "pending_mss_documents", None)  # optional in the contract, adapter only
+    verdict.judge(
+        check_unknown_patient(
+            live_env.driver.received_documents(mss_run.admission.resident_id),
+            pending() if pending else None,
+            document_id(mss_run.incoming),
+            [m.data for m in live_env.mss.store.messages(HOSPITAL)],
+            str(mss_run.incoming["Message-ID"]),
+        )
+    )
 
 
 @then("l'erreur est montrée à l'utilisateur et le message gardé pour un nouvel envoi")

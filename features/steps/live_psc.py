@@ -69,6 +69,11 @@ def access_token_expires(live_env, psc_attempt):
     return live_psc.run_expired_access(live_env, psc_attempt)
 
 
+@when("le même retour de Pro Santé Connect est présenté une seconde fois au DUI", target_fixture="psc_follow_up")
+def replays_callback(live_env, psc_attempt):
+    return live_psc.run_replayed_callback(live_env, psc_attempt)
+
+
 @then("la session du DUI appartient à ce professionnel (identifiant national, profession, activité dans l'ESMS)")
 def session_of_professional(psc_attempt, verdict):
     verdict.judge(psc.check_session(psc_attempt.run))
@@ -82,6 +87,11 @@ def recorded(psc_attempt, verdict, ids):
 @then("le DUI refuse la connexion")
 def refused(psc_attempt, verdict):
     verdict.judge(psc.check_refused(psc_attempt.run))
+
+
+@then("le DUI refuse le retour rejoué, son « state » ayant déjà servi")
+def replay_refused(psc_follow_up, verdict):
+    verdict.judge(psc.check_replayed_state(psc_follow_up))
 
 
 @then("le DUI accepte le jeton signé par la nouvelle clé")

@@ -2,15 +2,30 @@
 
 from pytest_bdd import given, parsers, then, when
 
-from dui_conformance.live.transport import check_client_certificate, check_tls_version, check_untrusted_refused
+from dui_conformance.live.transport import (
+    check_client_certificate,
+    check_legacy_refused,
+    check_tls_version,
+    check_untrusted_refused,
+)
+
+
+def _for_the_scenario(live_env, request, change):
+    """Apply a change of the mocks' TLS (a context manager of the environment) until the scenario ends."""
+    if live_env.tls:
+        swap = change()
+        swap.__enter__()
+        request.addfinalizer(lambda: swap.__exit__(None, None, None))
 
 
 @given("les services simulés présentant un certificat d'une autre autorité")
 def untrusted(live_env, request):
-    if live_env.tls:
-        swap = live_env.untrusted_certificates()
-        swap.__enter__()
-        request.addfinalizer(lambda: swap.__exit__(None, None, None))
+    _for_the_scenario(live_env, request, live_env.untrusted_certificates)
+
+
+@given("les services simulés n'acceptant que TLS 1.0 ou 1.1")
+def legacy(live_env, request):
+    _for_the_scenario(live_env, request, live_env.legacy_tls)
 
 
 @when(
@@ -41,3 +56,8 @@ def client_certificate(admission_run, live_env, verdict):
 @then("le DUI n'a envoyé aucune requête à l'INSi au certificat inconnu")
 def refused(admission_attempt, live_env, verdict):
     verdict.judge(check_untrusted_refused(admission_attempt, live_env.tls, "insi"))
+
+
+@then("le DUI n'a envoyé aucune requête à l'INSi limitée à TLS 1.0 ou 1.1")
+def legacy_refused(admission_attempt, live_env, verdict):
+    verdict.judge(check_legacy_refused(admission_attempt, live_env.tls, "insi"))

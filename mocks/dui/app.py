@@ -53,12 +53,18 @@ def _document(body: dict) -> str | None:
     return value
 
 
-class ObsoleteTls(HTTPAdapter):
-    """The ``tls-version-obsolete`` defect: HTTPS in TLS 1.1 only (security level 0, which TLS 1.1 needs)."""
+class WeakTls(HTTPAdapter):
+    """HTTPS that allows obsolete TLS versions (at security level 0, which TLS 1.0/1.1 need): TLS 1.1 only for
+    the ``tls-version-obsolete`` defect; TLS 1.0 and up (1.3 with a modern server) for
+    ``tls-versions-obsoletes-acceptees``."""
+
+    def __init__(self, minimum: ssl.TLSVersion, maximum: ssl.TLSVersion):
+        self.minimum, self.maximum = minimum, maximum
+        super().__init__()
 
     def init_poolmanager(self, *args, **kwargs):
         context = ssl.create_default_context()
-        context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_1
+        context.minimum_version, context.maximum_version = self.minimum, self.maximum
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
         super().init_poolmanager(*args, ssl_context=context, **kwargs)
 
@@ -99,7 +105,9 @@ class ReferenceDui:
                 if "tls-sans-certificat" not in self.defects:
                     session.cert = (tls["certificat_client"], tls["cle_client"])
                 if "tls-version-obsolete" in self.defects:
-                    session.mount("https://", ObsoleteTls())
+                    session.mount("https://", WeakTls(ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1_1))
+                elif "tls-versions-obsoletes-acceptees" in self.defects:
+                    session.mount("https://", WeakTls(ssl.TLSVersion.TLSv1, ssl.TLSVersion.MAXIMUM_SUPPORTED))
         self._records = Records()
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
         mss_client = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None

@@ -162,8 +162,9 @@ DEFECTS: dict[str, Defect] = {
     ),
     "psc-signature-non-verifiee": Defect(
         "Ne vérifie pas la signature des jetons de Pro Santé Connect : accepte un jeton à la signature "
-        "altérée, non signé (alg none) ou signé par une clé inconnue.",
-        frozenset({"PSC-10", "PSC-11", "PSC-12"}),
+        "altérée, non signé (alg none) ou signé par une clé inconnue, comme une réponse userinfo à la signature "
+        "altérée.",
+        frozenset({"PSC-10", "PSC-11", "PSC-12", "PSC-25"}),
     ),
     "psc-nonce-ignore": Defect(
         "Envoie un nonce mais ne le compare pas à celui du jeton d'identité.",
@@ -193,9 +194,19 @@ DEFECTS: dict[str, Defect] = {
         "Ne compare pas le sub de la réponse userinfo à celui du jeton d'identité.",
         frozenset({"PSC-19"}),
     ),
+    "psc-userinfo-signature-non-verifiee": Defect(
+        "Vérifie la signature du jeton d'identité mais pas celle de la réponse userinfo : il lit l'identité du "
+        "professionnel dans un JWT à la signature altérée.",
+        frozenset({"PSC-25"}),
+    ),
     "psc-state-ignore": Defect(
         "Ne compare pas le « state » du retour de Pro Santé Connect à celui de sa demande.",
         frozenset({"PSC-03"}),
+    ),
+    "psc-state-rejouable": Defect(
+        "Garde le « state » d'une connexion valable après son premier usage : le même retour de Pro Santé Connect, "
+        "présenté une seconde fois, est accepté et son code de nouveau présenté au point de jeton.",
+        frozenset({"PSC-03", "PSC-08"}),
     ),
     "psc-code-rejoue": Defect(
         "Présente une seconde fois le même code d'autorisation au point de jeton (nouvel essai de la requête) et "
@@ -230,6 +241,11 @@ DEFECTS: dict[str, Defect] = {
         "Échange avec les services en TLS 1.1, une version obsolète, au lieu de TLS 1.2 ou plus.",
         frozenset({"GEN-10"}),
     ),
+    "tls-versions-obsoletes-acceptees": Defect(
+        "Accepte encore TLS 1.0 et 1.1 : il négocie TLS 1.3 avec un service moderne, mais poursuit avec un "
+        "serveur qui n'offre que TLS 1.1.",
+        frozenset({"GEN-10"}),
+    ),
     "tls-sans-certificat": Defect(
         "Ne présente pas son certificat client (pas d'authentification mutuelle TLS).",
         frozenset({"GEN-11"}),
@@ -244,6 +260,11 @@ DEFECTS: dict[str, Defect] = {
     ),
     "mss-sans-accuse-erreur": Defect(
         "Ignore un message reçu dont l'archive IHE_XDM.ZIP est illisible, sans accusé d'erreur.",
+        frozenset({"MSS-22"}),
+    ),
+    "mss-patient-inconnu-autre-dossier": Defect(
+        "Range un document reçu par MSSanté dont l'INS ne correspond à aucun résident dans le dossier d'un autre "
+        "résident, et l'accuse « processed » au lieu d'un accusé d'erreur.",
         frozenset({"MSS-22"}),
     ),
     "mss-erreur-ignoree": Defect(

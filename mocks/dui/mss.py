@@ -282,6 +282,16 @@ class MssAdapter:
                 errors.append(str(exc))
         return json_response({"recus": len(received), "integres": integrated, "erreurs": errors})
 
+    def _misfiled(self, document: dict) -> str | None:
+        """The ``mss-patient-inconnu-autre-dossier`` defect: a document whose INS matches no resident is filed under
+        the first resident there is (its id; None without the defect, or without any resident)."""
+        if "mss-patient-inconnu-autre-dossier" not in self._defects:
+            return None
+        target = self._records.other_than("") or None
+        if target is not None:
+            self._records.file(target, [document])
+        return target
+
     def _receive(self, client: MssClient, data: bytes, integrated: list[dict], errors: list[str]) -> None:
         try:
             msg = parse_message(data)
@@ -318,7 +328,7 @@ class MssAdapter:
             read = _cda_summary(cda)
             if read is None:
                 error = UNREADABLE
-            elif (target := self._records.file_for_ins(*read)) is None:
+            elif (target := self._records.file_for_ins(*read) or self._misfiled(read[1])) is None:
                 error = UNKNOWN_PATIENT
             else:
                 integrated.append({"resident": target, **read[1]})

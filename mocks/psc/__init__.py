@@ -2,7 +2,7 @@
 professionals are the library's (``conformance/psc/professionals.py``)."""
 
 from .service import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PlannedLogin, PscMock
-from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS
+from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS, USERINFO_DEFECTS
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -11,4 +11,5 @@ __all__ = [
     "LOGIN_DEFECTS",
     "PlannedLogin",
     "PscMock",
+    "USERINFO_DEFECTS",
 ]

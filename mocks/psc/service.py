@@ -7,7 +7,8 @@ recorded exchanges. What no provider can answer (unknown client or code, replaye
 token) gets the OAuth error a real one gives, never a crash. Each exchange records what the judge
 cannot read in the request: the registration of the client it names (``data["registration"]``) and
 an access token refused as expired (``data["expired"]``). Per login, a scenario can ask for a bad ID
-token (:data:`ID_TOKEN_DEFECTS`) or a callback with another state; it can rotate the signing key and
+token (:data:`ID_TOKEN_DEFECTS`), a bad userinfo response (:data:`USERINFO_DEFECTS`) or a callback with
+another state; it can rotate the signing key and
 expire the access tokens.
 """
 
@@ -31,7 +32,7 @@ from dui_conformance.mocks.common.pki import CLIENT_NAME
 from dui_conformance.psc.oauth import UnreadableCredentials, bearer_token, client_credentials
 from dui_conformance.psc.professionals import Professional, directory, professional
 
-from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS, Keys, id_token_claims
+from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS, USERINFO_DEFECTS, Keys, id_token_claims
 
 REALM = "/auth/realms/esante-wallet"
 OIDC = REALM + "/protocol/openid-connect"
@@ -154,10 +155,9 @@ class PscMock(MockService):
     def plan_login(self, professional_id: str, auth_mode: str = "e-CPS", defect: str | None = None) -> PlannedLogin:
         """The next authorize request logs this professional in (without a login page), with ``defect``."""
         pro = professional(professional_id)
-        if defect is not None and defect not in ID_TOKEN_DEFECTS and defect not in LOGIN_DEFECTS:
-            raise ValueError(
-                f"Défaut de connexion inconnu : {defect} (connus : {', '.join([*ID_TOKEN_DEFECTS, *LOGIN_DEFECTS])})."
-            )
+        known = [*ID_TOKEN_DEFECTS, *USERINFO_DEFECTS, *LOGIN_DEFECTS]
+        if defect is not None and defect not in known:
+            raise ValueError(f"Défaut de connexion inconnu : {defect} (connus : {', '.join(known)}).")
         if auth_mode not in pro.authentification:
             raise ValueError(
                 f"{pro.display_name} ne s'authentifie pas par {auth_mode} (moyens : {', '.join(pro.authentification)})."
@@ -463,7 +463,8 @@ class PscMock(MockService):
             claims["sub"] = next(p.sub for p in directory() if p.id != tokens.plan.professional.id)
         claims.update({"iss": self.issuer, "aud": tokens.client_id})
         exchange.data["sub"] = claims["sub"]
-        return Response(self.keys.sign(claims), 200, mimetype="application/jwt")
+        defect = "signature-invalide" if tokens.plan.defect == "userinfo-signature-invalide" else None
+        return Response(self.keys.sign(claims, defect=defect), 200, mimetype="application/jwt")
 
     def _introspect(self, request: Request, exchange: Exchange) -> Response:
         if request.method != "POST":

@@ -1,7 +1,8 @@
 """Signing keys and the deliberately bad ID tokens of the PSC mock (joserfc does the cryptography).
 
 Each defect corrupts one element, as the OpenID Foundation's RP tests do (harness lessons §4):
-a relying party that accepts the token has skipped the matching check of OIDC Core §3.1.3.7.
+a relying party that accepts the token has skipped the matching check of OIDC Core §3.1.3.7
+(or, for the userinfo response, of §5.3.2).
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ ID_TOKEN_DEFECTS: dict[str, str] = {
     "iat-futur": "date d'émission (« iat ») dans le futur",
     "nonce-different": "« nonce » différent de celui de la demande",
     "acr-insuffisant": "niveau d'authentification (« acr ») absent, donc inférieur à eidas1",
+}
+# defect name -> what the mock does to the userinfo response of one login (its ID token is sound), in French.
+USERINFO_DEFECTS: dict[str, str] = {
     "sub-userinfo-different": "userinfo décrivant un autre « sub » que le jeton d'identité",
+    "userinfo-signature-invalide": "signature de la réponse userinfo (JWT) altérée",
 }
 LOGIN_DEFECTS: dict[str, str] = {"etat-different": "retour au DUI avec un « state » différent de celui de la demande"}
 

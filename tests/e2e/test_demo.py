@@ -18,6 +18,7 @@ PSC_ALONE = {
     "psc-code-rejoue",  # the provider revokes each replayed login: every login refused, bad tokens (PSC-10 … 19) unseen
     "psc-identite-par-sub",  # no session under the national id: PSC-19, 22, 23 look for one and see no defect
     "psc-jwks-fige",  # psc-signature-non-verifiee accepts the new key's token without any key: PSC-20 passes
+    "psc-state-rejouable",  # psc-sans-state leaves no state to replay: the replay is refused, its PSC-08 unseen
 }
 PSC_DEFECTS = sorted(name for name, defect in DEFECTS.items() if defect.services == {"PSC"} and name not in PSC_ALONE)
 

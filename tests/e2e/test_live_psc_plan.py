@@ -40,6 +40,7 @@ def _plan(env) -> list:
         for defect in psc.DEFECT_REQUIREMENTS:
             findings += psc.check_refused(login("ide-martin", defect).run)
         findings += psc.check_rotation(login("medecin-durand", rotate=True).run)
+        findings += psc.check_replayed_state(live_psc.run_replayed_callback(env, login("ide-martin")))
         findings += psc.check_logout(live_psc.run_logout(env, login("ide-martin")))
         findings += psc.check_expired_access(live_psc.run_expired_access(env, login("ide-martin")))
         attempt = login("ide-martin")
@@ -83,4 +84,4 @@ def test_correct_dui_passes_every_psc_check(results):
     assert {f.outcome for f in findings} == {Outcome.PASS}, [
         (f.requirement, f.outcome, f.message) for f in findings if f.outcome is not Outcome.PASS
     ]
-    assert {f.requirement for f in findings} == {f"PSC-{n:02d}" for n in range(1, 25) if n != 9}
+    assert {f.requirement for f in findings} == {f"PSC-{n:02d}" for n in range(1, 26) if n != 9}

@@ -171,6 +171,8 @@ class MailDesk:
 
     def __init__(self, services_file):
         self.services_file, self.answers = services_file, []
+        self.residents: set[str] = set()  # INS matricules of the residents admitted in the DUI
+        self.unmatched = False  # the last document read carries no resident's INS: filed in no record
 
     def _mss(self) -> tuple[dict, ssl.SSLContext]:
         mss = json.loads(self.services_file.read_text(encoding="utf-8"))["mss"]
@@ -206,7 +208,7 @@ class MailDesk:
 
     def read_inbox(self) -> list[bytes]:
         """Read and remove every message; acknowledge each one that asks for it (processed, or processed/Error
-        when its archive is unreadable), as the DUI's integration would."""
+        when its archive is unreadable or its INS no resident's), as the DUI's integration would."""
         mss, context = self._mss()
         url = urlsplit(mss["imaps"])
         with imaplib.IMAP4_SSL(url.hostname, url.port, ssl_context=context, timeout=10) as imap:
@@ -221,7 +223,13 @@ class MailDesk:
             original = message_from_bytes(data, policy=policy.SMTP)
             if is_mdn(parse_message(data)) or not original["Disposition-Notification-To"]:
                 continue
-            error = None if mss_members(data) else ("ARCHIVE_ILLISIBLE", "Archive IHE_XDM.ZIP illisible")
+            members = list(mss_members(data).values())
+            self.unmatched = bool(members) and not any(ins.encode() in m for m in members for ins in self.residents)
+            error = None
+            if not members:
+                error = ("ARCHIVE_ILLISIBLE", "Archive IHE_XDM.ZIP illisible")
+            elif self.unmatched:
+                error = ("INS_INCONNU", "Patient inconnu du DUI destinataire")
             self._submit(build_mdn(original, DUI_MAILBOX, error), str(original["Disposition-Notification-To"]))
         return messages
 
@@ -269,8 +277,9 @@ def _outcomes(reports) -> dict[str, str]:
 
 def test_attended_mss_run_in_a_terminal(reference_dui_process, tmp_path):
     """MSS-20, MSS-22 and MSS-23 driven by hand: the DLU sent over SMTPS; the DUI's mailbox read over IMAPS, a
-    received DLU filed in the resident's record (the tester names it) and acknowledged, an unreadable one answered
-    with an error MDN; the operator's 5xx and error MDN shown and the message kept (the tester says so)."""
+    received DLU filed in the resident's record (the tester names it) and acknowledged, an unreadable one and one
+    for a patient who is no resident answered with an error MDN (the latter filed nowhere); the operator's 5xx
+    and error MDN shown and the message kept (the tester says so)."""
     url, insi, dmp = reference_dui_process
     child, reports = _attended_mss_run(
         tmp_path,
@@ -294,7 +303,10 @@ def test_attended_mss_run_in_a_terminal(reference_dui_process, tmp_path):
             if found == 0:
                 action = child.match.group(1)
                 if action.startswith("Admettez"):
-                    admitted.append(_admit(url, action)["id"])
+                    resident = _admit(url, action)
+                    admitted.append(resident["id"])
+                    if resident["ins"]:
+                        desk.residents.add(resident["ins"]["matricule"])
                 elif action.startswith("Envoyez par MSSanté"):
                     sent.append(re.search(r"à la BAL « ([^»]+) »", action).group(1))
                     desk.send_dlu(sent[-1])
@@ -308,9 +320,9 @@ def test_attended_mss_run_in_a_terminal(reference_dui_process, tmp_path):
                 child.sendline("n" if "INSi" in question or "refusé l'envoi" in question else "o")
             elif found == 2:
                 child.sendline(admitted[-1])
-            elif found == 3:  # filed in the record of the resident admitted for this scenario
+            elif found == 3:  # filed in the record of the resident admitted for this scenario, or in none
                 questions.append(child.match.group(0))
-                child.sendline(str(len(admitted)))
+                child.sendline("0" if desk.unmatched else str(len(admitted)))
             else:
                 break
     finally:
@@ -321,9 +333,9 @@ def test_attended_mss_run_in_a_terminal(reference_dui_process, tmp_path):
         "refus-smtp@ch-fictif.mssante.fr",
         "erreur-integration@ch-fictif.mssante.fr",
     ]
-    assert len(desk.answers) == 1 and len(read) == 3  # the 5xx at the SMTP desk; two DLUs and an error MDN read
+    assert len(desk.answers) == 1 and len(read) == 4  # the 5xx at the SMTP desk; three DLUs and an error MDN read
     assert sum("montré cette erreur" in q for q in questions) == 2 and any("accusé d'erreur" in q for q in questions)
-    assert sum(q.startswith("Dans quel dossier") for q in questions) == 1  # the readable DLU only
+    assert sum(q.startswith("Dans quel dossier") for q in questions) == 2  # the readable DLUs: a resident's, no one's
     assert {k: v for k, v in _outcomes(reports).items() if k.startswith("MSS-2")} == {
         "MSS-20": "pass",
         "MSS-21": "omit",

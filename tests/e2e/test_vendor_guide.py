@@ -942,7 +942,7 @@ def test_an_adapter_written_from_the_guide_is_conforme_on_the_whole_live_plan(gu
         if r.outcome is Outcome.FAIL
     }
     assert not failed, failed
-    psc_live = [f"PSC-{n:02d}" for n in range(1, 25) if n != 9]
+    psc_live = [f"PSC-{n:02d}" for n in range(1, 26) if n != 9]
     decided = {
         i: outcomes[i] for i in INS_LIVE + DMP_LIVE + MSS_LIVE + psc_live + ["INS-14", "GEN-10", "GEN-11", "GEN-12"]
     }

@@ -24,16 +24,18 @@ from dui_conformance.live.mss import (
     DUI_MAILBOX,
     HOSPITAL,
     PATIENT_DOMAIN,
+    UNKNOWN_PATIENT_INS,
     check_citizen,
     check_error_shown,
     check_received,
     check_sent,
+    check_unknown_patient,
     document_id,
     incoming_dlu,
 )
 from dui_conformance.mocks.common import ExchangeRecorder
 from dui_conformance.mocks.dui import ReferenceDui
-from dui_conformance.mocks.dui.mss import MssClient, MssUnavailable
+from dui_conformance.mocks.dui.mss import UNKNOWN_PATIENT, MssClient, MssUnavailable
 from dui_conformance.mocks.mss.mdn import build_mdn
 from dui_conformance.model import Outcome
 from dui_conformance.mss import is_mdn, mss_members, parse_message
@@ -266,3 +268,50 @@ def test_mss20_passes_a_message_whose_only_defect_is_a_peut_kept_under_its_own_i
     findings = check_sent([sent], HOSPITAL)
     assert [(f.requirement, f.outcome) for f in findings] == [("MSS-20", Outcome.PASS), ("DMP-56", Outcome.ADVISORY)]
     assert findings[1].location.exchange == "mss-0001"
+
+
+@pytest.mark.parametrize(
+    ("defects", "outcome"),
+    [((), Outcome.PASS), (("mss-patient-inconnu-autre-dossier",), Outcome.FAIL)],
+    ids=["correct", "mss-patient-inconnu-autre-dossier"],
+)
+def test_a_dlu_for_no_resident_is_filed_nowhere_and_acknowledged_in_error(tmp_path, defects, outcome):
+    """The reference DUI keeps no worklist (404): the sender must get processed/Error, the resident nothing."""
+    with LiveEnvironment(reference_defects=frozenset(defects), services_file=tmp_path / "services.json") as env:
+        env.reset()
+        rid = env.admit("unique", id_document="CN").admission.resident_id
+        assert UNKNOWN_PATIENT_INS not in {p.matricule for p in env.insi.personas}
+        incoming = incoming_dlu(UNKNOWN_PATIENT_INS)
+        env.mss.store.deliver(DUI_MAILBOX, incoming.as_bytes())
+        env.driver.fetch_mss()
+        worklist = env.driver.pending_mss_documents()
+        mailbox = [m.data for m in env.mss.store.messages(HOSPITAL)]
+        findings = check_unknown_patient(
+            env.driver.received_documents(rid), worklist, document_id(incoming), mailbox, str(incoming["Message-ID"])
+        )
+    assert worklist is None
+    assert _outcomes(findings) == {outcome}, [f.message for f in findings]
+    if outcome is Outcome.FAIL:
+        assert len(findings) == 2  # filed under the resident, and acknowledged processed
+
+
+def _mdn(incoming, error) -> list[bytes]:
+    """The sender's mailbox holding the DUI's acknowledgement of ``incoming`` (processed, or ``error``)."""
+    return [build_mdn(incoming, DUI_MAILBOX, error)]
+
+
+def test_a_dlu_for_no_resident_may_wait_in_the_worklist_but_never_in_a_record():
+    incoming = incoming_dlu(UNKNOWN_PATIENT_INS)
+    uid, mid = document_id(incoming), str(incoming["Message-ID"])
+    queued = [{"uniqueId": uid}]
+    cases = {
+        "liste de travail, accusé en attente": ([], queued, [], Outcome.PASS),
+        "liste de travail, accusé processed": ([], queued, _mdn(incoming, None), Outcome.PASS),
+        "sans liste, accusé d'erreur": ([], None, _mdn(incoming, UNKNOWN_PATIENT), Outcome.PASS),
+        "sans liste, accusé processed": ([], None, _mdn(incoming, None), Outcome.FAIL),
+        "liste vide, sans accusé": ([], [], [], Outcome.FAIL),
+        "dans un dossier et la liste": ([{"uniqueId": uid}], queued, _mdn(incoming, None), Outcome.FAIL),
+    }
+    for case, (documents, worklist, mailbox, outcome) in cases.items():
+        findings = check_unknown_patient(documents, worklist, uid, mailbox, mid)
+        assert _outcomes(findings) == {outcome}, (case, [f.message for f in findings])

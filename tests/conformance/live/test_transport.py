@@ -11,7 +11,12 @@ import requests
 from dui_conformance.exchanges import TLS_REFUSED, Exchange, HttpRequest
 from dui_conformance.live.config import ConfigError, DuiConfig
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
-from dui_conformance.live.transport import check_client_certificate, check_tls_version, check_untrusted_refused
+from dui_conformance.live.transport import (
+    check_client_certificate,
+    check_legacy_refused,
+    check_tls_version,
+    check_untrusted_refused,
+)
 from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
@@ -97,14 +102,34 @@ def _cert(files: dict[str, str]) -> tuple[str, str]:
     return files["certificat_client"], files["cle_client"]
 
 
+@pytest.mark.parametrize(
+    ("defects", "outcome", "versions"),
+    [((), Outcome.PASS, []), (("tls-versions-obsoletes-acceptees",), Outcome.FAIL, ["TLSv1.1"])],
+    ids=["correct", "tls-versions-obsoletes-acceptees"],
+)
+def test_a_legacy_only_server_is_refused_by_the_correct_dui_only(tmp_path, defects, outcome, versions):
+    """Both DUIs speak TLS 1.3 to a modern server; only the defective one goes on with a TLS 1.1-only server."""
+    with LiveEnvironment(reference_defects=frozenset(defects), services_file=tmp_path / SERVICES_FILE, tls=True) as env:
+        assert _outcomes(check_tls_version(env.admit("unique", id_document="CN").exchanges, True)) == {Outcome.PASS}
+        since = env.mark()
+        with env.legacy_tls():
+            env.admit("unique", id_document="CN")  # the correct DUI: INSi unreachable, the resident kept without INS
+        legacy = env.exchanges("insi", since)
+        assert [e.transport["tls_version"] for e in legacy] == versions
+        assert _outcomes(check_legacy_refused(legacy, True, "insi")) == {outcome}
+        assert {e.transport["tls_version"] for e in env.admit("unique", id_document="CN").exchanges} == {"TLSv1.3"}
+
+
 def test_without_tls_transport_is_not_evaluated_never_passing():
     for check in (check_tls_version, check_client_certificate):
         assert _outcomes(check([], False)) == {Outcome.NOT_RUN}
     assert _outcomes(check_untrusted_refused([], False, "insi")) == {Outcome.NOT_RUN}
+    assert _outcomes(check_legacy_refused([], False, "insi")) == {Outcome.NOT_RUN}
     with LiveEnvironment(tls=False) as env:
         assert env.insi.url.startswith("http://") and not env.tls
-        with pytest.raises(RuntimeError):
-            env.untrusted_certificates().__enter__()
+        for change in (env.untrusted_certificates, env.legacy_tls):
+            with pytest.raises(RuntimeError):
+                change().__enter__()
 
 
 def _exchange(transport: dict) -> Exchange:

@@ -9,7 +9,7 @@ from dui_conformance import psc
 from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse
 from dui_conformance.model import Outcome
 
-from .conftest import CLIENT, Record
+from .conftest import CALLBACK, CLIENT, Record
 
 PRO = psc.ExpectedProfessional("ide-martin", "810999000010", "60", ("SA17",), ("999000011",), "Claire MARTIN")
 SESSION = {"idNational": "810999000010", "profession": "60", "secteurActivite": "SA17", "finess": "999000011"}
@@ -68,7 +68,7 @@ def test_bad_token_accepted_fails_refused_passes(defect):
     assert outcomes(psc.check_refused(login(defect))) == {(requirement, Outcome.PASS)}
     assert outcomes(psc.check_refused(login(defect, [SESSION]))) == {(requirement, Outcome.FAIL)}
     went_on = login(defect, extra=[ex(3, "userinfo")])
-    expected = Outcome.PASS if defect == "sub-userinfo-different" else Outcome.FAIL
+    expected = Outcome.PASS if defect in psc.USERINFO_DEFECTS else Outcome.FAIL
     assert outcomes(psc.check_refused(went_on)) == {(requirement, expected)}
     undelivered = psc.LoginRun(PRO, defect, [ex(1, "authorize"), ex(2, "token", status=400)], [])
     assert outcomes(psc.check_refused(undelivered)) == {(requirement, Outcome.SKIP)}
@@ -152,3 +152,24 @@ def test_failures_keep_the_report_wording():
     ]
     no_hint = psc.FollowUpRun(login(sessions=[SESSION]), [Record().logout(hint=None)], [])
     assert [f.message for f in psc.check_logout(no_hint)] == ["Déconnexion : Déconnexion sans id_token_hint."]
+
+
+def _completed_login() -> psc.LoginRun:
+    """A login whose authorize answer (the redirect carrying code and state) and code exchange were recorded."""
+    record = Record().login()
+    for exchange in record.exchanges:
+        exchange.data["login"] = 1
+    return psc.LoginRun(PRO, None, record.exchanges, [SESSION])
+
+
+def test_a_replayed_authorization_response_must_be_refused_at_the_callback():
+    first = _completed_login()
+    assert first.callback() == f"{CALLBACK}?code=code-1&state=etat-1"
+    refused = psc.FollowUpRun(first, [], [SESSION])
+    assert outcomes(psc.check_replayed_state(refused)) == {("PSC-03", Outcome.PASS)}
+    redeemed = psc.FollowUpRun(first, [Record().token(error=(400, "invalid_grant", "Code déjà utilisé."))], [SESSION])
+    assert outcomes(psc.check_replayed_state(redeemed)) == {("PSC-03", Outcome.FAIL)}
+    second_session = psc.FollowUpRun(first, [], [SESSION, SESSION])
+    assert outcomes(psc.check_replayed_state(second_session)) == {("PSC-03", Outcome.FAIL)}
+    never_logged_in = psc.FollowUpRun(psc.LoginRun(PRO, None, first.exchanges, []), [], [])
+    assert outcomes(psc.check_replayed_state(never_logged_in)) == {("PSC-03", Outcome.SKIP)}

@@ -21,6 +21,7 @@ from dui_conformance.mocks.psc import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     ID_TOKEN_DEFECTS,
+    USERINFO_DEFECTS,
     PscMock,
 )
 from dui_conformance.psc import judge_exchanges
@@ -220,18 +221,27 @@ def test_every_bad_token_defect_fails_a_correct_validation(psc, http, defect):
     psc.plan_login("ide-martin", defect=defect)
     query, sent = authorize(psc, http)
     body = exchange_code(psc, http, query["code"], sent["code_verifier"]).json()
+    with pytest.raises(JoseError):
+        validate_id_token(psc, http, body["id_token"], sent["nonce"])
+    assert psc.recorder.exchanges()[-1].data.get("id_token_defect") in (defect, None)
+
+
+@pytest.mark.parametrize("defect", sorted(USERINFO_DEFECTS))
+def test_every_bad_userinfo_defect_comes_with_a_sound_id_token(psc, http, defect):
+    """The ID token validates; the userinfo response describes another sub, or its signature does not verify."""
+    psc.plan_login("ide-martin", defect=defect)
+    query, sent = authorize(psc, http)
+    body = exchange_code(psc, http, query["code"], sent["code_verifier"]).json()
+    claims = validate_id_token(psc, http, body["id_token"], sent["nonce"])
+    info = http.get(
+        psc.discovery()["userinfo_endpoint"], headers={"Authorization": "Bearer " + body["access_token"]}, timeout=10
+    )
+    assert info.status_code == 200
     if defect == "sub-userinfo-different":
-        claims = validate_id_token(psc, http, body["id_token"], sent["nonce"])
-        info = http.get(
-            psc.discovery()["userinfo_endpoint"],
-            headers={"Authorization": "Bearer " + body["access_token"]},
-            timeout=10,
-        )
         assert jwt.decode(info.text, psc.keys.keyset()).claims["sub"] != claims["sub"]
     else:
         with pytest.raises(JoseError):
-            validate_id_token(psc, http, body["id_token"], sent["nonce"])
-    assert psc.recorder.exchanges()[-1].data.get("id_token_defect") in (defect, None)
+            jwt.decode(info.text, psc.keys.keyset())
 
 
 def test_state_mismatch_on_the_callback(psc, http):
