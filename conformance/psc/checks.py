@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .. import wording
 from ..decides import decides
 from ..exchanges import Exchange
 from ..model import Finding, Location, Outcome, failed, passed, skipped
@@ -151,11 +152,13 @@ def check_session(run: LoginRun) -> list[Finding]:
     session = mine[0]
     wrong = []
     if session.get("profession") != exp.profession:
-        wrong.append(f"profession {session.get('profession')!r} au lieu de {exp.profession!r}")
+        wrong.append(f"profession {wording.found(session.get('profession'))} au lieu de « {exp.profession} »")
     if session.get("secteurActivite") not in exp.sectors:
-        wrong.append(f"secteur d'activité {session.get('secteurActivite')!r} hors de {list(exp.sectors)}")
+        sector = wording.found(session.get("secteurActivite"))
+        wrong.append(f"secteur d'activité {sector} hors de {wording.listed(exp.sectors)}")
     if session.get("finess") not in exp.finess:
-        wrong.append(f"FINESS {session.get('finess')!r} hors des lieux d'exercice {list(exp.finess)}")
+        finess = wording.found(session.get("finess"))
+        wrong.append(f"FINESS {finess} hors des lieux d'exercice {wording.listed(exp.finess)}")
     if wrong:
         return [
             failed("PSC-21", f"Session de {exp.name} : {', '.join(wrong)}.", _at(userinfo), _session_facts(session))
@@ -363,12 +366,13 @@ def check_vihf_professional(login: LoginRun, vihfs: list[tuple[str, dict[str, st
     for exchange_id, vihf in vihfs:
         wrong = []
         if vihf.get("NameID") != expected.id_national:
-            wrong.append(f"NameID {vihf.get('NameID')!r} au lieu de {expected.id_national!r}")
+            wrong.append(f"NameID {wording.found(vihf.get('NameID'))} au lieu de « {expected.id_national} »")
         if vihf.get("role") != expected.profession:
-            wrong.append(f"rôle {vihf.get('role')!r} au lieu de la profession {expected.profession!r}")
+            wrong.append(f"rôle {wording.found(vihf.get('role'))} au lieu de la profession « {expected.profession} »")
         sector = (vihf.get("Secteur_Activite") or "").split("^")[0]
         if sector not in expected.sectors:
-            wrong.append(f"Secteur_Activite {vihf.get('Secteur_Activite')!r} hors de {list(expected.sectors)}")
+            declared = wording.found(vihf.get("Secteur_Activite"))
+            wrong.append(f"Secteur_Activite {declared} hors de {wording.listed(expected.sectors)}")
         where = Location(exchange=exchange_id)
         out.append(
             failed(
