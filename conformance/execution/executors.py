@@ -138,7 +138,13 @@ class ProcessPool:
         if stop:  # a worker may be deep in a hostile document: it is killed, not awaited (it ignores SIGTERM)
             for process in list(self._pool._processes.values()):
                 process.kill()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        except RuntimeError:
+            # Ctrl-C or SIGTERM landed inside submit(), between the pool's manager thread being made and started:
+            # there is nothing to join, and its workers were killed above.
+            if not stop:
+                raise
 
 
 class DaskCluster:

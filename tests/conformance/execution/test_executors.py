@@ -3,11 +3,12 @@ carries its files; the default number of jobs. That every executor gives the sam
 
 import dataclasses
 import shutil
+import threading
 
 import pytest
 
 from dui_conformance.execution import ExecutorError, executors
-from dui_conformance.execution.executors import batches_of, make_executor
+from dui_conformance.execution.executors import ProcessPool, batches_of, make_executor
 from dui_conformance.runner import Execution, execute
 
 from ...support.runs import fixture_settings
@@ -84,3 +85,15 @@ def test_a_shipped_batch_is_evaluated_without_its_files_on_disk(tmp_path):
             step.pop("duration")
     assert shipped == on_disk
     assert not any("introuvable" in str(r.get("error")) or "No such file" in str(r.get("error")) for r in shipped)
+
+
+def test_an_interruption_inside_submit_still_closes_the_pool():
+    """SIGTERM or Ctrl-C between the pool's manager thread being made and started left a thread that cannot be
+    joined: the interrupted run ended on a RuntimeError traceback instead of its partial report."""
+    pool = ProcessPool(1)
+    pool._pool._executor_manager_thread = threading.Thread(target=lambda: None)  # made, never started
+    pool.close(stop=True)
+    other = ProcessPool(1)
+    other._pool._executor_manager_thread = threading.Thread(target=lambda: None)
+    with pytest.raises(RuntimeError):  # outside an interruption it is a real error
+        other.close()

@@ -162,6 +162,7 @@ CALLS = {
     "send_mss": lambda c: c.send_mss("r1", "medecin@hopital.mssante.fr"),
     "mss_sendings": lambda c: c.mss_sendings("r1"),
     "fetch_mss": lambda c: c.fetch_mss(),
+    "pending_mss_documents": lambda c: c.pending_mss_documents(),
 }
 # an error status with a problem body is an answer the checks judge (an error the DUI reports), not a contract break
 REPORTED = {"admit_by_traits", "admit_by_vitale", "feed_dmp", "integrate_dmp", "send_mss", "fetch_mss"}
