@@ -823,7 +823,7 @@ def cmd_requirements(args) -> int:
     from rich.table import Table
 
     table = Table(title="Catalogue d'exigences")
-    for column in ("Id", "Service", "Niveau", "Bloquante", "Scénarios", "Exigence"):
+    for column in ("Id", "Service", "Niveau", "Bloquante", "Scénarios", "Officiels", "Exigence"):
         table.add_column(column, overflow="fold")
     for req in rows:
         table.add_row(
@@ -832,6 +832,7 @@ def cmd_requirements(args) -> int:
             req.level,
             ", ".join(req.blocking) or "—",
             str(len(coverage.scenarios_by_requirement.get(req.id, []))),
+            ", ".join(m.official.id for m in official.of(req.id)) or "—",
             req.statement,
         )
     Console().print(table)

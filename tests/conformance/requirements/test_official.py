@@ -20,7 +20,8 @@ from dui_conformance.requirements.official import (
 )
 from dui_conformance.requirements.rem import RemRequirement
 
-REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference"
+REPO = Path(__file__).resolve().parents[3]
+REFERENCE = REPO.parent / "shared" / "reference"
 HEAD = """
 [referential.va2]
 name = "SC vague 2"
@@ -122,3 +123,9 @@ def test_rem_report_rekeys_through_va_n_minus_1(official):
     assert report["couverts"] == {"DUI.PSC.01": ["PSC-01"]}
     assert report["non_couverts"] == {"DUI.PSC": ["DUI.PSC.02"]}
     assert "Référentiel : REM-MS-DUI-Va2.xlsx (tel que fourni)" in format_uncovered(report)
+
+
+def test_docs_show_the_current_va2_output(official):
+    """docs/referentiels.md quotes `requirements --referentiel va2`: it changes with the mapping."""
+    doc = (REPO / "docs" / "referentiels.md").read_text(encoding="utf-8")
+    assert "\n".join(format_uncovered(uncovered_report(official))) in doc
