@@ -248,6 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FICHIER.xlsx",
         help="Idem, avec pour liste officielle les identifiants d'un REM publié (colonnes ID, Exigence, VA N-1…).",
     )
+    req.add_argument(
+        "--correspondances",
+        dest="official_file",
+        metavar="FICHIER.toml",
+        help="Remplacer la correspondance intégrée exigence → identifiant officiel par un fichier de même forme.",
+    )
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
 
@@ -753,19 +759,20 @@ def _print_links(links: list[RequirementLink], out: Console) -> None:
 def cmd_requirements(args) -> int:
     import json
 
-    from .requirements.official import format_uncovered, load_official, uncovered_report
+    from .requirements.official import OfficialError, format_uncovered, load_official, uncovered_report
     from .requirements.rem import RemError, read_rem
 
     catalogue = load_catalogue(args.catalogue_dirs)
-    official = load_official(catalogue)
-    if args.referential or args.rem:
-        try:
+    try:
+        official = load_official(catalogue, args.official_file)
+        if args.referential or args.rem:
             report = (
                 uncovered_report(official, read_rem(args.rem), args.rem) if args.rem else uncovered_report(official)
             )
-        except RemError as exc:
-            console.print(f"[red]Erreur :[/red] {escape(str(exc))}")
-            return EXIT_USAGE
+    except (OfficialError, RemError) as exc:
+        console.print(f"[red]Erreur :[/red] {escape(str(exc))}")
+        return EXIT_USAGE
+    if args.referential or args.rem:
         print(
             json.dumps(report, ensure_ascii=False, indent=2)
             if args.format == "json"

@@ -159,12 +159,16 @@ def parse_official(text: str, requirement_ids: Iterable[str], name: str = "offic
 
 
 def load_official(catalogue: Catalogue, path: str | Path | None = None) -> OfficialMap:
-    """The built-in mapping (or ``path``), validated against ``catalogue``."""
+    """The built-in mapping, or a vendor's file of the same form (``path``), validated against ``catalogue``."""
     if path is None:
         return parse_official(
             (resources.files(__package__) / "official.toml").read_text(encoding="utf-8"), [r.id for r in catalogue]
         )
-    return parse_official(Path(path).read_text(encoding="utf-8"), [r.id for r in catalogue], str(path))
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OfficialError(f"{path} : fichier de correspondances illisible ({type(exc).__name__}).") from exc
+    return parse_official(text, [r.id for r in catalogue], str(path))
 
 
 def uncovered(universe: Iterable[str], covered: Iterable[str], families: Iterable[str] = ()) -> dict[str, list[str]]:
@@ -183,6 +187,8 @@ def uncovered_report(official: OfficialMap, rem: list[RemRequirement] | None = N
     """What ``requirements --referentiel va2`` (or ``--referentiel-rem``) prints: the official ids that no catalogue
     requirement verifies, by family, and how many are covered."""
     if rem is None:
+        if "va2" not in official.referentials:
+            raise OfficialError("Les correspondances ne déclarent pas le référentiel va2 ([referential.va2]).")
         ref = official.referentials["va2"]
         universe = [o.id for o in official.ids.values() if o.referential is ref and o.family in VA2_FAMILIES]
         covering = {oid: reqs for oid, reqs in official.covered().items() if oid in universe}

@@ -76,6 +76,9 @@ def test_referential_rem_spreadsheet(tmp_path, capfd, messages):
     assert main(["requirements", "--referentiel-rem", str(tmp_path / "REM.xlsx"), "--format", "json"]) == 0
     data = json.loads(capfd.readouterr().out)
     assert data["couverts"] == {"DUI.MSS.01": ["MSS-21"]} and data["non_couverts"] == {"DUI.MSS": ["DUI.MSS.02"]}
+    (tmp_path / "faux.toml").write_text('[[mapping]]\nrequirement = "PSC-999"\nofficial = "X"\n', encoding="utf-8")
+    assert main(["requirements", "--format", "json", "--correspondances", str(tmp_path / "faux.toml")]) == 2
+    assert "exigence PSC-999 absente du catalogue" in messages.getvalue()
     (tmp_path / "vide.xlsx").write_bytes(b"")
     assert main(["requirements", "--referentiel-rem", str(tmp_path / "vide.xlsx")]) == 2
     assert "classeur Excel (.xlsx) illisible" in messages.getvalue() and "Traceback" not in messages.getvalue()

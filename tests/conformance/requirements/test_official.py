@@ -129,3 +129,15 @@ def test_docs_show_the_current_va2_output(official):
     """docs/referentiels.md quotes `requirements --referentiel va2`: it changes with the mapping."""
     doc = (REPO / "docs" / "referentiels.md").read_text(encoding="utf-8")
     assert "\n".join(format_uncovered(uncovered_report(official))) in doc
+
+
+def test_a_vendor_file_replaces_the_builtin_mapping(tmp_path):
+    catalogue = load_catalogue()
+    path = tmp_path / "correspondances.toml"
+    path.write_text(HEAD + '[[mapping]]\nrequirement = "PSC-18"\nofficial = "SC.PSC.08"\n', encoding="utf-8")
+    assert [m.requirement for m in load_official(catalogue, path).mappings] == ["PSC-18"]
+    with pytest.raises(OfficialError, match="illisible"):
+        load_official(catalogue, tmp_path / "absent.toml")
+    path.write_text(HEAD.replace("referential.va2", "referential.autre").replace('"va2"', '"autre"'), encoding="utf-8")
+    with pytest.raises(OfficialError, match="ne déclarent pas le référentiel va2"):
+        uncovered_report(load_official(catalogue, path))
