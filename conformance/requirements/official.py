@@ -19,6 +19,8 @@ from .rem import RemRequirement, rekey
 
 STATUSES = ("publie", "projet", "non verifie")
 STATUS_LABELS = {"publie": "publié", "projet": "projet", "non verifie": "non vérifié"}
+# A row's state in the Squash export, abbreviated as the reference notes do (A, R, W).
+DRAFT_STATUSES = {"APPROVED": "A", "UNDER_REVIEW": "R", "WORK_IN_PROGRESS": "W"}
 # The vague 2 shared-service families that `requirements --referentiel va2` lists (issue 19).
 VA2_FAMILIES = ("SC.INS", "SC.DMP", "SC.MSS", "SC.PSC", "SC.CDA")
 _FAMILY = re.compile(r"^[^/]+(?=/)|^.+(?=\.[^.]*$)")
@@ -44,6 +46,7 @@ class OfficialId:
     id: str
     referential: Referential
     cite: str  # the text of the reference file that names it (the id itself, or an abbreviated group)
+    draft_status: str = ""  # its state in a draft (DRAFT_STATUSES), when the referential is one
 
     @property
     def family(self) -> str:
@@ -66,6 +69,7 @@ class Mapping:
             "statut": self.status,
             "source": ref.source,
             "provisoire": ref.provisoire,
+            "etat_projet": self.official.draft_status,
             "note": self.note,
         }
 
@@ -139,7 +143,10 @@ def parse_official(text: str, requirement_ids: Iterable[str], name: str = "offic
         ref_key = _text(row, "referential", where)
         if ref_key not in referentials:
             raise OfficialError(f"{where} : référentiel {ref_key!r} non déclaré.")
-        ids[oid] = OfficialId(oid, referentials[ref_key], row.get("cite", oid))
+        draft = row.get("draft_status", "")
+        if draft and draft not in DRAFT_STATUSES:
+            raise OfficialError(f"{where} : draft_status {draft!r} hors de {', '.join(DRAFT_STATUSES)}.")
+        ids[oid] = OfficialId(oid, referentials[ref_key], row.get("cite", oid), draft)
     mappings: list[Mapping] = []
     seen = set()
     for row in data.get("mapping", []):
@@ -199,8 +206,10 @@ def uncovered_report(official: OfficialMap, rem: list[RemRequirement] | None = N
         covering = rekey(rem, official.covered())
         head = {"referentiel": rem_name, "version": "", "statut": "tel que fourni", "provisoire": False}
         head["source"] = rem_name
+    drafts = {o.id: o.draft_status for o in official.ids.values() if o.draft_status and o.id in universe}
     return head | {
         "total": len(universe),
+        "etat_projet": drafts,
         "couverts": {oid: covering[oid] for oid in universe if oid in covering},
         "non_couverts": uncovered(universe, covering),
     }
@@ -214,8 +223,12 @@ def format_uncovered(report: dict) -> list[str]:
         lines.append(f"Version : {report['version']}")
     lines.append(f"Source : {report['source']}")
     lines.append("Identifiants officiels qu'aucune exigence du catalogue ne couvre, par famille :")
+    drafts = report["etat_projet"]
+    if drafts:
+        lines.append("(état dans le projet : A approuvée, R en relecture, W en cours de rédaction)")
     for fam, ids in report["non_couverts"].items():
-        lines.append(f"  {fam} ({len(ids)}) : {', '.join(ids)}")
+        shown = [f"{oid} ({DRAFT_STATUSES[drafts[oid]]})" if oid in drafts else oid for oid in ids]
+        lines.append(f"  {fam} ({len(ids)}) : {', '.join(shown)}")
     if not report["non_couverts"]:
         lines.append("  aucun")
     lines.append(f"{len(report['couverts'])}/{report['total']} identifiant(s) couvert(s) par au moins une exigence.")

@@ -61,7 +61,7 @@ def test_json_lists_each_requirement_with_its_official_ids(capfd):
 def test_referential_va2_lists_uncovered_ids_by_family(capfd):
     assert main(["requirements", "--referentiel", "va2"]) == 0
     out = capfd.readouterr().out
-    assert "qu'aucune exigence du catalogue ne couvre, par famille" in out and "  SC.INS (1) : SC.INS/PSC.01" in out
+    assert "qu'aucune exigence du catalogue ne couvre, par famille" in out and "  SC.INS (1) : SC.INS/PSC.01 (A)" in out
     assert main(["requirements", "--referentiel", "va2", "--format", "json"]) == 0
     data = json.loads(capfd.readouterr().out)
     assert data["couverts"]["SC.MSS.14"] == ["MSS-21"] and "SC.PSC.02" in data["non_couverts"]["SC.PSC"]

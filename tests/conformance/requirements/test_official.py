@@ -45,7 +45,7 @@ def official():
 def test_builtin_mapping_loads_and_covers_catalogue_rows(official):
     (acr,) = [m for m in official.of("PSC-01") if m.official.id == "SC.PSC.08"]
     assert acr.to_dict()["statut"] == "projet" and acr.to_dict()["provisoire"] is True
-    assert acr.to_dict()["referentiel"] == "SC vague 2 Squash export"
+    assert acr.to_dict()["referentiel"] == "SC vague 2 Squash export" and acr.to_dict()["etat_projet"] == "UNDER_REVIEW"
     assert {m.official.id for m in official.of("MSS-04")} == {"SC.MSS/CONF.14", "ECO.2.4.2"}
     assert all(m.note for m in official.mappings if m.status == "non verifie")
 
@@ -81,6 +81,7 @@ def test_every_cited_id_is_in_its_reference_file(official):
         ('[[official]]\nid = "SC.PSC.08"\nreferential = "va2"\n', "deux fois"),
         ('[[official]]\nid = "SC.PSC.09"\nreferential = "va9"\n', "non déclaré"),
         ("[[mapping\n", "TOML illisible"),
+        ('[[official]]\nid = "SC.PSC.09"\nreferential = "va2"\ndraft_status = "FINAL"\n', "draft_status 'FINAL'"),
     ],
 )
 def test_invalid_mappings_are_refused(tail, message):
@@ -108,10 +109,13 @@ def test_va2_report_lists_uncovered_by_family_in_french(official):
     assert set(report["non_couverts"]) <= set(VA2_FAMILIES)
     assert "SC.DMP/UX.07" in report["non_couverts"]["SC.DMP"] and "SC.PSC.08" in report["couverts"]
     assert not {"SC.PSC.08", "SC.MSS.14"} & {i for ids in report["non_couverts"].values() for i in ids}
+    assert report["etat_projet"]["SC.MSS/UX.35"] == "WORK_IN_PROGRESS" and len(report["etat_projet"]) == report["total"]
     assert report["total"] == len(report["couverts"]) + sum(map(len, report["non_couverts"].values()))
     text = "\n".join(format_uncovered(report))
     assert "Référentiel : SC vague 2 Squash export (projet, provisoire)" in text
-    assert "qu'aucune exigence du catalogue ne couvre, par famille" in text and "  SC.INS (1) : SC.INS/PSC.01" in text
+    assert (
+        "qu'aucune exigence du catalogue ne couvre, par famille" in text and "  SC.INS (1) : SC.INS/PSC.01 (A)" in text
+    )
 
 
 def test_rem_report_rekeys_through_va_n_minus_1(official):
