@@ -178,15 +178,13 @@ def load_official(catalogue: Catalogue, path: str | Path | None = None) -> Offic
     return parse_official(text, [r.id for r in catalogue], str(path))
 
 
-def uncovered(universe: Iterable[str], covered: Iterable[str], families: Iterable[str] = ()) -> dict[str, list[str]]:
-    """The ids of ``universe`` that no requirement covers, by family (only ``families`` when given), in order."""
-    wanted = set(families)
+def uncovered(universe: Iterable[str], covered: Iterable[str]) -> dict[str, list[str]]:
+    """The ids of ``universe`` that no requirement covers, by family, in order."""
     done = set(covered)
     out: dict[str, list[str]] = {}
     for oid in universe:
-        fam = family(oid)
-        if oid not in done and (not wanted or fam in wanted):
-            out.setdefault(fam, []).append(oid)
+        if oid not in done:
+            out.setdefault(family(oid), []).append(oid)
     return out
 
 
@@ -199,13 +197,13 @@ def uncovered_report(official: OfficialMap, rem: list[RemRequirement] | None = N
         ref = official.referentials["va2"]
         universe = [o.id for o in official.ids.values() if o.referential is ref and o.family in VA2_FAMILIES]
         covering = {oid: reqs for oid, reqs in official.covered().items() if oid in universe}
-        head = {"referentiel": ref.name, "version": ref.version, "statut": ref.status, "provisoire": ref.provisoire}
-        head["source"] = ref.source
+        head = {"referentiel": ref.name, "version": ref.version, "statut": ref.status, "source": ref.source}
+        head["provisoire"] = ref.provisoire
     else:
         universe = [r.id for r in rem]
         covering = rekey(rem, official.covered())
-        head = {"referentiel": rem_name, "version": "", "statut": "tel que fourni", "provisoire": False}
-        head["source"] = rem_name
+        head = {"referentiel": rem_name, "version": "", "statut": "tel que fourni", "source": rem_name}
+        head["provisoire"] = False
     drafts = {o.id: o.draft_status for o in official.ids.values() if o.draft_status and o.id in universe}
     return head | {
         "total": len(universe),

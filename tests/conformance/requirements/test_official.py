@@ -99,8 +99,9 @@ def test_family():
         "SC.DMP",
         "INS",
     ]
-    assert uncovered(["SC.PSC.01", "SC.PSC.08", "SC.SSI/GEN.02"], ["SC.PSC.08"], VA2_FAMILIES) == {
-        "SC.PSC": ["SC.PSC.01"]
+    assert uncovered(["SC.PSC.01", "SC.PSC.08", "SC.SSI/GEN.02"], ["SC.PSC.08"]) == {
+        "SC.PSC": ["SC.PSC.01"],
+        "SC.SSI": ["SC.SSI/GEN.02"],
     }
 
 
