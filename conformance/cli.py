@@ -783,8 +783,8 @@ def cmd_requirements(args) -> int:
     rows = [r for r in catalogue if not args.service or r.service == args.service]
     if args.format == "json" and not args.coverage:
         listed = [
-            {"id": r.id, "service": r.service, "niveau": r.level, "exigence": r.statement, "source": r.source}
-            | {"officiels": [m.to_dict() for m in official.of(r.id)]}
+            {"id": r.id, "service": r.service, "level": r.level, "statement": r.statement, "source": r.source}
+            | {"official": [m.to_dict() for m in official.of(r.id)]}
             for r in rows
         ]
         print(json.dumps({"requirements": listed}, ensure_ascii=False, indent=2))
@@ -796,7 +796,7 @@ def cmd_requirements(args) -> int:
         if args.format == "json":
             data = {
                 "requirements": [
-                    link.to_dict() | {"officiels": [m.to_dict() for m in official.of(link.id)]} for link in shown
+                    link.to_dict() | {"official": [m.to_dict() for m in official.of(link.id)]} for link in shown
                 ],
                 "unknown_tags": coverage.unknown_tags,
                 "unknown_decided": unknown_decided,

@@ -64,12 +64,12 @@ class Mapping:
         ref = self.official.referential
         return {
             "id": self.official.id,
-            "referentiel": ref.name,
+            "referential": ref.name,
             "version": ref.version,
-            "statut": self.status,
+            "status": self.status,
             "source": ref.source,
             "provisoire": ref.provisoire,
-            "etat_projet": self.official.draft_status,
+            "draft_status": self.official.draft_status,
             "note": self.note,
         }
 
@@ -197,37 +197,37 @@ def uncovered_report(official: OfficialMap, rem: list[RemRequirement] | None = N
         ref = official.referentials["va2"]
         universe = [o.id for o in official.ids.values() if o.referential is ref and o.family in VA2_FAMILIES]
         covering = {oid: reqs for oid, reqs in official.covered().items() if oid in universe}
-        head = {"referentiel": ref.name, "version": ref.version, "statut": ref.status, "source": ref.source}
+        head = {"referential": ref.name, "version": ref.version, "status": ref.status, "source": ref.source}
         head["provisoire"] = ref.provisoire
     else:
         universe = [r.id for r in rem]
         covering = rekey(rem, official.covered())
-        head = {"referentiel": rem_name, "version": "", "statut": "tel que fourni", "source": rem_name}
+        head = {"referential": rem_name, "version": "", "status": "tel que fourni", "source": rem_name}
         head["provisoire"] = False
     drafts = {o.id: o.draft_status for o in official.ids.values() if o.draft_status and o.id in universe}
     return head | {
         "total": len(universe),
-        "etat_projet": drafts,
-        "couverts": {oid: covering[oid] for oid in universe if oid in covering},
-        "non_couverts": uncovered(universe, covering),
+        "draft_status": drafts,
+        "covered": {oid: covering[oid] for oid in universe if oid in covering},
+        "uncovered": uncovered(universe, covering),
     }
 
 
 def format_uncovered(report: dict) -> list[str]:
     """The French plain-text form of :func:`uncovered_report`."""
-    status = STATUS_LABELS.get(report["statut"], report["statut"]) + (", provisoire" if report["provisoire"] else "")
-    lines = [f"Référentiel : {report['referentiel']} ({status})"]
+    status = STATUS_LABELS.get(report["status"], report["status"]) + (", provisoire" if report["provisoire"] else "")
+    lines = [f"Référentiel : {report['referential']} ({status})"]
     if report["version"]:
         lines.append(f"Version : {report['version']}")
     lines.append(f"Source : {report['source']}")
     lines.append("Identifiants officiels qu'aucune exigence du catalogue ne couvre, par famille :")
-    drafts = report["etat_projet"]
+    drafts = report["draft_status"]
     if drafts:
         lines.append("(état dans le projet : A approuvée, R en relecture, W en cours de rédaction)")
-    for fam, ids in report["non_couverts"].items():
+    for fam, ids in report["uncovered"].items():
         shown = [f"{oid} ({DRAFT_STATUSES[drafts[oid]]})" if oid in drafts else oid for oid in ids]
         lines.append(f"  {fam} ({len(ids)}) : {', '.join(shown)}")
-    if not report["non_couverts"]:
+    if not report["uncovered"]:
         lines.append("  aucun")
-    lines.append(f"{len(report['couverts'])}/{report['total']} identifiant(s) couvert(s) par au moins une exigence.")
+    lines.append(f"{len(report['covered'])}/{report['total']} identifiant(s) couvert(s) par au moins une exigence.")
     return lines

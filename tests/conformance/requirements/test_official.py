@@ -44,8 +44,10 @@ def official():
 
 def test_builtin_mapping_loads_and_covers_catalogue_rows(official):
     (acr,) = [m for m in official.of("PSC-01") if m.official.id == "SC.PSC.08"]
-    assert acr.to_dict()["statut"] == "projet" and acr.to_dict()["provisoire"] is True
-    assert acr.to_dict()["referentiel"] == "SC vague 2 Squash export" and acr.to_dict()["etat_projet"] == "UNDER_REVIEW"
+    assert acr.to_dict()["status"] == "projet" and acr.to_dict()["provisoire"] is True
+    assert (
+        acr.to_dict()["referential"] == "SC vague 2 Squash export" and acr.to_dict()["draft_status"] == "UNDER_REVIEW"
+    )
     assert {m.official.id for m in official.of("MSS-04")} == {"SC.MSS/CONF.14", "ECO.2.4.2"}
     assert all(m.note for m in official.mappings if m.status == "non verifie")
 
@@ -107,11 +109,13 @@ def test_family():
 
 def test_va2_report_lists_uncovered_by_family_in_french(official):
     report = uncovered_report(official)
-    assert set(report["non_couverts"]) <= set(VA2_FAMILIES)
-    assert "SC.DMP/UX.07" in report["non_couverts"]["SC.DMP"] and "SC.PSC.08" in report["couverts"]
-    assert not {"SC.PSC.08", "SC.MSS.14"} & {i for ids in report["non_couverts"].values() for i in ids}
-    assert report["etat_projet"]["SC.MSS/UX.35"] == "WORK_IN_PROGRESS" and len(report["etat_projet"]) == report["total"]
-    assert report["total"] == len(report["couverts"]) + sum(map(len, report["non_couverts"].values()))
+    assert set(report["uncovered"]) <= set(VA2_FAMILIES)
+    assert "SC.DMP/UX.07" in report["uncovered"]["SC.DMP"] and "SC.PSC.08" in report["covered"]
+    assert not {"SC.PSC.08", "SC.MSS.14"} & {i for ids in report["uncovered"].values() for i in ids}
+    assert (
+        report["draft_status"]["SC.MSS/UX.35"] == "WORK_IN_PROGRESS" and len(report["draft_status"]) == report["total"]
+    )
+    assert report["total"] == len(report["covered"]) + sum(map(len, report["uncovered"].values()))
     text = "\n".join(format_uncovered(report))
     assert "Référentiel : SC vague 2 Squash export (projet, provisoire)" in text
     assert (
@@ -125,8 +129,8 @@ def test_rem_report_rekeys_through_va_n_minus_1(official):
         RemRequirement("DUI.PSC.02", "PSC", "autre", "EXIGENCE", (), (), ()),
     ]
     report = uncovered_report(official, rem, "REM-MS-DUI-Va2.xlsx")
-    assert report["couverts"] == {"DUI.PSC.01": ["PSC-01"]}
-    assert report["non_couverts"] == {"DUI.PSC": ["DUI.PSC.02"]}
+    assert report["covered"] == {"DUI.PSC.01": ["PSC-01"]}
+    assert report["uncovered"] == {"DUI.PSC": ["DUI.PSC.02"]}
     assert "Référentiel : REM-MS-DUI-Va2.xlsx (tel que fourni)" in format_uncovered(report)
 
 
