@@ -197,13 +197,23 @@ def uncovered_report(official: OfficialMap, rem: list[RemRequirement] | None = N
         ref = official.referentials["va2"]
         universe = [o.id for o in official.ids.values() if o.referential is ref and o.family in VA2_FAMILIES]
         covering = {oid: reqs for oid, reqs in official.covered().items() if oid in universe}
-        head = {"referential": ref.name, "version": ref.version, "status": ref.status, "source": ref.source}
-        head["provisoire"] = ref.provisoire
+        head: dict[str, object] = {
+            "referential": ref.name,
+            "version": ref.version,
+            "status": ref.status,
+            "source": ref.source,
+            "provisoire": ref.provisoire,
+        }
     else:
         universe = [r.id for r in rem]
         covering = rekey(rem, official.covered())
-        head = {"referential": rem_name, "version": "", "status": "tel que fourni", "source": rem_name}
-        head["provisoire"] = False
+        head = {
+            "referential": rem_name,
+            "version": "",
+            "status": "tel que fourni",
+            "source": rem_name,
+            "provisoire": False,
+        }
     drafts = {o.id: o.draft_status for o in official.ids.values() if o.draft_status and o.id in universe}
     return head | {
         "total": len(universe),
