@@ -236,7 +236,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("texte", "json"),
         default="texte",
-        help="Format de --couverture (défaut : texte ; json sur la sortie standard).",
+        help="Format de la liste, de --couverture et de --referentiel (défaut : texte ; json sur la sortie standard).",
+    )
+    req.add_argument(
+        "--referentiel",
+        dest="referential",
+        choices=("va2",),
+        help="Lister, par famille, les identifiants officiels du référentiel (va2 : services socle SC.* de la "
+        "vague 2, projet 2022, provisoire) qu'aucune exigence ne couvre.",
+    )
+    req.add_argument(
+        "--referentiel-rem",
+        dest="rem",
+        metavar="FICHIER.xlsx",
+        help="Idem, avec pour liste officielle les identifiants d'un REM publié (colonnes ID, Exigence, VA N-1…).",
+    )
+    req.add_argument(
+        "--correspondances",
+        dest="official_file",
+        metavar="FICHIER.toml",
+        help="Remplacer la correspondance intégrée exigence → identifiant officiel par un fichier de même forme.",
     )
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
@@ -778,19 +797,45 @@ def _print_links(links: list[RequirementLink], out: Console) -> None:
 def cmd_requirements(args) -> int:
     import json
 
+    from .requirements.official import OfficialError, format_uncovered, load_official, uncovered_report
+    from .requirements.rem import RemError, read_rem
+
     catalogue = load_catalogue(args.catalogue_dirs)
+    try:
+        official = load_official(catalogue, args.official_file)
+        if args.referential or args.rem:
+            report = (
+                uncovered_report(official, read_rem(args.rem), args.rem) if args.rem else uncovered_report(official)
+            )
+    except (OfficialError, RemError) as exc:
+        console.print(f"[red]Erreur :[/red] {escape(str(exc))}")
+        return EXIT_USAGE
+    if args.referential or args.rem:
+        print(
+            json.dumps(report, ensure_ascii=False, indent=2)
+            if args.format == "json"
+            else "\n".join(format_uncovered(report))
+        )
+        return EXIT_OK
     coverage = scan_features(FEATURES_DIR, catalogue)
     rows = [r for r in catalogue if not args.service or r.service == args.service]
     if args.format == "json" and not args.coverage:
-        console.print("[red]Erreur d'utilisation :[/red] --format json s'emploie avec --couverture.")
-        return EXIT_USAGE
+        listed = [
+            {"id": r.id, "service": r.service, "level": r.level, "statement": r.statement, "source": r.source}
+            | {"official": [m.to_dict() for m in official.of(r.id)]}
+            for r in rows
+        ]
+        print(json.dumps({"requirements": listed}, ensure_ascii=False, indent=2))
+        return EXIT_OK
     if args.coverage:
         links, deciders, checkout = requirement_links(catalogue, coverage)
         shown = [link for link in links if not args.service or link.service == args.service]
         unknown_decided = undeclared(catalogue, deciders)
         if args.format == "json":
             data = {
-                "requirements": [link.to_dict() for link in shown],
+                "requirements": [
+                    link.to_dict() | {"official": [m.to_dict() for m in official.of(link.id)]} for link in shown
+                ],
                 "unknown_tags": coverage.unknown_tags,
                 "unknown_decided": unknown_decided,
                 "tests_scanned": checkout,
@@ -823,7 +868,7 @@ def cmd_requirements(args) -> int:
     from rich.table import Table
 
     table = Table(title="Catalogue d'exigences")
-    for column in ("Id", "Service", "Niveau", "Bloquante", "Scénarios", "Exigence"):
+    for column in ("Id", "Service", "Niveau", "Bloquante", "Scénarios", "Officiels", "Exigence"):
         table.add_column(column, overflow="fold")
     for req in rows:
         table.add_row(
@@ -832,6 +877,7 @@ def cmd_requirements(args) -> int:
             req.level,
             ", ".join(req.blocking) or "—",
             str(len(coverage.scenarios_by_requirement.get(req.id, []))),
+            ", ".join(m.official.id for m in official.of(req.id)) or "—",
             req.statement,
         )
     Console().print(table)

@@ -4,6 +4,7 @@ import io
 import json
 
 import pytest
+from openpyxl import Workbook
 from rich.console import Console
 
 from dui_conformance import cli
@@ -45,9 +46,42 @@ def test_coverage_text_in_french(capfd, messages):
     assert "exigences couvertes" in messages.getvalue()
 
 
-def test_json_without_coverage_is_a_usage_error(messages):
-    assert main(["requirements", "--format", "json"]) == 2
-    assert "--format json s'emploie avec --couverture" in messages.getvalue()
+def test_json_lists_each_requirement_with_its_official_ids(capfd):
+    assert main(["requirements", "--format", "json", "--service", "PSC"]) == 0
+    rows = {row["id"]: row for row in json.loads(capfd.readouterr().out)["requirements"]}
+    assert set(rows) == {r.id for r in load_catalogue() if r.service == "PSC"}
+    acr = {o["id"]: o for o in rows["PSC-01"]["official"]}["SC.PSC.08"]
+    assert acr["referential"] == "SC vague 2 Squash export" and acr["status"] == "projet" and acr["provisoire"]
+    assert rows["PSC-02"]["official"] == []
+    assert main(["requirements", "--couverture", "--format", "json", "--service", "MSS"]) == 0
+    rows = {row["id"]: row for row in json.loads(capfd.readouterr().out)["requirements"]}
+    assert "ECO.2.4.1" in {o["id"] for o in rows["MSS-03"]["official"]}
+
+
+def test_referential_va2_lists_uncovered_ids_by_family(capfd):
+    assert main(["requirements", "--referentiel", "va2"]) == 0
+    out = capfd.readouterr().out
+    assert "qu'aucune exigence du catalogue ne couvre, par famille" in out and "  SC.INS (1) : SC.INS/PSC.01 (A)" in out
+    assert main(["requirements", "--referentiel", "va2", "--format", "json"]) == 0
+    data = json.loads(capfd.readouterr().out)
+    assert data["covered"]["SC.MSS.14"] == ["MSS-21"] and "SC.PSC.02" in data["uncovered"]["SC.PSC"]
+
+
+def test_referential_rem_spreadsheet(tmp_path, capfd, messages):
+    book = Workbook()
+    book.active.append(["ID", "Chapitre", "Exigence", "Nature", "N° scénario", "N° preuve", "VA N-1"])
+    book.active.append(["DUI.MSS.01", "MSS", "Adresse patient sur INS qualifiée", "EXIGENCE", "", "", "SC.MSS.14"])
+    book.active.append(["DUI.MSS.02", "MSS", "Autre", "EXIGENCE", "", "", ""])
+    book.save(tmp_path / "REM.xlsx")
+    assert main(["requirements", "--referentiel-rem", str(tmp_path / "REM.xlsx"), "--format", "json"]) == 0
+    data = json.loads(capfd.readouterr().out)
+    assert data["covered"] == {"DUI.MSS.01": ["MSS-21"]} and data["uncovered"] == {"DUI.MSS": ["DUI.MSS.02"]}
+    (tmp_path / "faux.toml").write_text('[[mapping]]\nrequirement = "PSC-999"\nofficial = "X"\n', encoding="utf-8")
+    assert main(["requirements", "--format", "json", "--correspondances", str(tmp_path / "faux.toml")]) == 2
+    assert "exigence PSC-999 absente du catalogue" in messages.getvalue()
+    (tmp_path / "vide.xlsx").write_bytes(b"")
+    assert main(["requirements", "--referentiel-rem", str(tmp_path / "vide.xlsx")]) == 2
+    assert "classeur Excel (.xlsx) illisible" in messages.getvalue() and "Traceback" not in messages.getvalue()
 
 
 def test_the_cli_lists_the_table(messages, capsys):
