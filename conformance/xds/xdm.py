@@ -316,17 +316,24 @@ def _signed_entry(subset: _Subset, names: _Names, signature_id: str, uri: str) -
     return next((e for e, m in subset.files.items() if m == member and subset.roles[e] == DOCUMENT), None)
 
 
+def _member_xml(member: str, contents: dict[str, bytes], path: str) -> XmlDocument | Finding:
+    """A member of the archive parsed safely, or the finding that says why it cannot be."""
+    source = f"{path}!{member}"
+    try:
+        return parse_xml(contents[member], source)
+    except XmlProblem as problem:
+        return xml_problem_finding(problem, Location(file=source))
+
+
 @decides("DMP-50", "DMP-51")
 def _signature(subset: _Subset, entry_id: str, contents: dict[str, bytes], names: _Names, path: str) -> list[Finding]:
     """A signature DocumentEntry: a safely parsed ds:Signature whose references designate documents of the
     subset, each with a digest that matches when it can be computed here (the signature value and the
     signer's certificate are not verified offline)."""
     member = subset.files[entry_id]
-    source = f"{path}!{member}"
-    try:
-        xml = parse_xml(contents[member], source)
-    except XmlProblem as problem:
-        return [xml_problem_finding(problem, Location(file=source))]
+    xml = _member_xml(member, contents, path)
+    if isinstance(xml, Finding):
+        return [xml]
     if xml.root.tag != f"{{{DSIG_NS}}}Signature":
         return [
             failed(
@@ -373,11 +380,9 @@ def _signature(subset: _Subset, entry_id: str, contents: dict[str, bytes], names
 def _stylesheet_entry(subset: _Subset, entry_id: str, contents: dict[str, bytes], path: str) -> list[Finding]:
     """A DocumentEntry declared as a CI-SIS stylesheet is an XSLT (parsed safely), a resource of the subset."""
     member = subset.files[entry_id]
-    source = f"{path}!{member}"
-    try:
-        xml = parse_xml(contents[member], source)
-    except XmlProblem as problem:
-        return [xml_problem_finding(problem, Location(file=source))]
+    xml = _member_xml(member, contents, path)
+    if isinstance(xml, Finding):
+        return [xml]
     name = posixpath.basename(member)
     if _ROLE_ROOTS.get(xml.root.tag) != STYLESHEET:
         return [

@@ -82,19 +82,30 @@ def test_sigterm_writes_a_partial_report_ends_the_workers_and_removes_the_spool(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    try:
-        assert _wait_for(lambda: any(spool_root.iterdir()) and len(_children(process.pid)) >= 2)
-        workers = _children(process.pid)
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    workers: list[int] = []
+
+    def working() -> bool:
+        workers[:] = _children(process.pid)
+        return any(spool_root.iterdir()) and len(workers) >= 2
+
+    output = _sigterm_when(process, working)
     assert process.returncode == EXIT_INTERRUPTED, output
     report = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
     assert report["interrupted"] is True and report["verdict"] == "interrompu"
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)]
     assert list(spool_root.iterdir()) == []
+
+
+def _sigterm_when(process: subprocess.Popen, ready) -> bytes:
+    """Send SIGTERM once ``ready()`` holds, and return the process's output (it is killed if it outlives the test)."""
+    try:
+        assert _wait_for(ready)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return output
 
 
 def _state(pid: int) -> str:
@@ -115,12 +126,6 @@ def test_sigterm_during_demo_removes_its_private_pki(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    try:
-        assert _wait_for(lambda: any(p.name.startswith("dui-conformance-pki-") for p in temporary.iterdir()))
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    output = _sigterm_when(process, lambda: any(p.name.startswith("dui-conformance-pki-") for p in temporary.iterdir()))
     assert process.returncode == EXIT_INTERRUPTED, output
     assert list(temporary.iterdir()) == []  # stopped while its services start: PKI and services file removed
