@@ -13,12 +13,17 @@ from dui_conformance.mss.mdn import KO_SUBJECT
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
+def unfold(value: str) -> str:
+    """A header value on one line (RFC 5322 §2.2.3: a fold is a line break before white space)."""
+    return _FOLD.sub("", value)
+
+
 def _value(original: Message, name: str, default: str = "") -> str:
     """A header of ``original`` as one line of text, whichever policy parsed it (the mock parses received
     messages with ``compat32``, whose values are raw: folded, with undecodable bytes escaped)."""
     value = original.get(name)
     text = default if value is None else str(value)
-    return _FOLD.sub("", text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return unfold(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def build_mdn(original: Message, reporter: str, error: tuple[str, str] | None = None) -> bytes:

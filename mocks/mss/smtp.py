@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import socket
 import warnings
 from dataclasses import dataclass
@@ -26,12 +25,12 @@ from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse, now_i
 
 from . import mailboxes as mb
 from .auth import b64, parse_oauthbearer, parse_xoauth2
+from .mdn import unfold
 
 if TYPE_CHECKING:
     from .service import MssMock
 
 MAX_RECORDED_BODY = 2 * 1024 * 1024
-_UNFOLD = re.compile(r"\r?\n(?=[ \t])")
 # aiosmtpd logs and warns about AUTH without TLS: the mock allows it on purpose and records the connection.
 logging.getLogger("mail.log").setLevel(logging.ERROR)
 
@@ -172,7 +171,7 @@ def _record_message(exchange: Exchange, data: bytes) -> Message:
     headers as text, where the default policy parses each structured one (a Content-Type of 40 000
     parameters: 96 s); the library's checks judge the recorded bytes with their own bounded parser."""
     message = BytesParser(policy=policy.compat32).parsebytes(data)
-    headers = {name: _UNFOLD.sub("", str(value)) for name, value in message.items()}
+    headers = {name: unfold(str(value)) for name, value in message.items()}
     exchange.request = HttpRequest.received("SMTP", "DATA", headers, data, MAX_RECORDED_BODY)
     exchange.data["message_id"] = header_value(message, "Message-ID")
     return message
