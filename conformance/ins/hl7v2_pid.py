@@ -98,6 +98,7 @@ class Pid:
     line: int
     enc: Encoding
     raw: list[str] = field(repr=False)  # raw[n] is the text of PID-n
+    msh: list[str] = field(default_factory=list, repr=False)  # msh[n] is the text of MSH-n of its message
     _split: dict[int, list[Rep]] = field(default_factory=dict, repr=False)
 
     def text(self, number: int) -> str:
@@ -136,6 +137,7 @@ def parse_pids(text: str, path: str) -> tuple[list[Pid], list[str]]:
     pids: list[Pid] = []
     errors: list[str] = []
     enc: Encoding | None = None
+    msh: list[str] = []
     seen_msh = False
     for number, segment in _segments(text):
         if segment.startswith("MSH"):
@@ -146,8 +148,9 @@ def parse_pids(text: str, path: str) -> tuple[list[Pid], list[str]]:
                 enc = None
             else:
                 enc = found
+                msh = ["", *segment.split(enc.field)]  # MSH-1 is the separator itself: msh[n] is MSH-n
         elif enc is not None and segment.startswith("PID") and segment[3:4] in ("", enc.field):
-            pids.append(Pid(path, number, enc, segment.split(enc.field)))
+            pids.append(Pid(path, number, enc, segment.split(enc.field), msh))
     if not seen_msh:
         errors.append("aucun segment MSH")
     return pids, errors

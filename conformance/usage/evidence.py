@@ -363,12 +363,8 @@ def hl7v2_facts(text: str, source: str) -> list[Fact]:
     and dated by the message's MSH-7."""
     pids, errors = parse_pids(text, source)
     facts: list[Fact] = [Unusable(source, "identité", UNREADABLE, f"HL7 v2 : {e}") for e in errors]
-    headers: list[tuple[int, list[str]]] = []  # (line, fields) of each MSH
-    for number, line in enumerate(re.split(r"\r\n|\r|\n", text.replace("\x0b", "").replace("\x1c", "")), 1):
-        if line.startswith("MSH") and len(line) > 8:
-            headers.append((number, [""] + line.split(line[3])))  # fields[n] is MSH-n
     for pid in pids:
-        fields = next((f for n, f in reversed(headers) if n <= pid.line), [])
+        fields = pid.msh
         components = re.split(r"[\^&]", fields[4]) if len(fields) > 4 else []
         finess = tuple(c for c in components if _FINESS.match(c)) + _structure_finess(components)
         identity = read_pid(pid)
