@@ -23,6 +23,7 @@ from ..model import ADVISORY_LEVEL, Finding, graded
 PROFILES = ("bac-a-sable", "recette", "homologation")
 SERVICES = ("GEN", "INS", "DMP", "MSS", "PSC", "FIN")
 LEVELS = ("DOIT", ADVISORY_LEVEL)
+WAVES = (1, 2)  # Ségur waves a requirement can belong to (``vagues`` in the catalogue; both when absent)
 ID_PATTERN = re.compile(r"^(GEN|INS|DMP|MSS|PSC|FIN)-\d{2,3}$")
 
 
@@ -41,6 +42,7 @@ class Requirement:
     mode: str = "hors-ligne"
     official_id: str = ""
     needs_referential: bool = False  # evaluated by the official referential, mandatory in homologation
+    waves: tuple[int, ...] = WAVES  # the Ségur waves whose referencing judges it (vague 2 adds requirements)
 
     def blocks(self, profile: str) -> bool:
         """The blocking principle: a PEUT never blocks; ``bac-a-sable`` blocks on the DOIT whose breach
@@ -104,6 +106,7 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
             mode=row.get("mode", "hors-ligne"),
             official_id=row.get("official_id", ""),
             needs_referential=row.get("referentiel", False),
+            waves=tuple(_as_list(row.get("vagues", WAVES))),
         )
         problems = []
         if not ID_PATTERN.match(req.id) or not req.id.startswith(req.service + "-"):
@@ -119,10 +122,17 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
             problems.append("casse_echange doit valoir true ou false")
         if not isinstance(req.needs_referential, bool):
             problems.append("referentiel doit valoir true ou false")
+        if not req.waves or any(w not in WAVES for w in req.waves):
+            problems.append(f"vagues {list(req.waves)!r} : une liste non vide prise dans {list(WAVES)} attendue")
         if problems:
             raise CatalogueError(f"{path_name} : exigence {req.id} : " + ", ".join(problems))
         out.append(req)
     return out
+
+
+def _as_list(value: object) -> list[object]:
+    """A ``vagues`` value as written, one element when a single wave was given without brackets."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 @lru_cache(maxsize=4)

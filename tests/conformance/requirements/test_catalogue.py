@@ -75,6 +75,21 @@ def test_a_per_profile_blocking_list_is_refused(tmp_path):
         load_catalogue([tmp_path])
 
 
+@pytest.mark.parametrize("waves", ["[]", "[3]", "[1, 4]", "3", '"2"'])
+def test_waves_outside_the_segur_waves_are_refused(tmp_path, waves):
+    (tmp_path / "x.toml").write_text(
+        '[[requirement]]\nid = "INS-902"\nservice = "INS"\nstatement = "d"\nlevel = "DOIT"\nsource = "s"\n'
+        f"vagues = {waves}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogueError, match="vagues"):
+        load_catalogue([tmp_path])
+
+
+def test_a_requirement_without_waves_belongs_to_both():
+    assert load_catalogue()["INS-01"].waves == (1, 2)
+
+
 STATEMENTS = {r.id: r.statement for r in load_catalogue()}
 
 
