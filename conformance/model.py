@@ -334,6 +334,7 @@ class RunResult:
     artefacts: list[dict[str, str]] = field(default_factory=list)
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False  # Ctrl-C: the report holds only the documents finished before it
+    wave: int = 1  # the Ségur wave (vague) whose requirements the run judged
 
     @property
     def blocking_failures(self) -> list[RequirementResult]:
