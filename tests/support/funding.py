@@ -4,6 +4,7 @@ fixtures ``ruleset``, ``judge`` and ``fx`` in tests/conftest.py hand them to the
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -16,31 +17,41 @@ SOLUTION = {"editeur": "Éditeur Fictif", "nom": "DUI Test", "version": "1.0", "
 PREFIX = {"metropole": "59", "outre_mer": "974", "corse": "2A"}
 
 
-def finess(territory: str, og: int, index: int) -> str:
-    prefix = PREFIX[territory]
-    return f"{prefix}{og:02d}{index:03d}".ljust(9, "0")[:9] if len(prefix) == 2 else f"{prefix}{og:02d}{index:04d}"[:9]
+def finess(department: str, og: int, index: int) -> str:
+    """A well-formed FINESS of ``department`` (2 characters, or 3 overseas), unique per (og, index) on its first
+    eight digits, so that a test may set the last one to a check digit."""
+    return f"{department}{og:02d}{index:0{6 - len(department)}d}0"
 
 
-def make_cluster(
-    sizes=(5, 5, 5), *, small=None, territory="metropole", project="acquisition", services=("DMP", "MSS"), **extra
+def grappe(
+    *sizes: int,
+    dept: str = "59",
+    territory: str = "metropole",
+    project: str = "acquisition",
+    campaign: str = "amorcage-2021",
+    depot: str | None = "2021-03-01",
+    services: tuple[str, ...] = ("DMP", "MSS"),
+    small: Iterable[int] | None = None,
+    **extra,
 ) -> dict:
-    """A cluster with ``len(sizes)`` OG of ``sizes[i]`` ESMS each; ``small`` lists which OG are small."""
-    small = set(range(len(sizes))) if small is None else set(small)
+    """One OG of ``sizes[i]`` PA ESMS each, all in ``dept``; ``small`` lists the OG that declare themselves small
+    (``None``: no OG declares its size); ``extra`` overrides any top-level field."""
+    declared = None if small is None else set(small)
     cluster = {
         "nom": "Grappe de test",
-        "campagne": "amorcage-2021",
+        "campagne": campaign,
         "type_projet": project,
         "territoire": territory,
         "solution": copy.deepcopy(SOLUTION),
         "services_socles": list(services),
-        "dates": {"depot": "2021-03-01"},
+        "dates": {"depot": depot} if depot else {},
         "organismes": [
             {
                 "nom": f"OG {og}",
-                "petit": og in small,
+                **({} if declared is None else {"petit": og in declared}),
                 "esms": [
                     {
-                        "finess": finess(territory, og, i),
+                        "finess": finess(dept, og, i),
                         "nom": f"ESMS {og}-{i}",
                         "categorie": "PA",
                         "equipement": False,
@@ -56,6 +67,12 @@ def make_cluster(
     errors = schema_errors(Loaded(cluster, {}), CLUSTER_SCHEMA)
     assert not errors, errors
     return cluster
+
+
+def make_cluster(sizes=(5, 5, 5), *, small=None, territory="metropole", **extra) -> dict:
+    """:func:`grappe` in ``territory``'s department, every OG declaring itself small unless ``small`` lists them."""
+    declared = range(len(sizes)) if small is None else small
+    return grappe(*sizes, dept=PREFIX[territory], territory=territory, small=declared, **extra)
 
 
 def all_esms(cluster: dict) -> list[dict]:
