@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -14,35 +16,34 @@ import requests
 from dui_conformance.mocks.dui import ReferenceDui
 
 
-@pytest.mark.live
-def test_standalone_reference_dui():
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+@contextmanager
+def _serving(module: str, *args: str, banner: str) -> Iterator[str]:
+    """Start ``python -m module``, yield the URL its first line announces after ``banner``, then check that Ctrl-C
+    stops it cleanly (exit 0)."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dui_conformance.mocks.dui",
-            "--insi",
-            "http://127.0.0.1:9/lps",
-            "--defaut",
-            "sans-insi",
-        ],
+        [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         line = proc.stdout.readline()
-        assert line.startswith("DUI de référence à l'écoute : http://127.0.0.1:")
-        url = line.split(" : ", 1)[1].strip()
-        assert requests.get(url + "/sante", timeout=5).json()["statut"] == "disponible"
+        assert line.startswith(banner + " : http://127.0.0.1:")
+        yield line.split(" : ", 1)[1].strip()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.mark.live
+def test_standalone_reference_dui():
+    args = ("--insi", "http://127.0.0.1:9/lps", "--defaut", "sans-insi")
+    with _serving("dui_conformance.mocks.dui", *args, banner="DUI de référence à l'écoute") as url:
+        assert requests.get(url + "/sante", timeout=5).json()["statut"] == "disponible"
 
 
 def test_unknown_defect_is_refused():
@@ -52,23 +53,6 @@ def test_unknown_defect_is_refused():
 
 @pytest.mark.live
 def test_standalone_entry_point_prints_url_and_stops_on_ctrl_c():
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dui_conformance.mocks.insi"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("Téléservice INSi simulé à l'écoute : http://127.0.0.1:")
-        url = line.split(" : ", 1)[1].strip()
+    with _serving("dui_conformance.mocks.insi", banner="Téléservice INSi simulé à l'écoute") as url:
         assert url.endswith("/lps")
         assert requests.get(url, timeout=5).status_code == 405
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=5)
