@@ -31,21 +31,21 @@ def run(capfd, *args: str) -> tuple[int, str]:
     return code, capfd.readouterr().out
 
 
-def test_evidence_folder_met_by_every_funded_esms(capfd, usage_evidence):
-    code, out = run(
-        capfd,
-        str(usage_evidence.folder),
-        "--cibles",
-        str(usage_evidence.targets(MET)),
-        "--grappe",
-        str(usage_evidence.grappe),
+def run_on_evidence(capfd, usage_evidence, *extra: str, head: str = REAL) -> tuple[int, str]:
+    """``usage`` on the evidence folder, its cluster and the targets ``MET`` (under ``head``)."""
+    targets = usage_evidence.targets(MET, head=head)
+    return run(
+        capfd, str(usage_evidence.folder), "--cibles", str(targets), "--grappe", str(usage_evidence.grappe), *extra
     )
+
+
+def test_evidence_folder_met_by_every_funded_esms(capfd, usage_evidence):
+    code, out = run_on_evidence(capfd, usage_evidence)
     assert code == 3  # C, funded, shows nothing
-    targets = usage_evidence.targets(MET)
     grappe = yaml.safe_load(usage_evidence.grappe.read_text(encoding="utf-8"))
     grappe["organismes"][0]["esms"].pop()  # without C
     usage_evidence.grappe.write_text(yaml.safe_dump(grappe, allow_unicode=True), encoding="utf-8")
-    code, out = run(capfd, str(usage_evidence.folder), "--cibles", str(targets), "--grappe", str(usage_evidence.grappe))
+    code, out = run_on_evidence(capfd, usage_evidence)
     assert code == 0
     text = " ".join(out.split())
     assert "convention ARS-HDF-2024-042 du 10 janvier 2024, période du 1er janvier 2024 au 31 décembre 2024" in text
@@ -56,30 +56,13 @@ def test_evidence_folder_met_by_every_funded_esms(capfd, usage_evidence):
 
 
 def test_example_targets_exit_3_and_say_why(capfd, usage_evidence):
-    code, out = run(
-        capfd,
-        str(usage_evidence.folder),
-        "--cibles",
-        str(usage_evidence.targets(MET, head=EXAMPLE)),
-        "--grappe",
-        str(usage_evidence.grappe),
-    )
+    code, out = run_on_evidence(capfd, usage_evidence, head=EXAMPLE)
     assert code == 3
     assert "cibles d'EXEMPLE" in out and "non décidable (cibles d'exemple)" in " ".join(out.split())
 
 
 def _json(capfd, usage_evidence, *extra: str) -> dict:
-    code, out = run(
-        capfd,
-        str(usage_evidence.folder),
-        "--cibles",
-        str(usage_evidence.targets(MET)),
-        "--grappe",
-        str(usage_evidence.grappe),
-        "--format",
-        "json",
-        *extra,
-    )
+    code, out = run_on_evidence(capfd, usage_evidence, "--format", "json", *extra)
     assert code == 3
     result = json.loads(out)
     for item in result["preuves"]["ecartes"]:  # the same items, whatever the order batches come back in
@@ -107,9 +90,7 @@ def test_bad_input_exits_2(capfd, usage_evidence, errors, tmp_path):
     grappe = yaml.safe_load(usage_evidence.grappe.read_text(encoding="utf-8"))
     grappe["organismes"][0]["esms"][1]["bal"] = list(grappe["organismes"][0]["esms"][0]["bal"])
     usage_evidence.grappe.write_text(yaml.safe_dump(grappe, allow_unicode=True), encoding="utf-8")
-    assert (
-        run(capfd, str(usage_evidence.folder), "--cibles", str(targets), "--grappe", str(usage_evidence.grappe))[0] == 2
-    )
+    assert run_on_evidence(capfd, usage_evidence)[0] == 2
     assert "déclarée pour 590000011 et 590000022" in errors.getvalue()
 
 
