@@ -5,8 +5,9 @@ no nonce, no PKCE, unregistered redirect_uri, no ``acr_values=eidas1``, unexpect
 authentication…) and judges none of them: :mod:`dui_conformance.psc.exchanges` does, from the
 recorded exchanges. What no provider can answer (unknown client or code, replayed code, unreadable
 token) gets the OAuth error a real one gives, never a crash. Each exchange records what the judge
-cannot read in the request: the registration of the client it names (``data["registration"]``) and
-an access token refused as expired (``data["expired"]``). Per login, a scenario can ask for a bad ID
+cannot read in the request: the registration of the client it names (``data["registration"]``), an
+access token refused as expired (``data["expired"]``), the eIDAS level of the tokens issued (``data["acr"]``)
+and how a refused refresh token died (``data["refresh_death"]``). Per login, a scenario can ask for a bad ID
 token (:data:`ID_TOKEN_DEFECTS`), a bad userinfo response (:data:`USERINFO_DEFECTS`), a callback with
 another state, or an eIDAS level above the eidas1 the DUI asks for (:data:`ACR_CLAIMS`); it can rotate the signing
 key, expire the access tokens and make the refresh tokens die (:data:`REFRESH_DEATHS`).
@@ -478,7 +479,7 @@ class PscMock(MockService):
         }
         if with_id_token:
             defect = plan.defect if plan.defect in ID_TOKEN_DEFECTS else None
-            claims = id_token_claims(self.issuer, client.client_id, pro.sub, nonce, defect, acr=self._level(plan))
+            claims = id_token_claims(self.issuer, client.client_id, pro.sub, nonce, defect, level=self._level(plan))
             body["id_token"] = self.keys.sign(claims, defect=defect)
             exchange.data.update(
                 {"id_token_defect": defect, "kid": self.keys.current.kid, "sub": pro.sub, "acr": claims.get("acr")}

@@ -133,9 +133,9 @@ def id_token_claims(
     nonce: str | None,
     defect: str | None,
     lifetime: int = 300,
-    acr: dict[str, str] | None = None,
+    level: dict[str, str] | None = None,
 ) -> dict:
-    """ID token claims of one login, at the eIDAS level ``acr`` ({"acr": …} and the claims that come with it;
+    """ID token claims of one login, at the eIDAS ``level`` (``{"acr": …}`` and the claims that come with it;
     eidas1 by default), with the claim-level ``defect`` applied."""
     now = int(time.time())
     claims = {
@@ -148,7 +148,7 @@ def id_token_claims(
         "auth_time": now,
         "acr": "eidas1",
         "jti": secrets.token_hex(12),
-        **(acr or {}),
+        **(level or {}),
     }
     if nonce is not None:
         claims["nonce"] = nonce
