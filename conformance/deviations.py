@@ -85,6 +85,10 @@ DEVIATIONS: dict[str, tuple[str, str]] = {
     "PSC-REFRESH-INCONNU": ("PSC-23", "Jeton de rafraîchissement inconnu ou révoqué"),
     "PSC-JETON-INACTIF": ("PSC-23", "Jeton d'accès révoqué ou inconnu présenté à userinfo"),
     "PSC-JETON-EXPIRE": ("PSC-23", "Jeton d'accès présenté de nouveau après la réponse « expiré » de PSC"),
+    "PSC-REFRESH-MORT-REPRESENTE": (
+        "PSC-27",
+        "Jeton de rafraîchissement présenté de nouveau après le refus de PSC (expiré, invalide ou révoqué)",
+    ),
 }
 
 

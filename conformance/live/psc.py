@@ -217,8 +217,16 @@ def _pilot(env) -> tuple[BrowserPilot | AttendedPilot, float]:
     )
 
 
-def run_login(env, professional_id: str, defect: str | None = None, rotate: bool = False) -> LoginAttempt:
-    """Log ``professional_id`` into the DUI through PSC (the mock issues ``defect``), then ask who is logged in.
+def run_login(
+    env,
+    professional_id: str,
+    defect: str | None = None,
+    rotate: bool = False,
+    auth_mode: str = "e-CPS",
+    acr: str = "eidas1",
+) -> LoginAttempt:
+    """Log ``professional_id`` into the DUI through PSC by ``auth_mode`` (the mock issues ``defect``, and tokens at
+    the eIDAS level ``acr``), then ask who is logged in.
 
     After a defect, watch the PSC mock for a userinfo call for ``attente_s`` seconds: a relying party
     that goes on after a bad token is caught even if it calls userinfo late (harness lessons §4).
@@ -230,7 +238,7 @@ def run_login(env, professional_id: str, defect: str | None = None, rotate: bool
     except PscUnavailable as exc:
         return LoginAttempt(LoginRun(expected_professional(pro), defect, [], [], unavailable=str(exc)), None, pro)
     rotated = psc.rotate_keys() if rotate else None
-    plan = psc.plan_login(professional_id, defect=defect)
+    plan = psc.plan_login(professional_id, auth_mode, defect, acr)
     since = env.mark()
     pilot.login(plan.professional)
     waited = 0.0
@@ -264,6 +272,19 @@ def run_expired_access(env, attempt: LoginAttempt) -> FollowUpRun:
     if attempt.pilot is None:
         return FollowUpRun(attempt.run, [], [])
     env.psc.expire_access_tokens()
+    since = env.mark()
+    sessions = attempt.pilot.revalidate(attempt.professional)
+    return FollowUpRun(attempt.run, env.exchanges("psc", since), sessions)
+
+
+def run_refresh_death(env, attempt: LoginAttempt, how: str) -> FollowUpRun:
+    """Every access token expires and every refresh token dies ``how`` at the mock (expire, invalide, revoque); the
+    DUI revalidates its sessions (adapter or tester): it can only learn of the death by presenting the refresh
+    token."""
+    if attempt.pilot is None:
+        return FollowUpRun(attempt.run, [], [])
+    env.psc.expire_access_tokens()
+    env.psc.kill_refresh_tokens(how)
     since = env.mark()
     sessions = attempt.pilot.revalidate(attempt.professional)
     return FollowUpRun(attempt.run, env.exchanges("psc", since), sessions)

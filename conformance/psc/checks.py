@@ -1,4 +1,4 @@
-"""Pro Santé Connect relying-party checks (PSC-01 … PSC-24) of the scenario steps, pure over what the
+"""Pro Santé Connect relying-party checks (PSC-01 … PSC-27) of the scenario steps, pure over what the
 PSC mock recorded and what the DUI reported about its sessions; the checks of the DUI's requests
 themselves are in :mod:`.exchanges`.
 
@@ -18,6 +18,8 @@ from ..model import Finding, Location, Outcome, failed, passed, skipped
 from .exchanges import AUTHORIZE, LOGOUT, TOKEN, USERINFO, check_exchanges, check_logout_request
 from .oauth import form_params, header
 
+# eIDAS levels above the eidas1 a DUI asks for (substantial, high: the eidas1/2/3 scale PSC's acr uses)
+ABOVE_ACR = ("eidas2", "eidas3")
 # mock defect -> requirement whose check it probes (mocks/psc/tokens.py)
 DEFECT_REQUIREMENTS: dict[str, str] = {
     "signature-invalide": "PSC-10",
@@ -352,6 +354,64 @@ def check_expired_access(run: FollowUpRun) -> list[Finding]:
             "Le DUI n'a présenté aucun jeton à PSC après l'expiration : impossible de dire s'il l'aurait gardé.",
         )
     ]
+
+
+@decides("PSC-26")
+def check_higher_acr(run: LoginRun) -> list[Finding]:
+    """PSC-26: an ID token at a level above the eidas1 the DUI asked for (eidas2, authMode « CARD », as PSC returns
+    it for CPS and e-CPS logins) opens the session: the DUI accepts a level at or above eidas1, not eidas1 only."""
+    if run.unavailable:
+        return [skipped("PSC-26", run.unavailable)]
+    delivered = [
+        t for t in run.for_login(TOKEN) if t.response and t.response.status == 200 and t.data.get("acr") in ABOVE_ACR
+    ]
+    if not delivered:
+        return [skipped("PSC-26", "Aucun jeton d'identité d'un niveau supérieur à eidas1 n'a été remis au DUI.")]
+    level = delivered[0].data.get("acr")
+    if not run.sessions_of_professional():
+        return [
+            failed(
+                "PSC-26",
+                f"Jeton d'identité de niveau « {level} » refusé : aucune session pour {run.expected.name}. Attendu : "
+                "le DUI, qui demande eidas1, accepte un niveau égal ou supérieur (PSC renvoie eidas2 aux "
+                "connexions par carte CPS ou e-CPS).",
+                _at(delivered[0]),
+            )
+        ]
+    return [passed("PSC-26", f"Jeton d'identité de niveau « {level} » accepté : session ouverte.", _at(delivered[0]))]
+
+
+@decides("PSC-27")
+def check_refresh_death(run: FollowUpRun) -> list[Finding]:
+    """PSC-27: once PSC refused the session's refresh token (expired, invalid, revoked: invalid_grant), the DUI
+    ended the session. A DUI that never presented it did not learn of its death (PSC-23 judges a session kept
+    with an expired access token)."""
+    if run.login.unavailable:
+        return [skipped("PSC-27", run.login.unavailable)]
+    exp = run.login.expected
+    if not run.login.sessions_of_professional():
+        return [skipped("PSC-27", f"Préalable non obtenu : aucune session ouverte pour {exp.name}.")]
+    refused = [e for e in run.of(TOKEN) if e.data.get("refresh_death")]
+    if not refused:
+        return [
+            skipped(
+                "PSC-27",
+                f"Le DUI n'a pas présenté le jeton de rafraîchissement de {exp.name} à PSC : il n'a pas appris "
+                "sa fin (PSC-23 juge une session gardée sans rafraîchissement).",
+            )
+        ]
+    how = refused[0].data["refresh_death"]
+    kept = [s for s in run.sessions if s.get("idNational") == exp.id_national]
+    if kept:
+        return [
+            failed(
+                "PSC-27",
+                f"PSC a refusé le jeton de rafraîchissement ({how}), et le DUI garde la session de {exp.name} "
+                f"({_session_facts(kept[0])}). Attendu : fin de la session, nouvelle connexion demandée.",
+                _at(refused[0]),
+            )
+        ]
+    return [passed("PSC-27", f"Jeton de rafraîchissement refusé par PSC ({how}) : session close.", _at(refused[0]))]
 
 
 @decides("PSC-24")

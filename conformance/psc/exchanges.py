@@ -1,10 +1,11 @@
 """The DUI's requests to Pro Santé Connect, judged from the exchanges the PSC mock recorded (PSC-01 … PSC-08,
-PSC-19, PSC-22, PSC-23).
+PSC-19, PSC-22, PSC-23, PSC-27).
 
 The mock answers as the real provider does: an unknown client, code or token gets its OAuth error, a readable
 request an answer. It records what no request shows: the registration of the client a request names
 (``data["registration"]``: redirect_uris, post_logout_redirect_uris, auth_methods, tls_subject; None for an
-unknown client) and an access token refused because it had expired (``data["expired"]``). The checks read the
+unknown client), an access token refused because it had expired (``data["expired"]``) and a refresh token refused
+because the scenario made it die (``data["refresh_death"]``). The checks read the
 raw requests, those records and the answers; where the provider stopped reading a request (unknown client,
 garbled credentials, unreadable token), they stop too. Each failure names its code of
 :data:`~dui_conformance.deviations.DEVIATIONS`.
@@ -203,17 +204,27 @@ def check_userinfo_request(exchange: Exchange) -> list[Finding]:
     return [_passed("PSC-19", exchange, "Jeton d'accès lisible présenté à userinfo.")]
 
 
-@decides("PSC-23")
+@decides("PSC-23", "PSC-27")
 def check_token_lifecycle(exchanges: Sequence[Exchange]) -> list[Finding]:
-    """PSC-23 over a scenario's exchanges, in order: no refresh token the provider refuses (invalid_grant), no
-    revoked or unknown access token at userinfo, and an expired one presented once (how a relying party learns
-    of the expiry), never again after PSC answered invalid_token."""
+    """PSC-23 and PSC-27 over a scenario's exchanges, in order: no refresh token the provider refuses
+    (invalid_grant), but one that died at the provider (expired, invalid, revoked) presented once (how a relying
+    party learns of its death), never again; no revoked or unknown access token at userinfo, and an expired one
+    presented once, never again after PSC answered invalid_token."""
     told: set[str] = set()  # access tokens PSC already answered as expired
+    dead: set[str] = set()  # refresh tokens PSC already refused as dead
     out = []
     for e in exchanges:
         error = _error(e)
         if e.operation == TOKEN and form_params(e.request).get("grant_type") == "refresh_token":
-            if error == "invalid_grant":
+            refresh = form_params(e.request).get("refresh_token", "")
+            if error == "invalid_grant" and e.data.get("refresh_death"):
+                if refresh in dead:
+                    out.append(deviation("PSC-REFRESH-MORT-REPRESENTE", e))
+                else:
+                    dead.add(refresh)
+                    message = "Jeton de rafraîchissement mort présenté une fois : PSC a répondu invalid_grant."
+                    out.append(_passed("PSC-27", e, message))
+            elif error == "invalid_grant":
                 out.append(deviation("PSC-REFRESH-INCONNU", e))
             elif e.response is not None and e.response.status == 200:
                 out.append(_passed("PSC-23", e, "Jeton d'accès rafraîchi par refresh_token."))

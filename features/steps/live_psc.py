@@ -17,8 +17,8 @@ def psc_pilots():
         pilot.close()
 
 
-def _login(live_env, psc_pilots, professional, defect=None, rotate=False):
-    attempt = live_psc.run_login(live_env, professional, defect, rotate)
+def _login(live_env, psc_pilots, professional, defect=None, rotate=False, **how):
+    attempt = live_psc.run_login(live_env, professional, defect, rotate, **how)
     if attempt.pilot is not None:
         psc_pilots.append(attempt.pilot)
     return attempt
@@ -59,6 +59,17 @@ def logs_in_after_rotation(live_env, psc_pilots, professional):
     return _login(live_env, psc_pilots, professional, rotate=True)
 
 
+@when(
+    parsers.parse(
+        "le professionnel « {professional} » se connecte par « {means} » et Pro Santé Connect renvoie le niveau "
+        "« {level} »"
+    ),
+    target_fixture="psc_attempt",
+)
+def logs_in_at_level(live_env, psc_pilots, professional, means, level):
+    return _login(live_env, psc_pilots, professional, auth_mode=means, acr=level)
+
+
 @when("le professionnel se déconnecte du DUI", target_fixture="psc_follow_up")
 def logs_out(live_env, psc_attempt):
     return live_psc.run_logout(live_env, psc_attempt)
@@ -67,6 +78,17 @@ def logs_out(live_env, psc_attempt):
 @when("le jeton d'accès du professionnel expire et le DUI revalide sa session", target_fixture="psc_follow_up")
 def access_token_expires(live_env, psc_attempt):
     return live_psc.run_expired_access(live_env, psc_attempt)
+
+
+@when(
+    parsers.parse(
+        "le jeton d'accès du professionnel expire, son jeton de rafraîchissement prend fin « {how} » et le DUI "
+        "revalide sa session"
+    ),
+    target_fixture="psc_follow_up",
+)
+def refresh_token_dies(live_env, psc_attempt, how):
+    return live_psc.run_refresh_death(live_env, psc_attempt, how)
 
 
 @when("le même retour de Pro Santé Connect est présenté une seconde fois au DUI", target_fixture="psc_follow_up")
@@ -107,6 +129,16 @@ def logout(psc_follow_up, verdict):
 @then("le DUI a rafraîchi le jeton ou fermé la session")
 def expired(psc_follow_up, verdict):
     verdict.judge(psc.check_expired_access(psc_follow_up))
+
+
+@then("le DUI accepte le niveau supérieur à eidas1 et ouvre la session")
+def higher_acr(psc_attempt, verdict):
+    verdict.judge(psc.check_higher_acr(psc_attempt.run))
+
+
+@then("le DUI a fermé la session, sans jeton de rafraîchissement réutilisé")
+def refresh_death(psc_follow_up, verdict):
+    verdict.judge(psc.check_refresh_death(psc_follow_up))
 
 
 @then("le VIHF de la soumission ITI-41 désigne le professionnel connecté")

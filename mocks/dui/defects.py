@@ -211,7 +211,7 @@ DEFECTS: dict[str, Defect] = {
     "psc-code-rejoue": Defect(
         "Présente une seconde fois le même code d'autorisation au point de jeton (nouvel essai de la requête) et "
         "poursuit avec les jetons de la première réponse.",
-        frozenset({"PSC-08", "PSC-20", "PSC-21", "PSC-22", "PSC-23", "PSC-24"}),
+        frozenset({"PSC-08", "PSC-20", "PSC-21", "PSC-22", "PSC-23", "PSC-24", "PSC-26"}),
     ),
     "psc-jwks-fige": Defect(
         "Ne relit jamais le JWKS de Pro Santé Connect : il garde les clés lues la première fois et refuse un jeton "
@@ -221,7 +221,7 @@ DEFECTS: dict[str, Defect] = {
     "psc-identite-par-sub": Defect(
         "Prend le sub du jeton d'identité (identifiant pseudonyme propre à Pro Santé Connect) pour l'identifiant "
         "national du professionnel connecté, au lieu du SubjectNameID de userinfo.",
-        frozenset({"PSC-20", "PSC-21", "PSC-24"}),
+        frozenset({"PSC-20", "PSC-21", "PSC-24", "PSC-26"}),
     ),
     "psc-session-apres-deconnexion": Defect(
         "Garde la session du professionnel après la déconnexion Pro Santé Connect.",
@@ -231,6 +231,16 @@ DEFECTS: dict[str, Defect] = {
         "Signe chaque soumission au DMP avec une même identité fixe au lieu du professionnel connecté par "
         "Pro Santé Connect.",
         frozenset({"PSC-24"}),
+    ),
+    "psc-eidas2-refuse": Defect(
+        "N'accepte que le niveau eidas1 : refuse le jeton d'identité de niveau eidas2 (authMode « CARD ») que Pro "
+        "Santé Connect renvoie aux connexions par carte CPS ou e-CPS.",
+        frozenset({"PSC-26"}),
+    ),
+    "psc-session-apres-refresh-mort": Defect(
+        "Garde la session du professionnel quand Pro Santé Connect refuse son jeton de rafraîchissement (expiré, "
+        "invalide ou révoqué) : l'utilisateur reste connecté sans jeton valide.",
+        frozenset({"PSC-27"}),
     ),
     "tls-sans-verification": Defect(
         "Ne vérifie pas le certificat des serveurs : accepte un service dont le certificat ne remonte pas "

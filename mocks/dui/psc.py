@@ -2,7 +2,8 @@
 unless a ``psc-*`` defect of :data:`~.defects.DEFECTS` is switched on.
 
 Authorization code flow with state, nonce, PKCE S256 and ``acr_values=eidas1`` (facts §5.2);
-the ID token is checked as OIDC Core §3.1.3.7 says, the userinfo JWT's ``sub`` against it
+the ID token is checked as OIDC Core §3.1.3.7 says (an ``acr`` at or above eidas1: PSC returns eidas2 to CPS and
+e-CPS logins, ansforge/keycloak-prosanteconnect#43), the userinfo JWT's ``sub`` against it
 (§5.3.2); logout goes through end_session with ``id_token_hint``. One session per login, kept
 in memory, reported to the harness by the adapter (``GET /session``).
 """
@@ -26,6 +27,7 @@ from joserfc.jwk import KeySet
 SESSION_COOKIE = "dui_session"
 LEEWAY_S = 60
 ACR = "eidas1"
+ACCEPTED_ACR = ("eidas1", "eidas2", "eidas3")  # the level asked for, or above
 
 
 class LoginRefused(RuntimeError):
@@ -243,8 +245,9 @@ class PscRelyingParty:
             problems.append("date d'émission dans le futur")
         if claims.get("nonce") != nonce and "psc-nonce-ignore" not in self.defects:
             problems.append("nonce différent de celui de la demande")
-        if claims.get("acr") != ACR and "psc-acr-non-verifie" not in self.defects:
-            problems.append(f"niveau d'authentification {claims.get('acr')!r} au lieu de eidas1")
+        accepted = (ACR,) if "psc-eidas2-refuse" in self.defects else ACCEPTED_ACR  # defect: eidas1 only
+        if claims.get("acr") not in accepted and "psc-acr-non-verifie" not in self.defects:
+            problems.append(f"niveau d'authentification {claims.get('acr')!r} au lieu de eidas1 ou plus")
         if not claims.get("sub"):
             problems.append("sub absent")
         if problems:
@@ -271,7 +274,8 @@ class PscRelyingParty:
         return self.meta()["end_session_endpoint"] + "?" + urlencode(query)
 
     def revalidate(self) -> None:
-        """Check each session's access token at userinfo; refresh it when expired, else end the session."""
+        """Check each session's access token at userinfo; refresh it when expired, else (no refresh token, or PSC
+        refused it) end the session."""
         with self._lock:
             sessions = list(self.sessions.values())
         for session in sessions:
@@ -281,7 +285,7 @@ class PscRelyingParty:
             except LoginRefused:
                 if "psc-jeton-expire-conserve" in self.defects:  # defect: the session kept, its token expired
                     continue
-            if not self._refresh(session):
+            if not self._refresh(session) and "psc-session-apres-refresh-mort" not in self.defects:
                 with self._lock:
                     self.sessions.pop(session.id, None)
 

@@ -5,11 +5,12 @@ no nonce, no PKCE, unregistered redirect_uri, no ``acr_values=eidas1``, unexpect
 authentication…) and judges none of them: :mod:`dui_conformance.psc.exchanges` does, from the
 recorded exchanges. What no provider can answer (unknown client or code, replayed code, unreadable
 token) gets the OAuth error a real one gives, never a crash. Each exchange records what the judge
-cannot read in the request: the registration of the client it names (``data["registration"]``) and
-an access token refused as expired (``data["expired"]``). Per login, a scenario can ask for a bad ID
-token (:data:`ID_TOKEN_DEFECTS`), a bad userinfo response (:data:`USERINFO_DEFECTS`) or a callback with
-another state; it can rotate the signing key and
-expire the access tokens.
+cannot read in the request: the registration of the client it names (``data["registration"]``), an
+access token refused as expired (``data["expired"]``), the eIDAS level of the tokens issued (``data["acr"]``)
+and how a refused refresh token died (``data["refresh_death"]``). Per login, a scenario can ask for a bad ID
+token (:data:`ID_TOKEN_DEFECTS`), a bad userinfo response (:data:`USERINFO_DEFECTS`), a callback with
+another state, or an eIDAS level above the eidas1 the DUI asks for (:data:`ACR_CLAIMS`); it can rotate the signing
+key, expire the access tokens and make the refresh tokens die (:data:`REFRESH_DEATHS`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dui_conformance.mocks.common.pki import CLIENT_NAME
 from dui_conformance.psc.oauth import UnreadableCredentials, bearer_token, client_credentials
 from dui_conformance.psc.professionals import Professional, directory, professional
 
-from .tokens import ID_TOKEN_DEFECTS, LOGIN_DEFECTS, USERINFO_DEFECTS, Keys, id_token_claims
+from .tokens import ACR_CLAIMS, ID_TOKEN_DEFECTS, LOGIN_DEFECTS, USERINFO_DEFECTS, Keys, id_token_claims
 
 REALM = "/auth/realms/esante-wallet"
 OIDC = REALM + "/protocol/openid-connect"
@@ -42,6 +43,12 @@ ACR = "eidas1"
 CLIENT_AUTH_METHODS = ("client_secret_basic", "tls_client_auth")
 DEFAULT_CLIENT_ID = "dui-conformance"
 DEFAULT_CLIENT_SECRET = "secret-de-test-psc"
+# how a refresh token dies -> what the provider answers (invalid_grant: RFC 6749 §5.2 « invalid, expired, revoked »)
+REFRESH_DEATHS: dict[str, str] = {
+    "expire": "Jeton de rafraîchissement expiré (session Pro Santé Connect terminée).",
+    "invalide": "Jeton de rafraîchissement invalide.",
+    "revoque": "Jeton de rafraîchissement révoqué.",
+}
 
 
 @dataclass
@@ -73,6 +80,7 @@ class PlannedLogin:
     professional: Professional
     auth_mode: str = "e-CPS"
     defect: str | None = None
+    acr: str = ACR  # the eIDAS level PSC returns in the tokens of this login
 
 
 @dataclass
@@ -93,6 +101,7 @@ class _Tokens:
     refresh_token: str
     expires_at: float
     active: bool = True
+    refresh_death: str | None = None  # how its refresh token died (REFRESH_DEATHS), None while it lives
 
 
 def _oauth_error(error: str, description: str, status: int = 400, headers: dict[str, str] | None = None) -> Response:
@@ -118,10 +127,18 @@ class PscMock(MockService):
     service = "psc"
     endpoint_path = REALM
 
-    def __init__(self, port: int = 0, ssl_context=None, access_token_lifetime: int = 300):
+    def __init__(
+        self,
+        port: int = 0,
+        ssl_context=None,
+        access_token_lifetime: int = 300,
+        acr_claims: Mapping[str, Mapping[str, str]] = ACR_CLAIMS,
+    ):
+        """``acr_claims``: eIDAS level -> claims added to its tokens (what #43 does not say is a parameter)."""
         super().__init__(port=port, ssl_context=ssl_context)
         self.keys = Keys()
         self.access_token_lifetime = access_token_lifetime
+        self.acr_claims = {level: dict(claims) for level, claims in acr_claims.items()}
         self.clients: dict[str, Client] = {}
         self.register_client(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
         self._lock = threading.Lock()
@@ -152,9 +169,14 @@ class PscMock(MockService):
         )
         return client
 
-    def plan_login(self, professional_id: str, auth_mode: str = "e-CPS", defect: str | None = None) -> PlannedLogin:
-        """The next authorize request logs this professional in (without a login page), with ``defect``."""
+    def plan_login(
+        self, professional_id: str, auth_mode: str = "e-CPS", defect: str | None = None, acr: str = ACR
+    ) -> PlannedLogin:
+        """The next authorize request logs this professional in (without a login page), with ``defect``, at the
+        eIDAS level ``acr``."""
         pro = professional(professional_id)
+        if acr not in self.acr_claims:
+            raise ValueError(f"Niveau eIDAS inconnu : {acr} (connus : {', '.join(self.acr_claims)}).")
         known = [*ID_TOKEN_DEFECTS, *USERINFO_DEFECTS, *LOGIN_DEFECTS]
         if defect is not None and defect not in known:
             raise ValueError(f"Défaut de connexion inconnu : {defect} (connus : {', '.join(known)}).")
@@ -162,7 +184,7 @@ class PscMock(MockService):
             raise ValueError(
                 f"{pro.display_name} ne s'authentifie pas par {auth_mode} (moyens : {', '.join(pro.authentification)})."
             )
-        plan = PlannedLogin(pro, auth_mode, defect)
+        plan = PlannedLogin(pro, auth_mode, defect, acr)
         with self._lock:
             self._plans.append(plan)
         return plan
@@ -177,6 +199,19 @@ class PscMock(MockService):
             for tokens in self._tokens.values():
                 tokens.expires_at = 0.0
             return len(self._tokens)
+
+    def kill_refresh_tokens(self, how: str) -> int:
+        """Every live refresh token dies ``how`` (:data:`REFRESH_DEATHS`): PSC answers invalid_grant to each from
+        now on, and records how it died on the refused exchange; returns how many."""
+        if how not in REFRESH_DEATHS:
+            raise ValueError(
+                f"Fin de jeton de rafraîchissement inconnue : {how} (connues : {', '.join(REFRESH_DEATHS)})."
+            )
+        with self._lock:
+            living = [t for t in self._tokens.values() if t.active and t.refresh_death is None]
+            for tokens in living:
+                tokens.refresh_death = how
+            return len(living)
 
     def reset(self) -> None:
         super().reset()
@@ -270,7 +305,13 @@ class PscMock(MockService):
         with self._lock:
             self._grants[code] = _Grant(login, plan, client.client_id, args.get("nonce"))
         exchange.data.update(
-            {"login": login, "professionnel": plan.professional.id, "moyen": plan.auth_mode, "defaut": plan.defect}
+            {
+                "login": login,
+                "professionnel": plan.professional.id,
+                "moyen": plan.auth_mode,
+                "defaut": plan.defect,
+                "niveau": plan.acr,
+            }
         )
         params = {"code": code}
         state = args.get("state")
@@ -289,7 +330,12 @@ class PscMock(MockService):
             except KeyError:
                 return None
             moyen = request.form.get("moyen", pro.authentification[0])
-            return PlannedLogin(pro, moyen if moyen in pro.authentification else pro.authentification[0])
+            niveau = request.form.get("niveau", ACR)
+            return PlannedLogin(
+                pro,
+                moyen if moyen in pro.authentification else pro.authentification[0],
+                acr=niveau if niveau in self.acr_claims else ACR,
+            )
         with self._lock:
             return self._plans.pop(0) if self._plans else None
 
@@ -298,11 +344,12 @@ class PscMock(MockService):
         hidden = "".join(
             f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
             for k, v in args.items(multi=True)
-            if k not in ("professionnel", "moyen")
+            if k not in ("professionnel", "moyen", "niveau")
         )
         options = "".join(
             f'<option value="{html.escape(p.id)}">{html.escape(p.display_name)}</option>' for p in directory()
         )
+        levels = "".join(f"<option>{html.escape(level)}</option>" for level in self.acr_claims)
         body = (
             '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Pro Santé Connect (simulé)</title>'
             "</head><body><h1>Pro Santé Connect — fournisseur simulé</h1>"
@@ -310,6 +357,7 @@ class PscMock(MockService):
             f'<form method="post" action="{AUTHORIZE}">{hidden}'
             f'<label>Professionnel <select name="professionnel">{options}</select></label> '
             '<label>Moyen <select name="moyen"><option>e-CPS</option><option>CPS</option></select></label> '
+            f'<label>Niveau eIDAS renvoyé <select name="niveau">{levels}</select></label> '
             '<button type="submit">Se connecter</button></form></body></html>'
         )
         return Response(body, 200, mimetype="text/html")
@@ -381,10 +429,15 @@ class PscMock(MockService):
         refresh = request.form.get("refresh_token", "")
         with self._lock:
             old = next((t for t in self._tokens.values() if t.refresh_token == refresh and t.active), None)
-            if old is not None:
+            if old is not None and old.refresh_death is None:
                 old.active = False
         if old is None or old.client_id != client.client_id:
             return _oauth_error("invalid_grant", "Jeton de rafraîchissement inconnu ou révoqué.")
+        if old.refresh_death is not None:
+            exchange.data.update(
+                {"login": old.login, "professionnel": old.plan.professional.id, "refresh_death": old.refresh_death}
+            )
+            return _oauth_error("invalid_grant", REFRESH_DEATHS[old.refresh_death])
         exchange.data.update({"login": old.login, "professionnel": old.plan.professional.id})
         return self._issue(exchange, client, old.login, old.plan, None, with_id_token=False)
 
@@ -403,7 +456,7 @@ class PscMock(MockService):
                 "exp": now + self.access_token_lifetime,
                 "jti": jti,
                 "scope": " ".join(SCOPE),
-                "acr": ACR,
+                **self._level(plan),
                 "SubjectNameID": pro.id_national,
             }
         )
@@ -426,10 +479,16 @@ class PscMock(MockService):
         }
         if with_id_token:
             defect = plan.defect if plan.defect in ID_TOKEN_DEFECTS else None
-            claims = id_token_claims(self.issuer, client.client_id, pro.sub, nonce, defect)
+            claims = id_token_claims(self.issuer, client.client_id, pro.sub, nonce, defect, level=self._level(plan))
             body["id_token"] = self.keys.sign(claims, defect=defect)
-            exchange.data.update({"id_token_defect": defect, "kid": self.keys.current.kid, "sub": pro.sub})
+            exchange.data.update(
+                {"id_token_defect": defect, "kid": self.keys.current.kid, "sub": pro.sub, "acr": claims.get("acr")}
+            )
         return _json(body)
+
+    def _level(self, plan: PlannedLogin) -> dict[str, str]:
+        """The « acr » claim of ``plan``'s tokens and the claims PSC adds at that level (authMode for eidas2)."""
+        return {"acr": plan.acr, **self.acr_claims[plan.acr]}
 
     def _revoke(self, login: int) -> None:
         with self._lock:
@@ -478,7 +537,7 @@ class PscMock(MockService):
         if refresh is not None:
             return _json(
                 {
-                    "active": refresh.active,
+                    "active": refresh.active and refresh.refresh_death is None,
                     "typ": "Refresh",
                     "sub": refresh.plan.professional.sub,
                     "azp": refresh.client_id,

@@ -39,6 +39,10 @@ USERINFO_DEFECTS: dict[str, str] = {
     "userinfo-signature-invalide": "signature de la réponse userinfo (JWT) altérée",
 }
 LOGIN_DEFECTS: dict[str, str] = {"etat-different": "retour au DUI avec un « state » différent de celui de la demande"}
+# eIDAS level (« acr ») of a login -> the claims PSC adds to its tokens. PSC returns « eidas2 » with authMode « CARD »
+# to users who log in with a CPS card or the e-CPS app (ansforge/keycloak-prosanteconnect#43, 2026); which logins get
+# eidas2 rather than eidas1 is not published: the scenario chooses, per login. No authMode is reported for eidas1.
+ACR_CLAIMS: dict[str, dict[str, str]] = {"eidas1": {}, "eidas2": {"authMode": "CARD"}}
 
 
 def _b64(data: dict) -> str:
@@ -123,9 +127,16 @@ class Keys:
 
 
 def id_token_claims(
-    issuer: str, client_id: str, sub: str, nonce: str | None, defect: str | None, lifetime: int = 300
+    issuer: str,
+    client_id: str,
+    sub: str,
+    nonce: str | None,
+    defect: str | None,
+    lifetime: int = 300,
+    level: dict[str, str] | None = None,
 ) -> dict:
-    """ID token claims of one login, with the claim-level ``defect`` applied."""
+    """ID token claims of one login, at the eIDAS ``level`` (``{"acr": …}`` and the claims that come with it;
+    eidas1 by default), with the claim-level ``defect`` applied."""
     now = int(time.time())
     claims = {
         "iss": issuer,
@@ -137,6 +148,7 @@ def id_token_claims(
         "auth_time": now,
         "acr": "eidas1",
         "jti": secrets.token_hex(12),
+        **(level or {}),
     }
     if nonce is not None:
         claims["nonce"] = nonce

@@ -19,6 +19,8 @@ PSC_ALONE = {
     "psc-identite-par-sub",  # no session under the national id: PSC-19, 22, 23 look for one and see no defect
     "psc-jwks-fige",  # psc-signature-non-verifiee accepts the new key's token without any key: PSC-20 passes
     "psc-state-rejouable",  # psc-sans-state leaves no state to replay: the replay is refused, its PSC-08 unseen
+    "psc-eidas2-refuse",  # psc-acr-non-verifie accepts any acr: the eidas2 login opens a session, PSC-26 passes
+    "psc-session-apres-refresh-mort",  # psc-jeton-expire-conserve never presents the dead refresh token: PSC-27 unseen
 }
 PSC_DEFECTS = sorted(name for name, defect in DEFECTS.items() if defect.services == {"PSC"} and name not in PSC_ALONE)
 

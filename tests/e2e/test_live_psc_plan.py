@@ -13,6 +13,7 @@ from dui_conformance.live import dmp
 from dui_conformance.live import psc as live_psc
 from dui_conformance.live.environment import SERVICES_FILE, LiveEnvironment
 from dui_conformance.mocks.dui import DEFECTS
+from dui_conformance.mocks.psc import REFRESH_DEATHS
 from dui_conformance.model import Outcome
 
 pytestmark = pytest.mark.live
@@ -43,6 +44,10 @@ def _plan(env) -> list:
         findings += psc.check_replayed_state(live_psc.run_replayed_callback(env, login("ide-martin")))
         findings += psc.check_logout(live_psc.run_logout(env, login("ide-martin")))
         findings += psc.check_expired_access(live_psc.run_expired_access(env, login("ide-martin")))
+        for means in ("CPS", "e-CPS"):
+            findings += psc.check_higher_acr(login("ide-martin", auth_mode=means, acr="eidas2").run)
+        for how in REFRESH_DEATHS:
+            findings += psc.check_refresh_death(live_psc.run_refresh_death(env, login("ide-martin"), how))
         attempt = login("ide-martin")
         feed = dmp.run_feed(env, env.admit("unique", id_document="CN"))
         findings += psc.check_vihf_professional(attempt.run, live_psc.submission_identities(feed.exchanges))
@@ -84,4 +89,4 @@ def test_correct_dui_passes_every_psc_check(results):
     assert {f.outcome for f in findings} == {Outcome.PASS}, [
         (f.requirement, f.outcome, f.message) for f in findings if f.outcome is not Outcome.PASS
     ]
-    assert {f.requirement for f in findings} == {f"PSC-{n:02d}" for n in range(1, 26) if n != 9}
+    assert {f.requirement for f in findings} == {f"PSC-{n:02d}" for n in range(1, 28) if n != 9}

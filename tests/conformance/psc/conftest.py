@@ -114,8 +114,11 @@ class Record:
         request = HttpRequest(method, "/token", headers, urlencode(body))
         return self._add("token", request, answer, transport, registration=registration)
 
-    def refresh(self, error=None) -> Exchange:
-        return self.token(grant_type="refresh_token", code=None, refresh_token="rafraichissement", error=error)
+    def refresh(self, error=None, **data) -> Exchange:
+        """POST /token with grant_type=refresh_token; ``data`` adds to what the mock records (``refresh_death``)."""
+        exchange = self.token(grant_type="refresh_token", code=None, refresh_token="rafraichissement", error=error)
+        exchange.data.update(data)
+        return exchange
 
     def userinfo(self, token: str = "jeton", error=None, expired: bool = False) -> Exchange:
         request = HttpRequest("GET", "/userinfo", {"Authorization": f"Bearer {token}"}, "")

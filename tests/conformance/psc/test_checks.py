@@ -119,6 +119,30 @@ def test_expired_access_token():
     assert outcomes(psc.check_expired_access(silent)) == {("PSC-23", Outcome.SKIP)}
 
 
+def test_a_level_above_eidas1_must_open_the_session():
+    def at(level, sessions=()):
+        return psc.LoginRun(PRO, None, [ex(1, "authorize"), ex(2, "token", acr=level)], list(sessions))
+
+    assert outcomes(psc.check_higher_acr(at("eidas2", [SESSION]))) == {("PSC-26", Outcome.PASS)}
+    assert outcomes(psc.check_higher_acr(at("eidas2"))) == {("PSC-26", Outcome.FAIL)}
+    assert outcomes(psc.check_higher_acr(at("eidas1", [SESSION]))) == {("PSC-26", Outcome.SKIP)}
+    assert outcomes(psc.check_higher_acr(at(None))) == {("PSC-26", Outcome.SKIP)}  # acr-insuffisant is PSC-18's
+
+
+def test_a_dead_refresh_token_must_end_the_session():
+    before = login(sessions=[SESSION])
+    expired = ex(5, "userinfo", status=401, expired=True)
+    refused = ex(6, "token", status=400, grant_type="refresh_token", refresh_death="revoque")
+    closed = psc.FollowUpRun(before, [expired, refused], [])
+    kept = psc.FollowUpRun(before, [expired, refused], [SESSION])
+    never_tried = psc.FollowUpRun(before, [expired], [SESSION])
+    assert outcomes(psc.check_refresh_death(closed)) == {("PSC-27", Outcome.PASS)}
+    assert outcomes(psc.check_refresh_death(kept)) == {("PSC-27", Outcome.FAIL)}
+    assert "revoque" in psc.check_refresh_death(kept)[0].message
+    assert outcomes(psc.check_refresh_death(never_tried)) == {("PSC-27", Outcome.SKIP)}
+    assert outcomes(psc.check_refresh_death(psc.FollowUpRun(login(), [refused], []))) == {("PSC-27", Outcome.SKIP)}
+
+
 def test_vihf_identity():
     right = {"NameID": "810999000010", "role": "60", "Secteur_Activite": "SA17^1.2.250.1.71.4.2.4"}
     fixed = {"NameID": "801234567897", "role": "10", "Secteur_Activite": "SA17^1.2.250.1.71.4.2.4"}
@@ -136,6 +160,8 @@ def test_every_check_is_undecided_when_psc_is_not_configured():
         + psc.check_rotation(off)
         + psc.check_logout(follow)
         + psc.check_expired_access(follow)
+        + psc.check_higher_acr(off)
+        + psc.check_refresh_death(follow)
         + psc.check_vihf_professional(off, [])
         + [f for i in psc.RECORDED for f in psc.check_recorded(off, i)]
     )

@@ -31,6 +31,15 @@ def _expired_twice(r: Record) -> None:
     r.userinfo(error=(401, "invalid_token", "Jeton d'accès expiré."), expired=True)
 
 
+DEAD_REFRESH = (400, "invalid_grant", "Jeton de rafraîchissement révoqué.")
+
+
+def _dead_refresh_twice(r: Record) -> None:
+    r.login()
+    r.refresh(error=DEAD_REFRESH, refresh_death="revoque")
+    r.refresh(error=DEAD_REFRESH, refresh_death="revoque")
+
+
 # (deviation code, case) -> what the DUI does; the code's failure is expected on the last exchange
 DEFECTIVE = {
     ("PSC-CLIENT-INCONNU", "client inconnu"): _unknown_client,
@@ -104,6 +113,7 @@ DEFECTIVE = {
         error=(401, "invalid_token", "Jeton d'accès révoqué ou inconnu.")
     ),
     ("PSC-JETON-EXPIRE", "présenté après l'expiration"): _expired_twice,
+    ("PSC-REFRESH-MORT-REPRESENTE", "présenté après son refus"): _dead_refresh_twice,
 }
 
 
@@ -130,6 +140,15 @@ def test_a_conforming_login_passes_every_check():
         "PSC-23",
     }
     assert psc.judge_exchanges(record.exchanges) == []
+
+
+def test_a_dead_refresh_token_presented_once_is_how_the_dui_learns_of_its_death():
+    record = Record().login()
+    record.refresh(error=DEAD_REFRESH, refresh_death="expire")
+    assert psc.judge_exchanges(record.exchanges) == []
+    assert {(f.requirement, f.outcome) for f in psc.check_token_lifecycle(record.exchanges)} == {
+        ("PSC-27", Outcome.PASS)
+    }
 
 
 def test_mtls_at_the_token_endpoint_passes():

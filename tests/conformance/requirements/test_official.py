@@ -129,7 +129,7 @@ def test_rem_report_rekeys_through_va_n_minus_1(official):
         RemRequirement("DUI.PSC.02", "PSC", "autre", "EXIGENCE", (), (), ()),
     ]
     report = uncovered_report(official, rem, "REM-MS-DUI-Va2.xlsx")
-    assert report["covered"] == {"DUI.PSC.01": ["PSC-01"]}
+    assert report["covered"] == {"DUI.PSC.01": ["PSC-01", "PSC-26"]}
     assert report["uncovered"] == {"DUI.PSC": ["DUI.PSC.02"]}
     assert "Référentiel : REM-MS-DUI-Va2.xlsx (tel que fourni)" in format_uncovered(report)
 

@@ -21,6 +21,7 @@ from dui_conformance.mocks.psc import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     ID_TOKEN_DEFECTS,
+    REFRESH_DEATHS,
     USERINFO_DEFECTS,
     PscMock,
 )
@@ -287,6 +288,44 @@ def test_expired_access_token_then_refresh(psc, http):
     assert introspect["active"] and introspect["SubjectNameID"] == professional("ide-martin").id_national
 
 
+def test_eidas2_login_carries_the_card_auth_mode_and_is_recorded(psc, http):
+    """ansforge/keycloak-prosanteconnect#43: acr « eidas2 » with authMode « CARD », though eidas1 was asked for."""
+    psc.plan_login("ide-martin", "CPS", acr="eidas2")
+    query, sent = authorize(psc, http)
+    assert psc.recorder.exchanges()[-1].data["niveau"] == "eidas2"
+    body = exchange_code(psc, http, query["code"], sent["code_verifier"]).json()
+    for token in (body["id_token"], body["access_token"]):
+        claims = jwt.decode(token, psc.keys.keyset()).claims
+        assert (claims["acr"], claims["authMode"]) == ("eidas2", "CARD")
+    assert psc.recorder.exchanges()[-1].data["acr"] == "eidas2"
+    with pytest.raises(JoseError):  # a relying party that accepts eidas1 only
+        validate_id_token(psc, http, body["id_token"], sent["nonce"])
+    with pytest.raises(ValueError, match="Niveau eIDAS inconnu"):
+        psc.plan_login("ide-martin", acr="eidas9")
+
+
+@pytest.mark.parametrize("how", sorted(REFRESH_DEATHS))
+def test_a_dead_refresh_token_is_refused_and_recorded(psc, http, how):
+    psc.plan_login("ide-martin")
+    query, sent = authorize(psc, http)
+    body = exchange_code(psc, http, query["code"], sent["code_verifier"]).json()
+    assert psc.kill_refresh_tokens(how) == 1
+    refresh = {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
+    token, credentials = psc.discovery()["token_endpoint"], (DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+    refused = http.post(token, auth=credentials, data=refresh)
+    assert refused.status_code == 400 and refused.json()["error_description"] == REFRESH_DEATHS[how]
+    assert psc.recorder.exchanges()[-1].data["refresh_death"] == how
+    assert not codes(psc)  # how a relying party learns of the death: no deviation
+    assert http.post(token, auth=credentials, data=refresh).json()["error"] == "invalid_grant"
+    assert codes(psc) == ["PSC-REFRESH-MORT-REPRESENTE"]
+    introspected = http.post(
+        psc.discovery()["introspection_endpoint"], auth=credentials, data={"token": body["refresh_token"]}
+    ).json()
+    assert introspected["active"] is False
+    with pytest.raises(ValueError, match="inconnue"):
+        psc.kill_refresh_tokens("oublie")
+
+
 def test_logout_ends_the_session_and_redirects(psc, http):
     psc.plan_login("ide-martin")
     query, sent = authorize(psc, http)
@@ -328,10 +367,12 @@ def test_login_page_without_a_planned_login(psc, http):
             "nonce": "n",
             "professionnel": "medecin-durand",
             "moyen": "CPS",
+            "niveau": "eidas2",
         },
     )
-    assert posted.status_code == 302
+    assert posted.status_code == 302 and 'name="niveau"' in r.text
     assert psc.recorder.exchanges()[-1].data["professionnel"] == "medecin-durand"
+    assert psc.recorder.exchanges()[-1].data["niveau"] == "eidas2"
 
 
 def _b64(raw: bytes) -> str:
