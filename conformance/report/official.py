@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
+from pathlib import Path
 from typing import IO, Any, TextIO
 
 from openpyxl import Workbook
@@ -27,9 +28,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from ..model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, requirement_outcome
-from ..requirements import load_catalogue
+from ..requirements import Catalogue, load_catalogue
 from ..requirements.official import COVERAGES, STATUS_LABELS, STATUSES, Mapping, OfficialMap, load_official
-from ..requirements.rem import HEADERS, RemRequirement, keys
+from ..requirements.rem import HEADERS, RemRequirement, keys, read_rem
 from ..results import ScenarioLog, Spool, SpoolDir, json_line
 
 PARTIAL = COVERAGES[1]
@@ -223,6 +224,16 @@ def _entries(keying: Keying, results: dict[str, RequirementResult]) -> list[Offi
 def _lowest(statuses: Iterable[str]) -> str:
     """The least established status of the mappings of one id (a third party's mapping lowers a published id)."""
     return max(statuses, key=STATUSES.index)
+
+
+def load_keying(catalogue: Catalogue, mapping: str | Path | None = None, rem: str | Path | None = None) -> Keying:
+    """A vendor's mapping file (``--correspondances``) and a REM's ids (``--referentiel-rem``), through the loaders of
+    ``requirements``; a bad file raises their French error (:class:`OfficialError`, :class:`RemError`)."""
+    official = load_official(catalogue, mapping)
+    rows = tuple(read_rem(rem)) if rem is not None else None
+    if mapping is None:
+        return Keying(official, rem=rows, rem_name=str(rem or ""))
+    return Keying(official, str(mapping), rows, str(rem or ""))
 
 
 @cache
