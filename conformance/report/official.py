@@ -35,6 +35,7 @@ from ..results import ScenarioLog, Spool, SpoolDir, json_line
 
 PARTIAL = COVERAGES[1]
 VIEWED = {"json", "html", "markdown", "evidence", "rem"}  # the report formats that show the view
+BUILTIN_MAPPING = "official.toml (intégré)"
 REM_STATUS = "tel que fourni"  # a REM file's ids: their status is the file's, which the harness cannot know
 # (file, exchange) of a finding → its member in evidence.zip, or None
 Locator = Callable[[str | None, str | None], str | None]
@@ -61,7 +62,7 @@ class Keying:
     """What the view is keyed on: a mapping, and the ids of a REM file that replace its own when given."""
 
     official: OfficialMap
-    mapping_name: str = "official.toml (intégré)"
+    mapping_name: str = BUILTIN_MAPPING
     rem: tuple[RemRequirement, ...] | None = None
     rem_name: str = ""
 
@@ -123,11 +124,11 @@ class OfficialEntry:
     status: str
     provisoire: bool
     draft_status: str
-    chapter: str
-    statement: str
-    nature: str
-    previous: tuple[str, ...]
     covering: tuple[Covering, ...]
+    chapter: str = ""  # chapter, statement, nature, VA N-1: a REM's (the mapping does not copy official texts)
+    statement: str = ""
+    nature: str = ""
+    previous: tuple[str, ...] = ()
 
     @property
     def outcome(self) -> Outcome:
@@ -204,20 +205,34 @@ def _entries(keying: Keying, results: dict[str, RequirementResult]) -> list[Offi
                 status = _lowest(m.status for m in by_id[oid.id])
                 entries.append(
                     OfficialEntry(
-                        oid.id, ref.name, ref.version, status, ref.provisoire, oid.draft_status, "", "", "", (),
-                        covering(by_id[oid.id]),
+                        id=oid.id,
+                        referential=ref.name,
+                        version=ref.version,
+                        status=status,
+                        provisoire=ref.provisoire,
+                        draft_status=oid.draft_status,
+                        covering=covering(by_id[oid.id]),
                     )
-                )  # fmt: skip
+                )
         return entries
     for req in keying.rem:
         mappings = [m for oid in keys(req) for m in by_id.get(oid, [])]
         if mappings:
             entries.append(
                 OfficialEntry(
-                    req.id, keying.rem_name, "", REM_STATUS, False, "", req.chapter, req.statement, req.nature,
-                    req.previous, covering(mappings),
+                    id=req.id,
+                    referential=keying.rem_name,
+                    version="",
+                    status=REM_STATUS,
+                    provisoire=False,
+                    draft_status="",
+                    chapter=req.chapter,
+                    statement=req.statement,
+                    nature=req.nature,
+                    previous=req.previous,
+                    covering=covering(mappings),
                 )
-            )  # fmt: skip
+            )
     return entries
 
 
@@ -231,9 +246,7 @@ def load_keying(catalogue: Catalogue, mapping: str | Path | None = None, rem: st
     ``requirements``; a bad file raises their French error (:class:`OfficialError`, :class:`RemError`)."""
     official = load_official(catalogue, mapping)
     rows = tuple(read_rem(rem)) if rem is not None else None
-    if mapping is None:
-        return Keying(official, rem=rows, rem_name=str(rem or ""))
-    return Keying(official, str(mapping), rows, str(rem or ""))
+    return Keying(official, BUILTIN_MAPPING if mapping is None else str(mapping), rows, str(rem or ""))
 
 
 @cache
@@ -412,32 +425,53 @@ def _where(proof: dict[str, Any]) -> str:
 
 
 def rem_rows(view: OfficialView) -> Iterator[list[object]]:
-    """The rows of ``rem-preuves.xlsx`` after its header: one per proof, as the ANS template has one row per proof;
-    a scenario without proof, or an official id without scenario run, gets one row of its own."""
+    """The rows of ``rem-preuves.xlsx`` after its header (``REM_COLUMNS``): one per proof, as the ANS template has
+    one row per proof; a scenario without proof, or an official id without scenario run, gets one row of its own."""
     for entry in view.entries:
-        official = [entry.id, entry.chapter, entry.statement, entry.nature]
-        tail = [", ".join(entry.previous), entry.label, entry.couverture]
+        official = {
+            HEADERS["id"]: entry.id,
+            HEADERS["chapter"]: entry.chapter,
+            HEADERS["statement"]: entry.statement,
+            HEADERS["nature"]: entry.nature,
+            HEADERS["previous"]: ", ".join(entry.previous),
+            "Verdict": entry.label,
+            "Couverture": entry.couverture,
+            "Référentiel": entry.referential,
+            "Statut": entry.status_label,
+            "Exigence du catalogue": "\n".join(_requirement(c.requirement) for c in entry.covering),
+            "Résultat de l'exigence": ", ".join(c.requirement.outcome.label for c in entry.covering),
+        }
         listed = False
         for number, covering, group in view.scenarios(entry):
-            req = [_requirement(covering.requirement), covering.requirement.outcome.label]
-            scenario = [number, f"{group.name} ({group.feature_file})"]
+            scenario = official | {
+                HEADERS["scenario"]: number,
+                HEADERS["scenario_text"]: f"{group.name} ({group.feature_file})",
+                "Exigence du catalogue": _requirement(covering.requirement),
+                "Résultat de l'exigence": covering.requirement.outcome.label,
+            }
             proved = False
             for proof_number, proof in proof_numbers(number, group):
-                yield [
-                    *official, *scenario, proof_number, proof["message"], *tail, *req,
-                    Outcome(proof["outcome"]).label, _subject(proof), _where(proof), proof.get("member"),
-                    entry.referential, entry.status_label,
-                ]  # fmt: skip
+                yield _row(
+                    scenario
+                    | {
+                        HEADERS["proof"]: proof_number,
+                        HEADERS["proof_text"]: proof["message"],
+                        "Résultat de la preuve": Outcome(proof["outcome"]).label,
+                        "Document ou échange": _subject(proof),
+                        "Emplacement": _where(proof),
+                        "Preuve dans evidence.zip": proof.get("member"),
+                    }
+                )
                 proved = True
             if not proved:
-                yield [*official, *scenario, None, None, *tail, *req, group.outcome.label, None, None, None,
-                       entry.referential, entry.status_label]  # fmt: skip
+                yield _row(scenario | {"Résultat de la preuve": group.outcome.label})
             listed = True
         if not listed:
-            ids = "\n".join(_requirement(c.requirement) for c in entry.covering)
-            outcomes = ", ".join(c.requirement.outcome.label for c in entry.covering)
-            yield [*official, None, None, None, None, *tail, ids, outcomes, None, None, None, None,
-                   entry.referential, entry.status_label]  # fmt: skip
+            yield _row(official)
+
+
+def _row(cells: dict[str, object]) -> list[object]:
+    return [cells.get(column) for column in REM_COLUMNS]
 
 
 def write_rem_xlsx(view: OfficialView, out: IO[bytes]) -> None:
