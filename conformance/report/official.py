@@ -18,13 +18,13 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any, TextIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from ..model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, requirement_outcome
@@ -40,6 +40,9 @@ REM_STATUS = "tel que fourni"  # a REM file's ids: their status is the file's, w
 # (file, exchange) of a finding → its member in evidence.zip, or None
 Locator = Callable[[str | None, str | None], str | None]
 EXCEL_ROWS = 1_048_576  # a worksheet's limit
+# rem-preuves.xlsx lists the first proofs of each scenario (one a document: a large run repeats the same proof),
+# report.json every one; openpyxl writes some 2 000 rows a second.
+PROOFS_LISTED = 200
 # rem-preuves.xlsx: the ANS template's columns (requirements/rem.py), then ours.
 REM_COLUMNS = (
     *(HEADERS[f] for f in ("id", "chapter", "statement", "nature", "scenario", "scenario_text", "proof", "proof_text")),
@@ -182,6 +185,15 @@ def proof_numbers(scenario: str, group: ScenarioGroup) -> Iterator[tuple[str, di
     """Each proof of ``group`` with its N° preuve (``ID.nn.nn``)."""
     for n, proof in enumerate(group.proofs.dicts(), start=1):
         yield f"{scenario}.{n:02d}", proof
+
+
+def listed_proofs(scenario: str, group: ScenarioGroup, limit: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """At most ``limit`` numbered proofs of ``group`` for the HTML and the workbook: the ones other than conforme or
+    non applicable first (what a reader looks for), then the others, each keeping its number."""
+    quiet = (Outcome.PASS.value, Outcome.OMIT.value)
+    notable = ((n, p) for n, p in proof_numbers(scenario, group) if p["outcome"] not in quiet)
+    others = ((n, p) for n, p in proof_numbers(scenario, group) if p["outcome"] in quiet)
+    yield from islice(chain(notable, others), limit)
 
 
 def _entries(keying: Keying, results: dict[str, RequirementResult]) -> list[OfficialEntry]:
@@ -336,7 +348,7 @@ def html_rows(view: OfficialView, shown: int) -> list[dict[str, Any]]:
             rid = covering.requirement.id
             proofs = [
                 (n, Finding.from_dict({"requirement": rid, "evidence": None, **p}), p.get("member"))
-                for n, p in islice(proof_numbers(number, group), shown)
+                for n, p in listed_proofs(number, group, shown)
             ]
             scenarios.append(
                 {
@@ -401,12 +413,16 @@ def _scenario_head(number: str, group: ScenarioGroup) -> dict[str, Any]:
 # --- rem-preuves.xlsx --------------------------------------------------------------------------------------------
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
-    """A cell that is always data: text from hostile input is never a formula (« =… »), and characters a
-    worksheet cannot hold are dropped."""
+def _cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """A value that is always data: text from hostile input is never a formula (« =… ») nor an error code, and
+    characters a worksheet cannot hold are dropped. Only such text takes a cell of its own (openpyxl fills one
+    shared cell with plain values: the fast path)."""
     if value is None or isinstance(value, (int, float)):
-        return WriteOnlyCell(sheet, value)
-    cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if not (text.startswith("=") or text in ERROR_CODES):
+        return text
+    cell = WriteOnlyCell(sheet, text)
     cell.data_type = "s"
     return cell
 
@@ -426,7 +442,8 @@ def _where(proof: dict[str, Any]) -> str:
 
 def rem_rows(view: OfficialView) -> Iterator[list[object]]:
     """The rows of ``rem-preuves.xlsx`` after its header (``REM_COLUMNS``): one per proof, as the ANS template has
-    one row per proof; a scenario without proof, or an official id without scenario run, gets one row of its own."""
+    one row per proof (the first ``PROOFS_LISTED`` of a scenario, then one row that counts the others); a scenario
+    without proof, or an official id without scenario run, gets one row of its own."""
     for entry in view.entries:
         official = {
             HEADERS["id"]: entry.id,
@@ -450,7 +467,7 @@ def rem_rows(view: OfficialView) -> Iterator[list[object]]:
                 "Résultat de l'exigence": covering.requirement.outcome.label,
             }
             proved = False
-            for proof_number, proof in proof_numbers(number, group):
+            for proof_number, proof in listed_proofs(number, group, PROOFS_LISTED):
                 yield _row(
                     scenario
                     | {
@@ -465,6 +482,11 @@ def rem_rows(view: OfficialView) -> Iterator[list[object]]:
                 proved = True
             if not proved:
                 yield _row(scenario | {"Résultat de la preuve": group.outcome.label})
+            elif len(group.proofs) > PROOFS_LISTED:
+                more = len(group.proofs) - PROOFS_LISTED
+                yield _row(
+                    scenario | {HEADERS["proof_text"]: f"… et {more} autres preuves : report.json, section official"}
+                )
             listed = True
         if not listed:
             yield _row(official)

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import replace
 
 import jsonschema
 import pytest
 from openpyxl import Workbook
 
-from dui_conformance.report import SCHEMA_PATH, ReportContext, write_reports
+from dui_conformance.model import passed
+from dui_conformance.report import SCHEMA_PATH, ReportContext, official, write_reports
 from dui_conformance.report.official import REM_COLUMNS, load_keying
 from dui_conformance.requirements import load_catalogue
 from dui_conformance.requirements.official import OfficialError
 from dui_conformance.requirements.rem import HEADERS, RemError, read_rem
+from dui_conformance.results import RunCollector
 
-from ...support.official import FORMULA, official_run
+from ...support.official import FORMULA, official_run, official_scenarios
 from ...support.reports import HOSTILE
 from ...support.workbooks import sheet_rows
 
@@ -185,3 +188,27 @@ def test_bad_files_raise_french_errors(tmp_path):
         load_keying(load_catalogue(), bad)
     with pytest.raises(RemError, match="illisible"):
         load_keying(load_catalogue(), rem=bad)
+
+
+def test_workbook_lists_failing_proofs_first_and_counts_the_rest(tmp_path, monkeypatch):
+    """A scenario run on many documents has one proof each: the workbook lists the first ones, failures first (each
+    keeping its number), then one row that counts the others; report.json keeps them all."""
+    monkeypatch.setattr(official, "PROOFS_LISTED", 2)
+    scenarios = official_scenarios(tmp_path / "export")
+    headers = scenarios[1]
+    ok = [
+        replace(headers, subject=f"autre-{n}.eml", steps=[replace(headers.steps[0], findings=[passed("MSS-04", "ok")])])
+        for n in range(3)
+    ]
+    collector = RunCollector(load_catalogue())
+    collector.extend([scenarios[0], *ok, headers])  # the failing document comes last
+    run = replace(
+        official_run(tmp_path / "export"), scenarios=collector.log, requirements=collector.requirements("recette")
+    )
+    written = write_reports(run, tmp_path / "r", ["json", "rem"])
+    report = json.loads(written["json"].read_text(encoding="utf-8"))
+    proofs = report["official"]["ids"]["SC.MSS/CONF.14"]["requirements"][0]["scenarios"][0]["proofs"]
+    assert [p["number"] for p in proofs][-1] == "SC.MSS/CONF.14.01.04" and len(proofs) == 4
+    rows = [row for row in sheet_rows(written["rem"])[1:] if row[0] == "SC.MSS/CONF.14"]
+    assert [row[6] for row in rows] == ["SC.MSS/CONF.14.01.04", "SC.MSS/CONF.14.01.01", None]
+    assert rows[-1][7] == "… et 2 autres preuves : report.json, section official"
