@@ -445,7 +445,7 @@ def rem_rows(view: OfficialView) -> Iterator[list[object]]:
     one row per proof (the first ``PROOFS_LISTED`` of a scenario, then one row that counts the others); a scenario
     without proof, or an official id without scenario run, gets one row of its own."""
     for entry in view.entries:
-        official = {
+        official: dict[str, object] = {
             HEADERS["id"]: entry.id,
             HEADERS["chapter"]: entry.chapter,
             HEADERS["statement"]: entry.statement,
