@@ -186,6 +186,24 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="Pas de barre de progression.")
 
 
+def _official_options(parser: argparse.ArgumentParser) -> None:
+    """The view by official id of the report, keyed on a vendor's mapping or a published REM (as ``requirements``)."""
+    parser.add_argument(
+        "--correspondances",
+        dest="official_file",
+        metavar="FICHIER.toml",
+        help="Vue du rapport par identifiant officiel : correspondance exigence → identifiant officiel de ce fichier "
+        "(même forme que requirements/official.toml) au lieu de l'intégrée.",
+    )
+    parser.add_argument(
+        "--referentiel-rem",
+        dest="rem",
+        metavar="FICHIER.xlsx",
+        help="Vue du rapport par identifiant officiel sur les identifiants d'un REM publié (colonnes ID, Exigence, "
+        "VA N-1…), rem-preuves.xlsx compris.",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = FrenchParser(
         prog="dui-conformance",
@@ -197,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="Vérifier des documents exportés (hors ligne).")
     check.add_argument("paths", nargs="+", metavar="CHEMIN", help="Fichiers ou dossiers de documents exportés.")
     _common(check)
+    _official_options(check)
 
     run = sub.add_parser("run", help="Vérifier un DUI en direct face aux services nationaux simulés.")
     run.add_argument("--dui", required=True, type=Path, metavar="CONFIG", help="Configuration TOML du DUI testé.")
@@ -209,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Fichier où écrire les adresses des services simulés (lu par le build de test du DUI).",
     )
     _common(run)
+    _official_options(run)
 
     demo = sub.add_parser("demo", help="Démonstration : DUI de référence + services simulés + documents fournis.")
     demo.add_argument(
@@ -514,6 +534,17 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         except ExpectationsError as exc:
             console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}", highlight=False)
             return EXIT_USAGE
+    keying = None
+    if getattr(args, "official_file", None) or getattr(args, "rem", None):  # check and run (not demo)
+        from .report.official import load_keying
+        from .requirements.official import OfficialError
+        from .requirements.rem import RemError
+
+        try:
+            keying = load_keying(catalogue, args.official_file, args.rem)
+        except (OfficialError, RemError) as exc:
+            console.print(f"[red]Erreur d'utilisation :[/red] {escape(str(exc))}", highlight=False)
+            return EXIT_USAGE
     cluster = None
     if args.cluster_file is not None:  # a bad cluster file is a usage error before anything runs
         from .funding import get_ruleset, load_cluster
@@ -547,7 +578,10 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
     with console.status("Écriture du rapport…") if not args.quiet else ExitStack():
         funding = _funding(cluster, ruleset, args.cluster_file, run) if cluster is not None else None
         written = write_reports(
-            run, out_dir, formats, ReportContext(catalogue=catalogue, expectations=expectations, funding=funding)
+            run,
+            out_dir,
+            formats,
+            ReportContext(catalogue=catalogue, expectations=expectations, funding=funding, keying=keying),
         )
         if signing_key is not None:
             from .verify import SIGNATURE, sign_pack

@@ -18,7 +18,8 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 # 1.1: the outcome « avertissement » (``advisory``), a broken PEUT requirement, and its count in ``counts``.
-SCHEMA_VERSION = "1.1"
+# 1.2: the ``official`` section, the run by official requirement id (report/official.py).
+SCHEMA_VERSION = "1.2"
 
 # Exit codes of the command line, as Inferno's (the README lists them).
 EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS, EXIT_INTERRUPTED = 0, 2, 3, 4, 130

@@ -16,7 +16,7 @@ LIVE = "direct"
 LIVE_SUBJECT = "session directe"  # the subject of the live phase's scenarios (no document)
 ALL_KINDS = "tout"  # an offline scenario tagged so runs on documents of every kind
 # Report formats, in writing order (``report.write_reports``); here so that the CLI starts without the writers.
-REPORT_FORMATS = ("json", "html", "junit", "cucumber", "markdown", "evidence")
+REPORT_FORMATS = ("json", "html", "junit", "cucumber", "markdown", "evidence", "rem")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..model import RunResult
 from ..redact import redact
@@ -23,27 +23,25 @@ from ..settings import REPORT_FORMATS
 from .by_feature import feed
 from .common import ReportContext
 from .cucumber import cucumber_writer, render_cucumber
-from .evidence import PACKED, build_evidence, redact_run, write_evidence
+from .evidence import PACKED, Members, build_evidence, redact_run, write_evidence, write_report_json
 from .html import render_html, write_html
-from .json_report import ReportVersionError, findings_lines, is_large, load_run, render_json, write_json
+from .json_report import ReportVersionError, findings_lines, is_large, load_run, render_json
 from .junit import junit_writer, render_junit
 from .markdown import render_markdown
+from .official import VIEWED, write_rem_xlsx
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
-def _json(run: RunResult, context: ReportContext, out: TextIO) -> None:
-    write_json(run, out)
-
-
 # format → (file name, streaming writer, whether it writes bytes)
 _WRITERS: dict[str, tuple[str, Callable[[RunResult, ReportContext, Any], None] | None, bool]] = {
-    "json": ("report.json", _json, False),
+    "json": ("report.json", write_report_json, False),
     "html": ("index.html", write_html, False),
     "junit": ("junit.xml", None, True),  # these two: one pass over the scenarios (_BY_FEATURE)
     "cucumber": ("cucumber.json", None, False),
     "markdown": ("summary.md", lambda run, context, out: out.write(render_markdown(run, context)), False),
     "evidence": ("evidence.zip", None, True),  # write_evidence packs the files written before it
+    "rem": ("rem-preuves.xlsx", lambda run, context, out: write_rem_xlsx(context.official(run), out), True),
 }
 _BY_FEATURE = {"junit": lambda run, out: junit_writer(run, out), "cucumber": lambda run, out: cucumber_writer(out)}
 ALL_FORMATS: tuple[str, ...] = REPORT_FORMATS
@@ -75,6 +73,8 @@ def _write_reports(run: RunResult, out_dir: Path, wanted: list[str], context: Re
     safe = redact_run(run)
     if context.readiness is None and {"html", "markdown", "evidence"} & set(wanted):
         context = replace(context, readiness=context.assess(safe))
+    if VIEWED & set(wanted):  # the view by official id, one pass over the run for every writer
+        context = replace(context, view=context.official(safe, Members(safe) if "evidence" in wanted else None))
     written: dict[str, Path] = {}
     for fmt in wanted:
         if fmt in _BY_FEATURE or fmt == "evidence":

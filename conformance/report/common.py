@@ -9,6 +9,7 @@ from ..expectations import Expectation
 from ..model import Location, Outcome, RequirementResult, RunResult
 from ..requirements import Catalogue
 from ..results import outcome_counts
+from .official import Keying, Locator, OfficialView, build_view, builtin_keying
 from .readiness import Readiness, assess
 
 LABELS = {o.value: o.label for o in Outcome}  # outcome value → French label, for writers working on JSON data
@@ -37,12 +38,22 @@ class ReportContext:
     ``funding``: the JSON of ``dui-conformance financement`` (owned by ``conformance/funding``),
     shown in its own block of the first screen when given. ``readiness``: the assessment of the
     run, computed once by ``write_reports`` for every writer (it rolls the run up per profile).
+    ``keying``: what the view by official id is keyed on (``--correspondances``, ``--referentiel-rem``; the
+    built-in mapping when absent); ``view``: that view, built once by ``write_reports`` for every writer.
     """
 
     catalogue: Catalogue | None = None
     expectations: list[Expectation] | None = None
     funding: dict[str, Any] | None = None
     readiness: Readiness | None = None
+    keying: Keying | None = None
+    view: OfficialView | None = None
 
     def assess(self, run: RunResult) -> Readiness:
         return self.readiness if self.readiness is not None else assess(run, self.catalogue)
+
+    def official(self, run: RunResult, members: Locator | None = None) -> OfficialView:
+        """The view by official id; ``members`` names each proof's member in the evidence pack written with it."""
+        if self.view is not None:
+            return self.view
+        return build_view(run, self.keying or builtin_keying(), members)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, replace
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TextIO, TypeVar
 
 from ..inputs import discover
 from ..model import SCHEMA_VERSION, RequirementResult, RunResult, ScenarioResult
@@ -31,6 +31,7 @@ from .common import ReportContext, advisories
 from .html import render_html
 from .json_report import dumps, write_json
 from .markdown import render_markdown
+from .official import write_official_json
 
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -46,6 +47,39 @@ def exchange_filename(index: int, exchange: dict[str, Any]) -> str:
     """A safe, unique archive name: the exchange id may come from hostile traffic."""
     stem = _UNSAFE.sub("_", str(exchange.get("id", ""))).strip("_-")[:80] or "echange"
     return f"echanges/{index + 1:04d}-{stem}.json"
+
+
+class Members:
+    """Where a finding's evidence sits in ``evidence.zip``: its exchange's file, or the document the run read
+    (or the file that contains it, for a document inside an archive or a message)."""
+
+    def __init__(self, run: RunResult):
+        self._exchanges: dict[str, str] = {}
+        for index, exchange in enumerate(run.exchanges):
+            self._exchanges.setdefault(str(exchange.get("id")), exchange_filename(index, exchange))
+        self._inputs = [os.path.abspath(p) for p in run.inputs]
+        self._root = documents_root(run.inputs) if any(os.path.exists(p) for p in run.inputs) else None
+        self._files: dict[str, str | None] = {}
+
+    def __call__(self, file: str | None, exchange: str | None) -> str | None:
+        if exchange and exchange in self._exchanges:
+            return self._exchanges[exchange]
+        if not file or self._root is None:
+            return None
+        if file not in self._files:
+            self._files[file] = self._document(os.path.abspath(file))
+        return self._files[file]
+
+    def _document(self, path: str) -> str | None:
+        while not os.path.isfile(path) or os.path.islink(path):
+            parent = os.path.dirname(path)
+            if parent == path:
+                return None
+            path = parent
+        if not any(path == i or path.startswith(i.rstrip(os.sep) + os.sep) for i in self._inputs):
+            return None
+        assert self._root is not None
+        return document_member(path, self._root)
 
 
 def redact_run(run: RunResult) -> RunResult:
@@ -80,10 +114,16 @@ def _redacted(item: Item) -> Item:
     return item if safe == data else type(item).from_dict(safe)
 
 
-def render_json_bytes(run: RunResult) -> bytes:
+def write_report_json(run: RunResult, context: ReportContext, out: TextIO) -> None:
+    """``report.json`` with its ``official`` section (the view by official id of ``context``)."""
+    view = context.official(run)
+    write_json(run, out, [("official", lambda stream: write_official_json(view, stream))])
+
+
+def render_json_bytes(run: RunResult, context: ReportContext) -> bytes:
     """``report.json`` exactly as ``write_reports`` streams it to disk."""
     out = io.StringIO()
-    write_json(run, out)
+    write_report_json(run, context, out)
     return out.getvalue().encode("utf-8", "backslashreplace")
 
 
@@ -91,7 +131,7 @@ def render_packed(safe: RunResult, context: ReportContext, fmt: str) -> bytes:
     """The bytes of one packed format (``PACKED``) for an already masked run (``write_reports`` packs
     the files it wrote instead)."""
     if fmt == "json":
-        return render_json_bytes(safe)
+        return render_json_bytes(safe, context)
     render = render_html if fmt == "html" else render_markdown
     return render(safe, context).encode("utf-8", "backslashreplace")
 
@@ -102,6 +142,7 @@ def build_evidence(run: RunResult, context: ReportContext | None = None) -> byte
     context = context or ReportContext()
     if context.readiness is None:
         context = replace(context, readiness=context.assess(safe))
+    context = replace(context, view=context.official(safe, Members(safe)))
     buffer = io.BytesIO()
     write_evidence(safe, context, {fmt: render_packed(safe, context, fmt) for fmt in PACKED}, buffer)
     return buffer.getvalue()
@@ -154,6 +195,11 @@ def documents_root(inputs: list[str]) -> str:
     return os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in inputs])
 
 
+def document_member(path: str | os.PathLike, root: str) -> str:
+    """The name in the pack of a document the run read (``root``: :func:`documents_root`)."""
+    return DOCUMENTS + Path(os.path.relpath(path, root)).as_posix()
+
+
 def add_documents(archive: zipfile.ZipFile, inputs: list[str]) -> dict[str, str]:
     """Pack every file the run read, as it read it (not masked: ``dui-conformance verifier`` checks them
     again), under ``documents/`` with its path relative to :func:`documents_root`; returns name → SHA-256.
@@ -164,7 +210,7 @@ def add_documents(archive: zipfile.ZipFile, inputs: list[str]) -> dict[str, str]
     root = documents_root(inputs)
     digests: dict[str, str] = {}
     for file in discover(present):
-        name = DOCUMENTS + Path(os.path.relpath(file, root)).as_posix()
+        name = document_member(file, root)
         if name not in digests:  # a file named twice in the inputs is packed once
             with file.open("rb") as stream:
                 digests[name] = _add(archive, name, stream, file.stat().st_size)

@@ -29,6 +29,7 @@ from ..requirements.catalogue import PROFILES
 from ..results import Spool
 from .common import ReportContext, advisories
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, shown_outcomes
+from .official import html_rows
 from .readiness import LIVE_SUBJECT, Readiness, correction, document_key
 
 # Evidence excerpts are shown for the first findings of each requirement, cut to a readable
@@ -246,6 +247,7 @@ def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
     advised = advisories(run)
     digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
     failures = _exchange_failures(run)
+    view = context.official(run)
     yield from _ENV.get_template("index.html.j2").generate(
         run=run,
         readiness=readiness,
@@ -278,6 +280,8 @@ def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
         expected_findings={f for _, found in (reconciliation.met if reconciliation else []) for f in found},
         funding=context.funding,
         evidence_shown=EVIDENCE_SHOWN,
+        official=view,
+        official_rows=html_rows(view, FINDINGS_SHOWN),
         schema_version=SCHEMA_VERSION,
         script=_SCRIPT,
         script_hash=f"sha256-{digest}",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -42,8 +42,9 @@ def render_json(run: RunResult) -> str:
     return dumps(run.to_dict())
 
 
-def write_json(run: RunResult, out: TextIO) -> None:
-    """Write the data of :func:`render_json`, one requirement or scenario at a time, each on its line."""
+def write_json(run: RunResult, out: TextIO, sections: Iterable[tuple[str, Callable[[TextIO], None]]] = ()) -> None:
+    """Write the data of :func:`render_json`, one requirement or scenario at a time, each on its line;
+    ``sections``: more top-level keys, each streamed by its writer (the ``official`` view)."""
     head = dataclasses.replace(run, requirements=[], scenarios=[]).to_dict()
     head.update(verdict=run.verdict, counts=run.counts())
     text = dumps(head)
@@ -59,7 +60,12 @@ def write_json(run: RunResult, out: TextIO) -> None:
             out.writelines(pieces)
             empty = False
         out.write("]" if empty else "\n  ]")
-    out.write(text)
+    body, end, tail = text.rpartition("\n}")
+    out.write(body)
+    for key, writer in sections:
+        out.write(f',\n  "{key}": ')
+        writer(out)
+    out.write(end + tail)
 
 
 def _scenario_lines(scenarios: Replayable[ScenarioResult]) -> Iterator[list[str]]:

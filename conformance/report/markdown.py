@@ -12,10 +12,12 @@ from ..model import Outcome, RunResult
 from ..requirements.catalogue import PROFILES
 from .common import ReportContext, advisories
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, service_order, shown_outcomes
+from .official import OfficialView
 from .readiness import correction
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")  # inline syntax only: values never start a line
 _LISTED = 10  # blocking failures listed before "… et N autres"
+_OFFICIAL_LISTED = 50  # official ids listed in the compact table
 
 
 def md(value: object) -> str:
@@ -124,5 +126,30 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
             f"- {md(s.name)} ({md(s.subject)}) — {md(s.error or 'erreur dans une étape')}" for s in errors[:_LISTED]
         ]
         lines += _more(len(errors))
+    lines += _official(context.official(run))
     lines += ["", "Rapport détaillé : `index.html` ; données : `report.json`.", ""]
     return "\n".join(lines)
+
+
+def _official(view: OfficialView) -> list[str]:
+    """The compact table of the view by official id (the proofs: index.html, report.json, rem-preuves.xlsx)."""
+    if not view.entries:
+        return []
+    lines = [
+        "",
+        f"### Par identifiant officiel ({len(view.entries)})",
+        "",
+        "| Identifiant officiel | Référentiel | Résultat | Exigences du catalogue | Scénarios | Preuves |",
+        "|---|---|---|---|---:|---:|",
+    ]
+    for entry in view.entries[:_OFFICIAL_LISTED]:
+        scenarios = [group for _, _, group in view.scenarios(entry)]
+        requirements = ", ".join(f"{c.requirement.id} ({c.requirement.outcome.label})" for c in entry.covering)
+        lines.append(
+            f"| {md(entry.id)} | {md(entry.referential)} ({md(entry.status_label)}) | "
+            f"{OUTCOME_SYMBOLS[entry.outcome]} {md(entry.label)} | {md(requirements)} | {len(scenarios)} | "
+            f"{sum(len(g.proofs) for g in scenarios)} |"
+        )
+    if len(view.entries) > _OFFICIAL_LISTED:
+        lines.append(f"| … et {len(view.entries) - _OFFICIAL_LISTED} autres (voir index.html) | | | | | |")
+    return lines

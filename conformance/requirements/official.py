@@ -19,6 +19,8 @@ from .rem import RemRequirement, rekey
 
 STATUSES = ("publie", "projet", "non verifie")
 STATUS_LABELS = {"publie": "publié", "projet": "projet", "non verifie": "non vérifié"}
+# How much of an official id a mapped requirement verifies: all of it, or part of it (a judgement the note explains).
+COVERAGES = ("complete", "partielle")
 # A row's state in the Squash export, abbreviated as the reference notes do (A, R, W).
 DRAFT_STATUSES = {"APPROVED": "A", "UNDER_REVIEW": "R", "WORK_IN_PROGRESS": "W"}
 # The vague 2 shared-service families that `requirements --referentiel va2` lists (issue 19).
@@ -59,6 +61,7 @@ class Mapping:
     official: OfficialId
     status: str
     note: str = ""
+    couverture: str = "complete"
 
     def to_dict(self) -> dict:
         ref = self.official.referential
@@ -71,6 +74,7 @@ class Mapping:
             "provisoire": ref.provisoire,
             "draft_status": self.official.draft_status,
             "note": self.note,
+            "couverture": self.couverture,
         }
 
 
@@ -161,7 +165,10 @@ def parse_official(text: str, requirement_ids: Iterable[str], name: str = "offic
             raise OfficialError(f"{where} : correspondance en double.")
         seen.add((req, oid))
         status = _status(row.get("status", ids[oid].referential.status), where)
-        mappings.append(Mapping(req, ids[oid], status, row.get("note", "")))
+        couverture = row.get("couverture", COVERAGES[0])
+        if couverture not in COVERAGES:
+            raise OfficialError(f"{where} : couverture {couverture!r} hors de {', '.join(COVERAGES)}.")
+        mappings.append(Mapping(req, ids[oid], status, row.get("note", ""), couverture))
     return OfficialMap(referentials, ids, tuple(mappings))
 
 

@@ -17,25 +17,33 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+# The ANS template's column names (REM Convergence export), as `rem-preuves.xlsx` writes them (report/official.py):
+# N° scénario = ID.nn, N° preuve = ID.nn.nn, « Preuve 1 » the first proof's text.
+HEADERS = {
+    "id": "ID",
+    "chapter": "Chapitre",
+    "statement": "Exigence",
+    "nature": "Nature",
+    "scenario": "N° scénario",
+    "scenario_text": "Scénario de conformité",
+    "proof": "N° preuve",
+    "proof_text": "Preuve 1",
+    "previous": "VA N-1",
+}
+_READ = ("id", "chapter", "statement", "nature", "scenario", "proof", "previous")
 # Header (case and spacing ignored) → field. The ANS templates spell some columns two ways: the Convergence export
 # (ID, Chapitre, Exigence, « Nature de l'exigence », « N° preuve 1…10 », VA N-1) and the older Ségur report
 # (« N° exigence », Section, « Énoncé de l'exigence (DOIT) ou de la préconisation (PEUT) »).
 COLUMNS = {
-    "id": "id",
+    **{HEADERS[field].casefold(): field for field in _READ},
     "n° exigence": "id",
-    "chapitre": "chapter",
     "section": "chapter",
-    "exigence": "statement",
     "énoncé de l'exigence (doit) ou de la préconisation (peut)": "statement",
-    "nature": "nature",
     "nature de l'exigence": "nature",
-    "n° scénario": "scenario",
-    "n° preuve": "proof",
     **{f"n° preuve {i}": "proof" for i in range(1, 11)},
-    "va n-1": "previous",
 }
 REQUIRED = ("id", "statement")
-TEMPLATE = "ID, Chapitre, Exigence, Nature, N° scénario, N° preuve, VA N-1"
+TEMPLATE = ", ".join(HEADERS[field] for field in _READ)
 MAX_ROWS = 20_000  # a published REM has a few thousand rows (the 2022 Squash export: 1,540)
 MAX_COLUMNS = 64
 HEADER_ROWS = 20  # the header may sit below a title block
@@ -144,11 +152,16 @@ def _requirements(path, title: str, rows, columns: dict[str, list[int]], header_
     ]
 
 
+def keys(req: RemRequirement) -> tuple[str, ...]:
+    """The ids a REM row answers to: its own and its « VA N-1 » ids."""
+    return (req.id, *req.previous)
+
+
 def rekey(rem: list[RemRequirement], covered: dict[str, list[str]]) -> dict[str, list[str]]:
     """REM id → the catalogue requirements that verify it, through its own id or its « VA N-1 » ids."""
     out: dict[str, list[str]] = {}
     for req in rem:
-        found = [r for oid in (req.id, *req.previous) for r in covered.get(oid, [])]
+        found = [r for oid in keys(req) for r in covered.get(oid, [])]
         if found:
             out[req.id] = sorted(set(found))
     return out

@@ -29,6 +29,8 @@ from dui_conformance.results import RunCollector
 from dui_conformance.runner import Execution, execute
 from dui_conformance.settings import OFFLINE, RunSettings
 
+from ..support.workbooks import sheet_rows
+
 CATALOGUE = Catalogue(
     [
         Requirement("GEN-01", "GEN", "Le document est lisible.", "DOIT", "CI-SIS", breaks_exchange=True),
@@ -164,7 +166,7 @@ def digests(out: Path, spool: bool) -> dict[str, str]:
     found = {
         path.name: hashlib.sha256(path.read_bytes()).hexdigest()
         for path in write_all(out, spool).values()
-        if path.name != "evidence.zip"
+        if path.name not in ("evidence.zip", "rem-preuves.xlsx")  # the workbook's bytes hold its date
     }
     with zipfile.ZipFile(io.BytesIO((out / "evidence.zip").read_bytes())) as pack:
         found.update({f"evidence.zip/{n}": hashlib.sha256(pack.read(n)).hexdigest() for n in pack.namelist()})
@@ -176,17 +178,18 @@ def digests(out: Path, spool: bool) -> dict[str, str]:
 # index.html by the schema version it shows; index.html and summary.md by the one verdict rule for service tiles
 # (a service no blocking requirement of which was decided in a profile is « non couvert » there, no longer « non
 # concluant »). This run has no avertissement: junit.xml, cucumber.json and findings.jsonl keep their bytes.
+# Schema 1.2 (issue 19): report.json, MANIFEST.json, index.html and summary.md gain the view by official id.
 PINNED = {
     "cucumber.json": "9ee9e3161e96442f667f74ce7460ced4349a98a52faa438dec2a4f33e5101654",
-    "evidence.zip/MANIFEST.json": "d60a4608f24bc131991d57314b2bd08cc44eb1528d694bd37e0706d456fcca05",
-    "evidence.zip/index.html": "54d220f5660399b53537f43eac4d355958d5066e6474d57c53df75a40334231e",
-    "evidence.zip/report.json": "a22be746ce786d73086b741b08136a20d80abe39718deb05424379f12bc3f040",
-    "evidence.zip/summary.md": "0996f3cf84bf99a803d9d17e36effa04e39a77c60eafb560bb20489b1440b240",
+    "evidence.zip/MANIFEST.json": "3604741eb212a173ddab97047336ec1403c494b59b982f5809acd390b3da1dc5",
+    "evidence.zip/index.html": "5a18852d1b3dd9ac83685c7750f4e0476ae8c82439e8741da1333038dd5b8e07",
+    "evidence.zip/report.json": "6e534d9246e554456ca5d176251d63bbd63f8d62678dc20b4742081a5b5eb425",
+    "evidence.zip/summary.md": "f78cf59764ed42e12d718222b3a2fb846945ba3445c9c9763cdd6c2034c328a5",
     "findings.jsonl": "1d1555b4d2f9c7d8e43f372e548f6c0b0ffe20738ee991e4bee5200b6ef6316f",
-    "index.html": "54d220f5660399b53537f43eac4d355958d5066e6474d57c53df75a40334231e",
+    "index.html": "5a18852d1b3dd9ac83685c7750f4e0476ae8c82439e8741da1333038dd5b8e07",
     "junit.xml": "42bd50d68d4b4ed43bfae51f5cd6691fc40a27c89f224cb89f657bc8bfd50875",
-    "report.json": "a22be746ce786d73086b741b08136a20d80abe39718deb05424379f12bc3f040",
-    "summary.md": "0996f3cf84bf99a803d9d17e36effa04e39a77c60eafb560bb20489b1440b240",
+    "report.json": "6e534d9246e554456ca5d176251d63bbd63f8d62678dc20b4742081a5b5eb425",
+    "summary.md": "f78cf59764ed42e12d718222b3a2fb846945ba3445c9c9763cdd6c2034c328a5",
 }
 
 
@@ -205,13 +208,14 @@ if __name__ == "__main__":
 
 def test_all_formats_are_written_without_secrets(run, tmp_path):
     written = write_reports(run, tmp_path / "sortie")
-    assert set(written) == set(ALL_FORMATS) == {"json", "html", "junit", "cucumber", "markdown", "evidence"}
+    assert set(written) == set(ALL_FORMATS) == {"json", "html", "junit", "cucumber", "markdown", "evidence", "rem"}
     assert sorted(p.name for p in written.values()) == sorted(
-        ["report.json", "index.html", "junit.xml", "cucumber.json", "summary.md", "evidence.zip"]
+        ["report.json", "index.html", "junit.xml", "cucumber.json", "summary.md", "evidence.zip", "rem-preuves.xlsx"]
     )
     for fmt, path in written.items():
-        if fmt != "evidence":
+        if fmt not in ("evidence", "rem"):
             assert b"SECRET" not in path.read_bytes(), fmt
+    assert "SECRET" not in str(sheet_rows(written["rem"]))
 
 
 def test_subset_and_unknown_format(failing_run, tmp_path):

@@ -12,6 +12,8 @@ import pytest
 from dui_conformance.mocks.dui import DEFECTS
 from dui_conformance.requirements import load_catalogue
 
+from ..support.workbooks import sheet_rows
+
 # Relying-party defects touch disjoint scenarios: one demo runs them together (each alone: tests/live_psc), except
 # these, which would hide other defects' failures (or have theirs hidden) there; each runs alone like the others.
 PSC_ALONE = {
@@ -59,6 +61,14 @@ def test_demo_on_the_correct_reference_dui_is_conformant(cli):
         if "non concluant" not in verdict:
             assert not [row[0] for row in table if "non concluant" in row[column]], (column, table)
     assert _oauth_codes_in_clear(run.report_dir) == []
+    # Issue 19: the run by official id, each proof pointing into the evidence pack, and the workbook to attach.
+    acr = report["official"]["ids"]["SC.PSC.08"]
+    proof = acr["requirements"][0]["scenarios"][0]["proofs"][0]
+    assert acr["outcome"] == "pass" and proof["number"] == "SC.PSC.08.01.01" and proof["exchange"]
+    with zipfile.ZipFile(run.report_dir / "evidence.zip") as pack:
+        assert proof["member"] in pack.namelist()
+    assert report["official"]["ids"]["SC.PSC.01"]["label"] == "conforme (couverture partielle)"
+    assert "SC.PSC.08.01.01" in {row[6] for row in sheet_rows(run.report_dir / "rem-preuves.xlsx")}
 
 
 def _oauth_codes_in_clear(report_dir) -> list[str]:

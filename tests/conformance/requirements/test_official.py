@@ -84,11 +84,22 @@ def test_every_cited_id_is_in_its_reference_file(official):
         ('[[official]]\nid = "SC.PSC.09"\nreferential = "va9"\n', "non déclaré"),
         ("[[mapping\n", "TOML illisible"),
         ('[[official]]\nid = "SC.PSC.09"\nreferential = "va2"\ndraft_status = "FINAL"\n', "draft_status 'FINAL'"),
+        ('[[mapping]]\nrequirement = "PSC-01"\nofficial = "SC.PSC.08"\ncouverture = "moitie"\n', "couverture 'moitie'"),
     ],
 )
 def test_invalid_mappings_are_refused(tail, message):
     with pytest.raises(OfficialError, match=re.escape(message)):
         parse_official(HEAD + tail, ["PSC-01"])
+
+
+def test_judgements_are_partial_coverage(official):
+    """A mapping whose note says it is a judgement (partial overlap) says so as data: the report reads ``couverture``,
+    not the note."""
+    assert {(m.requirement, m.official.id) for m in official.mappings if m.couverture == "partielle"} == {
+        (m.requirement, m.official.id) for m in official.mappings if "Jugement" in m.note
+    }
+    (modes,) = [m for m in official.of("PSC-01") if m.official.id == "SC.PSC.01"]
+    assert modes.to_dict()["couverture"] == "partielle"
 
 
 def test_family():

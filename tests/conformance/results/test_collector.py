@@ -27,6 +27,7 @@ from dui_conformance.results import RunCollector, ScenarioLog, Spool
 from dui_conformance.runner import plan_scope
 
 from ...support.runs import fixture_settings
+from ...support.workbooks import sheet_rows
 from .conftest import _odd_scenarios, _scenario
 
 
@@ -124,6 +125,9 @@ def test_every_report_of_a_spooled_run_is_the_one_of_the_same_run_in_memory(loca
     assert names == sorted(p.name for p in (tmp_path / "disque").iterdir())
     assert {"report.json", "index.html", "junit.xml", "cucumber.json", "summary.md", "evidence.zip"} <= set(names)
     for name in names:
+        if name == "rem-preuves.xlsx":  # the workbook's bytes hold its date: its cells are compared
+            assert sheet_rows(tmp_path / "memoire" / name) == sheet_rows(tmp_path / "disque" / name)
+            continue
         assert (tmp_path / "memoire" / name).read_bytes() == (tmp_path / "disque" / name).read_bytes(), name
 
 
