@@ -18,7 +18,8 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 # 1.1: the outcome « avertissement » (``advisory``), a broken PEUT requirement, and its count in ``counts``.
-SCHEMA_VERSION = "1.1"
+# 1.2: ``referentiel``, the Ségur wave judged and the referential (name, version, status, source) it stands for.
+SCHEMA_VERSION = "1.2"
 
 # Exit codes of the command line, as Inferno's (the README lists them).
 EXIT_OK, EXIT_USAGE, EXIT_NOT_CONFORMANT, EXIT_HARNESS, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
@@ -381,6 +382,7 @@ class RunResult:
             "mode": self.mode,
             "profile": self.profile,
             "environment": self.environment,
+            "referentiel": {"vague": self.wave},  # the report writers add what the wave's referential is
             "started": self.started,
             "finished": self.finished,
             "verdict": self.verdict,
@@ -411,6 +413,7 @@ class RunResult:
             artefacts=list(data.get("artefacts", [])),
             exchanges=list(data.get("exchanges", [])),
             interrupted=bool(data.get("interrupted", False)),
+            wave=data.get("referentiel", {}).get("vague", 1),  # before 1.2: vague 1, the only one judged then
         )
 
 

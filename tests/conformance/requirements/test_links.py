@@ -81,6 +81,7 @@ def test_links_in_catalogue_order_and_the_gaps_of_a_doit():
         "decided_by": ["dui_conformance.ins.matricule:check_nir_traits"],
         "negative_proof": ["fixtures/cda/ins/ins02.xml"],
         "tests": ["tests/ins/test_m.py"],
+        "vagues": [1, 2],
     }
     assert ins02.gaps() == [] and ins16.gaps() == []  # a PEUT lacks nothing
     assert dmp03.gaps() == ["aucune preuve négative (fixture en échec ou défaut du DUI de référence)"]
