@@ -883,7 +883,7 @@ def cmd_requirements(args) -> int:
         blocking = [r for r in missing if r.blocks(args.profile)]
         for req in missing:
             flag = "[red]bloquante[/]" if req.blocks(args.profile) else "non bloquante"
-            console.print(f"{req.id} ({flag}) sans scénario : {req.statement}", markup=False)
+            console.print(f"{req.id} ({flag}) sans scénario : {escape(req.statement)}", highlight=False)
         for tag, where in sorted(coverage.unknown_tags.items()):
             console.print(f"[yellow]Étiquette {escape(tag)} absente du catalogue[/] : {escape(', '.join(where))}")
         console.print(

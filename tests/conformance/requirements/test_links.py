@@ -136,3 +136,9 @@ def test_defects_table_declares_what_each_defect_breaks(real):
         assert defect.breaks <= {r.id for r in catalogue}, name
         # also_breaks: only the every-check INSi plan of tests/live proves it, and only beyond the demo's fails
         assert all(r.startswith("INS-") for r in defect.also_breaks) and not defect.fails & defect.also_breaks, name
+
+
+def test_a_vague_2_only_doit_needs_its_deciding_code_and_negative_proof_all_the_same():
+    catalogue = Catalogue([Requirement("MSS-901", "MSS", "Ajoutée par la vague 2.", "DOIT", "s", waves=(2,))])
+    (link,) = link_requirements(catalogue, Coverage({}, {}), {}, {}, {})
+    assert link.waves == (2,) and link.to_dict()["vagues"] == [2] and len(link.gaps()) == 2
