@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..model import ADVISORY_LEVEL, Finding, graded
 
@@ -153,8 +154,9 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
     return out
 
 
-def _as_list(value: object) -> list[object]:
-    """A ``vagues`` value as written, one element when a single wave was given without brackets."""
+def _as_list(value: object) -> list[Any]:
+    """A ``vagues`` value as written, one element when a single wave was given without brackets (any type: the
+    row's validation names a wrong one)."""
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
