@@ -47,6 +47,7 @@ from .requirements.links import (
     read_test_sources,
     undeclared,
 )
+from .requirements.waves import wave_referential
 from .runner import FEATURES_DIR, Execution, execute
 from .runner import Progress as ProgressCallbacks
 from .settings import LIVE, OFFLINE, REPORT_FORMATS, RunSettings
@@ -657,7 +658,7 @@ def _summary(run: RunResult) -> None:
 
     from .results import outcome_counts
 
-    table = Table(title=f"Exigences évaluées — profil {run.profile}", show_lines=False)
+    table = Table(title=f"Exigences évaluées — profil {run.profile}, vague {run.wave}", show_lines=False)
     for column in ("Exigence", "Résultat", "Bloquante", "Constatations"):
         table.add_column(column)
     advice = 0
@@ -676,6 +677,7 @@ def _summary(run: RunResult) -> None:
             f"{total}{noted}",
         )
     console.print(table)
+    console.print(f"Référentiel jugé : {wave_referential(run.wave).describe()}", markup=False, highlight=False)
     colour = {"conforme": "green", "non conforme": "red", "non concluant": "yellow"}.get(run.verdict, "magenta")
     console.print(
         f"Verdict : [bold {colour}]{run.verdict.upper()}[/] "
