@@ -36,8 +36,8 @@ from .model import (
     RunResult,
     exit_code,
 )
-from .requirements import PROFILES, load_catalogue
-from .requirements.catalogue import SERVICES, Catalogue
+from .requirements import PROFILES, Requirement, load_catalogue
+from .requirements.catalogue import SERVICES, WAVES, Catalogue, CatalogueError, check_wave
 from .requirements.coverage import Coverage, scan_features
 from .requirements.links import (
     RequirementLink,
@@ -47,6 +47,7 @@ from .requirements.links import (
     read_test_sources,
     undeclared,
 )
+from .requirements.waves import wave_referential
 from .runner import FEATURES_DIR, Execution, execute
 from .runner import Progress as ProgressCallbacks
 from .settings import LIVE, OFFLINE, REPORT_FORMATS, RunSettings
@@ -104,7 +105,27 @@ def _execution(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _wave(value: str) -> int:
+    """``--vague``: a Ségur wave the catalogue knows (French error otherwise)."""
+    try:
+        return check_wave(int(value))
+    except (ValueError, CatalogueError):
+        raise argparse.ArgumentTypeError(
+            f"vague « {value} » inconnue : attendue {' ou '.join(map(str, WAVES))}."
+        ) from None
+
+
+def _wave_option(parser: argparse.ArgumentParser, help_text: str, default: int | None) -> None:
+    parser.add_argument("--vague", dest="wave", type=_wave, default=default, metavar="N", help=help_text)
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
+    _wave_option(
+        parser,
+        "Vague du Ségur jugée (1 ou 2) : seules ses exigences sont évaluées et le rapport nomme son référentiel "
+        "(défaut : 1, tant que le REM DUI vague 2 n'est pas officiel ; la vague 2 juge sur sa prépublication).",
+        1,
+    )
     parser.add_argument(
         "--profil",
         "--profile",
@@ -279,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
+    _wave_option(req, "Limiter la liste et --couverture aux exigences que juge cette vague du Ségur (1 ou 2).", None)
 
     compare = sub.add_parser("compare", help="Comparer deux report.json : régressions, corrections, apparitions.")
     compare.add_argument("before", type=Path, metavar="A", help="report.json de référence.")
@@ -510,6 +532,7 @@ def _settings(args, mode: str, inputs: list[str], phases: list[str]) -> RunSetti
         environment=args.environment,
         phases=phases,
         requirements=args.requirements,
+        wave=args.wave,
         catalogue_dirs=args.catalogue_dirs,
         referential_cda=args.referential_cda,
         value_sets=args.value_sets,
@@ -577,12 +600,10 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
     out_dir = args.report_dir or Path("reports") / run.run_id
     with console.status("Écriture du rapport…") if not args.quiet else ExitStack():
         funding = _funding(cluster, ruleset, args.cluster_file, run) if cluster is not None else None
-        written = write_reports(
-            run,
-            out_dir,
-            formats,
-            ReportContext(catalogue=catalogue, expectations=expectations, funding=funding, keying=keying),
+        context = ReportContext(
+            catalogue=catalogue.in_wave(run.wave), expectations=expectations, funding=funding, keying=keying
         )
+        written = write_reports(run, out_dir, formats, context)
         if signing_key is not None:
             from .verify import SIGNATURE, sign_pack
 
@@ -670,7 +691,7 @@ def _summary(run: RunResult) -> None:
 
     from .results import outcome_counts
 
-    table = Table(title=f"Exigences évaluées — profil {run.profile}", show_lines=False)
+    table = Table(title=f"Exigences évaluées — profil {run.profile}, vague {run.wave}", show_lines=False)
     for column in ("Exigence", "Résultat", "Bloquante", "Constatations"):
         table.add_column(column)
     advice = 0
@@ -689,6 +710,7 @@ def _summary(run: RunResult) -> None:
             f"{total}{noted}",
         )
     console.print(table)
+    console.print(f"Référentiel jugé : {wave_referential(run.wave).describe()}", markup=False, highlight=False)
     colour = {"conforme": "green", "non conforme": "red", "non concluant": "yellow"}.get(run.verdict, "magenta")
     console.print(
         f"Verdict : [bold {colour}]{run.verdict.upper()}[/] "
@@ -828,6 +850,11 @@ def _print_links(links: list[RequirementLink], out: Console) -> None:
             out.print(f"  [red]DOIT sans {gap}[/]", highlight=False)
 
 
+def _listed(req: Requirement, args) -> bool:
+    """Whether ``requirements`` shows this requirement: its service (``--service``) and wave (``--vague``)."""
+    return (not args.service or req.service == args.service) and (not args.wave or args.wave in req.waves)
+
+
 def cmd_requirements(args) -> int:
     import json
 
@@ -852,18 +879,18 @@ def cmd_requirements(args) -> int:
         )
         return EXIT_OK
     coverage = scan_features(FEATURES_DIR, catalogue)
-    rows = [r for r in catalogue if not args.service or r.service == args.service]
+    rows = [r for r in catalogue if _listed(r, args)]
     if args.format == "json" and not args.coverage:
         listed = [
             {"id": r.id, "service": r.service, "level": r.level, "statement": r.statement, "source": r.source}
-            | {"official": [m.to_dict() for m in official.of(r.id)]}
+            | {"vagues": list(r.waves), "official": [m.to_dict() for m in official.of(r.id)]}
             for r in rows
         ]
         print(json.dumps({"requirements": listed}, ensure_ascii=False, indent=2))
         return EXIT_OK
     if args.coverage:
         links, deciders, checkout = requirement_links(catalogue, coverage)
-        shown = [link for link in links if not args.service or link.service == args.service]
+        shown = [link for link in links if _listed(catalogue[link.id], args)]
         unknown_decided = undeclared(catalogue, deciders)
         if args.format == "json":
             data = {
@@ -891,7 +918,7 @@ def cmd_requirements(args) -> int:
         blocking = [r for r in missing if r.blocks(args.profile)]
         for req in missing:
             flag = "[red]bloquante[/]" if req.blocks(args.profile) else "non bloquante"
-            console.print(f"{req.id} ({flag}) sans scénario : {req.statement}", markup=False)
+            console.print(f"{req.id} ({flag}) sans scénario : {escape(req.statement)}", highlight=False)
         for tag, where in sorted(coverage.unknown_tags.items()):
             console.print(f"[yellow]Étiquette {escape(tag)} absente du catalogue[/] : {escape(', '.join(where))}")
         console.print(
@@ -901,8 +928,8 @@ def cmd_requirements(args) -> int:
         return EXIT_NOT_CONFORMANT if blocking or coverage.unknown_tags else EXIT_OK
     from rich.table import Table
 
-    table = Table(title="Catalogue d'exigences")
-    for column in ("Id", "Service", "Niveau", "Bloquante", "Scénarios", "Officiels", "Exigence"):
+    table = Table(title="Catalogue d'exigences" + (f" (vague {args.wave})" if args.wave else ""))
+    for column in ("Id", "Service", "Niveau", "Bloquante", "Vagues", "Scénarios", "Officiels", "Exigence"):
         table.add_column(column, overflow="fold")
     for req in rows:
         table.add_row(
@@ -910,6 +937,7 @@ def cmd_requirements(args) -> int:
             req.service,
             req.level,
             ", ".join(req.blocking) or "—",
+            ", ".join(map(str, req.waves)),
             str(len(coverage.scenarios_by_requirement.get(req.id, []))),
             ", ".join(m.official.id for m in official.of(req.id)) or "—",
             req.statement,

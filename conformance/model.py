@@ -18,7 +18,8 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 # 1.1: the outcome « avertissement » (``advisory``), a broken PEUT requirement, and its count in ``counts``.
-# 1.2: the ``official`` section, the run by official requirement id (report/official.py).
+# 1.2: ``referentiel``, the Ségur wave judged and the referential (name, version, status, source) it stands for;
+# the ``official`` section, the run by official requirement id (report/official.py).
 SCHEMA_VERSION = "1.2"
 
 # Exit codes of the command line, as Inferno's (the README lists them).
@@ -382,6 +383,7 @@ class RunResult:
             "mode": self.mode,
             "profile": self.profile,
             "environment": self.environment,
+            "referentiel": {"vague": self.wave},  # the report writers add what the wave's referential is
             "started": self.started,
             "finished": self.finished,
             "verdict": self.verdict,
@@ -412,6 +414,7 @@ class RunResult:
             artefacts=list(data.get("artefacts", [])),
             exchanges=list(data.get("exchanges", [])),
             interrupted=bool(data.get("interrupted", False)),
+            wave=data.get("referentiel", {}).get("vague", 1),  # before 1.2: vague 1, the only one judged then
         )
 
 

@@ -27,16 +27,16 @@ from .execution.plan import (
     close_unrun_steps,
     document_ids,
     load_step_modules,
+    outside_selection,
     step_error,
     undefined_step,
 )
 from .inputs import KIND_LABELS, InputDocument, load, run_documents
 from .live.driver import DuiFailure
 from .model import Outcome, ScenarioResult, StepResult, outcome_of
-from .requirements.catalogue import ID_PATTERN, run_catalogue
+from .requirements.catalogue import ID_PATTERN, Catalogue, run_catalogue
 from .settings import ALL_KINDS, LIVE, LIVE_SUBJECT, OFFLINE, RunSettings
 
-SELECTION_REASON = "hors des exigences demandées (--exigence)"  # read back from a report by ``verifier``
 AUDIT_STEP = "(harnais) chaque échange enregistré par les services simulés pendant le scénario est jugé"
 
 _settings_key = pytest.StashKey[RunSettings]()
@@ -86,8 +86,9 @@ def out_of_scope(tags: set[str], settings: RunSettings, kinds: set[str] | None =
     The plugin selects scenarios with it and the runner uses it to tell a requirement the run does
     not concern (« non applicable ») from one it should have evaluated and did not (« non évaluée »).
     """
-    if settings.requirements and not tags & set(settings.requirements):
-        return SELECTION_REASON
+    selection = outside_selection(tags, settings)
+    if selection is not None:
+        return selection
     if not any(phase in tags for phase in settings.phases):
         phase = "en direct" if OFFLINE not in tags else "hors ligne"
         return f"vérification {phase} non demandée par cette exécution"
@@ -159,11 +160,16 @@ def document(exported_document: str, settings: RunSettings) -> InputDocument:
     return doc
 
 
+def _catalogue(config: pytest.Config) -> Catalogue:
+    """The run's catalogue, restricted to its wave: it grades every finding and names what a scenario judges."""
+    settings = config.stash[_settings_key]
+    return run_catalogue(tuple(settings.catalogue_dirs), settings.wave)
+
+
 @pytest.fixture
 def verdict(request: pytest.FixtureRequest) -> Verdict:
     item = request.node
-    catalogue = run_catalogue(tuple(item.config.stash[_settings_key].catalogue_dirs))
-    return Verdict(lambda: item.stash.get(_step_key, None), catalogue)
+    return Verdict(lambda: item.stash.get(_step_key, None), _catalogue(item.config))
 
 
 # --- building ScenarioResult from pytest-bdd hooks ----------------------------------------
@@ -179,7 +185,7 @@ def pytest_bdd_before_scenario(request, feature, scenario) -> None:
         feature_file=feature.rel_filename,
         name=scenario.name,
         tags=tags,
-        requirements=[t for t in tags if ID_PATTERN.match(t)],
+        requirements=_catalogue(item.config).judged(t for t in tags if ID_PATTERN.match(t)),
         subject=subject,
     )
 
@@ -237,8 +243,7 @@ def _audit_live(request, result: ScenarioResult) -> None:
     except pytest.FixtureLookupError:
         return
     audit = getattr(env, "audit", None)
-    settings = request.config.stash[_settings_key]
-    findings = run_catalogue(tuple(settings.catalogue_dirs)).grade(audit()) if audit is not None else []
+    findings = _catalogue(request.config).grade(audit()) if audit is not None else []
     if findings:
         result.steps.append(StepResult(keyword="Et", text=AUDIT_STEP, outcome=outcome_of(findings), findings=findings))
 
@@ -273,7 +278,7 @@ def _unstarted_scenario(item: pytest.Item) -> ScenarioResult:
         feature_file="",
         name=name,
         tags=tags,
-        requirements=[t for t in tags if ID_PATTERN.match(t)],
+        requirements=_catalogue(item.config).judged(t for t in tags if ID_PATTERN.match(t)),
         subject=_document_of(item) or LIVE_SUBJECT,
     )
 

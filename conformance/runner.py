@@ -190,7 +190,7 @@ def execute(execution: Execution) -> RunResult:
     finished so far."""
     settings = execution.settings
     progress = execution.progress or Progress()
-    catalogue = load_catalogue(settings.catalogue_dirs)
+    catalogue = load_catalogue(settings.catalogue_dirs).in_wave(settings.wave)  # the requirements the run judges
     started = _now()
     from .results import RunCollector
 
@@ -232,6 +232,7 @@ def execute(execution: Execution) -> RunResult:
         artefacts=execution.artefacts,
         exchanges=exchanges,
         interrupted=interrupted,
+        wave=settings.wave,
     )
 
 

@@ -27,6 +27,7 @@ class RunSettings:
     environment: str = "test"  # test | production: which INS OIDs are expected
     phases: list[str] = field(default_factory=lambda: [OFFLINE])
     requirements: list[str] = field(default_factory=list)  # restrict to these ids (empty: all)
+    wave: int = 1  # the Ségur wave judged (--vague): its requirements only; 1 until the DUI vague 2 REM is official
     catalogue_dirs: list[str] = field(default_factory=list)
     referential_cda: str | None = None
     value_sets: str | None = None

@@ -36,11 +36,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from . import __version__
 from .compare import per_document
+from .execution.plan import SELECTION_REASON
 from .ins.matricule import ENVIRONMENTS
 from .model import SCHEMA_VERSION, Outcome, RunResult
-from .plugin import SELECTION_REASON
 from .report.evidence import DOCUMENTS, documents_root
 from .requirements import PROFILES
+from .requirements.catalogue import WAVES
 from .results import subjects
 from .runner import Execution, Progress, execute
 from .safezip import SafeZip, ZipLimits, ZipProblem
@@ -372,6 +373,7 @@ def _report(data: bytes, result: Verification) -> RunResult | None:
         ("run_id", run.run_id),
         ("profil", run.profile),
         ("environnement", run.environment),
+        ("vague", run.wave),
         ("mode", run.mode),
         ("verdict", stated),
     ):
@@ -386,7 +388,7 @@ def _mistyped(run: RunResult) -> str:
     """Where report.json has, for a value the replay reads, another type than report.schema.json gives ("" when
     nowhere). Not the whole schema: jsonschema over every finding takes several times as long as the replay."""
     heads = (run.run_id, run.mode, run.profile, run.environment, *run.inputs)
-    if not all(isinstance(value, str) for value in heads):
+    if not all(isinstance(value, str) for value in heads) or type(run.wave) is not int:
         return "un réglage ou une entrée de l'exécution"
     for index, req in enumerate(run.requirements):
         if not isinstance(req.id, str) or not all(isinstance(f.message, str) for f in req.findings):
@@ -404,9 +406,13 @@ def _replay(run: RunResult, documents: Path, replay: Replay, progress: Progress 
     if run.interrupted:
         result.add("verdict", REPORT, "Exécution interrompue : rapport partiel, ses verdicts ne sont pas comparables.")
         return
-    for name, value, allowed in (("profil", run.profile, PROFILES), ("environnement", run.environment, ENVIRONMENTS)):
+    for name, value, allowed in (
+        ("profil", run.profile, PROFILES),
+        ("environnement", run.environment, ENVIRONMENTS),
+        ("vague", run.wave, WAVES),
+    ):
         if value not in allowed:
-            result.add("paquet", REPORT, f"{name} « {value} » trouvé ; attendu : {', '.join(allowed)}.")
+            result.add("paquet", REPORT, f"{name} « {value} » trouvé ; attendu : {', '.join(map(str, allowed))}.")
             return
     reported = {s for s in subjects(run.scenarios) if s != LIVE_SUBJECT}
     if not run.inputs or not reported:
@@ -434,6 +440,7 @@ def _replay(run: RunResult, documents: Path, replay: Replay, progress: Progress 
         environment=run.environment,
         phases=[OFFLINE],
         requirements=selection,
+        wave=run.wave,
         referential_cda=replay.referential_cda,
         value_sets=replay.value_sets,
     )

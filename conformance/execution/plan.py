@@ -35,6 +35,7 @@ from ..requirements.catalogue import ID_PATTERN, Catalogue, run_catalogue
 from ..settings import ALL_KINDS, FEATURES_DIR, FEATURES_PACKAGE, OFFLINE, RunSettings
 
 STEP_PACKAGE = f"{FEATURES_PACKAGE}.steps"
+SELECTION_REASON = "hors des exigences demandées (--exigence)"  # read back from a report by ``verifier``
 PLAN_MODULE = "test_plan.py"  # nodeids name the module that pytest collects the plan from
 
 
@@ -116,6 +117,19 @@ def undefined_step(keyword: str, text: str) -> str:
     return f"Étape non définie dans le harnais : « {keyword} {text} »"
 
 
+def outside_selection(tags: AbstractSet[str], settings: RunSettings) -> str | None:
+    """Why a scenario verifies nothing this run asks for (None: it does), in French: not one of its requirement
+    tags is in the ``--exigence`` selection, or all of them are requirements of another wave than the run's
+    (``--vague``; a scenario without requirement tag is never left out for that). The pytest plugin and the
+    in-process plan select scenarios with it."""
+    if settings.requirements and not tags & set(settings.requirements):
+        return SELECTION_REASON
+    catalogue = run_catalogue(tuple(settings.catalogue_dirs), settings.wave)
+    if catalogue.outside_wave(t for t in tags if ID_PATTERN.match(t)):
+        return f"exigence(s) d'une autre vague que la vague {settings.wave} jugée (--vague)"
+    return None
+
+
 def applies_to(tags: AbstractSet[str], kind: str) -> bool:
     """An offline scenario runs on the documents of the kinds it is tagged with (or all: ``@tout``)."""
     return ALL_KINDS in tags or kind in tags
@@ -173,14 +187,14 @@ class PlannedScenario:
 @dataclass(frozen=True)
 class OfflinePlan:
     scenarios: tuple[PlannedScenario, ...]
-    _selected: dict = field(default_factory=dict, compare=False, repr=False)  # (kind, requirements) → scenarios
+    _selected: dict = field(default_factory=dict, compare=False, repr=False)  # (kind, selection) → scenarios
 
-    def for_kind(self, kind: str, requirements: list[str]) -> list[PlannedScenario]:
-        key = (kind, tuple(requirements))
+    def for_kind(self, kind: str, settings: RunSettings) -> list[PlannedScenario]:
+        """The scenarios a document of ``kind`` runs (:func:`applies_to`, :func:`outside_selection`)."""
+        key = (kind, tuple(settings.requirements), tuple(settings.catalogue_dirs), settings.wave)
         if key not in self._selected:
-            wanted = set(requirements)
             self._selected[key] = [
-                s for s in self.scenarios if applies_to(s.tags, kind) and (not wanted or s.tags & wanted)
+                s for s in self.scenarios if applies_to(s.tags, kind) and outside_selection(s.tags, settings) is None
             ]
         return list(self._selected[key])
 
@@ -274,7 +288,7 @@ def evaluate_document(path: str, doc_id: str, settings: RunSettings) -> list[Sce
         document = load(path, settings.max_bytes, settings.inputs)
     except Exception as exc:  # noqa: BLE001 - an unreadable file is that document's harness error
         return [unevaluable(path, exc)]
-    return [_run_scenario(s, document, doc_id, settings) for s in plan.for_kind(document.kind, settings.requirements)]
+    return [_run_scenario(s, document, doc_id, settings) for s in plan.for_kind(document.kind, settings)]
 
 
 def unevaluable(path: str, exc: BaseException) -> ScenarioResult:
@@ -296,13 +310,14 @@ def _run_scenario(
     planned: PlannedScenario, document: InputDocument, doc_id: str, settings: RunSettings
 ) -> ScenarioResult:
     started = time.perf_counter()
+    catalogue = run_catalogue(tuple(settings.catalogue_dirs), settings.wave)
     result = ScenarioResult(
         nodeid=f"{PLAN_MODULE}::{planned.function_name}[{doc_id}]",
         feature=planned.feature,
         feature_file=planned.feature_file,
         name=planned.name,
         tags=list(planned.sorted_tags),
-        requirements=list(planned.requirements),
+        requirements=catalogue.judged(planned.requirements),
         subject=document.path,
     )
     current: list[StepResult] = []
@@ -310,7 +325,7 @@ def _run_scenario(
         "document": document,
         "exported_document": document.path,
         "settings": settings,
-        "verdict": Verdict(lambda: current[-1] if current else None, run_catalogue(tuple(settings.catalogue_dirs))),
+        "verdict": Verdict(lambda: current[-1] if current else None, catalogue),
     }
     for step in planned.steps:
         if step.function is None:

@@ -175,6 +175,7 @@ def write_evidence(
                 "run_id": safe.run_id,
                 "profil": safe.profile,
                 "environnement": safe.environment,
+                "vague": safe.wave,  # verifier replays the documents in the same wave
                 "mode": safe.mode,
                 "debut": safe.started,
                 "fin": safe.finished,

@@ -26,6 +26,7 @@ from ..expectations import reconcile
 from ..inputs import KIND_LABELS
 from ..model import SCHEMA_VERSION, Finding, Outcome, RequirementResult, RunResult
 from ..requirements.catalogue import PROFILES
+from ..requirements.waves import wave_referential
 from ..results import Spool
 from .common import ReportContext, advisories
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, shown_outcomes
@@ -283,6 +284,7 @@ def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
         official=view,
         official_rows=html_rows(view, FINDINGS_SHOWN),
         schema_version=SCHEMA_VERSION,
+        referential=wave_referential(run.wave).describe(),
         script=_SCRIPT,
         script_hash=f"sha256-{digest}",
     )

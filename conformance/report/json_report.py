@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..model import SCHEMA_VERSION, Replayable, RequirementResult, RunResult, ScenarioResult
+from ..requirements.waves import wave_referential
 from ..results import ScenarioLog, Spool, is_fallback, json_line, subjects
 
 LARGE_RUN = 1000  # documents from which findings.jsonl is written beside report.json
@@ -39,13 +40,19 @@ def dumps(data: object) -> str:
 
 
 def render_json(run: RunResult) -> str:
-    return dumps(run.to_dict())
+    return dumps(_named(run.to_dict(), run))
+
+
+def _named(data: dict, run: RunResult) -> dict:
+    """The run's data with its ``referentiel`` whole: the wave's name, version, status and source (schema 1.2)."""
+    data["referentiel"] = wave_referential(run.wave).to_dict()  # in the place to_dict gives the wave
+    return data
 
 
 def write_json(run: RunResult, out: TextIO, sections: Iterable[tuple[str, Callable[[TextIO], None]]] = ()) -> None:
     """Write the data of :func:`render_json`, one requirement or scenario at a time, each on its line;
     ``sections``: more top-level keys, each streamed by its writer (the ``official`` view)."""
-    head = dataclasses.replace(run, requirements=[], scenarios=[]).to_dict()
+    head = _named(dataclasses.replace(run, requirements=[], scenarios=[]).to_dict(), run)
     head.update(verdict=run.verdict, counts=run.counts())
     text = dumps(head)
     for key, items in zip(

@@ -19,6 +19,7 @@ from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from ..model import Outcome, RunResult
+from ..requirements.waves import wave_referential
 from ..results import FeatureGroup
 from .by_feature import Sink, feed
 from .common import LABELS, describe_finding
@@ -148,6 +149,7 @@ def junit_writer(run: RunResult, out: IO[bytes]) -> Callable[[list[FeatureGroup]
                 "file": group.feature_file,
             }
             properties = [("profil", run.profile), ("environnement", run.environment), ("mode", run.mode)]
+            properties.append(("referentiel", wave_referential(run.wave).describe()))
             properties += [("exigence", req) for req in group.requirements]
             out.write(f"\n  <testsuite{_attributes(attributes.items())}>\n    <properties>".encode())
             out.write(

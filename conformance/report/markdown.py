@@ -10,6 +10,7 @@ import re
 from ..expectations import reconcile
 from ..model import Outcome, RunResult
 from ..requirements.catalogue import PROFILES
+from ..requirements.waves import wave_referential
 from .common import ReportContext, advisories
 from .labels import OUTCOME_SYMBOLS, VERDICT_SYMBOLS, profile_label, service_label, service_order, shown_outcomes
 from .official import OfficialView
@@ -44,6 +45,8 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
         "",
         f"Profil **{md(profile_label(run.profile))}** · environnement {md(run.environment)} · mode {md(run.mode)} · "
         f"du {md(run.started)} au {md(run.finished)} · outil {md(run.tool.get('version', '?'))}",
+        "",
+        f"Référentiel jugé : {md(wave_referential(run.wave).describe())}",
         "",
         "| Service socle | "
         + " | ".join(md(profile_label(p)) + (" (choisi)" if p == run.profile else "") for p in [run.profile, *others])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..model import ADVISORY_LEVEL, Finding, graded
 
@@ -60,12 +61,30 @@ class Requirement:
 
 
 class Catalogue:
-    def __init__(self, requirements: list[Requirement]):
+    def __init__(self, requirements: list[Requirement], outside: frozenset[str] = frozenset()):
         self._by_id: dict[str, Requirement] = {}
         for req in requirements:
             if req.id in self._by_id:
                 raise CatalogueError(f"Exigence {req.id} définie deux fois dans le catalogue.")
             self._by_id[req.id] = req
+        self._outside = outside  # requirements of the full catalogue that the chosen wave does not judge
+
+    def in_wave(self, wave: int) -> Catalogue:
+        """The requirements the Ségur wave ``wave`` judges: the only ones a run of that wave selects, lists and
+        reports; a finding about one of the others is dropped when graded (:meth:`grade`)."""
+        check_wave(wave)
+        inside = [r for r in self._by_id.values() if wave in r.waves]
+        return Catalogue(inside, self._outside | {r.id for r in self._by_id.values() if wave not in r.waves})
+
+    def judged(self, requirement_ids: Iterable[str]) -> list[str]:
+        """The ids a run on this catalogue judges, in order: those of another wave left out (an id no catalogue
+        knows stays, the roll-up reports it)."""
+        return [rid for rid in requirement_ids if rid not in self._outside]
+
+    def outside_wave(self, requirement_ids: Iterable[str]) -> bool:
+        """A scenario verifying these requirements has nothing to judge: it names some, all of another wave."""
+        ids = list(requirement_ids)
+        return bool(ids) and not self.judged(ids)
 
     def __contains__(self, req_id: str) -> bool:
         return req_id in self._by_id
@@ -82,9 +101,14 @@ class Catalogue:
     def grade(self, findings: Iterable[Finding]) -> list[Finding]:
         """The findings as their requirements' levels make them (:func:`~dui_conformance.model.graded`): a broken
         PEUT is an avertissement. A requirement the catalogue does not know is left as found (the roll-up
-        reports it)."""
-        by_id = self._by_id
-        return [graded(f, by_id[f.requirement].level) if f.requirement in by_id else f for f in findings]
+        reports it). The one place where a finding about a requirement of another wave (:meth:`in_wave`) is
+        dropped, whichever check made it: every step and every live audit grades its findings here."""
+        by_id, outside = self._by_id, self._outside
+        return [
+            graded(f, by_id[f.requirement].level) if f.requirement in by_id else f
+            for f in findings
+            if f.requirement not in outside
+        ]
 
 
 def _sort_key(req: Requirement) -> tuple[int, str, int]:
@@ -130,16 +154,25 @@ def _parse(path_name: str, text: str) -> list[Requirement]:
     return out
 
 
-def _as_list(value: object) -> list[object]:
-    """A ``vagues`` value as written, one element when a single wave was given without brackets."""
+def _as_list(value: object) -> list[Any]:
+    """A ``vagues`` value as written, one element when a single wave was given without brackets (any type: the
+    row's validation names a wrong one)."""
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-@lru_cache(maxsize=4)
-def run_catalogue(extra_dirs: tuple[str, ...] = ()) -> Catalogue:
-    """:func:`load_catalogue`, read once per process for each set of folders: every step of every document
-    grades its findings with it."""
-    return load_catalogue(extra_dirs)
+def check_wave(wave: object) -> int:
+    """A Ségur wave the catalogue knows, or a French error naming those it knows."""
+    if isinstance(wave, int) and not isinstance(wave, bool) and wave in WAVES:
+        return wave
+    raise CatalogueError(f"vague {wave!r} inconnue : attendue {' ou '.join(map(str, WAVES))}.")
+
+
+@lru_cache(maxsize=8)
+def run_catalogue(extra_dirs: tuple[str, ...] = (), wave: int | None = None) -> Catalogue:
+    """:func:`load_catalogue`, read once per process for each set of folders (and restricted to the run's
+    ``wave``, :meth:`Catalogue.in_wave`): every step of every document grades its findings with it."""
+    catalogue = load_catalogue(extra_dirs)
+    return catalogue if wave is None else catalogue.in_wave(wave)
 
 
 def grade(findings: Iterable[Finding]) -> list[Finding]:

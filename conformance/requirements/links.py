@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalogue import Catalogue
+from .catalogue import WAVES, Catalogue
 from .coverage import Coverage
 
 DEFECT_PREFIX = "defaut:"
@@ -40,6 +40,7 @@ class RequirementLink:
     decided_by: tuple[str, ...]
     negative_proof: tuple[str, ...]
     tests: tuple[str, ...]
+    waves: tuple[int, ...] = WAVES  # the Ségur waves that judge it: a vague-2-only DOIT needs its links all the same
 
     def gaps(self) -> list[str]:
         """What a DOIT lacks (French): the code that decides it, a proof that it can fail. A PEUT lacks nothing."""
@@ -64,6 +65,7 @@ class RequirementLink:
             "decided_by": list(self.decided_by),
             "negative_proof": list(self.negative_proof),
             "tests": list(self.tests),
+            "vagues": list(self.waves),
         }
 
 
@@ -153,6 +155,7 @@ def link_requirements(
             decided_by=tuple(deciders.get(req.id, ())),
             negative_proof=tuple(proofs.get(req.id, ())),
             tests=tuple(tests.get(req.id, ())),
+            waves=req.waves,
         )
         for req in catalogue
     ]

@@ -178,18 +178,20 @@ def digests(out: Path, spool: bool) -> dict[str, str]:
 # index.html by the schema version it shows; index.html and summary.md by the one verdict rule for service tiles
 # (a service no blocking requirement of which was decided in a profile is « non couvert » there, no longer « non
 # concluant »). This run has no avertissement: junit.xml, cucumber.json and findings.jsonl keep their bytes.
-# Schema 1.2 (issue 19): report.json, MANIFEST.json, index.html and summary.md gain the view by official id.
+# Schema 1.2 (issue 19): report.json, MANIFEST.json, index.html and summary.md gain the view by official id; report.json
+# and MANIFEST.json the « referentiel » judged and the pack's « vague »; index.html, summary.md and junit.xml the header
+# line or property naming that referential.
 PINNED = {
     "cucumber.json": "9ee9e3161e96442f667f74ce7460ced4349a98a52faa438dec2a4f33e5101654",
-    "evidence.zip/MANIFEST.json": "3604741eb212a173ddab97047336ec1403c494b59b982f5809acd390b3da1dc5",
-    "evidence.zip/index.html": "5a18852d1b3dd9ac83685c7750f4e0476ae8c82439e8741da1333038dd5b8e07",
-    "evidence.zip/report.json": "6e534d9246e554456ca5d176251d63bbd63f8d62678dc20b4742081a5b5eb425",
-    "evidence.zip/summary.md": "f78cf59764ed42e12d718222b3a2fb846945ba3445c9c9763cdd6c2034c328a5",
+    "evidence.zip/MANIFEST.json": "95b2815b58bea140fe7b94ce4d4feb59121b1477f6a0376b77be44621289738f",
+    "evidence.zip/index.html": "c408392a0b1f80c1c6e65160a89407dea402e13de5ec0066f79b17b282d70217",
+    "evidence.zip/report.json": "c6980739293b01e29f3c1eb228a83ac620f4f6a4385708c16f83ca9ea02ced2c",
+    "evidence.zip/summary.md": "edbd8016eae83df797b90184d75b1775aed87b5a38e6fc2f71421be32c4f7c8c",
     "findings.jsonl": "1d1555b4d2f9c7d8e43f372e548f6c0b0ffe20738ee991e4bee5200b6ef6316f",
-    "index.html": "5a18852d1b3dd9ac83685c7750f4e0476ae8c82439e8741da1333038dd5b8e07",
-    "junit.xml": "42bd50d68d4b4ed43bfae51f5cd6691fc40a27c89f224cb89f657bc8bfd50875",
-    "report.json": "6e534d9246e554456ca5d176251d63bbd63f8d62678dc20b4742081a5b5eb425",
-    "summary.md": "f78cf59764ed42e12d718222b3a2fb846945ba3445c9c9763cdd6c2034c328a5",
+    "index.html": "c408392a0b1f80c1c6e65160a89407dea402e13de5ec0066f79b17b282d70217",
+    "junit.xml": "5f45bb9aea7303ae7ab582d84657a62ee6586892b30eeb192182d619a7e549f0",
+    "report.json": "c6980739293b01e29f3c1eb228a83ac620f4f6a4385708c16f83ca9ea02ced2c",
+    "summary.md": "edbd8016eae83df797b90184d75b1775aed87b5a38e6fc2f71421be32c4f7c8c",
 }
 
 

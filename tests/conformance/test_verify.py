@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
+from dui_conformance import verify as verify_module
 from dui_conformance.cli import main
 from dui_conformance.fixtures import FIXTURES_DIR
 from dui_conformance.safezip import ZipLimits
@@ -432,3 +433,28 @@ def test_a_demo_pack_verifies_on_its_documents(tmp_path, capsys):
     code, out = _verify_cli(capsys, str(tmp_path / "demo" / "evidence.zip"))
     assert code == 0, out["ecarts"]
     assert out["documents_rejoues"] > 0 and any("phase directe" in note for note in out["notes"])
+
+
+def test_a_pack_is_replayed_in_the_wave_its_manifest_and_report_give(tmp_path, capsys, monkeypatch):
+    pack = _check(tmp_path / "r", "--vague", "2", inputs=[INPUTS[0]])
+    assert json.loads(_read(pack, MANIFEST))["execution"]["vague"] == 2
+    replayed = []
+    real = verify_module.execute
+    monkeypatch.setattr(
+        verify_module, "execute", lambda execution: replayed.append(execution.settings.wave) or real(execution)
+    )
+    code, out = _verify_cli(capsys, str(pack))
+    assert code == 0 and replayed == [2], out["ecarts"]
+
+
+def test_a_report_whose_wave_differs_from_the_manifest_is_named(pack, tmp_path):
+    report = _report_with(pack, lambda r: r["referentiel"].update(vague=2))
+    result = verify_pack(_rewrite(pack, tmp_path / "p.zip", {"report.json": report}, manifest_follows=True))
+    assert "vague « 1 » dans le manifeste ; « 2 » dans report.json." in {d.message for d in result.discrepancies}
+
+
+@pytest.mark.parametrize("wave", [3, "2", True])
+def test_a_report_with_a_wave_the_harness_does_not_know_is_a_finding(pack, tmp_path, wave):
+    report = _report_with(pack, lambda r: r["referentiel"].update(vague=wave))
+    result = verify_pack(_rewrite(pack, tmp_path / "p.zip", {"report.json": report}, manifest_follows=True))
+    assert not result.agrees and "report.json" in {d.subject for d in result.discrepancies}

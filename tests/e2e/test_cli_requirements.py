@@ -93,3 +93,24 @@ def test_the_cli_lists_the_table(messages, capsys):
     with pytest.raises(SystemExit):
         reference_dui(["--help"])
     assert "tls-version-obsolete — Échange avec les services en TLS 1.1" in " ".join(capsys.readouterr().out.split())
+
+
+V2_ONLY = (
+    '[[requirement]]\nid = "MSS-901"\nservice = "MSS"\nstatement = "Ajoutée par la vague 2 (essai)."\n'
+    'level = "DOIT"\nsource = "essai"\nvagues = [2]\n'
+)
+
+
+def test_requirements_by_wave_and_a_vague_2_only_doit_needs_its_links(tmp_path, capfd, messages):
+    (tmp_path / "v2.toml").write_text(V2_ONLY, encoding="utf-8")
+    listing = ["requirements", "--catalogue", str(tmp_path), "--format", "json", "--service", "MSS"]
+    assert main([*listing, "--vague", "2"]) == 0
+    rows = {row["id"]: row for row in json.loads(capfd.readouterr().out)["requirements"]}
+    assert rows["MSS-901"]["vagues"] == [2] and rows["MSS-07"]["vagues"] == [1, 2]
+    assert main([*listing, "--vague", "1"]) == 0
+    assert "MSS-901" not in {row["id"] for row in json.loads(capfd.readouterr().out)["requirements"]}
+    assert main([*listing, "--vague", "2", "--couverture"]) == 3  # a blocking DOIT without scenario
+    rows = {row["id"]: row for row in json.loads(capfd.readouterr().out)["requirements"]}
+    assert rows["MSS-901"]["decided_by"] == [] == rows["MSS-901"]["negative_proof"]
+    assert "MSS-901 (bloquante) sans scénario" in messages.getvalue()
+    assert "1 exigence(s) DOIT sans code qui la décide ou sans preuve négative" in messages.getvalue()

@@ -30,6 +30,13 @@ pytestmark = pytest.mark.live
 
 
 PEUT = {r.id for r in load_catalogue() if r.level == "PEUT"}
+WAVES = {r.id: r.waves for r in load_catalogue()}
+
+
+def _wave(defect: str) -> str:
+    """The wave whose demo judges what a defect breaks: 2 when one of its requirements is vague 2 only (vague 1,
+    the default, does not even run their scenarios)."""
+    return "2" if any(1 not in WAVES[rid] for rid in DEFECTS[defect].fails) else "1"
 
 
 def _failing(run) -> set[str]:
@@ -39,11 +46,12 @@ def _failing(run) -> set[str]:
     return {rid for rid, outcome in outcomes.items() if outcome in ("fail", "advisory")}
 
 
-def test_demo_on_the_correct_reference_dui_is_conformant(cli):
-    run = cli("demo", name="demo")
+@pytest.mark.parametrize("wave", ["1", "2"])
+def test_demo_on_the_correct_reference_dui_is_conformant(cli, wave):
+    run = cli("demo", "--vague", wave, name=f"demo-vague-{wave}")
     assert run.code == 0, run.stderr
     report = run.report
-    assert report["verdict"] == "conforme" and _failing(run) == set()
+    assert report["verdict"] == "conforme" and _failing(run) == set() and report["referentiel"]["vague"] == int(wave)
     assert not [s for s in report["scenarios"] if s["outcome"] == "error"]
     live = [s for s in report["scenarios"] if s["subject"] == "session directe"]
     offline = [s for s in report["scenarios"] if s["subject"] != "session directe"]
@@ -54,7 +62,8 @@ def test_demo_on_the_correct_reference_dui_is_conformant(cli):
     ]
     assert not_run == [], "la démonstration évalue toutes les exigences INS, DMP et PSC"
     # Issue 17: a service tile « non concluant » under a profile « conforme ». One rule for tiles and the whole run.
-    tiles = (run.report_dir / "summary.md").read_text().split("\n\n")[2]  # the first table: tiles per profile
+    blocks = (run.report_dir / "summary.md").read_text().split("\n\n")
+    tiles = next(b for b in blocks if b.startswith("| Service socle"))  # the first table: tiles per profile
     table = [line.strip("|").split("|") for line in tiles.splitlines()[2:]]
     whole = next(row for row in table if "**Ensemble**" in row[0])
     for column, verdict in enumerate(whole[1:], start=1):
@@ -88,13 +97,14 @@ def _oauth_codes_in_clear(report_dir) -> list[str]:
 
 @pytest.mark.parametrize("defect", sorted(set(DEFECTS) - set(PSC_DEFECTS)))
 def test_each_defect_fails_exactly_its_requirements(cli, defect):
-    run = cli("demo", "--defaut", defect, name=defect)
+    run = cli("demo", "--defaut", defect, "--vague", _wave(defect), name=defect)
     assert run.code == 3, run.stderr
     assert _failing(run) == DEFECTS[defect].fails
 
 
 def test_psc_defects_fail_exactly_their_requirements(cli):
-    run = cli("demo", *[arg for d in PSC_DEFECTS for arg in ("--defaut", d)], name="psc")
+    waves = {_wave(d) for d in PSC_DEFECTS}  # vague 2 if one needs it (no catalogue row is vague 1 only)
+    run = cli("demo", *[arg for d in PSC_DEFECTS for arg in ("--defaut", d)], "--vague", max(waves), name="psc")
     assert run.code == 3, run.stderr
     assert _failing(run) == set().union(*(DEFECTS[d].fails for d in PSC_DEFECTS))
 

@@ -1,5 +1,6 @@
 import io
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -14,6 +15,7 @@ from dui_conformance.report import (
     write_reports,
 )
 from dui_conformance.report.json_report import write_json
+from dui_conformance.requirements.waves import wave_referential
 
 
 def _schema():
@@ -95,3 +97,16 @@ def test_large_run_adds_findings_as_json_lines(monkeypatch, tmp_path, local_run)
     lines = [json.loads(line) for line in written["findings"].read_text(encoding="utf-8").splitlines()]
     assert len(lines) == sum(len(s.findings) for s in local_run.scenarios)
     assert {"subject", "scenario", "requirement", "outcome", "message"} <= set(lines[0])
+
+
+def test_report_names_the_referential_of_its_wave_and_reads_the_wave_back(run, tmp_path):
+    second = replace(run, wave=2)
+    data = json.loads(render_json(second))
+    assert data["referentiel"] == wave_referential(2).to_dict() and list(data).index("referentiel") == 5
+    out = io.StringIO()
+    write_json(second, out)
+    assert json.loads(out.getvalue())["referentiel"] == data["referentiel"]
+    (tmp_path / "report.json").write_text(out.getvalue(), encoding="utf-8")
+    assert load_run(tmp_path / "report.json").wave == 2
+    del data["referentiel"]  # a report from before schema 1.2 judged vague 1
+    assert RunResult.from_dict(data).wave == 1

@@ -8,7 +8,14 @@ from dui_conformance.cda.context import load_models
 from dui_conformance.live.ins import RNIV
 from dui_conformance.model import Outcome, failed, passed
 from dui_conformance.requirements import PROFILES, load_catalogue
-from dui_conformance.requirements.catalogue import CatalogueError, grade
+from dui_conformance.requirements.catalogue import (
+    Catalogue,
+    CatalogueError,
+    Requirement,
+    check_wave,
+    grade,
+    run_catalogue,
+)
 from dui_conformance.requirements.coverage import scan_features
 from dui_conformance.runner import FEATURES_DIR
 from dui_conformance.xds.expected import mapping
@@ -88,6 +95,59 @@ def test_waves_outside_the_segur_waves_are_refused(tmp_path, waves):
 
 def test_a_requirement_without_waves_belongs_to_both():
     assert load_catalogue()["INS-01"].waves == (1, 2)
+
+
+WAVED = Catalogue(
+    [
+        Requirement("INS-01", "INS", "Des deux vagues.", "DOIT", "s"),
+        Requirement("INS-901", "INS", "Ajoutée par la vague 2.", "DOIT", "s", waves=(2,)),
+        Requirement("INS-902", "INS", "Vague 1 seulement.", "PEUT", "s", waves=(1,)),
+    ]
+)
+
+
+@pytest.mark.parametrize(("wave", "judged"), [(1, ["INS-01", "INS-902"]), (2, ["INS-01", "INS-901"])])
+def test_a_wave_selects_its_requirements(wave, judged):
+    catalogue = WAVED.in_wave(wave)
+    assert [r.id for r in catalogue] == judged
+    assert catalogue.judged(["INS-01", "INS-901", "INS-902", "XYZ-01"]) == [*judged, "XYZ-01"]  # unknown: kept
+
+
+def test_a_scenario_is_outside_the_wave_when_every_requirement_it_names_is():
+    vague1 = WAVED.in_wave(1)
+    assert vague1.outside_wave(["INS-901"])
+    assert not vague1.outside_wave(["INS-901", "INS-01"])  # a mixed scenario runs, judging what the wave judges
+    assert not vague1.outside_wave([])  # no requirement tag: never left out for the wave
+    assert not vague1.outside_wave(["XYZ-01"]) and not WAVED.outside_wave(["INS-901"])
+
+
+def test_findings_about_another_waves_requirement_are_dropped_when_graded():
+    findings = [failed("INS-01", "x"), failed("INS-901", "y"), failed("INS-902", "z"), failed("XYZ-01", "w")]
+    graded = WAVED.in_wave(1).grade(findings)
+    assert [(f.requirement, f.outcome) for f in graded] == [
+        ("INS-01", Outcome.FAIL),
+        ("INS-902", Outcome.ADVISORY),  # still graded by its level
+        ("XYZ-01", Outcome.FAIL),  # unknown to every wave: left for the roll-up to report
+    ]
+    assert len(WAVED.grade(findings)) == 4  # the whole catalogue drops nothing
+
+
+@pytest.mark.parametrize("wave", [0, 3, "1", True, None])
+def test_an_unknown_wave_is_refused_in_french(wave):
+    with pytest.raises(CatalogueError, match="inconnue : attendue 1 ou 2"):
+        check_wave(wave)
+    with pytest.raises(CatalogueError):
+        WAVED.in_wave(wave)  # type: ignore[arg-type]
+
+
+def test_the_run_catalogue_of_a_wave(tmp_path):
+    (tmp_path / "v2.toml").write_text(
+        '[[requirement]]\nid = "INS-903"\nservice = "INS"\nstatement = "d"\nlevel = "DOIT"\nsource = "s"\n'
+        "vagues = [2]\n",
+        encoding="utf-8",
+    )
+    assert "INS-903" in run_catalogue((str(tmp_path),)) and "INS-903" in run_catalogue((str(tmp_path),), 2)
+    assert "INS-903" not in run_catalogue((str(tmp_path),), 1) and "INS-01" in run_catalogue((str(tmp_path),), 1)
 
 
 STATEMENTS = {r.id: r.statement for r in load_catalogue()}

@@ -81,6 +81,7 @@ def test_links_in_catalogue_order_and_the_gaps_of_a_doit():
         "decided_by": ["dui_conformance.ins.matricule:check_nir_traits"],
         "negative_proof": ["fixtures/cda/ins/ins02.xml"],
         "tests": ["tests/ins/test_m.py"],
+        "vagues": [1, 2],
     }
     assert ins02.gaps() == [] and ins16.gaps() == []  # a PEUT lacks nothing
     assert dmp03.gaps() == ["aucune preuve négative (fixture en échec ou défaut du DUI de référence)"]
@@ -135,3 +136,9 @@ def test_defects_table_declares_what_each_defect_breaks(real):
         assert defect.breaks <= {r.id for r in catalogue}, name
         # also_breaks: only the every-check INSi plan of tests/live proves it, and only beyond the demo's fails
         assert all(r.startswith("INS-") for r in defect.also_breaks) and not defect.fails & defect.also_breaks, name
+
+
+def test_a_vague_2_only_doit_needs_its_deciding_code_and_negative_proof_all_the_same():
+    catalogue = Catalogue([Requirement("MSS-901", "MSS", "Ajoutée par la vague 2.", "DOIT", "s", waves=(2,))])
+    (link,) = link_requirements(catalogue, Coverage({}, {}), {}, {}, {})
+    assert link.waves == (2,) and link.to_dict()["vagues"] == [2] and len(link.gaps()) == 2
