@@ -52,7 +52,7 @@ def official_scenarios(export: Path) -> list[ScenarioResult]:
 
 
 def official_run(export: Path, spool: bool = False) -> RunResult:
-    collector = RunCollector(load_catalogue(), spool=spool)
+    collector = RunCollector(load_catalogue().in_wave(1), spool=spool)  # the default wave, as a run's
     collector.extend(official_scenarios(export))
     return RunResult(
         run_id="20260101-000000",
