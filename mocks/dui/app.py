@@ -23,7 +23,17 @@ from werkzeug.wrappers import Request, Response
 from dui_conformance.mocks.common import LoopbackServer
 
 from .defects import check_defects
-from .dmp import PENDING, SENT, DmpClient, DmpDocument, DmpUnavailable, new_document, patient_id, received_summary
+from .dmp import (
+    PENDING,
+    SENT,
+    DmpClient,
+    DmpConsultation,
+    DmpDocument,
+    DmpUnavailable,
+    new_document,
+    patient_id,
+    received_summary,
+)
 from .insi_client import InsiClient, InsIdentifier, InsiResult
 from .mss import MssAdapter, MssClient
 from .psc import SESSION_COOKIE, LoginRefused, PscRelyingParty
@@ -110,6 +120,7 @@ class ReferenceDui:
                     session.mount("https://", WeakTls(ssl.TLSVersion.TLSv1, ssl.TLSVersion.MAXIMUM_SUPPORTED))
         self._records = Records()
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
+        self.consultation = DmpConsultation(self.dmp, self.defects)
         mss_client = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None
         self.mss = MssAdapter(mss_client, self._records, self.defects)
         self._ids = itertools.count(1)
@@ -136,6 +147,8 @@ class ReferenceDui:
                 Rule("/residents/<rid>/mssante/envois", endpoint="mss_send", methods=["POST"]),
                 Rule("/residents/<rid>/mssante/envois", endpoint="mss_sendings", methods=["GET"]),
                 Rule("/mssante/releve", endpoint="mss_fetch", methods=["POST"]),
+                Rule("/residents/<rid>/ouverture", endpoint="open_record", methods=["POST"]),
+                Rule("/residents/<rid>/dmp", endpoint="dmp_view", methods=["GET"]),
             ]
         )
         self._server = LoopbackServer(self.wsgi, host, port)
@@ -193,6 +206,7 @@ class ReferenceDui:
         self._records.clear()
         with self._lock:
             self._documents.clear()
+        self.consultation.reset()
         self.mss.reset()
         if self.psc is not None:
             self.psc.reset()
@@ -363,6 +377,14 @@ class ReferenceDui:
                 service="DMP",
                 resident=rid,
             )
+        if self.consultation.opposed(rid):
+            return problem(
+                409,
+                "Opposition du résident",
+                "Le résident s'est opposé à l'accès à son DMP (non-opposition non enregistrée) : rien n'a été envoyé.",
+                service="DMP",
+                resident=rid,
+            )
         return resident, self.dmp
 
     def _on_dmp_feed(self, request: Request, rid: str) -> Response:
@@ -388,6 +410,7 @@ class ReferenceDui:
             self._documents[document.id] = document
         dmp.acting = self._acting()
         try:
+            self.consultation.before_feed(resident)
             dmp.submit(document, patient_id(resident))
         except DmpUnavailable as exc:
             if "dmp-erreur-ignoree" in self.defects:
@@ -435,6 +458,30 @@ class ReferenceDui:
             return problem(502, "Erreur du DMP", str(exc), service="DMP", resident=rid)
         self._records.file(target, integrated)
         return json_response({"integres": integrated})
+
+    def _on_open_record(self, request: Request, rid: str) -> Response:
+        body = json_body(request)
+        non_opposition = body.get("nonOpposition")
+        if not isinstance(non_opposition, bool):
+            raise BadRequest("Champ « nonOpposition » absent ou invalide (booléen).")
+        resident = self._records.get(rid)
+        if resident is None:
+            return unknown_resident(rid)
+        if self.dmp is not None:
+            self.dmp.acting = self._acting()
+        try:
+            return json_response(self.consultation.open(resident, non_opposition).summary())
+        except DmpUnavailable as exc:
+            return problem(502, "Erreur du DMP", str(exc), service="DMP", resident=rid)
+
+    def _on_dmp_view(self, request: Request, rid: str) -> Response:
+        resident = self._records.get(rid)
+        if resident is None:
+            return unknown_resident(rid)
+        try:
+            return json_response(self.consultation.view(resident).summary())
+        except DmpUnavailable as exc:
+            return problem(502, "Erreur du DMP", str(exc), service="DMP", resident=rid)
 
     def _on_received(self, request: Request, rid: str) -> Response:
         if rid not in self._records:
