@@ -228,31 +228,8 @@ class DmpClient:
 
     def test_existence(self, resident: Resident) -> str:
         """TD0.2 (HL7 v3 PRPA_IN201307UV02, reason TEST_EXST) on the resident's INS: OPEN, NO_DMP or ACCESS_REFUSED."""
-        hl7 = ebrim.HL7
-
-        def sub(parent, tag: str, **attributes: str):
-            return etree.SubElement(parent, f"{{{hl7}}}{tag}", **attributes)
-
-        root = etree.Element(f"{{{hl7}}}{TD02_QUERY}", nsmap={None: hl7}, ITSVersion="XML_1.0")
-        sub(root, "id", root=SOURCE_ID, extension=uuid.uuid4().hex)
-        sub(root, "creationTime", value=now_dtm())
-        sub(root, "interactionId", root="2.16.840.1.113883.1.6", extension=TD02_QUERY)
-        sub(root, "processingCode", code="P")
-        sub(root, "processingModeCode", code="T")
-        sub(root, "acceptAckCode", code="AL")
-        receiver = sub(sub(root, "receiver", typeCode="RCV"), "device", classCode="DEV", determinerCode="INSTANCE")
-        sub(receiver, "id", root=DMP_DEVICE)
-        sender = sub(sub(root, "sender", typeCode="SND"), "device", classCode="DEV", determinerCode="INSTANCE")
-        sub(sender, "id", root=SOURCE_ID)
-        control = sub(root, "controlActProcess", classCode="CACT", moodCode="EVN")
         reason = "CNSLT_DATA" if "dmp-existence-sans-motif" in self.defects else TEST_EXISTENCE
-        sub(control, "reasonCode", code=reason, codeSystem=REASON_SYSTEM)
-        query = sub(control, "queryByParameter")
-        sub(query, "queryId", root=SOURCE_ID, extension=uuid.uuid4().hex)
-        sub(query, "statusCode", code="new")
-        identifier = sub(sub(query, "parameterList"), "patientIdentifier")
-        sub(identifier, "value", root=resident.ins_oid or "", extension=resident.ins or "")
-        sub(identifier, "semanticsText").text = "Patient.id"
+        root = existence_query(resident.ins or "", resident.ins_oid or "", reason)
         envelope = soap_envelope(root, TD02_ACTION, f"{self.url}/td02", self._vihf(patient_id(resident)))
         response = self._post("td02", "application/soap+xml; charset=UTF-8", envelope)
         try:
@@ -287,6 +264,35 @@ class DmpClient:
         if data is None:
             raise DmpUnavailable(f"Document {unique_id} absent de la réponse ITI-43 ({', '.join(self._errors(xml))}).")
         return data
+
+
+def existence_query(matricule: str, oid: str, reason: str = TEST_EXISTENCE) -> etree._Element:
+    """The TD0.2 body: PRPA_IN201307UV02 asking about one INS, with this reason code (CNAM/ANS kit sample form)."""
+    hl7 = ebrim.HL7
+
+    def sub(parent, tag: str, **attributes: str):
+        return etree.SubElement(parent, f"{{{hl7}}}{tag}", **attributes)
+
+    root = etree.Element(f"{{{hl7}}}{TD02_QUERY}", nsmap={None: hl7}, ITSVersion="XML_1.0")
+    sub(root, "id", root=SOURCE_ID, extension=uuid.uuid4().hex)
+    sub(root, "creationTime", value=now_dtm())
+    sub(root, "interactionId", root="2.16.840.1.113883.1.6", extension=TD02_QUERY)
+    sub(root, "processingCode", code="P")
+    sub(root, "processingModeCode", code="T")
+    sub(root, "acceptAckCode", code="AL")
+    receiver = sub(sub(root, "receiver", typeCode="RCV"), "device", classCode="DEV", determinerCode="INSTANCE")
+    sub(receiver, "id", root=DMP_DEVICE)
+    sender = sub(sub(root, "sender", typeCode="SND"), "device", classCode="DEV", determinerCode="INSTANCE")
+    sub(sender, "id", root=SOURCE_ID)
+    control = sub(root, "controlActProcess", classCode="CACT", moodCode="EVN")
+    sub(control, "reasonCode", code=reason, codeSystem=REASON_SYSTEM)
+    query = sub(control, "queryByParameter")
+    sub(query, "queryId", root=SOURCE_ID, extension=uuid.uuid4().hex)
+    sub(query, "statusCode", code="new")
+    identifier = sub(sub(query, "parameterList"), "patientIdentifier")
+    sub(identifier, "value", root=oid, extension=matricule)
+    sub(identifier, "semanticsText").text = "Patient.id"
+    return root
 
 
 def new_document(resident: Resident, number: int, previous: DmpDocument | None) -> DmpDocument:
