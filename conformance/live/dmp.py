@@ -1,6 +1,7 @@
 """Live DMP checks (DMP-60 … DMP-64, and DMP-40…50, 53, 54 on the recorded traffic): what the
 DUI sent to the DMP mock when asked to feed or to integrate, and what it answered and kept; and the
-consultation of vague 2 (DMP-66 … DMP-70): opening a resident's record, what the DUI shows of the DMP.
+consultation of vague 2 (DMP-65 … DMP-72): opening a resident's record, what the DUI shows of the DMP, no
+document downloaded twice, a newer version noticed.
 
 The check functions are pure over one :class:`FeedRun`, :class:`IntegrationRun` or :class:`OpeningRun`;
 the ``run_*`` helpers drive the DUI once and gather the DMP traffic, as ``LiveEnvironment.admit``
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
+
+from lxml import etree
 
 from ..cda import CdaContext, check_cda
 from ..decides import decides
@@ -122,11 +125,23 @@ def shared_patient_id(patient: dict[str, Any] | None) -> str | None:
     return None
 
 
-def seed_document(env, patient_id: str) -> str:
+def seed_document(env, patient_id: str, replaces: str | None = None) -> str:
     """Place the harness's valid synthetic DLU in the DMP mock for this patient (as another professional
-    would have shared it); its fresh uniqueId."""
-    data = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
-    return env.dmp.seed(data, patient_id=patient_id, unique_id=f"2.25.{uuid.uuid4().int}").unique_id
+    would have shared it), its ClinicalDocument/id being its fresh uniqueId; with ``replaces``, as the new version
+    of that document (relatedDocument RPLC in the CDA, the old entry deprecated). Its uniqueId."""
+    unique_id = f"2.25.{uuid.uuid4().int}"
+    cda = parse_xml(
+        (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes(), "dlu-valide.xml"
+    ).root
+    cda.find(f"{{{ebrim.HL7}}}id").attrib.update({"root": unique_id})
+    cda.find(f"{{{ebrim.HL7}}}id").attrib.pop("extension", None)
+    if replaces:
+        related = etree.Element(f"{{{ebrim.HL7}}}relatedDocument", typeCode="RPLC")
+        parent = etree.SubElement(related, f"{{{ebrim.HL7}}}parentDocument")
+        etree.SubElement(parent, f"{{{ebrim.HL7}}}id", root=replaces)
+        cda.find(f"{{{ebrim.HL7}}}componentOf").addprevious(related)
+    data = etree.tostring(cda, xml_declaration=True, encoding="UTF-8")
+    return env.dmp.seed(data, replaces=replaces, patient_id=patient_id, unique_id=unique_id).unique_id
 
 
 def _where(exchange: Exchange | None) -> Location:
@@ -253,7 +268,8 @@ def _submission(exchange: Exchange) -> ebrim.Submission | None:
         return None
 
 
-def _cda_replaces(data: bytes) -> list[str]:
+def cda_replaces(data: bytes) -> list[str]:
+    """The ids (root^extension) of the documents a CDA declares it replaces (relatedDocument RPLC)."""
     try:
         cda = parse_xml(data, "document")
     except XmlProblem:
@@ -305,7 +321,7 @@ def check_replacement(run: FeedRun) -> list[Finding]:
                 )
             )
     for data in run.documents.values():
-        named = _cda_replaces(data)
+        named = cda_replaces(data)
         if old_unique not in named:
             out.append(
                 failed(
@@ -733,3 +749,55 @@ def check_existence_requests(exchanges: list[Exchange]) -> list[Finding]:
     if not tests:
         return [skipped("DMP-65", "Aucun test d'existence du DMP (TD0.2) observé : rien à vérifier.")]
     return [f for e in tests for f in check_existence(e)]
+
+
+@decides("DMP-71")
+def check_no_second_download(first: IntegrationRun, second: IntegrationRun) -> list[Finding]:
+    """DMP-71 (SC.DMP/UX.36): integrating again never downloads (ITI-43) a document already integrated, nor the same
+    one twice, and the record holds each uniqueId once."""
+    if first.patient_id is None:
+        return [_unqualified("DMP-71")]
+    before = {uid for e in first.of(ITI43) for uid in e.data.get("retrieved", [])}
+    if not before:
+        return [skipped("DMP-71", "Aucun document récupéré à la première intégration : doublon non vérifiable.")]
+    out, seen = [], set(before)
+    for e in second.of(ITI43):
+        for uid in e.data.get("retrieved", []):
+            if uid in seen:
+                out.append(failed("DMP-71", f"Document {uid} déjà intégré, téléchargé de nouveau (ITI-43).", _where(e)))
+            seen.add(uid)
+    filed = [d.get("uniqueId") for d in second.received.get(second.resident_id, [])]
+    for uid in sorted({u for u in filed if filed.count(u) > 1}, key=str):
+        out.append(
+            failed(
+                "DMP-71",
+                f"Document {uid} rangé {filed.count(uid)} fois dans le dossier du résident {second.resident_id}.",
+                Location(file=f"residents/{second.resident_id}/documents-recus"),
+            )
+        )
+    return out or [
+        passed("DMP-71", f"Aucun document déjà intégré téléchargé de nouveau ({len(before)} déjà présent(s)).")
+    ]
+
+
+@decides("DMP-72")
+def check_newer_version(run: IntegrationRun, replaced: str, replacement: str) -> list[Finding]:
+    """DMP-72 (SC.DMP/UX.39): after another professional replaced an integrated document in the DMP (new uniqueId,
+    RPLC), integrating again makes the record say that this document has a newer version, and which one."""
+    if run.patient_id is None:
+        return [_unqualified("DMP-72")]
+    where = Location(file=f"residents/{run.resident_id}/documents-recus")
+    kept = [d for d in run.received.get(run.resident_id, []) if d.get("uniqueId") == replaced]
+    if not kept:
+        return [failed("DMP-72", f"Document intégré {replaced} absent du dossier du résident.", where)]
+    marks = {d.get("remplacePar") for d in kept}
+    if marks != {replacement}:
+        return [
+            failed(
+                "DMP-72",
+                f"Document {replaced} remplacé dans le DMP par {replacement} : le dossier ne signale pas la nouvelle "
+                f"version (remplacePar {', '.join(map(str, marks))}).",
+                where,
+            )
+        ]
+    return [passed("DMP-72", f"Nouvelle version {replacement} du document {replaced} signalée.", where)]

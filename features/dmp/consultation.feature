@@ -3,7 +3,8 @@
 Fonctionnalité: Consultation du DMP depuis le dossier du résident (vague 2)
   L'utilisateur ouvre le dossier d'un résident fictif dans le DUI, où la non-opposition du résident à l'accès à
   son DMP est enregistrée ou non. Pour une INS qualifiée sans opposition, le DUI teste de lui-même l'existence du
-  DMP (TD0.2) puis en liste les documents (ITI-18) ; il montre ce qu'il sait du DMP (lireVueDmp). Le DMP simulé
+  DMP (TD0.2) puis en liste les documents (ITI-18) ; il montre ce qu'il sait du DMP (lireVueDmp) ; il n'en
+  télécharge pas deux fois un même document et en remarque les nouvelles versions. Le DMP simulé
   répond pour chaque résident comme le dit conformance/live/personas.toml (DMP absent, accès refusé). Le harnais
   compare les échanges enregistrés et la vue du DUI avec ce que le DMP simulé détient.
 
@@ -54,3 +55,21 @@ Fonctionnalité: Consultation du DMP depuis le dossier du résident (vague 2)
     Quand le DUI alimente le DMP avec un DLU pour ce résident
     Alors le DUI a testé l'existence du DMP avant l'alimentation
     Et les tests d'existence du DMP faits avant l'alimentation sont conformes
+
+  @DMP-71
+  Scénario: Une nouvelle intégration ne retélécharge pas un document déjà intégré
+    Soit le résident « historique » hébergé sur présentation de la pièce « CN »
+    Et un DLU du premier résident partagé dans le DMP par un autre professionnel
+    Quand le DUI intègre les documents du DMP du premier résident
+    Et un autre professionnel partage un nouveau DLU du premier résident dans le DMP
+    Et le DUI intègre de nouveau les documents du DMP du premier résident
+    Alors aucun document déjà intégré n'est téléchargé de nouveau
+
+  @DMP-72
+  Scénario: Le DUI signale la nouvelle version d'un document intégré
+    Soit le résident « historique » hébergé sur présentation de la pièce « CN »
+    Et un DLU du premier résident partagé dans le DMP par un autre professionnel
+    Quand le DUI intègre les documents du DMP du premier résident
+    Et un autre professionnel remplace ce DLU dans le DMP
+    Et le DUI intègre de nouveau les documents du DMP du premier résident
+    Alors le dossier signale la nouvelle version du document intégré

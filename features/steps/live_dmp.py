@@ -178,3 +178,33 @@ def no_transaction(opening, verdict):
 @then("le DUI a testé l'existence du DMP avant l'alimentation")
 def tested_before_feed(feed, verdict):
     verdict.judge(dmp.check_tested_before_feed(feed))
+
+
+@when("un autre professionnel partage un nouveau DLU du premier résident dans le DMP", target_fixture="newer")
+def shares_another(live_env, seeded):
+    patient_id, unique_ids = seeded
+    return [dmp.seed_document(live_env, patient_id)] if patient_id else []
+
+
+@when("un autre professionnel remplace ce DLU dans le DMP", target_fixture="newer")
+def replaces_shared(live_env, seeded):
+    patient_id, unique_ids = seeded
+    return [dmp.seed_document(live_env, patient_id, replaces=unique_ids[0])] if patient_id else []
+
+
+@when("le DUI intègre de nouveau les documents du DMP du premier résident", target_fixture="second_integration")
+def integrates_again(live_env, dmp_residents, seeded, newer):
+    patient_id, _ = seeded
+    return dmp.run_integration(live_env, dmp_residents[0].admission.resident_id, patient_id, newer, [])
+
+
+@then("aucun document déjà intégré n'est téléchargé de nouveau")
+def no_second_download(integration, second_integration, verdict):
+    verdict.judge(dmp.check_no_second_download(integration, second_integration))
+
+
+@then("le dossier signale la nouvelle version du document intégré")
+def newer_version(seeded, newer, second_integration, verdict):
+    verdict.judge(
+        dmp.check_newer_version(second_integration, seeded[1][0] if seeded[1] else "", newer[0] if newer else "")
+    )

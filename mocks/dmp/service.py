@@ -133,8 +133,11 @@ class DmpMock(MockService):
         with self._errors_lock:
             self._errors += [code] * count
 
-    def seed(self, document: bytes, status: str = ebrim.APPROVED, **metadata) -> StoredEntry:
-        """Place a CDA in the registry as if already shared; ``metadata`` overrides ExpectedEntry fields."""
+    def seed(
+        self, document: bytes, status: str = ebrim.APPROVED, replaces: str | None = None, **metadata
+    ) -> StoredEntry:
+        """Place a CDA in the registry as if already shared; ``metadata`` overrides ExpectedEntry fields; ``replaces``:
+        the uniqueId of the entry it replaces (RPLC), then deprecated."""
         cda = parse_xml(document, "seed.xml")
         exp = dataclasses.replace(expected_entry(cda, document, self.environment), **metadata)
         entry_uuid = new_urn()
@@ -143,6 +146,9 @@ class DmpMock(MockService):
             entry_uuid, exp.unique_id or new_urn(), exp.patient_id or "", document, node, exp.mime_type, status
         )
         self.store.add(entry)
+        replaced = self.store.by_unique_id(replaces) if replaces else None
+        if replaced is not None:
+            self.store.deprecate(replaced.entry_uuid, entry_uuid)
         return entry
 
     def entries(self, patient_id: str) -> list[StoredEntry]:

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from dui_conformance.live.dmp import cda_replaces
 from dui_conformance.mocks.common import LoopbackServer
 
 from .defects import check_defects
@@ -445,18 +446,23 @@ class ReferenceDui:
         target = rid
         if "dmp-integration-mauvais-dossier" in self.defects:
             target = self._records.other_than(rid)  # defect: filed into another resident's record
-        integrated = []
+        integrated, newer = [], []
         try:
             known = {d["uniqueId"] for d in self._records.received(target)}
+            again = "dmp-retelechargement" in self.defects  # defect: every document downloaded again
             for entry in dmp.find(pid):
                 summary = received_summary(entry)
-                if summary["uniqueId"] in known:
+                if summary["uniqueId"] in known and not again:
                     continue
-                dmp.retrieve(entry.slot("repositoryUniqueId") or "", summary["uniqueId"] or "", pid)
-                integrated.append(summary)
+                data = dmp.retrieve(entry.slot("repositoryUniqueId") or "", summary["uniqueId"] or "", pid)
+                replaced = [] if "dmp-nouvelle-version-ignoree" in self.defects else cda_replaces(data)
+                newer += [(old, summary["uniqueId"]) for old in replaced if old in known]
+                integrated.append({**summary, "remplace": next((o for o in replaced if o in known), None)})
         except DmpUnavailable as exc:
             return problem(502, "Erreur du DMP", str(exc), service="DMP", resident=rid)
         self._records.file(target, integrated)
+        for old, new in newer:  # UX.39: the record says which integrated document has a newer version in the DMP
+            self._records.mark_replaced(target, old, new)
         return json_response({"integres": integrated})
 
     def _on_open_record(self, request: Request, rid: str) -> Response:

@@ -156,6 +156,15 @@ DEFECTS: dict[str, Defect] = {
         "Alimente le DMP sans avoir testé l'existence du DMP du résident (TD0.2) auparavant.",
         frozenset({"DMP-70"}),
     ),
+    "dmp-retelechargement": Defect(
+        "Télécharge de nouveau (ITI-43) et range une seconde fois les documents du DMP déjà intégrés.",
+        frozenset({"DMP-71"}),
+    ),
+    "dmp-nouvelle-version-ignoree": Defect(
+        "Intègre la nouvelle version d'un document remplacé dans le DMP comme un document sans lien, sans signaler "
+        "que le document déjà intégré a une version plus récente.",
+        frozenset({"DMP-72"}),
+    ),
     "psc-sans-state": Defect(
         "Demande l'autorisation sans « state », et ne peut donc pas comparer celui du retour.",
         frozenset({"PSC-02", "PSC-03"}),

@@ -9,11 +9,14 @@ import pytest
 from dui_conformance.live.dmp import (
     check_existence_on_opening,
     check_existence_requests,
+    check_newer_version,
+    check_no_second_download,
     check_no_transaction,
     check_tested_before_feed,
     check_view,
     check_vsm,
     run_feed,
+    run_integration,
     run_opening,
     seed_document,
     seed_vsm,
@@ -60,7 +63,18 @@ def _plan(env) -> list:
     findings += check_no_transaction(_open(env, "unique", id_document=None)) + env.audit()
     env.reset()
     feed = run_feed(env, env.admit("unique", id_document="CN"))
-    return findings + check_tested_before_feed(feed) + check_existence_requests(feed.exchanges) + env.audit()
+    findings += check_tested_before_feed(feed) + check_existence_requests(feed.exchanges) + env.audit()
+    for replacing in (False, True):  # a new document, then a new version of the integrated one
+        env.reset()
+        rid = (run := env.admit("historique", id_document="CN")).admission.resident_id
+        patient_id = shared_patient_id(run.patient)
+        first_id = seed_document(env, patient_id)
+        first = run_integration(env, rid, patient_id, [first_id], [])
+        newer = seed_document(env, patient_id, replaces=first_id if replacing else None)
+        second = run_integration(env, rid, patient_id, [newer], [])
+        judged = check_newer_version(second, first_id, newer) if replacing else check_no_second_download(first, second)
+        findings += judged + env.audit()
+    return findings
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +91,7 @@ def results(tmp_path_factory):
 
 def test_every_consultation_requirement_has_a_defect():
     assert {req for name in EXPECTED_FAILURES if name for req in DEFECTS[name].fails} == {
-        f"DMP-{n}" for n in range(65, 71)
+        f"DMP-{n}" for n in range(65, 73)
     }
 
 
@@ -93,4 +107,4 @@ def test_correct_dui_passes_every_consultation_check(results):
     assert {f.outcome for f in findings} <= {Outcome.PASS, Outcome.OMIT}, [
         (f.requirement, f.outcome, f.message) for f in findings if f.outcome not in (Outcome.PASS, Outcome.OMIT)
     ]
-    assert {f"DMP-{n}" for n in range(65, 71)} <= {f.requirement for f in findings if f.outcome is Outcome.PASS}
+    assert {f"DMP-{n}" for n in range(65, 73)} <= {f.requirement for f in findings if f.outcome is Outcome.PASS}

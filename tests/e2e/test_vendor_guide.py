@@ -53,12 +53,13 @@ from dui_conformance.mocks.common import TestPki
 from dui_conformance.model import Outcome
 from dui_conformance.runner import Execution, execute
 from dui_conformance.settings import LIVE, RunSettings
+from dui_conformance.xds.mtom import parse_mtom
 
 pytestmark = pytest.mark.live
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide-editeur.md"
 INS_LIVE = [f"INS-{n}" for n in range(20, 30)]
-DMP_LIVE = [f"DMP-{n}" for n in (*range(40, 51), 53, 54, *range(60, 71))]
+DMP_LIVE = [f"DMP-{n}" for n in (*range(40, 51), 53, 54, *range(60, 73))]
 MSS_LIVE = [f"MSS-{n}" for n in range(20, 24)]
 DLU = Path(str(files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml"))
 HL7 = "urn:hl7-org:v3"
@@ -486,21 +487,35 @@ class GuideAdapter:
         return entries
 
     def integrate(self, rid: str) -> Response:
+        """The guide's integration: each document not yet in the record, retrieved once; a document that replaces
+        (relatedDocument RPLC) one already integrated makes the record say so (remplacePar / remplace)."""
         r = self.residents[rid]
         patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
+        filed = self.received.setdefault(rid, [])
+        known = {d["uniqueId"]: d for d in filed}
         integrated = []
         for entry in self._find(r):
+            if entry["uniqueId"] in known:
+                continue
             retrieve = self._soap("iti43", self.dmp["ITI-43"], patient_id)
             _child(retrieve, "RepositoryUniqueId").text = entry["repository"]
             _child(retrieve, "DocumentUniqueId").text = entry["uniqueId"]
-            self.session.post(
+            answer = self.session.post(
                 self.dmp["ITI-43"],
                 data=etree.tostring(retrieve),
                 timeout=10,
                 headers={"Content-Type": "application/soap+xml; charset=UTF-8"},
             )
-            integrated.append({"uniqueId": entry["uniqueId"]})
-        self.received.setdefault(rid, []).extend(integrated)
+            message = parse_mtom(answer.headers.get("Content-Type", ""), answer.content)
+            href = next(etree.fromstring(message.envelope).iter("{*}Include")).get("href")
+            cda = etree.fromstring(message.resolve(href))
+            rplc = f"{{{HL7}}}relatedDocument[@typeCode='RPLC']/{{{HL7}}}parentDocument/{{{HL7}}}id"
+            replaced = [i.get("root") for i in cda.iterfind(rplc)]
+            old = next((u for u in replaced if u in known), None)
+            if old is not None:
+                known[old]["remplacePar"] = entry["uniqueId"]
+            integrated.append({"uniqueId": entry["uniqueId"], "remplace": old})
+        filed.extend(integrated)
         return _json({"integres": integrated})
 
     # --- MSSanté, from the guide's example message, archive layout and MDN ----------------------------

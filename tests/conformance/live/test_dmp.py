@@ -15,9 +15,12 @@ from dui_conformance.live.dmp import (
     FeedRun,
     IntegrationRun,
     OpeningRun,
+    cda_replaces,
     check_error_kept,
     check_existence_on_opening,
     check_existence_requests,
+    check_newer_version,
+    check_no_second_download,
     check_no_transaction,
     check_query_requests,
     check_recorded,
@@ -229,3 +232,35 @@ def test_a_feed_tested_on_another_ins_fails_dmp_70_and_no_test_leaves_dmp_65_und
     run = FeedRun("R1", "248055145412365", True, OK, [tested, submitted], {})
     assert _outcomes(check_tested_before_feed(run)) == [("DMP-70", Outcome.FAIL)]
     assert _outcomes(check_existence_requests([submitted])) == [("DMP-65", Outcome.SKIP)]
+
+
+def _integration(retrieved: list[str], received: list[dict]) -> IntegrationRun:
+    exchanges = [_exchange(1, "ITI-43", retrieved=retrieved)] if retrieved else []
+    return IntegrationRun("R1", PATIENT, [], DmpAnswer(200, body={}), exchanges, {"R1": received})
+
+
+def test_a_second_download_or_a_document_filed_twice_fails_dmp_71():
+    first = _integration(["2.25.1"], [{"uniqueId": "2.25.1"}])
+    clean = _integration(["2.25.2"], [{"uniqueId": "2.25.1"}, {"uniqueId": "2.25.2"}])
+    assert _outcomes(check_no_second_download(first, clean)) == [("DMP-71", Outcome.PASS)]
+    again = _integration(["2.25.1", "2.25.2"], [{"uniqueId": "2.25.1"}, {"uniqueId": "2.25.1"}])
+    assert [f.message[:30] for f in check_no_second_download(first, again)] == [
+        "Document 2.25.1 déjà intégré, ",
+        "Document 2.25.1 rangé 2 fois d",
+    ]
+    assert _outcomes(check_no_second_download(_integration([], []), clean)) == [("DMP-71", Outcome.SKIP)]
+
+
+def test_a_newer_version_not_signalled_or_another_one_fails_dmp_72():
+    marked = _integration([], [{"uniqueId": "2.25.1", "remplacePar": "2.25.2"}, {"uniqueId": "2.25.2"}])
+    assert _outcomes(check_newer_version(marked, "2.25.1", "2.25.2")) == [("DMP-72", Outcome.PASS)]
+    assert _outcomes(check_newer_version(marked, "2.25.1", "2.25.3")) == [("DMP-72", Outcome.FAIL)]
+    assert "absent du dossier" in check_newer_version(marked, "2.25.9", "2.25.2")[0].message
+
+
+def test_a_replacing_cda_names_what_it_replaces():
+    root = etree.fromstring(DLU.read_bytes())
+    related = etree.Element("{urn:hl7-org:v3}relatedDocument", typeCode="RPLC")
+    etree.SubElement(etree.SubElement(related, "{urn:hl7-org:v3}parentDocument"), "{urn:hl7-org:v3}id", root="2.25.1")
+    root.find("{urn:hl7-org:v3}componentOf").addprevious(related)
+    assert cda_replaces(etree.tostring(root)) == ["2.25.1"] and cda_replaces(DLU.read_bytes()) == []
