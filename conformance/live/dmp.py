@@ -683,7 +683,7 @@ def check_view(run: OpeningRun) -> list[Finding]:
     else:
         shown = {d.get("uniqueId") for d in listed if isinstance(d, dict)}
         held = {h["uniqueId"] for h in run.held}
-        for uid in sorted(held - shown):
+        for uid in sorted(held - shown, key=str):
             out.append(failed("DMP-68", f"Document {uid} du DMP absent de la liste montrée.", where))
         for uid in sorted(shown - held, key=str):
             out.append(failed("DMP-68", f"Document {uid} montré, que le DMP ne détient pas pour ce résident.", where))
