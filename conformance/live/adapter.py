@@ -30,6 +30,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "mss_sendings": ("get", "/residents/{id}/mssante/envois"),
     "fetch_mss": ("post", "/mssante/releve"),
     "pending_mss_documents": ("get", "/mssante/a-rapprocher"),
+    "open_record": ("post", "/residents/{id}/ouverture"),
+    "dmp_view": ("get", "/residents/{id}/dmp"),
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
@@ -208,6 +210,19 @@ class AdapterClient:
 
     def received_documents(self, resident_id: str) -> list[dict[str, Any]]:
         return self._list("received_documents", resident_id)
+
+    def open_record(self, resident_id: str, non_opposition: bool = True) -> DmpAnswer:
+        """The user opens the resident's record, where the resident's non-opposition to DMP access is recorded or not;
+        the answer's body is what the record then shows of the DMP (as :meth:`dmp_view`)."""
+        return self._dmp_answer(self._call("open_record", {"nonOpposition": non_opposition}, id=resident_id), (200,))
+
+    def dmp_view(self, resident_id: str) -> dict[str, Any]:
+        """What the record shows of the resident's DMP (lireVueDmp)."""
+        response = self._call("dmp_view", id=resident_id)
+        body = self._json(response)
+        if response.status_code != 200 or not isinstance(body, dict):
+            raise self._refused(response, "Vue DMP refusée ou hors contrat", "HTTP 200 et un objet VueDmp", body)
+        return body
 
     # --- Pro Santé Connect (tag « psc ») ----------------------------------------------------
 

@@ -1,8 +1,10 @@
 """Live DMP checks (DMP-60 … DMP-64, and DMP-40…50, 53, 54 on the recorded traffic): what the
-DUI sent to the DMP mock when asked to feed or to integrate, and what it answered and kept.
+DUI sent to the DMP mock when asked to feed or to integrate, and what it answered and kept; and the
+consultation of vague 2 (DMP-65 … DMP-72): opening a resident's record, what the DUI shows of the DMP, no
+document downloaded twice, a newer version noticed.
 
-The check functions are pure over one :class:`FeedRun` or :class:`IntegrationRun`; the two
-``run_*`` helpers drive the DUI once and gather the DMP traffic, as ``LiveEnvironment.admit``
+The check functions are pure over one :class:`FeedRun`, :class:`IntegrationRun` or :class:`OpeningRun`;
+the ``run_*`` helpers drive the DUI once and gather the DMP traffic, as ``LiveEnvironment.admit``
 does for the INSi.
 """
 
@@ -15,6 +17,8 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+from lxml import etree
+
 from ..cda import CdaContext, check_cda
 from ..decides import decides
 from ..exchanges import Exchange
@@ -22,14 +26,28 @@ from ..ins.fhir_patient import ins_identifiers
 from ..model import Finding, Location, Outcome, failed, omitted, passed, skipped
 from ..requirements.catalogue import grade
 from ..xds import ebrim, parse_mtom, read_submission
-from ..xds.dmp_requests import ITI18, ITI41, ITI43, check_query, check_retrieve, check_submission
+from ..xds.dmp_requests import (
+    ITI18,
+    ITI41,
+    ITI43,
+    TD02,
+    check_existence,
+    check_query,
+    check_retrieve,
+    check_submission,
+)
 from ..xds.mtom import MtomProblem
 from ..xmlsafe import XmlProblem, parse_xml
 from .driver import DmpAnswer, answer_label
 from .ins import AdmissionRun
+from .personas import DmpProfile
 
 PENDING = "en_attente"
 _HL7 = {"hl7": ebrim.HL7}
+# lireVueDmp « statutDmp » for each state of the DMP mock (TD0.2 answer), and without any DMP transaction.
+SHOWN_STATE = {"present": "ouvert", "absent": "absent", "refuse": "acces-refuse"}
+OPPOSED, NOT_ASKED = "opposition", "non-interroge"
+VSM_TYPE = "SYNTH"  # typeCode of a volet de synthèse médicale (facts §2.3: code SYNTH, TRE_A05)
 
 
 @dataclass
@@ -107,11 +125,23 @@ def shared_patient_id(patient: dict[str, Any] | None) -> str | None:
     return None
 
 
-def seed_document(env, patient_id: str) -> str:
+def seed_document(env, patient_id: str, replaces: str | None = None) -> str:
     """Place the harness's valid synthetic DLU in the DMP mock for this patient (as another professional
-    would have shared it); its fresh uniqueId."""
-    data = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
-    return env.dmp.seed(data, patient_id=patient_id, unique_id=f"2.25.{uuid.uuid4().int}").unique_id
+    would have shared it), its ClinicalDocument/id being its fresh uniqueId; with ``replaces``, as the new version
+    of that document (relatedDocument RPLC in the CDA, the old entry deprecated). Its uniqueId."""
+    unique_id = f"2.25.{uuid.uuid4().int}"
+    cda = parse_xml(
+        (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes(), "dlu-valide.xml"
+    ).root
+    cda.find(f"{{{ebrim.HL7}}}id").attrib.update({"root": unique_id})
+    cda.find(f"{{{ebrim.HL7}}}id").attrib.pop("extension", None)
+    if replaces:
+        related = etree.Element(f"{{{ebrim.HL7}}}relatedDocument", typeCode="RPLC")
+        parent = etree.SubElement(related, f"{{{ebrim.HL7}}}parentDocument")
+        etree.SubElement(parent, f"{{{ebrim.HL7}}}id", root=replaces)
+        cda.find(f"{{{ebrim.HL7}}}componentOf").addprevious(related)
+    data = etree.tostring(cda, xml_declaration=True, encoding="UTF-8")
+    return env.dmp.seed(data, replaces=replaces, patient_id=patient_id, unique_id=unique_id).unique_id
 
 
 def _where(exchange: Exchange | None) -> Location:
@@ -238,7 +268,8 @@ def _submission(exchange: Exchange) -> ebrim.Submission | None:
         return None
 
 
-def _cda_replaces(data: bytes) -> list[str]:
+def cda_replaces(data: bytes) -> list[str]:
+    """The ids (root^extension) of the documents a CDA declares it replaces (relatedDocument RPLC)."""
     try:
         cda = parse_xml(data, "document")
     except XmlProblem:
@@ -290,7 +321,7 @@ def check_replacement(run: FeedRun) -> list[Finding]:
                 )
             )
     for data in run.documents.values():
-        named = _cda_replaces(data)
+        named = cda_replaces(data)
         if old_unique not in named:
             out.append(
                 failed(
@@ -469,3 +500,304 @@ def check_query_requests(run: IntegrationRun) -> list[Finding]:
 def check_retrieve_requests(run: IntegrationRun) -> list[Finding]:
     """DMP-54: the ITI-43 requests of the integration (documents the DMP holds)."""
     return _requests(run, ITI43, "DMP-54", check_retrieve)
+
+
+# --- Consultation (vague 2) -------------------------------------------------------------------------------------
+
+
+@dataclass
+class OpeningRun:
+    """One opening of a resident's record: the DMP traffic it caused, what the DUI shows of the DMP after it, and
+    what the DMP mock holds for the resident (its approved entries: uniqueId, typeCode, creationTime)."""
+
+    resident_id: str | None
+    patient_id: str | None  # XDS patientId of the INS the DUI exports; None: no INS exported (not qualified)
+    qualified: bool
+    profile: DmpProfile
+    answer: DmpAnswer
+    exchanges: list[Exchange]
+    view: dict[str, Any] | None  # lireVueDmp after the opening; None when the DUI reported an error
+    held: list[dict[str, str | None]] = field(default_factory=list)
+
+    @property
+    def expected_state(self) -> str:
+        if not self.qualified or self.patient_id is None:
+            return NOT_ASKED
+        return OPPOSED if self.profile.opposition else SHOWN_STATE.get(self.profile.state, self.profile.state)
+
+
+def run_opening(env, admitted: AdmissionRun, profile: DmpProfile) -> OpeningRun:
+    """Declare the resident's DMP to the mock as ``profile`` says, have the user open the record (recording the
+    resident's non-opposition or opposition), read what the record shows of the DMP."""
+    resident_id = admitted.admission.resident_id
+    identity = admitted.identity()
+    qualified = (identity.status if identity is not None and identity.status else admitted.admission.status) == "QUAL"
+    patient_id = shared_patient_id(admitted.patient)
+    if patient_id is not None:
+        env.dmp.declare(patient_id, profile.state)
+    since = env.mark()
+    answer = env.driver.open_record(resident_id, non_opposition=not profile.opposition)
+    exchanges = env.exchanges("dmp", since)
+    view = None if answer.error_reported else env.driver.dmp_view(resident_id)
+    held = [
+        {"uniqueId": e.unique_id, "typeCode": e.type_code(), "creationTime": e.slot("creationTime")}
+        for e in (env.dmp.entries(patient_id) if patient_id else [])
+        if e.status == ebrim.APPROVED
+    ]
+    return OpeningRun(resident_id, patient_id, qualified, profile, answer, exchanges, view, held)
+
+
+def seed_vsm(env, patient_id: str, creation_time: str) -> str:
+    """A volet de synthèse médicale placed in the DMP for this patient (typeCode SYNTH, this creation time); its
+    uniqueId. The bytes are the harness's DLU: only the metadata a DUI lists are a VSM's."""
+    data = (files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml").read_bytes()
+    entry = env.dmp.seed(
+        data,
+        patient_id=patient_id,
+        unique_id=f"2.25.{uuid.uuid4().int}",
+        type_code=ebrim.Code(VSM_TYPE, "1.2.250.1.213.1.1.4.12", "Synthèse"),
+        creation_time=creation_time,
+        title="Volet de synthèse médicale",
+    )
+    return entry.unique_id
+
+
+def _opening_where(run: OpeningRun) -> Location:
+    return Location(file=f"residents/{run.resident_id}/ouverture")
+
+
+def _view_where(run: OpeningRun) -> Location:
+    return Location(file=f"residents/{run.resident_id}/dmp")
+
+
+def _opening_failed(requirement: str, run: OpeningRun) -> list[Finding]:
+    return [
+        failed(requirement, f"Ouverture du dossier refusée par le DUI ({_problem(run.answer)}).", _opening_where(run))
+    ]
+
+
+@decides("DMP-66")
+def check_existence_on_opening(run: OpeningRun) -> list[Finding]:
+    """DMP-66 (SC.DMP/UX.07, UX.08): opening the record of a resident with a qualified INS who does not oppose makes
+    the DUI test the DMP's existence (TD0.2) on that INS, with no other action, before any consultation transaction."""
+    if run.expected_state in (NOT_ASKED, OPPOSED):
+        return [
+            omitted("DMP-66", "Identité non qualifiée ou opposition du résident : pas de test d'existence attendu.")
+        ]
+    if run.answer.error_reported:
+        return _opening_failed("DMP-66", run)
+    tests = [i for i, e in enumerate(run.exchanges) if e.operation == TD02]
+    consulting = [i for i, e in enumerate(run.exchanges) if e.operation in (ITI18, ITI43)]
+    if not tests:
+        return [
+            failed(
+                "DMP-66",
+                "Aucun test d'existence du DMP (TD0.2) à l'ouverture du dossier d'un résident à l'INS qualifiée, sans "
+                "opposition : attendu automatiquement, sans action de l'utilisateur (SC.DMP/UX.07).",
+                _opening_where(run),
+                ", ".join(e.operation or "?" for e in run.exchanges) or "aucune requête au DMP",
+            )
+        ]
+    out = []
+    first = run.exchanges[tests[0]]
+    if first.data.get("patient_id") != run.patient_id:
+        out.append(
+            failed(
+                "DMP-66",
+                f"Test d'existence sur « {first.data.get('patient_id')} » au lieu de l'INS du résident "
+                f"« {run.patient_id} ».",
+                _where(first),
+            )
+        )
+    if consulting and consulting[0] < tests[0]:
+        early = run.exchanges[consulting[0]]
+        out.append(
+            failed(
+                "DMP-66",
+                f"{early.operation} envoyée avant le test d'existence (TD0.2) : aucune consultation attendue avant la "
+                "vérification du droit d'accès (SC.DMP/UX.08).",
+                _where(early),
+            )
+        )
+    return out or [
+        passed("DMP-66", "Test d'existence du DMP (TD0.2) fait à l'ouverture, sur l'INS du résident.", _where(first))
+    ]
+
+
+@decides("DMP-67")
+def check_no_transaction(run: OpeningRun) -> list[Finding]:
+    """DMP-67 (SC.DMP/CONF.06/09, UX.07): with an identity not qualified or the resident's opposition, opening the
+    record makes no DMP transaction at all, and the record shows why, with no document list."""
+    if run.expected_state not in (NOT_ASKED, OPPOSED):
+        return [omitted("DMP-67", "Identité qualifiée sans opposition : les transactions DMP sont permises.")]
+    if run.answer.error_reported:
+        return _opening_failed("DMP-67", run)
+    why = "opposition du résident" if run.expected_state == OPPOSED else "identité non qualifiée"
+    out = [
+        failed("DMP-67", f"Requête {e.operation or ''} envoyée au DMP malgré l'{why}.", _where(e))
+        for e in run.exchanges
+    ]
+    view = run.view or {}
+    if view.get("statutDmp") != run.expected_state or view.get("documents") is not None:
+        out.append(
+            failed(
+                "DMP-67",
+                f"Vue DMP « {view.get('statutDmp')} », documents {view.get('documents')!r} : attendu "
+                f"« {run.expected_state} » sans liste de documents ({why}).",
+                _view_where(run),
+            )
+        )
+    return out or [passed("DMP-67", f"Aucune transaction DMP ({why}), montré comme tel.", _view_where(run))]
+
+
+@decides("DMP-68")
+def check_view(run: OpeningRun) -> list[Finding]:
+    """DMP-68 (SC.DMP/UX.11, UX.12, UX.14): the record shows whether the INS is qualified, the DMP's state as the DMP
+    answered (open, none, access refused), and for an open DMP the list of exactly the documents it holds for the
+    resident; no list otherwise."""
+    if run.expected_state in (NOT_ASKED, OPPOSED):
+        return [omitted("DMP-68", "Aucune transaction DMP attendue : rien à comparer avec le DMP (voir DMP-67).")]
+    if run.answer.error_reported or run.view is None:
+        return _opening_failed("DMP-68", run)
+    view, where, out = run.view, _view_where(run), []
+    if view.get("insQualifiee") is not True:
+        out.append(failed("DMP-68", f"INS qualifiée montrée « {view.get('insQualifiee')} » : attendu vrai.", where))
+    if view.get("statutDmp") != run.expected_state:
+        out.append(
+            failed(
+                "DMP-68",
+                f"État du DMP montré « {view.get('statutDmp')} » : le DMP a répondu « {run.expected_state} ».",
+                where,
+            )
+        )
+    listed = view.get("documents")
+    if run.expected_state != "ouvert":
+        if listed is not None:
+            out.append(
+                failed(
+                    "DMP-68", f"Liste de documents montrée ({listed!r}) pour un DMP « {run.expected_state} ».", where
+                )
+            )
+    elif not isinstance(listed, list):
+        out.append(failed("DMP-68", "Aucune liste des documents du DMP montrée pour un DMP ouvert.", where))
+    else:
+        shown = {d.get("uniqueId") for d in listed if isinstance(d, dict)}
+        held = {h["uniqueId"] for h in run.held}
+        for uid in sorted(held - shown, key=str):
+            out.append(failed("DMP-68", f"Document {uid} du DMP absent de la liste montrée.", where))
+        for uid in sorted(shown - held, key=str):
+            out.append(failed("DMP-68", f"Document {uid} montré, que le DMP ne détient pas pour ce résident.", where))
+    return out or [
+        passed(
+            "DMP-68",
+            f"DMP « {run.expected_state} », INS qualifiée et liste de {len(run.held)} document(s) montrés.",
+            where,
+        )
+    ]
+
+
+@decides("DMP-69")
+def check_vsm(run: OpeningRun) -> list[Finding]:
+    """DMP-69 (SC.DMP/UX.43): for an open DMP, the record shows whether a VSM is available, and the latest's date."""
+    if run.expected_state != "ouvert":
+        return [omitted("DMP-69", f"DMP « {run.expected_state} » : pas de VSM à montrer.")]
+    if run.answer.error_reported or run.view is None:
+        return _opening_failed("DMP-69", run)
+    vsm = [h for h in run.held if h["typeCode"] == VSM_TYPE]
+    latest = max(vsm, key=lambda h: h["creationTime"] or "", default=None)
+    expected = {"disponible": latest is not None, "date": latest["creationTime"] if latest else None}
+    shown = run.view.get("vsm")
+    shown_cut = {k: shown.get(k) for k in expected} if isinstance(shown, dict) else shown
+    if shown_cut != expected:
+        return [
+            failed(
+                "DMP-69",
+                f"VSM montré {shown!r} : le DMP détient {len(vsm)} VSM, attendu {expected!r}.",
+                _view_where(run),
+            )
+        ]
+    return [passed("DMP-69", f"VSM montré comme le DMP le détient ({expected!r}).", _view_where(run))]
+
+
+@decides("DMP-70")
+def check_tested_before_feed(run: FeedRun) -> list[Finding]:
+    """DMP-70 (SC.DMP/CONF.01): the DUI tests the DMP's existence (TD0.2) on the resident's INS before its feeding."""
+    submissions = run.submissions()
+    if not run.qualified and not submissions:
+        return [_unqualified("DMP-70")]
+    if not submissions:
+        return [skipped("DMP-70", f"Aucune soumission ITI-41 observée ({_problem(run.answer)}).")]
+    first = run.exchanges.index(submissions[0])
+    tests = [e for e in run.exchanges[:first] if e.operation == TD02]
+    wanted = read_patient_id(submissions[0])
+    if not any(e.data.get("patient_id") == wanted for e in tests):
+        return [
+            failed(
+                "DMP-70",
+                f"Alimentation (ITI-41) sans test d'existence du DMP (TD0.2) préalable sur l'INS « {wanted} ».",
+                _where(submissions[0]),
+                ", ".join(e.operation or "?" for e in run.exchanges[:first]) or "aucune requête avant l'ITI-41",
+            )
+        ]
+    return [passed("DMP-70", "Test d'existence du DMP (TD0.2) avant l'alimentation.", _where(submissions[0]))]
+
+
+@decides("DMP-65")
+def check_existence_requests(exchanges: list[Exchange]) -> list[Finding]:
+    """DMP-65: the TD0.2 requests among these exchanges (an opening's or a feed's)."""
+    tests = [e for e in exchanges if e.operation == TD02]
+    if not tests:
+        return [skipped("DMP-65", "Aucun test d'existence du DMP (TD0.2) observé : rien à vérifier.")]
+    return [f for e in tests for f in check_existence(e)]
+
+
+@decides("DMP-71")
+def check_no_second_download(first: IntegrationRun, second: IntegrationRun) -> list[Finding]:
+    """DMP-71 (SC.DMP/UX.36): integrating again never downloads (ITI-43) a document already integrated, nor the same
+    one twice, and the record holds each uniqueId once."""
+    if first.patient_id is None:
+        return [_unqualified("DMP-71")]
+    before = {uid for e in first.of(ITI43) for uid in e.data.get("retrieved", [])}
+    if not before:
+        return [skipped("DMP-71", "Aucun document récupéré à la première intégration : doublon non vérifiable.")]
+    out, seen = [], set(before)
+    for e in second.of(ITI43):
+        for uid in e.data.get("retrieved", []):
+            if uid in seen:
+                out.append(failed("DMP-71", f"Document {uid} déjà intégré, téléchargé de nouveau (ITI-43).", _where(e)))
+            seen.add(uid)
+    filed = [d.get("uniqueId") for d in second.received.get(second.resident_id, [])]
+    for uid in sorted({u for u in filed if filed.count(u) > 1}, key=str):
+        out.append(
+            failed(
+                "DMP-71",
+                f"Document {uid} rangé {filed.count(uid)} fois dans le dossier du résident {second.resident_id}.",
+                Location(file=f"residents/{second.resident_id}/documents-recus"),
+            )
+        )
+    return out or [
+        passed("DMP-71", f"Aucun document déjà intégré téléchargé de nouveau ({len(before)} déjà présent(s)).")
+    ]
+
+
+@decides("DMP-72")
+def check_newer_version(run: IntegrationRun, replaced: str, replacement: str) -> list[Finding]:
+    """DMP-72 (SC.DMP/UX.39): after another professional replaced an integrated document in the DMP (new uniqueId,
+    RPLC), integrating again makes the record say that this document has a newer version, and which one."""
+    if run.patient_id is None:
+        return [_unqualified("DMP-72")]
+    where = Location(file=f"residents/{run.resident_id}/documents-recus")
+    kept = [d for d in run.received.get(run.resident_id, []) if d.get("uniqueId") == replaced]
+    if not kept:
+        return [failed("DMP-72", f"Document intégré {replaced} absent du dossier du résident.", where)]
+    marks = {d.get("remplacePar") for d in kept}
+    if marks != {replacement}:
+        return [
+            failed(
+                "DMP-72",
+                f"Document {replaced} remplacé dans le DMP par {replacement} : le dossier ne signale pas la nouvelle "
+                f"version (remplacePar {', '.join(map(str, marks))}).",
+                where,
+            )
+        ]
+    return [passed("DMP-72", f"Nouvelle version {replacement} du document {replaced} signalée.", where)]

@@ -1,7 +1,8 @@
 """The fictitious residents live scenarios admit, with the INSi answer each one should get.
 
 The INSi personas (``ins/insi_personas.toml``) plus this folder's ``personas.toml`` (perfect homonyms that stay
-CR 02 after every retry, and traits nobody holds for CR 01). The expected answer is computed
+CR 02 after every retry, and traits nobody holds for CR 01), and what the DMP mock answers for some of them
+(:func:`dmp_profiles`). The expected answer is computed
 with the mock's own matching rule on the full traits, so a persona file edit cannot leave a
 scenario silently testing the wrong case.
 """
@@ -87,3 +88,22 @@ def live_personas(mock_personas: list[Persona], path: Path = LIVE_PERSONAS) -> d
         )
         out[raw["id"]] = LivePersona(raw["id"], raw.get("description", ""), typed, expected(written))
     return out
+
+
+@dataclass(frozen=True)
+class DmpProfile:
+    """What the DMP mock's existence test answers for a persona's INS (a state of ``mocks.dmp.DMP_STATES``), and
+    whether the resident opposes access to the DMP (recorded by the user when the record is opened)."""
+
+    state: str = "present"
+    opposition: bool = False
+
+
+def dmp_profiles(path: Path = LIVE_PERSONAS) -> dict[str, DmpProfile]:
+    """The ``[[dmp]]`` rows of ``path`` by persona id; a persona without one has the default profile."""
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    return {
+        raw["of"]: DmpProfile(raw.get("etat", DmpProfile.state), bool(raw.get("opposition", False)))
+        for raw in data.get("dmp", [])
+    }

@@ -1,9 +1,14 @@
-"""DMP requests as the simulated DMP reads them (ITI-41, ITI-18, ITI-43), and the check of a recorded one.
+"""DMP requests as the simulated DMP reads them (ITI-41, ITI-18, ITI-43, TD0.2), and the check of a recorded one.
 
 The DMP mock routes and answers from these readers; :func:`check_dmp_exchange` reads the same request
 again from the recorded exchange: its route (DMP-40: path and method), an ITI-41 submission through
 :func:`~dui_conformance.xds.check_iti41` (DMP-40…50), an ITI-18 query against FindDocuments (DMP-53),
-an ITI-43 retrieval against the documents the DMP holds, as its recorded answer says (DMP-54).
+an ITI-43 retrieval against the documents the DMP holds, as its recorded answer says (DMP-54), a TD0.2
+existence test (HL7 v3 PRPA_IN201307UV02, reason TEST_EXST, on the INS: DMP-65).
+
+TD0.2's wire form is not public (guide « Service DMP intégré aux LPS », SEL-MP-037): what is read here is what two
+independent implementations agree on (the CNAM/ANS C# kit sample and a vendor's client, segur-spec-facts §3.1), the
+SOAP action being a parameter of the mock (:data:`TD02_ACTION` by default, a vendor's client only).
 """
 
 from __future__ import annotations
@@ -24,8 +29,13 @@ from .iti41 import check_iti41
 from .mtom import MtomProblem, parse_mtom
 
 DMP_PATH = "/dmp"  # the simulated DMP's base path; one endpoint per transaction below it
-ITI41, ITI18, ITI43 = "ITI-41", "ITI-18", "ITI-43"
-TRANSACTION_PATHS = {ITI41: "/iti41", ITI18: "/iti18", ITI43: "/iti43"}
+ITI41, ITI18, ITI43, TD02 = "ITI-41", "ITI-18", "ITI-43", "TD0.2"
+TRANSACTION_PATHS = {ITI41: "/iti41", ITI18: "/iti18", ITI43: "/iti43", TD02: "/td02"}
+# TD0.2 (HL7 v3 query PRPA_IN201307UV02): reason code, its system, the answer's interaction (kit sample, vendor client).
+TD02_ACTION = "urn:hl7-org:v3:PRPA_IN201307UV02"  # UNVERIFIED: a vendor's client only; the mock's default
+TD02_QUERY, TD02_ANSWER = "PRPA_IN201307UV02", "PRPA_IN201308UV02"
+TEST_EXISTENCE, REASON_SYSTEM = "TEST_EXST", "1.2.250.1.213.1.1.4.11"
+INS_OIDS = ("1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11")
 FIND_DOCUMENTS = "urn:uuid:14d4debf-8f97-4251-9a74-a90016b0af0d"
 INS_PATIENT_ID = re.compile(r"^\d{6}[\dAB]\d{8}\^\^\^&1\.2\.250\.1\.213\.1\.4\.(?:8|9|10|11)&ISO\^NH$")
 # IHE error codes of an ITI-43 answer naming a document the DMP does not hold.
@@ -33,7 +43,7 @@ UNKNOWN_REPOSITORY, UNKNOWN_DOCUMENT = "XDSUnknownRepositoryId", "XDSDocumentUni
 
 
 def transaction_of(request: HttpRequest) -> str | None:
-    """ITI-41, ITI-18 or ITI-43 by the request's path; None for any other path."""
+    """ITI-41, ITI-18, ITI-43 or TD0.2 by the request's path; None for any other path."""
     path = request.path.partition("?")[0]
     return next((t for t, p in TRANSACTION_PATHS.items() if path == DMP_PATH + p), None)
 
@@ -134,6 +144,50 @@ def read_query(request: HttpRequest) -> QueryRequest:
 
 
 @dataclass
+class ExistenceRequest(SoapRequest):
+    """A TD0.2 request: the INS it asks about (OID, 15-character matricule), empty when absent."""
+
+    ins_oid: str = ""
+    matricule: str = ""
+
+    @property
+    def patient_id(self) -> str:
+        """The same INS as an XDS patientId (<matricule>^^^&<OID>&ISO^NH), as the registry keys its entries."""
+        return f"{self.matricule}^^^&{self.ins_oid}&ISO^NH"
+
+
+def read_existence(request: HttpRequest, action: str = TD02_ACTION) -> ExistenceRequest:
+    """A TD0.2 existence test: PRPA_IN201307UV02 with reason TEST_EXST on one INS (patientIdentifier)."""
+    read = ExistenceRequest()
+    xml = _read_soap(request, action, read)
+    if xml is None:
+        return read
+    query = next(iter(_x(xml, f"//hl7:{TD02_QUERY}")), None)
+    if query is None:
+        read.problems.append(f"Aucun {TD02_QUERY} (HL7 v3, espace de noms {ebrim.HL7}) dans le corps SOAP.")
+        return read
+    interaction = "".join(_x(xml, "hl7:interactionId/@extension", query))
+    if interaction != TD02_QUERY:
+        read.problems.append(f"interactionId « {interaction or 'absent'} » : {TD02_QUERY} attendu.")
+    reasons = [(r.get("code"), r.get("codeSystem")) for r in _x(xml, "hl7:controlActProcess/hl7:reasonCode", query)]
+    if (TEST_EXISTENCE, REASON_SYSTEM) not in reasons:
+        found = ", ".join(f"{c}@{s}" for c, s in reasons) or "aucun"
+        read.problems.append(f"reasonCode {found} : {TEST_EXISTENCE} (système {REASON_SYSTEM}) attendu.")
+    parameters = "hl7:controlActProcess/hl7:queryByParameter/hl7:parameterList"
+    values = _x(xml, f"{parameters}/hl7:patientIdentifier/hl7:value", query)
+    if len(values) != 1:
+        read.problems.append(f"{len(values)} patientIdentifier/value : exactement un INS attendu.")
+        return read
+    read.ins_oid, read.matricule = values[0].get("root") or "", values[0].get("extension") or ""
+    if not INS_PATIENT_ID.match(read.patient_id):
+        read.problems.append(
+            f"patientIdentifier root « {read.ins_oid} », extension « {read.matricule} » : un INS attendu (OID "
+            "d'autorité d'affectation de l'INS, matricule de 15 caractères)."
+        )
+    return read
+
+
+@dataclass
 class RetrieveRequest(SoapRequest):
     """An ITI-43 request: (RepositoryUniqueId, DocumentUniqueId) of each DocumentRequest, in order."""
 
@@ -207,10 +261,19 @@ def check_retrieve(exchange: Exchange) -> list[Finding]:
     )
 
 
+@decides("DMP-65")
+def check_existence(exchange: Exchange) -> list[Finding]:
+    """DMP-65: a TD0.2 in SOAP 1.2 with the action the DMP expects, PRPA_IN201307UV02, reason TEST_EXST, one INS."""
+    problems = read_existence(exchange.request, exchange.data.get("action", TD02_ACTION)).problems
+    where = Location(exchange=exchange.id)
+    return _judged("DMP-65", problems, where, TD02, "SOAP 1.2, wsa:Action, PRPA_IN201307UV02, TEST_EXST, INS")
+
+
 TRANSACTION_CHECKS: dict[str, Callable[[Exchange], list[Finding]]] = {
     ITI41: check_submission,
     ITI18: check_query,
     ITI43: check_retrieve,
+    TD02: check_existence,
 }
 
 

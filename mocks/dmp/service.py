@@ -1,4 +1,6 @@
-"""The DMP mock: an XDS.b repository + registry on 127.0.0.1 (ITI-41, ITI-18, ITI-43).
+"""The DMP mock: an XDS.b repository + registry on 127.0.0.1 (ITI-41, ITI-18, ITI-43), and the DMP's existence
+test (TD0.2) answering for each patient as declared (:data:`DMP_STATES`: a DMP to which access is granted, none,
+access refused), a DMP with access granted by default.
 
 Permissive by design (harness lessons §10 items 1 and 6): it reads requests with the library
 (``dui_conformance.xds.dmp_requests``), which later judges the recorded exchange; a submission
@@ -27,9 +29,12 @@ from dui_conformance.xds.dmp_requests import (
     ITI18,
     ITI41,
     ITI43,
+    TD02,
+    TD02_ACTION,
     TRANSACTION_PATHS,
     UNKNOWN_DOCUMENT,
     UNKNOWN_REPOSITORY,
+    read_existence,
     read_query,
     read_retrieve,
     route_departure,
@@ -45,6 +50,9 @@ from .soap import XdsError
 from .store import REPOSITORY_ID, Store, StoredEntry, prepare_metadata
 
 _URN_UUID = re.compile(r"^urn:uuid:[0-9a-fA-F-]{36}$")
+PRESENT, ABSENT, REFUSED = "present", "absent", "refuse"
+# What TD0.2 answers for a patient in each state: (a DMP exists, access authorisation).
+DMP_STATES = {PRESENT: (True, soap.VALID), ABSENT: (False, ""), REFUSED: (True, soap.FORBIDDEN)}
 
 
 def _soap_response(data: bytes, status: int = 200) -> Response:
@@ -65,10 +73,13 @@ class DmpMock(MockService):
     service = "dmp"
     endpoint_path = DMP_PATH
 
-    def __init__(self, port: int = 0, environment: str = "test", ssl_context=None):
+    def __init__(self, port: int = 0, environment: str = "test", ssl_context=None, td02_action: str = TD02_ACTION):
+        """``td02_action``: the wsa:Action TD0.2 expects (UNVERIFIED, see ``dmp_requests``), recorded for its check."""
         super().__init__(port=port, ssl_context=ssl_context)
         self.environment = environment
+        self.td02_action = td02_action
         self.store = Store()
+        self._states: dict[str, str] = {}  # XDS patientId → state of DMP_STATES (PRESENT when absent)
         self._errors: list[str] = []
         self._errors_lock = threading.Lock()
 
@@ -87,7 +98,11 @@ class DmpMock(MockService):
 
     def endpoints(self) -> dict[str, str]:
         """Each transaction's URL, as published in services-simules.json."""
-        return {ITI41: self.iti41_url, ITI18: self.iti18_url, ITI43: self.iti43_url}
+        return {ITI41: self.iti41_url, ITI18: self.iti18_url, ITI43: self.iti43_url, TD02: self.td02_url}
+
+    @property
+    def td02_url(self) -> str:
+        return self.url + TRANSACTION_PATHS[TD02]
 
     @property
     def wsgi_app(self):
@@ -99,15 +114,30 @@ class DmpMock(MockService):
         super().reset()
         with self._errors_lock:
             self._errors.clear()
+            self._states.clear()
         self.store.clear()
+
+    def declare(self, patient_id: str, state: str) -> None:
+        """What TD0.2 answers for this INS (XDS patientId form): a state of :data:`DMP_STATES`."""
+        if state not in DMP_STATES:
+            raise ValueError(f"État de DMP inconnu « {state} » (connus : {', '.join(DMP_STATES)}).")
+        with self._errors_lock:
+            self._states[patient_id] = state
+
+    def state(self, patient_id: str) -> str:
+        with self._errors_lock:
+            return self._states.get(patient_id, PRESENT)
 
     def fail_next(self, code: str = "XDSRepositoryError", count: int = 1) -> None:
         """Answer the next ``count`` ITI-41 submissions with this IHE error code (nothing stored)."""
         with self._errors_lock:
             self._errors += [code] * count
 
-    def seed(self, document: bytes, status: str = ebrim.APPROVED, **metadata) -> StoredEntry:
-        """Place a CDA in the registry as if already shared; ``metadata`` overrides ExpectedEntry fields."""
+    def seed(
+        self, document: bytes, status: str = ebrim.APPROVED, replaces: str | None = None, **metadata
+    ) -> StoredEntry:
+        """Place a CDA in the registry as if already shared; ``metadata`` overrides ExpectedEntry fields; ``replaces``:
+        the uniqueId of the entry it replaces (RPLC), then deprecated."""
         cda = parse_xml(document, "seed.xml")
         exp = dataclasses.replace(expected_entry(cda, document, self.environment), **metadata)
         entry_uuid = new_urn()
@@ -116,6 +146,9 @@ class DmpMock(MockService):
             entry_uuid, exp.unique_id or new_urn(), exp.patient_id or "", document, node, exp.mime_type, status
         )
         self.store.add(entry)
+        replaced = self.store.by_unique_id(replaces) if replaces else None
+        if replaced is not None:
+            self.store.deprecate(replaced.entry_uuid, entry_uuid)
         return entry
 
     def entries(self, patient_id: str) -> list[StoredEntry]:
@@ -132,6 +165,7 @@ class DmpMock(MockService):
             ITI41: self._iti41,
             ITI18: self._iti18,
             ITI43: self._iti43,
+            TD02: self._td02,
         }
         exchange.operation = transaction
         return routes[transaction](request, exchange)
@@ -260,3 +294,14 @@ class DmpMock(MockService):
         exchange.data.update(retrieved=[f[1] for f in found], errors=_errors_data(errors))
         content_type, body = soap.retrieve_response(found, errors, read.message_id)
         return Response(body, 200, content_type=content_type)
+
+    # -- TD0.2 --------------------------------------------------------------------------------
+    def _td02(self, request: Request, exchange: Exchange) -> Response:
+        exchange.data["action"] = self.td02_action  # what its check expects (a parameter: unverified)
+        read = read_existence(exchange.request, self.td02_action)
+        if read.unreadable is not None:
+            return _soap_response(soap.fault(read.unreadable), 400)
+        state = self.state(read.patient_id)
+        exists, authorisation = DMP_STATES[state]
+        exchange.data.update(patient_id=read.patient_id, state=state)
+        return _soap_response(soap.existence_response(exists, authorisation, read.message_id))

@@ -1,4 +1,5 @@
-"""SOAP 1.2 answers of the DMP mock: RegistryResponse, AdhocQueryResponse, RetrieveDocumentSetResponse."""
+"""SOAP 1.2 answers of the DMP mock: RegistryResponse, AdhocQueryResponse, RetrieveDocumentSetResponse, and the
+TD0.2 answer (HL7 v3 PRPA_IN201308UV02)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from dui_conformance.xds import ebrim
-from dui_conformance.xds.build import mtom, q, soap_envelope
+from dui_conformance.xds.build import mtom, new_urn, now_dtm, q, soap_envelope
+from dui_conformance.xds.dmp_requests import TD02_ANSWER
 
 SUCCESS = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
 FAILURE = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
@@ -16,6 +18,11 @@ SEVERITY_ERROR = "urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"
 ITI41_RESPONSE = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-bResponse"
 ITI18_RESPONSE = "urn:ihe:iti:2007:RegistryStoredQueryResponse"
 ITI43_RESPONSE = "urn:ihe:iti:2007:RetrieveDocumentSetResponse"
+TD02_RESPONSE = "urn:hl7-org:v3:PRPA_IN201308UV02"  # UNVERIFIED, like the request's action (dmp_requests.TD02_ACTION)
+# TD0.2 answer: queryResponseCode OK (a DMP exists) or NF (none); AUTORISATION of the attentionLine (values named by
+# the DevBox DMP client: VALIDE, INTERDIT, EXPIRE, NON_EXISTE). Forms read in a vendor's client: [3P], UNVERIFIED.
+DMP_EXISTS, DMP_NOT_FOUND = "OK", "NF"
+AUTHORISATION, VALID, FORBIDDEN = "AUTORISATION", "VALIDE", "INTERDIT"
 SOAP12_TYPE = "application/soap+xml; charset=utf-8"
 
 # IHE error codes the mock emits, with the clause each one comes from (ITI TF-3 Table 4.2.4.1-2).
@@ -113,3 +120,22 @@ def fault(reason: str) -> bytes:
     text.text = reason
     text.set("{http://www.w3.org/XML/1998/namespace}lang", "fr")
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+def existence_response(exists: bool, authorisation: str, relates_to: str | None) -> bytes:
+    """TD0.2 answer: accepted (AA), the DMP's existence as queryResponseCode, the access authorisation as the
+    attentionLine AUTORISATION; nothing about the authorisation when no DMP exists."""
+    hl7 = ebrim.HL7
+    root = etree.Element(f"{{{hl7}}}{TD02_ANSWER}", nsmap={None: hl7}, ITSVersion="XML_1.0")
+    etree.SubElement(root, f"{{{hl7}}}id", root="1.2.250.1.213.4.1.1.1", extension=new_urn().removeprefix("urn:uuid:"))
+    etree.SubElement(root, f"{{{hl7}}}creationTime", value=now_dtm())
+    etree.SubElement(root, f"{{{hl7}}}interactionId", root="2.16.840.1.113883.1.6", extension=TD02_ANSWER)
+    if exists:
+        line = etree.SubElement(root, f"{{{hl7}}}attentionLine")
+        etree.SubElement(line, f"{{{hl7}}}keyWordText", code=AUTHORISATION)
+        etree.SubElement(line, f"{{{hl7}}}value", code=authorisation)
+    etree.SubElement(root, f"{{{hl7}}}acknowledgement", typeCode="AA")
+    control = etree.SubElement(root, f"{{{hl7}}}controlActProcess", classCode="CACT", moodCode="EVN")
+    ack = etree.SubElement(control, f"{{{hl7}}}queryAck")
+    etree.SubElement(ack, f"{{{hl7}}}queryResponseCode", code=DMP_EXISTS if exists else DMP_NOT_FOUND)
+    return envelope(root, TD02_RESPONSE, relates_to)

@@ -26,6 +26,16 @@ class StoredEntry:
     status: str = ebrim.APPROVED
     replaced_by: str | None = None
 
+    def type_code(self) -> str | None:
+        """The stored typeCode (XDS classification's nodeRepresentation)."""
+        path = f"rim:Classification[@classificationScheme='{ebrim.DE_TYPE}']/@nodeRepresentation"
+        return next(iter(self.metadata.xpath(path, namespaces=ebrim.NS)), None)
+
+    def slot(self, name: str) -> str | None:
+        """The first value of a stored slot (creationTime…)."""
+        path = f"rim:Slot[@name='{name}']/rim:ValueList/rim:Value/text()"
+        return next(iter(self.metadata.xpath(path, namespaces=ebrim.NS)), None)
+
     def leaf_class(self) -> etree._Element:
         """The ExtrinsicObject as a query answer shows it now (current status)."""
         node = copy.deepcopy(self.metadata)

@@ -20,10 +20,21 @@ from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from dui_conformance.live.dmp import cda_replaces
 from dui_conformance.mocks.common import LoopbackServer
 
 from .defects import check_defects
-from .dmp import PENDING, SENT, DmpClient, DmpDocument, DmpUnavailable, new_document, patient_id, received_summary
+from .dmp import (
+    PENDING,
+    SENT,
+    DmpClient,
+    DmpConsultation,
+    DmpDocument,
+    DmpUnavailable,
+    new_document,
+    patient_id,
+    received_summary,
+)
 from .insi_client import InsiClient, InsIdentifier, InsiResult
 from .mss import MssAdapter, MssClient
 from .psc import SESSION_COOKIE, LoginRefused, PscRelyingParty
@@ -110,6 +121,7 @@ class ReferenceDui:
                     session.mount("https://", WeakTls(ssl.TLSVersion.TLSv1, ssl.TLSVersion.MAXIMUM_SUPPORTED))
         self._records = Records()
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
+        self.consultation = DmpConsultation(self.dmp, self.defects)
         mss_client = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None
         self.mss = MssAdapter(mss_client, self._records, self.defects)
         self._ids = itertools.count(1)
@@ -136,6 +148,8 @@ class ReferenceDui:
                 Rule("/residents/<rid>/mssante/envois", endpoint="mss_send", methods=["POST"]),
                 Rule("/residents/<rid>/mssante/envois", endpoint="mss_sendings", methods=["GET"]),
                 Rule("/mssante/releve", endpoint="mss_fetch", methods=["POST"]),
+                Rule("/residents/<rid>/ouverture", endpoint="open_record", methods=["POST"]),
+                Rule("/residents/<rid>/dmp", endpoint="dmp_view", methods=["GET"]),
             ]
         )
         self._server = LoopbackServer(self.wsgi, host, port)
@@ -193,6 +207,7 @@ class ReferenceDui:
         self._records.clear()
         with self._lock:
             self._documents.clear()
+        self.consultation.reset()
         self.mss.reset()
         if self.psc is not None:
             self.psc.reset()
@@ -363,6 +378,14 @@ class ReferenceDui:
                 service="DMP",
                 resident=rid,
             )
+        if self.consultation.opposed(rid):
+            return problem(
+                409,
+                "Opposition du résident",
+                "Le résident s'est opposé à l'accès à son DMP (non-opposition non enregistrée) : rien n'a été envoyé.",
+                service="DMP",
+                resident=rid,
+            )
         return resident, self.dmp
 
     def _on_dmp_feed(self, request: Request, rid: str) -> Response:
@@ -388,6 +411,7 @@ class ReferenceDui:
             self._documents[document.id] = document
         dmp.acting = self._acting()
         try:
+            self.consultation.before_feed(resident)
             dmp.submit(document, patient_id(resident))
         except DmpUnavailable as exc:
             if "dmp-erreur-ignoree" in self.defects:
@@ -422,19 +446,48 @@ class ReferenceDui:
         target = rid
         if "dmp-integration-mauvais-dossier" in self.defects:
             target = self._records.other_than(rid)  # defect: filed into another resident's record
-        integrated = []
+        integrated, newer = [], []
         try:
             known = {d["uniqueId"] for d in self._records.received(target)}
+            again = "dmp-retelechargement" in self.defects  # defect: every document downloaded again
             for entry in dmp.find(pid):
                 summary = received_summary(entry)
-                if summary["uniqueId"] in known:
+                if summary["uniqueId"] in known and not again:
                     continue
-                dmp.retrieve(entry.slot("repositoryUniqueId") or "", summary["uniqueId"] or "", pid)
-                integrated.append(summary)
+                data = dmp.retrieve(entry.slot("repositoryUniqueId") or "", summary["uniqueId"] or "", pid)
+                replaced = [] if "dmp-nouvelle-version-ignoree" in self.defects else cda_replaces(data)
+                newer += [(old, summary["uniqueId"]) for old in replaced if old in known]
+                integrated.append({**summary, "remplace": next((o for o in replaced if o in known), None)})
         except DmpUnavailable as exc:
             return problem(502, "Erreur du DMP", str(exc), service="DMP", resident=rid)
         self._records.file(target, integrated)
+        for old, new in newer:  # UX.39: the record says which integrated document has a newer version in the DMP
+            self._records.mark_replaced(target, old, new)
         return json_response({"integres": integrated})
+
+    def _on_open_record(self, request: Request, rid: str) -> Response:
+        body = json_body(request)
+        non_opposition = body.get("nonOpposition")
+        if not isinstance(non_opposition, bool):
+            raise BadRequest("Champ « nonOpposition » absent ou invalide (booléen).")
+        resident = self._records.get(rid)
+        if resident is None:
+            return unknown_resident(rid)
+        if self.dmp is not None:
+            self.dmp.acting = self._acting()
+        try:
+            return json_response(self.consultation.open(resident, non_opposition).summary())
+        except DmpUnavailable as exc:
+            return problem(502, "Erreur du DMP", str(exc), service="DMP", resident=rid)
+
+    def _on_dmp_view(self, request: Request, rid: str) -> Response:
+        resident = self._records.get(rid)
+        if resident is None:
+            return unknown_resident(rid)
+        try:
+            return json_response(self.consultation.view(resident).summary())
+        except DmpUnavailable as exc:
+            return problem(502, "Erreur du DMP", str(exc), service="DMP", resident=rid)
 
     def _on_received(self, request: Request, rid: str) -> Response:
         if rid not in self._records:

@@ -130,6 +130,41 @@ DEFECTS: dict[str, Defect] = {
         "Envoie la récupération ITI-43 dans une enveloppe SOAP 1.1 au lieu de SOAP 1.2.",
         frozenset({"DMP-54"}),
     ),
+    "dmp-existence-sans-motif": Defect(
+        "Envoie le test d'existence du DMP (TD0.2) avec le motif CNSLT_DATA (consultation des données de gestion) "
+        "au lieu de TEST_EXST.",
+        frozenset({"DMP-65"}),
+    ),
+    "dmp-test-a-l-affichage": Defect(
+        "Ne teste l'existence du DMP (TD0.2) qu'à l'affichage de la vue DMP du dossier, pas à son ouverture.",
+        frozenset({"DMP-66"}),
+    ),
+    "dmp-opposition-ignoree": Defect(
+        "Ignore l'opposition du résident enregistrée à l'ouverture du dossier : teste l'existence de son DMP et "
+        "en liste les documents.",
+        frozenset({"DMP-67"}),
+    ),
+    "dmp-vue-absent-vide": Defect(
+        "Montre un résident sans DMP comme ayant un DMP ouvert et vide.",
+        frozenset({"DMP-68"}),
+    ),
+    "dmp-vue-sans-vsm": Defect(
+        "Ne montre jamais de volet de synthèse médicale (VSM), même quand le DMP en détient un.",
+        frozenset({"DMP-69"}),
+    ),
+    "dmp-alimentation-sans-test": Defect(
+        "Alimente le DMP sans avoir testé l'existence du DMP du résident (TD0.2) auparavant.",
+        frozenset({"DMP-70"}),
+    ),
+    "dmp-retelechargement": Defect(
+        "Télécharge de nouveau (ITI-43) et range une seconde fois les documents du DMP déjà intégrés.",
+        frozenset({"DMP-71"}),
+    ),
+    "dmp-nouvelle-version-ignoree": Defect(
+        "Intègre la nouvelle version d'un document remplacé dans le DMP comme un document sans lien, sans signaler "
+        "que le document déjà intégré a une version plus récente.",
+        frozenset({"DMP-72"}),
+    ),
     "psc-sans-state": Defect(
         "Demande l'autorisation sans « state », et ne peut donc pas comparer celui du retour.",
         frozenset({"PSC-02", "PSC-03"}),

@@ -1,4 +1,5 @@
-"""DMP feeding and integration of the reference DUI (IHE XDS.b ITI-41, ITI-18, ITI-43).
+"""DMP feeding, consultation and integration of the reference DUI (IHE XDS.b ITI-41, ITI-18, ITI-43; the DMP's
+existence test TD0.2).
 
 The DLU is the harness's valid synthetic DLU (fixtures/cda/dmp/dlu-valide.xml) with the
 resident's stored identity put in verbatim. Its XDS metadata come from this DUI's own mapping
@@ -10,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import threading
 import uuid
 from dataclasses import dataclass
 from importlib.resources import files
@@ -26,11 +28,13 @@ from dui_conformance.xds.build import (
     default_vihf,
     mtom,
     new_urn,
+    now_dtm,
     provide_and_register,
     q,
     soap_envelope,
     vihf_assertion,
 )
+from dui_conformance.xds.dmp_requests import REASON_SYSTEM, TD02_ACTION, TD02_QUERY, TEST_EXISTENCE
 from dui_conformance.xds.mtom import MtomProblem
 from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
@@ -44,6 +48,10 @@ GENDER_NAMES = {"M": "Masculin", "F": "Féminin"}
 WRONG_TYPE = Coded("11488-4", "2.16.840.1.113883.6.1", "Note de consultation")
 SOURCE_ID = "1.2.250.1.999.1"  # this DUI's (synthetic) sourceId
 SENT, PENDING, REFUSED = "envoye", "en_attente", "refuse"
+# What the DUI shows of a resident's DMP (lireVueDmp « statutDmp »).
+OPEN, NO_DMP, ACCESS_REFUSED, OPPOSED, NOT_ASKED = "ouvert", "absent", "acces-refuse", "opposition", "non-interroge"
+VSM_TYPE = "SYNTH"  # XDS typeCode of a volet de synthèse médicale (facts §2.3: TRE_A05 1.2.250.1.213.1.1.4.12)
+DMP_DEVICE = "1.2.250.1.213.4.1.1.1"  # the DMP's device id in HL7 v3 messages (CNAM/ANS kit sample)
 
 
 class DmpUnavailable(RuntimeError):
@@ -218,6 +226,25 @@ class DmpClient:
             raise DmpUnavailable(f"Recherche refusée par le DMP ({', '.join(self._errors(xml))}).")
         return read_submission(xml).entries
 
+    def test_existence(self, resident: Resident) -> str:
+        """TD0.2 (HL7 v3 PRPA_IN201307UV02, reason TEST_EXST) on the resident's INS: OPEN, NO_DMP or ACCESS_REFUSED."""
+        reason = "CNSLT_DATA" if "dmp-existence-sans-motif" in self.defects else TEST_EXISTENCE
+        root = existence_query(resident.ins or "", resident.ins_oid or "", reason)
+        envelope = soap_envelope(root, TD02_ACTION, f"{self.url}/td02", self._vihf(patient_id(resident)))
+        response = self._post("td02", "application/soap+xml; charset=UTF-8", envelope)
+        try:
+            xml = parse_xml(response.content, "réponse TD0.2")
+        except XmlProblem as problem:
+            raise DmpUnavailable(f"Réponse du DMP illisible : {problem.message}") from None
+        found = "".join(xml.root.xpath("//hl7:queryAck/hl7:queryResponseCode/@code", namespaces=ebrim.NS))
+        if found not in ("OK", "NF"):
+            raise DmpUnavailable(f"Test d'existence du DMP sans réponse lisible (queryResponseCode « {found} »).")
+        path = "//hl7:attentionLine[hl7:keyWordText/@code='AUTORISATION']/hl7:value/@code"
+        authorisation = "".join(xml.root.xpath(path, namespaces=ebrim.NS))
+        if found == "NF":
+            return NO_DMP
+        return OPEN if authorisation == "VALIDE" else ACCESS_REFUSED
+
     def retrieve(self, repository_id: str, unique_id: str, patient_id: str) -> bytes:
         """ITI-43 of one document; its bytes."""
         request = etree.Element(q("xdsb", "RetrieveDocumentSetRequest"), nsmap={"xdsb": ebrim.XDSB})
@@ -237,6 +264,35 @@ class DmpClient:
         if data is None:
             raise DmpUnavailable(f"Document {unique_id} absent de la réponse ITI-43 ({', '.join(self._errors(xml))}).")
         return data
+
+
+def existence_query(matricule: str, oid: str, reason: str = TEST_EXISTENCE) -> etree._Element:
+    """The TD0.2 body: PRPA_IN201307UV02 asking about one INS, with this reason code (CNAM/ANS kit sample form)."""
+    hl7 = ebrim.HL7
+
+    def sub(parent, tag: str, **attributes: str):
+        return etree.SubElement(parent, f"{{{hl7}}}{tag}", **attributes)
+
+    root = etree.Element(f"{{{hl7}}}{TD02_QUERY}", nsmap={None: hl7}, ITSVersion="XML_1.0")
+    sub(root, "id", root=SOURCE_ID, extension=uuid.uuid4().hex)
+    sub(root, "creationTime", value=now_dtm())
+    sub(root, "interactionId", root="2.16.840.1.113883.1.6", extension=TD02_QUERY)
+    sub(root, "processingCode", code="P")
+    sub(root, "processingModeCode", code="T")
+    sub(root, "acceptAckCode", code="AL")
+    receiver = sub(sub(root, "receiver", typeCode="RCV"), "device", classCode="DEV", determinerCode="INSTANCE")
+    sub(receiver, "id", root=DMP_DEVICE)
+    sender = sub(sub(root, "sender", typeCode="SND"), "device", classCode="DEV", determinerCode="INSTANCE")
+    sub(sender, "id", root=SOURCE_ID)
+    control = sub(root, "controlActProcess", classCode="CACT", moodCode="EVN")
+    sub(control, "reasonCode", code=reason, codeSystem=REASON_SYSTEM)
+    query = sub(control, "queryByParameter")
+    sub(query, "queryId", root=SOURCE_ID, extension=uuid.uuid4().hex)
+    sub(query, "statusCode", code="new")
+    identifier = sub(sub(query, "parameterList"), "patientIdentifier")
+    sub(identifier, "value", root=oid, extension=matricule)
+    sub(identifier, "semanticsText").text = "Patient.id"
+    return root
 
 
 def new_document(resident: Resident, number: int, previous: DmpDocument | None) -> DmpDocument:
@@ -270,3 +326,103 @@ def received_summary(entry: ebrim.RegistryObject) -> dict:
         "typeCode": type_code.code if type_code else None,
         "title": entry.title,
     }
+
+
+def listed_summary(entry: ebrim.RegistryObject) -> dict:
+    """One line of the synthetic list of the resident's DMP documents: what is filed, and the creation time."""
+    return {**received_summary(entry), "dateCreation": entry.slot("creationTime")}
+
+
+@dataclass
+class DmpView:
+    """What the DUI shows of a resident's DMP in the record (lireVueDmp): its state, the synthetic list from ITI-18
+    (only for an open DMP), whether a VSM exists and its date."""
+
+    status: str
+    qualified: bool
+    documents: list[dict] | None = None
+    hide_vsm: bool = False  # the dmp-vue-sans-vsm defect
+
+    def summary(self) -> dict:
+        vsm = None
+        if self.documents is not None:
+            latest = max(
+                (d for d in self.documents if d["typeCode"] == VSM_TYPE and not self.hide_vsm),
+                key=lambda d: d["dateCreation"] or "",
+                default=None,
+            )
+            vsm = {"disponible": latest is not None, "date": latest["dateCreation"] if latest else None}
+        return {"insQualifiee": self.qualified, "statutDmp": self.status, "documents": self.documents, "vsm": vsm}
+
+
+class DmpConsultation:
+    """Opening a resident's record: the recorded non-opposition, then, for a qualified INS without opposition, the DMP
+    existence test (TD0.2) with no click and, for an open DMP, the ITI-18 query of the synthetic list; the existence
+    test once before any feeding (SC.DMP/CONF.01)."""
+
+    def __init__(self, client: DmpClient | None, defects: frozenset[str]):
+        self.client, self.defects = client, defects
+        self._lock = threading.Lock()
+        self._non_opposition: dict[str, bool] = {}  # by resident id, as recorded at opening
+        self._views: dict[str, DmpView] = {}
+        self._tested: set[str] = set()  # residents whose DMP existence was tested
+
+    def reset(self) -> None:
+        with self._lock:
+            self._non_opposition.clear()
+            self._views.clear()
+            self._tested.clear()
+
+    def opposed(self, rid: str) -> bool:
+        """The resident's opposition is recorded (CONF.06/09: no DMP transaction at all)."""
+        with self._lock:
+            return self._non_opposition.get(rid) is False and "dmp-opposition-ignoree" not in self.defects
+
+    def open(self, resident: Resident, non_opposition: bool) -> DmpView:
+        """Record the opening, build the view now (DmpUnavailable: the DMP failed), unless the lazy-test defect."""
+        with self._lock:
+            self._non_opposition[resident.id] = non_opposition
+            self._views.pop(resident.id, None)
+        if "dmp-test-a-l-affichage" in self.defects:  # defect: the existence test waits for the DMP view
+            return DmpView(NOT_ASKED, _qualified(resident))
+        return self.view(resident)
+
+    def view(self, resident: Resident) -> DmpView:
+        with self._lock:
+            view = self._views.get(resident.id)
+        if view is None:
+            view = self._build(resident)
+            with self._lock:
+                self._views[resident.id] = view
+        return view
+
+    def _build(self, resident: Resident) -> DmpView:
+        qualified = _qualified(resident)
+        if not qualified or self.client is None:
+            return DmpView(NOT_ASKED, qualified)
+        if self.opposed(resident.id):
+            return DmpView(OPPOSED, qualified)
+        status = self.client.test_existence(resident)
+        with self._lock:
+            self._tested.add(resident.id)
+        if status == NO_DMP and "dmp-vue-absent-vide" in self.defects:
+            return DmpView(OPEN, qualified, [])  # defect: no DMP shown as an open, empty one
+        if status != OPEN:
+            return DmpView(status, qualified)
+        documents = [listed_summary(e) for e in self.client.find(patient_id(resident))]
+        return DmpView(OPEN, qualified, documents, hide_vsm="dmp-vue-sans-vsm" in self.defects)
+
+    def before_feed(self, resident: Resident) -> None:
+        """CONF.01: the existence test at least once before feeding this resident's DMP (its answer does not stop the
+        feed: CONF.05, no access authorisation is needed to feed)."""
+        with self._lock:
+            tested = resident.id in self._tested
+        if tested or self.client is None or "dmp-alimentation-sans-test" in self.defects:
+            return
+        self.client.test_existence(resident)
+        with self._lock:
+            self._tested.add(resident.id)
+
+
+def _qualified(resident: Resident) -> bool:
+    return resident.status == "QUAL" and bool(resident.ins and resident.ins_oid)

@@ -53,6 +53,15 @@ class Records:
         with self._lock:
             self._received.setdefault(rid, []).extend(documents)
 
+    def mark_replaced(self, rid: str, old_unique_id: str, new_unique_id: str) -> bool:
+        """Note on a document of the record that the DMP holds a newer version of it (SC.DMP/UX.39); False when the
+        record has no such document."""
+        with self._lock:
+            found = [d for d in self._received.get(rid, []) if d.get("uniqueId") == old_unique_id]
+            for document in found:
+                document["remplacePar"] = new_unique_id
+            return bool(found)
+
     def file_for_ins(self, matricule: str | None, document: dict) -> str | None:
         """File a received document into the record of the resident holding this INS matricule; that
         resident's id, or None (no matricule, or no resident holding it: nothing filed)."""

@@ -3,7 +3,8 @@
 A minimal adapter is written here the way a vendor would, from docs/guide-editeur.md alone: its INSi,
 ITI-41, ITI-18 and ITI-43 requests are the guide's example messages with the resident's values put in,
 its Patient export is the guide's example Patient; its DLU is the one the guide's ITI-41 example
-describes (fixtures/cda/dmp/dlu-valide.xml) with the resident's identity. Its MSSanté messages, archive
+describes (fixtures/cda/dmp/dlu-valide.xml) with the resident's identity. Its DMP existence test (TD0.2) is the guide's
+example with the resident's INS put in, read as the guide's example answer. Its MSSanté messages, archive
 and acknowledgements are the guide's examples (smtplib/imaplib, SASL EXTERNAL); its Pro Santé Connect
 login is the guide's authorization, token and logout requests and ID token checks (requests, joserfc).
 Nothing is imported from the reference DUI. Run live over TLS from the guide's configuration example, it
@@ -52,12 +53,13 @@ from dui_conformance.mocks.common import TestPki
 from dui_conformance.model import Outcome
 from dui_conformance.runner import Execution, execute
 from dui_conformance.settings import LIVE, RunSettings
+from dui_conformance.xds.mtom import parse_mtom
 
 pytestmark = pytest.mark.live
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide-editeur.md"
 INS_LIVE = [f"INS-{n}" for n in range(20, 30)]
-DMP_LIVE = [f"DMP-{n}" for n in (*range(40, 51), 53, 54, *range(60, 65))]
+DMP_LIVE = [f"DMP-{n}" for n in (*range(40, 51), 53, 54, *range(60, 73))]
 MSS_LIVE = [f"MSS-{n}" for n in range(20, 24)]
 DLU = Path(str(files("dui_conformance.fixtures") / "cda" / "dmp" / "dlu-valide.xml"))
 HL7 = "urn:hl7-org:v3"
@@ -346,10 +348,53 @@ class GuideAdapter:
             )
         return request
 
+    def _exists(self, r: dict) -> str:
+        """TD0.2, the guide's example with the resident's INS; the DMP's state as the guide's answer example reads."""
+        patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
+        query = etree.fromstring(example("td02").encode())
+        value = next(query.iter(f"{{{HL7}}}value"))
+        value.set("root", r["ins"][1])
+        value.set("extension", r["ins"][0])
+        envelope = self._soap("iti18", self.dmp["TD0.2"], patient_id, query)
+        _child(envelope, "Action").text = re.search(r"`wsa:Action` `([^`]+)`", GUIDE.read_text(encoding="utf-8"))[1]
+        answer = etree.fromstring(
+            self.session.post(
+                self.dmp["TD0.2"],
+                data=etree.tostring(envelope),
+                timeout=10,
+                headers={"Content-Type": "application/soap+xml; charset=UTF-8"},
+            ).content
+        )
+        r["tested"] = True
+        if next(answer.iter(f"{{{HL7}}}queryResponseCode")).get("code") == "NF":
+            return "absent"
+        allowed = [line for line in answer.iter(f"{{{HL7}}}attentionLine") if _child(line, "value").get("code")]
+        return "ouvert" if _child(allowed[0], "value").get("code") == "VALIDE" else "acces-refuse"
+
+    def open(self, rid: str, body: dict) -> Response:
+        """The guide's ouvrirDossier: existence test, then the synthetic list, unless not qualified or opposed."""
+        r = self.residents[rid]
+        r["opposition"] = body.get("nonOpposition") is not True
+        qualified = r["status"] == "QUAL"
+        view = {"insQualifiee": qualified, "statutDmp": "non-interroge", "documents": None, "vsm": None}
+        if qualified and r["opposition"]:
+            view["statutDmp"] = "opposition"
+        elif qualified:
+            view["statutDmp"] = self._exists(r)
+        if view["statutDmp"] == "ouvert":
+            listed = [{k: e[k] for k in ("uniqueId", "typeCode", "dateCreation")} for e in self._find(r)]
+            vsm = max((d for d in listed if d["typeCode"] == "SYNTH"), key=lambda d: d["dateCreation"], default=None)
+            view["documents"] = listed
+            view["vsm"] = {"disponible": vsm is not None, "date": vsm["dateCreation"] if vsm else None}
+        r["view"] = view
+        return _json(view)
+
     def feed(self, rid: str, body: dict) -> Response:
         r = self.residents[rid]
-        if r["status"] != "QUAL":
+        if r["status"] != "QUAL" or r.get("opposition"):
             return _problem(409, "Identité non qualifiée", "Le DMP exige une identité qualifiée ; rien n'est envoyé.")
+        if not r.get("tested"):
+            self._exists(r)
         previous = next((d for d in self.sent if d["document_id"] == body.get("remplace")), None)
         unique_id, entry = f"2.25.{uuid.uuid4().int}", f"urn:uuid:{uuid.uuid4()}"
         cda = self._dlu(
@@ -402,8 +447,9 @@ class GuideAdapter:
             )
         return _json({"document_id": document["document_id"], "statut": "envoye"}, 201)
 
-    def integrate(self, rid: str) -> Response:
-        r = self.residents[rid]
+    def _find(self, r: dict) -> list[dict]:
+        """ITI-18 FindDocuments, the guide's example on the resident's INS: each entry's uniqueId, typeCode,
+        creationTime and repository."""
         patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
         query = self._soap("iti18", self.dmp["ITI-18"], patient_id)
         for slot in query.iter("{*}Slot"):
@@ -417,27 +463,59 @@ class GuideAdapter:
                 headers={"Content-Type": "application/soap+xml; charset=UTF-8"},
             ).content
         )
-        integrated = []
+        entries = []
         for entry in found.iter("{*}ExtrinsicObject"):
             unique_id = next(
                 i.get("value")
                 for i in entry.iter("{*}ExternalIdentifier")
                 if _child(i, "LocalizedString").get("value") == "XDSDocumentEntry.uniqueId"
             )
-            repository = next(
-                _child(s, "Value").text for s in entry.iter("{*}Slot") if s.get("name") == "repositoryUniqueId"
+            slots = {s.get("name"): _child(s, "Value").text for s in entry.iter("{*}Slot")}
+            type_code = next(
+                c.get("nodeRepresentation")
+                for c in entry.iter("{*}Classification")
+                if c.get("classificationScheme") == "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
             )
+            entries.append(
+                {
+                    "uniqueId": unique_id,
+                    "typeCode": type_code,
+                    "dateCreation": slots.get("creationTime"),
+                    "repository": slots.get("repositoryUniqueId"),
+                }
+            )
+        return entries
+
+    def integrate(self, rid: str) -> Response:
+        """The guide's integration: each document not yet in the record, retrieved once; a document that replaces
+        (relatedDocument RPLC) one already integrated makes the record say so (remplacePar / remplace)."""
+        r = self.residents[rid]
+        patient_id = f"{r['ins'][0]}^^^&{r['ins'][1]}&ISO^NH"
+        filed = self.received.setdefault(rid, [])
+        known = {d["uniqueId"]: d for d in filed}
+        integrated = []
+        for entry in self._find(r):
+            if entry["uniqueId"] in known:
+                continue
             retrieve = self._soap("iti43", self.dmp["ITI-43"], patient_id)
-            _child(retrieve, "RepositoryUniqueId").text = repository
-            _child(retrieve, "DocumentUniqueId").text = unique_id
-            self.session.post(
+            _child(retrieve, "RepositoryUniqueId").text = entry["repository"]
+            _child(retrieve, "DocumentUniqueId").text = entry["uniqueId"]
+            answer = self.session.post(
                 self.dmp["ITI-43"],
                 data=etree.tostring(retrieve),
                 timeout=10,
                 headers={"Content-Type": "application/soap+xml; charset=UTF-8"},
             )
-            integrated.append({"uniqueId": unique_id})
-        self.received.setdefault(rid, []).extend(integrated)
+            message = parse_mtom(answer.headers.get("Content-Type", ""), answer.content)
+            href = next(etree.fromstring(message.envelope).iter("{*}Include")).get("href")
+            cda = etree.fromstring(message.resolve(href))
+            rplc = f"{{{HL7}}}relatedDocument[@typeCode='RPLC']/{{{HL7}}}parentDocument/{{{HL7}}}id"
+            replaced = [i.get("root") for i in cda.iterfind(rplc)]
+            old = next((u for u in replaced if u in known), None)
+            if old is not None:
+                known[old]["remplacePar"] = entry["uniqueId"]
+            integrated.append({"uniqueId": entry["uniqueId"], "remplace": old})
+        filed.extend(integrated)
         return _json({"integres": integrated})
 
     # --- MSSanté, from the guide's example message, archive layout and MDN ----------------------------
@@ -832,6 +910,10 @@ class GuideAdapter:
             )
         elif rid in self.residents and path.endswith("/dmp/integration"):
             response = self.integrate(rid)
+        elif rid in self.residents and path.endswith("/ouverture") and method == "POST":
+            response = self.open(rid, request.get_json())
+        elif rid in self.residents and path.endswith("/dmp") and "view" in self.residents[rid]:
+            response = _json(self.residents[rid]["view"])
         elif rid in self.residents and path.endswith("/documents-recus"):
             response = _json(self.received.get(rid, []))
         elif rid in self.residents and path.endswith("/mssante/envois"):
@@ -910,7 +992,7 @@ def test_an_adapter_written_from_the_guide_is_conforme_on_the_whole_live_plan(gu
     discovery = f"https://127.0.0.1:{psc}/auth/realms/esante-wallet/.well-known/wallet-openid-configuration"
     adapter_url = guide_adapter(
         f"https://127.0.0.1:{insi}/lps",
-        {"ITI-41": f"{base}/iti41", "ITI-18": f"{base}/iti18", "ITI-43": f"{base}/iti43"},
+        {"ITI-41": f"{base}/iti41", "ITI-18": f"{base}/iti18", "ITI-43": f"{base}/iti43", "TD0.2": f"{base}/td02"},
         pki.files(),
         {"smtps": f"smtps://127.0.0.1:{smtps}", "imaps": f"imaps://127.0.0.1:{imaps}"},
         mailbox,

@@ -163,9 +163,11 @@ CALLS = {
     "mss_sendings": lambda c: c.mss_sendings("r1"),
     "fetch_mss": lambda c: c.fetch_mss(),
     "pending_mss_documents": lambda c: c.pending_mss_documents(),
+    "open_record": lambda c: c.open_record("r1"),
+    "dmp_view": lambda c: c.dmp_view("r1"),
 }
 # an error status with a problem body is an answer the checks judge (an error the DUI reports), not a contract break
-REPORTED = {"admit_by_traits", "admit_by_vitale", "feed_dmp", "integrate_dmp", "send_mss", "fetch_mss"}
+REPORTED = {"admit_by_traits", "admit_by_vitale", "feed_dmp", "integrate_dmp", "send_mss", "fetch_mss", "open_record"}
 
 
 def test_every_client_call_is_exercised():
@@ -255,6 +257,14 @@ def test_dmp_operations_answer_within_the_contract(tmp_path):
         for item in integrated.body["integres"] + client.received_documents(qualified):
             _validate(spec, "DocumentRecu", item)
         assert client.feed_dmp("R99999").http_status == 404
+        opened = client.open_record(qualified)
+        assert opened.http_status == 200
+        _validate(spec, "VueDmp", opened.body)
+        _validate(spec, "VueDmp", client.dmp_view(qualified))
+        _validate(spec, "OuvertureDossier", {"nonOpposition": False})
+        for example in ("VueDmp", "OuvertureDossier"):
+            _validate(spec, example, spec["components"]["schemas"][example]["example"])
+        assert client.open_record("R99999").http_status == 404
 
 
 def test_an_unknown_service_label_is_a_failure_of_the_dui_not_silence(monkeypatch):

@@ -58,6 +58,7 @@ def test_environment_publishes_mock_urls_and_exchanges(tmp_path):
             "ITI-41": env.dmp.iti41_url,
             "ITI-18": env.dmp.iti18_url,
             "ITI-43": env.dmp.iti43_url,
+            "TD0.2": env.dmp.td02_url,
         }
         assert env.insi.url.startswith("http://127.0.0.1:")
         since = env.mark()

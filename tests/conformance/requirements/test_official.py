@@ -121,7 +121,7 @@ def test_family():
 def test_va2_report_lists_uncovered_by_family_in_french(official):
     report = uncovered_report(official)
     assert set(report["uncovered"]) <= set(VA2_FAMILIES)
-    assert "SC.DMP/UX.07" in report["uncovered"]["SC.DMP"] and "SC.PSC.08" in report["covered"]
+    assert "SC.DMP/UX.27" in report["uncovered"]["SC.DMP"] and "SC.PSC.08" in report["covered"]
     assert not {"SC.PSC.08", "SC.MSS.14"} & {i for ids in report["uncovered"].values() for i in ids}
     assert (
         report["draft_status"]["SC.MSS/UX.35"] == "WORK_IN_PROGRESS" and len(report["draft_status"]) == report["total"]

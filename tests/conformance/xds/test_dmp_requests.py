@@ -1,5 +1,5 @@
-"""The DMP request checks on synthetic recorded exchanges: a correct ITI-41, ITI-18 or ITI-43 passes its
-requirements; a defective one fails DMP-40…50, DMP-53 or DMP-54 at the exchange."""
+"""The DMP request checks on synthetic recorded exchanges: a correct ITI-41, ITI-18, ITI-43 or TD0.2 passes its
+requirements; a defective one fails DMP-40…50, DMP-53, DMP-54 or DMP-65 at the exchange."""
 
 from __future__ import annotations
 
@@ -10,17 +10,21 @@ import pytest
 from lxml import etree
 
 from dui_conformance.exchanges import Exchange, HttpRequest
+from dui_conformance.mocks.dui.dmp import existence_query
 from dui_conformance.model import Outcome
 from dui_conformance.xds import ebrim, expected_entry
 from dui_conformance.xds.build import ITI18_ACTION, ITI43_ACTION, iti41_request, q, soap_envelope
 from dui_conformance.xds.dmp_requests import (
     FIND_DOCUMENTS,
+    TD02_ACTION,
     UNKNOWN_DOCUMENT,
     check_dmp_exchange,
+    check_existence,
     check_query,
     check_retrieve,
     check_route,
     check_submission,
+    read_existence,
     read_query,
     read_retrieve,
 )
@@ -147,3 +151,59 @@ def test_a_retrieve_without_document_request_fails_dmp54():
     assert failing(check_dmp_exchange(exchange("/dmp/iti43", SOAP, retrieve()))) == [
         ("DMP-54", "DMP-54 : Aucun xdsb:DocumentRequest dans la requête.")
     ]
+
+
+# --- TD0.2 (DMP-65) -------------------------------------------------------------------------------------------------
+
+
+def existence(mutate=None, action: str = TD02_ACTION, matricule: str = "248055145412365") -> bytes:
+    """A TD0.2 as the reference DUI sends it (``existence_query``), changed by ``mutate`` (the HL7 v3 root)."""
+    root = existence_query(matricule, "1.2.250.1.213.1.4.10")
+    if mutate is not None:
+        mutate(root)
+    return soap_envelope(root, action)
+
+
+def test_a_correct_existence_test_passes_dmp_65_and_reads_the_ins():
+    body = existence()
+    read = read_existence(HttpRequest.received("POST", "/dmp/td02", {"Content-Type": SOAP}, body))
+    assert (read.problems, read.patient_id) == ([], PID)
+    findings = check_dmp_exchange(exchange("/dmp/td02", SOAP, body))
+    assert [(f.requirement, f.outcome) for f in findings] == [("DMP-65", Outcome.PASS)]
+
+
+def _drop(path: str):
+    def mutate(root):
+        for node in root.xpath(path, namespaces=ebrim.NS):
+            node.getparent().remove(node)
+
+    return mutate
+
+
+def _set(path: str, attribute: str, value: str):
+    def mutate(root):
+        root.xpath(path, namespaces=ebrim.NS)[0].set(attribute, value)
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (existence(_set("hl7:controlActProcess/hl7:reasonCode", "code", "CNSLT_DATA")), "TEST_EXST"),
+        (existence(_set("hl7:interactionId", "extension", "PRPA_IN201305UV02")), "interactionId"),
+        (existence(_drop("//hl7:patientIdentifier")), "exactement un INS"),
+        (existence(matricule="12345"), "un INS attendu"),
+        (existence(action="urn:ihe:iti:2007:RegistryStoredQuery"), "wsa:Action"),
+        (soap_envelope(etree.Element("autre"), TD02_ACTION), "PRPA_IN201307UV02"),
+    ],
+    ids=["motif", "interaction", "sans-ins", "matricule", "action", "autre-message"],
+)
+def test_a_defective_existence_test_fails_dmp_65(body, expected):
+    found = failing(check_existence(exchange("/dmp/td02", SOAP, body)))
+    assert [r for r, _ in found] == ["DMP-65"] and expected in found[0][1], found
+
+
+def test_the_expected_action_is_the_one_the_mock_recorded():
+    body = existence(action="urn:autre:action")
+    assert failing(check_existence(exchange("/dmp/td02", SOAP, body, action="urn:autre:action"))) == []

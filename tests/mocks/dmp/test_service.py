@@ -13,11 +13,12 @@ from lxml import etree
 from werkzeug.test import Client
 
 from dui_conformance.mocks.common.harness import ADMIN_TOKEN
-from dui_conformance.mocks.dmp import REPOSITORY_ID, DmpMock
+from dui_conformance.mocks.dmp import ABSENT, PRESENT, REFUSED, REPOSITORY_ID, DmpMock
+from dui_conformance.mocks.dui.dmp import existence_query
 from dui_conformance.model import Outcome
 from dui_conformance.xds import ebrim, read_submission
 from dui_conformance.xds.build import ITI18_ACTION, ITI43_ACTION, q, soap_envelope
-from dui_conformance.xds.dmp_requests import check_dmp_exchange
+from dui_conformance.xds.dmp_requests import TD02_ACTION, check_dmp_exchange
 from dui_conformance.xds.ebrim import NS
 from dui_conformance.xds.mtom import parse_mtom
 from dui_conformance.xmlsafe import parse_xml
@@ -238,3 +239,54 @@ def test_reset_forgets_entries_queued_errors_and_faults():
     mock.reset()
     assert mock.entries(entry.patient_id) == []
     assert mock._errors == [] and mock.faults.snapshot()["status"] is None
+
+
+# --- TD0.2: the DMP's existence test --------------------------------------------------------------------------------
+
+
+def existence(client, patient=PID, reason="TEST_EXST", action=TD02_ACTION):
+    """POST a TD0.2 for this XDS patientId; (queryResponseCode, AUTORISATION or None)."""
+    matricule, oid = patient.split("^^^&")[0], patient.split("&")[1]
+    body = soap_envelope(existence_query(matricule, oid, reason), action)
+    response = client.post("/dmp/td02", data=body, headers={"Content-Type": "application/soap+xml"})
+    xml = parse_xml(response.get_data(), "td02.xml")
+    found = xml.root.xpath("//hl7:queryAck/hl7:queryResponseCode/@code", namespaces=NS)
+    path = "//hl7:attentionLine[hl7:keyWordText/@code='AUTORISATION']/hl7:value/@code"
+    return found[0] if found else None, next(iter(xml.root.xpath(path, namespaces=NS)), None)
+
+
+@pytest.mark.parametrize(
+    ("state", "answer"), [(PRESENT, ("OK", "VALIDE")), (ABSENT, ("NF", None)), (REFUSED, ("OK", "INTERDIT"))]
+)
+def test_existence_test_answers_as_declared_for_the_patient(mock, client, state, answer):
+    mock.declare(PID, state)
+    assert existence(client) == answer
+    exchange = mock.recorder.exchanges()[-1]
+    assert (exchange.operation, exchange.data["state"], exchange.data["patient_id"]) == ("TD0.2", state, PID)
+    assert failing(exchange) == []
+
+
+def test_existence_defaults_to_a_dmp_with_access_and_reset_forgets_declarations(mock, client):
+    mock.declare(PID, ABSENT)
+    mock.reset()
+    assert existence(client) == ("OK", "VALIDE")
+    with pytest.raises(ValueError, match="inconnu"):
+        mock.declare(PID, "ferme")
+
+
+def test_an_existence_test_with_another_reason_is_answered_and_judged_by_dmp_65(mock, client):
+    assert existence(client, reason="CNSLT_DATA") == ("OK", "VALIDE")
+    assert failing(mock.recorder.exchanges()[-1]) == ["DMP-65"]
+
+
+def test_the_expected_td02_action_is_a_parameter_of_the_mock():
+    other = DmpMock(td02_action="urn:autre:action")
+    assert existence(Client(other.wsgi_app), action="urn:autre:action") == ("OK", "VALIDE")
+    assert failing(other.recorder.exchanges()[-1]) == []
+    existence(Client(other.wsgi_app))
+    assert failing(other.recorder.exchanges()[-1]) == ["DMP-65"]
+
+
+def test_an_unreadable_existence_test_gets_a_soap_fault(mock, client):
+    response = client.post("/dmp/td02", data=b"<pas-du-xml", headers={"Content-Type": "application/soap+xml"})
+    assert response.status_code == 400 and b"Fault" in response.get_data()
