@@ -34,11 +34,16 @@ class MssRules:
     ``domains``: a mailbox is MSSanté when its domain is, or ends with ``.``, one of these.
     ``subject_prefix``: subject of a message carrying an XDM (ANS volet, IHE rule unverified).
     ``ins_values``: accepted X-MSS-INS values (None: any non-empty value; "O" is the one seen).
+    ``nil``: the software's referencing number expected in X-MSS-NIL (SC.MSS/CONF.16: assigned at the Ségur
+    referencing, so a parameter of the run, ``--nil-mss``; None: any non-empty value).
+    ``patient_domain``: Mon espace santé addresses, ``<matricule INS>@`` this domain (ANS samples, facts §7.7).
     """
 
     domains: tuple[str, ...] = ("mssante.fr",)
     subject_prefix: str = "XDM/1.0/DDM+"
     ins_values: tuple[str, ...] | None = None
+    nil: str | None = None
+    patient_domain: str = "patient.mssante.fr"
 
     def is_mss(self, address: str) -> bool:
         domain = address.rpartition("@")[2].strip().lower().rstrip(">")
