@@ -57,6 +57,14 @@ def is_mdn(msg: MimeMessage) -> bool:
     )
 
 
+def is_dsn(msg: MimeMessage) -> bool:
+    """A delivery status notification (RFC 3464): ``multipart/report; report-type=delivery-status``."""
+    return (
+        msg.content_type == "multipart/report"
+        and collapse_rfc2231_value(msg.message.get_param("report-type", "")).lower() == "delivery-status"
+    )
+
+
 def _xdm_attachments(msg: MimeMessage) -> list[Attachment]:
     """The IHE_XDM.ZIP, or any ZIP attached under another name (MSS-02 says so)."""
     return [

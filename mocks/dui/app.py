@@ -136,6 +136,8 @@ class ReferenceDui:
                 Rule("/residents/<rid>/mssante/envois", endpoint="mss_send", methods=["POST"]),
                 Rule("/residents/<rid>/mssante/envois", endpoint="mss_sendings", methods=["GET"]),
                 Rule("/mssante/releve", endpoint="mss_fetch", methods=["POST"]),
+                Rule("/mssante/a-rapprocher", endpoint="mss_pending", methods=["GET"]),
+                Rule("/mssante/reponses", endpoint="mss_reply", methods=["POST"]),
             ]
         )
         self._server = LoopbackServer(self.wsgi, host, port)
@@ -451,6 +453,12 @@ class ReferenceDui:
 
     def _on_mss_fetch(self, request: Request) -> Response:
         return self.mss.fetch()
+
+    def _on_mss_pending(self, request: Request) -> Response:
+        return self.mss.pending()
+
+    def _on_mss_reply(self, request: Request) -> Response:
+        return self.mss.reply(json_body(request))
 
     # --- Pro Santé Connect (pages a browser visits; the adapter's /session) ---------------------
 

@@ -163,9 +163,10 @@ CALLS = {
     "mss_sendings": lambda c: c.mss_sendings("r1"),
     "fetch_mss": lambda c: c.fetch_mss(),
     "pending_mss_documents": lambda c: c.pending_mss_documents(),
+    "reply_mss": lambda c: c.reply_mss("<m1@hopital.mssante.fr>", "Bien reçu."),
 }
 # an error status with a problem body is an answer the checks judge (an error the DUI reports), not a contract break
-REPORTED = {"admit_by_traits", "admit_by_vitale", "feed_dmp", "integrate_dmp", "send_mss", "fetch_mss"}
+REPORTED = {"admit_by_traits", "admit_by_vitale", "feed_dmp", "integrate_dmp", "send_mss", "fetch_mss", "reply_mss"}
 
 
 def test_every_client_call_is_exercised():
