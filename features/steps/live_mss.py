@@ -241,8 +241,10 @@ def sent_vague2(live_env, mss_run, ids, settings, verdict):
 
 @then("le message pour la messagerie Mon espace santé bloque la réponse du patient")
 def reply_blocked(live_env, mss_run, verdict):
+    refused = mss_run.answer is not None and mss_run.answer.error_reported
     verdict.judge(
         mss_run.precondition("MSS-37", qualified=True)
+        or (refused and [skipped("MSS-37", "Préalable non obtenu : l'envoi vers Mon espace santé a échoué (MSS-21).")])
         or check_reply_blocked(live_env.exchanges("mss", mss_run.since), MssRules())
     )
 
