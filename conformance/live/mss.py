@@ -26,7 +26,7 @@ from ..ins.identity import Identity
 from ..model import Finding, Location, Outcome, failed, passed
 from ..mss import MssRules, check_message_data, check_vague2_data, is_mdn, mss_members, parse_message
 from ..mss.mdn import check_mdn
-from ..mss.message import _valid_address
+from ..mss.message import valid_address
 from ..mss.submission import is_acknowledgement, is_submission, message_findings
 from ..mss.vague2 import DSN_REQUEST, MES_END
 from ..requirements.catalogue import grade
@@ -459,7 +459,7 @@ def check_delivery_requested(exchanges: list[Exchange], rules: MssRules) -> list
     for exchange in sent:
         value = next((v for k, v in exchange.request.headers.items() if k.lower() == DSN_REQUEST.lower()), None)
         addresses = [a.strip() for a in (value or "").split(",") if a.strip()]
-        ok = len(addresses) == 1 and _valid_address(addresses[0].strip("<>")) and rules.is_mss(addresses[0])
+        ok = len(addresses) == 1 and valid_address(addresses[0].strip("<>")) and rules.is_mss(addresses[0])
         out.append(
             passed("MSS-34", f"Accusé de distribution demandé à {addresses[0]}.", Location(exchange=exchange.id))
             if ok

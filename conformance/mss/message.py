@@ -90,12 +90,13 @@ def mss_members(data: bytes) -> dict[str, bytes]:
     return out
 
 
-def _addresses(msg: MimeMessage, *names: str) -> list[str]:
+def header_addresses(msg: MimeMessage, *names: str) -> list[str]:
     values = [v for name in names for v in msg.headers(name)]
     return [addr for _, addr in getaddresses(values)]
 
 
-def _valid_address(address: str) -> bool:
+def valid_address(address: str) -> bool:
+    """An addr-spec with a local part and a dotted domain."""
     try:
         parsed = Address(addr_spec=address)
     except (ValueError, IndexError, TypeError):
@@ -167,8 +168,8 @@ def check_message_data(
 
 @decides("MSS-07")
 def _check_addresses(msg: MimeMessage, where: Location, rules: MssRules) -> list[Finding]:
-    senders = _addresses(msg, "From")
-    recipients = _addresses(msg, "To", "Cc", "Bcc")
+    senders = header_addresses(msg, "From")
+    recipients = header_addresses(msg, "To", "Cc", "Bcc")
     if not senders or not recipients:
         return [
             failed(
@@ -177,7 +178,7 @@ def _check_addresses(msg: MimeMessage, where: Location, rules: MssRules) -> list
                 where,
             )
         ]
-    foreign = [a for a in senders + recipients if not _valid_address(a) or not rules.is_mss(a)]
+    foreign = [a for a in senders + recipients if not valid_address(a) or not rules.is_mss(a)]
     if foreign:
         return [
             failed(
@@ -324,8 +325,8 @@ def _check_notification(msg: MimeMessage, where: Location, rules: MssRules) -> l
     raw = msg.headers("Disposition-Notification-To")
     if not raw:
         return [omitted("MSS-06", "Aucun accusé de traitement demandé (pas de Disposition-Notification-To).", where)]
-    addresses = _addresses(msg, "Disposition-Notification-To")
-    bad = [a for a in addresses if not _valid_address(a) or not rules.is_mss(a)]
+    addresses = header_addresses(msg, "Disposition-Notification-To")
+    bad = [a for a in addresses if not valid_address(a) or not rules.is_mss(a)]
     if len(addresses) != 1 or bad:
         return [
             failed(

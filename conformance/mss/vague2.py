@@ -13,7 +13,7 @@ import re
 from ..decides import decides
 from ..model import Finding, Location, failed, omitted, passed
 from ..wording import found
-from .message import MssRules, _addresses
+from .message import MssRules, header_addresses
 from .mime import MimeMessage, MimeProblem, parse_message
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -101,7 +101,9 @@ def _check_mes(msg: MimeMessage, where: Location, rules: MssRules) -> list[Findi
     values = [v.strip() for v in msg.headers("X-MSS-MES")]
     if not values:
         return [omitted("MSS-37", "Aucun en-tête X-MSS-MES : la réponse du patient n'est pas bloquée.", where)]
-    others = [a for a in _addresses(msg, "To", "Cc", "Bcc") if a.rpartition("@")[2].lower() != rules.patient_domain]
+    others = [
+        a for a in header_addresses(msg, "To", "Cc", "Bcc") if a.rpartition("@")[2].lower() != rules.patient_domain
+    ]
     if values != [MES_END] or others:
         return [
             failed(
