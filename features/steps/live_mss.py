@@ -287,10 +287,10 @@ def delivery_shown(live_env, mss_run, state, verdict):
 
 @then("le document attend dans la liste de travail du DUI, hors de tout dossier")
 def held_for_matching(live_env, mss_run, verdict):
+    pending = _adapter_call(live_env, mss_run, "pending_mss_documents")  # the worklist is the point here
     if pre := mss_run.precondition("MSS-39", qualified=True):
         verdict.judge(pre)
         return
-    pending = getattr(live_env.driver, "pending_mss_documents", None)
     verdict.judge(
         check_held_for_matching(
             live_env.driver.received_documents(mss_run.admission.resident_id),

@@ -232,6 +232,11 @@ def _cda_summary(cda: bytes) -> tuple[Identity | None, dict] | None:
     return (identities[0] if identities else None), summary
 
 
+def _version(value: str | None) -> int:
+    """A versionNumber as a number (0 when absent or not a number)."""
+    return int(value) if value and value.isdigit() else 0
+
+
 def same_person(identity: Identity, resident: Resident) -> bool:
     """The CDA's patient is this resident: INS matricule and traits (birth name, first birth first name, birth date,
     sex), the strict match SC.MSS/UX.07–12 ask before filing a document automatically."""
@@ -396,7 +401,7 @@ class MssAdapter:
             newer = older.get("uniqueId") == document["remplace"] or (
                 older.get("setId") is not None
                 and older.get("setId") == document["setId"]
-                and int(older.get("version") or 0) < int(document["version"] or 0)
+                and _version(older.get("version")) < _version(document["version"])
             )
             if newer:
                 older["remplacePar"] = document["uniqueId"]
