@@ -28,7 +28,7 @@ from ..mss import MssRules, check_message_data, check_vague2_data, is_mdn, mss_m
 from ..mss.mdn import check_mdn
 from ..mss.message import valid_address
 from ..mss.submission import is_acknowledgement, is_submission, message_findings
-from ..mss.vague2 import DSN_REQUEST, MES_END
+from ..mss.vague2 import MES_END
 from ..requirements.catalogue import grade
 from ..wording import found
 from ..xds.build import xdm_package
@@ -457,7 +457,7 @@ def check_delivery_requested(exchanges: list[Exchange], rules: MssRules) -> list
         return [_no_message("MSS-34")]
     out = []
     for exchange in sent:
-        value = next((v for k, v in exchange.request.headers.items() if k.lower() == DSN_REQUEST.lower()), None)
+        value = next((v for k, v in exchange.request.headers.items() if k.lower() == rules.dsn_request.lower()), None)
         addresses = [a.strip() for a in (value or "").split(",") if a.strip()]
         ok = len(addresses) == 1 and valid_address(addresses[0].strip("<>")) and rules.is_mss(addresses[0])
         out.append(
@@ -465,7 +465,7 @@ def check_delivery_requested(exchanges: list[Exchange], rules: MssRules) -> list
             if ok
             else failed(
                 "MSS-34",
-                f"{DSN_REQUEST} {found(value)} ; attendu l'adresse MSSanté unique où renvoyer l'accusé de "
+                f"{rules.dsn_request} {found(value)} ; attendu l'adresse MSSanté unique où renvoyer l'accusé de "
                 "distribution (DSN, SC.MSS.16).",
                 Location(exchange=exchange.id),
             )
@@ -473,10 +473,10 @@ def check_delivery_requested(exchanges: list[Exchange], rules: MssRules) -> list
     return out
 
 
-def requested_delivery(exchanges: list[Exchange]) -> bool:
+def requested_delivery(exchanges: list[Exchange], rules: MssRules) -> bool:
     """Some message of the DUI asked for a delivery status notification (the operator sends a success DSN only then)."""
     return any(
-        any(k.lower() == DSN_REQUEST.lower() for k in e.request.headers)
+        any(k.lower() == rules.dsn_request.lower() for k in e.request.headers)
         for e in dui_messages(exchanges)
         if not is_acknowledgement(e)
     )

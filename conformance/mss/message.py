@@ -37,6 +37,8 @@ class MssRules:
     ``nil``: the software's referencing number expected in X-MSS-NIL (SC.MSS/CONF.16: assigned at the Ségur
     referencing, so a parameter of the run, ``--nil-mss``; None: any non-empty value).
     ``patient_domain``: Mon espace santé addresses, ``<matricule INS>@`` this domain (ANS samples, facts §7.7).
+    ``dsn_request``: the header asking for a delivery status notification (SC.MSS.16 names Return-Receipt-To;
+    RFC 3461's SMTP ``NOTIFY=``, the standard way, is not the one the source names).
     """
 
     domains: tuple[str, ...] = ("mssante.fr",)
@@ -44,6 +46,7 @@ class MssRules:
     ins_values: tuple[str, ...] | None = None
     nil: str | None = None
     patient_domain: str = "patient.mssante.fr"
+    dsn_request: str = "Return-Receipt-To"
 
     def is_mss(self, address: str) -> bool:
         domain = address.rpartition("@")[2].strip().lower().rstrip(">")

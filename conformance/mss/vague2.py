@@ -23,9 +23,7 @@ MSG_ID = re.compile(rf"<{_DOT_ATOM}@(?:{_DOT_ATOM}|\[[\x21-\x5a\x5e-\x7e]*\])>")
 _ANY_ID = re.compile(r"<[^<>]*>")
 _ENCODED_WORD = re.compile(rb"=\?([^?\s]+)\?[bBqQ]\?")
 UTF8_CHARSETS = {"utf-8", "us-ascii"}  # ASCII is UTF-8's first 128 characters
-# The header asking for a delivery status notification (SC.MSS.16 names it; RFC 3461's SMTP ``NOTIFY=`` is the
-# standard way, which the source does not name): a parameter here, one place.
-DSN_REQUEST = "Return-Receipt-To"
+DSN_REQUEST = MssRules.dsn_request  # the default; the mock operator answers it
 MES_END = "FIN"  # X-MSS-MES value that blocks a patient's reply (the only one the sources give)
 
 

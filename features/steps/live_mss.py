@@ -277,7 +277,7 @@ def delivery_shown(live_env, mss_run, state, verdict):
         return
     exchanges = live_env.exchanges("mss", mss_run.since)
     delivered = state == "distribué"
-    if delivered and not requested_delivery(exchanges):
+    if delivered and not requested_delivery(exchanges, MssRules()):
         verdict.judge([skipped("MSS-35", "Préalable non obtenu : aucun accusé de distribution demandé (MSS-34).")])
         return
     reason = next((d["status"] for e in exchanges for d in e.data.get("dsn", []) if d["action"] == "failed"), "")
