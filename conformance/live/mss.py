@@ -367,7 +367,7 @@ def _no_message(requirement: str) -> Finding:
     return failed(requirement, "Aucun message du DUI n'a atteint l'opérateur MSSanté pendant le scénario.")
 
 
-@decides("MSS-32", "MSS-36", "MSS-38")
+@decides("MSS-32", "MSS-36", "MSS-38", "MSS-41")
 def check_sent_vague2(exchanges: list[Exchange], ids: list[str], rules: MssRules) -> list[Finding]:
     """The vague 2 rules ``ids`` on every message the DUI sent (its acknowledgements too: « chaque message »), and
     for MSS-32 no Message-ID shared by two of them."""

@@ -1,6 +1,6 @@
 """What Ségur vague 2 adds to an MSSanté message (SC.MSS.10/11, SC.MSS/CONF.16/19/21; facts: vague2-and-tools.md
 §1.3): a well-formed Message-ID, In-Reply-To and References on a reply (RFC 5322 §3.6.4), X-MSS-NIL on every mail,
-X-MSS-MES: FIN only to block a patient's reply, UTF-8 text.
+X-MSS-MES: FIN only to block a patient's reply, UTF-8 text, a text/plain or multipart/alternative body (SC.MSS.12).
 
 Kept apart from :func:`~dui_conformance.mss.check_message_data` so that a vague 1 message is never judged on them
 (MSS-20 counts the vague 1 rules only); the offline step and the live vague 2 steps call both.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from ..decides import decides
-from ..model import Finding, Location, failed, omitted, passed
+from ..model import Finding, Location, failed, omitted, passed, skipped
 from ..wording import found
-from .message import MssRules, header_addresses
+from .message import MssRules, header_addresses, is_dsn, is_mdn
 from .mime import MimeMessage, MimeProblem, parse_message
 
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -151,7 +151,41 @@ def _check_utf8(msg: MimeMessage, data: bytes, where: Location) -> list[Finding]
     return [passed("MSS-38", "Texte et en-têtes en UTF-8.", where)]
 
 
-@decides("MSS-32", "MSS-33", "MSS-36", "MSS-37", "MSS-38")
+def _body(msg: MimeMessage):
+    """The part a reader sees as the body: the message itself, or the first part of a multipart/mixed or related."""
+    part = msg.message
+    while part.get_content_type() in ("multipart/mixed", "multipart/related") and part.is_multipart():
+        first = next(part.iter_parts(), None)
+        if first is None:
+            return None
+        part = first
+    return part
+
+
+@decides("MSS-41")
+def _check_body_type(msg: MimeMessage, where: Location) -> list[Finding]:
+    """The body is text/plain, or multipart/alternative with a text/plain version (SC.MSS.12)."""
+    if is_mdn(msg) or is_dsn(msg):
+        return [omitted("MSS-41", "Accusé (multipart/report) : structure fixée par sa RFC, règle sans objet.", where)]
+    body = _body(msg)
+    kind = body.get_content_type() if body is not None else None
+    if body is None or (kind.startswith("multipart/") and not body.is_multipart()):
+        return [skipped("MSS-41", "Structure multipart illisible (voir MSS-01) : corps non vérifiable.", where)]
+    alternatives = [p.get_content_type() for p in body.iter_parts()] if kind == "multipart/alternative" else []
+    if kind == "text/plain" or "text/plain" in alternatives:
+        return [passed("MSS-41", f"Corps du message en {kind}.", where)]
+    shown = f"{kind} ({', '.join(alternatives)})" if alternatives else kind
+    return [
+        failed(
+            "MSS-41",
+            f"Corps du message : trouvé {found(shown)} ; attendu text/plain, ou multipart/alternative avec une "
+            "version text/plain (SC.MSS.12).",
+            where,
+        )
+    ]
+
+
+@decides("MSS-32", "MSS-33", "MSS-36", "MSS-37", "MSS-38", "MSS-41")
 def check_vague2_data(data: bytes, path: str, rules: MssRules | None = None) -> list[Finding]:
     """The vague 2 rules on one message (an unreadable one is MSS-01's: nothing said here)."""
     rules, where = rules or MssRules(), Location(file=path)
@@ -165,4 +199,5 @@ def check_vague2_data(data: bytes, path: str, rules: MssRules | None = None) -> 
         + _check_nil(msg, where, rules)
         + _check_mes(msg, where, rules)
         + _check_utf8(msg, data, where)
+        + _check_body_type(msg, where)
     )

@@ -9,12 +9,12 @@ Fonctionnalité: Messagerie sécurisée de santé depuis le DUI : vague 2
   Contexte:
     Soit un DUI remis à zéro, relié au téléservice INSi simulé
 
-  @MSS-32 @MSS-36 @MSS-38
-  Scénario: Chaque message du DUI porte son propre Message-ID, X-MSS-NIL, et il est en UTF-8
+  @MSS-32 @MSS-36 @MSS-38 @MSS-41
+  Scénario: Chaque message du DUI porte son propre Message-ID, X-MSS-NIL, et il est en UTF-8 et text/plain
     Soit le résident « unique » admis sur présentation de la pièce « CN »
     Quand le DUI envoie par MSSanté le DLU du résident à « urgences@ch-fictif.mssante.fr »
     Et le DUI envoie par MSSanté le DLU du résident à « sans-accuse@ch-fictif.mssante.fr »
-    Alors les messages envoyés par le DUI respectent les exigences « MSS-32 MSS-36 MSS-38 »
+    Alors les messages envoyés par le DUI respectent les exigences « MSS-32 MSS-36 MSS-38 MSS-41 »
 
   @MSS-37
   Scénario: Le DUI bloque la réponse du patient quand l'utilisateur le demande

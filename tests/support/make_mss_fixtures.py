@@ -57,6 +57,8 @@ def message(
     nil=NIL,
     message_id=MESSAGE_ID,
     charset="utf-8",
+    subtype="plain",
+    html: str | None = None,
 ) -> bytes:
     """A DLU sent by the EHPAD's applicative mailbox to an emergency ward; ``xdm=None``: no archive."""
     msg = EmailMessage(policy=policy.SMTP)
@@ -76,7 +78,9 @@ def message(
     for name, value in extra:
         msg[name] = value
     if body:
-        msg.set_content(body, charset=charset)
+        msg.set_content(body, subtype=subtype, charset=charset)
+    if html:
+        msg.add_alternative(html, subtype="html")
     if xdm is not None:
         msg.add_attachment(xdm or _xdm(), maintype="application", subtype="zip", filename=xdm_name)
     random.seed(8)  # MIME boundaries come from random
@@ -267,6 +271,8 @@ def main(out: Path = OUT) -> None:
         "message-mes-fin-patient.eml": message(to=PATIENT, extra=(("X-MSS-MES", "FIN"),)),
         "message-mes-fin-professionnel.eml": message(extra=(("X-MSS-MES", "FIN"),)),
         "message-latin1.eml": message(charset="iso-8859-1"),
+        "message-corps-html.eml": message(body=f"<p>{BODY}</p>", subtype="html"),
+        "message-corps-alternatif.eml": message(html=f"<p>{BODY}</p>"),
         "mdn-traite.eml": mdn(),
         "mdn-erreur.eml": mdn(
             disposition="automatic-action/MDN-sent-automatically; processed/Error: "

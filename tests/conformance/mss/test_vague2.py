@@ -47,3 +47,14 @@ def test_latin1_encoded_word_fails_utf8():
 def test_mes_other_value_fails():
     data = VALID.replace(b"X-MSS-NIL:", b"X-MSS-MES: OUI\r\nX-MSS-NIL:", 1)
     assert _outcomes(data, "MSS-37", MssRules(patient_domain="ch-fictif.mssante.fr")) == [Outcome.FAIL]
+
+
+def test_body_type_alternative_needs_plain_and_receipts_are_left_out():
+    html_only = (
+        b"From: a@b.mssante.fr\r\nTo: c@d.mssante.fr\r\nMessage-ID: <x@y.fr>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/alternative; boundary="b"\r\n\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n'
+        b"--b--\r\n"
+    )
+    assert _outcomes(html_only, "MSS-41") == [Outcome.FAIL]
+    mdn = (FIXTURES_DIR / "mss" / "mdn-traite.eml").read_bytes()
+    assert _outcomes(mdn, "MSS-41") == [Outcome.OMIT]
