@@ -9,6 +9,7 @@ Kept apart from :func:`~dui_conformance.mss.check_message_data` so that a vague 
 from __future__ import annotations
 
 import re
+from email.message import MIMEPart
 
 from ..decides import decides
 from ..model import Finding, Location, failed, omitted, passed, skipped
@@ -151,9 +152,9 @@ def _check_utf8(msg: MimeMessage, data: bytes, where: Location) -> list[Finding]
     return [passed("MSS-38", "Texte et en-têtes en UTF-8.", where)]
 
 
-def _body(msg: MimeMessage):
+def _body(msg: MimeMessage) -> MIMEPart | None:
     """The part a reader sees as the body: the message itself, or the first part of a multipart/mixed or related."""
-    part = msg.message
+    part: MIMEPart = msg.message
     while part.get_content_type() in ("multipart/mixed", "multipart/related") and part.is_multipart():
         first = next(part.iter_parts(), None)
         if first is None:
@@ -168,9 +169,9 @@ def _check_body_type(msg: MimeMessage, where: Location) -> list[Finding]:
     if is_mdn(msg) or is_dsn(msg):
         return [omitted("MSS-41", "Accusé (multipart/report) : structure fixée par sa RFC, règle sans objet.", where)]
     body = _body(msg)
-    kind = body.get_content_type() if body is not None else None
-    if body is None or (kind.startswith("multipart/") and not body.is_multipart()):
+    if body is None or (body.get_content_type().startswith("multipart/") and not body.is_multipart()):
         return [skipped("MSS-41", "Structure multipart illisible (voir MSS-01) : corps non vérifiable.", where)]
+    kind = body.get_content_type()
     alternatives = [p.get_content_type() for p in body.iter_parts()] if kind == "multipart/alternative" else []
     if kind == "text/plain" or "text/plain" in alternatives:
         return [passed("MSS-41", f"Corps du message en {kind}.", where)]
