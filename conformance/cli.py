@@ -142,6 +142,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="Environnement attendu des identités INS (OID de test ou de production).",
     )
     parser.add_argument(
+        "--nil-mss",
+        dest="mss_nil",
+        default=None,
+        metavar="NIL",
+        help="Numéro de référencement Ségur du logiciel attendu dans l'en-tête X-MSS-NIL de chaque message "
+        "MSSanté (vague 2, SC.MSS/CONF.16 ; défaut : toute valeur non vide).",
+    )
+    parser.add_argument(
         "--report-dir",
         "--rapport",
         dest="report_dir",
@@ -537,6 +545,7 @@ def _settings(args, mode: str, inputs: list[str], phases: list[str]) -> RunSetti
         referential_cda=args.referential_cda,
         value_sets=args.value_sets,
         max_bytes=int(args.max_mb * 1024 * 1024),
+        mss_nil=args.mss_nil,
     )
 
 

@@ -32,6 +32,7 @@ class RunSettings:
     referential_cda: str | None = None
     value_sets: str | None = None
     max_bytes: int = 200 * 1024 * 1024
+    mss_nil: str | None = None  # X-MSS-NIL expected (SC.MSS/CONF.16: the software's Ségur referencing number)
     results_path: str = ""
 
     def dump(self, path: Path) -> None:

@@ -32,6 +32,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "pending_mss_documents": ("get", "/mssante/a-rapprocher"),
     "open_record": ("post", "/residents/{id}/ouverture"),
     "dmp_view": ("get", "/residents/{id}/dmp"),
+    "reply_mss": ("post", "/mssante/reponses"),
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
@@ -248,9 +249,14 @@ class AdapterClient:
 
     # --- MSSanté (tag « mss ») --------------------------------------------------------------
 
-    def send_mss(self, resident_id: str, recipient: str | None = None, citizen: bool = False) -> DmpAnswer:
-        """Send the resident's DLU to ``recipient``, or to the resident's Mon espace santé mailbox."""
-        body = {"messagerieCitoyenne": True} if citizen else {"destinataire": recipient}
+    def send_mss(
+        self, resident_id: str, recipient: str | None = None, citizen: bool = False, block_reply: bool = False
+    ) -> DmpAnswer:
+        """Send the resident's DLU to ``recipient``, or to the resident's Mon espace santé mailbox (``block_reply``:
+        the patient may not answer, vague 2)."""
+        body: dict[str, Any] = {"messagerieCitoyenne": True} if citizen else {"destinataire": recipient}
+        if block_reply:
+            body["reponsePatientBloquee"] = True
         return self._dmp_answer(self._call("send_mss", body, id=resident_id), (201,))
 
     def mss_sendings(self, resident_id: str) -> list[dict[str, Any]]:
@@ -258,6 +264,10 @@ class AdapterClient:
 
     def fetch_mss(self) -> DmpAnswer:
         return self._dmp_answer(self._call("fetch_mss"), (200,))
+
+    def reply_mss(self, message_id: str, text: str) -> DmpAnswer:
+        """Answer the received message ``message_id`` (vague 2: In-Reply-To, References)."""
+        return self._dmp_answer(self._call("reply_mss", {"messageId": message_id, "texte": text}), (201,))
 
     def pending_mss_documents(self) -> list[dict[str, Any]] | None:
         """Received documents waiting in the DUI's worklist for identity matching; None (404): it keeps no such list."""

@@ -6,8 +6,9 @@ headers) and its container view, so that each CDA inside its XDM runs the CDA an
 
 from .. import inputs
 from .mdn import check_mdn
-from .message import MssRules, check_message, check_message_data, is_mdn, mss_members
+from .message import MssRules, check_message, check_message_data, is_dsn, is_mdn, mss_members
 from .mime import MimeMessage, MimeProblem, looks_like_message, parse_message
+from .vague2 import check_vague2_data
 
 MIME_KIND = "mime"
 
@@ -22,6 +23,8 @@ __all__ = [
     "check_mdn",
     "check_message",
     "check_message_data",
+    "check_vague2_data",
+    "is_dsn",
     "is_mdn",
     "looks_like_message",
     "mss_members",

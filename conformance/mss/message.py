@@ -34,11 +34,19 @@ class MssRules:
     ``domains``: a mailbox is MSSanté when its domain is, or ends with ``.``, one of these.
     ``subject_prefix``: subject of a message carrying an XDM (ANS volet, IHE rule unverified).
     ``ins_values``: accepted X-MSS-INS values (None: any non-empty value; "O" is the one seen).
+    ``nil``: the software's referencing number expected in X-MSS-NIL (SC.MSS/CONF.16: assigned at the Ségur
+    referencing, so a parameter of the run, ``--nil-mss``; None: any non-empty value).
+    ``patient_domain``: Mon espace santé addresses, ``<matricule INS>@`` this domain (ANS samples, facts §7.7).
+    ``dsn_request``: the header asking for a delivery status notification (SC.MSS.16 names Return-Receipt-To;
+    RFC 3461's SMTP ``NOTIFY=``, the standard way, is not the one the source names).
     """
 
     domains: tuple[str, ...] = ("mssante.fr",)
     subject_prefix: str = "XDM/1.0/DDM+"
     ins_values: tuple[str, ...] | None = None
+    nil: str | None = None
+    patient_domain: str = "patient.mssante.fr"
+    dsn_request: str = "Return-Receipt-To"
 
     def is_mss(self, address: str) -> bool:
         domain = address.rpartition("@")[2].strip().lower().rstrip(">")
@@ -49,6 +57,14 @@ def is_mdn(msg: MimeMessage) -> bool:
     return (
         msg.content_type == "multipart/report"
         and collapse_rfc2231_value(msg.message.get_param("report-type", "")).lower() == "disposition-notification"
+    )
+
+
+def is_dsn(msg: MimeMessage) -> bool:
+    """A delivery status notification (RFC 3464): ``multipart/report; report-type=delivery-status``."""
+    return (
+        msg.content_type == "multipart/report"
+        and collapse_rfc2231_value(msg.message.get_param("report-type", "")).lower() == "delivery-status"
     )
 
 
@@ -77,12 +93,13 @@ def mss_members(data: bytes) -> dict[str, bytes]:
     return out
 
 
-def _addresses(msg: MimeMessage, *names: str) -> list[str]:
+def header_addresses(msg: MimeMessage, *names: str) -> list[str]:
     values = [v for name in names for v in msg.headers(name)]
     return [addr for _, addr in getaddresses(values)]
 
 
-def _valid_address(address: str) -> bool:
+def valid_address(address: str) -> bool:
+    """An addr-spec with a local part and a dotted domain."""
     try:
         parsed = Address(addr_spec=address)
     except (ValueError, IndexError, TypeError):
@@ -154,8 +171,8 @@ def check_message_data(
 
 @decides("MSS-07")
 def _check_addresses(msg: MimeMessage, where: Location, rules: MssRules) -> list[Finding]:
-    senders = _addresses(msg, "From")
-    recipients = _addresses(msg, "To", "Cc", "Bcc")
+    senders = header_addresses(msg, "From")
+    recipients = header_addresses(msg, "To", "Cc", "Bcc")
     if not senders or not recipients:
         return [
             failed(
@@ -164,7 +181,7 @@ def _check_addresses(msg: MimeMessage, where: Location, rules: MssRules) -> list
                 where,
             )
         ]
-    foreign = [a for a in senders + recipients if not _valid_address(a) or not rules.is_mss(a)]
+    foreign = [a for a in senders + recipients if not valid_address(a) or not rules.is_mss(a)]
     if foreign:
         return [
             failed(
@@ -311,8 +328,8 @@ def _check_notification(msg: MimeMessage, where: Location, rules: MssRules) -> l
     raw = msg.headers("Disposition-Notification-To")
     if not raw:
         return [omitted("MSS-06", "Aucun accusé de traitement demandé (pas de Disposition-Notification-To).", where)]
-    addresses = _addresses(msg, "Disposition-Notification-To")
-    bad = [a for a in addresses if not _valid_address(a) or not rules.is_mss(a)]
+    addresses = header_addresses(msg, "Disposition-Notification-To")
+    bad = [a for a in addresses if not valid_address(a) or not rules.is_mss(a)]
     if len(addresses) != 1 or bad:
         return [
             failed(

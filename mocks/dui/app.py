@@ -150,6 +150,8 @@ class ReferenceDui:
                 Rule("/mssante/releve", endpoint="mss_fetch", methods=["POST"]),
                 Rule("/residents/<rid>/ouverture", endpoint="open_record", methods=["POST"]),
                 Rule("/residents/<rid>/dmp", endpoint="dmp_view", methods=["GET"]),
+                Rule("/mssante/a-rapprocher", endpoint="mss_pending", methods=["GET"]),
+                Rule("/mssante/reponses", endpoint="mss_reply", methods=["POST"]),
             ]
         )
         self._server = LoopbackServer(self.wsgi, host, port)
@@ -504,6 +506,12 @@ class ReferenceDui:
 
     def _on_mss_fetch(self, request: Request) -> Response:
         return self.mss.fetch()
+
+    def _on_mss_pending(self, request: Request) -> Response:
+        return self.mss.pending()
+
+    def _on_mss_reply(self, request: Request) -> Response:
+        return self.mss.reply(json_body(request))
 
     # --- Pro Santé Connect (pages a browser visits; the adapter's /session) ---------------------
 

@@ -320,6 +320,45 @@ DEFECTS: dict[str, Defect] = {
         "Écrit dans l'objet de ses messages MSSanté une date de naissance qui n'existe pas (mois 14).",
         frozenset({"MSS-05", "MSS-20"}),
     ),
+    "mss-patient-adresse-ipp": Defect(
+        "Adresse la messagerie Mon espace santé d'un résident qualifié avec son identifiant local au lieu de son "
+        "matricule INS.",
+        frozenset({"MSS-21"}),
+    ),
+    "mss-message-id-fixe": Defect(
+        "Donne le même Message-ID à tous ses messages MSSanté (vague 2).",
+        frozenset({"MSS-32"}),
+    ),
+    "mss-reponse-sans-references": Defect(
+        "Répond à un message MSSanté reçu sans In-Reply-To ni References (vague 2).",
+        frozenset({"MSS-33"}),
+    ),
+    "mss-sans-demande-distribution": Defect(
+        "Ne demande pas d'accusé de distribution (pas de Return-Receipt-To) sur ses messages MSSanté (vague 2).",
+        frozenset({"MSS-34"}),
+    ),
+    "mss-distribution-ignoree": Defect(
+        "Ignore les accusés de distribution (DSN) de l'opérateur : un message non distribué reste « envoyé » "
+        "(vague 2).",
+        frozenset({"MSS-35"}),
+    ),
+    "mss-sans-nil": Defect(
+        "N'écrit pas l'en-tête X-MSS-NIL (numéro de référencement du logiciel) dans ses messages MSSanté (vague 2).",
+        frozenset({"MSS-36"}),
+    ),
+    "mss-reponse-patient-non-bloquee": Defect(
+        "N'écrit pas X-MSS-MES: FIN quand l'utilisateur bloque la réponse du patient (vague 2).",
+        frozenset({"MSS-37"}),
+    ),
+    "mss-rapprochement-matricule-seul": Defect(
+        "Range automatiquement un document reçu par MSSanté sur le seul matricule INS, sans comparer les traits "
+        "(vague 2).",
+        frozenset({"MSS-39"}),
+    ),
+    "mss-doublon-integre": Defect(
+        "Range deux fois un même document (même uniqueId) reçu deux fois par MSSanté (vague 2).",
+        frozenset({"MSS-40"}),
+    ),
 }
 
 

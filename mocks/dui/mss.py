@@ -22,21 +22,26 @@ from lxml import etree
 from werkzeug.wrappers import Response
 
 from dui_conformance.ins.cda_record import read_cda
-from dui_conformance.mss import MimeProblem, is_mdn, mss_members, parse_message
+from dui_conformance.ins.identity import Identity
+from dui_conformance.mss import MimeProblem, is_dsn, is_mdn, mss_members, parse_message
 from dui_conformance.mss.mdn import KO_SUBJECT
+from dui_conformance.mss.vague2 import DSN_REQUEST, MES_END
 from dui_conformance.xds.build import xdm_package
 from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
 from ..mss.mdn import build_mdn
 from .dmp import SOURCE_ID, new_document
 from .records import Records
+from .resident import Resident
 from .web import BadRequest, json_response, problem, text_field, unknown_resident
 from .xds_metadata import derive, submission
 
 MAILBOX = "dui@ehpad-les-tilleuls.mssante.fr"
 PATIENT_DOMAIN = "patient.mssante.fr"
-# statuses of a message the DUI sent
+NIL = "DEV000001"  # the reference DUI's (fictitious) Ségur referencing number, in X-MSS-NIL (vague 2)
+# statuses of a message the DUI sent; what its delivery status notification said
 SENT, TO_RESEND, ACKNOWLEDGED = "envoye", "a-renvoyer", "accuse-traite"
+DELIVERED, UNDELIVERED = "distribue", "non-distribue"
 
 
 class MssUnavailable(RuntimeError):
@@ -53,6 +58,7 @@ class Sending:
     status: str = SENT
     error: str | None = None
     acknowledgements: list[str] = field(default_factory=list)
+    delivery: str | None = None  # DELIVERED / UNDELIVERED once a DSN came back
 
     def summary(self) -> dict:
         return {
@@ -61,6 +67,7 @@ class Sending:
             "statut": self.status,
             "erreur": self.error,
             "messageId": self.message_id,
+            "distribution": self.delivery,
         }
 
 
@@ -88,23 +95,50 @@ class MssClient:
         self.context.minimum_version = ssl.TLSVersion.TLSv1_2
         self.context.load_cert_chain(tls["certificat_client"], tls["cle_client"])
 
-    def message(self, recipient: str, subject: str, cda: bytes, code: str, has_ins: bool) -> EmailMessage:
-        """A DLU message: text rendering, IHE_XDM.ZIP, MSSanté headers, acknowledgement requested."""
+    def _headed(self, recipient: str, subject: str) -> EmailMessage:
+        """A new message from the DUI's mailbox: its own Message-ID, X-MSS-NIL and a delivery receipt requested
+        (vague 2: SC.MSS.10, SC.MSS/CONF.16, SC.MSS.16)."""
         msg = EmailMessage(policy=policy.SMTP)
         msg["From"] = MAILBOX
         msg["To"] = recipient
-        msg["Subject"] = f"XDM/1.0/DDM+{subject}"
+        msg["Subject"] = subject
         msg["Date"] = format_datetime(datetime.now().astimezone())
-        msg["Message-ID"] = make_msgid(domain="ehpad-les-tilleuls.mssante.fr")
+        fixed = "mss-message-id-fixe" in self.defects
+        msg["Message-ID"] = "<dlu@ehpad-les-tilleuls.mssante.fr>" if fixed else make_msgid(domain=MAILBOX.split("@")[1])
+        if "mss-sans-nil" not in self.defects:
+            msg["X-MSS-NIL"] = NIL
+        if "mss-sans-demande-distribution" not in self.defects:
+            msg[DSN_REQUEST] = MAILBOX
+        return msg
+
+    def message(
+        self, recipient: str, subject: str, cda: bytes, code: str, has_ins: bool, block_reply: bool = False
+    ) -> EmailMessage:
+        """A DLU message: text rendering, IHE_XDM.ZIP, MSSanté headers, acknowledgement requested; ``block_reply``:
+        the patient may not answer (X-MSS-MES: FIN)."""
+        msg = self._headed(recipient, f"XDM/1.0/DDM+{subject}")
         msg["X-MSS-CODECDA"] = code
         if has_ins:
             msg["X-MSS-INS"] = "O"
+        if block_reply and "mss-reponse-patient-non-bloquee" not in self.defects:
+            msg["X-MSS-MES"] = MES_END
         if "mss-sans-demande-accuse" not in self.defects:
             msg["Disposition-Notification-To"] = MAILBOX
         msg.set_content(f"Veuillez trouver ci-joint : {subject} (document fictif de test).\n")
         msg.add_attachment(
             xdm_package([cda], metadata=_metadata(cda)), maintype="application", subtype="zip", filename="IHE_XDM.ZIP"
         )
+        return msg
+
+    def reply(self, original: dict, text: str) -> EmailMessage:
+        """A reply to a received message (``original``: its From, Subject, Message-ID, References): In-Reply-To
+        its Message-ID, References its thread then it (RFC 5322 §3.6.4)."""
+        msg = self._headed(original["from"], f"Re: {original['subject']}")
+        if "mss-reponse-sans-references" not in self.defects:
+            msg["In-Reply-To"] = original["message_id"]
+            msg["References"] = " ".join([*original["references"], original["message_id"]])
+        msg["Disposition-Notification-To"] = MAILBOX
+        msg.set_content(text + "\n")
         return msg
 
     def _smtp(self) -> smtplib.SMTP_SSL:
@@ -159,6 +193,8 @@ class MssClient:
         if not message.get("Disposition-Notification-To"):
             return
         mdn = BytesParser(policy=policy.SMTP).parsebytes(build_mdn(message, MAILBOX, error))
+        if "mss-sans-nil" not in self.defects:
+            mdn["X-MSS-NIL"] = NIL
         self.send(mdn)
 
 
@@ -172,25 +208,48 @@ def _disposition(msg) -> tuple[str | None, str]:
     return (str(inner.get("Original-Message-ID", "")).strip() or None), str(inner.get("Disposition", ""))
 
 
-def _cda_summary(cda: bytes) -> tuple[str | None, dict] | None:
-    """(INS matricule, what the DUI files) of a received CDA, or None when unreadable."""
+def _cda_summary(cda: bytes) -> tuple[Identity | None, dict] | None:
+    """(the patient's identity, what the DUI files) of a received CDA, or None when unreadable. What it files names
+    the document (uniqueId) and its version (setId, versionNumber, the uniqueId it replaces: relatedDocument RPLC)."""
     try:
         xml = parse_xml(cda, "DOC.XML")
     except XmlProblem:
         return None
     identities = read_cda(xml)
-    ns = {"hl7": "urn:hl7-org:v3"}
+
+    def text(path: str) -> str | None:
+        return xml.root.xpath(f"string(/hl7:ClinicalDocument/{path})", namespaces={"hl7": "urn:hl7-org:v3"}) or None
+
     summary = {
-        "uniqueId": xml.root.xpath("string(/hl7:ClinicalDocument/hl7:id/@root)", namespaces=ns) or None,
-        "typeCode": xml.root.xpath("string(/hl7:ClinicalDocument/hl7:code/@code)", namespaces=ns) or None,
-        "title": xml.root.xpath("string(/hl7:ClinicalDocument/hl7:title)", namespaces=ns) or None,
+        "uniqueId": text("hl7:id/@root"),
+        "typeCode": text("hl7:code/@code"),
+        "title": text("hl7:title"),
         "source": "MSSanté",
+        "setId": text("hl7:setId/@root"),
+        "version": text("hl7:versionNumber/@value"),
+        "remplace": text("hl7:relatedDocument[@typeCode='RPLC']/hl7:parentDocument/hl7:id/@root"),
     }
-    return (identities[0].matricule if identities else None), summary
+    return (identities[0] if identities else None), summary
+
+
+def _version(value: str | None) -> int:
+    """A versionNumber as a number (0 when absent or not a number)."""
+    return int(value) if value and value.isdigit() else 0
+
+
+def same_person(identity: Identity, resident: Resident) -> bool:
+    """The CDA's patient is this resident: INS matricule and traits (birth name, first birth first name, birth date,
+    sex), the strict match SC.MSS/UX.07–12 ask before filing a document automatically."""
+    return (
+        identity.matricule == resident.ins
+        and (identity.birth_family or "").upper() == resident.birth_name.upper()
+        and (identity.first_given or "").upper() == resident.first_name.upper()
+        and identity.birth_date == resident.birth_date
+        and identity.sex == resident.sex
+    )
 
 
 UNREADABLE = ("XDM_ILLISIBLE", "Archive IHE_XDM.ZIP absente ou illisible")
-UNKNOWN_PATIENT = ("INS_INCONNU", "Patient inconnu du DUI destinataire")
 
 
 class MssAdapter:
@@ -201,11 +260,15 @@ class MssAdapter:
     def __init__(self, client: MssClient | None, records: Records, defects: frozenset[str]):
         self.client, self._records, self._defects = client, records, defects
         self._sendings: dict[str, Sending] = {}
+        self._worklist: list[dict] = []  # documents received for nobody matched strictly: identity to check by hand
+        self._received: dict[str, dict] = {}  # messages received, by Message-ID: what a reply needs of them
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
             self._sendings.clear()
+            self._worklist.clear()
+            self._received.clear()
 
     def send(self, rid: str, body: dict) -> Response:
         """``POST /residents/{id}/mssante/envois``: to ``destinataire``, or to the resident's Mon espace santé
@@ -226,22 +289,31 @@ class MssAdapter:
                     service="MSS",
                     resident=rid,
                 )
-            recipient = f"{resident.ins}@{PATIENT_DOMAIN}"
+            local = resident.id if "mss-patient-adresse-ipp" in self._defects else resident.ins
+            recipient = f"{local}@{PATIENT_DOMAIN}"
         elif "messagerieCitoyenne" in body and body["messagerieCitoyenne"] is not False:
             raise BadRequest("Champ « messagerieCitoyenne » invalide (booléen).")
         else:
             recipient = text_field(body, "destinataire")
+        block_reply = body.get("reponsePatientBloquee", False)
+        if not isinstance(block_reply, bool):
+            raise BadRequest("Champ « reponsePatientBloquee » invalide (booléen).")
         document = new_document(resident, self._records.next_number(), None)
         born = "/".join(reversed(resident.birth_date.split("-")))
         if "mss-objet-date-impossible" in self._defects:
             born = born[:3] + "14" + born[5:]  # defect: JJ/14/AAAA
         subject = f"Dossier de liaison d'urgence {resident.birth_name} {resident.first_name} {born}"
-        msg = self.client.message(recipient, subject, document.cda, "74207-2", bool(resident.ins))
+        msg = self.client.message(recipient, subject, document.cda, "74207-2", bool(resident.ins), block_reply)
+        return self._submit(self.client, rid, msg)
+
+    def _submit(self, client: MssClient, rid: str, msg: EmailMessage) -> Response:
+        """Keep the message (its fate for the user, receipts to reconcile), then hand it to the operator."""
+        recipient = str(msg["To"])
         sending = Sending(f"M{self._records.next_number():05d}", rid, recipient, str(msg["Message-ID"]), msg.as_bytes())
         with self._lock:
             self._sendings[sending.id] = sending
         try:
-            self.client.send(msg)
+            client.send(msg)
         except MssUnavailable as exc:
             if "mss-erreur-ignoree" in self._defects:
                 with self._lock:
@@ -257,6 +329,22 @@ class MssAdapter:
                 envoi=sending.summary(),
             )
         return json_response(sending.summary(), 201)
+
+    def reply(self, body: dict) -> Response:
+        """``POST /mssante/reponses``: answer the received message ``messageId`` with ``texte``."""
+        if self.client is None:
+            return problem(503, "MSSanté non configurée", "Le DUI n'a pas de messagerie MSSanté.")
+        message_id = text_field(body, "messageId")
+        with self._lock:
+            original = self._received.get(message_id)
+        if original is None:
+            return problem(404, "Message inconnu", f"Aucun message reçu ne porte le Message-ID {message_id}.")
+        return self._submit(self.client, "", self.client.reply(original, text_field(body, "texte")))
+
+    def pending(self) -> Response:
+        """``GET /mssante/a-rapprocher``: received documents waiting for an identity check, in no record."""
+        with self._lock:
+            return json_response(list(self._worklist))
 
     def sendings(self, rid: str) -> Response:
         """``GET /residents/{id}/mssante/envois``: the resident's messages and what became of them."""
@@ -282,21 +370,89 @@ class MssAdapter:
                 errors.append(str(exc))
         return json_response({"recus": len(received), "integres": integrated, "erreurs": errors})
 
-    def _misfiled(self, document: dict) -> str | None:
-        """The ``mss-patient-inconnu-autre-dossier`` defect: a document whose INS matches no resident is filed under
-        the first resident there is (its id; None without the defect, or without any resident)."""
-        if "mss-patient-inconnu-autre-dossier" not in self._defects:
+    def _misfiled(self, identity: Identity | None, document: dict) -> str | None:
+        """The ``mss-patient-inconnu-autre-dossier`` defect: a document whose INS no resident holds is filed under
+        the first resident there is (its id; None without the defect, without any resident, or when a resident
+        holds the INS)."""
+        if "mss-patient-inconnu-autre-dossier" not in self._defects or self._records.holder(
+            identity.matricule if identity else None
+        ):
             return None
         target = self._records.other_than("") or None
         if target is not None:
             self._records.file(target, [document])
         return target
 
+    def _resident_for(self, identity: Identity | None) -> Resident | None:
+        """The resident a received document is filed to automatically: the holder of its INS matricule, when the
+        traits match too (the ``mss-rapprochement-matricule-seul`` defect: by the matricule alone)."""
+        holder = self._records.holder(identity.matricule if identity else None)
+        if holder is None or identity is None:
+            return None
+        return holder if "mss-rapprochement-matricule-seul" in self._defects or same_person(identity, holder) else None
+
+    def _file(self, rid: str, document: dict) -> None:
+        """File a received document once (SC.CDA/MSS.01–03): a uniqueId already filed is not filed again; a newer
+        version (RPLC of a filed uniqueId, or same setId and a higher versionNumber) marks the older replaced."""
+        kept = self._records.received(rid)  # the very dicts the records hold: a replaced one is marked in place
+        if "mss-doublon-integre" not in self._defects and any(d.get("uniqueId") == document["uniqueId"] for d in kept):
+            return
+        for older in kept:
+            newer = older.get("uniqueId") == document["remplace"] or (
+                older.get("setId") is not None
+                and older.get("setId") == document["setId"]
+                and _version(older.get("version")) < _version(document["version"])
+            )
+            if newer:
+                older["remplacePar"] = document["uniqueId"]
+        self._records.file(rid, [document])
+
+    def _delivery(self, msg) -> None:
+        """Reconcile a delivery status notification (RFC 3464) with the message it reports on (its returned
+        headers' Message-ID): delivered, or not with the reason shown to the user (SC.MSS/UX.30, UX.35)."""
+        parts = msg.message.get_payload()
+        report = next((p for p in parts if p.get_content_type() == "message/delivery-status"), None)
+        returned = next((p for p in parts if p.get_content_type() == "text/rfc822-headers"), None)
+        blocks = report.get_payload() if report is not None and isinstance(report.get_payload(), list) else []
+        if returned is None or len(blocks) < 2 or "mss-distribution-ignoree" in self._defects:
+            return
+        original = str(
+            BytesParser(policy=policy.default)
+            .parsebytes(returned.get_payload(decode=True) or b"")
+            .get("Message-ID", "")
+        ).strip()
+        fields = blocks[1]
+        with self._lock:
+            sending = next((s for s in self._sendings.values() if s.message_id == original), None)
+        if sending is None:
+            return
+        if str(fields.get("Action", "")).strip().lower() == "failed":
+            reason = str(fields.get("Diagnostic-Code", "")).partition(";")[2].strip() or str(fields.get("Status"))
+            sending.delivery, sending.status = UNDELIVERED, TO_RESEND
+            sending.error = f"Message non distribué à {sending.recipient} : {reason}"
+        elif str(fields.get("Action", "")).strip().lower() == "delivered":
+            sending.delivery = DELIVERED
+
+    def _remember(self, msg) -> None:
+        """What a reply to a received message needs: its sender, subject, Message-ID and thread."""
+        message_id = (msg.header("Message-ID") or "").strip()
+        if message_id:
+            with self._lock:
+                self._received[message_id] = {
+                    "from": msg.header("From") or "",
+                    "subject": msg.header("Subject") or "",
+                    "message_id": message_id,
+                    "references": (msg.header("References") or "").split(),
+                }
+
     def _receive(self, client: MssClient, data: bytes, integrated: list[dict], errors: list[str]) -> None:
         try:
             msg = parse_message(data)
         except MimeProblem as exc:
             errors.append(exc.message)
+            return
+        if is_dsn(msg):
+            self._delivery(msg)
             return
         if is_mdn(msg):
             original, disposition = _disposition(msg)
@@ -317,21 +473,27 @@ class MssAdapter:
             if sending is not None:
                 sending.status, sending.error = TO_RESEND, f"Échec d'intégration chez le destinataire : {subject}"
             return
+        self._remember(msg)
         documents = list(mss_members(data).values())
         if not documents:
             errors.append(f"{UNREADABLE[1]} ({msg.header('Message-ID')}).")
             if "mss-sans-accuse-erreur" not in self._defects:
                 client.acknowledge(data, UNREADABLE)
             return
-        error = None
+        error, held = None, False
         for cda in documents:
             read = _cda_summary(cda)
             if read is None:
                 error = UNREADABLE
-            elif (target := self._records.file_for_ins(*read) or self._misfiled(read[1])) is None:
-                error = UNKNOWN_PATIENT
-            else:
+                errors.append(f"{error[1]} ({msg.header('Message-ID')}).")
+            elif (resident := self._resident_for(read[0])) is not None:
+                self._file(resident.id, read[1])
+                integrated.append({"resident": resident.id, **read[1]})
+            elif (target := self._misfiled(*read)) is not None:
                 integrated.append({"resident": target, **read[1]})
-                continue
-            errors.append(f"{error[1]} ({msg.header('Message-ID')}).")
-        client.acknowledge(data, error)
+            else:
+                with self._lock:
+                    self._worklist.append(read[1])
+                held = True
+        if error or not held:  # a document in the worklist is acknowledged once its identity is checked
+            client.acknowledge(data, error)

@@ -62,13 +62,9 @@ class Records:
                 document["remplacePar"] = new_unique_id
             return bool(found)
 
-    def file_for_ins(self, matricule: str | None, document: dict) -> str | None:
-        """File a received document into the record of the resident holding this INS matricule; that
-        resident's id, or None (no matricule, or no resident holding it: nothing filed)."""
+    def holder(self, matricule: str | None) -> Resident | None:
+        """The resident holding this INS matricule (None: no matricule, or nobody holds it)."""
         if not matricule:
             return None
         with self._lock:
-            rid = next((r.id for r in self._residents.values() if r.ins == matricule), None)
-            if rid is not None:
-                self._received.setdefault(rid, []).append(document)
-            return rid
+            return next((r for r in self._residents.values() if r.ins == matricule), None)

@@ -1,4 +1,5 @@
-"""Build the acknowledgement a scripted mailbox returns: an RFC 8098 MDN (facts §4.4)."""
+"""Build what a scripted mailbox or the operator returns: an RFC 8098 MDN (facts §4.4), a plain KO mail, an RFC 3464
+delivery status notification (DSN, SC.MSS.16)."""
 
 from __future__ import annotations
 
@@ -77,4 +78,44 @@ def build_ko_mail(original: Message, reporter: str, error: tuple[str, str]) -> b
     if original.get("Message-ID"):
         mail["In-Reply-To"] = mail["References"] = _value(original, "Message-ID")
     mail.set_content(f"Le document n'a pas pu être intégré : {error[1]} ({error[0]}).")
+    return mail.as_bytes()
+
+
+OPERATOR = "mailer-daemon@operateur.mssante.fr"  # the operator's own sender of delivery notifications
+
+
+def build_dsn(original: Message, recipient: str, to: str, failure: tuple[str, str] | None = None) -> bytes:
+    """The operator's RFC 3464 DSN to ``to`` for ``original``'s delivery to ``recipient``: ``Action: delivered``
+    (2.0.0), or ``failed`` with ``failure`` = (status, diagnostic); the original's headers returned in a third part,
+    whose Message-ID lets the sender reconcile it."""
+    mail = EmailMessage(policy=policy.SMTP)
+    mail["From"] = OPERATOR
+    mail["To"] = to
+    subject = _value(original, "Subject")
+    mail["Subject"] = f"Non distribué : {subject}" if failure else f"Distribué : {subject}"
+    mail["Date"] = format_datetime(datetime.now().astimezone())
+    mail["Message-ID"] = make_msgid(domain=OPERATOR.rpartition("@")[2])
+    mail.set_content(
+        f"Le message n'a pas pu être distribué à {recipient} : {failure[1]}."
+        if failure
+        else f"Le message a été distribué à {recipient}."
+    )
+    per_message, per_recipient = EmailMessage(policy=policy.SMTP), EmailMessage(policy=policy.SMTP)
+    per_message["Reporting-MTA"] = f"dns; {OPERATOR.rpartition('@')[2]}"
+    per_recipient["Final-Recipient"] = f"rfc822; {recipient}"
+    per_recipient["Action"] = "failed" if failure else "delivered"
+    per_recipient["Status"] = failure[0] if failure else "2.0.0"
+    if failure:
+        per_recipient["Diagnostic-Code"] = f"smtp; {failure[1]}"
+    mail.make_mixed()
+    mail.replace_header("Content-Type", "multipart/report")
+    mail.set_param("report-type", "delivery-status")
+    report = EmailMessage(policy=policy.SMTP)
+    report["Content-Type"] = "message/delivery-status"
+    report.set_payload([per_message, per_recipient])
+    returned = EmailMessage(policy=policy.SMTP)
+    returned["Content-Type"] = "text/rfc822-headers"
+    returned.set_payload("".join(f"{k}: {_value(original, k)}\r\n" for k in original.keys()))
+    mail.attach(report)
+    mail.attach(returned)
     return mail.as_bytes()

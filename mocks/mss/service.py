@@ -12,6 +12,7 @@ from __future__ import annotations
 from email.message import Message
 
 from dui_conformance.exchanges import Exchange, ExchangeRecorder
+from dui_conformance.mss.vague2 import DSN_REQUEST
 
 from ..common import TestPki
 from ..common.pki import CLIENT_NAME
@@ -19,7 +20,7 @@ from . import imap, smtp
 from . import mailboxes as mb
 from .auth import Credentials, TokenValidator, any_token
 from .directory import AnnuaireMock, Directory, is_patient
-from .mdn import build_ko_mail, build_mdn
+from .mdn import build_dsn, build_ko_mail, build_mdn
 from .store import MailStore
 
 DEFAULT_PASSWORD = "mot-de-passe-de-test"
@@ -100,11 +101,20 @@ class MssMock:
     def deliver(self, sender: str, recipient: str, data: bytes, message: Message, exchange: Exchange) -> None:
         """Store the message, then play the recipient's scripted behaviour (MDN or not)."""
         sender, recipient = sender.lower(), recipient.lower()
-        self.store.deliver(recipient, data)
-        if is_patient(recipient) and not is_patient(sender):
-            self.conversations.add((sender, recipient))
         behaviour = mb.behaviour_of(recipient)
         exchange.data.setdefault("behaviours", {})[recipient] = behaviour
+        if behaviour == mb.UNDELIVERED:  # a failure always goes back to the envelope sender (RFC 3461 §4.1)
+            self.store.deliver(sender, build_dsn(message, recipient, sender, mb.UNDELIVERED_REASON))
+            exchange.data.setdefault("dsn", []).append(
+                {"to": sender, "action": "failed", "status": mb.UNDELIVERED_REASON[0]}
+            )
+            return
+        self.store.deliver(recipient, data)
+        for address in _addresses(smtp.header_value(message, DSN_REQUEST) or ""):  # delivery receipt asked for
+            self.store.deliver(address, build_dsn(message, recipient, address))
+            exchange.data.setdefault("dsn", []).append({"to": address, "action": "delivered", "status": "2.0.0"})
+        if is_patient(recipient) and not is_patient(sender):
+            self.conversations.add((sender, recipient))
         wanted = smtp.header_value(message, "Disposition-Notification-To")
         if behaviour not in (mb.ACCEPT_MDN, mb.ERROR_MDN):
             return

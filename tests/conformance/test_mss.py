@@ -13,7 +13,7 @@ import pytest
 
 from dui_conformance import inputs, mss
 from dui_conformance.model import Outcome
-from dui_conformance.mss import check_message
+from dui_conformance.mss import check_message, check_vague2_data
 from dui_conformance.xds import check_xdm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,9 @@ OWN = ("MSS", "DMP", "GEN")
 def run(path: Path):
     kind = inputs.load(path).kind
     assert kind in (mss.MIME_KIND, "xdm"), f"{path.name} reconnu comme {kind}"
-    return check_message(str(path)) if kind == mss.MIME_KIND else check_xdm(str(path))
+    if kind != mss.MIME_KIND:
+        return check_xdm(str(path))
+    return check_message(str(path)) + check_vague2_data(path.read_bytes(), str(path))
 
 
 @pytest.mark.parametrize("fixture", MANIFEST["fixture"], ids=lambda f: f["file"])

@@ -1005,7 +1005,7 @@ def test_an_adapter_written_from_the_guide_is_conforme_on_the_whole_live_plan(gu
     (tmp_path / "dui.toml").write_text(text.replace("http://127.0.0.1:8080", adapter_url), encoding="utf-8")
     config = DuiConfig.load(tmp_path / "dui.toml")
     assert config.tls and config.pki == tmp_path / "pki" and config.ports == ports
-    settings = RunSettings(mode="run", phases=[LIVE], profile="homologation")
+    settings = RunSettings(mode="run", phases=[LIVE], profile="homologation", wave=2)
     with LiveEnvironment(dui_config=config) as env:
         services = env.services()
         assert services["dmp"]["points_d_acces"]["ITI-41"] == f"{base}/iti41"  # what the guide says

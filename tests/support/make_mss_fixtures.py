@@ -33,6 +33,9 @@ BODY = (
 )
 DATE_TIME = (2024, 3, 12, 10, 30, 0)
 KO = "[KO Intégration système !]"  # subject prefix of an integration failure (facts §4.4)
+REPLIED = "<demande-0001@ch-fictif.mssante.fr>"  # the hospital's message a reply answers
+NIL = "DEV000001"  # a fictitious software referencing number (X-MSS-NIL, vague 2): every message carries one
+PATIENT = "248055145412365@patient.mssante.fr"  # the fixture DLU's patient, Mon espace santé
 
 
 def _xdm(**options) -> bytes:
@@ -51,6 +54,11 @@ def message(
     xdm_name="IHE_XDM.ZIP",
     body=BODY,
     extra=(),
+    nil=NIL,
+    message_id=MESSAGE_ID,
+    charset="utf-8",
+    subtype="plain",
+    html: str | None = None,
 ) -> bytes:
     """A DLU sent by the EHPAD's applicative mailbox to an emergency ward; ``xdm=None``: no archive."""
     msg = EmailMessage(policy=policy.SMTP)
@@ -58,7 +66,9 @@ def message(
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = DATE
-    msg["Message-ID"] = MESSAGE_ID
+    msg["Message-ID"] = message_id
+    if nil:
+        msg["X-MSS-NIL"] = nil
     if codecda:
         msg["X-MSS-CODECDA"] = codecda
     if ins:
@@ -68,7 +78,9 @@ def message(
     for name, value in extra:
         msg[name] = value
     if body:
-        msg.set_content(body)
+        msg.set_content(body, subtype=subtype, charset=charset)
+    if html:
+        msg.add_alternative(html, subtype="html")
     if xdm is not None:
         msg.add_attachment(xdm or _xdm(), maintype="application", subtype="zip", filename=xdm_name)
     random.seed(8)  # MIME boundaries come from random
@@ -106,6 +118,7 @@ def mdn(
         f"Subject: {_encode(subject)}",
         f"Date: {DATE}",
         "Message-ID: <mdn-20240312-0001@ch-fictif.mssante.fr>",
+        f"X-MSS-NIL: {NIL}",
         *([f"Disposition-Notification-To: {RECIPIENT}"] if requests_mdn else []),
         "MIME-Version: 1.0",
         'Content-Type: multipart/report; report-type=disposition-notification; boundary="=_mdn"',
@@ -157,6 +170,7 @@ BASE_HEADERS = [
     f"Date: {DATE}",
     "Message-ID: <hostile-0001@ehpad-les-tilleuls.mssante.fr>",
     "MIME-Version: 1.0",
+    f"X-MSS-NIL: {NIL}",
 ]
 
 
@@ -248,6 +262,17 @@ def main(out: Path = OUT) -> None:
         "message-xdm-hash-faux.eml": message(xdm=_xdm(mutate=xds._xdm_wrong_hash)),
         "message-xdm-traversee.eml": message(xdm=_xdm(extra=(("../../etc/evil.txt", b"x"),))),
         "message-cda-ins-faux.eml": message(xdm=_xdm(cda=ins_error_cda())),
+        "message-sans-nil.eml": message(nil=None),
+        "message-id-mal-forme.eml": message(message_id="<dlu-20240312-0001>"),
+        "message-reponse.eml": message(
+            extra=(("In-Reply-To", REPLIED), ("References", f"<dossier-0001@ch-fictif.mssante.fr> {REPLIED}")),
+        ),
+        "message-reponse-sans-references.eml": message(extra=(("In-Reply-To", REPLIED),)),
+        "message-mes-fin-patient.eml": message(to=PATIENT, extra=(("X-MSS-MES", "FIN"),)),
+        "message-mes-fin-professionnel.eml": message(extra=(("X-MSS-MES", "FIN"),)),
+        "message-latin1.eml": message(charset="iso-8859-1"),
+        "message-corps-html.eml": message(body=f"<p>{BODY}</p>", subtype="html"),
+        "message-corps-alternatif.eml": message(html=f"<p>{BODY}</p>"),
         "mdn-traite.eml": mdn(),
         "mdn-erreur.eml": mdn(
             disposition="automatic-action/MDN-sent-automatically; processed/Error: "

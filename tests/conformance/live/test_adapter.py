@@ -165,9 +165,19 @@ CALLS = {
     "pending_mss_documents": lambda c: c.pending_mss_documents(),
     "open_record": lambda c: c.open_record("r1"),
     "dmp_view": lambda c: c.dmp_view("r1"),
+    "reply_mss": lambda c: c.reply_mss("<m1@hopital.mssante.fr>", "Bien reçu."),
 }
 # an error status with a problem body is an answer the checks judge (an error the DUI reports), not a contract break
-REPORTED = {"admit_by_traits", "admit_by_vitale", "feed_dmp", "integrate_dmp", "send_mss", "fetch_mss", "open_record"}
+REPORTED = {
+    "admit_by_traits",
+    "admit_by_vitale",
+    "feed_dmp",
+    "integrate_dmp",
+    "send_mss",
+    "fetch_mss",
+    "open_record",
+    "reply_mss",
+}
 
 
 def test_every_client_call_is_exercised():

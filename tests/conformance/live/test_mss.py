@@ -26,19 +26,25 @@ from dui_conformance.live.mss import (
     PATIENT_DOMAIN,
     UNKNOWN_PATIENT_INS,
     check_citizen,
+    check_delivery_requested,
+    check_delivery_shown,
     check_error_shown,
+    check_filed_once,
+    check_held_for_matching,
     check_received,
+    check_reply,
     check_sent,
+    check_sent_vague2,
     check_unknown_patient,
     document_id,
     incoming_dlu,
 )
 from dui_conformance.mocks.common import ExchangeRecorder
 from dui_conformance.mocks.dui import ReferenceDui
-from dui_conformance.mocks.dui.mss import UNKNOWN_PATIENT, MssClient, MssUnavailable
+from dui_conformance.mocks.dui.mss import MssClient, MssUnavailable
 from dui_conformance.mocks.mss.mdn import build_mdn
 from dui_conformance.model import Outcome
-from dui_conformance.mss import is_mdn, mss_members, parse_message
+from dui_conformance.mss import MssRules, is_mdn, mss_members, parse_message
 
 pytestmark = pytest.mark.live
 
@@ -275,8 +281,8 @@ def test_mss20_passes_a_message_whose_only_defect_is_a_peut_kept_under_its_own_i
     [((), Outcome.PASS), (("mss-patient-inconnu-autre-dossier",), Outcome.FAIL)],
     ids=["correct", "mss-patient-inconnu-autre-dossier"],
 )
-def test_a_dlu_for_no_resident_is_filed_nowhere_and_acknowledged_in_error(tmp_path, defects, outcome):
-    """The reference DUI keeps no worklist (404): the sender must get processed/Error, the resident nothing."""
+def test_a_dlu_for_no_resident_is_filed_nowhere_and_waits_in_the_worklist(tmp_path, defects, outcome):
+    """The reference DUI keeps a worklist (GET /mssante/a-rapprocher): the document waits there, in no record."""
     with LiveEnvironment(reference_defects=frozenset(defects), services_file=tmp_path / "services.json") as env:
         env.reset()
         rid = env.admit("unique", id_document="CN").admission.resident_id
@@ -289,10 +295,13 @@ def test_a_dlu_for_no_resident_is_filed_nowhere_and_acknowledged_in_error(tmp_pa
         findings = check_unknown_patient(
             env.driver.received_documents(rid), worklist, document_id(incoming), mailbox, str(incoming["Message-ID"])
         )
-    assert worklist is None
+    assert [d["uniqueId"] for d in worklist or []] == ([document_id(incoming)] if outcome is Outcome.PASS else [])
     assert _outcomes(findings) == {outcome}, [f.message for f in findings]
     if outcome is Outcome.FAIL:
         assert len(findings) == 2  # filed under the resident, and acknowledged processed
+
+
+UNKNOWN_PATIENT = ("INS_INCONNU", "Patient inconnu du DUI destinataire")  # a DUI without worklist answers so
 
 
 def _mdn(incoming, error) -> list[bytes]:
@@ -315,3 +324,62 @@ def test_a_dlu_for_no_resident_may_wait_in_the_worklist_but_never_in_a_record():
     for case, (documents, worklist, mailbox, outcome) in cases.items():
         findings = check_unknown_patient(documents, worklist, uid, mailbox, mid)
         assert _outcomes(findings) == {outcome}, (case, [f.message for f in findings])
+
+
+def _submitted(number: int, fixture: str, message_id: str | None = None) -> Exchange:
+    """A fixture message as the operator mock records the DUI's submission of it."""
+    data = (files("dui_conformance.fixtures") / "mss" / fixture).read_bytes()
+    headers = {k: str(v) for k, v in message_from_bytes(data, policy=policy.default).items()}
+    request = HttpRequest.received("SMTP", "DATA", headers, data, 1024 * 1024)
+    exchange = Exchange(f"mss-{number:04d}", "mss", "2026-01-01T00:00:00Z", request, "envoi")
+    exchange.data.update({"rcpt_to": [HOSPITAL], "message_id": message_id or headers["Message-ID"]})
+    return exchange
+
+
+def test_vague2_rules_on_what_the_dui_sent():
+    rules = MssRules()
+    two = [_submitted(1, "message-dlu-valide.eml", "<a@b.fr>"), _submitted(2, "message-dlu-valide.eml", "<c@d.fr>")]
+    assert _outcomes(check_sent_vague2(two, ["MSS-32", "MSS-36", "MSS-38"], rules)) == {Outcome.PASS}
+    same = [_submitted(1, "message-dlu-valide.eml"), _submitted(2, "message-dlu-valide.eml")]
+    assert [f.requirement for f in check_sent_vague2(same, ["MSS-32"], rules) if f.outcome is Outcome.FAIL] == [
+        "MSS-32"
+    ]
+    assert _outcomes(check_sent_vague2([_submitted(1, "message-sans-nil.eml")], ["MSS-36"], rules)) == {Outcome.FAIL}
+    assert _outcomes(check_sent_vague2([], ["MSS-36"], rules)) == {Outcome.FAIL}
+    assert _outcomes(check_delivery_requested(two, rules)) == {Outcome.FAIL}  # the fixture asks for no DSN
+
+
+def test_reply_names_the_received_message():
+    answered = "<demande-0001@ch-fictif.mssante.fr>"
+    assert _outcomes(check_reply([_submitted(1, "message-reponse.eml")], answered)) == {Outcome.PASS}
+    assert _outcomes(check_reply([_submitted(1, "message-reponse.eml")], "<autre@x.fr>")) == {Outcome.FAIL}
+    bare = [_submitted(1, "message-reponse-sans-references.eml")]
+    assert _outcomes(check_reply(bare, answered)) == {Outcome.FAIL}
+
+
+def test_delivery_shown_needs_the_state_and_the_reason():
+    sent = {"id": "M1", "distribution": "non-distribue", "erreur": "Non distribué : 552 5.2.2 Boîte pleine"}
+    assert _outcomes(check_delivery_shown([sent], "M1", False, "5.2.2")) == {Outcome.PASS}
+    assert _outcomes(check_delivery_shown([{**sent, "erreur": "Erreur"}], "M1", False, "5.2.2")) == {Outcome.FAIL}
+    assert _outcomes(check_delivery_shown([{**sent, "distribution": None}], "M1", True, "")) == {Outcome.FAIL}
+    assert _outcomes(check_delivery_shown([], "M1", True, "")) == {Outcome.FAIL}
+
+
+def test_strict_match_and_single_filing():
+    assert _outcomes(check_held_for_matching([], [{"uniqueId": "u1"}], "u1")) == {Outcome.PASS}
+    assert _outcomes(check_held_for_matching([{"uniqueId": "u1"}], [], "u1")) == {Outcome.FAIL}
+    assert _outcomes(check_held_for_matching([], None, "u1")) == {Outcome.FAIL}  # no worklist kept
+    old, new = {"uniqueId": "u1", "remplacePar": "u2"}, {"uniqueId": "u2"}
+    assert _outcomes(check_filed_once([old, new], "u1", "u2")) == {Outcome.PASS}
+    assert _outcomes(check_filed_once([old, old, new], "u1", "u2")) == {Outcome.FAIL}
+    assert _outcomes(check_filed_once([{"uniqueId": "u1"}, new], "u1", "u2")) == {Outcome.FAIL}
+    assert _outcomes(check_filed_once([old], "u1", "u2")) == {Outcome.FAIL}
+
+
+def test_a_newer_version_replaces_its_parent_and_carries_the_traits():
+    first = incoming_dlu("248055145412365")
+    newer = incoming_dlu("248055145412365", replaces=document_id(first))
+    cda = next(iter(mss_members(newer.as_bytes()).values()))
+    assert document_id(newer) != document_id(first)
+    assert b'typeCode="RPLC"' in cda and f'root="{document_id(first)}"'.encode() in cda
+    assert b'<versionNumber value="2"/>' in cda

@@ -34,6 +34,7 @@ FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "mss"
 EHPAD = "secretariat@ehpad-les-tilleuls.mssante.fr"
 APP = "dui@ehpad-les-tilleuls.mssante.fr"
 PRO = "paul.coordonnateur-fictif@ehpad-les-tilleuls.mssante.fr"
+JEANNE = "jeanne.urgentiste-fictif@ch-fictif.mssante.fr"  # her mailbox gets the DSNs only
 PHARMACY = "sarah.officine-fictive@pharmacien.mssante.fr"
 PATIENT = "248055145412365@patient.mssante.fr"
 OTHER_PATIENT = "247037511412331@patient.mssante.fr"
@@ -366,3 +367,21 @@ def test_a_message_with_a_huge_folded_header_neither_stalls_the_mock_nor_other_s
     exchange = mss.recorder.wait_for(lambda e: e.operation == "envoi", timeout=10, since=since)
     content_type = exchange.request.header("Content-Type")
     assert content_type.startswith("text/plain; p0=v0; p1=v1") and "\n" not in content_type
+
+
+def test_delivery_status_notifications_on_request_and_on_failure(mss, pki):
+    """RFC 3464: a success DSN only when Return-Receipt-To asks for it, a failure DSN always (to MAIL FROM)."""
+    asked = BytesParser(policy=policy.SMTP).parsebytes(message(JEANNE, message_id="<dsn-1@ehpad.mssante.fr>"))
+    asked["Return-Receipt-To"] = JEANNE
+    with smtps(mss, pki, JEANNE) as client:
+        client.sendmail(JEANNE, ["sans-accuse@ch-fictif.mssante.fr"], asked.as_bytes())
+        client.sendmail(JEANNE, ["non-distribue@ch-fictif.mssante.fr"], message(JEANNE, message_id="<dsn-2@e.fr>"))
+    reports = {}
+    for data in inbox(mss, pki, JEANNE):
+        dsn = BytesParser(policy=policy.default).parsebytes(data)
+        assert dsn.get_content_type() == "multipart/report" and dsn.get_param("report-type") == "delivery-status"
+        _, status, returned = dsn.get_payload()
+        recipient = status.get_payload()[1]
+        original = BytesParser(policy=policy.default).parsebytes(returned.get_payload(decode=True))
+        reports[original["Message-ID"]] = (recipient["Action"], recipient["Status"])
+    assert reports == {"<dsn-1@ehpad.mssante.fr>": ("delivered", "2.0.0"), "<dsn-2@e.fr>": ("failed", "5.2.2")}
