@@ -617,15 +617,22 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         console.print("[bold yellow]Exécution interrompue :[/] rapport partiel (documents terminés avant l'arrêt).")
     if expectations is None:
         return exit_code(run)
-    reconciliation = reconcile(run, expectations)
+    reconciliation = reconcile(run, expectations, catalogue)
     console.print(
         f"Échecs attendus : {len(reconciliation.met)} constaté(s), {len(reconciliation.stale)} qui ne se "
-        f"produisent plus, {len(reconciliation.unexpected)} échec(s) bloquant(s) inattendu(s) — exécution "
+        f"produisent plus, {len(reconciliation.unexpected)} échec(s) bloquant(s) inattendu(s), "
+        f"{len(reconciliation.other_wave)} hors de la vague {run.wave} jugée — exécution "
         f"{'acceptée' if reconciliation.accepted else 'refusée'}."
     )
     for expectation in reconciliation.stale:
         console.print(
             f"  [yellow]{expectation.requirement} attendu en échec mais non constaté[/] : {expectation.reason}"
+        )
+    for expectation in reconciliation.other_wave:
+        console.print(
+            f"  {expectation.requirement} attendu en échec, exigence que la vague {run.wave} ne juge pas (--vague) : "
+            "ni constaté ni périmé, sans effet sur cette exécution",
+            highlight=False,
         )
     return reconciliation.exit_code
 

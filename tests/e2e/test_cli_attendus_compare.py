@@ -32,6 +32,18 @@ def test_expected_failure_passes_stale_or_unexpected_fails(cli, tmp_path):
     assert bad_file.code == 2 and "XYZ-01" in bad_file.stderr
 
 
+def test_expected_failure_of_another_wave_is_set_apart(cli, tmp_path):
+    """One expected-results file for both waves: PSC-26 (vague 2 only) has no effect on a vague 1 run."""
+    attendus = _attendus(tmp_path, "INS-01", "PSC-26")
+    vague1 = cli("check", str(BAD), "--attendus", attendus, "--vague", "1", name="attendu-vague-1")
+    assert vague1.code == 0, vague1.stderr
+    assert "1 hors de la vague 1 jugée" in vague1.stderr and "PSC-26 attendu en échec, exigence que la vague 1" in (
+        vague1.stderr
+    )
+    vague2 = cli("check", str(BAD), "--attendus", attendus, "--vague", "2", name="attendu-vague-2")
+    assert vague2.code == 3 and "PSC-26 attendu en échec mais non constaté" in vague2.stderr
+
+
 def test_compare_exits_3_on_regression(cli):
     good = cli("check", str(FIXTURES_DIR / "cda" / "ins" / "ins_valide_nom_compose.xml"), name="bon")
     bad = cli("check", str(FIXTURES_DIR / "cda" / "ins" / "ins01_cle_erronee.xml"), name="mauvais")
