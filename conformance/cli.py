@@ -969,6 +969,8 @@ def cmd_compare(args) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         out = Console()
+        for warning in result.warnings:
+            out.print(f"[bold yellow]Attention :[/] {escape(warning)}", highlight=False)
         sections = (
             ("Régressions", result.regressed, "red"),
             ("Corrections", result.fixed, "green"),
@@ -980,9 +982,10 @@ def cmd_compare(args) -> int:
             for c in changes:
                 where = f" — {c.document}" if c.document else ""
                 label = lambda v: Outcome(v).label if v else "absente"  # noqa: E731
+                wave = " (jugée par une seule des deux vagues : ni régression ni correction)"
                 out.print(
                     f"  {c.requirement}{where} : {label(c.before)} → {label(c.after)}"
-                    f"{' (bloquante)' if c.blocking else ''}",
+                    f"{' (bloquante)' if c.blocking else ''}{wave if c.requirement in result.wave_only else ''}",
                     markup=False,
                     highlight=False,
                 )
