@@ -300,7 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
-    _wave_option(req, "Limiter la liste et --couverture aux exigences que juge cette vague du Ségur (1 ou 2).", None)
+    _wave_option(
+        req,
+        "Limiter la liste et --couverture aux exigences que juge cette vague du Ségur (1 ou 2) ; avec --referentiel "
+        "ou --referentiel-rem, un identifiant officiel n'est couvert que par une exigence de cette vague.",
+        None,
+    )
 
     compare = sub.add_parser("compare", help="Comparer deux report.json : régressions, corrections, apparitions.")
     compare.add_argument("before", type=Path, metavar="A", help="report.json de référence.")
@@ -864,6 +869,7 @@ def _listed(req: Requirement, args) -> bool:
 
 def cmd_requirements(args) -> int:
     import json
+    from dataclasses import replace
 
     from .requirements.official import OfficialError, format_uncovered, load_official, uncovered_report
     from .requirements.rem import RemError, read_rem
@@ -872,17 +878,24 @@ def cmd_requirements(args) -> int:
     try:
         official = load_official(catalogue, args.official_file)
         if args.referential or args.rem:
-            report = (
-                uncovered_report(official, read_rem(args.rem), args.rem) if args.rem else uncovered_report(official)
+            # With --vague, as the list: an official id counts as covered only by a requirement that wave judges.
+            judged = replace(
+                official,
+                mappings=tuple(m for m in official.mappings if args.wave in (None, *catalogue[m.requirement].waves)),
             )
+            report = uncovered_report(judged, read_rem(args.rem), args.rem) if args.rem else uncovered_report(judged)
     except (OfficialError, RemError) as exc:
         console.print(f"[red]Erreur :[/red] {escape(str(exc))}")
         return EXIT_USAGE
     if args.referential or args.rem:
+        wave = (
+            f"Couverture par les seules exigences de la vague {args.wave} (--vague {args.wave}) ; "
+            "sans --vague, par celles des deux vagues."
+        )
         print(
-            json.dumps(report, ensure_ascii=False, indent=2)
+            json.dumps(report | {"vague": args.wave}, ensure_ascii=False, indent=2)
             if args.format == "json"
-            else "\n".join(format_uncovered(report))
+            else "\n".join([*([wave] if args.wave else []), *format_uncovered(report)])
         )
         return EXIT_OK
     coverage = scan_features(FEATURES_DIR, catalogue)
