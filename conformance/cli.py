@@ -462,6 +462,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="Les jeux de valeurs SVS de l'exécution, si elle en avait (non contenus dans le paquet).",
     )
     verify.add_argument(
+        "--catalogue",
+        dest="catalogue_dirs",
+        action="append",
+        default=[],
+        metavar="DOSSIER",
+        help="Les dossiers --catalogue de l'exécution, si elle en avait (non contenus dans le paquet) ; sans eux, "
+        "leurs exigences ne sont pas comparées, et verifier le dit.",
+    )
+    verify.add_argument(
         "--format",
         dest="output",
         choices=("texte", "json"),
@@ -1152,7 +1161,10 @@ def cmd_verify(args) -> int:
             return EXIT_USAGE
     with ExitStack() as stack:
         result = verify_pack(
-            args.pack, key, Replay(args.referential_cda, args.value_sets), _progress(stack, args.quiet)
+            args.pack,
+            key,
+            Replay(args.referential_cda, args.value_sets, tuple(args.catalogue_dirs)),
+            _progress(stack, args.quiet),
         )
     if args.output == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
