@@ -6,9 +6,9 @@ catalogue, a document of only one run). A requirement that appears already faili
 regression too: it is a new failure. Documents are matched by their path relative to the
 run's common folder, so two runs from different machines compare.
 
-Two reports of different Ségur waves (``--vague``) judged different referentials: a requirement only the later
-report's wave judges appears in it without having regressed (the earlier run did not even run its scenarios), so it
-is listed as *apparue* and never counted as a regression; the comparison says so in its warnings.
+Two reports of different Ségur waves (``--vague``) judged different referentials: a requirement only B's wave
+judges appears in B without having regressed (A's run did not even run its scenarios), so it is listed as *apparue*
+and never counted as a regression; the comparison says so in its warnings.
 """
 
 from __future__ import annotations
@@ -105,9 +105,10 @@ def _classify(comparison: Comparison, key_a: dict, key_b: dict, blocking: dict[s
             comparison.fixed.append(change)
 
 
-def _waves(a: RunResult, b: RunResult) -> tuple[list[str], list[str]]:
+def _unlike(a: RunResult, b: RunResult) -> tuple[list[str], list[str]]:
     """The requirements of either report that the other report's wave does not judge (by the built-in catalogue:
-    one of an extra ``--catalogue`` folder stays compared), and the French warnings that go with them."""
+    one of an extra ``--catalogue`` folder stays compared), and French warnings on what the two reports do not
+    share (the wave, hence the referential; the tool version, hence maybe the catalogue)."""
     warnings = []
     versions = (a.tool.get("version"), b.tool.get("version"))
     if versions[0] != versions[1]:
@@ -133,7 +134,7 @@ def _waves(a: RunResult, b: RunResult) -> tuple[list[str], list[str]]:
 
 def compare(a: RunResult, b: RunResult) -> Comparison:
     comparison = Comparison(waves=(a.wave, b.wave))
-    comparison.wave_only, comparison.warnings = _waves(a, b)
+    comparison.wave_only, comparison.warnings = _unlike(a, b)
     blocking = {r.id: r.blocking for r in a.requirements} | {r.id: r.blocking for r in b.requirements}
     _classify(
         comparison,
