@@ -123,8 +123,8 @@ def _unlike(a: RunResult, b: RunResult) -> tuple[list[str], list[str]]:
         {r.id for run, other in ((a, b), (b, a)) for r in run.requirements if not judged[other.wave].judged([r.id])}
     )
     return only, [
-        f"Rapports de vagues différentes : A juge la vague {a.wave} ({wave_referential(a.wave).describe()}), B la "
-        f"vague {b.wave} ({wave_referential(b.wave).describe()}) ; les référentiels jugés ne sont pas les mêmes.",
+        f"Rapports de vagues différentes, donc de référentiels différents : A a jugé « "
+        f"{wave_referential(a.wave).describe()} », B « {wave_referential(b.wave).describe()} ».",
         f"{len(only)} exigence(s) jugée(s) par une seule des deux vagues ({', '.join(only) or 'aucune'}) : leur "
         "apparition ou leur disparition vient de la vague, ce n'est ni une régression ni une correction. Le verdict "
         "de régression ne porte que sur les exigences que les deux vagues jugent.",

@@ -56,7 +56,9 @@ def test_a_requirement_of_only_one_wave_is_no_regression(failing_run):
     result = compare(vague1, vague2)
     assert not result.has_regression and [c.requirement for c in result.appeared] == ["PSC-26"]
     assert result.wave_only == ["PSC-26"] and result.waves == (1, 2)
-    assert "vague 1" in result.warnings[0] and "vague 2" in result.warnings[0] and "PSC-26" in result.warnings[1]
+    assert (
+        "« Vague 1 —" in result.warnings[0] and "B « Vague 2 —" in result.warnings[0] and "PSC-26" in result.warnings[1]
+    )
     assert result.to_dict()["vagues"] == {"avant": 1, "apres": 2}
     back = compare(vague2, vague1)
     assert [c.requirement for c in back.disappeared] == ["PSC-26"] and not back.has_regression

@@ -58,7 +58,10 @@ def test_compare_warns_when_the_waves_differ(cli):
     vague2 = cli("check", str(BAD), "--vague", "2", name="compare-vague-2")
     result = _compare(vague1.report_dir, vague2.report_dir)
     assert result.returncode == 0, result.stderr
-    assert "Attention : Rapports de vagues différentes : A juge la vague 1" in " ".join(result.stdout.split())
+    assert (
+        "Attention : Rapports de vagues différentes, donc de référentiels différents : A a jugé « Vague 1 —"
+        in " ".join(result.stdout.split())
+    )
     assert "PSC-26" in result.stdout and "ni régression ni correction" in " ".join(result.stdout.split())
     assert _compare(vague1.report_dir, vague1.report_dir).stdout.count("Attention") == 0
 
