@@ -308,7 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     req.add_argument("--profil", "--profile", dest="profile", choices=PROFILES, default="homologation")
     req.add_argument("--catalogue", dest="catalogue_dirs", action="append", default=[], metavar="DOSSIER")
-    _wave_option(req, "Limiter la liste et --couverture aux exigences que juge cette vague du Ségur (1 ou 2).", None)
+    _wave_option(
+        req,
+        "Limiter la liste et --couverture aux exigences que juge cette vague du Ségur (1 ou 2) ; avec --referentiel "
+        "ou --referentiel-rem, un identifiant officiel n'est couvert que par une exigence de cette vague.",
+        None,
+    )
 
     compare = sub.add_parser("compare", help="Comparer deux report.json : régressions, corrections, apparitions.")
     compare.add_argument("before", type=Path, metavar="A", help="report.json de référence.")
@@ -463,6 +468,15 @@ def build_parser() -> argparse.ArgumentParser:
         dest="value_sets",
         metavar="DOSSIER",
         help="Les jeux de valeurs SVS de l'exécution, si elle en avait (non contenus dans le paquet).",
+    )
+    verify.add_argument(
+        "--catalogue",
+        dest="catalogue_dirs",
+        action="append",
+        default=[],
+        metavar="DOSSIER",
+        help="Les dossiers --catalogue de l'exécution, si elle en avait (non contenus dans le paquet) ; sans eux, "
+        "leurs exigences ne sont pas comparées, et verifier le dit.",
     )
     verify.add_argument(
         "--format",
@@ -626,15 +640,22 @@ def _execute(args, settings: RunSettings, live_env=None) -> int:
         console.print("[bold yellow]Exécution interrompue :[/] rapport partiel (documents terminés avant l'arrêt).")
     if expectations is None:
         return exit_code(run)
-    reconciliation = reconcile(run, expectations)
+    reconciliation = reconcile(run, expectations, catalogue)
     console.print(
         f"Échecs attendus : {len(reconciliation.met)} constaté(s), {len(reconciliation.stale)} qui ne se "
-        f"produisent plus, {len(reconciliation.unexpected)} échec(s) bloquant(s) inattendu(s) — exécution "
+        f"produisent plus, {len(reconciliation.unexpected)} échec(s) bloquant(s) inattendu(s), "
+        f"{len(reconciliation.other_wave)} hors de la vague {run.wave} jugée — exécution "
         f"{'acceptée' if reconciliation.accepted else 'refusée'}."
     )
     for expectation in reconciliation.stale:
         console.print(
             f"  [yellow]{expectation.requirement} attendu en échec mais non constaté[/] : {expectation.reason}"
+        )
+    for expectation in reconciliation.other_wave:
+        console.print(
+            f"  {expectation.requirement} attendu en échec, exigence que la vague {run.wave} ne juge pas (--vague) : "
+            "ni constaté ni périmé, sans effet sur cette exécution",
+            highlight=False,
         )
     return reconciliation.exit_code
 
@@ -866,6 +887,7 @@ def _listed(req: Requirement, args) -> bool:
 
 def cmd_requirements(args) -> int:
     import json
+    from dataclasses import replace
 
     from .requirements.official import OfficialError, format_uncovered, load_official, uncovered_report
     from .requirements.rem import RemError, read_rem
@@ -874,17 +896,24 @@ def cmd_requirements(args) -> int:
     try:
         official = load_official(catalogue, args.official_file)
         if args.referential or args.rem:
-            report = (
-                uncovered_report(official, read_rem(args.rem), args.rem) if args.rem else uncovered_report(official)
+            # With --vague, as the list: an official id counts as covered only by a requirement that wave judges.
+            judged = replace(
+                official,
+                mappings=tuple(m for m in official.mappings if args.wave in (None, *catalogue[m.requirement].waves)),
             )
+            report = uncovered_report(judged, read_rem(args.rem), args.rem) if args.rem else uncovered_report(judged)
     except (OfficialError, RemError) as exc:
         console.print(f"[red]Erreur :[/red] {escape(str(exc))}")
         return EXIT_USAGE
     if args.referential or args.rem:
+        wave = (
+            f"Couverture par les seules exigences de la vague {args.wave} (--vague {args.wave}) ; "
+            "sans --vague, par celles des deux vagues."
+        )
         print(
-            json.dumps(report, ensure_ascii=False, indent=2)
+            json.dumps(report | {"vague": args.wave}, ensure_ascii=False, indent=2)
             if args.format == "json"
-            else "\n".join(format_uncovered(report))
+            else "\n".join([*([wave] if args.wave else []), *format_uncovered(report)])
         )
         return EXIT_OK
     coverage = scan_features(FEATURES_DIR, catalogue)
@@ -971,6 +1000,8 @@ def cmd_compare(args) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         out = Console()
+        for warning in result.warnings:
+            out.print(f"[bold yellow]Attention :[/] {escape(warning)}", highlight=False)
         sections = (
             ("Régressions", result.regressed, "red"),
             ("Corrections", result.fixed, "green"),
@@ -982,9 +1013,10 @@ def cmd_compare(args) -> int:
             for c in changes:
                 where = f" — {c.document}" if c.document else ""
                 label = lambda v: Outcome(v).label if v else "absente"  # noqa: E731
+                wave = " (jugée par une seule des deux vagues : ni régression ni correction)"
                 out.print(
                     f"  {c.requirement}{where} : {label(c.before)} → {label(c.after)}"
-                    f"{' (bloquante)' if c.blocking else ''}",
+                    f"{' (bloquante)' if c.blocking else ''}{wave if c.requirement in result.wave_only else ''}",
                     markup=False,
                     highlight=False,
                 )
@@ -1138,7 +1170,10 @@ def cmd_verify(args) -> int:
             return EXIT_USAGE
     with ExitStack() as stack:
         result = verify_pack(
-            args.pack, key, Replay(args.referential_cda, args.value_sets), _progress(stack, args.quiet)
+            args.pack,
+            key,
+            Replay(args.referential_cda, args.value_sets, tuple(args.catalogue_dirs)),
+            _progress(stack, args.quiet),
         )
     if args.output == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

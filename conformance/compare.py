@@ -5,6 +5,10 @@ Per requirement and per document: *régressions* (fails or errs in B, did not in
 catalogue, a document of only one run). A requirement that appears already failing is a
 regression too: it is a new failure. Documents are matched by their path relative to the
 run's common folder, so two runs from different machines compare.
+
+Two reports of different Ségur waves (``--vague``) judged different referentials: a requirement only B's wave
+judges appears in B without having regressed (A's run did not even run its scenarios), so it is listed as *apparue*
+and never counted as a regression; the comparison says so in its warnings.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 
 from .model import Outcome, RunResult, worst
 from .report.readiness import LIVE_SUBJECT, document_key
+from .requirements.catalogue import run_catalogue
+from .requirements.waves import wave_referential
 
 _BAD = (Outcome.FAIL, Outcome.ERROR)
 
@@ -44,6 +50,9 @@ class Comparison:
     disappeared: list[Change] = field(default_factory=list)
     documents_appeared: list[str] = field(default_factory=list)
     documents_disappeared: list[str] = field(default_factory=list)
+    waves: tuple[int, int] = (1, 1)  # the Ségur wave each report judged (A, B)
+    wave_only: list[str] = field(default_factory=list)  # judged by only one of the two waves: no regression
+    warnings: list[str] = field(default_factory=list)  # French: why the two reports do not compare like for like
 
     @property
     def has_regression(self) -> bool:
@@ -57,6 +66,9 @@ class Comparison:
             "disparues": [c.to_dict() for c in self.disappeared],
             "documents_apparus": self.documents_appeared,
             "documents_disparus": self.documents_disappeared,
+            "vagues": {"avant": self.waves[0], "apres": self.waves[1]},
+            "exigences_d_une_seule_vague": self.wave_only,
+            "avertissements": self.warnings,
         }
 
 
@@ -78,7 +90,10 @@ def _classify(comparison: Comparison, key_a: dict, key_b: dict, blocking: dict[s
         doc, rid = key if document else (None, key)
         before, after = key_a.get(key), key_b.get(key)
         change = Change(rid, before and before.value, after and after.value, doc, blocking.get(rid, False))
-        if before is None and not document:
+        if rid in comparison.wave_only and before is None:
+            if not document:
+                comparison.appeared.append(change)  # new because B's wave judges it: not a regression
+        elif before is None and not document:
             comparison.appeared.append(change)
             if after in _BAD:
                 comparison.regressed.append(change)
@@ -90,8 +105,36 @@ def _classify(comparison: Comparison, key_a: dict, key_b: dict, blocking: dict[s
             comparison.fixed.append(change)
 
 
+def _unlike(a: RunResult, b: RunResult) -> tuple[list[str], list[str]]:
+    """The requirements of either report that the other report's wave does not judge (by the built-in catalogue:
+    one of an extra ``--catalogue`` folder stays compared), and French warnings on what the two reports do not
+    share (the wave, hence the referential; the tool version, hence maybe the catalogue)."""
+    warnings = []
+    versions = (a.tool.get("version"), b.tool.get("version"))
+    if versions[0] != versions[1]:
+        warnings.append(
+            f"Rapports écrits par dui-conformance {versions[0]} (A) et {versions[1]} (B) : le catalogue d'exigences "
+            "et le référentiel de chaque vague ont pu changer entre ces versions."
+        )
+    if a.wave == b.wave:
+        return [], warnings
+    judged = {wave: run_catalogue().in_wave(wave) for wave in (a.wave, b.wave)}
+    only = sorted(
+        {r.id for run, other in ((a, b), (b, a)) for r in run.requirements if not judged[other.wave].judged([r.id])}
+    )
+    return only, [
+        f"Rapports de vagues différentes, donc de référentiels différents : A a jugé « "
+        f"{wave_referential(a.wave).describe()} », B « {wave_referential(b.wave).describe()} ».",
+        f"{len(only)} exigence(s) jugée(s) par une seule des deux vagues ({', '.join(only) or 'aucune'}) : leur "
+        "apparition ou leur disparition vient de la vague, ce n'est ni une régression ni une correction. Le verdict "
+        "de régression ne porte que sur les exigences que les deux vagues jugent.",
+        *warnings,
+    ]
+
+
 def compare(a: RunResult, b: RunResult) -> Comparison:
-    comparison = Comparison()
+    comparison = Comparison(waves=(a.wave, b.wave))
+    comparison.wave_only, comparison.warnings = _unlike(a, b)
     blocking = {r.id: r.blocking for r in a.requirements} | {r.id: r.blocking for r in b.requirements}
     _classify(
         comparison,

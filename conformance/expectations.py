@@ -3,7 +3,9 @@
 A vendor lists known failures, each with a reason and a link (a disputed rule, a fix
 planned for the next release). The run then fails only on a failure nobody expected, or on
 an expected one that no longer occurs, so the file cannot silently outlive its reasons.
-The report shows expected failures apart; they never count as passing.
+The report shows expected failures apart; they never count as passing. An expected failure on a requirement
+the run's Ségur wave does not judge (``--vague``) can neither occur nor stop occurring: it is set apart, with no
+effect, so that one file serves the runs of both waves.
 
 File format (TOML)::
 
@@ -23,6 +25,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from .model import EXIT_NOT_CONFORMANT, EXIT_OK, Finding, Outcome, RequirementResult, RunResult, exit_code, worst
+from .requirements.catalogue import Catalogue, run_catalogue
 
 
 class ExpectationsError(ValueError):
@@ -87,6 +90,7 @@ class Reconciliation:
     stale: list[Expectation]  # expected failures that no longer occur
     unexpected: list[RequirementResult]  # blocking failures with at least one finding nobody expected
     gated: RunResult  # the run with expected failures lifted, judged by the runner's own verdict
+    other_wave: list[Expectation]  # on a requirement the run's wave does not judge: neither met nor stale
 
     @property
     def exit_code(self) -> int:
@@ -118,9 +122,13 @@ class _Unexpected:
         return list(self) == list(other) if isinstance(other, (list, _Unexpected)) else NotImplemented
 
 
-def reconcile(run: RunResult, expectations: list[Expectation]) -> Reconciliation:
+def reconcile(run: RunResult, expectations: list[Expectation], catalogue: Catalogue | None = None) -> Reconciliation:
     """One pass over the run's findings: the ones each expectation matches (kept: expected failures), and
-    per requirement the outcome without them."""
+    per requirement the outcome without them. ``catalogue``: the run's (the built-in one when absent), which says
+    the requirements of another wave than the run's."""
+    judged = (catalogue if catalogue is not None else run_catalogue()).in_wave(run.wave)
+    other_wave = [e for e in expectations if not judged.judged([e.requirement])]
+    expectations = [e for e in expectations if e not in other_wave]
     found: list[list[Finding]] = [[] for _ in expectations]
     lifted = []
     for req in run.requirements:
@@ -149,4 +157,5 @@ def reconcile(run: RunResult, expectations: list[Expectation]) -> Reconciliation
         stale=[e for e, hits in met if not hits],
         unexpected=gated.blocking_failures,
         gated=gated,
+        other_wave=other_wave,
     )

@@ -14,7 +14,9 @@ is extracted but the documents, into a private temporary folder). Three checks, 
 Without a signature, someone who rewrites a file and its digest in the manifest is caught only by the
 verdicts run again; only the signature binds the whole pack (the run's settings included) to its signer.
 What the live phase decided cannot be run again offline: such requirements are compared document by
-document only, and said so.
+document only, and said so. Nor are the extra ``--catalogue`` folders of the run in the pack, or named by its
+manifest: a requirement of report.json that the replay's catalogue does not know (given again with ``--catalogue``,
+the built-in one otherwise) is not replayed, hence not compared, and said so rather than called a discrepancy.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import json
 import os
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,7 @@ from .execution.plan import SELECTION_REASON
 from .ins.matricule import ENVIRONMENTS
 from .model import SCHEMA_VERSION, Outcome, RunResult
 from .report.evidence import DOCUMENTS, documents_root
-from .requirements import PROFILES
+from .requirements import PROFILES, load_catalogue
 from .requirements.catalogue import WAVES
 from .results import subjects
 from .runner import Execution, Progress, execute
@@ -207,6 +209,7 @@ class Replay:
 
     referential_cda: str | None = None
     value_sets: str | None = None
+    catalogue_dirs: tuple[str, ...] = ()  # the run's extra --catalogue folders, if it had any
 
 
 def verify_pack(
@@ -441,13 +444,31 @@ def _replay(run: RunResult, documents: Path, replay: Replay, progress: Progress 
         phases=[OFFLINE],
         requirements=selection,
         wave=run.wave,
+        catalogue_dirs=list(replay.catalogue_dirs),
         referential_cda=replay.referential_cda,
         value_sets=replay.value_sets,
     )
     again = execute(Execution(settings, progress=progress))
     if again.interrupted:  # Ctrl-C: a partial replay proves nothing
         raise KeyboardInterrupt
-    _compare(run, again, root, documents, result)
+    _compare(_without_unknown(run, again, replay, result), again, root, documents, result)
+
+
+def _without_unknown(run: RunResult, again: RunResult, replay: Replay, result: Verification) -> RunResult:
+    """The run without the requirements that the replay's catalogue does not know and did not judge: those of an
+    extra ``--catalogue`` folder the run read and the pack does not hold. Said in a note, not a discrepancy: a
+    requirement the replay knows is still compared, so a failure cannot be hidden under an unknown id."""
+    known = {r.id for r in load_catalogue(replay.catalogue_dirs)} | {r.id for r in again.requirements}
+    unknown = sorted({r.id for r in run.requirements} - known)
+    if not unknown:
+        return run
+    result.notes.append(
+        f"{len(unknown)} exigence(s) de report.json inconnue(s) du catalogue de la réexécution ({', '.join(unknown)}) "
+        ": d'un dossier --catalogue de l'exécution, que le paquet ne contient pas et que son manifeste ne nomme pas "
+        "(ou d'une autre version de l'outil). Non rejouées, elles ne sont pas comparées, et le verdict est comparé "
+        "sans elles ; redonnez ce dossier avec --catalogue pour les comparer."
+    )
+    return replace(run, requirements=[r for r in run.requirements if r.id not in unknown])
 
 
 def _selection(run: RunResult) -> list[str]:

@@ -217,7 +217,9 @@ def _requirement_row(r: RequirementResult) -> dict[str, Any]:
 def _generate(run: RunResult, context: ReportContext | None) -> Iterator[str]:
     context = context or ReportContext()
     readiness = context.assess(run)
-    reconciliation = reconcile(run, context.expectations) if context.expectations is not None else None
+    reconciliation = (
+        reconcile(run, context.expectations, context.catalogue) if context.expectations is not None else None
+    )
     requirement_anchor = _first_anchors("req", [r.id for r in run.requirements])
     exchange_anchor = _first_anchors("ex", [str(x.get("id")) for x in run.exchanges])
     document_anchor = {row.subject: f"doc-{n}" for n, row in enumerate(readiness.documents)}

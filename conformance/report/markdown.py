@@ -72,7 +72,9 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
     for service in service_order({r.service for r in run.requirements}):
         outcomes = [r.outcome for r in run.requirements if r.service == service]
         lines.append(f"| {md(service_label(service))} | " + " | ".join(str(outcomes.count(o)) for o in shown) + " |")
-    reconciliation = reconcile(run, context.expectations) if context.expectations is not None else None
+    reconciliation = (
+        reconcile(run, context.expectations, context.catalogue) if context.expectations is not None else None
+    )
     blocking = reconciliation.unexpected if reconciliation else run.blocking_failures
     if blocking:
         title = "inattendues" if reconciliation else "non conformes"
@@ -120,6 +122,13 @@ def render_markdown(run: RunResult, context: ReportContext | None = None) -> str
                 f"- **{md(e.requirement)}**{' — ' + md(e.document) if e.document else ''} : {md(e.reason)}"
                 for e in reconciliation.stale
             ]
+        if reconciliation.other_wave:
+            lines += [
+                "",
+                f"### Attendus hors de la vague {run.wave} jugée ({len(reconciliation.other_wave)}) : sans effet",
+                "",
+            ]
+            lines += [f"- **{md(e.requirement)}** : {md(e.reason)}" for e in reconciliation.other_wave]
         state = "acceptée" if reconciliation.accepted else "refusée"
         lines += ["", f"Exécution **{state}** au regard des échecs attendus."]
     errors = run.harness_errors

@@ -37,3 +37,34 @@ def test_per_document_regressions_match_documents_by_relative_path(failing_run):
     dropped = replace(b, scenarios=[s for s in b.scenarios if "valide.xml" not in s.subject])
     result = compare(a, dropped)
     assert result.documents_disappeared == ["gen/valide.xml"]
+
+
+def _with_psc26(run, wave):
+    """The run in ``wave``, with PSC-26 (vague 2 only) failed on a document when ``wave`` judges it."""
+    req = replace(run.requirements[0], id="PSC-26", outcome=Outcome.FAIL, findings=[])
+    failing = next(s for s in run.scenarios if s.outcome is Outcome.FAIL)
+    steps = [
+        replace(step, findings=[replace(f, requirement="PSC-26") for f in step.findings]) for step in failing.steps
+    ]
+    scenario = replace(failing, requirements=["PSC-26"], steps=steps)
+    extra = ([req], [scenario]) if wave == 2 else ([], [])
+    return replace(run, wave=wave, requirements=[*run.requirements, *extra[0]], scenarios=[*run.scenarios, *extra[1]])
+
+
+def test_a_requirement_of_only_one_wave_is_no_regression(failing_run):
+    vague1, vague2 = _with_psc26(failing_run, 1), _with_psc26(failing_run, 2)
+    result = compare(vague1, vague2)
+    assert not result.has_regression and [c.requirement for c in result.appeared] == ["PSC-26"]
+    assert result.wave_only == ["PSC-26"] and result.waves == (1, 2)
+    assert (
+        "« Vague 1 —" in result.warnings[0] and "B « Vague 2 —" in result.warnings[0] and "PSC-26" in result.warnings[1]
+    )
+    assert result.to_dict()["vagues"] == {"avant": 1, "apres": 2}
+    back = compare(vague2, vague1)
+    assert [c.requirement for c in back.disappeared] == ["PSC-26"] and not back.has_regression
+    # Within one wave, a new failure stays a regression; a report of another tool version is said to be so.
+    fewer = replace(vague2, requirements=[r for r in vague2.requirements if r.id != "PSC-26"], tool={"version": "0"})
+    same_wave = compare(fewer, vague2)
+    assert same_wave.has_regression and not same_wave.wave_only
+    assert ["dui-conformance 0 (A) et 0.1.0 (B)" in w for w in same_wave.warnings] == [True]
+    assert compare(failing_run, failing_run).warnings == []

@@ -458,3 +458,22 @@ def test_a_report_with_a_wave_the_harness_does_not_know_is_a_finding(pack, tmp_p
     report = _report_with(pack, lambda r: r["referentiel"].update(vague=wave))
     result = verify_pack(_rewrite(pack, tmp_path / "p.zip", {"report.json": report}, manifest_follows=True))
     assert not result.agrees and "report.json" in {d.subject for d in result.discrepancies}
+
+
+def test_a_requirement_of_an_extra_catalogue_folder_is_said_not_compared(tmp_path, capsys):
+    """The pack holds no --catalogue folder, its manifest names none: their requirements are not replayed without
+    them, which is said in a note rather than called a discrepancy; given again, they are compared."""
+    folder = tmp_path / "catalogue"
+    folder.mkdir()
+    (folder / "local.toml").write_text(
+        '[[requirement]]\nid = "GEN-900"\nservice = "GEN"\nlevel = "DOIT"\nstatement = "Exigence locale."\n'
+        'source = "Référentiel local"\n',
+        encoding="utf-8",
+    )
+    pack = _check(tmp_path / "r", "--catalogue", str(folder), inputs=[INPUTS[0]])
+    code, without = _verify_cli(capsys, str(pack))
+    assert code == 0, without["ecarts"]
+    assert [n for n in without["notes"] if "(GEN-900)" in n and "redonnez ce dossier avec --catalogue" in n]
+    code, given = _verify_cli(capsys, str(pack), "--catalogue", str(folder))
+    assert code == 0 and not [n for n in given["notes"] if "GEN-900" in n], given["ecarts"]
+    assert given["exigences_comparees"] == without["exigences_comparees"] + 1

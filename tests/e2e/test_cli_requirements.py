@@ -67,6 +67,24 @@ def test_referential_va2_lists_uncovered_ids_by_family(capfd):
     assert data["covered"]["SC.MSS.14"] == ["MSS-21"] and "SC.PSC.02" in data["uncovered"]["SC.PSC"]
 
 
+def test_referential_va2_by_wave(capfd):
+    """As `requirements --vague N`: with --vague 1, a requirement of vague 2 only (PSC-26) covers no official id."""
+    covered = {}
+    for wave in ("1", "2"):
+        assert main(["requirements", "--referentiel", "va2", "--format", "json", "--vague", wave]) == 0
+        data = json.loads(capfd.readouterr().out)
+        assert data["vague"] == int(wave)
+        covered[wave] = data["covered"]
+    vague2_only = {r.id for r in load_catalogue() if 1 not in r.waves}
+    assert not vague2_only & {rid for reqs in covered["1"].values() for rid in reqs}
+    assert "PSC-26" in covered["2"]["SC.PSC.08"] and covered["1"]["SC.PSC.08"] == ["PSC-01"]
+    assert main(["requirements", "--referentiel", "va2", "--format", "json"]) == 0
+    assert json.loads(capfd.readouterr().out)["covered"] == covered["2"]  # no requirement is of vague 1 only
+    assert main(["requirements", "--referentiel", "va2", "--vague", "1"]) == 0
+    out = capfd.readouterr().out
+    assert out.startswith("Couverture par les seules exigences de la vague 1 (--vague 1)")
+
+
 def test_referential_rem_spreadsheet(tmp_path, capfd, messages):
     book = Workbook()
     book.active.append(["ID", "Chapitre", "Exigence", "Nature", "N° scénario", "N° preuve", "VA N-1"])

@@ -33,10 +33,17 @@ PEUT = {r.id for r in load_catalogue() if r.level == "PEUT"}
 WAVES = {r.id: r.waves for r in load_catalogue()}
 
 
-def _wave(defect: str) -> str:
-    """The wave whose demo judges what a defect breaks: 2 when one of its requirements is vague 2 only (vague 1,
-    the default, does not even run their scenarios)."""
-    return "2" if any(1 not in WAVES[rid] for rid in DEFECTS[defect].fails) else "1"
+def _waves(defects: list[str]) -> list[str]:
+    """The waves whose demo judges what the defects break: vague 1 (the default) when they break a requirement it
+    judges, vague 2 when they break one only vague 2 judges (vague 1 does not even run its scenarios)."""
+    fails = set().union(*(DEFECTS[d].fails for d in defects))
+    waves = ["1"] if any(1 in WAVES[rid] for rid in fails) else []
+    return waves + (["2"] if any(1 not in WAVES[rid] for rid in fails) else [])
+
+
+def _expected(defects: list[str], wave: str) -> set[str]:
+    """What the defects break that the wave judges: a requirement of another wave is never listed, never failed."""
+    return {rid for d in defects for rid in DEFECTS[d].fails if int(wave) in WAVES[rid]}
 
 
 def _failing(run) -> set[str]:
@@ -95,18 +102,21 @@ def _oauth_codes_in_clear(report_dir) -> list[str]:
     return [f"{name}: {m.group()!r}" for name, text in texts.items() for m in pattern.finditer(text)]
 
 
-@pytest.mark.parametrize("defect", sorted(set(DEFECTS) - set(PSC_DEFECTS)))
-def test_each_defect_fails_exactly_its_requirements(cli, defect):
-    run = cli("demo", "--defaut", defect, "--vague", _wave(defect), name=defect)
+@pytest.mark.parametrize(
+    ("defect", "wave"), [(d, w) for d in sorted(set(DEFECTS) - set(PSC_DEFECTS)) for w in _waves([d])]
+)
+def test_each_defect_fails_exactly_its_requirements(cli, defect, wave):
+    run = cli("demo", "--defaut", defect, "--vague", wave, name=f"{defect}-vague-{wave}")
     assert run.code == 3, run.stderr
-    assert _failing(run) == DEFECTS[defect].fails
+    assert run.report["referentiel"]["vague"] == int(wave)
+    assert _failing(run) == _expected([defect], wave)
 
 
-def test_psc_defects_fail_exactly_their_requirements(cli):
-    waves = {_wave(d) for d in PSC_DEFECTS}  # vague 2 if one needs it (no catalogue row is vague 1 only)
-    run = cli("demo", *[arg for d in PSC_DEFECTS for arg in ("--defaut", d)], "--vague", max(waves), name="psc")
+@pytest.mark.parametrize("wave", _waves(PSC_DEFECTS))
+def test_psc_defects_fail_exactly_their_requirements(cli, wave):
+    run = cli("demo", *[arg for d in PSC_DEFECTS for arg in ("--defaut", d)], "--vague", wave, name=f"psc-{wave}")
     assert run.code == 3, run.stderr
-    assert _failing(run) == set().union(*(DEFECTS[d].fails for d in PSC_DEFECTS))
+    assert _failing(run) == _expected(PSC_DEFECTS, wave)
 
 
 def test_unknown_defect_is_a_usage_error(cli):
