@@ -26,6 +26,7 @@ from .defects import check_defects
 from .dmp import PENDING, SENT, DmpClient, DmpDocument, DmpUnavailable, new_document, patient_id, received_summary
 from .insi_client import InsiClient, InsIdentifier, InsiResult
 from .mss import MssAdapter, MssClient
+from .mss_sessions import MailboxSessions
 from .psc import SESSION_COOKIE, LoginRefused, PscRelyingParty
 from .records import Records
 from .resident import Resident, patient_resource
@@ -112,6 +113,7 @@ class ReferenceDui:
         self._documents: dict[str, DmpDocument] = {}  # produced for the DMP, by document id
         mss_client = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None
         self.mss = MssAdapter(mss_client, self._records, self.defects)
+        self.mss_sessions = MailboxSessions(mss_client, self.psc, self.defects)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # guards the DMP documents
         self._last_found: InsiResult | None = None  # only the ignore-cr02 defect reads it back
@@ -136,6 +138,7 @@ class ReferenceDui:
                 Rule("/residents/<rid>/mssante/envois", endpoint="mss_send", methods=["POST"]),
                 Rule("/residents/<rid>/mssante/envois", endpoint="mss_sendings", methods=["GET"]),
                 Rule("/mssante/releve", endpoint="mss_fetch", methods=["POST"]),
+                Rule("/mssante/sessions", endpoint="mss_open_sessions", methods=["POST"]),
             ]
         )
         self._server = LoopbackServer(self.wsgi, host, port)
@@ -151,6 +154,7 @@ class ReferenceDui:
 
     def stop(self) -> None:
         self._server.stop()
+        self.mss_sessions.reset()
         self.insi.session.close()
         if self.dmp is not None:
             self.dmp.close()
@@ -194,6 +198,7 @@ class ReferenceDui:
         with self._lock:
             self._documents.clear()
         self.mss.reset()
+        self.mss_sessions.reset()
         if self.psc is not None:
             self.psc.reset()
         return Response(status=204)
@@ -452,6 +457,9 @@ class ReferenceDui:
     def _on_mss_fetch(self, request: Request) -> Response:
         return self.mss.fetch()
 
+    def _on_mss_open_sessions(self, request: Request) -> Response:
+        return self.mss_sessions.open(json_body(request))
+
     # --- Pro Santé Connect (pages a browser visits; the adapter's /session) ---------------------
 
     def _psc_or_problem(self) -> PscRelyingParty:
@@ -494,6 +502,7 @@ class ReferenceDui:
     def _on_psc_logout(self, request: Request) -> Response:
         psc = self._psc_or_problem()
         target = psc.logout_url(request.cookies.get(SESSION_COOKIE, ""), self.url + "/psc/fin-de-session")
+        self.mss_sessions.end_dead()
         response = Response(status=302, headers={"Location": target})
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -508,4 +517,5 @@ class ReferenceDui:
     def _on_revalidate(self, request: Request) -> Response:
         psc = self._psc_or_problem()
         psc.revalidate()
+        self.mss_sessions.end_dead()
         return self._on_sessions(request)

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from werkzeug.wrappers import Request, Response
 
+from dui_conformance.live.mss_auth import TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_UNKNOWN, TOKEN_VALID
 from dui_conformance.mocks.common import Exchange, MockService
 from dui_conformance.mocks.common.pki import CLIENT_NAME
 from dui_conformance.psc.oauth import UnreadableCredentials, bearer_token, client_credentials
@@ -128,6 +129,7 @@ class PscMock(MockService):
         self._plans: list[PlannedLogin] = []
         self._grants: dict[str, _Grant] = {}
         self._tokens: dict[str, _Tokens] = {}  # by access-token jti
+        self._ended_refresh: set[str] = set()  # refresh tokens the harness ended (end_refresh_tokens)
         self._logins = itertools.count(1)
 
     # -- harness API ---------------------------------------------------------------------------
@@ -178,6 +180,28 @@ class PscMock(MockService):
                 tokens.expires_at = 0.0
             return len(self._tokens)
 
+    def end_refresh_tokens(self, professional_id: str) -> int:
+        """The professional's refresh tokens die (their PSC session ended at the provider: SC.MSS/CONF.10) and their
+        access tokens expire; a refresh grant with one is refused, recorded as ``data["refresh_ended"]``. Returns how
+        many logins ended. Harness control of the MSSanté vague 2 scenarios (kept small: the lead merges it with the
+        PSC refresh-token work)."""
+        with self._lock:
+            ended = [t for t in self._tokens.values() if t.plan.professional.id == professional_id and t.active]
+            for tokens in ended:
+                self._ended_refresh.add(tokens.refresh_token)
+                tokens.expires_at = 0.0
+            return len({t.login for t in ended})
+
+    def token_status(self, jti: str) -> str:
+        """What the provider says of the access token ``jti`` (introspection, for the MSSanté operator mock)."""
+        with self._lock:
+            tokens = self._tokens.get(jti)
+        if tokens is None:
+            return TOKEN_UNKNOWN
+        if not tokens.active:
+            return TOKEN_REVOKED
+        return TOKEN_VALID if tokens.expires_at > time.time() else TOKEN_EXPIRED
+
     def reset(self) -> None:
         super().reset()
         self.keys.reset()
@@ -185,6 +209,7 @@ class PscMock(MockService):
             self._plans.clear()
             self._grants.clear()
             self._tokens.clear()
+            self._ended_refresh.clear()
 
     def discovery(self) -> dict:
         oidc = self.base_url + OIDC
@@ -380,9 +405,13 @@ class PscMock(MockService):
     def _refresh_grant(self, request: Request, exchange: Exchange, client: Client) -> Response:
         refresh = request.form.get("refresh_token", "")
         with self._lock:
+            ended = refresh in self._ended_refresh
             old = next((t for t in self._tokens.values() if t.refresh_token == refresh and t.active), None)
-            if old is not None:
+            if old is not None and not ended:
                 old.active = False
+        if ended:
+            exchange.data["refresh_ended"] = True
+            return _oauth_error("invalid_grant", "Jeton de rafraîchissement expiré : session PSC terminée.")
         if old is None or old.client_id != client.client_id:
             return _oauth_error("invalid_grant", "Jeton de rafraîchissement inconnu ou révoqué.")
         exchange.data.update({"login": old.login, "professionnel": old.plan.professional.id})
