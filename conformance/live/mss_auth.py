@@ -112,7 +112,7 @@ def _sessions_opened(requirement: str, found_logins: list[Exchange], mailbox: st
     if not missing:
         return []
     tried = ", ".join(
-        f"{protocol(e)} {e.data.get('mechanism')} ({e.response.status if e.response else '-'})" for e in found_logins
+        f"{protocol(e)} {e.data.get('mechanism')} {'acceptée' if accepted(e) else 'refusée'}" for e in found_logins
     )
     return [
         failed(
