@@ -163,9 +163,11 @@ CALLS = {
     "mss_sendings": lambda c: c.mss_sendings("r1"),
     "fetch_mss": lambda c: c.fetch_mss(),
     "pending_mss_documents": lambda c: c.pending_mss_documents(),
+    "open_mss_sessions": lambda c: c.open_mss_sessions("claire.martin@ehpad-les-tilleuls.mssante.fr"),
 }
 # an error status with a problem body is an answer the checks judge (an error the DUI reports), not a contract break
 REPORTED = {"admit_by_traits", "admit_by_vitale", "feed_dmp", "integrate_dmp", "send_mss", "fetch_mss"}
+REPORTED |= {"open_mss_sessions"}
 
 
 def test_every_client_call_is_exercised():
