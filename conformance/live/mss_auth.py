@@ -85,6 +85,11 @@ def is_end(exchange: Exchange) -> bool:
     return (exchange.operation or "").startswith(END_PREFIX)
 
 
+def is_session_event(exchange: Exchange) -> bool:
+    """An authentication or the end of a session, not a message."""
+    return is_login(exchange) or is_end(exchange)
+
+
 def accepted(exchange: Exchange) -> bool:
     return exchange.response is not None and exchange.response.status == 235
 
