@@ -19,6 +19,7 @@ from ..decides import decides
 from ..deviations import deviation
 from ..exchanges import Exchange
 from ..model import Finding, Location, failed, passed, skipped
+from ..psc.oauth import form_params
 from ..wording import found, listed
 
 API_LPS_FILE = Path(__file__).with_name("api_lps.toml")
@@ -228,7 +229,13 @@ class RefreshDeath:
 
     before: list[Exchange]
     after_end: list[Exchange]
+    sessions: list[dict] = field(default_factory=list)  # the DUI's PSC sessions after the revalidation
     reopen: list[Exchange] = field(default_factory=list)
+
+
+def logged_in(sessions: Iterable[dict], national_id: str) -> bool:
+    """The DUI reports a PSC session of this professional (``GET /session``): a precondition of MSS-24 and MSS-26."""
+    return any(s.get("idNational") == national_id for s in sessions)
 
 
 def professional_sessions(exchanges: Iterable[Exchange], national_id: str) -> list[Exchange]:
@@ -242,6 +249,14 @@ def check_sessions_end(death: RefreshDeath, national_id: str) -> list[Finding]:
     has ended by the time the DUI revalidated its PSC sessions, and no authentication since (that revalidation, a
     later attempt to open the mailbox) carries one of their tokens that Pro Santé Connect no longer holds valid."""
     before, opened = death.before, professional_sessions(death.before, national_id)
+    if logged_in(death.sessions, national_id):  # PSC-23 judges a PSC session kept past its tokens, not MSS-26
+        return [
+            skipped(
+                "MSS-26",
+                f"Préalable non obtenu : le DUI garde la session PSC de {national_id} après la fin de son "
+                "jeton de rafraîchissement (PSC-23 en juge).",
+            )
+        ]
     if not opened:
         return [
             skipped(
@@ -344,7 +359,7 @@ def end_refresh_token(env, attempt, since: dict[str, int]) -> RefreshDeath:
     kill = recorder.mark()
     before = recorder.exchanges(since["mss"], limit=kill - since["mss"])
     env.psc.end_refresh_tokens(pro.id)
-    attempt.pilot.revalidate(pro)
+    sessions = attempt.pilot.revalidate(pro)
     opened = {e.id for e in professional_sessions(before, pro.id_national)}
     deadline = time.monotonic() + SESSION_END_WAIT_S
     while time.monotonic() < deadline:
@@ -352,4 +367,15 @@ def end_refresh_token(env, attempt, since: dict[str, int]) -> RefreshDeath:
         if opened <= ended:
             break
         time.sleep(0.05)
-    return RefreshDeath(before, recorder.exchanges(kill))
+    return RefreshDeath(before, recorder.exchanges(kill), sessions)
+
+
+def refreshed(psc_exchanges: Iterable[Exchange]) -> bool:
+    """The DUI obtained a new access token with its refresh token (a precondition of reopening a mailbox with it)."""
+    return any(
+        e.operation == "token"
+        and form_params(e.request).get("grant_type") == "refresh_token"
+        and e.response is not None
+        and e.response.status == 200
+        for e in psc_exchanges
+    )

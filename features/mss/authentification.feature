@@ -26,8 +26,7 @@ Fonctionnalité: Authentification et transport du DUI vers l'API LPS de l'opéra
   Scénario: Après le rafraîchissement du jeton d'accès, la BAL se rouvre avec le nouveau jeton
     Soit le professionnel « ide-martin » connecté au DUI par Pro Santé Connect
     Et les sessions IMAP et SMTP de la BAL personnelle du professionnel ouvertes par le DUI
-    Quand le jeton d'accès du professionnel expire et le DUI revalide sa session
-    Et le DUI ouvre les sessions IMAP et SMTP de la BAL personnelle du professionnel
+    Quand le jeton d'accès du professionnel expire, puis le DUI revalide sa session et rouvre sa BAL personnelle
     Alors les sessions de la BAL sont ouvertes en XOAUTH2 avec le jeton PSC valide du professionnel connecté
 
   @MSS-25

@@ -13,7 +13,10 @@ from dui_conformance.live.mss_auth import (
     check_sessions_end,
     check_unlisted_refused,
     end_refresh_token,
+    logged_in,
+    refreshed,
 )
+from dui_conformance.live.psc import run_expired_access
 from dui_conformance.model import Finding, Location, Outcome
 
 from .live_mss import NOT_DECLARED, _declared
@@ -41,6 +44,12 @@ def _open(live_env, mailbox: str, psc_attempt=None) -> MailboxRun:
     run = MailboxRun(mailbox, live_env.mark())
     if psc_attempt is not None and psc_attempt.pilot is None:
         run.unjudged = (Outcome.SKIP, f"Préalable non obtenu : {psc_attempt.run.unavailable}")
+    elif psc_attempt is not None and not logged_in(psc_attempt.run.sessions, psc_attempt.professional.id_national):
+        run.unjudged = (
+            Outcome.SKIP,
+            f"Préalable non obtenu : {psc_attempt.professional.display_name} n'est pas connecté au DUI par Pro Santé "
+            "Connect (sessions du DUI après la connexion).",
+        )
     elif not hasattr(live_env.driver, "open_mss_sessions"):
         run.unjudged = (Outcome.NOT_RUN, NO_OPERATION)
     elif not _declared(live_env):
@@ -64,6 +73,19 @@ def open_mailbox(live_env, psc_attempt, mailbox):
 @when("le DUI ouvre les sessions IMAP et SMTP de sa BAL applicative", target_fixture="bal_run")
 def open_applicative(live_env):
     return _open(live_env, live_env.mss_mailbox)
+
+
+@when(
+    "le jeton d'accès du professionnel expire, puis le DUI revalide sa session et rouvre sa BAL personnelle",
+    target_fixture="bal_run",
+)
+def reopen_after_refresh(live_env, psc_attempt, bal_run):
+    """PSC-23 judges the refresh itself: without one, reopening with the new token cannot be judged."""
+    follow_up = None if bal_run.unjudged else run_expired_access(live_env, psc_attempt)
+    run = _open(live_env, psc_attempt.professional.mssante, psc_attempt) if follow_up else bal_run
+    if follow_up and not run.unjudged and not refreshed(follow_up.exchanges):
+        run.unjudged = (Outcome.SKIP, "Préalable non obtenu : le DUI n'a pas rafraîchi le jeton d'accès (PSC-23).")
+    return run
 
 
 @given("l'opérateur MSSanté simulé n'offrant en TLS 1.2 qu'une suite hors de la liste de l'API LPS")

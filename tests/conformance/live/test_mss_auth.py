@@ -18,6 +18,7 @@ from dui_conformance.live.mss_auth import (
     check_bearer_logins,
     check_sessions_end,
     check_unlisted_refused,
+    refreshed,
 )
 from dui_conformance.model import Outcome
 
@@ -119,11 +120,27 @@ def test_sessions_end_with_the_refresh_token_and_its_tokens_are_never_presented_
     opened = [login("IMAP"), login("SMTP")]
     death = RefreshDeath(opened, [end(o) for o in opened])
     assert outcomes(check_sessions_end(death, PRO)) == {Outcome.PASS}
-    kept = RefreshDeath(opened, [end(opened[0])], [login("IMAP", status=TOKEN_EXPIRED, accepted=False)])
+    kept = RefreshDeath(opened, [end(opened[0])], reopen=[login("IMAP", status=TOKEN_EXPIRED, accepted=False)])
     found = check_sessions_end(kept, PRO)
     assert codes(found) == {"MSS-SESSION-APRES-PSC", "MSS-JETON-MORT-REUTILISE"}
-    late = RefreshDeath(opened, [], [end(o) for o in opened])  # closed only when asked to open the mailbox again
+    late = RefreshDeath(opened, [], reopen=[end(o) for o in opened])  # closed only when asked to open it again
     assert codes(check_sessions_end(late, PRO)) == {"MSS-SESSION-APRES-PSC"}
+
+
+def test_a_psc_session_the_dui_keeps_past_its_tokens_is_psc23s_finding_not_mss26s():
+    kept = RefreshDeath([login("IMAP")], [], sessions=[{"idNational": PRO}])
+    assert outcomes(check_sessions_end(kept, PRO)) == {Outcome.SKIP}
+
+
+def test_a_refresh_is_a_successful_refresh_grant():
+    def token(grant: str, status: int) -> Exchange:
+        request = HttpRequest(
+            "POST", "/token", {"Content-Type": "application/x-www-form-urlencoded"}, f"grant_type={grant}"
+        )
+        return Exchange("psc-0001", "psc", "", request, "token", response=HttpResponse(status, {}, ""))
+
+    assert refreshed([token("authorization_code", 200), token("refresh_token", 200)])
+    assert not refreshed([token("refresh_token", 400), token("authorization_code", 200)])
 
 
 def test_no_session_before_the_refresh_token_dies_leaves_mss26_undecided():
