@@ -352,13 +352,14 @@ def check_unlisted_refused(exchanges: Sequence[Exchange], suite: str) -> list[Fi
 
 
 def end_refresh_token(env, attempt, since: dict[str, int]) -> RefreshDeath:
-    """The professional of the PSC login ``attempt`` loses their refresh token at the PSC mock (their access tokens
-    expire with it); the DUI revalidates its PSC sessions (adapter, or the tester); then the harness waits, at most
+    """The refresh tokens of the PSC login ``attempt`` (the scenario's only one) die at the PSC mock and its access
+    tokens expire; the DUI revalidates its PSC sessions (adapter, or the tester); then the harness waits, at most
     :data:`SESSION_END_WAIT_S`, for the operator to see the sessions opened with their tokens end."""
     pro, recorder = attempt.professional, env.mss.recorder
     kill = recorder.mark()
     before = recorder.exchanges(since["mss"], limit=kill - since["mss"])
-    env.psc.end_refresh_tokens(pro.id)
+    env.psc.kill_refresh_tokens("expire")  # the PSC session ended at the provider; its access tokens with it
+    env.psc.expire_access_tokens()
     sessions = attempt.pilot.revalidate(pro)
     opened = {e.id for e in professional_sessions(before, pro.id_national)}
     deadline = time.monotonic() + SESSION_END_WAIT_S

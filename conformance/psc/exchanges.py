@@ -4,8 +4,7 @@ PSC-19, PSC-22, PSC-23).
 The mock answers as the real provider does: an unknown client, code or token gets its OAuth error, a readable
 request an answer. It records what no request shows: the registration of the client a request names
 (``data["registration"]``: redirect_uris, post_logout_redirect_uris, auth_methods, tls_subject; None for an
-unknown client), an access token refused because it had expired (``data["expired"]``) and a refresh token refused
-because the harness ended it (``data["refresh_ended"]``). The checks read the
+unknown client) and an access token refused because it had expired (``data["expired"]``). The checks read the
 raw requests, those records and the answers; where the provider stopped reading a request (unknown client,
 garbled credentials, unreadable token), they stop too. Each failure names its code of
 :data:`~dui_conformance.deviations.DEVIATIONS`.
@@ -214,8 +213,10 @@ def check_token_lifecycle(exchanges: Sequence[Exchange]) -> list[Finding]:
     for e in exchanges:
         error = _error(e)
         if e.operation == TOKEN and form_params(e.request).get("grant_type") == "refresh_token":
-            if error == "invalid_grant" and e.data.get("refresh_ended"):  # the harness ended it: the refusal is due
-                out.append(_passed("PSC-23", e, "Jeton de rafraîchissement mort (session PSC terminée) : refusé."))
+            if error == "invalid_grant" and e.data.get("refresh_death"):  # main's PSC-27 judges it (psc2): take main's
+                out.append(
+                    _passed("PSC-23", e, "Jeton de rafraîchissement mort présenté : PSC a répondu invalid_grant.")
+                )
             elif error == "invalid_grant":
                 out.append(deviation("PSC-REFRESH-INCONNU", e))
             elif e.response is not None and e.response.status == 200:

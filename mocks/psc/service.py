@@ -43,6 +43,12 @@ ACR = "eidas1"
 CLIENT_AUTH_METHODS = ("client_secret_basic", "tls_client_auth")
 DEFAULT_CLIENT_ID = "dui-conformance"
 DEFAULT_CLIENT_SECRET = "secret-de-test-psc"
+# how a refresh token dies -> what the provider answers (invalid_grant: RFC 6749 §5.2 « invalid, expired, revoked »)
+REFRESH_DEATHS: dict[str, str] = {
+    "expire": "Jeton de rafraîchissement expiré (session Pro Santé Connect terminée).",
+    "invalide": "Jeton de rafraîchissement invalide.",
+    "revoque": "Jeton de rafraîchissement révoqué.",
+}
 
 
 @dataclass
@@ -94,6 +100,7 @@ class _Tokens:
     refresh_token: str
     expires_at: float
     active: bool = True
+    refresh_death: str | None = None  # how its refresh token died (REFRESH_DEATHS), None while it lives
 
 
 def _oauth_error(error: str, description: str, status: int = 400, headers: dict[str, str] | None = None) -> Response:
@@ -129,7 +136,6 @@ class PscMock(MockService):
         self._plans: list[PlannedLogin] = []
         self._grants: dict[str, _Grant] = {}
         self._tokens: dict[str, _Tokens] = {}  # by access-token jti
-        self._ended_refresh: set[str] = set()  # refresh tokens the harness ended (end_refresh_tokens)
         self._logins = itertools.count(1)
 
     # -- harness API ---------------------------------------------------------------------------
@@ -173,27 +179,9 @@ class PscMock(MockService):
         """A new key appears in the JWKS and signs every token from now on; returns its ``kid``."""
         return self.keys.rotate()
 
-    def expire_access_tokens(self) -> int:
-        """Every access token issued so far is now expired (userinfo answers invalid_token); returns how many."""
-        with self._lock:
-            for tokens in self._tokens.values():
-                tokens.expires_at = 0.0
-            return len(self._tokens)
-
-    def end_refresh_tokens(self, professional_id: str) -> int:
-        """The professional's refresh tokens die (their PSC session ended at the provider: SC.MSS/CONF.10) and their
-        access tokens expire; a refresh grant with one is refused, recorded as ``data["refresh_ended"]``. Returns how
-        many logins ended. Harness control of the MSSanté vague 2 scenarios (kept small: the lead merges it with the
-        PSC refresh-token work)."""
-        with self._lock:
-            ended = [t for t in self._tokens.values() if t.plan.professional.id == professional_id and t.active]
-            for tokens in ended:
-                self._ended_refresh.add(tokens.refresh_token)
-                tokens.expires_at = 0.0
-            return len({t.login for t in ended})
-
     def token_status(self, jti: str) -> str:
-        """What the provider says of the access token ``jti`` (introspection, for the MSSanté operator mock)."""
+        """What the provider says of the access token ``jti`` (its introspection), for the MSSanté operator mock:
+        valid, expired, revoked (refreshed or ended) or unknown (SC.MSS/CONF.07, CONF.10)."""
         with self._lock:
             tokens = self._tokens.get(jti)
         if tokens is None:
@@ -202,6 +190,26 @@ class PscMock(MockService):
             return TOKEN_REVOKED
         return TOKEN_VALID if tokens.expires_at > time.time() else TOKEN_EXPIRED
 
+    def expire_access_tokens(self) -> int:
+        """Every access token issued so far is now expired (userinfo answers invalid_token); returns how many."""
+        with self._lock:
+            for tokens in self._tokens.values():
+                tokens.expires_at = 0.0
+            return len(self._tokens)
+
+    def kill_refresh_tokens(self, how: str) -> int:
+        """Every live refresh token dies ``how`` (:data:`REFRESH_DEATHS`): PSC answers invalid_grant to each from
+        now on, and records how it died on the refused exchange; returns how many."""
+        if how not in REFRESH_DEATHS:
+            raise ValueError(
+                f"Fin de jeton de rafraîchissement inconnue : {how} (connues : {', '.join(REFRESH_DEATHS)})."
+            )
+        with self._lock:
+            living = [t for t in self._tokens.values() if t.active and t.refresh_death is None]
+            for tokens in living:
+                tokens.refresh_death = how
+            return len(living)
+
     def reset(self) -> None:
         super().reset()
         self.keys.reset()
@@ -209,7 +217,6 @@ class PscMock(MockService):
             self._plans.clear()
             self._grants.clear()
             self._tokens.clear()
-            self._ended_refresh.clear()
 
     def discovery(self) -> dict:
         oidc = self.base_url + OIDC
@@ -405,15 +412,16 @@ class PscMock(MockService):
     def _refresh_grant(self, request: Request, exchange: Exchange, client: Client) -> Response:
         refresh = request.form.get("refresh_token", "")
         with self._lock:
-            ended = refresh in self._ended_refresh
             old = next((t for t in self._tokens.values() if t.refresh_token == refresh and t.active), None)
-            if old is not None and not ended:
+            if old is not None and old.refresh_death is None:
                 old.active = False
-        if ended:
-            exchange.data["refresh_ended"] = True
-            return _oauth_error("invalid_grant", "Jeton de rafraîchissement expiré : session PSC terminée.")
         if old is None or old.client_id != client.client_id:
             return _oauth_error("invalid_grant", "Jeton de rafraîchissement inconnu ou révoqué.")
+        if old.refresh_death is not None:
+            exchange.data.update(
+                {"login": old.login, "professionnel": old.plan.professional.id, "refresh_death": old.refresh_death}
+            )
+            return _oauth_error("invalid_grant", REFRESH_DEATHS[old.refresh_death])
         exchange.data.update({"login": old.login, "professionnel": old.plan.professional.id})
         return self._issue(exchange, client, old.login, old.plan, None, with_id_token=False)
 

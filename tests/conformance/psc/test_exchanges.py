@@ -201,12 +201,3 @@ def test_an_expired_token_presented_once_is_how_the_dui_learns_it():
     record.userinfo("b", error=(401, "invalid_token", "Jeton d'accès expiré."), expired=True)
     assert psc.judge_exchanges(record.exchanges) == []
     assert {f.outcome for f in psc.check_token_lifecycle(record.exchanges)} == {Outcome.PASS}
-
-
-def test_a_refresh_token_the_harness_ended_is_refused_as_due():
-    """SC.MSS/CONF.10 scenarios: the relying party's one attempt with a refresh token PSC ended is no deviation."""
-    record = Record()
-    record.refresh(error=(400, "invalid_grant", "Jeton de rafraîchissement expiré : session PSC terminée."))
-    record.exchanges[-1].data["refresh_ended"] = True
-    assert psc.judge_exchanges(record.exchanges) == []
-    assert {f.outcome for f in psc.check_token_lifecycle(record.exchanges)} == {Outcome.PASS}

@@ -16,7 +16,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from dui_conformance.live.mss_auth import TOKEN_EXPIRED, TOKEN_UNKNOWN, TOKEN_VALID
+from dui_conformance.live.mss_auth import TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_UNKNOWN, TOKEN_VALID
 from dui_conformance.mocks.common import TestPki
 from dui_conformance.mocks.psc import (
     DEFAULT_CLIENT_ID,
@@ -374,23 +374,18 @@ def test_malformed_tokens_get_an_oauth_400(psc, http, name):
     assert all("harness_error" not in e.data for e in psc.recorder.exchanges())
 
 
-def test_the_harness_ends_a_professionals_refresh_tokens(psc, http):
-    """MSSanté vague 2 (SC.MSS/CONF.10): the refresh token dies at the provider and the access token expires; the
-    refresh grant is refused as ended (the relying party's due attempt, no deviation), and the MSSanté operator mock
-    reads the access token's state from ``token_status``."""
+def test_token_status_is_what_the_provider_holds_of_an_access_token(psc, http):
+    """Read by the MSSanté operator mock (SC.MSS/CONF.07, CONF.10): valid, expired, revoked once refreshed."""
     psc.plan_login("ide-martin")
     query, sent = authorize(psc, http)
     body = exchange_code(psc, http, query["code"], sent["code_verifier"]).json()
     jti = psc.keys.verify(body["access_token"])["jti"]
     assert psc.token_status(jti) == TOKEN_VALID and psc.token_status("inconnu") == TOKEN_UNKNOWN
-    assert psc.end_refresh_tokens("medecin-durand") == 0
-    assert psc.end_refresh_tokens("ide-martin") == 1
+    psc.expire_access_tokens()
     assert psc.token_status(jti) == TOKEN_EXPIRED
-    refused = http.post(
+    http.post(
         psc.discovery()["token_endpoint"],
         auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
         data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
     )
-    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
-    assert psc.recorder.exchanges()[-1].data["refresh_ended"] is True
-    assert not codes(psc)
+    assert psc.token_status(jti) == TOKEN_REVOKED
