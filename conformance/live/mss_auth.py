@@ -19,6 +19,7 @@ from ..decides import decides
 from ..deviations import deviation
 from ..exchanges import Exchange
 from ..model import Finding, Location, failed, passed, skipped
+from ..psc.exchanges import TOKEN
 from ..psc.oauth import form_params
 from ..wording import found, listed
 
@@ -374,7 +375,7 @@ def end_refresh_token(env, attempt, since: dict[str, int]) -> RefreshDeath:
 def refreshed(psc_exchanges: Iterable[Exchange]) -> bool:
     """The DUI obtained a new access token with its refresh token (a precondition of reopening a mailbox with it)."""
     return any(
-        e.operation == "token"
+        e.operation == TOKEN
         and form_params(e.request).get("grant_type") == "refresh_token"
         and e.response is not None
         and e.response.status == 200
