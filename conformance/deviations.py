@@ -89,6 +89,17 @@ DEVIATIONS: dict[str, tuple[str, str]] = {
         "PSC-27",
         "Jeton de rafraîchissement présenté de nouveau après le refus de PSC (expiré, invalide ou révoqué)",
     ),
+    # MSSanté vague 2, API LPS (live/mss_auth.py, sur les authentifications enregistrées par l'opérateur simulé)
+    "MSS-XOAUTH2-MECANISME": ("MSS-24", "BAL personnelle ou organisationnelle ouverte sans SASL XOAUTH2"),
+    "MSS-XOAUTH2-JETON": ("MSS-24", "Jeton d'accès PSC non valide (illisible, expiré, révoqué ou d'un autre client)"),
+    "MSS-XOAUTH2-AUTRE-PROFESSIONNEL": ("MSS-24", "Jeton d'accès PSC d'un autre professionnel que celui connecté"),
+    "MSS-APP-MECANISME": ("MSS-25", "BAL applicative ouverte sans le mécanisme PLAIN"),
+    "MSS-APP-SANS-CERTIFICAT": ("MSS-25", "BAL applicative ouverte sans certificat client dans la session TLS"),
+    "MSS-SESSION-APRES-PSC": ("MSS-26", "Session IMAP ou SMTP gardée après la fin du jeton de rafraîchissement PSC"),
+    "MSS-JETON-MORT-REUTILISE": ("MSS-26", "Authentification avec un jeton PSC mort après la fin de la session PSC"),
+    "MSS-TLS-VERSION": ("MSS-27", "Connexion à l'API LPS ni en TLS 1.2 ni en TLS 1.3"),
+    "MSS-TLS-SUITE-HORS-LISTE": ("MSS-27", "Suite TLS 1.2 hors de la liste de l'API LPS (SC.MSS/CONF.03)"),
+    "MSS-TLS-SUITE-ACCEPTEE": ("MSS-27", "Connexion acceptée avec un opérateur qui n'offrait qu'une suite hors liste"),
 }
 
 

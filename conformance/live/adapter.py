@@ -33,6 +33,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "open_record": ("post", "/residents/{id}/ouverture"),
     "dmp_view": ("get", "/residents/{id}/dmp"),
     "reply_mss": ("post", "/mssante/reponses"),
+    "open_mss_sessions": ("post", "/mssante/sessions"),
 }
 
 JSON_TYPES = ("application/problem+json", "application/json", "application/fhir+json")
@@ -273,3 +274,8 @@ class AdapterClient:
         """Received documents waiting in the DUI's worklist for identity matching; None (404): it keeps no such list."""
         response = self._call("pending_mss_documents")
         return None if response.status_code == 404 else self._listed(response)
+
+    def open_mss_sessions(self, mailbox: str) -> DmpAnswer:
+        """Open (again) the IMAP and SMTP sessions of ``mailbox``: a professional's with the PSC access token of the
+        one logged in, the DUI's applicative mailbox with its certificate (vague 2 API LPS)."""
+        return self._dmp_answer(self._call("open_mss_sessions", {"bal": mailbox}), (200,))

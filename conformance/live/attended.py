@@ -33,6 +33,7 @@ from .config import DuiConfig
 from .dmp import ITI18, ITI41, ITI43, PENDING
 from .driver import Admission, DmpAnswer, Traits, VitaleCard
 from .mss import DUI_MAILBOX, TO_RESEND, document_id, is_error_mdn
+from .mss_auth import is_session_event
 
 # After the first INSi request, how long without a new one before the DUI is deemed done retrying.
 SETTLE_S = 3.0
@@ -136,8 +137,8 @@ def _document(id_document: str | None) -> str:
 
 
 def _smtp(exchange: Exchange) -> bool:
-    """A submission the DUI made: a message, or a recipient the operator refused."""
-    return exchange.request.method == "SMTP"
+    """A submission the DUI made: a message, or a recipient the operator refused (not its authentication)."""
+    return exchange.request.method == "SMTP" and not is_session_event(exchange)
 
 
 class RegistryEntry(Protocol):

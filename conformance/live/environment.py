@@ -23,6 +23,7 @@ from dui_conformance.mocks.dmp import DmpMock
 from dui_conformance.mocks.dui import ReferenceDui
 from dui_conformance.mocks.insi import InsiMock
 from dui_conformance.mocks.mss import MssMock
+from dui_conformance.mocks.mss.auth import psc_reader
 from dui_conformance.mocks.psc import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PscMock
 
 from ..exchanges import TLS_REFUSED, Exchange
@@ -38,6 +39,7 @@ from .config import ATTENDED, MTLS_DEFAULTS, REQUIRED, ConfigError, DuiConfig, P
 from .driver import DuiDriver
 from .ins import AdmissionRun
 from .mss import DUI_MAILBOX
+from .mss_auth import api_lps
 from .personas import LivePersona, extra_personas, live_personas
 
 SERVICES_FILE = "services-simules.json"
@@ -181,7 +183,12 @@ class LiveEnvironment:
                 self._contexts.append(options["ssl_context"])
             mock = self.mocks[name] = factory(self.ports.get(name, 0), **options)
             mock.start()
-        self.mocks[MSS] = MssMock(self.pki, ports={port: self.ports.get(key, 0) for key, port in MSS_PORTS.items()})
+        # the operator reads bearer tokens as Pro Santé Connect issued them (keys, states: SC.MSS/CONF.07, CONF.10)
+        self.mocks[MSS] = MssMock(
+            self.pki,
+            ports={port: self.ports.get(key, 0) for key, port in MSS_PORTS.items()},
+            token_reader=psc_reader(self.psc.keys.verify, self.psc.token_status, api_lps().azp_allowed),
+        )
         self.mocks[MSS].start()
         self.personas = live_personas(self.insi.personas)
         self.services_file.parent.mkdir(parents=True, exist_ok=True)

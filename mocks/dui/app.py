@@ -37,6 +37,7 @@ from .dmp import (
 )
 from .insi_client import InsiClient, InsIdentifier, InsiResult
 from .mss import MssAdapter, MssClient
+from .mss_sessions import MailboxSessions
 from .psc import SESSION_COOKIE, LoginRefused, PscRelyingParty
 from .records import Records
 from .resident import Resident, patient_resource
@@ -124,6 +125,7 @@ class ReferenceDui:
         self.consultation = DmpConsultation(self.dmp, self.defects)
         mss_client = MssClient(mss_urls, mss_tls, self.defects, timeout) if mss_urls and mss_tls else None
         self.mss = MssAdapter(mss_client, self._records, self.defects)
+        self.mss_sessions = MailboxSessions(mss_client, self.psc, self.defects)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # guards the DMP documents
         self._last_found: InsiResult | None = None  # only the ignore-cr02 defect reads it back
@@ -152,6 +154,7 @@ class ReferenceDui:
                 Rule("/residents/<rid>/dmp", endpoint="dmp_view", methods=["GET"]),
                 Rule("/mssante/a-rapprocher", endpoint="mss_pending", methods=["GET"]),
                 Rule("/mssante/reponses", endpoint="mss_reply", methods=["POST"]),
+                Rule("/mssante/sessions", endpoint="mss_open_sessions", methods=["POST"]),
             ]
         )
         self._server = LoopbackServer(self.wsgi, host, port)
@@ -167,6 +170,7 @@ class ReferenceDui:
 
     def stop(self) -> None:
         self._server.stop()
+        self.mss_sessions.reset()
         self.insi.session.close()
         if self.dmp is not None:
             self.dmp.close()
@@ -211,6 +215,7 @@ class ReferenceDui:
             self._documents.clear()
         self.consultation.reset()
         self.mss.reset()
+        self.mss_sessions.reset()
         if self.psc is not None:
             self.psc.reset()
         return Response(status=204)
@@ -513,6 +518,9 @@ class ReferenceDui:
     def _on_mss_reply(self, request: Request) -> Response:
         return self.mss.reply(json_body(request))
 
+    def _on_mss_open_sessions(self, request: Request) -> Response:
+        return self.mss_sessions.open(json_body(request))
+
     # --- Pro Santé Connect (pages a browser visits; the adapter's /session) ---------------------
 
     def _psc_or_problem(self) -> PscRelyingParty:
@@ -555,6 +563,7 @@ class ReferenceDui:
     def _on_psc_logout(self, request: Request) -> Response:
         psc = self._psc_or_problem()
         target = psc.logout_url(request.cookies.get(SESSION_COOKIE, ""), self.url + "/psc/fin-de-session")
+        self.mss_sessions.end_dead()
         response = Response(status=302, headers={"Location": target})
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -569,4 +578,5 @@ class ReferenceDui:
     def _on_revalidate(self, request: Request) -> Response:
         psc = self._psc_or_problem()
         psc.revalidate()
+        self.mss_sessions.end_dead()
         return self._on_sessions(request)

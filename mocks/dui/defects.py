@@ -359,6 +359,30 @@ DEFECTS: dict[str, Defect] = {
         "Range deux fois un même document (même uniqueId) reçu deux fois par MSSanté (vague 2).",
         frozenset({"MSS-40"}),
     ),
+    "mss-authentification-mot-de-passe": Defect(
+        "Ouvre la BAL personnelle ou organisationnelle du professionnel connecté par un mot de passe (PLAIN) au lieu "
+        "de SASL XOAUTH2 avec son jeton d'accès Pro Santé Connect.",
+        frozenset({"MSS-24"}),
+    ),
+    "mss-xoauth2-jeton-expire": Defect(
+        "Ouvre la BAL du professionnel avec le premier jeton d'accès de sa session Pro Santé Connect, même après "
+        "l'avoir rafraîchi : un jeton expiré que PSC ne tient plus pour valide.",
+        frozenset({"MSS-24"}),
+    ),
+    "mss-bal-applicative-sans-certificat": Defect(
+        "Ouvre sa BAL applicative sans présenter son certificat client, par le seul mot de passe.",
+        frozenset({"MSS-25"}),
+    ),
+    "mss-session-apres-fin-psc": Defect(
+        "Garde ouvertes les sessions IMAP et SMTP d'un professionnel dont la session Pro Santé Connect a pris fin, et "
+        "les rouvre avec son jeton mort.",
+        frozenset({"MSS-26"}),
+    ),
+    "mss-suites-tls-hors-liste": Defect(
+        "Propose à l'opérateur MSSanté les suites TLS par défaut de sa bibliothèque au lieu de la seule liste de "
+        "l'API LPS : il accepte un opérateur qui n'offre qu'une suite hors liste.",
+        frozenset({"MSS-27"}),
+    ),
 }
 
 

@@ -1,7 +1,9 @@
 """The reference DUI's MSSanté part. Its client (:class:`MssClient`): the applicative mailbox (BAL APP),
-opened with the DUI's certificate (SASL EXTERNAL) over SMTPS and IMAPS, sends a DLU in an IHE_XDM.ZIP and
-reads what arrives (documents to integrate, acknowledgements of what it sent). Its adapter operations
-(:class:`MssAdapter`), composed into the DUI."""
+opened with the DUI's certificate and PLAIN (SC.MSS/CONF.12) over SMTPS and IMAPS, sends a DLU in an IHE_XDM.ZIP
+and reads what arrives (documents to integrate, acknowledgements of what it sent); a professional's mailbox opens
+over STARTTLS with SASL XOAUTH2 and their Pro Santé Connect access token (SC.MSS/CONF.07, :mod:`.mss_sessions`).
+Only the API LPS's TLS 1.2 suites are offered (SC.MSS/CONF.03). Its adapter operations (:class:`MssAdapter`),
+composed into the DUI."""
 
 from __future__ import annotations
 
@@ -23,12 +25,14 @@ from werkzeug.wrappers import Response
 
 from dui_conformance.ins.cda_record import read_cda
 from dui_conformance.ins.identity import Identity
+from dui_conformance.live.mss_auth import api_lps
 from dui_conformance.mss import MimeProblem, is_dsn, is_mdn, mss_members, parse_message
 from dui_conformance.mss.mdn import KO_SUBJECT
 from dui_conformance.mss.vague2 import DSN_REQUEST, MES_END
 from dui_conformance.xds.build import xdm_package
 from dui_conformance.xmlsafe import XmlProblem, parse_xml
 
+from ..mss import DEFAULT_PASSWORD
 from ..mss.mdn import build_mdn
 from .dmp import SOURCE_ID, new_document
 from .records import Records
@@ -86,14 +90,72 @@ def _metadata(cda: bytes) -> etree._Element:
     return submission(derive(parse_xml(cda, "DOC0001.XML"), cda), "Document01", SOURCE_ID, uri="DOC0001.XML")
 
 
+def sasl_initial(mechanism: str, mailbox: str, secret: str) -> bytes:
+    """The SASL initial response: PLAIN (RFC 4616: no authorisation identity, the mailbox, its password) or XOAUTH2
+    (``user`` = the mailbox, the bearer token, SC.MSS/CONF.07)."""
+    if mechanism == "XOAUTH2":
+        return f"user={mailbox}\x01auth=Bearer {secret}\x01\x01".encode()
+    return f"\x00{mailbox}\x00{secret}".encode()
+
+
 class MssClient:
-    """``urls``: the operator's smtps:// and imaps://; ``tls``: the test PKI's files (TestPki.files())."""
+    """``urls``: the operator's smtps://, smtp://, imaps:// and imap://; ``tls``: the test PKI's files
+    (TestPki.files()). The applicative mailbox's sessions present the DUI's certificate; a professional's do not."""
 
     def __init__(self, urls: dict[str, str], tls: dict[str, str], defects: frozenset[str], timeout: float = 10.0):
         self.urls, self.defects, self.timeout = urls, defects, timeout
-        self.context = ssl.create_default_context(cafile=tls["racine"])
-        self.context.minimum_version = ssl.TLSVersion.TLSv1_2
-        self.context.load_cert_chain(tls["certificat_client"], tls["cle_client"])
+        self.context = self._context(tls, "mss-bal-applicative-sans-certificat" not in defects)
+        self.user_context = self._context(tls, False)
+        self.password = DEFAULT_PASSWORD  # the applicative mailbox's, as the operator configured it
+
+    def _context(self, tls: dict[str, str], with_certificate: bool) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=tls["racine"])
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if "mss-suites-tls-hors-liste" not in self.defects:  # defect: the TLS library's default suites
+            context.set_ciphers(api_lps().client_ciphers())
+        if with_certificate:
+            context.load_cert_chain(tls["certificat_client"], tls["cle_client"])
+        return context
+
+    def smtp_session(self, mailbox: str, mechanism: str, secret: str) -> smtplib.SMTP:
+        """An authenticated SMTP session: the applicative mailbox over SMTPS, a professional's after STARTTLS;
+        :class:`MssUnavailable` when the operator refuses it."""
+        client: smtplib.SMTP | None = None
+        try:
+            if mailbox == MAILBOX:
+                client = smtplib.SMTP_SSL(*_hostport(self.urls["smtps"]), context=self.context, timeout=self.timeout)
+            else:
+                client = smtplib.SMTP(*_hostport(self.urls["smtp"]), timeout=self.timeout)
+                client.starttls(context=self.user_context)
+            client.ehlo()
+            initial = base64.b64encode(sasl_initial(mechanism, mailbox, secret)).decode()
+            code, reply = client.docmd("AUTH", f"{mechanism} {initial}")
+            if code != 235:
+                raise MssUnavailable(f"Authentification MSSanté refusée ({code} {_reply(reply)}).")
+            return client
+        except (OSError, smtplib.SMTPException, MssUnavailable) as exc:
+            if client is not None:
+                client.close()
+            if isinstance(exc, MssUnavailable):
+                raise
+            raise MssUnavailable(f"Opérateur MSSanté injoignable : {exc}.") from None
+
+    def imap_session(self, mailbox: str, mechanism: str, secret: str) -> imaplib.IMAP4:
+        """An authenticated IMAP session, INBOX selected (applicative mailbox over IMAPS, else STARTTLS)."""
+        imap: imaplib.IMAP4 | None = None
+        try:
+            if mailbox == MAILBOX:
+                imap = imaplib.IMAP4_SSL(*_hostport(self.urls["imaps"]), ssl_context=self.context, timeout=self.timeout)
+            else:
+                imap = imaplib.IMAP4(*_hostport(self.urls["imap"]), timeout=self.timeout)
+                imap.starttls(ssl_context=self.user_context)
+            imap.authenticate(mechanism, lambda _: sasl_initial(mechanism, mailbox, secret))
+            imap.select("INBOX")
+            return imap
+        except (OSError, imaplib.IMAP4.error) as exc:
+            if imap is not None:
+                imap.shutdown()
+            raise MssUnavailable(f"Session IMAP MSSanté impossible : {exc}.") from None
 
     def _headed(self, recipient: str, subject: str) -> EmailMessage:
         """A new message from the DUI's mailbox: its own Message-ID, X-MSS-NIL and a delivery receipt requested
@@ -141,20 +203,10 @@ class MssClient:
         msg.set_content(text + "\n")
         return msg
 
-    def _smtp(self) -> smtplib.SMTP_SSL:
-        host, port = _hostport(self.urls["smtps"])
-        client = smtplib.SMTP_SSL(host, port, context=self.context, timeout=self.timeout)
-        client.ehlo()
-        code, reply = client.docmd("AUTH", "EXTERNAL " + base64.b64encode(MAILBOX.encode()).decode())
-        if code != 235:
-            client.close()
-            raise MssUnavailable(f"Authentification MSSanté refusée ({code} {_reply(reply)}).")
-        return client
-
     def send(self, msg: EmailMessage) -> None:
         """Submit; raises :class:`MssUnavailable` with the operator's answer on a refusal (5xx) or a failure."""
         try:
-            with self._smtp() as client:
+            with self.smtp_session(MAILBOX, "PLAIN", self.password) as client:
                 client.send_message(msg, MAILBOX, [str(msg["To"])])
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
@@ -168,11 +220,8 @@ class MssClient:
 
     def fetch(self) -> list[bytes]:
         """Every message of the INBOX, removed once read."""
-        host, port = _hostport(self.urls["imaps"])
         try:
-            with imaplib.IMAP4_SSL(host, port, ssl_context=self.context, timeout=self.timeout) as imap:
-                imap.authenticate("EXTERNAL", lambda _: MAILBOX.encode())
-                imap.select("INBOX")
+            with self.imap_session(MAILBOX, "PLAIN", self.password) as imap:
                 _, found = imap.search(None, "ALL")
                 out = []
                 for number in (found[0] or b"").decode("ascii").split():

@@ -24,7 +24,7 @@ from twisted.mail import imap4
 from twisted.mail.interfaces import IChallengeResponse, IMessageIMAPFile
 from zope.interface import Interface, implementer  # type: ignore[import-untyped]  # ships no type information
 
-from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse, now_iso
+from dui_conformance.exchanges import Exchange
 
 from ..common.pki import SERVER_CIPHERS
 from .auth import parse_oauthbearer, parse_xoauth2
@@ -53,22 +53,36 @@ def reactor():
 
 
 class TlsContextFactory(tssl.ContextFactory):
-    """pyOpenSSL context from the test PKI files; a client certificate is asked for, not required."""
+    """pyOpenSSL context from the test PKI files; a client certificate is asked for, not required. A context once used
+    cannot change: :meth:`narrow` serves new connections from another one, :meth:`restore` from this one again."""
 
     def __init__(self, cert: str, key: str, root: str):
+        self._files = (cert, key, root)
+        self._own = self._ctx = self._build(SERVER_CIPHERS)
+
+    def _build(self, ciphers: str, maximum: int = 0) -> SSL.Context:
+        cert, key, root = self._files
         ctx = SSL.Context(SSL.TLS_METHOD)
         ctx.set_min_proto_version(SSL.TLS1_VERSION)  # like the HTTPS and SMTP services: weak versions are recorded
-        ctx.set_cipher_list(SERVER_CIPHERS.encode())
+        ctx.set_max_proto_version(maximum)  # 0: the highest version OpenSSL supports
+        ctx.set_cipher_list(ciphers.encode())
         ctx.set_options(SSL.OP_CIPHER_SERVER_PREFERENCE)
         ctx.use_certificate_chain_file(cert)
         ctx.use_privatekey_file(key)
         ctx.load_verify_locations(root)
         ctx.set_verify(SSL.VERIFY_PEER, lambda conn, x509, errno, depth, ok: bool(ok))
         ctx.set_session_id(b"dui-conformance-imap")
-        self._ctx = ctx
+        return ctx
 
     def getContext(self):
         return self._ctx
+
+    def narrow(self, suite: str) -> None:
+        """New connections: TLS 1.2 with ``suite`` alone (:meth:`~.service.MssMock.only_suite`)."""
+        self._ctx = self._build(suite, SSL.TLS1_2_VERSION)
+
+    def restore(self) -> None:
+        self._ctx = self._own
 
 
 def tls_facts(transport, scheme: str) -> dict:
@@ -147,16 +161,15 @@ class _Checker:
         self.server = server
 
     def requestAvatarId(self, creds):
-        mock, login = self.server.mock, creds.username.decode("utf-8", "replace").lower()
+        login = creds.username.decode("utf-8", "replace").lower()
         if IBearer.providedBy(creds):
-            ok, mechanism = mock.credentials.token_ok(login, creds.token), creds.mechanism
+            mechanism, secret = creds.mechanism, creds.token
         elif ICertificate.providedBy(creds):
-            subject = tls_facts(self.server.transport, self.server.scheme)["client_subject"]
-            ok, mechanism = subject is not None and mock.certificate_opens(subject, login), "EXTERNAL"
-        else:
-            ok = mock.credentials.password_ok(login, creds.password.decode("utf-8", "replace"))
-            mechanism = "LOGIN"
-        self.server.record("connexion IMAP", login, mechanism, 235 if ok else 535)
+            mechanism, secret = "EXTERNAL", ""
+        else:  # AUTHENTICATE PLAIN or LOGIN, or the LOGIN command
+            mechanism = "PLAIN" if isinstance(creds, imap4.PLAINCredentials) else "LOGIN"
+            secret = creds.password.decode("utf-8", "replace")
+        ok = self.server.login(mechanism, login, secret)
         return defer.succeed(login) if ok else defer.fail(error.UnauthorizedLogin())
 
 
@@ -334,11 +347,12 @@ class _Realm:
 
 
 class MssImapServer(imap4.IMAP4Server):
-    """One IMAP connection; records each authentication with its transport facts."""
+    """One IMAP connection; records each authentication with its transport facts, and the end of its session."""
 
     def __init__(self, mock: MssMock, scheme: str, ctx):
         super().__init__(contextFactory=ctx)
         self.mock, self.scheme = mock, scheme
+        self.session_login: Exchange | None = None
         # Twisted types IMAP4Server.portal as None, and mypy cannot see zope @implementer declarations.
         self.portal = portal.Portal(_Realm(mock), [_Checker(self)])  # type: ignore[assignment, arg-type, list-item]
 
@@ -364,19 +378,21 @@ class MssImapServer(imap4.IMAP4Server):
             message = _SERVER_ERROR.rstrip(b": ")
         super().sendBadResponse(tag, message)
 
-    def record(self, operation: str, login: str, mechanism: str, status: int) -> None:
-        exchange = Exchange(
-            id=self.mock.recorder.next_id(),
-            service=self.mock.service,
-            started=now_iso(),
-            request=HttpRequest("IMAP", operation, {}, ""),
-            operation=operation,
-            transport=tls_facts(self.transport, self.scheme),
-        )
-        exchange.data.update({"login": login, "mechanism": mechanism})
-        exchange.response = HttpResponse(status, {}, "OK" if status < 400 else "NO")
-        exchange.finished = now_iso()
-        self.mock.recorder.add(exchange)
+    def login(self, mechanism: str, login: str, secret: str) -> bool:
+        """Decide and record one authentication; an accepted one is this connection's session."""
+        transport = tls_facts(self.transport, self.scheme)
+        accepted, data = self.mock.authenticate(mechanism, login, secret, transport["client_subject"])
+        exchange = self.mock.record_login("IMAP", transport, data, accepted)
+        if accepted:
+            self.session_login = exchange
+        return accepted
+
+    def connectionLost(self, reason):
+        """An authenticated connection that closes (LOGOUT or dropped) ends its session: recorded."""
+        if self.session_login is not None:
+            self.mock.record_end("IMAP", self.session_login)
+            self.session_login = None
+        super().connectionLost(reason)
 
 
 class _Factory(protocol.Factory):

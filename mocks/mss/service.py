@@ -9,16 +9,19 @@ the offline MSSanté checks on each message, MSS-xx, DMP-5x…; ``live.transport
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 
-from dui_conformance.exchanges import Exchange, ExchangeRecorder
+from dui_conformance.exchanges import Exchange, ExchangeRecorder, HttpRequest, HttpResponse, now_iso
 from dui_conformance.mss.vague2 import DSN_REQUEST
 
 from ..common import TestPki
-from ..common.pki import CLIENT_NAME
+from ..common.pki import CLIENT_NAME, SERVER_CIPHERS
 from . import imap, smtp
 from . import mailboxes as mb
-from .auth import Credentials, TokenValidator, any_token
+from .auth import BEARER_MECHANISMS, Credentials, TokenReader, read_unverified, token_opens
 from .directory import AnnuaireMock, Directory, is_patient
 from .mdn import build_dsn, build_ko_mail, build_mdn
 from .store import MailStore
@@ -32,7 +35,8 @@ class MssMock:
     imaps://, imap:// (STARTTLS) and the directory's https:// base.
 
     ``users``: mailbox → password (default: every directory mailbox, :data:`DEFAULT_PASSWORD`);
-    ``token_validator(mailbox, token)``: bearer tokens (default: any non-empty one);
+    ``token_reader``: what a bearer token is worth (default: any non-empty one; the live environment plugs the Pro
+    Santé Connect mock, :func:`~.auth.psc_reader`);
     ``patient_may_write_to``: professionals a patient may write to first (one source reports the
     patient's pharmacy as an exception; default: none); ``untrusted``: serve the certificate
     from another root (the DUI must refuse it).
@@ -45,7 +49,7 @@ class MssMock:
         pki: TestPki,
         ports: dict[str, int] | None = None,
         users: dict[str, str] | None = None,
-        token_validator: TokenValidator = any_token,
+        token_reader: TokenReader = read_unverified,
         patient_may_write_to: tuple[str, ...] = (),
         slow_seconds: float = 3.0,
         untrusted: bool = False,
@@ -59,7 +63,7 @@ class MssMock:
                 k.lower(): v
                 for k, v in (users or {b.address: DEFAULT_PASSWORD for b in self.directory.mailboxes()}).items()
             },
-            token_validator=token_validator,
+            token_reader=token_reader,
         )
         self.patient_may_write_to = {a.lower() for a in patient_may_write_to}
         self.slow_seconds = slow_seconds
@@ -74,6 +78,8 @@ class MssMock:
         )
         self._controllers: list = []
         self._listening: list = []
+        self._smtp_contexts: list[ssl.SSLContext] = []
+        self._imap_tls: imap.TlsContextFactory | None = None
         self.urls: dict[str, str] = {}
 
     # --- rules -----------------------------------------------------------------------------
@@ -82,6 +88,71 @@ class MssMock:
         """The PKI's DUI certificate opens the directory's applicative (APP) mailboxes."""
         box = self.directory.mailbox(mailbox)
         return box is not None and box.type == "APP" and f"CN={CLIENT_NAME}" in subject
+
+    def authenticate(self, mechanism: str, login: str, secret: str, client_subject: str | None) -> tuple[bool, dict]:
+        """One SASL authentication, SMTP or IMAP: accepted?, and what its exchange records (mechanism, mailbox and
+        its type, the token read). PLAIN on an applicative mailbox is accepted on the DUI's certificate alone
+        (SC.MSS/CONF.12 names no password); a password opens any mailbox it is set for (permissive)."""
+        login = login.lower()
+        box = self.directory.mailbox(login)
+        data: dict = {"login": login, "mechanism": mechanism, "bal_type": box.type if box else None}
+        if mechanism in BEARER_MECHANISMS:
+            facts = self.credentials.token_reader(secret)
+            data["token"] = facts.record()
+            return token_opens(self.directory, facts, box), data
+        certified = client_subject is not None and self.certificate_opens(client_subject, login)
+        if mechanism == "EXTERNAL":
+            return certified, data
+        return (certified and mechanism == "PLAIN") or self.credentials.password_ok(login, secret), data
+
+    def record_login(self, protocol: str, transport: dict, data: dict, accepted: bool) -> Exchange:
+        """The exchange of one authentication (``connexion SMTP`` / ``connexion IMAP``), accepted or refused."""
+        exchange = Exchange(
+            id=self.recorder.next_id(),
+            service=self.service,
+            started=now_iso(),
+            request=HttpRequest(protocol, f"connexion {protocol}", {}, ""),
+            operation=f"connexion {protocol}",
+            transport=transport,
+        )
+        exchange.data.update(data)
+        exchange.response = HttpResponse(235 if accepted else 535, {}, "OK" if accepted else "NO")
+        exchange.finished = now_iso()
+        self.recorder.add(exchange)
+        return exchange
+
+    def record_end(self, protocol: str, login: Exchange) -> None:
+        """The client's authenticated connection ``login`` has closed (``fin de session``, SC.MSS/CONF.10 judges
+        it): same transport, the login it ends in ``data["session_of"]``."""
+        exchange = Exchange(
+            id=self.recorder.next_id(),
+            service=self.service,
+            started=now_iso(),
+            request=HttpRequest(protocol, f"fin de session {protocol}", {}, ""),
+            operation=f"fin de session {protocol}",
+            transport=dict(login.transport),
+        )
+        exchange.data.update({"login": login.data.get("login"), "session_of": login.id})
+        exchange.finished = now_iso()
+        self.recorder.add(exchange)
+
+    @contextmanager
+    def only_suite(self, suite: str) -> Iterator[None]:
+        """New SMTP and IMAP connections are offered TLS 1.2 with ``suite`` alone (an API LPS client must refuse a
+        suite outside its list, SC.MSS/CONF.03), then the mock's one policy again."""
+        for context in self._smtp_contexts:
+            context.set_ciphers(suite)
+            context.maximum_version = ssl.TLSVersion.TLSv1_2
+        if self._imap_tls is not None:
+            self._imap_tls.narrow(suite)
+        try:
+            yield
+        finally:
+            for context in self._smtp_contexts:
+                context.set_ciphers(SERVER_CIPHERS)
+                context.maximum_version = ssl.TLSVersion.MAXIMUM_SUPPORTED
+            if self._imap_tls is not None:
+                self._imap_tls.restore()
 
     def recipient_refusal(self, sender: str, recipient: str) -> str | None:
         """The SMTP reply refusing ``recipient``, or None to accept it."""
@@ -132,11 +203,13 @@ class MssMock:
 
     def start(self) -> dict[str, str]:
         for name, implicit in (("smtps", True), ("smtp", False)):
-            controller = smtp.controller(self, self.ports[name], implicit)
+            context = self.pki.server_context(untrusted=self.untrusted)
+            self._smtp_contexts.append(context)
+            controller = smtp.controller(self, self.ports[name], implicit, context)
             controller.start()
             self._controllers.append(controller)
             self.urls[name] = f"{name}://127.0.0.1:{controller.port}"
-        ctx = imap.TlsContextFactory(*self._server_files())
+        ctx = self._imap_tls = imap.TlsContextFactory(*self._server_files())
         for name, implicit in (("imaps", True), ("imap", False)):
             listening = imap.listen(self, self.ports[name], implicit, ctx)
             self._listening.append(listening)
@@ -156,7 +229,7 @@ class MssMock:
             controller.stop()
         for listening in self._listening:
             imap.stop(listening)
-        self._controllers, self._listening = [], []
+        self._controllers, self._listening, self._smtp_contexts = [], [], []
         self.annuaire.stop()
 
     def reset(self) -> None:

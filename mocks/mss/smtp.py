@@ -8,6 +8,7 @@ and the message's bytes, which the library judges (``dui_conformance.mss.submiss
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import socket
 import warnings
@@ -18,7 +19,7 @@ from email.parser import BytesParser
 from typing import TYPE_CHECKING
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 from cryptography import x509
 
 from dui_conformance.exchanges import Exchange, HttpRequest, HttpResponse, now_iso
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from .service import MssMock
 
 MAX_RECORDED_BODY = 2 * 1024 * 1024
+# RFC 4954 §4: an AUTH command line may be 12 288 octets long (a PSC access token in XOAUTH2 is over 1 000), where
+# aiosmtpd reads lines of 1 001 at most.
+AUTH_LINE_LIMIT = 12288
 # aiosmtpd logs and warns about AUTH without TLS: the mock allows it on purpose and records the connection.
 logging.getLogger("mail.log").setLevel(logging.ERROR)
 
@@ -39,6 +43,7 @@ logging.getLogger("mail.log").setLevel(logging.ERROR)
 class Login:
     login: str
     mechanism: str
+    exchange: Exchange  # the recorded authentication, which the session's end refers to
 
 
 def free_port() -> int:
@@ -72,13 +77,20 @@ class SmtpHandler:
 
     # --- authentication ------------------------------------------------------------------
 
+    def _login(self, server, mechanism: str, login: str, secret: str, refusal: str | None = None) -> AuthResult:
+        """Decide and record one authentication (``refusal``: the 535 text, default aiosmtpd's)."""
+        transport = transport_facts(server.transport, self.scheme)
+        accepted, data = self.mock.authenticate(mechanism, login, secret, transport["client_subject"])
+        exchange = self.mock.record_login("SMTP", transport, data, accepted)
+        if accepted:
+            return AuthResult(success=True, auth_data=Login(login.lower(), mechanism, exchange))
+        return AuthResult(success=False, handled=False, message=refusal)
+
     def password(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
-        login = auth_data.login.decode("utf-8", "replace")
-        if self.mock.credentials.password_ok(login, auth_data.password.decode("utf-8", "replace")):
-            return AuthResult(success=True, auth_data=Login(login.lower(), mechanism))
-        return AuthResult(success=False, handled=False)
+        decoded = (auth_data.login.decode("utf-8", "replace"), auth_data.password.decode("utf-8", "replace"))
+        return self._login(server, mechanism, *decoded)
 
     async def _initial(self, server, args) -> bytes | None:
         if len(args) > 1:
@@ -88,10 +100,8 @@ class SmtpHandler:
 
     async def _bearer(self, server, args, parse, mechanism: str) -> AuthResult:
         raw = await self._initial(server, args)
-        parsed = parse(raw) if raw is not None else None
-        if parsed and self.mock.credentials.token_ok(*parsed):
-            return AuthResult(success=True, auth_data=Login(parsed[0].lower(), mechanism))
-        return AuthResult(success=False, handled=False, message="535 5.7.8 Jeton d'accès refusé")
+        login, token = (parse(raw) if raw is not None else None) or ("", "")
+        return self._login(server, mechanism, login, token, "535 5.7.8 Jeton d'accès refusé")
 
     async def auth_XOAUTH2(self, server, args) -> AuthResult:
         return await self._bearer(server, args, parse_xoauth2, "XOAUTH2")
@@ -101,16 +111,15 @@ class SmtpHandler:
 
     async def auth_EXTERNAL(self, server, args) -> AuthResult:
         """Client certificate (BAL applicative): the authorisation identity names the APP mailbox."""
-        subject = transport_facts(server.transport, self.scheme)["client_subject"]
         raw = await self._initial(server, args)
-        mailbox = (raw or b"").decode("utf-8", "replace").strip().lower()
-        if subject is None:
-            return AuthResult(success=False, handled=False, message="535 5.7.8 Aucun certificat client présenté")
-        if not self.mock.certificate_opens(subject, mailbox):
-            return AuthResult(
-                success=False, handled=False, message="535 5.7.8 Certificat non autorisé pour cette BAL applicative"
-            )
-        return AuthResult(success=True, auth_data=Login(mailbox, "EXTERNAL"))
+        mailbox = (raw or b"").decode("utf-8", "replace").strip()
+        return self._login(
+            server, "EXTERNAL", mailbox, "", "535 5.7.8 Certificat absent ou non autorisé pour cette BAL"
+        )
+
+    def ended(self, login: Login) -> None:
+        """The client's authenticated connection has closed."""
+        self.mock.record_end("SMTP", login.exchange)
 
     # --- envelope ------------------------------------------------------------------------
 
@@ -186,18 +195,38 @@ def header_value(message, name: str) -> str | None:
     return None if value is None else str(value)
 
 
+class _Smtp(SMTP):
+    """aiosmtpd's server, telling the handler when an authenticated connection closes (QUIT or dropped), and reading
+    AUTH lines (and the answers to its challenges) up to :data:`AUTH_LINE_LIMIT`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # aiosmtpd's command limits are class-wide: this connection's own
+        self.command_size_limits = collections.defaultdict(lambda: self.command_size_limit, AUTH=AUTH_LINE_LIMIT)
+
+    def _cb_client_connected(self, reader, writer) -> None:
+        super()._cb_client_connected(reader, writer)
+        reader._limit = AUTH_LINE_LIMIT  # asyncio.StreamReader's line bound, private (DATA lines keep aiosmtpd's)
+
+    def connection_lost(self, error) -> None:
+        login = getattr(self.session, "auth_data", None) if self.session is not None else None
+        if isinstance(login, Login):
+            self.event_handler.ended(login)
+        super().connection_lost(error)
+
+
 class _Controller(Controller):
     def factory(self):
         """aiosmtpd warns about AUTH without TLS on every connection: the mock allows it on purpose."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return super().factory()
+            return _Smtp(self.handler, **self.SMTP_kwargs)
 
 
-def controller(mock: MssMock, port: int, implicit_tls: bool) -> Controller:
-    """One aiosmtpd server: implicit TLS (SMTPS) or plain with STARTTLS offered, AUTH required."""
+def controller(mock: MssMock, port: int, implicit_tls: bool, context) -> Controller:
+    """One aiosmtpd server: implicit TLS (SMTPS) or plain with STARTTLS offered, AUTH required; ``context``: its
+    server TLS context (the mock narrows it for one scenario, :meth:`~.service.MssMock.only_suite`)."""
     handler = SmtpHandler(mock, "smtps" if implicit_tls else "smtp")
-    context = mock.pki.server_context(untrusted=mock.untrusted)
     options = {"ssl_context": context} if implicit_tls else {"tls_context": context, "require_starttls": False}
     return _Controller(
         handler,

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from werkzeug.wrappers import Request, Response
 
+from dui_conformance.live.mss_auth import TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_UNKNOWN, TOKEN_VALID
 from dui_conformance.mocks.common import Exchange, MockService
 from dui_conformance.mocks.common.pki import CLIENT_NAME
 from dui_conformance.psc.oauth import UnreadableCredentials, bearer_token, client_credentials
@@ -192,6 +193,17 @@ class PscMock(MockService):
     def rotate_keys(self) -> str:
         """A new key appears in the JWKS and signs every token from now on; returns its ``kid``."""
         return self.keys.rotate()
+
+    def token_status(self, jti: str) -> str:
+        """What the provider says of the access token ``jti`` (its introspection), for the MSSanté operator mock:
+        valid, expired, revoked (refreshed or ended) or unknown (SC.MSS/CONF.07, CONF.10)."""
+        with self._lock:
+            tokens = self._tokens.get(jti)
+        if tokens is None:
+            return TOKEN_UNKNOWN
+        if not tokens.active:
+            return TOKEN_REVOKED
+        return TOKEN_VALID if tokens.expires_at > time.time() else TOKEN_EXPIRED
 
     def expire_access_tokens(self) -> int:
         """Every access token issued so far is now expired (userinfo answers invalid_token); returns how many."""

@@ -58,6 +58,7 @@ from dui_conformance.xds.mtom import parse_mtom
 pytestmark = pytest.mark.live
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide-editeur.md"
+API_LPS = Path(__file__).resolve().parents[2] / "conformance" / "live" / "api_lps.toml"  # the guide names it
 INS_LIVE = [f"INS-{n}" for n in range(20, 30)]
 DMP_LIVE = [f"DMP-{n}" for n in (*range(40, 51), 53, 54, *range(60, 73))]
 MSS_LIVE = [f"MSS-{n}" for n in range(20, 24)]
@@ -117,9 +118,17 @@ class GuideAdapter:
         self._psc_keys: KeySet | None = None
         self.pending: dict[str, dict] = {}  # state -> nonce, PKCE verifier, redirect_uri
         self.psc_sessions: dict[str, dict] = {}
+        self.mss_open: dict[str, tuple] = {}  # mailbox -> (IMAP, SMTP, PSC session id or None), kept open
         if mss is not None:  # the guide's MSSanté section: the PKI's root only, the DUI certificate for EXTERNAL
             self.mss_context = ssl.create_default_context(cafile=tls["racine"])
             self.mss_context.load_cert_chain(tls["certificat_client"], tls["cle_client"])
+            # vague 2: the API LPS suites of the file the guide names, with their ECDSA forms for the test PKI
+            suites = tomllib.loads(API_LPS.read_text(encoding="utf-8"))["tls"]["suite"]
+            listed = [x["openssl"] for x in suites]
+            ciphers = ":".join([c.replace("-RSA-", "-ECDSA-") for c in listed if c.startswith("ECDHE")] + listed)
+            self.user_context = ssl.create_default_context(cafile=tls["racine"])  # no certificate: the PSC token
+            for context in (self.mss_context, self.user_context):
+                context.set_ciphers(ciphers)
         self.residents: dict[str, dict] = {}
         self.sent: list[dict] = []
         self.received: dict[str, list[dict]] = {}
@@ -722,6 +731,46 @@ class GuideAdapter:
                 self._acknowledge(message, error)
         return _json({"recus": len(received), "integres": integrated, "erreurs": errors})
 
+    # --- MSSanté vague 2: a mailbox's sessions through the API LPS (the guide's « Sessions d'une BAL ») --------
+
+    def mss_open_sessions(self, body: dict) -> Response:
+        """IMAP and SMTP sessions kept open: the applicative mailbox with the certificate and PLAIN, another with
+        XOAUTH2 and the access token of the professional logged in last."""
+        mailbox = body["bal"].lower()
+        if mailbox == self.mailbox:
+            mechanism, secret, context, sid = "PLAIN", "mot-de-passe", self.mss_context, None
+        elif self.psc_sessions:
+            sid = list(self.psc_sessions)[-1]
+            mechanism, secret, context = "XOAUTH2", self.psc_sessions[sid]["access"], self.user_context
+        else:
+            return _problem(401, "Aucun professionnel connecté", f"La BAL {mailbox} s'ouvre avec un jeton PSC.")
+        self._mss_close(lambda m, _: m == mailbox)
+        sasl = (
+            f"user={mailbox}\x01auth=Bearer {secret}\x01\x01"
+            if mechanism == "XOAUTH2"
+            else f"\x00{mailbox}\x00{secret}"
+        ).encode()
+        try:
+            imap = imaplib.IMAP4_SSL(*_hostport(self.mss["imaps"]), ssl_context=context, timeout=10)
+            imap.authenticate(mechanism, lambda _: sasl)
+            smtp = smtplib.SMTP_SSL(*_hostport(self.mss["smtps"]), context=context, timeout=10)
+            smtp.ehlo()
+            code, reply = smtp.docmd("AUTH", f"{mechanism} {base64.b64encode(sasl).decode()}")
+            if code != 235:
+                raise smtplib.SMTPAuthenticationError(code, reply)
+        except (OSError, imaplib.IMAP4.error, smtplib.SMTPException) as exc:
+            return _problem(502, "Erreur MSSanté", str(exc), service="MSS")
+        self.mss_open[mailbox] = (imap, smtp, sid)
+        return _json({"bal": mailbox, "sessions": ["IMAP", "SMTP"]})
+
+    def _mss_close(self, which) -> None:
+        """LOGOUT and QUIT the sessions ``which(mailbox, PSC session id)`` selects."""
+        for mailbox, (imap, smtp, sid) in list(self.mss_open.items()):
+            if which(mailbox, sid):
+                del self.mss_open[mailbox]
+                imap.logout()
+                smtp.quit()
+
     # --- Pro Santé Connect, from the guide's example requests and claims -------------------------------
 
     def _meta(self) -> dict:
@@ -822,6 +871,7 @@ class GuideAdapter:
             status=302, headers={"Location": self._meta()["end_session_endpoint"] + "?" + urlencode(query)}
         )
         response.delete_cookie("session_guide")
+        self._mss_close(lambda _, sid: sid is not None and sid not in self.psc_sessions)
         return response
 
     @staticmethod
@@ -851,6 +901,7 @@ class GuideAdapter:
                 session["access"], session["refresh"] = tokens["access_token"], tokens.get("refresh_token")
             else:
                 del self.psc_sessions[sid]
+        self._mss_close(lambda _, sid: sid is not None and sid not in self.psc_sessions)  # SC.MSS/CONF.10
 
     def _acting(self, envelope) -> None:
         """The guide's VIHF mapping for the professional logged in last (the example's identity otherwise)."""
@@ -894,6 +945,7 @@ class GuideAdapter:
             self.mss_sent.clear()
             self.pending.clear()
             self.psc_sessions.clear()
+            self._mss_close(lambda *_: True)
             self._psc_meta = self._psc_keys = None
             response = Response(status=204)
         elif rid in self.residents and path.endswith("/dmp/documents"):
@@ -924,6 +976,8 @@ class GuideAdapter:
             )
         elif path == "/mssante/releve" and method == "POST":
             response = self.mss_fetch()
+        elif self.mss and path == "/mssante/sessions" and method == "POST":
+            response = self.mss_open_sessions(request.get_json())
         elif self.psc and path == "/psc/connexion":
             response = self.psc_login(request)
         elif self.psc and path == "/psc/retour":
@@ -944,6 +998,11 @@ class GuideAdapter:
         else:
             response = _problem(404, "Non disponible", f"{method} {path}")
         return response(environ, start_response)
+
+
+def _hostport(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 0
 
 
 def _json(body, status: int = 200, mimetype: str = "application/json") -> Response:

@@ -166,6 +166,7 @@ CALLS = {
     "open_record": lambda c: c.open_record("r1"),
     "dmp_view": lambda c: c.dmp_view("r1"),
     "reply_mss": lambda c: c.reply_mss("<m1@hopital.mssante.fr>", "Bien reçu."),
+    "open_mss_sessions": lambda c: c.open_mss_sessions("claire.martin@ehpad-les-tilleuls.mssante.fr"),
 }
 # an error status with a problem body is an answer the checks judge (an error the DUI reports), not a contract break
 REPORTED = {
@@ -177,6 +178,7 @@ REPORTED = {
     "fetch_mss",
     "open_record",
     "reply_mss",
+    "open_mss_sessions",
 }
 
 

@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from dui_conformance.live.mss_auth import TOKEN_UNREADABLE, TOKEN_UNVERIFIED, api_lps
 from dui_conformance.live.transport import check_tls_version
 from dui_conformance.mocks.common import TestPki
 from dui_conformance.mocks.mss import DEFAULT_PASSWORD, MssMock
+from dui_conformance.mocks.mss.auth import TokenFacts
 from dui_conformance.model import Outcome
 from dui_conformance.mss import check_message_data
 from dui_conformance.mss.submission import check_submission
@@ -46,11 +48,14 @@ def pki(tmp_path_factory):
     return TestPki(tmp_path_factory.mktemp("pki"))
 
 
+def read_token(token: str) -> TokenFacts:
+    """Stands for Pro Santé Connect: TOKEN is good, any other is not."""
+    return TokenFacts(TOKEN_UNVERIFIED) if token == TOKEN else TokenFacts(TOKEN_UNREADABLE, "jeton inconnu")
+
+
 @pytest.fixture(scope="module")
 def mss(pki):
-    with MssMock(
-        pki, token_validator=lambda mailbox, token: token == TOKEN, slow_seconds=0.5, patient_may_write_to=(PHARMACY,)
-    ) as mock:
+    with MssMock(pki, token_reader=read_token, slow_seconds=0.5, patient_may_write_to=(PHARMACY,)) as mock:
         yield mock
 
 
@@ -73,6 +78,11 @@ def message(
             del msg[name]
             msg[name] = value
     return msg.as_bytes()
+
+
+def submissions(mss, since: int = 0) -> list:
+    """What the mock recorded of messages (sent or refused), without the authentications and session ends."""
+    return [e for e in mss.exchanges(since) if not e.operation.startswith(("connexion", "fin de session"))]
 
 
 def failing(exchange) -> list[str]:
@@ -102,7 +112,7 @@ def test_smtps_and_starttls_deliver_with_tls_facts(mss, pki):
         client.starttls(context=pki.client_context(with_certificate=False))
         client.login(EHPAD, DEFAULT_PASSWORD)
         client.sendmail(EHPAD, ["claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"], message())
-    first, second = mss.exchanges(since)
+    first, second = submissions(mss, since)
     assert first.transport["scheme"] == "smtps" and first.transport["tls_version"] in ("TLSv1.2", "TLSv1.3")
     assert "CN=DUI-TEST-BAL-APPLICATIVE" in first.transport["client_subject"]
     assert second.transport == {
@@ -149,7 +159,7 @@ def test_smtp_refusals_unknown_recipient_and_slow_mailbox(mss, pki):
         started = time.monotonic()
         client.sendmail(EHPAD, ["lent@ch-fictif.mssante.fr"], message(to="lent@ch-fictif.mssante.fr"))
         assert time.monotonic() - started >= 0.5
-    statuses = [(e.operation, e.response.status) for e in mss.exchanges(since)]
+    statuses = [(e.operation, e.response.status) for e in submissions(mss, since)]
     assert statuses == [("envoi", 554), ("refus destinataire", 550), ("envoi", 250)]
 
 
@@ -183,7 +193,7 @@ def test_recorded_submissions_show_what_the_offline_checks_find_and_clear_text(m
             ["claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"],
             message(PRO, "claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"),
         )
-    faulted, clear = mss.exchanges(since)
+    faulted, clear = submissions(mss, since)
     assert "MSS-03" in failing(faulted)
     assert failing(clear) == [] and clear.transport["tls_version"] is None
     assert [f.outcome for f in check_tls_version([clear], tls=True)] == [Outcome.FAIL]  # GEN-10's check reads it
@@ -328,7 +338,7 @@ def test_reset_empties_mailboxes_but_keeps_evidence(pki):
             client.sendmail(EHPAD, ["claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr"], message())
         mock.reset()
         assert mock.store.messages("claire.soignante-fictive@ehpad-les-tilleuls.mssante.fr") == []
-        assert len(mock.exchanges()) == 1
+        assert len(submissions(mock)) == 1
 
 
 def test_message_helper_keeps_fixture_valid():
@@ -385,3 +395,78 @@ def test_delivery_status_notifications_on_request_and_on_failure(mss, pki):
         original = BytesParser(policy=policy.default).parsebytes(returned.get_payload(decode=True))
         reports[original["Message-ID"]] = (recipient["Action"], recipient["Status"])
     assert reports == {"<dsn-1@ehpad.mssante.fr>": ("delivered", "2.0.0"), "<dsn-2@e.fr>": ("failed", "5.2.2")}
+
+
+def _logins(mss, since: int, mailbox: str) -> list:
+    return [
+        e for e in mss.recorder.exchanges(since) if e.operation.startswith("connexion") and e.data["login"] == mailbox
+    ]
+
+
+def test_each_authentication_is_recorded_with_its_mechanism_mailbox_type_and_token(mss, pki):
+    """The library judges the API LPS rules (MSS-24, MSS-25) on these records: refused attempts too."""
+    since = mss.recorder.mark()
+    refused = "x" * 1500  # as long as a PSC JWT: an AUTH line beyond aiosmtpd's 1 001 octets is read (RFC 4954)
+    with smtplib.SMTP("127.0.0.1", port(mss, "smtp"), timeout=10) as client:
+        client.starttls(context=pki.client_context(with_certificate=False))
+        client.ehlo()
+        assert client.docmd("AUTH", f"XOAUTH2 {base64.b64encode(_sasl('XOAUTH2', PRO, refused)).decode()}")[0] == 535
+        assert client.docmd("AUTH", f"XOAUTH2 {base64.b64encode(_sasl('XOAUTH2', PRO, TOKEN)).decode()}")[0] == 235
+    smtp_logins = _logins(mss, since, PRO)
+    assert [(e.request.method, e.data["mechanism"], e.data["bal_type"], e.response.status) for e in smtp_logins] == [
+        ("SMTP", "XOAUTH2", "PER", 535),
+        ("SMTP", "XOAUTH2", "PER", 235),
+    ]
+    assert [e.data["token"]["statut"] for e in smtp_logins] == [TOKEN_UNREADABLE, TOKEN_UNVERIFIED]
+    assert smtp_logins[0].transport["scheme"] == "smtp+starttls" and smtp_logins[0].transport["client_subject"] is None
+
+
+def test_plain_opens_the_applicative_mailbox_on_the_certificate_and_each_session_end_is_recorded(mss, pki):
+    """SC.MSS/CONF.12: certificate + PLAIN, whatever the password; without the certificate only the password opens it.
+    Closing an authenticated connection (QUIT, LOGOUT) records its end, which MSS-26 reads."""
+    since = mss.recorder.mark()
+    plain = base64.b64encode(f"\x00{APP}\x00autre".encode()).decode()
+    with smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=pki.client_context(), timeout=10) as client:
+        client.ehlo()
+        assert client.docmd("AUTH", f"PLAIN {plain}")[0] == 235
+    without = pki.client_context(with_certificate=False)
+    with smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=without, timeout=10) as client:
+        client.ehlo()
+        assert client.docmd("AUTH", f"PLAIN {plain}")[0] == 535
+    imap = imaplib.IMAP4_SSL("127.0.0.1", port(mss, "imaps"), ssl_context=pki.client_context(), timeout=10)
+    assert imap.authenticate("PLAIN", lambda _: f"\x00{APP}\x00autre".encode())[0] == "OK"
+    imap.logout()
+    logins = _logins(mss, since, APP)
+    opened = {logins[0].id, logins[2].id}
+    ended = lambda: {e.data["session_of"] for e in mss.recorder.exchanges(since) if e.operation.startswith("fin")}  # noqa: E731
+    deadline = time.monotonic() + 5
+    while not opened <= ended() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [
+        (e.request.method, e.data["mechanism"], e.response.status, bool(e.transport["client_subject"])) for e in logins
+    ] == [("SMTP", "PLAIN", 235, True), ("SMTP", "PLAIN", 535, False), ("IMAP", "PLAIN", 235, True)]
+    assert opened <= ended()
+
+
+def test_only_suite_serves_one_unlisted_tls12_suite_then_the_policy_again(mss, pki):
+    """MSS-27's refusal scenario: a client limited to the API LPS list cannot connect, a default one negotiates the
+    unlisted suite (recorded), then both connect as before."""
+    suite = api_lps().unlisted_suite
+    listed = pki.client_context()
+    listed.set_ciphers(api_lps().client_ciphers())
+    since = mss.recorder.mark()
+    with mss.only_suite(suite):
+        with pytest.raises(ssl.SSLError):
+            smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=listed, timeout=10)
+        with pytest.raises(ssl.SSLError):
+            imaplib.IMAP4_SSL("127.0.0.1", port(mss, "imaps"), ssl_context=listed, timeout=10)
+        with imaplib.IMAP4_SSL("127.0.0.1", port(mss, "imaps"), ssl_context=pki.client_context(), timeout=10) as imap:
+            imap.login(EHPAD, DEFAULT_PASSWORD)
+        with smtps(mss, pki) as client:
+            client.noop()
+    recorded = [
+        (e.request.method, e.transport["tls_version"], e.transport["cipher"]) for e in _logins(mss, since, EHPAD)
+    ]
+    assert recorded == [("IMAP", "TLSv1.2", suite), ("SMTP", "TLSv1.2", suite)]
+    with smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=listed, timeout=10) as client:
+        assert client.noop()[0] == 250

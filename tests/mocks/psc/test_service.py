@@ -16,6 +16,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from dui_conformance.live.mss_auth import TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_UNKNOWN, TOKEN_VALID
 from dui_conformance.mocks.common import TestPki
 from dui_conformance.mocks.psc import (
     DEFAULT_CLIENT_ID,
@@ -412,3 +413,20 @@ def test_malformed_tokens_get_an_oauth_400(psc, http, name):
     for r in answers:
         assert r.status_code == 400 and r.json()["error"] == "invalid_request", (r.url, r.text[:200])
     assert all("harness_error" not in e.data for e in psc.recorder.exchanges())
+
+
+def test_token_status_is_what_the_provider_holds_of_an_access_token(psc, http):
+    """Read by the MSSanté operator mock (SC.MSS/CONF.07, CONF.10): valid, expired, revoked once refreshed."""
+    psc.plan_login("ide-martin")
+    query, sent = authorize(psc, http)
+    body = exchange_code(psc, http, query["code"], sent["code_verifier"]).json()
+    jti = psc.keys.verify(body["access_token"])["jti"]
+    assert psc.token_status(jti) == TOKEN_VALID and psc.token_status("inconnu") == TOKEN_UNKNOWN
+    psc.expire_access_tokens()
+    assert psc.token_status(jti) == TOKEN_EXPIRED
+    http.post(
+        psc.discovery()["token_endpoint"],
+        auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+        data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
+    )
+    assert psc.token_status(jti) == TOKEN_REVOKED
