@@ -7,8 +7,12 @@ describes (fixtures/cda/dmp/dlu-valide.xml) with the resident's identity. Its DM
 example with the resident's INS put in, read as the guide's example answer. Its MSSanté messages, archive
 and acknowledgements are the guide's examples (smtplib/imaplib, SASL EXTERNAL); its Pro Santé Connect
 login is the guide's authorization, token and logout requests and ID token checks (requests, joserfc).
-Nothing is imported from the reference DUI. Run live over TLS from the guide's configuration example, it
-passes every requirement of the live plan: verdict CONFORME.
+Vague 2 too, from the guide's prose and examples: the X-MSS-NIL and Return-Receipt-To of its example message,
+X-MSS-MES when the patient's reply is blocked, DSNs read as its DSN example says, replies built on its reply
+example, received documents filed on the strict match of the traits it lists (else its worklist), once, newer
+versions marking older ones, and the eIDAS levels it accepts. Nothing is imported from the reference DUI. Run live
+over TLS from the guide's configuration example, it passes every requirement of the live plan in either wave:
+verdict CONFORME; and each realistic vague 2 slip (DEFECTS) fails its requirement.
 """
 
 from __future__ import annotations
