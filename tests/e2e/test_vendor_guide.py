@@ -1128,6 +1128,18 @@ def test_the_guide_names_the_accepted_eidas_levels():
     assert ACR == {"eidas1", "eidas2"}
 
 
+def test_the_guides_dsn_example_reads_as_the_guide_says():
+    """The DSN example, read as the guide's relève says, puts its sending at non-distribue with the Status shown."""
+    adapter = GuideAdapter("https://127.0.0.1:1/lps", {})
+    dsn = BytesParser(policy=policy.default).parsebytes(example("mss-dsn").encode())
+    original = BytesParser(policy=policy.default).parsebytes(example("mss-message").encode())
+    sending = {"messageId": str(original["Message-ID"]), "statut": "envoye", "erreur": None, "distribution": None}
+    adapter.mss_sent.append(sending)
+    adapter._report(dsn)
+    assert (sending["distribution"], sending["statut"]) == ("non-distribue", "a-renvoyer")
+    assert "5.2.2" in sending["erreur"]
+
+
 def _live_run(guide_adapter, free_ports, tmp_path: Path, settings: RunSettings, defects: frozenset[str] = frozenset()):
     """The live plan of ``settings`` on the guide adapter (with ``defects``), configured from the guide's TLS example
     (its [dui], [services], [mss] and [psc], kept PKI folder made first as ``dui-conformance mocks --pki`` would)."""
