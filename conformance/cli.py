@@ -796,10 +796,14 @@ def cmd_demo(args) -> int:
     from .live.environment import LiveEnvironment
 
     if args.liste_defauts:
+        waves = {r.id: r.waves for r in load_catalogue()}
         for name, defect in DEFECTS.items():
-            console.print(
-                f"[bold]{name}[/] — {escape(defect.text)} (exigences en échec : {', '.join(sorted(defect.fails))})"
-            )
+            judged = sorted(r for r in defect.fails if args.wave in waves[r])
+            other = sorted(set(defect.fails) - set(judged))
+            failing = f"exigences en échec : {', '.join(judged) or 'aucune'}"
+            if other:
+                failing += f" ; hors de la vague {args.wave} : {', '.join(other)}"
+            console.print(f"[bold]{name}[/] — {escape(defect.text)} ({failing})")
         return EXIT_OK
     unknown = set(args.defects) - set(DEFECTS)
     if unknown:

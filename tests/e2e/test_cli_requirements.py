@@ -108,6 +108,12 @@ def test_the_cli_lists_the_table(messages, capsys):
     assert all(name in listed and defect.text[:40] in listed for name, defect in DEFECTS.items())
     assert "tls-version-obsolete — Échange avec les services en TLS 1.1" in listed
     assert "(exigences en échec : GEN-10)" in listed
+    flat = " ".join(listed.split())
+    assert "(exigences en échec : aucune ; hors de la vague 1 : PSC-26)" in flat  # psc-eidas2-refuse, vague 2 only
+    assert "(exigences en échec : PSC-20, PSC-21, PSC-24 ; hors de la vague 1 : PSC-26)" in flat
+    messages.seek(0), messages.truncate()
+    assert main(["demo", "--liste-defauts", "--vague", "2"]) == 0
+    assert "(exigences en échec : PSC-20, PSC-21, PSC-24, PSC-26)" in " ".join(messages.getvalue().split())
     with pytest.raises(SystemExit):
         reference_dui(["--help"])
     assert "tls-version-obsolete — Échange avec les services en TLS 1.1" in " ".join(capsys.readouterr().out.split())
