@@ -245,7 +245,7 @@ class TestPki:
         for cert, key in self.server_chains(untrusted, with_rsa=bool(rsa_suites)):
             ctx.load_cert_chain(cert, key)
         if rsa_suites:
-            ctx.load_dh_params(self.dh_params)
+            ctx.load_dh_params(str(self.dh_params))
         ctx.load_verify_locations(self.root_cert)
         ctx.verify_mode = ssl.CERT_REQUIRED if client_certificate_required else ssl.CERT_OPTIONAL
         return ctx
