@@ -12,7 +12,9 @@ import email.utils
 import io
 import logging
 import threading
+from collections.abc import Sequence
 from email import policy
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from OpenSSL import SSL
@@ -26,7 +28,6 @@ from zope.interface import Interface, implementer  # type: ignore[import-untyped
 
 from dui_conformance.exchanges import Exchange
 
-from ..common.pki import SERVER_CIPHERS
 from .auth import parse_oauthbearer, parse_xoauth2
 
 if TYPE_CHECKING:
@@ -53,23 +54,26 @@ def reactor():
 
 
 class TlsContextFactory(tssl.ContextFactory):
-    """pyOpenSSL context from the test PKI files; a client certificate is asked for, not required. A context once used
-    cannot change: :meth:`narrow` serves new connections from another one, :meth:`restore` from this one again."""
+    """pyOpenSSL context from the test PKI files; a client certificate is asked for, not required. ``chains``: the
+    (certificate, key) files served, one per key type; ``dh_params``: the DH group of the DHE suites. A context once
+    used cannot change: :meth:`narrow` serves new connections from another one, :meth:`restore` from this one again."""
 
-    def __init__(self, cert: str, key: str, root: str):
-        self._files = (cert, key, root)
-        self._own = self._ctx = self._build(SERVER_CIPHERS)
+    def __init__(self, chains: Sequence[tuple[Path, Path]], root: Path, ciphers: str, dh_params: Path | None = None):
+        self._chains, self._root, self._dh_params = chains, root, dh_params
+        self._own = self._ctx = self._build(ciphers)
 
     def _build(self, ciphers: str, maximum: int = 0) -> SSL.Context:
-        cert, key, root = self._files
         ctx = SSL.Context(SSL.TLS_METHOD)
         ctx.set_min_proto_version(SSL.TLS1_VERSION)  # like the HTTPS and SMTP services: weak versions are recorded
         ctx.set_max_proto_version(maximum)  # 0: the highest version OpenSSL supports
         ctx.set_cipher_list(ciphers.encode())
         ctx.set_options(SSL.OP_CIPHER_SERVER_PREFERENCE)
-        ctx.use_certificate_chain_file(cert)
-        ctx.use_privatekey_file(key)
-        ctx.load_verify_locations(root)
+        for cert, key in self._chains:  # OpenSSL keeps one certificate per key type
+            ctx.use_certificate_chain_file(str(cert))
+            ctx.use_privatekey_file(str(key))
+        if self._dh_params is not None:
+            ctx.load_tmp_dh(str(self._dh_params))
+        ctx.load_verify_locations(str(self._root))
         ctx.set_verify(SSL.VERIFY_PEER, lambda conn, x509, errno, depth, ok: bool(ok))
         ctx.set_session_id(b"dui-conformance-imap")
         return ctx

@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from email.message import Message
 
 from dui_conformance.exchanges import Exchange, ExchangeRecorder, HttpRequest, HttpResponse, now_iso
+from dui_conformance.live.mss_auth import api_lps
 from dui_conformance.mss.vague2 import DSN_REQUEST
 
 from ..common import TestPki
-from ..common.pki import CLIENT_NAME, SERVER_CIPHERS
+from ..common.pki import CLIENT_NAME, server_ciphers
 from . import imap, smtp
 from . import mailboxes as mb
 from .auth import BEARER_MECHANISMS, Credentials, TokenReader, read_unverified, token_opens
@@ -80,6 +81,7 @@ class MssMock:
         self._listening: list = []
         self._smtp_contexts: list[ssl.SSLContext] = []
         self._imap_tls: imap.TlsContextFactory | None = None
+        self.rsa_suites = api_lps().suites  # SC.MSS/CONF.03: RSA suites, served with the RSA certificate
         self.urls: dict[str, str] = {}
 
     # --- rules -----------------------------------------------------------------------------
@@ -149,7 +151,7 @@ class MssMock:
             yield
         finally:
             for context in self._smtp_contexts:
-                context.set_ciphers(SERVER_CIPHERS)
+                context.set_ciphers(server_ciphers(self.rsa_suites))
                 context.maximum_version = ssl.TLSVersion.MAXIMUM_SUPPORTED
             if self._imap_tls is not None:
                 self._imap_tls.restore()
@@ -203,13 +205,18 @@ class MssMock:
 
     def start(self) -> dict[str, str]:
         for name, implicit in (("smtps", True), ("smtp", False)):
-            context = self.pki.server_context(untrusted=self.untrusted)
+            context = self.pki.server_context(untrusted=self.untrusted, rsa_suites=self.rsa_suites)
             self._smtp_contexts.append(context)
             controller = smtp.controller(self, self.ports[name], implicit, context)
             controller.start()
             self._controllers.append(controller)
             self.urls[name] = f"{name}://127.0.0.1:{controller.port}"
-        ctx = self._imap_tls = imap.TlsContextFactory(*self._server_files())
+        ctx = self._imap_tls = imap.TlsContextFactory(
+            self.pki.server_chains(self.untrusted, with_rsa=True),
+            self.pki.root_cert,
+            server_ciphers(self.rsa_suites),
+            self.pki.dh_params,
+        )
         for name, implicit in (("imaps", True), ("imap", False)):
             listening = imap.listen(self, self.ports[name], implicit, ctx)
             self._listening.append(listening)
@@ -217,12 +224,6 @@ class MssMock:
         self.annuaire.start()
         self.urls["annuaire"] = self.annuaire.url
         return self.urls
-
-    def _server_files(self) -> tuple[str, str, str]:
-        pki = self.pki
-        if self.untrusted:
-            return str(pki.other_server_cert), str(pki.other_server_key), str(pki.root_cert)
-        return str(pki.server_cert), str(pki.server_key), str(pki.root_cert)
 
     def stop(self) -> None:
         for controller in self._controllers:

@@ -21,7 +21,13 @@ PRO = "810999000010"  # ide-martin, of the EHPAD
 
 
 def claims(**changes) -> dict:
-    return {"sub": "s", "SubjectNameID": PRO, "azp": "dui-conformance", "jti": "j1", "exp": time.time() + 3600} | changes
+    return {
+        "sub": "s",
+        "SubjectNameID": PRO,
+        "azp": "dui-conformance",
+        "jti": "j1",
+        "exp": time.time() + 3600,
+    } | changes
 
 
 def verify_as(found: dict):

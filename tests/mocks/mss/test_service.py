@@ -22,8 +22,10 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from dui_conformance.live.mss_auth import TOKEN_UNREADABLE, TOKEN_UNVERIFIED, api_lps
+from dui_conformance.live.mss_auth import TOKEN_UNREADABLE, TOKEN_UNVERIFIED, api_lps, check_api_lps_tls
 from dui_conformance.live.transport import check_tls_version
 from dui_conformance.mocks.common import TestPki
 from dui_conformance.mocks.mss import DEFAULT_PASSWORD, MssMock
@@ -252,11 +254,13 @@ def test_imap_starttls_and_no_clear_text_login(mss, pki):
 
 
 def test_a_client_trusting_only_the_root_refuses_the_foreign_certificate(pki):
+    """For the certificate, not for want of a suite: a client limited to the API LPS list gets the foreign RSA one."""
     with MssMock(pki, untrusted=True) as foreign:
-        with pytest.raises(ssl.SSLCertVerificationError):
-            smtplib.SMTP_SSL("127.0.0.1", port(foreign, "smtps"), context=pki.client_context(), timeout=10)
-        with pytest.raises(ssl.SSLCertVerificationError):
-            imaplib.IMAP4_SSL("127.0.0.1", port(foreign, "imaps"), ssl_context=pki.client_context(), timeout=10)
+        for client in (pki.client_context(), _api_lps_client(pki, ":".join(api_lps().suites))):
+            with pytest.raises(ssl.SSLCertVerificationError):
+                smtplib.SMTP_SSL("127.0.0.1", port(foreign, "smtps"), context=client, timeout=10)
+            with pytest.raises(ssl.SSLCertVerificationError):
+                imaplib.IMAP4_SSL("127.0.0.1", port(foreign, "imaps"), ssl_context=client, timeout=10)
 
 
 def test_directory_finds_mailboxes_by_address_with_their_type(mss, pki):
@@ -448,18 +452,74 @@ def test_plain_opens_the_applicative_mailbox_on_the_certificate_and_each_session
     assert opened <= ended()
 
 
+def _api_lps_client(pki, ciphers: str) -> ssl.SSLContext:
+    """A DUI's client as SC.MSS/CONF.03 asks: TLS 1.2 with ``ciphers`` only."""
+    context = pki.client_context()
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(ciphers)
+    return context
+
+
+def _server_key(sock: ssl.SSLSocket):
+    return x509.load_der_x509_certificate(sock.getpeercert(binary_form=True)).public_key()
+
+
+@pytest.mark.parametrize(
+    ("ciphers", "key_type"),
+    [
+        (":".join(api_lps().suites), rsa.RSAPublicKey),  # the list as the source writes it: RSA suites only
+        (":".join(s for s in api_lps().suites if s.startswith("DHE-")), rsa.RSAPublicKey),  # DHE, ffdhe2048
+        (
+            ":".join(s.replace("-RSA-", "-ECDSA-") for s in api_lps().suites if s.startswith("ECDHE-")),
+            ec.EllipticCurvePublicKey,
+        ),
+    ],
+    ids=["liste-rsa", "dhe-rsa", "formes-ecdsa"],
+)
+def test_a_client_limited_to_the_api_lps_list_connects_over_smtps_imaps_and_starttls(mss, pki, ciphers, key_type):
+    """A DUI configured with exactly the API LPS list (ECDHE_RSA, DHE_RSA) is served by the RSA certificate of the same
+    root, its ECDSA forms by the EC one; the suites recorded pass MSS-27."""
+    since = mss.recorder.mark()
+    offered = set(ciphers.split(":"))
+    with smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=_api_lps_client(pki, ciphers), timeout=10) as client:
+        assert isinstance(_server_key(client.sock), key_type) and client.sock.cipher()[0] in offered
+        client.login(EHPAD, DEFAULT_PASSWORD)
+    with smtplib.SMTP("127.0.0.1", port(mss, "smtp"), timeout=10) as client:
+        client.starttls(context=_api_lps_client(pki, ciphers))
+        client.login(EHPAD, DEFAULT_PASSWORD)
+    with imaplib.IMAP4_SSL(
+        "127.0.0.1", port(mss, "imaps"), ssl_context=_api_lps_client(pki, ciphers), timeout=10
+    ) as imap:
+        assert isinstance(_server_key(imap.sock), key_type)
+        imap.login(EHPAD, DEFAULT_PASSWORD)
+    with imaplib.IMAP4("127.0.0.1", port(mss, "imap"), timeout=10) as imap:
+        imap.starttls(ssl_context=_api_lps_client(pki, ciphers))
+        imap.login(EHPAD, DEFAULT_PASSWORD)
+    logins = _logins(mss, since, EHPAD)
+    assert [(e.request.method, e.transport["scheme"]) for e in logins] == [
+        ("SMTP", "smtps"),
+        ("SMTP", "smtp+starttls"),
+        ("IMAP", "imaps"),
+        ("IMAP", "imap+starttls"),
+    ]
+    assert {e.transport["cipher"] for e in logins} <= offered
+    assert {f.outcome for f in check_api_lps_tls(logins)} == {Outcome.PASS}
+
+
 def test_only_suite_serves_one_unlisted_tls12_suite_then_the_policy_again(mss, pki):
     """MSS-27's refusal scenario: a client limited to the API LPS list cannot connect, a default one negotiates the
     unlisted suite (recorded), then both connect as before."""
     suite = api_lps().unlisted_suite
     listed = pki.client_context()
     listed.set_ciphers(api_lps().client_ciphers())
+    rsa_only = _api_lps_client(pki, ":".join(api_lps().suites))
     since = mss.recorder.mark()
     with mss.only_suite(suite):
-        with pytest.raises(ssl.SSLError):
-            smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=listed, timeout=10)
-        with pytest.raises(ssl.SSLError):
-            imaplib.IMAP4_SSL("127.0.0.1", port(mss, "imaps"), ssl_context=listed, timeout=10)
+        for client in (listed, rsa_only):
+            with pytest.raises(ssl.SSLError):
+                smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=client, timeout=10)
+            with pytest.raises(ssl.SSLError):
+                imaplib.IMAP4_SSL("127.0.0.1", port(mss, "imaps"), ssl_context=client, timeout=10)
         with imaplib.IMAP4_SSL("127.0.0.1", port(mss, "imaps"), ssl_context=pki.client_context(), timeout=10) as imap:
             imap.login(EHPAD, DEFAULT_PASSWORD)
         with smtps(mss, pki) as client:
@@ -468,5 +528,8 @@ def test_only_suite_serves_one_unlisted_tls12_suite_then_the_policy_again(mss, p
         (e.request.method, e.transport["tls_version"], e.transport["cipher"]) for e in _logins(mss, since, EHPAD)
     ]
     assert recorded == [("IMAP", "TLSv1.2", suite), ("SMTP", "TLSv1.2", suite)]
-    with smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=listed, timeout=10) as client:
-        assert client.noop()[0] == 250
+    for client in (listed, rsa_only):
+        with smtplib.SMTP_SSL("127.0.0.1", port(mss, "smtps"), context=client, timeout=10) as smtp:
+            assert smtp.noop()[0] == 250
+        with imaplib.IMAP4_SSL("127.0.0.1", port(mss, "imaps"), ssl_context=client, timeout=10) as imap:
+            assert imap.noop()[0] == "OK"
