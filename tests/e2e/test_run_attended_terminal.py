@@ -416,3 +416,93 @@ def test_attended_mss_citizen_mailbox_only_for_a_qualified_identity(reference_du
     assert "Le DUI a-t-il refusé l'envoi MSSanté ou affiché une erreur ?" in questions
     assert _outcomes(reports)["MSS-21"] == "pass"
     assert time.monotonic() - started < 60
+
+
+# --- DMP consultation (DMP-68, DMP-69, vague 2): the tester opens the record and reads what it shows ------------
+
+STATES = ["ouvert", "absent", "acces-refuse", "opposition", "non-interroge"]  # the order of the harness's menu
+MENU = r"(Quel état|Combien d'autres|Que montre le dossier du volet|Quelle date)[^\r\n]*?pour arrêter\)"
+
+
+def _screen_date(creation_time: str) -> str:
+    t = creation_time
+    return f"{t[6:8]}/{t[4:6]}/{t[:4]} {t[8:10]}:{t[10:12]}"
+
+
+@pytest.mark.parametrize("misread", [False, True], ids=["lecture-exacte", "date-du-vsm-mal-lue"])
+def test_attended_dmp_opening_read_by_the_tester(reference_dui_process, tmp_path, misread):
+    """DMP-68 and DMP-69 decided in attended mode: the tester opens the record in the reference DUI (its adapter
+    plays its screens) and answers what the record shows, read from the DUI's own view. Read right, both pass; the
+    older VSM's date given for the latest (a wrong answer), DMP-69 fails and DMP-68 still passes."""
+    url, insi, dmp = reference_dui_process
+    config, reports = tmp_path / "dui.toml", tmp_path / "rapport"
+    config.write_text(
+        f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 15\n\n'
+        f"[services]\ninsi = {insi}\ndmp = {dmp}\n",
+        encoding="utf-8",
+    )
+    args = ["-m", "dui_conformance", "run", "--dui", str(config), "--report-dir", str(reports), "--quiet"]
+    child = pexpect.spawn(
+        sys.executable,
+        [*args, "--vague", "2", "--exigence", "DMP-69"],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 500),
+        cwd=str(tmp_path),
+    )
+    admitted, view, opened = [], {}, []
+    try:
+        while True:
+            found = child.expect(
+                [INSTRUCTION, QUESTION, r"Identifiant dans le DUI de .*?adaptateur\)", MENU, pexpect.EOF]
+            )
+            if found == 0:
+                action = child.match.group(1)
+                if action.startswith("Admettez"):
+                    admitted.append(_admit(url, action)["id"])
+                elif action.startswith("Enregistrez dans le DUI"):
+                    body = {"nonOpposition": "ne s'oppose pas" in action}
+                    opened.append(requests.post(f"{url}/residents/{admitted[-1]}/ouverture", json=body, timeout=30))
+                    view = requests.get(f"{url}/residents/{admitted[-1]}/dmp", timeout=10).json()
+                else:
+                    pytest.fail(f"action inattendue : {action}")
+            elif found == 1:
+                question = child.match.group(1)
+                shown = {d["uniqueId"] for d in view.get("documents") or []}
+                if "INSi" in question:
+                    yes = False
+                elif "ouvert à l'écran" in question:
+                    yes = bool(opened) and opened[-1].ok
+                elif "comme qualifiée" in question:
+                    yes = view["insQualifiee"]
+                elif "liste des documents du DMP" in question:
+                    yes = view["documents"] is not None
+                elif question.startswith("La liste montre-t-elle le document"):
+                    yes = re.search(r"uniqueId ([^)]+)\)", question).group(1) in shown
+                else:
+                    pytest.fail(f"question inattendue : {question}")
+                child.sendline("o" if yes else "n")
+            elif found == 2:
+                child.sendline(admitted[-1])
+            elif found == 3:
+                asked, line = child.match.group(1), child.match.group(0)
+                if asked == "Quel état":
+                    child.sendline(str(STATES.index(view["statutDmp"]) + 1))
+                elif asked == "Combien d'autres":
+                    child.sendline("0")
+                elif asked.startswith("Que montre"):
+                    vsm = view["vsm"]
+                    child.sendline("0" if vsm is None else "1" if vsm["disponible"] else "2")
+                else:
+                    options = dict((label, n) for n, label in re.findall(r"(\d+) = (\d\d/\d\d/\d{4} \d\d:\d\d)", line))
+                    right = options[_screen_date(view["vsm"]["date"])]
+                    child.sendline(next(n for n in options.values() if n != right) if misread else right)
+            else:
+                break
+    finally:
+        child.close()
+    assert len(opened) == 1 and opened[0].ok, child.before
+    outcomes = _outcomes(reports)
+    assert outcomes["DMP-68"] == "pass"
+    assert outcomes["DMP-69"] == ("fail" if misread else "pass")
+    assert child.exitstatus == (3 if misread else 0), child.before  # 3: non conforme
