@@ -30,7 +30,7 @@ from ..xds import ebrim
 from ..xmlsafe import XmlProblem
 from .adapter import AdapterClient
 from .config import DuiConfig
-from .dmp import ITI18, ITI41, ITI43, PENDING
+from .dmp import ITI18, ITI41, ITI43, PENDING, VSM_TYPE
 from .driver import Admission, DmpAnswer, Traits, VitaleCard
 from .mss import DUI_MAILBOX, TO_RESEND, document_id, is_error_mdn
 from .mss_auth import is_session_event
@@ -44,6 +44,15 @@ ABORT = "abandon"  # answer to any question that stops the run
 SENT, REFUSED = "envoye", "refuse"
 _TITLE = "rim:Name/rim:LocalizedString/@value"
 _TYPE_CODE = f"rim:Classification[@classificationScheme='{ebrim.DE_TYPE}']/@nodeRepresentation"
+_CREATED = "rim:Slot[@name='creationTime']/rim:ValueList/rim:Value/text()"
+# What a record may show of the DMP (VueDmp.statutDmp of the adapter contract), as the tester reads it on screen.
+DMP_STATES = (
+    ("ouvert", "DMP ouvert, accès autorisé"),
+    ("absent", "pas de DMP"),
+    ("acces-refuse", "accès au DMP refusé"),
+    ("opposition", "opposition du résident"),
+    ("non-interroge", "DMP non interrogé (identité non qualifiée)"),
+)
 
 
 class AttendedError(RuntimeError):
@@ -136,6 +145,14 @@ def _document(id_document: str | None) -> str:
     return f", sur présentation de la pièce d'identité « {id_document} »" if id_document else ", sans pièce d'identité"
 
 
+def _date(creation_time: str | None) -> str:
+    """An XDS creationTime (AAAAMMJJhhmmss) as a French screen shows it: « 20/11/2026 14:30 »."""
+    t = creation_time or ""
+    if not re.fullmatch(r"\d{8}(\d{4}(\d{2})?)?", t):
+        return t or "date inconnue"
+    return f"{t[6:8]}/{t[4:6]}/{t[:4]}" + (f" {t[8:10]}:{t[10:12]}" if len(t) >= 12 else "")
+
+
 def _smtp(exchange: Exchange) -> bool:
     """A submission the DUI made: a message, or a recipient the operator refused (not its authentication)."""
     return exchange.request.method == "SMTP" and not is_session_event(exchange)
@@ -155,6 +172,8 @@ class Registry(Protocol):
     def get(self, entry_uuid: str) -> RegistryEntry | None: ...
 
     def by_unique_id(self, unique_id: str) -> RegistryEntry | None: ...
+
+    def find(self, patient_id: str, statuses: set[str] | None = None) -> Sequence[RegistryEntry]: ...
 
 
 class RecordedDmp(Protocol):
@@ -193,8 +212,9 @@ class RecordedMss(Protocol):
 
 
 class AttendedDriver:
-    """Implements :class:`~dui_conformance.live.driver.DuiDriver` and :class:`~dui_conformance.live.driver.DmpDriver`
-    through a human tester (DMP operations need ``dmp``, the DMP mock the DUI talks to; MSSanté ones ``mss``)."""
+    """Implements :class:`~dui_conformance.live.driver.DuiDriver`, :class:`~dui_conformance.live.driver.DmpDriver` and
+    :class:`~dui_conformance.live.driver.MssDriver` through a human tester (DMP operations need ``dmp``, the DMP
+    mock the DUI talks to; MSSanté ones ``mss``)."""
 
     def __init__(
         self,
@@ -219,6 +239,8 @@ class AttendedDriver:
         self._received: dict[str, list[dict[str, Any]]] = {}  # resident id → DMP/MSS documents filed in its record
         self._sendings: dict[str, list[dict[str, Any]]] = {}  # resident id → MSSanté messages it sent
         self._fetched: set[tuple[int, float]] = set()  # messages of the DUI's mailbox fetch_mss already handled
+        self._opened: dict[str, list[Exchange]] = {}  # resident id → DMP traffic of the last opening of its record
+        self._unfiled: list[dict[str, Any]] = []  # documents read by fetch_mss and filed in no record
 
     def admit_by_traits(self, traits: Traits, id_document: str | None = None) -> Admission:
         who = traits.describe()
@@ -420,38 +442,141 @@ class AttendedDriver:
                 integrated.append(summary)
         return DmpAnswer(None, body={"integres": integrated})
 
-    def _summary(self, unique_id: str) -> dict[str, Any]:
-        """What the adapter lists for a received document, read from the DMP mock's registry entry."""
-        entry = self._dmp().store.by_unique_id(unique_id)
+    def _summary(self, unique_id: str, entry: RegistryEntry | None = None) -> dict[str, Any]:
+        """What the adapter lists for a DMP document (uniqueId, typeCode, title, dateCreation), read from the DMP
+        mock's registry entry."""
+        entry = entry or self._dmp().store.by_unique_id(unique_id)
         metadata = entry.metadata if entry is not None else None
 
         def first(expr: str) -> str | None:
             found = metadata.xpath(expr, namespaces=ebrim.NS) if metadata is not None else []
             return str(found[0]) if found else None
 
-        return {"uniqueId": unique_id, "typeCode": first(_TYPE_CODE), "title": first(_TITLE)}
+        return {
+            "uniqueId": unique_id,
+            "typeCode": first(_TYPE_CODE),
+            "title": first(_TITLE),
+            "dateCreation": first(_CREATED),
+        }
+
+    def _choose(self, question: str, options: Sequence[str], none: str | None = None) -> int:
+        """Ask for one numbered option (1…n; 0 = ``none`` when given), re-asking on a bad answer; 0-based index, or
+        -1 for ``none``."""
+        low = 0 if none else 1
+        menu = " ; ".join([f"{n} = {o}" for n, o in enumerate(options, 1)] + ([f"0 = {none}"] if none else []))
+        asked = f"{question} Répondez par le numéro ({menu} ; « {ABORT} » pour arrêter)"
+        for _ in range(MAX_ANSWERS):
+            answer = self.tester.ask(asked).strip()
+            if answer.lower() == ABORT:
+                raise AbortedByTester("Test arrêté par le testeur.")
+            if answer.isdigit() and low <= int(answer) <= len(options):
+                return int(answer) - 1
+        raise AttendedError(
+            f"Pas de réponse utilisable après {MAX_ANSWERS} essais : numéro de {low} à {len(options)} attendu."
+        )
 
     def _filed_in(self, summary: dict[str, Any]) -> str | None:
         """Ask which resident's record the DUI filed a retrieved document in (None: in none)."""
         residents = list(self._who.items())
-        menu = " ; ".join(f"{n} = {who}" for n, (_, who) in enumerate(residents, 1))
-        question = (
+        chosen = self._choose(
             f"Dans quel dossier le DUI a-t-il rangé le document « {summary['title'] or 'sans titre'} » "
-            f"(uniqueId {summary['uniqueId']}) ? Répondez par le numéro ({menu} ; 0 = dans aucun dossier ; "
-            f"« {ABORT} » pour arrêter)"
+            f"(uniqueId {summary['uniqueId']}) ?",
+            [who for _, who in residents],
+            none="dans aucun dossier",
         )
-        for _ in range(MAX_ANSWERS):
-            answer = self.tester.ask(question).strip()
-            if answer.lower() == ABORT:
-                raise AbortedByTester("Test arrêté par le testeur.")
-            if answer.isdigit() and int(answer) <= len(residents):
-                return residents[int(answer) - 1][0] if int(answer) else None
-        raise AttendedError(
-            f"Pas de réponse utilisable après {MAX_ANSWERS} essais : numéro de 0 à {len(residents)} attendu."
-        )
+        return residents[chosen][0] if chosen >= 0 else None
 
     def received_documents(self, resident_id: str) -> list[dict[str, Any]]:
         return [dict(d) for d in self._received.get(resident_id, [])]
+
+    def open_record(self, resident_id: str, non_opposition: bool = True) -> DmpAnswer:
+        """The tester records the resident's non-opposition (or opposition) and opens the record, nothing more; the
+        DMP traffic that follows, until it settles, is what the opening caused (kept for :meth:`dmp_view`)."""
+        dmp = self._dmp()
+        who = self._who.get(resident_id, f"le résident {resident_id}")
+        choice = "ne s'oppose pas" if non_opposition else "s'oppose"
+        since = dmp.recorder.mark()
+        self.tester.instruct(
+            f"Enregistrez dans le DUI que {who} {choice} à l'accès à son DMP, puis ouvrez son dossier, sans autre "
+            f"action {self._wait()}"
+        )
+        if not self.tester.confirm(f"Le dossier de {who} est-il ouvert à l'écran ?"):
+            return DmpAnswer(
+                None,
+                problem={
+                    "title": "Ouverture du dossier impossible (constat du testeur)",
+                    "status": 409,
+                    "service": "DMP",
+                },
+            )
+        self._settle(dmp.recorder, since)
+        self._opened[resident_id] = dmp.recorder.exchanges(since)
+        return DmpAnswer(None, body={})
+
+    def dmp_view(self, resident_id: str) -> dict[str, Any]:
+        """What the open record shows of the DMP (VueDmp), as the tester reads it: every answer is a yes/no or a
+        number from a menu. The documents and VSM dates offered are those the DMP returned to the DUI's ITI-18
+        queries at the opening; a document shown beyond them is counted and named as not identified."""
+        who = self._who.get(resident_id, f"le résident {resident_id}")
+        qualified = self.tester.confirm(f"Le dossier de {who} montre-t-il son identité INS comme qualifiée ?")
+        state = self._choose(
+            "Quel état du DMP le dossier montre-t-il ?", [label for _, label in DMP_STATES], none="aucun état montré"
+        )
+        returned = self._returned(resident_id)
+        view: dict[str, Any] = {
+            "insQualifiee": qualified,
+            "statutDmp": DMP_STATES[state][0] if state >= 0 else None,
+            "documents": None,
+            "vsm": None,
+        }
+        if self.tester.confirm("Le dossier montre-t-il une liste des documents du DMP (même vide) ?"):
+            view["documents"] = self._listed_documents(returned)
+        shown = self._choose(
+            "Que montre le dossier du volet de synthèse médicale (VSM) ?",
+            ["un VSM disponible", "aucun VSM disponible"],
+            none="rien sur le VSM",
+        )
+        if shown == 1:
+            view["vsm"] = {"disponible": False, "date": None}
+        elif shown == 0:
+            view["vsm"] = {"disponible": True, "date": self._vsm_date(returned)}
+        return view
+
+    def _returned(self, resident_id: str) -> list[dict[str, Any]]:
+        """The documents the DMP returned to the DUI's ITI-18 queries during the last opening of the record."""
+        store, seen, out = self._dmp().store, set(), []
+        for query in (e for e in self._opened.get(resident_id, []) if e.operation == ITI18 and e.data.get("results")):
+            statuses = set(query.data.get("statuses") or ()) or None
+            for entry in store.find(query.data.get("patient_id", ""), statuses):
+                if entry.unique_id not in seen:
+                    seen.add(entry.unique_id)
+                    out.append(self._summary(entry.unique_id, entry))
+        return out
+
+    def _listed_documents(self, returned: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        listed = [
+            d
+            for d in returned
+            if self.tester.confirm(
+                f"La liste montre-t-elle le document « {d['title'] or 'sans titre'} » du {_date(d['dateCreation'])} "
+                f"(type {d['typeCode']}, uniqueId {d['uniqueId']}) ?"
+            )
+        ]
+        others = 1 + self._choose(
+            "Combien d'autres documents la liste montre-t-elle ?", [str(n) for n in range(1, 10)], none="aucun"
+        )
+        unknown = [{"uniqueId": f"document non identifié n° {n} (constat du testeur)"} for n in range(1, others + 1)]
+        return listed + unknown
+
+    def _vsm_date(self, returned: list[dict[str, Any]]) -> str:
+        """The date shown for the latest VSM, chosen among those of the VSMs the DMP returned (creationTime)."""
+        dates = sorted({d["dateCreation"] for d in returned if d["typeCode"] == VSM_TYPE and d["dateCreation"]})
+        chosen = self._choose(
+            "Quelle date le dossier montre-t-il pour le VSM le plus récent ?",
+            [_date(d) for d in dates],
+            none="une autre date, ou aucune",
+        )
+        return dates[chosen] if chosen >= 0 else "autre date (constat du testeur)"
 
     # --- MSSanté (what the adapter's « mss » operations return, from the MSSanté mock's traffic) ----
 
@@ -463,29 +588,20 @@ class AttendedDriver:
     def _mailbox(self) -> str:
         return self.config.mss_mailbox or DUI_MAILBOX
 
-    def send_mss(self, resident_id: str, recipient: str | None = None, citizen: bool = False) -> DmpAnswer:
-        mss = self._mss()
+    def send_mss(
+        self, resident_id: str, recipient: str | None = None, citizen: bool = False, block_reply: bool = False
+    ) -> DmpAnswer:
         who = self._who.get(resident_id, f"le résident {resident_id}")
         to = "à sa messagerie Mon espace santé (adresse formée de son INS)" if citizen else f"à la BAL « {recipient} »"
-        since = mss.recorder.mark()
-        self.tester.instruct(
+        blocked = ", en interdisant au patient d'y répondre" if block_reply else ""
+        last = self._submitted(
             f"Envoyez par MSSanté, depuis la BAL applicative du DUI, le document de liaison "
-            f"d'urgence de {who} {to}, une seule fois ; si le DUI refuse cet envoi, notez-le "
-            f"{self._wait()}"
+            f"d'urgence de {who} {to}{blocked}, une seule fois ; si le DUI refuse cet envoi, notez-le "
+            f"{self._wait()}",
+            "Le DUI a-t-il refusé l'envoi MSSanté ou affiché une erreur ?",
         )
-        if self._wait_for(mss.recorder, _smtp, self.config.attente_s, since) is None:
-            if self.tester.confirm("Le DUI a-t-il refusé l'envoi MSSanté ou affiché une erreur ?"):
-                return DmpAnswer(
-                    None,
-                    problem={
-                        "title": "Envoi MSSanté refusé par le DUI (constat du testeur)",
-                        "status": 409,
-                        "service": "MSS",
-                    },
-                )
-            return DmpAnswer(None)  # nothing sent, nothing reported
-        self._settle(mss.recorder, since)
-        last = [e for e in mss.recorder.exchanges(since) if _smtp(e)][-1]
+        if isinstance(last, DmpAnswer):
+            return last
         record = {
             "id": f"mss-{next(self._doc_numbers):02d}",
             "destinataire": recipient or "Mon espace santé",
@@ -508,6 +624,26 @@ class AttendedDriver:
                 "envoi": dict(record),
             },
         )
+
+    def _submitted(self, action: str, refused: str) -> Exchange | DmpAnswer:
+        """Have the tester send a message: the last submission the DUI made once its traffic settles, or, when it
+        sent none, the answer of a DUI that refused (the tester says so) or did nothing."""
+        mss = self._mss()
+        since = mss.recorder.mark()
+        self.tester.instruct(action)
+        if self._wait_for(mss.recorder, _smtp, self.config.attente_s, since) is None:
+            if self.tester.confirm(refused):
+                return DmpAnswer(
+                    None,
+                    problem={
+                        "title": "Envoi MSSanté refusé par le DUI (constat du testeur)",
+                        "status": 409,
+                        "service": "MSS",
+                    },
+                )
+            return DmpAnswer(None)  # nothing sent, nothing reported
+        self._settle(mss.recorder, since)
+        return [e for e in mss.recorder.exchanges(since) if _smtp(e)][-1]
 
     def _error_kept(self, record: dict[str, Any], what: str) -> bool:
         """Ask whether the DUI showed the error and kept the message for a resend; True when shown."""
@@ -562,6 +698,49 @@ class AttendedDriver:
         summary = {"uniqueId": unique_id, "title": str(email.get("Subject", "")) or None}
         target = self._filed_in(summary)
         if target is None:
+            self._unfiled.append(summary)
             return []
         self._received.setdefault(target, []).append(summary)
         return [summary]
+
+    def reply_mss(self, message_id: str, text: str) -> DmpAnswer:
+        """The tester answers a received message from the DUI's mail screens; the operator records the reply."""
+        last = self._submitted(
+            f"Dans la messagerie MSSanté du DUI ({self._mailbox()}), répondez au message reçu {message_id} avec le "
+            f"texte « {text} », une seule fois {self._wait()}",
+            "Le DUI a-t-il refusé cette réponse ou affiché une erreur ?",
+        )
+        if isinstance(last, DmpAnswer):
+            return last
+        return DmpAnswer(
+            None, body={"id": f"mss-{next(self._doc_numbers):02d}", "message_id": last.data.get("message_id")}
+        )
+
+    def pending_mss_documents(self) -> list[dict[str, Any]] | None:
+        """The worklist as the tester reads it: for each document read and filed in no record, whether it waits
+        there; None when the DUI keeps no such list."""
+        if not self.tester.confirm(
+            "Le DUI tient-il une liste de travail des documents reçus par MSSanté à rapprocher d'un résident ?"
+        ):
+            return None
+        return [
+            dict(d)
+            for d in self._unfiled
+            if self.tester.confirm(
+                f"La liste de travail montre-t-elle le document « {d['title'] or 'sans titre'} » "
+                f"(uniqueId {d['uniqueId']}) ?"
+            )
+        ]
+
+    def open_mss_sessions(self, mailbox: str) -> DmpAnswer:
+        """The tester opens the mailbox in the DUI (a personal one once logged in with Pro Santé Connect, which the
+        attended PSC pilot drives); the IMAP and SMTP logins the operator records are what is judged."""
+        mss = self._mss()
+        since = mss.recorder.mark()
+        self.tester.instruct(
+            f"Ouvrez dans le DUI la messagerie MSSanté « {mailbox} » : le DUI doit se connecter à l'opérateur en IMAP "
+            f"et en SMTP {self._wait()}"
+        )
+        if self._wait_for(mss.recorder, is_session_event, self.config.attente_s, since) is not None:
+            self._settle(mss.recorder, since)
+        return DmpAnswer(None, body={})

@@ -80,10 +80,7 @@ def shared_with_vsm(live_env, dmp_residents):
 
 @when("l'utilisateur ouvre le dossier de ce résident", target_fixture="opening")
 def opens(live_env, dmp_residents, dmp_personas):
-    if not hasattr(_driver(live_env), "open_record"):
-        raise RuntimeError(
-            "Ce mode de pilotage ne prend pas en charge l'ouverture du dossier (opération ouvrirDossier)."
-        )
+    _driver(live_env)
     return dmp.run_opening(live_env, dmp_residents[0], dmp_profiles().get(dmp_personas[0], DmpProfile()))
 
 

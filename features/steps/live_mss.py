@@ -28,7 +28,6 @@ from dui_conformance.model import Finding, Location, Outcome, skipped
 from dui_conformance.mss import MssRules
 
 NOT_DECLARED = "MSSanté non déclarée par l'adaptateur du DUI (services de GET /sante) : exigence non évaluée."
-ADAPTER_ONLY = "Opération de la vague 2 pilotée par l'adaptateur seulement (pas en mode accompagné) : non évaluée."
 
 
 @dataclass
@@ -44,15 +43,12 @@ class MssRun:
     declared: bool = True
     exchanges: list = field(default_factory=list)
     identity: object = None  # the resident's identity as the DUI exports it (traits for the DLUs it receives)
-    driven: bool = True  # False: a vague 2 operation the driver (attended mode) cannot perform
     newer: object = None  # a newer version of ``incoming`` (MSS-40)
 
     def precondition(self, requirement: str, qualified: bool = False) -> list[Finding] | None:
         """Findings replacing the check when MSSanté is not offered, or the resident has no qualified INS."""
         if not self.declared:
             return [Finding(requirement, Outcome.NOT_RUN, NOT_DECLARED, Location())]
-        if not self.driven:
-            return [Finding(requirement, Outcome.NOT_RUN, ADAPTER_ONLY, Location())]
         if qualified and not (self.admission.status == "QUAL" and self.admission.ins):
             return [
                 skipped(
@@ -188,23 +184,18 @@ def _rules(settings) -> MssRules:
     return MssRules(nil=settings.mss_nil)
 
 
-def _adapter_call(live_env, mss_run, operation: str):
-    """The driver's vague 2 operation, or None (then the scenario's checks are not run) when it has none."""
-    call = getattr(live_env.driver, operation, None)
-    mss_run.driven = call is not None
-    return call if mss_run.declared else None
-
-
 @when("le DUI envoie par MSSanté le DLU du résident à sa messagerie Mon espace santé, réponse du patient bloquée")
 def send_to_citizen_blocked(live_env, mss_run):
-    if _adapter_call(live_env, mss_run, "reply_mss"):  # the adapter client, the one that can block the reply
+    if mss_run.declared:
         mss_run.answer = live_env.driver.send_mss(mss_run.admission.resident_id, citizen=True, block_reply=True)
 
 
 @when("le DUI répond par MSSanté au message reçu")
 def reply(live_env, mss_run):
-    if call := _adapter_call(live_env, mss_run, "reply_mss"):
-        mss_run.answer = call(str(mss_run.incoming["Message-ID"]), "Bien reçu (réponse de test, fictive).")
+    if mss_run.declared:
+        mss_run.answer = live_env.driver.reply_mss(
+            str(mss_run.incoming["Message-ID"]), "Bien reçu (réponse de test, fictive)."
+        )
 
 
 def _deliver(live_env, message) -> None:
@@ -287,14 +278,13 @@ def delivery_shown(live_env, mss_run, state, verdict):
 
 @then("le document attend dans la liste de travail du DUI, hors de tout dossier")
 def held_for_matching(live_env, mss_run, verdict):
-    pending = _adapter_call(live_env, mss_run, "pending_mss_documents")  # the worklist is the point here
     if pre := mss_run.precondition("MSS-39", qualified=True):
         verdict.judge(pre)
         return
     verdict.judge(
         check_held_for_matching(
             live_env.driver.received_documents(mss_run.admission.resident_id),
-            pending() if pending else None,
+            live_env.driver.pending_mss_documents(),
             document_id(mss_run.incoming),
         )
     )

@@ -21,11 +21,6 @@ from dui_conformance.model import Finding, Location, Outcome
 
 from .live_mss import NOT_DECLARED, _declared
 
-NO_OPERATION = (
-    "Ouverture des sessions d'une BAL (POST /mssante/sessions) non prise en charge par ce mode de pilotage : "
-    "exigence non évaluée."
-)
-
 
 @dataclass
 class MailboxRun:
@@ -50,8 +45,6 @@ def _open(live_env, mailbox: str, psc_attempt=None) -> MailboxRun:
             f"Préalable non obtenu : {psc_attempt.professional.display_name} n'est pas connecté au DUI par Pro Santé "
             "Connect (sessions du DUI après la connexion).",
         )
-    elif not hasattr(live_env.driver, "open_mss_sessions"):
-        run.unjudged = (Outcome.NOT_RUN, NO_OPERATION)
     elif not _declared(live_env):
         run.unjudged = (Outcome.NOT_RUN, NOT_DECLARED)
     else:

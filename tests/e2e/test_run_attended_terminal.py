@@ -233,6 +233,21 @@ class MailDesk:
             self._submit(build_mdn(original, DUI_MAILBOX, error), str(original["Disposition-Notification-To"]))
         return messages
 
+    def reply(self, original: bytes, threaded: bool) -> None:
+        """Answer a received message from the DUI's mailbox; ``threaded``: naming it (In-Reply-To, References) as
+        a conformant DUI does, else as a DUI that forgets it."""
+        received = message_from_bytes(original, policy=policy.SMTP)
+        msg = EmailMessage(policy=policy.SMTP)
+        msg["From"], msg["To"], msg["Subject"] = DUI_MAILBOX, received["From"], f"Re: {received['Subject']}"
+        msg["Date"], msg["Message-ID"] = (
+            format_datetime(datetime.now().astimezone()),
+            make_msgid(domain="ehpad.mssante.fr"),
+        )
+        if threaded:
+            msg["In-Reply-To"], msg["References"] = received["Message-ID"], received["Message-ID"]
+        msg.set_content("Bien reçu (réponse de test, fictive).\n")
+        self._submit(msg.as_bytes(), str(received["From"]))
+
 
 def _admit(url: str, action: str) -> dict:
     """Admit the resident an instruction names, in the reference DUI, as the tester would in its screens."""
@@ -248,7 +263,7 @@ def _admit(url: str, action: str) -> dict:
     return requests.post(f"{url}/residents", json=body, timeout=10).json()
 
 
-def _attended_mss_run(tmp_path, config_text: str, requirements: list[str]):
+def _attended_mss_run(tmp_path, config_text: str, requirements: list[str], wave: int = 1):
     config, reports = tmp_path / "dui.toml", tmp_path / "rapport"
     config.write_text(config_text, encoding="utf-8")
     args = [
@@ -260,6 +275,8 @@ def _attended_mss_run(tmp_path, config_text: str, requirements: list[str]):
         "--report-dir",
         str(reports),
         "--quiet",
+        "--vague",
+        str(wave),
         "--sortie-services",
         str(tmp_path / "services-simules.json"),
     ]
@@ -416,3 +433,152 @@ def test_attended_mss_citizen_mailbox_only_for_a_qualified_identity(reference_du
     assert "Le DUI a-t-il refusé l'envoi MSSanté ou affiché une erreur ?" in questions
     assert _outcomes(reports)["MSS-21"] == "pass"
     assert time.monotonic() - started < 60
+
+
+# --- DMP consultation (DMP-68, DMP-69, vague 2): the tester opens the record and reads what it shows ------------
+
+STATES = ["ouvert", "absent", "acces-refuse", "opposition", "non-interroge"]  # the order of the harness's menu
+MENU = r"(Quel état|Combien d'autres|Que montre le dossier du volet|Quelle date)[^\r\n]*?pour arrêter\)"
+
+
+def _screen_date(creation_time: str) -> str:
+    t = creation_time
+    return f"{t[6:8]}/{t[4:6]}/{t[:4]} {t[8:10]}:{t[10:12]}"
+
+
+@pytest.mark.parametrize("misread", [False, True], ids=["lecture-exacte", "date-du-vsm-mal-lue"])
+def test_attended_dmp_opening_read_by_the_tester(reference_dui_process, tmp_path, misread):
+    """DMP-68 and DMP-69 decided in attended mode: the tester opens the record in the reference DUI (its adapter
+    plays its screens) and answers what the record shows, read from the DUI's own view. Read right, both pass; the
+    older VSM's date given for the latest (a wrong answer), DMP-69 fails and DMP-68 still passes."""
+    url, insi, dmp = reference_dui_process
+    config, reports = tmp_path / "dui.toml", tmp_path / "rapport"
+    config.write_text(
+        f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 15\n\n'
+        f"[services]\ninsi = {insi}\ndmp = {dmp}\n",
+        encoding="utf-8",
+    )
+    args = ["-m", "dui_conformance", "run", "--dui", str(config), "--report-dir", str(reports), "--quiet"]
+    child = pexpect.spawn(
+        sys.executable,
+        [*args, "--vague", "2", "--exigence", "DMP-69"],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 500),
+        cwd=str(tmp_path),
+    )
+    admitted, view, opened = [], {}, []
+    try:
+        while True:
+            found = child.expect(
+                [INSTRUCTION, QUESTION, r"Identifiant dans le DUI de .*?adaptateur\)", MENU, pexpect.EOF]
+            )
+            if found == 0:
+                action = child.match.group(1)
+                if action.startswith("Admettez"):
+                    admitted.append(_admit(url, action)["id"])
+                elif action.startswith("Enregistrez dans le DUI"):
+                    body = {"nonOpposition": "ne s'oppose pas" in action}
+                    opened.append(requests.post(f"{url}/residents/{admitted[-1]}/ouverture", json=body, timeout=30))
+                    view = requests.get(f"{url}/residents/{admitted[-1]}/dmp", timeout=10).json()
+                else:
+                    pytest.fail(f"action inattendue : {action}")
+            elif found == 1:
+                question = child.match.group(1)
+                shown = {d["uniqueId"] for d in view.get("documents") or []}
+                if "INSi" in question:
+                    yes = False
+                elif "ouvert à l'écran" in question:
+                    yes = bool(opened) and opened[-1].ok
+                elif "comme qualifiée" in question:
+                    yes = view["insQualifiee"]
+                elif "liste des documents du DMP" in question:
+                    yes = view["documents"] is not None
+                elif question.startswith("La liste montre-t-elle le document"):
+                    yes = re.search(r"uniqueId ([^)]+)\)", question).group(1) in shown
+                else:
+                    pytest.fail(f"question inattendue : {question}")
+                child.sendline("o" if yes else "n")
+            elif found == 2:
+                child.sendline(admitted[-1])
+            elif found == 3:
+                asked, line = child.match.group(1), child.match.group(0)
+                if asked == "Quel état":
+                    child.sendline(str(STATES.index(view["statutDmp"]) + 1))
+                elif asked == "Combien d'autres":
+                    child.sendline("0")
+                elif asked.startswith("Que montre"):
+                    vsm = view["vsm"]
+                    child.sendline("0" if vsm is None else "1" if vsm["disponible"] else "2")
+                else:
+                    options = dict((label, n) for n, label in re.findall(r"(\d+) = (\d\d/\d\d/\d{4} \d\d:\d\d)", line))
+                    right = options[_screen_date(view["vsm"]["date"])]
+                    child.sendline(next(n for n in options.values() if n != right) if misread else right)
+            else:
+                break
+    finally:
+        child.close()
+    assert len(opened) == 1 and opened[0].ok, child.before
+    outcomes = _outcomes(reports)
+    assert outcomes["DMP-68"] == "pass"
+    assert outcomes["DMP-69"] == ("fail" if misread else "pass")
+    assert child.exitstatus == (3 if misread else 0), child.before  # 3: non conforme
+
+
+# --- MSSanté vague 2 (MSS-33, MSS-39): a reply from the DUI's mail screens, the worklist read by the tester ------
+
+
+@pytest.mark.parametrize("defective", [False, True], ids=["dui-conforme", "reponse-sans-fil-et-sans-liste"])
+def test_attended_mss_reply_and_worklist(reference_dui_process, tmp_path, defective):
+    """MSS-33 and MSS-39 decided in attended mode. The tester reads the DUI's mailbox, files the readable DLU in the
+    resident's record and the one whose traits differ in none, answers the received message and reads the worklist.
+    A conformant DUI passes both; one whose reply does not name the message and that keeps no worklist (the tester
+    says so) fails both."""
+    url, insi, dmp = reference_dui_process
+    child, reports = _attended_mss_run(
+        tmp_path,
+        f'[dui]\nmode = "accompagne"\nadapter_url = "{url}"\nattente_s = 15\n\n'
+        f"[services]\ninsi = {insi}\ndmp = {dmp}\n",
+        ["MSS-33", "MSS-39"],
+        wave=2,
+    )
+    desk, admitted, read, filed = MailDesk(tmp_path / "services-simules.json"), [], [], []
+    try:
+        while True:
+            found = child.expect(
+                [
+                    INSTRUCTION,
+                    QUESTION,
+                    r"Identifiant dans le DUI de .*?adaptateur\)",
+                    r"Dans quel dossier [^\r\n]*?Répondez par le numéro",
+                    pexpect.EOF,
+                ]
+            )
+            if found == 0:
+                action = child.match.group(1)
+                if action.startswith("Admettez"):
+                    admitted.append(_admit(url, action)["id"])
+                elif action.startswith("Relevez la messagerie MSSanté du DUI"):
+                    read += desk.read_inbox()
+                elif action.startswith("Dans la messagerie MSSanté du DUI"):
+                    wanted = re.search(r"répondez au message reçu (<[^>]+>)", action).group(1)
+                    [original] = [m for m in read if wanted.encode() in m]
+                    desk.reply(original, threaded=not defective)
+                else:
+                    pytest.fail(f"action inattendue : {action}")
+            elif found == 1:
+                question = child.match.group(1)
+                no = "INSi" in question or "refusé cette réponse" in question
+                child.sendline("n" if no or (defective and "liste de travail" in question) else "o")
+            elif found == 2:
+                child.sendline(admitted[-1])
+            elif found == 3:  # the first scenario's DLU is the resident's; the second's traits differ: in no record
+                filed.append("1" if not filed else "0")
+                child.sendline(filed[-1])
+            else:
+                break
+    finally:
+        child.close()
+    assert filed == ["1", "0"], child.before
+    outcomes = _outcomes(reports)
+    assert (outcomes["MSS-33"], outcomes["MSS-39"]) == (("fail", "fail") if defective else ("pass", "pass"))

@@ -15,6 +15,7 @@ from dui_conformance.live.attended import AbortedByTester, AttendedDriver, Atten
 from dui_conformance.live.config import DuiConfig
 from dui_conformance.live.dmp import (
     check_error_kept,
+    check_existence_on_opening,
     check_integration,
     check_query_requests,
     check_recorded,
@@ -22,14 +23,19 @@ from dui_conformance.live.dmp import (
     check_replacement,
     check_retrieve_requests,
     check_single_submission,
+    check_view,
+    check_vsm,
     run_feed,
     run_integration,
+    run_opening,
     seed_document,
+    seed_vsm,
     shared_patient_id,
 )
 from dui_conformance.live.driver import Admission, DmpAnswer
 from dui_conformance.live.environment import LiveEnvironment
 from dui_conformance.live.ins import check_admission
+from dui_conformance.live.personas import DmpProfile
 from dui_conformance.mocks.common import ExchangeRecorder
 from dui_conformance.mocks.dui import DEFECTS, ReferenceDui
 from dui_conformance.model import Outcome
@@ -288,3 +294,82 @@ def test_dmp_operations_need_the_dmp_mock(tmp_path):
     driver = AttendedDriver(ExchangeRecorder("insi"), config, RobotTester())
     with pytest.raises(AttendedError, match="DMP simulé"):
         driver.feed_dmp("01-x")
+
+
+STATES = ["ouvert", "absent", "acces-refuse", "opposition", "non-interroge"]  # the harness's menu, in its order
+
+
+class ScreenReader(RobotTester):
+    """Opens the record in the reference DUI when told to, then answers what its view shows (``typo``: the first
+    numbered answer is out of range, then right)."""
+
+    def __init__(self, typo: bool = False):
+        super().__init__()
+        self.typo, self.view = typo, {}
+
+    def instruct(self, message: str) -> None:
+        if message.startswith("Enregistrez"):
+            rid = self.last.resident_id
+            self.client.open_record(rid, non_opposition="ne s'oppose pas" in message)
+            self.view = self.client.dmp_view(rid)
+        super().instruct(message)
+
+    def confirm(self, question: str) -> bool:
+        self.questions.append(question)
+        shown = {d["uniqueId"] for d in self.view.get("documents") or []}
+        if "ouvert à l'écran" in question:
+            return True
+        if "qualifiée" in question:
+            return self.view["insQualifiee"]
+        if "liste des documents" in question:
+            return self.view["documents"] is not None
+        if question.startswith("La liste montre-t-elle"):
+            return re.search(r"uniqueId ([^)]+)\)", question).group(1) in shown
+        return super().confirm(question)
+
+    def ask(self, question: str) -> str:
+        if self.typo and "Répondez par le numéro" in question:
+            self.typo = False
+            self.questions.append(question)
+            return "42"
+        if question.startswith("Quel état"):
+            self.questions.append(question)
+        vsm = self.view.get("vsm")
+        if question.startswith("Quel état"):
+            return str(STATES.index(self.view["statutDmp"]) + 1)
+        if question.startswith("Combien d'autres"):
+            return "0"
+        if question.startswith("Que montre"):
+            return "0" if vsm is None else "1" if vsm["disponible"] else "2"
+        if question.startswith("Quelle date"):
+            t = vsm["date"]
+            return re.search(rf"(\d+) = {t[6:8]}/{t[4:6]}/{t[:4]} {t[8:10]}:{t[10:12]}", question).group(1)
+        return super().ask(question)
+
+
+@pytest.mark.parametrize("typo", [False, True], ids=["reponses-exactes", "numero-hors-liste-redemande"])
+def test_opening_read_from_the_screen_is_judged_by_the_consultation_checks(attended, typo):
+    tester = ScreenReader(typo)
+    env = attended(tester, wait=3.0)
+    run = env.admit("unique", id_document="CN")
+    patient_id = shared_patient_id(run.patient)
+    seed_document(env, patient_id)
+    seed_vsm(env, patient_id, "20260105093000")
+    seed_vsm(env, patient_id, "20261120143000")
+    opening = run_opening(env, run, DmpProfile())
+    assert opening.view == {**tester.view, "documents": opening.view["documents"]}
+    assert {d["uniqueId"] for d in opening.view["documents"]} == {d["uniqueId"] for d in tester.view["documents"]}
+    _all_pass(check_existence_on_opening(opening) + check_view(opening) + check_vsm(opening))
+    assert sum(q.startswith("Quel état") for q in tester.questions) == (2 if typo else 1)
+
+
+def test_numbered_question_answered_badly_three_times_is_a_clear_error(attended):
+    class Stubborn(ScreenReader):
+        def ask(self, question: str) -> str:
+            return "9" if question.startswith("Quel état") else super().ask(question)
+
+    env = attended(Stubborn(), wait=2.0)
+    run = env.admit("unique", id_document="CN")
+    env.driver.open_record(run.admission.resident_id)
+    with pytest.raises(AttendedError, match="numéro de 0 à 5 attendu"):
+        env.driver.dmp_view(run.admission.resident_id)
