@@ -19,6 +19,7 @@ from ..decides import decides
 from ..deviations import deviation
 from ..exchanges import Exchange
 from ..model import Finding, Location, failed, passed, skipped
+from ..psc.checks import born
 from ..psc.exchanges import TOKEN
 from ..psc.oauth import form_params
 from ..wording import found, listed
@@ -230,7 +231,8 @@ class RefreshDeath:
 
     before: list[Exchange]
     after_end: list[Exchange]
-    sessions: list[dict] = field(default_factory=list)  # the DUI's PSC sessions after the revalidation
+    # the DUI's PSC sessions after the revalidation, less those it held before the login
+    sessions: list[dict] = field(default_factory=list)
     reopen: list[Exchange] = field(default_factory=list)
 
 
@@ -361,7 +363,7 @@ def end_refresh_token(env, attempt, since: dict[str, int]) -> RefreshDeath:
     before = recorder.exchanges(since["mss"], limit=kill - since["mss"])
     env.psc.kill_refresh_tokens("expire")  # the PSC session ended at the provider; its access tokens with it
     env.psc.expire_access_tokens()
-    sessions = attempt.pilot.revalidate(pro)
+    sessions = born(attempt.pilot.revalidate(pro), attempt.run.earlier)
     opened = {e.id for e in professional_sessions(before, pro.id_national)}
     deadline = time.monotonic() + SESSION_END_WAIT_S
     while time.monotonic() < deadline:

@@ -103,6 +103,10 @@ class BrowserPilot:
     def sessions(self, pro) -> list[dict]:
         return self.adapter.sessions()
 
+    def held(self) -> list[dict]:
+        """The DUI's sessions before the scenario's login: what earlier scenarios left."""
+        return self.adapter.sessions()
+
     def revalidate(self, pro) -> list[dict]:
         return self.adapter.revalidate_sessions()
 
@@ -160,6 +164,11 @@ class AttendedPilot:
                 "constat": "testeur",
             }
         ]
+
+    def held(self) -> list[dict]:
+        """The DUI's sessions before the scenario's login, through the adapter; without one, none is asked of the
+        tester (they log out of the DUI themselves between scenarios)."""
+        return self.adapter.sessions() if self.adapter is not None else []
 
     def revalidate(self, pro) -> list[dict]:
         self.tester.instruct(
@@ -226,7 +235,8 @@ def run_login(
     acr: str = "eidas1",
 ) -> LoginAttempt:
     """Log ``professional_id`` into the DUI through PSC by ``auth_mode`` (the mock issues ``defect``, and tokens at
-    the eIDAS level ``acr``), then ask who is logged in.
+    the eIDAS level ``acr``), then ask who is logged in. Who was logged in just before is kept too: the checks judge
+    only the sessions this login opened, never one an earlier scenario left (its reset and logout kept it).
 
     After a defect, watch the PSC mock for a userinfo call for ``attente_s`` seconds: a relying party
     that goes on after a bad token is caught even if it calls userinfo late (harness lessons §4).
@@ -237,6 +247,7 @@ def run_login(
         pilot, wait_s = _pilot(env)
     except PscUnavailable as exc:
         return LoginAttempt(LoginRun(expected_professional(pro), defect, [], [], unavailable=str(exc)), None, pro)
+    earlier = pilot.held()
     rotated = psc.rotate_keys() if rotate else None
     plan = psc.plan_login(professional_id, auth_mode, defect, acr)
     since = env.mark()
@@ -254,6 +265,7 @@ def run_login(
         pilot.sessions(plan.professional),
         waited,
         rotated,
+        earlier=earlier,
     )
     return LoginAttempt(run, pilot, plan.professional)
 

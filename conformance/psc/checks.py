@@ -8,7 +8,9 @@ after a bad ID token it opens no session and makes no userinfo call within the b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import wording
@@ -60,10 +62,30 @@ class ExpectedProfessional:
     finess: tuple[str, ...]
     name: str
 
+    def sessions_in(self, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [s for s in sessions if s.get("idNational") == self.id_national]
+
+
+def born(sessions: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``sessions`` less those ``earlier`` held already (as a multiset: each earlier session hides one equal
+    session). ``lireSessions`` gives no session id: a session the DUI reported before the scenario's login (its reset
+    and the harness's logout of an earlier scenario both kept it) is told from this login's by count."""
+    left = Counter(json.dumps(s, sort_keys=True) for s in earlier)
+    out = []
+    for session in sessions:
+        key = json.dumps(session, sort_keys=True)
+        if left[key]:
+            left[key] -= 1
+        else:
+            out.append(session)
+    return out
+
 
 @dataclass
 class LoginRun:
-    """One login through the DUI: the planned professional and defect, PSC traffic, sessions after."""
+    """One login through the DUI: the planned professional and defect, PSC traffic, sessions after, and the sessions
+    the DUI reported just before the login (``earlier``: left by earlier scenarios), which no check counts as this
+    login's."""
 
     expected: ExpectedProfessional
     defect: str | None
@@ -72,6 +94,7 @@ class LoginRun:
     waited_s: float = 0.0
     rotated_kid: str | None = None
     unavailable: str | None = None  # why no login could be attempted (PSC not configured for this DUI)
+    earlier: list[dict[str, Any]] = field(default_factory=list)
 
     def of(self, operation: str) -> list[Exchange]:
         return [e for e in self.exchanges if e.operation == operation]
@@ -85,7 +108,12 @@ class LoginRun:
         return [e for e in self.of(operation) if e.data.get("login") in ids]
 
     def sessions_of_professional(self) -> list[dict[str, Any]]:
-        return [s for s in self.sessions if s.get("idNational") == self.expected.id_national]
+        """The sessions of the expected professional that this login opened (none of ``earlier``)."""
+        return self.expected.sessions_in(born(self.sessions, self.earlier))
+
+    def earlier_of_professional(self) -> list[dict[str, Any]]:
+        """The expected professional's sessions the DUI held before this login (left by earlier scenarios)."""
+        return self.expected.sessions_in(self.earlier)
 
     def callback(self) -> str | None:
         """The provider's redirect to the DUI that carried this login's code and state (None: none issued)."""
@@ -103,6 +131,10 @@ class FollowUpRun:
 
     def of(self, operation: str) -> list[Exchange]:
         return [e for e in self.exchanges if e.operation == operation]
+
+    def sessions_of_professional(self) -> list[dict[str, Any]]:
+        """The expected professional's sessions still open, less those the DUI held before the login."""
+        return self.login.expected.sessions_in(born(self.sessions, self.login.earlier))
 
 
 def _at(exchange: Exchange | None) -> Location:
@@ -127,6 +159,21 @@ def check_recorded(run: LoginRun, requirement: str) -> list[Finding]:
     return out or [passed(requirement, f"{what} : conforme sur {len(seen)} requête(s) reçue(s) par PSC.", _at(seen[0]))]
 
 
+def _none_opened(run: LoginRun, requirement: str, message: str, location: Location) -> Finding:
+    """No session born of this login: a failure, unless the DUI held one of this professional already, as a DUI that
+    keeps one session per professional shows no new one: undecided, not blamed on the previous scenario's."""
+    earlier = run.earlier_of_professional()
+    if earlier:
+        return skipped(
+            requirement,
+            f"Non concluant : avant la connexion, le DUI déclarait déjà {len(earlier)} session(s) de "
+            f"{run.expected.name}, restée(s) d'un scénario précédent malgré sa déconnexion et la remise à zéro ; "
+            "aucune session de plus après la connexion, une session de ce scénario ne peut en être distinguée.",
+            location,
+        )
+    return failed(requirement, message, location)
+
+
 def _session_facts(session: dict[str, Any]) -> str:
     return (
         f"idNational={session.get('idNational')}, profession={session.get('profession')}, "
@@ -142,15 +189,12 @@ def check_session(run: LoginRun) -> list[Finding]:
     exp, userinfo = run.expected, next(iter(run.for_login(USERINFO)), None)
     mine = run.sessions_of_professional()
     if not mine:
-        found = "; ".join(_session_facts(s) for s in run.sessions) or "aucune session"
-        return [
-            failed(
-                "PSC-21",
-                f"Après la connexion de {exp.name}, le DUI déclare : {found}. Attendu : une session "
-                f"pour l'identifiant national {exp.id_national}.",
-                _at(userinfo),
-            )
-        ]
+        found = "; ".join(_session_facts(s) for s in born(run.sessions, run.earlier)) or "aucune nouvelle session"
+        message = (
+            f"Après la connexion de {exp.name}, le DUI déclare : {found}. Attendu : une session "
+            f"pour l'identifiant national {exp.id_national}."
+        )
+        return [_none_opened(run, "PSC-21", message, _at(userinfo))]
     session = mine[0]
     wrong = []
     if session.get("profession") != exp.profession:
@@ -246,7 +290,7 @@ def check_replayed_state(run: FollowUpRun) -> list[Finding]:
                 _at(redeemed[0]),
             )
         ]
-    after = [s for s in run.sessions if s.get("idNational") == exp.id_national]
+    after = run.sessions_of_professional()
     if len(after) > len(before):
         return [
             failed(
@@ -267,14 +311,11 @@ def check_rotation(run: LoginRun) -> list[Finding]:
     if not signed:
         return [skipped("PSC-20", "Aucun jeton d'identité signé par la nouvelle clé n'a été remis au DUI.")]
     if not run.sessions_of_professional():
-        return [
-            failed(
-                "PSC-20",
-                f"Jeton signé par la nouvelle clé « {run.rotated_kid} » refusé : aucune session "
-                f"pour {run.expected.name}. Attendu : le DUI relit le JWKS et accepte.",
-                _at(signed[0]),
-            )
-        ]
+        message = (
+            f"Jeton signé par la nouvelle clé « {run.rotated_kid} » refusé : aucune session "
+            f"pour {run.expected.name}. Attendu : le DUI relit le JWKS et accepte."
+        )
+        return [_none_opened(run, "PSC-20", message, _at(signed[0]))]
     return [passed("PSC-20", f"Jeton signé par la nouvelle clé « {run.rotated_kid} » accepté.", _at(signed[0]))]
 
 
@@ -301,7 +342,7 @@ def check_logout(run: FollowUpRun) -> list[Finding]:
                 _at(next(iter(run.exchanges), None)),
             )
         )
-    left = [s for s in run.sessions if s.get("idNational") == exp.id_national]
+    left = run.sessions_of_professional()
     if left:
         out.append(
             failed(
@@ -327,7 +368,7 @@ def check_expired_access(run: FollowUpRun) -> list[Finding]:
         for e in run.of(TOKEN)
         if e.data.get("grant_type") == "refresh_token" and e.response is not None and e.response.status == 200
     ]
-    kept = [s for s in run.sessions if s.get("idNational") == exp.id_national]
+    kept = run.sessions_of_professional()
     rejected = [e for e in run.of(USERINFO) if e.data.get("expired")]
     if refreshed:
         return [passed("PSC-23", "Jeton d'accès expiré rafraîchi par refresh_token.", _at(refreshed[0]))]
@@ -369,15 +410,12 @@ def check_higher_acr(run: LoginRun) -> list[Finding]:
         return [skipped("PSC-26", "Aucun jeton d'identité d'un niveau supérieur à eidas1 n'a été remis au DUI.")]
     level = delivered[0].data.get("acr")
     if not run.sessions_of_professional():
-        return [
-            failed(
-                "PSC-26",
-                f"Jeton d'identité de niveau « {level} » refusé : aucune session pour {run.expected.name}. Attendu : "
-                "le DUI, qui demande eidas1, accepte un niveau égal ou supérieur (PSC renvoie eidas2 aux "
-                "connexions par carte CPS ou e-CPS).",
-                _at(delivered[0]),
-            )
-        ]
+        message = (
+            f"Jeton d'identité de niveau « {level} » refusé : aucune session pour {run.expected.name}. Attendu : "
+            "le DUI, qui demande eidas1, accepte un niveau égal ou supérieur (PSC renvoie eidas2 aux "
+            "connexions par carte CPS ou e-CPS)."
+        )
+        return [_none_opened(run, "PSC-26", message, _at(delivered[0]))]
     return [passed("PSC-26", f"Jeton d'identité de niveau « {level} » accepté : session ouverte.", _at(delivered[0]))]
 
 
@@ -401,7 +439,7 @@ def check_refresh_death(run: FollowUpRun) -> list[Finding]:
             )
         ]
     how = refused[0].data["refresh_death"]
-    kept = [s for s in run.sessions if s.get("idNational") == exp.id_national]
+    kept = run.sessions_of_professional()
     if kept:
         return [
             failed(

@@ -214,6 +214,8 @@ def check_token_lifecycle(exchanges: Sequence[Exchange]) -> list[Finding]:
     dead: set[str] = set()  # refresh tokens PSC already refused as dead
     out = []
     for e in exchanges:
+        if e.data.get("earlier"):  # a session an earlier scenario left: PSC-22 judges that it outlived its logout
+            continue
         error = _error(e)
         if e.operation == TOKEN and form_params(e.request).get("grant_type") == "refresh_token":
             refresh = form_params(e.request).get("refresh_token", "")

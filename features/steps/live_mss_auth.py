@@ -13,7 +13,6 @@ from dui_conformance.live.mss_auth import (
     check_sessions_end,
     check_unlisted_refused,
     end_refresh_token,
-    logged_in,
     refreshed,
 )
 from dui_conformance.live.psc import run_expired_access
@@ -39,7 +38,7 @@ def _open(live_env, mailbox: str, psc_attempt=None) -> MailboxRun:
     run = MailboxRun(mailbox, live_env.mark())
     if psc_attempt is not None and psc_attempt.pilot is None:
         run.unjudged = (Outcome.SKIP, f"Préalable non obtenu : {psc_attempt.run.unavailable}")
-    elif psc_attempt is not None and not logged_in(psc_attempt.run.sessions, psc_attempt.professional.id_national):
+    elif psc_attempt is not None and not psc_attempt.run.sessions_of_professional():
         run.unjudged = (
             Outcome.SKIP,
             f"Préalable non obtenu : {psc_attempt.professional.display_name} n'est pas connecté au DUI par Pro Santé "

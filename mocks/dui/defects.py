@@ -383,6 +383,11 @@ DEFECTS: dict[str, Defect] = {
         "l'API LPS : il accepte un opérateur qui n'offre qu'une suite hors liste.",
         frozenset({"MSS-27"}),
     ),
+    "psc-sessions-persistantes": Defect(
+        "Ne ferme aucune session Pro Santé Connect, ni à la déconnexion ni à la remise à zéro : les sessions d'un "
+        "scénario restent visibles (GET /session) dans les suivants.",
+        frozenset({"PSC-22"}),
+    ),
 }
 
 

@@ -102,7 +102,8 @@ class PscRelyingParty:
     def reset(self) -> None:
         with self._lock:
             self._pending.clear()
-            self.sessions.clear()
+            if "psc-sessions-persistantes" not in self.defects:  # defect: the reset closes no session
+                self.sessions.clear()
         self._meta = None
         if "psc-jwks-fige" not in self.defects:  # defect: the keys read once are kept for good
             self._jwks = None
@@ -266,7 +267,10 @@ class PscRelyingParty:
     def logout_url(self, session_id: str, post_logout_redirect_uri: str) -> str:
         with self._lock:
             session = self.sessions.get(session_id)
-            if session is not None and "psc-session-apres-deconnexion" not in self.defects:
+            if session is not None and not self.defects & {
+                "psc-session-apres-deconnexion",
+                "psc-sessions-persistantes",
+            }:
                 del self.sessions[session_id]
         query = {"post_logout_redirect_uri": post_logout_redirect_uri, "state": secrets.token_urlsafe(8)}
         if session is not None:

@@ -6,11 +6,12 @@ authentication…) and judges none of them: :mod:`dui_conformance.psc.exchanges`
 recorded exchanges. What no provider can answer (unknown client or code, replayed code, unreadable
 token) gets the OAuth error a real one gives, never a crash. Each exchange records what the judge
 cannot read in the request: the registration of the client it names (``data["registration"]``), an
-access token refused as expired (``data["expired"]``), the eIDAS level of the tokens issued (``data["acr"]``)
-and how a refused refresh token died (``data["refresh_death"]``). Per login, a scenario can ask for a bad ID
-token (:data:`ID_TOKEN_DEFECTS`), a bad userinfo response (:data:`USERINFO_DEFECTS`), a callback with
-another state, or an eIDAS level above the eidas1 the DUI asks for (:data:`ACR_CLAIMS`); it can rotate the signing
-key, expire the access tokens and make the refresh tokens die (:data:`REFRESH_DEATHS`).
+access token refused as expired (``data["expired"]``), a token issued before the last reset (``data["earlier"]``: a
+session an earlier scenario left in the DUI, refused as a real provider refuses an ended session's), the eIDAS level
+of the tokens issued (``data["acr"]``) and how a refused refresh token died (``data["refresh_death"]``). Per login, a
+scenario can ask for a bad ID token (:data:`ID_TOKEN_DEFECTS`), a bad userinfo response (:data:`USERINFO_DEFECTS`), a
+callback with another state, or an eIDAS level above the eidas1 the DUI asks for (:data:`ACR_CLAIMS`); it can rotate
+the signing key, expire the access tokens and make the refresh tokens die (:data:`REFRESH_DEATHS`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ ACR = "eidas1"
 CLIENT_AUTH_METHODS = ("client_secret_basic", "tls_client_auth")
 DEFAULT_CLIENT_ID = "dui-conformance"
 DEFAULT_CLIENT_SECRET = "secret-de-test-psc"
+# the answer to a token of a session an earlier scenario left in the DUI (issued before the provider's last reset)
+EARLIER_TOKEN = "Jeton émis avant la remise à zéro du fournisseur (session d'un scénario précédent)."
 # how a refresh token dies -> what the provider answers (invalid_grant: RFC 6749 §5.2 « invalid, expired, revoked »)
 REFRESH_DEATHS: dict[str, str] = {
     "expire": "Jeton de rafraîchissement expiré (session Pro Santé Connect terminée).",
@@ -101,6 +104,7 @@ class _Tokens:
     jti: str
     refresh_token: str
     expires_at: float
+    access_token: str = ""
     active: bool = True
     refresh_death: str | None = None  # how its refresh token died (REFRESH_DEATHS), None while it lives
 
@@ -146,6 +150,7 @@ class PscMock(MockService):
         self._plans: list[PlannedLogin] = []
         self._grants: dict[str, _Grant] = {}
         self._tokens: dict[str, _Tokens] = {}  # by access-token jti
+        self._earlier: set[str] = set()  # access and refresh tokens issued before the last reset
         self._logins = itertools.count(1)
 
     # -- harness API ---------------------------------------------------------------------------
@@ -231,6 +236,9 @@ class PscMock(MockService):
         with self._lock:
             self._plans.clear()
             self._grants.clear()
+            self._earlier.update(
+                t for tokens in self._tokens.values() for t in (tokens.access_token, tokens.refresh_token)
+            )
             self._tokens.clear()
 
     def discovery(self) -> dict:
@@ -439,6 +447,9 @@ class PscMock(MockService):
 
     def _refresh_grant(self, request: Request, exchange: Exchange, client: Client) -> Response:
         refresh = request.form.get("refresh_token", "")
+        if refresh in self._earlier:
+            exchange.data["earlier"] = True
+            return _oauth_error("invalid_grant", EARLIER_TOKEN)
         with self._lock:
             old = next((t for t in self._tokens.values() if t.refresh_token == refresh and t.active), None)
             if old is not None and old.refresh_death is None:
@@ -479,6 +490,7 @@ class PscMock(MockService):
             jti,
             secrets.token_urlsafe(32),
             time.time() + self.access_token_lifetime,
+            access,
         )
         with self._lock:
             self._tokens[jti] = tokens
@@ -510,13 +522,16 @@ class PscMock(MockService):
 
     # -- userinfo, introspection, logout -------------------------------------------------------
     def _access_token(self, request: Request, exchange: Exchange) -> _Tokens | Response:
+        challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        if bearer_token(exchange.request) in self._earlier:
+            exchange.data["earlier"] = True
+            return _oauth_error("invalid_token", EARLIER_TOKEN, 401, challenge)
         try:
             claims = self.keys.verify(bearer_token(exchange.request))
         except ValueError as exc:
             return _oauth_error("invalid_request", f"Jeton d'accès illisible : {exc}.", 400)
         with self._lock:
             tokens = self._tokens.get(claims.get("jti", ""))
-        challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         if tokens is None or not tokens.active:
             return _oauth_error("invalid_token", "Jeton d'accès révoqué ou inconnu.", 401, challenge)
         exchange.data.update({"login": tokens.login, "professionnel": tokens.plan.professional.id})

@@ -24,17 +24,23 @@ EXPECTED_FAILURES = {None: set()} | {name: defect.fails for name, defect in DEFE
 
 def _plan(env) -> list:
     """The scenarios of features/psc/*.feature, in order, each from a reset DUI; after each, ``env.audit()`` judges
-    every exchange of the scenario, as after each direct scenario of the demo."""
+    every exchange of the scenario, as after each direct scenario of the demo, and its browsers log out (the
+    ``psc_pilots`` fixture of features/steps/live_psc.py)."""
     findings = []
 
     def login(*args, **kwargs):
         findings.extend(env.audit())  # the previous scenario's
+        close()
         env.reset()
         attempt = live_psc.run_login(env, *args, **kwargs)
         opened.append(attempt.pilot)
         return attempt
 
-    opened = []
+    def close():
+        while opened:
+            opened.pop().close()
+
+    opened: list = []
     try:
         run = login("ide-martin").run
         findings += psc.check_session(run) + [f for i in psc.RECORDED for f in psc.check_recorded(run, i)]
@@ -53,8 +59,7 @@ def _plan(env) -> list:
         findings += psc.check_vihf_professional(attempt.run, live_psc.submission_identities(feed.exchanges))
         findings += env.audit()
     finally:
-        for pilot in opened:
-            pilot.close()
+        close()
     return findings
 
 

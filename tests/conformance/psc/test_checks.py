@@ -199,3 +199,21 @@ def test_a_replayed_authorization_response_must_be_refused_at_the_callback():
     assert outcomes(psc.check_replayed_state(second_session)) == {("PSC-03", Outcome.FAIL)}
     never_logged_in = psc.FollowUpRun(psc.LoginRun(PRO, None, first.exchanges, []), [], [])
     assert outcomes(psc.check_replayed_state(never_logged_in)) == {("PSC-03", Outcome.SKIP)}
+
+
+def test_sessions_held_before_the_login_are_never_this_logins():
+    """A DUI whose reset and logout both kept an earlier scenario's session: the checks see only what this login
+    opened (the earlier session hides one equal session), never the leftover."""
+    other = {**SESSION, "idNational": "810999000020"}
+    assert psc.born([SESSION, SESSION, other], [SESSION]) == [SESSION, other]
+    refused = login("signature-invalide", sessions=[SESSION], earlier=[SESSION])
+    assert outcomes(psc.check_refused(refused)) == {("PSC-10", Outcome.PASS)}
+    opened = login(sessions=[SESSION, SESSION], earlier=[SESSION])
+    assert outcomes(psc.check_session(opened)) == {("PSC-21", Outcome.PASS)}
+    # no new session next to a leftover of the same professional: undecided (one session per professional)
+    assert outcomes(psc.check_session(login(sessions=[SESSION], earlier=[SESSION]))) == {("PSC-21", Outcome.SKIP)}
+    assert outcomes(psc.check_session(login(sessions=[other], earlier=[other]))) == {("PSC-21", Outcome.FAIL)}
+    logged_out = psc.FollowUpRun(opened, [Record().logout()], [SESSION])
+    assert outcomes(psc.check_logout(logged_out)) == {("PSC-22", Outcome.PASS)}
+    kept = psc.FollowUpRun(opened, [Record().logout()], [SESSION, SESSION])
+    assert outcomes(psc.check_logout(kept)) == {("PSC-22", Outcome.FAIL)}

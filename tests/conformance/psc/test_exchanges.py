@@ -151,6 +151,16 @@ def test_a_dead_refresh_token_presented_once_is_how_the_dui_learns_of_its_death(
     }
 
 
+def test_tokens_of_a_session_an_earlier_scenario_left_are_not_this_scenarios_deviations():
+    """The mock refuses a token issued before its reset (``data["earlier"]``): PSC-22 judges the leftover session."""
+    record = Record().login()
+    record.userinfo(error=(401, "invalid_token", "Jeton émis avant la remise à zéro.")).data["earlier"] = True
+    record.refresh(error=(400, "invalid_grant", "Jeton émis avant la remise à zéro."), earlier=True)
+    assert psc.judge_exchanges(record.exchanges) == []
+    record.refresh(error=(400, "invalid_grant", "Jeton de rafraîchissement inconnu ou révoqué."))
+    assert [f.evidence for f in psc.judge_exchanges(record.exchanges)] == ["PSC-REFRESH-INCONNU"]
+
+
 def test_mtls_at_the_token_endpoint_passes():
     record = Record()
     record.authorize()

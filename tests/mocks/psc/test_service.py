@@ -327,6 +327,26 @@ def test_a_dead_refresh_token_is_refused_and_recorded(psc, http, how):
         psc.kill_refresh_tokens("oublie")
 
 
+def test_tokens_issued_before_the_reset_are_refused_as_an_earlier_scenarios(psc, http):
+    """A session an earlier scenario left in the DUI presents its tokens: refused like an ended session's, recorded
+    as such (``data["earlier"]``), not as an unknown token."""
+    psc.plan_login("ide-martin")
+    query, sent = authorize(psc, http)
+    body = exchange_code(psc, http, query["code"], sent["code_verifier"]).json()
+    psc.reset()
+    userinfo = http.get(
+        psc.discovery()["userinfo_endpoint"], headers={"Authorization": "Bearer " + body["access_token"]}
+    )
+    assert userinfo.status_code == 401 and userinfo.json()["error"] == "invalid_token"
+    refresh = {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
+    refused = http.post(
+        psc.discovery()["token_endpoint"], auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), data=refresh
+    )
+    assert refused.json()["error"] == "invalid_grant"
+    assert [e.data.get("earlier") for e in psc.recorder.exchanges()[-2:]] == [True, True]
+    assert not codes(psc)
+
+
 def test_logout_ends_the_session_and_redirects(psc, http):
     psc.plan_login("ide-martin")
     query, sent = authorize(psc, http)
