@@ -139,7 +139,9 @@ class OfficialEntry:
 
     @property
     def couverture(self) -> str:
-        return PARTIAL if any(c.couverture == PARTIAL for c in self.covering) else COVERAGES[0]
+        """Complete when one of its requirements verifies the whole official id (its mapping is complete); partial
+        when each verifies only a part (the parts are judgements, their union is not claimed to be the whole)."""
+        return COVERAGES[0] if any(c.couverture != PARTIAL for c in self.covering) else PARTIAL
 
     @property
     def label(self) -> str:

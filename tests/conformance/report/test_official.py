@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from openpyxl import Workbook
 
-from dui_conformance.model import passed
+from dui_conformance.model import Outcome, RequirementResult, passed
 from dui_conformance.report import SCHEMA_PATH, ReportContext, official, write_reports
 from dui_conformance.report.official import REM_COLUMNS, load_keying
 from dui_conformance.requirements import load_catalogue
@@ -212,3 +212,20 @@ def test_workbook_lists_failing_proofs_first_and_counts_the_rest(tmp_path, monke
     rows = [row for row in sheet_rows(written["rem"])[1:] if row[0] == "SC.MSS/CONF.14"]
     assert [row[6] for row in rows] == ["SC.MSS/CONF.14.01.04", "SC.MSS/CONF.14.01.01", None]
     assert rows[-1][7] == "… et 2 autres preuves : report.json, section official"
+
+
+def test_an_id_that_one_requirement_verifies_whole_is_completely_covered():
+    """SC.DMP/UX.07: DMP-65 checks a part (the TD0.2 form), DMP-66 the whole (the test at opening)."""
+    rows = {(m.requirement, m.official.id): m for m in official.builtin_keying().official.mappings}
+    part, whole = rows["DMP-65", "SC.DMP/UX.07"], rows["DMP-66", "SC.DMP/UX.07"]
+    assert (part.couverture, whole.couverture) == ("partielle", "complete")
+
+    def entry(*mappings):
+        covering = tuple(
+            official.Covering(RequirementResult(m.requirement, "DMP", "", "DOIT", "", True, Outcome.PASS, [], []), (m,))
+            for m in mappings
+        )
+        return official.OfficialEntry("SC.DMP/UX.07", "va2", "", "projet", True, "APPROVED", covering)
+
+    assert entry(part, whole).couverture == "complete" and entry(part, whole).label == "conforme"
+    assert entry(part).label == "conforme (couverture partielle)"
