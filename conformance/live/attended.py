@@ -14,7 +14,7 @@ import json
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email import message_from_bytes, policy
 from itertools import count
 from pathlib import Path
@@ -358,21 +358,15 @@ class AttendedDriver:
                 f"Produisez pour {who} un nouveau document de liaison d'urgence ({model}) qui remplace celui "
                 f"déjà envoyé au DMP (uniqueId {old.get('uniqueId', 'inconnu')}), et envoyez-le au DMP"
             )
-        since = dmp.recorder.mark()
-        self.tester.instruct(f"{action} {self._wait()}")
-        if self._wait_for(dmp.recorder, lambda e: e.operation == ITI41, self.config.attente_s, since) is None:
-            if self.tester.confirm("Le DUI a-t-il refusé l'envoi au DMP ou affiché une erreur ?"):
-                return DmpAnswer(
-                    None,
-                    problem={
-                        "title": "Envoi au DMP refusé par le DUI (constat du testeur)",
-                        "status": 409,
-                        "service": "DMP",
-                    },
-                )
-            return DmpAnswer(None)  # nothing sent, nothing reported
-        self._settle(dmp.recorder, since)
-        last = [e for e in dmp.recorder.exchanges(since) if e.operation == ITI41][-1]
+        last = self._submitted(
+            dmp.recorder,
+            lambda e: e.operation == ITI41,
+            f"{action} {self._wait()}",
+            "Le DUI a-t-il refusé l'envoi au DMP ou affiché une erreur ?",
+            ("DMP", "Envoi au DMP"),
+        )
+        if isinstance(last, DmpAnswer):
+            return last
         record = {"document_id": f"dlu-{next(self._doc_numbers):02d}", "statut": SENT, **self._unique_id(last)}
         self._documents.setdefault(resident_id, []).append(record)
         if last.data.get("status") == "Success":
@@ -595,10 +589,13 @@ class AttendedDriver:
         to = "à sa messagerie Mon espace santé (adresse formée de son INS)" if citizen else f"à la BAL « {recipient} »"
         blocked = ", en interdisant au patient d'y répondre" if block_reply else ""
         last = self._submitted(
+            self._mss().recorder,
+            _smtp,
             f"Envoyez par MSSanté, depuis la BAL applicative du DUI, le document de liaison "
             f"d'urgence de {who} {to}{blocked}, une seule fois ; si le DUI refuse cet envoi, notez-le "
             f"{self._wait()}",
             "Le DUI a-t-il refusé l'envoi MSSanté ou affiché une erreur ?",
+            ("MSS", "Envoi MSSanté"),
         )
         if isinstance(last, DmpAnswer):
             return last
@@ -625,25 +622,27 @@ class AttendedDriver:
             },
         )
 
-    def _submitted(self, action: str, refused: str) -> Exchange | DmpAnswer:
-        """Have the tester send a message: the last submission the DUI made once its traffic settles, or, when it
-        sent none, the answer of a DUI that refused (the tester says so) or did nothing."""
-        mss = self._mss()
-        since = mss.recorder.mark()
+    def _submitted(
+        self,
+        recorder: ExchangeRecorder,
+        matches: Callable[[Exchange], bool],
+        action: str,
+        refused: str,
+        service: tuple[str, str],
+    ) -> Exchange | DmpAnswer:
+        """Have the tester make the DUI send something (a DMP submission, a message): the last exchange ``matches``
+        selects once the DUI's traffic settles, or, when it sent none, the answer of a DUI that refused (the tester
+        says so: a problem of ``service``, its label and what was refused) or did nothing."""
+        since = recorder.mark()
         self.tester.instruct(action)
-        if self._wait_for(mss.recorder, _smtp, self.config.attente_s, since) is None:
+        if self._wait_for(recorder, matches, self.config.attente_s, since) is None:
             if self.tester.confirm(refused):
-                return DmpAnswer(
-                    None,
-                    problem={
-                        "title": "Envoi MSSanté refusé par le DUI (constat du testeur)",
-                        "status": 409,
-                        "service": "MSS",
-                    },
-                )
+                label, what = service
+                problem = {"title": f"{what} refusé par le DUI (constat du testeur)", "status": 409, "service": label}
+                return DmpAnswer(None, problem=problem)
             return DmpAnswer(None)  # nothing sent, nothing reported
-        self._settle(mss.recorder, since)
-        return [e for e in mss.recorder.exchanges(since) if _smtp(e)][-1]
+        self._settle(recorder, since)
+        return [e for e in recorder.exchanges(since) if matches(e)][-1]
 
     def _error_kept(self, record: dict[str, Any], what: str) -> bool:
         """Ask whether the DUI showed the error and kept the message for a resend; True when shown."""
@@ -706,9 +705,12 @@ class AttendedDriver:
     def reply_mss(self, message_id: str, text: str) -> DmpAnswer:
         """The tester answers a received message from the DUI's mail screens; the operator records the reply."""
         last = self._submitted(
+            self._mss().recorder,
+            _smtp,
             f"Dans la messagerie MSSanté du DUI ({self._mailbox()}), répondez au message reçu {message_id} avec le "
             f"texte « {text} », une seule fois {self._wait()}",
             "Le DUI a-t-il refusé cette réponse ou affiché une erreur ?",
+            ("MSS", "Envoi MSSanté"),
         )
         if isinstance(last, DmpAnswer):
             return last
