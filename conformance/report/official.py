@@ -29,8 +29,9 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from ..model import Finding, Outcome, RequirementResult, RunResult, ScenarioResult, requirement_outcome
 from ..requirements import Catalogue, load_catalogue
-from ..requirements.official import COVERAGES, STATUS_LABELS, STATUSES, Mapping, OfficialMap, load_official
+from ..requirements.official import COVERAGES, Mapping, OfficialMap, load_official
 from ..requirements.rem import HEADERS, RemRequirement, keys, read_rem
+from ..requirements.waves import STATUS_LABELS, STATUSES
 from ..results import ScenarioLog, Spool, SpoolDir, json_line
 
 PARTIAL = COVERAGES[1]

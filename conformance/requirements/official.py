@@ -16,9 +16,8 @@ from pathlib import Path
 
 from .catalogue import Catalogue
 from .rem import RemRequirement, rekey
+from .waves import STATUS_LABELS, STATUSES
 
-STATUSES = ("publie", "projet", "non verifie")
-STATUS_LABELS = {"publie": "publié", "projet": "projet", "non verifie": "non vérifié"}
 # How much of an official id a mapped requirement verifies: all of it, or part of it (a judgement the note explains).
 COVERAGES = ("complete", "partielle")
 # A row's state in the Squash export, abbreviated as the reference notes do (A, R, W).

@@ -13,7 +13,11 @@ from importlib import resources
 
 from .catalogue import WAVES, CatalogueError, check_wave
 
-STATUS_LABELS = {"publie": "publié", "projet": "projet"}
+# A referential's status, for the waves and the official ids alike (official.py): published text, ANS draft, or
+# reported by a third party (never a wave's own referential).
+STATUSES = ("publie", "projet", "non verifie")
+STATUS_LABELS = {"publie": "publié", "projet": "projet", "non verifie": "non vérifié"}
+WAVE_STATUSES = STATUSES[:2]
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,7 @@ class WaveReferential:
     wave: int
     name: str
     version: str
-    status: str  # a key of STATUS_LABELS
+    status: str  # one of WAVE_STATUSES
     source: str
     reference: str  # the file under ../shared/reference that names it
     cite: str  # the text of that file that names it
@@ -57,8 +61,8 @@ def parse_waves(text: str, name: str = "waves.toml") -> dict[int, WaveReferentia
             if not isinstance(value, str) or not value.strip():
                 raise CatalogueError(f"{where} : champ « {field} » absent ou vide.")
             fields[field] = value
-        if fields["status"] not in STATUS_LABELS:
-            raise CatalogueError(f"{where} : statut {fields['status']!r} hors de {', '.join(STATUS_LABELS)}.")
+        if fields["status"] not in WAVE_STATUSES:
+            raise CatalogueError(f"{where} : statut {fields['status']!r} hors de {', '.join(WAVE_STATUSES)}.")
         out[wave] = WaveReferential(wave=wave, **fields)
     missing = [w for w in WAVES if w not in out]
     if missing:
